@@ -1,0 +1,259 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config says which NATS to use and how streams are kept.
+type Config struct {
+	// URL of a NATS server or cluster (comma-separated). Empty starts an
+	// embedded JetStream server in this process, storing under DataDir.
+	URL string
+	// DataDir holds the embedded server's file store (DataDir/nats).
+	DataDir string
+	// Replicas of every stream: 1 embedded, 3 on a 3-node cluster.
+	Replicas int
+	// DuplicateWindow is how long JetStream remembers event ids to drop a
+	// re-published event (the outbox relay may publish a row twice).
+	DuplicateWindow time.Duration
+	// Namespace, when set, prefixes every stream and subject so that several
+	// independent systems (or tests) can share one NATS server.
+	Namespace string
+	// Name identifies this connection in the server's monitoring.
+	Name string
+	// Logger receives retries and dead letters. Defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+var namespacePattern = regexp.MustCompile(`^[a-z0-9_]*$`)
+
+func (c *Config) setDefaults() {
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = 2 * time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Name == "" {
+		c.Name = "openhouse"
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if c.URL == "" && c.DataDir == "" {
+		return errors.New("bus: OPENHOUSE_DATA_DIR is required when OPENHOUSE_NATS_URL is empty")
+	}
+	if c.Replicas < 0 || c.Replicas > 5 {
+		return fmt.Errorf("bus: replicas must be 1 to 5, got %d", c.Replicas)
+	}
+	if !namespacePattern.MatchString(c.Namespace) {
+		return fmt.Errorf("bus: namespace %q may hold only a-z, 0-9 and _", c.Namespace)
+	}
+	return nil
+}
+
+// Bus is a connection to JetStream. It is safe for concurrent use.
+type Bus struct {
+	cfg          Config
+	nc           *nats.Conn
+	js           jetstream.JetStream
+	embedded     *server.Server
+	prefix       string // subject prefix, "" or "<namespace>."
+	streamPrefix string // stream name prefix, "" or "<NAMESPACE>_"
+	log          *slog.Logger
+
+	closed       chan struct{} // closed by nats when the connection is closed
+
+	mu        sync.Mutex
+	streams   map[string]bool // streams known to exist
+	consumers []*Consumer
+}
+
+// Connect connects to the configured NATS, or starts the embedded server.
+func Connect(ctx context.Context, cfg Config) (*Bus, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	b := &Bus{cfg: cfg, log: cfg.Logger, streams: map[string]bool{}, closed: make(chan struct{})}
+	if cfg.Namespace != "" {
+		b.prefix = cfg.Namespace + "."
+		b.streamPrefix = strings.ToUpper(cfg.Namespace) + "_"
+	}
+	opts := []nats.Option{
+		nats.Name(cfg.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				b.log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
+		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("nats reconnected", "url", nc.ConnectedUrl()) }),
+	}
+	url := cfg.URL
+	if url == "" {
+		ns, err := startEmbedded(filepath.Join(cfg.DataDir, "nats"))
+		if err != nil {
+			return nil, err
+		}
+		b.embedded = ns
+		opts = append(opts, nats.InProcessServer(ns))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		b.shutdownEmbedded()
+		return nil, fmt.Errorf("bus: connect to nats %q: %w", url, err)
+	}
+	b.nc = nc
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: jetstream: %w", err)
+	}
+	b.js = js
+	if _, err := js.AccountInfo(ctx); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: jetstream not available on %q: %w", url, err)
+	}
+	for _, s := range []struct{ name, subject string }{
+		{b.deadLetterStream(), b.prefix + "dlq.>"},
+		{b.replayStream(), b.prefix + "replay.>"},
+	} {
+		if err := b.createStream(ctx, s.name, []string{s.subject}); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// startEmbedded runs a JetStream server inside this process that accepts
+// only in-process connections.
+func startEmbedded(storeDir string) (*server.Server, error) {
+	ns, err := server.NewServer(&server.Options{
+		ServerName: "openhouse-embedded",
+		JetStream:  true,
+		StoreDir:   storeDir,
+		DontListen: true,
+		NoSigs:     true,
+		NoLog:      true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: embedded nats: %w", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("bus: embedded nats did not start within 10s")
+	}
+	return ns, nil
+}
+
+// EnsureStream creates (or updates to this code's settings) the stream of a
+// publishing service. Publish and Subscribe call it; it is cheap after the
+// first call.
+func (b *Bus) EnsureStream(ctx context.Context, service string) error {
+	name := b.streamOf(service)
+	b.mu.Lock()
+	known := b.streams[name]
+	b.mu.Unlock()
+	if known {
+		return nil
+	}
+	return b.createStream(ctx, name, b.streamSubjects(service))
+}
+
+func (b *Bus) createStream(ctx context.Context, name string, subjects []string) error {
+	_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       name,
+		Subjects:   subjects,
+		Storage:    jetstream.FileStorage,
+		Replicas:   b.cfg.Replicas,
+		Retention:  jetstream.LimitsPolicy,
+		Duplicates: b.cfg.DuplicateWindow,
+	})
+	if err != nil {
+		return fmt.Errorf("bus: stream %s: %w", name, err)
+	}
+	b.mu.Lock()
+	b.streams[name] = true
+	b.mu.Unlock()
+	return nil
+}
+
+// Publish stores ev in its service's stream and returns once JetStream has
+// acknowledged it. The event id is the Nats-Msg-Id, so publishing the same
+// event again within the duplicate window stores it once.
+func (b *Bus) Publish(ctx context.Context, ev Event) error {
+	service, err := ServiceOf(ev.Type())
+	if err != nil {
+		return err
+	}
+	if err := b.EnsureStream(ctx, service); err != nil {
+		return err
+	}
+	data, err := Encode(ev)
+	if err != nil {
+		return fmt.Errorf("bus: encode %s: %w", ev.ID(), err)
+	}
+	msg := &nats.Msg{Subject: b.subjectOf(ev.Type()), Data: data, Header: nats.Header{}}
+	msg.Header.Set("Content-Type", "application/cloudevents+json")
+	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(ev.ID())); err != nil {
+		return fmt.Errorf("bus: publish %s %s: %w", ev.Type(), ev.ID(), err)
+	}
+	return nil
+}
+
+// Ping reports whether the NATS connection is up, for readiness checks.
+func (b *Bus) Ping(ctx context.Context) error {
+	if b.nc == nil || !b.nc.IsConnected() {
+		return errors.New("nats: not connected")
+	}
+	_, err := b.js.AccountInfo(ctx)
+	return err
+}
+
+// Close stops every consumer (letting handlers in flight finish), drains the
+// connection and stops the embedded server.
+func (b *Bus) Close() {
+	b.mu.Lock()
+	consumers := b.consumers
+	b.consumers = nil
+	b.mu.Unlock()
+	for _, c := range consumers {
+		c.Stop()
+	}
+	if b.nc != nil {
+		if err := b.nc.Drain(); err != nil {
+			b.nc.Close()
+		}
+		<-b.closed // Drain closes the connection when done, or after its timeout
+	}
+	b.shutdownEmbedded()
+}
+
+func (b *Bus) shutdownEmbedded() {
+	if b.embedded != nil {
+		b.embedded.Shutdown()
+		b.embedded.WaitForShutdown()
+		b.embedded = nil
+	}
+}

@@ -1,0 +1,280 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Handler applies one event. It returns nil once the event's effect is
+// durable; an error makes the bus deliver the event again later (with
+// backoff), until the subscription's MaxAttempts, after which the event goes
+// to the dead-letter stream. Handlers must be idempotent: delivery is at
+// least once (outbox.Inbox makes that easy).
+type Handler func(ctx context.Context, ev Event) error
+
+// Middleware wraps a Handler: retries, filters, transforms, tracing and
+// metrics are middleware, not code inside each handler.
+type Middleware func(Handler) Handler
+
+// Permanent marks an error that no retry can cure (a malformed payload, say):
+// the event goes straight to the dead-letter stream.
+func Permanent(err error) error { return permanentError{err} }
+
+type permanentError struct{ error }
+
+func (p permanentError) Unwrap() error { return p.error }
+
+// Subscription is one durable consumer: the events of one publishing service
+// that one consuming service handles.
+type Subscription struct {
+	// Consumer is the consuming service; it is also the durable name, so it
+	// must never be renamed.
+	Consumer string
+	// Stream is the publishing service.
+	Stream string
+	// Handlers maps each event type to receive to its handler. Only these
+	// types are delivered (they become the consumer's subject filter).
+	Handlers map[string]Handler
+	// Pipe wraps every handler, outermost first: the counterpart of an
+	// EventBridge pipe (filter, transform, enrich).
+	Pipe []Middleware
+	// MaxAttempts is how many deliveries a failing event gets before it is
+	// dead-lettered. Default 5.
+	MaxAttempts int
+	// Backoff gives the delay before the next delivery after a failed
+	// attempt (1-based). Default: 100ms doubling, at most 30s.
+	Backoff func(attempt int) time.Duration
+	// HandlerTimeout bounds one attempt. Default 25s.
+	HandlerTimeout time.Duration
+}
+
+// DefaultBackoff doubles from 100ms up to 30s.
+func DefaultBackoff(attempt int) time.Duration {
+	d := 100 * time.Millisecond
+	for i := 1; i < attempt && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Second)
+}
+
+func (s *Subscription) setDefaults() {
+	if s.MaxAttempts == 0 {
+		s.MaxAttempts = 5
+	}
+	if s.Backoff == nil {
+		s.Backoff = DefaultBackoff
+	}
+	if s.HandlerTimeout == 0 {
+		s.HandlerTimeout = 25 * time.Second
+	}
+}
+
+func (s Subscription) validate() error {
+	if !namePattern.MatchString(s.Consumer) || !namePattern.MatchString(s.Stream) {
+		return fmt.Errorf("bus: subscription %q on %q: names must be lower-case words", s.Consumer, s.Stream)
+	}
+	if len(s.Handlers) == 0 {
+		return fmt.Errorf("bus: subscription %s on %s has no handlers", s.Consumer, s.Stream)
+	}
+	for typ, h := range s.Handlers {
+		svc, err := ServiceOf(typ)
+		if err != nil {
+			return err
+		}
+		if svc != s.Stream {
+			return fmt.Errorf("bus: %s is published by %s, not %s", typ, svc, s.Stream)
+		}
+		if h == nil {
+			return fmt.Errorf("bus: nil handler for %s", typ)
+		}
+	}
+	return nil
+}
+
+// Consumer is a running subscription.
+type Consumer struct {
+	sub      Subscription
+	bus      *Bus
+	handler  Handler
+	ctx      context.Context
+	cancel   context.CancelFunc
+	contexts []jetstream.ConsumeContext
+	wg       sync.WaitGroup // handlers in flight
+	stopOnce sync.Once
+}
+
+// Subscribe starts a durable consumer for sub and a second one on the replay
+// stream (so that replayed dead letters reach the same handlers). Events are
+// handled one at a time per consumer, in stream order; several processes
+// subscribing with the same names share the events between them.
+func (b *Bus) Subscribe(ctx context.Context, sub Subscription) (*Consumer, error) {
+	sub.setDefaults()
+	if err := sub.validate(); err != nil {
+		return nil, err
+	}
+	if err := b.EnsureStream(ctx, sub.Stream); err != nil {
+		return nil, err
+	}
+	filters := make([]string, 0, len(sub.Handlers))
+	for typ := range sub.Handlers {
+		filters = append(filters, b.subjectOf(typ))
+	}
+	sort.Strings(filters)
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c := &Consumer{sub: sub, bus: b, ctx: runCtx, cancel: cancel}
+	c.handler = dispatch(sub.Handlers)
+	for i := len(sub.Pipe) - 1; i >= 0; i-- {
+		c.handler = sub.Pipe[i](c.handler)
+	}
+
+	type target struct {
+		stream, durable string
+		filters         []string
+	}
+	for _, t := range []target{
+		{b.streamOf(sub.Stream), sub.Consumer, filters},
+		{b.replayStream(), sub.Consumer + "_" + sub.Stream, []string{b.replaySubject(sub.Consumer, sub.Stream)}},
+	} {
+		cons, err := b.js.CreateOrUpdateConsumer(ctx, t.stream, jetstream.ConsumerConfig{
+			Durable:        t.durable,
+			FilterSubjects: t.filters,
+			AckPolicy:      jetstream.AckExplicitPolicy,
+			AckWait:        sub.HandlerTimeout + 5*time.Second,
+			MaxDeliver:     -1, // the bus dead-letters after MaxAttempts itself
+			MaxAckPending:  1000,
+			DeliverPolicy:  jetstream.DeliverAllPolicy,
+		})
+		if err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("bus: consumer %s on %s: %w", t.durable, t.stream, err)
+		}
+		cc, err := cons.Consume(c.receive, jetstream.PullMaxMessages(64))
+		if err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("bus: consume %s on %s: %w", t.durable, t.stream, err)
+		}
+		c.contexts = append(c.contexts, cc)
+	}
+	b.mu.Lock()
+	b.consumers = append(b.consumers, c)
+	b.mu.Unlock()
+	return c, nil
+}
+
+var errNoHandler = errors.New("no handler for this event type")
+
+func dispatch(handlers map[string]Handler) Handler {
+	return func(ctx context.Context, ev Event) error {
+		h, ok := handlers[ev.Type()]
+		if !ok {
+			return Permanent(fmt.Errorf("%w: %s", errNoHandler, ev.Type()))
+		}
+		return h(ctx, ev)
+	}
+}
+
+// receive handles one delivery: decode, run the handler, then ack, retry
+// later, or dead-letter.
+func (c *Consumer) receive(msg jetstream.Msg) {
+	c.wg.Add(1)
+	defer c.wg.Done()
+	meta, err := msg.Metadata()
+	if err != nil {
+		c.bus.log.Error("event without metadata", "subject", msg.Subject(), "err", err)
+		_ = msg.Term()
+		return
+	}
+	attempt := int(meta.NumDelivered)
+	log := c.bus.log.With("consumer", c.sub.Consumer, "stream", meta.Stream, "seq", meta.Sequence.Stream, "attempt", attempt)
+
+	ev, err := Decode(msg.Data())
+	if err == nil {
+		ctx, cancel := context.WithTimeout(ContextOf(c.ctx, ev), c.sub.HandlerTimeout)
+		err = c.safeHandle(ctx, ev)
+		cancel()
+		log = log.With("event_id", ev.ID(), "type", ev.Type())
+	} else {
+		err = Permanent(err)
+	}
+	if err == nil {
+		if ackErr := msg.Ack(); ackErr != nil {
+			log.Warn("ack failed; the event will be redelivered", "err", ackErr)
+		}
+		return
+	}
+	var perm permanentError
+	if errors.As(err, &perm) || attempt >= c.sub.MaxAttempts {
+		c.deadLetter(msg, meta, attempt, err, log)
+		return
+	}
+	delay := c.sub.Backoff(attempt)
+	log.Warn("event handler failed; retrying", "err", err, "retry_in", delay)
+	_ = msg.NakWithDelay(delay)
+}
+
+// safeHandle turns a panicking handler into a failed attempt.
+func (c *Consumer) safeHandle(ctx context.Context, ev Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panic: %v", p)
+		}
+	}()
+	return c.handler(ctx, ev)
+}
+
+// deadLetter copies the message to the dead-letter stream, then terminates
+// it. If the process dies in between, the redelivery dead-letters it again
+// and the Nats-Msg-Id keeps one copy.
+func (c *Consumer) deadLetter(msg jetstream.Msg, meta *jetstream.MsgMetadata, attempt int, cause error, log *slog.Logger) {
+	dl := &nats.Msg{
+		Subject: c.bus.deadLetterSubject(c.sub.Consumer, c.sub.Stream),
+		Data:    msg.Data(),
+		Header:  nats.Header{},
+	}
+	dl.Header.Set(hdrConsumer, c.sub.Consumer)
+	dl.Header.Set(hdrStream, c.sub.Stream)
+	dl.Header.Set(hdrSubject, msg.Subject())
+	dl.Header.Set(hdrAttempts, strconv.Itoa(attempt))
+	dl.Header.Set(hdrError, truncate(cause.Error(), 1024))
+	id := fmt.Sprintf("%s:%s:%d", c.sub.Consumer, meta.Stream, meta.Sequence.Stream)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.bus.js.PublishMsg(ctx, dl, jetstream.WithMsgID(id)); err != nil {
+		log.Error("dead-letter publish failed; will retry", "err", err)
+		_ = msg.NakWithDelay(c.sub.Backoff(attempt))
+		return
+	}
+	log.Error("event dead-lettered", "err", cause)
+	_ = msg.Term()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Stop stops receiving and waits for handlers in flight to finish.
+func (c *Consumer) Stop() {
+	c.stopOnce.Do(func() {
+		for _, cc := range c.contexts {
+			cc.Stop()
+		}
+		for _, cc := range c.contexts {
+			<-cc.Closed()
+		}
+		c.wg.Wait()
+		c.cancel()
+	})
+}

@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect is everything that differs between SQLite and PostgreSQL. Code
+// outside this file asks the dialect instead of testing the engine's name.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// SkipLocked is appended to a SELECT that claims rows for work, so that
+	// several workers on one PostgreSQL database never take the same row.
+	// SQLite has one writer at a time and needs nothing.
+	SkipLocked string
+	// ForUpdate is appended to a SELECT whose rows the transaction will
+	// change, so that concurrent read-modify-write transactions queue on
+	// PostgreSQL. SQLite transactions here take the write lock at BEGIN, so
+	// they already queue.
+	ForUpdate string
+	// Types maps the type names that migrations use ({{.Bytes}} and so on)
+	// to this engine's column types.
+	Types MigrationTypes
+	// goose is the goose dialect name.
+	goose string
+}
+
+// MigrationTypes are the placeholders a migration file may use.
+type MigrationTypes struct {
+	Bytes     string // binary payloads
+	Timestamp string // an instant; always written in UTC
+	Serial    string // an increasing integer primary key
+	JSON      string // a JSON document
+}
+
+// SQLite is the embedded default: one file per service, WAL journal.
+var SQLite = Dialect{
+	Name:  "sqlite",
+	goose: "sqlite3",
+	Types: MigrationTypes{
+		Bytes:     "BLOB",
+		Timestamp: "DATETIME",
+		Serial:    "INTEGER PRIMARY KEY AUTOINCREMENT",
+		JSON:      "TEXT",
+	},
+}
+
+// Postgres is the distributed mode: one schema per service.
+var Postgres = Dialect{
+	Name:       "postgres",
+	goose:      "postgres",
+	SkipLocked: "FOR UPDATE SKIP LOCKED",
+	ForUpdate:  "FOR UPDATE",
+	Types: MigrationTypes{
+		Bytes:     "BYTEA",
+		Timestamp: "TIMESTAMPTZ",
+		Serial:    "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+		JSON:      "JSONB",
+	},
+}
+
+// translate wraps uniqueness violations in ErrConflict.
+func (d Dialect) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %s", ErrConflict, pgErr.ConstraintName)
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %s", ErrConflict, liteErr.Error())
+		}
+	}
+	return err
+}
+
+// openSQLite opens dir/name.db. WAL lets readers run beside the writer;
+// _txlock=immediate takes the write lock at BEGIN so two writers queue on
+// busy_timeout instead of failing at their first write; synchronous=NORMAL
+// in WAL mode loses nothing when the process is killed (only an OS crash can
+// roll back the last transactions; see docs/architecture.md).
+func openSQLite(dir, name string) (*sql.DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: create data dir: %w", err)
+	}
+	path := filepath.Join(dir, name+".db")
+	dsn := "file:" + path + "?" + url.Values{
+		"_txlock":       {"immediate"},
+		"_time_format":  {"sqlite"},
+		"_pragma":       {"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
+	}.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// openPostgres opens the database at rawURL with search_path set to the
+// service's schema, creating the database and the schema when missing.
+func openPostgres(ctx context.Context, rawURL, schema string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse OPENHOUSE_DATABASE_URL: %w", err)
+	}
+	if err := ensurePostgresDatabase(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err := ensurePostgresSchema(ctx, cfg, schema); err != nil {
+		return nil, err
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// ensurePostgresDatabase creates the configured database if the server says
+// it does not exist, so a fresh server needs no manual step.
+func ensurePostgresDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name
+		return fmt.Errorf("store: connect to postgres: %w", err)
+	}
+	admin := cfg.Copy()
+	admin.Database = "postgres"
+	conn, err = pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("store: connect to postgres to create database %q: %w", cfg.Database, err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
+	if err != nil && !isPgCode(err, "42P04") { // duplicate_database: another process won the race
+		return fmt.Errorf("store: create database %q: %w", cfg.Database, err)
+	}
+	return nil
+}
+
+func ensurePostgresSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("store: connect to postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
+	// Two processes creating the schema at once can still collide.
+	if err != nil && !isPgCode(err, "42P06") && !isPgCode(err, "23505") {
+		return fmt.Errorf("store: create schema %q: %w", schema, err)
+	}
+	return nil
+}
+
+func isPgCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
+// DropPostgresSchema removes a schema and everything in it. Tests use it to
+// leave the shared server as they found it.
+func DropPostgresSchema(ctx context.Context, rawURL, schema string) error {
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+	return err
+}
