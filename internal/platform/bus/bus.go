@@ -31,6 +31,10 @@ type Config struct {
 	// Namespace, when set, prefixes every stream and subject so that several
 	// independent systems (or tests) can share one NATS server.
 	Namespace string
+	// Server, when set with an empty URL, is an embedded server started
+	// elsewhere (StartEmbedded) that this connection shares; the Bus does not
+	// stop it on Close.
+	Server *server.Server
 	// Name identifies this connection in the server's monitoring.
 	Name string
 	// Logger receives retries and dead letters. Defaults to slog.Default().
@@ -56,7 +60,7 @@ func (c *Config) setDefaults() {
 
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
-	if c.URL == "" && c.DataDir == "" {
+	if c.URL == "" && c.DataDir == "" && c.Server == nil {
 		return errors.New("bus: OPENHOUSE_DATA_DIR is required when OPENHOUSE_NATS_URL is empty")
 	}
 	if c.Replicas < 0 || c.Replicas > 5 {
@@ -78,7 +82,7 @@ type Bus struct {
 	streamPrefix string // stream name prefix, "" or "<NAMESPACE>_"
 	log          *slog.Logger
 
-	closed       chan struct{} // closed by nats when the connection is closed
+	closed chan struct{} // closed by nats when the connection is closed
 
 	mu        sync.Mutex
 	streams   map[string]bool // streams known to exist
@@ -109,8 +113,11 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("nats reconnected", "url", nc.ConnectedUrl()) }),
 	}
 	url := cfg.URL
-	if url == "" {
-		ns, err := startEmbedded(filepath.Join(cfg.DataDir, "nats"))
+	switch {
+	case url == "" && cfg.Server != nil:
+		opts = append(opts, nats.InProcessServer(cfg.Server))
+	case url == "":
+		ns, err := StartEmbedded(filepath.Join(cfg.DataDir, "nats"))
 		if err != nil {
 			return nil, err
 		}
@@ -145,9 +152,9 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 	return b, nil
 }
 
-// startEmbedded runs a JetStream server inside this process that accepts
-// only in-process connections.
-func startEmbedded(storeDir string) (*server.Server, error) {
+// StartEmbedded runs a JetStream server inside this process that accepts
+// only in-process connections, storing under storeDir.
+func StartEmbedded(storeDir string) (*server.Server, error) {
 	ns, err := server.NewServer(&server.Options{
 		ServerName: "openhouse-embedded",
 		JetStream:  true,
@@ -256,4 +263,42 @@ func (b *Bus) shutdownEmbedded() {
 		b.embedded.WaitForShutdown()
 		b.embedded = nil
 	}
+}
+
+// DeleteNamespace deletes every stream of this Bus's namespace. Tests call it
+// to leave a shared server as they found it; it refuses the empty namespace.
+func (b *Bus) DeleteNamespace(ctx context.Context) error {
+	if b.streamPrefix == "" {
+		return errors.New("bus: refusing to delete the streams of the empty namespace")
+	}
+	names := b.js.StreamNames(ctx)
+	var toDelete []string
+	for name := range names.Name() {
+		if strings.HasPrefix(name, b.streamPrefix) {
+			toDelete = append(toDelete, name)
+		}
+	}
+	if err := names.Err(); err != nil {
+		return err
+	}
+	for _, name := range toDelete {
+		if err := b.js.DeleteStream(ctx, name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// StreamMessages reports how many messages a publishing service's stream
+// holds, for checks that read the bus itself rather than counters.
+func (b *Bus) StreamMessages(ctx context.Context, service string) (uint64, error) {
+	s, err := b.js.Stream(ctx, b.streamOf(service))
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.Msgs, nil
 }

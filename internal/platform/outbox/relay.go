@@ -262,7 +262,7 @@ func (r *Relay) prune(ctx context.Context) {
 // Backlog reports how many rows wait to be published and the age of the
 // oldest, for metrics and alerts.
 func Backlog(ctx context.Context, db *store.DB, now time.Time) (count int, oldest time.Duration, err error) {
-	var first sql.NullTime
+	var first store.Time
 	err = db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'`).Scan(&count, &first)
 	if err != nil {
 		return 0, 0, fmt.Errorf("outbox: backlog: %w", err)

@@ -196,3 +196,36 @@ func DropPostgresSchema(ctx context.Context, rawURL, schema string) error {
 	_, err = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
 	return err
 }
+
+// sqliteTimeFormat is how the SQLite driver writes time.Time values
+// (_time_format=sqlite), always in UTC here.
+const sqliteTimeFormat = "2006-01-02 15:04:05.999999999-07:00"
+
+// Time scans an instant, possibly NULL, from either engine. SQLite returns a
+// timestamp column as time.Time but a computed one (MIN, MAX, COALESCE) as
+// the text it stored; PostgreSQL always returns time.Time.
+type Time struct {
+	Time  time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (t *Time) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*t = Time{}
+	case time.Time:
+		*t = Time{Time: v, Valid: true}
+	case string:
+		parsed, err := time.Parse(sqliteTimeFormat, v)
+		if err != nil {
+			return fmt.Errorf("store: parse time %q: %w", v, err)
+		}
+		*t = Time{Time: parsed, Valid: true}
+	case []byte:
+		return t.Scan(string(v))
+	default:
+		return fmt.Errorf("store: cannot scan %T into a time", v)
+	}
+	return nil
+}

@@ -1,0 +1,424 @@
+package outbox_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+)
+
+const typeHappened = "openhouse.demo.thing.happened.v1"
+
+// effects is what a consumer in these tests does: one row per applied
+// event, with no uniqueness, so applying an event twice shows as two rows.
+var effects = fstest.MapFS{"00001_effects.sql": {Data: []byte(`-- +goose Up
+CREATE TABLE effects (seq {{.Serial}}, event_id TEXT NOT NULL);
+-- +goose Down
+DROP TABLE effects;
+`)}}
+
+func openDB(t *testing.T, open storetest.Opener, name string) *store.DB {
+	t.Helper()
+	db := open(t, name)
+	ctx := context.Background()
+	if err := outbox.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, "effects", effects); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// write commits n events through the outbox and returns their ids.
+func write(t *testing.T, db *store.DB, n int) []string {
+	t.Helper()
+	ctx := context.Background()
+	ids := make([]string, 0, n)
+	for i := range n {
+		ev, err := bus.NewEvent(ctx, typeHappened, fmt.Sprint(i), map[string]int{"i": i}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(ctx, func(tx *sql.Tx) error { return outbox.Add(ctx, tx, ev) }); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.ID())
+	}
+	return ids
+}
+
+// consume subscribes a consumer that records each event in the effects
+// table of db through the inbox.
+func consume(t *testing.T, b *bus.Bus, db *store.DB) {
+	t.Helper()
+	h := outbox.Inbox(db, "effects", time.Now, func(ctx context.Context, tx *sql.Tx, ev bus.Event) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO effects (event_id) VALUES ($1)`, ev.ID())
+		return err
+	})
+	if _, err := b.Subscribe(context.Background(), bus.Subscription{Consumer: "consumer", Stream: "demo",
+		Handlers: map[string]bus.Handler{typeHappened: h}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// applied returns how many times each event was applied by the consumer.
+func applied(t *testing.T, db *store.DB) map[string]int {
+	t.Helper()
+	rows, err := db.Query(`SELECT event_id FROM effects`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		out[id]++
+	}
+	return out
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
+// appliedOnce waits until every id has been applied, then checks that each
+// was applied exactly once and nothing else was.
+func appliedOnce(t *testing.T, db *store.DB, ids []string) {
+	t.Helper()
+	eventually(t, "all events applied", func() bool { return len(applied(t, db)) >= len(ids) })
+	got := applied(t, db)
+	if len(got) != len(ids) {
+		t.Fatalf("applied %d distinct events, want %d", len(got), len(ids))
+	}
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Fatalf("event %s applied %d times, want 1", id, got[id])
+		}
+	}
+}
+
+func streamHolds(t *testing.T, b *bus.Bus, want int) {
+	t.Helper()
+	n, err := b.StreamMessages(context.Background(), "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != uint64(want) {
+		t.Fatalf("stream holds %d messages, want %d", n, want)
+	}
+}
+
+func pendingRows(t *testing.T, db *store.DB) int {
+	t.Helper()
+	n, _, err := outbox.Backlog(context.Background(), db, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRelayPublishesOnlyCommittedEvents(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		db := openDB(t, open, "svc")
+		b := bustest.Embedded(t).Connect(t)
+		ids := write(t, db, 3)
+		ev, _ := bus.NewEvent(ctx, typeHappened, "rolled-back", nil, time.Now())
+		boom := errors.New("boom")
+		if err := db.InTx(ctx, func(tx *sql.Tx) error {
+			if err := outbox.Add(ctx, tx, ev); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		relay := outbox.NewRelay(db, b, outbox.RelayConfig{})
+		n, err := relay.Flush(ctx)
+		if err != nil || n != 3 {
+			t.Fatalf("Flush = %d, %v; want 3", n, err)
+		}
+		consume(t, b, db)
+		appliedOnce(t, db, ids)
+		streamHolds(t, b, 3)
+		if pendingRows(t, db) != 0 {
+			t.Fatal("rows still pending after Flush")
+		}
+	})
+}
+
+func TestRelayWakesOnCommitWithoutPolling(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		db := openDB(t, open, "svc")
+		b := bustest.Embedded(t).Connect(t)
+		consume(t, b, db)
+		// A fake clock that never moves: the poll never fires, so only the
+		// commit hook can wake the relay.
+		fake := clock.NewFake(time.Now())
+		runRelay(t, outbox.NewRelay(db, b, outbox.RelayConfig{Clock: fake, PollInterval: time.Hour}))
+		if !fake.WaitForWaiters(1, time.After(10*time.Second)) {
+			t.Fatal("relay never parked on its poll")
+		}
+		appliedOnce(t, db, write(t, db, 5))
+	})
+}
+
+func TestRelayPollsForRowsWrittenElsewhere(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		db := openDB(t, open, "svc")
+		b := bustest.Embedded(t).Connect(t)
+		consume(t, b, db)
+		fake := clock.NewFake(time.Now())
+		runRelay(t, outbox.NewRelay(db, b, outbox.RelayConfig{Clock: fake, PollInterval: time.Second}))
+		if !fake.WaitForWaiters(1, time.After(10*time.Second)) {
+			t.Fatal("relay never parked on its poll")
+		}
+		// Another process's write: straight into the table, no commit hook here.
+		ev, _ := bus.NewEvent(ctx, typeHappened, "elsewhere", nil, time.Now())
+		payload, _ := bus.Encode(ev)
+		if _, err := db.ExecContext(ctx, `INSERT INTO outbox (event_id, type, payload, state, created_at) VALUES ($1, $2, $3, 'pending', $4)`,
+			ev.ID(), ev.Type(), payload, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		if pendingRows(t, db) != 1 {
+			t.Fatal("row was published before the poll fired")
+		}
+		fake.Advance(time.Second)
+		appliedOnce(t, db, []string{ev.ID()})
+	})
+}
+
+// crashingPublisher publishes for real, then dies (panics) right after its
+// n-th publish, before the relay can record it: the crash between publish
+// and mark.
+type crashingPublisher struct {
+	pub   outbox.Publisher
+	after int
+	count int
+}
+
+var errCrash = errors.New("process killed")
+
+func (c *crashingPublisher) Publish(ctx context.Context, ev bus.Event) error {
+	if err := c.pub.Publish(ctx, ev); err != nil {
+		return err
+	}
+	c.count++
+	if c.count == c.after {
+		panic(errCrash)
+	}
+	return nil
+}
+
+func flushUntilCrash(t *testing.T, relay *outbox.Relay) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != errCrash {
+			t.Fatalf("relay did not crash as planned: %v", p)
+		}
+	}()
+	_, _ = relay.Flush(context.Background())
+}
+
+func TestCrashBetweenCommitAndPublish(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		db := openDB(t, open, "svc")
+		env := bustest.Embedded(t)
+		// The process commits its events and dies before any relay runs.
+		ids := write(t, db, 10)
+		if pendingRows(t, db) != 10 {
+			t.Fatal("events are not pending")
+		}
+		// After the restart the new relay finds and publishes them.
+		b := env.Connect(t)
+		consume(t, b, db)
+		runRelay(t, outbox.NewRelay(db, b, outbox.RelayConfig{}))
+		appliedOnce(t, db, ids)
+		streamHolds(t, b, 10)
+	})
+}
+
+func TestCrashBetweenPublishAndMark(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		db := openDB(t, open, "svc")
+		env := bustest.Embedded(t)
+		b := env.Connect(t)
+		ids := write(t, db, 10)
+		// The first process publishes 4 events, then dies before marking any.
+		flushUntilCrash(t, outbox.NewRelay(db, &crashingPublisher{pub: b, after: 4}, outbox.RelayConfig{}))
+		if n := pendingRows(t, db); n < 7 {
+			t.Fatalf("%d rows pending after the crash, want at least the 7 never published", n)
+		}
+		// The restarted process publishes everything again; JetStream drops
+		// the duplicates and the consumer's inbox would absorb any left.
+		restarted := env.Connect(t)
+		consume(t, restarted, db)
+		runRelay(t, outbox.NewRelay(db, restarted, outbox.RelayConfig{}))
+		appliedOnce(t, db, ids)
+		streamHolds(t, restarted, 10)
+	})
+}
+
+// countingPublisher counts publishes per event id.
+type countingPublisher struct {
+	pub outbox.Publisher
+	mu  sync.Mutex
+	n   map[string]int
+}
+
+func (c *countingPublisher) Publish(ctx context.Context, ev bus.Event) error {
+	if err := c.pub.Publish(ctx, ev); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.n[ev.ID()]++
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *countingPublisher) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.n)
+}
+
+// TestTwoRelaysOnOnePostgres runs two relays on one database while writers
+// commit: every row is published by exactly one relay.
+func TestTwoRelaysOnOnePostgres(t *testing.T) {
+	db := openDB(t, storetest.OpenPostgres, "svc")
+	env := bustest.Embedded(t)
+	b := env.Connect(t)
+	counter := &countingPublisher{pub: b, n: map[string]int{}}
+	for range 2 {
+		runRelay(t, outbox.NewRelay(db, counter, outbox.RelayConfig{Batch: 7, PollInterval: 5 * time.Millisecond}))
+	}
+	const writers, each = 3, 100
+	var wg sync.WaitGroup
+	idsCh := make(chan []string, writers)
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			idsCh <- write(t, db, each)
+		}()
+	}
+	wg.Wait()
+	close(idsCh)
+	var ids []string
+	for part := range idsCh {
+		ids = append(ids, part...)
+	}
+	eventually(t, "every row published", func() bool { return counter.total() == len(ids) && pendingRows(t, db) == 0 })
+	counter.mu.Lock()
+	for _, id := range ids {
+		if counter.n[id] != 1 {
+			t.Errorf("event %s published %d times, want 1", id, counter.n[id])
+		}
+	}
+	counter.mu.Unlock()
+	consume(t, b, db)
+	appliedOnce(t, db, ids)
+	streamHolds(t, b, len(ids))
+}
+
+func TestInboxAppliesAnEventOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		db := openDB(t, open, "svc")
+		h := outbox.Inbox(db, "effects", time.Now, func(ctx context.Context, tx *sql.Tx, ev bus.Event) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO effects (event_id) VALUES ($1)`, ev.ID())
+			return err
+		})
+		ev, _ := bus.NewEvent(ctx, typeHappened, "x", nil, time.Now())
+		var wg sync.WaitGroup
+		errs := make(chan error, 10)
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- h(ctx, ev)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := applied(t, db)[ev.ID()]; got != 1 {
+			t.Fatalf("applied %d times, want 1", got)
+		}
+		// A failing handler records nothing, so the retry applies it.
+		other, _ := bus.NewEvent(ctx, typeHappened, "y", nil, time.Now())
+		failing := outbox.Inbox(db, "effects", time.Now, func(context.Context, *sql.Tx, bus.Event) error { return errors.New("fail") })
+		if err := failing(ctx, other); err == nil {
+			t.Fatal("failing handler reported success")
+		}
+		if err := h(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		if got := applied(t, db)[other.ID()]; got != 1 {
+			t.Fatalf("retried event applied %d times, want 1", got)
+		}
+	})
+}
+
+func TestBacklogReportsAge(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		db := openDB(t, open, "svc")
+		ctx := context.Background()
+		ev, _ := bus.NewEvent(ctx, typeHappened, "old", nil, time.Now().Add(-time.Minute))
+		if err := db.InTx(ctx, func(tx *sql.Tx) error { return outbox.Add(ctx, tx, ev) }); err != nil {
+			t.Fatal(err)
+		}
+		n, age, err := outbox.Backlog(ctx, db, time.Now())
+		if err != nil || n != 1 || age < time.Minute || age > 2*time.Minute {
+			t.Fatalf("Backlog = %d, %v, %v", n, age, err)
+		}
+	})
+}
+
+// runRelay runs relay until the test ends and checks that it stops.
+func runRelay(t *testing.T, relay *outbox.Relay) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- relay.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("relay stopped with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("relay did not stop")
+		}
+	})
+}
