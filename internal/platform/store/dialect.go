@@ -102,9 +102,9 @@ func openSQLite(dir, name string) (*sql.DB, error) {
 	}
 	path := filepath.Join(dir, name+".db")
 	dsn := "file:" + path + "?" + url.Values{
-		"_txlock":       {"immediate"},
-		"_time_format":  {"sqlite"},
-		"_pragma":       {"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
+		"_txlock":      {"immediate"},
+		"_time_format": {"sqlite"},
+		"_pragma":      {"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
 	}.Encode()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

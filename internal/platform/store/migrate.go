@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"text/template"
 	"testing/fstest"
+	"text/template"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
