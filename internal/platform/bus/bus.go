@@ -238,9 +238,10 @@ func (b *Bus) Ping(ctx context.Context) error {
 	return err
 }
 
-// Close stops every consumer (letting handlers in flight finish), drains the
-// connection and stops the embedded server.
-func (b *Bus) Close() {
+// StopConsumers stops every consumer of this Bus and waits for the handlers
+// in flight; publishing still works afterwards, so a shutdown can stop
+// taking events, then flush its outboxes, then Close.
+func (b *Bus) StopConsumers() {
 	b.mu.Lock()
 	consumers := b.consumers
 	b.consumers = nil
@@ -248,6 +249,12 @@ func (b *Bus) Close() {
 	for _, c := range consumers {
 		c.Stop()
 	}
+}
+
+// Close stops every consumer (letting handlers in flight finish), drains the
+// connection and stops the embedded server it started.
+func (b *Bus) Close() {
+	b.StopConsumers()
 	if b.nc != nil {
 		if err := b.nc.Drain(); err != nil {
 			b.nc.Close()

@@ -1,0 +1,120 @@
+// Command openhouse runs the openhouse platform: every service in one
+// process on embedded defaults, or any subset of them against external
+// NATS, PostgreSQL and Redis. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/openhouse/openhouse/internal/app"
+)
+
+const usage = `openhouse: book real-estate home tours.
+
+Usage:
+  openhouse serve   [flags]   run the services (all, on embedded defaults, unless configured)
+  openhouse migrate [flags]   create or update every service's tables, then exit
+  openhouse help              this text
+
+Configuration comes from environment variables, overridden by flags:
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(stdout)
+		return 0
+	}
+	cmd, rest := args[0], args[1:]
+	cfg, err := app.ConfigFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "openhouse: configuration:", err)
+		return 2
+	}
+	switch cmd {
+	case "serve", "migrate":
+		if err := parseFlags(cmd, rest, &cfg, stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "openhouse:", err)
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "openhouse: unknown command %q\n\n", cmd)
+		printUsage(stderr)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("start failed", "err", err)
+		return 1
+	}
+	if cmd == "migrate" {
+		// New has migrated every service; nothing is running yet.
+		stop()
+	}
+	if err := a.Run(ctx); err != nil {
+		log.Error("stopped with an error", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// parseFlags lets flags override the environment.
+func parseFlags(cmd string, args []string, cfg *app.Config, stderr io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	services := strings.Join(cfg.Services, ",")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "listen address (OPENHOUSE_HTTP_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "embedded data directory (OPENHOUSE_DATA_DIR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "postgres:// URL (OPENHOUSE_DATABASE_URL)")
+	fs.StringVar(&cfg.NATSURL, "nats-url", cfg.NATSURL, "NATS URLs (OPENHOUSE_NATS_URL)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", cfg.RedisURL, "redis:// URL (OPENHOUSE_REDIS_URL)")
+	fs.StringVar(&services, "services", services, "comma-separated services, or all (OPENHOUSE_SERVICES)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	var err error
+	if cfg.Services, err = app.ParseServices(services); err != nil {
+		return fmt.Errorf("--services: %w", err)
+	}
+	return cfg.Validate()
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	for _, s := range app.Settings {
+		fmt.Fprintf(w, "  %-28s %-22s %s\n", s.Env, s.Default, s.Meaning)
+	}
+}
+
+func newLogger(cfg app.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

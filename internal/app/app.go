@@ -1,0 +1,222 @@
+// Package app wires the services into one process for `openhouse serve`:
+// it opens each service's database and the bus, starts outbox relays and
+// consumers, mounts every HTTP route on one listener, and shuts all of it
+// down in order. It is the only package that imports service packages.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+// App is a running openhouse process: some or all services.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	clock    clock.Clock
+	bus      *bus.Bus
+	dbs      []*store.DB
+	relays   []*outbox.Relay
+	parts    []component
+	listener net.Listener
+	server   *http.Server
+	registry *prometheus.Registry
+}
+
+// Option changes how New builds the app; tests use them.
+type Option func(*App)
+
+// WithClock replaces the wall clock.
+func WithClock(c clock.Clock) Option { return func(a *App) { a.clock = c } }
+
+// New opens every dependency of the configured services and binds the HTTP
+// listener, but starts no work: Run does.
+func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, clock: clock.Real{}, registry: prometheus.NewRegistry()}
+	for _, o := range opts {
+		o(a)
+	}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a.bus, err = bus.Connect(ctx, bus.Config{
+		URL:      cfg.NATSURL,
+		DataDir:  cfg.DataDir,
+		Replicas: cfg.StreamReplicas,
+		Logger:   log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	health := &httpapi.Health{}
+	health.Add("nats", a.bus.Ping)
+
+	mux := http.NewServeMux()
+	for _, name := range cfg.Services {
+		m, ok := moduleNamed(name)
+		if !ok {
+			return nil, fmt.Errorf("unknown service %q", name)
+		}
+		part, err := a.start(ctx, m, mux, health)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		a.parts = append(a.parts, part)
+	}
+	health.Register(mux, a.registry)
+
+	handler := httpapi.Chain(mux,
+		httpapi.RequestID,
+		httpapi.Logging(log),
+		httpapi.Recover,
+		httpapi.Metrics(a.registry, "openhouse"),
+		httpapi.SecurityHeaders,
+	)
+	a.listener, err = net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on OPENHOUSE_HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
+	}
+	a.server = httpapi.NewServer(cfg.HTTPAddr, handler)
+	return a, nil
+}
+
+// start opens one service's database and builds it.
+func (a *App) start(ctx context.Context, m module, mux *http.ServeMux, health *httpapi.Health) (component, error) {
+	db, err := store.Open(ctx, store.Config{URL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir}, m.name)
+	if err != nil {
+		return nil, err
+	}
+	a.dbs = append(a.dbs, db)
+	if err := outbox.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	health.Add("db_"+m.name, db.PingContext)
+	a.relays = append(a.relays, outbox.NewRelay(db, a.bus, outbox.RelayConfig{Clock: a.clock, Logger: a.log}))
+	part, err := m.build(ctx, env{
+		Config: a.cfg,
+		DB:     db,
+		Bus:    a.bus,
+		Clock:  a.clock,
+		Log:    a.log.With("service", m.name),
+	})
+	if err != nil {
+		return nil, err
+	}
+	part.Routes(mux)
+	return part, nil
+}
+
+// Addr is the address the HTTP API listens on (useful with port 0).
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Run serves until ctx is cancelled, then shuts down gracefully: it stops
+// taking requests and lets those in flight finish, stops consuming events
+// and lets handlers in flight finish, publishes what the outboxes still
+// hold, and closes the bus and databases. It returns nil after a clean
+// shutdown.
+func (a *App) Run(ctx context.Context) error {
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	for _, r := range a.relays {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			_ = r.Run(workCtx)
+		}()
+	}
+	for _, p := range a.parts {
+		for _, sub := range p.Subscriptions() {
+			if _, err := a.bus.Subscribe(ctx, sub); err != nil {
+				stopWork()
+				workers.Wait()
+				a.close()
+				return err
+			}
+		}
+		if w, ok := p.(worker); ok {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				if err := w.Run(workCtx); err != nil && !errors.Is(err, context.Canceled) {
+					a.log.Error("worker stopped", "err", err)
+				}
+			}()
+		}
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.server.Serve(a.listener) }()
+	a.log.Info("openhouse serving", "addr", a.Addr(), "services", a.cfg.Services,
+		"database", dbKind(a.cfg), "nats", natsKind(a.cfg))
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("http server: %w", err)
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if e := a.server.Shutdown(shutdownCtx); e != nil {
+		a.log.Warn("http shutdown", "err", e)
+	}
+	a.bus.StopConsumers()
+	stopWork()
+	workers.Wait()
+	for _, r := range a.relays {
+		if _, e := r.Flush(shutdownCtx); e != nil {
+			a.log.Warn("final outbox flush", "err", e)
+		}
+	}
+	a.close()
+	a.log.Info("stopped")
+	return err
+}
+
+func (a *App) close() {
+	if a.listener != nil && a.server == nil {
+		a.listener.Close()
+	}
+	if a.bus != nil {
+		a.bus.Close()
+	}
+	for _, db := range a.dbs {
+		db.Close()
+	}
+}
+
+func dbKind(c Config) string {
+	if c.DatabaseURL == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+func natsKind(c Config) string {
+	if c.NATSURL == "" {
+		return "embedded"
+	}
+	return "external"
+}

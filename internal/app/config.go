@@ -1,0 +1,134 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `openhouse serve` can be told. Each field has an
+// environment variable; command-line flags override them. Empty URLs mean
+// the embedded default.
+type Config struct {
+	HTTPAddr        string        // OPENHOUSE_HTTP_ADDR
+	DataDir         string        // OPENHOUSE_DATA_DIR
+	DatabaseURL     string        // OPENHOUSE_DATABASE_URL
+	NATSURL         string        // OPENHOUSE_NATS_URL
+	RedisURL        string        // OPENHOUSE_REDIS_URL
+	Services        []string      // OPENHOUSE_SERVICES
+	StreamReplicas  int           // OPENHOUSE_STREAM_REPLICAS
+	ShutdownTimeout time.Duration // OPENHOUSE_SHUTDOWN_TIMEOUT
+	LogLevel        string        // OPENHOUSE_LOG_LEVEL
+	LogFormat       string        // OPENHOUSE_LOG_FORMAT
+	AdminEmail      string        // OPENHOUSE_ADMIN_EMAIL
+	AdminPassword   string        // OPENHOUSE_ADMIN_PASSWORD
+}
+
+// Setting documents one configuration variable; README's table is made from
+// the same facts.
+type Setting struct {
+	Env, Default, Meaning string
+}
+
+// Settings lists every variable ConfigFromEnv reads.
+var Settings = []Setting{
+	{"OPENHOUSE_HTTP_ADDR", ":8080", "address the HTTP API listens on"},
+	{"OPENHOUSE_DATA_DIR", "./data", "embedded stores: one SQLite file per service and the NATS file store"},
+	{"OPENHOUSE_DATABASE_URL", "(embedded SQLite)", "postgres:// URL; each service gets its own schema in that database"},
+	{"OPENHOUSE_NATS_URL", "(embedded JetStream)", "NATS server or cluster URLs, comma-separated"},
+	{"OPENHOUSE_REDIS_URL", "(in-memory index)", "redis:// URL for the availability index"},
+	{"OPENHOUSE_SERVICES", "all", "comma-separated services this process runs"},
+	{"OPENHOUSE_STREAM_REPLICAS", "1", "JetStream replicas per stream (3 on a 3-node cluster)"},
+	{"OPENHOUSE_SHUTDOWN_TIMEOUT", "20s", "how long a graceful shutdown may take"},
+	{"OPENHOUSE_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"OPENHOUSE_LOG_FORMAT", "json", "json or text"},
+	{"OPENHOUSE_ADMIN_EMAIL", "", "with OPENHOUSE_ADMIN_PASSWORD: the first admin, created at start if absent"},
+	{"OPENHOUSE_ADMIN_PASSWORD", "", "the first admin's password"},
+}
+
+// ConfigFromEnv reads the configuration from getenv (os.Getenv in main).
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{
+		HTTPAddr:      get("OPENHOUSE_HTTP_ADDR", ":8080"),
+		DataDir:       get("OPENHOUSE_DATA_DIR", "./data"),
+		DatabaseURL:   get("OPENHOUSE_DATABASE_URL", ""),
+		NATSURL:       get("OPENHOUSE_NATS_URL", ""),
+		RedisURL:      get("OPENHOUSE_REDIS_URL", ""),
+		LogLevel:      get("OPENHOUSE_LOG_LEVEL", "info"),
+		LogFormat:     get("OPENHOUSE_LOG_FORMAT", "json"),
+		AdminEmail:    get("OPENHOUSE_ADMIN_EMAIL", ""),
+		AdminPassword: getenv("OPENHOUSE_ADMIN_PASSWORD"),
+	}
+	var err error
+	if cfg.Services, err = ParseServices(get("OPENHOUSE_SERVICES", "all")); err != nil {
+		return cfg, fmt.Errorf("OPENHOUSE_SERVICES: %w", err)
+	}
+	if cfg.StreamReplicas, err = strconv.Atoi(get("OPENHOUSE_STREAM_REPLICAS", "1")); err != nil {
+		return cfg, fmt.Errorf("OPENHOUSE_STREAM_REPLICAS: %w", err)
+	}
+	if cfg.ShutdownTimeout, err = time.ParseDuration(get("OPENHOUSE_SHUTDOWN_TIMEOUT", "20s")); err != nil {
+		return cfg, fmt.Errorf("OPENHOUSE_SHUTDOWN_TIMEOUT: %w", err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// ParseServices turns "iam,listing" (or "all") into service names, checking
+// each against the services this binary has.
+func ParseServices(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "all" {
+		return ServiceNames(), nil
+	}
+	var out []string
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(ServiceNames(), name) {
+			return nil, fmt.Errorf("unknown service %q (have: %s)", name, strings.Join(ServiceNames(), ", "))
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no services named")
+	}
+	return out, nil
+}
+
+// Validate names the first setting that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.HTTPAddr == "":
+		return errors.New("OPENHOUSE_HTTP_ADDR must not be empty")
+	case c.DataDir == "" && (c.DatabaseURL == "" || c.NATSURL == ""):
+		return errors.New("OPENHOUSE_DATA_DIR must be set for the embedded stores")
+	case c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return errors.New("OPENHOUSE_DATABASE_URL must be a postgres:// URL")
+	case c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://"):
+		return errors.New("OPENHOUSE_REDIS_URL must be a redis:// URL")
+	case c.StreamReplicas < 1 || c.StreamReplicas > 5:
+		return errors.New("OPENHOUSE_STREAM_REPLICAS must be 1 to 5")
+	case c.ShutdownTimeout <= 0:
+		return errors.New("OPENHOUSE_SHUTDOWN_TIMEOUT must be positive")
+	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel):
+		return errors.New("OPENHOUSE_LOG_LEVEL must be debug, info, warn or error")
+	case c.LogFormat != "json" && c.LogFormat != "text":
+		return errors.New("OPENHOUSE_LOG_FORMAT must be json or text")
+	case (c.AdminEmail == "") != (c.AdminPassword == ""):
+		return errors.New("OPENHOUSE_ADMIN_EMAIL and OPENHOUSE_ADMIN_PASSWORD go together")
+	case len(c.Services) == 0:
+		return errors.New("OPENHOUSE_SERVICES names no service")
+	}
+	return nil
+}

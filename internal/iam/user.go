@@ -1,0 +1,121 @@
+// Package iam owns accounts: registration, sign-in, roles, verification and
+// realtor profiles. This file is the domain: types and rules, no I/O.
+package iam
+
+import (
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a user may do. Admins are never self-registered.
+type Role string
+
+// The roles of the platform.
+const (
+	RoleCustomer Role = "customer"
+	RoleProvider Role = "provider"
+	RoleRealtor  Role = "realtor"
+	RoleAdmin    Role = "admin"
+)
+
+// Status says whether an account may sign in.
+type Status string
+
+// Account statuses.
+const (
+	StatusActive    Status = "active"
+	StatusSuspended Status = "suspended"
+)
+
+// User is an account.
+type User struct {
+	ID           string
+	Email        string // lower-cased, unique
+	Name         string
+	Role         Role
+	Status       Status
+	Verified     bool
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Password length bounds, after NIST SP 800-63B: at least 8, and long
+// passphrases welcome (no composition rules).
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 128
+)
+
+// ErrEmailTaken is returned when an email is already registered.
+var ErrEmailTaken = errors.New("email already registered")
+
+// FieldError says what is wrong with one field of a request.
+type FieldError struct {
+	Field, Message string
+}
+
+// ValidationError lists every problem of a request at once.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	parts := make([]string, len(v))
+	for i, f := range v {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}
+
+// Registration is what a person gives to open an account.
+type Registration struct {
+	Email    string
+	Password string
+	Name     string
+	Role     Role
+}
+
+// NormalizeEmail is the form in which emails are stored and compared.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Validate checks a registration against the rules of the platform.
+func (r Registration) Validate() error {
+	var errs ValidationError
+	email := NormalizeEmail(r.Email)
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
+		errs = append(errs, FieldError{"email", "must be a valid email address"})
+	}
+	if n := utf8.RuneCountInString(r.Password); n < MinPasswordLen || n > MaxPasswordLen {
+		errs = append(errs, FieldError{"password", "must be 8 to 128 characters"})
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(r.Name)); n < 1 || n > 100 {
+		errs = append(errs, FieldError{"name", "must be 1 to 100 characters"})
+	}
+	switch r.Role {
+	case RoleCustomer, RoleProvider, RoleRealtor:
+	default:
+		errs = append(errs, FieldError{"role", "must be customer, provider or realtor"})
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// NewUser opens an account from a valid registration. Customers start
+// verified; providers and realtors wait for an admin.
+func NewUser(id string, r Registration, passwordHash string, now time.Time) User {
+	return User{
+		ID:           id,
+		Email:        NormalizeEmail(r.Email),
+		Name:         strings.TrimSpace(r.Name),
+		Role:         r.Role,
+		Status:       StatusActive,
+		Verified:     r.Role == RoleCustomer,
+		PasswordHash: passwordHash,
+		CreatedAt:    now.UTC(),
+		UpdatedAt:    now.UTC(),
+	}
+}
