@@ -220,3 +220,6 @@ func natsKind(c Config) string {
 	}
 	return "external"
 }
+
+// Bus is the process's event bus; tests use it to watch events flow.
+func (a *App) Bus() *bus.Bus { return a.bus }

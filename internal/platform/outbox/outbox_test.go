@@ -28,7 +28,7 @@ CREATE TABLE effects (seq {{.Serial}}, event_id TEXT NOT NULL);
 DROP TABLE effects;
 `)}}
 
-func openDB(t *testing.T, open storetest.Opener, name string) *store.DB {
+func openDB(t testing.TB, open storetest.Opener, name string) *store.DB {
 	t.Helper()
 	db := open(t, name)
 	ctx := context.Background()

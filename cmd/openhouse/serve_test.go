@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the openhouse command built once for the process tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "openhouse-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "openhouse")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build openhouse:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	logs *bytes.Buffer
+	done chan error
+}
+
+// startServe starts `openhouse serve` on embedded defaults in dataDir and
+// returns once /healthz answers, with the time that took.
+func startServe(t *testing.T, dataDir, addr string) (*process, time.Duration) {
+	t.Helper()
+	p := &process{logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(binary, "serve")
+	p.cmd.Env = append(os.Environ(), "OPENHOUSE_DATA_DIR="+dataDir, "OPENHOUSE_HTTP_ADDR="+addr,
+		"OPENHOUSE_DATABASE_URL=", "OPENHOUSE_NATS_URL=", "OPENHOUSE_REDIS_URL=")
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	start := time.Now()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, time.Since(start)
+			}
+		}
+		select {
+		case err := <-p.done:
+			t.Fatalf("serve exited early: %v\n%s", err, p.logs)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer /healthz within 30s\n%s", p.logs)
+		}
+	}
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (p *process) stop(t *testing.T) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop within 30s of SIGTERM\n%s", p.logs)
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+func register(t *testing.T, addr, email string) (int, map[string]any) {
+	t.Helper()
+	body := fmt.Sprintf(`{"email":%q,"password":"a long enough passphrase","name":"Ada","role":"customer"}`, email)
+	resp, err := http.Post("http://"+addr+"/iam/register", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, out
+}
+
+// TestServeStartsFastAndKeepsDataAcrossRestart is the first-run experience:
+// `openhouse serve` with no configuration starts in under 3 s, answers
+// /healthz, stops cleanly on SIGTERM, and what was written is still there
+// after a restart.
+func TestServeStartsFastAndKeepsDataAcrossRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	addr := freeAddr(t)
+
+	p, took := startServe(t, dataDir, addr)
+	t.Logf("first start answered /healthz after %v", took)
+	if took > 3*time.Second {
+		t.Errorf("first start took %v, want under 3s", took)
+	}
+	status, user := register(t, addr, "ada@example.com")
+	if status != http.StatusCreated {
+		t.Fatalf("register = %d %v", status, user)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit code after SIGTERM = %d, want 0\n%s", code, p.logs)
+	}
+
+	p, took = startServe(t, dataDir, addr)
+	t.Logf("restart answered /healthz after %v", took)
+	if took > 3*time.Second {
+		t.Errorf("restart took %v, want under 3s", took)
+	}
+	status, problem := register(t, addr, "ADA@example.com")
+	if status != http.StatusConflict {
+		t.Fatalf("registering the same email after a restart = %d %v, want 409 (the account survived)", status, problem)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit code = %d\n%s", code, p.logs)
+	}
+}
+
+func TestUnknownCommandAndBadConfig(t *testing.T) {
+	var out, errOut bytes.Buffer
+	empty := func(string) string { return "" }
+	if code := run(context.Background(), []string{"bogus"}, empty, &out, &errOut); code != 2 {
+		t.Fatalf("unknown command exit = %d", code)
+	}
+	bad := func(k string) string {
+		if k == "OPENHOUSE_DATABASE_URL" {
+			return "mysql://nope"
+		}
+		return ""
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"serve"}, bad, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "OPENHOUSE_DATABASE_URL") {
+		t.Fatalf("bad config exit = %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"serve", "--services", "iam,nope"}, empty, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "nope") {
+		t.Fatalf("bad --services exit = %d, stderr %q", code, errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"help"}, empty, &out, &errOut); code != 0 || !strings.Contains(out.String(), "OPENHOUSE_HTTP_ADDR") {
+		t.Fatalf("help exit = %d, out %q", code, out.String())
+	}
+}

@@ -1,0 +1,137 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/app"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+)
+
+// backends are the two ways to run: everything embedded, and the real
+// servers (when .ci/run provides them).
+func backends(t *testing.T) map[string]app.Config {
+	base := app.Config{
+		HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Services: app.ServiceNames(),
+		StreamReplicas: 1, ShutdownTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "json",
+	}
+	out := map[string]app.Config{"embedded": base}
+	if pg, nats := os.Getenv(storetest.EnvURL), os.Getenv(bustest.EnvURL); pg != "" && nats != "" {
+		real := base
+		real.DatabaseURL, real.NATSURL = pg, nats
+		out["real servers"] = real
+	} else {
+		t.Log("real servers not configured; .ci/run sets " + storetest.EnvURL + " and " + bustest.EnvURL)
+	}
+	return out
+}
+
+// TestRegistrationTravelsToTheBus drives the whole path once: HTTP request,
+// state and event committed together, relay, JetStream, a durable consumer.
+func TestRegistrationTravelsToTheBus(t *testing.T) {
+	for name, cfg := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			a, err := app.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- a.Run(runCtx) }()
+			defer func() {
+				stop()
+				if err := <-done; err != nil {
+					t.Errorf("Run = %v", err)
+				}
+			}()
+
+			email := "hop-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + time.Now().Format("150405.000000") + "@example.com"
+			got := make(chan events.UserRegistered, 16)
+			if _, err := a.Bus().Subscribe(ctx, bus.Subscription{
+				Consumer: "apptest" + time.Now().Format("150405000000"), Stream: "iam",
+				Handlers: map[string]bus.Handler{events.TypeUserRegistered: func(_ context.Context, ev bus.Event) error {
+					var u events.UserRegistered
+					if err := ev.DataAs(&u); err != nil {
+						return err
+					}
+					got <- u
+					return nil
+				}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+
+			body := `{"email":"` + strings.ToLower(email) + `","password":"a long enough passphrase","name":"Hop","role":"realtor"}`
+			resp, err := http.Post("http://"+a.Addr()+"/iam/register", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("register = %d", resp.StatusCode)
+			}
+			deadline := time.After(15 * time.Second)
+			for {
+				select {
+				case u := <-got:
+					if u.Email != strings.ToLower(email) {
+						continue // an earlier run's user on a shared server
+					}
+					if u.Role != "realtor" || u.Verified || u.UserID == "" {
+						t.Fatalf("event = %+v", u)
+					}
+					return
+				case <-deadline:
+					t.Fatal("user.registered never reached the bus")
+				}
+			}
+		})
+	}
+}
+
+func TestNewRejectsInvalidConfig(t *testing.T) {
+	cfg := app.Config{HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Services: app.ServiceNames(),
+		StreamReplicas: 0, ShutdownTimeout: time.Second, LogLevel: "info", LogFormat: "json"}
+	_, err := app.New(context.Background(), cfg, slog.Default())
+	if err == nil || !strings.Contains(err.Error(), "OPENHOUSE_STREAM_REPLICAS") {
+		t.Fatalf("New = %v, want an error naming OPENHOUSE_STREAM_REPLICAS", err)
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	env := map[string]string{"OPENHOUSE_SERVICES": "iam", "OPENHOUSE_HTTP_ADDR": "127.0.0.1:9"}
+	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:9" || cfg.DataDir != "./data" || len(cfg.Services) != 1 {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+	for key, val := range map[string]string{
+		"OPENHOUSE_SERVICES":         "iam,unknown",
+		"OPENHOUSE_SHUTDOWN_TIMEOUT": "soon",
+		"OPENHOUSE_LOG_LEVEL":        "loud",
+		"OPENHOUSE_REDIS_URL":        "http://x",
+		"OPENHOUSE_ADMIN_EMAIL":      "root@example.com",
+	} {
+		_, err := app.ConfigFromEnv(func(k string) string {
+			if k == key {
+				return val
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(key, "_EMAIL")) {
+			t.Errorf("%s=%s: err = %v, want one naming the setting", key, val, err)
+		}
+	}
+}
