@@ -89,9 +89,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	handler := httpapi.Chain(mux,
 		httpapi.RequestID,
 		httpapi.Logging(log),
-		httpapi.Recover,
 		httpapi.Metrics(a.registry, "openhouse"),
+		httpapi.Recover,
 		httpapi.SecurityHeaders,
+		httpapi.MuxErrors,
 	)
 	a.listener, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

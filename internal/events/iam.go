@@ -4,11 +4,15 @@ import "time"
 
 // Event types published by the iam service.
 const (
-	TypeUserRegistered = "openhouse.iam.user.registered.v1"
+	TypeUserRegistered        = "openhouse.iam.user.registered.v1"
+	TypeUserVerified          = "openhouse.iam.user.verified.v1"
+	TypeUserStatusChanged     = "openhouse.iam.user.status_changed.v1"
+	TypeUserUpdated           = "openhouse.iam.user.updated.v1"
+	TypeRealtorProfileChanged = "openhouse.iam.realtor.profile_changed.v1"
 )
 
-// UserRegistered announces a new account. Consumers: notification (email
-// address book), availability (realtors), listing (providers).
+// UserRegistered announces a new account. Consumers: listing (providers),
+// availability (realtors), notification (address book).
 type UserRegistered struct {
 	UserID       string    `json:"user_id"`
 	Email        string    `json:"email"`
@@ -17,4 +21,64 @@ type UserRegistered struct {
 	Status       string    `json:"status"`
 	Verified     bool      `json:"verified"`
 	RegisteredAt time.Time `json:"registered_at"`
+}
+
+// UserVerified says an admin verified (or un-verified) a provider or
+// realtor. Unverified providers cannot list homes; unverified realtors get
+// no tours.
+type UserVerified struct {
+	UserID   string    `json:"user_id"`
+	Role     string    `json:"role"`
+	Verified bool      `json:"verified"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
+}
+
+// UserStatusChanged says an admin suspended or reactivated an account.
+// Every service stops accepting a suspended user's tokens on receipt; a
+// suspended provider's listings leave search, a suspended realtor gets no
+// tours.
+type UserStatusChanged struct {
+	UserID string    `json:"user_id"`
+	Role   string    `json:"role"`
+	Status string    `json:"status"` // active or suspended
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// UserUpdated says a user's display name or email changed.
+type UserUpdated struct {
+	UserID string    `json:"user_id"`
+	Email  string    `json:"email"`
+	Name   string    `json:"name"`
+	At     time.Time `json:"at"`
+}
+
+// GeoPoint is a WGS 84 position.
+type GeoPoint struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// WorkingHours is one weekly window in the realtor's time zone; Weekday is
+// ISO 8601 (1 = Monday ... 7 = Sunday), Start and End are "HH:MM".
+type WorkingHours struct {
+	Weekday int    `json:"weekday"`
+	Start   string `json:"start"`
+	End     string `json:"end"`
+}
+
+// RealtorProfileChanged carries a realtor's whole profile after any change,
+// so a consumer (availability) can apply it without earlier events.
+type RealtorProfileChanged struct {
+	RealtorID       string         `json:"realtor_id"`
+	Name            string         `json:"name"`
+	Location        *GeoPoint      `json:"location,omitempty"`
+	ServiceRadiusKM float64        `json:"service_radius_km"`
+	TimeZone        string         `json:"time_zone"`
+	WorkingHours    []WorkingHours `json:"working_hours"`
+	Status          string         `json:"status"` // available or unavailable
+	Verified        bool           `json:"verified"`
+	Active          bool           `json:"active"` // false while suspended
+	At              time.Time      `json:"at"`
 }

@@ -1,0 +1,29 @@
+package auth
+
+import "github.com/golang-jwt/jwt/v5"
+
+// tokenClaims is the payload of an access token. Issuer writes it and
+// Verifier reads it; the JSON names are the token format, which other
+// services verify, so they are API.
+type tokenClaims struct {
+	jwt.RegisteredClaims        // iss, aud, sub, iat, nbf, exp, jti
+	Role                 Role   `json:"role"`
+	Service              string `json:"svc,omitempty"` // only in service tokens
+}
+
+// checkPrincipal enforces the one shape rule shared by issuing and
+// verifying: a known role, a subject, and a service name exactly when the
+// role is RoleService.
+func checkPrincipal(p Principal) string {
+	switch {
+	case p.ID == "":
+		return "missing subject"
+	case !p.Role.Valid():
+		return "unknown role"
+	case p.Role == RoleService && p.Service == "":
+		return "service token without svc"
+	case p.Role != RoleService && p.Service != "":
+		return "user token with svc"
+	}
+	return ""
+}
