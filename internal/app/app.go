@@ -11,11 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
@@ -35,6 +38,12 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	registry *prometheus.Registry
+
+	keys        *lateKeySource
+	verifier    *auth.Verifier
+	suspensions *suspensions
+	secrets     map[string]string
+	httpClient  *http.Client
 }
 
 // Option changes how New builds the app; tests use them.
@@ -59,6 +68,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		}
 	}()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a.listener, err = net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on OPENHOUSE_HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
+	}
+	a.secrets, err = serviceSecrets(cfg.ServiceCredentials, len(cfg.Services) == len(ServiceNames()))
+	if err != nil {
+		return nil, err
+	}
+	a.httpClient = &http.Client{Timeout: 10 * time.Second}
+	a.keys = &lateKeySource{}
+	if !slices.Contains(cfg.Services, "iam") {
+		a.keys.set(auth.NewJWKSClient(a.peer("iam")+"/.well-known/jwks.json", a.httpClient, a.clock))
+	}
+	a.suspensions = newSuspensions()
+	a.verifier = auth.NewVerifier(a.keys, auth.VerifierConfig{Clock: a.clock, Revoked: a.suspensions.revoked})
 
 	a.bus, err = bus.Connect(ctx, bus.Config{
 		URL:      cfg.NATSURL,
@@ -92,12 +117,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		httpapi.Metrics(a.registry, "openhouse"),
 		httpapi.Recover,
 		httpapi.SecurityHeaders,
+		auth.Authenticate(a.verifier),
 		httpapi.MuxErrors,
 	)
-	a.listener, err = net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on OPENHOUSE_HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
-	}
 	a.server = httpapi.NewServer(cfg.HTTPAddr, handler)
 	return a, nil
 }
@@ -115,17 +137,35 @@ func (a *App) start(ctx context.Context, m module, mux *http.ServeMux, health *h
 	health.Add("db_"+m.name, db.PingContext)
 	a.relays = append(a.relays, outbox.NewRelay(db, a.bus, outbox.RelayConfig{Clock: a.clock, Logger: a.log}))
 	part, err := m.build(ctx, env{
-		Config: a.cfg,
-		DB:     db,
-		Bus:    a.bus,
-		Clock:  a.clock,
-		Log:    a.log.With("service", m.name),
+		Config:         a.cfg,
+		DB:             db,
+		Bus:            a.bus,
+		Clock:          a.clock,
+		Log:            a.log.With("service", m.name),
+		Auth:           a.verifier,
+		Peer:           a.peer,
+		HTTP:           a.httpClient,
+		ServiceSecrets: a.secrets,
+		Identity: auth.NewTokenSource(a.peer("iam")+"/iam/token",
+			auth.ServiceCredential{ClientID: m.name, Secret: a.secrets[m.name]}, a.httpClient, a.clock),
 	})
 	if err != nil {
 		return nil, err
 	}
+	if kp, ok := part.(keyPublisher); ok {
+		a.keys.set(kp.KeySource())
+	}
 	part.Routes(mux)
 	return part, nil
+}
+
+// peer is the base URL of a service: this process's own listener when it
+// runs here, otherwise its OPENHOUSE_PEERS entry.
+func (a *App) peer(service string) string {
+	if slices.Contains(a.cfg.Services, service) {
+		return localURL(a.listener.Addr().String())
+	}
+	return a.cfg.Peers[service]
 }
 
 // Addr is the address the HTTP API listens on (useful with port 0).
@@ -137,6 +177,11 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 // hold, and closes the bus and databases. It returns nil after a clean
 // shutdown.
 func (a *App) Run(ctx context.Context) error {
+	stopWatch, err := a.suspensions.watch(ctx, a.bus)
+	if err != nil {
+		a.close()
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	for _, r := range a.relays {
@@ -171,7 +216,6 @@ func (a *App) Run(ctx context.Context) error {
 	a.log.Info("openhouse serving", "addr", a.Addr(), "services", a.cfg.Services,
 		"database", dbKind(a.cfg), "nats", natsKind(a.cfg))
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
@@ -184,6 +228,7 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Warn("http shutdown", "err", e)
 	}
 	a.bus.StopConsumers()
+	stopWatch()
 	stopWork()
 	workers.Wait()
 	for _, r := range a.relays {
@@ -197,8 +242,8 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) close() {
-	if a.listener != nil && a.server == nil {
-		a.listener.Close()
+	if a.listener != nil {
+		a.listener.Close() // already closed by Shutdown when serving; harmless
 	}
 	if a.bus != nil {
 		a.bus.Close()

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/auth"
 )
 
 // Config is everything `openhouse serve` can be told. Each field has an
@@ -25,6 +27,11 @@ type Config struct {
 	LogFormat       string        // OPENHOUSE_LOG_FORMAT
 	AdminEmail      string        // OPENHOUSE_ADMIN_EMAIL
 	AdminPassword   string        // OPENHOUSE_ADMIN_PASSWORD
+	// Peers maps a service that runs elsewhere to its base URL (OPENHOUSE_PEERS).
+	Peers map[string]string
+	// ServiceCredentials maps each service identity to its client secret
+	// (OPENHOUSE_SERVICE_CREDENTIALS); empty means random per process.
+	ServiceCredentials map[string]string
 }
 
 // Setting documents one configuration variable; README's table is made from
@@ -47,6 +54,8 @@ var Settings = []Setting{
 	{"OPENHOUSE_LOG_FORMAT", "json", "json or text"},
 	{"OPENHOUSE_ADMIN_EMAIL", "", "with OPENHOUSE_ADMIN_PASSWORD: the first admin, created at start if absent"},
 	{"OPENHOUSE_ADMIN_PASSWORD", "", "the first admin's password"},
+	{"OPENHOUSE_PEERS", "", "service=URL pairs for services that run in other processes"},
+	{"OPENHOUSE_SERVICE_CREDENTIALS", "(random)", "service:secret pairs, the client credentials of service identities; required with several processes"},
 }
 
 // ConfigFromEnv reads the configuration from getenv (os.Getenv in main).
@@ -71,6 +80,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var err error
 	if cfg.Services, err = ParseServices(get("OPENHOUSE_SERVICES", "all")); err != nil {
 		return cfg, fmt.Errorf("OPENHOUSE_SERVICES: %w", err)
+	}
+	if cfg.Peers, err = parsePeers(getenv("OPENHOUSE_PEERS")); err != nil {
+		return cfg, err
+	}
+	if creds := strings.TrimSpace(getenv(auth.ServiceCredentialsSetting)); creds != "" {
+		if cfg.ServiceCredentials, err = auth.ParseServiceCredentials(creds); err != nil {
+			return cfg, err
+		}
 	}
 	if cfg.StreamReplicas, err = strconv.Atoi(get("OPENHOUSE_STREAM_REPLICAS", "1")); err != nil {
 		return cfg, fmt.Errorf("OPENHOUSE_STREAM_REPLICAS: %w", err)
@@ -129,6 +146,11 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_ADMIN_EMAIL and OPENHOUSE_ADMIN_PASSWORD go together")
 	case len(c.Services) == 0:
 		return errors.New("OPENHOUSE_SERVICES names no service")
+	}
+	for _, name := range ServiceNames() {
+		if !slices.Contains(c.Services, name) && c.Peers[name] == "" {
+			return fmt.Errorf("OPENHOUSE_PEERS must give the URL of %s, which this process does not run", name)
+		}
 	}
 	return nil
 }

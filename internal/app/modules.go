@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store"
@@ -17,6 +18,18 @@ type env struct {
 	Bus    *bus.Bus
 	Clock  clock.Clock
 	Log    *slog.Logger
+	// Auth verifies callers' tokens; routes use auth.Require with it in
+	// front (the app's middleware has already authenticated the request).
+	Auth *auth.Verifier
+	// Peer returns the base URL of a service's HTTP API.
+	Peer func(service string) string
+	// HTTP is the client for calls to peers.
+	HTTP *http.Client
+	// Identity gets this service's own access token for calls to peers.
+	Identity *auth.TokenSource
+	// ServiceSecrets are the client secrets of every service identity;
+	// only iam, which issues their tokens, needs them.
+	ServiceSecrets map[string]string
 }
 
 // component is a built service as the app sees it.
@@ -25,6 +38,11 @@ type component interface {
 	Routes(mux *http.ServeMux)
 	// Subscriptions are the events the service consumes.
 	Subscriptions() []bus.Subscription
+}
+
+// keyPublisher is the component (iam) whose keys verify every token.
+type keyPublisher interface {
+	KeySource() auth.KeySource
 }
 
 // worker is a component with background work (timers, sweeps); Run returns

@@ -418,3 +418,47 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestWatchSeesHistoryThenLive(t *testing.T) {
+	bustest.Run(t, func(t *testing.T, env bustest.Env) {
+		ctx := context.Background()
+		b := env.Connect(t)
+		old := newEvent(t, ctx, typeDeleted, "old")
+		if err := b.Publish(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Publish(ctx, newEvent(t, ctx, typeCreated, "ignored")); err != nil {
+			t.Fatal(err)
+		}
+		// Two processes each see every event.
+		var mu sync.Mutex
+		seen := map[int][]string{}
+		for i := range 2 {
+			stop, err := env.Connect(t).Watch(ctx, "demo", []string{typeDeleted}, func(ev bus.Event) {
+				mu.Lock()
+				seen[i] = append(seen[i], ev.ID())
+				mu.Unlock()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(stop)
+		}
+		live := newEvent(t, ctx, typeDeleted, "live")
+		if err := b.Publish(ctx, live); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "both watchers see both events", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(seen[0]) == 2 && len(seen[1]) == 2
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range 2 {
+			if seen[i][0] != old.ID() || seen[i][1] != live.ID() {
+				t.Fatalf("watcher %d saw %v", i, seen[i])
+			}
+		}
+	})
+}
