@@ -1,11 +1,16 @@
 package iam
 
 import (
+	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
 // userView is a user as the API shows it; never the password hash.
@@ -45,10 +50,300 @@ func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusCreated, viewOf(u))
 }
 
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+func tokenView(t Token) tokenResponse {
+	return tokenResponse{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int(t.ExpiresIn / time.Second)}
+}
+
+func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	tok, err := s.Login(r.Context(), req.Email, req.Password, clientAddress(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.WriteJSON(w, http.StatusOK, tokenView(tok))
+}
+
+// clientAddress is the peer's IP. Forwarded headers are not trusted: behind
+// a proxy, the proxy must be the one that limits (docs/security.md).
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// oauthProblem is a problem that also carries the RFC 6749 error code, so
+// OAuth clients and problem+json clients both understand it.
+type oauthProblem struct {
+	httpapi.Problem
+	OAuthError string `json:"error"`
+}
+
+func writeOAuthError(w http.ResponseWriter, r *http.Request, p *httpapi.Problem, code string) {
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="openhouse"`)
+	}
+	p.Instance = r.URL.Path
+	w.Header().Set("Content-Type", httpapi.ProblemContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(oauthProblem{Problem: *p, OAuthError: code})
+}
+
+// handleToken is the OAuth 2.0 token endpoint for service identities
+// (client credentials grant, client authentication by HTTP Basic).
+func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, r, httpapi.BadRequest("the body must be a small form"), "invalid_request")
+		return
+	}
+	if r.PostForm.Get("grant_type") != "client_credentials" {
+		writeOAuthError(w, r, httpapi.BadRequest("grant_type must be client_credentials"), "unsupported_grant_type")
+		return
+	}
+	cred, ok := auth.ClientCredentialsFrom(r)
+	if !ok {
+		writeOAuthError(w, r, httpapi.Unauthorized("client credentials are required (HTTP Basic)"), "invalid_client")
+		return
+	}
+	tok, err := s.ServiceToken(cred.ClientID, cred.Secret)
+	if err != nil {
+		writeOAuthError(w, r, httpapi.Unauthorized("unknown client or wrong secret"), "invalid_client")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.WriteJSON(w, http.StatusOK, tokenView(tok))
+}
+
+func (s *Service) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	httpapi.WriteJSON(w, http.StatusOK, s.issuer.PublicKeys())
+}
+
+func (s *Service) handleRotate(w http.ResponseWriter, r *http.Request) {
+	if err := s.RotateKeys(r.Context()); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"kid": s.issuer.CurrentKeyID()})
+}
+
+type geoPointView struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+type workingHoursView struct {
+	Weekday int    `json:"weekday"`
+	Start   string `json:"start"`
+	End     string `json:"end"`
+}
+
+type profileView struct {
+	Location        *geoPointView      `json:"location"`
+	ServiceRadiusKM float64            `json:"service_radius_km"`
+	TimeZone        string             `json:"time_zone"`
+	WorkingHours    []workingHoursView `json:"working_hours"`
+	Status          Availability       `json:"status"`
+}
+
+type recordsView struct {
+	Listings      []json.RawMessage `json:"listings"`
+	Payments      []json.RawMessage `json:"payments"`
+	Appointments  []json.RawMessage `json:"appointments"`
+	Notifications []json.RawMessage `json:"notifications"`
+}
+
+type meView struct {
+	userView
+	Profile *profileView `json:"profile,omitempty"`
+	Records recordsView  `json:"records"`
+}
+
+func meViewOf(me Me) meView {
+	v := meView{userView: viewOf(me.User), Records: recordsView{
+		Listings: []json.RawMessage{}, Payments: []json.RawMessage{},
+		Appointments: []json.RawMessage{}, Notifications: []json.RawMessage{},
+	}}
+	if p := me.Profile; p != nil {
+		pv := &profileView{ServiceRadiusKM: p.ServiceRadiusKM, TimeZone: p.TimeZone, Status: p.Availability,
+			WorkingHours: make([]workingHoursView, len(p.WorkingHours))}
+		if p.Location != nil {
+			pv.Location = &geoPointView{Lat: p.Location.Lat, Lng: p.Location.Lng}
+		}
+		for i, w := range p.WorkingHours {
+			pv.WorkingHours[i] = workingHoursView(w)
+		}
+		v.Profile = pv
+	}
+	for _, rec := range me.Records {
+		switch rec.Kind {
+		case RecordListing:
+			v.Records.Listings = append(v.Records.Listings, rec.Summary)
+		case RecordPayment:
+			v.Records.Payments = append(v.Records.Payments, rec.Summary)
+		case RecordAppointment:
+			v.Records.Appointments = append(v.Records.Appointments, rec.Summary)
+		case RecordNotification:
+			v.Records.Notifications = append(v.Records.Notifications, rec.Summary)
+		}
+	}
+	return v
+}
+
+func caller(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
+
+func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
+	me, err := s.Me(r.Context(), caller(r).ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, meViewOf(me))
+}
+
+type updateMeRequest struct {
+	Name            *string             `json:"name"`
+	Location        *geoPointView       `json:"location"`
+	ServiceRadiusKM *float64            `json:"service_radius_km"`
+	TimeZone        *string             `json:"time_zone"`
+	WorkingHours    *[]workingHoursView `json:"working_hours"`
+	Status          *Availability       `json:"status"`
+}
+
+func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
+	var req updateMeRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	c := MeChange{Name: req.Name, Profile: ProfileChange{
+		ServiceRadiusKM: req.ServiceRadiusKM, TimeZone: req.TimeZone, Availability: req.Status}}
+	if req.Location != nil {
+		c.Profile.Location = &GeoPoint{Lat: req.Location.Lat, Lng: req.Location.Lng}
+	}
+	if req.WorkingHours != nil {
+		hours := make([]WorkingHours, len(*req.WorkingHours))
+		for i, h := range *req.WorkingHours {
+			hours[i] = WorkingHours(h)
+		}
+		c.Profile.WorkingHours = &hours
+	}
+	me, err := s.UpdateMe(r.Context(), caller(r).ID, c)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, meViewOf(me))
+}
+
+func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var after UserCursor
+	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := UserFilter{Role: Role(q.Get("role")), Status: Status(q.Get("status"))}
+	switch f.Role {
+	case "", RoleCustomer, RoleProvider, RoleRealtor, RoleAdmin:
+	default:
+		httpapi.WriteError(w, r, httpapi.BadRequest("role must be customer, provider, realtor or admin"))
+		return
+	}
+	if f.Status != "" && f.Status != StatusActive && f.Status != StatusSuspended {
+		httpapi.WriteError(w, r, httpapi.BadRequest("status must be active or suspended"))
+		return
+	}
+	if v := q.Get("verified"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			httpapi.WriteError(w, r, httpapi.BadRequest("verified must be true or false"))
+			return
+		}
+		f.Verified = &b
+	}
+	users, err := s.ListUsers(r.Context(), f, after, page.Limit+1)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	next := ""
+	if len(users) > page.Limit {
+		users = users[:page.Limit]
+		last := users[len(users)-1]
+		next = httpapi.EncodeCursor(UserCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	views := make([]userView, len(users))
+	for i, u := range users {
+		views[i] = viewOf(u)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(views, next))
+}
+
+func (s *Service) handleGetUser(w http.ResponseWriter, r *http.Request) {
+	p := caller(r)
+	u, err := s.GetUser(r.Context(), p.ID, p.Role == auth.RoleAdmin, r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewOf(u))
+}
+
+type adminUpdateRequest struct {
+	Verified *bool   `json:"verified"`
+	Status   *Status `json:"status"`
+}
+
+func (s *Service) handleAdminUpdate(w http.ResponseWriter, r *http.Request) {
+	var req adminUpdateRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	u, err := s.AdminUpdate(r.Context(), caller(r).ID, r.PathValue("id"), AdminChange(req))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewOf(u))
+}
+
 // writeError maps the domain's errors to problems; anything else goes to
 // the shared mapping.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid ValidationError
+	var (
+		invalid   ValidationError
+		throttled ThrottledError
+	)
 	switch {
 	case errors.As(err, &invalid):
 		fields := make([]httpapi.FieldError, len(invalid))
@@ -58,6 +353,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, httpapi.Validation(fields...))
 	case errors.Is(err, ErrEmailTaken):
 		httpapi.WriteError(w, r, httpapi.Conflict("this email is already registered"))
+	case errors.Is(err, ErrBadCredentials):
+		httpapi.WriteError(w, r, httpapi.Unauthorized("wrong email or password"))
+	case errors.Is(err, ErrSuspended):
+		httpapi.WriteError(w, r, httpapi.Forbidden("this account is suspended"))
+	case errors.As(err, &throttled):
+		httpapi.WriteError(w, r, httpapi.TooManyRequests("too many failed sign-ins; try again later", throttled.RetryAfter))
+	case errors.Is(err, store.ErrNotFound):
+		httpapi.WriteError(w, r, httpapi.NotFound("no such user"))
 	default:
 		httpapi.WriteError(w, r, err)
 	}

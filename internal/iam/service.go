@@ -3,34 +3,80 @@ package iam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 )
 
-// Config tunes the iam service.
+// Config tunes the iam service. Zero fields take defaults.
 type Config struct {
 	// Passwords are the argon2id costs for new hashes.
 	Passwords PasswordParams
-	Clock     clock.Clock
-	Log       *slog.Logger
+	// Tokens configures access tokens (lifetime, issuer, audience).
+	Tokens auth.IssuerConfig
+	// ServiceSecrets maps each service identity to its client secret.
+	ServiceSecrets map[string]string
+	// Login limits failed sign-ins; see LoginLimits.
+	Login LoginLimits
+	Clock clock.Clock
+	Log   *slog.Logger
+}
+
+// LoginLimits bound password guessing without letting an attacker lock a
+// real user out:
+//   - PerClient failures of one account from one client address refuse that
+//     pair (429) for Window; other clients are not affected.
+//   - PerAddress failures from one address, whatever the accounts, refuse
+//     that address (credential stuffing).
+//   - PerAccount failures of one account from all addresses (a distributed
+//     guess) refuse addresses that have never signed in to it successfully,
+//     while addresses that have (the real user's devices) still get in.
+type LoginLimits struct {
+	PerClient  int
+	PerAddress int
+	PerAccount int
+	Window     time.Duration
+}
+
+func (l LoginLimits) withDefaults() LoginLimits {
+	if l.PerClient == 0 {
+		l.PerClient = 5
+	}
+	if l.PerAddress == 0 {
+		l.PerAddress = 30
+	}
+	if l.PerAccount == 0 {
+		l.PerAccount = 50
+	}
+	if l.Window == 0 {
+		l.Window = 15 * time.Minute
+	}
+	return l
 }
 
 // Service is the iam application: it runs the domain's rules against the
-// store and announces what changed.
+// store, signs tokens, and announces what changed.
 type Service struct {
-	store Store
-	cfg   Config
+	store  Store
+	cfg    Config
+	issuer *auth.Issuer
+	guard  *loginGuard
+	// dummyHash is checked when an email is unknown, so that a login costs
+	// the same whether or not the account exists.
+	dummyHash string
 }
 
-// New builds the service.
-func New(st Store, cfg Config) (*Service, error) {
-	if st == nil {
+// New builds the service; keys holds the token signing keys.
+func New(ctx context.Context, st Store, keys auth.KeyStore, cfg Config) (*Service, error) {
+	if st == nil || keys == nil {
 		return nil, errors.New("iam: nil store")
 	}
 	if cfg.Passwords.MemoryKiB == 0 {
@@ -42,7 +88,38 @@ func New(st Store, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{store: st, cfg: cfg}, nil
+	cfg.Login = cfg.Login.withDefaults()
+	cfg.Tokens.Clock = cfg.Clock
+	issuer, err := auth.NewIssuer(ctx, keys, cfg.Tokens)
+	if err != nil {
+		return nil, fmt.Errorf("iam: token issuer: %w", err)
+	}
+	dummy, err := HashPassword(uuid.NewString(), cfg.Passwords)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: st, cfg: cfg, issuer: issuer, dummyHash: dummy, guard: newLoginGuard(cfg.Login, cfg.Clock)}, nil
+}
+
+// KeySource is what verifies the tokens this service signs.
+func (s *Service) KeySource() auth.KeySource { return s.issuer }
+
+// Issuer signs this service's tokens.
+func (s *Service) Issuer() *auth.Issuer { return s.issuer }
+
+// Routes mounts the iam HTTP API with each route's access rule.
+func (s *Service) Routes(mux *http.ServeMux) {
+	admin := auth.Users(auth.RoleAdmin)
+	mux.HandleFunc("POST /iam/register", s.handleRegister)
+	mux.HandleFunc("POST /iam/login", s.handleLogin)
+	mux.HandleFunc("POST /iam/token", s.handleToken)
+	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	mux.Handle("GET /iam/me", auth.RequireFunc(auth.AnyUser(), s.handleMe))
+	mux.Handle("PATCH /iam/me", auth.RequireFunc(auth.AnyUser(), s.handleUpdateMe))
+	mux.Handle("GET /iam/users", auth.RequireFunc(admin, s.handleListUsers))
+	mux.Handle("GET /iam/users/{id}", auth.RequireFunc(auth.AnyUser(), s.handleGetUser))
+	mux.Handle("PATCH /iam/users/{id}", auth.RequireFunc(admin, s.handleAdminUpdate))
+	mux.Handle("POST /iam/keys/rotate", auth.RequireFunc(admin, s.handleRotate))
 }
 
 // Register opens an account and announces it.
@@ -50,6 +127,13 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	if err := r.Validate(); err != nil {
 		return User{}, err
 	}
+	if IsCommonPassword(r.Password) {
+		return User{}, ValidationError{{"password", "is one of the most common passwords; choose another"}}
+	}
+	return s.create(ctx, r)
+}
+
+func (s *Service) create(ctx context.Context, r Registration) (User, error) {
 	hash, err := HashPassword(r.Password, s.cfg.Passwords)
 	if err != nil {
 		return User{}, err
@@ -70,10 +154,32 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	return u, nil
 }
 
-// Routes mounts the iam HTTP API.
-func (s *Service) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /iam/register", s.handleRegister)
+// EnsureAdmin creates an admin account with this email unless one exists.
+// It is how the first admin comes to be (OPENHOUSE_ADMIN_EMAIL at start,
+// or `openhouse admin create`). It reports whether it created one.
+func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool, error) {
+	if _, err := s.store.UserByEmail(ctx, email); err == nil {
+		return false, nil
+	}
+	r := Registration{Email: email, Password: password, Name: "Administrator", Role: RoleCustomer}
+	if err := r.Validate(); err != nil {
+		return false, err
+	}
+	if IsCommonPassword(password) {
+		return false, ValidationError{{"password", "is one of the most common passwords; choose another"}}
+	}
+	r.Role = RoleAdmin
+	u, err := s.create(ctx, r)
+	if errors.Is(err, ErrEmailTaken) {
+		return false, nil // another instance created it first
+	}
+	if err != nil {
+		return false, err
+	}
+	s.cfg.Log.InfoContext(ctx, "admin created", "user_id", u.ID)
+	return true, nil
 }
 
-// Subscriptions lists the events iam consumes.
-func (s *Service) Subscriptions() []bus.Subscription { return nil }
+// Subscriptions lists the events iam consumes: news about its users from
+// the other services, kept as records.
+func (s *Service) Subscriptions() []bus.Subscription { return s.recordSubscriptions() }

@@ -2,18 +2,75 @@ package iam
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-// Store keeps users. Every write takes the events that announce it and
-// stores them atomically with the change (the SQL store puts them in its
-// outbox). Implementations are safe for concurrent use.
+// Store keeps users, realtor profiles and user records. Every write takes
+// the events that announce it and stores them atomically with the change
+// (the SQL store puts them in its outbox). Implementations are safe for
+// concurrent use; not-found errors wrap store.ErrNotFound.
 type Store interface {
 	// CreateUser adds u; ErrEmailTaken if the email is registered.
 	CreateUser(ctx context.Context, u User, events ...bus.Event) error
-	// UserByID returns the user or an error wrapping store.ErrNotFound.
+	// UserByID returns the user.
 	UserByID(ctx context.Context, id string) (User, error)
-	// UserByEmail returns the user or an error wrapping store.ErrNotFound.
+	// UserByEmail returns the user with that (normalised) email.
 	UserByEmail(ctx context.Context, email string) (User, error)
+	// UpdateUser runs change on the user inside a transaction that locks
+	// it, then saves the user and the events change returns. An error from
+	// change aborts everything.
+	UpdateUser(ctx context.Context, id string, change func(u *User) ([]bus.Event, error)) (User, error)
+	// ListUsers returns up to limit users matching f, oldest first, after
+	// the cursor position (zero Cursor: from the start).
+	ListUsers(ctx context.Context, f UserFilter, after UserCursor, limit int) ([]User, error)
+
+	// Profile returns a realtor's profile; not found if never set.
+	Profile(ctx context.Context, userID string) (RealtorProfile, error)
+	// UpdateProfile runs change on the user and their profile (a new one if
+	// none) in one locked transaction and saves both with its events.
+	UpdateProfile(ctx context.Context, userID string, change func(u *User, p *RealtorProfile) ([]bus.Event, error)) (User, RealtorProfile, error)
+
+	// PutRecords stores what one event told about users. It applies each
+	// event id once (redeliveries change nothing) and keeps, per record,
+	// the newest news.
+	PutRecords(ctx context.Context, eventID string, recs []Record) error
+	// Records returns a user's records, newest first, at most limit per kind.
+	Records(ctx context.Context, userID string, limit int) ([]Record, error)
+}
+
+// UserFilter narrows ListUsers; empty fields match everything.
+type UserFilter struct {
+	Role     Role
+	Status   Status
+	Verified *bool
+}
+
+// UserCursor is a position in ListUsers' order.
+type UserCursor struct {
+	CreatedAt time.Time `json:"c"`
+	ID        string    `json:"i"`
+}
+
+// RecordKind is what a record is about.
+type RecordKind string
+
+// Record kinds, as in GET /iam/me.
+const (
+	RecordListing      RecordKind = "listing"
+	RecordPayment      RecordKind = "payment"
+	RecordAppointment  RecordKind = "appointment"
+	RecordNotification RecordKind = "notification"
+)
+
+// Record is one thing another service told iam about a user: a summary of
+// the listing, payment, appointment or notification as of ChangedAt.
+type Record struct {
+	UserID    string
+	Kind      RecordKind
+	RefID     string
+	Summary   json.RawMessage
+	ChangedAt time.Time
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
+	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
@@ -18,11 +21,12 @@ var migrationFiles embed.FS
 
 // SQLStore is the Store on SQLite or PostgreSQL.
 type SQLStore struct {
-	db *store.DB
+	db  *store.DB
+	now func() time.Time
 }
 
-// NewSQLStore migrates db and returns a store on it.
-func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
+// NewSQLStore migrates db and returns a store on it. now stamps inbox rows.
+func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLStore, error) {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
@@ -30,10 +34,25 @@ func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
 	if err := db.Migrate(ctx, "iam", sub); err != nil {
 		return nil, err
 	}
-	return &SQLStore{db: db}, nil
+	return &SQLStore{db: db, now: now}, nil
 }
 
 const userColumns = `id, email, name, role, status, verified, password_hash, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanUser(row scanner) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Verified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("read user: %w", err)
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, nil
+}
 
 // CreateUser implements Store.
 func (s *SQLStore) CreateUser(ctx context.Context, u User, events ...bus.Event) error {
@@ -56,26 +75,226 @@ func (s *SQLStore) CreateUser(ctx context.Context, u User, events ...bus.Event) 
 
 // UserByID implements Store.
 func (s *SQLStore) UserByID(ctx context.Context, id string) (User, error) {
-	return s.one(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
 // UserByEmail implements Store.
 func (s *SQLStore) UserByEmail(ctx context.Context, email string) (User, error) {
-	return s.one(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email))
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
 }
 
-func (s *SQLStore) one(ctx context.Context, query string, arg any) (User, error) {
-	var u User
-	err := s.db.QueryRowContext(ctx, query, arg).Scan(
-		&u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Verified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+// UpdateUser implements Store.
+func (s *SQLStore) UpdateUser(ctx context.Context, id string, change func(u *User) ([]bus.Event, error)) (User, error) {
+	var out User
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		u, err := s.lockUser(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		events, err := change(&u)
+		if err != nil {
+			return err
+		}
+		if err := saveUser(ctx, tx, u); err != nil {
+			return err
+		}
+		out = u
+		return addEvents(ctx, tx, events)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return User{}, ErrEmailTaken
+	}
+	return out, err
+}
+
+func (s *SQLStore) lockUser(ctx context.Context, tx *sql.Tx, id string) (User, error) {
+	return scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 `+s.db.Dialect.ForUpdate, id))
+}
+
+func saveUser(ctx context.Context, tx *sql.Tx, u User) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, status = $3, verified = $4, password_hash = $5, updated_at = $6 WHERE id = $7`,
+		u.Email, u.Name, u.Status, u.Verified, u.PasswordHash, u.UpdatedAt.UTC(), u.ID)
+	if err != nil {
+		return fmt.Errorf("save user: %w", err)
+	}
+	return nil
+}
+
+// ListUsers implements Store.
+func (s *SQLStore) ListUsers(ctx context.Context, f UserFilter, after UserCursor, limit int) ([]User, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Role != "" {
+		where = append(where, "role = "+arg(f.Role))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(f.Status))
+	}
+	if f.Verified != nil {
+		where = append(where, "verified = "+arg(*f.Verified))
+	}
+	if after.ID != "" {
+		c, i := arg(after.CreatedAt.UTC()), arg(after.ID)
+		where = append(where, "(created_at > "+c+" OR (created_at = "+c+" AND id > "+i+"))")
+	}
+	query := `SELECT ` + userColumns + ` FROM users`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY created_at, id LIMIT ` + arg(limit)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+const profileColumns = `user_id, lat, lng, service_radius_km, time_zone, working_hours, availability, updated_at`
+
+func scanProfile(row scanner) (RealtorProfile, error) {
+	var (
+		p        RealtorProfile
+		lat, lng sql.NullFloat64
+		hours    string
+	)
+	err := row.Scan(&p.UserID, &lat, &lng, &p.ServiceRadiusKM, &p.TimeZone, &hours, &p.Availability, &p.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("user: %w", store.ErrNotFound)
+		return RealtorProfile{}, fmt.Errorf("realtor profile: %w", store.ErrNotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("read user: %w", err)
+		return RealtorProfile{}, fmt.Errorf("read realtor profile: %w", err)
 	}
-	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
-	return u, nil
+	if lat.Valid && lng.Valid {
+		p.Location = &GeoPoint{Lat: lat.Float64, Lng: lng.Float64}
+	}
+	if err := json.Unmarshal([]byte(hours), &p.WorkingHours); err != nil {
+		return RealtorProfile{}, fmt.Errorf("read working hours: %w", err)
+	}
+	p.UpdatedAt = p.UpdatedAt.UTC()
+	return p, nil
+}
+
+// Profile implements Store.
+func (s *SQLStore) Profile(ctx context.Context, userID string) (RealtorProfile, error) {
+	return scanProfile(s.db.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM realtor_profiles WHERE user_id = $1`, userID))
+}
+
+// UpdateProfile implements Store.
+func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func(u *User, p *RealtorProfile) ([]bus.Event, error)) (User, RealtorProfile, error) {
+	var (
+		outU User
+		outP RealtorProfile
+	)
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		u, err := s.lockUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		p, err := scanProfile(tx.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM realtor_profiles WHERE user_id = $1`, userID))
+		if errors.Is(err, store.ErrNotFound) {
+			p = NewRealtorProfile(userID, u.CreatedAt)
+		} else if err != nil {
+			return err
+		}
+		events, err := change(&u, &p)
+		if err != nil {
+			return err
+		}
+		if err := saveUser(ctx, tx, u); err != nil {
+			return err
+		}
+		if err := saveProfile(ctx, tx, p); err != nil {
+			return err
+		}
+		outU, outP = u, p
+		return addEvents(ctx, tx, events)
+	})
+	return outU, outP, err
+}
+
+func saveProfile(ctx context.Context, tx *sql.Tx, p RealtorProfile) error {
+	hours, err := json.Marshal(p.WorkingHours)
+	if err != nil {
+		return err
+	}
+	if p.WorkingHours == nil {
+		hours = []byte("[]")
+	}
+	var lat, lng any
+	if p.Location != nil {
+		lat, lng = p.Location.Lat, p.Location.Lng
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO realtor_profiles (`+profileColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (user_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, service_radius_km = excluded.service_radius_km,
+		time_zone = excluded.time_zone, working_hours = excluded.working_hours, availability = excluded.availability, updated_at = excluded.updated_at`,
+		p.UserID, lat, lng, p.ServiceRadiusKM, p.TimeZone, string(hours), p.Availability, p.UpdatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("save realtor profile: %w", err)
+	}
+	return nil
+}
+
+// PutRecords implements Store. The inbox row and the records commit together.
+func (s *SQLStore) PutRecords(ctx context.Context, eventID string, recs []Record) error {
+	apply := outbox.Inbox(s.db, "iam.records", s.now, func(ctx context.Context, tx *sql.Tx, _ bus.Event) error {
+		for _, r := range recs {
+			_, err := tx.ExecContext(ctx, `INSERT INTO user_records (user_id, kind, ref_id, summary, changed_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (user_id, kind, ref_id) DO UPDATE SET summary = excluded.summary, changed_at = excluded.changed_at
+				WHERE excluded.changed_at >= user_records.changed_at`,
+				r.UserID, r.Kind, r.RefID, string(r.Summary), r.ChangedAt.UTC())
+			if err != nil {
+				return fmt.Errorf("put record: %w", err)
+			}
+		}
+		return nil
+	})
+	var ev bus.Event
+	ev.SetID(eventID)
+	return apply(ctx, ev)
+}
+
+// Records implements Store.
+func (s *SQLStore) Records(ctx context.Context, userID string, limit int) ([]Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, kind, ref_id, summary, changed_at FROM user_records
+		WHERE user_id = $1 ORDER BY changed_at DESC, ref_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("records: %w", err)
+	}
+	defer rows.Close()
+	var out []Record
+	perKind := map[RecordKind]int{}
+	for rows.Next() {
+		var (
+			r       Record
+			summary string
+		)
+		if err := rows.Scan(&r.UserID, &r.Kind, &r.RefID, &summary, &r.ChangedAt); err != nil {
+			return nil, fmt.Errorf("records: %w", err)
+		}
+		if perKind[r.Kind] >= limit {
+			continue
+		}
+		perKind[r.Kind]++
+		r.Summary = json.RawMessage(summary)
+		r.ChangedAt = r.ChangedAt.UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 func addEvents(ctx context.Context, tx *sql.Tx, events []bus.Event) error {

@@ -113,7 +113,7 @@ func NewUser(id string, r Registration, passwordHash string, now time.Time) User
 		Name:         strings.TrimSpace(r.Name),
 		Role:         r.Role,
 		Status:       StatusActive,
-		Verified:     r.Role == RoleCustomer,
+		Verified:     r.Role == RoleCustomer || r.Role == RoleAdmin,
 		PasswordHash: passwordHash,
 		CreatedAt:    now.UTC(),
 		UpdatedAt:    now.UTC(),

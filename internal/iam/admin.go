@@ -1,0 +1,91 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+// AdminChange is what an admin may change on a user; nil stays as is.
+type AdminChange struct {
+	Verified *bool
+	Status   *Status
+}
+
+// ErrNotAllowed refuses an admin change that breaks a rule.
+var ErrNotAllowed = errors.New("change not allowed")
+
+// AdminUpdate verifies or un-verifies a provider or realtor, and suspends
+// or reactivates an account, announcing each change. Admins cannot
+// suspend themselves (so the last admin cannot lock everyone out).
+func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c AdminChange) (User, error) {
+	if c.Status != nil && *c.Status != StatusActive && *c.Status != StatusSuspended {
+		return User{}, ValidationError{{"status", "must be active or suspended"}}
+	}
+	if c.Status != nil && *c.Status == StatusSuspended && userID == adminID {
+		return User{}, ValidationError{{"status", "you cannot suspend yourself"}}
+	}
+	now := s.cfg.Clock.Now()
+	var profileChanged bool
+	u, err := s.store.UpdateUser(ctx, userID, func(u *User) ([]bus.Event, error) {
+		var out []bus.Event
+		if c.Verified != nil && *c.Verified != u.Verified {
+			if u.Role != RoleProvider && u.Role != RoleRealtor {
+				return nil, ValidationError{{"verified", "only providers and realtors are verified by an admin"}}
+			}
+			u.Verified = *c.Verified
+			ev, err := bus.NewEvent(ctx, events.TypeUserVerified, u.ID, events.UserVerified{
+				UserID: u.ID, Role: string(u.Role), Verified: u.Verified, By: adminID, At: now.UTC()}, now)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ev)
+			profileChanged = true
+		}
+		if c.Status != nil && *c.Status != u.Status {
+			u.Status = *c.Status
+			ev, err := bus.NewEvent(ctx, events.TypeUserStatusChanged, u.ID, events.UserStatusChanged{
+				UserID: u.ID, Role: string(u.Role), Status: string(u.Status), By: adminID, At: now.UTC()}, now)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ev)
+			profileChanged = true
+		}
+		if len(out) > 0 {
+			u.UpdatedAt = now.UTC()
+		}
+		return out, nil
+	})
+	if err != nil || !profileChanged || u.Role != RoleRealtor {
+		return u, err
+	}
+	// A realtor's verification and status are part of what availability
+	// indexes: announce the whole profile too.
+	u, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *RealtorProfile) ([]bus.Event, error) {
+		ev, err := profileEvent(ctx, *u, *p, now)
+		return []bus.Event{ev}, err
+	})
+	return u, err
+}
+
+// GetUser returns a user to an admin, or a user to themselves; anyone
+// else is told it does not exist.
+func (s *Service) GetUser(ctx context.Context, callerID string, callerIsAdmin bool, id string) (User, error) {
+	if !callerIsAdmin && callerID != id {
+		return User{}, store.ErrNotFound
+	}
+	return s.store.UserByID(ctx, id)
+}
+
+// ListUsers pages through users for admins.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter, after UserCursor, limit int) ([]User, error) {
+	return s.store.ListUsers(ctx, f, after, limit)
+}
+
+// RotateKeys starts signing with a new key; tokens signed with the old one
+// stay valid until they expire.
+func (s *Service) RotateKeys(ctx context.Context) error { return s.issuer.Rotate(ctx) }

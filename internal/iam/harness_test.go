@@ -1,0 +1,178 @@
+package iam_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/iam"
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+)
+
+// cheap keeps tests fast; TestDefaultPasswordParamsMeetOWASP covers the
+// production costs.
+var cheap = iam.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// harness is the iam service behind its HTTP API, as the app mounts it.
+type harness struct {
+	t       *testing.T
+	svc     *iam.Service
+	db      *store.DB
+	store   *iam.SQLStore
+	clock   *clock.Fake
+	server  *httptest.Server
+	revoked map[string]bool
+}
+
+func newHarness(t *testing.T, open storetest.Opener) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db := open(t, "iam")
+	if err := outbox.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	st, err := iam.NewSQLStore(ctx, db, c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := iam.New(ctx, st, iam.NewSQLKeyStore(db), iam.Config{
+		Passwords:      cheap,
+		ServiceSecrets: map[string]string{"cart": "cart-secret-0123456789"},
+		Clock:          c,
+		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, svc: svc, db: db, store: st, clock: c, revoked: map[string]bool{}}
+	verifier := auth.NewVerifier(svc.KeySource(), auth.VerifierConfig{Clock: c,
+		Revoked: func(_ context.Context, id string, _ time.Time) bool { return h.revoked[id] }})
+	mux := http.NewServeMux()
+	svc.Routes(mux)
+	h.server = httptest.NewServer(httpapi.Chain(mux, httpapi.Recover, auth.Authenticate(verifier), httpapi.MuxErrors))
+	t.Cleanup(h.server.Close)
+	return h
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q: %v", r.body, err)
+	}
+	return m
+}
+
+// do sends a JSON request with an optional bearer token.
+func (h *harness) do(method, path, token string, body any) response {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.server.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+type account struct {
+	id, email, password, token string
+	role                       iam.Role
+}
+
+// register creates an account and signs it in.
+func (h *harness) register(role iam.Role, name string) account {
+	h.t.Helper()
+	a := account{email: name + "@example.com", password: "a passphrase for " + name, role: role}
+	resp := h.do("POST", "/iam/register", "", map[string]string{"email": a.email, "password": a.password, "name": name, "role": string(role)})
+	if resp.status != http.StatusCreated {
+		h.t.Fatalf("register %s: %d %s", name, resp.status, resp.body)
+	}
+	a.id = resp.json(h.t)["id"].(string)
+	a.token = h.login(a.email, a.password)
+	return a
+}
+
+func (h *harness) admin() account {
+	h.t.Helper()
+	a := account{email: "admin@example.com", password: "the admin passphrase", role: iam.RoleAdmin}
+	if _, err := h.svc.EnsureAdmin(context.Background(), a.email, a.password); err != nil {
+		h.t.Fatal(err)
+	}
+	u, err := h.store.UserByEmail(context.Background(), a.email)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	a.id = u.ID
+	a.token = h.login(a.email, a.password)
+	return a
+}
+
+func (h *harness) login(email, password string) string {
+	h.t.Helper()
+	resp := h.do("POST", "/iam/login", "", map[string]string{"email": email, "password": password})
+	if resp.status != http.StatusOK {
+		h.t.Fatalf("login %s: %d %s", email, resp.status, resp.body)
+	}
+	return resp.json(h.t)["access_token"].(string)
+}
+
+// outboxTypes lists the types of the events iam has written, in order.
+func (h *harness) outboxTypes() []string {
+	h.t.Helper()
+	rows, err := h.db.Query(`SELECT type FROM outbox ORDER BY seq`)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}

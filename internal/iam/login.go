@@ -1,0 +1,148 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/ratelimit"
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+// Login errors.
+var (
+	// ErrBadCredentials is the one answer for an unknown email or a wrong
+	// password, so that login tells nobody which accounts exist.
+	ErrBadCredentials = errors.New("wrong email or password")
+	// ErrSuspended refuses a correct login to a suspended account.
+	ErrSuspended = errors.New("account suspended")
+)
+
+// ThrottledError says a login was refused before its password was checked.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e ThrottledError) Error() string {
+	return fmt.Sprintf("too many failed sign-ins; retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// Token is a signed access token.
+type Token struct {
+	AccessToken string
+	ExpiresIn   time.Duration
+}
+
+// Login checks an email and password from a client address and returns an
+// access token.
+func (s *Service) Login(ctx context.Context, email, password, client string) (Token, error) {
+	email = NormalizeEmail(email)
+	if wait, ok := s.guard.admit(email, client); !ok {
+		return Token{}, ThrottledError{RetryAfter: wait}
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	hash := u.PasswordHash
+	if errors.Is(err, store.ErrNotFound) {
+		hash = s.dummyHash // same work as a real check
+	} else if err != nil {
+		return Token{}, err
+	}
+	ok, checkErr := CheckPassword(hash, password)
+	if err != nil || checkErr != nil || !ok {
+		s.guard.failed(email, client)
+		return Token{}, ErrBadCredentials
+	}
+	s.guard.succeeded(email, client)
+	if u.Status == StatusSuspended {
+		return Token{}, ErrSuspended
+	}
+	tok, ttl, err := s.issuer.Issue(auth.Principal{ID: u.ID, Role: auth.Role(u.Role)})
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{AccessToken: tok, ExpiresIn: ttl}, nil
+}
+
+// ServiceToken issues a service identity's token for valid client
+// credentials (OAuth 2.0 client credentials grant).
+func (s *Service) ServiceToken(clientID, secret string) (Token, error) {
+	want, known := s.cfg.ServiceSecrets[clientID]
+	if !known {
+		want = s.dummyHash // compare anyway: same time for unknown clients
+	}
+	if !auth.CheckSecret(want, secret) || !known {
+		return Token{}, ErrBadCredentials
+	}
+	tok, ttl, err := s.issuer.Issue(auth.ServicePrincipal(clientID))
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{AccessToken: tok, ExpiresIn: ttl}, nil
+}
+
+// loginGuard applies LoginLimits. It is per process (see docs/security.md).
+type loginGuard struct {
+	limits    LoginLimits
+	pair      *ratelimit.Window // account|client failures
+	address   *ratelimit.Window // client failures
+	account   *ratelimit.Window // account failures
+	clock     clock.Clock
+	mu        sync.Mutex
+	knownGood map[string]time.Time // account|client -> last success
+}
+
+const knownGoodFor = 30 * 24 * time.Hour
+
+func newLoginGuard(l LoginLimits, c clock.Clock) *loginGuard {
+	return &loginGuard{
+		limits:    l,
+		pair:      ratelimit.NewWindow(l.PerClient, l.Window, c),
+		address:   ratelimit.NewWindow(l.PerAddress, l.Window, c),
+		account:   ratelimit.NewWindow(l.PerAccount, l.Window, c),
+		clock:     c,
+		knownGood: map[string]time.Time{},
+	}
+}
+
+func (g *loginGuard) admit(email, client string) (time.Duration, bool) {
+	if ok, wait := g.pair.Allowed(email + "|" + client); !ok {
+		return wait, false
+	}
+	if ok, wait := g.address.Allowed(client); !ok {
+		return wait, false
+	}
+	if ok, wait := g.account.Allowed(email); !ok && !g.isKnownGood(email, client) {
+		return wait, false
+	}
+	return 0, true
+}
+
+func (g *loginGuard) failed(email, client string) {
+	g.pair.Add(email + "|" + client)
+	g.address.Add(client)
+	g.account.Add(email)
+}
+
+func (g *loginGuard) succeeded(email, client string) {
+	g.pair.Reset(email + "|" + client)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.clock.Now()
+	g.knownGood[email+"|"+client] = now
+	if len(g.knownGood) > 100_000 { // bound memory: forget stale entries
+		for k, at := range g.knownGood {
+			if now.Sub(at) > knownGoodFor {
+				delete(g.knownGood, k)
+			}
+		}
+	}
+}
+
+func (g *loginGuard) isKnownGood(email, client string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	at, ok := g.knownGood[email+"|"+client]
+	return ok && g.clock.Now().Sub(at) < knownGoodFor
+}

@@ -1,0 +1,128 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+// Me is what a user sees of themselves.
+type Me struct {
+	User    User
+	Profile *RealtorProfile // realtors only
+	Records []Record
+}
+
+// RecordsShown is how many records of each kind GET /iam/me shows.
+const RecordsShown = 50
+
+// Me returns the caller's account, profile and records.
+func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return Me{}, err
+	}
+	me := Me{User: u}
+	if u.Role == RoleRealtor {
+		p, err := s.store.Profile(ctx, userID)
+		if errors.Is(err, store.ErrNotFound) {
+			p = NewRealtorProfile(userID, u.CreatedAt)
+		} else if err != nil {
+			return Me{}, err
+		}
+		me.Profile = &p
+	}
+	if me.Records, err = s.store.Records(ctx, userID, RecordsShown); err != nil {
+		return Me{}, err
+	}
+	return me, nil
+}
+
+// MeChange is what a user may change about themselves.
+type MeChange struct {
+	Name    *string
+	Profile ProfileChange
+}
+
+func (c MeChange) touchesProfile() bool {
+	p := c.Profile
+	return p.Location != nil || p.ServiceRadiusKM != nil || p.TimeZone != nil || p.WorkingHours != nil || p.Availability != nil
+}
+
+// UpdateMe applies a user's change to their own account; realtors also
+// set their working profile here.
+func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, error) {
+	if c.Name != nil {
+		if n := utf8.RuneCountInString(strings.TrimSpace(*c.Name)); n < 1 || n > 100 {
+			return Me{}, ValidationError{{"name", "must be 1 to 100 characters"}}
+		}
+	}
+	current, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return Me{}, err
+	}
+	if c.touchesProfile() && current.Role != RoleRealtor {
+		return Me{}, ValidationError{{"location", "only realtors have a working profile"}}
+	}
+	now := s.cfg.Clock.Now()
+	rename := func(ctx context.Context, u *User) ([]bus.Event, error) {
+		if c.Name == nil || strings.TrimSpace(*c.Name) == u.Name {
+			return nil, nil
+		}
+		u.Name = strings.TrimSpace(*c.Name)
+		u.UpdatedAt = now.UTC()
+		ev, err := bus.NewEvent(ctx, events.TypeUserUpdated, u.ID, events.UserUpdated{
+			UserID: u.ID, Email: u.Email, Name: u.Name, At: now.UTC()}, now)
+		return []bus.Event{ev}, err
+	}
+	if current.Role != RoleRealtor {
+		_, err = s.store.UpdateUser(ctx, userID, func(u *User) ([]bus.Event, error) { return rename(ctx, u) })
+	} else {
+		_, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *RealtorProfile) ([]bus.Event, error) {
+			out, err := rename(ctx, u)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.Apply(c.Profile, now); err != nil {
+				return nil, err
+			}
+			ev, err := profileEvent(ctx, *u, *p, now)
+			if err != nil {
+				return nil, err
+			}
+			return append(out, ev), nil
+		})
+	}
+	if err != nil {
+		return Me{}, err
+	}
+	return s.Me(ctx, userID)
+}
+
+// profileEvent is a realtor's whole profile as availability needs it.
+func profileEvent(ctx context.Context, u User, p RealtorProfile, now time.Time) (bus.Event, error) {
+	e := events.RealtorProfileChanged{
+		RealtorID:       u.ID,
+		Name:            u.Name,
+		ServiceRadiusKM: p.ServiceRadiusKM,
+		TimeZone:        p.TimeZone,
+		WorkingHours:    make([]events.WorkingHours, len(p.WorkingHours)),
+		Status:          string(p.Availability),
+		Verified:        u.Verified,
+		Active:          u.Status == StatusActive,
+		At:              now.UTC(),
+	}
+	if p.Location != nil {
+		e.Location = &events.GeoPoint{Lat: p.Location.Lat, Lng: p.Location.Lng}
+	}
+	for i, w := range p.WorkingHours {
+		e.WorkingHours[i] = events.WorkingHours{Weekday: w.Weekday, Start: w.Start, End: w.End}
+	}
+	return bus.NewEvent(ctx, events.TypeRealtorProfileChanged, u.ID, e, now)
+}
