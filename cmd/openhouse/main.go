@@ -23,6 +23,8 @@ const usage = `openhouse: book real-estate home tours.
 Usage:
   openhouse serve   [flags]   run the services (all, on embedded defaults, unless configured)
   openhouse migrate [flags]   create or update every service's tables, then exit
+  openhouse admin create --email E --password P
+                              create an admin account (--password - reads it from standard input)
   openhouse help              this text
 
 Configuration comes from environment variables, overridden by flags:
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	switch cmd {
+	case "admin":
+		return adminCommand(ctx, rest, cfg, os.Stdin, stdout, stderr)
 	case "serve", "migrate":
 		if err := parseFlags(cmd, rest, &cfg, stderr); err != nil {
 			if errors.Is(err, flag.ErrHelp) {

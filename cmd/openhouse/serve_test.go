@@ -185,3 +185,39 @@ func TestUnknownCommandAndBadConfig(t *testing.T) {
 		t.Fatalf("help exit = %d, out %q", code, out.String())
 	}
 }
+
+// TestAdminCreate makes the first admin from the command line, then signs
+// in as that admin through a server started on the same data.
+func TestAdminCreate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	create := func(email, password, stdin string) (string, int) {
+		cmd := exec.Command(binary, "admin", "create", "--email", email, "--password", password)
+		cmd.Env = append(os.Environ(), "OPENHOUSE_DATA_DIR="+dataDir, "OPENHOUSE_DATABASE_URL=")
+		cmd.Stdin = strings.NewReader(stdin)
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	if out, code := create("boss@example.com", "-", "the boss passphrase\n"); code != 0 || !strings.Contains(out, "created admin") {
+		t.Fatalf("admin create = %d %q", code, out)
+	}
+	if out, code := create("boss@example.com", "another passphrase", ""); code != 0 || !strings.Contains(out, "already exists") {
+		t.Fatalf("second admin create = %d %q", code, out)
+	}
+	if out, code := create("other@example.com", "password", ""); code != 1 || !strings.Contains(out, "common") {
+		t.Fatalf("admin create with a common password = %d %q", code, out)
+	}
+	addr := freeAddr(t)
+	p, _ := startServe(t, dataDir, addr)
+	resp, err := http.Post("http://"+addr+"/iam/login", "application/json", strings.NewReader(`{"email":"boss@example.com","password":"the boss passphrase"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("admin login = %d", resp.StatusCode)
+	}
+	p.stop(t)
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
 )
@@ -34,3 +35,5 @@ func (l *lateKeySource) PublicKey(ctx context.Context, kid string) (ed25519.Publ
 	}
 	return src.PublicKey(ctx, kid)
 }
+
+func nowUTC() time.Time { return time.Now().UTC() }

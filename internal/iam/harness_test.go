@@ -27,7 +27,7 @@ var cheap = iam.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
 
 // harness is the iam service behind its HTTP API, as the app mounts it.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	svc     *iam.Service
 	db      *store.DB
 	store   *iam.SQLStore
@@ -36,7 +36,7 @@ type harness struct {
 	revoked map[string]bool
 }
 
-func newHarness(t *testing.T, open storetest.Opener) *harness {
+func newHarness(t testing.TB, open storetest.Opener) *harness {
 	t.Helper()
 	ctx := context.Background()
 	db := open(t, "iam")
@@ -73,7 +73,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {

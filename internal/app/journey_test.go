@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/app"
+)
+
+// client talks to a running app as a user would.
+type client struct {
+	t    *testing.T
+	base string
+}
+
+func (c client) call(method, path, token string, body any) (int, map[string]any) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func (c client) login(email, password string) string {
+	c.t.Helper()
+	status, out := c.call("POST", "/iam/login", "", map[string]string{"email": email, "password": password})
+	if status != 200 {
+		c.t.Fatalf("login %s = %d %v", email, status, out)
+	}
+	return out["access_token"].(string)
+}
+
+// startApp runs the app until the test ends.
+func startApp(t *testing.T, cfg app.Config) (*app.App, client) {
+	t.Helper()
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	})
+	return a, client{t: t, base: "http://" + a.Addr()}
+}
+
+// TestSuspensionRevokesTokens: once an admin suspends a user, the tokens
+// the user already holds stop working in every service of the process, as
+// soon as the status event has travelled the bus, long before they expire.
+func TestSuspensionRevokesTokens(t *testing.T) {
+	for name, cfg := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			suffix := time.Now().Format("150405.000000")
+			cfg.AdminEmail, cfg.AdminPassword = "root"+suffix+"@example.com", "the admin passphrase"
+			_, c := startApp(t, cfg)
+			admin := c.login(cfg.AdminEmail, cfg.AdminPassword)
+			email := "suspect" + suffix + "@example.com"
+			status, user := c.call("POST", "/iam/register", "", map[string]string{"email": email, "password": "a suspect passphrase", "name": "S", "role": "customer"})
+			if status != 201 {
+				t.Fatalf("register = %d %v", status, user)
+			}
+			token := c.login(email, "a suspect passphrase")
+			if status, _ := c.call("GET", "/iam/me", token, nil); status != 200 {
+				t.Fatalf("before suspension /iam/me = %d", status)
+			}
+			if status, out := c.call("PATCH", "/iam/users/"+user["id"].(string), admin, map[string]string{"status": "suspended"}); status != 200 {
+				t.Fatalf("suspend = %d %v", status, out)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				status, _ := c.call("GET", "/iam/me", token, nil)
+				if status == 401 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the suspended user's token still works (%d) 10s after suspension", status)
+				}
+				time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
+			}
+			if status, _ := c.call("PATCH", "/iam/users/"+user["id"].(string), admin, map[string]string{"status": "active"}); status != 200 {
+				t.Fatal(status)
+			}
+			deadline = time.Now().Add(10 * time.Second)
+			for {
+				if status, _ := c.call("GET", "/iam/me", token, nil); status == 200 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("a reactivated user's token is still refused")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+}
