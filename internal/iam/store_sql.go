@@ -251,7 +251,7 @@ func saveProfile(ctx context.Context, tx *sql.Tx, p RealtorProfile) error {
 
 // PutRecords implements Store. The inbox row and the records commit together.
 func (s *SQLStore) PutRecords(ctx context.Context, eventID string, recs []Record) error {
-	apply := outbox.Inbox(s.db, "iam.records", s.now, func(ctx context.Context, tx *sql.Tx, _ bus.Event) error {
+	return outbox.Once(ctx, s.db, "iam.records", eventID, s.now, func(tx *sql.Tx) error {
 		for _, r := range recs {
 			_, err := tx.ExecContext(ctx, `INSERT INTO user_records (user_id, kind, ref_id, summary, changed_at) VALUES ($1, $2, $3, $4, $5)
 				ON CONFLICT (user_id, kind, ref_id) DO UPDATE SET summary = excluded.summary, changed_at = excluded.changed_at
@@ -263,9 +263,6 @@ func (s *SQLStore) PutRecords(ctx context.Context, eventID string, recs []Record
 		}
 		return nil
 	})
-	var ev bus.Event
-	ev.SetID(eventID)
-	return apply(ctx, ev)
 }
 
 // Records implements Store.

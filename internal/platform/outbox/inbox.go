@@ -21,19 +21,26 @@ type TxHandler func(ctx context.Context, tx *sql.Tx, ev bus.Event) error
 // one event to two instances are serialised by the inbox's primary key.
 func Inbox(db *store.DB, handler string, now func() time.Time, h TxHandler) bus.Handler {
 	return func(ctx context.Context, ev bus.Event) error {
-		return db.InTx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx,
-				`INSERT INTO inbox (handler, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-				handler, ev.ID(), now().UTC())
-			if err != nil {
-				return fmt.Errorf("inbox %s: %w", handler, err)
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("inbox %s: %w", handler, err)
-			} else if n == 0 {
-				return nil // applied before
-			}
-			return h(ctx, tx, ev)
-		})
+		return Once(ctx, db, handler, ev.ID(), now, func(tx *sql.Tx) error { return h(ctx, tx, ev) })
 	}
+}
+
+// Once runs apply in a transaction unless handler has already applied
+// eventID: the inbox row and apply's writes commit together. It is Inbox
+// for code that has an event id rather than a whole event.
+func Once(ctx context.Context, db *store.DB, handler, eventID string, now func() time.Time, apply func(tx *sql.Tx) error) error {
+	return db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO inbox (handler, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			handler, eventID, now().UTC())
+		if err != nil {
+			return fmt.Errorf("inbox %s: %w", handler, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("inbox %s: %w", handler, err)
+		} else if n == 0 {
+			return nil // applied before
+		}
+		return apply(tx)
+	})
 }

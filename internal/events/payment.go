@@ -1,0 +1,57 @@
+package events
+
+import "time"
+
+// Event types published by the payment service. The subject of each is the
+// payment id.
+const (
+	TypePaymentSucceeded = "openhouse.payment.payment.succeeded.v1"
+	TypePaymentFailed    = "openhouse.payment.payment.failed.v1"
+	TypePaymentRefunded  = "openhouse.payment.payment.refunded.v1"
+)
+
+// PaymentSucceeded says a checkout's charge went through. It carries what
+// the tour service needs to create the tour (listings, requested time) so
+// that it never has to call back. Consumers: tour (creates the tour), iam
+// (the customer's payment records).
+type PaymentSucceeded struct {
+	PaymentID   string    `json:"payment_id"`
+	OrderID     string    `json:"order_id"`
+	CustomerID  string    `json:"customer_id"`
+	Amount      Money     `json:"amount"`
+	ListingIDs  []string  `json:"listing_ids"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+	SucceededAt time.Time `json:"succeeded_at"`
+}
+
+// PaymentFailed says a charge was declined or could not be made; nothing
+// was taken from the customer. Reason is the gateway's decline code
+// (card_declined, insufficient_funds, ...) or invalid_payment_method.
+// Consumers: iam (payment records).
+type PaymentFailed struct {
+	PaymentID  string    `json:"payment_id"`
+	OrderID    string    `json:"order_id"`
+	CustomerID string    `json:"customer_id"`
+	Amount     Money     `json:"amount"`
+	ListingIDs []string  `json:"listing_ids"`
+	Reason     string    `json:"reason"`
+	FailedAt   time.Time `json:"failed_at"`
+}
+
+// PaymentRefunded says money went back to the customer: Amount in this
+// refund, TotalRefunded over the payment's life. Status is refunded when
+// everything charged has been returned, partially_refunded otherwise. One
+// event per refund, so a consumer summing Amount gets TotalRefunded.
+// Consumers: iam (payment records), notification.
+type PaymentRefunded struct {
+	PaymentID     string    `json:"payment_id"`
+	RefundID      string    `json:"refund_id"`
+	OrderID       string    `json:"order_id"`
+	CustomerID    string    `json:"customer_id"`
+	Amount        Money     `json:"amount"`
+	TotalRefunded Money     `json:"total_refunded"`
+	Status        string    `json:"status"`
+	Reason        string    `json:"reason"`
+	RequestedBy   string    `json:"requested_by"`
+	RefundedAt    time.Time `json:"refunded_at"`
+}
