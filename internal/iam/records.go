@@ -34,9 +34,13 @@ func (s *Service) recordSubscriptions() []bus.Subscription {
 			events.TypePaymentRefunded:  paymentRefundedRecords,
 		}),
 		sub("appointment", map[string]recordMapper{
-			events.TypeAppointmentScheduled: appointmentRecords[events.AppointmentScheduled](func(e events.AppointmentScheduled) (events.Appointment, time.Time) { return e.Appointment, e.ScheduledAt }),
-			events.TypeAppointmentConfirmed: appointmentRecords[events.AppointmentConfirmed](func(e events.AppointmentConfirmed) (events.Appointment, time.Time) { return e.Appointment, e.ConfirmedAt }),
-			events.TypeAppointmentReleased:  appointmentRecords[events.AppointmentReleased](func(e events.AppointmentReleased) (events.Appointment, time.Time) { return e.Appointment, e.ReleasedAt }),
+			events.TypeAppointmentScheduled: appointmentRecords[events.AppointmentScheduled](func(e events.AppointmentScheduled) (events.Appointment, time.Time) {
+				return e.Appointment, e.ScheduledAt
+			}),
+			events.TypeAppointmentConfirmed: appointmentRecords[events.AppointmentConfirmed](func(e events.AppointmentConfirmed) (events.Appointment, time.Time) {
+				return e.Appointment, e.ConfirmedAt
+			}),
+			events.TypeAppointmentReleased: appointmentRecords[events.AppointmentReleased](func(e events.AppointmentReleased) (events.Appointment, time.Time) { return e.Appointment, e.ReleasedAt }),
 		}),
 		sub("notification", map[string]recordMapper{
 			events.TypeNotificationSent: notificationRecords,
