@@ -31,6 +31,9 @@ type Dialect struct {
 	// PostgreSQL. SQLite transactions here take the write lock at BEGIN, so
 	// they already queue.
 	ForUpdate string
+	// keyLock takes a lock on an arbitrary key until the transaction ends
+	// (see DB.LockKey); empty where transactions are already exclusive.
+	keyLock string
 	// Types maps the type names that migrations use ({{.Bytes}} and so on)
 	// to this engine's column types.
 	Types MigrationTypes
@@ -64,6 +67,7 @@ var Postgres = Dialect{
 	goose:      "postgres",
 	SkipLocked: "FOR UPDATE SKIP LOCKED",
 	ForUpdate:  "FOR UPDATE",
+	keyLock:    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
 	Types: MigrationTypes{
 		Bytes:     "BYTEA",
 		Timestamp: "TIMESTAMPTZ",

@@ -141,3 +141,17 @@ func (db *DB) InTxNoHooks(ctx context.Context, fn func(tx *sql.Tx) error) (err e
 // violation, and returns other errors unchanged. Stores call it on the
 // errors of single statements run outside InTx.
 func (db *DB) Translate(err error) error { return db.Dialect.translate(err) }
+
+// LockKey serialises the transactions that lock the same key, until tx
+// ends: for rules over rows that may not exist yet ("at most one checkout
+// per key", "at most five items per cart"), which FOR UPDATE cannot lock.
+// SQLite transactions here are exclusive already.
+func (db *DB) LockKey(ctx context.Context, tx *sql.Tx, key string) error {
+	if db.Dialect.keyLock == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, db.Dialect.keyLock, key); err != nil {
+		return fmt.Errorf("lock %q: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,172 @@
+package cart
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// CheckoutRequest is what the customer sends to POST /cart/checkout.
+type CheckoutRequest struct {
+	ScheduledAt   time.Time `json:"scheduled_at"`
+	PaymentMethod string    `json:"payment_method"`
+}
+
+// Answer is an HTTP answer kept for an idempotency key.
+type Answer struct {
+	Status int
+	Body   []byte
+}
+
+// checkout errors.
+var (
+	ErrKeyReused  = errors.New("this Idempotency-Key was used with a different request")
+	ErrInProgress = errors.New("a request with this Idempotency-Key is still in progress")
+	ErrBadKey     = errors.New("an Idempotency-Key header of 1 to 255 visible characters is required")
+)
+
+var keyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
+
+// CheckoutAnswer is the 201 body of a paid checkout.
+type CheckoutAnswer struct {
+	OrderID     string          `json:"order_id"`
+	Payment     clients.Payment `json:"payment"`
+	TourStatus  string          `json:"tour_status"`
+	Items       []checkoutItem  `json:"items"`
+	Total       events.Money    `json:"total"`
+	ScheduledAt time.Time       `json:"scheduled_at"`
+}
+
+type checkoutItem struct {
+	ListingID string       `json:"listing_id"`
+	Title     string       `json:"title"`
+	TourFee   events.Money `json:"tour_fee"`
+}
+
+// Checkout pays for the customer's cart and requests the tour, once per
+// idempotency key (Stripe's semantics): the same key with the same request
+// gets the same answer and pays nothing more, whenever and however often
+// it is repeated (also concurrently, also after a crash); the same key with
+// another request is refused. A request that breaks a rule (empty cart,
+// bad time) uses up nothing and is not remembered.
+func (s *Service) Checkout(ctx context.Context, customerID, key string, req CheckoutRequest) (Answer, error) {
+	if !keyPattern.MatchString(key) {
+		return Answer{}, ErrBadKey
+	}
+	if req.PaymentMethod == "" || len(req.PaymentMethod) > 255 {
+		return Answer{}, RuleError{"payment_method", "is required"}
+	}
+	hash := requestHash(req)
+	deadline := time.Now().Add(s.cfg.Wait)
+	for {
+		now := s.cfg.Clock.Now()
+		c, claimed, err := s.store.ClaimCheckout(ctx, customerID, key, now, now.Add(s.cfg.Lease), func(cart Cart) (Checkout, error) {
+			if err := cart.CheckTime(req.ScheduledAt, now); err != nil {
+				return Checkout{}, err
+			}
+			return Checkout{RequestHash: hash, OrderID: uuid.NewString(), Items: cart.Items}, nil
+		})
+		if err != nil {
+			return Answer{}, err
+		}
+		if c.RequestHash != hash {
+			return Answer{}, ErrKeyReused
+		}
+		if c.Completed {
+			return Answer{Status: c.StatusCode, Body: c.Response}, nil
+		}
+		if claimed {
+			return s.pay(ctx, c, req)
+		}
+		// Another request holds the key: wait for its answer.
+		if time.Now().After(deadline) {
+			return Answer{}, ErrInProgress
+		}
+		select {
+		case <-ctx.Done():
+			return Answer{}, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// pay charges a claimed checkout and records the answer. The payment
+// service's own idempotency (keyed by this checkout) makes a resumed
+// checkout get the first charge's result instead of charging again.
+func (s *Service) pay(ctx context.Context, c Checkout, req CheckoutRequest) (Answer, error) {
+	cart := Cart{CustomerID: c.CustomerID, Items: c.Items}
+	total, err := cart.Total()
+	if err != nil {
+		return Answer{}, err
+	}
+	ids := make([]string, len(c.Items))
+	items := make([]checkoutItem, len(c.Items))
+	for i, it := range c.Items {
+		ids[i] = it.ListingID
+		items[i] = checkoutItem{ListingID: it.ListingID, Title: it.Title, TourFee: it.TourFee}
+	}
+	payment, err := s.payments.Charge(ctx, "checkout:"+c.CustomerID+":"+c.Key, clients.ChargeRequest{
+		OrderID: c.OrderID, CustomerID: c.CustomerID, Amount: total, PaymentMethod: req.PaymentMethod,
+		ListingIDs: ids, ScheduledAt: req.ScheduledAt.UTC(),
+	})
+	var (
+		declined *clients.Declined
+		apiErr   *clients.APIError
+		answer   Answer
+		paid     bool
+	)
+	switch {
+	case err == nil:
+		body, _ := json.Marshal(CheckoutAnswer{OrderID: c.OrderID, Payment: payment, TourStatus: "pending",
+			Items: items, Total: total, ScheduledAt: req.ScheduledAt.UTC()})
+		answer, paid = Answer{Status: http.StatusCreated, Body: body}, true
+	case errors.As(err, &declined):
+		answer = problemAnswer(http.StatusPaymentRequired, "urn:openhouse:problem:payment-declined", "Payment declined",
+			"the payment was declined; your cart is kept", map[string]any{"order_id": c.OrderID, "payment_id": declined.PaymentID})
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnprocessableEntity:
+		answer = problemAnswer(http.StatusUnprocessableEntity, "urn:openhouse:problem:validation", "Validation failed",
+			"the payment method was refused: "+apiErr.Problem.Detail, map[string]any{"order_id": c.OrderID,
+				"errors": []map[string]string{{"field": "payment_method", "message": apiErr.Problem.Detail}}})
+	default:
+		// The payment service is down or answered oddly: the charge may or
+		// may not have happened. Give the key back so the customer's retry
+		// resumes at once; the payment's idempotency sorts out the rest.
+		if rerr := s.store.ReleaseCheckout(context.WithoutCancel(ctx), c.CustomerID, c.Key, s.cfg.Clock.Now()); rerr != nil {
+			s.cfg.Log.Warn("release checkout", "err", rerr)
+		}
+		return Answer{}, fmt.Errorf("charge order %s: %w", c.OrderID, err)
+	}
+	c.StatusCode, c.Response = answer.Status, answer.Body
+	if err := s.store.CompleteCheckout(context.WithoutCancel(ctx), c, paid); err != nil {
+		return Answer{}, err
+	}
+	s.cfg.Log.InfoContext(ctx, "checkout", "order_id", c.OrderID, "customer_id", c.CustomerID, "status", answer.Status)
+	return answer, nil
+}
+
+func problemAnswer(status int, typ, title, detail string, ext map[string]any) Answer {
+	body := map[string]any{"type": typ, "title": title, "status": status, "detail": detail, "instance": "/cart/checkout"}
+	for k, v := range ext {
+		body[k] = v
+	}
+	raw, _ := json.Marshal(body)
+	return Answer{Status: status, Body: raw}
+}
+
+// requestHash identifies a request's content for idempotency.
+func requestHash(req CheckoutRequest) string {
+	raw := fmt.Sprintf("%s\x00%s", req.ScheduledAt.UTC().Format(time.RFC3339Nano), req.PaymentMethod)
+	sum := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(sum[:])
+}

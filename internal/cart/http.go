@@ -1,0 +1,162 @@
+package cart
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+)
+
+type itemView struct {
+	ListingID string       `json:"listing_id"`
+	Title     string       `json:"title"`
+	TourFee   events.Money `json:"tour_fee"`
+	AddedAt   time.Time    `json:"added_at"`
+}
+
+type cartView struct {
+	CustomerID string       `json:"customer_id,omitempty"`
+	Items      []itemView   `json:"items"`
+	Total      events.Money `json:"total"`
+	UpdatedAt  *time.Time   `json:"updated_at,omitempty"`
+}
+
+func viewOf(c Cart, withOwner bool) (cartView, error) {
+	total, err := c.Total()
+	if err != nil {
+		return cartView{}, err
+	}
+	v := cartView{Items: make([]itemView, len(c.Items)), Total: total}
+	for i, it := range c.Items {
+		v.Items[i] = itemView{ListingID: it.ListingID, Title: it.Title, TourFee: it.TourFee, AddedAt: it.AddedAt}
+	}
+	if withOwner {
+		v.CustomerID = c.CustomerID
+		if !c.UpdatedAt.IsZero() {
+			v.UpdatedAt = &c.UpdatedAt
+		}
+	}
+	return v, nil
+}
+
+func customerID(r *http.Request) string {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p.ID
+}
+
+func (s *Service) writeCart(w http.ResponseWriter, r *http.Request, c Cart, err error) {
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	v, err := viewOf(c, false)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Cart(r.Context(), customerID(r))
+	s.writeCart(w, r, c, err)
+}
+
+type addRequest struct {
+	ListingID string `json:"listing_id"`
+}
+
+func (s *Service) handleAdd(w http.ResponseWriter, r *http.Request) {
+	var req addRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	c, err := s.Add(r.Context(), customerID(r), req.ListingID)
+	s.writeCart(w, r, c, err)
+}
+
+func (s *Service) handleRemove(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Remove(r.Context(), customerID(r), r.PathValue("listing_id"))
+	s.writeCart(w, r, c, err)
+}
+
+func (s *Service) handleCheckout(w http.ResponseWriter, r *http.Request) {
+	var req CheckoutRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	answer, err := s.Checkout(r.Context(), customerID(r), r.Header.Get("Idempotency-Key"), req)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ct := "application/json"
+	if answer.Status >= 400 {
+		ct = httpapi.ProblemContentType
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(answer.Status)
+	_, _ = w.Write(answer.Body)
+}
+
+func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var after string
+	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	carts, err := s.store.Carts(r.Context(), after, page.Limit+1)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	next := ""
+	if len(carts) > page.Limit {
+		carts = carts[:page.Limit]
+		next = httpapi.EncodeCursor(carts[len(carts)-1].CustomerID)
+	}
+	views := make([]cartView, 0, len(carts))
+	for _, c := range carts {
+		v, err := viewOf(c, true)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		views = append(views, v)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(views, next))
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var rule RuleError
+	switch {
+	case errors.As(err, &rule):
+		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: rule.Field, Message: rule.Message}))
+	case errors.Is(err, ErrEmpty):
+		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: "items", Message: "the cart is empty"}))
+	case errors.Is(err, ErrNotInCart):
+		httpapi.WriteError(w, r, httpapi.NotFound("that listing is not in your cart"))
+	case errors.Is(err, ErrBadKey):
+		httpapi.WriteError(w, r, httpapi.BadRequest(err.Error()))
+	case errors.Is(err, ErrKeyReused):
+		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
+	case errors.Is(err, ErrInProgress):
+		httpapi.WriteError(w, r, httpapi.Conflict(err.Error()))
+	case errors.Is(err, clients.ErrUnavailable):
+		httpapi.WriteError(w, r, httpapi.Unavailable("a service the cart needs is unavailable; try again shortly"))
+	default:
+		httpapi.WriteError(w, r, err)
+	}
+}

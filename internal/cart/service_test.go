@@ -1,0 +1,350 @@
+package cart_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/cart"
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+)
+
+// listingAPI serves GET /listings/{id} as the listing service does, and
+// can be taken down.
+type listingAPI struct {
+	listings map[string]clients.Listing
+	down     atomic.Bool
+	hits     atomic.Int32
+}
+
+func (l *listingAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.hits.Add(1)
+	if l.down.Load() {
+		http.Error(w, "down", http.StatusBadGateway)
+		return
+	}
+	id := strings.TrimPrefix(r.URL.Path, "/listings/")
+	li, ok := l.listings[id]
+	if !ok {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(404)
+		_, _ = w.Write([]byte(`{"type":"urn:openhouse:problem:not-found","title":"Not Found","status":404}`))
+		return
+	}
+	_ = json.NewEncoder(w).Encode(li)
+}
+
+// ledger is a payment service double that charges once per idempotency
+// key, as the real one promises, and counts real charges.
+type ledger struct {
+	mu      sync.Mutex
+	charges map[string]clients.Payment
+	calls   atomic.Int32
+	decline bool
+	crash   atomic.Bool // charge, then fail before answering
+}
+
+func (l *ledger) Charge(ctx context.Context, key string, req clients.ChargeRequest) (clients.Payment, error) {
+	l.calls.Add(1)
+	l.mu.Lock()
+	p, ok := l.charges[key]
+	if !ok {
+		if l.decline || req.PaymentMethod == "tok_chargeDeclined" {
+			l.mu.Unlock()
+			return clients.Payment{}, &clients.Declined{PaymentID: "pay-declined"}
+		}
+		p = clients.Payment{ID: fmt.Sprintf("pay-%d", len(l.charges)+1), Status: "succeeded", Amount: req.Amount}
+		l.charges[key] = p
+	}
+	l.mu.Unlock()
+	if l.crash.Load() {
+		return clients.Payment{}, fmt.Errorf("%w: connection reset", clients.ErrUnavailable)
+	}
+	return p, nil
+}
+
+func (l *ledger) charged() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.charges)
+}
+
+type fixture struct {
+	store    *cart.SQLStore
+	svc      *cart.Service
+	listings *listingAPI
+	ledger   *ledger
+	clock    *clock.Fake
+	client   *clients.Listings
+}
+
+func newFixture(t *testing.T, open storetest.Opener) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := open(t, "cart")
+	if err := outbox.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	st, err := cart.NewSQLStore(ctx, db, c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &listingAPI{listings: map[string]clients.Listing{}}
+	for _, it := range []cart.Item{loop, wicker, evanston, milwaukee} {
+		api.listings[it.ListingID] = clients.Listing{ID: it.ListingID, Title: "Home " + it.ListingID, Status: "active",
+			TourFee: it.TourFee, Location: it.Location, TimeZone: it.TimeZone}
+	}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	lc := clients.NewListings(srv.URL, srv.Client(), nil, clients.Options{Retries: 1, Backoff: time.Millisecond, BreakerFailures: 3, BreakerOpen: 50 * time.Millisecond})
+	l := &ledger{charges: map[string]clients.Payment{}}
+	svc, err := cart.New(st, lc, l, cart.Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{store: st, svc: svc, listings: api, ledger: l, clock: c, client: lc}
+}
+
+func tomorrowAt10() time.Time {
+	chicago, _ := time.LoadLocation("America/Chicago")
+	return time.Date(2026, 11, 26, 10, 0, 0, 0, chicago)
+}
+
+func TestCheckoutIdempotency(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		for _, id := range []string{"loop", "wicker"} {
+			if _, err := f.svc.Add(ctx, "cust", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
+
+		// 20 concurrent requests with one key: one charge, 20 identical answers.
+		const n = 20
+		answers := make([]cart.Answer, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[i], errs[i] = f.svc.Checkout(ctx, "cust", "key-1", req)
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("request %d: %v", i, errs[i])
+			}
+			if answers[i].Status != 201 || string(answers[i].Body) != string(answers[0].Body) {
+				t.Fatalf("answer %d = %d %s, want the same 201 as %s", i, answers[i].Status, answers[i].Body, answers[0].Body)
+			}
+		}
+		if got := f.ledger.charged(); got != 1 {
+			t.Fatalf("%d charges, want 1", got)
+		}
+		var body cart.CheckoutAnswer
+		if err := json.Unmarshal(answers[0].Body, &body); err != nil || body.Total != usd(4000) || body.TourStatus != "pending" || body.OrderID == "" {
+			t.Fatalf("answer = %+v, %v", body, err)
+		}
+		if c, _ := f.svc.Cart(ctx, "cust"); len(c.Items) != 0 {
+			t.Fatalf("cart after checkout = %v, want empty", c.Items)
+		}
+
+		// The same key later: the stored answer, no charge, although the
+		// cart is empty now.
+		again, err := f.svc.Checkout(ctx, "cust", "key-1", req)
+		if err != nil || string(again.Body) != string(answers[0].Body) || f.ledger.charged() != 1 {
+			t.Fatalf("replay = %d %s, %v; charges %d", again.Status, again.Body, err, f.ledger.charged())
+		}
+		// The same key with another body is refused.
+		other := req
+		other.ScheduledAt = req.ScheduledAt.Add(time.Hour)
+		if _, err := f.svc.Checkout(ctx, "cust", "key-1", other); !errors.Is(err, cart.ErrKeyReused) {
+			t.Fatalf("reused key = %v, want ErrKeyReused", err)
+		}
+		// Another customer's same key is theirs alone.
+		if _, err := f.svc.Checkout(ctx, "someone-else", "key-1", req); !errors.Is(err, cart.ErrEmpty) {
+			t.Fatalf("another customer's key = %v, want their own (empty cart) answer", err)
+		}
+	})
+}
+
+func TestCheckoutResumesAfterCrash(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		if _, err := f.svc.Add(ctx, "cust", "loop"); err != nil {
+			t.Fatal(err)
+		}
+		req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
+		// The payment goes through but the answer is lost.
+		f.ledger.crash.Store(true)
+		if _, err := f.svc.Checkout(ctx, "cust", "key-2", req); !errors.Is(err, clients.ErrUnavailable) {
+			t.Fatalf("first attempt = %v, want unavailable", err)
+		}
+		if f.ledger.charged() != 1 {
+			t.Fatal("the first attempt did not charge")
+		}
+		f.ledger.crash.Store(false)
+		// The retry resumes the checkout: the stored charge, not a new one.
+		answer, err := f.svc.Checkout(ctx, "cust", "key-2", req)
+		if err != nil || answer.Status != 201 {
+			t.Fatalf("retry = %d %s, %v", answer.Status, answer.Body, err)
+		}
+		if f.ledger.charged() != 1 {
+			t.Fatalf("%d charges after the retry, want 1", f.ledger.charged())
+		}
+	})
+}
+
+// TestCheckoutLeaseTakeover: a request that holds a key and then hangs (its
+// process died mid-payment) blocks others only until its lease ends; then
+// a retry takes the checkout over and finishes it, charging once.
+func TestCheckoutLeaseTakeover(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	if _, err := f.svc.Add(ctx, "cust", "loop"); err != nil {
+		t.Fatal(err)
+	}
+	req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
+	entered := make(chan struct{})
+	hung, err := cart.New(f.store, f.client, chargerFunc(func(ctx context.Context, _ string, _ clients.ChargeRequest) (clients.Payment, error) {
+		close(entered)
+		<-ctx.Done()
+		return clients.Payment{}, ctx.Err()
+	}), cart.Config{Clock: f.clock, Lease: 30 * time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hangCtx, kill := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { _, err := hung.Checkout(hangCtx, "cust", "key-3", req); done <- err }()
+	<-entered
+
+	impatient, err := cart.New(f.store, f.client, f.ledger, cart.Config{Clock: f.clock, Wait: 50 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := impatient.Checkout(ctx, "cust", "key-3", req); !errors.Is(err, cart.ErrInProgress) {
+		t.Fatalf("while the lease holds = %v, want ErrInProgress", err)
+	}
+	f.clock.Advance(31 * time.Second)
+	answer, err := f.svc.Checkout(ctx, "cust", "key-3", req)
+	if err != nil || answer.Status != 201 {
+		t.Fatalf("after the lease = %d, %v", answer.Status, err)
+	}
+	kill()
+	<-done
+	if again, _ := f.svc.Checkout(ctx, "cust", "key-3", req); string(again.Body) != string(answer.Body) {
+		t.Fatal("the hung request's end changed the stored answer")
+	}
+	if f.ledger.charged() != 1 {
+		t.Fatalf("%d charges, want 1", f.ledger.charged())
+	}
+}
+
+type chargerFunc func(ctx context.Context, key string, r clients.ChargeRequest) (clients.Payment, error)
+
+func (f chargerFunc) Charge(ctx context.Context, key string, r clients.ChargeRequest) (clients.Payment, error) {
+	return f(ctx, key, r)
+}
+
+func TestCheckoutRules(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
+	if _, err := f.svc.Checkout(ctx, "cust", "k", req); !errors.Is(err, cart.ErrEmpty) {
+		t.Fatalf("empty cart = %v", err)
+	}
+	if _, err := f.svc.Add(ctx, "cust", "loop"); err != nil {
+		t.Fatal(err)
+	}
+	var rule cart.RuleError
+	past := req
+	past.ScheduledAt = f.clock.Now().Add(-time.Hour)
+	if _, err := f.svc.Checkout(ctx, "cust", "k", past); !errors.As(err, &rule) || rule.Field != "scheduled_at" {
+		t.Fatalf("past time = %v", err)
+	}
+	// A refused request uses up nothing: the key still works.
+	if a, err := f.svc.Checkout(ctx, "cust", "k", req); err != nil || a.Status != 201 {
+		t.Fatalf("after a refused request the key = %v", err)
+	}
+	for _, bad := range []string{"", strings.Repeat("k", 256), "with space", "tab\t"} {
+		if _, err := f.svc.Checkout(ctx, "cust", bad, req); !errors.Is(err, cart.ErrBadKey) {
+			t.Errorf("key %q = %v, want ErrBadKey", bad, err)
+		}
+	}
+	// A declined payment keeps the cart and remembers the 402.
+	if _, err := f.svc.Add(ctx, "cust", "wicker"); err != nil {
+		t.Fatal(err)
+	}
+	declined := req
+	declined.PaymentMethod = "tok_chargeDeclined"
+	a, err := f.svc.Checkout(ctx, "cust", "k2", declined)
+	if err != nil || a.Status != 402 {
+		t.Fatalf("declined = %d %s, %v", a.Status, a.Body, err)
+	}
+	if c, _ := f.svc.Cart(ctx, "cust"); len(c.Items) != 1 {
+		t.Fatalf("cart after a decline = %v, want kept", c.Items)
+	}
+	if b, _ := f.svc.Checkout(ctx, "cust", "k2", declined); string(b.Body) != string(a.Body) || b.Status != 402 {
+		t.Fatal("the declined answer was not kept for the key")
+	}
+}
+
+// TestListingOutage: while the listing service is down, adding to the cart
+// answers 503 at once once the breaker opens, and works again after it
+// recovers.
+func TestListingOutage(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	f.listings.down.Store(true)
+	for i := range 3 {
+		if _, err := f.svc.Add(ctx, "cust", "loop"); !errors.Is(err, clients.ErrUnavailable) {
+			t.Fatalf("add %d while down = %v, want unavailable", i, err)
+		}
+	}
+	if !f.client.BreakerOpen() {
+		t.Fatal("the breaker did not open after repeated failures")
+	}
+	hits := f.listings.hits.Load()
+	if _, err := f.svc.Add(ctx, "cust", "loop"); !errors.Is(err, clients.ErrUnavailable) {
+		t.Fatalf("add with the breaker open = %v", err)
+	}
+	if f.listings.hits.Load() != hits {
+		t.Fatal("the open breaker still called the listing service")
+	}
+	f.listings.down.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := f.svc.Add(ctx, "cust", "loop")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the breaker never recovered: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // the breaker's own (real) timer
+	}
+	if c, _ := f.svc.Cart(ctx, "cust"); len(c.Items) != 1 {
+		t.Fatalf("cart = %v", c.Items)
+	}
+}

@@ -1,0 +1,53 @@
+package cart
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps carts and checkouts. It is safe for concurrent use.
+type Store interface {
+	// Cart returns a customer's cart (empty if they never added anything).
+	Cart(ctx context.Context, customerID string) (Cart, error)
+	// AddItem adds it to the cart if check accepts the cart as it is,
+	// atomically; adding a listing already there changes nothing.
+	AddItem(ctx context.Context, customerID string, it Item, check func(Cart) error) (Cart, error)
+	// RemoveItem removes a listing; ErrNotInCart if it is not there.
+	RemoveItem(ctx context.Context, customerID, listingID string) (Cart, error)
+	// Carts pages through non-empty carts for admins, by customer id.
+	Carts(ctx context.Context, afterCustomer string, limit int) ([]Cart, error)
+	// RefreshListing rewrites every cart's snapshot of a listing; DropListing
+	// removes it from every cart. Each applies an event id once.
+	RefreshListing(ctx context.Context, eventID string, it Item) error
+	DropListing(ctx context.Context, eventID, listingID string) error
+
+	// ClaimCheckout finds or starts the checkout for (customer, key).
+	// If none exists, start is called inside the transaction with the cart
+	// as it is and its result is stored as started, leased until
+	// leaseUntil; claimed is true. If one exists, it is returned, and
+	// claimed is true only if it was started and its lease had expired
+	// (now), in which case the lease is renewed for this caller.
+	ClaimCheckout(ctx context.Context, customerID, key string, now, leaseUntil time.Time, start func(Cart) (Checkout, error)) (c Checkout, claimed bool, err error)
+	// CompleteCheckout stores the answer of a claimed checkout and, when
+	// emptyCart, removes its items from the cart, in one transaction.
+	CompleteCheckout(ctx context.Context, c Checkout, emptyCart bool) error
+	// ReleaseCheckout ends this caller's lease early (the payment service
+	// could not be reached), so a retry resumes at once.
+	ReleaseCheckout(ctx context.Context, customerID, key string, now time.Time) error
+	// PruneCheckouts forgets checkouts created before cutoff.
+	PruneCheckouts(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
+// Checkout is one idempotent checkout.
+type Checkout struct {
+	CustomerID  string
+	Key         string
+	RequestHash string
+	OrderID     string
+	Items       []Item // the cart when the checkout started
+	Completed   bool
+	StatusCode  int    // the answer given, once completed
+	Response    []byte // its body
+	LeaseUntil  time.Time
+	CreatedAt   time.Time
+}
