@@ -1,0 +1,91 @@
+package events
+
+import "time"
+
+// Event types published by the tour service. The subject of each is the
+// tour id.
+const (
+	TypeTourCreated     = "openhouse.tour.tour.created.v1"
+	TypeTourRescheduled = "openhouse.tour.tour.rescheduled.v1"
+	TypeTourScheduled   = "openhouse.tour.tour.scheduled.v1"
+	TypeTourUnassigned  = "openhouse.tour.tour.unassigned.v1"
+	TypeTourCancelled   = "openhouse.tour.tour.cancelled.v1"
+	TypeTourCompleted   = "openhouse.tour.tour.completed.v1"
+)
+
+// TourStop is one home of a tour's route, in visiting order.
+type TourStop struct {
+	ListingID  string    `json:"listing_id"`
+	ProviderID string    `json:"provider_id"`
+	Title      string    `json:"title"`
+	Location   GeoPoint  `json:"location"`
+	Arrive     time.Time `json:"arrive"`
+	Leave      time.Time `json:"leave"`
+}
+
+// Tour is a tour as its events carry it: enough for a consumer to act
+// without calling back (appointment assigns a realtor from it,
+// notification writes to the customer from it).
+type Tour struct {
+	TourID      string     `json:"tour_id"`
+	CustomerID  string     `json:"customer_id"`
+	PaymentID   string     `json:"payment_id"`
+	OrderID     string     `json:"order_id"`
+	Stops       []TourStop `json:"stops"`
+	TimeZone    string     `json:"time_zone"`
+	ScheduledAt time.Time  `json:"scheduled_at"`
+	EndsAt      time.Time  `json:"ends_at"`
+	Status      string     `json:"status"`
+	RealtorID   string     `json:"realtor_id,omitempty"`
+	// Version increases with every change, so a consumer can ignore news
+	// older than what it has applied.
+	Version int `json:"version"`
+}
+
+// TourCreated: a paid tour waits for a realtor. Consumers: appointment
+// (assigns one), notification.
+type TourCreated struct {
+	Tour
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// TourRescheduled: the customer or an admin moved the tour; any realtor
+// assignment for the old time is void. Consumers: appointment (releases
+// and assigns again), notification.
+type TourRescheduled struct {
+	Tour
+	PreviousScheduledAt time.Time `json:"previous_scheduled_at"`
+	RescheduledAt       time.Time `json:"rescheduled_at"`
+}
+
+// TourScheduled: a realtor is assigned. Consumers: notification.
+type TourScheduled struct {
+	Tour
+	At time.Time `json:"at"`
+}
+
+// TourUnassigned: no realtor is free for now; the tour waits and is
+// assigned when one frees up, or cancelled and refunded after a while.
+// Consumers: notification.
+type TourUnassigned struct {
+	Tour
+	At time.Time `json:"at"`
+}
+
+// TourCancelled: the tour will not happen. Refund is what the customer
+// gets back under the cancellation rule. Consumers: appointment (releases
+// the realtor), notification, tour itself (issues the refund).
+type TourCancelled struct {
+	Tour
+	Reason      string    `json:"reason"` // customer, admin, no_realtor, listing_removed, provider_suspended
+	CancelledBy string    `json:"cancelled_by"`
+	Refund      Money     `json:"refund"`
+	CancelledAt time.Time `json:"cancelled_at"`
+}
+
+// TourCompleted: the tour's time is over. Consumers: notification (asks
+// for feedback), iam.
+type TourCompleted struct {
+	Tour
+	CompletedAt time.Time `json:"completed_at"`
+}
