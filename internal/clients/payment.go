@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
@@ -64,4 +65,26 @@ func (p *Payments) Charge(ctx context.Context, idempotencyKey string, req Charge
 	}
 	var out Payment
 	return out, decode(resp, http.StatusCreated, &out)
+}
+
+// RefundRequest is the body of POST /payments/{id}/refund.
+type RefundRequest struct {
+	Amount *events.Money `json:"amount,omitempty"` // nil: everything left
+	Reason string        `json:"reason,omitempty"`
+}
+
+// Refund returns money to the payer. The idempotency key makes repeating
+// it (after a timeout, a redelivered event) refund at most once.
+func (p *Payments) Refund(ctx context.Context, paymentID, idempotencyKey string, req RefundRequest) (Payment, error) {
+	h := http.Header{}
+	h.Set("Idempotency-Key", idempotencyKey)
+	resp, err := p.c.call(ctx, http.MethodPost, "/payments/"+url.PathEscape(paymentID)+"/refund", h, req, false)
+	if err != nil {
+		return Payment{}, err
+	}
+	var out Payment
+	if resp.status == http.StatusOK || resp.status == http.StatusCreated {
+		return out, json.Unmarshal(resp.body, &out)
+	}
+	return out, decode(resp, http.StatusOK, &out)
 }

@@ -1,0 +1,126 @@
+// Package appointment assigns realtors to tours and keeps their schedules:
+// it asks availability for free realtors near the homes, picks one fairly,
+// reserves the slot, and is the source of truth that no realtor is ever
+// booked twice. This file is the domain: types and rules, no I/O.
+package appointment
+
+import (
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// Status of an appointment.
+type Status string
+
+// Appointment statuses.
+const (
+	Scheduled Status = "scheduled"
+	Confirmed Status = "confirmed"
+	Released  Status = "released"
+)
+
+// Appointment is a realtor booked for a tour's time window.
+type Appointment struct {
+	ID            string
+	TourID        string
+	RealtorID     string
+	CustomerID    string
+	ListingIDs    []string
+	StartsAt      time.Time
+	EndsAt        time.Time
+	Status        Status
+	ReleaseReason string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Active reports whether the appointment still holds the realtor.
+func (a Appointment) Active() bool { return a.Status != Released }
+
+// Overlaps reports whether the appointment, widened by buffer on both
+// sides for travel, overlaps [start, end).
+func (a Appointment) Overlaps(start, end time.Time, buffer time.Duration) bool {
+	return a.StartsAt.Add(-buffer).Before(end) && start.Before(a.EndsAt.Add(buffer))
+}
+
+// RequestState is where a tour is in assignment.
+type RequestState string
+
+// Request states.
+const (
+	Assigning RequestState = "assigning" // waiting for an assignment round
+	Assigned  RequestState = "assigned"
+	Waiting   RequestState = "waiting" // no realtor free; retried
+	Closed    RequestState = "closed"  // cancelled or over
+)
+
+// Request is a tour as the appointment service needs it: where, when, and
+// who already declined it.
+type Request struct {
+	TourID       string
+	CustomerID   string
+	ListingIDs   []string
+	Stops        []events.GeoPoint
+	StartsAt     time.Time
+	EndsAt       time.Time
+	Version      int
+	State        RequestState
+	Declined     []string
+	WaitingSince time.Time
+	UpdatedAt    time.Time
+}
+
+// Errors callers branch on.
+var (
+	ErrNotFound   = errors.New("appointment not found")
+	ErrNotAllowed = errors.New("not allowed")
+	ErrReleased   = errors.New("the appointment was released")
+	// ErrDoubleBooking: the realtor already has an appointment in that
+	// window. The database refuses it whatever the availability cache said.
+	ErrDoubleBooking = errors.New("realtor already booked at that time")
+	// ErrTourTaken: the tour already has an active appointment.
+	ErrTourTaken = errors.New("tour already assigned")
+)
+
+// Candidate is a free realtor with what fairness needs to know.
+type Candidate struct {
+	RealtorID  string
+	DistanceKM float64 // to the first home
+	// LastBooked is when the realtor last got a tour (zero: never).
+	LastBooked time.Time
+	// WeekBookings is how many tours they have in the tour's week.
+	WeekBookings int
+}
+
+// Rank orders candidates fairly: whoever was booked least recently first
+// (never booked before anyone), then whoever has the fewest tours that
+// week, then the nearest, then by id so the order is total.
+func Rank(cs []Candidate) []Candidate {
+	out := slices.Clone(cs)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.LastBooked.Equal(b.LastBooked) {
+			return a.LastBooked.Before(b.LastBooked)
+		}
+		if a.WeekBookings != b.WeekBookings {
+			return a.WeekBookings < b.WeekBookings
+		}
+		if a.DistanceKM != b.DistanceKM {
+			return a.DistanceKM < b.DistanceKM
+		}
+		return a.RealtorID < b.RealtorID
+	})
+	return out
+}
+
+// WeekOf is the Monday 00:00 UTC starting the ISO week of t, and the next.
+func WeekOf(t time.Time) (time.Time, time.Time) {
+	t = t.UTC()
+	day := (int(t.Weekday()) + 6) % 7 // Monday = 0
+	start := time.Date(t.Year(), t.Month(), t.Day()-day, 0, 0, 0, 0, time.UTC)
+	return start, start.AddDate(0, 0, 7)
+}

@@ -1,0 +1,165 @@
+package appointment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+// Assign tries to give a tour a realtor: the free realtors whose areas
+// cover every home, ranked fairly, are tried in turn until one can be held
+// in availability and booked in this service's database. With none, the
+// tour waits (announced once) and is tried again when a realtor frees up.
+// It is safe to call again for the same tour at any time.
+func (s *Service) Assign(ctx context.Context, tourID string) error {
+	r, err := s.store.Request(ctx, tourID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.State != Assigning && r.State != Waiting {
+		return nil
+	}
+	if !r.StartsAt.After(s.cfg.Clock.Now()) {
+		return nil // too late to assign; the tour service gives it up
+	}
+	ranked, err := s.candidates(ctx, r)
+	if err != nil {
+		return err
+	}
+	for _, c := range ranked {
+		booked, err := s.tryBook(ctx, r, c)
+		if err != nil {
+			return err
+		}
+		if booked {
+			return nil
+		}
+	}
+	return s.wait(ctx, r)
+}
+
+// candidates asks availability for each home and keeps the realtors free
+// for all of them, minus those who declined this tour, ranked fairly.
+func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error) {
+	if len(r.Stops) == 0 {
+		return nil, nil
+	}
+	var common map[string]Candidate
+	for i, stop := range r.Stops {
+		found, err := s.avail.Search(ctx, stop.Lat, stop.Lng, r.StartsAt, r.EndsAt)
+		if err != nil {
+			return nil, fmt.Errorf("search availability: %w", err)
+		}
+		next := map[string]Candidate{}
+		for _, f := range found {
+			if i == 0 {
+				next[f.RealtorID] = Candidate{RealtorID: f.RealtorID, DistanceKM: f.DistanceKM}
+			} else if c, ok := common[f.RealtorID]; ok {
+				next[f.RealtorID] = c
+			}
+		}
+		common = next
+	}
+	for _, declined := range r.Declined {
+		delete(common, declined)
+	}
+	ids := make([]string, 0, len(common))
+	for id := range common {
+		ids = append(ids, id)
+	}
+	weekStart, weekEnd := WeekOf(r.StartsAt)
+	stats, err := s.store.Stats(ctx, ids, weekStart, weekEnd)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Candidate, 0, len(common))
+	for id, c := range common {
+		st := stats[id]
+		c.LastBooked, c.WeekBookings = st.LastBooked, st.WeekBookings
+		out = append(out, c)
+	}
+	return Rank(out), nil
+}
+
+// tryBook holds the realtor in availability, then books in the database;
+// if the database refuses (the cache lied, or another instance won the
+// tour), the hold is given back.
+func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, error) {
+	err := s.avail.Reserve(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt)
+	if errors.Is(err, clients.ErrSlotTaken) || errors.Is(err, clients.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reserve realtor %s: %w", c.RealtorID, err)
+	}
+	now := s.cfg.Clock.Now().UTC()
+	a := Appointment{ID: uuid.NewString(), TourID: r.TourID, RealtorID: c.RealtorID, CustomerID: r.CustomerID,
+		ListingIDs: r.ListingIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Status: Scheduled, CreatedAt: now, UpdatedAt: now}
+	ev, err := bus.NewEvent(ctx, events.TypeAppointmentScheduled, r.TourID, events.AppointmentScheduled{
+		Appointment: eventOf(a), ScheduledAt: now}, now)
+	if err != nil {
+		return false, err
+	}
+	err = s.store.Book(ctx, a, r.Version, s.cfg.Buffer, ev)
+	switch {
+	case err == nil:
+		s.cfg.Log.InfoContext(ctx, "realtor assigned", "tour_id", r.TourID, "realtor_id", c.RealtorID, "appointment_id", a.ID)
+		return true, nil
+	case errors.Is(err, ErrDoubleBooking), errors.Is(err, ErrTourTaken):
+		if rerr := s.avail.Release(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt); rerr != nil {
+			s.cfg.Log.WarnContext(ctx, "release hold", "realtor_id", c.RealtorID, "err", rerr)
+		}
+		return errors.Is(err, ErrTourTaken), nil // taken: someone else finished the job
+	default:
+		_ = s.avail.Release(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt)
+		return false, err
+	}
+}
+
+// wait parks the tour until a realtor frees up, announcing it once.
+func (s *Service) wait(ctx context.Context, r Request) error {
+	if r.State == Waiting {
+		return nil
+	}
+	now := s.cfg.Clock.Now().UTC()
+	ev, err := bus.NewEvent(ctx, events.TypeAppointmentUnassigned, r.TourID, events.AppointmentUnassigned{
+		TourID: r.TourID, CustomerID: r.CustomerID, Reason: "no realtor free near these homes at that time", At: now}, now)
+	if err != nil {
+		return err
+	}
+	moved, err := s.store.MarkWaiting(ctx, r.TourID, r.Version, now, ev)
+	if moved {
+		s.cfg.Log.InfoContext(ctx, "tour waits for a realtor", "tour_id", r.TourID)
+	}
+	return err
+}
+
+// RetryWaiting tries every waiting tour again (and any stuck mid-round),
+// oldest first.
+func (s *Service) RetryWaiting(ctx context.Context) error {
+	pending, err := s.store.Pending(ctx, s.cfg.Clock.Now().Add(-s.cfg.Retry), 200)
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, r := range pending {
+		if err := s.Assign(ctx, r.TourID); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func eventOf(a Appointment) events.Appointment {
+	return events.Appointment{AppointmentID: a.ID, TourID: a.TourID, RealtorID: a.RealtorID, CustomerID: a.CustomerID,
+		ListingIDs: a.ListingIDs, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: string(a.Status)}
+}

@@ -1,0 +1,98 @@
+package appointment
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+)
+
+// Availability finds and holds free realtors (clients.Availability).
+type Availability interface {
+	Search(ctx context.Context, lat, lng float64, start, end time.Time) ([]clients.Candidate, error)
+	Reserve(ctx context.Context, realtorID, tourID string, start, end time.Time) error
+	Release(ctx context.Context, realtorID, tourID string, start, end time.Time) error
+}
+
+// Config tunes the appointment service.
+type Config struct {
+	// Buffer is the travel time kept free before and after each
+	// appointment; it must equal availability's. Default 30 min.
+	Buffer time.Duration
+	// Retry is how often waiting tours are tried again. Default 30s.
+	Retry time.Duration
+	Clock clock.Clock
+	Log   *slog.Logger
+}
+
+// Service is the appointment application.
+type Service struct {
+	store Store
+	avail Availability
+	cfg   Config
+}
+
+// New builds the service.
+func New(st Store, avail Availability, cfg Config) (*Service, error) {
+	if st == nil || avail == nil {
+		return nil, errors.New("appointment: missing dependency")
+	}
+	if cfg.Buffer == 0 {
+		cfg.Buffer = 30 * time.Minute
+	}
+	if cfg.Retry == 0 {
+		cfg.Retry = 30 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Service{store: st, avail: avail, cfg: cfg}, nil
+}
+
+// Routes mounts the appointment HTTP API.
+func (s *Service) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /appointments", auth.RequireFunc(auth.Users(auth.RoleAdmin), s.handleList))
+	mux.Handle("GET /appointments/{id}", auth.RequireFunc(auth.AnyUser(), s.handleGet))
+	mux.Handle("POST /appointments/{id}/confirm", auth.RequireFunc(auth.AnyUser(), s.handleConfirm))
+	mux.Handle("POST /appointments/{id}/decline", auth.RequireFunc(auth.AnyUser(), s.handleDecline))
+}
+
+// Subscriptions: tours ask for realtors; realtors' profiles changing may
+// free some up.
+func (s *Service) Subscriptions() []bus.Subscription {
+	return []bus.Subscription{
+		{Consumer: "appointment", Stream: "tour", Handlers: map[string]bus.Handler{
+			events.TypeTourCreated:     s.onTourCreated,
+			events.TypeTourRescheduled: s.onTourRescheduled,
+			events.TypeTourCancelled:   s.onTourCancelled,
+			events.TypeTourCompleted:   s.onTourCompleted,
+		}},
+		{Consumer: "appointment", Stream: "iam", Handlers: map[string]bus.Handler{
+			events.TypeRealtorProfileChanged: s.onRealtorChanged,
+		}},
+	}
+}
+
+// Run retries waiting tours every Retry until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.cfg.Clock.After(s.cfg.Retry):
+		}
+		if err := s.RetryWaiting(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Warn("retry waiting tours", "err", err)
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package appointment
+
+import (
+	"context"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+// Store keeps requests and appointments; it is the source of truth of
+// realtors' bookings. Writes store their events atomically with the
+// change. It is safe for concurrent use.
+type Store interface {
+	// ChangeRequest runs change on a tour's request (zero Request if none
+	// yet) and its active appointment (nil if none) in one locked
+	// transaction, at most once per eventID, and saves both with the
+	// events change returns.
+	ChangeRequest(ctx context.Context, eventID, tourID string, change func(r *Request, active *Appointment) ([]bus.Event, error)) error
+	// Request returns a tour's request or ErrNotFound.
+	Request(ctx context.Context, tourID string) (Request, error)
+	// Pending returns requests waiting for a realtor, or assigning since
+	// before stuckBefore, oldest first.
+	Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]Request, error)
+	// Book records a (not yet stored) appointment if the realtor has no
+	// active appointment overlapping it (widened by buffer) and its tour
+	// has none, and the request is still at version and not closed;
+	// otherwise ErrDoubleBooking or ErrTourTaken. It marks the request
+	// assigned and stores events, all in one transaction.
+	Book(ctx context.Context, a Appointment, version int, buffer time.Duration, events ...bus.Event) error
+	// MarkWaiting moves a request at version from assigning to waiting
+	// (storing events) and reports whether it did.
+	MarkWaiting(ctx context.Context, tourID string, version int, now time.Time, events ...bus.Event) (bool, error)
+	// Stats returns, for each realtor, when they were last booked and how
+	// many active appointments they have in [weekStart, weekEnd).
+	Stats(ctx context.Context, realtorIDs []string, weekStart, weekEnd time.Time) (map[string]Candidate, error)
+	// Appointment returns one or ErrNotFound.
+	Appointment(ctx context.Context, id string) (Appointment, error)
+	// ChangeAppointment runs change on a locked appointment and its
+	// request, saving both with the events returned.
+	ChangeAppointment(ctx context.Context, id string, change func(a *Appointment, r *Request) ([]bus.Event, error)) (Appointment, error)
+	// List pages through appointments, newest first.
+	List(ctx context.Context, f Filter, after Cursor, limit int) ([]Appointment, error)
+	// Overlapping returns active appointments of realtors overlapping
+	// [start, end): the check a chaos test reads.
+	Overlapping(ctx context.Context) ([][2]Appointment, error)
+}
+
+// Filter narrows List.
+type Filter struct {
+	RealtorID string
+	Status    Status
+}
+
+// Cursor is a position in List's order.
+type Cursor struct {
+	CreatedAt time.Time `json:"c"`
+	ID        string    `json:"i"`
+}

@@ -1,0 +1,392 @@
+package appointment
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// SQLStore is the Store on SQLite or PostgreSQL.
+type SQLStore struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// NewSQLStore migrates db and returns a store on it.
+func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLStore, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, "appointment", sub); err != nil {
+		return nil, err
+	}
+	return &SQLStore{db: db, now: now}, nil
+}
+
+type requestDetails struct {
+	ListingIDs []string          `json:"listing_ids"`
+	Stops      []events.GeoPoint `json:"stops"`
+	Declined   []string          `json:"declined"`
+}
+
+const requestColumns = `tour_id, customer_id, starts_at, ends_at, version, state, details, waiting_since, updated_at`
+
+func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
+	var (
+		r       Request
+		raw     string
+		waiting store.Time
+		d       requestDetails
+	)
+	err := row.Scan(&r.TourID, &r.CustomerID, &r.StartsAt, &r.EndsAt, &r.Version, &r.State, &raw, &waiting, &r.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Request{}, ErrNotFound
+	}
+	if err != nil {
+		return Request{}, fmt.Errorf("read request: %w", err)
+	}
+	if err := json.Unmarshal([]byte(raw), &d); err != nil {
+		return Request{}, err
+	}
+	r.ListingIDs, r.Stops, r.Declined = d.ListingIDs, d.Stops, d.Declined
+	if waiting.Valid {
+		r.WaitingSince = waiting.Time.UTC()
+	}
+	r.StartsAt, r.EndsAt, r.UpdatedAt = r.StartsAt.UTC(), r.EndsAt.UTC(), r.UpdatedAt.UTC()
+	return r, nil
+}
+
+func saveRequest(ctx context.Context, tx *sql.Tx, r Request) error {
+	raw, err := json.Marshal(requestDetails{ListingIDs: r.ListingIDs, Stops: r.Stops, Declined: r.Declined})
+	if err != nil {
+		return err
+	}
+	var waiting any
+	if !r.WaitingSince.IsZero() {
+		waiting = r.WaitingSince.UTC()
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (tour_id) DO UPDATE SET customer_id = excluded.customer_id, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+		version = excluded.version, state = excluded.state, details = excluded.details, waiting_since = excluded.waiting_since, updated_at = excluded.updated_at`,
+		r.TourID, r.CustomerID, r.StartsAt.UTC(), r.EndsAt.UTC(), r.Version, r.State, string(raw), waiting, r.UpdatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("save request: %w", err)
+	}
+	return nil
+}
+
+const apptColumns = `id, tour_id, realtor_id, customer_id, starts_at, ends_at, status, release_reason, listing_ids, created_at, updated_at`
+
+func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
+	var (
+		a   Appointment
+		ids string
+	)
+	err := row.Scan(&a.ID, &a.TourID, &a.RealtorID, &a.CustomerID, &a.StartsAt, &a.EndsAt, &a.Status, &a.ReleaseReason, &ids, &a.CreatedAt, &a.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Appointment{}, ErrNotFound
+	}
+	if err != nil {
+		return Appointment{}, fmt.Errorf("read appointment: %w", err)
+	}
+	a.StartsAt, a.EndsAt, a.CreatedAt, a.UpdatedAt = a.StartsAt.UTC(), a.EndsAt.UTC(), a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	return a, json.Unmarshal([]byte(ids), &a.ListingIDs)
+}
+
+func saveAppointmentStatus(ctx context.Context, tx *sql.Tx, a Appointment) error {
+	_, err := tx.ExecContext(ctx, `UPDATE appointments SET status = $1, release_reason = $2, updated_at = $3 WHERE id = $4`,
+		a.Status, a.ReleaseReason, a.UpdatedAt.UTC(), a.ID)
+	return err
+}
+
+func (s *SQLStore) lockTour(ctx context.Context, tx *sql.Tx, tourID string) (Request, *Appointment, error) {
+	if err := s.db.LockKey(ctx, tx, "tour:"+tourID); err != nil {
+		return Request{}, nil, err
+	}
+	r, err := scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE tour_id = $1`, tourID))
+	if errors.Is(err, ErrNotFound) {
+		r, err = Request{TourID: tourID}, nil
+	}
+	if err != nil {
+		return Request{}, nil, err
+	}
+	a, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE tour_id = $1 AND status <> 'released'`, tourID))
+	if errors.Is(err, ErrNotFound) {
+		return r, nil, nil
+	}
+	if err != nil {
+		return Request{}, nil, err
+	}
+	return r, &a, nil
+}
+
+// ChangeRequest implements Store.
+func (s *SQLStore) ChangeRequest(ctx context.Context, eventID, tourID string, change func(r *Request, active *Appointment) ([]bus.Event, error)) error {
+	return outbox.Once(ctx, s.db, "appointment.request", eventID, s.now, func(tx *sql.Tx) error {
+		r, active, err := s.lockTour(ctx, tx, tourID)
+		if err != nil {
+			return err
+		}
+		evs, err := change(&r, active)
+		if err != nil {
+			return err
+		}
+		if r.State != "" {
+			if err := saveRequest(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		if active != nil {
+			if err := saveAppointmentStatus(ctx, tx, *active); err != nil {
+				return err
+			}
+		}
+		return addEvents(ctx, tx, evs)
+	})
+}
+
+// Request implements Store.
+func (s *SQLStore) Request(ctx context.Context, tourID string) (Request, error) {
+	return scanRequest(s.db.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE tour_id = $1`, tourID))
+}
+
+// Pending implements Store.
+func (s *SQLStore) Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]Request, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
+		WHERE state = 'waiting' OR (state = 'assigning' AND updated_at < $1) ORDER BY updated_at LIMIT $2`, stuckBefore.UTC(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Book implements Store. The per-realtor lock makes "check for overlap,
+// then insert" atomic on both engines, so no interleaving of assignment
+// rounds, instances or retries can book a realtor twice.
+func (s *SQLStore) Book(ctx context.Context, a Appointment, version int, buffer time.Duration, evs ...bus.Event) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		r, active, err := s.lockTour(ctx, tx, a.TourID)
+		if err != nil {
+			return err
+		}
+		if active != nil || r.Version != version || r.State == Closed || r.State == Assigned || r.State == "" {
+			return ErrTourTaken
+		}
+		if err := s.db.LockKey(ctx, tx, "realtor:"+a.RealtorID); err != nil {
+			return err
+		}
+		var clash int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE realtor_id = $1 AND status <> 'released'
+			AND starts_at < $2 AND ends_at > $3`, a.RealtorID, a.EndsAt.Add(buffer).UTC(), a.StartsAt.Add(-buffer).UTC()).Scan(&clash)
+		if err != nil {
+			return err
+		}
+		if clash > 0 {
+			return ErrDoubleBooking
+		}
+		ids, _ := json.Marshal(a.ListingIDs)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO appointments (`+apptColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			a.ID, a.TourID, a.RealtorID, a.CustomerID, a.StartsAt.UTC(), a.EndsAt.UTC(), a.Status, "", string(ids), a.CreatedAt.UTC(), a.UpdatedAt.UTC()); err != nil {
+			if errors.Is(s.db.Translate(err), store.ErrConflict) {
+				return ErrTourTaken
+			}
+			return err
+		}
+		r.State, r.WaitingSince, r.UpdatedAt = Assigned, time.Time{}, a.CreatedAt
+		if err := saveRequest(ctx, tx, r); err != nil {
+			return err
+		}
+		return addEvents(ctx, tx, evs)
+	})
+}
+
+// MarkWaiting implements Store.
+func (s *SQLStore) MarkWaiting(ctx context.Context, tourID string, version int, now time.Time, evs ...bus.Event) (bool, error) {
+	moved := false
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		r, active, err := s.lockTour(ctx, tx, tourID)
+		if err != nil {
+			return err
+		}
+		if active != nil || r.Version != version || r.State != Assigning {
+			return nil
+		}
+		r.State, r.WaitingSince, r.UpdatedAt = Waiting, now.UTC(), now.UTC()
+		if err := saveRequest(ctx, tx, r); err != nil {
+			return err
+		}
+		moved = true
+		return addEvents(ctx, tx, evs)
+	})
+	return moved, err
+}
+
+// Stats implements Store.
+func (s *SQLStore) Stats(ctx context.Context, realtorIDs []string, weekStart, weekEnd time.Time) (map[string]Candidate, error) {
+	out := map[string]Candidate{}
+	if len(realtorIDs) == 0 {
+		return out, nil
+	}
+	args := []any{weekStart.UTC(), weekEnd.UTC()}
+	marks := make([]string, len(realtorIDs))
+	for i, id := range realtorIDs {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", i+3)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT realtor_id, MAX(created_at),
+		SUM(CASE WHEN starts_at >= $1 AND starts_at < $2 THEN 1 ELSE 0 END)
+		FROM appointments WHERE status <> 'released' AND realtor_id IN (`+strings.Join(marks, ",")+`) GROUP BY realtor_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("realtor stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			c    Candidate
+			last store.Time
+			week int
+		)
+		if err := rows.Scan(&c.RealtorID, &last, &week); err != nil {
+			return nil, fmt.Errorf("realtor stats: %w", err)
+		}
+		c.LastBooked, c.WeekBookings = last.Time.UTC(), week
+		out[c.RealtorID] = c
+	}
+	return out, rows.Err()
+}
+
+// Appointment implements Store.
+func (s *SQLStore) Appointment(ctx context.Context, id string) (Appointment, error) {
+	return scanAppointment(s.db.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, id))
+}
+
+// ChangeAppointment implements Store.
+func (s *SQLStore) ChangeAppointment(ctx context.Context, id string, change func(a *Appointment, r *Request) ([]bus.Event, error)) (Appointment, error) {
+	var out Appointment
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		a, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, id))
+		if err != nil {
+			return err
+		}
+		r, _, err := s.lockTour(ctx, tx, a.TourID)
+		if err != nil {
+			return err
+		}
+		// Re-read under the tour's lock.
+		if a, err = scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, id)); err != nil {
+			return err
+		}
+		evs, err := change(&a, &r)
+		if err != nil {
+			return err
+		}
+		if err := saveAppointmentStatus(ctx, tx, a); err != nil {
+			return err
+		}
+		if r.State != "" {
+			if err := saveRequest(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		out = a
+		return addEvents(ctx, tx, evs)
+	})
+	return out, err
+}
+
+// List implements Store.
+func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) ([]Appointment, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.RealtorID != "" {
+		where = append(where, "realtor_id = "+arg(f.RealtorID))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(f.Status))
+	}
+	if after.ID != "" {
+		c, i := arg(after.CreatedAt.UTC()), arg(after.ID)
+		where = append(where, "(created_at < "+c+" OR (created_at = "+c+" AND id < "+i+"))")
+	}
+	q := `SELECT ` + apptColumns + ` FROM appointments`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Appointment
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Overlapping implements Store.
+func (s *SQLStore) Overlapping(ctx context.Context) ([][2]Appointment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE status <> 'released' ORDER BY realtor_id, starts_at`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		out     [][2]Appointment
+		longest *Appointment // of this realtor so far, the one ending last
+	)
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return nil, err
+		}
+		if longest != nil && longest.RealtorID == a.RealtorID && a.StartsAt.Before(longest.EndsAt) {
+			out = append(out, [2]Appointment{*longest, a})
+		}
+		if longest == nil || longest.RealtorID != a.RealtorID || a.EndsAt.After(longest.EndsAt) {
+			longest = &a
+		}
+	}
+	return out, rows.Err()
+}
+
+func addEvents(ctx context.Context, tx *sql.Tx, evs []bus.Event) error {
+	for _, ev := range evs {
+		if err := outbox.Add(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}

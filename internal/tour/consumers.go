@@ -1,0 +1,152 @@
+package tour
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+func data[T any](ev bus.Event) (T, error) {
+	var v T
+	if err := ev.DataAs(&v); err != nil {
+		return v, bus.Permanent(err)
+	}
+	return v, nil
+}
+
+func (s *Service) onPaymentSucceeded(ctx context.Context, ev bus.Event) error {
+	p, err := data[events.PaymentSucceeded](ev)
+	if err != nil {
+		return err
+	}
+	_, err = s.CreateFromPayment(ctx, p)
+	if errors.Is(err, ErrAlreadyExists) {
+		return nil // a redelivery: the tour exists
+	}
+	return err
+}
+
+// applyAppointment updates the tour an appointment event is about, once
+// per event, ignoring news older than what the tour has applied.
+func (s *Service) applyAppointment(ctx context.Context, ev bus.Event, tourID string, change func(t *Tour, now time.Time) (string, any)) error {
+	_, err := s.store.Update(ctx, tourID, ev.ID(), func(t *Tour) ([]bus.Event, error) {
+		now := s.cfg.Clock.Now()
+		typ, payload := change(t, now)
+		if typ == "" {
+			return nil, nil
+		}
+		out, err := s.event(ctx, typ, *t, func(e events.Tour) any { return payload })
+		return []bus.Event{out}, err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return bus.Permanent(err)
+	}
+	return err
+}
+
+func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) error {
+	a, err := data[events.AppointmentScheduled](ev)
+	if err != nil {
+		return err
+	}
+	return s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
+		if !t.Assign(a.RealtorID, a.ScheduledAt, now) {
+			return "", nil
+		}
+		return events.TypeTourScheduled, events.TourScheduled{Tour: eventOf(*t), At: now.UTC()}
+	})
+}
+
+func (s *Service) onAppointmentUnassigned(ctx context.Context, ev bus.Event) error {
+	a, err := data[events.AppointmentUnassigned](ev)
+	if err != nil {
+		return err
+	}
+	return s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
+		if !t.Unassign(a.At, now) {
+			return "", nil
+		}
+		return events.TypeTourUnassigned, events.TourUnassigned{Tour: eventOf(*t), At: now.UTC()}
+	})
+}
+
+// onAppointmentReleased: a realtor who declined leaves the tour pending
+// until the next assignment; releases after cancellation or rescheduling
+// change nothing here (the tour already moved on).
+func (s *Service) onAppointmentReleased(ctx context.Context, ev bus.Event) error {
+	a, err := data[events.AppointmentReleased](ev)
+	if err != nil {
+		return err
+	}
+	if a.Reason != "declined" {
+		return nil
+	}
+	return s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
+		t.Release(a.RealtorID, a.ReleasedAt, now)
+		return "", nil
+	})
+}
+
+func (s *Service) onListingDeleted(ctx context.Context, ev bus.Event) error {
+	l, err := data[events.ListingDeleted](ev)
+	if err != nil {
+		return err
+	}
+	ids, err := s.store.ActiveWithListing(ctx, l.ListingID, s.cfg.Clock.Now())
+	if err != nil {
+		return err
+	}
+	return s.cancelAll(ctx, ev.ID(), ids, "listing_removed")
+}
+
+func (s *Service) onUserStatusChanged(ctx context.Context, ev bus.Event) error {
+	u, err := data[events.UserStatusChanged](ev)
+	if err != nil {
+		return err
+	}
+	if u.Role != "provider" || u.Status != "suspended" {
+		return nil
+	}
+	ids, err := s.store.ActiveWithProvider(ctx, u.UserID, s.cfg.Clock.Now())
+	if err != nil {
+		return err
+	}
+	return s.cancelAll(ctx, ev.ID(), ids, "provider_suspended")
+}
+
+// cancelAll cancels tours for one event; each tour's cancellation is
+// applied once per event (the inbox key joins both ids), so a retry after
+// a partial failure finishes the rest.
+func (s *Service) cancelAll(ctx context.Context, eventID string, ids []string, reason string) error {
+	for _, id := range ids {
+		if _, err := s.cancel(ctx, id, eventID+":"+id, BySystem, reason, "system"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onTourCancelled refunds what the cancellation rule grants. The refund's
+// idempotency key is the tour's, so redeliveries refund once.
+func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
+	c, err := data[events.TourCancelled](ev)
+	if err != nil {
+		return err
+	}
+	if c.Refund.Amount <= 0 || c.PaymentID == "" {
+		return nil
+	}
+	amount := c.Refund
+	_, err = s.payments.Refund(ctx, c.PaymentID, "tour-cancel:"+c.TourID, clients.RefundRequest{Amount: &amount, Reason: "tour cancelled: " + c.Reason})
+	var apiErr *clients.APIError
+	if errors.As(err, &apiErr) {
+		// The payment service refused (already refunded by an admin, say):
+		// retrying cannot help; it goes to the dead letters for a person.
+		return bus.Permanent(err)
+	}
+	return err
+}

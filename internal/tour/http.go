@@ -1,0 +1,218 @@
+package tour
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+)
+
+type stopView struct {
+	ListingID string          `json:"listing_id"`
+	Title     string          `json:"title"`
+	Location  events.GeoPoint `json:"location"`
+	Arrive    time.Time       `json:"arrive"`
+	Leave     time.Time       `json:"leave"`
+}
+
+type tourView struct {
+	ID           string        `json:"id"`
+	CustomerID   string        `json:"customer_id"`
+	ListingIDs   []string      `json:"listing_ids"`
+	ScheduledAt  time.Time     `json:"scheduled_at"`
+	EndsAt       time.Time     `json:"ends_at"`
+	Status       Status        `json:"status"`
+	RealtorID    *string       `json:"realtor_id"`
+	PaymentID    string        `json:"payment_id"`
+	OrderID      string        `json:"order_id"`
+	TimeZone     string        `json:"time_zone"`
+	Stops        []stopView    `json:"stops"`
+	CancelReason string        `json:"cancel_reason,omitempty"`
+	Refund       *events.Money `json:"refund,omitempty"`
+	Version      int           `json:"version"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+}
+
+func viewOf(t Tour) tourView {
+	v := tourView{ID: t.ID, CustomerID: t.CustomerID, ListingIDs: t.ListingIDs(), ScheduledAt: t.ScheduledAt, EndsAt: t.EndsAt,
+		Status: t.Status, PaymentID: t.PaymentID, OrderID: t.OrderID, TimeZone: t.TimeZone, CancelReason: t.CancelReason,
+		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Stops: make([]stopView, len(t.Stops))}
+	if t.RealtorID != "" {
+		v.RealtorID = &t.RealtorID
+	}
+	if t.Status == Cancelled {
+		v.Refund = &t.Refund
+	}
+	for i, s := range t.Stops {
+		v.Stops[i] = stopView{ListingID: s.ListingID, Title: s.Title, Location: s.Location, Arrive: s.Arrive, Leave: s.Leave}
+	}
+	return v
+}
+
+func caller(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
+
+// canSee: admins see every tour, customers their own, realtors the ones
+// assigned to them. Everyone else is told the tour does not exist.
+func canSee(p auth.Principal, t Tour) bool {
+	switch p.Role {
+	case auth.RoleAdmin:
+		return true
+	case auth.RoleCustomer:
+		return t.CustomerID == p.ID
+	case auth.RoleRealtor:
+		return t.RealtorID == p.ID
+	}
+	return false
+}
+
+// canChange: admins and the tour's customer reschedule and cancel; the
+// assigned realtor sees the tour but declines through appointments.
+func canChange(p auth.Principal, t Tour) bool {
+	return p.Role == auth.RoleAdmin || (p.Role == auth.RoleCustomer && t.CustomerID == p.ID)
+}
+
+func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
+	p := caller(r)
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var after Cursor
+	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := Filter{Status: Status(q.Get("status"))}
+	switch f.Status {
+	case "", Pending, Scheduled, Unassigned, Cancelled, Completed:
+	default:
+		httpapi.WriteError(w, r, httpapi.BadRequest("status must be pending, scheduled, unassigned, cancelled or completed"))
+		return
+	}
+	switch p.Role {
+	case auth.RoleAdmin:
+		f.CustomerID, f.RealtorID = q.Get("customer_id"), q.Get("realtor_id")
+	case auth.RoleCustomer:
+		f.CustomerID = p.ID
+	case auth.RoleRealtor:
+		f.RealtorID = p.ID
+	default:
+		httpapi.WriteError(w, r, httpapi.Forbidden("providers have no tours"))
+		return
+	}
+	tours, err := s.store.List(r.Context(), f, after, page.Limit+1)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	next := ""
+	if len(tours) > page.Limit {
+		tours = tours[:page.Limit]
+		last := tours[len(tours)-1]
+		next = httpapi.EncodeCursor(Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID})
+	}
+	views := make([]tourView, len(tours))
+	for i, t := range tours {
+		views[i] = viewOf(t)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(views, next))
+}
+
+// visible loads the tour the path names if the caller may see it.
+func (s *Service) visible(w http.ResponseWriter, r *http.Request) (Tour, bool) {
+	t, err := s.store.Get(r.Context(), r.PathValue("id"))
+	if err == nil && !canSee(caller(r), t) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return Tour{}, false
+	}
+	return t, true
+}
+
+func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
+	if t, ok := s.visible(w, r); ok {
+		httpapi.WriteJSON(w, http.StatusOK, viewOf(t))
+	}
+}
+
+type rescheduleRequest struct {
+	ScheduledAt *time.Time `json:"scheduled_at"`
+}
+
+func (r rescheduleRequest) Validate() []httpapi.FieldError {
+	if r.ScheduledAt == nil {
+		return []httpapi.FieldError{{Field: "scheduled_at", Message: "is required"}}
+	}
+	return nil
+}
+
+func (s *Service) handleReschedule(w http.ResponseWriter, r *http.Request) {
+	var req rescheduleRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	t, ok := s.visible(w, r)
+	if !ok {
+		return
+	}
+	if !canChange(caller(r), t) {
+		httpapi.WriteError(w, r, httpapi.Forbidden("only the customer or an admin can reschedule a tour"))
+		return
+	}
+	t, err := s.Reschedule(r.Context(), t.ID, *req.ScheduledAt)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewOf(t))
+}
+
+func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.visible(w, r)
+	if !ok {
+		return
+	}
+	p := caller(r)
+	if !canChange(p, t) {
+		httpapi.WriteError(w, r, httpapi.Forbidden("only the customer or an admin can cancel a tour"))
+		return
+	}
+	by := ByCustomer
+	if p.Role == auth.RoleAdmin {
+		by = ByAdmin
+	}
+	t, err := s.Cancel(r.Context(), t.ID, by, p.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewOf(t))
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var rule RuleError
+	switch {
+	case errors.As(err, &rule):
+		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: rule.Field, Message: rule.Message}))
+	case errors.Is(err, ErrNotFound):
+		httpapi.WriteError(w, r, httpapi.NotFound("no such tour"))
+	case errors.Is(err, ErrFinished):
+		httpapi.WriteError(w, r, httpapi.Conflict("the tour is already cancelled or completed"))
+	case errors.Is(err, ErrTooLate):
+		httpapi.WriteError(w, r, httpapi.Unprocessable("the tour starts too soon to be changed; contact an admin"))
+	default:
+		httpapi.WriteError(w, r, err)
+	}
+}

@@ -1,0 +1,135 @@
+package tour
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+)
+
+// ListingReader reads listings to plan routes (clients.Listings).
+type ListingReader interface {
+	Get(ctx context.Context, id string) (clients.Listing, error)
+}
+
+// Refunder refunds payments, idempotently by key (clients.Payments).
+type Refunder interface {
+	Refund(ctx context.Context, paymentID, idempotencyKey string, req clients.RefundRequest) (clients.Payment, error)
+}
+
+// Config tunes the tour service.
+type Config struct {
+	Rules Rules
+	Clock clock.Clock
+	Log   *slog.Logger
+	// Sweep is how often the worker completes finished tours and gives up
+	// on unassigned ones. Default 1 minute.
+	Sweep time.Duration
+}
+
+// Service is the tour application.
+type Service struct {
+	store    Store
+	listings ListingReader
+	payments Refunder
+	cfg      Config
+}
+
+// New builds the service.
+func New(st Store, listings ListingReader, payments Refunder, cfg Config) (*Service, error) {
+	if st == nil || listings == nil || payments == nil {
+		return nil, errors.New("tour: missing dependency")
+	}
+	if cfg.Rules == (Rules{}) {
+		cfg.Rules = DefaultRules
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Sweep == 0 {
+		cfg.Sweep = time.Minute
+	}
+	return &Service{store: st, listings: listings, payments: payments, cfg: cfg}, nil
+}
+
+// Routes mounts the tour HTTP API. Who may see or change which tour is
+// decided per tour (scope.go); every signed-in user role may call.
+func (s *Service) Routes(mux *http.ServeMux) {
+	users := auth.AnyUser()
+	mux.Handle("GET /tours", auth.RequireFunc(users, s.handleList))
+	mux.Handle("GET /tours/{id}", auth.RequireFunc(users, s.handleGet))
+	mux.Handle("PATCH /tours/{id}", auth.RequireFunc(users, s.handleReschedule))
+	mux.Handle("PUT /tours/{id}", auth.RequireFunc(users, s.handleReschedule))
+	mux.Handle("DELETE /tours/{id}", auth.RequireFunc(users, s.handleCancel))
+}
+
+// Subscriptions: payments create tours, appointments assign them, removed
+// listings and suspended providers cancel them, and the tour service
+// refunds its own cancellations.
+func (s *Service) Subscriptions() []bus.Subscription {
+	return []bus.Subscription{
+		{Consumer: "tour", Stream: "payment", Handlers: map[string]bus.Handler{events.TypePaymentSucceeded: s.onPaymentSucceeded}},
+		{Consumer: "tour", Stream: "appointment", Handlers: map[string]bus.Handler{
+			events.TypeAppointmentScheduled:  s.onAppointmentScheduled,
+			events.TypeAppointmentUnassigned: s.onAppointmentUnassigned,
+			events.TypeAppointmentReleased:   s.onAppointmentReleased,
+		}},
+		{Consumer: "tour", Stream: "listing", Handlers: map[string]bus.Handler{events.TypeListingDeleted: s.onListingDeleted}},
+		{Consumer: "tour", Stream: "iam", Handlers: map[string]bus.Handler{events.TypeUserStatusChanged: s.onUserStatusChanged}},
+		{Consumer: "tour", Stream: "tour", Handlers: map[string]bus.Handler{events.TypeTourCancelled: s.onTourCancelled}},
+	}
+}
+
+// Run completes tours whose time is over and gives up on tours no realtor
+// took, every Sweep, until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	for {
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Log.Warn("tour sweep", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.cfg.Clock.After(s.cfg.Sweep):
+		}
+	}
+}
+
+// Sweep does one round of the worker's duties.
+func (s *Service) Sweep(ctx context.Context) error {
+	now := s.cfg.Clock.Now()
+	due, err := s.store.Due(ctx, now, 500)
+	if err != nil {
+		return err
+	}
+	for _, t := range due {
+		switch {
+		case t.Status == Scheduled:
+			_, err = s.store.Update(ctx, t.ID, "", func(t *Tour) ([]bus.Event, error) {
+				if !t.Complete(now) {
+					return nil, nil
+				}
+				ev, err := s.event(ctx, events.TypeTourCompleted, *t, func(e events.Tour) any {
+					return events.TourCompleted{Tour: e, CompletedAt: now.UTC()}
+				})
+				return []bus.Event{ev}, err
+			})
+		case t.GiveUp(now, s.cfg.Rules):
+			_, err = s.cancel(ctx, t.ID, "", BySystem, "no_realtor", "system")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package tour
+
+import (
+	"context"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+// Store keeps tours. Writes store their events atomically with the change.
+// It is safe for concurrent use.
+type Store interface {
+	// Create adds t; ErrAlreadyExists if a tour for its payment exists.
+	Create(ctx context.Context, t Tour, events ...bus.Event) error
+	// Get returns a tour or ErrNotFound.
+	Get(ctx context.Context, id string) (Tour, error)
+	// Update runs change on the locked tour and saves it with the events
+	// change returns. With an eventID, the update is applied at most once
+	// per event id (redeliveries change nothing).
+	Update(ctx context.Context, id, eventID string, change func(t *Tour) ([]bus.Event, error)) (Tour, error)
+	// List returns tours matching f in start order after the cursor.
+	List(ctx context.Context, f Filter, after Cursor, limit int) ([]Tour, error)
+	// Active returns the ids of active tours that visit a listing, or a
+	// provider's listings, starting after now.
+	ActiveWithListing(ctx context.Context, listingID string, now time.Time) ([]string, error)
+	ActiveWithProvider(ctx context.Context, providerID string, now time.Time) ([]string, error)
+	// Due returns scheduled tours that ended before now, and unassigned
+	// tours, for the worker to complete or give up.
+	Due(ctx context.Context, now time.Time, limit int) ([]Tour, error)
+}
+
+// Filter narrows List; empty fields match everything.
+type Filter struct {
+	CustomerID string
+	RealtorID  string
+	Status     Status
+}
+
+// Cursor is a position in List's order.
+type Cursor struct {
+	ScheduledAt time.Time `json:"s"`
+	ID          string    `json:"i"`
+}

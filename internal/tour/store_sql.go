@@ -1,0 +1,251 @@
+package tour
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// SQLStore is the Store on SQLite or PostgreSQL.
+type SQLStore struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// NewSQLStore migrates db and returns a store on it.
+func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLStore, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, "tour", sub); err != nil {
+		return nil, err
+	}
+	return &SQLStore{db: db, now: now}, nil
+}
+
+// details is the part of a tour kept as JSON.
+type details struct {
+	Paid         events.Money `json:"paid"`
+	Stops        []stopJSON   `json:"stops"`
+	AssignmentAt time.Time    `json:"assignment_at"`
+	UnassignedAt time.Time    `json:"unassigned_at"`
+	CancelReason string       `json:"cancel_reason,omitempty"`
+	Refund       events.Money `json:"refund"`
+}
+
+type stopJSON struct {
+	ListingID  string          `json:"listing_id"`
+	ProviderID string          `json:"provider_id"`
+	Title      string          `json:"title"`
+	Location   events.GeoPoint `json:"location"`
+	Arrive     time.Time       `json:"arrive"`
+	Leave      time.Time       `json:"leave"`
+}
+
+const columns = `id, customer_id, payment_id, order_id, status, realtor_id, scheduled_at, ends_at, time_zone, details, version, created_at, updated_at`
+
+func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
+	var (
+		t   Tour
+		raw string
+		d   details
+	)
+	err := row.Scan(&t.ID, &t.CustomerID, &t.PaymentID, &t.OrderID, &t.Status, &t.RealtorID, &t.ScheduledAt, &t.EndsAt,
+		&t.TimeZone, &raw, &t.Version, &t.CreatedAt, &t.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Tour{}, ErrNotFound
+	}
+	if err != nil {
+		return Tour{}, fmt.Errorf("read tour: %w", err)
+	}
+	if err := json.Unmarshal([]byte(raw), &d); err != nil {
+		return Tour{}, fmt.Errorf("read tour %s: %w", t.ID, err)
+	}
+	t.Paid, t.AssignmentAt, t.UnassignedAt, t.CancelReason, t.Refund = d.Paid, d.AssignmentAt, d.UnassignedAt, d.CancelReason, d.Refund
+	for _, s := range d.Stops {
+		t.Stops = append(t.Stops, Stop(s))
+	}
+	t.ScheduledAt, t.EndsAt, t.CreatedAt, t.UpdatedAt = t.ScheduledAt.UTC(), t.EndsAt.UTC(), t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	return t, nil
+}
+
+func detailsOf(t Tour) (string, error) {
+	d := details{Paid: t.Paid, AssignmentAt: t.AssignmentAt, UnassignedAt: t.UnassignedAt, CancelReason: t.CancelReason, Refund: t.Refund}
+	for _, s := range t.Stops {
+		d.Stops = append(d.Stops, stopJSON(s))
+	}
+	raw, err := json.Marshal(d)
+	return string(raw), err
+}
+
+// Create implements Store.
+func (s *SQLStore) Create(ctx context.Context, t Tour, evs ...bus.Event) error {
+	raw, err := detailsOf(t)
+	if err != nil {
+		return err
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO tours (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			t.ID, t.CustomerID, t.PaymentID, t.OrderID, t.Status, t.RealtorID, t.ScheduledAt.UTC(), t.EndsAt.UTC(), t.TimeZone, raw,
+			t.Version, t.CreatedAt.UTC(), t.UpdatedAt.UTC())
+		if err != nil {
+			return err
+		}
+		for _, st := range t.Stops {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tour_stops (tour_id, listing_id, provider_id) VALUES ($1, $2, $3)`,
+				t.ID, st.ListingID, st.ProviderID); err != nil {
+				return err
+			}
+		}
+		return addEvents(ctx, tx, evs)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return ErrAlreadyExists
+	}
+	return err
+}
+
+// Get implements Store.
+func (s *SQLStore) Get(ctx context.Context, id string) (Tour, error) {
+	return scanTour(s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM tours WHERE id = $1`, id))
+}
+
+// Update implements Store.
+func (s *SQLStore) Update(ctx context.Context, id, eventID string, change func(t *Tour) ([]bus.Event, error)) (Tour, error) {
+	var out Tour
+	apply := func(tx *sql.Tx) error {
+		t, err := scanTour(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM tours WHERE id = $1 `+s.db.Dialect.ForUpdate, id))
+		if err != nil {
+			return err
+		}
+		version := t.Version
+		evs, err := change(&t)
+		if err != nil {
+			return err
+		}
+		out = t
+		if t.Version == version {
+			return nil // nothing changed
+		}
+		raw, err := detailsOf(t)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE tours SET status = $1, realtor_id = $2, scheduled_at = $3, ends_at = $4, details = $5, version = $6, updated_at = $7 WHERE id = $8`,
+			t.Status, t.RealtorID, t.ScheduledAt.UTC(), t.EndsAt.UTC(), raw, t.Version, t.UpdatedAt.UTC(), t.ID)
+		if err != nil {
+			return fmt.Errorf("save tour: %w", err)
+		}
+		return addEvents(ctx, tx, evs)
+	}
+	if eventID == "" {
+		return out, s.db.InTx(ctx, apply)
+	}
+	return out, outbox.Once(ctx, s.db, "tour", eventID, s.now, apply)
+}
+
+// List implements Store.
+func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) ([]Tour, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.CustomerID != "" {
+		where = append(where, "customer_id = "+arg(f.CustomerID))
+	}
+	if f.RealtorID != "" {
+		where = append(where, "realtor_id = "+arg(f.RealtorID))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(f.Status))
+	}
+	if after.ID != "" {
+		a, i := arg(after.ScheduledAt.UTC()), arg(after.ID)
+		where = append(where, "(scheduled_at > "+a+" OR (scheduled_at = "+a+" AND id > "+i+"))")
+	}
+	q := `SELECT ` + columns + ` FROM tours`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY scheduled_at, id LIMIT ` + arg(limit)
+	return s.query(ctx, q, args...)
+}
+
+func (s *SQLStore) query(ctx context.Context, q string, args ...any) ([]Tour, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tours: %w", err)
+	}
+	defer rows.Close()
+	var out []Tour
+	for rows.Next() {
+		t, err := scanTour(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLStore) ids(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+const activeStatuses = `('pending', 'scheduled', 'unassigned')`
+
+// ActiveWithListing implements Store.
+func (s *SQLStore) ActiveWithListing(ctx context.Context, listingID string, now time.Time) ([]string, error) {
+	return s.ids(ctx, `SELECT t.id FROM tours t JOIN tour_stops st ON st.tour_id = t.id
+		WHERE st.listing_id = $1 AND t.status IN `+activeStatuses+` AND t.scheduled_at > $2 ORDER BY t.id`, listingID, now.UTC())
+}
+
+// ActiveWithProvider implements Store.
+func (s *SQLStore) ActiveWithProvider(ctx context.Context, providerID string, now time.Time) ([]string, error) {
+	return s.ids(ctx, `SELECT DISTINCT t.id FROM tours t JOIN tour_stops st ON st.tour_id = t.id
+		WHERE st.provider_id = $1 AND t.status IN `+activeStatuses+` AND t.scheduled_at > $2 ORDER BY t.id`, providerID, now.UTC())
+}
+
+// Due implements Store.
+func (s *SQLStore) Due(ctx context.Context, now time.Time, limit int) ([]Tour, error) {
+	return s.query(ctx, `SELECT `+columns+` FROM tours WHERE (status = 'scheduled' AND ends_at <= $1) OR status = 'unassigned'
+		ORDER BY ends_at LIMIT $2`, now.UTC(), limit)
+}
+
+func addEvents(ctx context.Context, tx *sql.Tx, evs []bus.Event) error {
+	for _, ev := range evs {
+		if err := outbox.Add(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}

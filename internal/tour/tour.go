@@ -1,0 +1,252 @@
+// Package tour owns tours: created when a checkout is paid, ordered into a
+// route, scheduled when a realtor is assigned, rescheduled or cancelled by
+// the customer or an admin, completed when their time is over. This file is
+// the domain: types and rules, no I/O.
+package tour
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// Status is where a tour is in its life.
+type Status string
+
+// Tour statuses, as in the HTTP contract.
+const (
+	Pending    Status = "pending"    // paid, waiting for a realtor
+	Scheduled  Status = "scheduled"  // a realtor is assigned
+	Unassigned Status = "unassigned" // no realtor free for now; retried
+	Cancelled  Status = "cancelled"
+	Completed  Status = "completed"
+)
+
+// Stop is one home of the route.
+type Stop struct {
+	ListingID  string
+	ProviderID string
+	Title      string
+	Location   events.GeoPoint
+	Arrive     time.Time
+	Leave      time.Time
+}
+
+// Tour is a customer's paid visit of one or more homes.
+type Tour struct {
+	ID          string
+	CustomerID  string
+	PaymentID   string
+	OrderID     string
+	Paid        events.Money
+	Stops       []Stop // route order
+	TimeZone    string
+	ScheduledAt time.Time
+	EndsAt      time.Time
+	Status      Status
+	RealtorID   string
+	// AssignmentAt is the time of the newest appointment news applied, so
+	// older news arriving late changes nothing.
+	AssignmentAt time.Time
+	UnassignedAt time.Time
+	CancelReason string
+	Refund       events.Money
+	Version      int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Errors callers branch on.
+var (
+	ErrNotFound      = errors.New("tour not found")
+	ErrFinished      = errors.New("the tour is cancelled or completed")
+	ErrTooLate       = errors.New("too close to the tour's start to change it")
+	ErrNotAllowed    = errors.New("not allowed")
+	ErrAlreadyExists = errors.New("a tour for this payment exists")
+)
+
+// RuleError is a request that breaks a rule, naming the field.
+type RuleError struct{ Field, Message string }
+
+func (e RuleError) Error() string { return e.Field + ": " + e.Message }
+
+// Rules are the tunable rules of tours. DefaultRules documents the values.
+type Rules struct {
+	// Visit is the time planned at each home.
+	Visit time.Duration
+	// SpeedKMH turns distance between homes into driving time.
+	SpeedKMH float64
+	// DayStart and DayEnd bound tours in the homes' local time.
+	DayStart, DayEnd time.Duration
+	// ChangeBefore: reschedules and customer cancellations close this long
+	// before the start.
+	ChangeBefore time.Duration
+	// RefundCutoff: a customer who cancels at least this long before the
+	// start is refunded in full; later, nothing.
+	RefundCutoff time.Duration
+	// UnassignedWait: a tour no realtor took for this long (or that starts
+	// within ChangeBefore while unassigned) is cancelled with a full refund.
+	UnassignedWait time.Duration
+}
+
+// DefaultRules: 30 min per home, 40 km/h, tours between 08:00 and 20:00
+// local time, changes until 2 h before, full refund until 24 h before,
+// unassigned tours given up after 2 h.
+var DefaultRules = Rules{
+	Visit: 30 * time.Minute, SpeedKMH: 40, DayStart: 8 * time.Hour, DayEnd: 20 * time.Hour,
+	ChangeBefore: 2 * time.Hour, RefundCutoff: 24 * time.Hour, UnassignedWait: 2 * time.Hour,
+}
+
+// Active reports whether the tour may still happen.
+func (t Tour) Active() bool { return t.Status != Cancelled && t.Status != Completed }
+
+// ListingIDs are the homes in route order.
+func (t Tour) ListingIDs() []string {
+	ids := make([]string, len(t.Stops))
+	for i, s := range t.Stops {
+		ids[i] = s.ListingID
+	}
+	return ids
+}
+
+// Plan orders the stops into the shortest route from the first home and
+// times every stop from start, checking the day's bounds in the homes'
+// time zone. It sets ScheduledAt, EndsAt and the stops' times.
+func (t *Tour) Plan(start time.Time, r Rules) error {
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return RuleError{"scheduled_at", "the homes' time zone is unknown"}
+	}
+	t.Stops = ShortestRoute(t.Stops)
+	at := start.UTC()
+	for i := range t.Stops {
+		if i > 0 {
+			at = at.Add(DriveTime(t.Stops[i-1].Location, t.Stops[i].Location, r.SpeedKMH))
+		}
+		t.Stops[i].Arrive = at
+		at = at.Add(r.Visit)
+		t.Stops[i].Leave = at
+	}
+	local := start.In(loc)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	if from, to := local.Sub(midnight), at.In(loc).Sub(midnight); from < r.DayStart || to > r.DayEnd {
+		return RuleError{"scheduled_at", fmt.Sprintf("the tour (%s) must start and end between %s and %s %s time",
+			at.Sub(start).Round(time.Minute), clockOf(r.DayStart), clockOf(r.DayEnd), t.TimeZone)}
+	}
+	t.ScheduledAt, t.EndsAt = start.UTC(), at
+	return nil
+}
+
+func clockOf(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// Reschedule moves an active tour to start; any realtor is released.
+func (t *Tour) Reschedule(start, now time.Time, r Rules) error {
+	if !t.Active() {
+		return ErrFinished
+	}
+	if now.Add(r.ChangeBefore).After(t.ScheduledAt) {
+		return ErrTooLate
+	}
+	if !start.After(now.Add(r.ChangeBefore)) {
+		return RuleError{"scheduled_at", fmt.Sprintf("must be at least %s from now", r.ChangeBefore)}
+	}
+	if start.After(now.Add(90 * 24 * time.Hour)) {
+		return RuleError{"scheduled_at", "must be within 90 days"}
+	}
+	if err := t.Plan(start, r); err != nil {
+		return err
+	}
+	t.Status, t.RealtorID = Pending, ""
+	t.touch(now)
+	return nil
+}
+
+// CancelBy says who cancels, which decides the refund.
+type CancelBy string
+
+// Who cancels.
+const (
+	ByCustomer CancelBy = "customer"
+	ByAdmin    CancelBy = "admin"
+	BySystem   CancelBy = "system"
+)
+
+// Cancel ends an active tour and sets the refund: in full when an admin or
+// the platform cancels, when no realtor was ever assigned, or when the
+// customer cancels at least RefundCutoff before the start; otherwise none.
+func (t *Tour) Cancel(by CancelBy, reason string, now time.Time, r Rules) error {
+	if !t.Active() {
+		return ErrFinished
+	}
+	if by == ByCustomer && now.Add(r.ChangeBefore).After(t.ScheduledAt) {
+		return ErrTooLate
+	}
+	t.Refund = events.Money{Currency: t.Paid.Currency}
+	if by != ByCustomer || t.Status != Scheduled || !now.Add(r.RefundCutoff).After(t.ScheduledAt) {
+		t.Refund = t.Paid
+	}
+	t.Status, t.CancelReason = Cancelled, reason
+	t.touch(now)
+	return nil
+}
+
+// Assign records a realtor, unless newer appointment news was applied.
+func (t *Tour) Assign(realtorID string, at, now time.Time) bool {
+	if !t.Active() || at.Before(t.AssignmentAt) {
+		return false
+	}
+	t.Status, t.RealtorID, t.AssignmentAt = Scheduled, realtorID, at
+	t.touch(now)
+	return true
+}
+
+// Unassign records that no realtor is free for now.
+func (t *Tour) Unassign(at, now time.Time) bool {
+	if !t.Active() || at.Before(t.AssignmentAt) || t.Status == Unassigned {
+		return false
+	}
+	t.Status, t.RealtorID, t.AssignmentAt = Unassigned, "", at
+	if t.UnassignedAt.IsZero() {
+		t.UnassignedAt = now.UTC()
+	}
+	t.touch(now)
+	return true
+}
+
+// Release records that the realtor gave the tour up (declined); the tour
+// waits for the next assignment.
+func (t *Tour) Release(realtorID string, at, now time.Time) bool {
+	if !t.Active() || t.RealtorID != realtorID || at.Before(t.AssignmentAt) {
+		return false
+	}
+	t.Status, t.RealtorID, t.AssignmentAt = Pending, "", at
+	t.touch(now)
+	return true
+}
+
+// Complete ends a scheduled tour whose time is over.
+func (t *Tour) Complete(now time.Time) bool {
+	if t.Status != Scheduled || now.Before(t.EndsAt) {
+		return false
+	}
+	t.Status = Completed
+	t.touch(now)
+	return true
+}
+
+// GiveUp reports whether an unassigned tour has waited too long.
+func (t Tour) GiveUp(now time.Time, r Rules) bool {
+	if t.Status != Unassigned {
+		return false
+	}
+	return now.Sub(t.UnassignedAt) >= r.UnassignedWait || !t.ScheduledAt.After(now.Add(r.ChangeBefore))
+}
+
+func (t *Tour) touch(now time.Time) {
+	t.Version++
+	t.UpdatedAt = now.UTC()
+}
