@@ -25,6 +25,7 @@ Usage:
   openhouse migrate [flags]   create or update every service's tables, then exit
   openhouse admin create --email E --password P
                               create an admin account (--password - reads it from standard input)
+  openhouse demo [--keep]     seed Chicago in a fresh embedded system and book one tour, printing the event trail
   openhouse help              this text
 
 Configuration comes from environment variables, overridden by flags:
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "admin":
 		return adminCommand(ctx, rest, cfg, os.Stdin, stdout, stderr)
+	case "demo":
+		return demoCommand(ctx, rest, cfg, stdout, stderr)
 	case "serve", "migrate":
 		if err := parseFlags(cmd, rest, &cfg, stderr); err != nil {
 			if errors.Is(err, flag.ErrHelp) {

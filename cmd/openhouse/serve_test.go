@@ -221,3 +221,24 @@ func TestAdminCreate(t *testing.T) {
 	}
 	p.stop(t)
 }
+
+// TestDemo runs `openhouse demo` as a user would: it must seed, book, and
+// print a trail that reaches a scheduled realtor and the notifications.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "demo")
+	cmd.Env = append(os.Environ(), "OPENHOUSE_DATABASE_URL=", "OPENHOUSE_NATS_URL=", "OPENHOUSE_REDIS_URL=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	for _, want := range []string{"checkout -> 201", "scheduled", "appointment.appointment.scheduled.v1", "tour.tour.scheduled.v1", "notification.notification.sent.v1"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}

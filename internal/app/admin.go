@@ -15,7 +15,7 @@ import (
 // announcement waits in iam's outbox; a running server's relay publishes it
 // at its next poll, a stopped one at its next start.
 func CreateAdmin(ctx context.Context, cfg Config, email, password string) (created bool, err error) {
-	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}, "iam")
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir}, cfg.dbName("iam"))
 	if err != nil {
 		return false, err
 	}

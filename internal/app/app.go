@@ -86,10 +86,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	a.verifier = auth.NewVerifier(a.keys, auth.VerifierConfig{Clock: a.clock, Revoked: a.suspensions.revoked})
 
 	a.bus, err = bus.Connect(ctx, bus.Config{
-		URL:      cfg.NATSURL,
-		DataDir:  cfg.DataDir,
-		Replicas: cfg.StreamReplicas,
-		Logger:   log,
+		Namespace: cfg.Namespace,
+		URL:       cfg.NATSURL,
+		DataDir:   cfg.DataDir,
+		Replicas:  cfg.StreamReplicas,
+		Logger:    log,
 	})
 	if err != nil {
 		return nil, err
@@ -126,7 +127,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 
 // start opens one service's database and builds it.
 func (a *App) start(ctx context.Context, m module, mux *http.ServeMux, health *httpapi.Health) (component, error) {
-	db, err := store.Open(ctx, store.Config{URL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir}, m.name)
+	db, err := store.Open(ctx, store.Config{URL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir}, a.cfg.dbName(m.name))
 	if err != nil {
 		return nil, err
 	}

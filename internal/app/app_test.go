@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,8 @@ func backends(t *testing.T) map[string]app.Config {
 	if pg, nats := os.Getenv(storetest.EnvURL), os.Getenv(bustest.EnvURL); pg != "" && nats != "" {
 		real := base
 		real.DatabaseURL, real.NATSURL = pg, nats
+		// Each test gets its own schemas and streams on the shared servers.
+		real.Namespace = fmt.Sprintf("t%d", time.Now().UnixNano()%1_000_000_000_000)
 		out["real servers"] = real
 	} else {
 		t.Log("real servers not configured; .ci/run sets " + storetest.EnvURL + " and " + bustest.EnvURL)
@@ -109,7 +112,15 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	env := map[string]string{"OPENHOUSE_SERVICES": "iam", "OPENHOUSE_HTTP_ADDR": "127.0.0.1:9"}
+	env := map[string]string{"OPENHOUSE_SERVICES": "iam", "OPENHOUSE_HTTP_ADDR": "127.0.0.1:9",
+		"OPENHOUSE_SERVICE_CREDENTIALS": "cart:0123456789abcdef0123"}
+	var peers []string
+	for _, name := range app.ServiceNames() {
+		if name != "iam" {
+			peers = append(peers, name+"=http://127.0.0.1:9")
+		}
+	}
+	env["OPENHOUSE_PEERS"] = strings.Join(peers, ",")
 	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -123,12 +134,13 @@ func TestConfigFromEnv(t *testing.T) {
 		"OPENHOUSE_LOG_LEVEL":        "loud",
 		"OPENHOUSE_REDIS_URL":        "http://x",
 		"OPENHOUSE_ADMIN_EMAIL":      "root@example.com",
+		"OPENHOUSE_PEERS":            "nosuch=http://x",
 	} {
 		_, err := app.ConfigFromEnv(func(k string) string {
 			if k == key {
 				return val
 			}
-			return ""
+			return env[k]
 		})
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(key, "_EMAIL")) {
 			t.Errorf("%s=%s: err = %v, want one naming the setting", key, val, err)

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,11 +28,20 @@ type Config struct {
 	LogFormat       string        // OPENHOUSE_LOG_FORMAT
 	AdminEmail      string        // OPENHOUSE_ADMIN_EMAIL
 	AdminPassword   string        // OPENHOUSE_ADMIN_PASSWORD
+	// Namespace, when set, prefixes every database schema (or file) and
+	// every stream and subject, so that several independent systems share
+	// one PostgreSQL database and NATS server (OPENHOUSE_NAMESPACE).
+	Namespace string
 	// Peers maps a service that runs elsewhere to its base URL (OPENHOUSE_PEERS).
 	Peers map[string]string
 	// ServiceCredentials maps each service identity to its client secret
 	// (OPENHOUSE_SERVICE_CREDENTIALS); empty means random per process.
 	ServiceCredentials map[string]string
+	// Notification settings: reminder offsets before a tour (nil: 24h and
+	// 1h), and the SMTP server and sender of notification email.
+	ReminderOffsets []time.Duration // OPENHOUSE_REMINDER_OFFSETS
+	SMTPURL         string          // OPENHOUSE_SMTP_URL
+	SMTPFrom        string          // OPENHOUSE_SMTP_FROM
 }
 
 // Setting documents one configuration variable; README's table is made from
@@ -54,8 +64,15 @@ var Settings = []Setting{
 	{"OPENHOUSE_LOG_FORMAT", "json", "json or text"},
 	{"OPENHOUSE_ADMIN_EMAIL", "", "with OPENHOUSE_ADMIN_PASSWORD: the first admin, created at start if absent"},
 	{"OPENHOUSE_ADMIN_PASSWORD", "", "the first admin's password"},
+	{"OPENHOUSE_NAMESPACE", "", "prefix of schemas, files, streams and subjects, to share servers between independent systems"},
 	{"OPENHOUSE_PEERS", "", "service=URL pairs for services that run in other processes"},
 	{"OPENHOUSE_SERVICE_CREDENTIALS", "(random)", "service:secret pairs, the client credentials of service identities; required with several processes"},
+	{"OPENHOUSE_REMINDER_OFFSETS", "24h,1h", "how long before a tour customer and realtor are reminded, comma-separated"},
+	{"OPENHOUSE_SMTP_URL", "(no email)", "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://; notifications are emailed when set"},
+	{"OPENHOUSE_SMTP_FROM", "(no-reply address)", "sender of notification email (default openhouse <no-reply@openhouse.localhost>)"},
+	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
+	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
+	{"OPENHOUSE_STRIPE_API_BASE", "(Stripe)", "another Stripe API base URL (stripe-mock in tests)"},
 }
 
 // ConfigFromEnv reads the configuration from getenv (os.Getenv in main).
@@ -76,6 +93,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LogFormat:     get("OPENHOUSE_LOG_FORMAT", "json"),
 		AdminEmail:    get("OPENHOUSE_ADMIN_EMAIL", ""),
 		AdminPassword: getenv("OPENHOUSE_ADMIN_PASSWORD"),
+		Namespace:     get("OPENHOUSE_NAMESPACE", ""),
 	}
 	var err error
 	if cfg.Services, err = ParseServices(get("OPENHOUSE_SERVICES", "all")); err != nil {
@@ -95,6 +113,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.ShutdownTimeout, err = time.ParseDuration(get("OPENHOUSE_SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		return cfg, fmt.Errorf("OPENHOUSE_SHUTDOWN_TIMEOUT: %w", err)
 	}
+	if cfg.ReminderOffsets, err = parseReminderOffsets(get("OPENHOUSE_REMINDER_OFFSETS", "24h,1h")); err != nil {
+		return cfg, err
+	}
+	cfg.SMTPURL, cfg.SMTPFrom = get("OPENHOUSE_SMTP_URL", ""), get("OPENHOUSE_SMTP_FROM", "")
 	return cfg, cfg.Validate()
 }
 
@@ -123,6 +145,16 @@ func ParseServices(s string) ([]string, error) {
 	return out, nil
 }
 
+var namespacePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,20}$`)
+
+// dbName is the database (schema or file) name of a service.
+func (c Config) dbName(service string) string {
+	if c.Namespace == "" {
+		return service
+	}
+	return c.Namespace + "_" + service
+}
+
 // Validate names the first setting that cannot work.
 func (c Config) Validate() error {
 	switch {
@@ -146,6 +178,11 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_ADMIN_EMAIL and OPENHOUSE_ADMIN_PASSWORD go together")
 	case len(c.Services) == 0:
 		return errors.New("OPENHOUSE_SERVICES names no service")
+	case c.Namespace != "" && !namespacePattern.MatchString(c.Namespace):
+		return errors.New("OPENHOUSE_NAMESPACE must be a lower-case letter then up to 20 of a-z, 0-9 and _")
+	}
+	if err := validateNotification(c); err != nil {
+		return err
 	}
 	for _, name := range ServiceNames() {
 		if !slices.Contains(c.Services, name) && c.Peers[name] == "" {

@@ -15,7 +15,7 @@ import (
 
 // client talks to a running app as a user would.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 

@@ -61,6 +61,13 @@ type module struct {
 // a file named after its service.
 var modules = []module{
 	{"iam", buildIAM},
+	{"listing", buildListing},
+	{"payment", buildPayment},
+	{"cart", buildCart},
+	{"tour", buildTour},
+	{"appointment", buildAppointment},
+	{"notification", buildNotification},
+	{"availability", buildAvailability},
 }
 
 // ServiceNames lists the services this binary can run.

@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/notification"
+)
+
+// buildNotification wires the notification service: inbox, reminders and
+// webhooks in its own database; email when OPENHOUSE_SMTP_URL is set.
+func buildNotification(ctx context.Context, e env) (component, error) {
+	st, err := notification.NewSQLStore(ctx, e.DB, e.Clock.Now)
+	if err != nil {
+		return nil, err
+	}
+	cfg := notification.Config{Clock: e.Clock, Log: e.Log, ReminderOffsets: e.Config.ReminderOffsets}
+	if e.Config.SMTPURL != "" {
+		mailer, err := notification.NewSMTPMailer(e.Config.SMTPURL, e.Config.SMTPFrom, 0)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mailer = mailer
+		e.Log.Info("notification email: smtp", "server", smtpServer(e.Config.SMTPURL), "from", mailer.From().Email)
+	} else {
+		e.Log.Info("notification email: off (OPENHOUSE_SMTP_URL is not set)")
+	}
+	return notification.New(st, cfg)
+}
+
+// smtpServer is the URL's host and port, without any credentials, for logs.
+func smtpServer(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// parseReminderOffsets reads OPENHOUSE_REMINDER_OFFSETS ("24h,1h").
+func parseReminderOffsets(s string) ([]time.Duration, error) {
+	out, err := notification.ParseOffsets(s)
+	if err != nil {
+		return nil, fmt.Errorf("OPENHOUSE_REMINDER_OFFSETS: %w", err)
+	}
+	return out, nil
+}
+
+// validateNotification checks the notification settings of c.
+func validateNotification(c Config) error {
+	if err := notification.ValidateOffsets(c.ReminderOffsets); err != nil {
+		return fmt.Errorf("OPENHOUSE_REMINDER_OFFSETS: %w", err)
+	}
+	if c.SMTPURL != "" {
+		if _, err := notification.NewSMTPMailer(c.SMTPURL, c.SMTPFrom, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package availability_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/availability"
+)
+
+// BenchmarkSearch10k measures Search over 10,000 realtors of one metro
+// area (issue 9, point 3: p99 under 2 ms on Redis and in memory). Rerun:
+//
+//	OPENHOUSE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
+//	  go test -run '^$' -bench BenchmarkSearch10k -benchtime 3000x ./internal/availability/
+func BenchmarkSearch10k(b *testing.B) {
+	for _, limit := range []int{20, 100} {
+		b.Run(fmt.Sprintf("memory/limit=%d", limit), func(b *testing.B) {
+			benchSearch(b, openMemory(b, availability.Options{}), limit)
+		})
+		b.Run(fmt.Sprintf("redis/limit=%d", limit), func(b *testing.B) {
+			if os.Getenv(envRedis) == "" {
+				b.Skip(envRedis + " is not set")
+			}
+			benchSearch(b, openRedis(b, availability.Options{}), limit)
+		})
+	}
+}
+
+// metro fills idx with n realtors around Chicago: positions normal around
+// the Loop (about 22 km standard deviation, so the area is some 100 km
+// across), service radii 10-40 km, mostly weekday office hours, and 0 to 3
+// bookings each in the week of 7 December 2026. It returns queries from
+// the same area (a fifth of them anywhere in a 120 km box, the suburbs and
+// beyond) at times the cart allows (08:00-20:00 local, Monday to
+// Saturday), 1 to 2 hours long.
+func metro(tb testing.TB, idx availability.Index, n int, limit int) []availability.Query {
+	tb.Helper()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(2026, 12))
+	radii := []float64{10, 10, 10, 15, 15, 15, 20, 20, 25, 40}
+	week := func(days []int, from, to string) []availability.WorkingHours {
+		var hs []availability.WorkingHours
+		for _, d := range days {
+			hs = append(hs, availability.WorkingHours{Weekday: d, Start: from, End: to})
+		}
+		return hs
+	}
+	schedules := [][]availability.WorkingHours{
+		week([]int{1, 2, 3, 4, 5}, "09:00", "17:00"),
+		week([]int{1, 2, 3, 4, 5}, "09:00", "17:00"),
+		week([]int{1, 2, 3, 4, 5, 6}, "08:00", "18:00"),
+		append(week([]int{2, 3, 4, 5, 6, 7}, "10:00", "13:00"), week([]int{2, 3, 4, 5, 6, 7}, "14:00", "19:00")...),
+	}
+	day := func(d int, minutes int) time.Time {
+		return time.Date(2026, 12, 7+d, 0, 0, 0, 0, chicago).Add(time.Duration(minutes) * time.Minute)
+	}
+	for i := range n {
+		id := fmt.Sprintf("realtor-%05d", i)
+		p := availability.Point{Lat: downtown.Lat + rng.NormFloat64()*0.2, Lng: downtown.Lng + rng.NormFloat64()*0.27}
+		r := availability.Realtor{ID: id, Location: &p, ServiceRadiusKM: radii[rng.IntN(len(radii))], TimeZone: "America/Chicago",
+			WorkingHours: schedules[rng.IntN(len(schedules))], Status: availability.StatusAvailable, Verified: true, Active: true,
+			UpdatedAt: profileTime}
+		if rng.IntN(20) == 0 {
+			r.Status = availability.StatusUnavailable
+		}
+		if err := idx.PutRealtor(ctx, r); err != nil {
+			tb.Fatal(err)
+		}
+		for k := range rng.IntN(4) {
+			start := day(rng.IntN(6), 9*60+30*rng.IntN(14))
+			err := idx.Reserve(ctx, id, fmt.Sprintf("tour-%05d-%d", i, k), start, start.Add(time.Duration(60+30*rng.IntN(3))*time.Minute))
+			if err != nil && !errors.Is(err, availability.ErrTaken) {
+				tb.Fatal(err)
+			}
+		}
+	}
+	qs := make([]availability.Query, 1000)
+	for i := range qs {
+		p := availability.Point{Lat: downtown.Lat + rng.NormFloat64()*0.2, Lng: downtown.Lng + rng.NormFloat64()*0.27}
+		if i%5 == 0 {
+			p = availability.Point{Lat: downtown.Lat + (rng.Float64()-0.5)*1.08, Lng: downtown.Lng + (rng.Float64()-0.5)*1.45}
+		}
+		start := day(rng.IntN(6), 8*60+30*rng.IntN(22))
+		length := time.Duration(60+30*rng.IntN(3)) * time.Minute
+		if end := start.Add(length); end.Hour() >= 20 && end.Minute() > 0 || end.Hour() > 20 {
+			start = start.Add(-length)
+		}
+		qs[i] = availability.Query{Point: p, Start: start, End: start.Add(length), Limit: limit}
+	}
+	return qs
+}
+
+func benchSearch(b *testing.B, idx availability.Index, limit int) {
+	ctx := context.Background()
+	qs := metro(b, idx, 10_000, limit)
+	for _, q := range qs[:20] { // warm up (script cache, zones)
+		if _, err := idx.Search(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lat := make([]time.Duration, 0, b.N)
+	found, empty, i := 0, 0, 0
+	for b.Loop() {
+		q := qs[i%len(qs)]
+		i++
+		t0 := time.Now()
+		cs, err := idx.Search(ctx, q)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		found += len(cs)
+		if len(cs) == 0 {
+			empty++
+		}
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[int(math.Ceil(p*float64(len(lat))))-1]) / float64(time.Microsecond)
+	}
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(float64(lat[len(lat)-1])/float64(time.Microsecond), "max-µs")
+	b.ReportMetric(float64(found)/float64(i), "found/op")
+	b.ReportMetric(float64(empty)/float64(i), "empty/op")
+}

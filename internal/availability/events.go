@@ -1,0 +1,103 @@
+package availability
+
+import (
+	"context"
+	"errors"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+// watch is one stream the index is fed from.
+type watch struct {
+	stream string
+	types  []string
+	handle func(ctx context.Context, ev bus.Event)
+}
+
+// watches: realtor profiles from iam; slots from appointment. The
+// appointment service's database is the truth about bookings: the index
+// follows it, and says so in the log when the two disagree.
+func (s *Service) watches() []watch {
+	return []watch{
+		{"iam", []string{events.TypeRealtorProfileChanged}, s.onProfileChanged},
+		{"appointment", []string{events.TypeAppointmentScheduled, events.TypeAppointmentReleased}, s.onAppointment},
+	}
+}
+
+func (s *Service) onProfileChanged(ctx context.Context, ev bus.Event) {
+	var e events.RealtorProfileChanged
+	if err := ev.DataAs(&e); err != nil {
+		s.cfg.Log.Warn("undecodable realtor profile skipped", "event_id", ev.ID(), "err", err)
+		return
+	}
+	r := RealtorOf(e)
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = ev.Time()
+	}
+	s.report(ev, "realtor_id", r.ID, s.index.PutRealtor(ctx, r))
+}
+
+// RealtorOf is the index's view of iam's profile event.
+func RealtorOf(e events.RealtorProfileChanged) Realtor {
+	r := Realtor{
+		ID:              e.RealtorID,
+		ServiceRadiusKM: e.ServiceRadiusKM,
+		TimeZone:        e.TimeZone,
+		WorkingHours:    make([]WorkingHours, len(e.WorkingHours)),
+		Status:          Status(e.Status),
+		Verified:        e.Verified,
+		Active:          e.Active,
+		UpdatedAt:       e.At,
+	}
+	if e.Location != nil {
+		r.Location = &Point{Lat: e.Location.Lat, Lng: e.Location.Lng}
+	}
+	for i, w := range e.WorkingHours {
+		r.WorkingHours[i] = WorkingHours{Weekday: w.Weekday, Start: w.Start, End: w.End}
+	}
+	return r
+}
+
+func (s *Service) onAppointment(ctx context.Context, ev bus.Event) {
+	switch ev.Type() {
+	case events.TypeAppointmentScheduled:
+		var e events.AppointmentScheduled
+		if err := ev.DataAs(&e); err != nil {
+			s.cfg.Log.Warn("undecodable appointment skipped", "event_id", ev.ID(), "err", err)
+			return
+		}
+		err := s.index.Reserve(ctx, e.RealtorID, e.TourID, e.StartsAt, e.EndsAt)
+		if errors.Is(err, ErrTaken) {
+			// The appointment database says the realtor has this tour; the
+			// index holds another one there. Keep the index's hold: the
+			// release of the other tour, if it comes, frees the slot.
+			s.cfg.Log.Warn("scheduled appointment overlaps another hold in the index",
+				"event_id", ev.ID(), "tour_id", e.TourID, "realtor_id", e.RealtorID, "err", err)
+			return
+		}
+		s.report(ev, "tour_id", e.TourID, err)
+	case events.TypeAppointmentReleased:
+		var e events.AppointmentReleased
+		if err := ev.DataAs(&e); err != nil {
+			s.cfg.Log.Warn("undecodable appointment skipped", "event_id", ev.ID(), "err", err)
+			return
+		}
+		s.report(ev, "tour_id", e.TourID, s.index.Release(ctx, e.RealtorID, e.TourID, e.StartsAt, e.EndsAt))
+	}
+}
+
+// report logs the outcome of applying ev. An event the index refuses as
+// invalid is skipped; any other failure leaves the index behind the
+// stream, so the next tick of Run rebuilds it.
+func (s *Service) report(ev bus.Event, key, id string, err error) {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled): // shutting down
+	case errors.Is(err, ErrInvalid):
+		s.cfg.Log.Warn("event refused by the availability index", "event_id", ev.ID(), "type", ev.Type(), key, id, "err", err)
+	default:
+		s.stale.Store(true)
+		s.cfg.Log.Error("event not applied to the availability index; it will be rebuilt",
+			"event_id", ev.ID(), "type", ev.Type(), key, id, "err", err)
+	}
+}

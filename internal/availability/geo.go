@@ -1,0 +1,37 @@
+package availability
+
+import "math"
+
+// EarthRadiusKM is the mean Earth radius (IUGG), the sphere every distance
+// here is measured on (the listing service uses the same).
+const EarthRadiusKM = 6371.0088
+
+// DistanceKM is the great-circle (haversine) distance between a and b.
+func DistanceKM(a, b Point) float64 {
+	const rad = math.Pi / 180
+	lat1, lat2 := a.Lat*rad, b.Lat*rad
+	dLat := lat2 - lat1
+	dLng := (b.Lng - a.Lng) * rad
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1)*math.Cos(lat2)*math.Sin(dLng/2)*math.Sin(dLng/2)
+	return 2 * EarthRadiusKM * math.Asin(math.Sqrt(min(1, h)))
+}
+
+// kmPerDegreeLat is the length of one degree of latitude on that sphere.
+const kmPerDegreeLat = EarthRadiusKM * math.Pi / 180
+
+// flatKM2 is the square of a flat-earth estimate of the distance from
+// (lat, lng) to p, cosLat and cosP being the cosines of their latitudes:
+// no trigonometry, for a scan to skip the far majority cheaply. Within
+// MaxServiceRadiusKM it is within 0.1% of DistanceKM (geo_test.go), so
+// comparing it with slack(d) never skips a point at distance d or less.
+func flatKM2(lat, lng, cosLat float64, p Point, cosP float64) float64 {
+	dLat := lat - p.Lat
+	dLng := math.Abs(lng - p.Lng)
+	if dLng > 180 {
+		dLng = 360 - dLng
+	}
+	return (dLat*dLat + dLng*dLng*cosP*cosLat) * (kmPerDegreeLat * kmPerDegreeLat)
+}
+
+// slack widens a distance by more than flatKM2's error.
+func slack(km float64) float64 { return km*1.01 + 0.01 }

@@ -1,0 +1,286 @@
+package availability
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+)
+
+// MaxSearchRadiusKM bounds the radius_km query parameter.
+const MaxSearchRadiusKM = 1000
+
+// searchParams are the query parameters GET /availability understands; any
+// other is a 400, so a typo never silently widens a search.
+var searchParams = map[string]bool{"lat": true, "lng": true, "radius_km": true, "start": true, "end": true, "limit": true}
+
+func badParam(name, msg string) *httpapi.Problem {
+	p := httpapi.BadRequest("query parameter " + name + " " + msg)
+	p.Errors = []httpapi.FieldError{{Field: name, Message: msg}}
+	return p
+}
+
+// parseSearch reads GET /availability's query; every failure is a 400
+// naming the parameter.
+func parseSearch(r *http.Request) (Query, error) {
+	values := r.URL.Query()
+	for name, vs := range values {
+		if !searchParams[name] {
+			return Query{}, badParam(name, "is not a parameter of this query")
+		}
+		if len(vs) > 1 {
+			return Query{}, badParam(name, "may be given once")
+		}
+	}
+	num := func(name string, lo, hi float64, required bool, msg string) (float64, error) {
+		s := values.Get(name)
+		if s == "" {
+			if required {
+				return 0, badParam(name, "is required; "+msg)
+			}
+			return 0, nil
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v >= lo && v <= hi) { // also refuses NaN
+			return 0, badParam(name, msg)
+		}
+		return v, nil
+	}
+	var q Query
+	var err error
+	if q.Point.Lat, err = num("lat", -90, 90, true, "must be a latitude from -90 to 90"); err != nil {
+		return Query{}, err
+	}
+	if q.Point.Lng, err = num("lng", -180, 180, true, "must be a longitude from -180 to 180"); err != nil {
+		return Query{}, err
+	}
+	radiusMsg := fmt.Sprintf("must be a number of kilometres above 0 and at most %d", MaxSearchRadiusKM)
+	if q.MaxDistanceKM, err = num("radius_km", 0, MaxSearchRadiusKM, false, radiusMsg); err != nil {
+		return Query{}, err
+	}
+	if values.Has("radius_km") && q.MaxDistanceKM == 0 {
+		return Query{}, badParam("radius_km", radiusMsg)
+	}
+	at := func(name string) (time.Time, error) {
+		t, err := time.Parse(time.RFC3339Nano, values.Get(name))
+		if err != nil {
+			return time.Time{}, badParam(name, "must be an RFC 3339 time such as 2026-03-09T15:00:00Z")
+		}
+		return t, nil
+	}
+	switch s, e := values.Get("start"), values.Get("end"); {
+	case s == "" && e == "":
+	case s == "":
+		return Query{}, badParam("start", "is required with end")
+	case e == "":
+		return Query{}, badParam("end", "is required with start")
+	default:
+		if q.Start, err = at("start"); err != nil {
+			return Query{}, err
+		}
+		if q.End, err = at("end"); err != nil {
+			return Query{}, err
+		}
+		if field, msg := windowRule(q.Start, q.End); field != "" {
+			return Query{}, badParam(field, msg)
+		}
+	}
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		return Query{}, err
+	}
+	q.Limit = page.Limit
+	return q, nil
+}
+
+type candidateView struct {
+	RealtorID       string  `json:"realtor_id"`
+	DistanceKM      float64 `json:"distance_km"`
+	Status          Status  `json:"status"`
+	TimeZone        string  `json:"time_zone"`
+	ServiceRadiusKM float64 `json:"service_radius_km"`
+}
+
+func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
+	q, err := parseSearch(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	cands, err := s.index.Search(r.Context(), q)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	items := make([]candidateView, len(cands))
+	for i, c := range cands {
+		items[i] = candidateView{
+			RealtorID:       c.RealtorID,
+			DistanceKM:      math.Round(c.DistanceKM*1000) / 1000,
+			Status:          c.Status,
+			TimeZone:        c.TimeZone,
+			ServiceRadiusKM: c.ServiceRadiusKM,
+		}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(items, ""))
+}
+
+// patchRequest is PATCH /availability/{realtor_id}'s body.
+type patchRequest struct {
+	Action string     `json:"action"` // reserve or release
+	TourID string     `json:"tour_id"`
+	Start  *time.Time `json:"start"`
+	End    *time.Time `json:"end"`
+}
+
+// Validate implements httpapi.Validator: a 422 names each field.
+func (p patchRequest) Validate() []httpapi.FieldError {
+	var errs []httpapi.FieldError
+	add := func(field, msg string) {
+		errs = append(errs, httpapi.FieldError{Field: field, Message: msg})
+	}
+	if p.Action != "reserve" && p.Action != "release" {
+		add("action", "must be reserve or release")
+	}
+	if p.TourID == "" || len(p.TourID) > MaxIDLength {
+		add("tour_id", fmt.Sprintf("is required, at most %d bytes", MaxIDLength))
+	}
+	switch {
+	case p.Start == nil && p.End == nil:
+		if p.Action == "reserve" {
+			add("start", "is required to reserve")
+			add("end", "is required to reserve")
+		}
+	case p.Start == nil:
+		add("start", "is required with end")
+	case p.End == nil:
+		add("end", "is required with start")
+	default:
+		if field, msg := windowRule(*p.Start, *p.End); field != "" {
+			add(field, msg)
+		}
+	}
+	return errs
+}
+
+type bookingView struct {
+	RealtorID string     `json:"realtor_id"`
+	TourID    string     `json:"tour_id"`
+	Start     *time.Time `json:"start,omitempty"`
+	End       *time.Time `json:"end,omitempty"`
+	Status    string     `json:"status"` // reserved or released
+}
+
+func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("realtor_id")
+	var req patchRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if _, err := s.index.Realtor(r.Context(), id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var start, end time.Time
+	if req.Start != nil {
+		start, end = millis(*req.Start), millis(*req.End)
+	}
+	v := bookingView{RealtorID: id, TourID: req.TourID}
+	if !start.IsZero() {
+		v.Start, v.End = &start, &end
+	}
+	var err error
+	if req.Action == "reserve" {
+		err = s.index.Reserve(r.Context(), id, req.TourID, start, end)
+		v.Status = "reserved"
+	} else {
+		err = s.index.Release(r.Context(), id, req.TourID, start, end)
+		v.Status = "released"
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+type pointView struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+type hoursView struct {
+	Weekday int    `json:"weekday"`
+	Start   string `json:"start"`
+	End     string `json:"end"`
+}
+
+type slotView struct {
+	TourID string    `json:"tour_id"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+}
+
+type realtorView struct {
+	RealtorID       string      `json:"realtor_id"`
+	Eligible        bool        `json:"eligible"`
+	Status          Status      `json:"status"`
+	Verified        bool        `json:"verified"`
+	Active          bool        `json:"active"`
+	Location        *pointView  `json:"location,omitempty"`
+	ServiceRadiusKM float64     `json:"service_radius_km"`
+	TimeZone        string      `json:"time_zone"`
+	WorkingHours    []hoursView `json:"working_hours"`
+	UpdatedAt       time.Time   `json:"updated_at"`
+	Bookings        []slotView  `json:"bookings"`
+}
+
+// handleRealtor shows what the index holds for one realtor: an operator's
+// view, to compare with the appointment service's database.
+func (s *Service) handleRealtor(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("realtor_id")
+	rt, err := s.index.Realtor(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	bs, err := s.index.Bookings(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	v := realtorView{
+		RealtorID: rt.ID, Eligible: rt.Eligible(), Status: rt.Status, Verified: rt.Verified, Active: rt.Active,
+		ServiceRadiusKM: rt.ServiceRadiusKM, TimeZone: rt.TimeZone, UpdatedAt: rt.UpdatedAt,
+		WorkingHours: make([]hoursView, len(rt.WorkingHours)), Bookings: make([]slotView, len(bs)),
+	}
+	if rt.Location != nil {
+		v.Location = &pointView{Lat: rt.Location.Lat, Lng: rt.Location.Lng}
+	}
+	for i, h := range rt.WorkingHours {
+		v.WorkingHours[i] = hoursView(h)
+	}
+	for i, b := range bs {
+		v.Bookings[i] = slotView(b)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+// writeError maps the domain's errors to problems, in one place.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		httpapi.WriteError(w, r, httpapi.NotFound("the index has no such realtor"))
+	case errors.Is(err, ErrTaken):
+		httpapi.WriteError(w, r, httpapi.Conflict("the realtor already holds another tour at that time (travel buffer included)"))
+	case errors.Is(err, ErrInvalid):
+		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
+	default:
+		httpapi.WriteError(w, r, err)
+	}
+}

@@ -1,0 +1,170 @@
+package availability
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Index holds realtor profiles and their bookings and answers who is free.
+// Memory (the embedded default) and Redis implement it and pass one
+// contract suite (contract_test.go).
+//
+// Every method is safe for concurrent use; a Redis index may also be shared
+// by several processes. Every write is idempotent and a profile older than
+// the one held is ignored, so replaying the event streams onto an index
+// that has seen some or all of them ends in the same state: this is what
+// makes the index a rebuildable cache.
+//
+// Errors: ErrInvalid for arguments that break a rule, ErrTaken from
+// Reserve, ErrNotFound from Realtor. Any other error is the backend failing
+// (Redis unreachable, a context ended); the operation may simply be retried.
+//
+// Times are kept to the millisecond, in UTC.
+type Index interface {
+	// PutRealtor inserts or replaces a realtor's profile, unless the index
+	// holds one with a later UpdatedAt (then it does nothing and returns
+	// nil). Equal UpdatedAt replaces.
+	PutRealtor(ctx context.Context, r Realtor) error
+	// Realtor returns the profile held, or ErrNotFound.
+	Realtor(ctx context.Context, id string) (Realtor, error)
+	// Search returns the eligible realtors whose own service radius covers
+	// q.Point (and within q.MaxDistanceKM of it, if set) and, when q has a
+	// window, who work the whole window in their time zone and hold no
+	// booking that blocks it (Booking.Blocks with the index's buffer).
+	// Nearest first, ties by realtor id; at most q.Limit.
+	Search(ctx context.Context, q Query) ([]Candidate, error)
+	// Reserve atomically checks that no other tour of the realtor blocks
+	// [start, end) and holds it for tourID; ErrTaken if one does. Holding
+	// the same tour and window again succeeds; the same tour with another
+	// window replaces its old hold. It does not check working hours or the
+	// profile (the realtor may be unknown yet): the appointment service
+	// decided, and the streams are replayed independently.
+	Reserve(ctx context.Context, realtorID, tourID string, start, end time.Time) error
+	// Release drops tourID's hold on the realtor; releasing a hold that does
+	// not exist succeeds. When start is not zero, the hold is dropped only
+	// if it is exactly [start, end): releasing a tour's old window never
+	// frees the new one it was moved to.
+	Release(ctx context.Context, realtorID, tourID string, start, end time.Time) error
+	// Bookings returns the realtor's holds, by start time.
+	Bookings(ctx context.Context, realtorID string) ([]Booking, error)
+	// Prune drops bookings that ended before before, so the index does not
+	// grow forever; it returns how many it dropped.
+	Prune(ctx context.Context, before time.Time) (int, error)
+	// Reset empties the index, for a rebuild. Writes running at the same
+	// time may survive it; stop feeding the index first.
+	Reset(ctx context.Context) error
+}
+
+// Options are what both implementations share.
+type Options struct {
+	// Buffer is the travel time kept free before and after every booking.
+	// Zero means DefaultBuffer.
+	Buffer time.Duration
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Buffer == 0 {
+		o.Buffer = DefaultBuffer
+	}
+	if o.Buffer < 0 || o.Buffer > 24*time.Hour {
+		return o, fmt.Errorf("availability: buffer must be between 0 and 24h, got %s", o.Buffer)
+	}
+	return o, nil
+}
+
+// prepared is a validated profile with its zone and week parsed.
+type prepared struct {
+	r     Realtor
+	loc   *time.Location
+	sched schedule
+}
+
+// prepare validates r and puts it in the form both indexes keep: UTC
+// times, "UTC" for an empty zone, its own copies of the slices.
+func prepare(r Realtor, z *zones) (prepared, error) {
+	if err := r.Validate(); err != nil {
+		return prepared{}, err
+	}
+	if r.TimeZone == "" {
+		r.TimeZone = "UTC"
+	}
+	loc, err := z.load(r.TimeZone)
+	if err != nil {
+		return prepared{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	sched, err := parseSchedule(r.WorkingHours)
+	if err != nil {
+		return prepared{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if r.Location != nil {
+		p := *r.Location
+		r.Location = &p
+	}
+	r.WorkingHours = slices.Clone(r.WorkingHours)
+	r.UpdatedAt = r.UpdatedAt.UTC()
+	return prepared{r: r, loc: loc, sched: sched}, nil
+}
+
+// checkHold validates Reserve's arguments and returns the window in the
+// index's precision.
+func checkHold(realtorID, tourID string, start, end time.Time) (time.Time, time.Time, error) {
+	if err := checkIDs(realtorID, tourID); err != nil {
+		return start, end, err
+	}
+	start, end = millis(start), millis(end)
+	if start.IsZero() || end.IsZero() {
+		return start, end, fmt.Errorf("%w: start and end are required", ErrInvalid)
+	}
+	return start, end, checkWindow(start, end)
+}
+
+// checkRelease validates Release's arguments.
+func checkRelease(realtorID, tourID string, start, end time.Time) (time.Time, time.Time, error) {
+	if err := checkIDs(realtorID, tourID); err != nil {
+		return start, end, err
+	}
+	if start.IsZero() && end.IsZero() {
+		return start, end, nil
+	}
+	start, end = millis(start), millis(end)
+	if start.IsZero() || end.IsZero() {
+		return start, end, fmt.Errorf("%w: start and end go together", ErrInvalid)
+	}
+	return start, end, nil
+}
+
+func checkIDs(realtorID, tourID string) error {
+	if realtorID == "" || len(realtorID) > MaxIDLength || tourID == "" || len(tourID) > MaxIDLength {
+		return fmt.Errorf("%w: realtor and tour ids must be 1 to %d bytes", ErrInvalid, MaxIDLength)
+	}
+	return nil
+}
+
+// normalQuery validates q and puts its window in the index's precision.
+func normalQuery(q Query) (Query, error) {
+	q.Start, q.End = millis(q.Start), millis(q.End)
+	if err := q.Validate(); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// byDistance orders candidates nearest first, ties by id, so that both
+// implementations (and a rebuilt index) answer in one order.
+func byDistance(a, b Candidate) int {
+	switch {
+	case a.DistanceKM < b.DistanceKM:
+		return -1
+	case a.DistanceKM > b.DistanceKM:
+		return 1
+	}
+	switch {
+	case a.RealtorID < b.RealtorID:
+		return -1
+	case a.RealtorID > b.RealtorID:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,335 @@
+package availability
+
+import "github.com/redis/go-redis/v9"
+
+// The Lua scripts of the Redis index. Each runs atomically in Redis, which
+// is what makes a reservation's check-and-hold safe between processes. The
+// scripts build their key names from the prefix they are given (ARGV[1]);
+// every key carries the same hash tag, so on a Redis Cluster they all live
+// in one slot.
+//
+// Layout under the prefix P ("{name}:"):
+//
+//	P r:<realtor>          hash: the profile (as, an = UpdatedAt seconds and
+//	                       nanoseconds; lat, lng, radius, tz, status,
+//	                       verified, active, wh = working hours as JSON,
+//	                       sets = the geo sets the realtor is in)
+//	P bk:<realtor>         sorted set: "startMs:endMs:tour" scored by endMs,
+//	                       the realtor's holds
+//	P bt:<realtor>         hash: tour -> its member of bk
+//
+// and, for Search, which reads many realtors with one HMGET per ring:
+//
+//	P geo:<b>              geo set: every eligible realtor whose service
+//	                       radius is in bucket b (radiusBuckets)
+//	P g:<tz>:<wd>:<hour>:<b>  geo set: the same, of zone tz, who work
+//	                       during that local hour of that ISO weekday
+//	P prof                 hash: eligible realtor -> "radius lat lng tz"
+//	P hours:<wd>           hash: eligible realtor -> that weekday's windows,
+//	                       "from-to,from-to" in seconds after local midnight
+//	P bks                  hash: realtor -> "startMs:endMs,..." of its holds
+//	P radii                sorted set: eligible realtor -> service radius
+//	P tzs                  set: the zones of eligible realtors
+//	P epoch                present while the index is complete (see Lost)
+
+// putRealtorScript: ARGV 1 prefix, 2 id, 3 seconds, 4 nanoseconds,
+// 5 eligible "1"/"0", 6 lng, 7 lat, 8 radius, 9 tz, 10 sets, 11 prof,
+// 12..18 hours of weekdays 1..7, 19.. hash field/value pairs. Returns 1 if
+// applied, 0 if a newer profile is held.
+var putRealtorScript = redis.NewScript(`
+local p, id = ARGV[1], ARGV[2]
+local key = p .. 'r:' .. id
+local as, an = tonumber(ARGV[3]), tonumber(ARGV[4])
+local cur = redis.call('HMGET', key, 'as', 'an')
+if cur[1] then
+  local cs, cn = tonumber(cur[1]), tonumber(cur[2])
+  if cs > as or (cs == as and cn > an) then return 0 end
+end
+local old = redis.call('HGET', key, 'sets')
+if old then
+  for s in string.gmatch(old, '%S+') do redis.call('ZREM', p .. s, id) end
+end
+redis.call('ZREM', p .. 'radii', id)
+redis.call('HDEL', p .. 'prof', id)
+for wd = 1, 7 do redis.call('HDEL', p .. 'hours:' .. wd, id) end
+redis.call('DEL', key)
+local fields = {}
+for i = 19, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', key, 'as', ARGV[3], 'an', ARGV[4], 'sets', ARGV[10], unpack(fields))
+if ARGV[5] == '1' then
+  for s in string.gmatch(ARGV[10], '%S+') do redis.call('GEOADD', p .. s, ARGV[6], ARGV[7], id) end
+  redis.call('ZADD', p .. 'radii', ARGV[8], id)
+  redis.call('SADD', p .. 'tzs', ARGV[9])
+  redis.call('HSET', p .. 'prof', id, ARGV[11])
+  for wd = 1, 7 do
+    if ARGV[11 + wd] ~= '' then redis.call('HSET', p .. 'hours:' .. wd, id, ARGV[11 + wd]) end
+  end
+end
+return 1
+`)
+
+// searchScript: ARGV 1 prefix, 2 lng, 3 lat, 4 max distance km (0: none),
+// 5 limit (0: all), 6 start ms ("" for no window), 7 end ms, 8 buffer ms,
+// 9 scale (this package's km per Redis km), 10 first ring km, 11 radius
+// buckets ("10,25,..."), 12.. groups of four: tz, weekday, from, to (the
+// window on that zone's wall clock, seconds after local midnight).
+//
+// Realtors are in geo sets by radius bucket, and with a window by local
+// hour of the week: a realtor who can take [from, to) works during every
+// hour it touches, so of the first and last hours' sets the script
+// searches the smaller (ZCARD), and none at all when one is empty. It
+// searches rings of growing radius around the point (each sized from how
+// many the rings before it accepted), each bucket only out to its largest
+// radius, so a dense area stops after the nearest few hundred realtors.
+// Within a ring the hits are taken nearest first (ties by id), in chunks:
+// a few HMGETs per chunk, then each hit is checked against its own
+// radius, working hours and holds.
+//
+// Returns three strings per candidate: id, distance (in Redis's km: the
+// caller scales it) and prof; or {"?", tz...} when a zone of an eligible
+// realtor has no group: the caller adds it and asks again.
+var searchScript = redis.NewScript(searchLua)
+
+const searchLua = `
+local p, lng, lat = ARGV[1], ARGV[2], ARGV[3]
+local maxd, limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+local timed = ARGV[6] ~= ''
+local s, e, buf = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local scale = tonumber(ARGV[9])
+local top = redis.call('ZREVRANGE', p .. 'radii', 0, 0, 'WITHSCORES')
+if #top == 0 then return {} end
+local reach = tonumber(top[2])
+if maxd > 0 and maxd < reach then reach = maxd end
+local buckets = {}
+for b in string.gmatch(ARGV[11], '[^,]+') do buckets[#buckets + 1] = b end
+
+local groups = {}
+if timed then
+  local spans = {}
+  for i = 12, #ARGV, 4 do
+    spans[ARGV[i]] = {ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])}
+  end
+  local missing = {'?'}
+  for _, tz in ipairs(redis.call('SMEMBERS', p .. 'tzs')) do
+    local sp = spans[tz]
+    if sp == nil then
+      missing[#missing + 1] = tz
+    elseif sp[1] ~= '0' and sp[3] <= 86400 then
+      local first, last = math.floor(sp[2] / 3600), math.floor((sp[3] - 1) / 3600)
+      for _, b in ipairs(buckets) do
+        -- The first and last hours decide: they are where a window
+        -- outside most people's hours shows.
+        local best, size = nil, -1
+        for _, h in ipairs(first == last and {first} or {first, last}) do
+          local key = p .. 'g:' .. tz .. ':' .. sp[1] .. ':' .. h .. ':' .. b
+          local n = redis.call('ZCARD', key)
+          if n == 0 then best = nil break end
+          if size < 0 or n < size then best, size = key, n end
+        end
+        if best then
+          groups[#groups + 1] = {key = best, maxr = tonumber(b), hours = p .. 'hours:' .. sp[1], from = sp[2], to = sp[3]}
+        end
+      end
+    end
+  end
+  if #missing > 1 then return missing end
+else
+  for _, b in ipairs(buckets) do
+    groups[#groups + 1] = {key = p .. 'geo:' .. b, maxr = tonumber(b)}
+  end
+end
+
+local function bytesLess(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+local out, found, seen = {}, 0, 0
+
+-- check takes a chunk of hits and appends those who are free: a few
+-- HMGETs for the whole chunk, then cheap string tests per hit.
+local function check(chunk)
+  local ids = {}
+  for k, h in ipairs(chunk) do ids[k] = h[1] end
+  seen = seen + #ids
+  local radii = redis.call('ZMSCORE', p .. 'radii', unpack(ids))
+  local holds = timed and redis.call('HMGET', p .. 'bks', unpack(ids)) or {}
+  local hours = {}
+  if timed then
+    -- one HMGET per weekday hash in the chunk (one zone: one)
+    local byKey = {}
+    for k, h in ipairs(chunk) do
+      local key = h[4].hours
+      byKey[key] = byKey[key] or {}
+      table.insert(byKey[key], k)
+    end
+    for key, ks in pairs(byKey) do
+      local these = {}
+      for j, k in ipairs(ks) do these[j] = ids[k] end
+      local got = redis.call('HMGET', key, unpack(these))
+      for j, k in ipairs(ks) do hours[k] = got[j] end
+    end
+  end
+  local took = {}
+  for k, h in ipairs(chunk) do
+    local ok = radii[k] and h[2] <= tonumber(radii[k])
+    if ok and timed then
+      local g = h[4]
+      ok = false
+      for a, b in string.gmatch(hours[k] or '', '(%d+)-(%d+)') do
+        if tonumber(a) <= g.from and g.to <= tonumber(b) then ok = true break end
+      end
+      if ok and holds[k] then
+        for hs, he in string.gmatch(holds[k], '(%d+):(%d+)') do
+          if tonumber(hs) < e + buf and tonumber(he) > s - buf then ok = false break end
+        end
+      end
+    end
+    if ok then
+      took[#took + 1] = h
+      if limit > 0 and found + #took >= limit then break end
+    end
+  end
+  if #took == 0 then return false end
+  local tids = {}
+  for k, h in ipairs(took) do tids[k] = h[1] end
+  local profs = redis.call('HMGET', p .. 'prof', unpack(tids))
+  for k, h in ipairs(took) do
+    out[#out + 1] = h[1]
+    out[#out + 1] = h[3]
+    out[#out + 1] = profs[k]
+  end
+  found = found + #took
+  return limit > 0 and found >= limit
+end
+
+local prev, r = -1, tonumber(ARGV[10])
+if limit <= 0 then r = reach end
+while #groups > 0 do
+  if r > reach then r = reach end
+  -- Each group's hits come nearest first (ASC); merge them.
+  local lists, heads = {}, {}
+  for i, g in ipairs(groups) do
+    lists[i], heads[i] = {}, 1
+    if g.maxr > prev then
+      local rr = math.min(r, g.maxr)
+      local wide = string.format('%.6f', rr / scale * 1.000001 + 0.0001)
+      lists[i] = redis.call('GEOSEARCH', g.key, 'FROMLONLAT', lng, lat, 'BYRADIUS', wide, 'km', 'ASC', 'WITHDIST')
+      local n = #lists[i]
+      -- skip what an inner ring took: binary search on the distance
+      local lo, hi = 1, n + 1
+      while lo < hi do
+        local mid = math.floor((lo + hi) / 2)
+        if tonumber(lists[i][mid][2]) * scale > prev then hi = mid else lo = mid + 1 end
+      end
+      heads[i] = lo
+    end
+  end
+  local chunk = {}
+  while true do
+    local bi, bh = nil, nil
+    for i, g in ipairs(groups) do
+      local h = lists[i][heads[i]]
+      if h then
+        if h[3] == nil then h[3], h[2], h[4] = h[2], tonumber(h[2]) * scale, g end
+        if h[2] > math.min(r, g.maxr) then
+          lists[i] = {}
+        elseif bh == nil or h[2] < bh[2] or (h[2] == bh[2] and bytesLess(h[1], bh[1])) then
+          bi, bh = i, h
+        end
+      end
+    end
+    if bi ~= nil then
+      heads[bi] = heads[bi] + 1
+      chunk[#chunk + 1] = bh
+    end
+    local want = limit > 0 and math.max(16, 2 * (limit - found)) or 256
+    if #chunk > 0 and (bi == nil or #chunk >= want) then
+      if check(chunk) then return out end
+      chunk = {}
+    end
+    if bi == nil then break end
+  end
+  if r >= reach then break end
+  -- The next ring: as wide as the acceptance so far says the rest needs
+  -- (by area), at least 1.25 and at most 4 times this one.
+  local grow = 2
+  if seen > 0 and found > 0 then
+    local target = seen + (limit - found) * seen / found * 1.25 + 8
+    grow = math.sqrt(target / seen)
+  elseif seen > 0 then
+    grow = 4
+  end
+  prev, r = r, r * math.min(4, math.max(1.25, grow))
+end
+return out
+`
+
+// summarize is shared by the scripts that change holds: it rewrites the
+// realtor's entry of P bks from its bk set.
+const summarize = `
+local function summarize(p, rid)
+  local ms = redis.call('ZRANGE', p .. 'bk:' .. rid, 0, -1)
+  if #ms == 0 then
+    redis.call('HDEL', p .. 'bks', rid)
+    return
+  end
+  local parts = {}
+  for i, m in ipairs(ms) do parts[i] = string.match(m, '^(%d+:%d+):') end
+  redis.call('HSET', p .. 'bks', rid, table.concat(parts, ','))
+end
+`
+
+// reserveScript: ARGV 1 prefix, 2 realtor, 3 tour, 4 start ms, 5 end ms,
+// 6 buffer ms. Returns {"ok"} or {"taken", other tour}.
+var reserveScript = redis.NewScript(summarize + `
+local p, rid, tour = ARGV[1], ARGV[2], ARGV[3]
+local s, e, buf = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local bk, bt = p .. 'bk:' .. rid, p .. 'bt:' .. rid
+local member = ARGV[4] .. ':' .. ARGV[5] .. ':' .. tour
+local old = redis.call('HGET', bt, tour)
+if old == member then return {'ok'} end
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', bk, '(' .. string.format('%d', s - buf), '+inf')) do
+  if m ~= old then
+    local bs, other = string.match(m, '^(%d+):%d+:(.*)$')
+    if tonumber(bs) < e + buf then return {'taken', other} end
+  end
+end
+if old then redis.call('ZREM', bk, old) end
+redis.call('ZADD', bk, ARGV[5], member)
+redis.call('HSET', bt, tour, member)
+summarize(p, rid)
+return {'ok'}
+`)
+
+// releaseScript: ARGV 1 prefix, 2 realtor, 3 tour, 4 start ms or "",
+// 5 end ms. Returns 1 if a hold was dropped.
+var releaseScript = redis.NewScript(summarize + `
+local p, rid, tour = ARGV[1], ARGV[2], ARGV[3]
+local bk, bt = p .. 'bk:' .. rid, p .. 'bt:' .. rid
+local old = redis.call('HGET', bt, tour)
+if not old then return 0 end
+if ARGV[4] ~= '' and old ~= ARGV[4] .. ':' .. ARGV[5] .. ':' .. tour then return 0 end
+redis.call('ZREM', bk, old)
+redis.call('HDEL', bt, tour)
+summarize(p, rid)
+return 1
+`)
+
+// pruneScript: ARGV 1 prefix, 2 realtor, 3 before ms. Drops holds that
+// ended before it; returns how many.
+var pruneScript = redis.NewScript(summarize + `
+local p, rid = ARGV[1], ARGV[2]
+local bk, bt = p .. 'bk:' .. rid, p .. 'bt:' .. rid
+local old = redis.call('ZRANGEBYSCORE', bk, '-inf', '(' .. ARGV[3])
+for _, m in ipairs(old) do
+  redis.call('HDEL', bt, string.match(m, '^%d+:%d+:(.*)$'))
+end
+if #old > 0 then redis.call('ZREMRANGEBYSCORE', bk, '-inf', '(' .. ARGV[3]) end
+summarize(p, rid)
+return #old
+`)

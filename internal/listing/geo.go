@@ -1,0 +1,78 @@
+package listing
+
+import "math"
+
+// EarthRadiusKM is the mean Earth radius (IUGG). The haversine distance on
+// this sphere is within 0.5% of the ellipsoidal distance, which is plenty
+// to rank homes for a tour.
+const EarthRadiusKM = 6371.0088
+
+// DistanceKM is the great-circle (haversine) distance between a and b.
+//
+// Search computes it in Go, not SQL: SQLite has no trigonometric functions
+// by default, and one formula in one place ranks the same on both engines.
+func DistanceKM(a, b Location) float64 {
+	const rad = math.Pi / 180
+	lat1, lat2 := a.Lat*rad, b.Lat*rad
+	dLat := lat2 - lat1
+	dLng := (b.Lng - a.Lng) * rad
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1)*math.Cos(lat2)*math.Sin(dLng/2)*math.Sin(dLng/2)
+	return 2 * EarthRadiusKM * math.Asin(math.Sqrt(min(1, h)))
+}
+
+// Box is a latitude/longitude rectangle that holds a circle: the prefilter
+// an index on (lat, lng) can answer. When WrapsAntimeridian is set the
+// longitudes run from MinLng east across ±180° to MaxLng, so MinLng >
+// MaxLng and a point is inside when lng >= MinLng OR lng <= MaxLng.
+type Box struct {
+	MinLat, MaxLat    float64
+	MinLng, MaxLng    float64
+	WrapsAntimeridian bool
+}
+
+// boxSlack widens every box by about a millimetre, so a point exactly on the
+// circle is never lost to rounding; the exact distance decides.
+const boxSlack = 1e-8
+
+// BoundingBox returns the smallest latitude/longitude box that holds every
+// point within radiusKM of c (Jan Matuschek, "Finding Points Within a
+// Distance of a Latitude/Longitude Using Bounding Coordinates"). Near a
+// pole, where the circle covers every longitude, the box spans -180..180;
+// across the antimeridian it wraps (see Box).
+func BoundingBox(c Location, radiusKM float64) Box {
+	const deg = 180 / math.Pi
+	r := radiusKM / EarthRadiusKM * deg // angular radius in degrees
+	b := Box{MinLat: c.Lat - r - boxSlack, MaxLat: c.Lat + r + boxSlack}
+	if b.MinLat <= -90 || b.MaxLat >= 90 {
+		b.MinLat, b.MaxLat = max(b.MinLat, -90), min(b.MaxLat, 90)
+		b.MinLng, b.MaxLng = -180, 180
+		return b
+	}
+	rr := radiusKM / EarthRadiusKM
+	dLng := math.Asin(math.Min(1, math.Sin(rr)/math.Cos(c.Lat/deg)))*deg + boxSlack
+	if dLng >= 180 {
+		b.MinLng, b.MaxLng = -180, 180
+		return b
+	}
+	b.MinLng, b.MaxLng = c.Lng-dLng, c.Lng+dLng
+	switch {
+	case b.MinLng < -180:
+		b.MinLng += 360
+		b.WrapsAntimeridian = true
+	case b.MaxLng > 180:
+		b.MaxLng -= 360
+		b.WrapsAntimeridian = true
+	}
+	return b
+}
+
+// Contains reports whether p is inside the box.
+func (b Box) Contains(p Location) bool {
+	if p.Lat < b.MinLat || p.Lat > b.MaxLat {
+		return false
+	}
+	if b.WrapsAntimeridian {
+		return p.Lng >= b.MinLng || p.Lng <= b.MaxLng
+	}
+	return p.Lng >= b.MinLng && p.Lng <= b.MaxLng
+}

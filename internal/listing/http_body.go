@@ -1,0 +1,236 @@
+package listing
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// Request bodies. Fields are pointers (or optional) so that a missing field
+// is told apart from a zero one: bedrooms 0 and location 0,0 are valid, a
+// forgotten bedrooms or location is not.
+
+// listingBody is a whole listing: POST /listings and PUT /listings/{id}.
+type listingBody struct {
+	Title       *string       `json:"title"`
+	Description *string       `json:"description"` // optional; "" when absent
+	Address     *addressBody  `json:"address"`
+	Location    *locationBody `json:"location"`
+	Price       *moneyBody    `json:"price"`
+	Bedrooms    *int          `json:"bedrooms"`
+	Bathrooms   *int          `json:"bathrooms"`
+	TourFee     *moneyBody    `json:"tour_fee"`
+	TimeZone    *string       `json:"time_zone"`
+}
+
+type addressBody struct {
+	Line1      *string `json:"line1"`
+	City       *string `json:"city"`
+	Region     *string `json:"region"`      // optional
+	PostalCode *string `json:"postal_code"` // optional
+	Country    *string `json:"country"`
+}
+
+type locationBody struct {
+	Lat *float64 `json:"lat"`
+	Lng *float64 `json:"lng"`
+}
+
+type moneyBody struct {
+	Amount   *int64  `json:"amount"`
+	Currency *string `json:"currency"`
+}
+
+// required collects "is required" errors for absent fields.
+type required struct{ errs ValidationError }
+
+func (q *required) check(field string, present bool) {
+	if !present {
+		q.errs = append(q.errs, FieldError{field, "is required"})
+	}
+}
+
+// covers reports whether field, or an object holding it, was reported
+// missing; its rule violations would only repeat that.
+func (q *required) covers(field string) bool {
+	for _, e := range q.errs {
+		if field == e.Field || strings.HasPrefix(field, e.Field+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func num[T int | int64 | float64](p *T) T {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func (m *moneyBody) money(field string, req *required) events.Money {
+	req.check(field, m != nil)
+	if m == nil {
+		return events.Money{}
+	}
+	req.check(field+".amount", m.Amount != nil)
+	req.check(field+".currency", m.Currency != nil)
+	return events.Money{Amount: num(m.Amount), Currency: str(m.Currency)}
+}
+
+func (l *locationBody) location(req *required) Location {
+	req.check("location", l != nil)
+	if l == nil {
+		return Location{}
+	}
+	req.check("location.lat", l.Lat != nil)
+	req.check("location.lng", l.Lng != nil)
+	return Location{Lat: num(l.Lat), Lng: num(l.Lng)}
+}
+
+// details turns the body into Details, reporting every missing field and
+// every broken rule in one ValidationError.
+func (b listingBody) details() (Details, error) {
+	var req required
+	req.check("title", b.Title != nil)
+	req.check("address", b.Address != nil)
+	req.check("bedrooms", b.Bedrooms != nil)
+	req.check("bathrooms", b.Bathrooms != nil)
+	req.check("time_zone", b.TimeZone != nil)
+	d := Details{
+		Title:       str(b.Title),
+		Description: str(b.Description),
+		Location:    b.Location.location(&req),
+		Price:       b.Price.money("price", &req),
+		Bedrooms:    num(b.Bedrooms),
+		Bathrooms:   num(b.Bathrooms),
+		TourFee:     b.TourFee.money("tour_fee", &req),
+		TimeZone:    str(b.TimeZone),
+	}
+	if a := b.Address; a != nil {
+		req.check("address.line1", a.Line1 != nil)
+		req.check("address.city", a.City != nil)
+		req.check("address.country", a.Country != nil)
+		d.Address = Address{Line1: str(a.Line1), City: str(a.City), Region: str(a.Region),
+			PostalCode: str(a.PostalCode), Country: str(a.Country)}
+	}
+	d = d.Normalized()
+	errs := req.errs
+	if err := d.Validate(); err != nil {
+		for _, e := range err.(ValidationError) {
+			if !req.covers(e.Field) {
+				errs = append(errs, e)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return Details{}, errs
+	}
+	return d, nil
+}
+
+// optional is a PATCH field: absent (set false), null, or a value. Plain
+// pointers cannot tell absent from null.
+type optional[T any] struct {
+	set, null bool
+	value     T
+}
+
+// UnmarshalJSON is called only for fields present in the body, null
+// included. Nested objects are decoded as strictly as the body: unknown
+// fields are refused.
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.set = true
+	if string(b) == "null" {
+		o.null = true
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(&o.value)
+}
+
+// patchBody is PATCH /listings/{id}: only the fields to change.
+type patchBody struct {
+	Title       optional[string]           `json:"title"`
+	Description optional[string]           `json:"description"`
+	Address     optional[addressPatchBody] `json:"address"`
+	Location    optional[locationBody]     `json:"location"`
+	Price       optional[moneyBody]        `json:"price"`
+	Bedrooms    optional[int]              `json:"bedrooms"`
+	Bathrooms   optional[int]              `json:"bathrooms"`
+	TourFee     optional[moneyBody]        `json:"tour_fee"`
+	TimeZone    optional[string]           `json:"time_zone"`
+}
+
+type addressPatchBody struct {
+	Line1      optional[string] `json:"line1"`
+	City       optional[string] `json:"city"`
+	Region     optional[string] `json:"region"`
+	PostalCode optional[string] `json:"postal_code"`
+	Country    optional[string] `json:"country"`
+}
+
+// patchField turns an optional into the Patch's pointer; null is an error,
+// since every field of a listing has a value (send "" to clear a text).
+func patchField[T any](field string, o optional[T], errs *ValidationError) *T {
+	if !o.set {
+		return nil
+	}
+	if o.null {
+		*errs = append(*errs, FieldError{field, "must not be null; leave the field out to keep it"})
+		return nil
+	}
+	v := o.value
+	return &v
+}
+
+// patch turns the body into a Patch. Missing halves of a location or an
+// amount are errors; the rules on the resulting listing are checked by the
+// domain.
+func (b patchBody) patch() (Patch, error) {
+	var errs ValidationError
+	p := Patch{
+		Title:       patchField("title", b.Title, &errs),
+		Description: patchField("description", b.Description, &errs),
+		Bedrooms:    patchField("bedrooms", b.Bedrooms, &errs),
+		Bathrooms:   patchField("bathrooms", b.Bathrooms, &errs),
+		TimeZone:    patchField("time_zone", b.TimeZone, &errs),
+	}
+	var req required
+	if a := patchField("address", b.Address, &errs); a != nil {
+		p.Address = &AddressPatch{
+			Line1:      patchField("address.line1", a.Line1, &errs),
+			City:       patchField("address.city", a.City, &errs),
+			Region:     patchField("address.region", a.Region, &errs),
+			PostalCode: patchField("address.postal_code", a.PostalCode, &errs),
+			Country:    patchField("address.country", a.Country, &errs),
+		}
+	}
+	if l := patchField("location", b.Location, &errs); l != nil {
+		loc := l.location(&req)
+		p.Location = &loc
+	}
+	if m := patchField("price", b.Price, &errs); m != nil {
+		price := m.money("price", &req)
+		p.Price = &price
+	}
+	if m := patchField("tour_fee", b.TourFee, &errs); m != nil {
+		fee := m.money("tour_fee", &req)
+		p.TourFee = &fee
+	}
+	errs = append(errs, req.errs...)
+	if len(errs) > 0 {
+		return Patch{}, errs
+	}
+	return p, nil
+}

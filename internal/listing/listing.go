@@ -1,0 +1,169 @@
+// Package listing owns the homes providers put on the market and the search
+// everyone signed in runs over them. It keeps its own copy of each
+// provider's standing (verified, active), fed by iam's events, so a write
+// never has to ask iam and a suspension hides listings without a call.
+//
+// The domain, types and rules with no I/O, is listing.go (this file),
+// validate.go, patch.go, provider.go, geo.go and search.go. store.go is the
+// Store it needs; store_sql.go and search_sql.go implement it on SQLite and
+// PostgreSQL. service.go runs the rules against the store, http*.go is the
+// HTTP API and events.go what listing publishes and consumes.
+package listing
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// Status says whether a listing is on the market.
+type Status string
+
+// Listing statuses. A deleted listing is kept (history, events already
+// sent) but never served again.
+const (
+	StatusActive  Status = "active"
+	StatusDeleted Status = "deleted"
+)
+
+// Address is where the home is. Country is an ISO 3166-1 alpha-2 code.
+type Address struct {
+	Line1      string
+	City       string
+	Region     string
+	PostalCode string
+	Country    string
+}
+
+// Location is a WGS 84 position in degrees.
+type Location struct {
+	Lat, Lng float64
+}
+
+// Details are the fields a provider edits: everything but identity,
+// status and timestamps. PUT replaces all of them; PATCH some.
+type Details struct {
+	Title       string
+	Description string
+	Address     Address
+	Location    Location
+	Price       events.Money
+	Bedrooms    int
+	Bathrooms   int
+	TourFee     events.Money // what a customer pays to tour this home
+	TimeZone    string       // IANA name; tours are scheduled in it
+}
+
+// Listing is a home on the market.
+type Listing struct {
+	ID         string
+	ProviderID string
+	Details
+	Status Status
+	// ProviderActive is false while the provider is suspended; the store
+	// keeps it equal to the provider's standing so that search can leave
+	// such listings out without a join.
+	ProviderActive bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Errors callers branch on. The HTTP layer maps them to 404 and 403.
+var (
+	// ErrNotFound covers a listing that does not exist, is deleted, is
+	// hidden because its provider is suspended, or belongs to another
+	// provider: the caller must not learn which.
+	ErrNotFound = errors.New("listing not found")
+	// ErrNotAllowed is a provider that is not (or no longer) verified and
+	// active.
+	ErrNotAllowed = errors.New("provider account is not verified and active")
+)
+
+// NewListing puts a home on the market. d must be normalized and valid.
+// Times are kept to the microsecond, the precision PostgreSQL stores, so a
+// listing reads back equal to what was written on both engines.
+func NewListing(id, providerID string, d Details, now time.Time) Listing {
+	now = Instant(now)
+	return Listing{
+		ID: id, ProviderID: providerID, Details: d,
+		Status: StatusActive, ProviderActive: true,
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// Instant is how the listing service records a moment: UTC, whole
+// microseconds.
+func Instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// Visible reports whether the listing is served to anyone: active, and its
+// provider not suspended.
+func (l Listing) Visible() bool { return l.Status == StatusActive && l.ProviderActive }
+
+// Normalized trims the free-text fields and upper-cases the country code,
+// so that "  Seattle " and "Seattle" are the same city.
+func (d Details) Normalized() Details {
+	d.Title = strings.TrimSpace(d.Title)
+	d.Description = strings.TrimSpace(d.Description)
+	d.Address = Address{
+		Line1:      strings.TrimSpace(d.Address.Line1),
+		City:       strings.TrimSpace(d.Address.City),
+		Region:     strings.TrimSpace(d.Address.Region),
+		PostalCode: strings.TrimSpace(d.Address.PostalCode),
+		Country:    strings.ToUpper(strings.TrimSpace(d.Address.Country)),
+	}
+	d.TimeZone = strings.TrimSpace(d.TimeZone)
+	return d
+}
+
+// CheckWrite says whether provider p may change l (nil l: create a new
+// listing). An unverified or suspended provider gets ErrNotAllowed whatever
+// the listing; another provider's listing, or a deleted one, is
+// ErrNotFound, so a provider cannot probe which ids exist.
+func CheckWrite(p Provider, l *Listing) error {
+	if !p.MayList() {
+		return ErrNotAllowed
+	}
+	if l != nil && (l.ProviderID != p.ID || l.Status != StatusActive) {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Replace sets all of l's details (PUT) and returns the names of the fields
+// that changed; with none, l is left as it was.
+func (l *Listing) Replace(d Details, now time.Time) []string {
+	changed := diff(l.Details, d)
+	if len(changed) > 0 {
+		l.Details = d
+		l.UpdatedAt = Instant(now)
+	}
+	return changed
+}
+
+// Delete takes l off the market.
+func (l *Listing) Delete(now time.Time) {
+	l.Status = StatusDeleted
+	l.UpdatedAt = Instant(now)
+}
+
+// diff names the top-level fields (as the API spells them) that differ.
+func diff(a, b Details) []string {
+	var out []string
+	add := func(name string, differs bool) {
+		if differs {
+			out = append(out, name)
+		}
+	}
+	add("title", a.Title != b.Title)
+	add("description", a.Description != b.Description)
+	add("address", a.Address != b.Address)
+	add("location", a.Location != b.Location)
+	add("price", a.Price != b.Price)
+	add("bedrooms", a.Bedrooms != b.Bedrooms)
+	add("bathrooms", a.Bathrooms != b.Bathrooms)
+	add("tour_fee", a.TourFee != b.TourFee)
+	add("time_zone", a.TimeZone != b.TimeZone)
+	return out
+}

@@ -1,0 +1,127 @@
+package listing
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones are validated the same on a host without /usr/share/zoneinfo
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// Bounds on what a listing may hold. Strings are counted in characters
+// (runes), after trimming.
+const (
+	MaxTitleLen       = 200
+	MaxDescriptionLen = 5000
+	MaxLine1Len       = 200
+	MaxCityLen        = 100
+	MaxRegionLen      = 100
+	MaxPostalCodeLen  = 20
+	MaxTimeZoneLen    = 64
+	// MaxRooms bounds bedrooms and bathrooms: no home has more, and a
+	// typo of 1000 is caught.
+	MaxRooms = 100
+)
+
+// FieldError says what is wrong with one field; Field is the JSON path as
+// the API spells it ("address.city").
+type FieldError struct {
+	Field, Message string
+}
+
+// ValidationError lists every problem of a request at once, so a client
+// can fix them all in one round.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	parts := make([]string, len(v))
+	for i, f := range v {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid listing: " + strings.Join(parts, "; ")
+}
+
+// Validate checks normalized details against the rules of the platform and
+// returns a ValidationError naming every bad field, or nil.
+func (d Details) Validate() error {
+	var errs ValidationError
+	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
+	text := func(field, v string, minLen, maxLen int, multiline bool) {
+		n := utf8.RuneCountInString(v)
+		switch {
+		case n < minLen || n > maxLen:
+			if minLen == 0 {
+				add(field, fmt.Sprintf("must be at most %d characters", maxLen))
+			} else {
+				add(field, fmt.Sprintf("must be %d to %d characters", minLen, maxLen))
+			}
+		case hasControl(v, multiline):
+			add(field, "must not contain control characters")
+		}
+	}
+	text("title", d.Title, 1, MaxTitleLen, false)
+	text("description", d.Description, 0, MaxDescriptionLen, true)
+	text("address.line1", d.Address.Line1, 1, MaxLine1Len, false)
+	text("address.city", d.Address.City, 1, MaxCityLen, false)
+	text("address.region", d.Address.Region, 0, MaxRegionLen, false)
+	text("address.postal_code", d.Address.PostalCode, 0, MaxPostalCodeLen, false)
+	if !IsCountryCode(d.Address.Country) {
+		add("address.country", "must be an ISO 3166-1 alpha-2 country code such as US")
+	}
+	if !(d.Location.Lat >= -90 && d.Location.Lat <= 90) { // also false for NaN
+		add("location.lat", "must be between -90 and 90")
+	}
+	if !(d.Location.Lng >= -180 && d.Location.Lng <= 180) {
+		add("location.lng", "must be between -180 and 180")
+	}
+	money := func(field string, m events.Money, positive bool) {
+		if err := m.Validate(); err != nil {
+			add(field, err.Error())
+		} else if positive && m.Amount == 0 {
+			add(field+".amount", "must be more than zero")
+		}
+	}
+	money("price", d.Price, true)
+	money("tour_fee", d.TourFee, false)
+	if d.Bedrooms < 0 || d.Bedrooms > MaxRooms {
+		add("bedrooms", fmt.Sprintf("must be 0 to %d", MaxRooms))
+	}
+	if d.Bathrooms < 0 || d.Bathrooms > MaxRooms {
+		add("bathrooms", fmt.Sprintf("must be 0 to %d", MaxRooms))
+	}
+	if !validTimeZone(d.TimeZone) {
+		add("time_zone", "must be an IANA time zone name such as America/New_York")
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// hasControl reports control characters (and, on one-line fields, line
+// breaks and tabs), which no address or title needs and which break logs,
+// CSV exports and e-mails.
+func hasControl(s string, multiline bool) bool {
+	for _, r := range s {
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
+}
+
+// validTimeZone accepts the names time.LoadLocation knows, except "" and
+// "Local", which it also accepts but which mean "whatever the server is".
+func validTimeZone(name string) bool {
+	if name == "" || name == "Local" || len(name) > MaxTimeZoneLen {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}

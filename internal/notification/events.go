@@ -1,0 +1,280 @@
+package notification
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+// Consumer is the durable consumer name of this service on every stream
+// it reads. It is API: renaming it replays the streams.
+const Consumer = "notification"
+
+// Subscriptions: the address book follows iam; notifications and reminders
+// follow the tour service.
+func (s *Service) Subscriptions() []bus.Subscription {
+	return []bus.Subscription{
+		{
+			Consumer: Consumer,
+			Stream:   "iam",
+			Handlers: map[string]bus.Handler{
+				events.TypeUserRegistered:        s.onUserRegistered,
+				events.TypeUserUpdated:           s.onUserUpdated,
+				events.TypeRealtorProfileChanged: s.onRealtorProfileChanged,
+			},
+		},
+		{
+			Consumer: Consumer,
+			Stream:   "tour",
+			Handlers: map[string]bus.Handler{
+				events.TypeTourScheduled:   s.onTourScheduled,
+				events.TypeTourRescheduled: s.onTourRescheduled,
+				events.TypeTourCancelled:   s.onTourCancelled,
+				events.TypeTourUnassigned:  s.onTourUnassigned,
+			},
+		},
+	}
+}
+
+func decode[T any](ev bus.Event) (T, error) {
+	var v T
+	if err := ev.DataAs(&v); err != nil {
+		return v, bus.Permanent(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+	}
+	return v, nil
+}
+
+// --- the address book
+
+func (s *Service) onUserRegistered(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.UserRegistered](ev)
+	if err != nil {
+		return err
+	}
+	return s.updateContact(ctx, ev, ContactUpdate{UserID: e.UserID, Email: &e.Email, Name: &e.Name, Role: e.Role, At: e.RegisteredAt})
+}
+
+func (s *Service) onUserUpdated(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.UserUpdated](ev)
+	if err != nil {
+		return err
+	}
+	u := ContactUpdate{UserID: e.UserID, Name: &e.Name, At: e.At}
+	if e.Email != "" {
+		u.Email = &e.Email
+	}
+	return s.updateContact(ctx, ev, u)
+}
+
+func (s *Service) onRealtorProfileChanged(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.RealtorProfileChanged](ev)
+	if err != nil {
+		return err
+	}
+	u := ContactUpdate{UserID: e.RealtorID, Role: RoleRealtor, TimeZone: &e.TimeZone, At: e.At}
+	if e.Name != "" {
+		u.Name = &e.Name
+	}
+	return s.updateContact(ctx, ev, u)
+}
+
+func (s *Service) updateContact(ctx context.Context, ev bus.Event, u ContactUpdate) error {
+	if u.UserID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s: no user id", ev.Type(), ev.ID()))
+	}
+	if u.At.IsZero() {
+		u.At = ev.Time()
+	}
+	return s.store.UpdateContact(ctx, ev.ID(), u.UserID, func(c *Contact) { *c = c.Apply(u) })
+}
+
+// --- tours
+
+func (s *Service) onTourScheduled(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.TourScheduled](ev)
+	if err != nil {
+		return err
+	}
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
+		users := map[string]string{e.CustomerID: RoleCustomer}
+		if err := s.notify(ctx, v, ch, KindTourScheduled, e.CustomerID, RoleCustomer, e.Tour, Details{}, ch.At); err != nil {
+			return err
+		}
+		if e.RealtorID != "" {
+			users[e.RealtorID] = RoleRealtor
+			if err := s.notify(ctx, v, ch, KindTourScheduled, e.RealtorID, RoleRealtor, e.Tour, Details{}, ch.At); err != nil {
+				return err
+			}
+		}
+		ch.Reminders = PlanReminders(e.Tour, users, s.cfg.ReminderOffsets, ch.At, uuid.NewString)
+		return nil
+	})
+}
+
+func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.TourRescheduled](ev)
+	if err != nil {
+		return err
+	}
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
+		return s.notify(ctx, v, ch, KindTourRescheduled, e.CustomerID, RoleCustomer, e.Tour, Details{Previous: e.PreviousScheduledAt}, ch.At)
+	})
+}
+
+func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.TourCancelled](ev)
+	if err != nil {
+		return err
+	}
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
+		d := Details{Reason: e.Reason, Refund: e.Refund}
+		if err := s.notify(ctx, v, ch, KindTourCancelled, e.CustomerID, RoleCustomer, e.Tour, d, ch.At); err != nil {
+			return err
+		}
+		if e.RealtorID != "" {
+			return s.notify(ctx, v, ch, KindTourCancelled, e.RealtorID, RoleRealtor, e.Tour, d, ch.At)
+		}
+		return nil
+	})
+}
+
+func (s *Service) onTourUnassigned(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.TourUnassigned](ev)
+	if err != nil {
+		return err
+	}
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
+		return s.notify(ctx, v, ch, KindTourUnassigned, e.CustomerID, RoleCustomer, e.Tour, Details{}, ch.At)
+	})
+}
+
+// applyTour applies one tour event once: news older than what was applied
+// is ignored; otherwise the tour's snapshot is replaced, the reminders of
+// older versions are cancelled (any news voids them; a tour scheduled
+// again gets new ones), and tell adds what this kind of news says to whom.
+func (s *Service) applyTour(ctx context.Context, ev bus.Event, t events.Tour, tell func(ctx context.Context, v View, ch *Changes) error) error {
+	if t.TourID == "" || t.CustomerID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s: tour without id or customer", ev.Type(), ev.ID()))
+	}
+	return s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v View) (Changes, error) {
+		prev, known, err := v.Tour(ctx, t.TourID)
+		if err != nil {
+			return Changes{}, err
+		}
+		if Stale(known, prev.Version, t.Version) {
+			s.cfg.Log.InfoContext(ctx, "stale tour event ignored", "event_id", ev.ID(), "tour_id", t.TourID,
+				"version", t.Version, "applied_version", prev.Version)
+			return Changes{}, nil
+		}
+		ch := Changes{Tour: &t, CancelBefore: t.Version, At: s.cfg.Clock.Now().UTC()}
+		if err := tell(ctx, v, &ch); err != nil {
+			return Changes{}, err
+		}
+		return ch, nil
+	})
+}
+
+// notify adds one notification to ch: the inbox item (delivered at once,
+// and announced), and an email and a webhook delivery where those
+// channels apply. sendAt is when it was meant to go (a reminder's due time).
+func (s *Service) notify(ctx context.Context, v View, ch *Changes, kind Kind, userID, role string, t events.Tour, d Details, sendAt time.Time) error {
+	c, err := v.Contact(ctx, userID)
+	if err != nil {
+		return err
+	}
+	zone := ZoneFor(t.TimeZone)
+	if role == RoleRealtor {
+		zone = ZoneFor(c.TimeZone, t.TimeZone)
+	}
+	if d.OtherName == "" {
+		other := t.RealtorID
+		if role == RoleRealtor {
+			other = t.CustomerID
+		}
+		if other != "" {
+			oc, err := v.Contact(ctx, other)
+			if err != nil {
+				return err
+			}
+			d.OtherName = oc.Name
+		}
+	}
+	msg := Compose(kind, Recipient{UserID: userID, Role: role, Name: c.Name, Zone: zone}, t, d)
+	now := ch.At
+	n := Notification{ID: uuid.NewString(), UserID: userID, Kind: kind, TourID: t.TourID, Channel: ChannelInbox,
+		Subject: msg.Subject, Body: msg.Body, SendAt: sendAt.UTC(), SentAt: now}
+	ch.Notifications = append(ch.Notifications, n)
+	ch.Sent = append(ch.Sent, sentEvent(n, ChannelInbox, now))
+
+	queue := func(channel Channel, payload any) error {
+		raw, err := json.Marshal(payload)
+		if err != nil {
+			return err
+		}
+		ch.Deliveries = append(ch.Deliveries, Delivery{ID: uuid.NewString(), NotificationID: n.ID, UserID: userID,
+			Channel: channel, Kind: kind, TourID: t.TourID, Payload: raw, State: DeliveryPending, NextAttemptAt: now})
+		return nil
+	}
+	if s.cfg.Mailer != nil {
+		if err := queue(ChannelEmail, Email{Subject: msg.Subject, Text: msg.Body, Invite: inviteFor(kind, t, now)}); err != nil {
+			return err
+		}
+	}
+	hook, err := v.HasWebhook(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if hook {
+		body := WebhookBody{ID: n.ID, Type: "notification", Kind: kind, UserID: userID, TourID: t.TourID,
+			Subject: msg.Subject, Body: msg.Body, SendAt: n.SendAt, CreatedAt: now,
+			Tour: WebhookTour{TourID: t.TourID, Status: t.Status, ScheduledAt: t.ScheduledAt.UTC(), EndsAt: t.EndsAt.UTC(),
+				TimeZone: t.TimeZone, RealtorID: t.RealtorID, Version: t.Version}}
+		if err := queue(ChannelWebhook, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sentEvent(n Notification, channel Channel, at time.Time) events.NotificationSent {
+	return events.NotificationSent{NotificationID: n.ID, UserID: n.UserID, Kind: string(n.Kind), TourID: n.TourID,
+		Channel: string(channel), SentAt: at.UTC()}
+}
+
+// inviteFor is the calendar entry of a tour as a kind of news leaves it:
+// cancelled for a cancellation, the tour at its current time otherwise.
+func inviteFor(kind Kind, t events.Tour, now time.Time) *Invite {
+	inv := &Invite{UID: t.TourID, Sequence: t.Version, Method: MethodRequest, Start: t.ScheduledAt.UTC(),
+		End: t.EndsAt.UTC(), Summary: "Home tour", Stamp: now.UTC()}
+	if kind == KindTourCancelled {
+		inv.Method = MethodCancel
+		inv.Summary = "Home tour (cancelled)"
+	}
+	if len(t.Stops) > 0 {
+		first := t.Stops[0].Title
+		if first == "" {
+			first = t.Stops[0].ListingID
+		}
+		inv.Location = first
+		inv.Summary += ": " + first
+		if n := len(t.Stops) - 1; n > 0 {
+			inv.Summary += fmt.Sprintf(" and %d more", n)
+		}
+		desc := "Route:\n"
+		for i, st := range t.Stops {
+			title := st.Title
+			if title == "" {
+				title = st.ListingID
+			}
+			desc += fmt.Sprintf("%d. %s\n", i+1, title)
+		}
+		inv.Description = desc
+	}
+	return inv
+}

@@ -1,0 +1,182 @@
+package notification
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+)
+
+// itemView is one inbox item as the API shows it.
+type itemView struct {
+	ID         string         `json:"id"`
+	Kind       Kind           `json:"kind"`
+	TourID     string         `json:"tour_id"`
+	Channel    Channel        `json:"channel"`
+	SendAt     time.Time      `json:"send_at"`
+	SentAt     time.Time      `json:"sent_at"`
+	Subject    string         `json:"subject"`
+	Body       string         `json:"body"`
+	ReadAt     *time.Time     `json:"read_at"`
+	Deliveries []deliveryView `json:"deliveries"`
+}
+
+// deliveryView says how far an email or webhook copy got; errors stay in
+// the logs (they may carry a mail server's or receiver's internals).
+type deliveryView struct {
+	Channel     Channel       `json:"channel"`
+	State       DeliveryState `json:"state"`
+	Attempts    int           `json:"attempts"`
+	DeliveredAt *time.Time    `json:"delivered_at,omitempty"`
+}
+
+func viewOf(n Notification) itemView {
+	v := itemView{ID: n.ID, Kind: n.Kind, TourID: n.TourID, Channel: n.Channel, SendAt: n.SendAt, SentAt: n.SentAt,
+		Subject: n.Subject, Body: n.Body, Deliveries: make([]deliveryView, 0, len(n.Deliveries))}
+	if !n.ReadAt.IsZero() {
+		at := n.ReadAt
+		v.ReadAt = &at
+	}
+	for _, d := range n.Deliveries {
+		dv := deliveryView{Channel: d.Channel, State: d.State, Attempts: d.Attempts}
+		if !d.DeliveredAt.IsZero() {
+			at := d.DeliveredAt
+			dv.DeliveredAt = &at
+		}
+		v.Deliveries = append(v.Deliveries, dv)
+	}
+	return v
+}
+
+type webhookView struct {
+	URL       string    `json:"url"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func callerID(r *http.Request) string {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p.ID
+}
+
+// Inbox returns a page of a user's notifications, newest first, and the
+// position of the next page (nil on the last).
+func (s *Service) Inbox(ctx context.Context, userID string, after *Page, limit int) ([]Notification, *Page, error) {
+	items, err := s.store.Notifications(ctx, userID, after, limit+1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(items) <= limit {
+		return items, nil, nil
+	}
+	items = items[:limit]
+	last := items[len(items)-1]
+	return items, &Page{SentAt: last.SentAt, ID: last.ID}, nil
+}
+
+func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var after *Page
+	if page.Cursor != "" {
+		after = &Page{}
+		if err := httpapi.DecodeCursor(page.Cursor, after); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+	}
+	items, next, err := s.Inbox(r.Context(), callerID(r), after, page.Limit)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	views := make([]itemView, len(items))
+	for i, n := range items {
+		views[i] = viewOf(n)
+	}
+	cursor := ""
+	if next != nil {
+		cursor = httpapi.EncodeCursor(next)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(views, cursor))
+}
+
+func (s *Service) handleRead(w http.ResponseWriter, r *http.Request) {
+	n, err := s.store.MarkRead(r.Context(), callerID(r), r.PathValue("id"), s.cfg.Clock.Now())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewOf(n))
+}
+
+// webhookRequest is the body of PUT /notifications/webhook.
+type webhookRequest struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+}
+
+// RegisterWebhook validates and stores a user's webhook, replacing any
+// earlier one.
+func (s *Service) RegisterWebhook(ctx context.Context, userID, url, secret string) (Webhook, error) {
+	if err := ValidateWebhook(url, secret, s.cfg.AllowLoopbackWebhooks); err != nil {
+		return Webhook{}, err
+	}
+	return s.store.PutWebhook(ctx, Webhook{UserID: userID, URL: url, Secret: secret, UpdatedAt: s.cfg.Clock.Now()})
+}
+
+func (s *Service) handlePutWebhook(w http.ResponseWriter, r *http.Request) {
+	var req webhookRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	hook, err := s.RegisterWebhook(r.Context(), callerID(r), req.URL, req.Secret)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, webhookView{URL: hook.URL, CreatedAt: hook.CreatedAt, UpdatedAt: hook.UpdatedAt})
+}
+
+func (s *Service) handleGetWebhook(w http.ResponseWriter, r *http.Request) {
+	hook, err := s.store.Webhook(r.Context(), callerID(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, webhookView{URL: hook.URL, CreatedAt: hook.CreatedAt, UpdatedAt: hook.UpdatedAt})
+}
+
+func (s *Service) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteWebhook(r.Context(), callerID(r)); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		fields := make([]httpapi.FieldError, len(invalid))
+		for i, f := range invalid {
+			fields[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
+		}
+		httpapi.WriteError(w, r, httpapi.Validation(fields...))
+	case errors.Is(err, ErrNotFound):
+		httpapi.WriteError(w, r, httpapi.NotFound("no such notification"))
+	case errors.Is(err, ErrNoWebhook):
+		httpapi.WriteError(w, r, httpapi.NotFound("you have no webhook registered"))
+	default:
+		httpapi.WriteError(w, r, err)
+	}
+}

@@ -1,0 +1,364 @@
+// Package notification tells customers and realtors what happens to their
+// tours: when one is scheduled, rescheduled, cancelled or still waits for a
+// realtor, and reminders at configurable offsets before it starts. Every
+// notification lands in the user's in-app inbox; it is also emailed (with an
+// RFC 5545 invite) when SMTP is configured, and POSTed, signed, to the
+// user's webhook when they registered one.
+//
+// Nothing is sent from inside an event handler: a handler (or the reminder
+// poller) writes the notification, its deliveries and its event in one
+// transaction, and the poller in Run sends the deliveries after commit,
+// retrying with backoff. Reminders are rows with a due time, not timers, so
+// they survive restarts and are claimed by one instance only.
+//
+// This file is the domain: types and rules, no I/O.
+package notification
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// Kind says what a notification is about. The values are API (inbox items,
+// webhook bodies, NotificationSent events).
+type Kind string
+
+// The kinds of notification.
+const (
+	KindTourScheduled   Kind = "tour_scheduled"
+	KindTourRescheduled Kind = "tour_rescheduled"
+	KindTourCancelled   Kind = "tour_cancelled"
+	KindTourUnassigned  Kind = "tour_unassigned"
+	KindTourReminder    Kind = "tour_reminder"
+)
+
+// Channel is how a notification reaches a user. The values are API.
+type Channel string
+
+// The channels. The inbox always gets the notification; email and webhook
+// deliveries are made after commit.
+const (
+	ChannelInbox   Channel = "inbox"
+	ChannelEmail   Channel = "email"
+	ChannelWebhook Channel = "webhook"
+)
+
+// Role of a recipient in a tour.
+const (
+	RoleCustomer = "customer"
+	RoleRealtor  = "realtor"
+)
+
+// Contact is what the address book knows of a user, kept from iam events.
+// Each field remembers the time of the news that set it, so that news
+// arriving out of order never overwrites newer news.
+type Contact struct {
+	UserID     string
+	Email      string
+	Name       string
+	Role       string
+	TimeZone   string // IANA zone from a realtor's profile; empty if unknown
+	EmailAt    time.Time
+	NameAt     time.Time
+	TimeZoneAt time.Time
+}
+
+// ContactUpdate is one piece of news about a user: the fields it carries
+// (nil for the ones it does not) and when it was true.
+type ContactUpdate struct {
+	UserID   string
+	Email    *string
+	Name     *string
+	Role     string // set only by news that knows it; never cleared
+	TimeZone *string
+	At       time.Time
+}
+
+// Apply returns c with the fields of u that are at least as new as what c
+// holds: the newest news wins, field by field, whatever the arrival order.
+func (c Contact) Apply(u ContactUpdate) Contact {
+	c.UserID = u.UserID
+	at := u.At.UTC()
+	if u.Email != nil && !at.Before(c.EmailAt) {
+		c.Email, c.EmailAt = strings.ToLower(strings.TrimSpace(*u.Email)), at
+	}
+	if u.Name != nil && !at.Before(c.NameAt) {
+		c.Name, c.NameAt = *u.Name, at
+	}
+	if u.TimeZone != nil && !at.Before(c.TimeZoneAt) {
+		c.TimeZone, c.TimeZoneAt = *u.TimeZone, at
+	}
+	if u.Role != "" {
+		c.Role = u.Role
+	}
+	return c
+}
+
+// Notification is one message to one user, as their inbox shows it.
+type Notification struct {
+	ID      string
+	UserID  string
+	Kind    Kind
+	TourID  string
+	Channel Channel // always ChannelInbox; other channels are Deliveries
+	Subject string
+	Body    string
+	SendAt  time.Time // when it was meant to go out (a reminder's due time)
+	SentAt  time.Time // when it reached the inbox
+	ReadAt  time.Time // zero while unread
+	// Deliveries are its email and webhook deliveries, when listed.
+	Deliveries []Delivery
+}
+
+// DeliveryState is where a delivery stands.
+type DeliveryState string
+
+// Delivery states: pending (waiting or between attempts), delivered, failed
+// (gave up after the last attempt), dropped (nowhere left to send it: the
+// webhook was removed).
+const (
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered"
+	DeliveryFailed    DeliveryState = "failed"
+	DeliveryDropped   DeliveryState = "dropped"
+)
+
+// Delivery is one notification on one outside channel (email, webhook): a
+// durable row that the poller sends after the notification committed.
+type Delivery struct {
+	ID             string
+	NotificationID string
+	UserID         string
+	Channel        Channel
+	Kind           Kind
+	TourID         string
+	// Payload is what to send: an Email for email, the exact JSON body for
+	// a webhook (so every retry sends the same bytes).
+	Payload       []byte
+	State         DeliveryState
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	DeliveredAt   time.Time
+	CreatedAt     time.Time
+	// Claim identifies the poller round that holds the delivery; only that
+	// round may record its outcome.
+	Claim string
+}
+
+// DeliveryOutcome is what became of one attempt.
+type DeliveryOutcome struct {
+	State         DeliveryState
+	NextAttemptAt time.Time // for another attempt (State pending)
+	Error         string
+	At            time.Time
+	// Sent, when the delivery succeeded, is announced with the outcome.
+	Sent *events.NotificationSent
+}
+
+// Retry says what to do after a failed attempt number attempt (1-based):
+// try again after an exponential backoff from base (doubling, at most max),
+// or give up once attempt reaches maxAttempts.
+func Retry(attempt, maxAttempts int, base, max time.Duration, now time.Time, cause error) DeliveryOutcome {
+	msg := truncate(cause.Error(), 500)
+	if attempt >= maxAttempts {
+		return DeliveryOutcome{State: DeliveryFailed, Error: fmt.Sprintf("gave up after %d attempts: %s", attempt, msg), At: now}
+	}
+	return DeliveryOutcome{State: DeliveryPending, NextAttemptAt: now.Add(Backoff(attempt, base, max)), Error: msg, At: now}
+}
+
+// Backoff is base * 2^(attempt-1), at most max.
+func Backoff(attempt int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// ReminderState is where a reminder stands.
+type ReminderState string
+
+// Reminder states. A pending reminder becomes exactly one of the others.
+const (
+	ReminderPending   ReminderState = "pending"
+	ReminderSent      ReminderState = "sent"
+	ReminderCancelled ReminderState = "cancelled" // the tour changed or was cancelled first
+	ReminderSkipped   ReminderState = "skipped"   // too late to be useful
+	ReminderFailed    ReminderState = "failed"    // could not be composed; see logs
+)
+
+// Reminder is a durable timer: remind UserID of a tour Offset before it
+// starts, at DueAt. It belongs to one version of the tour; any later news
+// about the tour cancels it (a rescheduled tour gets new reminders when it
+// is scheduled again).
+type Reminder struct {
+	ID          string
+	TourID      string
+	TourVersion int
+	UserID      string
+	Role        string
+	Offset      time.Duration
+	DueAt       time.Time
+	State       ReminderState
+}
+
+// PlanReminders returns the reminders of a scheduled tour: one per user
+// and offset, due Offset before the start. A reminder whose time has
+// already come (a tour booked 30 minutes ahead has no 1 h reminder) is left
+// out rather than sent late.
+func PlanReminders(t events.Tour, users map[string]string, offsets []time.Duration, now time.Time, newID func() string) []Reminder {
+	var out []Reminder
+	ids := make([]string, 0, len(users))
+	for id := range users {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, user := range ids {
+		for _, off := range offsets {
+			due := t.ScheduledAt.Add(-off).UTC()
+			if !due.After(now) {
+				continue
+			}
+			out = append(out, Reminder{ID: newID(), TourID: t.TourID, TourVersion: t.Version, UserID: user,
+				Role: users[user], Offset: off, DueAt: due, State: ReminderPending})
+		}
+	}
+	return out
+}
+
+// FireDecision is what the poller does with a due reminder.
+type FireDecision int
+
+// The decisions.
+const (
+	FireSend   FireDecision = iota
+	FireCancel              // the tour has moved on since the reminder was set
+	FireSkip                // too late: the tour started, or a later reminder is due too
+)
+
+// DecideFire applies the rules for a reminder that has come due at now.
+// tour is the newest version known (ok false if none); newerDue says
+// whether a reminder of the same tour and user with a smaller offset is due
+// too (after downtime only the most recent one is worth sending).
+func DecideFire(r Reminder, tour events.Tour, ok bool, newerDue bool, now time.Time) FireDecision {
+	switch {
+	case !ok || tour.Version != r.TourVersion || tour.Status == "cancelled":
+		return FireCancel
+	case !now.Before(tour.ScheduledAt):
+		return FireSkip
+	case newerDue:
+		return FireSkip
+	}
+	return FireSend
+}
+
+// Stale reports whether news about a tour at version v is older than what
+// was already applied (known, at version current) and must be ignored.
+func Stale(known bool, current, v int) bool { return known && v < current }
+
+// Webhook is a user's registered endpoint. The secret signs every POST;
+// it is never shown again after registration.
+type Webhook struct {
+	UserID    string
+	URL       string
+	Secret    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Webhook limits.
+const (
+	MinSecretLen = 16
+	MaxSecretLen = 256
+	MaxURLLen    = 2048
+)
+
+// FieldError names an invalid field of a request.
+type FieldError struct{ Field, Message string }
+
+// ValidationError lists every invalid field.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	parts := make([]string, len(v))
+	for i, f := range v {
+		parts[i] = f.Field + " " + f.Message
+	}
+	return "invalid: " + strings.Join(parts, "; ")
+}
+
+// ValidateWebhook checks a registration: an https URL with a host and no
+// credentials (plain http only to a loopback address, and only when
+// allowLoopback, which tests set), and a secret of 16 to 256 characters.
+func ValidateWebhook(rawURL, secret string, allowLoopback bool) error {
+	var errs ValidationError
+	if msg := checkWebhookURL(rawURL, allowLoopback); msg != "" {
+		errs = append(errs, FieldError{"url", msg})
+	}
+	switch n := len(secret); {
+	case n < MinSecretLen:
+		errs = append(errs, FieldError{"secret", fmt.Sprintf("must be at least %d characters", MinSecretLen)})
+	case n > MaxSecretLen:
+		errs = append(errs, FieldError{"secret", fmt.Sprintf("must be at most %d characters", MaxSecretLen)})
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func checkWebhookURL(raw string, allowLoopback bool) string {
+	const must = "must be an absolute https URL"
+	if raw == "" {
+		return "is required"
+	}
+	if len(raw) > MaxURLLen {
+		return fmt.Sprintf("must be at most %d characters", MaxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return must
+	}
+	if u.User != nil {
+		return "must not carry credentials; the secret signs each request"
+	}
+	if u.Fragment != "" {
+		return "must not have a fragment"
+	}
+	switch u.Scheme {
+	case "https":
+		return ""
+	case "http":
+		if allowLoopback && isLoopbackHost(u.Hostname()) {
+			return ""
+		}
+	}
+	return must
+}
+
+func isLoopbackHost(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ErrNoWebhook is returned when a user has no webhook registered.
+var ErrNoWebhook = errors.New("no webhook registered")
+
+// ErrNotFound is returned for a notification that does not exist or is not
+// the caller's.
+var ErrNotFound = errors.New("notification not found")

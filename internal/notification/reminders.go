@@ -1,0 +1,75 @@
+package notification
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// composeError marks a reminder that could not be turned into a
+// notification, as opposed to a database failure: the reminder is marked
+// failed so it does not hold up the ones behind it.
+type composeError struct {
+	id  string
+	err error
+}
+
+func (e composeError) Error() string { return "reminder " + e.id + ": " + e.err.Error() }
+func (e composeError) Unwrap() error { return e.err }
+
+// fireDue fires every reminder due by now, one transaction each: the
+// reminder's new state, its notification, deliveries and event commit
+// together, so each reminder fires once, whatever crashes or other
+// instances do.
+func (s *Service) fireDue(ctx context.Context) (int, error) {
+	done := 0
+	for ctx.Err() == nil {
+		now := s.cfg.Clock.Now().UTC()
+		found, err := s.store.FireNext(ctx, now, func(ctx context.Context, v View, r Reminder) (ReminderState, Changes, error) {
+			state, ch, err := s.decideReminder(ctx, v, r, now)
+			if err != nil {
+				return "", Changes{}, composeError{r.ID, err}
+			}
+			return state, ch, nil
+		})
+		var ce composeError
+		switch {
+		case errors.As(err, &ce) && ctx.Err() == nil:
+			s.cfg.Log.ErrorContext(ctx, "reminder could not be composed; marked failed", "reminder_id", ce.id, "err", ce.err)
+			if err := s.store.FailReminder(ctx, ce.id, now); err != nil {
+				return done, err
+			}
+		case err != nil:
+			return done, err
+		case !found:
+			return done, nil
+		}
+		done++
+	}
+	return done, ctx.Err()
+}
+
+// decideReminder applies DecideFire and, to send, composes the reminder in
+// the recipient's zone.
+func (s *Service) decideReminder(ctx context.Context, v View, r Reminder, now time.Time) (ReminderState, Changes, error) {
+	ch := Changes{At: now}
+	tour, ok, err := v.Tour(ctx, r.TourID)
+	if err != nil {
+		return "", ch, err
+	}
+	newer, err := v.NewerReminderDue(ctx, r, now)
+	if err != nil {
+		return "", ch, err
+	}
+	switch DecideFire(r, tour, ok, newer, now) {
+	case FireCancel:
+		return ReminderCancelled, ch, nil
+	case FireSkip:
+		s.cfg.Log.InfoContext(ctx, "reminder skipped: too late", "reminder_id", r.ID, "tour_id", r.TourID, "due_at", r.DueAt)
+		return ReminderSkipped, ch, nil
+	}
+	if err := s.notify(ctx, v, &ch, KindTourReminder, r.UserID, r.Role, tour, Details{Offset: r.Offset}, r.DueAt); err != nil {
+		return "", ch, err
+	}
+	return ReminderSent, ch, nil
+}

@@ -1,0 +1,245 @@
+package notification
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+)
+
+// Config tunes the notification service. Zero fields take the defaults.
+type Config struct {
+	Clock clock.Clock
+	Log   *slog.Logger
+	// ReminderOffsets are how long before a tour's start its customer and
+	// realtor are reminded. Default 24h and 1h (OPENHOUSE_REMINDER_OFFSETS).
+	ReminderOffsets []time.Duration
+	// Mailer sends email; nil leaves the email channel off (no
+	// OPENHOUSE_SMTP_URL).
+	Mailer Mailer
+	// Poster sends webhooks. Default NewPoster(WebhookTimeout,
+	// AllowLoopbackWebhooks).
+	Poster *Poster
+	// AllowLoopbackWebhooks lets users register http://127.0.0.1 webhooks
+	// and the poster reach them. Tests only.
+	AllowLoopbackWebhooks bool
+	// WebhookTimeout bounds one webhook POST. Default 10s.
+	WebhookTimeout time.Duration
+	// MaxAttempts is how many times an email or webhook delivery is tried
+	// before it is given up (recorded as failed). Default 8.
+	MaxAttempts int
+	// RetryBase and RetryMax shape the backoff between attempts: RetryBase
+	// doubling, at most RetryMax. Defaults 30s and 1h (8 attempts span
+	// about an hour).
+	RetryBase, RetryMax time.Duration
+	// PollInterval is the longest the poller sleeps when nothing is due
+	// sooner (it also wakes on every commit to its database). Default 5s.
+	PollInterval time.Duration
+	// Lease is how long a claimed delivery is hidden from other pollers
+	// while it is being sent. Default 2m.
+	Lease time.Duration
+	// Batch is how many deliveries one round claims; Workers how many are
+	// sent at once. Defaults 32 and 4.
+	Batch, Workers int
+}
+
+// DefaultReminderOffsets are 24 hours and 1 hour before the tour.
+var DefaultReminderOffsets = []time.Duration{24 * time.Hour, time.Hour}
+
+// MaxReminderOffset bounds a reminder offset.
+const MaxReminderOffset = 30 * 24 * time.Hour
+
+func (c *Config) setDefaults() {
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.ReminderOffsets == nil {
+		c.ReminderOffsets = DefaultReminderOffsets
+	}
+	if c.WebhookTimeout <= 0 {
+		c.WebhookTimeout = 10 * time.Second
+	}
+	if c.Poster == nil {
+		c.Poster = NewPoster(c.WebhookTimeout, c.AllowLoopbackWebhooks)
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = 30 * time.Second
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = time.Hour
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 5 * time.Second
+	}
+	if c.Lease <= 0 {
+		c.Lease = 2 * time.Minute
+	}
+	if c.Batch <= 0 {
+		c.Batch = 32
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+}
+
+// ValidateOffsets checks reminder offsets: each positive and at most 30
+// days, none repeated.
+func ValidateOffsets(offsets []time.Duration) error {
+	for i, o := range offsets {
+		if o <= 0 || o > MaxReminderOffset {
+			return fmt.Errorf("reminder offset %s must be between 1s and %s", o, MaxReminderOffset)
+		}
+		if o%time.Second != 0 {
+			return fmt.Errorf("reminder offset %s must be whole seconds", o)
+		}
+		if slices.Contains(offsets[:i], o) {
+			return fmt.Errorf("reminder offset %s is given twice", o)
+		}
+	}
+	return nil
+}
+
+// ParseOffsets reads reminder offsets written as Go durations separated
+// by commas ("24h,1h", "48h,2h,15m") and validates them.
+func ParseOffsets(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a duration such as 24h or 30m", part)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no reminder offset given")
+	}
+	return out, ValidateOffsets(out)
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if err := ValidateOffsets(c.ReminderOffsets); err != nil {
+		return err
+	}
+	if c.RetryMax < c.RetryBase {
+		return errors.New("notification: RetryMax must not be below RetryBase")
+	}
+	if c.Lease < c.WebhookTimeout {
+		return errors.New("notification: Lease must outlast WebhookTimeout")
+	}
+	return nil
+}
+
+// Service is the notification application.
+type Service struct {
+	store Store
+	cfg   Config
+	wake  chan struct{}
+}
+
+// committer is a store that can tell the service when it committed, so
+// the poller sends new deliveries at once instead of at its next poll.
+type committer interface {
+	AfterCommit(fn func())
+}
+
+// New builds the service on st.
+func New(st Store, cfg Config) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("notification: nil store")
+	}
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Service{store: st, cfg: cfg, wake: make(chan struct{}, 1)}
+	if c, ok := st.(committer); ok {
+		c.AfterCommit(s.Wake)
+	}
+	return s, nil
+}
+
+// AfterCommit registers fn to run after each commit of the store's
+// database.
+func (s *SQLStore) AfterCommit(fn func()) { s.db.AfterCommit(fn) }
+
+// Wake asks the poller to look for due work now. It never blocks.
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Routes mounts the notification HTTP API: every signed-in user reads
+// their own inbox and manages their own webhook; services are refused.
+func (s *Service) Routes(mux *http.ServeMux) {
+	users := auth.AnyUser()
+	mux.Handle("GET /notifications", auth.RequireFunc(users, s.handleList))
+	mux.Handle("POST /notifications/{id}/read", auth.RequireFunc(users, s.handleRead))
+	mux.Handle("GET /notifications/webhook", auth.RequireFunc(users, s.handleGetWebhook))
+	mux.Handle("PUT /notifications/webhook", auth.RequireFunc(users, s.handlePutWebhook))
+	mux.Handle("DELETE /notifications/webhook", auth.RequireFunc(users, s.handleDeleteWebhook))
+}
+
+// Run is the poller: it fires due reminders and sends due deliveries
+// until ctx is cancelled, sleeping on the injected clock until the next
+// due time, a commit, or PollInterval, whichever comes first. Any number of
+// instances may run on one PostgreSQL database.
+func (s *Service) Run(ctx context.Context) error {
+	failures := 0
+	for {
+		progress, err := s.Round(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		wait := s.cfg.PollInterval
+		switch {
+		case err != nil:
+			failures++
+			wait = min(Backoff(failures, 100*time.Millisecond, s.cfg.PollInterval), s.cfg.PollInterval)
+			s.cfg.Log.Warn("notification round failed", "err", err, "retry_in", wait)
+		case progress:
+			failures = 0
+			continue
+		default:
+			failures = 0
+			if next, ok, err := s.store.NextDue(ctx); err == nil && ok {
+				if d := next.Sub(s.cfg.Clock.Now()); d > 0 && d < wait {
+					wait = d
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.wake:
+		case <-s.cfg.Clock.After(wait):
+		}
+	}
+}
+
+// Round fires the reminders due now and sends one batch of due
+// deliveries; it reports whether it did anything.
+func (s *Service) Round(ctx context.Context) (bool, error) {
+	fired, ferr := s.fireDue(ctx)
+	sent, serr := s.sendDue(ctx)
+	return fired+sent > 0, errors.Join(ferr, serr)
+}

@@ -1,0 +1,99 @@
+package notification
+
+import (
+	"context"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// View reads the service's state inside the transaction that will write
+// what a planner decides, so the decision and the write see the same data.
+type View interface {
+	// Tour returns the newest version of a tour applied so far.
+	Tour(ctx context.Context, tourID string) (events.Tour, bool, error)
+	// Contact returns the address book entry of a user (zero if unknown).
+	Contact(ctx context.Context, userID string) (Contact, error)
+	// HasWebhook reports whether the user has a webhook registered.
+	HasWebhook(ctx context.Context, userID string) (bool, error)
+	// NewerReminderDue reports whether another reminder of r's tour and
+	// user, due after r and by now, is pending or sent.
+	NewerReminderDue(ctx context.Context, r Reminder, now time.Time) (bool, error)
+}
+
+// Changes are what one event or one due reminder does, written in one
+// transaction with the inbox row or the reminder's new state.
+type Changes struct {
+	// Tour, when set, replaces the stored snapshot of the tour.
+	Tour *events.Tour
+	// CancelBefore, when positive, cancels the tour's pending reminders
+	// set for versions older than it.
+	CancelBefore int
+	Reminders    []Reminder
+	// Notifications go into inboxes; each one's Deliveries are queued.
+	Notifications []Notification
+	Deliveries    []Delivery
+	// Sent are announced through the outbox (one per notification and
+	// channel delivered; the inbox counts as delivered at creation).
+	Sent []events.NotificationSent
+	// At is when the changes were decided.
+	At time.Time
+}
+
+// Page is a position in a user's inbox: items older than (SentAt, ID).
+type Page struct {
+	SentAt time.Time `json:"t"`
+	ID     string    `json:"id"`
+}
+
+// Store keeps the address book, tour snapshots, inboxes, reminders,
+// deliveries and webhooks. It is safe for concurrent use, also by several
+// processes on one PostgreSQL database.
+type Store interface {
+	// UpdateContact applies the event eventID to a user's address book
+	// entry with fn, once: a redelivered event changes nothing.
+	UpdateContact(ctx context.Context, eventID, userID string, fn func(*Contact)) error
+	// Contact returns a user's entry (zero Contact with UserID set if unknown).
+	Contact(ctx context.Context, userID string) (Contact, error)
+
+	// Apply runs plan once per eventID and writes its changes in the same
+	// transaction as the inbox row; a redelivered event does nothing.
+	// Applies with the same lockKey (a tour) run one at a time.
+	Apply(ctx context.Context, eventID, lockKey string, plan func(ctx context.Context, v View) (Changes, error)) error
+
+	// FireNext claims the earliest pending reminder due by now (one no
+	// other instance holds), asks decide what to do with it, and writes
+	// the reminder's new state with decide's changes in one transaction.
+	// It reports whether there was a reminder to claim.
+	FireNext(ctx context.Context, now time.Time, decide func(ctx context.Context, v View, r Reminder) (ReminderState, Changes, error)) (bool, error)
+	// FailReminder marks a reminder that cannot be composed, so it does not
+	// block the ones behind it.
+	FailReminder(ctx context.Context, id string, now time.Time) error
+	// Reminders lists a tour's reminders (for operators and tests).
+	Reminders(ctx context.Context, tourID string) ([]Reminder, error)
+
+	// ClaimDeliveries takes up to limit pending deliveries due by now,
+	// counts an attempt on each and hides them from other claimers until
+	// leaseUntil (a poller that dies mid-send leaves them to be retried).
+	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error)
+	// FinishDelivery records the outcome of a claimed delivery, and its
+	// Sent event, unless the claim was lost (the lease expired and another
+	// poller took it over); it reports whether it recorded.
+	FinishDelivery(ctx context.Context, d Delivery, o DeliveryOutcome) (bool, error)
+	// NextDue is the earliest time a pending reminder or delivery is due.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+
+	// Notifications pages through a user's inbox, newest first, with the
+	// deliveries of each.
+	Notifications(ctx context.Context, userID string, after *Page, limit int) ([]Notification, error)
+	// MarkRead marks one of the user's notifications read (ErrNotFound if
+	// it is not theirs).
+	MarkRead(ctx context.Context, userID, id string, at time.Time) (Notification, error)
+
+	// PutWebhook registers or replaces a user's webhook.
+	PutWebhook(ctx context.Context, w Webhook) (Webhook, error)
+	// Webhook returns a user's webhook (ErrNoWebhook if none).
+	Webhook(ctx context.Context, userID string) (Webhook, error)
+	// DeleteWebhook removes a user's webhook (ErrNoWebhook if none).
+	DeleteWebhook(ctx context.Context, userID string) error
+}

@@ -1,0 +1,287 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+// ErrGatewayUnavailable: the gateway did not give an answer (timeout, down).
+// The payment stays pending; a retry with the same Idempotency-Key resumes
+// it, and so does Run after ReconcileAfter.
+var ErrGatewayUnavailable = errors.New("the payment gateway did not answer")
+
+// keyRef names an idempotency record.
+type keyRef struct{ scope, key string }
+
+// claim is what a request may do with its key: replay an answer, wait for
+// the request in flight, or go on with the resource it holds.
+type claim struct {
+	answer   *Answer
+	busy     bool
+	resource string
+	payment  Payment
+	refund   Refund
+}
+
+// outcome is a gateway's definite answer to a charge.
+type outcome struct {
+	succeeded bool
+	ref       string
+	reason    string
+}
+
+// Charge is POST /payments: charge in for caller under its idempotency key
+// and answer with the recorded HTTP answer (201 with the payment, 402 when
+// declined, 422 when the method is not accepted).
+//
+// The order of steps makes a crash at any point safe: the payment is
+// recorded as pending with the key before the gateway is called; the
+// gateway is called with a key derived from the payment, so calling it
+// again returns the first result instead of charging twice; the outcome,
+// the answer and the event commit in one transaction. A retry (or Run)
+// after a crash between the charge and that commit calls the gateway again
+// and records what it says.
+func (s *Service) Charge(ctx context.Context, caller, key string, in ChargeInput) (Answer, error) {
+	if err := in.Validate(); err != nil {
+		return Answer{}, err
+	}
+	if !ValidKey(key) {
+		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 printable ASCII characters"}}
+	}
+	norm := in
+	norm.ScheduledAt = in.ScheduledAt.UTC()
+	hash, err := requestHash(norm)
+	if err != nil {
+		return Answer{}, err
+	}
+	ref := keyRef{scope: "charge:" + caller, key: key}
+	c, unlock, err := s.claimKey(ctx, ref, func() (claim, error) {
+		return s.claimCharge(ctx, ref, hash, NewPayment(uuid.NewString(), in, key, s.cfg.Clock.Now()))
+	})
+	if err != nil {
+		return Answer{}, err
+	}
+	defer unlock()
+	if c.answer == nil {
+		a, err := s.runCharge(ctx, c.payment, &ref)
+		if err != nil {
+			return Answer{}, err
+		}
+		c.answer = &a
+	}
+	a := *c.answer
+	if a.Status == 201 {
+		a.Location = "/payments/" + c.resource
+	}
+	return a, nil
+}
+
+// claimKey takes the in-process lock of ref, then claims the key in the
+// store with try, waiting while another process holds it. Both waits end
+// after InFlightWait with ErrKeyInFlight. On success the caller must call
+// unlock when done.
+func (s *Service) claimKey(ctx context.Context, ref keyRef, try func() (claim, error)) (claim, func(), error) {
+	timeout := s.cfg.Clock.After(s.cfg.InFlightWait)
+	unlock, err := s.keys.lock(ctx, ref.scope+"\n"+ref.key, timeout)
+	if err != nil {
+		return claim{}, nil, err
+	}
+	for conflicts := 0; ; {
+		c, err := try()
+		switch {
+		case errors.Is(err, store.ErrConflict) && conflicts < 3:
+			// Another process created the key between our read and our
+			// insert; read it again.
+			conflicts++
+			continue
+		case err != nil:
+			unlock()
+			return claim{}, nil, err
+		case !c.busy:
+			return c, unlock, nil
+		}
+		select {
+		case <-ctx.Done():
+			unlock()
+			return claim{}, nil, ctx.Err()
+		case <-timeout:
+			unlock()
+			return claim{}, nil, ErrKeyInFlight
+		case <-s.cfg.Clock.After(s.cfg.PollInterval):
+		}
+	}
+}
+
+// claimCharge looks the key up and, in the same transaction, records fresh
+// as the pending payment of a new key, or takes over the key of a request
+// that has died, or reports the recorded answer or that the key is busy.
+func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fresh Payment) (claim, error) {
+	now := s.cfg.Clock.Now().UTC()
+	var c claim
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c = claim{}
+		rec, err := tx.Key(ref.scope, ref.key)
+		if errors.Is(err, store.ErrNotFound) {
+			if err := tx.CreatePayment(fresh); err != nil {
+				return err
+			}
+			c.resource, c.payment = fresh.ID, fresh
+			return tx.CreateKey(KeyRecord{Scope: ref.scope, Key: ref.key, RequestHash: hash, ResourceID: fresh.ID,
+				LeaseUntil: now.Add(s.cfg.LeaseTTL), CreatedAt: now})
+		}
+		if err != nil {
+			return err
+		}
+		c.resource = rec.ResourceID
+		switch {
+		case rec.RequestHash != hash:
+			return ErrKeyReused
+		case rec.Answer != nil:
+			a := *rec.Answer
+			a.Replayed = true
+			c.answer = &a
+			return nil
+		case rec.LeaseUntil.After(now):
+			c.busy = true
+			return nil
+		}
+		p, err := tx.Payment(rec.ResourceID)
+		if err != nil {
+			return err
+		}
+		if p.Status != StatusPending {
+			// Settled meanwhile (a webhook, Run): answer from the state
+			// and never call the gateway again.
+			a := s.chargeAnswer(p)
+			c.answer = &a
+			return tx.SaveKey(answered(rec, a, now))
+		}
+		rec.LeaseUntil = now.Add(s.cfg.LeaseTTL)
+		c.payment = p
+		return tx.SaveKey(rec)
+	})
+	return c, err
+}
+
+func answered(rec KeyRecord, a Answer, now time.Time) KeyRecord {
+	rec.Answer = &a
+	rec.LeaseUntil = time.Time{}
+	rec.CompletedAt = now
+	return rec
+}
+
+// runCharge calls the gateway for pending payment p and records the
+// outcome. An unknown outcome releases the key for a retry and returns
+// ErrGatewayUnavailable.
+func (s *Service) runCharge(ctx context.Context, p Payment, ref *keyRef) (Answer, error) {
+	out, err := s.callCharge(ctx, p)
+	if err != nil {
+		if ref != nil {
+			s.releaseKey(ctx, *ref)
+		}
+		return Answer{}, err
+	}
+	return s.settleCharge(ctx, p.ID, out, ref)
+}
+
+// callCharge sends p's charge to the gateway. It is not cut short when the
+// client goes away: finishing lets the retry get the recorded answer.
+func (s *Service) callCharge(ctx context.Context, p Payment) (outcome, error) {
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.GatewayTimeout)
+	defer cancel()
+	res, err := s.gw.Charge(gctx, ChargeRequest{
+		Amount:         p.Amount,
+		Method:         p.Method,
+		IdempotencyKey: gatewayKey("charge", p.ID),
+		Description:    "openhouse order " + p.OrderID,
+		Reference:      p.ID,
+	})
+	switch {
+	case err == nil && res.Status == ChargeSucceeded:
+		return outcome{succeeded: true, ref: res.Ref}, nil
+	case err == nil:
+		reason := res.DeclineCode
+		if reason == "" {
+			reason = "card_declined"
+		}
+		return outcome{ref: res.Ref, reason: reason}, nil
+	case errors.Is(err, ErrInvalidMethod):
+		return outcome{reason: ReasonInvalidMethod}, nil
+	case errors.Is(err, ErrRejected):
+		s.cfg.Log.WarnContext(ctx, "gateway rejected a charge", "payment_id", p.ID, "err", err)
+		return outcome{reason: ReasonRejected}, nil
+	}
+	s.cfg.Log.WarnContext(ctx, "gateway charge outcome unknown; the payment stays pending", "payment_id", p.ID, "err", err)
+	return outcome{}, ErrGatewayUnavailable
+}
+
+// settleCharge records a charge's outcome on the payment, with its event,
+// and the answer on the key (when ref is set), in one transaction. A payment
+// already settled keeps its state; the answer then reflects that state.
+func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcome, ref *keyRef) (Answer, error) {
+	now := s.cfg.Clock.Now().UTC()
+	var a Answer
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var rec KeyRecord
+		if ref != nil {
+			var err error
+			if rec, err = tx.Key(ref.scope, ref.key); err != nil {
+				return err
+			}
+			if rec.Answer != nil { // another process finished first
+				a = *rec.Answer
+				return nil
+			}
+		}
+		p, err := tx.Payment(paymentID)
+		if err != nil {
+			return err
+		}
+		switch err := p.Settle(out.succeeded, out.ref, out.reason, now); {
+		case err == nil:
+			if err := tx.SavePayment(p); err != nil {
+				return err
+			}
+			ev, err := settledEvent(ctx, p, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.Publish(ev); err != nil {
+				return err
+			}
+			s.cfg.Log.InfoContext(ctx, "payment settled", "payment_id", p.ID, "status", p.Status, "reason", p.FailureReason)
+		case !errors.Is(err, ErrNotPending):
+			return err
+		}
+		a = s.chargeAnswer(p)
+		if ref != nil {
+			return tx.SaveKey(answered(rec, a, now))
+		}
+		return nil
+	})
+	return a, err
+}
+
+// releaseKey ends the lease of a request whose outcome is unknown, so that
+// a retry may resume at once instead of waiting for the lease to expire.
+func (s *Service) releaseKey(ctx context.Context, ref keyRef) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	now := s.cfg.Clock.Now().UTC()
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rec, err := tx.Key(ref.scope, ref.key)
+		if err != nil || rec.Answer != nil {
+			return err
+		}
+		rec.LeaseUntil = now
+		return tx.SaveKey(rec)
+	})
+	if err != nil {
+		s.cfg.Log.WarnContext(ctx, "release idempotency key", "scope", ref.scope, "err", err)
+	}
+}

@@ -1,0 +1,36 @@
+package payment
+
+import (
+	"context"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+// What payment publishes (internal/events/payment.go, docs/events.md): one
+// event per settled charge and per refund, each written to the outbox in
+// the transaction that records the change. It consumes nothing.
+
+// settledEvent announces a payment that just left pending.
+func settledEvent(ctx context.Context, p Payment, now time.Time) (bus.Event, error) {
+	if p.Status == StatusSucceeded {
+		return bus.NewEvent(ctx, events.TypePaymentSucceeded, p.ID, events.PaymentSucceeded{
+			PaymentID: p.ID, OrderID: p.OrderID, CustomerID: p.CustomerID, Amount: p.Amount,
+			ListingIDs: p.ListingIDs, ScheduledAt: p.ScheduledAt, SucceededAt: p.UpdatedAt,
+		}, now)
+	}
+	return bus.NewEvent(ctx, events.TypePaymentFailed, p.ID, events.PaymentFailed{
+		PaymentID: p.ID, OrderID: p.OrderID, CustomerID: p.CustomerID, Amount: p.Amount,
+		ListingIDs: p.ListingIDs, Reason: p.FailureReason, FailedAt: p.UpdatedAt,
+	}, now)
+}
+
+// refundedEvent announces refund r, already applied to p.
+func refundedEvent(ctx context.Context, p Payment, r Refund, now time.Time) (bus.Event, error) {
+	return bus.NewEvent(ctx, events.TypePaymentRefunded, p.ID, events.PaymentRefunded{
+		PaymentID: p.ID, RefundID: r.ID, OrderID: p.OrderID, CustomerID: p.CustomerID,
+		Amount: r.Amount, TotalRefunded: p.Refunded, Status: string(p.Status),
+		Reason: r.Reason, RequestedBy: r.RequestedBy, RefundedAt: r.UpdatedAt,
+	}, now)
+}

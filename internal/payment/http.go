@@ -1,0 +1,323 @@
+package payment
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+)
+
+// paymentView is a payment as the API shows it. The idempotency key stays
+// private: it is the caller's.
+type paymentView struct {
+	ID            string       `json:"id"`
+	OrderID       string       `json:"order_id"`
+	CustomerID    string       `json:"customer_id"`
+	Amount        events.Money `json:"amount"`
+	Refunded      events.Money `json:"refunded"`
+	Status        Status       `json:"status"`
+	PaymentMethod string       `json:"payment_method"`
+	GatewayRef    string       `json:"gateway_ref,omitempty"`
+	FailureReason string       `json:"failure_reason,omitempty"`
+	ListingIDs    []string     `json:"listing_ids"`
+	ScheduledAt   time.Time    `json:"scheduled_at"`
+	CreatedAt     time.Time    `json:"created_at"`
+	UpdatedAt     time.Time    `json:"updated_at"`
+}
+
+func viewOf(p Payment) paymentView {
+	listings := p.ListingIDs
+	if listings == nil {
+		listings = []string{}
+	}
+	return paymentView{ID: p.ID, OrderID: p.OrderID, CustomerID: p.CustomerID, Amount: p.Amount, Refunded: p.Refunded,
+		Status: p.Status, PaymentMethod: p.Method, GatewayRef: p.GatewayRef, FailureReason: p.FailureReason,
+		ListingIDs: listings, ScheduledAt: p.ScheduledAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+// paymentProblem is a problem about one payment: RFC 9457 with extension
+// members naming it, so the cart can show the declined payment.
+type paymentProblem struct {
+	Type        string `json:"type"`
+	Title       string `json:"title"`
+	Status      int    `json:"status"`
+	Detail      string `json:"detail"`
+	Instance    string `json:"instance"`
+	PaymentID   string `json:"payment_id"`
+	DeclineCode string `json:"decline_code,omitempty"`
+	RefundID    string `json:"refund_id,omitempty"`
+}
+
+func jsonAnswer(status int, v any) Answer {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Views hold only strings, numbers and times.
+		panic("payment: encode answer: " + err.Error())
+	}
+	return Answer{Status: status, ContentType: "application/json", Body: append(body, '\n')}
+}
+
+func problemAnswer(p paymentProblem) Answer {
+	a := jsonAnswer(p.Status, p)
+	a.ContentType = httpapi.ProblemContentType
+	return a
+}
+
+// chargeAnswer is the answer POST /payments records for a settled payment.
+func (s *Service) chargeAnswer(p Payment) Answer {
+	switch p.Status {
+	case StatusFailed:
+		pr := paymentProblem{Status: http.StatusPaymentRequired, Type: httpapi.TypePaymentRequired,
+			Title: http.StatusText(http.StatusPaymentRequired), Instance: "/payments", PaymentID: p.ID,
+			Detail: "the payment was declined", DeclineCode: p.FailureReason}
+		switch p.FailureReason {
+		case ReasonInvalidMethod:
+			pr.Status, pr.Type, pr.Title, pr.DeclineCode = http.StatusUnprocessableEntity, httpapi.TypeUnprocessable, "Unprocessable Entity", ""
+			pr.Detail = "the payment method is not accepted; in the sandbox use tok_visa or tok_chargeDeclined"
+		case ReasonRejected:
+			pr.Status, pr.Type, pr.Title, pr.DeclineCode = http.StatusUnprocessableEntity, httpapi.TypeUnprocessable, "Unprocessable Entity", ""
+			pr.Detail = "the payment gateway refused the charge"
+		}
+		return problemAnswer(pr)
+	}
+	return jsonAnswer(http.StatusCreated, viewOf(p))
+}
+
+// refundAnswer is the answer POST /payments/{id}/refund records.
+func (s *Service) refundAnswer(p Payment, r Refund) Answer {
+	if r.Status == RefundFailed {
+		return problemAnswer(paymentProblem{Status: http.StatusUnprocessableEntity, Type: httpapi.TypeUnprocessable,
+			Title: "Unprocessable Entity", Detail: "the payment gateway refused the refund",
+			Instance: "/payments/" + p.ID + "/refund", PaymentID: p.ID, RefundID: r.ID})
+	}
+	return jsonAnswer(http.StatusOK, viewOf(p))
+}
+
+func writeAnswer(w http.ResponseWriter, a Answer) {
+	h := w.Header()
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	if a.Location != "" {
+		h.Set("Location", a.Location)
+	}
+	if a.Replayed {
+		h.Set("Idempotent-Replayed", "true")
+	}
+	w.WriteHeader(a.Status)
+	_, _ = w.Write(a.Body)
+}
+
+// createRequest is the body of POST /payments.
+type createRequest struct {
+	OrderID       string       `json:"order_id"`
+	CustomerID    string       `json:"customer_id"`
+	Amount        events.Money `json:"amount"`
+	PaymentMethod string       `json:"payment_method"`
+	ListingIDs    []string     `json:"listing_ids"`
+	ScheduledAt   time.Time    `json:"scheduled_at"`
+}
+
+func (r createRequest) input() ChargeInput {
+	return ChargeInput{OrderID: r.OrderID, CustomerID: r.CustomerID, Amount: r.Amount, Method: r.PaymentMethod,
+		ListingIDs: r.ListingIDs, ScheduledAt: r.ScheduledAt}
+}
+
+// Validate implements httpapi.Validator.
+func (r createRequest) Validate() []httpapi.FieldError { return fieldErrors(r.input().Validate()) }
+
+// refundRequest is the body of POST /payments/{id}/refund; both fields are
+// optional and an empty body means "refund everything that is left".
+type refundRequest struct {
+	Amount *events.Money `json:"amount"`
+	Reason string        `json:"reason"`
+}
+
+func (r refundRequest) input() RefundInput { return RefundInput{Amount: r.Amount, Reason: r.Reason} }
+
+// Validate implements httpapi.Validator.
+func (r refundRequest) Validate() []httpapi.FieldError { return fieldErrors(r.input().Validate()) }
+
+func fieldErrors(err error) []httpapi.FieldError {
+	var invalid ValidationError
+	if !errors.As(err, &invalid) {
+		return nil
+	}
+	out := make([]httpapi.FieldError, len(invalid))
+	for i, f := range invalid {
+		out[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
+	}
+	return out
+}
+
+// idempotencyKey reads the Idempotency-Key header: absent is "" (ok only
+// where the key is optional); sent twice or malformed is a 400.
+func idempotencyKey(r *http.Request, required bool) (string, error) {
+	values := r.Header.Values("Idempotency-Key")
+	const msg = "must be sent once, 1 to 255 printable ASCII characters"
+	bad := func() error {
+		p := httpapi.BadRequest("header Idempotency-Key " + msg)
+		p.Errors = []httpapi.FieldError{{Field: "Idempotency-Key", Message: msg}}
+		return p
+	}
+	switch {
+	case len(values) == 0 && !required:
+		return "", nil
+	case len(values) != 1 || !ValidKey(values[0]):
+		return "", bad()
+	}
+	return values[0], nil
+}
+
+func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
+	key, err := idempotencyKey(r, true)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var req createRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	caller, _ := auth.PrincipalFrom(r.Context())
+	a, err := s.Charge(r.Context(), caller.ID, key, req.input())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeAnswer(w, a)
+}
+
+// handleRefund serves admins and the tour service. The body is optional
+// (no body: refund everything that is left); so is the Idempotency-Key.
+func (s *Service) handleRefund(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	key, err := idempotencyKey(r, false)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var req refundRequest
+	if r.ContentLength != 0 {
+		if err := httpapi.Decode(w, r, &req); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+	}
+	if !validText(id, MaxIDLen) {
+		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
+		return
+	}
+	caller, _ := auth.PrincipalFrom(r.Context())
+	a, err := s.Refund(r.Context(), id, caller.ID, key, req.input())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeAnswer(w, a)
+}
+
+// handleGet serves a payment to an admin or to the customer who paid it;
+// any other customer gets the same 404 as for a payment that does not
+// exist.
+func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
+	caller, _ := auth.PrincipalFrom(r.Context())
+	id := r.PathValue("id")
+	if !validText(id, MaxIDLen) {
+		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
+		return
+	}
+	p, err := s.store.Payment(r.Context(), id)
+	if err == nil && caller.Role != auth.RoleAdmin && p.CustomerID != caller.ID {
+		err = errNotYours
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewOf(p))
+}
+
+var errNotYours = errors.New("another customer's payment")
+
+// handleList serves admins every payment, newest first, optionally by
+// status and customer_id.
+func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	q := Query{Limit: page.Limit + 1, Status: Status(r.URL.Query().Get("status")), CustomerID: r.URL.Query().Get("customer_id")}
+	if q.Status != "" && !q.Status.Valid() {
+		httpapi.WriteError(w, r, badQuery("status", "must be pending, succeeded, failed, refunded or partially_refunded"))
+		return
+	}
+	if q.CustomerID != "" && !validText(q.CustomerID, MaxIDLen) {
+		httpapi.WriteError(w, r, badQuery("customer_id", "must be 1 to 128 printable characters"))
+		return
+	}
+	if page.Cursor != "" {
+		var pos Position
+		if err := httpapi.DecodeCursor(page.Cursor, &pos); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		q.After = &pos
+	}
+	items, err := s.store.Payments(r.Context(), q)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	next := ""
+	if len(items) > page.Limit {
+		items = items[:page.Limit]
+		last := items[len(items)-1]
+		next = httpapi.EncodeCursor(Position{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	views := make([]paymentView, len(items))
+	for i, p := range items {
+		views[i] = viewOf(p)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(views, next))
+}
+
+func badQuery(field, msg string) *httpapi.Problem {
+	p := httpapi.BadRequest("query parameter " + field + " " + msg)
+	p.Errors = []httpapi.FieldError{{Field: field, Message: msg}}
+	return p
+}
+
+// writeError maps the service's errors to problems; anything else goes to
+// the shared mapping (ErrNotFound is 404 there).
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		httpapi.WriteError(w, r, httpapi.Validation(fieldErrors(invalid)...))
+	case errors.Is(err, errNotYours):
+		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
+	case errors.Is(err, ErrKeyReused):
+		httpapi.WriteError(w, r, httpapi.Unprocessable("this Idempotency-Key was already used with a different request"))
+	case errors.Is(err, ErrKeyInFlight):
+		p := httpapi.Conflict("a request with this Idempotency-Key is still in progress; retry later")
+		p.RetryAfter = time.Second
+		httpapi.WriteError(w, r, p)
+	case errors.Is(err, ErrGatewayUnavailable):
+		p := httpapi.Unavailable("the payment gateway did not answer; retry with the same Idempotency-Key")
+		p.RetryAfter = time.Second
+		httpapi.WriteError(w, r, p)
+	case errors.Is(err, ErrNotSettled):
+		httpapi.WriteError(w, r, httpapi.Conflict("the payment is still being processed"))
+	case errors.Is(err, ErrNotRefundable), errors.Is(err, ErrOverRefund):
+		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
+	default:
+		httpapi.WriteError(w, r, err)
+	}
+}

@@ -1,0 +1,209 @@
+package payment
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+// Refund is POST /payments/{id}/refund: return in.Amount (default all that
+// is left) of the payment, on request of by (an admin's id or
+// service:tour). With a key, a repeat of the same request answers what the
+// first answered and refunds nothing more; without one, every call is a new
+// refund. The answer is 200 with the payment.
+//
+// As with charges, the refund is recorded as pending, its amount reserved,
+// before the gateway is called with a key derived from the refund, so
+// concurrent refunds can never together exceed the charge and a crash
+// before the outcome is recorded is resumed (by a retry with the key, or by
+// Run) without refunding twice.
+func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in RefundInput) (Answer, error) {
+	if err := in.Validate(); err != nil {
+		return Answer{}, err
+	}
+	if key == "" {
+		c, err := s.claimRefund(ctx, paymentID, by, in, nil, "")
+		if err != nil {
+			return Answer{}, err
+		}
+		return s.runRefund(ctx, c.payment, c.refund, nil)
+	}
+	if !ValidKey(key) {
+		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 printable ASCII characters"}}
+	}
+	hash, err := requestHash(in)
+	if err != nil {
+		return Answer{}, err
+	}
+	ref := keyRef{scope: "refund:" + paymentID, key: key}
+	c, unlock, err := s.claimKey(ctx, ref, func() (claim, error) {
+		return s.claimRefund(ctx, paymentID, by, in, &ref, hash)
+	})
+	if err != nil {
+		return Answer{}, err
+	}
+	defer unlock()
+	if c.answer != nil {
+		return *c.answer, nil
+	}
+	return s.runRefund(ctx, c.payment, c.refund, &ref)
+}
+
+// claimRefund records a new pending refund (and its key), or finds the
+// refund a key already made: its answer, busy, or to resume.
+func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in RefundInput, ref *keyRef, hash string) (claim, error) {
+	now := s.cfg.Clock.Now().UTC()
+	var c claim
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c = claim{}
+		var rec KeyRecord
+		found := false
+		if ref != nil {
+			var err error
+			rec, err = tx.Key(ref.scope, ref.key)
+			switch {
+			case err == nil:
+				found = true
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+		}
+		if found {
+			switch {
+			case rec.RequestHash != hash:
+				return ErrKeyReused
+			case rec.Answer != nil:
+				a := *rec.Answer
+				a.Replayed = true
+				c.answer = &a
+				return nil
+			case rec.LeaseUntil.After(now):
+				c.busy = true
+				return nil
+			}
+		}
+		p, err := tx.Payment(paymentID)
+		if err != nil {
+			return err
+		}
+		c.payment = p
+		if found {
+			r, err := tx.Refund(rec.ResourceID)
+			if err != nil {
+				return err
+			}
+			if r.Status != RefundPending {
+				a := s.refundAnswer(p, r)
+				c.answer = &a
+				return tx.SaveKey(answered(rec, a, now))
+			}
+			rec.LeaseUntil = now.Add(s.cfg.LeaseTTL)
+			c.refund = r
+			return tx.SaveKey(rec)
+		}
+		reserved, err := tx.PendingRefunds(p.ID)
+		if err != nil {
+			return err
+		}
+		amount, err := p.CheckRefund(in.Amount, reserved)
+		if err != nil {
+			return err
+		}
+		r := NewRefund(uuid.NewString(), p, amount, in.Reason, by, now)
+		if err := tx.CreateRefund(r); err != nil {
+			return err
+		}
+		c.refund = r
+		if ref == nil {
+			return nil
+		}
+		return tx.CreateKey(KeyRecord{Scope: ref.scope, Key: ref.key, RequestHash: hash, ResourceID: r.ID,
+			LeaseUntil: now.Add(s.cfg.LeaseTTL), CreatedAt: now})
+	})
+	return c, err
+}
+
+// runRefund calls the gateway for pending refund r of p and records the
+// outcome; an unknown outcome releases the key and returns
+// ErrGatewayUnavailable, leaving the refund pending (and its amount
+// reserved) for a retry or Run.
+func (s *Service) runRefund(ctx context.Context, p Payment, r Refund, ref *keyRef) (Answer, error) {
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.GatewayTimeout)
+	res, err := s.gw.Refund(gctx, RefundRequest{Ref: p.GatewayRef, Amount: r.Amount, IdempotencyKey: gatewayKey("refund", r.ID)})
+	cancel()
+	switch {
+	case err == nil:
+		return s.settleRefund(ctx, p.ID, r.ID, true, res.Ref, ref)
+	case errors.Is(err, ErrRejected), errors.Is(err, ErrInvalidMethod):
+		s.cfg.Log.WarnContext(ctx, "gateway rejected a refund", "payment_id", p.ID, "refund_id", r.ID, "err", err)
+		return s.settleRefund(ctx, p.ID, r.ID, false, "", ref)
+	}
+	s.cfg.Log.WarnContext(ctx, "gateway refund outcome unknown; the refund stays pending", "payment_id", p.ID, "refund_id", r.ID, "err", err)
+	if ref != nil {
+		s.releaseKey(ctx, *ref)
+	}
+	return Answer{}, ErrGatewayUnavailable
+}
+
+// settleRefund records a refund's outcome, applies a successful one to the
+// payment with its event, and records the answer on the key, in one
+// transaction.
+func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, succeeded bool, gatewayRef string, ref *keyRef) (Answer, error) {
+	now := s.cfg.Clock.Now().UTC()
+	var a Answer
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var rec KeyRecord
+		if ref != nil {
+			var err error
+			if rec, err = tx.Key(ref.scope, ref.key); err != nil {
+				return err
+			}
+			if rec.Answer != nil {
+				a = *rec.Answer
+				return nil
+			}
+		}
+		p, err := tx.Payment(paymentID)
+		if err != nil {
+			return err
+		}
+		r, err := tx.Refund(refundID)
+		if err != nil {
+			return err
+		}
+		switch err := r.Settle(succeeded, gatewayRef, now); {
+		case err == nil:
+			if err := tx.SaveRefund(r); err != nil {
+				return err
+			}
+			if succeeded {
+				if err := p.ApplyRefund(r.Amount, now); err != nil {
+					return err
+				}
+				if err := tx.SavePayment(p); err != nil {
+					return err
+				}
+				ev, err := refundedEvent(ctx, p, r, now)
+				if err != nil {
+					return err
+				}
+				if err := tx.Publish(ev); err != nil {
+					return err
+				}
+				s.cfg.Log.InfoContext(ctx, "payment refunded", "payment_id", p.ID, "refund_id", r.ID,
+					"amount", r.Amount.Amount, "status", p.Status)
+			}
+		case !errors.Is(err, ErrNotPending):
+			return err
+		}
+		a = s.refundAnswer(p, r)
+		if ref != nil {
+			return tx.SaveKey(answered(rec, a, now))
+		}
+		return nil
+	})
+	return a, err
+}
