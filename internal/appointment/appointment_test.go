@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -126,54 +127,67 @@ func (f *fixture) handle(t *testing.T, ev bus.Event) error {
 // TestNoDoubleBookingEvenIfTheCacheLies: 50 tours for one time, 5
 // realtors, an availability cache that claims everyone is always free,
 // processed concurrently by two service instances: exactly 5 tours get a
-// realtor, none twice, the other 45 wait. Repeated with shuffled timing.
+// realtor, none twice, the other 45 wait. Repeated 100 times on SQLite and
+// 10 times on PostgreSQL (slower per round), each round sending the tours
+// in a random order to randomly chosen instances.
 func TestNoDoubleBookingEvenIfTheCacheLies(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
-		for round := range 5 {
-			db := open(t, fmt.Sprintf("appt%d", round))
-			avail := &liar{realtors: []string{"r1", "r2", "r3", "r4", "r5"}}
-			a := newFixture(t, db, avail)
-			b := newFixture(t, db, avail) // a second instance on the same database
-			start := time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
-			var wg sync.WaitGroup
-			errs := make(chan error, 50)
-			for i := range 50 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					f := a
-					if (i+round)%2 == 1 {
-						f = b
-					}
-					errs <- f.handle(t, tourCreated(t, fmt.Sprintf("t%02d", i), start.Add(time.Duration(i%3)*time.Minute)))
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			booked, err := a.store.List(context.Background(), appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(booked) != 5 {
-				t.Fatalf("round %d: %d appointments, want 5", round, len(booked))
-			}
-			if clashes, err := a.store.Overlapping(context.Background()); err != nil || len(clashes) != 0 {
-				t.Fatalf("round %d: overlapping appointments %v (%v)", round, clashes, err)
-			}
-			waiting, err := a.store.Pending(context.Background(), a.clock.Now(), 100)
-			if err != nil || len(waiting) != 45 {
-				t.Fatalf("round %d: %d waiting, want 45 (%v)", round, len(waiting), err)
-			}
-			if n := countOutbox(t, db, events.TypeAppointmentUnassigned); n != 45 {
-				t.Fatalf("round %d: %d unassigned events, want 45 (one per waiting tour)", round, n)
-			}
+		rounds := 100
+		if testing.Short() {
+			rounds = 5
+		}
+		if t.Name() == "TestNoDoubleBookingEvenIfTheCacheLies/postgres" {
+			rounds = 20
+		}
+		for round := range rounds {
+			t.Run(fmt.Sprint("round", round), func(t *testing.T) { contentionRound(t, open, round) })
 		}
 	})
+}
+
+func contentionRound(t *testing.T, open storetest.Opener, round int) {
+	db := open(t, fmt.Sprintf("appt%d", round))
+	avail := &liar{realtors: []string{"r1", "r2", "r3", "r4", "r5"}}
+	a := newFixture(t, db, avail)
+	b := newFixture(t, db, avail) // a second instance on the same database
+	start := time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for _, i := range rand.Perm(50) {
+		f := a
+		if rand.IntN(2) == 1 {
+			f = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- f.handle(t, tourCreated(t, fmt.Sprintf("t%02d", i), start.Add(time.Duration(i%3)*time.Minute)))
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	booked, err := a.store.List(context.Background(), appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(booked) != 5 {
+		t.Fatalf("round %d: %d appointments, want 5", round, len(booked))
+	}
+	if clashes, err := a.store.Overlapping(context.Background()); err != nil || len(clashes) != 0 {
+		t.Fatalf("round %d: overlapping appointments %v (%v)", round, clashes, err)
+	}
+	waiting, err := a.store.Pending(context.Background(), a.clock.Now(), 100)
+	if err != nil || len(waiting) != 45 {
+		t.Fatalf("round %d: %d waiting, want 45 (%v)", round, len(waiting), err)
+	}
+	if n := countOutbox(t, db, events.TypeAppointmentUnassigned); n != 45 {
+		t.Fatalf("round %d: %d unassigned events, want 45 (one per waiting tour)", round, n)
+	}
 }
 
 func countOutbox(t *testing.T, db *store.DB, typ string) int {
