@@ -34,12 +34,21 @@ func buildAvailability(ctx context.Context, e env) (component, error) {
 		defer cancel()
 		if err := client.Ping(pingCtx).Err(); err != nil {
 			client.Close()
-			return nil, fmt.Errorf("Redis at OPENHOUSE_REDIS_URL (%s) does not answer: %w", opts.Addr, err)
+			return nil, fmt.Errorf("redis at OPENHOUSE_REDIS_URL (%s) does not answer: %w", opts.Addr, err)
 		}
-		idx, err := availability.NewRedis(client, availability.RedisConfig{})
+		// Independent systems sharing one Redis (OPENHOUSE_NAMESPACE) keep
+		// their indexes apart, as they do their streams and schemas.
+		prefix := "openhouse:availability"
+		if e.Config.Namespace != "" {
+			prefix += ":" + e.Config.Namespace
+		}
+		idx, err := availability.NewRedis(client, availability.RedisConfig{Prefix: prefix})
+		if err == nil {
+			err = idx.CheckServer(pingCtx)
+		}
 		if err != nil {
 			client.Close()
-			return nil, err
+			return nil, fmt.Errorf("OPENHOUSE_REDIS_URL: %w", err)
 		}
 		index = idx
 	}

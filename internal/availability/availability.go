@@ -78,17 +78,9 @@ func (r Realtor) Eligible() bool {
 		r.ServiceRadiusKM > 0
 }
 
-// Covers reports whether p lies within the realtor's service radius.
-func (r Realtor) Covers(p Point) (distanceKM float64, ok bool) {
-	if r.Location == nil {
-		return 0, false
-	}
-	d := DistanceKM(*r.Location, p)
-	return d, d <= r.ServiceRadiusKM
-}
-
-// Validate checks a profile before the index takes it. iam validates the
-// same fields; this guards the index against an event it cannot use.
+// Validate checks that the index can use a profile. iam validates the same
+// fields; a profile that fails (a zone this machine does not know, say) is
+// kept by the index but never offered.
 func (r Realtor) Validate() error {
 	var errs []string
 	if r.ID == "" || len(r.ID) > MaxIDLength {

@@ -35,6 +35,9 @@ func (s *Service) onProfileChanged(ctx context.Context, ev bus.Event) {
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = ev.Time()
 	}
+	if err := r.Validate(); err != nil {
+		s.cfg.Log.Warn("realtor profile kept but never offered", "event_id", ev.ID(), "realtor_id", r.ID, "err", err)
+	}
 	s.report(ev, "realtor_id", r.ID, s.index.PutRealtor(ctx, r))
 }
 

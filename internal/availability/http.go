@@ -255,7 +255,7 @@ func (s *Service) handleRealtor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := realtorView{
-		RealtorID: rt.ID, Eligible: rt.Eligible(), Status: rt.Status, Verified: rt.Verified, Active: rt.Active,
+		RealtorID: rt.ID, Eligible: rt.Eligible() && rt.Validate() == nil, Status: rt.Status, Verified: rt.Verified, Active: rt.Active,
 		ServiceRadiusKM: rt.ServiceRadiusKM, TimeZone: rt.TimeZone, UpdatedAt: rt.UpdatedAt,
 		WorkingHours: make([]hoursView, len(rt.WorkingHours)), Bookings: make([]slotView, len(bs)),
 	}

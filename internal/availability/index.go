@@ -25,7 +25,10 @@ import (
 type Index interface {
 	// PutRealtor inserts or replaces a realtor's profile, unless the index
 	// holds one with a later UpdatedAt (then it does nothing and returns
-	// nil). Equal UpdatedAt replaces.
+	// nil). Equal UpdatedAt replaces. A profile the index cannot use (it
+	// fails Validate) is kept but never offered, so that a suspension or a
+	// change to unavailable always takes effect; only a profile without a
+	// valid id is refused (ErrInvalid).
 	PutRealtor(ctx context.Context, r Realtor) error
 	// Realtor returns the profile held, or ErrNotFound.
 	Realtor(ctx context.Context, id string) (Realtor, error)
@@ -74,29 +77,26 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// prepared is a validated profile with its zone and week parsed.
+// prepared is a profile as both indexes keep it, with its zone and week
+// parsed when it is usable.
 type prepared struct {
-	r     Realtor
-	loc   *time.Location
-	sched schedule
+	r      Realtor
+	usable bool // passes Validate
+	loc    *time.Location
+	sched  schedule
 }
 
-// prepare validates r and puts it in the form both indexes keep: UTC
-// times, "UTC" for an empty zone, its own copies of the slices.
+// eligible: offered in searches.
+func (p prepared) eligible() bool { return p.usable && p.r.Eligible() }
+
+// prepare puts r in the form both indexes keep: UTC times, "UTC" for an
+// empty zone, its own copies of the slices.
 func prepare(r Realtor, z *zones) (prepared, error) {
-	if err := r.Validate(); err != nil {
-		return prepared{}, err
+	if r.ID == "" || len(r.ID) > MaxIDLength {
+		return prepared{}, fmt.Errorf("%w: realtor id must be 1 to %d bytes", ErrInvalid, MaxIDLength)
 	}
 	if r.TimeZone == "" {
 		r.TimeZone = "UTC"
-	}
-	loc, err := z.load(r.TimeZone)
-	if err != nil {
-		return prepared{}, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	sched, err := parseSchedule(r.WorkingHours)
-	if err != nil {
-		return prepared{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if r.Location != nil {
 		p := *r.Location
@@ -104,7 +104,15 @@ func prepare(r Realtor, z *zones) (prepared, error) {
 	}
 	r.WorkingHours = slices.Clone(r.WorkingHours)
 	r.UpdatedAt = r.UpdatedAt.UTC()
-	return prepared{r: r, loc: loc, sched: sched}, nil
+	p := prepared{r: r, loc: time.UTC}
+	if r.Validate() == nil {
+		loc, err1 := z.load(r.TimeZone)
+		sched, err2 := parseSchedule(r.WorkingHours)
+		if err1 == nil && err2 == nil {
+			p.usable, p.loc, p.sched = true, loc, sched
+		}
+	}
+	return p, nil
 }
 
 // checkHold validates Reserve's arguments and returns the window in the

@@ -74,6 +74,27 @@ func NewRedis(c redis.UniversalClient, cfg RedisConfig) (*Redis, error) {
 	return &Redis{c: c, opts: opts, prefix: "{" + cfg.Prefix + "}:", first: cfg.FirstRingKM, tzKnown: map[string]bool{}}, nil
 }
 
+// CheckServer reports a Redis too old for the scripts (EVALSHA_RO needs
+// 7.0), at start rather than at the first search.
+func (x *Redis) CheckServer(ctx context.Context) error {
+	info, err := x.c.Info(ctx, "server").Result()
+	if err != nil {
+		return fmt.Errorf("redis info: %w", err)
+	}
+	for line := range strings.Lines(info) {
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:")
+		if !ok {
+			continue
+		}
+		major, _, _ := strings.Cut(v, ".")
+		if n, err := strconv.Atoi(major); err != nil || n < 7 {
+			return fmt.Errorf("redis %s is too old: the availability index needs 7.0 or later", v)
+		}
+		return nil
+	}
+	return errors.New("redis did not say its version")
+}
+
 // Close closes the Redis client.
 func (x *Redis) Close() error { return x.c.Close() }
 
@@ -104,7 +125,7 @@ func (x *Redis) PutRealtor(ctx context.Context, r Realtor) error {
 		lat, lng = ftoa(r.Location.Lat), ftoa(r.Location.Lng)
 	}
 	eligible, sets := "0", ""
-	if r.Eligible() {
+	if p.eligible() {
 		eligible, sets = "1", strings.Join(geoSets(r.TimeZone, r.ServiceRadiusKM, &p.sched), " ")
 	}
 	prof := ""

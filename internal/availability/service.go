@@ -129,7 +129,11 @@ func (s *Service) Run(ctx context.Context) error {
 	s.baseMu.Unlock()
 	if ld, ok := s.index.(lossDetector); ok {
 		if err := ld.Mark(ctx); err != nil {
-			return fmt.Errorf("availability: mark index: %w", err)
+			// Redis went away since the app pinged it: feed anyway (the
+			// writes fail and mark the index stale) and rebuild when it
+			// answers again.
+			s.cfg.Log.Error("mark availability index; it will be rebuilt", "err", err)
+			s.stale.Store(true)
 		}
 	}
 	if err := s.startFeeding(ctx); err != nil {

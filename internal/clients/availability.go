@@ -36,6 +36,9 @@ func (a *Availability) Search(ctx context.Context, lat, lng float64, start, end 
 	q.Set("lng", strconv.FormatFloat(lng, 'f', -1, 64))
 	q.Set("start", start.UTC().Format(time.RFC3339))
 	q.Set("end", end.UTC().Format(time.RFC3339))
+	// The most the API gives: a multi-home tour keeps only the realtors
+	// found for every home, so a short list per home could miss them.
+	q.Set("limit", "100")
 	resp, err := a.c.call(ctx, http.MethodGet, "/availability?"+q.Encode(), nil, nil, true)
 	if err != nil {
 		return nil, err
