@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/openhouse/openhouse/internal/app"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -26,14 +28,17 @@ func backends(t *testing.T) map[string]app.Config {
 		StreamReplicas: 1, ShutdownTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "json",
 	}
 	out := map[string]app.Config{"embedded": base}
-	if pg, nats := os.Getenv(storetest.EnvURL), os.Getenv(bustest.EnvURL); pg != "" && nats != "" {
+	pg, nats, rd := os.Getenv(storetest.EnvURL), os.Getenv(bustest.EnvURL), os.Getenv("OPENHOUSE_TEST_REDIS_URL")
+	if pg != "" && nats != "" && rd != "" {
 		real := base
-		real.DatabaseURL, real.NATSURL = pg, nats
-		// Each test gets its own schemas and streams on the shared servers.
+		real.DatabaseURL, real.NATSURL, real.RedisURL = pg, nats, rd
+		// Each test gets its own schemas, streams and Redis keys on the
+		// shared servers.
 		real.Namespace = fmt.Sprintf("t%d", time.Now().UnixNano()%1_000_000_000_000)
+		t.Cleanup(func() { deleteRedisKeys(t, rd, "{openhouse:availability:"+real.Namespace+"}:*") })
 		out["real servers"] = real
 	} else {
-		t.Log("real servers not configured; .ci/run sets " + storetest.EnvURL + " and " + bustest.EnvURL)
+		t.Log("real servers not configured; .ci/run sets " + storetest.EnvURL + ", " + bustest.EnvURL + " and OPENHOUSE_TEST_REDIS_URL")
 	}
 	return out
 }
@@ -145,5 +150,24 @@ func TestConfigFromEnv(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(key, "_EMAIL")) {
 			t.Errorf("%s=%s: err = %v, want one naming the setting", key, val, err)
 		}
+	}
+}
+
+// deleteRedisKeys removes what a test left in the shared Redis.
+func deleteRedisKeys(t *testing.T, url, pattern string) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
+	for iter.Next(ctx) {
+		c.Del(ctx, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Errorf("clean redis: %v", err)
 	}
 }
