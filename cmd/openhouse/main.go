@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/openhouse/openhouse/internal/app"
+	"github.com/openhouse/openhouse/internal/platform/telemetry"
 )
 
 const usage = `openhouse: book real-estate home tours.
@@ -26,6 +27,8 @@ Usage:
   openhouse admin create --email E --password P
                               create an admin account (--password - reads it from standard input)
   openhouse demo [--keep]     seed Chicago in a fresh embedded system and book one tour, printing the event trail
+  openhouse bench (--url URL | --embedded) [--rate N --duration D ...]
+                              drive a running system like real users and report latencies and correctness
   openhouse help              this text
 
 Configuration comes from environment variables, overridden by flags:
@@ -52,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return adminCommand(ctx, rest, cfg, os.Stdin, stdout, stderr)
 	case "demo":
 		return demoCommand(ctx, rest, cfg, stdout, stderr)
+	case "bench":
+		return benchCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":
 		if err := parseFlags(cmd, rest, &cfg, stderr); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -120,8 +125,9 @@ func newLogger(cfg app.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	// Records logged with a traced context carry trace_id and span_id.
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(telemetry.NewLogHandler(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(telemetry.NewLogHandler(slog.NewJSONHandler(w, opts)))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -24,6 +25,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
+	"github.com/openhouse/openhouse/internal/platform/telemetry"
 )
 
 // App is a running openhouse process: some or all services.
@@ -38,6 +40,10 @@ type App struct {
 	listener net.Listener
 	server   *http.Server
 	registry *prometheus.Registry
+	tracer   trace.TracerProvider
+	// stopTracing flushes and stops the exporter New started (not one a
+	// test injected).
+	stopTracing func(context.Context) error
 
 	keys        *lateKeySource
 	verifier    *auth.Verifier
@@ -51,6 +57,13 @@ type Option func(*App)
 
 // WithClock replaces the wall clock.
 func WithClock(c clock.Clock) Option { return func(a *App) { a.clock = c } }
+
+// WithTracerProvider replaces the tracer provider the app would build from
+// OTEL_EXPORTER_OTLP_ENDPOINT (tests record spans in memory with it).
+func WithTracerProvider(tp trace.TracerProvider) Option { return func(a *App) { a.tracer = tp } }
+
+// Registry is the process's Prometheus registry, the one /metrics serves.
+func (a *App) Registry() *prometheus.Registry { return a.registry }
 
 // New opens every dependency of the configured services and binds the HTTP
 // listener, but starts no work: Run does.
@@ -68,6 +81,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		}
 	}()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.tracer == nil {
+		a.tracer, a.stopTracing, err = telemetry.TracerProviderFromEnv(ctx, "openhouse")
+		if err != nil {
+			return nil, err
+		}
+	}
 
 	a.listener, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -77,7 +96,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	if err != nil {
 		return nil, err
 	}
-	a.httpClient = &http.Client{Timeout: 10 * time.Second}
+	a.httpClient = &http.Client{Timeout: 10 * time.Second, Transport: httpapi.TracingTransport(nil, a.tracer)}
 	a.keys = &lateKeySource{}
 	if !slices.Contains(cfg.Services, "iam") {
 		a.keys.set(auth.NewJWKSClient(a.peer("iam")+"/.well-known/jwks.json", a.httpClient, a.clock))
@@ -91,6 +110,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		DataDir:   cfg.DataDir,
 		Replicas:  cfg.StreamReplicas,
 		Logger:    log,
+		Metrics:   a.registry,
+		Tracer:    a.tracer,
 	})
 	if err != nil {
 		return nil, err
@@ -113,6 +134,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	health.Register(mux, a.registry)
 
 	handler := httpapi.Chain(mux,
+		httpapi.Tracing(a.tracer),
 		httpapi.RequestID,
 		httpapi.Logging(log),
 		httpapi.Metrics(a.registry, "openhouse"),
@@ -136,7 +158,8 @@ func (a *App) start(ctx context.Context, m module, mux *http.ServeMux, health *h
 		return nil, err
 	}
 	health.Add("db_"+m.name, db.PingContext)
-	a.relays = append(a.relays, outbox.NewRelay(db, a.bus, outbox.RelayConfig{Clock: a.clock, Logger: a.log}))
+	a.relays = append(a.relays, outbox.NewRelay(db, a.bus, outbox.RelayConfig{
+		Clock: a.clock, Logger: a.log, Service: m.name, Metrics: a.registry}))
 	part, err := m.build(ctx, env{
 		Config:         a.cfg,
 		DB:             db,
@@ -147,6 +170,7 @@ func (a *App) start(ctx context.Context, m module, mux *http.ServeMux, health *h
 		Peer:           a.peer,
 		HTTP:           a.httpClient,
 		ServiceSecrets: a.secrets,
+		Metrics:        a.registry,
 		Identity: auth.NewTokenSource(a.peer("iam")+"/iam/token",
 			auth.ServiceCredential{ClientID: m.name, Secret: a.secrets[m.name]}, a.httpClient, a.clock),
 	})
@@ -251,6 +275,13 @@ func (a *App) close() {
 	}
 	for _, db := range a.dbs {
 		db.Close()
+	}
+	if a.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.stopTracing(ctx); err != nil {
+			a.log.Warn("flush traces", "err", err)
+		}
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
@@ -30,6 +32,9 @@ type env struct {
 	// ServiceSecrets are the client secrets of every service identity;
 	// only iam, which issues their tokens, needs them.
 	ServiceSecrets map[string]string
+	// Metrics is the process's registry: services register their domain
+	// metrics on it (one registry per process, shared by every service).
+	Metrics prometheus.Registerer
 }
 
 // component is a built service as the app sees it.

@@ -16,7 +16,7 @@ func buildNotification(ctx context.Context, e env) (component, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := notification.Config{Clock: e.Clock, Log: e.Log, ReminderOffsets: e.Config.ReminderOffsets}
+	cfg := notification.Config{Clock: e.Clock, Log: e.Log, ReminderOffsets: e.Config.ReminderOffsets, Metrics: e.Metrics}
 	if e.Config.SMTPURL != "" {
 		mailer, err := notification.NewSMTPMailer(e.Config.SMTPURL, e.Config.SMTPFrom, 0)
 		if err != nil {

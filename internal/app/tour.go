@@ -16,5 +16,5 @@ func buildTour(ctx context.Context, e env) (component, error) {
 	}
 	listings := clients.NewListings(e.Peer("listing"), e.HTTP, e.Identity, clients.Options{})
 	payments := clients.NewPayments(e.Peer("payment"), e.HTTP, e.Identity, clients.Options{})
-	return tour.New(st, listings, payments, tour.Config{Clock: e.Clock, Log: e.Log})
+	return tour.New(st, listings, payments, tour.Config{Clock: e.Clock, Log: e.Log, Metrics: e.Metrics})
 }

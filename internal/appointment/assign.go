@@ -95,7 +95,11 @@ func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error
 // tour), the hold is given back.
 func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, error) {
 	err := s.avail.Reserve(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt)
-	if errors.Is(err, clients.ErrSlotTaken) || errors.Is(err, clients.ErrNotFound) {
+	if errors.Is(err, clients.ErrSlotTaken) {
+		s.metrics.assigned(outcomePrevented)
+		return false, nil
+	}
+	if errors.Is(err, clients.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -113,8 +117,12 @@ func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, er
 	switch {
 	case err == nil:
 		s.cfg.Log.InfoContext(ctx, "realtor assigned", "tour_id", r.TourID, "realtor_id", c.RealtorID, "appointment_id", a.ID)
+		s.metrics.assigned(outcomeScheduled)
 		return true, nil
 	case errors.Is(err, ErrDoubleBooking), errors.Is(err, ErrTourTaken):
+		if errors.Is(err, ErrDoubleBooking) {
+			s.metrics.assigned(outcomePrevented)
+		}
 		if rerr := s.avail.Release(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt); rerr != nil {
 			s.cfg.Log.WarnContext(ctx, "release hold", "realtor_id", c.RealtorID, "err", rerr)
 		}
@@ -139,6 +147,7 @@ func (s *Service) wait(ctx context.Context, r Request) error {
 	moved, err := s.store.MarkWaiting(ctx, r.TourID, r.Version, now, ev)
 	if moved {
 		s.cfg.Log.InfoContext(ctx, "tour waits for a realtor", "tour_id", r.TourID)
+		s.metrics.assigned(outcomeUnassigned)
 	}
 	return err
 }

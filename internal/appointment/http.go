@@ -61,12 +61,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	next := ""
-	if len(list) > page.Limit {
-		list = list[:page.Limit]
-		last := list[len(list)-1]
-		next = httpapi.EncodeCursor(Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
-	}
+	list, next := httpapi.Paginate(list, page.Limit, func(last Appointment) any { return Cursor{CreatedAt: last.CreatedAt, ID: last.ID} })
 	views := make([]appointmentView, len(list))
 	for i, a := range list {
 		views[i] = viewOf(a)

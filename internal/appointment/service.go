@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
@@ -30,13 +32,17 @@ type Config struct {
 	Retry time.Duration
 	Clock clock.Clock
 	Log   *slog.Logger
+	// Metrics, when set, receives openhouse_assignments_total (metrics.go).
+	// Nil exports none.
+	Metrics prometheus.Registerer
 }
 
 // Service is the appointment application.
 type Service struct {
-	store Store
-	avail Availability
-	cfg   Config
+	store   Store
+	avail   Availability
+	cfg     Config
+	metrics *metrics
 }
 
 // New builds the service.
@@ -56,7 +62,7 @@ func New(st Store, avail Availability, cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{store: st, avail: avail, cfg: cfg}, nil
+	return &Service{store: st, avail: avail, cfg: cfg, metrics: newMetrics(cfg.Metrics)}, nil
 }
 
 // Routes mounts the appointment HTTP API.

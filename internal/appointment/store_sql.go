@@ -156,7 +156,7 @@ func (s *SQLStore) ChangeRequest(ctx context.Context, eventID, tourID string, ch
 				return err
 			}
 		}
-		return addEvents(ctx, tx, evs)
+		return outbox.AddAll(ctx, tx, evs)
 	})
 }
 
@@ -220,7 +220,7 @@ func (s *SQLStore) Book(ctx context.Context, a Appointment, version int, buffer 
 		if err := saveRequest(ctx, tx, r); err != nil {
 			return err
 		}
-		return addEvents(ctx, tx, evs)
+		return outbox.AddAll(ctx, tx, evs)
 	})
 }
 
@@ -240,7 +240,7 @@ func (s *SQLStore) MarkWaiting(ctx context.Context, tourID string, version int, 
 			return err
 		}
 		moved = true
-		return addEvents(ctx, tx, evs)
+		return outbox.AddAll(ctx, tx, evs)
 	})
 	return moved, err
 }
@@ -313,7 +313,7 @@ func (s *SQLStore) ChangeAppointment(ctx context.Context, id string, change func
 			}
 		}
 		out = a
-		return addEvents(ctx, tx, evs)
+		return outbox.AddAll(ctx, tx, evs)
 	})
 	return out, err
 }
@@ -380,13 +380,4 @@ func (s *SQLStore) Overlapping(ctx context.Context) ([][2]Appointment, error) {
 		}
 	}
 	return out, rows.Err()
-}
-
-func addEvents(ctx context.Context, tx *sql.Tx, evs []bus.Event) error {
-	for _, ev := range evs {
-		if err := outbox.Add(ctx, tx, ev); err != nil {
-			return err
-		}
-	}
-	return nil
 }

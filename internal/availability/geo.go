@@ -1,20 +1,16 @@
 package availability
 
-import "math"
+import (
+	"math"
 
-// EarthRadiusKM is the mean Earth radius (IUGG), the sphere every distance
-// here is measured on (the listing service uses the same).
-const EarthRadiusKM = 6371.0088
+	"github.com/openhouse/openhouse/internal/platform/geo"
+)
+
+// EarthRadiusKM is the sphere every distance is measured on.
+const EarthRadiusKM = geo.EarthRadiusKM
 
 // DistanceKM is the great-circle (haversine) distance between a and b.
-func DistanceKM(a, b Point) float64 {
-	const rad = math.Pi / 180
-	lat1, lat2 := a.Lat*rad, b.Lat*rad
-	dLat := lat2 - lat1
-	dLng := (b.Lng - a.Lng) * rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1)*math.Cos(lat2)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * EarthRadiusKM * math.Asin(math.Sqrt(min(1, h)))
-}
+func DistanceKM(a, b Point) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }
 
 // kmPerDegreeLat is the length of one degree of latitude on that sphere.
 const kmPerDegreeLat = EarthRadiusKM * math.Pi / 180

@@ -6,11 +6,11 @@ package cart
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/geo"
 )
 
 // Item is a listing in a cart, with the details the cart showed when it was
@@ -152,10 +152,4 @@ func (c Cart) CheckTime(start, now time.Time) error {
 }
 
 // DistanceKM is the great-circle distance between two points (haversine).
-func DistanceKM(a, b events.GeoPoint) float64 {
-	const earthRadiusKM = 6371.0088
-	rad := math.Pi / 180
-	dLat, dLng := (b.Lat-a.Lat)*rad, (b.Lng-a.Lng)*rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * earthRadiusKM * math.Asin(math.Min(1, math.Sqrt(h)))
-}
+func DistanceKM(a, b events.GeoPoint) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }

@@ -122,11 +122,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	next := ""
-	if len(carts) > page.Limit {
-		carts = carts[:page.Limit]
-		next = httpapi.EncodeCursor(carts[len(carts)-1].CustomerID)
-	}
+	carts, next := httpapi.Paginate(carts, page.Limit, func(last Cart) any { return last.CustomerID })
 	views := make([]cartView, 0, len(carts))
 	for _, c := range carts {
 		v, err := viewOf(c, true)

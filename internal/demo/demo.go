@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -204,7 +205,7 @@ type driver struct {
 	http   *http.Client
 	out    io.Writer
 	suffix string
-	n      int
+	n      atomic.Int64 // accounts made, for unique emails
 }
 
 func (d *driver) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -252,8 +253,7 @@ func (d *driver) login(email, password string) (string, error) {
 // account registers someone, verifies them through the admin if asked,
 // and signs in.
 func (d *driver) account(admin, role, name string, verify bool) (string, error) {
-	d.n++
-	email := fmt.Sprintf("%s-%d-%s@demo.openhouse.test", role, d.n, d.suffix)
+	email := fmt.Sprintf("%s-%d-%s@demo.openhouse.test", role, d.n.Add(1), d.suffix)
 	u, err := d.do("POST", "/iam/register", "", nil, map[string]string{"email": email, "password": "demo passphrase " + d.suffix, "name": name, "role": role}, 201)
 	if err != nil {
 		return "", err

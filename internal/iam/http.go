@@ -295,12 +295,7 @@ func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	next := ""
-	if len(users) > page.Limit {
-		users = users[:page.Limit]
-		last := users[len(users)-1]
-		next = httpapi.EncodeCursor(UserCursor{CreatedAt: last.CreatedAt, ID: last.ID})
-	}
+	users, next := httpapi.Paginate(users, page.Limit, func(last User) any { return UserCursor{CreatedAt: last.CreatedAt, ID: last.ID} })
 	views := make([]userView, len(users))
 	for i, u := range users {
 		views[i] = viewOf(u)

@@ -62,7 +62,7 @@ func (s *SQLStore) CreateUser(ctx context.Context, u User, events ...bus.Event) 
 		if err != nil {
 			return err
 		}
-		return addEvents(ctx, tx, events)
+		return outbox.AddAll(ctx, tx, events)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return ErrEmailTaken
@@ -99,7 +99,7 @@ func (s *SQLStore) UpdateUser(ctx context.Context, id string, change func(u *Use
 			return err
 		}
 		out = u
-		return addEvents(ctx, tx, events)
+		return outbox.AddAll(ctx, tx, events)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return User{}, ErrEmailTaken
@@ -222,7 +222,7 @@ func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func
 			return err
 		}
 		outU, outP = u, p
-		return addEvents(ctx, tx, events)
+		return outbox.AddAll(ctx, tx, events)
 	})
 	return outU, outP, err
 }
@@ -292,13 +292,4 @@ func (s *SQLStore) Records(ctx context.Context, userID string, limit int) ([]Rec
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-func addEvents(ctx context.Context, tx *sql.Tx, events []bus.Event) error {
-	for _, ev := range events {
-		if err := outbox.Add(ctx, tx, ev); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,24 +1,19 @@
 package listing
 
-import "math"
+import (
+	"math"
 
-// EarthRadiusKM is the mean Earth radius (IUGG). The haversine distance on
-// this sphere is within 0.5% of the ellipsoidal distance, which is plenty
-// to rank homes for a tour.
-const EarthRadiusKM = 6371.0088
+	"github.com/openhouse/openhouse/internal/platform/geo"
+)
+
+// EarthRadiusKM is the sphere every distance is measured on.
+const EarthRadiusKM = geo.EarthRadiusKM
 
 // DistanceKM is the great-circle (haversine) distance between a and b.
 //
 // Search computes it in Go, not SQL: SQLite has no trigonometric functions
 // by default, and one formula in one place ranks the same on both engines.
-func DistanceKM(a, b Location) float64 {
-	const rad = math.Pi / 180
-	lat1, lat2 := a.Lat*rad, b.Lat*rad
-	dLat := lat2 - lat1
-	dLng := (b.Lng - a.Lng) * rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1)*math.Cos(lat2)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * EarthRadiusKM * math.Asin(math.Sqrt(min(1, h)))
-}
+func DistanceKM(a, b Location) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }
 
 // Box is a latitude/longitude rectangle that holds a circle: the prefilter
 // an index on (lat, lng) can answer. When WrapsAntimeridian is set the

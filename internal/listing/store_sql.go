@@ -69,7 +69,7 @@ func (s *SQLStore) CreateListing(ctx context.Context, l Listing, check func(Prov
 		if err := insertListings(ctx, tx, []Listing{l}); err != nil {
 			return err
 		}
-		return addEvents(ctx, tx, events)
+		return outbox.AddAll(ctx, tx, events)
 	})
 	if err != nil {
 		return fmt.Errorf("create listing %s: %w", l.ID, err)
@@ -149,7 +149,7 @@ func (s *SQLStore) UpdateListing(ctx context.Context, providerID, id string, upd
 		if err != nil {
 			return err
 		}
-		return addEvents(ctx, tx, events)
+		return outbox.AddAll(ctx, tx, events)
 	})
 	if err != nil {
 		return fmt.Errorf("update listing %s: %w", id, err)
@@ -257,13 +257,4 @@ func scanListing(row rowScanner) (Listing, error) {
 	l.Status = Status(status)
 	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
 	return l, nil
-}
-
-func addEvents(ctx context.Context, tx *sql.Tx, events []bus.Event) error {
-	for _, ev := range events {
-		if err := outbox.Add(ctx, tx, ev); err != nil {
-			return err
-		}
-	}
-	return nil
 }

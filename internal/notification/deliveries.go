@@ -78,6 +78,8 @@ func (s *Service) deliver(ctx context.Context, d Delivery) {
 		log.WarnContext(ctx, "could not record a delivery outcome; it will be retried", "err", ferr)
 	case !recorded:
 		log.WarnContext(ctx, "delivery lease lost before its outcome was recorded")
+	default:
+		s.metrics.attempted(d.Channel, o.State)
 	}
 }
 

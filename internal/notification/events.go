@@ -162,7 +162,9 @@ func (s *Service) applyTour(ctx context.Context, ev bus.Event, t events.Tour, te
 	if t.TourID == "" || t.CustomerID == "" {
 		return bus.Permanent(fmt.Errorf("%s %s: tour without id or customer", ev.Type(), ev.ID()))
 	}
-	return s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v View) (Changes, error) {
+	var sent []Notification
+	err := s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v View) (Changes, error) {
+		sent = nil
 		prev, known, err := v.Tour(ctx, t.TourID)
 		if err != nil {
 			return Changes{}, err
@@ -176,8 +178,13 @@ func (s *Service) applyTour(ctx context.Context, ev bus.Event, t events.Tour, te
 		if err := tell(ctx, v, &ch); err != nil {
 			return Changes{}, err
 		}
+		sent = ch.Notifications
 		return ch, nil
 	})
+	if err == nil {
+		s.metrics.inboxed(sent)
+	}
+	return err
 }
 
 // notify adds one notification to ch: the inbox item (delivered at once,

@@ -25,13 +25,18 @@ func (s *Service) fireDue(ctx context.Context) (int, error) {
 	done := 0
 	for ctx.Err() == nil {
 		now := s.cfg.Clock.Now().UTC()
+		var sent []Notification
 		found, err := s.store.FireNext(ctx, now, func(ctx context.Context, v View, r Reminder) (ReminderState, Changes, error) {
 			state, ch, err := s.decideReminder(ctx, v, r, now)
 			if err != nil {
 				return "", Changes{}, composeError{r.ID, err}
 			}
+			sent = ch.Notifications
 			return state, ch, nil
 		})
+		if err == nil && found {
+			s.metrics.inboxed(sent)
+		}
 		var ce composeError
 		switch {
 		case errors.As(err, &ce) && ctx.Err() == nil:

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 )
@@ -30,6 +32,9 @@ type Config struct {
 	// AllowLoopbackWebhooks lets users register http://127.0.0.1 webhooks
 	// and the poster reach them. Tests only.
 	AllowLoopbackWebhooks bool
+	// Metrics, when set, receives openhouse_notifications_delivered_total
+	// (metrics.go). Nil exports none.
+	Metrics prometheus.Registerer
 	// WebhookTimeout bounds one webhook POST. Default 10s.
 	WebhookTimeout time.Duration
 	// MaxAttempts is how many times an email or webhook delivery is tried
@@ -149,9 +154,10 @@ func (c Config) Validate() error {
 
 // Service is the notification application.
 type Service struct {
-	store Store
-	cfg   Config
-	wake  chan struct{}
+	store   Store
+	cfg     Config
+	wake    chan struct{}
+	metrics *metrics
 }
 
 // committer is a store that can tell the service when it committed, so
@@ -169,7 +175,7 @@ func New(st Store, cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{store: st, cfg: cfg, wake: make(chan struct{}, 1)}
+	s := &Service{store: st, cfg: cfg, wake: make(chan struct{}, 1), metrics: newMetrics(cfg.Metrics)}
 	if c, ok := st.(committer); ok {
 		c.AfterCommit(s.Wake)
 	}

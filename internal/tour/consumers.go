@@ -53,12 +53,24 @@ func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) erro
 	if err != nil {
 		return err
 	}
-	return s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
+	var waited time.Duration
+	first := false
+	err = s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
+		// The first assignment of the tour: straight from payment, or
+		// after waiting unassigned (not a re-assignment after a decline
+		// or a reschedule, which release an earlier one).
+		first = (t.Status == Pending && t.AssignmentAt.IsZero()) || t.Status == Unassigned
 		if !t.Assign(a.RealtorID, a.ScheduledAt, now) {
+			first = false
 			return "", nil
 		}
+		waited = a.ScheduledAt.Sub(t.CreatedAt)
 		return events.TypeTourScheduled, events.TourScheduled{Tour: eventOf(*t), At: now.UTC()}
 	})
+	if err == nil && first {
+		s.metrics.timeToSchedule.Observe(max(waited, 0).Seconds())
+	}
+	return err
 }
 
 func (s *Service) onAppointmentUnassigned(ctx context.Context, ev bus.Event) error {

@@ -114,12 +114,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	next := ""
-	if len(tours) > page.Limit {
-		tours = tours[:page.Limit]
-		last := tours[len(tours)-1]
-		next = httpapi.EncodeCursor(Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID})
-	}
+	tours, next := httpapi.Paginate(tours, page.Limit, func(last Tour) any { return Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID} })
 	views := make([]tourView, len(tours))
 	for i, t := range tours {
 		views[i] = viewOf(t)

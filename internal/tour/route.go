@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/geo"
 )
 
 // ShortestRoute orders stops into the shortest path that starts at the
@@ -76,10 +77,4 @@ func DriveTime(a, b events.GeoPoint, speedKMH float64) time.Duration {
 }
 
 // DistanceKM is the great-circle distance between two points (haversine).
-func DistanceKM(a, b events.GeoPoint) float64 {
-	const earthRadiusKM = 6371.0088
-	rad := math.Pi / 180
-	dLat, dLng := (b.Lat-a.Lat)*rad, (b.Lng-a.Lng)*rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * earthRadiusKM * math.Asin(math.Min(1, math.Sqrt(h)))
-}
+func DistanceKM(a, b events.GeoPoint) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }

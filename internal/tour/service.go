@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
@@ -32,6 +34,9 @@ type Config struct {
 	// Sweep is how often the worker completes finished tours and gives up
 	// on unassigned ones. Default 1 minute.
 	Sweep time.Duration
+	// Metrics, when set, receives the time-to-schedule histogram and the
+	// unassigned tours gauges (metrics.go). Nil exports none.
+	Metrics prometheus.Registerer
 }
 
 // Service is the tour application.
@@ -40,6 +45,7 @@ type Service struct {
 	listings ListingReader
 	payments Refunder
 	cfg      Config
+	metrics  *metrics
 }
 
 // New builds the service.
@@ -59,7 +65,8 @@ func New(st Store, listings ListingReader, payments Refunder, cfg Config) (*Serv
 	if cfg.Sweep == 0 {
 		cfg.Sweep = time.Minute
 	}
-	return &Service{store: st, listings: listings, payments: payments, cfg: cfg}, nil
+	return &Service{store: st, listings: listings, payments: payments, cfg: cfg,
+		metrics: newMetrics(cfg.Metrics, st, cfg.Clock, cfg.Log)}, nil
 }
 
 // Routes mounts the tour HTTP API. Who may see or change which tour is

@@ -112,7 +112,7 @@ func (s *SQLStore) Create(ctx context.Context, t Tour, evs ...bus.Event) error {
 				return err
 			}
 		}
-		return addEvents(ctx, tx, evs)
+		return outbox.AddAll(ctx, tx, evs)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return ErrAlreadyExists
@@ -151,7 +151,7 @@ func (s *SQLStore) Update(ctx context.Context, id, eventID string, change func(t
 		if err != nil {
 			return fmt.Errorf("save tour: %w", err)
 		}
-		return addEvents(ctx, tx, evs)
+		return outbox.AddAll(ctx, tx, evs)
 	}
 	if eventID == "" {
 		return out, s.db.InTx(ctx, apply)
@@ -241,11 +241,19 @@ func (s *SQLStore) Due(ctx context.Context, now time.Time, limit int) ([]Tour, e
 		ORDER BY ends_at LIMIT $2`, now.UTC(), limit)
 }
 
-func addEvents(ctx context.Context, tx *sql.Tx, evs []bus.Event) error {
-	for _, ev := range evs {
-		if err := outbox.Add(ctx, tx, ev); err != nil {
-			return err
-		}
+// Unassigned returns how many tours wait for a realtor and when the
+// oldest of them was created, for the service's gauges.
+func (s *SQLStore) Unassigned(ctx context.Context) (int, time.Time, error) {
+	var (
+		n     int
+		first store.Time
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM tours WHERE status = 'unassigned'`).Scan(&n, &first)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count unassigned tours: %w", err)
 	}
-	return nil
+	if !first.Valid {
+		return n, time.Time{}, nil
+	}
+	return n, first.Time, nil
 }

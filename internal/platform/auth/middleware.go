@@ -1,9 +1,14 @@
 package auth
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
@@ -26,7 +31,7 @@ func Authenticate(v *Verifier) httpapi.Middleware {
 				next.ServeHTTP(w, r)
 				return
 			}
-			p, err := v.Verify(r.Context(), token)
+			p, err := verifyTraced(r.Context(), v, token)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 				httpapi.WriteError(w, r, httpapi.Unauthorized("invalid or expired token"))
@@ -95,4 +100,21 @@ func Require(rule Rule, h http.Handler) http.Handler {
 // RequireFunc is Require for a handler function.
 func RequireFunc(rule Rule, h http.HandlerFunc) http.Handler {
 	return Require(rule, h)
+}
+
+// verifyTraced verifies a token inside an "iam auth verify" span, a child
+// of the request's span made by the same tracer provider (none when the
+// request is not traced).
+func verifyTraced(ctx context.Context, v *Verifier, token string) (Principal, error) {
+	ctx, span := trace.SpanFromContext(ctx).TracerProvider().
+		Tracer("github.com/openhouse/openhouse/internal/platform/auth").
+		Start(ctx, "iam auth verify", trace.WithAttributes(attribute.String("openhouse.service", "iam")))
+	defer span.End()
+	p, err := v.Verify(ctx, token)
+	if err != nil {
+		span.SetStatus(codes.Error, "token rejected")
+		return p, err
+	}
+	span.SetAttributes(attribute.String("enduser.role", string(p.Role)))
+	return p, nil
 }

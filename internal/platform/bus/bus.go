@@ -14,6 +14,9 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config says which NATS to use and how streams are kept.
@@ -39,6 +42,13 @@ type Config struct {
 	Name string
 	// Logger receives retries and dead letters. Defaults to slog.Default().
 	Logger *slog.Logger
+	// Metrics, when set, receives the bus's metrics (events published and
+	// consumed, handler durations, consumer lag; see metrics.go). Nil
+	// exports none.
+	Metrics prometheus.Registerer
+	// Tracer provides the producer and consumer spans. Nil uses the global
+	// provider (a no-op unless the process set one).
+	Tracer trace.TracerProvider
 }
 
 var namespacePattern = regexp.MustCompile(`^[a-z0-9_]*$`)
@@ -55,6 +65,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Name == "" {
 		c.Name = "openhouse"
+	}
+	if c.Tracer == nil {
+		c.Tracer = otel.GetTracerProvider()
 	}
 }
 
@@ -81,6 +94,8 @@ type Bus struct {
 	prefix       string // subject prefix, "" or "<namespace>."
 	streamPrefix string // stream name prefix, "" or "<NAMESPACE>_"
 	log          *slog.Logger
+	metrics      *metrics
+	tracer       trace.Tracer
 
 	closed chan struct{} // closed by nats when the connection is closed
 
@@ -96,6 +111,8 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 		return nil, err
 	}
 	b := &Bus{cfg: cfg, log: cfg.Logger, streams: map[string]bool{}, closed: make(chan struct{})}
+	b.metrics = newMetrics(cfg.Metrics, b)
+	b.tracer = cfg.Tracer.Tracer("github.com/openhouse/openhouse/internal/platform/bus")
 	if cfg.Namespace != "" {
 		b.prefix = cfg.Namespace + "."
 		b.streamPrefix = strings.ToUpper(cfg.Namespace) + "_"
@@ -226,6 +243,7 @@ func (b *Bus) Publish(ctx context.Context, ev Event) error {
 	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(ev.ID())); err != nil {
 		return fmt.Errorf("bus: publish %s %s: %w", ev.Type(), ev.ID(), err)
 	}
+	b.metrics.published.WithLabelValues(service, ev.Type()).Inc()
 	return nil
 }
 

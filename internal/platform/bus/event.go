@@ -107,3 +107,12 @@ func (c traceCarrier) Keys() []string {
 	}
 	return keys
 }
+
+// WithTraceContext returns a copy of ev carrying the trace context of ctx
+// instead of the one it had; ev itself is unchanged. With no span in ctx,
+// the copy keeps ev's trace context.
+func WithTraceContext(ctx context.Context, ev Event) Event {
+	out := ev.Clone()
+	propagation.TraceContext{}.Inject(ctx, traceCarrier{&out})
+	return out
+}

@@ -12,6 +12,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Handler applies one event. It returns nil once the event's effect is
@@ -108,7 +111,8 @@ type Consumer struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	contexts []jetstream.ConsumeContext
-	wg       sync.WaitGroup // handlers in flight
+	main     jetstream.Consumer // the durable on the service's stream, for lag
+	wg       sync.WaitGroup     // handlers in flight
 	stopOnce sync.Once
 }
 
@@ -164,6 +168,9 @@ func (b *Bus) Subscribe(ctx context.Context, sub Subscription) (*Consumer, error
 			return nil, fmt.Errorf("bus: consume %s on %s: %w", t.durable, t.stream, err)
 		}
 		c.contexts = append(c.contexts, cc)
+		if c.main == nil {
+			c.main = cons
+		}
 	}
 	b.mu.Lock()
 	b.consumers = append(b.consumers, c)
@@ -197,29 +204,57 @@ func (c *Consumer) receive(msg jetstream.Msg) {
 	attempt := int(meta.NumDelivered)
 	log := c.bus.log.With("consumer", c.sub.Consumer, "stream", meta.Stream, "seq", meta.Sequence.Stream, "attempt", attempt)
 
+	typ := "undecodable"
+	logCtx := c.ctx // the consumer span's context once there is one: logs join the trace
 	ev, err := Decode(msg.Data())
 	if err == nil {
-		ctx, cancel := context.WithTimeout(ContextOf(c.ctx, ev), c.sub.HandlerTimeout)
+		typ = ev.Type()
+		ctx, span := c.bus.tracer.Start(ContextOf(c.ctx, ev), c.sub.Consumer+" process "+typ,
+			trace.WithSpanKind(trace.SpanKindConsumer),
+			trace.WithAttributes(
+				attribute.String("messaging.system", "nats"),
+				attribute.String("messaging.operation.type", "process"),
+				attribute.String("messaging.destination.name", meta.Stream),
+				attribute.String("messaging.consumer.group.name", c.sub.Consumer),
+				attribute.String("messaging.message.id", ev.ID()),
+				attribute.Int("messaging.delivery.attempt", attempt),
+			))
+		logCtx = ctx
+		ctx, cancel := context.WithTimeout(ctx, c.sub.HandlerTimeout)
+		start := time.Now()
 		err = c.safeHandle(ctx, ev)
+		c.bus.metrics.duration.WithLabelValues(c.sub.Consumer, typ).Observe(time.Since(start).Seconds())
 		cancel()
-		log = log.With("event_id", ev.ID(), "type", ev.Type())
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "handler failed")
+		}
+		span.End()
+		log = log.With("event_id", ev.ID(), "type", typ)
 	} else {
 		err = Permanent(err)
 	}
 	if err == nil {
+		c.count(typ, OutcomeOK)
 		if ackErr := msg.Ack(); ackErr != nil {
-			log.Warn("ack failed; the event will be redelivered", "err", ackErr)
+			log.WarnContext(logCtx, "ack failed; the event will be redelivered", "err", ackErr)
 		}
 		return
 	}
 	var perm permanentError
 	if errors.As(err, &perm) || attempt >= c.sub.MaxAttempts {
-		c.deadLetter(msg, meta, attempt, err, log)
+		c.deadLetter(logCtx, msg, meta, typ, attempt, err, log)
 		return
 	}
 	delay := c.sub.Backoff(attempt)
-	log.Warn("event handler failed; retrying", "err", err, "retry_in", delay)
+	log.WarnContext(logCtx, "event handler failed; retrying", "err", err, "retry_in", delay)
+	c.count(typ, OutcomeRetry)
 	_ = msg.NakWithDelay(delay)
+}
+
+// count records the outcome of one delivery.
+func (c *Consumer) count(typ, outcome string) {
+	c.bus.metrics.consumed.WithLabelValues(c.sub.Consumer, typ, outcome).Inc()
 }
 
 // safeHandle turns a panicking handler into a failed attempt.
@@ -235,7 +270,7 @@ func (c *Consumer) safeHandle(ctx context.Context, ev Event) (err error) {
 // deadLetter copies the message to the dead-letter stream, then terminates
 // it. If the process dies in between, the redelivery dead-letters it again
 // and the Nats-Msg-Id keeps one copy.
-func (c *Consumer) deadLetter(msg jetstream.Msg, meta *jetstream.MsgMetadata, attempt int, cause error, log *slog.Logger) {
+func (c *Consumer) deadLetter(logCtx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata, typ string, attempt int, cause error, log *slog.Logger) {
 	dl := &nats.Msg{
 		Subject: c.bus.deadLetterSubject(c.sub.Consumer, c.sub.Stream),
 		Data:    msg.Data(),
@@ -250,11 +285,13 @@ func (c *Consumer) deadLetter(msg jetstream.Msg, meta *jetstream.MsgMetadata, at
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := c.bus.js.PublishMsg(ctx, dl, jetstream.WithMsgID(id)); err != nil {
-		log.Error("dead-letter publish failed; will retry", "err", err)
+		log.ErrorContext(logCtx, "dead-letter publish failed; will retry", "err", err)
+		c.count(typ, OutcomeRetry)
 		_ = msg.NakWithDelay(c.sub.Backoff(attempt))
 		return
 	}
-	log.Error("event dead-lettered", "err", cause)
+	log.ErrorContext(logCtx, "event dead-lettered", "err", cause)
+	c.count(typ, OutcomeDeadLetter)
 	_ = msg.Term()
 }
 

@@ -118,3 +118,14 @@ func (l List[T]) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(wire(l))
 }
+
+// Paginate trims items, fetched with a limit of page size + 1, to the page
+// and returns the cursor of the next page: empty when this is the last one,
+// otherwise the encoded position of the page's last item (cursorOf).
+func Paginate[T any](items []T, limit int, cursorOf func(last T) any) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, EncodeCursor(cursorOf(items[len(items)-1]))
+}

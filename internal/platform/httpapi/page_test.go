@@ -120,3 +120,18 @@ func TestListMarshal(t *testing.T) {
 		})
 	}
 }
+
+func TestPaginate(t *testing.T) {
+	items := []int{1, 2, 3}
+	page, next := httpapi.Paginate(items, 2, func(last int) any { return last })
+	if len(page) != 2 || next == "" {
+		t.Fatalf("Paginate(3 items, 2) = %v, %q", page, next)
+	}
+	var at int
+	if err := httpapi.DecodeCursor(next, &at); err != nil || at != 2 {
+		t.Fatalf("cursor = %d, %v; want 2", at, err)
+	}
+	if page, next := httpapi.Paginate(items, 3, func(last int) any { return last }); len(page) != 3 || next != "" {
+		t.Fatalf("Paginate on the last page = %v, %q", page, next)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store"
@@ -34,6 +36,13 @@ type RelayConfig struct {
 	Clock clock.Clock
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Service names the database's owner in metrics. Default the
+	// database's namespace.
+	Service string
+	// Metrics, when set, receives openhouse_outbox_backlog and
+	// openhouse_outbox_oldest_pending_seconds for this database, read on
+	// every scrape (see Backlog). Nil exports none.
+	Metrics prometheus.Registerer
 }
 
 func (c *RelayConfig) setDefaults() {
@@ -70,8 +79,15 @@ type Relay struct {
 // NewRelay returns a relay for db that wakes whenever db commits.
 func NewRelay(db *store.DB, pub Publisher, cfg RelayConfig) *Relay {
 	cfg.setDefaults()
+	if cfg.Service == "" {
+		cfg.Service = db.Namespace
+	}
 	r := &Relay{db: db, pub: pub, cfg: cfg, wake: make(chan struct{}, 1)}
 	db.AfterCommit(r.Wake)
+	if cfg.Metrics != nil {
+		prometheus.WrapRegistererWith(prometheus.Labels{"service": cfg.Service}, cfg.Metrics).
+			MustRegister(&backlogCollector{db: db, clock: cfg.Clock, log: cfg.Logger})
+	}
 	return r
 }
 
