@@ -266,7 +266,10 @@ func (s *SQLStore) FireNext(ctx context.Context, now time.Time, decide func(ctx 
 		r, err := scanReminder(tx.QueryRowContext(ctx, `SELECT `+reminderColumns+` FROM reminders
 			WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT 1 `+s.db.Dialect.SkipLocked, now.UTC()))
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+			// Roll back rather than commit an empty transaction: a commit
+			// runs the after-commit hooks, which wake this very poller, which
+			// would then spin on nothing.
+			return errNothingDue
 		}
 		if err != nil {
 			return fmt.Errorf("claim reminder: %w", err)
@@ -296,8 +299,14 @@ func (s *SQLStore) FireNext(ctx context.Context, now time.Time, decide func(ctx 
 		}
 		return nil
 	})
+	if errors.Is(err, errNothingDue) {
+		return false, nil
+	}
 	return found, err
 }
+
+// errNothingDue ends FireNext's transaction without a commit.
+var errNothingDue = errors.New("no reminder due")
 
 // FailReminder implements Store.
 func (s *SQLStore) FailReminder(ctx context.Context, id string, now time.Time) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -401,5 +402,33 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("second delete = %v", err)
 			}
 		})
+	})
+}
+
+// TestIdleRoundCommitsNothing: a poll round with nothing due must not
+// commit, because every commit wakes the poller again: a commit on an idle
+// round once kept an idle process busy on more than a core.
+func TestIdleRoundCommitsNothing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		db := openDB(t, open)
+		st, err := notification.NewSQLStore(context.Background(), db, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var commits atomic.Int32
+		db.AfterCommit(func() { commits.Add(1) })
+		fired, err := st.FireNext(context.Background(), time.Now(), func(context.Context, notification.View, notification.Reminder) (notification.ReminderState, notification.Changes, error) {
+			t.Fatal("decide called with nothing due")
+			return "", notification.Changes{}, nil
+		})
+		if err != nil || fired {
+			t.Fatalf("FireNext on nothing = %v, %v", fired, err)
+		}
+		if _, err := st.ClaimDeliveries(context.Background(), time.Now(), time.Now().Add(time.Minute), 10); err != nil {
+			t.Fatal(err)
+		}
+		if n := commits.Load(); n != 0 {
+			t.Fatalf("an idle round committed %d times (each commit wakes the poller)", n)
+		}
 	})
 }
