@@ -271,7 +271,9 @@ func settled(t *testing.T, db *store.DB, st notification.Store, clk *clock.Fake)
 			`SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND claim <> ''`).Scan(&sending); err != nil {
 			t.Fatal(err)
 		}
-		return (!ok || next.After(clk.Now())) && sending == 0
+		// Parked on the clock (waiting for the next due time), with nothing
+		// due and nothing being sent.
+		return (!ok || next.After(clk.Now())) && sending == 0 && clk.Waiters() > 0
 	})
 }
 

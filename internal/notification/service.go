@@ -211,6 +211,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 // instances may run on one PostgreSQL database.
 func (s *Service) Run(ctx context.Context) error {
 	failures := 0
+	retriedDue := false // the last round found work due but took none
 	for {
 		progress, err := s.Round(ctx)
 		if ctx.Err() != nil {
@@ -223,15 +224,22 @@ func (s *Service) Run(ctx context.Context) error {
 			wait = min(Backoff(failures, 100*time.Millisecond, s.cfg.PollInterval), s.cfg.PollInterval)
 			s.cfg.Log.Warn("notification round failed", "err", err, "retry_in", wait)
 		case progress:
-			failures = 0
+			failures, retriedDue = 0, false
 			continue
 		default:
 			failures = 0
 			if next, ok, err := s.store.NextDue(ctx); err == nil && ok {
-				if d := next.Sub(s.cfg.Clock.Now()); d > 0 && d < wait {
-					wait = d
+				if d := next.Sub(s.cfg.Clock.Now()); d < wait {
+					wait = max(d, 0)
 				}
 			}
+			// Work that came due while this round ran is taken at once, but
+			// only once: work due yet not taken twice running is held by
+			// another instance, and waiting for it must not spin.
+			if wait == 0 && retriedDue {
+				wait = s.cfg.PollInterval
+			}
+			retriedDue = wait == 0
 		}
 		select {
 		case <-ctx.Done():
