@@ -131,6 +131,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		}
 		a.parts = append(a.parts, part)
 	}
+	deadLetterRoutes(mux, a.bus)
 	health.Register(mux, a.registry)
 
 	handler := httpapi.Chain(mux,

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+)
+
+// deadLetterRoutes lets admins see the events consumers gave up on and send
+// them back once the cause is fixed. The dead-letter stream is shared by
+// every process on the bus, so any process can serve these.
+func deadLetterRoutes(mux *http.ServeMux, b *bus.Bus) {
+	admin := auth.Users(auth.RoleAdmin)
+	mux.Handle("GET /admin/dead-letters", auth.RequireFunc(admin, func(w http.ResponseWriter, r *http.Request) {
+		page, err := httpapi.ParsePage(r)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		var after uint64
+		if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		list, err := b.DeadLetters(r.Context(), after, page.Limit+1)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		list, next := httpapi.Paginate(list, page.Limit, func(last bus.DeadLetter) any { return last.Seq })
+		httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(list, next))
+	}))
+	mux.Handle("POST /admin/dead-letters/{seq}/replay", auth.RequireFunc(admin, func(w http.ResponseWriter, r *http.Request) {
+		seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+		if err != nil || seq == 0 {
+			httpapi.WriteError(w, r, httpapi.BadRequest("seq must be a positive integer"))
+			return
+		}
+		if err := b.Replay(r.Context(), seq); errors.Is(err, bus.ErrDeadLetterNotFound) {
+			httpapi.WriteError(w, r, httpapi.NotFound("no such dead letter"))
+			return
+		} else if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"replayed": seq})
+	}))
+}
