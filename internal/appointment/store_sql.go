@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -28,11 +27,7 @@ type SQLStore struct {
 
 // NewSQLStore migrates db and returns a store on it.
 func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLStore, error) {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "appointment", sub); err != nil {
+	if err := db.Migrate(ctx, "appointment", migrationFiles, "migrations"); err != nil {
 		return nil, err
 	}
 	return &SQLStore{db: db, now: now}, nil

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -27,11 +26,7 @@ type SQLStore struct {
 
 // NewSQLStore migrates db and returns a store on it. now stamps inbox rows.
 func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLStore, error) {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "iam", sub); err != nil {
+	if err := db.Migrate(ctx, "iam", migrationFiles, "migrations"); err != nil {
 		return nil, err
 	}
 	return &SQLStore{db: db, now: now}, nil

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -37,11 +36,7 @@ func NewSQLStore(ctx context.Context, db *store.DB, clk clock.Clock) (*SQLStore,
 	if err := outbox.Migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "listing", sub); err != nil {
+	if err := db.Migrate(ctx, "listing", migrationFiles, "migrations"); err != nil {
 		return nil, err
 	}
 	return &SQLStore{db: db, clock: clk}, nil

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/google/uuid"
 
@@ -39,11 +38,7 @@ type Sandbox struct {
 
 // NewSandbox migrates the sandbox's tables in db.
 func NewSandbox(ctx context.Context, db *store.DB, clk clock.Clock) (*Sandbox, error) {
-	sub, err := fs.Sub(sandboxMigrations, "sandbox_migrations")
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "payment_sandbox", sub); err != nil {
+	if err := db.Migrate(ctx, "payment_sandbox", sandboxMigrations, "sandbox_migrations"); err != nil {
 		return nil, err
 	}
 	if clk == nil {

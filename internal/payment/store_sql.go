@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -27,11 +26,7 @@ type SQLStore struct {
 // NewSQLStore migrates db (the payment tables; the outbox is the app's to
 // migrate) and returns a store on it.
 func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx, "payment", sub); err != nil {
+	if err := db.Migrate(ctx, "payment", migrationFiles, "migrations"); err != nil {
 		return nil, err
 	}
 	return &SQLStore{db: db}, nil

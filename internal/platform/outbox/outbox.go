@@ -11,7 +11,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -28,11 +27,7 @@ var migrationFiles embed.FS
 
 // Migrate creates or updates the outbox and inbox tables in db.
 func Migrate(ctx context.Context, db *store.DB) error {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return err
-	}
-	return db.Migrate(ctx, "outbox", sub)
+	return db.Migrate(ctx, "outbox", migrationFiles, "migrations")
 }
 
 // Add records ev in the outbox as part of tx. It is published once tx

@@ -35,7 +35,7 @@ func openDB(t testing.TB, open storetest.Opener, name string) *store.DB {
 	if err := outbox.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Migrate(ctx, "effects", effects); err != nil {
+	if err := db.Migrate(ctx, "effects", effects, "."); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -14,17 +14,21 @@ import (
 )
 
 // Migrate brings the database up to the newest migration of the named set
-// in fsys. Each set (a service's own tables, the outbox, ...) keeps its
+// in the directory dir of fsys (usually an embed.FS and "migrations"). Each set (a service's own tables, the outbox, ...) keeps its
 // versions in its own table, goose_<set>_version. Files are
-// goose SQL migrations (NNNNN_name.sql at the root of fsys) and may use the
+// goose SQL migrations (NNNNN_name.sql in dir) and may use the
 // dialect's type placeholders, e.g. `payload {{.Bytes}} NOT NULL`, so one
 // file serves both engines. On PostgreSQL a session lock lets several
 // instances start at once.
-func (db *DB) Migrate(ctx context.Context, set string, fsys fs.FS) error {
+func (db *DB) Migrate(ctx context.Context, set string, fsys fs.FS, dir string) error {
 	if !serviceName.MatchString(set) {
 		return fmt.Errorf("migrate: invalid set name %q", set)
 	}
-	rendered, err := renderMigrations(fsys, db.Dialect.Types)
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("migrate %s/%s: %w", db.Namespace, set, err)
+	}
+	rendered, err := renderMigrations(sub, db.Dialect.Types)
 	if err != nil {
 		return fmt.Errorf("migrate %s/%s: %w", db.Namespace, set, err)
 	}

@@ -35,7 +35,7 @@ DROP TABLE counters;
 func migrated(t *testing.T, open storetest.Opener) *store.DB {
 	t.Helper()
 	db := open(t, "things")
-	if err := db.Migrate(context.Background(), "things", migrations); err != nil {
+	if err := db.Migrate(context.Background(), "things", migrations, "."); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db
@@ -47,7 +47,7 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		t.Run("migrations are idempotent", func(t *testing.T) {
 			db := migrated(t, open)
-			if err := db.Migrate(context.Background(), "things", migrations); err != nil {
+			if err := db.Migrate(context.Background(), "things", migrations, "."); err != nil {
 				t.Fatalf("second migrate: %v", err)
 			}
 			if _, err := db.Exec(`INSERT INTO things (id) VALUES ($1)`, "a"); err != nil {
@@ -58,7 +58,7 @@ func TestContract(t *testing.T) {
 		t.Run("a template error stops the migration", func(t *testing.T) {
 			db := open(t, "broken")
 			bad := fstest.MapFS{"00001_x.sql": {Data: []byte("-- +goose Up\nCREATE TABLE x (a {{.Nope}});\n")}}
-			if err := db.Migrate(context.Background(), "broken", bad); err == nil {
+			if err := db.Migrate(context.Background(), "broken", bad, "."); err == nil {
 				t.Fatal("migrate with an unknown placeholder succeeded")
 			}
 		})
@@ -229,7 +229,7 @@ func TestSQLiteReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Migrate(ctx, "things", migrations); err != nil {
+	if err := db.Migrate(ctx, "things", migrations, "."); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO things (id, n) VALUES ('kept', 7)`); err != nil {
