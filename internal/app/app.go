@@ -37,6 +37,7 @@ type App struct {
 	dbs      []*store.DB
 	relays   []*outbox.Relay
 	parts    []component
+	routes   []auth.Route // every route this process serves, as mounted
 	listener net.Listener
 	server   *http.Server
 	registry *prometheus.Registry
@@ -125,14 +126,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		if !ok {
 			return nil, fmt.Errorf("unknown service %q", name)
 		}
-		part, err := a.start(ctx, m, mux, health)
+		part, err := a.start(ctx, m, health)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		a.parts = append(a.parts, part)
 	}
-	deadLetterRoutes(mux, a.bus)
-	health.Register(mux, a.registry)
+	a.routes = append(a.routes, deadLetterRoutes(a.bus)...)
+	a.routes = append(a.routes, healthRoutes(health, a.registry)...)
+	if err := auth.Mount(mux, a.routes); err != nil {
+		return nil, err
+	}
 
 	handler := httpapi.Chain(mux,
 		httpapi.Tracing(a.tracer),
@@ -149,7 +153,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 }
 
 // start opens one service's database and builds it.
-func (a *App) start(ctx context.Context, m module, mux *http.ServeMux, health *httpapi.Health) (component, error) {
+func (a *App) start(ctx context.Context, m module, health *httpapi.Health) (component, error) {
 	db, err := store.Open(ctx, store.Config{URL: a.cfg.DatabaseURL, DataDir: a.cfg.DataDir}, a.cfg.dbName(m.name))
 	if err != nil {
 		return nil, err
@@ -181,7 +185,7 @@ func (a *App) start(ctx context.Context, m module, mux *http.ServeMux, health *h
 	if kp, ok := part.(keyPublisher); ok {
 		a.keys.set(kp.KeySource())
 	}
-	part.Routes(mux)
+	a.routes = append(a.routes, part.Routes()...)
 	return part, nil
 }
 
@@ -193,6 +197,10 @@ func (a *App) peer(service string) string {
 	}
 	return a.cfg.Peers[service]
 }
+
+// Routes is the authorization table of every route this process serves:
+// each service's rows and the app's own. The access-matrix test reads it.
+func (a *App) Routes() []auth.Route { return slices.Clone(a.routes) }
 
 // Addr is the address the HTTP API listens on (useful with port 0).
 func (a *App) Addr() string { return a.listener.Addr().String() }

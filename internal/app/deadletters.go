@@ -13,9 +13,9 @@ import (
 // deadLetterRoutes lets admins see the events consumers gave up on and send
 // them back once the cause is fixed. The dead-letter stream is shared by
 // every process on the bus, so any process can serve these.
-func deadLetterRoutes(mux *http.ServeMux, b *bus.Bus) {
+func deadLetterRoutes(b *bus.Bus) []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
-	mux.Handle("GET /admin/dead-letters", auth.RequireFunc(admin, func(w http.ResponseWriter, r *http.Request) {
+	list := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		page, err := httpapi.ParsePage(r)
 		if err != nil {
 			httpapi.WriteError(w, r, err)
@@ -33,8 +33,8 @@ func deadLetterRoutes(mux *http.ServeMux, b *bus.Bus) {
 		}
 		list, next := httpapi.Paginate(list, page.Limit, func(last bus.DeadLetter) any { return last.Seq })
 		httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(list, next))
-	}))
-	mux.Handle("POST /admin/dead-letters/{seq}/replay", auth.RequireFunc(admin, func(w http.ResponseWriter, r *http.Request) {
+	})
+	replay := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 		if err != nil || seq == 0 {
 			httpapi.WriteError(w, r, httpapi.BadRequest("seq must be a positive integer"))
@@ -48,5 +48,9 @@ func deadLetterRoutes(mux *http.ServeMux, b *bus.Bus) {
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"replayed": seq})
-	}))
+	})
+	return []auth.Route{
+		{Pattern: "GET /admin/dead-letters", Rule: admin, Owner: auth.Unowned, Handler: list},
+		{Pattern: "POST /admin/dead-letters/{seq}/replay", Rule: admin, Owner: auth.Unowned, Handler: replay},
+	}
 }

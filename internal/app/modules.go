@@ -39,8 +39,9 @@ type env struct {
 
 // component is a built service as the app sees it.
 type component interface {
-	// Routes mounts the service's HTTP API.
-	Routes(mux *http.ServeMux)
+	// Routes is the service's HTTP API as an authorization table; the app
+	// mounts it with auth.Mount.
+	Routes() []auth.Route
 	// Subscriptions are the events the service consumes.
 	Subscriptions() []bus.Subscription
 }

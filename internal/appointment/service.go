@@ -65,12 +65,15 @@ func New(st Store, avail Availability, cfg Config) (*Service, error) {
 	return &Service{store: st, avail: avail, cfg: cfg, metrics: newMetrics(cfg.Metrics)}, nil
 }
 
-// Routes mounts the appointment HTTP API.
-func (s *Service) Routes(mux *http.ServeMux) {
-	mux.Handle("GET /appointments", auth.RequireFunc(auth.Users(auth.RoleAdmin), s.handleList))
-	mux.Handle("GET /appointments/{id}", auth.RequireFunc(auth.AnyUser(), s.handleGet))
-	mux.Handle("POST /appointments/{id}/confirm", auth.RequireFunc(auth.AnyUser(), s.handleConfirm))
-	mux.Handle("POST /appointments/{id}/decline", auth.RequireFunc(auth.AnyUser(), s.handleDecline))
+// Routes is the appointment HTTP API as an authorization table.
+func (s *Service) Routes() []auth.Route {
+	return []auth.Route{
+		{Pattern: "GET /appointments", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
+		// The parties to an appointment: its customer and its realtor.
+		{Pattern: "GET /appointments/{id}", Rule: auth.Users(auth.RoleCustomer, auth.RoleRealtor, auth.RoleAdmin), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
+		{Pattern: "POST /appointments/{id}/confirm", Rule: auth.Users(auth.RoleRealtor), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleConfirm)},
+		{Pattern: "POST /appointments/{id}/decline", Rule: auth.Users(auth.RoleRealtor), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDecline)},
+	}
 }
 
 // Subscriptions: tours ask for realtors; realtors' profiles changing may

@@ -37,7 +37,9 @@ func newAPI(t *testing.T, open opener) *api {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	svc.Routes(mux)
+	if err := auth.Mount(mux, svc.Routes()); err != nil {
+		panic(err)
+	}
 	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: clk})), httpapi.MuxErrors))
 	t.Cleanup(srv.Close)
 	return &api{t: t, idx: idx, url: srv.URL, token: func(p auth.Principal) string {

@@ -104,12 +104,14 @@ func New(index Index, w Watcher, cfg Config) (*Service, error) {
 // Index is the index the service keeps.
 func (s *Service) Index() Index { return s.index }
 
-// Routes mounts the HTTP API: admins and the appointment service only.
-func (s *Service) Routes(mux *http.ServeMux) {
+// Routes is the HTTP API as an authorization table: admins and the appointment service only.
+func (s *Service) Routes() []auth.Route {
 	rule := auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"appointment"}}
-	mux.Handle("GET /availability", auth.RequireFunc(rule, s.handleSearch))
-	mux.Handle("GET /availability/{realtor_id}", auth.RequireFunc(rule, s.handleRealtor))
-	mux.Handle("PATCH /availability/{realtor_id}", auth.RequireFunc(rule, s.handlePatch))
+	return []auth.Route{
+		{Pattern: "GET /availability", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
+		{Pattern: "GET /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRealtor)},
+		{Pattern: "PATCH /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePatch)},
+	}
 }
 
 // Subscriptions is empty: the service watches the streams instead of

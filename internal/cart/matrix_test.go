@@ -24,7 +24,9 @@ func TestAccessMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()
-		f.svc.Routes(mux)
+		if err := auth.Mount(mux, f.svc.Routes()); err != nil {
+			panic(err)
+		}
 		srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
 		defer srv.Close()
 		token := func(p auth.Principal) string {

@@ -71,14 +71,16 @@ func New(st Store, listings ListingReader, payments Charger, cfg Config) (*Servi
 	return &Service{store: st, listings: listings, payments: payments, cfg: cfg}, nil
 }
 
-// Routes mounts the cart HTTP API.
-func (s *Service) Routes(mux *http.ServeMux) {
+// Routes is the cart HTTP API as an authorization table.
+func (s *Service) Routes() []auth.Route {
 	customer := auth.Users(auth.RoleCustomer)
-	mux.Handle("GET /cart", auth.RequireFunc(customer, s.handleGet))
-	mux.Handle("POST /cart/items", auth.RequireFunc(customer, s.handleAdd))
-	mux.Handle("DELETE /cart/items/{listing_id}", auth.RequireFunc(customer, s.handleRemove))
-	mux.Handle("POST /cart/checkout", auth.RequireFunc(customer, s.handleCheckout))
-	mux.Handle("GET /carts", auth.RequireFunc(auth.Users(auth.RoleAdmin), s.handleList))
+	return []auth.Route{
+		{Pattern: "GET /cart", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGet)},
+		{Pattern: "POST /cart/items", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleAdd)},
+		{Pattern: "DELETE /cart/items/{listing_id}", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleRemove)},
+		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout)},
+		{Pattern: "GET /carts", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
+	}
 }
 
 // Cart returns the customer's cart.

@@ -61,7 +61,9 @@ func newHarness(t testing.TB, open storetest.Opener) *harness {
 	verifier := auth.NewVerifier(svc.KeySource(), auth.VerifierConfig{Clock: c,
 		Revoked: func(_ context.Context, id string, _ time.Time) bool { return h.revoked[id] }})
 	mux := http.NewServeMux()
-	svc.Routes(mux)
+	if err := auth.Mount(mux, svc.Routes()); err != nil {
+		panic(err)
+	}
 	h.server = httptest.NewServer(httpapi.Chain(mux, httpapi.Recover, auth.Authenticate(verifier), httpapi.MuxErrors))
 	t.Cleanup(h.server.Close)
 	return h

@@ -107,19 +107,22 @@ func (s *Service) KeySource() auth.KeySource { return s.issuer }
 // Issuer signs this service's tokens.
 func (s *Service) Issuer() *auth.Issuer { return s.issuer }
 
-// Routes mounts the iam HTTP API with each route's access rule.
-func (s *Service) Routes(mux *http.ServeMux) {
+// Routes is the iam HTTP API: its authorization table.
+func (s *Service) Routes() []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
-	mux.HandleFunc("POST /iam/register", s.handleRegister)
-	mux.HandleFunc("POST /iam/login", s.handleLogin)
-	mux.HandleFunc("POST /iam/token", s.handleToken)
-	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
-	mux.Handle("GET /iam/me", auth.RequireFunc(auth.AnyUser(), s.handleMe))
-	mux.Handle("PATCH /iam/me", auth.RequireFunc(auth.AnyUser(), s.handleUpdateMe))
-	mux.Handle("GET /iam/users", auth.RequireFunc(admin, s.handleListUsers))
-	mux.Handle("GET /iam/users/{id}", auth.RequireFunc(auth.AnyUser(), s.handleGetUser))
-	mux.Handle("PATCH /iam/users/{id}", auth.RequireFunc(admin, s.handleAdminUpdate))
-	mux.Handle("POST /iam/keys/rotate", auth.RequireFunc(admin, s.handleRotate))
+	return []auth.Route{
+		{Pattern: "POST /iam/register", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRegister)},
+		{Pattern: "POST /iam/login", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleLogin)},
+		// Services authenticate here with their client secret.
+		{Pattern: "POST /iam/token", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleToken)},
+		{Pattern: "GET /.well-known/jwks.json", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleJWKS)},
+		{Pattern: "GET /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleMe)},
+		{Pattern: "PATCH /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleUpdateMe)},
+		{Pattern: "GET /iam/users", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleListUsers)},
+		{Pattern: "GET /iam/users/{id}", Rule: auth.AnyUser(), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGetUser)},
+		{Pattern: "PATCH /iam/users/{id}", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAdminUpdate)},
+		{Pattern: "POST /iam/keys/rotate", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRotate)},
+	}
 }
 
 // Register opens an account and announces it.

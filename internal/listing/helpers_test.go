@@ -122,7 +122,9 @@ func newServerWith(t testing.TB, st *listing.SQLStore, db *store.DB, clk *clock.
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	svc.Routes(mux)
+	if err := auth.Mount(mux, svc.Routes()); err != nil {
+		panic(err)
+	}
 	verifier := auth.NewVerifier(iss, auth.VerifierConfig{Clock: clk})
 	s := &server{t: t, svc: svc, store: st, db: db, clock: clk, issuer: iss,
 		handler:  httpapi.Chain(mux, auth.Authenticate(verifier), httpapi.MuxErrors),

@@ -11,19 +11,22 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
-// Routes mounts the listing HTTP API. Commands are for providers (the
+// Routes is the listing HTTP API as an authorization table. Commands are for providers (the
 // service checks they are verified, active and own the listing); queries
 // for every signed-in user and the services that read listings. Service
 // identities never write.
-func (s *Service) Routes(mux *http.ServeMux) {
+func (s *Service) Routes() []auth.Route {
 	read := auth.Rule{Roles: auth.UserRoles(), Services: s.cfg.ReaderServices}
 	write := auth.Users(auth.RoleProvider)
-	mux.Handle("POST /listings", auth.RequireFunc(write, s.handleCreate))
-	mux.Handle("GET /listings", auth.RequireFunc(read, s.handleSearch))
-	mux.Handle("GET /listings/{id}", auth.RequireFunc(read, s.handleGet))
-	mux.Handle("PUT /listings/{id}", auth.RequireFunc(write, s.handleReplace))
-	mux.Handle("PATCH /listings/{id}", auth.RequireFunc(write, s.handlePatch))
-	mux.Handle("DELETE /listings/{id}", auth.RequireFunc(write, s.handleDelete))
+	return []auth.Route{
+		// Owned: the listing is its provider's, and only they may change it.
+		{Pattern: "POST /listings", Rule: write, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCreate)},
+		{Pattern: "GET /listings", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
+		{Pattern: "GET /listings/{id}", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleGet)},
+		{Pattern: "PUT /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReplace)},
+		{Pattern: "PATCH /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handlePatch)},
+		{Pattern: "DELETE /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDelete)},
+	}
 }
 
 // listingView is a listing as the API shows it.

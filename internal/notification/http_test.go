@@ -34,7 +34,9 @@ func newAPI(t *testing.T, open storetest.Opener, clk *clock.Fake) *api {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	in.svc.Routes(mux)
+	if err := auth.Mount(mux, in.svc.Routes()); err != nil {
+		panic(err)
+	}
 	srv := httptest.NewServer(httpapi.Chain(mux, httpapi.Recover,
 		auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: clk})), httpapi.MuxErrors))
 	t.Cleanup(srv.Close)

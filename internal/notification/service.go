@@ -194,15 +194,17 @@ func (s *Service) Wake() {
 	}
 }
 
-// Routes mounts the notification HTTP API: every signed-in user reads
+// Routes is the notification HTTP API as an authorization table: every signed-in user reads
 // their own inbox and manages their own webhook; services are refused.
-func (s *Service) Routes(mux *http.ServeMux) {
+func (s *Service) Routes() []auth.Route {
 	users := auth.AnyUser()
-	mux.Handle("GET /notifications", auth.RequireFunc(users, s.handleList))
-	mux.Handle("POST /notifications/{id}/read", auth.RequireFunc(users, s.handleRead))
-	mux.Handle("GET /notifications/webhook", auth.RequireFunc(users, s.handleGetWebhook))
-	mux.Handle("PUT /notifications/webhook", auth.RequireFunc(users, s.handlePutWebhook))
-	mux.Handle("DELETE /notifications/webhook", auth.RequireFunc(users, s.handleDeleteWebhook))
+	return []auth.Route{
+		{Pattern: "GET /notifications", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList)},
+		{Pattern: "POST /notifications/{id}/read", Rule: users, Owner: auth.OwnerOnly, Handler: http.HandlerFunc(s.handleRead)},
+		{Pattern: "GET /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGetWebhook)},
+		{Pattern: "PUT /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutWebhook)},
+		{Pattern: "DELETE /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleDeleteWebhook)},
+	}
 }
 
 // Run is the poller: it fires due reminders and sends due deliveries

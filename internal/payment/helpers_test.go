@@ -97,7 +97,9 @@ func (h *harness) start() {
 	}
 	h.svc = svc
 	mux := http.NewServeMux()
-	svc.Routes(mux)
+	if err := auth.Mount(mux, svc.Routes()); err != nil {
+		panic(err)
+	}
 	v := auth.NewVerifier(h.issuer, auth.VerifierConfig{Clock: h.clock})
 	h.handler = httpapi.Chain(mux, httpapi.Logging(h.cfg.Log), httpapi.Recover, auth.Authenticate(v), httpapi.MuxErrors)
 }

@@ -122,20 +122,24 @@ func New(st Store, cfg Config) (*Service, error) {
 	return &Service{store: st, gw: cfg.Gateway, cfg: cfg}, nil
 }
 
-// Routes mounts the payment HTTP API. The app's middleware has already
+// Routes is the payment HTTP API as an authorization table. The app's middleware has already
 // authenticated the caller; each route says who may call it.
-func (s *Service) Routes(mux *http.ServeMux) {
+func (s *Service) Routes() []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
-	mux.Handle("POST /payments", auth.RequireFunc(auth.Services("cart"), s.handleCreate))
-	mux.Handle("GET /payments", auth.RequireFunc(admin, s.handleList))
-	mux.Handle("GET /payments/{id}", auth.RequireFunc(auth.Users(auth.RoleAdmin, auth.RoleCustomer), s.handleGet))
-	// Admins refund by hand; the tour service refunds when a tour is
-	// cancelled.
-	mux.Handle("POST /payments/{id}/refund", auth.RequireFunc(auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"tour"}}, s.handleRefund))
-	if s.cfg.WebhookSecret != "" {
-		// Stripe signs its calls instead of sending a token.
-		mux.HandleFunc("POST /payments/webhooks/stripe", s.handleStripeWebhook)
+	table := []auth.Route{
+		{Pattern: "POST /payments", Rule: auth.Services("cart"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleCreate)},
+		{Pattern: "GET /payments", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
+		{Pattern: "GET /payments/{id}", Rule: auth.Users(auth.RoleAdmin, auth.RoleCustomer), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
+		// Admins refund by hand; the tour service refunds when a tour is
+		// cancelled.
+		{Pattern: "POST /payments/{id}/refund", Rule: auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"tour"}}, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefund)},
 	}
+	if s.cfg.WebhookSecret != "" {
+		// Stripe signs its calls instead of sending a token; the handler
+		// refuses any call whose signature does not verify.
+		table = append(table, auth.Route{Pattern: "POST /payments/webhooks/stripe", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleStripeWebhook)})
+	}
+	return table
 }
 
 // Subscriptions lists the events payment consumes: none; it is driven by

@@ -69,15 +69,20 @@ func New(st Store, listings ListingReader, payments Refunder, cfg Config) (*Serv
 		metrics: newMetrics(cfg.Metrics, st, cfg.Clock, cfg.Log)}, nil
 }
 
-// Routes mounts the tour HTTP API. Who may see or change which tour is
-// decided per tour (scope.go); every signed-in user role may call.
-func (s *Service) Routes(mux *http.ServeMux) {
-	users := auth.AnyUser()
-	mux.Handle("GET /tours", auth.RequireFunc(users, s.handleList))
-	mux.Handle("GET /tours/{id}", auth.RequireFunc(users, s.handleGet))
-	mux.Handle("PATCH /tours/{id}", auth.RequireFunc(users, s.handleReschedule))
-	mux.Handle("PUT /tours/{id}", auth.RequireFunc(users, s.handleReschedule))
-	mux.Handle("DELETE /tours/{id}", auth.RequireFunc(users, s.handleCancel))
+// Routes is the tour HTTP API as an authorization table. Which tour a
+// caller may see or change is decided per tour (canSee, canChange).
+func (s *Service) Routes() []auth.Route {
+	// Providers have no tours; realtors see theirs but decline through
+	// appointments rather than change them.
+	parties := auth.Users(auth.RoleCustomer, auth.RoleRealtor, auth.RoleAdmin)
+	changers := auth.Users(auth.RoleCustomer, auth.RoleAdmin)
+	return []auth.Route{
+		{Pattern: "GET /tours", Rule: parties, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList)},
+		{Pattern: "GET /tours/{id}", Rule: parties, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
+		{Pattern: "PATCH /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule)},
+		{Pattern: "PUT /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule)},
+		{Pattern: "DELETE /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleCancel)},
+	}
 }
 
 // Subscriptions: payments create tours, appointments assign them, removed

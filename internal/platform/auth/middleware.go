@@ -60,6 +60,8 @@ func bearerToken(h string) (token string, ok bool) {
 type Rule struct {
 	Roles    []Role   // user roles allowed
 	Services []string // service identities allowed, e.g. "cart"
+	// Anyone admits every caller, anonymous included (see Public).
+	Anyone bool
 }
 
 // Users admits the users holding one of roles, and no service.
@@ -73,6 +75,9 @@ func AnyUser() Rule { return Rule{Roles: UserRoles()} }
 
 // Allows reports whether p may pass the rule.
 func (r Rule) Allows(p Principal) bool {
+	if r.Anyone {
+		return true
+	}
 	if p.IsService() {
 		return p.Service != "" && slices.Contains(r.Services, p.Service)
 	}
@@ -84,6 +89,10 @@ func (r Rule) Allows(p Principal) bool {
 // inside Authenticate. Ownership ("a customer's own cart") is for h to check.
 func Require(rule Rule, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rule.Anyone {
+			h.ServeHTTP(w, r)
+			return
+		}
 		p, ok := PrincipalFrom(r.Context())
 		if !ok {
 			httpapi.WriteError(w, r, httpapi.Unauthorized("authentication required"))
