@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -338,6 +339,62 @@ var contract = map[string]func(t *testing.T, env bustest.Env){
 			t.Fatalf("handled %+v (%v), want keep!", d, err)
 		}
 	},
+}
+
+// forgeries are events whose envelope does not match where they came from.
+func init() {
+	contract["dead-letters events whose source may not publish their type"] = func(t *testing.T, env bustest.Env) {
+		ctx := context.Background()
+		b := env.Connect(t)
+		rec := &recorder{}
+		if _, err := b.Subscribe(ctx, bus.Subscription{Consumer: "alpha", Stream: "demo",
+			Handlers: map[string]bus.Handler{typeCreated: rec.handle, typeDeleted: rec.handle}}); err != nil {
+			t.Fatal(err)
+		}
+		// Another service's source on demo's type and subject.
+		wrongSource := newEvent(t, ctx, typeCreated, "wrong source")
+		wrongSource.SetSource(bus.Source("cart"))
+		if err := b.Publish(ctx, wrongSource); err != nil {
+			t.Fatal(err)
+		}
+		encode := func(ev bus.Event) []byte {
+			raw, err := bus.Encode(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		}
+		// A deleted event put on the created subject, and another
+		// service's event, type and source alike, on demo's subject.
+		if err := b.PublishRaw(ctx, "events.demo.thing.created.v1", encode(newEvent(t, ctx, typeDeleted, "wrong subject"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.PublishRaw(ctx, "events.demo.thing.created.v1", encode(newEvent(t, ctx, "openhouse.cart.thing.created.v1", "other stream"))); err != nil {
+			t.Fatal(err)
+		}
+		genuine := newEvent(t, ctx, typeCreated, "genuine")
+		if err := b.Publish(ctx, genuine); err != nil {
+			t.Fatal(err)
+		}
+		var dead []bus.DeadLetter
+		eventually(t, "three dead letters", func() bool {
+			var err error
+			dead, err = b.DeadLetters(ctx, 0, 10)
+			return err == nil && len(dead) == 3
+		})
+		eventually(t, "the genuine event", func() bool { return rec.count() == 1 })
+		if ids := rec.ids(); ids[0] != genuine.ID() {
+			t.Fatalf("handled %v, want only %s", ids, genuine.ID())
+		}
+		for _, dl := range dead {
+			if !strings.Contains(dl.Error, bus.ErrForged.Error()) || dl.Attempts != 1 {
+				t.Errorf("dead letter %+v: want a forgery refused at the first attempt", dl)
+			}
+		}
+		if rec.calls.Load() != 1 {
+			t.Fatalf("the handler ran %d times, want once", rec.calls.Load())
+		}
+	}
 }
 
 func TestContract(t *testing.T) {

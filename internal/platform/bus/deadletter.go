@@ -31,6 +31,7 @@ type DeadLetter struct {
 	Seq      uint64    `json:"seq"`
 	Consumer string    `json:"consumer"`
 	Stream   string    `json:"stream"`
+	Subject  string    `json:"subject"` // where the event was first published
 	Attempts int       `json:"attempts"`
 	Error    string    `json:"error"`
 	At       time.Time `json:"dead_lettered_at"`
@@ -70,6 +71,7 @@ func deadLetterOf(raw *jetstream.RawStreamMsg) DeadLetter {
 		Seq:      raw.Sequence,
 		Consumer: raw.Header.Get(hdrConsumer),
 		Stream:   raw.Header.Get(hdrStream),
+		Subject:  raw.Header.Get(hdrSubject),
 		Attempts: attempts,
 		Error:    raw.Header.Get(hdrError),
 		At:       raw.Time,
@@ -100,6 +102,9 @@ func (b *Bus) Replay(ctx context.Context, seq uint64) error {
 	dl := deadLetterOf(raw)
 	msg := &nats.Msg{Subject: b.replaySubject(dl.Consumer, dl.Stream), Data: raw.Data, Header: nats.Header{}}
 	msg.Header.Set("Content-Type", "application/cloudevents+json")
+	// The consumer authenticates a replayed event by the subject it was
+	// first published on.
+	msg.Header.Set(hdrSubject, dl.Subject)
 	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID("replay:"+strconv.FormatUint(seq, 10))); err != nil {
 		return fmt.Errorf("bus: replay %d: %w", seq, err)
 	}

@@ -208,6 +208,11 @@ func (c *Consumer) receive(msg jetstream.Msg) {
 	logCtx := c.ctx // the consumer span's context once there is one: logs join the trace
 	ev, err := Decode(msg.Data())
 	if err == nil {
+		if err = c.bus.authenticate(ev, msg); err != nil {
+			err = Permanent(err)
+		}
+	}
+	if err == nil {
 		typ = ev.Type()
 		ctx, span := c.bus.tracer.Start(ContextOf(c.ctx, ev), c.sub.Consumer+" process "+typ,
 			trace.WithSpanKind(trace.SpanKindConsumer),
@@ -231,7 +236,7 @@ func (c *Consumer) receive(msg jetstream.Msg) {
 		}
 		span.End()
 		log = log.With("event_id", ev.ID(), "type", typ)
-	} else {
+	} else if !errors.As(err, new(permanentError)) {
 		err = Permanent(err)
 	}
 	if err == nil {
@@ -278,7 +283,7 @@ func (c *Consumer) deadLetter(logCtx context.Context, msg jetstream.Msg, meta *j
 	}
 	dl.Header.Set(hdrConsumer, c.sub.Consumer)
 	dl.Header.Set(hdrStream, c.sub.Stream)
-	dl.Header.Set(hdrSubject, msg.Subject())
+	dl.Header.Set(hdrSubject, c.bus.originOf(msg))
 	dl.Header.Set(hdrAttempts, strconv.Itoa(attempt))
 	dl.Header.Set(hdrError, truncate(cause.Error(), 1024))
 	id := fmt.Sprintf("%s:%s:%d", c.sub.Consumer, meta.Stream, meta.Sequence.Stream)

@@ -1,0 +1,16 @@
+package bus
+
+import (
+	"context"
+
+	"github.com/nats-io/nats.go"
+)
+
+// PublishRaw puts data on a subject of the bus's namespace as it is, the
+// way a client with bare NATS access could: tests use it to forge events.
+func (b *Bus) PublishRaw(ctx context.Context, subject string, data []byte) error {
+	msg := &nats.Msg{Subject: b.prefix + subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set("Content-Type", "application/cloudevents+json")
+	_, err := b.js.PublishMsg(ctx, msg)
+	return err
+}
