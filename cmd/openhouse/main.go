@@ -29,6 +29,8 @@ Usage:
   openhouse demo [--keep]     seed Chicago in a fresh embedded system and book one tour, printing the event trail
   openhouse bench (--url URL | --embedded) [--rate N --duration D ...]
                               drive a running system like real users and report latencies and correctness
+  openhouse cluster up|down|status [--instances N --dir D ...]
+                              run one process per service on a 3-node NATS cluster, PostgreSQL and Redis on loopback
   openhouse help              this text
 
 Configuration comes from environment variables, overridden by flags:
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return demoCommand(ctx, rest, cfg, stdout, stderr)
 	case "bench":
 		return benchCommand(ctx, rest, getenv, stdout, stderr)
+	case "cluster":
+		return clusterCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":
 		if err := parseFlags(cmd, rest, &cfg, stderr); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -74,6 +78,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	if app.IsGateway(cfg.Services) {
+		return serveGateway(ctx, cmd, cfg, log)
+	}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		log.Error("start failed", "err", err)
@@ -124,7 +131,8 @@ func printUsage(w io.Writer) {
 func newLogger(cfg app.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: level}
+	// Secrets never reach the logs, whatever a caller passes (docs/security.md).
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: telemetry.Redact}
 	// Records logged with a traced context carry trace_id and span_id.
 	if cfg.LogFormat == "text" {
 		return slog.New(telemetry.NewLogHandler(slog.NewTextHandler(w, opts)))

@@ -34,6 +34,9 @@ type Config struct {
 	Namespace string
 	// Peers maps a service that runs elsewhere to its base URL (OPENHOUSE_PEERS).
 	Peers map[string]string
+	// Upstreams maps each service to the base URLs of its instances; only
+	// the gateway reads it (OPENHOUSE_UPSTREAMS).
+	Upstreams map[string][]string
 	// ServiceCredentials maps each service identity to its client secret
 	// (OPENHOUSE_SERVICE_CREDENTIALS); empty means random per process.
 	ServiceCredentials map[string]string
@@ -66,6 +69,7 @@ var Settings = []Setting{
 	{"OPENHOUSE_ADMIN_PASSWORD", "", "the first admin's password"},
 	{"OPENHOUSE_NAMESPACE", "", "prefix of schemas, files, streams and subjects, to share servers between independent systems"},
 	{"OPENHOUSE_PEERS", "", "service=URL pairs for services that run in other processes"},
+	{"OPENHOUSE_UPSTREAMS", "", "gateway only: service=URL pairs, one per instance (a service may repeat)"},
 	{"OPENHOUSE_SERVICE_CREDENTIALS", "(random)", "service:secret pairs, the client credentials of service identities; required with several processes"},
 	{"OPENHOUSE_REMINDER_OFFSETS", "24h,1h", "how long before a tour customer and realtor are reminded, comma-separated"},
 	{"OPENHOUSE_SMTP_URL", "(no email)", "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://; notifications are emailed when set"},
@@ -102,6 +106,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.Peers, err = parsePeers(getenv("OPENHOUSE_PEERS")); err != nil {
 		return cfg, err
 	}
+	if cfg.Upstreams, err = parseUpstreams(getenv("OPENHOUSE_UPSTREAMS")); err != nil {
+		return cfg, err
+	}
 	if creds := strings.TrimSpace(getenv(auth.ServiceCredentialsSetting)); creds != "" {
 		if cfg.ServiceCredentials, err = auth.ParseServiceCredentials(creds); err != nil {
 			return cfg, err
@@ -125,6 +132,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 func ParseServices(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "all" {
 		return ServiceNames(), nil
+	}
+	if strings.TrimSpace(s) == GatewayName {
+		return []string{GatewayName}, nil
 	}
 	var out []string
 	for _, name := range strings.Split(s, ",") {
@@ -180,6 +190,9 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_SERVICES names no service")
 	case c.Namespace != "" && !namespacePattern.MatchString(c.Namespace):
 		return errors.New("OPENHOUSE_NAMESPACE must be a lower-case letter then up to 20 of a-z, 0-9 and _")
+	}
+	if IsGateway(c.Services) {
+		return validateGateway(c)
 	}
 	if err := validateNotification(c); err != nil {
 		return err

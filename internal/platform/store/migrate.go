@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"path"
 	"testing/fstest"
@@ -34,7 +35,13 @@ func (db *DB) Migrate(ctx context.Context, set string, fsys fs.FS, dir string) e
 	}
 	opts := []goose.ProviderOption{goose.WithTableName("goose_" + set + "_version"), goose.WithDisableGlobalRegistry(true)}
 	if db.Dialect.Name == Postgres.Name {
-		locker, err := lock.NewPostgresSessionLocker()
+		// One advisory lock per schema and set, retried every second: with
+		// goose's default (one lock for the whole database, retried every 5 s)
+		// the services of a distributed deployment, which share a database,
+		// start one after another, 5 s apart.
+		locker, err := lock.NewPostgresSessionLocker(
+			lock.WithLockID(migrationLockID(db.Namespace, set)),
+			lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return fmt.Errorf("migrate %s/%s: %w", db.Namespace, set, err)
 		}
@@ -77,4 +84,11 @@ func renderMigrations(fsys fs.FS, types MigrationTypes) (fs.FS, error) {
 		out[e.Name()] = &fstest.MapFile{Data: buf.Bytes()}
 	}
 	return out, nil
+}
+
+// migrationLockID is the advisory lock key of one schema's migration set.
+func migrationLockID(schema, set string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(schema + "/" + set))
+	return int64(h.Sum64() &^ (1 << 63)) // positive, as goose requires
 }

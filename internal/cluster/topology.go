@@ -1,0 +1,218 @@
+// Package cluster runs the distributed mode on one machine: a 3-node NATS
+// JetStream cluster with a user per service, and any number of `openhouse
+// serve --services X` processes per service behind a gateway, against
+// PostgreSQL (one schema per service) and Redis, every process on loopback
+// with its own log file. `openhouse cluster up|down|status` drives it, and
+// the chaos test kills and restarts its processes.
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/openhouse/openhouse/internal/app"
+)
+
+// Options describe one cluster.
+type Options struct {
+	// RunDir holds config, NATS stores, logs and the state file.
+	RunDir string
+	// Instances of every service (1, 2, 4, ...).
+	Instances int
+	// Host is the loopback address every process binds.
+	Host string
+	// BasePort: the gateway listens on BasePort, NATS node i (0-based) on
+	// BasePort+10+i (clients), +20+i (routes), +30+i (monitoring), and
+	// instance j of the k-th service on BasePort+100+10k+j.
+	BasePort int
+	// DatabaseURL is a postgres:// URL of the cluster's database (created if
+	// missing); RedisURL the availability index.
+	DatabaseURL, RedisURL string
+	// Namespace prefixes schemas, streams, subjects and Redis keys.
+	Namespace string
+	// OpenhouseBin and NATSBin are the executables to run.
+	OpenhouseBin, NATSBin string
+	// AdminEmail and AdminPassword are the first admin's.
+	AdminEmail, AdminPassword string
+}
+
+// NATSNodes is the size of the JetStream cluster: three, so that one node
+// can be lost while streams keep a quorum.
+const NATSNodes = 3
+
+// Validate names the first option that cannot work.
+func (o Options) Validate() error {
+	switch {
+	case o.RunDir == "":
+		return errors.New("cluster: run directory is required")
+	case o.Instances < 1 || o.Instances > 9:
+		return errors.New("cluster: instances per service must be 1 to 9")
+	case o.BasePort < 1024 || o.BasePort > 65000-200:
+		return errors.New("cluster: base port must be 1024 to 64800")
+	case !strings.HasPrefix(o.DatabaseURL, "postgres://") && !strings.HasPrefix(o.DatabaseURL, "postgresql://"):
+		return errors.New("cluster: a postgres:// database URL is required")
+	case !strings.HasPrefix(o.RedisURL, "redis://"):
+		return errors.New("cluster: a redis:// URL is required")
+	case o.OpenhouseBin == "" || o.NATSBin == "":
+		return errors.New("cluster: openhouse and nats-server executables are required")
+	case o.AdminEmail == "" || o.AdminPassword == "":
+		return errors.New("cluster: the admin's email and password are required")
+	}
+	return nil
+}
+
+// Proc is one process of the topology.
+type Proc struct {
+	// Name is unique: "nats-1", "gateway", "tour-2".
+	Name string
+	// Service is the openhouse service ("" for NATS nodes, "gateway").
+	Service string
+	Bin     string
+	Args    []string
+	// Env is added to a minimal environment (PATH, HOME).
+	Env []string
+	// Addr is where it answers: HTTP /healthz for openhouse processes, the
+	// monitoring port's /healthz for NATS nodes.
+	Addr string
+	// Config is written to ConfigPath before the first start (NATS nodes).
+	Config, ConfigPath string
+}
+
+// Topology is every process of a cluster and the secrets they share.
+type Topology struct {
+	Options Options
+	Procs   []Proc
+	Nodes   []NATSNode
+	// NATSUsers holds the passwords of every bus user, "admin" included.
+	NATSUsers map[string]string
+	// ServiceSecrets are the services' client secrets at iam.
+	ServiceSecrets map[string]string
+}
+
+// GatewayURL is the front door of the cluster.
+func (t *Topology) GatewayURL() string {
+	return "http://" + hostPort(t.Options.Host, t.Options.BasePort)
+}
+
+// NATSURL is the client URL list of the cluster for user (with password).
+func (t *Topology) NATSURL(user string) string {
+	var urls []string
+	for _, n := range t.Nodes {
+		u := url.URL{Scheme: "nats", User: url.UserPassword(user, t.NATSUsers[user]), Host: hostPort(n.Host, n.ClientPort)}
+		urls = append(urls, u.String())
+	}
+	return strings.Join(urls, ",")
+}
+
+// Proc returns the process named name.
+func (t *Topology) Proc(name string) (Proc, bool) {
+	i := slices.IndexFunc(t.Procs, func(p Proc) bool { return p.Name == name })
+	if i < 0 {
+		return Proc{}, false
+	}
+	return t.Procs[i], true
+}
+
+// ServiceProcs are the names of every openhouse service process.
+func (t *Topology) ServiceProcs() []string {
+	var out []string
+	for _, p := range t.Procs {
+		if p.Service != "" && p.Service != app.GatewayName {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// Plan lays out the processes; secrets come from secret (random in
+// production, fixed in tests) so that a plan can be made again for `down`.
+func Plan(o Options, secret func(name string) string) (*Topology, error) {
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	t := &Topology{Options: o, NATSUsers: map[string]string{}, ServiceSecrets: map[string]string{}}
+	services := app.ServiceNames()
+	users := []NATSUser{{Name: "admin", Password: secret("nats-admin")}}
+	t.NATSUsers["admin"] = users[0].Password
+	for _, s := range services {
+		perms := ServicePermissions(s, o.Namespace)
+		users = append(users, NATSUser{Name: s, Password: secret("nats-" + s), Permissions: &perms})
+		t.NATSUsers[s] = secret("nats-" + s)
+		t.ServiceSecrets[s] = secret("client-" + s)
+	}
+	for i := range NATSNodes {
+		t.Nodes = append(t.Nodes, NATSNode{
+			Name: fmt.Sprintf("nats-%d", i+1), Host: o.Host,
+			ClientPort: o.BasePort + 10 + i, RoutePort: o.BasePort + 20 + i, MonitorPort: o.BasePort + 30 + i,
+			StoreDir: filepath.Join(o.RunDir, "nats", fmt.Sprintf("nats-%d", i+1)),
+		})
+	}
+	for _, n := range t.Nodes {
+		conf, err := NATSConfig(n, t.Nodes, users)
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(o.RunDir, "nats", n.Name+".conf")
+		t.Procs = append(t.Procs, Proc{Name: n.Name, Bin: o.NATSBin, Args: []string{"-c", path},
+			Addr: hostPort(n.Host, n.MonitorPort), Config: conf, ConfigPath: path})
+	}
+
+	gateway := t.GatewayURL()
+	var peers, creds, upstreams []string
+	for _, s := range services {
+		peers = append(peers, s+"="+gateway)
+		creds = append(creds, s+":"+t.ServiceSecrets[s])
+	}
+	for k, s := range services {
+		for j := range o.Instances {
+			addr := hostPort(o.Host, o.BasePort+100+10*k+j)
+			upstreams = append(upstreams, s+"=http://"+addr)
+			t.Procs = append(t.Procs, Proc{
+				Name: fmt.Sprintf("%s-%d", s, j+1), Service: s, Bin: o.OpenhouseBin, Args: []string{"serve"}, Addr: addr,
+				// The same names as the Kubernetes manifests (deploy_test.go).
+				Env: []string{
+					"OPENHOUSE_HTTP_ADDR=" + addr,
+					"OPENHOUSE_SERVICES=" + s,
+					"OPENHOUSE_DATA_DIR=" + filepath.Join(o.RunDir, "data", fmt.Sprintf("%s-%d", s, j+1)),
+					"OPENHOUSE_DATABASE_URL=" + o.DatabaseURL,
+					"OPENHOUSE_NATS_URL=" + t.NATSURL(s),
+					"OPENHOUSE_REDIS_URL=" + o.RedisURL,
+					"OPENHOUSE_STREAM_REPLICAS=" + strconv.Itoa(NATSNodes),
+					"OPENHOUSE_NAMESPACE=" + o.Namespace,
+					"OPENHOUSE_PEERS=" + strings.Join(peers, ","),
+					"OPENHOUSE_SERVICE_CREDENTIALS=" + strings.Join(creds, ","),
+					"OPENHOUSE_ADMIN_EMAIL=" + o.AdminEmail,
+					"OPENHOUSE_ADMIN_PASSWORD=" + o.AdminPassword,
+					"OPENHOUSE_LOG_FORMAT=text",
+				},
+			})
+		}
+	}
+	t.Procs = append(t.Procs, Proc{
+		Name: "gateway", Service: app.GatewayName, Bin: o.OpenhouseBin, Args: []string{"serve"},
+		Addr: hostPort(o.Host, o.BasePort),
+		Env: []string{
+			"OPENHOUSE_HTTP_ADDR=" + hostPort(o.Host, o.BasePort),
+			"OPENHOUSE_SERVICES=" + app.GatewayName,
+			"OPENHOUSE_UPSTREAMS=" + strings.Join(upstreams, ","),
+		},
+	})
+	return t, nil
+}
+
+// EnvNames are the names of the variables p is started with.
+func EnvNames(p Proc) []string {
+	out := make([]string, len(p.Env))
+	for i, kv := range p.Env {
+		out[i], _, _ = strings.Cut(kv, "=")
+	}
+	return out
+}
