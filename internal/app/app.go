@@ -134,17 +134,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	}
 	a.routes = append(a.routes, deadLetterRoutes(a.bus)...)
 	a.routes = append(a.routes, healthRoutes(health, a.registry)...)
+	a.routes = limitRoutes(a.routes, cfg.RateLimits, a.clock)
 	if err := auth.Mount(mux, a.routes); err != nil {
 		return nil, err
 	}
 
 	handler := httpapi.Chain(mux,
 		httpapi.Tracing(a.tracer),
+		httpapi.TrustProxies(cfg.TrustedProxies),
 		httpapi.RequestID,
 		httpapi.Logging(log),
 		httpapi.Metrics(a.registry, "openhouse"),
 		httpapi.Recover,
 		httpapi.SecurityHeaders,
+		httpapi.CORS(cfg.CORSOrigins),
 		auth.Authenticate(a.verifier),
 		httpapi.MuxErrors,
 	)

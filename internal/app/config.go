@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/ratelimit"
 )
 
 // Config is everything `openhouse serve` can be told. Each field has an
@@ -45,6 +47,12 @@ type Config struct {
 	ReminderOffsets []time.Duration // OPENHOUSE_REMINDER_OFFSETS
 	SMTPURL         string          // OPENHOUSE_SMTP_URL
 	SMTPFrom        string          // OPENHOUSE_SMTP_FROM
+	// Security settings (docs/security.md). The zero values are what tests
+	// get: no CORS, no proxies trusted, no rate limits; ConfigFromEnv gives
+	// serve the default limits.
+	CORSOrigins    []string                    // OPENHOUSE_CORS_ORIGINS
+	TrustedProxies []netip.Prefix              // OPENHOUSE_TRUSTED_PROXIES
+	RateLimits     map[string]ratelimit.Policy // OPENHOUSE_RATE_LIMITS
 }
 
 // Setting documents one configuration variable; README's table is made from
@@ -74,6 +82,9 @@ var Settings = []Setting{
 	{"OPENHOUSE_REMINDER_OFFSETS", "24h,1h", "how long before a tour customer and realtor are reminded, comma-separated"},
 	{"OPENHOUSE_SMTP_URL", "(no email)", "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://; notifications are emailed when set"},
 	{"OPENHOUSE_SMTP_FROM", "(no-reply address)", "sender of notification email (default openhouse <no-reply@openhouse.localhost>)"},
+	{"OPENHOUSE_CORS_ORIGINS", "(off)", "origins whose browser pages may call the API, comma-separated, or *"},
+	{"OPENHOUSE_TRUSTED_PROXIES", "(none)", "CIDRs of proxies (the gateway, a load balancer) whose X-Forwarded-For is believed"},
+	{"OPENHOUSE_RATE_LIMITS", "register=20/1h,login=60/1m,checkout=30/1m,search=600/1m", "per-process limits: register and login per address, checkout and search per user; name=off disables one"},
 	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
 	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
 	{"OPENHOUSE_STRIPE_API_BASE", "(Stripe)", "another Stripe API base URL (stripe-mock in tests)"},
@@ -124,6 +135,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	cfg.SMTPURL, cfg.SMTPFrom = get("OPENHOUSE_SMTP_URL", ""), get("OPENHOUSE_SMTP_FROM", "")
+	if err := securityFromEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.Validate()
 }
 
