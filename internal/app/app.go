@@ -26,6 +26,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/telemetry"
+	"github.com/openhouse/openhouse/internal/web"
 )
 
 // App is a running openhouse process: some or all services.
@@ -38,6 +39,7 @@ type App struct {
 	relays   []*outbox.Relay
 	parts    []component
 	routes   []auth.Route // every route this process serves, as mounted
+	web      *web.Web     // the web app; its live streams end at shutdown
 	listener net.Listener
 	server   *http.Server
 	registry *prometheus.Registry
@@ -132,8 +134,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		}
 		a.parts = append(a.parts, part)
 	}
-	a.routes = append(a.routes, deadLetterRoutes(a.bus)...)
+	a.routes = append(a.routes, deadLetterRoutes(a.bus, a.auditor())...)
 	a.routes = append(a.routes, healthRoutes(health, a.registry)...)
+	webRoutes, err := a.webRoutes()
+	if err != nil {
+		return nil, err
+	}
+	a.routes = append(a.routes, webRoutes...)
 	a.routes = limitRoutes(a.routes, cfg.RateLimits, a.clock)
 	if err := auth.Mount(mux, a.routes); err != nil {
 		return nil, err
@@ -152,6 +159,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		httpapi.MuxErrors,
 	)
 	a.server = httpapi.NewServer(cfg.HTTPAddr, handler)
+	a.server.RegisterOnShutdown(a.web.Close) // live streams would hold Shutdown until its timeout
 	return a, nil
 }
 

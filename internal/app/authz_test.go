@@ -465,6 +465,14 @@ func (m *matrix) fixtures() map[string]fixture {
 		"GET /healthz":                          unowned(static("GET", "/healthz", nil)),
 		"GET /readyz":                           unowned(static("GET", "/readyz", nil)),
 		"GET /metrics":                          unowned(static("GET", "/metrics", nil)),
+
+		// the web app (internal/web): public pages, and the live stream.
+		// Without Accept: text/event-stream an admitted caller gets 406
+		// rather than a stream that never ends; internal/web's tests check
+		// that each user hears only of their own resources.
+		"GET /{$}":           unowned(static("GET", "/", nil)),
+		"GET /app/":          unowned(static("GET", "/app/", nil)),
+		"GET /events/stream": {build: static("GET", "/events/stream", nil), ok: []int{406}},
 	}
 }
 

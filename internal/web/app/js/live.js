@@ -1,0 +1,97 @@
+// Live updates: GET /events/stream read with fetch (so the token travels in
+// the Authorization header, never in a URL), parsed as server-sent events.
+// Pages subscribe with onNews and reload what changed through the API. After
+// a reconnect every listener gets a "resync" so nothing missed stays stale.
+
+import { session } from './api.js';
+
+const listeners = new Set();
+let controller = null;
+let running = false;
+let statusEl = null;
+
+/** onNews registers fn(event) and returns the function that removes it. */
+export function onNews(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function emit(ev) {
+  for (const fn of [...listeners]) {
+    try { fn(ev); } catch (err) { console.warn('live listener failed', err); }
+  }
+}
+
+function status(text) { if (statusEl) statusEl.textContent = text; }
+
+function parse(block) {
+  const ev = { event: 'message', data: '' };
+  for (const line of block.split('\n')) {
+    if (!line || line.startsWith(':')) continue;
+    const i = line.indexOf(':');
+    const k = i < 0 ? line : line.slice(0, i);
+    const v = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+    if (k === 'event') ev.event = v;
+    else if (k === 'data') ev.data += (ev.data ? '\n' : '') + v;
+    else if (k === 'id') ev.id = v;
+  }
+  return ev;
+}
+
+/** start connects (once) and keeps reconnecting while a user is signed in. */
+export function start(el) {
+  statusEl = el;
+  if (running) return;
+  running = true;
+  loop();
+}
+
+/** stop disconnects (on sign-out). */
+export function stop() {
+  running = false;
+  if (controller) controller.abort();
+  status('');
+}
+
+async function loop() {
+  let delay = 1000;
+  let first = true;
+  while (running && session.token) {
+    controller = new AbortController();
+    try {
+      const res = await fetch('/events/stream', { headers: { Authorization: 'Bearer ' + session.token, Accept: 'text/event-stream' }, signal: controller.signal });
+      if (res.status === 401) {
+        session.clear();
+        window.dispatchEvent(new CustomEvent('openhouse:signed-out', { detail: 'Your session ended; sign in again.' }));
+        break;
+      }
+      if (!res.ok || !res.body) throw new Error('stream answered ' + res.status);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value.replace(/\r\n/g, '\n');
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const ev = parse(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+          if (ev.event === 'ready') {
+            status('Live updates on');
+            delay = 1000;
+            if (!first) emit({ type: 'resync' });
+            first = false;
+          } else if (ev.data) {
+            try { emit(JSON.parse(ev.data)); } catch { /* not JSON: ignore */ }
+          }
+        }
+      }
+    } catch (err) {
+      if (!running || err.name === 'AbortError') break;
+    }
+    if (!running) break;
+    status('Live updates reconnecting…');
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 15000);
+  }
+}

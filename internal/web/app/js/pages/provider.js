@@ -1,0 +1,127 @@
+// A provider's listings: the list (ids from GET /iam/me records, details from
+// GET /listings/{id}), create (POST /listings), edit (PUT /listings/{id})
+// and delete (DELETE /listings/{id}).
+
+import { api, loadMe } from '../api.js';
+import { h, field, errorBox, busy, showError, value, badge } from '../dom.js';
+import { money } from '../format.js';
+import { plot } from '../plot.js';
+import { onNews } from '../live.js';
+
+// iam learns of new and deleted listings by event, a moment later than the
+// listing service; what this tab created or deleted is known at once.
+const created = new Set();
+const deleted = new Set();
+
+async function myListings() {
+  const me = await loadMe();
+  const ids = new Set(me.records.listings.filter((r) => r.status !== 'deleted').map((r) => r.listing_id));
+  for (const r of me.records.listings) if (r.status === 'deleted') deleted.add(r.listing_id);
+  for (const id of created) ids.add(id);
+  for (const id of deleted) ids.delete(id);
+  const listings = await Promise.all([...ids].map((id) => api('GET', '/listings/' + encodeURIComponent(id))));
+  return listings.sort((a, b) => b.created_at.localeCompare(a.created_at));
+}
+
+export async function list(view) {
+  const box = errorBox();
+  const items = h('ul', { class: 'cards', id: 'my-listings' });
+  view.append(h('h1', {}, 'My listings'), h('p', {}, h('a', { href: '/app/my-listings/new' }, 'List a new home')), box, items);
+  async function load() {
+    const listings = await myListings();
+    items.replaceChildren(...listings.map((l) => {
+      const msg = errorBox();
+      const del = h('button', { type: 'button', class: 'danger' }, 'Delete');
+      del.setAttribute('aria-label', `Delete ${l.title}`);
+      const sure = h('button', { type: 'button', class: 'danger', hidden: true }, `Yes, delete ${l.title}`);
+      del.addEventListener('click', () => { sure.hidden = false; sure.focus(); });
+      sure.addEventListener('click', () => busy(sure, msg, async () => {
+        await api('DELETE', '/listings/' + l.id);
+        deleted.add(l.id);
+        created.delete(l.id);
+        await load();
+      }));
+      return h('li', { class: 'card', 'data-listing': l.id },
+        h('h2', {}, h('a', { href: '/app/listings/' + l.id }, l.title)),
+        h('p', {}, badge(l.status), ` ${l.address.city} · ${money(l.price)} · tour fee ${money(l.tour_fee)}`),
+        msg,
+        h('div', { class: 'row' }, h('a', { href: `/app/my-listings/${l.id}/edit` }, 'Edit'), del, sure));
+    }));
+    if (!listings.length) items.append(h('li', {}, 'No listings yet.'));
+  }
+  await load();
+  return onNews((ev) => {
+    if (ev.type === 'resync' || /\.listing\./.test(ev.type || '')) {
+      const id = ev.refs && ev.refs.listing_id;
+      if (id && /deleted/.test(ev.type)) deleted.add(id);
+      else if (id) created.add(id);
+      load().catch((err) => showError(box, err));
+    }
+  });
+}
+
+function bodyOf(form) {
+  const num = (n) => (value(form, n) === '' ? undefined : Number(value(form, n)));
+  const cents = (n) => (value(form, n) === '' ? undefined : Math.round(Number(value(form, n)) * 100));
+  return {
+    title: value(form, 'title'),
+    description: value(form, 'description'),
+    address: { line1: value(form, 'address.line1'), city: value(form, 'address.city'), region: value(form, 'address.region'), postal_code: value(form, 'address.postal_code'), country: value(form, 'address.country') },
+    location: { lat: num('location.lat'), lng: num('location.lng') },
+    price: { amount: cents('price.amount'), currency: 'USD' },
+    tour_fee: { amount: cents('tour_fee.amount'), currency: 'USD' },
+    bedrooms: num('bedrooms'),
+    bathrooms: num('bathrooms'),
+    time_zone: value(form, 'time_zone'),
+  };
+}
+
+export async function edit(view, { id }, { navigate }) {
+  const l = id ? await api('GET', '/listings/' + encodeURIComponent(id)) : null;
+  const a = l ? l.address : { country: 'US' };
+  const box = errorBox();
+  const submit = h('button', { type: 'submit' }, l ? 'Save changes' : 'Create listing');
+  const zone = l ? l.time_zone : Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const form = h('form', { class: 'stack card', novalidate: true },
+    box,
+    field('Title', { name: 'title', value: l?.title, required: true }),
+    field('Description', { name: 'description', type: 'textarea', value: l?.description, rows: 3 }),
+    h('fieldset', {}, h('legend', {}, 'Address'), h('div', { class: 'grid2' },
+      field('Street', { name: 'address.line1', value: a.line1, required: true, autocomplete: 'address-line1' }),
+      field('City', { name: 'address.city', value: a.city, required: true }),
+      field('Region', { name: 'address.region', value: a.region }),
+      field('Postal code', { name: 'address.postal_code', value: a.postal_code }),
+      field('Country (2 letters)', { name: 'address.country', value: a.country, required: true, maxlength: 2 }))),
+    h('div', { class: 'grid2' },
+      field('Price ($)', { name: 'price.amount', type: 'number', min: 0, step: 1, value: l ? l.price.amount / 100 : '', required: true }),
+      field('Tour fee ($)', { name: 'tour_fee.amount', type: 'number', min: 0, step: 0.01, value: l ? l.tour_fee.amount / 100 : '', required: true }),
+      field('Bedrooms', { name: 'bedrooms', type: 'number', min: 0, value: l?.bedrooms, required: true }),
+      field('Bathrooms', { name: 'bathrooms', type: 'number', min: 0, value: l?.bathrooms, required: true }),
+      field('Time zone', { name: 'time_zone', value: zone, required: true }, 'IANA name, e.g. America/Chicago')),
+    h('fieldset', {}, h('legend', {}, 'Position'),
+      h('div', { class: 'grid2' },
+        field('Latitude', { name: 'location.lat', type: 'number', step: 'any', min: -90, max: 90, value: l?.location.lat, required: true }),
+        field('Longitude', { name: 'location.lng', type: 'number', step: 'any', min: -180, max: 180, value: l?.location.lng, required: true })),
+      h('div', { id: 'picker' })),
+    h('div', { class: 'row' }, submit, h('a', { href: '/app/my-listings' }, 'Back to my listings')));
+  const picker = form.querySelector('#picker');
+  function drawPicker() {
+    const lat = Number(value(form, 'location.lat'));
+    const lng = Number(value(form, 'location.lng'));
+    const has = value(form, 'location.lat') !== '' && value(form, 'location.lng') !== '';
+    picker.replaceChildren(h('p', { class: 'muted' }, 'Click the plot to move the home, or type its coordinates.'),
+      plot({ title: 'Position picker', points: has ? [{ lat, lng, label: 'This home' }] : [], center: has ? { lat, lng } : { lat: 41.88, lng: -87.63 }, spanDeg: 0.3,
+        onPick: (p) => { form.elements.namedItem('location.lat').value = p.lat; form.elements.namedItem('location.lng').value = p.lng; drawPicker(); } }));
+  }
+  form.addEventListener('change', (e) => { if (e.target.name && e.target.name.startsWith('location.')) drawPicker(); });
+  drawPicker();
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(submit, box, async () => {
+      const saved = l ? await api('PUT', '/listings/' + l.id, bodyOf(form)) : await api('POST', '/listings', bodyOf(form));
+      created.add(saved.id);
+      navigate('/app/my-listings', l ? `Saved ${saved.title}.` : `Listed ${saved.title}.`);
+    }, form);
+  });
+  view.append(h('h1', {}, l ? `Edit ${l.title}` : 'New listing'), form);
+}

@@ -1,0 +1,157 @@
+// A realtor's pages: assignments to confirm or decline
+// (POST /appointments/{id}/confirm|decline), the agenda of scheduled tours,
+// and the profile: area on a plot, working hours, available toggle
+// (PATCH /iam/me).
+
+import { api, all, loadMe } from '../api.js';
+import { h, field, errorBox, busy, showError, badge, value } from '../dom.js';
+import { when } from '../format.js';
+import { plot } from '../plot.js';
+import { onNews } from '../live.js';
+
+const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+// Appointment ids heard of on the live stream before iam recorded them.
+const heard = new Set();
+
+async function myAppointments() {
+  const me = await loadMe();
+  const ids = new Set(me.records.appointments.filter((r) => r.realtor_id === me.id && r.status !== 'released').map((r) => r.appointment_id));
+  for (const id of heard) ids.add(id);
+  const list = await Promise.all([...ids].map((id) => api('GET', '/appointments/' + encodeURIComponent(id))));
+  return list.filter((a) => a.realtor_id === me.id && a.status !== 'released').sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+}
+
+function live(reload) {
+  return onNews((ev) => {
+    if (ev.refs && ev.refs.appointment_id) heard.add(ev.refs.appointment_id);
+    if (ev.type === 'resync' || /\.(tour|appointment)\./.test(ev.type || '')) reload();
+  });
+}
+
+function debounced(load, box) {
+  let running = null;
+  return function reload() {
+    if (!running) running = load().catch((err) => showError(box, err)).finally(() => { running = null; });
+    else running.then(() => reload());
+  };
+}
+
+export async function assignments(view) {
+  const box = errorBox();
+  const list = h('ul', { class: 'cards', id: 'assignments' });
+  view.append(h('h1', {}, 'My assignments'), box, list);
+  async function load() {
+    const [appts, tours] = await Promise.all([myAppointments(), all('/tours')]);
+    const byTour = Object.fromEntries(tours.map((t) => [t.id, t]));
+    list.replaceChildren(...appts.map((a) => {
+      const t = byTour[a.tour_id];
+      const zone = t ? t.time_zone : undefined;
+      const msg = errorBox();
+      const card = h('li', { class: 'card', 'data-appointment': a.id, 'data-tour': a.tour_id, 'data-status': a.status },
+        h('h2', {}, when(a.starts_at, zone)),
+        h('p', {}, badge(a.status), ` until ${when(a.ends_at, zone)}`),
+        t ? h('ol', {}, t.stops.map((s) => h('li', {}, `${s.title}, ${when(s.arrive, zone)}`))) : h('p', { class: 'muted' }, `${a.listing_ids.length} home(s)`),
+        msg);
+      if (a.status === 'scheduled') {
+        const ok = h('button', { type: 'button' }, 'Confirm');
+        const no = h('button', { type: 'button', class: 'danger' }, 'Decline');
+        ok.addEventListener('click', () => busy(ok, msg, async () => { await api('POST', `/appointments/${a.id}/confirm`); await load(); }));
+        no.addEventListener('click', () => busy(no, msg, async () => { await api('POST', `/appointments/${a.id}/decline`); heard.delete(a.id); await load(); }));
+        card.append(h('div', { class: 'row' }, ok, no));
+      }
+      return card;
+    }));
+    if (!appts.length) list.append(h('li', {}, 'No assignments right now.'));
+  }
+  await load();
+  return live(debounced(load, box));
+}
+
+export async function agenda(view) {
+  const box = errorBox();
+  const body = h('div', { id: 'agenda' });
+  view.append(h('h1', {}, 'Agenda'), box, body);
+  async function load() {
+    const me = await loadMe();
+    const zone = (me.profile && me.profile.time_zone) || undefined;
+    const tours = (await all('/tours?status=scheduled')).sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
+    const days = new Map();
+    for (const t of tours) {
+      const day = new Intl.DateTimeFormat('en-US', { dateStyle: 'full', timeZone: zone }).format(new Date(t.scheduled_at));
+      if (!days.has(day)) days.set(day, []);
+      days.get(day).push(t);
+    }
+    body.replaceChildren();
+    for (const [day, ts] of days) {
+      body.append(h('h2', {}, day), h('ul', { class: 'cards' }, ts.map((t) => h('li', { class: 'card', 'data-tour': t.id },
+        h('p', {}, h('strong', {}, `${when(t.scheduled_at, zone)} – ${when(t.ends_at, zone)}`)),
+        h('ol', {}, t.stops.map((s) => h('li', {}, s.title)))))));
+    }
+    if (!tours.length) body.append(h('p', {}, 'Nothing scheduled.'));
+  }
+  await load();
+  return live(debounced(load, box));
+}
+
+export async function profile(view) {
+  const me = await loadMe();
+  const p = me.profile || { working_hours: [], time_zone: 'UTC', status: 'unavailable', service_radius_km: 25 };
+  const box = errorBox();
+  const submit = h('button', { type: 'submit' }, 'Save profile');
+  const hours = Object.fromEntries((p.working_hours || []).map((w) => [w.weekday, w]));
+  const form = h('form', { class: 'stack card', novalidate: true },
+    box,
+    me.verified ? null : h('p', { class: 'notice' }, 'An admin has not verified your account yet; you get tours once verified.'),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'available', role: 'switch', checked: p.status === 'available' }), 'Available for new tours'),
+    h('fieldset', {}, h('legend', {}, 'Area'),
+      h('div', { class: 'grid2' },
+        field('Latitude', { name: 'location.lat', type: 'number', step: 'any', min: -90, max: 90, value: p.location?.lat, required: true }),
+        field('Longitude', { name: 'location.lng', type: 'number', step: 'any', min: -180, max: 180, value: p.location?.lng, required: true }),
+        field('Radius (km)', { name: 'service_radius_km', type: 'number', step: 'any', min: 1, max: 200, value: p.service_radius_km || 25, required: true }),
+        field('Time zone', { name: 'time_zone', value: p.time_zone, required: true }, 'IANA name, e.g. America/Chicago')),
+      h('div', { id: 'area' })),
+    h('fieldset', {}, h('legend', {}, 'Working hours (your time zone)'),
+      h('div', { class: 'stack' }, DAYS.map((d, i) => {
+        const w = hours[i + 1];
+        return h('div', { class: 'grid2', role: 'group', 'aria-label': d },
+          h('label', { class: 'check' }, h('input', { type: 'checkbox', name: `day${i + 1}`, checked: !!w }), d),
+          field(`${d} from`, { name: `start${i + 1}`, type: 'time', value: w ? w.start : '09:00' }),
+          field(`${d} until`, { name: `end${i + 1}`, type: 'time', value: w ? w.end : '17:00' }));
+      }))),
+    submit);
+  const area = form.querySelector('#area');
+  function drawArea() {
+    const lat = Number(value(form, 'location.lat'));
+    const lng = Number(value(form, 'location.lng'));
+    const km = Number(value(form, 'service_radius_km')) || 1;
+    const has = value(form, 'location.lat') !== '' && value(form, 'location.lng') !== '';
+    area.replaceChildren(h('p', { class: 'muted' }, 'Click the plot to move the centre of your area.'),
+      plot({ title: 'Your service area', areas: has ? [{ lat, lng, km }] : [], center: has ? { lat, lng } : { lat: 41.88, lng: -87.63 }, spanDeg: 0.5,
+        onPick: (pt) => { form.elements.namedItem('location.lat').value = pt.lat; form.elements.namedItem('location.lng').value = pt.lng; drawArea(); } }));
+  }
+  form.addEventListener('change', (e) => { if (/^(location\.|service_radius_km)/.test(e.target.name || '')) drawArea(); });
+  drawArea();
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(submit, box, async () => {
+      const working = [];
+      for (let d = 1; d <= 7; d++) {
+        if (form.elements.namedItem(`day${d}`).checked) working.push({ weekday: d, start: value(form, `start${d}`), end: value(form, `end${d}`) });
+      }
+      const body = {
+        status: form.elements.namedItem('available').checked ? 'available' : 'unavailable',
+        service_radius_km: Number(value(form, 'service_radius_km')),
+        time_zone: value(form, 'time_zone'),
+        working_hours: working,
+      };
+      if (value(form, 'location.lat') !== '' || value(form, 'location.lng') !== '') body.location = { lat: Number(value(form, 'location.lat')), lng: Number(value(form, 'location.lng')) };
+      await api('PATCH', '/iam/me', body);
+      box.hidden = false;
+      box.className = 'notice';
+      box.setAttribute('role', 'status');
+      box.textContent = 'Profile saved.';
+    }, form);
+  });
+  view.append(h('h1', {}, 'Profile'), form);
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+)
+
+// files are the app as served: app/index.html is the page of every route
+// under /app/, the rest are its scripts, styles and icon.
+//
+//go:embed app
+var files embed.FS
+
+// contentTypes are set explicitly rather than from the machine's MIME
+// table, which differs between systems (text/javascript is what browsers
+// require of a module script under nosniff).
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".json": "application/json",
+}
+
+// contentSecurityPolicy allows nothing but this origin: no inline script or
+// style, no other host (the app works offline, with no CDN, font or tile
+// server), no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+// assets serves the embedded files under /app/. A path with no file and no
+// extension is a page of the app (/app/tours/123): it gets index.html and
+// the app's router draws it. A path with an extension and no file is a
+// real 404, so a mistyped script is an error rather than HTML.
+type assets struct {
+	byName map[string]asset
+}
+
+func newAssets() (*assets, error) {
+	a := &assets{byName: map[string]asset{}}
+	err := fs.WalkDir(files, "app", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		ct, ok := contentTypes[path.Ext(name)]
+		if !ok {
+			return fmt.Errorf("web: %s has no known content type", name)
+		}
+		body, err := files.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		a.byName[strings.TrimPrefix(name, "app/")] = asset{body: body, contentType: ct,
+			etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := a.byName["index.html"]; !ok {
+		return nil, fmt.Errorf("web: app/index.html is missing")
+	}
+	return a, nil
+}
+
+func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, "/app/")
+	f, ok := a.byName[name]
+	if !ok {
+		if path.Ext(name) != "" {
+			httpapi.WriteError(w, r, httpapi.NotFound("no such file in the web app"))
+			return
+		}
+		f = a.byName["index.html"]
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.contentType)
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	// Revalidate every time (cheap with the ETag): a new binary's files
+	// are never mixed with an old one's.
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", f.etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+}

@@ -1,0 +1,111 @@
+// Package web serves the openhouse web app: a single-page app for every role
+// (customer, provider, realtor, admin) whose files are embedded in the
+// binary, and the live stream of news it listens to (GET /events/stream).
+// The app talks to the public HTTP API only, with the bearer token its user
+// signed in with; it has no private back door. Plain JavaScript modules and
+// CSS, no build step: the files under app/ are the files served.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+)
+
+// Publishers are the services whose streams feed the live stream: every
+// service that publishes events.
+var Publishers = []string{"iam", "listing", "payment", "tour", "appointment", "notification"}
+
+// Config is what the web app needs. Bus is required; the rest has defaults.
+type Config struct {
+	Bus   *bus.Bus
+	Clock clock.Clock
+	Log   *slog.Logger
+	// Services are the streams the live stream tails (default Publishers).
+	Services []string
+	// Heartbeat is how often an idle stream gets a comment line, so that
+	// proxies and the browser see it is alive (default 15 s).
+	Heartbeat time.Duration
+	// MaxAge ends a stream after this long, so that the client reconnects
+	// and its token is verified again: a stream never outlives a token's
+	// expiry or a suspension by more than this (default 5 min).
+	MaxAge time.Duration
+	// Buffer is how many events a stream may fall behind before it is ended
+	// (the client reconnects and reloads what it shows; default 256).
+	Buffer int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.Services == nil {
+		c.Services = Publishers
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = 15 * time.Second
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = 5 * time.Minute
+	}
+	if c.Buffer == 0 {
+		c.Buffer = 256
+	}
+	return c
+}
+
+// Validate reports a configuration the web app cannot run with.
+func (c Config) Validate() error {
+	switch {
+	case c.Bus == nil:
+		return errors.New("web: a bus is required")
+	case c.Heartbeat < 0, c.MaxAge < 0, c.Buffer < 0:
+		return errors.New("web: Heartbeat, MaxAge and Buffer must not be negative")
+	}
+	return nil
+}
+
+// Web is the web app of one process.
+type Web struct {
+	cfg    Config
+	assets *assets
+	hub    *hub
+}
+
+// New builds the web app; it starts nothing until the first stream opens.
+func New(cfg Config) (*Web, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	a, err := newAssets()
+	if err != nil {
+		return nil, err
+	}
+	return &Web{cfg: cfg, assets: a, hub: newHub(cfg.Bus, cfg.Services, cfg.Buffer, cfg.Log)}, nil
+}
+
+// Routes are the web app's rows of the authorization table. The app's
+// pages are public (they hold no data; the API calls they make carry the
+// user's token); the stream is for signed-in users, each getting news of
+// their own resources only (admins get everything).
+func (w *Web) Routes() []auth.Route {
+	return []auth.Route{
+		{Pattern: "GET /{$}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.RedirectHandler("/app/", http.StatusFound)},
+		{Pattern: "GET /app/", Rule: auth.Public(), Owner: auth.Unowned, Handler: w.assets},
+		{Pattern: "GET /events/stream", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(w.handleStream)},
+	}
+}
+
+// Close ends every open stream and stops tailing the bus; call it when the
+// HTTP server shuts down (streams would otherwise hold the shutdown until
+// its timeout), before the bus is closed. Streams opened afterwards get 503.
+func (w *Web) Close() { w.hub.close() }
