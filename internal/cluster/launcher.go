@@ -38,16 +38,8 @@ func (c *Cluster) LogDir() string { return filepath.Join(c.T.Options.RunDir, "lo
 // gateway, each waited for until healthy; on error what started is left
 // running for Down (and its logs).
 func (c *Cluster) Up(ctx context.Context) error {
-	for _, p := range c.T.Procs {
-		if p.Config == "" {
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p.ConfigPath), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p.ConfigPath, []byte(p.Config), 0o600); err != nil {
-			return err
-		}
+	if err := c.writeConfigs(); err != nil {
+		return err
 	}
 	var nats, iam, others, gateway []string
 	for _, p := range c.T.Procs {
@@ -64,6 +56,23 @@ func (c *Cluster) Up(ctx context.Context) error {
 	}
 	for _, group := range [][]string{nats, iam, others, gateway} {
 		if err := c.startAll(ctx, group); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeConfigs writes the NATS nodes' configuration files (mode 0600: they
+// hold password hashes).
+func (c *Cluster) writeConfigs() error {
+	for _, p := range c.T.Procs {
+		if p.Config == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p.ConfigPath), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p.ConfigPath, []byte(p.Config), 0o600); err != nil {
 			return err
 		}
 	}

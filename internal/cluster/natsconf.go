@@ -11,8 +11,10 @@ import (
 // NATSUser is one account on the bus: a service, or "admin" (operators and
 // the chaos checker), which may do anything.
 type NATSUser struct {
-	Name     string
-	Password string // plain; the config holds its bcrypt hash
+	Name string
+	// PasswordHash is the bcrypt hash of the user's password; the config
+	// holds only this.
+	PasswordHash string
 	// Permissions; nil for the admin user (no restriction).
 	Permissions *Permissions
 }
@@ -56,16 +58,22 @@ func NATSConfig(self NATSNode, nodes []NATSNode, users []NATSUser) (string, erro
 	return b.String(), nil
 }
 
-// authorizationBlock renders the users with bcrypt-hashed passwords.
+// HashPassword is the bcrypt hash nats-server checks a password against;
+// cost 0 means bcrypt.DefaultCost.
+func HashPassword(password string, cost int) (string, error) {
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	return string(hash), err
+}
+
+// authorizationBlock renders the users.
 func authorizationBlock(users []NATSUser) (string, error) {
 	var b strings.Builder
 	b.WriteString("authorization {\n  users: [\n")
 	for _, u := range users {
-		hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.DefaultCost)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "    {user: %q, password: %q", u.Name, string(hash))
+		fmt.Fprintf(&b, "    {user: %q, password: %q", u.Name, u.PasswordHash)
 		if u.Permissions != nil {
 			fmt.Fprintf(&b, ", permissions: {publish: {allow: %s}, subscribe: {allow: %s}}",
 				quoteList(u.Permissions.Publish), quoteList(u.Permissions.Subscribe))

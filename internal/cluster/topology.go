@@ -39,6 +39,9 @@ type Options struct {
 	OpenhouseBin, NATSBin string
 	// AdminEmail and AdminPassword are the first admin's.
 	AdminEmail, AdminPassword string
+	// BcryptCost of the NATS users' password hashes; 0 is bcrypt's default.
+	// Tests lower it: the race detector makes each hash take seconds.
+	BcryptCost int `json:",omitempty"`
 }
 
 // NATSNodes is the size of the JetStream cluster: three, so that one node
@@ -140,13 +143,20 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 	}
 	t := &Topology{Options: o, NATSUsers: map[string]string{}, ServiceSecrets: map[string]string{}}
 	services := app.ServiceNames()
-	users := []NATSUser{{Name: "admin", Password: secret("nats-admin")}}
-	t.NATSUsers["admin"] = users[0].Password
-	for _, s := range services {
-		perms := ServicePermissions(s, o.Namespace)
-		users = append(users, NATSUser{Name: s, Password: secret("nats-" + s), Permissions: &perms})
-		t.NATSUsers[s] = secret("nats-" + s)
-		t.ServiceSecrets[s] = secret("client-" + s)
+	var users []NATSUser
+	for _, name := range append([]string{"admin"}, services...) {
+		t.NATSUsers[name] = secret("nats-" + name)
+		hash, err := HashPassword(t.NATSUsers[name], o.BcryptCost)
+		if err != nil {
+			return nil, err
+		}
+		u := NATSUser{Name: name, PasswordHash: hash}
+		if name != "admin" {
+			perms := ServicePermissions(name, o.Namespace)
+			u.Permissions = &perms
+			t.ServiceSecrets[name] = secret("client-" + name)
+		}
+		users = append(users, u)
 	}
 	for i := range NATSNodes {
 		t.Nodes = append(t.Nodes, NATSNode{

@@ -1,0 +1,131 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/openhouse/openhouse/internal/app"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+func TestEachServiceMayPublishOnlyItsOwnEvents(t *testing.T) {
+	for _, s := range app.ServiceNames() {
+		p := ServicePermissions(s, "ns")
+		var events []string
+		for _, subj := range p.Publish {
+			if strings.HasPrefix(subj, "ns.events.") {
+				events = append(events, subj)
+			}
+			if strings.HasPrefix(subj, "events.") || subj == ">" || strings.HasPrefix(subj, "ns.>") {
+				t.Errorf("%s may publish %q", s, subj)
+			}
+		}
+		if len(events) != 1 || events[0] != "ns.events."+s+".>" {
+			t.Errorf("%s event subjects = %v", s, events)
+		}
+		if len(p.Subscribe) != 1 || p.Subscribe[0] != "_INBOX.>" {
+			t.Errorf("%s subscribes to %v", s, p.Subscribe)
+		}
+	}
+}
+
+const paymentSucceeded = "openhouse.payment.succeeded.v1"
+
+func connectAs(t *testing.T, top *Topology, user string) *bus.Bus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	b, err := bus.Connect(ctx, bus.Config{URL: top.NATSURL(user), Replicas: NATSNodes, Namespace: top.Options.Namespace,
+		Name: user, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("connect as %s: %v", user, err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// TestBusPermissionsOnTheCluster runs the cluster's NATS configuration (3
+// nodes, R3 streams, a user per service) and shows that a service can
+// publish its own events and consume others', and cannot publish another
+// service's events.
+func TestBusPermissionsOnTheCluster(t *testing.T) {
+	top, err := Plan(testOptions(t, natsServerBin(t)), RandomSecret(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(top, false)
+	startNATS(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	// A raw publish by cart on payment's subject is refused by the server.
+	violations := make(chan error, 4)
+	nc, err := nats.Connect(top.NATSURL("cart"), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		violations <- err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if err := nc.Publish("ptest.events.payment.succeeded.v1", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-violations:
+		if !errors.Is(err, nats.ErrPermissionViolation) {
+			t.Fatalf("cart publishing a payment event: %v, want a permissions violation", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("cart published a payment event and the server said nothing")
+	}
+
+	// The tour service consumes payment events with its own user.
+	payment, cart, tour := connectAs(t, top, "payment"), connectAs(t, top, "cart"), connectAs(t, top, "tour")
+	var mu sync.Mutex
+	got := map[string]bool{}
+	received := make(chan struct{}, 8)
+	_, err = tour.Subscribe(ctx, bus.Subscription{Consumer: "tour", Stream: "payment", Handlers: map[string]bus.Handler{
+		paymentSucceeded: func(_ context.Context, ev bus.Event) error {
+			mu.Lock()
+			got[ev.ID()] = true
+			mu.Unlock()
+			received <- struct{}{}
+			return nil
+		},
+	}})
+	if err != nil {
+		t.Fatalf("tour subscribing to payment: %v", err)
+	}
+
+	forged, _ := bus.NewEvent(ctx, paymentSucceeded, "payments/forged", map[string]string{"id": "forged"}, time.Now())
+	shortCtx, cancelShort := context.WithTimeout(ctx, 3*time.Second)
+	err = cart.Publish(shortCtx, forged)
+	cancelShort()
+	if err == nil {
+		t.Fatal("cart published payment.succeeded through JetStream")
+	}
+	genuine, _ := bus.NewEvent(ctx, paymentSucceeded, "payments/genuine", map[string]string{"id": "genuine"}, time.Now())
+	if err := payment.Publish(ctx, genuine); err != nil {
+		t.Fatalf("payment publishing its own event: %v", err)
+	}
+	select {
+	case <-received:
+	case <-ctx.Done():
+		t.Fatal("tour never received payment's event")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !got[genuine.ID()] || got[forged.ID()] {
+		t.Fatalf("tour received %v; want the genuine event only", got)
+	}
+	if n, err := payment.StreamMessages(ctx, "payment"); err != nil || n != 1 {
+		t.Fatalf("payment stream holds %d messages (%v), want 1", n, err)
+	}
+}
