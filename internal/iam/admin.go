@@ -42,17 +42,34 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c Adm
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, ev)
+			action := "user.verified"
+			if !u.Verified {
+				action = "user.unverified"
+			}
+			entry, err := auditUser(ctx, action, *u, verifiedState{!u.Verified}, verifiedState{u.Verified}, now)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ev, entry)
 			profileChanged = true
 		}
 		if c.Status != nil && *c.Status != u.Status {
+			before := u.Status
 			u.Status = *c.Status
 			ev, err := bus.NewEvent(ctx, events.TypeUserStatusChanged, u.ID, events.UserStatusChanged{
 				UserID: u.ID, Role: string(u.Role), Status: string(u.Status), By: adminID, At: now.UTC()}, now)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, ev)
+			action := "user.suspended"
+			if u.Status == StatusActive {
+				action = "user.reactivated"
+			}
+			entry, err := auditUser(ctx, action, *u, statusState{before}, statusState{u.Status}, now)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ev, entry)
 			profileChanged = true
 		}
 		if len(out) > 0 {
@@ -87,5 +104,8 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter, after UserCursor,
 }
 
 // RotateKeys starts signing with a new key; tokens signed with the old one
-// stay valid until they expire.
-func (s *Service) RotateKeys(ctx context.Context) error { return s.issuer.Rotate(ctx) }
+// stay valid until they expire. The rotation is audited (keys.rotated) by
+// the key store, in the transaction that retires the old key.
+func (s *Service) RotateKeys(ctx context.Context) error {
+	return s.issuer.Rotate(withRotation(ctx, s.cfg.Clock.Now()))
+}

@@ -3,9 +3,11 @@ package iam
 import (
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"fmt"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/platform/audit"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
@@ -63,21 +65,37 @@ func (s *SQLKeyStore) SaveKey(ctx context.Context, k auth.Key) error {
 	if err != nil {
 		return fmt.Errorf("save signing key: %w", s.db.Translate(err))
 	}
+	if rot := rotationFrom(ctx); rot != nil {
+		rot.newKeyID = k.ID
+	}
 	return nil
 }
 
-// RetireKey implements auth.KeyStore.
+// RetireKey implements auth.KeyStore. Retiring the old key is the step
+// that completes a rotation, so when ctx carries one (Service.RotateKeys)
+// its audit entry commits in the same transaction.
 func (s *SQLKeyStore) RetireKey(ctx context.Context, id string, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE signing_keys SET retire_at = $1 WHERE id = $2`, at.UTC(), id)
-	if err != nil {
-		return fmt.Errorf("retire signing key: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return fmt.Errorf("retire signing key %s: %w", id, auth.ErrUnknownKey)
-	}
-	return nil
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE signing_keys SET retire_at = $1 WHERE id = $2`, at.UTC(), id)
+		if err != nil {
+			return fmt.Errorf("retire signing key: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("retire signing key %s: %w", id, auth.ErrUnknownKey)
+		}
+		rot := rotationFrom(ctx)
+		if rot == nil {
+			return nil
+		}
+		end := at.UTC()
+		return audit.Add(ctx, tx, "iam", audit.Change{
+			Action: "keys.rotated", ResourceType: "signing_key", ResourceID: rot.newKeyID,
+			Before: keyState{CurrentKeyID: id},
+			After:  keyState{CurrentKeyID: rot.newKeyID, RetiredKeyID: id, RetiredKeyEnd: &end},
+		}, rot.at)
+	})
 }
 
 var _ auth.KeyStore = (*SQLKeyStore)(nil)

@@ -122,6 +122,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "GET /iam/users/{id}", Rule: auth.AnyUser(), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGetUser)},
 		{Pattern: "PATCH /iam/users/{id}", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAdminUpdate)},
 		{Pattern: "POST /iam/keys/rotate", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRotate)},
+		{Pattern: "GET /iam/audit", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAudit)},
 	}
 }
 
@@ -184,5 +185,6 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 }
 
 // Subscriptions lists the events iam consumes: news about its users from
-// the other services, kept as records.
-func (s *Service) Subscriptions() []bus.Subscription { return s.recordSubscriptions() }
+// the other services, kept as records, and every service's audit entries
+// (its own included), kept as the audit log.
+func (s *Service) Subscriptions() []bus.Subscription { return s.withAudit(s.recordSubscriptions()) }

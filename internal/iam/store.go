@@ -39,6 +39,8 @@ type Store interface {
 	PutRecords(ctx context.Context, eventID string, recs []Record) error
 	// Records returns a user's records, newest first, at most limit per kind.
 	Records(ctx context.Context, userID string, limit int) ([]Record, error)
+
+	AuditStore
 }
 
 // UserFilter narrows ListUsers; empty fields match everything.
