@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -12,8 +13,10 @@ import (
 
 // deadLetterRoutes lets admins see the events consumers gave up on and send
 // them back once the cause is fixed. The dead-letter stream is shared by
-// every process on the bus, so any process can serve these.
-func deadLetterRoutes(b *bus.Bus) []auth.Route {
+// every process on the bus, so any process can list them; a replay is an
+// admin action recorded in the audit log through auditor (iam), so only a
+// process that runs iam replays (see replayaudit.go).
+func deadLetterRoutes(b *bus.Bus, auditor adminAuditor) []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
 	list := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		page, err := httpapi.ParsePage(r)
@@ -40,11 +43,27 @@ func deadLetterRoutes(b *bus.Bus) []auth.Route {
 			httpapi.WriteError(w, r, httpapi.BadRequest("seq must be a positive integer"))
 			return
 		}
+		if auditor == nil {
+			httpapi.WriteError(w, r, httpapi.Unavailable("replays are recorded in the audit log by iam, which this process does not run; send the request to one that does (the gateway does)"))
+			return
+		}
+		before, err := deadLetterAt(r.Context(), b, seq)
+		if errors.Is(err, bus.ErrDeadLetterNotFound) {
+			httpapi.WriteError(w, r, httpapi.NotFound("no such dead letter"))
+			return
+		} else if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
 		if err := b.Replay(r.Context(), seq); errors.Is(err, bus.ErrDeadLetterNotFound) {
 			httpapi.WriteError(w, r, httpapi.NotFound("no such dead letter"))
 			return
 		} else if err != nil {
 			httpapi.WriteError(w, r, err)
+			return
+		}
+		if err := auditor.RecordAdminAction(r.Context(), replayChange(before)); err != nil {
+			httpapi.WriteError(w, r, fmt.Errorf("dead letter %d was replayed but its audit entry was not recorded: %w", seq, err))
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"replayed": seq})
