@@ -130,6 +130,9 @@ func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fres
 			if err := tx.CreatePayment(fresh); err != nil {
 				return err
 			}
+			if err := record(ctx, tx, "payment.created", "payment", fresh.ID, nil, paymentStateOf(fresh), now); err != nil {
+				return err
+			}
 			c.resource, c.payment = fresh.ID, fresh
 			return tx.CreateKey(KeyRecord{Scope: ref.scope, Key: ref.key, RequestHash: hash, ResourceID: fresh.ID,
 				LeaseUntil: now.Add(s.cfg.LeaseTTL), CreatedAt: now})
@@ -242,9 +245,13 @@ func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcom
 		if err != nil {
 			return err
 		}
+		before := paymentStateOf(p)
 		switch err := p.Settle(out.succeeded, out.ref, out.reason, now); {
 		case err == nil:
 			if err := tx.SavePayment(p); err != nil {
+				return err
+			}
+			if err := record(ctx, tx, "payment."+string(p.Status), "payment", p.ID, before, paymentStateOf(p), now); err != nil {
 				return err
 			}
 			ev, err := settledEvent(ctx, p, now)

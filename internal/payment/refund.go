@@ -116,6 +116,9 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 		if err := tx.CreateRefund(r); err != nil {
 			return err
 		}
+		if err := record(ctx, tx, "refund.requested", "refund", r.ID, nil, refundStateOf(r), now); err != nil {
+			return err
+		}
 		c.refund = r
 		if ref == nil {
 			return nil
@@ -174,9 +177,13 @@ func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, 
 		if err != nil {
 			return err
 		}
+		refundBefore, paymentBefore := refundStateOf(r), paymentStateOf(p)
 		switch err := r.Settle(succeeded, gatewayRef, now); {
 		case err == nil:
 			if err := tx.SaveRefund(r); err != nil {
+				return err
+			}
+			if err := record(ctx, tx, "refund."+string(r.Status), "refund", r.ID, refundBefore, refundStateOf(r), now); err != nil {
 				return err
 			}
 			if succeeded {
@@ -184,6 +191,9 @@ func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, 
 					return err
 				}
 				if err := tx.SavePayment(p); err != nil {
+					return err
+				}
+				if err := record(ctx, tx, "payment.refunded", "payment", p.ID, paymentBefore, paymentStateOf(p), now); err != nil {
 					return err
 				}
 				ev, err := refundedEvent(ctx, p, r, now)

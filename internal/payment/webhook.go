@@ -73,7 +73,7 @@ func (s *Service) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
 	if !out.succeeded {
 		out.reason = declineCode(pi.LastPaymentError, "payment_failed")
 	}
-	if _, err := s.settleCharge(r.Context(), paymentID, out, nil); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.settleCharge(webhookActor(r.Context()), paymentID, out, nil); err != nil && !errors.Is(err, store.ErrNotFound) {
 		httpapi.WriteError(w, r, err) // 500: Stripe delivers it again later
 		return
 	}
