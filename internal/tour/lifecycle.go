@@ -89,14 +89,18 @@ func (s *Service) CreateFromPayment(ctx context.Context, p events.PaymentSucceed
 func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (Tour, error) {
 	now := s.cfg.Clock.Now()
 	return s.store.Update(ctx, id, "", func(t *Tour) ([]bus.Event, error) {
-		previous := t.ScheduledAt
+		previous, before := t.ScheduledAt, *t
 		if err := t.Reschedule(start, now, s.cfg.Rules); err != nil {
 			return nil, err
 		}
 		ev, err := s.event(ctx, events.TypeTourRescheduled, *t, func(e events.Tour) any {
 			return events.TourRescheduled{Tour: e, PreviousScheduledAt: previous, RescheduledAt: now.UTC()}
 		})
-		return []bus.Event{ev}, err
+		if err != nil {
+			return nil, err
+		}
+		audited, err := adminAudit(ctx, "tour.rescheduled", before, *t, now)
+		return append([]bus.Event{ev}, audited...), err
 	})
 }
 
@@ -108,6 +112,7 @@ func (s *Service) Cancel(ctx context.Context, id string, by CancelBy, actor stri
 func (s *Service) cancel(ctx context.Context, id, eventID string, by CancelBy, reason, actor string) (Tour, error) {
 	now := s.cfg.Clock.Now()
 	return s.store.Update(ctx, id, eventID, func(t *Tour) ([]bus.Event, error) {
+		before := *t
 		if err := t.Cancel(by, reason, now, s.cfg.Rules); err != nil {
 			if errors.Is(err, ErrFinished) && by == BySystem {
 				return nil, nil // already over: nothing to do
@@ -117,6 +122,13 @@ func (s *Service) cancel(ctx context.Context, id, eventID string, by CancelBy, r
 		ev, err := s.event(ctx, events.TypeTourCancelled, *t, func(e events.Tour) any {
 			return events.TourCancelled{Tour: e, Reason: reason, CancelledBy: actor, Refund: t.Refund, CancelledAt: now.UTC()}
 		})
-		return []bus.Event{ev}, err
+		if err != nil {
+			return nil, err
+		}
+		var audited []bus.Event
+		if by == ByAdmin {
+			audited, err = adminAudit(ctx, "tour.cancelled", before, *t, now)
+		}
+		return append([]bus.Event{ev}, audited...), err
 	})
 }
