@@ -13,7 +13,8 @@ export function money(m) {
 /** when formats an instant in a time zone (default: the browser's), naming the zone. */
 export function when(iso, timeZone) {
   if (!iso) return '';
-  const opts = { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' };
+  // dateStyle cannot be combined with timeZoneName, hence the fields.
+  const opts = { year: 'numeric', month: 'short', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' };
   try {
     return new Intl.DateTimeFormat('en-US', timeZone ? { ...opts, timeZone } : opts).format(new Date(iso));
   } catch {

@@ -95,3 +95,30 @@ async function loop() {
     delay = Math.min(delay * 2, 15000);
   }
 }
+
+/**
+ * follow keeps a view fresh: it runs load now and again whenever news whose
+ * type matches pattern arrives (and after a reconnect), one load at a time,
+ * with a load always after the latest news. It listens before the first
+ * load, so news that arrives while the page draws is not lost (a booking's
+ * whole saga can finish in that time). onEvent sees every event first.
+ * Returns {stop, ready}: ready settles after the first load; errors go to
+ * onError.
+ */
+export function follow(pattern, load, onError, onEvent) {
+  let running = null;
+  let again = false;
+  const run = () => {
+    if (running) { again = true; return running; }
+    running = Promise.resolve().then(load).catch(onError).finally(() => {
+      running = null;
+      if (again) { again = false; run(); }
+    });
+    return running;
+  };
+  const stop = onNews((ev) => {
+    if (onEvent) onEvent(ev);
+    if (ev.type === 'resync' || pattern.test(ev.type || '')) run();
+  });
+  return { stop, ready: run() };
+}

@@ -5,15 +5,13 @@
 import { api, all } from '../api.js';
 import { h, select, errorBox, busy, showError, badge, table, field, value } from '../dom.js';
 import { money, when, shortId } from '../format.js';
-import { onNews } from '../live.js';
+import { follow } from '../live.js';
 
-function reloader(load, box, pattern) {
-  let running = null;
-  const reload = () => {
-    if (!running) running = load().catch((err) => showError(box, err)).finally(() => { running = null; });
-    else running.then(() => reload());
-  };
-  return onNews((ev) => { if (ev.type === 'resync' || pattern.test(ev.type || '')) reload(); });
+// live keeps an admin view fresh on news matching pattern.
+async function live(load, box, pattern) {
+  const f = follow(pattern, load, (err) => showError(box, err));
+  await f.ready;
+  return f.stop;
 }
 
 function filters(label, controls, onChange) {
@@ -50,8 +48,7 @@ export async function users(view) {
     ])));
     if (!list.length) out.append(h('p', {}, 'No users match.'));
   }
-  await load();
-  return reloader(load, box, /\.iam\./);
+  return live(load, box, /\.iam\./);
 }
 
 export async function tours(view) {
@@ -76,8 +73,7 @@ export async function tours(view) {
     })));
     if (!list.length) out.append(h('p', {}, 'No tours match.'));
   }
-  await load();
-  return reloader(load, box, /\.(tour|appointment)\./);
+  return live(load, box, /\.(tour|appointment)\./);
 }
 
 export async function payments(view) {
@@ -121,6 +117,5 @@ export async function payments(view) {
     })));
     if (!list.length) out.append(h('p', {}, 'No payments match.'));
   }
-  await load();
-  return reloader(load, box, /\.(payment|tour)\./);
+  return live(load, box, /\.(payment|tour)\./);
 }

@@ -3,7 +3,7 @@
 import { all } from '../api.js';
 import { h, errorBox, showError } from '../dom.js';
 import { when } from '../format.js';
-import { onNews } from '../live.js';
+import { follow } from '../live.js';
 
 export async function render(view) {
   const box = errorBox();
@@ -17,8 +17,7 @@ export async function render(view) {
       h('p', { class: 'wrap' }, ...String(n.body || '').split('\n').flatMap((line, i) => (i ? [h('br'), line] : [line]))))));
     if (!items.length) list.append(h('li', {}, 'Nothing yet.'));
   }
-  await load();
-  return onNews((ev) => {
-    if (ev.type === 'resync' || /\.notification\./.test(ev.type || '')) load().catch((err) => showError(box, err));
-  });
+  const live = follow(/\.notification\./, load, (err) => showError(box, err));
+  await live.ready;
+  return live.stop;
 }

@@ -6,7 +6,7 @@ import { api, loadMe } from '../api.js';
 import { h, field, errorBox, busy, showError, value, badge } from '../dom.js';
 import { money } from '../format.js';
 import { plot } from '../plot.js';
-import { onNews } from '../live.js';
+import { follow } from '../live.js';
 
 // iam learns of new and deleted listings by event, a moment later than the
 // listing service; what this tab created or deleted is known at once.
@@ -49,15 +49,14 @@ export async function list(view) {
     }));
     if (!listings.length) items.append(h('li', {}, 'No listings yet.'));
   }
-  await load();
-  return onNews((ev) => {
-    if (ev.type === 'resync' || /\.listing\./.test(ev.type || '')) {
-      const id = ev.refs && ev.refs.listing_id;
-      if (id && /deleted/.test(ev.type)) deleted.add(id);
-      else if (id) created.add(id);
-      load().catch((err) => showError(box, err));
-    }
+  const live = follow(/\.listing\./, load, (err) => showError(box, err), (ev) => {
+    const id = ev.refs && ev.refs.listing_id;
+    if (!id || !/\.listing\./.test(ev.type || '')) return;
+    if (/deleted/.test(ev.type)) deleted.add(id);
+    else created.add(id);
   });
+  await live.ready;
+  return live.stop;
 }
 
 function bodyOf(form) {

@@ -7,7 +7,7 @@ import { api, all, loadMe } from '../api.js';
 import { h, field, errorBox, busy, showError, badge, value } from '../dom.js';
 import { when } from '../format.js';
 import { plot } from '../plot.js';
-import { onNews } from '../live.js';
+import { follow } from '../live.js';
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
@@ -22,19 +22,13 @@ async function myAppointments() {
   return list.filter((a) => a.realtor_id === me.id && a.status !== 'released').sort((a, b) => a.starts_at.localeCompare(b.starts_at));
 }
 
-function live(reload) {
-  return onNews((ev) => {
-    if (ev.refs && ev.refs.appointment_id) heard.add(ev.refs.appointment_id);
-    if (ev.type === 'resync' || /\.(tour|appointment)\./.test(ev.type || '')) reload();
+// live reloads a page on news about tours and appointments.
+async function live(load, box) {
+  const f = follow(/\.(tour|appointment)\./, load, (err) => showError(box, err), (ev) => {
+    if (ev.refs && ev.refs.appointment_id && /\.appointment\./.test(ev.type || '')) heard.add(ev.refs.appointment_id);
   });
-}
-
-function debounced(load, box) {
-  let running = null;
-  return function reload() {
-    if (!running) running = load().catch((err) => showError(box, err)).finally(() => { running = null; });
-    else running.then(() => reload());
-  };
+  await f.ready;
+  return f.stop;
 }
 
 export async function assignments(view) {
@@ -64,8 +58,7 @@ export async function assignments(view) {
     }));
     if (!appts.length) list.append(h('li', {}, 'No assignments right now.'));
   }
-  await load();
-  return live(debounced(load, box));
+  return live(load, box);
 }
 
 export async function agenda(view) {
@@ -90,8 +83,7 @@ export async function agenda(view) {
     }
     if (!tours.length) body.append(h('p', {}, 'Nothing scheduled.'));
   }
-  await load();
-  return live(debounced(load, box));
+  return live(load, box);
 }
 
 export async function profile(view) {

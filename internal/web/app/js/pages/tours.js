@@ -6,7 +6,7 @@ import { api, all } from '../api.js';
 import { h, field, errorBox, busy, badge, value, showError } from '../dom.js';
 import { money, when } from '../format.js';
 import { zonedToISO, wallClock } from '../zones.js';
-import { onNews } from '../live.js';
+import { follow } from '../live.js';
 
 /**
  * realtorNames maps tour ids to the name of their realtor. The tour API
@@ -63,7 +63,6 @@ export async function render(view) {
   const box = errorBox();
   const list = h('ul', { class: 'cards', id: 'tours' });
   view.append(h('h1', {}, 'My tours'), box, list);
-  let pending = null;
   async function load() {
     const [tours, names] = await Promise.all([all('/tours'), realtorNames()]);
     // Keep the open "change or cancel" panels open across reloads.
@@ -72,13 +71,8 @@ export async function render(view) {
     for (const li of list.querySelectorAll('li[data-tour]')) if (open.has(li.dataset.tour)) li.querySelector('details')?.setAttribute('open', '');
     if (!tours.length) list.append(h('li', {}, 'No tours yet. ', h('a', { href: '/app/search' }, 'Find homes to tour.')));
   }
-  // Reload (at most once at a time) on news about tours or notifications.
-  function reload() {
-    if (!pending) pending = load().catch((err) => showError(box, err)).finally(() => { pending = null; });
-    else pending.then(() => reload());
-  }
-  await load();
-  return onNews((ev) => {
-    if (ev.type === 'resync' || /\.(tour|appointment|notification)\./.test(ev.type || '')) reload();
-  });
+  // Reload on news about tours or notifications (the realtor's name).
+  const live = follow(/\.(tour|appointment|notification)\./, load, (err) => showError(box, err));
+  await live.ready;
+  return live.stop;
 }

@@ -1,0 +1,166 @@
+// The e2e harness: builds openhouse, serves it on a fresh data directory and
+// a free loopback port, drives Debian's Chromium through playwright-core,
+// fails on any console error, checks every page at 375 px, and saves
+// screenshots as artefacts.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(import.meta.dirname, '../..');
+export const artefacts = resolve(process.env.OPENHOUSE_E2E_ARTEFACTS || join(import.meta.dirname, 'artefacts'));
+export const WIDTH = 375;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+}
+
+/** until polls cond (async) until it returns a truthy value or the deadline passes. */
+export async function until(what, cond, ms = 20000) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try { const v = await cond(); if (v) return v; } catch (err) { last = err; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ': ' + last.message : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** startServer builds the binary (unless OPENHOUSE_E2E_BINARY names one) and serves it. */
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'openhouse-e2e-'));
+  let bin = process.env.OPENHOUSE_E2E_BINARY;
+  if (!bin) {
+    bin = join(dir, 'openhouse');
+    execFileSync('go', ['build', '-o', bin, './cmd/openhouse'], { cwd: root, stdio: 'inherit' });
+  }
+  const port = await freePort();
+  const admin = { email: 'admin@e2e.openhouse.test', password: 'e2e admin passphrase' };
+  const log = openSync(join(dir, 'serve.log'), 'a');
+  const proc = spawn(bin, ['serve'], {
+    env: {
+      ...process.env,
+      OPENHOUSE_HTTP_ADDR: `127.0.0.1:${port}`, OPENHOUSE_DATA_DIR: join(dir, 'data'),
+      OPENHOUSE_ADMIN_EMAIL: admin.email, OPENHOUSE_ADMIN_PASSWORD: admin.password,
+      OPENHOUSE_LOG_LEVEL: 'warn', OPENHOUSE_DATABASE_URL: '', OPENHOUSE_NATS_URL: '', OPENHOUSE_REDIS_URL: '',
+    },
+    stdio: ['ignore', log, log],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const exited = new Promise((r) => proc.once('exit', r));
+  await until('openhouse to be ready', async () => (await fetch(base + '/readyz')).ok, 60000);
+  return {
+    base, admin, dir,
+    async stop() {
+      proc.kill('SIGTERM');
+      await exited;
+      if (!process.env.OPENHOUSE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** call is the API as a test's setup uses it (never the pages under test). */
+export async function call(base, method, path, token, body, headers = {}) {
+  const h = { ...headers };
+  if (token) h.Authorization = 'Bearer ' + token;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new Error(`${method} ${path} = ${res.status} ${text}`);
+  return data;
+}
+
+export async function login(base, email, password) {
+  return (await call(base, 'POST', '/iam/login', '', { email, password })).access_token;
+}
+
+/** launch starts headless Chromium with a fresh profile (playwright makes a new user-data-dir per launch). */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.OPENHOUSE_E2E_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Visitor is one person's browser tab at 375 px. Every console error or
+ * uncaught exception is recorded; check() fails the test on any not
+ * explicitly expected. visit() and shot() check the page does not scroll
+ * sideways at 375 px.
+ */
+export class Visitor {
+  constructor(page, name) {
+    this.page = page;
+    this.name = name;
+    this.errors = [];
+    this.expected = [];
+    this.shots = 0;
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      const text = `${m.text()} @ ${m.location().url || ''}`;
+      const i = this.expected.findIndex((re) => re.test(text));
+      if (i >= 0) this.expected.splice(i, 1);
+      else this.errors.push(text);
+    });
+    page.on('pageerror', (err) => this.errors.push('uncaught: ' + err.message));
+    if (process.env.OPENHOUSE_E2E_DEBUG) {
+      page.on('console', (m) => console.log(`[${name}] console ${m.type()}: ${m.text()}`));
+      page.on('response', (r) => { if (!r.url().includes('/app/')) console.log(`[${name}] ${r.status()} ${r.request().method()} ${r.url()}`); });
+    }
+  }
+
+  static async open(browser, base, name) {
+    const ctx = await browser.newContext({ viewport: { width: WIDTH, height: 812 }, baseURL: base, timezoneId: 'UTC', locale: 'en-US' });
+    const v = new Visitor(await ctx.newPage(), name);
+    v.ctx = ctx;
+    return v;
+  }
+
+  /** expect allows one console error matching re (a 4xx the step provokes on purpose). */
+  expectConsoleError(re) { this.expected.push(re); }
+
+  async signIn(email, password) {
+    await this.page.goto('/app/login');
+    await this.page.getByLabel('Email').fill(email);
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByRole('button', { name: 'Sign in' }).click();
+    await this.page.getByText('Welcome,').waitFor();
+  }
+
+  /** nav follows a menu link (no reload) and waits for the page's heading. */
+  async nav(link, heading) {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+    await this.page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await this.fits();
+  }
+
+  /** fits fails if the page scrolls sideways at 375 px. */
+  async fits() {
+    const w = await this.page.evaluate(() => document.scrollingElement.scrollWidth);
+    if (w > WIDTH) throw new Error(`${this.page.url()} is ${w} px wide at ${WIDTH} px`);
+  }
+
+  async shot(label) {
+    await this.fits();
+    mkdirSync(artefacts, { recursive: true });
+    this.shots++;
+    await this.page.screenshot({ path: join(artefacts, `${this.name}-${String(this.shots).padStart(2, '0')}-${label}.png`), fullPage: true });
+  }
+
+  check() {
+    if (this.errors.length) throw new Error(`console errors in ${this.name}'s tab:\n${this.errors.join('\n')}`);
+    if (this.expected.length) throw new Error(`${this.name}: expected console errors did not happen: ${this.expected}`);
+  }
+
+  async close() { await this.ctx.close(); }
+}

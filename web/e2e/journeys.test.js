@@ -1,0 +1,269 @@
+// The web app's journeys in a real browser: a customer books a tour and
+// watches it become scheduled without reloading; the realtor sees it arrive
+// and confirms; the customer cancels late; an admin verifies a new provider
+// (who then manages a listing) and refunds the cancelled tour. Every tab runs
+// at 375 px and fails on any console error; screenshots go to artefacts/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, call, login, until, Visitor, artefacts } from './harness.js';
+
+let srv, browser, adminToken;
+const tabs = [];
+const ctx = {};
+
+// The tour starts in about three hours, at about noon in a zone chosen for
+// it, so it is inside the homes' 08:00-20:00 whatever the time of day the
+// suite runs, and less than a day ahead (a customer who cancels gets no
+// refund; the admin gives one).
+function tourTime() {
+  const start = new Date(Math.ceil((Date.now() + 3 * 3600e3) / 300e3) * 300e3);
+  const offset = 12 - start.getUTCHours();
+  const zone = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(start).map((x) => [x.type, x.value]));
+  return { zone, start, day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+
+async function account(role, name, verify) {
+  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@e2e.openhouse.test`;
+  const password = `${role} passphrase for e2e`;
+  const u = await call(srv.base, 'POST', '/iam/register', '', { email, password, name, role });
+  if (verify) await call(srv.base, 'PATCH', '/iam/users/' + u.id, adminToken, { verified: true });
+  return { ...u, email, password, token: await login(srv.base, email, password) };
+}
+
+async function tab(name) {
+  const v = await Visitor.open(browser, srv.base, name);
+  tabs.push(v);
+  return v;
+}
+
+before(async () => {
+  srv = await startServer();
+  browser = await launch();
+  adminToken = await login(srv.base, srv.admin.email, srv.admin.password);
+  ctx.when = tourTime();
+  // A verified provider with two homes in Lakeside (through the API: the
+  // provider's pages are exercised by the admin journey's new provider).
+  const provider = await account('provider', 'Lakeside Homes', true);
+  ctx.homes = [];
+  for (const [title, lat, lng] of [['Lakeside loft', 41.9001, -87.6502], ['Harbour cottage', 41.9102, -87.6405]]) {
+    const body = {
+      title, description: 'Bright, quiet, near the water.', time_zone: ctx.when.zone,
+      address: { line1: '1 Shore Road', city: 'Lakeside', region: 'IL', postal_code: '60601', country: 'US' },
+      location: { lat, lng }, price: { amount: 45000000, currency: 'USD' }, tour_fee: { amount: 2500, currency: 'USD' },
+      bedrooms: 3, bathrooms: 2,
+    };
+    // The listing service learns of the verification by event.
+    ctx.homes.push(await until('the provider to be allowed to list', () => call(srv.base, 'POST', '/listings', provider.token, body)));
+  }
+  ctx.realtor = await account('realtor', 'Rita Realtor', true);
+});
+
+after(async () => {
+  for (const v of tabs) await v.close().catch(() => {});
+  await browser?.close();
+  await srv?.stop();
+  console.log(`screenshots: ${artefacts}`);
+});
+
+test('a realtor sets their area, hours and availability', async () => {
+  const r = await tab('realtor');
+  ctx.realtorTab = r;
+  await r.signIn(ctx.realtor.email, ctx.realtor.password);
+  await r.nav('Profile', 'Profile');
+  const p = r.page;
+  await p.getByLabel('Latitude').fill('41.905');
+  await p.getByLabel('Longitude').fill('-87.645');
+  await p.getByLabel('Radius (km)').fill('30');
+  await p.getByLabel('Time zone').fill(ctx.when.zone);
+  for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
+    const group = p.getByRole('group', { name: day });
+    await group.getByRole('checkbox').check();
+    await group.getByLabel(`${day} from`).fill('08:00');
+    await group.getByLabel(`${day} until`).fill('20:00');
+  }
+  await p.getByRole('switch', { name: 'Available for new tours' }).check();
+  await p.getByRole('button', { name: 'Save profile' }).click();
+  await p.getByText('Profile saved.').waitFor();
+  await r.shot('profile');
+  // The realtor waits on the assignments page; the tour will arrive live.
+  await r.nav('Assignments', 'My assignments');
+  await p.getByText('No assignments right now.').waitFor();
+  // Availability has taken in the profile before anyone books.
+  const q = `lat=41.9001&lng=-87.6502&radius_km=5&start=${ctx.when.start.toISOString()}&end=${new Date(ctx.when.start.getTime() + 2 * 3600e3).toISOString()}`;
+  await until('the realtor to be available', async () => (await call(srv.base, 'GET', '/availability?' + q, adminToken)).items.some((i) => i.realtor_id === ctx.realtor.id));
+  r.check();
+});
+
+test('a customer finds homes, books a tour and sees it become scheduled without reloading', async () => {
+  const c = await tab('customer');
+  ctx.customerTab = c;
+  const p = c.page;
+  await p.goto('/app/register');
+  await c.fits();
+  await p.getByLabel('Name').fill('Casey Customer');
+  ctx.customerEmail = `customer-${Date.now()}@e2e.openhouse.test`;
+  await p.getByLabel('Email').fill(ctx.customerEmail);
+  await p.getByLabel('Password').fill('customer passphrase for e2e');
+  await p.getByLabel('I am a').selectOption('customer');
+  await p.getByRole('button', { name: 'Register' }).click();
+  await p.getByRole('heading', { level: 1, name: 'Find homes' }).waitFor();
+
+  await p.getByLabel('City').fill('Lakeside');
+  await p.getByRole('button', { name: 'Search' }).click();
+  await p.getByText('2 homes found.').waitFor();
+  await c.shot('search-map');
+  // The map's dots are buttons too; the list shows the same homes.
+  await p.getByRole('button', { name: /Lakeside loft/ }).focus();
+  await p.keyboard.press('Enter');
+  await p.getByRole('heading', { level: 1, name: 'Lakeside loft' }).waitFor();
+  await c.shot('listing');
+  await p.getByRole('button', { name: 'Add to cart' }).click();
+  await p.getByText('In your cart: 1 home').waitFor();
+  await p.goBack();
+  await p.getByRole('heading', { level: 1, name: 'Find homes' }).waitFor();
+  await p.getByRole('button', { name: 'List' }).click();
+  const cottage = p.getByRole('listitem').filter({ has: p.getByRole('heading', { name: 'Harbour cottage' }) });
+  await cottage.getByRole('button', { name: 'Add to cart' }).click();
+  await cottage.getByText('In your cart: 2 homes').waitFor();
+  await c.shot('search-list');
+
+  await c.nav('Cart', 'Cart');
+  await p.getByLabel(`Date (${ctx.when.zone})`).fill(ctx.when.day);
+  await p.getByLabel(`Time (${ctx.when.zone})`).fill(ctx.when.time);
+  await p.getByLabel('Payment method').selectOption('tok_visa');
+  await c.shot('checkout');
+  await p.evaluate(() => { window.noReload = true; });
+  await p.getByRole('button', { name: /Pay .* and book/ }).click();
+  await p.getByRole('heading', { level: 1, name: 'My tours' }).waitFor();
+  await p.getByText('Booked and paid').waitFor();
+  await c.shot('tours-booked');
+  const card = p.locator('#tours li[data-status="scheduled"]');
+  await card.getByText('Scheduled with Rita Realtor').waitFor({ timeout: 20000 });
+  assert.equal(await p.evaluate(() => window.noReload), true, 'the page was reloaded');
+  await c.shot('tours-scheduled');
+  ctx.tourId = await card.getAttribute('data-tour');
+
+  await c.nav('Notifications', 'Notifications');
+  await p.getByText(/Your home tour is booked/).first().waitFor();
+  await c.shot('notifications');
+  c.check();
+});
+
+test('the realtor sees the tour arrive and confirms it', async () => {
+  const r = ctx.realtorTab;
+  const p = r.page;
+  const card = p.locator(`#assignments li[data-tour="${ctx.tourId}"]`);
+  await card.waitFor({ timeout: 20000 }); // live, on the page opened before the booking
+  await r.shot('assignment');
+  await card.getByRole('button', { name: 'Confirm' }).click();
+  await p.locator(`#assignments li[data-tour="${ctx.tourId}"][data-status="confirmed"]`).waitFor();
+  await r.shot('confirmed');
+  await r.nav('Agenda', 'Agenda');
+  await p.locator(`#agenda li[data-tour="${ctx.tourId}"]`).getByText('Lakeside loft').waitFor();
+  await r.shot('agenda');
+  r.check();
+});
+
+test('the customer cancels late; an admin verifies a provider and refunds the cancelled tour', async () => {
+  // The customer cancels less than a day ahead: under the rules, no refund.
+  const c = ctx.customerTab;
+  const p = c.page;
+  await c.nav('My tours', 'My tours');
+  const card = p.locator(`#tours li[data-tour="${ctx.tourId}"]`);
+  await card.getByText('Change or cancel').click();
+  await card.getByRole('button', { name: 'Cancel tour' }).click();
+  await card.getByRole('button', { name: 'Yes, cancel it' }).click();
+  const cancelled = p.locator(`#tours li[data-tour="${ctx.tourId}"][data-status="cancelled"]`);
+  await cancelled.getByText('Refund: $0.00').waitFor();
+  await c.shot('cancelled');
+  c.check();
+
+  // A new provider registers and waits for verification.
+  const pv = await tab('provider');
+  const pp = pv.page;
+  await pp.goto('/app/register');
+  await pp.getByLabel('Name').fill('Bea Builder');
+  const providerEmail = `bea-${Date.now()}@e2e.openhouse.test`;
+  await pp.getByLabel('Email').fill(providerEmail);
+  await pp.getByLabel('Password').fill('provider passphrase for e2e');
+  await pp.getByLabel('I am a').selectOption('provider');
+  await pp.getByRole('button', { name: 'Register' }).click();
+  await pp.getByText('An admin must verify it').waitFor();
+  await pv.shot('registered');
+
+  // The admin verifies them.
+  const a = await tab('admin');
+  const ap = a.page;
+  await a.signIn(srv.admin.email, srv.admin.password);
+  await ap.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  await ap.getByLabel('Verified').selectOption('false');
+  await ap.getByRole('button', { name: 'Verify Bea Builder' }).click();
+  await ap.getByRole('button', { name: 'Verify Bea Builder' }).waitFor({ state: 'detached' });
+  await ap.getByLabel('Verified').selectOption('true');
+  await ap.getByRole('button', { name: 'Unverify Bea Builder' }).waitFor();
+  await a.shot('verified');
+
+  // ... and refunds the cancelled tour's payment.
+  await a.nav('Payments', 'Payments');
+  const tour = await call(srv.base, 'GET', '/tours/' + ctx.tourId, adminToken);
+  const refund = ap.locator(`form[data-payment="${tour.payment_id}"]`);
+  await refund.getByLabel('Reason').fill('courtesy refund after a late cancellation');
+  await a.shot('payments');
+  await refund.getByRole('button', { name: /Refund payment/ }).click();
+  await refund.waitFor({ state: 'detached' });
+  await until('the payment to be refunded', async () => (await call(srv.base, 'GET', '/payments/' + tour.payment_id, adminToken)).status === 'refunded');
+  await ap.getByRole('cell', { name: /refunded/ }).first().waitFor();
+  await a.shot('refunded');
+
+  await a.nav('Tours', 'Tours');
+  await ap.getByLabel('Status').selectOption('unassigned');
+  await ap.getByText('No tours match.').waitFor();
+  await ap.getByLabel('Status').selectOption('cancelled');
+  await ap.getByRole('cell', { name: 'Lakeside loft, Harbour cottage' }).waitFor();
+  await a.shot('tours');
+  await a.nav('Dead letters', 'Dead letters');
+  await ap.getByText('No dead letters.').waitFor();
+  await a.shot('dead-letters');
+  // The admin watches events flow while the provider works.
+  await a.nav('Live events', 'Live events');
+  await ap.getByText('Live updates on').waitFor();
+
+  // The verified provider lists a home: a bad form first (a clear error from
+  // the problem+json answer), then a good one; edits it; deletes it.
+  await pv.nav('New listing', 'New listing');
+  pv.expectConsoleError(/status of 4\d\d/);
+  await pp.getByRole('button', { name: 'Create listing' }).click();
+  await pp.getByRole('alert').waitFor();
+  assert.equal(await pp.getByLabel('Title').getAttribute('aria-invalid'), 'true', 'the form does not point at the missing title');
+  await pv.shot('listing-error');
+  await pp.getByLabel('Title').fill('Builder bungalow');
+  await pp.getByLabel('Street').fill('9 Quarry Lane');
+  await pp.getByLabel('City', { exact: true }).fill('Lakeside');
+  await pp.getByLabel('Country (2 letters)').fill('US');
+  await pp.getByLabel('Price ($)').fill('300000');
+  await pp.getByLabel('Tour fee ($)').fill('20');
+  await pp.getByLabel('Bedrooms').fill('2');
+  await pp.getByLabel('Bathrooms').fill('1');
+  await pp.getByLabel('Time zone').fill('America/Chicago');
+  await pp.getByLabel('Latitude').fill('41.92');
+  await pp.getByLabel('Longitude').fill('-87.66');
+  await pp.getByRole('button', { name: 'Create listing' }).click();
+  await pp.getByRole('heading', { level: 1, name: 'My listings' }).waitFor();
+  const mine = pp.locator('#my-listings li[data-listing]');
+  await mine.getByRole('link', { name: 'Builder bungalow' }).waitFor();
+  await ap.locator('#events li[data-type="openhouse.listing.listing.created.v1"]').waitFor();
+  await a.shot('live-events');
+  await mine.getByRole('link', { name: 'Edit' }).click();
+  await pp.getByLabel('Title').fill('Builder bungalow, renovated');
+  await pp.getByRole('button', { name: 'Save changes' }).click();
+  await mine.getByRole('link', { name: 'Builder bungalow, renovated' }).waitFor();
+  await pv.shot('my-listings');
+  await mine.getByRole('button', { name: 'Delete Builder bungalow, renovated' }).click();
+  await mine.getByRole('button', { name: 'Yes, delete Builder bungalow, renovated' }).click();
+  await pp.getByText('No listings yet.').waitFor();
+  pv.check();
+  a.check();
+});
