@@ -97,7 +97,9 @@ func (d Dialect) translate(err error) error {
 
 // openSQLite opens dir/name.db. WAL lets readers run beside the writer;
 // _txlock=immediate takes the write lock at BEGIN so two writers queue on
-// busy_timeout instead of failing at their first write; synchronous=NORMAL
+// busy_timeout instead of failing at their first write (within one process
+// they queue on DB.writer before that, see writelock.go; connections keep
+// their prepared statements, see stmtcache.go); synchronous=NORMAL
 // in WAL mode loses nothing when the process is killed (only an OS crash can
 // roll back the last transactions; see docs/architecture.md).
 func openSQLite(dir, name string) (*sql.DB, error) {
@@ -110,10 +112,11 @@ func openSQLite(dir, name string) (*sql.DB, error) {
 		"_time_format": {"sqlite"},
 		"_pragma":      {"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
 	}.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	connector, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	db := sql.OpenDB(&sqliteConnector{inner: connector})
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(0)

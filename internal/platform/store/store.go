@@ -54,6 +54,9 @@ type DB struct {
 	// Namespace is the service's schema (PostgreSQL) or file stem (SQLite).
 	Namespace string
 
+	// writer queues SQLite's write transactions (nil on PostgreSQL).
+	writer writeLock
+
 	mu          sync.Mutex
 	afterCommit []func()
 }
@@ -86,7 +89,11 @@ func Open(ctx context.Context, cfg Config, name string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: reach %s database %q: %w", dialect.Name, name, err)
 	}
-	return &DB{DB: sqlDB, Dialect: dialect, Namespace: name}, nil
+	db := &DB{DB: sqlDB, Dialect: dialect, Namespace: name}
+	if dialect.Name == SQLite.Name {
+		db.writer = newWriteLock()
+	}
+	return db, nil
 }
 
 // AfterCommit registers fn to run after every transaction that InTx commits.
@@ -117,6 +124,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // InTxNoHooks is InTx without the after-commit hooks, for the code those
 // hooks wake (the outbox relay marking its own rows).
 func (db *DB) InTxNoHooks(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if err := db.writer.acquire(ctx, db.Namespace); err != nil {
+		return err
+	}
+	defer db.writer.release()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
