@@ -71,6 +71,7 @@ type Verifier struct {
 	src    KeySource
 	cfg    VerifierConfig
 	parser *jwt.Parser
+	cache  *verifiedCache
 }
 
 // NewVerifier returns a Verifier of tokens whose keys come from src. It
@@ -86,8 +87,9 @@ func NewVerifier(src KeySource, cfg VerifierConfig) *Verifier {
 	}
 	cfg = cfg.withDefaults()
 	return &Verifier{
-		src: src,
-		cfg: cfg,
+		src:   src,
+		cfg:   cfg,
+		cache: newVerifiedCache(),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 			jwt.WithIssuer(cfg.Issuer),
@@ -106,14 +108,30 @@ func NewVerifier(src KeySource, cfg VerifierConfig) *Verifier {
 // that Ed25519 key, whose iss and aud match, whose exp is present and whose
 // exp, nbf and iat hold within MaxSkew, whose role is known, whose svc is
 // present exactly for service tokens, and which Revoked does not reject.
-// Every failure is ErrInvalidToken wrapped with the reason.
+// Every failure is ErrInvalidToken wrapped with the reason. A token that
+// verified before skips the signature check while its time claims hold and
+// its key is still offered (see verifiedCache); Revoked is asked every time.
 func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) {
 	if len(token) > maxTokenBytes {
 		return Principal{}, fmt.Errorf("%w: token is longer than %d bytes", ErrInvalidToken, maxTokenBytes)
 	}
-	var c tokenClaims
+	if e, ok := v.cache.get(token); ok && e.holdsAt(v.cfg.Clock.Now()) {
+		if pub, err := v.src.PublicKey(ctx, e.kid); err == nil && pub.Equal(e.key) {
+			return v.notRevoked(ctx, e.principal, e.issuedAt)
+		}
+	}
+	var (
+		c   tokenClaims
+		kid string
+		pub ed25519.PublicKey
+	)
 	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
-		return v.key(ctx, t)
+		k, err := v.key(ctx, t)
+		if err == nil {
+			kid, _ = t.Header["kid"].(string)
+			pub = k.(ed25519.PublicKey)
+		}
+		return k, err
 	})
 	if err != nil {
 		// %v, not %w: callers branch on ErrInvalidToken only.
@@ -126,7 +144,18 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if reason := checkPrincipal(p); reason != "" {
 		return Principal{}, fmt.Errorf("%w: %s", ErrInvalidToken, reason)
 	}
-	if v.cfg.Revoked != nil && v.cfg.Revoked(ctx, p.ID, c.IssuedAt.Time) {
+	from := c.IssuedAt.Time
+	if c.NotBefore != nil && c.NotBefore.After(from) {
+		from = c.NotBefore.Time
+	}
+	v.cache.put(token, verifiedToken{principal: p, issuedAt: c.IssuedAt.Time, kid: kid, key: pub,
+		from: from.Add(-v.cfg.MaxSkew), until: c.ExpiresAt.Add(v.cfg.MaxSkew)})
+	return v.notRevoked(ctx, p, c.IssuedAt.Time)
+}
+
+// notRevoked returns p unless Revoked rejects its token.
+func (v *Verifier) notRevoked(ctx context.Context, p Principal, issuedAt time.Time) (Principal, error) {
+	if v.cfg.Revoked != nil && v.cfg.Revoked(ctx, p.ID, issuedAt) {
 		return Principal{}, fmt.Errorf("%w: revoked", ErrInvalidToken)
 	}
 	return p, nil
