@@ -346,6 +346,7 @@ func (m *matrix) fixtures() map[string]fixture {
 			return request{method: "PATCH", path: "/iam/users/" + me("customer").id, body: map[string]bool{"verified": true}}
 		}),
 		"POST /iam/keys/rotate": unowned(static("POST", "/iam/keys/rotate", nil)),
+		"GET /iam/audit":        unowned(static("GET", "/iam/audit?action=user.verified", nil)),
 
 		// listing
 		"POST /listings": unowned(func(*actor) request {

@@ -54,6 +54,13 @@ func TestDeadLettersForAdmins(t *testing.T) {
 	if status, _ := c.call("POST", fmt.Sprintf("/admin/dead-letters/%d/replay", int(seq)), w.admin, nil); status != 404 {
 		t.Fatalf("replaying it again = %d, want 404", status)
 	}
+	// The replay is in the audit log (once: the refused repeat is not).
+	_, me := c.call("GET", "/iam/me", w.admin, nil)
+	replayed := c.auditHas(w.admin, fmt.Sprintf("resource_type=dead_letter&resource_id=%d", int(seq)), "dead_letter.replayed")[0]
+	if replayed["actor_id"] != me["id"] || side(replayed, "before", "state") != "dead_lettered" || side(replayed, "after", "state") != "replayed" ||
+		side(replayed, "before", "event_id") != poison.ID() || side(replayed, "before", "consumer") != "tour" {
+		t.Fatalf("replay entry = %v", replayed)
+	}
 	// Still unreadable, it comes back as a new dead letter: the replay
 	// reached the tour consumer again.
 	eventually(t, "the replayed event to be dead-lettered again", 10*time.Second, func() bool {
