@@ -58,6 +58,11 @@ type Subscription struct {
 	Backoff func(attempt int) time.Duration
 	// HandlerTimeout bounds one attempt. Default 25s.
 	HandlerTimeout time.Duration
+	// Concurrency is how many events this consumer handles at once, in
+	// this process (see lanes.go): events with the same CloudEvents
+	// subject are always handled one at a time, in stream order. 1 handles
+	// every event in stream order. Default 8.
+	Concurrency int
 }
 
 // DefaultBackoff doubles from 100ms up to 30s.
@@ -78,6 +83,9 @@ func (s *Subscription) setDefaults() {
 	}
 	if s.HandlerTimeout == 0 {
 		s.HandlerTimeout = 25 * time.Second
+	}
+	if s.Concurrency <= 0 {
+		s.Concurrency = 8
 	}
 }
 
@@ -112,13 +120,14 @@ type Consumer struct {
 	cancel   context.CancelFunc
 	contexts []jetstream.ConsumeContext
 	main     jetstream.Consumer // the durable on the service's stream, for lag
-	wg       sync.WaitGroup     // handlers in flight
+	lanes    *lanes             // handlers in flight, by subject
 	stopOnce sync.Once
 }
 
 // Subscribe starts a durable consumer for sub and a second one on the replay
-// stream (so that replayed dead letters reach the same handlers). Events are
-// handled one at a time per consumer, in stream order; several processes
+// stream (so that replayed dead letters reach the same handlers). Events
+// about one thing (the same CloudEvents subject) are handled one at a time,
+// in stream order; up to sub.Concurrency things at once. Several processes
 // subscribing with the same names share the events between them.
 func (b *Bus) Subscribe(ctx context.Context, sub Subscription) (*Consumer, error) {
 	sub.setDefaults()
@@ -135,7 +144,7 @@ func (b *Bus) Subscribe(ctx context.Context, sub Subscription) (*Consumer, error
 	sort.Strings(filters)
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c := &Consumer{sub: sub, bus: b, ctx: runCtx, cancel: cancel}
+	c := &Consumer{sub: sub, bus: b, ctx: runCtx, cancel: cancel, lanes: newLanes(sub.Concurrency)}
 	c.handler = dispatch(sub.Handlers)
 	for i := len(sub.Pipe) - 1; i >= 0; i-- {
 		c.handler = sub.Pipe[i](c.handler)
@@ -190,11 +199,29 @@ func dispatch(handlers map[string]Handler) Handler {
 	}
 }
 
-// receive handles one delivery: decode, run the handler, then ack, retry
-// later, or dead-letter.
+// receive takes one delivery from the NATS client: it decodes the event
+// and queues it on the lane of its subject.
 func (c *Consumer) receive(msg jetstream.Msg) {
-	c.wg.Add(1)
-	defer c.wg.Done()
+	ev, err := Decode(msg.Data())
+	key := ""
+	if err == nil {
+		key = ev.Subject()
+	}
+	queued := c.lanes.run(key, func(stopping bool) {
+		if stopping {
+			_ = msg.Nak() // not started: another instance, or the next start, takes it
+			return
+		}
+		c.handle(msg, ev, err)
+	})
+	if !queued {
+		_ = msg.Nak()
+	}
+}
+
+// handle runs the handler on a decoded delivery (decodeErr: it could not be
+// decoded), then acks, retries later, or dead-letters.
+func (c *Consumer) handle(msg jetstream.Msg, ev Event, decodeErr error) {
 	meta, err := msg.Metadata()
 	if err != nil {
 		c.bus.log.Error("event without metadata", "subject", msg.Subject(), "err", err)
@@ -206,7 +233,7 @@ func (c *Consumer) receive(msg jetstream.Msg) {
 
 	typ := "undecodable"
 	logCtx := c.ctx // the consumer span's context once there is one: logs join the trace
-	ev, err := Decode(msg.Data())
+	err = decodeErr
 	if err == nil {
 		if err = c.bus.authenticate(ev, msg); err != nil {
 			err = Permanent(err)
@@ -307,7 +334,8 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// Stop stops receiving and waits for handlers in flight to finish.
+// Stop stops receiving and waits for handlers in flight to finish; events
+// received but not yet started are handed back (nak) for redelivery.
 func (c *Consumer) Stop() {
 	c.stopOnce.Do(func() {
 		for _, cc := range c.contexts {
@@ -316,7 +344,7 @@ func (c *Consumer) Stop() {
 		for _, cc := range c.contexts {
 			<-cc.Closed()
 		}
-		c.wg.Wait()
+		c.lanes.close()
 		c.cancel()
 	})
 }
