@@ -49,10 +49,11 @@ func traced(r *http.Request) bool {
 }
 
 // TracingTransport makes client spans for outgoing requests and injects
-// their traceparent, so the called service continues the trace.
+// their traceparent, so the called service continues the trace. A nil base
+// is a PeerTransport.
 func TracingTransport(base http.RoundTripper, tp trace.TracerProvider) http.RoundTripper {
 	if base == nil {
-		base = http.DefaultTransport
+		base = PeerTransport()
 	}
 	return otelhttp.NewTransport(base,
 		otelhttp.WithTracerProvider(tp),
