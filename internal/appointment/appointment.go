@@ -96,6 +96,47 @@ type Candidate struct {
 	WeekBookings int
 }
 
+// Common keeps the realtors free for every home of a tour, found[i] being
+// those free for home i, minus those who declined the tour. Each keeps its
+// distance to the first home; the order is found[0]'s.
+func Common(found [][]Candidate, declined []string) []Candidate {
+	if len(found) == 0 {
+		return nil
+	}
+	in := make(map[string]int, len(found[0])) // realtor -> homes that found them
+	for i, homes := range found {
+		for _, c := range homes {
+			if in[c.RealtorID] == i {
+				in[c.RealtorID] = i + 1
+			}
+		}
+	}
+	for _, id := range declined {
+		delete(in, id)
+	}
+	out := make([]Candidate, 0, len(found[0]))
+	for _, c := range found[0] {
+		if in[c.RealtorID] == len(found) {
+			out = append(out, c)
+			in[c.RealtorID] = -1 // once, even if listed twice
+		}
+	}
+	return out
+}
+
+// Choose is the assignment decision once the candidates are known: each
+// gets its booking history from stats (by realtor id; missing: never
+// booked), and Rank orders them. The first is tried first.
+func Choose(common []Candidate, stats map[string]Candidate) []Candidate {
+	out := make([]Candidate, len(common))
+	for i, c := range common {
+		st := stats[c.RealtorID]
+		c.LastBooked, c.WeekBookings = st.LastBooked, st.WeekBookings
+		out[i] = c
+	}
+	return Rank(out)
+}
+
 // Rank orders candidates fairly: whoever was booked least recently first
 // (never booked before anyone), then whoever has the fewest tours that
 // week, then the nearest, then by id so the order is total.

@@ -53,41 +53,28 @@ func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error
 	if len(r.Stops) == 0 {
 		return nil, nil
 	}
-	var common map[string]Candidate
+	found := make([][]Candidate, len(r.Stops))
 	for i, stop := range r.Stops {
-		found, err := s.avail.Search(ctx, stop.Lat, stop.Lng, r.StartsAt, r.EndsAt)
+		free, err := s.avail.Search(ctx, stop.Lat, stop.Lng, r.StartsAt, r.EndsAt)
 		if err != nil {
 			return nil, fmt.Errorf("search availability: %w", err)
 		}
-		next := map[string]Candidate{}
-		for _, f := range found {
-			if i == 0 {
-				next[f.RealtorID] = Candidate{RealtorID: f.RealtorID, DistanceKM: f.DistanceKM}
-			} else if c, ok := common[f.RealtorID]; ok {
-				next[f.RealtorID] = c
-			}
+		found[i] = make([]Candidate, len(free))
+		for j, f := range free {
+			found[i][j] = Candidate{RealtorID: f.RealtorID, DistanceKM: f.DistanceKM}
 		}
-		common = next
 	}
-	for _, declined := range r.Declined {
-		delete(common, declined)
-	}
-	ids := make([]string, 0, len(common))
-	for id := range common {
-		ids = append(ids, id)
+	common := Common(found, r.Declined)
+	ids := make([]string, len(common))
+	for i, c := range common {
+		ids[i] = c.RealtorID
 	}
 	weekStart, weekEnd := WeekOf(r.StartsAt)
 	stats, err := s.store.Stats(ctx, ids, weekStart, weekEnd)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Candidate, 0, len(common))
-	for id, c := range common {
-		st := stats[id]
-		c.LastBooked, c.WeekBookings = st.LastBooked, st.WeekBookings
-		out = append(out, c)
-	}
-	return Rank(out), nil
+	return Choose(common, stats), nil
 }
 
 // tryBook holds the realtor in availability, then books in the database;
