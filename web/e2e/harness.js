@@ -144,10 +144,25 @@ export class Visitor {
     await this.fits();
   }
 
-  /** fits fails if the page scrolls sideways at 375 px. */
+  /**
+   * fits fails if the page scrolls sideways at 375 px, or has a control
+   * with no accessible name (an input without a label, an empty button).
+   */
   async fits() {
     const w = await this.page.evaluate(() => document.scrollingElement.scrollWidth);
     if (w > WIDTH) throw new Error(`${this.page.url()} is ${w} px wide at ${WIDTH} px`);
+    const unnamed = await this.page.evaluate(() => {
+      const bad = [];
+      for (const el of document.querySelectorAll('input, select, textarea')) {
+        if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) bad.push(el.outerHTML.slice(0, 100));
+      }
+      for (const el of document.querySelectorAll('button, a[href], [role="button"], [role="switch"]')) {
+        const name = el.getAttribute('aria-label') || el.textContent.trim() || (el.labels && el.labels.length);
+        if (!name) bad.push(el.outerHTML.slice(0, 100));
+      }
+      return bad;
+    });
+    if (unnamed.length) throw new Error(`${this.page.url()} has controls with no accessible name:\n${unnamed.join('\n')}`);
   }
 
   async shot(label) {

@@ -145,6 +145,10 @@ test('a customer finds homes, books a tour and sees it become scheduled without 
   assert.equal(await p.evaluate(() => window.noReload), true, 'the page was reloaded');
   await c.shot('tours-scheduled');
   ctx.tourId = await card.getAttribute('data-tour');
+  // The time picked on the homes' clock (the browser runs in UTC) is the
+  // instant booked.
+  const booked = await call(srv.base, 'GET', '/tours/' + ctx.tourId, adminToken);
+  assert.equal(new Date(booked.scheduled_at).getTime(), ctx.when.start.getTime(), `booked ${booked.scheduled_at} for ${ctx.when.day} ${ctx.when.time} ${ctx.when.zone}`);
 
   await c.nav('Notifications', 'Notifications');
   await p.getByText(/Your home tour is booked/).first().waitFor();
@@ -173,7 +177,24 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   const p = c.page;
   await c.nav('My tours', 'My tours');
   const card = p.locator(`#tours li[data-tour="${ctx.tourId}"]`);
-  await card.getByText('Change or cancel').click();
+  const panel = async () => {
+    if ((await card.locator('details').getAttribute('open')) === null) await card.getByText('Change or cancel').click();
+  };
+  // First the customer moves the tour half an hour later: it goes back to
+  // pending and is assigned again, live.
+  const later = new Date(ctx.when.start.getTime() + 30 * 60e3);
+  const laterClock = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.when.zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(later);
+  await panel();
+  await card.getByLabel(`New time (${ctx.when.zone})`).fill(laterClock);
+  await card.getByRole('button', { name: 'Reschedule' }).click();
+  await until('the tour to be scheduled at the new time', async () => {
+    const t = await call(srv.base, 'GET', '/tours/' + ctx.tourId, adminToken);
+    return t.status === 'scheduled' && new Date(t.scheduled_at).getTime() === later.getTime();
+  });
+  await p.locator(`#tours li[data-tour="${ctx.tourId}"][data-status="scheduled"]`).getByText(laterClock).first().waitFor();
+  await c.shot('rescheduled');
+  // Then cancels, less than a day ahead.
+  await panel();
   await card.getByRole('button', { name: 'Cancel tour' }).click();
   await card.getByRole('button', { name: 'Yes, cancel it' }).click();
   const cancelled = p.locator(`#tours li[data-tour="${ctx.tourId}"][data-status="cancelled"]`);
@@ -266,4 +287,28 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   await pp.getByText('No listings yet.').waitFor();
   pv.check();
   a.check();
+});
+
+test('every page of every role fits 375 px, names its controls and logs no error', async () => {
+  const menus = {
+    customer: ['Find homes', 'Cart', 'My tours', 'Notifications'],
+    realtor: ['Assignments', 'Agenda', 'Profile', 'Notifications'],
+    provider: ['My listings', 'New listing', 'Notifications'],
+    admin: ['Users', 'Tours', 'Payments', 'Dead letters', 'Live events'],
+  };
+  for (const v of tabs) {
+    for (const link of menus[v.name]) {
+      await v.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+      await v.page.locator('main h1').waitFor();
+      await v.page.getByText('Loading…').waitFor({ state: 'detached' });
+      await v.fits();
+    }
+    await v.page.goto('/app/no-such-page');
+    await v.page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    await v.fits();
+    await v.page.getByRole('button', { name: 'Sign out' }).click();
+    await v.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await v.fits();
+    v.check();
+  }
 });
