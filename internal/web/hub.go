@@ -16,6 +16,9 @@ import (
 // errClosed: the process is shutting down and opens no more streams.
 var errClosed = errors.New("web: live stream closed")
 
+// errTooMany: the user already holds as many streams as they may.
+var errTooMany = errors.New("web: too many live streams for one user")
+
 // message is one event as a stream sends it.
 type message struct {
 	id, typ string
@@ -39,6 +42,7 @@ type hub struct {
 	bus      *bus.Bus
 	services []string
 	buffer   int
+	perUser  int
 	log      *slog.Logger
 
 	startMu sync.Mutex // held while starting the tails
@@ -48,10 +52,12 @@ type hub struct {
 	mu     sync.Mutex
 	closed bool
 	subs   map[*subscriber]struct{}
+	open   map[string]int // streams per user
 }
 
-func newHub(b *bus.Bus, services []string, buffer int, log *slog.Logger) *hub {
-	return &hub{bus: b, services: services, buffer: buffer, log: log, subs: map[*subscriber]struct{}{}}
+func newHub(b *bus.Bus, services []string, buffer, perUser int, log *slog.Logger) *hub {
+	return &hub{bus: b, services: services, buffer: buffer, perUser: perUser, log: log,
+		subs: map[*subscriber]struct{}{}, open: map[string]int{}}
 }
 
 // subscribe opens a stream for p. Every event stored after it returns is
@@ -66,7 +72,11 @@ func (h *hub) subscribe(ctx context.Context, p auth.Principal) (*subscriber, err
 	if h.closed {
 		return nil, errClosed
 	}
+	if h.open[s.user] >= h.perUser {
+		return nil, errTooMany
+	}
 	h.subs[s] = struct{}{}
+	h.open[s.user]++
 	return s, nil
 }
 
@@ -82,6 +92,9 @@ func (h *hub) drop(s *subscriber) {
 	if _, ok := h.subs[s]; ok {
 		delete(h.subs, s)
 		close(s.gone)
+		if h.open[s.user]--; h.open[s.user] <= 0 {
+			delete(h.open, s.user)
+		}
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 // A stream that falls behind is ended rather than blocking the others.
 func TestHubEndsAStreamThatFallsBehind(t *testing.T) {
-	h := newHub(nil, nil, 1, slog.New(slog.DiscardHandler))
+	h := newHub(nil, nil, 1, 8, slog.New(slog.DiscardHandler))
 	h.started = true // no bus: events are handed to deliver directly
 	slow, err := h.subscribe(context.Background(), auth.Principal{ID: "cust", Role: auth.RoleCustomer})
 	if err != nil {
@@ -49,5 +49,29 @@ func TestHubEndsAStreamThatFallsBehind(t *testing.T) {
 	case <-admin.gone:
 	default:
 		t.Fatal("close left a stream open")
+	}
+}
+
+// One user may hold PerUser streams; a stream that ends frees its place.
+func TestHubLimitsStreamsPerUser(t *testing.T) {
+	h := newHub(nil, nil, 1, 2, slog.New(slog.DiscardHandler))
+	h.started = true
+	alice := auth.Principal{ID: "alice", Role: auth.RoleCustomer}
+	first, err := h.subscribe(context.Background(), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.subscribe(context.Background(), alice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.subscribe(context.Background(), alice); err != errTooMany {
+		t.Fatalf("third stream: %v, want errTooMany", err)
+	}
+	if _, err := h.subscribe(context.Background(), auth.Principal{ID: "bob", Role: auth.RoleCustomer}); err != nil {
+		t.Fatalf("another user is refused: %v", err)
+	}
+	h.unsubscribe(first)
+	if _, err := h.subscribe(context.Background(), alice); err != nil {
+		t.Fatalf("after one ended: %v", err)
 	}
 }

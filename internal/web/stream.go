@@ -30,6 +30,10 @@ func (w *Web) handleStream(rw http.ResponseWriter, r *http.Request) {
 	}
 	p, _ := auth.PrincipalFrom(r.Context())
 	sub, err := w.hub.subscribe(r.Context(), p)
+	if errors.Is(err, errTooMany) {
+		httpapi.WriteError(rw, r, httpapi.TooManyRequests("you have too many live streams open; close a tab", 0))
+		return
+	}
 	if errors.Is(err, errClosed) {
 		httpapi.WriteError(rw, r, httpapi.Unavailable("the server is shutting down; reconnect"))
 		return

@@ -38,6 +38,9 @@ type Config struct {
 	// Buffer is how many events a stream may fall behind before it is ended
 	// (the client reconnects and reloads what it shows; default 256).
 	Buffer int
+	// PerUser is how many streams one user may hold open in this process
+	// (a tab each; default 8); one more gets 429.
+	PerUser int
 }
 
 func (c Config) withDefaults() Config {
@@ -59,6 +62,9 @@ func (c Config) withDefaults() Config {
 	if c.Buffer == 0 {
 		c.Buffer = 256
 	}
+	if c.PerUser == 0 {
+		c.PerUser = 8
+	}
 	return c
 }
 
@@ -67,8 +73,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Bus == nil:
 		return errors.New("web: a bus is required")
-	case c.Heartbeat < 0, c.MaxAge < 0, c.Buffer < 0:
-		return errors.New("web: Heartbeat, MaxAge and Buffer must not be negative")
+	case c.Heartbeat < 0, c.MaxAge < 0, c.Buffer < 0, c.PerUser < 0:
+		return errors.New("web: Heartbeat, MaxAge, Buffer and PerUser must not be negative")
 	}
 	return nil
 }
@@ -90,7 +96,7 @@ func New(cfg Config) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Web{cfg: cfg, assets: a, hub: newHub(cfg.Bus, cfg.Services, cfg.Buffer, cfg.Log)}, nil
+	return &Web{cfg: cfg, assets: a, hub: newHub(cfg.Bus, cfg.Services, cfg.Buffer, cfg.PerUser, cfg.Log)}, nil
 }
 
 // Routes are the web app's rows of the authorization table. The app's

@@ -259,6 +259,7 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   await pp.getByRole('button', { name: 'Create listing' }).click();
   await pp.getByRole('alert').waitFor();
   assert.equal(await pp.getByLabel('Title').getAttribute('aria-invalid'), 'true', 'the form does not point at the missing title');
+  await pp.getByRole('alert').getByText(/^Title: /).waitFor(); // named as the form names it
   await pv.shot('listing-error');
   await pp.getByLabel('Title').fill('Builder bungalow');
   await pp.getByLabel('Street').fill('9 Quarry Lane');

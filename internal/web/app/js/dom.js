@@ -52,13 +52,15 @@ export function showError(box, err, form) {
   box.append(h('strong', {}, title), err.detail && err.detail !== title ? h('div', {}, err.detail) : null);
   const fields = err.fields || [];
   if (fields.length) {
-    box.append(h('ul', {}, fields.map((f) => h('li', {}, `${f.field}: ${f.message}`))));
-    if (form) {
-      for (const f of fields) {
-        const input = form.querySelector(`[name="${CSS.escape(f.field)}"]`);
-        if (input) input.setAttribute('aria-invalid', 'true');
-      }
-    }
+    // Each field is named as its label says, when the form has it.
+    const items = fields.map((f) => {
+      const input = form ? form.querySelector(`[name="${CSS.escape(f.field)}"]`) : null;
+      if (!input) return h('li', {}, `${f.field}: ${f.message}`);
+      input.setAttribute('aria-invalid', 'true');
+      const label = input.labels && input.labels[0] ? input.labels[0].firstChild.textContent.trim() : f.field;
+      return h('li', {}, `${label}: ${f.message}`);
+    });
+    box.append(h('ul', {}, items));
   }
   if (!err.title && err.message) box.append(h('div', {}, err.message));
 }

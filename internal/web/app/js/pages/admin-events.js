@@ -7,13 +7,13 @@ import { api, all } from '../api.js';
 import { h, errorBox, busy, table } from '../dom.js';
 import { onNews } from '../live.js';
 
-// Who consumes what (docs/events.md), to show each event's hop.
+// Who consumes each service's stream (the services' subscriptions; docs/events.md), to show each event's next hop.
 const consumers = {
   iam: 'listing, tour, availability, appointment, notification',
   listing: 'iam, cart, tour',
   payment: 'iam, tour',
   tour: 'appointment, notification, tour',
-  appointment: 'tour, availability, notification, iam',
+  appointment: 'tour, availability, iam',
   notification: 'iam',
 };
 
