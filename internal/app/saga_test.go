@@ -83,6 +83,16 @@ func TestBookingSaga(t *testing.T) {
 			if ts := w.tours(realtorToken); len(ts) != 1 || ts[0]["id"] != tour["id"] {
 				t.Fatalf("the realtor's tours = %v", ts)
 			}
+			// GET /tours?order_id= finds the checkout's tour, within the
+			// caller's own tours only.
+			byOrder := "/tours?order_id=" + tour["order_id"].(string)
+			for who, token := range map[string]string{"customer": w.customer, "another customer": w.user("customer", false)} {
+				_, out := c.call("GET", byOrder, token, nil)
+				items := out["items"].([]any)
+				if mine := who == "customer"; mine != (len(items) == 1) || mine && items[0].(map[string]any)["id"] != tour["id"] {
+					t.Fatalf("%s: GET %s = %v", who, byOrder, out)
+				}
+			}
 			for who, token := range map[string]string{"customer": w.customer, "realtor": realtorToken} {
 				eventually(t, who+" to be told the tour is scheduled", 15*time.Second, func() bool {
 					_, inbox := c.call("GET", "/notifications", token, nil)

@@ -91,7 +91,12 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := Filter{Status: Status(q.Get("status"))}
+	// order_id narrows the caller's own scope below; it never widens it.
+	f := Filter{Status: Status(q.Get("status")), OrderID: q.Get("order_id")}
+	if len(f.OrderID) > 255 {
+		httpapi.WriteError(w, r, httpapi.BadRequest("order_id must be at most 255 characters"))
+		return
+	}
 	switch f.Status {
 	case "", Pending, Scheduled, Unassigned, Cancelled, Completed:
 	default:

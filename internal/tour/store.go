@@ -34,6 +34,10 @@ type Filter struct {
 	CustomerID string
 	RealtorID  string
 	Status     Status
+	// OrderID narrows to the tour of one cart order (at most one), so a
+	// client that just checked out finds its tour without reading its
+	// whole list.
+	OrderID string
 }
 
 // Cursor is a position in List's order.

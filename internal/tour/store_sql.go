@@ -170,6 +170,9 @@ func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) 
 	if f.Status != "" {
 		where = append(where, "status = "+arg(f.Status))
 	}
+	if f.OrderID != "" {
+		where = append(where, "order_id = "+arg(f.OrderID))
+	}
 	if after.ID != "" {
 		a, i := arg(after.ScheduledAt.UTC()), arg(after.ID)
 		where = append(where, "(scheduled_at > "+a+" OR (scheduled_at = "+a+" AND id > "+i+"))")
