@@ -39,6 +39,12 @@ type Report struct {
 	// Correctness is read back from the API at the end; every counter
 	// must be 0.
 	Correctness Correctness `json:"correctness"`
+	// Floor is the bare JetStream round trip measured before seeding
+	// (absent with --floor 0).
+	Floor *Floor `json:"floor,omitempty"`
+	// Server is the server process's CPU use during the load (only
+	// when the bench started it, --embedded).
+	Server *ServerCPU `json:"server,omitempty"`
 }
 
 // Settings are the flags the run used.
@@ -213,6 +219,12 @@ func (r *Report) Figures() []Figure {
 			Figure{n + " p99 ms", o.P99MS, -1},
 		)
 	}
+	if r.Floor != nil {
+		f = append(f, Figure{"floor hop p50 ms", r.Floor.P50MS, -1}, Figure{"floor hop p99 ms", r.Floor.P99MS, -1})
+	}
+	if r.Server != nil {
+		f = append(f, Figure{"server CPU ms/booking", r.Server.MSPerBooking, -1}, Figure{"server cores used", r.Server.Cores, 0})
+	}
 	c := r.Correctness
 	return append(f,
 		Figure{"double bookings", float64(c.DoubleBookings), -1},
@@ -244,6 +256,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "bookings: %d arrivals, %d skipped (no idle customer), %d checkouts 201 (%.1f/s), %d scheduled, %d unassigned, %d not settled within %.0fs; tours polled every %g ms (5x after 50 polls, 25x after 500), at most %g reads/s in all\n",
 		b.Arrivals, b.Skipped, b.Checkouts, b.PerSecond, b.Scheduled, b.Unassigned, b.TimedOut, r.Settings.SagaTimeoutS, b.PollMS, r.Settings.PollBudget)
+	if fl := r.Floor; fl != nil {
+		fmt.Fprintf(w, "floor: %s: p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d\n", fl.What, fl.P50MS, fl.P99MS, fl.MaxMS, fl.Samples)
+	}
+	if sv := r.Server; sv != nil {
+		fmt.Fprintf(w, "server: %.1f CPU s during the load and the sagas' settling (%.2f cores), %.1f ms of CPU per booking with the rest of the mix\n", sv.CPUSeconds, sv.Cores, sv.MSPerBooking)
+	}
 	c := r.Correctness
 	verdict := "OK"
 	if c.Failed() {

@@ -43,6 +43,15 @@ type Config struct {
 	// second, so that when the system falls behind and many bookings
 	// are outstanding the probe does not become the load.
 	PollBudget float64
+	// FloorSamples is how many bare JetStream round trips the floor phase
+	// measures before seeding (see Floor); 0 skips it.
+	FloorSamples int
+	// ServerPID, when known (--embedded), is the server process whose CPU
+	// time the report gives (see ServerCPU).
+	ServerPID int
+	// LoadStarted, when set, is called as the load begins, after seeding:
+	// --embedded --cpuprofile starts the server's profile there.
+	LoadStarted func()
 	// Progress receives a progress line every second; Terminal says it
 	// is a terminal (the line is rewritten with \r) rather than a log
 	// (a plain line every 5 s).
@@ -146,6 +155,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		SearchRate: cfg.SearchRate, UpdateRate: cfg.UpdateRate, ToggleRate: cfg.ToggleRate,
 		PollMS: float64(cfg.Poll.Microseconds()) / 1000, PollBudget: cfg.PollBudget, SagaTimeoutS: cfg.SagaTimeout.Seconds()}}
 
+	if cfg.FloorSamples > 0 {
+		floor, err := MeasureFloor(ctx, cfg.FloorSamples)
+		if err != nil {
+			return nil, fmt.Errorf("floor: %w", err)
+		}
+		rep.Floor = &floor
+		fmt.Fprintf(cfg.Progress, "floor: %d JetStream round trips, p50 %.3f ms, p99 %.3f ms\n", floor.Samples, floor.P50MS, floor.P99MS)
+	}
+
 	seedStart := time.Now()
 	if err := r.seed(ctx); err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
@@ -156,6 +174,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	r.polls = time.NewTicker(time.Duration(float64(time.Second) / cfg.PollBudget))
 	defer r.polls.Stop()
+	if cfg.LoadStarted != nil {
+		cfg.LoadStarted()
+	}
+	cpuBefore, cpuErr := r.serverCPU()
 	loadCtx, stopLoad := context.WithTimeout(ctx, cfg.Duration)
 	defer stopLoad()
 	start := time.Now()
@@ -168,6 +190,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	<-loadCtx.Done()
 	elapsed := time.Since(start)
 	wg.Wait() // the bookings' sagas settle or time out
+	settled := time.Since(start)
+	cpuAfter, cpuErr2 := r.serverCPU()
 	stopProgress()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -187,6 +211,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		P50MS: s.P50MS, P95MS: s.P95MS, P99MS: s.P99MS, MaxMS: s.MaxMS}
 	seen := r.seen.stats(elapsed)
 	rep.Bookings.TourSeenP50MS, rep.Bookings.TourSeenP99MS = seen.P50MS, seen.P99MS
+	if cfg.ServerPID > 0 && cpuErr == nil && cpuErr2 == nil {
+		used := (cpuAfter - cpuBefore).Seconds()
+		rep.Server = &ServerCPU{CPUSeconds: round(used), Cores: round(used / settled.Seconds())}
+		if n := r.checkouts.Load(); n > 0 {
+			rep.Server.MSPerBooking = round(used * 1000 / float64(n))
+		}
+	}
 
 	fmt.Fprintln(cfg.Progress, "checking correctness")
 	admin, err := demo.NewSeeder(cfg.BaseURL, "", r.api.http).Login(cfg.AdminEmail, cfg.AdminPassword) // a fresh token
@@ -200,6 +231,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("correctness check: %w", err)
 	}
 	return rep, nil
+}
+
+// serverCPU is the server process's CPU time so far, when it is known.
+func (r *run) serverCPU() (time.Duration, error) {
+	if r.cfg.ServerPID <= 0 {
+		return 0, nil
+	}
+	return ProcessCPU(r.cfg.ServerPID)
 }
 
 // openLoop calls fn(i) in its own goroutine at start + i/rate until ctx
@@ -394,8 +433,9 @@ func (r *run) book(ctx context.Context, i int) {
 	r.await(bg, c, order.OrderID, sent)
 }
 
-// await polls the customer's tours until the order's tour is scheduled or
-// unassigned, or the saga timeout passes.
+// await looks the order's tour up (GET /tours?order_id=, the customer's
+// own tours only), then polls it until it is scheduled or unassigned, or
+// the saga timeout passes.
 func (r *run) await(ctx context.Context, c *customer, orderID string, sent time.Time) {
 	deadline := sent.Add(r.cfg.SagaTimeout)
 	tourID := ""
@@ -407,7 +447,7 @@ func (r *run) await(ctx context.Context, c *customer, orderID string, sent time.
 		var err error
 		if tourID == "" {
 			var p page[tourView]
-			status, took, err = r.api.call(ctx, "GET", "/tours?limit=100", c.token, nil, nil, &p)
+			status, took, err = r.api.call(ctx, "GET", "/tours?order_id="+url.QueryEscape(orderID), c.token, nil, nil, &p)
 			for _, it := range p.Items {
 				if it.OrderID == orderID {
 					t, tourID = it, it.ID
