@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"time"
@@ -30,7 +31,8 @@ func clusterCommand(ctx context.Context, args []string, getenv func(string) stri
 	fs.IntVar(&o.Instances, "instances", 1, "instances of every service")
 	fs.IntVar(&o.BasePort, "base-port", 27000, "gateway port; NATS nodes and services use the ports above it")
 	fs.StringVar(&o.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/openhouse_cluster?sslmode=disable", "PostgreSQL database of the cluster (created if missing)")
-	fs.StringVar(&o.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis for the availability index")
+	fs.StringVar(&o.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis for the availability index; empty runs a private redis-server on base port + 40")
+	fs.StringVar(&o.RateLimits, "rate-limits", "", "OPENHOUSE_RATE_LIMITS of every service (e.g. register=off,login=off,checkout=off,search=off for a load test from one address)")
 	fs.StringVar(&o.Namespace, "namespace", "", "OPENHOUSE_NAMESPACE of every service")
 	fs.StringVar(&o.AdminEmail, "admin-email", valueOr(getenv("OPENHOUSE_ADMIN_EMAIL"), "admin@openhouse.localhost"), "the first admin")
 	fs.StringVar(&o.AdminPassword, "admin-password", getenv("OPENHOUSE_ADMIN_PASSWORD"), "the first admin's password (random when empty; see state.json)")
@@ -81,6 +83,12 @@ func clusterUp(ctx context.Context, o cluster.Options, stdout, stderr io.Writer)
 	if o.NATSBin, err = cluster.EnsureNATSServer(ctx); err != nil {
 		fmt.Fprintln(stderr, "openhouse cluster:", err)
 		return 1
+	}
+	if o.RedisURL == "" {
+		if o.RedisBin, err = exec.LookPath("redis-server"); err != nil {
+			fmt.Fprintln(stderr, "openhouse cluster: --redis-url is empty and redis-server is not installed:", err)
+			return 1
+		}
 	}
 	if o.OpenhouseBin, err = os.Executable(); err != nil {
 		fmt.Fprintln(stderr, "openhouse cluster:", err)

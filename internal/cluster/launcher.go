@@ -41,22 +41,48 @@ func (c *Cluster) Up(ctx context.Context) error {
 	if err := c.writeConfigs(); err != nil {
 		return err
 	}
-	var nats, iam, others, gateway []string
+	// NATS and Redis; then the first instance of iam (which creates the
+	// admin), of every other service, and the gateway; then the further
+	// instances in waves, so that a loaded machine is not asked to create
+	// every stream and consumer at once.
+	var infra, gateway []string
+	iam := make([][]string, c.T.Options.Instances)
+	others := make([][]string, c.T.Options.Instances)
 	for _, p := range c.T.Procs {
 		switch p.Service {
 		case "":
-			nats = append(nats, p.Name)
-		case "iam":
-			iam = append(iam, p.Name)
+			infra = append(infra, p.Name)
 		case app.GatewayName:
 			gateway = append(gateway, p.Name)
 		default:
-			others = append(others, p.Name)
+			var j int
+			fmt.Sscanf(p.Name[strings.LastIndexByte(p.Name, '-')+1:], "%d", &j)
+			if p.Service == "iam" {
+				iam[j-1] = append(iam[j-1], p.Name)
+			} else {
+				others[j-1] = append(others[j-1], p.Name)
+			}
 		}
 	}
-	for _, group := range [][]string{nats, iam, others, gateway} {
-		if err := c.startAll(ctx, group); err != nil {
-			return err
+	if err := c.ensureDatabase(ctx); err != nil {
+		return err
+	}
+	if err := c.startAll(ctx, infra); err != nil {
+		return err
+	}
+	if err := c.waitJetStream(ctx); err != nil {
+		return err
+	}
+	for j := range c.T.Options.Instances {
+		for _, group := range [][]string{iam[j], others[j]} {
+			if err := c.startAll(ctx, group); err != nil {
+				return err
+			}
+		}
+		if j == 0 {
+			if err := c.startAll(ctx, gateway); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -66,11 +92,14 @@ func (c *Cluster) Up(ctx context.Context) error {
 // hold password hashes).
 func (c *Cluster) writeConfigs() error {
 	for _, p := range c.T.Procs {
-		if p.Config == "" {
+		if p.ConfigPath == "" {
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(p.ConfigPath), 0o700); err != nil {
 			return err
+		}
+		if p.Config == "" {
+			continue
 		}
 		if err := os.WriteFile(p.ConfigPath, []byte(p.Config), 0o600); err != nil {
 			return err
@@ -111,7 +140,11 @@ func (c *Cluster) Start(ctx context.Context, name string) error {
 		c.procs[name] = r
 		c.mu.Unlock()
 		waitCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
-		err = waitHealthy(waitCtx, name, p.Addr, r.done)
+		if p.TCP {
+			err = waitListening(waitCtx, name, p.Addr, r.done)
+		} else {
+			err = waitHealthy(waitCtx, name, p.Addr, r.done)
+		}
 		cancel()
 		if err == nil || ctx.Err() != nil {
 			return err

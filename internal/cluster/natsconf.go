@@ -73,7 +73,11 @@ func authorizationBlock(users []NATSUser) (string, error) {
 	var b strings.Builder
 	b.WriteString("authorization {\n  users: [\n")
 	for _, u := range users {
-		fmt.Fprintf(&b, "    {user: %q, password: %q", u.Name, u.PasswordHash)
+		password := fmt.Sprintf("%q", u.PasswordHash)
+		if strings.HasPrefix(u.PasswordHash, "$") {
+			password = u.PasswordHash // a variable of the server's environment
+		}
+		fmt.Fprintf(&b, "    {user: %q, password: %s", u.Name, password)
 		if u.Permissions != nil {
 			fmt.Fprintf(&b, ", permissions: {publish: {allow: %s}, subscribe: {allow: %s}}",
 				quoteList(u.Permissions.Publish), quoteList(u.Permissions.Subscribe))
@@ -93,3 +97,22 @@ func quoteList(ss []string) string {
 }
 
 func hostPort(host string, port int) string { return fmt.Sprintf("%s:%d", host, port) }
+
+// PasswordVariable is the environment variable the Kubernetes NATS
+// servers read a user's password (or its bcrypt hash) from.
+func PasswordVariable(user string) string {
+	return "NATS_PASSWORD_" + strings.ToUpper(user)
+}
+
+// EnvAuthorization is the authorization block of deploy/kubernetes/nats.yaml:
+// the same users and permissions as the local cluster's, with passwords
+// taken from the servers' environment (a Secret) instead of the file.
+func EnvAuthorization(services []string, ns string) string {
+	users := []NATSUser{{Name: "admin", PasswordHash: "$" + PasswordVariable("admin")}}
+	for _, s := range services {
+		perms := ServicePermissions(s, ns)
+		users = append(users, NATSUser{Name: s, PasswordHash: "$" + PasswordVariable(s), Permissions: &perms})
+	}
+	out, _ := authorizationBlock(users) // cannot fail: no hashing
+	return out
+}

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,6 +36,10 @@ func start(p Proc, logDir string, detach bool) (*running, error) {
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, p.Env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: !detach, Setsid: detach}
+	if !detach {
+		// A test that is killed must not leave its cluster running.
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", p.Name, err)
 	}
@@ -63,6 +68,23 @@ func waitHealthy(ctx context.Context, name, addr string, exited <-chan struct{})
 			return fmt.Errorf("%s not healthy on %s: %w", name, addr, ctx.Err())
 		case <-exited:
 			return fmt.Errorf("%s exited before it was healthy (see its log)", name)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitListening waits until something accepts TCP connections on addr.
+func waitListening(ctx context.Context, name, addr string, exited <-chan struct{}) error {
+	for {
+		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			conn.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not listening on %s: %w", name, addr, ctx.Err())
+		case <-exited:
+			return fmt.Errorf("%s exited before it listened (see its log)", name)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

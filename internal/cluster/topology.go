@@ -31,14 +31,19 @@ type Options struct {
 	// instance j of the k-th service on BasePort+100+10k+j.
 	BasePort int
 	// DatabaseURL is a postgres:// URL of the cluster's database (created if
-	// missing); RedisURL the availability index.
-	DatabaseURL, RedisURL string
+	// missing); RedisURL the availability index. An empty RedisURL runs a
+	// private redis-server (RedisBin) on BasePort+40, which the chaos run
+	// can restart without disturbing anyone else's Redis.
+	DatabaseURL, RedisURL, RedisBin string
 	// Namespace prefixes schemas, streams, subjects and Redis keys.
 	Namespace string
 	// OpenhouseBin and NATSBin are the executables to run.
 	OpenhouseBin, NATSBin string
 	// AdminEmail and AdminPassword are the first admin's.
 	AdminEmail, AdminPassword string
+	// RateLimits is OPENHOUSE_RATE_LIMITS of every service ("" for the
+	// defaults); load runs from one address turn them off.
+	RateLimits string `json:",omitempty"`
 	// BcryptCost of the NATS users' password hashes; 0 is bcrypt's default.
 	// Tests lower it: the race detector makes each hash take seconds.
 	BcryptCost int `json:",omitempty"`
@@ -59,8 +64,10 @@ func (o Options) Validate() error {
 		return errors.New("cluster: base port must be 1024 to 64800")
 	case !strings.HasPrefix(o.DatabaseURL, "postgres://") && !strings.HasPrefix(o.DatabaseURL, "postgresql://"):
 		return errors.New("cluster: a postgres:// database URL is required")
-	case !strings.HasPrefix(o.RedisURL, "redis://"):
-		return errors.New("cluster: a redis:// URL is required")
+	case o.RedisURL != "" && !strings.HasPrefix(o.RedisURL, "redis://"):
+		return errors.New("cluster: the Redis URL must be redis://")
+	case o.RedisURL == "" && o.RedisBin == "":
+		return errors.New("cluster: a Redis URL, or redis-server to run one, is required")
 	case o.OpenhouseBin == "" || o.NATSBin == "":
 		return errors.New("cluster: openhouse and nats-server executables are required")
 	case o.AdminEmail == "" || o.AdminPassword == "":
@@ -84,6 +91,8 @@ type Proc struct {
 	Addr string
 	// Config is written to ConfigPath before the first start (NATS nodes).
 	Config, ConfigPath string
+	// TCP: health is a TCP connect to Addr (Redis), not HTTP /healthz.
+	TCP bool
 }
 
 // Topology is every process of a cluster and the secrets they share.
@@ -175,6 +184,15 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 			Addr: hostPort(n.Host, n.MonitorPort), Config: conf, ConfigPath: path})
 	}
 
+	redisURL := o.RedisURL
+	if redisURL == "" {
+		addr := hostPort(o.Host, o.BasePort+40)
+		redisURL = "redis://" + addr + "/0"
+		dir := filepath.Join(o.RunDir, "redis")
+		t.Procs = append(t.Procs, Proc{Name: "redis", Bin: o.RedisBin, Addr: addr, TCP: true,
+			Args:       []string{"--bind", o.Host, "--port", strconv.Itoa(o.BasePort + 40), "--save", "", "--appendonly", "no", "--dir", dir},
+			ConfigPath: filepath.Join(dir, "redis.conf")})
+	}
 	gateway := t.GatewayURL()
 	var peers, creds, upstreams []string
 	for _, s := range services {
@@ -194,7 +212,7 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 					"OPENHOUSE_DATA_DIR=" + filepath.Join(o.RunDir, "data", fmt.Sprintf("%s-%d", s, j+1)),
 					"OPENHOUSE_DATABASE_URL=" + o.DatabaseURL,
 					"OPENHOUSE_NATS_URL=" + t.NATSURL(s),
-					"OPENHOUSE_REDIS_URL=" + o.RedisURL,
+					"OPENHOUSE_REDIS_URL=" + redisURL,
 					"OPENHOUSE_STREAM_REPLICAS=" + strconv.Itoa(NATSNodes),
 					"OPENHOUSE_NAMESPACE=" + o.Namespace,
 					"OPENHOUSE_PEERS=" + strings.Join(peers, ","),
@@ -202,6 +220,8 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 					"OPENHOUSE_ADMIN_EMAIL=" + o.AdminEmail,
 					"OPENHOUSE_ADMIN_PASSWORD=" + o.AdminPassword,
 					"OPENHOUSE_LOG_FORMAT=text",
+					"OPENHOUSE_TRUSTED_PROXIES=" + o.Host + "/32", // the gateway
+					"OPENHOUSE_RATE_LIMITS=" + o.RateLimits,
 				},
 			})
 		}
