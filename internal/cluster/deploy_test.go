@@ -225,4 +225,3 @@ func squeeze(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
-
