@@ -165,8 +165,9 @@ export class Visitor {
     if (unnamed.length) throw new Error(`${this.page.url()} has controls with no accessible name:\n${unnamed.join('\n')}`);
   }
 
+  /** shot saves a screenshot; at the phone width it checks the page fits first. */
   async shot(label) {
-    await this.fits();
+    if (this.page.viewportSize().width === WIDTH) await this.fits();
     mkdirSync(artefacts, { recursive: true });
     this.shots++;
     await this.page.screenshot({ path: join(artefacts, `${this.name}-${String(this.shots).padStart(2, '0')}-${label}.png`), fullPage: true });

@@ -304,6 +304,11 @@ test('every page of every role fits 375 px, names its controls and logs no error
       await v.page.getByText('Loading…').waitFor({ state: 'detached' });
       await v.fits();
     }
+    // The same last page on a desktop screen: the layout widens, nothing overflows.
+    await v.page.setViewportSize({ width: 1280, height: 800 });
+    assert.ok(await v.page.evaluate(() => document.scrollingElement.scrollWidth <= 1280));
+    await v.shot('desktop');
+    await v.page.setViewportSize({ width: 375, height: 812 });
     await v.page.goto('/app/no-such-page');
     await v.page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
     await v.fits();
@@ -312,4 +317,25 @@ test('every page of every role fits 375 px, names its controls and logs no error
     await v.fits();
     v.check();
   }
+});
+
+test('a customer signs in with the keyboard alone', async () => {
+  const v = tabs.find((t) => t.name === 'customer');
+  const p = v.page;
+  await p.goto('/app/login');
+  const focusOn = async (label) => {
+    for (let i = 0; i < 15; i++) {
+      await p.keyboard.press('Tab');
+      if (await p.evaluate((l) => document.activeElement?.labels?.[0]?.textContent.startsWith(l), label)) return;
+    }
+    throw new Error(`Tab never reached ${label}`);
+  };
+  await focusOn('Email');
+  await p.keyboard.type(ctx.customerEmail);
+  await p.keyboard.press('Tab');
+  await p.keyboard.type('customer passphrase for e2e');
+  await p.keyboard.press('Enter');
+  await p.getByText('Welcome, Casey Customer.').waitFor();
+  await p.getByRole('heading', { level: 1, name: 'Find homes' }).waitFor();
+  v.check();
 });
