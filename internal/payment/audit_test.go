@@ -69,7 +69,8 @@ func checkEntries(t *testing.T, got []events.AuditRecorded, want []wantEntry) {
 
 // TestMoneyActionsAreAudited: every charge created and settled, every
 // refund requested and settled, each with who asked (the cart, an admin,
-// the tour service, Stripe's webhook) and the state before and after;
+// the tour service, Stripe's webhook, reconciliation) and the state before
+// and after;
 // refused requests record nothing.
 func TestMoneyActionsAreAudited(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
@@ -139,5 +140,17 @@ func TestMoneyActionsAreAudited(t *testing.T) {
 	checkEntries(t, h.audits(id), []wantEntry{
 		{"payment.created", cartSvc.ID, "service", "cart", "", "pending"},
 		{"payment.succeeded", "", "webhook", "stripe", "pending", "succeeded"},
+	})
+
+	// A charge whose answer was lost, settled by reconciliation: the
+	// service itself is the actor.
+	lost := h.pendingPayment("k-lost")
+	h.clock.Advance(3 * time.Minute)
+	if err := h.svc.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkEntries(t, h.audits(lost), []wantEntry{
+		{"payment.created", cartSvc.ID, "service", "cart", "", "pending"},
+		{"payment.succeeded", "", "system", "payment", "pending", "succeeded"},
 	})
 }
