@@ -129,6 +129,14 @@ test('a customer finds homes, books a tour and sees it become scheduled without 
   await cottage.getByRole('button', { name: 'Add to cart' }).click();
   await cottage.getByText('In your cart: 2 homes').waitFor();
   await c.shot('search-list');
+  // A click on the plot between the homes searches near that point.
+  await p.getByRole('button', { name: 'Map' }).click();
+  const plotBox = await p.locator('#results svg.plot').boundingBox();
+  await p.mouse.click(plotBox.x + plotBox.width / 2, plotBox.y + plotBox.height / 2);
+  await until('a search near the point', async () => (await p.getByLabel('Latitude').inputValue()) !== '');
+  await p.getByText('2 homes found.').waitFor();
+  await p.getByRole('button', { name: 'List' }).click();
+  await p.getByText(/km away/).first().waitFor();
 
   await c.nav('Cart', 'Cart');
   await p.getByLabel(`Date (${ctx.when.zone})`).fill(ctx.when.day);

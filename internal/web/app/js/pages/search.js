@@ -66,7 +66,13 @@ export function render(view, _params, { navigate }) {
         title: 'Homes found, by position (north is up)',
         points: items.map((l) => ({ id: l.id, lat: l.location.lat, lng: l.location.lng, label: `${l.title}, ${money(l.price)}` })),
         onSelect: (p) => navigate('/app/listings/' + p.id),
-      }), h('p', { class: 'muted' }, 'Select a dot to open the home; the list view shows the same homes.'));
+        onPick: (pt) => {
+          form.elements.namedItem('lat').value = pt.lat;
+          form.elements.namedItem('lng').value = pt.lng;
+          if (!value(form, 'radius_km')) form.elements.namedItem('radius_km').value = 5;
+          busy(submit, box, run, form);
+        },
+      }), h('p', { class: 'muted' }, 'Select a dot to open the home, or elsewhere to search near that point; the list view shows the same homes.'));
       return;
     }
     results.append(h('ul', { class: 'cards' }, items.map((l) => {
