@@ -70,8 +70,7 @@ func checkEntries(t *testing.T, got []events.AuditRecorded, want []wantEntry) {
 // TestMoneyActionsAreAudited: every charge created and settled, every
 // refund requested and settled, each with who asked (the cart, an admin,
 // the tour service, Stripe's webhook, reconciliation) and the state before
-// and after;
-// refused requests record nothing.
+// and after; refused requests record nothing.
 func TestMoneyActionsAreAudited(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
 
