@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/cluster"
@@ -30,7 +31,7 @@ func clusterCommand(ctx context.Context, args []string, getenv func(string) stri
 	var o cluster.Options
 	fs.IntVar(&o.Instances, "instances", 1, "instances of every service")
 	fs.IntVar(&o.BasePort, "base-port", 27000, "gateway port; NATS nodes and services use the ports above it")
-	fs.StringVar(&o.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/openhouse_cluster?sslmode=disable", "PostgreSQL database of the cluster (created if missing)")
+	fs.StringVar(&o.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/openhouse_cluster?sslmode=disable", "PostgreSQL database of the cluster (created if missing); empty runs a private server on base port + 50")
 	fs.StringVar(&o.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis for the availability index; empty runs a private redis-server on base port + 40")
 	fs.StringVar(&o.RateLimits, "rate-limits", "", "OPENHOUSE_RATE_LIMITS of every service (e.g. register=off,login=off,checkout=off,search=off for a load test from one address)")
 	fs.StringVar(&o.Namespace, "namespace", "", "OPENHOUSE_NAMESPACE of every service")
@@ -83,6 +84,14 @@ func clusterUp(ctx context.Context, o cluster.Options, stdout, stderr io.Writer)
 	if o.NATSBin, err = cluster.EnsureNATSServer(ctx); err != nil {
 		fmt.Fprintln(stderr, "openhouse cluster:", err)
 		return 1
+	}
+	if o.DatabaseURL == "" {
+		out, err := exec.Command("pg_config", "--bindir").Output()
+		if err != nil {
+			fmt.Fprintln(stderr, "openhouse cluster: --database-url is empty and PostgreSQL's binaries were not found (pg_config --bindir):", err)
+			return 1
+		}
+		o.PostgresBinDir = strings.TrimSpace(string(out))
 	}
 	if o.RedisURL == "" {
 		if o.RedisBin, err = exec.LookPath("redis-server"); err != nil {

@@ -78,10 +78,11 @@ type Checker struct {
 // NewChecker connects to the cluster's database and, as its NATS admin
 // user, to its JetStream.
 func NewChecker(t *Topology) (*Checker, error) {
-	db, err := sql.Open("pgx", t.Options.DatabaseURL)
+	db, err := sql.Open("pgx", t.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
+	db.SetMaxOpenConns(2)
 	nc, err := nats.Connect(t.NATSURL("admin"), nats.MaxReconnects(-1))
 	if err != nil {
 		db.Close()

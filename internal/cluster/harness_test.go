@@ -3,7 +3,6 @@ package cluster
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/openhouse/openhouse/internal/bench"
@@ -49,16 +47,14 @@ func upCluster(t *testing.T, instances int) (*Cluster, *Checker) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/openhouse/openhouse/cmd/openhouse").CombinedOutput(); err != nil {
 		t.Fatalf("build openhouse: %v\n%s", err, out)
 	}
-	base := os.Getenv("OPENHOUSE_TEST_DATABASE_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	// A private PostgreSQL server, which the chaos run may kill.
+	pgBin, err := exec.Command("pg_config", "--bindir").Output()
+	if err != nil {
+		t.Skip("PostgreSQL's binaries not installed (pg_config --bindir)")
 	}
-	dbURL := withDatabase(t, base, fmt.Sprintf("openhouse_cluster_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6))
-	t.Cleanup(func() { dropDatabase(t, base, dbURL) })
-
 	o := Options{
 		RunDir: filepath.Join(dir, "run"), Instances: instances, Host: "127.0.0.1", BasePort: freeBase(t),
-		DatabaseURL: dbURL, RedisBin: redisBin, Namespace: "ct", OpenhouseBin: bin, NATSBin: natsBin,
+		PostgresBinDir: strings.TrimSpace(string(pgBin)), RedisBin: redisBin, Namespace: "ct", OpenhouseBin: bin, NATSBin: natsBin,
 		AdminEmail: "admin@example.com", AdminPassword: "admin-password-123", BcryptCost: bcrypt.MinCost,
 		// The load comes from one address; the limits would stop it.
 		RateLimits: "register=off,login=off,checkout=off,search=off",
@@ -96,21 +92,6 @@ func withDatabase(t *testing.T, raw, name string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
-}
-
-func dropDatabase(t *testing.T, base, dbURL string) {
-	u, _ := url.Parse(dbURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, withDatabase(t, base, "postgres"))
-	if err != nil {
-		t.Logf("drop database: %v", err)
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{strings.TrimPrefix(u.Path, "/")}.Sanitize()+" WITH (FORCE)"); err != nil {
-		t.Logf("drop database: %v", err)
-	}
 }
 
 // load is a bench run against the cluster's gateway in the background.

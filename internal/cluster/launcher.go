@@ -64,10 +64,15 @@ func (c *Cluster) Up(ctx context.Context) error {
 			}
 		}
 	}
-	if err := c.ensureDatabase(ctx); err != nil {
-		return err
+	if _, private := c.T.Proc("postgres"); private {
+		if err := c.initPostgres(ctx); err != nil {
+			return err
+		}
 	}
 	if err := c.startAll(ctx, infra); err != nil {
+		return err
+	}
+	if err := c.ensureDatabase(ctx); err != nil {
 		return err
 	}
 	if err := c.waitJetStream(ctx); err != nil {
@@ -123,35 +128,41 @@ func (c *Cluster) startAll(ctx context.Context, names []string) error {
 }
 
 // Start starts the named process (again) and waits until it is healthy. A
-// service that exits while starting (its NATS stream not yet placed, say)
-// is started again, up to three times.
+// process that exits while starting (its database refusing connections, its
+// NATS stream not yet placed) is started again with backoff, as a
+// supervisor would, for up to two minutes.
 func (c *Cluster) Start(ctx context.Context, name string) error {
 	p, ok := c.T.Proc(name)
 	if !ok {
 		return fmt.Errorf("cluster: no process %q", name)
 	}
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		var r *running
-		if r, err = start(p, c.LogDir(), c.detach); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	backoff := 250 * time.Millisecond
+	for {
+		r, err := start(p, c.LogDir(), c.detach)
+		if err != nil {
 			return err
 		}
 		c.mu.Lock()
 		c.procs[name] = r
 		c.mu.Unlock()
-		waitCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
 		if p.TCP {
-			err = waitListening(waitCtx, name, p.Addr, r.done)
+			err = waitListening(ctx, name, p.Addr, r.done)
 		} else {
-			err = waitHealthy(waitCtx, name, p.Addr, r.done)
+			err = waitHealthy(ctx, name, p.Addr, r.done)
 		}
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return err
+		if err == nil {
+			return nil
 		}
 		c.Kill(name)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
 	}
-	return err
 }
 
 // Kill sends SIGKILL to the named process and waits for it to die.

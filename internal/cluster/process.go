@@ -40,6 +40,13 @@ func start(p Proc, logDir string, detach bool) (*running, error) {
 		// A test that is killed must not leave its cluster running.
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
+	if p.RunAsPostgres {
+		cred, err := postgresCredential()
+		if err != nil {
+			return nil, err
+		}
+		cmd.SysProcAttr.Credential = cred
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", p.Name, err)
 	}

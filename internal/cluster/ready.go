@@ -49,7 +49,7 @@ func (c *Cluster) waitJetStream(ctx context.Context) error {
 // ensureDatabase creates the cluster's database before any service starts,
 // so that the services (which would create it too) do not race to.
 func (c *Cluster) ensureDatabase(ctx context.Context) error {
-	u, err := url.Parse(c.T.Options.DatabaseURL)
+	u, err := url.Parse(c.T.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -66,5 +66,8 @@ func (c *Cluster) ensureDatabase(ctx context.Context) error {
 	if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") {
 		return fmt.Errorf("cluster: create database %s: %w", name, err)
 	}
-	return nil
+	// A safety net for a shared server: the cluster cannot take every
+	// connection from the server's other users.
+	_, err = conn.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s CONNECTION LIMIT %d", pgx.Identifier{name}.Sanitize(), PostgresBudget+8))
+	return err
 }

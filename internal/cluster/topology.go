@@ -35,6 +35,9 @@ type Options struct {
 	// private redis-server (RedisBin) on BasePort+40, which the chaos run
 	// can restart without disturbing anyone else's Redis.
 	DatabaseURL, RedisURL, RedisBin string
+	// PostgresBinDir holds initdb and postgres for a private server, run
+	// when DatabaseURL is empty (see postgres.go).
+	PostgresBinDir string `json:",omitempty"`
 	// Namespace prefixes schemas, streams, subjects and Redis keys.
 	Namespace string
 	// OpenhouseBin and NATSBin are the executables to run.
@@ -62,8 +65,10 @@ func (o Options) Validate() error {
 		return errors.New("cluster: instances per service must be 1 to 9")
 	case o.BasePort < 1024 || o.BasePort > 65000-200:
 		return errors.New("cluster: base port must be 1024 to 64800")
-	case !strings.HasPrefix(o.DatabaseURL, "postgres://") && !strings.HasPrefix(o.DatabaseURL, "postgresql://"):
-		return errors.New("cluster: a postgres:// database URL is required")
+	case o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "postgres://") && !strings.HasPrefix(o.DatabaseURL, "postgresql://"):
+		return errors.New("cluster: the database URL must be postgres://")
+	case o.DatabaseURL == "" && o.PostgresBinDir == "":
+		return errors.New("cluster: a database URL, or PostgreSQL's binaries to run a server, is required")
 	case o.RedisURL != "" && !strings.HasPrefix(o.RedisURL, "redis://"):
 		return errors.New("cluster: the Redis URL must be redis://")
 	case o.RedisURL == "" && o.RedisBin == "":
@@ -93,6 +98,9 @@ type Proc struct {
 	Config, ConfigPath string
 	// TCP: health is a TCP connect to Addr (Redis), not HTTP /healthz.
 	TCP bool
+	// RunAsPostgres runs the process as the postgres user (a private
+	// PostgreSQL server started by root).
+	RunAsPostgres bool `json:",omitempty"`
 }
 
 // Topology is every process of a cluster and the secrets they share.
@@ -104,6 +112,9 @@ type Topology struct {
 	NATSUsers map[string]string
 	// ServiceSecrets are the services' client secrets at iam.
 	ServiceSecrets map[string]string
+	// DatabaseURL is the cluster's database: Options.DatabaseURL, or the
+	// private server's.
+	DatabaseURL string
 }
 
 // GatewayURL is the front door of the cluster.
@@ -184,6 +195,12 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 			Addr: hostPort(n.Host, n.MonitorPort), Config: conf, ConfigPath: path})
 	}
 
+	if o.DatabaseURL == "" {
+		t.Procs = append(t.Procs, o.postgresProc())
+		o.DatabaseURL = o.privatePostgresURL()
+		t.Options.DatabaseURL = ""
+	}
+	t.DatabaseURL = o.DatabaseURL
 	redisURL := o.RedisURL
 	if redisURL == "" {
 		addr := hostPort(o.Host, o.BasePort+40)
@@ -192,6 +209,14 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 		t.Procs = append(t.Procs, Proc{Name: "redis", Bin: o.RedisBin, Addr: addr, TCP: true,
 			Args:       []string{"--bind", o.Host, "--port", strconv.Itoa(o.BasePort + 40), "--save", "", "--appendonly", "no", "--dir", dir},
 			ConfigPath: filepath.Join(dir, "redis.conf")})
+	}
+	budget := PostgresBudget
+	if _, private := t.Proc("postgres"); private {
+		budget = 200 // of the private server's 300
+	}
+	serviceDB, err := withPoolSize(o.DatabaseURL, o.Instances, budget)
+	if err != nil {
+		return nil, err
 	}
 	gateway := t.GatewayURL()
 	var peers, creds, upstreams []string
@@ -210,7 +235,7 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 					"OPENHOUSE_HTTP_ADDR=" + addr,
 					"OPENHOUSE_SERVICES=" + s,
 					"OPENHOUSE_DATA_DIR=" + filepath.Join(o.RunDir, "data", fmt.Sprintf("%s-%d", s, j+1)),
-					"OPENHOUSE_DATABASE_URL=" + o.DatabaseURL,
+					"OPENHOUSE_DATABASE_URL=" + serviceDB,
 					"OPENHOUSE_NATS_URL=" + t.NATSURL(s),
 					"OPENHOUSE_REDIS_URL=" + redisURL,
 					"OPENHOUSE_STREAM_REPLICAS=" + strconv.Itoa(NATSNodes),
@@ -245,4 +270,24 @@ func EnvNames(p Proc) []string {
 		out[i], _, _ = strings.Cut(kv, "=")
 	}
 	return out
+}
+
+// PostgresBudget is how many connections the services of a cluster may
+// hold together on a shared PostgreSQL server: its default max_connections
+// is 100, and others use it too.
+const PostgresBudget = 64
+
+// withPoolSize gives each service process an equal share of budget (at
+// least 2) through the URL's max_conns, unless the URL sets it.
+func withPoolSize(raw string, instances, budget int) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("cluster: database URL: %w", err)
+	}
+	q := u.Query()
+	if q.Get("max_conns") == "" {
+		q.Set("max_conns", strconv.Itoa(min(16, max(2, budget/(len(app.ServiceNames())*instances)))))
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
 }

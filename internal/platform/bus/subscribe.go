@@ -51,7 +51,13 @@ type Subscription struct {
 	// EventBridge pipe (filter, transform, enrich).
 	Pipe []Middleware
 	// MaxAttempts is how many deliveries a failing event gets before it is
-	// dead-lettered. Default 5.
+	// dead-lettered. Default 12: with the default backoff that is about
+	// 2.5 minutes of retrying, so an outage of a dependency (a database
+	// restarting, a NATS node failing over) delays events instead of
+	// dead-lettering them; with 5 (3 s of retrying) the chaos run
+	// (internal/cluster) dead-lettered every event in flight during a
+	// PostgreSQL restart. Poison messages should return Permanent errors,
+	// which skip the retries.
 	MaxAttempts int
 	// Backoff gives the delay before the next delivery after a failed
 	// attempt (1-based). Default: 100ms doubling, at most 30s.
@@ -76,7 +82,7 @@ func DefaultBackoff(attempt int) time.Duration {
 
 func (s *Subscription) setDefaults() {
 	if s.MaxAttempts == 0 {
-		s.MaxAttempts = 5
+		s.MaxAttempts = 12
 	}
 	if s.Backoff == nil {
 		s.Backoff = DefaultBackoff

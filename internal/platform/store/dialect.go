@@ -126,6 +126,10 @@ func openSQLite(dir, name string) (*sql.DB, error) {
 // openPostgres opens the database at rawURL with search_path set to the
 // service's schema, creating the database and the schema when missing.
 func openPostgres(ctx context.Context, rawURL, schema string) (*sql.DB, error) {
+	maxConns, rawURL, err := poolSize(rawURL)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse OPENHOUSE_DATABASE_URL: %w", err)
@@ -138,8 +142,8 @@ func openPostgres(ctx context.Context, rawURL, schema string) (*sql.DB, error) {
 	}
 	cfg.RuntimeParams["search_path"] = schema
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(16)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	return db, nil
 }
