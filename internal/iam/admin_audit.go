@@ -27,6 +27,21 @@ func auditUser(ctx context.Context, action string, u User, before, after any, no
 	}, now)
 }
 
+// adminState is the after of an admin account's creation.
+type adminState struct {
+	Email  string `json:"email"`
+	Role   Role   `json:"role"`
+	Status Status `json:"status"`
+}
+
+// auditAdminCreated is the audit event of a new admin account: the most
+// powerful grant there is, made at start-up (OPENHOUSE_ADMIN_EMAIL) or by
+// `openhouse admin create`, so with no caller: iam itself is the actor.
+func auditAdminCreated(ctx context.Context, u User, now time.Time) (bus.Event, error) {
+	return audit.Record(ctx, "iam", audit.Change{Action: "user.created", ResourceType: "user", ResourceID: u.ID,
+		After: adminState{Email: u.Email, Role: u.Role, Status: u.Status}}, now)
+}
+
 // rotationKey carries a key rotation's audit through auth.Issuer.Rotate,
 // which knows nothing of auditing, to the SQLKeyStore calls it makes.
 type rotationKey struct{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,8 +68,8 @@ func (h *harness) auditLog(token, query string) ([]auditItem, string) {
 	return list.Items, list.NextCursor
 }
 
-// TestAdminActionsAreAudited: verifying, suspending, reactivating and
-// rotating keys each write an audit entry with the admin as actor and the
+// TestAdminActionsAreAudited: creating the first admin, verifying,
+// suspending, reactivating and rotating keys each write an audit entry with the admin as actor and the
 // changed field before and after, in the transaction of the change (a
 // refused change writes none); delivered to iam (twice), they show once in
 // GET /iam/audit, newest first, for admins only.
@@ -105,10 +106,20 @@ func TestAdminActionsAreAudited(t *testing.T) {
 	}
 	newKID := resp.json(t)["kid"].(string)
 
-	evs := h.auditEvents()
-	if len(evs) != len(steps)+1 {
-		t.Fatalf("%d audit events, want %d", len(evs), len(steps)+1)
+	all := h.auditEvents()
+	if len(all) != len(steps)+2 {
+		t.Fatalf("%d audit events, want %d", len(all), len(steps)+2)
 	}
+	// The first admin's creation (at start-up: iam itself acted).
+	var created events.AuditRecorded
+	if err := all[0].DataAs(&created); err != nil {
+		t.Fatal(err)
+	}
+	if created.Action != "user.created" || created.ResourceID != admin.id || created.ActorRole != "system" ||
+		created.ActorService != "iam" || string(created.Before) != "null" || !strings.Contains(string(created.After), `"role":"admin"`) {
+		t.Errorf("admin creation entry = %+v (after %s)", created, created.After)
+	}
+	evs := all[1:]
 	for i, s := range steps {
 		var e events.AuditRecorded
 		if err := evs[i].DataAs(&e); err != nil {
@@ -129,17 +140,17 @@ func TestAdminActionsAreAudited(t *testing.T) {
 		t.Errorf("rotation entry = %+v after %s", rot, rot.After)
 	}
 
-	for _, ev := range evs {
+	for _, ev := range all {
 		h.deliver(ev)
 		h.deliver(ev) // a redelivery stores nothing more
 	}
 	items, next := h.auditLog(admin.token, "")
-	if len(items) != 4 || next != "" {
-		t.Fatalf("%d entries (next %q), want 4", len(items), next)
+	if len(items) != 5 || next != "" {
+		t.Fatalf("%d entries (next %q), want 5", len(items), next)
 	}
-	wantOrder := []string{"keys.rotated", "user.reactivated", "user.suspended", "user.verified"}
+	wantOrder := []string{"keys.rotated", "user.reactivated", "user.suspended", "user.verified", "user.created"}
 	for i, it := range items {
-		if it.Action != wantOrder[i] || it.Service != "iam" || it.ID != evs[len(evs)-1-i].ID() {
+		if it.Action != wantOrder[i] || it.Service != "iam" || it.ID != all[len(all)-1-i].ID() {
 			t.Errorf("entry %d = %s from %s (id %s), want %s newest first", i, it.Action, it.Service, it.ID, wantOrder[i])
 		}
 	}
@@ -162,7 +173,7 @@ func TestAdminActionsAreAudited(t *testing.T) {
 	}
 	page1, cursor := h.auditLog(admin.token, "?limit=3")
 	page2, end := h.auditLog(admin.token, "?limit=3&cursor="+url.QueryEscape(cursor))
-	if len(page1) != 3 || cursor == "" || len(page2) != 1 || end != "" || page2[0].Action != "user.verified" {
+	if len(page1) != 3 || cursor == "" || len(page2) != 2 || end != "" || page2[0].Action != "user.verified" {
 		t.Errorf("pages = %d (%q), %d (%q)", len(page1), cursor, len(page2), end)
 	}
 

@@ -151,7 +151,15 @@ func (s *Service) create(ctx context.Context, r Registration) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if err := s.store.CreateUser(ctx, u, ev); err != nil {
+	evs := []bus.Event{ev}
+	if u.Role == RoleAdmin {
+		entry, err := auditAdminCreated(ctx, u, now)
+		if err != nil {
+			return User{}, err
+		}
+		evs = append(evs, entry)
+	}
+	if err := s.store.CreateUser(ctx, u, evs...); err != nil {
 		return User{}, err
 	}
 	s.cfg.Log.InfoContext(ctx, "user registered", "user_id", u.ID, "role", u.Role)
