@@ -39,11 +39,12 @@ type subscriber struct {
 // opened until Close, and fans each event out to the streams that may see
 // it. Sends never block: a stream that falls Buffer events behind is ended.
 type hub struct {
-	bus      *bus.Bus
-	services []string
-	buffer   int
-	perUser  int
-	log      *slog.Logger
+	bus       *bus.Bus
+	services  []string
+	buffer    int
+	perUser   int
+	suspended func(userID string) bool
+	log       *slog.Logger
 
 	startMu sync.Mutex // held while starting the tails
 	started bool
@@ -55,9 +56,9 @@ type hub struct {
 	open   map[string]int // streams per user
 }
 
-func newHub(b *bus.Bus, services []string, buffer, perUser int, log *slog.Logger) *hub {
-	return &hub{bus: b, services: services, buffer: buffer, perUser: perUser, log: log,
-		subs: map[*subscriber]struct{}{}, open: map[string]int{}}
+func newHub(cfg Config) *hub {
+	return &hub{bus: cfg.Bus, services: cfg.Services, buffer: cfg.Buffer, perUser: cfg.PerUser, suspended: cfg.Suspended,
+		log: cfg.Log, subs: map[*subscriber]struct{}{}, open: map[string]int{}}
 }
 
 // subscribe opens a stream for p. Every event stored after it returns is
@@ -129,7 +130,8 @@ func (h *hub) start(ctx context.Context) error {
 	return nil
 }
 
-// deliver offers ev to every stream that may see it. Admins get the whole
+// deliver offers ev to every stream that may see it, and ends the streams
+// of users suspended since they opened them. Admins get the whole
 // event; a party to it gets a notice (id, type, subject, time and the ids
 // of the resources it is about) and reads the details from the API, which
 // applies its own access rules.
@@ -150,6 +152,10 @@ func (h *hub) deliver(ev bus.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
+		if h.suspended(s.user) {
+			h.drop(s)
+			continue
+		}
 		m := message{id: ev.ID(), typ: ev.Type()}
 		switch {
 		case s.admin:

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 
 // A stream that falls behind is ended rather than blocking the others.
 func TestHubEndsAStreamThatFallsBehind(t *testing.T) {
-	h := newHub(nil, nil, 1, 8, slog.New(slog.DiscardHandler))
+	h := newHub(Config{Buffer: 1, PerUser: 8, Log: slog.New(slog.DiscardHandler)}.withDefaults())
 	h.started = true // no bus: events are handed to deliver directly
 	slow, err := h.subscribe(context.Background(), auth.Principal{ID: "cust", Role: auth.RoleCustomer})
 	if err != nil {
@@ -54,7 +55,7 @@ func TestHubEndsAStreamThatFallsBehind(t *testing.T) {
 
 // One user may hold PerUser streams; a stream that ends frees its place.
 func TestHubLimitsStreamsPerUser(t *testing.T) {
-	h := newHub(nil, nil, 1, 2, slog.New(slog.DiscardHandler))
+	h := newHub(Config{Buffer: 1, PerUser: 2, Log: slog.New(slog.DiscardHandler)}.withDefaults())
 	h.started = true
 	alice := auth.Principal{ID: "alice", Role: auth.RoleCustomer}
 	first, err := h.subscribe(context.Background(), alice)
@@ -73,5 +74,34 @@ func TestHubLimitsStreamsPerUser(t *testing.T) {
 	h.unsubscribe(first)
 	if _, err := h.subscribe(context.Background(), alice); err != nil {
 		t.Fatalf("after one ended: %v", err)
+	}
+}
+
+// A user suspended while their stream is open hears nothing more: the
+// stream ends at the next event.
+func TestHubEndsASuspendedUsersStream(t *testing.T) {
+	var suspended atomic.Bool
+	h := newHub(Config{Buffer: 8, PerUser: 8, Log: slog.New(slog.DiscardHandler),
+		Suspended: func(id string) bool { return id == "cust" && suspended.Load() }}.withDefaults())
+	h.started = true
+	s, err := h.subscribe(context.Background(), auth.Principal{ID: "cust", Role: auth.RoleCustomer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := bus.NewEvent(context.Background(), events.TypePaymentSucceeded, "pay", events.PaymentSucceeded{PaymentID: "pay", CustomerID: "cust"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(ev)
+	<-s.ch
+	suspended.Store(true)
+	h.deliver(ev)
+	select {
+	case <-s.gone:
+	default:
+		t.Fatal("the suspended user's stream is still open")
+	}
+	if len(s.ch) != 0 {
+		t.Fatal("the suspended user was sent the event")
 	}
 }

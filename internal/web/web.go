@@ -41,6 +41,9 @@ type Config struct {
 	// PerUser is how many streams one user may hold open in this process
 	// (a tab each; default 8); one more gets 429.
 	PerUser int
+	// Suspended, if set, reports whether a user is suspended now: their
+	// streams end at the next event instead of at MaxAge.
+	Suspended func(userID string) bool
 }
 
 func (c Config) withDefaults() Config {
@@ -64,6 +67,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PerUser == 0 {
 		c.PerUser = 8
+	}
+	if c.Suspended == nil {
+		c.Suspended = func(string) bool { return false }
 	}
 	return c
 }
@@ -96,7 +102,7 @@ func New(cfg Config) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Web{cfg: cfg, assets: a, hub: newHub(cfg.Bus, cfg.Services, cfg.Buffer, cfg.PerUser, cfg.Log)}, nil
+	return &Web{cfg: cfg, assets: a, hub: newHub(cfg)}, nil
 }
 
 // Routes are the web app's rows of the authorization table. The app's
