@@ -13,6 +13,8 @@ import { chromium } from 'playwright-core';
 export const root = resolve(import.meta.dirname, '../..');
 export const artefacts = resolve(process.env.OPENHOUSE_E2E_ARTEFACTS || join(import.meta.dirname, 'artefacts'));
 export const WIDTH = 375;
+/** TIMEOUT bounds every wait for the page or the system. */
+export const TIMEOUT = 45000;
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -23,7 +25,7 @@ function freePort() {
 }
 
 /** until polls cond (async) until it returns a truthy value or the deadline passes. */
-export async function until(what, cond, ms = 20000) {
+export async function until(what, cond, ms = TIMEOUT) {
   const end = Date.now() + ms;
   let last;
   for (;;) {
@@ -121,6 +123,9 @@ export class Visitor {
 
   static async open(browser, base, name) {
     const ctx = await browser.newContext({ viewport: { width: WIDTH, height: 812 }, baseURL: base, timezoneId: 'UTC', locale: 'en-US' });
+    // Generous: CI shares two cores with other suites. A wait that fails
+    // still fails; it only fails later.
+    ctx.setDefaultTimeout(TIMEOUT);
     const v = new Visitor(await ctx.newPage(), name);
     v.ctx = ctx;
     return v;

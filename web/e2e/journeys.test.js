@@ -149,7 +149,7 @@ test('a customer finds homes, books a tour and sees it become scheduled without 
   await p.getByText('Booked and paid').waitFor();
   await c.shot('tours-booked');
   const card = p.locator('#tours li[data-status="scheduled"]');
-  await card.getByText('Scheduled with Rita Realtor').waitFor({ timeout: 20000 });
+  await card.getByText('Scheduled with Rita Realtor').waitFor();
   assert.equal(await p.evaluate(() => window.noReload), true, 'the page was reloaded');
   await c.shot('tours-scheduled');
   ctx.tourId = await card.getAttribute('data-tour');
@@ -168,7 +168,7 @@ test('the realtor sees the tour arrive and confirms it', async () => {
   const r = ctx.realtorTab;
   const p = r.page;
   const card = p.locator(`#assignments li[data-tour="${ctx.tourId}"]`);
-  await card.waitFor({ timeout: 20000 }); // live, on the page opened before the booking
+  await card.waitFor(); // live, on the page opened before the booking
   await r.shot('assignment');
   await card.getByRole('button', { name: 'Confirm' }).click();
   await p.locator(`#assignments li[data-tour="${ctx.tourId}"][data-status="confirmed"]`).waitFor();
@@ -234,6 +234,12 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   await ap.getByLabel('Verified').selectOption('true');
   await ap.getByRole('button', { name: 'Unverify Bea Builder' }).waitFor();
   await a.shot('verified');
+  // Suspend and reactivate another account.
+  await account('customer', 'Sam Spare', false);
+  await ap.getByLabel('Verified').selectOption('');
+  await ap.getByRole('button', { name: 'Suspend Sam Spare' }).click();
+  await ap.getByRole('button', { name: 'Reactivate Sam Spare' }).click();
+  await ap.getByRole('button', { name: 'Suspend Sam Spare' }).waitFor();
 
   // ... and refunds the cancelled tour's payment.
   await a.nav('Payments', 'Payments');
