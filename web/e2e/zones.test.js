@@ -1,0 +1,24 @@
+// The app's time-zone arithmetic (internal/web/app/js/zones.js), checked in
+// Node against known offsets, daylight-saving changes included: a tour's
+// time is picked on the homes' clock whatever the browser's zone.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { zonedToISO, wallClock } from '../../internal/web/app/js/zones.js';
+
+test('a wall-clock time in a zone is the right instant', () => {
+  const cases = [
+    ['2026-07-01', '10:00', 'America/Chicago', '2026-07-01T15:00:00Z'], // CDT, -5
+    ['2026-12-01', '10:00', 'America/Chicago', '2026-12-01T16:00:00Z'], // CST, -6
+    ['2026-03-08', '10:00', 'America/Chicago', '2026-03-08T15:00:00Z'], // the morning clocks went forward
+    ['2026-11-01', '10:00', 'America/Chicago', '2026-11-01T16:00:00Z'], // the morning clocks went back
+    ['2026-05-01', '09:00', 'Asia/Kolkata', '2026-05-01T03:30:00Z'], // +5:30
+    ['2026-01-15', '08:05', 'Pacific/Auckland', '2026-01-14T19:05:00Z'], // +13, the day before in UTC
+    ['2026-06-30', '23:45', 'Etc/GMT+11', '2026-07-01T10:45:00Z'], // -11, the day after in UTC
+    ['2026-06-30', '12:00', 'UTC', '2026-06-30T12:00:00Z'],
+  ];
+  for (const [day, time, zone, want] of cases) {
+    assert.equal(zonedToISO(day, time, zone), want, `${day} ${time} ${zone}`);
+    assert.deepEqual(wallClock(want, zone), { day, time }, `back to ${zone}`);
+  }
+});
