@@ -304,6 +304,40 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   a.check();
 });
 
+test('the realtor declines a tour; the admin finds it unassigned and cancels it with a full refund', async () => {
+  // A second booking, made through the API this time.
+  const token = await login(srv.base, ctx.customerEmail, 'customer passphrase for e2e');
+  await call(srv.base, 'POST', '/cart/items', token, { listing_id: ctx.homes[0].id });
+  const at = new Date(ctx.when.start.getTime() + 2 * 3600e3);
+  const order = await call(srv.base, 'POST', '/cart/checkout', token, { scheduled_at: at.toISOString(), payment_method: 'tok_visa' }, { 'Idempotency-Key': 'e2e-decline' });
+
+  const r = ctx.realtorTab;
+  await r.nav('Assignments', 'My assignments');
+  const card = r.page.locator('#assignments li[data-status="scheduled"]');
+  await card.getByRole('button', { name: 'Decline' }).click(); // it arrives live, then is declined
+  await r.page.getByText('No assignments right now.').waitFor();
+  r.check();
+
+  const a = tabs.find((t) => t.name === 'admin');
+  const ap = a.page;
+  await a.nav('Tours', 'Tours');
+  await ap.getByLabel('Status').selectOption('unassigned');
+  const cancel = ap.getByRole('button', { name: /^Cancel and refund/ });
+  await cancel.click();
+  await ap.getByText('No tours match.').waitFor();
+  await until('the declined tour to be refunded in full', async () => {
+    const p = await call(srv.base, 'GET', '/payments/' + order.payment.id, adminToken);
+    return p.status === 'refunded' && p.refunded.amount === p.amount.amount;
+  });
+  a.check();
+
+  const c = ctx.customerTab;
+  await c.nav('My tours', 'My tours');
+  await c.page.locator('#tours li[data-status="cancelled"]').getByText('Refund: $25.00').waitFor();
+  await c.shot('refunded-by-admin');
+  c.check();
+});
+
 test('every page of every role fits 375 px, names its controls and logs no error', async () => {
   const menus = {
     customer: ['Find homes', 'Cart', 'My tours', 'Notifications'],
