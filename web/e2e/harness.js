@@ -7,11 +7,13 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const root = resolve(import.meta.dirname, '../..');
-export const artefacts = resolve(process.env.OPENHOUSE_E2E_ARTEFACTS || join(import.meta.dirname, 'artefacts'));
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, '../..');
+export const artefacts = resolve(process.env.OPENHOUSE_E2E_ARTEFACTS || join(here, 'artefacts'));
 export const WIDTH = 375;
 /** TIMEOUT bounds every wait for the page or the system. */
 export const TIMEOUT = 45000;
