@@ -43,7 +43,12 @@ export async function startServer() {
   let bin = process.env.OPENHOUSE_E2E_BINARY;
   if (!bin) {
     bin = join(dir, 'openhouse');
-    execFileSync('go', ['build', '-o', bin, './cmd/openhouse'], { cwd: root, stdio: 'inherit' });
+    try {
+      execFileSync('go', ['build', '-o', bin, './cmd/openhouse'], { cwd: root, stdio: 'inherit' });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
   const port = await freePort();
   const admin = { email: 'admin@e2e.openhouse.test', password: 'e2e admin passphrase' };
