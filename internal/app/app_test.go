@@ -22,7 +22,7 @@ import (
 
 // backends are the two ways to run: everything embedded, and the real
 // servers (when .ci/run provides them).
-func backends(t *testing.T) map[string]app.Config {
+func backends(t testing.TB) map[string]app.Config {
 	base := app.Config{
 		HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Services: app.ServiceNames(),
 		StreamReplicas: 1, ShutdownTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "json",
@@ -154,7 +154,7 @@ func TestConfigFromEnv(t *testing.T) {
 }
 
 // deleteRedisKeys removes what a test left in the shared Redis.
-func deleteRedisKeys(t *testing.T, url, pattern string) {
+func deleteRedisKeys(t testing.TB, url, pattern string) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Error(err)

@@ -56,7 +56,7 @@ func (c client) login(email, password string) string {
 }
 
 // startApp runs the app until the test ends.
-func startApp(t *testing.T, cfg app.Config) (*app.App, client) {
+func startApp(t testing.TB, cfg app.Config) (*app.App, client) {
 	t.Helper()
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

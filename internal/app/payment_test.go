@@ -25,7 +25,7 @@ func withServiceSecrets(cfg app.Config) app.Config {
 	return cfg
 }
 
-func serviceToken(t *testing.T, c client, cfg app.Config, service string) string {
+func serviceToken(t testing.TB, c client, cfg app.Config, service string) string {
 	t.Helper()
 	ts := auth.NewTokenSource(c.base+"/iam/token",
 		auth.ServiceCredential{ClientID: service, Secret: cfg.ServiceCredentials[service]}, nil, nil)

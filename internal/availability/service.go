@@ -110,7 +110,7 @@ func (s *Service) Routes() []auth.Route {
 	return []auth.Route{
 		{Pattern: "GET /availability", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
 		{Pattern: "GET /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRealtor)},
-		{Pattern: "PATCH /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePatch)},
+		{Pattern: "PATCH /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePatch), Body: patchRequest{}},
 	}
 }
 

@@ -76,9 +76,9 @@ func (s *Service) Routes() []auth.Route {
 	customer := auth.Users(auth.RoleCustomer)
 	return []auth.Route{
 		{Pattern: "GET /cart", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGet)},
-		{Pattern: "POST /cart/items", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleAdd)},
+		{Pattern: "POST /cart/items", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleAdd), Body: addRequest{}},
 		{Pattern: "DELETE /cart/items/{listing_id}", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleRemove)},
-		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout)},
+		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout), Body: CheckoutRequest{}},
 		{Pattern: "GET /carts", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
 	}
 }

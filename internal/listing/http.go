@@ -20,11 +20,11 @@ func (s *Service) Routes() []auth.Route {
 	write := auth.Users(auth.RoleProvider)
 	return []auth.Route{
 		// Owned: the listing is its provider's, and only they may change it.
-		{Pattern: "POST /listings", Rule: write, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCreate)},
+		{Pattern: "POST /listings", Rule: write, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCreate), Body: listingBody{}},
 		{Pattern: "GET /listings", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
 		{Pattern: "GET /listings/{id}", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleGet)},
-		{Pattern: "PUT /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReplace)},
-		{Pattern: "PATCH /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handlePatch)},
+		{Pattern: "PUT /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReplace), Body: listingBody{}},
+		{Pattern: "PATCH /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handlePatch), Body: patchBody{}},
 		{Pattern: "DELETE /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDelete)},
 	}
 }

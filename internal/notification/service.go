@@ -202,7 +202,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "GET /notifications", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList)},
 		{Pattern: "POST /notifications/{id}/read", Rule: users, Owner: auth.OwnerOnly, Handler: http.HandlerFunc(s.handleRead)},
 		{Pattern: "GET /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGetWebhook)},
-		{Pattern: "PUT /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutWebhook)},
+		{Pattern: "PUT /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutWebhook), Body: webhookRequest{}},
 		{Pattern: "DELETE /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleDeleteWebhook)},
 	}
 }

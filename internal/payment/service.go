@@ -127,12 +127,12 @@ func New(st Store, cfg Config) (*Service, error) {
 func (s *Service) Routes() []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
 	table := []auth.Route{
-		{Pattern: "POST /payments", Rule: auth.Services("cart"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleCreate)},
+		{Pattern: "POST /payments", Rule: auth.Services("cart"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleCreate), Body: createRequest{}},
 		{Pattern: "GET /payments", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
 		{Pattern: "GET /payments/{id}", Rule: auth.Users(auth.RoleAdmin, auth.RoleCustomer), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
 		// Admins refund by hand; the tour service refunds when a tour is
 		// cancelled.
-		{Pattern: "POST /payments/{id}/refund", Rule: auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"tour"}}, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefund)},
+		{Pattern: "POST /payments/{id}/refund", Rule: auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"tour"}}, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefund), Body: refundRequest{}},
 	}
 	if s.cfg.WebhookSecret != "" {
 		// Stripe signs its calls instead of sending a token; the handler

@@ -25,6 +25,10 @@ type Route struct {
 	Owner Ownership
 	// Handler serves the requests the rule lets through.
 	Handler http.Handler
+	// Body is a zero value of the JSON body the handler decodes (nil when
+	// it reads none). The generated bad-input test makes its wrong types,
+	// huge strings and out-of-range numbers from this type's fields.
+	Body any
 }
 
 // Ownership is what the handler of a route checks beyond the caller's role.
