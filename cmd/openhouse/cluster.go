@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -146,11 +147,18 @@ func clusterStatus(ctx context.Context, st cluster.State, t *cluster.Topology, s
 		state := "not running"
 		if pid > 0 && cluster.Alive(pid, p.Bin) {
 			state = "running, not healthy"
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.Addr+"/healthz", nil)
-			if resp, err := client.Do(req); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
+			if p.TCP { // Redis, PostgreSQL: accepting connections is healthy
+				if conn, err := net.DialTimeout("tcp", p.Addr, time.Second); err == nil {
+					conn.Close()
 					state = "healthy"
+				}
+			} else {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.Addr+"/healthz", nil)
+				if resp, err := client.Do(req); err == nil {
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusOK {
+						state = "healthy"
+					}
 				}
 			}
 		}
