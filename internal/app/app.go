@@ -110,6 +110,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	a.bus, err = bus.Connect(ctx, bus.Config{
 		Namespace: cfg.Namespace,
 		URL:       cfg.NATSURL,
+		TLSCA:     cfg.NATSTLSCA,
+		TLSCert:   cfg.NATSTLSCert,
+		TLSKey:    cfg.NATSTLSKey,
 		DataDir:   cfg.DataDir,
 		Replicas:  cfg.StreamReplicas,
 		Logger:    log,

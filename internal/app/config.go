@@ -36,6 +36,9 @@ type Config struct {
 	Namespace string
 	// Peers maps a service that runs elsewhere to its base URL (OPENHOUSE_PEERS).
 	Peers map[string]string
+	// NATS TLS: the CA of the servers' certificates, and this process's
+	// client certificate and key (OPENHOUSE_NATS_TLS_CA, _CERT, _KEY).
+	NATSTLSCA, NATSTLSCert, NATSTLSKey string
 	// Upstreams maps each service to the base URLs of its instances; only
 	// the gateway reads it (OPENHOUSE_UPSTREAMS).
 	Upstreams map[string][]string
@@ -67,6 +70,9 @@ var Settings = []Setting{
 	{"OPENHOUSE_DATA_DIR", "./data", "embedded stores: one SQLite file per service and the NATS file store"},
 	{"OPENHOUSE_DATABASE_URL", "(embedded SQLite)", "postgres:// URL; each service gets its own schema in that database"},
 	{"OPENHOUSE_NATS_URL", "(embedded JetStream)", "NATS server or cluster URLs, comma-separated"},
+	{"OPENHOUSE_NATS_TLS_CA", "(system roots)", "PEM file of the CA of the NATS servers' certificates; any NATS TLS setting makes the connection require TLS"},
+	{"OPENHOUSE_NATS_TLS_CERT", "", "with OPENHOUSE_NATS_TLS_KEY: PEM client certificate, for servers that verify clients"},
+	{"OPENHOUSE_NATS_TLS_KEY", "", "PEM key of OPENHOUSE_NATS_TLS_CERT"},
 	{"OPENHOUSE_REDIS_URL", "(in-memory index)", "redis:// URL for the availability index"},
 	{"OPENHOUSE_SERVICES", "all", "comma-separated services this process runs"},
 	{"OPENHOUSE_STREAM_REPLICAS", "1", "JetStream replicas per stream (3 on a 3-node cluster)"},
@@ -103,6 +109,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:       get("OPENHOUSE_DATA_DIR", "./data"),
 		DatabaseURL:   get("OPENHOUSE_DATABASE_URL", ""),
 		NATSURL:       get("OPENHOUSE_NATS_URL", ""),
+		NATSTLSCA:     get("OPENHOUSE_NATS_TLS_CA", ""),
+		NATSTLSCert:   get("OPENHOUSE_NATS_TLS_CERT", ""),
+		NATSTLSKey:    get("OPENHOUSE_NATS_TLS_KEY", ""),
 		RedisURL:      get("OPENHOUSE_REDIS_URL", ""),
 		LogLevel:      get("OPENHOUSE_LOG_LEVEL", "info"),
 		LogFormat:     get("OPENHOUSE_LOG_FORMAT", "json"),

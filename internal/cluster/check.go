@@ -368,7 +368,14 @@ func (c *Checker) checkEvents(ctx context.Context, v *Verdict) error {
 		if len(published) == 0 {
 			continue
 		}
-		inStream, dup, err := c.streamIDs(ctx, c.stream(s))
+		var inStream map[string]bool
+		var dup int
+		for attempt := 0; attempt < 5; attempt++ { // a JetStream API request may find no responder while a leader moves
+			if inStream, dup, err = c.streamIDs(ctx, c.stream(s)); err == nil {
+				break
+			}
+			time.Sleep(time.Second)
+		}
 		if err != nil {
 			return fmt.Errorf("stream of %s: %w", s, err)
 		}

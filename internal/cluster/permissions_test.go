@@ -86,6 +86,15 @@ func TestBusPermissionsOnTheCluster(t *testing.T) {
 		t.Fatal("cart published a payment event and the server said nothing")
 	}
 
+	// A wrong password is refused, and the error does not repeat it.
+	wrong := strings.ReplaceAll(top.NATSURL("cart"), top.NATSUsers["cart"], "wrong-secret-123")
+	if b, err := bus.Connect(ctx, bus.Config{URL: wrong, Namespace: "ptest", Logger: slog.New(slog.DiscardHandler)}); err == nil {
+		b.Close()
+		t.Fatal("connected with a wrong password")
+	} else if strings.Contains(err.Error(), "wrong-secret-123") {
+		t.Fatalf("the connect error shows the password: %v", err)
+	}
+
 	// The tour service consumes payment events with its own user.
 	payment, cart, tour := connectAs(t, top, "payment"), connectAs(t, top, "cart"), connectAs(t, top, "tour")
 	var mu sync.Mutex

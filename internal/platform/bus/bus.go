@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -40,6 +41,11 @@ type Config struct {
 	Server *server.Server
 	// Name identifies this connection in the server's monitoring.
 	Name string
+	// TLSCA is a PEM file of the CA that signed the servers' certificates
+	// (empty: the system's roots); TLSCert and TLSKey, when set, are this
+	// client's certificate for servers that verify clients. Setting any of
+	// them makes the connection require TLS.
+	TLSCA, TLSCert, TLSKey string
 	// Logger receives retries and dead letters. Defaults to slog.Default().
 	Logger *slog.Logger
 	// Metrics, when set, receives the bus's metrics (events published and
@@ -78,6 +84,9 @@ func (c Config) Validate() error {
 	}
 	if c.Replicas < 0 || c.Replicas > 5 {
 		return fmt.Errorf("bus: replicas must be 1 to 5, got %d", c.Replicas)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("bus: OPENHOUSE_NATS_TLS_CERT and OPENHOUSE_NATS_TLS_KEY go together")
 	}
 	if !namespacePattern.MatchString(c.Namespace) {
 		return fmt.Errorf("bus: namespace %q may hold only a-z, 0-9 and _", c.Namespace)
@@ -129,6 +138,12 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("nats reconnected", "url", nc.ConnectedUrl()) }),
 	}
+	if cfg.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.TLSCA))
+	}
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		opts = append(opts, nats.ClientCert(cfg.TLSCert, cfg.TLSKey))
+	}
 	url := cfg.URL
 	switch {
 	case url == "" && cfg.Server != nil:
@@ -144,7 +159,7 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		b.shutdownEmbedded()
-		return nil, fmt.Errorf("bus: connect to nats %q: %w", url, err)
+		return nil, fmt.Errorf("bus: connect to nats %q: %w", redacted(url), err)
 	}
 	b.nc = nc
 	js, err := jetstream.New(nc)
@@ -155,7 +170,7 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 	b.js = js
 	if _, err := js.AccountInfo(ctx); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("bus: jetstream not available on %q: %w", url, err)
+		return nil, fmt.Errorf("bus: jetstream not available on %q: %w", redacted(url), err)
 	}
 	for _, s := range []struct{ name, subject string }{
 		{b.deadLetterStream(), b.prefix + "dlq.>"},
@@ -326,4 +341,16 @@ func (b *Bus) StreamMessages(ctx context.Context, service string) (uint64, error
 		return 0, err
 	}
 	return info.State.Msgs, nil
+}
+
+// redacted is a server URL list fit for an error message: the passwords of
+// per-service NATS users are replaced by "xxxxx".
+func redacted(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		if u, err := neturl.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			parts[i] = u.Redacted()
+		}
+	}
+	return strings.Join(parts, ",")
 }
