@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime/pprof"
+	"sync"
 	"syscall"
 	"time"
 
@@ -46,7 +47,8 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.DurationVar(&cfg.Poll, "poll", 2*time.Millisecond, "how often a booking's tour is read until scheduled")
 	fs.Float64Var(&cfg.PollBudget, "poll-budget", 500, "at most this many tour reads per second for all outstanding bookings together")
 	fs.DurationVar(&cfg.SagaTimeout, "saga-timeout", 30*time.Second, "how long a booking may take to be scheduled or unassigned")
-	cpuProfile := fs.String("cpuprofile", "", "with --embedded: write a CPU profile of the serve process to this file (go tool pprof)")
+	fs.IntVar(&cfg.FloorSamples, "floor", 2000, "bare JetStream round trips to measure before seeding, the floor of an event hop (0: none)")
+	cpuProfile := fs.String("cpuprofile", "", "with --embedded: write a CPU profile of the serve process during the load to this file (go tool pprof)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	compare := fs.String("compare", "", "a JSON report of an earlier run to compare with")
 	if err := fs.Parse(args); err != nil {
@@ -80,6 +82,10 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 			return 1
 		}
 		defer srv.stop(stderr)
+		cfg.ServerPID = srv.cmd.Process.Pid
+		if *cpuProfile != "" {
+			cfg.LoadStarted = func() { _ = srv.cmd.Process.Signal(syscall.SIGUSR1) }
+		}
 	}
 	cfg.Progress = stderr
 	if f, ok := stderr.(*os.File); ok {
@@ -207,8 +213,10 @@ func (s *embeddedServer) stop(stderr io.Writer) {
 // profiling endpoint.
 const serveProfiledFlag = "--internal-serve-cpuprofile"
 
-// serveProfiled runs `openhouse serve` with a CPU profile written to path
-// when it stops.
+// serveProfiled runs `openhouse serve` and profiles its CPU from SIGUSR1,
+// which the bench sends when the load begins (seeding, which hashes
+// passwords with argon2 on purpose, would otherwise fill the profile),
+// until it stops; the profile is written to path.
 func serveProfiled(ctx context.Context, path string, getenv func(string) string, stdout, stderr io.Writer) int {
 	f, err := os.Create(path)
 	if err != nil {
@@ -216,11 +224,42 @@ func serveProfiled(ctx context.Context, path string, getenv func(string) string,
 		return 1
 	}
 	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		fmt.Fprintln(stderr, "openhouse bench:", err)
-		return 1
-	}
+	start := make(chan os.Signal, 1)
+	signal.Notify(start, syscall.SIGUSR1)
+	defer signal.Stop(start)
+	var (
+		mu        sync.Mutex
+		finished  bool
+		profiling bool
+	)
+	served := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-start:
+		case <-served:
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if finished {
+			return
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "openhouse bench:", err)
+			return
+		}
+		profiling = true
+	}()
 	code := run(ctx, []string{"serve"}, getenv, stdout, stderr)
-	pprof.StopCPUProfile()
+	close(served)
+	mu.Lock()
+	finished = true
+	if profiling {
+		pprof.StopCPUProfile()
+	}
+	mu.Unlock()
+	<-watched
 	return code
 }

@@ -23,8 +23,10 @@ func TestBenchEmbedded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	report := filepath.Join(t.TempDir(), "bench.json")
+	profile := filepath.Join(t.TempDir(), "serve.pprof")
 	cmd := exec.CommandContext(ctx, binary, "bench", "--embedded", "--rate", "5", "--duration", "3s",
-		"--customers", "8", "--realtors", "4", "--listings", "8", "--search-rate", "10", "--json", report)
+		"--customers", "8", "--realtors", "4", "--listings", "8", "--search-rate", "10", "--floor", "200",
+		"--cpuprofile", profile, "--json", report)
 	cmd.Env = append(os.Environ(), "OPENHOUSE_DATABASE_URL=", "OPENHOUSE_NATS_URL=", "OPENHOUSE_REDIS_URL=",
 		"OPENHOUSE_ADMIN_EMAIL=", "OPENHOUSE_ADMIN_PASSWORD=")
 	out, err := cmd.CombinedOutput()
@@ -44,6 +46,15 @@ func TestBenchEmbedded(t *testing.T) {
 	}
 	if r.Ops["search"].Count == 0 {
 		t.Errorf("no searches: %+v", r.Ops)
+	}
+	if r.Floor == nil || r.Floor.Samples != 200 || r.Floor.P50MS <= 0 {
+		t.Errorf("floor: %+v, want 200 round trips measured", r.Floor)
+	}
+	if r.Server == nil || r.Server.CPUSeconds <= 0 || r.Server.MSPerBooking <= 0 {
+		t.Errorf("server CPU: %+v, want the serve process's CPU time", r.Server)
+	}
+	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
+		t.Errorf("CPU profile of the load: %v", err)
 	}
 	if !strings.Contains(string(out), "correctness OK") {
 		t.Errorf("output lacks the verdict:\n%s", out)
