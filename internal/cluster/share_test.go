@@ -13,10 +13,16 @@ import (
 	"github.com/openhouse/openhouse/internal/app"
 )
 
-// consumers are the services that consume events (payment consumes
-// nothing; cart only listing updates, too few in a short run to reach both
-// of its instances for sure).
-var consumers = []string{"iam", "listing", "cart", "tour", "appointment", "notification", "availability"}
+// consumers are the services whose durable consumers the load keeps busy
+// (payment consumes nothing; cart only listing updates, too few in a short
+// run to reach both of its instances for sure; availability follows the
+// streams in every process, which is not sharing), and served the
+// services the load calls over HTTP (through the gateway, or from other
+// services through it).
+var (
+	consumers = []string{"iam", "listing", "tour", "appointment", "notification"}
+	served    = []string{"iam", "listing", "payment", "cart", "tour", "availability"}
+)
 
 // TestInstancesShareTheLoad (issue 8, point 2) runs the same load on a
 // cluster with one instance of every service and on one with two, and
@@ -47,10 +53,10 @@ func TestInstancesShareTheLoad(t *testing.T) {
 				for i := 1; i <= instances; i++ {
 					p, _ := c.T.Proc(s + "-" + strconv.Itoa(i))
 					requests, events := scrape(t, p.Addr)
-					if requests == 0 {
+					if requests == 0 && slices.Contains(served, s) {
 						t.Errorf("%s answered no request through the gateway", p.Name)
 					}
-					if events == 0 && slices.Contains(consumers, s) && s != "cart" {
+					if events == 0 && slices.Contains(consumers, s) {
 						t.Errorf("%s handled no event", p.Name)
 					}
 					t.Logf("%s: %.0f API requests, %.0f events handled", p.Name, requests, events)
