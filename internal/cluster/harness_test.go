@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,9 +31,10 @@ func envInt(t *testing.T, key string, def int) int {
 	return n
 }
 
-// upCluster builds openhouse, creates a fresh PostgreSQL database and
-// starts a whole cluster (private Redis) with instances per service. It is
-// stopped, and the database dropped, when the test ends.
+// upCluster builds openhouse and starts a whole cluster with instances per
+// service, on a private PostgreSQL server and a private Redis in the
+// test's directory. It is stopped when the test ends (and killed with the
+// test process if that dies first).
 func upCluster(t *testing.T, instances int) (*Cluster, *Checker) {
 	t.Helper()
 	natsBin := natsServerBin(t)
@@ -83,15 +83,6 @@ func upCluster(t *testing.T, instances int) (*Cluster, *Checker) {
 	}
 	t.Cleanup(chk.Close)
 	return c, chk
-}
-
-func withDatabase(t *testing.T, raw, name string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // load is a bench run against the cluster's gateway in the background.

@@ -54,14 +54,10 @@ func (c *Cluster) Up(ctx context.Context) error {
 			infra = append(infra, p.Name)
 		case app.GatewayName:
 			gateway = append(gateway, p.Name)
+		case "iam":
+			iam[p.Instance-1] = append(iam[p.Instance-1], p.Name)
 		default:
-			var j int
-			fmt.Sscanf(p.Name[strings.LastIndexByte(p.Name, '-')+1:], "%d", &j)
-			if p.Service == "iam" {
-				iam[j-1] = append(iam[j-1], p.Name)
-			} else {
-				others[j-1] = append(others[j-1], p.Name)
-			}
+			others[p.Instance-1] = append(others[p.Instance-1], p.Name)
 		}
 	}
 	if _, private := c.T.Proc("postgres"); private {

@@ -87,8 +87,10 @@ type Proc struct {
 	Name string
 	// Service is the openhouse service ("" for NATS nodes, "gateway").
 	Service string
-	Bin     string
-	Args    []string
+	// Instance numbers the processes of one service from 1.
+	Instance int `json:",omitempty"`
+	Bin      string
+	Args     []string
 	// Env is added to a minimal environment (PATH, HOME).
 	Env []string
 	// Addr is where it answers: HTTP /healthz for openhouse processes, the
@@ -229,7 +231,7 @@ func Plan(o Options, secret func(name string) string) (*Topology, error) {
 			addr := hostPort(o.Host, o.BasePort+100+10*k+j)
 			upstreams = append(upstreams, s+"=http://"+addr)
 			t.Procs = append(t.Procs, Proc{
-				Name: fmt.Sprintf("%s-%d", s, j+1), Service: s, Bin: o.OpenhouseBin, Args: []string{"serve"}, Addr: addr,
+				Name: fmt.Sprintf("%s-%d", s, j+1), Service: s, Instance: j + 1, Bin: o.OpenhouseBin, Args: []string{"serve"}, Addr: addr,
 				// The same names as the Kubernetes manifests (deploy_test.go).
 				Env: []string{
 					"OPENHOUSE_HTTP_ADDR=" + addr,
