@@ -167,7 +167,10 @@ func ensurePostgresDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
-	if err != nil && !isPgCode(err, "42P04") { // duplicate_database: another process won the race
+	// duplicate_database: another process won the race; unique_violation
+	// (on pg_database) is how PostgreSQL reports the same race when both
+	// CREATEs ran at once (seen when a cluster's services start together).
+	if err != nil && !isPgCode(err, "42P04") && !isPgCode(err, "23505") {
 		return fmt.Errorf("store: create database %q: %w", cfg.Database, err)
 	}
 	return nil
@@ -181,7 +184,7 @@ func ensurePostgresSchema(ctx context.Context, cfg *pgx.ConnConfig, schema strin
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
 	// Two processes creating the schema at once can still collide.
-	if err != nil && !isPgCode(err, "42P06") && !isPgCode(err, "23505") {
+	if err != nil && !isPgCode(err, "42P06") {
 		return fmt.Errorf("store: create schema %q: %w", schema, err)
 	}
 	return nil
