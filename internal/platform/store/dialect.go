@@ -184,7 +184,7 @@ func ensurePostgresSchema(ctx context.Context, cfg *pgx.ConnConfig, schema strin
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
 	// Two processes creating the schema at once can still collide.
-	if err != nil && !isPgCode(err, "42P06") {
+	if err != nil && !isPgCode(err, "42P06") && !isPgCode(err, "23505") {
 		return fmt.Errorf("store: create schema %q: %w", schema, err)
 	}
 	return nil
