@@ -261,7 +261,10 @@ func Alive(pid int, bin string) bool {
 	if err != nil {
 		return false
 	}
-	return strings.HasPrefix(string(cmdline), bin+"\x00")
+	// Redis rewrites its command line to "<bin> <addr>": the executable
+	// followed by a NUL or a space.
+	rest, ok := strings.CutPrefix(string(cmdline), bin)
+	return ok && (strings.HasPrefix(rest, "\x00") || strings.HasPrefix(rest, " "))
 }
 
 // StopPids stops the processes of a saved state: services and the gateway
