@@ -32,8 +32,8 @@ func clusterCommand(ctx context.Context, args []string, getenv func(string) stri
 	var o cluster.Options
 	fs.IntVar(&o.Instances, "instances", 1, "instances of every service")
 	fs.IntVar(&o.BasePort, "base-port", 27000, "gateway port; NATS nodes and services use the ports above it")
-	fs.StringVar(&o.DatabaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/openhouse_cluster?sslmode=disable", "PostgreSQL database of the cluster (created if missing); empty runs a private server on base port + 50")
-	fs.StringVar(&o.RedisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis for the availability index; empty runs a private redis-server on base port + 40")
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL database of the cluster, created if missing (default: a private server initdb'd in the run directory, on base port + 50)")
+	fs.StringVar(&o.RedisURL, "redis-url", "", "Redis for the availability index (default: a private redis-server on base port + 40)")
 	fs.StringVar(&o.RateLimits, "rate-limits", "", "OPENHOUSE_RATE_LIMITS of every service (e.g. register=off,login=off,checkout=off,search=off for a load test from one address)")
 	fs.StringVar(&o.Namespace, "namespace", "", "OPENHOUSE_NAMESPACE of every service")
 	fs.StringVar(&o.AdminEmail, "admin-email", valueOr(getenv("OPENHOUSE_ADMIN_EMAIL"), "admin@openhouse.localhost"), "the first admin")
