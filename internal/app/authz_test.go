@@ -162,18 +162,25 @@ func (m *matrix) admin(method, path string, body any, want int) map[string]any {
 func (m *matrix) realtorProfile(r *actor, lat, lng float64) {
 	m.t.Helper()
 	r.lat, r.lng = lat, lng
-	hours := []map[string]any{}
-	for day := 1; day <= 7; day++ {
-		hours = append(hours, map[string]any{"weekday": day, "start": "08:00", "end": "20:00"})
-	}
-	status, me := m.c.call("PATCH", "/iam/me", r.token, map[string]any{
-		"location": map[string]float64{"lat": lat, "lng": lng}, "service_radius_km": 30,
-		"time_zone": "America/Chicago", "working_hours": hours, "status": "available"})
+	status, me := m.c.call("PATCH", "/iam/me", r.token, realtorProfileBody(lat, lng))
 	if status != 200 {
 		m.t.Fatalf("realtor profile = %d %v", status, me)
 	}
 }
 
+// realtorProfileBody makes a realtor available at (lat, lng) within 30 km,
+// every day from 08:00 to 20:00 in Chicago.
+func realtorProfileBody(lat, lng float64) map[string]any {
+	hours := []map[string]any{}
+	for day := 1; day <= 7; day++ {
+		hours = append(hours, map[string]any{"weekday": day, "start": "08:00", "end": "20:00"})
+	}
+	return map[string]any{
+		"location": map[string]float64{"lat": lat, "lng": lng}, "service_radius_km": 30,
+		"time_zone": "America/Chicago", "working_hours": hours, "status": "available"}
+}
+
+// listingBody is a valid listing in Chicago's time zone at (lat, lng).
 func listingBody(title string, lat, lng float64) map[string]any {
 	return map[string]any{
 		"title": title, "description": "A home", "time_zone": "America/Chicago",

@@ -37,13 +37,11 @@ func TestBadInputEveryJSONEndpoint(t *testing.T) {
 	listing := m.listing(provider, 41.95, -87.65)
 	m.fill(customer, listing)
 	paths := map[string]string{
-		"/tours/{id}":                  "/tours/" + b.tour,
-		"/listings/{id}":               "/listings/" + listing,
-		"/payments/{id}/refund":        "/payments/" + b.payment + "/refund",
-		"/iam/users/{id}":              "/iam/users/" + customer.id,
-		"/availability/{realtor_id}":   "/availability/" + m.users["realtor"][0].id,
-		"/notifications/{id}/read":     "",
-		"/admin/dead-letters/{seq}/re": "",
+		"/tours/{id}":                "/tours/" + b.tour,
+		"/listings/{id}":             "/listings/" + listing,
+		"/payments/{id}/refund":      "/payments/" + b.payment + "/refund",
+		"/iam/users/{id}":            "/iam/users/" + customer.id,
+		"/availability/{realtor_id}": "/availability/" + m.users["realtor"][0].id,
 	}
 	fixtures := m.fixtures()
 
@@ -56,7 +54,7 @@ func TestBadInputEveryJSONEndpoint(t *testing.T) {
 		t.Run(rt.Pattern, func(t *testing.T) {
 			method, path, _ := strings.Cut(rt.Pattern, " ")
 			for tmpl, real := range paths {
-				if strings.Contains(path, "{") && strings.HasPrefix(path, strings.SplitN(tmpl, "{", 2)[0]) && real != "" {
+				if strings.Contains(path, "{") && strings.HasPrefix(path, strings.SplitN(tmpl, "{", 2)[0]) {
 					path = real
 				}
 			}

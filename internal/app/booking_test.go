@@ -91,13 +91,7 @@ func (w *world) user(role string, verify bool) string {
 // provider is verified.
 func (w *world) listing(title string, lat, lng float64) string {
 	w.t.Helper()
-	body := map[string]any{
-		"title": title, "description": "A home", "time_zone": "America/Chicago",
-		"address":  map[string]string{"line1": "1 Main St", "city": "Chicago", "region": "IL", "postal_code": "60601", "country": "US"},
-		"location": map[string]float64{"lat": lat, "lng": lng},
-		"price":    map[string]any{"amount": 45000000, "currency": "USD"}, "tour_fee": map[string]any{"amount": 2500, "currency": "USD"},
-		"bedrooms": 2, "bathrooms": 1,
-	}
+	body := listingBody(title, lat, lng)
 	var id string
 	eventually(w.t, "the listing service to accept the verified provider", 10*time.Second, func() bool {
 		status, out := w.c.call("POST", "/listings", w.provider, body)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/app"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 )
 
@@ -100,5 +99,3 @@ func urlSegment(id string) string {
 	}
 	return strings.NewReplacer("/", "%2F", "?", "%3F", "#", "%23", " ", "%20").Replace(id)
 }
-
-var _ = app.ServiceNames

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/openhouse/openhouse/internal/gateway"
+	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
@@ -97,7 +98,9 @@ func NewGateway(cfg Config, log *slog.Logger) (*Gateway, error) {
 		return nil
 	})
 	mux := http.NewServeMux()
-	health.Register(mux, registry)
+	if err := auth.Mount(mux, healthRoutes(health, registry)); err != nil {
+		return nil, err
+	}
 	mux.Handle("/", gw)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

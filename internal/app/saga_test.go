@@ -12,13 +12,7 @@ import (
 func (w *world) realtor(lat, lng float64) (token, id string) {
 	w.t.Helper()
 	token = w.user("realtor", true)
-	hours := []map[string]any{}
-	for day := 1; day <= 7; day++ {
-		hours = append(hours, map[string]any{"weekday": day, "start": "08:00", "end": "20:00"})
-	}
-	status, me := w.c.call("PATCH", "/iam/me", token, map[string]any{
-		"location": map[string]float64{"lat": lat, "lng": lng}, "service_radius_km": 30,
-		"time_zone": "America/Chicago", "working_hours": hours, "status": "available"})
+	status, me := w.c.call("PATCH", "/iam/me", token, realtorProfileBody(lat, lng))
 	if status != 200 {
 		w.t.Fatalf("realtor profile = %d %v", status, me)
 	}

@@ -6,9 +6,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // DefaultReadyTimeout bounds a /readyz answer: a load balancer waiting longer
@@ -42,16 +39,6 @@ func (h *Health) Add(name string, c Check) {
 		h.checks = make(map[string]Check)
 	}
 	h.checks[name] = c
-}
-
-// Register mounts GET /healthz, GET /readyz and, when reg is not nil,
-// GET /metrics serving reg in the Prometheus format.
-func (h *Health) Register(mux *http.ServeMux, reg prometheus.Gatherer) {
-	mux.HandleFunc("GET /healthz", h.Healthz)
-	mux.HandleFunc("GET /readyz", h.Readyz)
-	if reg != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	}
 }
 
 type readyBody struct {

@@ -10,18 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 func TestHealthz(t *testing.T) {
 	var h httpapi.Health
 	h.Add("db", func(context.Context) error { return errors.New("down") }) // liveness ignores it
-	mux := http.NewServeMux()
-	h.Register(mux, nil)
 	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	h.Healthz(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"status":"ok"}` {
 		t.Fatalf("healthz = %d %s", rec.Code, rec.Body)
 	}
@@ -58,10 +54,8 @@ func TestReadyz(t *testing.T) {
 			for name, c := range tc.checks {
 				h.Add(name, c)
 			}
-			mux := http.NewServeMux()
-			h.Register(mux, nil)
 			rec := httptest.NewRecorder()
-			mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			h.Readyz(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 
 			if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/json" {
 				t.Fatalf("readyz = %d %q %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
@@ -90,18 +84,5 @@ func TestReadyz(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestRegisterServesMetrics(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "openhouse_test_total", Help: "x"}))
-	var h httpapi.Health
-	mux := http.NewServeMux()
-	h.Register(mux, reg)
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "openhouse_test_total 0") {
-		t.Fatalf("metrics = %d %s", rec.Code, rec.Body)
 	}
 }
