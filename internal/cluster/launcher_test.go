@@ -17,8 +17,14 @@ func TestAliveKnowsItsOwnProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	if !Alive(cmd.Process.Pid, sleep) {
-		t.Error("a running sleep is not alive")
+	// The child's command line may lag Start for a moment on a loaded
+	// machine (seen in CI): wait for it with a deadline.
+	deadline := time.Now().Add(5 * time.Second)
+	for !Alive(cmd.Process.Pid, sleep) {
+		if time.Now().After(deadline) {
+			t.Fatal("a running sleep is not alive")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if Alive(cmd.Process.Pid, "/bin/other") {
 		t.Error("another executable's process is taken for ours")
@@ -33,7 +39,7 @@ func TestAliveKnowsItsOwnProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = retitled.Process.Kill(); _ = retitled.Wait() }()
-	deadline := time.Now().Add(5 * time.Second) // until bash has exec'd sleep
+	deadline = time.Now().Add(5 * time.Second) // until bash has exec'd sleep
 	for !Alive(retitled.Process.Pid, sleep) {
 		if time.Now().After(deadline) {
 			t.Fatal("a process that retitled itself is not alive")
