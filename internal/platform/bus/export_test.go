@@ -14,3 +14,6 @@ func (b *Bus) PublishRaw(ctx context.Context, subject string, data []byte) error
 	_, err := b.js.PublishMsg(ctx, msg)
 	return err
 }
+
+// LaneOf is the lane an event about subject takes among a consumer's n.
+func LaneOf(subject string, n int) int { return laneOf(subject, n) }

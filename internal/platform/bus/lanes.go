@@ -1,7 +1,7 @@
 package bus
 
 import (
-	"hash/maphash"
+	"hash/fnv"
 	"sync"
 	"sync/atomic"
 )
@@ -20,7 +20,6 @@ import (
 // news wins, per-realtor locks), since several processes may share one
 // durable consumer; the lanes add nothing they must not already survive.
 type lanes struct {
-	seed     maphash.Seed
 	queues   []chan func(stopping bool)
 	wg       sync.WaitGroup
 	stopping atomic.Bool
@@ -34,7 +33,7 @@ type lanes struct {
 const laneDepth = 64
 
 func newLanes(n int) *lanes {
-	l := &lanes{seed: maphash.MakeSeed(), queues: make([]chan func(bool), n)}
+	l := &lanes{queues: make([]chan func(bool), n)}
 	for i := range l.queues {
 		q := make(chan func(bool), laneDepth)
 		l.queues[i] = q
@@ -59,8 +58,18 @@ func (l *lanes) run(key string, job func(stopping bool)) bool {
 	if l.closed {
 		return false
 	}
-	l.queues[maphash.String(l.seed, key)%uint64(len(l.queues))] <- job
+	l.queues[laneOf(key, len(l.queues))] <- job
 	return true
+}
+
+// laneOf is the lane of key among n. It is the same in every process and
+// every run (FNV-1a, not a seeded hash), so that which things share a lane
+// can be known, and tested, ahead of time; subjects are chosen by our own
+// services, so there is no flooding attacker to randomise against.
+func laneOf(key string, n int) int {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return int(h.Sum64() % uint64(n))
 }
 
 // close lets the jobs running finish, gives the queued ones stopping=true,

@@ -13,17 +13,24 @@ import (
 )
 
 // A handler waiting on one thing does not hold up events about other
-// things: the handler of "blocked" waits until an event about "other" has
-// been handled, which a consumer handling one event at a time never does.
+// things: the handler of "blocked" waits until an event about another thing
+// has been handled, which a consumer handling one event at a time never
+// does. The other thing is one whose lane differs from blocked's (two
+// things sharing a lane wait for each other by design).
 func TestConsumerHandlesOtherSubjectsWhileOneWaits(t *testing.T) {
 	ctx := context.Background()
 	b := bustest.Embedded(t).Connect(t)
+	const lanes = 8
+	other := "other"
+	for i := 0; bus.LaneOf(other, lanes) == bus.LaneOf("blocked", lanes); i++ {
+		other = fmt.Sprint("other-", i)
+	}
 	otherDone := make(chan struct{})
 	var once sync.Once
 	released := make(chan bool, 1)
-	if _, err := b.Subscribe(ctx, bus.Subscription{Consumer: "alpha", Stream: "demo",
+	if _, err := b.Subscribe(ctx, bus.Subscription{Consumer: "alpha", Stream: "demo", Concurrency: lanes,
 		Handlers: map[string]bus.Handler{typeCreated: func(ctx context.Context, ev bus.Event) error {
-			if ev.Subject() == "other" {
+			if ev.Subject() == other {
 				once.Do(func() { close(otherDone) })
 				return nil
 			}
@@ -37,7 +44,7 @@ func TestConsumerHandlesOtherSubjectsWhileOneWaits(t *testing.T) {
 		}}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"blocked", "other"} {
+	for _, name := range []string{"blocked", other} {
 		if err := b.Publish(ctx, newEvent(t, ctx, typeCreated, name)); err != nil {
 			t.Fatal(err)
 		}
