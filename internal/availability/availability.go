@@ -30,6 +30,11 @@ type Point struct {
 	Lat, Lng float64
 }
 
+// valid: a latitude and a longitude in range (NaN is not).
+func (p Point) valid() bool {
+	return p.Lat >= -90 && p.Lat <= 90 && p.Lng >= -180 && p.Lng <= 180
+}
+
 // MaxIndexedLat is the largest latitude, north or south, that the index
 // places: Redis's geo sets (Web Mercator) refuse the poles, and both
 // implementations keep the same rule so they answer alike.
@@ -124,14 +129,26 @@ func (b Booking) Blocks(start, end time.Time, buffer time.Duration) bool {
 	return b.Start.Add(-buffer).Before(end) && b.End.Add(buffer).After(start)
 }
 
+// MaxSearchPoints is the most points one search may name (Point and Also
+// together): a tour visits at most 5 homes (the cart's rule), and each
+// point costs a distance per realtor examined.
+const MaxSearchPoints = 10
+
 // Query asks for the realtors who can take a tour at Point in [Start, End).
 type Query struct {
 	Point Point
+	// Also are more points the realtor's own radius must cover too: the
+	// other homes of a tour, so that one search answers who can show them
+	// all instead of one search per home and an intersection. Candidates
+	// are still ordered by, and report, their distance to Point (the first
+	// home). At most MaxSearchPoints-1.
+	Also []Point
 	// Start and End, when set, keep only realtors who work the whole window
 	// and hold no booking that blocks it. Both zero: no time filter.
 	Start, End time.Time
 	// MaxDistanceKM, when positive, is an extra bound on the distance from
-	// the realtor to Point, on top of each realtor's own radius.
+	// the realtor to Point (and to each point of Also), on top of each
+	// realtor's own radius.
 	MaxDistanceKM float64
 	// Limit is the most candidates returned; 0 or less means all.
 	Limit int
@@ -139,8 +156,16 @@ type Query struct {
 
 // Validate checks the query's shape.
 func (q Query) Validate() error {
+	if len(q.Also) >= MaxSearchPoints {
+		return fmt.Errorf("%w: at most %d points", ErrInvalid, MaxSearchPoints)
+	}
+	for _, p := range q.Also {
+		if !p.valid() {
+			return fmt.Errorf("%w: every point must be latitude -90 to 90 and longitude -180 to 180", ErrInvalid)
+		}
+	}
 	switch {
-	case !(q.Point.Lat >= -90 && q.Point.Lat <= 90) || !(q.Point.Lng >= -180 && q.Point.Lng <= 180):
+	case !q.Point.valid():
 		return fmt.Errorf("%w: point must be latitude -90 to 90 and longitude -180 to 180", ErrInvalid)
 	case q.MaxDistanceKM < 0 || math.IsNaN(q.MaxDistanceKM):
 		return fmt.Errorf("%w: max distance must not be negative", ErrInvalid)

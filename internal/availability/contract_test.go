@@ -515,6 +515,43 @@ func indexContract(t *testing.T, open opener) {
 		expect(t, "bad profiles, window", found(t, idx, downtown, at("10:00"), at("11:00")))
 	})
 
+	t.Run("several points: each within the realtor's own radius, nearest to the first", func(t *testing.T) {
+		idx := open(t, availability.Options{})
+		home2, south := north(downtown, 10), north(downtown, -2)
+		put(t, idx,
+			realtorAt("a", north(downtown, 5), 6),  // 5 and 5 km
+			realtorAt("b", north(downtown, 1), 6),  // 9 km from home2: no
+			realtorAt("c", north(downtown, 9), 10), // 9 and 1 km
+			realtorAt("d", north(downtown, 4), 7),  // 4 and 6 km
+			realtorAt("e", north(downtown, 6), 20), // booked at the window
+			realtorAt("f", north(downtown, 60), 100),
+		)
+		if err := idx.Reserve(ctx, "e", "tour-e", at("10:30"), at("11:30")); err != nil {
+			t.Fatal(err)
+		}
+		q := func(p availability.Point, also ...availability.Point) availability.Query {
+			return availability.Query{Point: p, Also: also, Start: at("10:00"), End: at("11:00")}
+		}
+		cs := search(t, idx, q(downtown, home2))
+		expect(t, "two homes", ids(cs), "d", "a", "c", "f")
+		if math.Abs(cs[0].DistanceKM-4) > 0.005 {
+			t.Errorf("d at %.4f km, want 4 (from the first point)", cs[0].DistanceKM)
+		}
+		cs = search(t, idx, q(home2, downtown))
+		expect(t, "the same homes the other way round", ids(cs), "c", "a", "d", "f")
+		if math.Abs(cs[0].DistanceKM-1) > 0.005 {
+			t.Errorf("c at %.4f km, want 1 (from the first point)", cs[0].DistanceKM)
+		}
+		expect(t, "no window", ids(search(t, idx, availability.Query{Point: downtown, Also: []availability.Point{home2}})), "d", "a", "e", "c", "f")
+		expect(t, "within 5.5 km of both", ids(search(t, idx, availability.Query{Point: downtown, Also: []availability.Point{home2}, MaxDistanceKM: 5.5})), "a")
+		limited := q(downtown, home2)
+		limited.Limit = 2
+		expect(t, "limit 2", ids(search(t, idx, limited)), "d", "a")
+		expect(t, "three homes", ids(search(t, idx, q(downtown, home2, south))), "d", "f")
+		expect(t, "the same home twice", ids(search(t, idx, q(downtown, downtown))), ids(search(t, idx, q(downtown)))...)
+		expect(t, "nobody covers both", ids(search(t, idx, q(downtown, north(downtown, 170)))))
+	})
+
 	t.Run("invalid arguments", func(t *testing.T) {
 		idx := open(t, availability.Options{})
 		invalid := func(what string, err error) {
@@ -533,6 +570,13 @@ func indexContract(t *testing.T, open opener) {
 		invalid("latitude 91", err)
 		_, err = idx.Search(ctx, availability.Query{Point: downtown, Start: at("10:00")})
 		invalid("start without end", err)
+		_, err = idx.Search(ctx, availability.Query{Point: downtown, Also: []availability.Point{downtown, {Lat: 41, Lng: 181}}})
+		invalid("a second point at longitude 181", err)
+		_, err = idx.Search(ctx, availability.Query{Point: downtown, Also: make([]availability.Point, availability.MaxSearchPoints)})
+		invalid("too many points", err)
+		if _, err = idx.Search(ctx, availability.Query{Point: downtown, Also: make([]availability.Point, availability.MaxSearchPoints-1)}); err != nil {
+			t.Errorf("%d points: %v", availability.MaxSearchPoints, err)
+		}
 		if bs, _ := idx.Bookings(ctx, "r"); len(bs) != 0 {
 			t.Fatalf("an invalid reservation was stored: %+v", bs)
 		}
@@ -541,7 +585,7 @@ func indexContract(t *testing.T, open opener) {
 
 // TestMemoryAndRedisAgree is a differential test: both indexes, fed the
 // same metro area of 2,000 realtors, give the same answers to 400 varied
-// queries: the same realtors nearest first, distances to a metre (Redis
+// queries (a third of them naming two or three points): the same realtors nearest first, distances to a metre (Redis
 // keeps positions to about half a metre, so two realtors a hair apart may
 // swap places).
 func TestMemoryAndRedisAgree(t *testing.T) {
@@ -555,11 +599,16 @@ func TestMemoryAndRedisAgree(t *testing.T) {
 		t.Fatal("the two metros differ")
 	}
 	ctx := context.Background()
-	compared, nonEmpty := 0, 0
+	compared, nonEmpty, multiNonEmpty := 0, 0, 0
 	for i, q := range qs[:400] {
 		q.Limit = []int{0, 5, 20, 100}[i%4]
 		if i%10 == 0 {
 			q.Start, q.End = time.Time{}, time.Time{}
+		}
+		if i%3 == 1 { // a tour of two or three homes a few km apart
+			for k := range 1 + i%2 {
+				q.Also = append(q.Also, availability.Point{Lat: q.Point.Lat + float64((i+k)%9-4)*0.01, Lng: q.Point.Lng + float64((i*7+k)%11-5)*0.012})
+			}
 		}
 		if i%7 == 0 {
 			q.MaxDistanceKM = 8
@@ -594,9 +643,15 @@ func TestMemoryAndRedisAgree(t *testing.T) {
 		compared++
 		if len(a) > 0 {
 			nonEmpty++
+			if len(q.Also) > 0 {
+				multiNonEmpty++
+			}
 		}
 	}
 	if nonEmpty < compared/2 {
 		t.Fatalf("only %d of %d answers have realtors", nonEmpty, compared)
+	}
+	if multiNonEmpty < 50 {
+		t.Fatalf("only %d answers to several points have realtors", multiNonEmpty)
 	}
 }

@@ -33,10 +33,11 @@ type Index interface {
 	// Realtor returns the profile held, or ErrNotFound.
 	Realtor(ctx context.Context, id string) (Realtor, error)
 	// Search returns the eligible realtors whose own service radius covers
-	// q.Point (and within q.MaxDistanceKM of it, if set) and, when q has a
-	// window, who work the whole window in their time zone and hold no
-	// booking that blocks it (Booking.Blocks with the index's buffer).
-	// Nearest first, ties by realtor id; at most q.Limit.
+	// q.Point and every point of q.Also (each within q.MaxDistanceKM, if
+	// set) and, when q has a window, who work the whole window in their
+	// time zone and hold no booking that blocks it (Booking.Blocks with
+	// the index's buffer). Nearest to q.Point first, ties by realtor id; at
+	// most q.Limit.
 	Search(ctx context.Context, q Query) ([]Candidate, error)
 	// Reserve atomically checks that no other tour of the realtor blocks
 	// [start, end) and holds it for tourID; ErrTaken if one does. Holding

@@ -55,6 +55,19 @@ func entryOf(r *memRealtor) memEntry {
 	return e
 }
 
+// coversAll reports whether every point of ps (cosPs their latitudes'
+// cosines) is within reach of the realtor: the flat estimate rules out the
+// far ones, the haversine decides the rest, as for the first point.
+func (e *memEntry) coversAll(ps []Point, cosPs []float64, reach float64) bool {
+	bound := slack(reach)
+	for i, p := range ps {
+		if flatKM2(e.lat, e.lng, e.cosLat, p, cosPs[i]) > bound*bound || DistanceKM(Point{e.lat, e.lng}, p) > reach {
+			return false
+		}
+	}
+	return true
+}
+
 // hourBits has bit h set for every hour h that [from, to) touches
 // (seconds after local midnight, to at most 86400).
 func hourBits(from, to int) uint32 {
@@ -127,6 +140,10 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Candidate, error) {
 	}
 	timed := !q.Start.IsZero()
 	cosQ := math.Cos(q.Point.Lat * math.Pi / 180)
+	cosAlso := make([]float64, len(q.Also))
+	for i, p := range q.Also {
+		cosAlso[i] = math.Cos(p.Lat * math.Pi / 180)
+	}
 	var (
 		lastLoc  *time.Location
 		lastSpan span
@@ -164,7 +181,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Candidate, error) {
 		}
 		r := e.r
 		d := DistanceKM(Point{e.lat, e.lng}, q.Point)
-		if d > reach || !best.wants(d, r.r.ID) {
+		if d > reach || !best.wants(d, r.r.ID) || !e.coversAll(q.Also, cosAlso, reach) {
 			continue
 		}
 		if timed && (!r.sched.covers(lastSpan) || m.blockedLocked(r.r.ID, "", q.Start, q.End) != "") {

@@ -227,8 +227,13 @@ func (x *Redis) Search(ctx context.Context, q Query) ([]Candidate, error) {
 	if err != nil {
 		return nil, err
 	}
+	also := make([]string, 0, 2*len(q.Also))
+	for _, p := range q.Also {
+		also = append(also, ftoa(p.Lat), ftoa(p.Lng))
+	}
 	for range 4 {
-		args := []any{x.prefix, ftoa(q.Point.Lng), ftoa(q.Point.Lat), ftoa(q.MaxDistanceKM), max(q.Limit, 0), "", "", x.opts.Buffer.Milliseconds(), ftoa(redisScale), ftoa(x.first), radiusBucketList}
+		args := []any{x.prefix, ftoa(q.Point.Lng), ftoa(q.Point.Lat), ftoa(q.MaxDistanceKM), max(q.Limit, 0), "", "", x.opts.Buffer.Milliseconds(),
+			ftoa(redisScale), ftoa(x.first), radiusBucketList, ftoa(EarthRadiusKM), strings.Join(also, " ")}
 		if !q.Start.IsZero() {
 			args[5], args[6] = q.Start.UnixMilli(), q.End.UnixMilli()
 			args = x.appendSpans(args, q.Start, q.End)

@@ -71,8 +71,10 @@ return 1
 // searchScript: ARGV 1 prefix, 2 lng, 3 lat, 4 max distance km (0: none),
 // 5 limit (0: all), 6 start ms ("" for no window), 7 end ms, 8 buffer ms,
 // 9 scale (this package's km per Redis km), 10 first ring km, 11 radius
-// buckets ("10,25,..."), 12.. groups of four: tz, weekday, from, to (the
-// window on that zone's wall clock, seconds after local midnight).
+// buckets ("10,25,..."), 12 EarthRadiusKM, 13 the query's other points
+// ("lat lng lat lng ...", "" for none), 14.. groups of four: tz, weekday,
+// from, to (the window on that zone's wall clock, seconds after local
+// midnight).
 //
 // Realtors are in geo sets by radius bucket, and with a window by local
 // hour of the week: a realtor who can take [from, to) works during every
@@ -83,7 +85,9 @@ return 1
 // radius, so a dense area stops after the nearest few hundred realtors.
 // Within a ring the hits are taken nearest first (ties by id), in chunks:
 // a few HMGETs per chunk, then each hit is checked against its own
-// radius, working hours and holds.
+// radius, working hours and holds. With other points, a hit must also be
+// within its radius (and the max distance) of each of them: the haversine
+// from its exact position in prof, as Memory computes it.
 //
 // Returns three strings per candidate: id, distance (in Redis's km: the
 // caller scales it) and prof; or {"?", tz...} when a zone of an eligible
@@ -102,11 +106,26 @@ local reach = tonumber(top[2])
 if maxd > 0 and maxd < reach then reach = maxd end
 local buckets = {}
 for b in string.gmatch(ARGV[11], '[^,]+') do buckets[#buckets + 1] = b end
+local earth, also = tonumber(ARGV[12]), {}
+for a, b in string.gmatch(ARGV[13], '(%S+) (%S+)') do also[#also + 1] = {tonumber(a), tonumber(b)} end
+local rad = math.pi / 180
+
+-- covers: whether (lat, lng) is within km of every other point, by the
+-- same haversine as this package's DistanceKM.
+local function covers(lat, lng, km)
+  for _, q in ipairs(also) do
+    local p1, p2 = lat * rad, q[1] * rad
+    local a, b = math.sin((p2 - p1) / 2), math.sin((q[2] - lng) * rad / 2)
+    local h = a * a + math.cos(p1) * math.cos(p2) * b * b
+    if 2 * earth * math.asin(math.sqrt(math.min(1, h))) > km then return false end
+  end
+  return true
+end
 
 local groups = {}
 if timed then
   local spans = {}
-  for i = 12, #ARGV, 4 do
+  for i = 14, #ARGV, 4 do
     spans[ARGV[i]] = {ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])}
   end
   local missing = {'?'}
@@ -174,9 +193,17 @@ local function check(chunk)
       for j, k in ipairs(ks) do hours[k] = got[j] end
     end
   end
-  local took = {}
+  local profs = {}
+  if #also > 0 then profs = redis.call('HMGET', p .. 'prof', unpack(ids)) end
+  local took, tprofs = {}, {}
   for k, h in ipairs(chunk) do
     local ok = radii[k] and h[2] <= tonumber(radii[k])
+    if ok and #also > 0 then
+      local _, la, ln = string.match(profs[k] or '', '^(%S+) (%S+) (%S+)')
+      local km = tonumber(radii[k])
+      if maxd > 0 and maxd < km then km = maxd end
+      ok = la ~= nil and covers(tonumber(la), tonumber(ln), km)
+    end
     if ok and timed then
       local g = h[4]
       ok = false
@@ -191,17 +218,20 @@ local function check(chunk)
     end
     if ok then
       took[#took + 1] = h
+      tprofs[#took] = profs[k]
       if limit > 0 and found + #took >= limit then break end
     end
   end
   if #took == 0 then return false end
-  local tids = {}
-  for k, h in ipairs(took) do tids[k] = h[1] end
-  local profs = redis.call('HMGET', p .. 'prof', unpack(tids))
+  if #also == 0 then
+    local tids = {}
+    for k, h in ipairs(took) do tids[k] = h[1] end
+    tprofs = redis.call('HMGET', p .. 'prof', unpack(tids))
+  end
   for k, h in ipairs(took) do
     out[#out + 1] = h[1]
     out[#out + 1] = h[3]
-    out[#out + 1] = profs[k]
+    out[#out + 1] = tprofs[k]
   end
   found = found + #took
   return limit > 0 and found >= limit
