@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -32,7 +33,7 @@ func parseSearch(r *http.Request) (Query, error) {
 		if !searchParams[name] {
 			return Query{}, badParam(name, "is not a parameter of this query")
 		}
-		if len(vs) > 1 {
+		if len(vs) > 1 && name != "lat" && name != "lng" {
 			return Query{}, badParam(name, "may be given once")
 		}
 	}
@@ -52,10 +53,7 @@ func parseSearch(r *http.Request) (Query, error) {
 	}
 	var q Query
 	var err error
-	if q.Point.Lat, err = num("lat", -90, 90, true, "must be a latitude from -90 to 90"); err != nil {
-		return Query{}, err
-	}
-	if q.Point.Lng, err = num("lng", -180, 180, true, "must be a longitude from -180 to 180"); err != nil {
+	if q.Point, q.Also, err = parsePoints(values); err != nil {
 		return Query{}, err
 	}
 	radiusMsg := fmt.Sprintf("must be a number of kilometres above 0 and at most %d", MaxSearchRadiusKM)
@@ -95,6 +93,45 @@ func parseSearch(r *http.Request) (Query, error) {
 	}
 	q.Limit = page.Limit
 	return q, nil
+}
+
+// parsePoints reads the lat and lng parameters: one pair, or several for a
+// tour of several homes (lat=..&lng=..&lat=..&lng=..: the nth lat goes with
+// the nth lng), the first being the point the answer is ordered by. With
+// several, the failing one is named by its position, as lat[1].
+func parsePoints(values url.Values) (Point, []Point, error) {
+	lats, lngs := values["lat"], values["lng"]
+	switch {
+	case len(lats) == 0:
+		return Point{}, nil, badParam("lat", "is required; must be a latitude from -90 to 90")
+	case len(lngs) == 0:
+		return Point{}, nil, badParam("lng", "is required; must be a longitude from -180 to 180")
+	case len(lats) > len(lngs):
+		return Point{}, nil, badParam("lat", fmt.Sprintf("is given %d times and lng %d: one of each per point", len(lats), len(lngs)))
+	case len(lngs) > len(lats):
+		return Point{}, nil, badParam("lng", fmt.Sprintf("is given %d times and lat %d: one of each per point", len(lngs), len(lats)))
+	case len(lats) > MaxSearchPoints:
+		return Point{}, nil, badParam("lat", fmt.Sprintf("may name at most %d points", MaxSearchPoints))
+	}
+	name := func(n string, i int) string {
+		if len(lats) == 1 {
+			return n
+		}
+		return fmt.Sprintf("%s[%d]", n, i)
+	}
+	ps := make([]Point, len(lats))
+	for i := range lats {
+		lat, err := strconv.ParseFloat(lats[i], 64)
+		if err != nil || !(lat >= -90 && lat <= 90) { // also refuses NaN
+			return Point{}, nil, badParam(name("lat", i), "must be a latitude from -90 to 90")
+		}
+		lng, err := strconv.ParseFloat(lngs[i], 64)
+		if err != nil || !(lng >= -180 && lng <= 180) {
+			return Point{}, nil, badParam(name("lng", i), "must be a longitude from -180 to 180")
+		}
+		ps[i] = Point{Lat: lat, Lng: lng}
+	}
+	return ps[0], ps[1:], nil
 }
 
 type candidateView struct {

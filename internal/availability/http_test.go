@@ -192,6 +192,13 @@ func TestHTTPAnswers(t *testing.T) {
 		if got := search("&limit=1"); got != "near@1.0" {
 			t.Fatalf("search limit 1: %s", got)
 		}
+		home2 := north(downtown, 12) // 11 km from near, 6 from far
+		if got := search(fmt.Sprintf("&lat=%v&lng=%v", home2.Lat, home2.Lng)); got != "far@6.0" {
+			t.Fatalf("search for two homes: %s", got)
+		}
+		if got := search(fmt.Sprintf("&lat=%v&lng=%v&lat=%v&lng=%v", downtown.Lat, downtown.Lng, downtown.Lat, downtown.Lng)); got != "near@1.0 far@6.0" {
+			t.Fatalf("search naming the first home three times: %s", got)
+		}
 		status, _, body := a.do("PATCH", "/availability/near", svc, "application/json", patchBody("reserve", "t1", at("10:00"), at("11:00")))
 		var booking map[string]any
 		if err := json.Unmarshal([]byte(body), &booking); status != 200 || err != nil ||
@@ -271,7 +278,12 @@ func TestBadInput(t *testing.T) {
 		{"end before start", "GET", searchPath(downtown, at("11:00"), at("10:00"), ""), "", "", 400, "end"},
 		{"13 hour search", "GET", searchPath(downtown, at("06:00"), at("19:00"), ""), "", "", 400, "end"},
 		{"unknown parameter", "GET", ok + "&radius=5", "", "", 400, "radius"},
-		{"repeated parameter", "GET", ok + "&lat=1", "", "", 400, "lat"},
+		{"repeated parameter", "GET", ok + "&limit=5&limit=6", "", "", 400, "limit"},
+		{"a lat without its lng", "GET", ok + "&lat=1", "", "", 400, "lat"},
+		{"a lng without its lat", "GET", ok + "&lng=1", "", "", 400, "lng"},
+		{"second lat 91", "GET", ok + "&lat=91&lng=-87.6", "", "", 400, "lat[1]"},
+		{"third lng not a number", "GET", ok + "&lat=41.9&lng=-87.6&lat=41.9&lng=west", "", "", 400, "lng[2]"},
+		{"too many points", "GET", ok + strings.Repeat("&lat=41.9&lng=-87.6", availability.MaxSearchPoints), "", "", 400, "lat"},
 		{"limit 0", "GET", ok + "&limit=0", "", "", 400, "limit"},
 		{"limit 101", "GET", ok + "&limit=101", "", "", 400, "limit"},
 		{"unknown realtor", "GET", "/availability/nobody", "", "", 404, ""},
