@@ -77,6 +77,19 @@ func TestBookingSaga(t *testing.T) {
 			if ts := w.tours(realtorToken); len(ts) != 1 || ts[0]["id"] != tour["id"] {
 				t.Fatalf("the realtor's tours = %v", ts)
 			}
+			// The customer sees who is coming, and a rename reaches the
+			// tour (the name comes from iam's realtor profile events).
+			for _, name := range []string{"realtor", "Rita Moreno"} {
+				if name != "realtor" {
+					if status, out := c.call("PATCH", "/iam/me", realtorToken, map[string]string{"name": name}); status != 200 {
+						t.Fatalf("rename = %d %v", status, out)
+					}
+				}
+				eventually(t, "the tour to name its realtor "+name, 15*time.Second, func() bool {
+					_, got := c.call("GET", "/tours/"+tour["id"].(string), w.customer, nil)
+					return got["realtor_name"] == name && w.tours(w.customer)[0]["realtor_name"] == name
+				})
+			}
 			// GET /tours?order_id= finds the checkout's tour, within the
 			// caller's own tours only.
 			byOrder := "/tours?order_id=" + tour["order_id"].(string)

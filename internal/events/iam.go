@@ -69,7 +69,8 @@ type WorkingHours struct {
 }
 
 // RealtorProfileChanged carries a realtor's whole profile after any change,
-// so a consumer (availability) can apply it without earlier events.
+// so a consumer (availability) can apply it without earlier events. Tour
+// keeps the name from it, for realtor_name on tours.
 type RealtorProfileChanged struct {
 	RealtorID       string         `json:"realtor_id"`
 	Name            string         `json:"name"`

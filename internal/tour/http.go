@@ -26,6 +26,7 @@ type tourView struct {
 	EndsAt       time.Time     `json:"ends_at"`
 	Status       Status        `json:"status"`
 	RealtorID    *string       `json:"realtor_id"`
+	RealtorName  *string       `json:"realtor_name,omitempty"`
 	PaymentID    string        `json:"payment_id"`
 	OrderID      string        `json:"order_id"`
 	TimeZone     string        `json:"time_zone"`
@@ -120,9 +121,10 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tours, next := httpapi.Paginate(tours, page.Limit, func(last Tour) any { return Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID} })
-	views := make([]tourView, len(tours))
-	for i, t := range tours {
-		views[i] = viewOf(t)
+	views, err := s.views(r.Context(), tours)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(views, next))
 }
@@ -142,7 +144,7 @@ func (s *Service) visible(w http.ResponseWriter, r *http.Request) (Tour, bool) {
 
 func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	if t, ok := s.visible(w, r); ok {
-		httpapi.WriteJSON(w, http.StatusOK, viewOf(t))
+		s.writeTour(w, r, t)
 	}
 }
 
@@ -176,7 +178,7 @@ func (s *Service) handleReschedule(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, viewOf(t))
+	s.writeTour(w, r, t)
 }
 
 func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +200,17 @@ func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, viewOf(t))
+	s.writeTour(w, r, t)
+}
+
+// writeTour answers 200 with one tour, its realtor's name included.
+func (s *Service) writeTour(w http.ResponseWriter, r *http.Request, t Tour) {
+	v, err := s.view(r.Context(), t)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {

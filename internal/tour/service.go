@@ -86,8 +86,8 @@ func (s *Service) Routes() []auth.Route {
 }
 
 // Subscriptions: payments create tours, appointments assign them, removed
-// listings and suspended providers cancel them, and the tour service
-// refunds its own cancellations.
+// listings and suspended providers cancel them, realtors' profiles name
+// who is coming, and the tour service refunds its own cancellations.
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{
 		{Consumer: "tour", Stream: "payment", Handlers: map[string]bus.Handler{events.TypePaymentSucceeded: s.onPaymentSucceeded}},
@@ -97,7 +97,10 @@ func (s *Service) Subscriptions() []bus.Subscription {
 			events.TypeAppointmentReleased:   s.onAppointmentReleased,
 		}},
 		{Consumer: "tour", Stream: "listing", Handlers: map[string]bus.Handler{events.TypeListingDeleted: s.onListingDeleted}},
-		{Consumer: "tour", Stream: "iam", Handlers: map[string]bus.Handler{events.TypeUserStatusChanged: s.onUserStatusChanged}},
+		{Consumer: "tour", Stream: "iam", Handlers: map[string]bus.Handler{
+			events.TypeUserStatusChanged:     s.onUserStatusChanged,
+			events.TypeRealtorProfileChanged: s.onRealtorProfileChanged,
+		}},
 		{Consumer: "tour", Stream: "tour", Handlers: map[string]bus.Handler{events.TypeTourCancelled: s.onTourCancelled}},
 	}
 }

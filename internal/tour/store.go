@@ -27,6 +27,11 @@ type Store interface {
 	// Due returns scheduled tours that ended before now, and unassigned
 	// tours, for the worker to complete or give up.
 	Due(ctx context.Context, now time.Time, limit int) ([]Tour, error)
+	// SaveRealtor keeps r unless a change as new or newer is kept already,
+	// so late and repeated news change nothing.
+	SaveRealtor(ctx context.Context, r Realtor) error
+	// RealtorNames returns the names of the realtors among ids it knows.
+	RealtorNames(ctx context.Context, ids []string) (map[string]string, error)
 }
 
 // Filter narrows List; empty fields match everything.

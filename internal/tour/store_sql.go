@@ -255,3 +255,61 @@ func (s *SQLStore) Unassigned(ctx context.Context) (int, time.Time, error) {
 	}
 	return n, first.Time, nil
 }
+
+// SaveRealtor implements Store.
+func (s *SQLStore) SaveRealtor(ctx context.Context, r Realtor) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.LockKey(ctx, tx, "realtor:"+r.ID); err != nil {
+			return err
+		}
+		var kept time.Time
+		err := tx.QueryRowContext(ctx, `SELECT changed_at FROM realtors WHERE id = $1`, r.ID).Scan(&kept)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("read realtor %s: %w", r.ID, err)
+		case !r.ChangedAt.After(kept):
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO realtors (id, name, changed_at) VALUES ($1, $2, $3)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, changed_at = excluded.changed_at`,
+			r.ID, r.Name, r.ChangedAt.UTC())
+		if err != nil {
+			return fmt.Errorf("write realtor %s: %w", r.ID, err)
+		}
+		return nil
+	})
+}
+
+// RealtorNames implements Store.
+func (s *SQLStore) RealtorNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := map[string]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	var (
+		marks []string
+		args  []any
+		seen  = map[string]bool{}
+	)
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			args = append(args, id)
+			marks = append(marks, fmt.Sprintf("$%d", len(args)))
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name FROM realtors WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read realtor names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		names[id] = name
+	}
+	return names, rows.Err()
+}

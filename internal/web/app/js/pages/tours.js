@@ -8,27 +8,11 @@ import { money, when } from '../format.js';
 import { zonedToISO, wallClock } from '../zones.js';
 import { follow } from '../live.js';
 
-/**
- * realtorNames maps tour ids to the name of their realtor. The tour API
- * gives the realtor's id only; the customer learns the name from the
- * "tour booked" notification, so that is where it is read (newest first).
- */
-async function realtorNames() {
-  const names = {};
-  const items = await all('/notifications', 100);
-  for (const n of items) {
-    if (n.kind !== 'tour_scheduled' || names[n.tour_id]) continue;
-    const m = /Your realtor is (.+?)\.\s*$/m.exec(n.body || '');
-    if (m) names[n.tour_id] = m[1];
-  }
-  return names;
-}
-
-function tourCard(t, names, reload) {
+function tourCard(t, reload) {
   const box = errorBox();
   const zone = t.time_zone || 'UTC';
   const status = t.status === 'scheduled'
-    ? `Scheduled with ${names[t.id] || 'your realtor'}`
+    ? `Scheduled with ${t.realtor_name || 'your realtor'}`
     : { pending: 'Pending: finding a realtor', unassigned: 'Waiting for a free realtor', cancelled: 'Cancelled', completed: 'Completed' }[t.status] || t.status;
   const card = h('li', { class: 'card', 'data-tour': t.id, 'data-status': t.status },
     h('h2', {}, when(t.scheduled_at, zone)),
@@ -64,15 +48,15 @@ export async function render(view) {
   const list = h('ul', { class: 'cards', id: 'tours' });
   view.append(h('h1', {}, 'My tours'), box, list);
   async function load() {
-    const [tours, names] = await Promise.all([all('/tours'), realtorNames()]);
+    const tours = await all('/tours');
     // Keep the open "change or cancel" panels open across reloads.
     const open = new Set([...list.querySelectorAll('li[data-tour]')].filter((li) => li.querySelector('details[open]')).map((li) => li.dataset.tour));
-    list.replaceChildren(...tours.map((t) => tourCard(t, names, load)));
+    list.replaceChildren(...tours.map((t) => tourCard(t, load)));
     for (const li of list.querySelectorAll('li[data-tour]')) if (open.has(li.dataset.tour)) li.querySelector('details')?.setAttribute('open', '');
     if (!tours.length) list.append(h('li', {}, 'No tours yet. ', h('a', { href: '/app/search' }, 'Find homes to tour.')));
   }
-  // Reload on news about tours or notifications (the realtor's name).
-  const live = follow(/\.(tour|appointment|notification)\./, load, (err) => showError(box, err));
+  // Reload on news about tours and their appointments.
+  const live = follow(/\.(tour|appointment)\./, load, (err) => showError(box, err));
   await live.ready;
   return live.stop;
 }
