@@ -61,7 +61,7 @@ type liar struct {
 	released int
 }
 
-func (l *liar) Search(context.Context, float64, float64, time.Time, time.Time) ([]clients.Candidate, error) {
+func (l *liar) Search(context.Context, []events.GeoPoint, time.Time, time.Time, int) ([]clients.Candidate, error) {
 	out := make([]clients.Candidate, len(l.realtors))
 	for i, r := range l.realtors {
 		out[i] = clients.Candidate{RealtorID: r, DistanceKM: float64(i)}

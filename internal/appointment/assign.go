@@ -47,15 +47,22 @@ func (s *Service) Assign(ctx context.Context, tourID string) error {
 	return s.wait(ctx, r)
 }
 
-// candidates asks availability for each home and keeps the realtors free
-// for all of them, minus those who declined this tour, ranked fairly.
+// searchLimit is how many realtors one availability search returns: the
+// pool that Choose ranks fairly. One search names every home of the tour
+// (availability keeps the realtors who cover them all), so it needs no
+// margin for an intersection.
+const searchLimit = 100
+
+// candidates asks availability for the realtors free for every home of
+// the tour, minus those who declined it, ranked fairly.
 func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error) {
 	if len(r.Stops) == 0 {
 		return nil, nil
 	}
-	found := make([][]Candidate, len(r.Stops))
-	for i, stop := range r.Stops {
-		free, err := s.avail.Search(ctx, stop.Lat, stop.Lng, r.StartsAt, r.EndsAt)
+	groups := searchGroups(r.Stops, clients.MaxSearchPoints)
+	found := make([][]Candidate, len(groups))
+	for i, homes := range groups {
+		free, err := s.avail.Search(ctx, homes, r.StartsAt, r.EndsAt, searchLimit)
 		if err != nil {
 			return nil, fmt.Errorf("search availability: %w", err)
 		}
@@ -75,6 +82,23 @@ func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error
 		return nil, err
 	}
 	return Choose(common, stats), nil
+}
+
+// searchGroups splits a tour's homes into searches of at most `most` points,
+// each starting with the first home so that every answer is ordered by the
+// distance to it. A tour from the cart (at most 5 homes) is one search;
+// longer ones are intersected by Common.
+func searchGroups(stops []events.GeoPoint, most int) [][]events.GeoPoint {
+	if len(stops) <= most {
+		return [][]events.GeoPoint{stops}
+	}
+	var out [][]events.GeoPoint
+	for rest := stops[1:]; len(rest) > 0; {
+		n := min(len(rest), most-1)
+		out = append(out, append([]events.GeoPoint{stops[0]}, rest[:n]...))
+		rest = rest[n:]
+	}
+	return out
 }
 
 // tryBook holds the realtor in availability, then books in the database;

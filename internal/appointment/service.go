@@ -18,7 +18,7 @@ import (
 
 // Availability finds and holds free realtors (clients.Availability).
 type Availability interface {
-	Search(ctx context.Context, lat, lng float64, start, end time.Time) ([]clients.Candidate, error)
+	Search(ctx context.Context, points []events.GeoPoint, start, end time.Time, limit int) ([]clients.Candidate, error)
 	Reserve(ctx context.Context, realtorID, tourID string, start, end time.Time) error
 	Release(ctx context.Context, realtorID, tourID string, start, end time.Time) error
 }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
 )
 
 // Candidate is a realtor GET /availability found free near a point.
@@ -28,17 +30,25 @@ func NewAvailability(base string, hc *http.Client, tokens TokenSource, opts Opti
 	return &Availability{c: newCaller("availability", base, hc, tokens, opts)}
 }
 
-// Search returns the realtors free in [start, end) whose area covers the
-// point, nearest first.
-func (a *Availability) Search(ctx context.Context, lat, lng float64, start, end time.Time) ([]Candidate, error) {
+// MaxSearchPoints is the most points one GET /availability may name (the
+// API contract's bound).
+const MaxSearchPoints = 10
+
+// Search returns at most limit realtors free in [start, end) whose own
+// areas cover every one of points (1 to MaxSearchPoints), nearest to the
+// first point first: one search for all the homes of a tour.
+func (a *Availability) Search(ctx context.Context, points []events.GeoPoint, start, end time.Time, limit int) ([]Candidate, error) {
+	if len(points) == 0 || len(points) > MaxSearchPoints {
+		return nil, fmt.Errorf("search availability: %d points, want 1 to %d", len(points), MaxSearchPoints)
+	}
 	q := url.Values{}
-	q.Set("lat", strconv.FormatFloat(lat, 'f', -1, 64))
-	q.Set("lng", strconv.FormatFloat(lng, 'f', -1, 64))
+	for _, p := range points {
+		q.Add("lat", strconv.FormatFloat(p.Lat, 'f', -1, 64))
+		q.Add("lng", strconv.FormatFloat(p.Lng, 'f', -1, 64))
+	}
 	q.Set("start", start.UTC().Format(time.RFC3339))
 	q.Set("end", end.UTC().Format(time.RFC3339))
-	// The most the API gives: a multi-home tour keeps only the realtors
-	// found for every home, so a short list per home could miss them.
-	q.Set("limit", "100")
+	q.Set("limit", strconv.Itoa(limit))
 	resp, err := a.c.call(ctx, http.MethodGet, "/availability?"+q.Encode(), nil, nil, true)
 	if err != nil {
 		return nil, err
