@@ -48,10 +48,13 @@ func (s *Service) Assign(ctx context.Context, tourID string) error {
 }
 
 // searchLimit is how many realtors one availability search returns: the
-// pool that Choose ranks fairly. One search names every home of the tour
-// (availability keeps the realtors who cover them all), so it needs no
-// margin for an intersection.
-const searchLimit = 100
+// nearest who can show every home, the pool Choose ranks fairly and that
+// is tried in turn. Since one search names all the homes (availability
+// keeps only the realtors who cover each), it needs no margin for an
+// intersection, which is what the API's maximum of 100 per home was for.
+// 30 keeps a search on Redis under the 2 ms goal at the 99th percentile
+// (docs/performance.md, "Availability search"); 100 takes about 3 ms.
+const searchLimit = 30
 
 // candidates asks availability for the realtors free for every home of
 // the tour, minus those who declined it, ranked fairly.

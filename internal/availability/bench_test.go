@@ -19,17 +19,39 @@ import (
 //
 //	OPENHOUSE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
 //	  go test -run '^$' -bench BenchmarkSearch10k -benchtime 3000x ./internal/availability/
+//
+// The tour rows ask what the appointment service asks for a tour
+// (internal/appointment/assign.go): one search naming its one, two or
+// three homes (a third each, the others within a few km of the first), at
+// the limit it uses, 30.
 func BenchmarkSearch10k(b *testing.B) {
-	for _, limit := range []int{20, 100} {
-		b.Run(fmt.Sprintf("memory/limit=%d", limit), func(b *testing.B) {
-			benchSearch(b, openMemory(b, availability.Options{}), limit)
+	for _, shape := range []struct {
+		name  string
+		limit int
+		homes bool
+	}{{"limit=20", 20, false}, {"limit=100", 100, false}, {"tour/limit=30", 30, true}} {
+		b.Run("memory/"+shape.name, func(b *testing.B) {
+			benchSearch(b, openMemory(b, availability.Options{}), shape.limit, shape.homes)
 		})
-		b.Run(fmt.Sprintf("redis/limit=%d", limit), func(b *testing.B) {
+		b.Run("redis/"+shape.name, func(b *testing.B) {
 			if os.Getenv(envRedis) == "" {
 				b.Skip(envRedis + " is not set")
 			}
-			benchSearch(b, openRedis(b, availability.Options{}), limit)
+			benchSearch(b, openRedis(b, availability.Options{}), shape.limit, shape.homes)
 		})
+	}
+}
+
+// tours gives a third of the queries a second home and a third a second
+// and a third, each a few km from the first (normal, about 3 km standard
+// deviation each way): the homes of one tour.
+func tours(qs []availability.Query) {
+	rng := rand.New(rand.NewPCG(9, 3))
+	for i := range qs {
+		for range i % 3 {
+			p := qs[i].Point
+			qs[i].Also = append(qs[i].Also, availability.Point{Lat: p.Lat + rng.NormFloat64()*0.027, Lng: p.Lng + rng.NormFloat64()*0.036})
+		}
 	}
 }
 
@@ -97,9 +119,12 @@ func metro(tb testing.TB, idx availability.Index, n int, limit int) []availabili
 	return qs
 }
 
-func benchSearch(b *testing.B, idx availability.Index, limit int) {
+func benchSearch(b *testing.B, idx availability.Index, limit int, homes bool) {
 	ctx := context.Background()
 	qs := metro(b, idx, 10_000, limit)
+	if homes {
+		tours(qs)
+	}
 	for _, q := range qs[:20] { // warm up (script cache, zones)
 		if _, err := idx.Search(ctx, q); err != nil {
 			b.Fatal(err)
