@@ -271,6 +271,19 @@ func (m *matrix) book(c, r *actor) booking {
 	return b
 }
 
+// refreshToken signs the customer in and returns the refresh token. (Not
+// the admin: the login fixture's wrong passwords throttle the admin's
+// sign-ins from this address.)
+func (m *matrix) refreshToken() string {
+	m.t.Helper()
+	status, out := m.c.call("POST", "/iam/login", "", map[string]string{"email": m.users["customer"][0].email, "password": "a decent passphrase"})
+	rt, _ := out["refresh_token"].(string)
+	if status != 200 || rt == "" {
+		m.t.Fatalf("login for a refresh token = %d %v", status, out)
+	}
+	return rt
+}
+
 // serviceToken is a token of the service identity name.
 func (m *matrix) serviceActor(name string) *actor {
 	return &actor{label: "service " + name, role: "service", service: name, token: serviceToken(m.t, m.c, m.cfg, name), id: "service:" + name}
@@ -337,6 +350,13 @@ func (m *matrix) fixtures() map[string]fixture {
 		"POST /iam/login": unowned(func(*actor) request {
 			return request{method: "POST", path: "/iam/login", body: map[string]string{"email": m.cfg.AdminEmail, "password": m.cfg.AdminPassword}}
 		}),
+		// Each call uses up its refresh token: every caller gets a fresh one.
+		"POST /iam/refresh": unowned(func(*actor) request {
+			return request{method: "POST", path: "/iam/refresh", body: map[string]string{"refresh_token": m.refreshToken()}}
+		}),
+		"POST /iam/logout": {build: func(*actor) request {
+			return request{method: "POST", path: "/iam/logout", body: map[string]string{"refresh_token": m.refreshToken()}}
+		}, ok: []int{204}},
 		"POST /iam/token": unowned(func(*actor) request {
 			r := request{method: "POST", path: "/iam/token", headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, body: "grant_type=client_credentials"}
 			r.basic = &[2]string{"cart", m.cfg.ServiceCredentials["cart"]}

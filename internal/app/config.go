@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/ratelimit"
 )
@@ -56,7 +57,16 @@ type Config struct {
 	CORSOrigins    []string                    // OPENHOUSE_CORS_ORIGINS
 	TrustedProxies []netip.Prefix              // OPENHOUSE_TRUSTED_PROXIES
 	RateLimits     map[string]ratelimit.Policy // OPENHOUSE_RATE_LIMITS
+	// Token lifetimes (docs/security.md); zero means the default.
+	AccessTokenTTL time.Duration // OPENHOUSE_ACCESS_TOKEN_TTL
+	RefreshIdle    time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
+	RefreshMax     time.Duration // OPENHOUSE_REFRESH_MAX_TTL
 }
+
+// MinAccessTokenTTL is the shortest access token lifetime serve accepts:
+// short enough for a test to watch tokens expire, long enough that a
+// client refreshing at 80% of it is not refreshing all the time.
+const MinAccessTokenTTL = 5 * time.Second
 
 // Setting documents one configuration variable; README's table is made from
 // the same facts.
@@ -90,7 +100,10 @@ var Settings = []Setting{
 	{"OPENHOUSE_SMTP_FROM", "(no-reply address)", "sender of notification email (default openhouse <no-reply@openhouse.localhost>)"},
 	{"OPENHOUSE_CORS_ORIGINS", "(off)", "origins whose browser pages may call the API, comma-separated, or *"},
 	{"OPENHOUSE_TRUSTED_PROXIES", "(none)", "CIDRs of proxies (the gateway, a load balancer) whose X-Forwarded-For is believed"},
-	{"OPENHOUSE_RATE_LIMITS", "register=20/1h,login=60/1m,checkout=30/1m,search=600/1m", "per-process limits: register and login per address, checkout and search per user; name=off disables one"},
+	{"OPENHOUSE_RATE_LIMITS", "register=20/1h,login=60/1m,refresh=120/1m,checkout=30/1m,search=600/1m", "per-process limits: register, login and refresh per address, checkout and search per user; name=off disables one"},
+	{"OPENHOUSE_ACCESS_TOKEN_TTL", "15m", "lifetime of the access tokens iam signs, 5s to 1h"},
+	{"OPENHOUSE_REFRESH_IDLE_TTL", "168h", "a refresh token unused this long expires (at least 1m)"},
+	{"OPENHOUSE_REFRESH_MAX_TTL", "720h", "a sign-in's refresh tokens all expire this long after it, however often refreshed"},
 	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
 	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
 	{"OPENHOUSE_STRIPE_API_BASE", "(Stripe)", "another Stripe API base URL (stripe-mock in tests)"},
@@ -146,6 +159,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg.SMTPURL, cfg.SMTPFrom = get("OPENHOUSE_SMTP_URL", ""), get("OPENHOUSE_SMTP_FROM", "")
 	if err := securityFromEnv(&cfg, getenv); err != nil {
 		return cfg, err
+	}
+	for _, d := range []struct {
+		env string
+		to  *time.Duration
+	}{
+		{"OPENHOUSE_ACCESS_TOKEN_TTL", &cfg.AccessTokenTTL},
+		{"OPENHOUSE_REFRESH_IDLE_TTL", &cfg.RefreshIdle},
+		{"OPENHOUSE_REFRESH_MAX_TTL", &cfg.RefreshMax},
+	} {
+		if v := get(d.env, ""); v != "" {
+			if *d.to, err = time.ParseDuration(v); err != nil {
+				return cfg, fmt.Errorf("%s: %w", d.env, err)
+			}
+		}
 	}
 	return cfg, cfg.Validate()
 }
@@ -213,6 +240,11 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_SERVICES names no service")
 	case c.Namespace != "" && !namespacePattern.MatchString(c.Namespace):
 		return errors.New("OPENHOUSE_NAMESPACE must be a lower-case letter then up to 20 of a-z, 0-9 and _")
+	case c.AccessTokenTTL != 0 && (c.AccessTokenTTL < MinAccessTokenTTL || c.AccessTokenTTL > auth.MaxTTL):
+		return fmt.Errorf("OPENHOUSE_ACCESS_TOKEN_TTL is %s; it must be between %s and %s", c.AccessTokenTTL, MinAccessTokenTTL, auth.MaxTTL)
+	}
+	if err := (iam.RefreshLifetimes{Idle: c.RefreshIdle, Max: c.RefreshMax}).WithDefaults().Validate(); err != nil {
+		return fmt.Errorf("OPENHOUSE_REFRESH_IDLE_TTL, OPENHOUSE_REFRESH_MAX_TTL: %w", err)
 	}
 	if IsGateway(c.Services) {
 		return validateGateway(c)

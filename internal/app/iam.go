@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/openhouse/openhouse/internal/iam"
+	"github.com/openhouse/openhouse/internal/platform/auth"
 )
 
 // buildIAM wires the iam service: its store and signing keys live in its
@@ -15,6 +16,8 @@ func buildIAM(ctx context.Context, e env) (component, error) {
 	}
 	svc, err := iam.New(ctx, st, iam.NewSQLKeyStore(e.DB), iam.Config{
 		ServiceSecrets: e.ServiceSecrets,
+		Tokens:         auth.IssuerConfig{TTL: e.Config.AccessTokenTTL},
+		Refresh:        iam.RefreshLifetimes{Idle: e.Config.RefreshIdle, Max: e.Config.RefreshMax},
 		Clock:          e.Clock,
 		Log:            e.Log,
 	})

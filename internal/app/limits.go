@@ -26,6 +26,9 @@ var rateLimits = []struct {
 }{
 	{"POST /iam/register", "register", ratelimit.ByAddress},
 	{"POST /iam/login", "login", ratelimit.ByAddress},
+	// A client refreshes a few times an hour; a burst is someone trying
+	// tokens (each try costs a database round trip).
+	{"POST /iam/refresh", "refresh", ratelimit.ByAddress},
 	{"POST /cart/checkout", "checkout", ratelimit.ByCaller},
 	{"GET /listings", "search", ratelimit.ByCaller},
 }
@@ -36,6 +39,7 @@ var rateLimits = []struct {
 var DefaultRateLimits = map[string]ratelimit.Policy{
 	"register": {Max: 20, Period: time.Hour},
 	"login":    {Max: 60, Period: time.Minute},
+	"refresh":  {Max: 120, Period: time.Minute},
 	"checkout": {Max: 30, Period: time.Minute},
 	"search":   {Max: 600, Period: time.Minute},
 }

@@ -18,7 +18,7 @@ import (
 func TestRateLimitsAndCORS(t *testing.T) {
 	cfg := backends(t)["embedded"]
 	cfg.AdminEmail, cfg.AdminPassword = "root@example.com", "the admin passphrase"
-	cfg.RateLimits = map[string]ratelimit.Policy{"register": {Max: 3, Period: time.Hour}, "search": {Max: 5, Period: time.Minute}}
+	cfg.RateLimits = map[string]ratelimit.Policy{"register": {Max: 3, Period: time.Hour}, "search": {Max: 5, Period: time.Minute}, "refresh": {Max: 4, Period: time.Minute}}
 	cfg.CORSOrigins = []string{"https://app.example"}
 	a, c := startApp(t, cfg)
 
@@ -64,6 +64,23 @@ func TestRateLimitsAndCORS(t *testing.T) {
 		t.Fatalf("another user's search = %d, want 200", status)
 	}
 
+	// Refresh: per address, counting refused tries too (guessing tokens).
+	status, tok := c.call("POST", "/iam/login", "", map[string]string{"email": "n2@example.com", "password": "a decent passphrase"})
+	if status != 200 {
+		t.Fatalf("login = %d %v", status, tok)
+	}
+	for i := range 3 {
+		if status, _ := c.call("POST", "/iam/refresh", "", map[string]string{"refresh_token": fmt.Sprintf("guess-%d", i)}); status != http.StatusUnauthorized {
+			t.Fatalf("guess %d = %d, want 401", i, status)
+		}
+	}
+	if status, out := c.call("POST", "/iam/refresh", "", map[string]string{"refresh_token": tok["refresh_token"].(string)}); status != 200 {
+		t.Fatalf("4th refresh = %d %v, want 200", status, out)
+	}
+	if status, _ := c.call("POST", "/iam/refresh", "", map[string]string{"refresh_token": tok["refresh_token"].(string)}); status != http.StatusTooManyRequests {
+		t.Fatalf("5th refresh = %d, want 429", status)
+	}
+
 	// CORS: the configured origin's preflight, and nobody else's.
 	for origin, want := range map[string]int{"https://app.example": 204, "https://evil.example": 403} {
 		status, _ := c.raw("OPTIONS", "/tours", "", map[string]string{"Origin": origin, "Access-Control-Request-Method": "GET"}, nil)
@@ -95,7 +112,19 @@ func TestRateLimitSettings(t *testing.T) {
 	if len(cfg.CORSOrigins) != 2 || len(cfg.TrustedProxies) != 2 {
 		t.Fatalf("cors %v proxies %v", cfg.CORSOrigins, cfg.TrustedProxies)
 	}
+	env["OPENHOUSE_ACCESS_TOKEN_TTL"], env["OPENHOUSE_REFRESH_IDLE_TTL"], env["OPENHOUSE_REFRESH_MAX_TTL"] = "5s", "24h", "48h"
+	if cfg, err = app.ConfigFromEnv(getenv); err != nil || cfg.AccessTokenTTL != 5*time.Second || cfg.RefreshIdle != 24*time.Hour || cfg.RefreshMax != 48*time.Hour {
+		t.Fatalf("token lifetimes = %s %s %s, %v", cfg.AccessTokenTTL, cfg.RefreshIdle, cfg.RefreshMax, err)
+	}
+	if cfg.RateLimits["refresh"] != app.DefaultRateLimits["refresh"] || app.DefaultRateLimits["refresh"] != (ratelimit.Policy{Max: 120, Period: time.Minute}) {
+		t.Fatalf("refresh limit = %v, want the default 120/1m", cfg.RateLimits["refresh"])
+	}
 	for _, bad := range []map[string]string{
+		{"OPENHOUSE_ACCESS_TOKEN_TTL": "1s"},
+		{"OPENHOUSE_ACCESS_TOKEN_TTL": "2h"},
+		{"OPENHOUSE_ACCESS_TOKEN_TTL": "soon"},
+		{"OPENHOUSE_REFRESH_IDLE_TTL": "800h"}, // longer than the family's 720h
+		{"OPENHOUSE_REFRESH_MAX_TTL": "1m"},
 		{"OPENHOUSE_RATE_LIMITS": "signup=1/1h"},
 		{"OPENHOUSE_RATE_LIMITS": "register=lots"},
 		{"OPENHOUSE_TRUSTED_PROXIES": "10.0.0.0/33"},

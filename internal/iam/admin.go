@@ -77,8 +77,19 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c Adm
 		}
 		return out, nil
 	})
-	if err != nil || !profileChanged || u.Role != RoleRealtor {
+	if err != nil {
 		return u, err
+	}
+	if u.Status == StatusSuspended {
+		// Access tokens stop at once through the verifiers' revocation
+		// check; refresh tokens end here, so reactivating the account does
+		// not bring old sessions back.
+		if _, err := s.store.RevokeRefreshFamilies(ctx, u.ID, now); err != nil {
+			return u, err
+		}
+	}
+	if !profileChanged || u.Role != RoleRealtor {
+		return u, nil
 	}
 	// A realtor's verification and status are part of what availability
 	// indexes: announce the whole profile too.

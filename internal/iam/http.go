@@ -56,13 +56,16 @@ type loginRequest struct {
 }
 
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
+	AccessToken      string `json:"access_token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int    `json:"expires_in"`
+	RefreshToken     string `json:"refresh_token,omitempty"`
+	RefreshExpiresIn int    `json:"refresh_expires_in,omitempty"`
 }
 
 func tokenView(t Token) tokenResponse {
-	return tokenResponse{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int(t.ExpiresIn / time.Second)}
+	return tokenResponse{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int(t.ExpiresIn / time.Second),
+		RefreshToken: t.RefreshToken, RefreshExpiresIn: int(t.RefreshExpiresIn / time.Second)}
 }
 
 func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -350,6 +353,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, httpapi.Conflict("this email is already registered"))
 	case errors.Is(err, ErrBadCredentials):
 		httpapi.WriteError(w, r, httpapi.Unauthorized("wrong email or password"))
+	case errors.Is(err, ErrRefreshInvalid), errors.Is(err, ErrRefreshReused):
+		// One answer for every refusal: it tells nobody which tokens exist.
+		httpapi.WriteError(w, r, httpapi.Unauthorized("this refresh token is not valid; sign in again"))
 	case errors.Is(err, ErrSuspended):
 		httpapi.WriteError(w, r, httpapi.Forbidden("this account is suspended"))
 	case errors.As(err, &throttled):

@@ -29,14 +29,17 @@ func (e ThrottledError) Error() string {
 	return fmt.Sprintf("too many failed sign-ins; retry in %s", e.RetryAfter.Round(time.Second))
 }
 
-// Token is a signed access token.
+// Token is a signed access token and, for users, the refresh token that
+// gets the next one (empty for service identities).
 type Token struct {
-	AccessToken string
-	ExpiresIn   time.Duration
+	AccessToken      string
+	ExpiresIn        time.Duration
+	RefreshToken     string
+	RefreshExpiresIn time.Duration
 }
 
 // Login checks an email and password from a client address and returns an
-// access token.
+// access token and the first refresh token of a new family.
 func (s *Service) Login(ctx context.Context, email, password, client string) (Token, error) {
 	email = NormalizeEmail(email)
 	if wait, ok := s.guard.admit(email, client); !ok {
@@ -62,7 +65,11 @@ func (s *Service) Login(ctx context.Context, email, password, client string) (To
 	if err != nil {
 		return Token{}, err
 	}
-	return Token{AccessToken: tok, ExpiresIn: ttl}, nil
+	refresh, refreshTTL, err := s.startRefresh(ctx, u.ID, s.cfg.Clock.Now())
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{AccessToken: tok, ExpiresIn: ttl, RefreshToken: refresh, RefreshExpiresIn: refreshTTL}, nil
 }
 
 // ServiceToken issues a service identity's token for valid client

@@ -26,8 +26,10 @@ type Config struct {
 	ServiceSecrets map[string]string
 	// Login limits failed sign-ins; see LoginLimits.
 	Login LoginLimits
-	Clock clock.Clock
-	Log   *slog.Logger
+	// Refresh bounds refresh tokens' lifetimes; see refresh.go.
+	Refresh RefreshLifetimes
+	Clock   clock.Clock
+	Log     *slog.Logger
 }
 
 // LoginLimits bound password guessing without letting an attacker lock a
@@ -89,6 +91,10 @@ func New(ctx context.Context, st Store, keys auth.KeyStore, cfg Config) (*Servic
 		cfg.Log = slog.Default()
 	}
 	cfg.Login = cfg.Login.withDefaults()
+	cfg.Refresh = cfg.Refresh.WithDefaults()
+	if err := cfg.Refresh.Validate(); err != nil {
+		return nil, err
+	}
 	cfg.Tokens.Clock = cfg.Clock
 	issuer, err := auth.NewIssuer(ctx, keys, cfg.Tokens)
 	if err != nil {
@@ -113,6 +119,9 @@ func (s *Service) Routes() []auth.Route {
 	return []auth.Route{
 		{Pattern: "POST /iam/register", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRegister), Body: registerRequest{}},
 		{Pattern: "POST /iam/login", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleLogin), Body: loginRequest{}},
+		// The refresh token is the credential of these two.
+		{Pattern: "POST /iam/refresh", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefresh), Body: refreshRequest{}},
+		{Pattern: "POST /iam/logout", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleLogout), Body: refreshRequest{}},
 		// Services authenticate here with their client secret.
 		{Pattern: "POST /iam/token", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleToken)},
 		{Pattern: "GET /.well-known/jwks.json", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleJWKS)},

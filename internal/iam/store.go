@@ -41,6 +41,32 @@ type Store interface {
 	Records(ctx context.Context, userID string, limit int) ([]Record, error)
 
 	AuditStore
+	RefreshStore
+}
+
+// RefreshStore keeps refresh-token families (see refresh.go). Tokens are
+// known only by their hash. Implementations are safe for concurrent use.
+type RefreshStore interface {
+	// StartRefreshFamily adds a family and its first token.
+	StartRefreshFamily(ctx context.Context, f RefreshFamily, first RefreshToken) error
+	// UseRefreshToken finds the token with this hash and, in one
+	// transaction that locks the token and its family (so concurrent uses
+	// of one token run one after the other, each seeing the last one's
+	// change), runs use with the family's user; then saves f and t as use
+	// left them and adds the token use returns (nil: none). An error from
+	// use aborts everything. An unknown hash is not found (store.ErrNotFound).
+	UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, error)) error
+	// RevokeRefreshFamilyOf revokes, at at, the family of the token with
+	// this hash, unless it is revoked already; it reports whether a token
+	// had this hash.
+	RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time) (bool, error)
+	// RevokeRefreshFamilies revokes, at at, every live family of a user
+	// and returns how many it revoked.
+	RevokeRefreshFamilies(ctx context.Context, userID string, at time.Time) (int, error)
+	// PruneRefresh deletes up to limit tokens that expired before now, and
+	// up to limit expired families left without tokens; it returns how many
+	// rows it deleted.
+	PruneRefresh(ctx context.Context, now time.Time, limit int) (int, error)
 }
 
 // UserFilter narrows ListUsers; empty fields match everything.

@@ -1,0 +1,163 @@
+package iam
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/store"
+)
+
+// nullTime is NULL for the zero time, else the instant in UTC.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func timeOrZero(t store.Time) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+func insertRefreshToken(ctx context.Context, tx *sql.Tx, t RefreshToken) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)`,
+		t.Hash, t.FamilyID, t.IssuedAt.UTC(), t.ExpiresAt.UTC(), nullTime(t.UsedAt))
+	if err != nil {
+		return fmt.Errorf("add refresh token: %w", err)
+	}
+	return nil
+}
+
+// StartRefreshFamily implements RefreshStore.
+func (s *SQLStore) StartRefreshFamily(ctx context.Context, f RefreshFamily, first RefreshToken) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (id, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5)`,
+			f.ID, f.UserID, f.CreatedAt.UTC(), f.ExpiresAt.UTC(), nullTime(f.RevokedAt))
+		if err != nil {
+			return fmt.Errorf("add refresh family: %w", err)
+		}
+		return insertRefreshToken(ctx, tx, first)
+	})
+}
+
+// UseRefreshToken implements RefreshStore. It locks the token, then its
+// family; the revocations lock families only, so no two transactions here
+// wait on each other in a cycle.
+func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, error)) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var (
+			t    RefreshToken
+			used store.Time
+		)
+		err := tx.QueryRowContext(ctx, `SELECT token_hash, family_id, issued_at, expires_at, used_at FROM refresh_tokens
+			WHERE token_hash = $1 `+s.db.Dialect.ForUpdate, hash).Scan(&t.Hash, &t.FamilyID, &t.IssuedAt, &t.ExpiresAt, &used)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("refresh token: %w", store.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read refresh token: %w", err)
+		}
+		t.IssuedAt, t.ExpiresAt, t.UsedAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC(), timeOrZero(used)
+		var (
+			f       RefreshFamily
+			revoked store.Time
+		)
+		err = tx.QueryRowContext(ctx, `SELECT id, user_id, created_at, expires_at, revoked_at FROM refresh_families
+			WHERE id = $1 `+s.db.Dialect.ForUpdate, t.FamilyID).Scan(&f.ID, &f.UserID, &f.CreatedAt, &f.ExpiresAt, &revoked)
+		if err != nil {
+			return fmt.Errorf("read refresh family %s: %w", t.FamilyID, err)
+		}
+		f.CreatedAt, f.ExpiresAt, f.RevokedAt = f.CreatedAt.UTC(), f.ExpiresAt.UTC(), timeOrZero(revoked)
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, f.UserID))
+		if err != nil {
+			return err
+		}
+		next, err := use(u, &f, &t)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2`, nullTime(t.UsedAt), t.Hash); err != nil {
+			return fmt.Errorf("save refresh token: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2`, nullTime(f.RevokedAt), f.ID); err != nil {
+			return fmt.Errorf("save refresh family: %w", err)
+		}
+		if next == nil {
+			return nil
+		}
+		return insertRefreshToken(ctx, tx, *next)
+	})
+}
+
+// RevokeRefreshFamilyOf implements RefreshStore.
+func (s *SQLStore) RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time) (bool, error) {
+	var familyID string
+	err := s.db.QueryRowContext(ctx, `SELECT family_id FROM refresh_tokens WHERE token_hash = $1`, hash).Scan(&familyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find refresh family: %w", err)
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, at.UTC(), familyID)
+		return err
+	})
+	if err != nil {
+		return true, fmt.Errorf("revoke refresh family %s: %w", familyID, err)
+	}
+	return true, nil
+}
+
+// RevokeRefreshFamilies implements RefreshStore.
+func (s *SQLStore) RevokeRefreshFamilies(ctx context.Context, userID string, at time.Time) (int, error) {
+	var n int64
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, at.UTC(), userID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("revoke refresh families of %s: %w", userID, err)
+	}
+	return int(n), nil
+}
+
+// PruneRefresh implements RefreshStore. A token never outlives its family,
+// so an expired family's tokens are expired too and go first (the foreign
+// key wants them gone before the family).
+func (s *SQLStore) PruneRefresh(ctx context.Context, now time.Time, limit int) (int, error) {
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM refresh_tokens WHERE token_hash IN (
+			SELECT token_hash FROM refresh_tokens WHERE expires_at < $1 LIMIT $2)`,
+		`DELETE FROM refresh_families WHERE id IN (
+			SELECT f.id FROM refresh_families f WHERE f.expires_at < $1
+			AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id) LIMIT $2)`,
+	} {
+		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, q, now.UTC(), limit)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			total += n
+			return err
+		})
+		if err != nil {
+			return int(total), fmt.Errorf("prune refresh tokens: %w", err)
+		}
+	}
+	return int(total), nil
+}
+
+var _ RefreshStore = (*SQLStore)(nil)
