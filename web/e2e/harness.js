@@ -37,8 +37,11 @@ export async function until(what, cond, ms = TIMEOUT) {
   }
 }
 
-/** startServer builds the binary (unless OPENHOUSE_E2E_BINARY names one) and serves it. */
-export async function startServer() {
+/**
+ * startServer builds the binary (unless OPENHOUSE_E2E_BINARY names one) and
+ * serves it; env adds or overrides settings of that server alone.
+ */
+export async function startServer(env = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'openhouse-e2e-'));
   let bin = process.env.OPENHOUSE_E2E_BINARY;
   if (!bin) {
@@ -59,6 +62,7 @@ export async function startServer() {
       OPENHOUSE_HTTP_ADDR: `127.0.0.1:${port}`, OPENHOUSE_DATA_DIR: join(dir, 'data'),
       OPENHOUSE_ADMIN_EMAIL: admin.email, OPENHOUSE_ADMIN_PASSWORD: admin.password,
       OPENHOUSE_LOG_LEVEL: 'warn', OPENHOUSE_DATABASE_URL: '', OPENHOUSE_NATS_URL: '', OPENHOUSE_REDIS_URL: '',
+      ...env,
     },
     stdio: ['ignore', log, log],
   });

@@ -3,7 +3,7 @@
 // Pages subscribe with onNews and reload what changed through the API. After
 // a reconnect every listener gets a "resync" so nothing missed stays stale.
 
-import { session } from './api.js';
+import { session, refresh, endSession } from './api.js';
 
 const listeners = new Set();
 let controller = null;
@@ -56,13 +56,17 @@ export function stop() {
 async function loop() {
   let delay = 1000;
   let first = true;
+  let renewed = false; // one refresh per refusal, not a loop
   while (running && session.token) {
     controller = new AbortController();
     try {
-      const res = await fetch('/events/stream', { headers: { Authorization: 'Bearer ' + session.token, Accept: 'text/event-stream' }, signal: controller.signal });
+      const token = session.token;
+      const res = await fetch('/events/stream', { headers: { Authorization: 'Bearer ' + token, Accept: 'text/event-stream' }, signal: controller.signal });
       if (res.status === 401) {
-        session.clear();
-        window.dispatchEvent(new CustomEvent('openhouse:signed-out', { detail: 'Your session ended; sign in again.' }));
+        // The token expired while the tab slept, or the user was suspended:
+        // a refresh tells which (api.js ends the session if it is refused).
+        if (!renewed && (session.token !== token || await refresh())) { renewed = true; continue; }
+        if (session.token) endSession();
         break;
       }
       if (!res.ok || !res.body) throw new Error('stream answered ' + res.status);
@@ -79,6 +83,7 @@ async function loop() {
           if (ev.event === 'ready') {
             status('Live updates on');
             delay = 1000;
+            renewed = false;
             if (!first) emit({ type: 'resync' });
             first = false;
           } else if (ev.data) {

@@ -1,7 +1,7 @@
 // The app shell: who is signed in, the menu of their role, and a router that
 // draws the page of the current /app/... path without reloading.
 
-import { session, loadMe } from './api.js';
+import { session, loadMe, signOut as endAtServer } from './api.js';
 import { h } from './dom.js';
 import * as live from './live.js';
 import * as auth from './pages/auth.js';
@@ -85,7 +85,7 @@ function drawChrome() {
 }
 
 function signOut(message) {
-  session.clear();
+  endAtServer();
   live.stop();
   navigate('/app/login', typeof message === 'string' ? message : 'Signed out.');
 }
