@@ -52,11 +52,12 @@ func (s *Service) Assign(ctx context.Context, tourID string) error {
 // is tried in turn. Since one search names all the homes (availability
 // keeps only the realtors who cover each), it needs no margin for an
 // intersection, which is what the API's maximum of 100 per home was for.
-// 20, the API's default, keeps a search on Redis under the 2 ms goal at
-// the 99th percentile with a margin on a loaded machine; 30 meets it only
-// on an idle one and 100 misses it (docs/performance.md, "Availability
-// search"). The price: Choose spreads the work over the nearest 20 who
-// can show the whole tour, where it had up to 100.
+// 20 is the API's default: on Redis a tour's search then costs about 7%
+// more than the default search, which meets the 2 ms goal at the 99th
+// percentile; 30 costs about 40% more and 100 three times as much
+// (docs/performance.md, "Availability search"). The price: Choose spreads
+// the work over the nearest 20 who can show the whole tour, where it had
+// up to 100 per home.
 const searchLimit = 20
 
 // candidates asks availability for the realtors free for every home of
