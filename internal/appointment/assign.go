@@ -52,12 +52,12 @@ func (s *Service) Assign(ctx context.Context, tourID string) error {
 // is tried in turn. Since one search names all the homes (availability
 // keeps only the realtors who cover each), it needs no margin for an
 // intersection, which is what the API's maximum of 100 per home was for.
-// 20 is the API's default: on Redis a tour's search then costs about 7%
-// more than the default search, which meets the 2 ms goal at the 99th
-// percentile; 30 costs about 40% more and 100 three times as much
-// (docs/performance.md, "Availability search"). The price: Choose spreads
-// the work over the nearest 20 who can show the whole tour, where it had
-// up to 100 per home.
+// 20 is the API's default: on Redis a tour's search then costs 7 to 20%
+// more than the default search, and both meet the 2 ms goal at the 99th
+// percentile on a quiet machine; 30 costs about 40% more than the default
+// and 100 three times as much (docs/performance.md, "Availability
+// search"). The price: Choose spreads the work over the nearest 20 who
+// can show the whole tour, where it had up to 100 per home.
 const searchLimit = 20
 
 // candidates asks availability for the realtors free for every home of
