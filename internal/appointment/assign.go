@@ -57,8 +57,14 @@ func (s *Service) Assign(ctx context.Context, tourID string) error {
 // percentile on a quiet machine; 30 costs about 40% more than the default
 // and 100 three times as much (docs/performance.md, "Availability
 // search"). The price: Choose spreads the work over the nearest 20 who
-// can show the whole tour, where it had up to 100 per home.
+// can show the whole tour, where it had up to 100 per home. Realtors who
+// declined the tour widen the search by as many (up to the API's 100), so
+// that they never crowd out the ones who have not.
 const searchLimit = 20
+
+// searchLimitFor is the search's limit for a tour declined by declined
+// realtors.
+func searchLimitFor(declined int) int { return min(searchLimit+declined, 100) }
 
 // candidates asks availability for the realtors free for every home of
 // the tour, minus those who declined it, ranked fairly.
@@ -69,7 +75,7 @@ func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error
 	groups := searchGroups(r.Stops, clients.MaxSearchPoints)
 	found := make([][]Candidate, len(groups))
 	for i, homes := range groups {
-		free, err := s.avail.Search(ctx, homes, r.StartsAt, r.EndsAt, searchLimit)
+		free, err := s.avail.Search(ctx, homes, r.StartsAt, r.EndsAt, searchLimitFor(len(r.Declined)))
 		if err != nil {
 			return nil, fmt.Errorf("search availability: %w", err)
 		}

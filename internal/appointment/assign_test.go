@@ -123,3 +123,30 @@ func TestAssignSearchesEveryHomeAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestDeclinesWidenTheSearch: each realtor who declined a tour widens its
+// next search by one, so that realtors who declined never fill the list
+// of candidates a search returns; the tour goes to one who has not.
+func TestDeclinesWidenTheSearch(t *testing.T) {
+	avail := &areas{covers: map[string][]float64{"r1": {0}, "r2": {0}, "r3": {0}}}
+	f := newFixture(t, storetest.OpenSQLite(t, "appt"), avail)
+	tourOf(t, f, "t1", 1)
+	ctx := context.Background()
+	declined := map[string]bool{}
+	for round := 1; round <= 2; round++ {
+		booked, err := f.store.List(ctx, appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 10)
+		if err != nil || len(booked) != 1 {
+			t.Fatalf("round %d: booked %+v (%v), want one", round, booked, err)
+		}
+		if declined[booked[0].RealtorID] {
+			t.Fatalf("round %d: the tour went back to %s, who declined it", round, booked[0].RealtorID)
+		}
+		declined[booked[0].RealtorID] = true
+		if _, err := f.svc.Decline(ctx, booked[0].ID, booked[0].RealtorID); err != nil {
+			t.Fatal(err)
+		}
+		if last := avail.calls[len(avail.calls)-1]; last.limit != 20+round {
+			t.Fatalf("after %d declines the search asked for %d, want %d", round, last.limit, 20+round)
+		}
+	}
+}
