@@ -79,8 +79,12 @@ func authorizationBlock(users []NATSUser) (string, error) {
 		}
 		fmt.Fprintf(&b, "    {user: %q, password: %s", u.Name, password)
 		if u.Permissions != nil {
-			fmt.Fprintf(&b, ", permissions: {publish: {allow: %s}, subscribe: {allow: %s}}",
-				quoteList(u.Permissions.Publish), quoteList(u.Permissions.Subscribe))
+			deny := ""
+			if len(u.Permissions.PublishDeny) > 0 {
+				deny = ", deny: " + quoteList(u.Permissions.PublishDeny)
+			}
+			fmt.Fprintf(&b, ", permissions: {publish: {allow: %s%s}, subscribe: {allow: %s}}",
+				quoteList(u.Permissions.Publish), deny, quoteList(u.Permissions.Subscribe))
 		}
 		b.WriteString("}\n")
 	}

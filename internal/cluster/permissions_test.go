@@ -3,13 +3,16 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/openhouse/openhouse/internal/app"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -136,5 +139,123 @@ func TestBusPermissionsOnTheCluster(t *testing.T) {
 	}
 	if n, err := payment.StreamMessages(ctx, "payment"); err != nil || n != 1 {
 		t.Fatalf("payment stream holds %d messages (%v), want 1", n, err)
+	}
+}
+
+// TestServicesCannotEraseHistoryOnTheCluster: on the cluster's NATS
+// configuration a service's user cannot delete or purge a stream, nor
+// delete an event from one, even though it manages streams and consumers;
+// iam, which replays dead letters, may remove a replayed dead letter and
+// nothing else. The history every consumer rebuilds from stays whole.
+func TestServicesCannotEraseHistoryOnTheCluster(t *testing.T) {
+	top, err := Plan(testOptions(t, natsServerBin(t)), RandomSecret(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(top, false)
+	startNATS(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	payment, tour, iam := connectAs(t, top, "payment"), connectAs(t, top, "tour"), connectAs(t, top, "iam")
+	for i := range 2 {
+		ev, _ := bus.NewEvent(ctx, paymentSucceeded, fmt.Sprint("payments/p", i), map[string]int{"i": i}, time.Now())
+		if err := payment.Publish(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// tour gives up on both at once: two dead letters.
+	if _, err := tour.Subscribe(ctx, bus.Subscription{Consumer: "tour", Stream: "payment", Handlers: map[string]bus.Handler{
+		paymentSucceeded: func(context.Context, bus.Event) error { return bus.Permanent(errors.New("not today")) },
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	var letters []bus.DeadLetter
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for len(letters) < 2 {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("%d dead letters, want 2", len(letters))
+		}
+		if letters, err = iam.DeadLetters(ctx, 0, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Every destructive call of cart's user is refused by the server.
+	nc, err := nats.Connect(top.NATSURL("cart"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what string, call func(ctx context.Context) error) {
+		t.Helper()
+		short, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if err := call(short); err == nil {
+			t.Errorf("cart's user could %s", what)
+		}
+	}
+	refused("delete the payment stream", func(ctx context.Context) error { return js.DeleteStream(ctx, "PTEST_PAYMENT") })
+	refused("purge the payment stream", func(ctx context.Context) error {
+		s, err := js.Stream(ctx, "PTEST_PAYMENT")
+		if err != nil {
+			return nil // reading the stream is allowed: a failure here is the test's
+		}
+		return s.Purge(ctx)
+	})
+	refused("delete an event", func(ctx context.Context) error {
+		s, err := js.Stream(ctx, "PTEST_PAYMENT")
+		if err != nil {
+			return nil
+		}
+		return s.DeleteMsg(ctx, 1)
+	})
+	refused("delete a dead letter", func(ctx context.Context) error {
+		s, err := js.Stream(ctx, "PTEST_DLQ")
+		if err != nil {
+			return nil
+		}
+		return s.DeleteMsg(ctx, letters[0].Seq)
+	})
+	// iam may not delete events either, but replays a dead letter, which
+	// removes it.
+	refused("delete an event as iam", func(ctx context.Context) error {
+		inc, err := nats.Connect(top.NATSURL("iam"))
+		if err != nil {
+			return nil
+		}
+		defer inc.Close()
+		ijs, _ := jetstream.New(inc)
+		s, err := ijs.Stream(ctx, "PTEST_PAYMENT")
+		if err != nil {
+			return nil
+		}
+		return s.DeleteMsg(ctx, 1)
+	})
+	if err := iam.Replay(ctx, letters[0].Seq); err != nil {
+		t.Fatalf("iam replaying a dead letter: %v", err)
+	}
+	// The replayed one is gone (failing again, it comes back under a new
+	// sequence); the other is still there.
+	left, err := iam.DeadLetters(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, l := range left {
+		seqs = append(seqs, l.Seq)
+	}
+	if slices.Contains(seqs, letters[0].Seq) || !slices.Contains(seqs, letters[1].Seq) {
+		t.Fatalf("dead letters after replaying %d: %v, want %d kept and %d gone", letters[0].Seq, seqs, letters[1].Seq, letters[0].Seq)
+	}
+	if n, err := payment.StreamMessages(ctx, "payment"); err != nil || n != 2 {
+		t.Fatalf("payment stream holds %d messages (%v), want 2", n, err)
 	}
 }
