@@ -105,7 +105,7 @@ func New(cfg Config) (*Gateway, error) {
 		if !ok {
 			return nil, fmt.Errorf("gateway: no instances of %s, which serves %s", r.Service, r.Prefix)
 		}
-		h := g.proxy(p, transport)
+		h := liftStreamDeadlines(g.proxy(p, transport))
 		g.mux.Handle(r.Prefix, h)
 		g.mux.Handle(strings.TrimSuffix(r.Prefix, "/")+"/", h)
 	}

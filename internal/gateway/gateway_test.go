@@ -196,3 +196,49 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// A proxied event stream outlives the gateway server's write timeout (the
+// service bounds its age); without streamWriter it is cut at the timeout.
+func TestEventStreamsOutliveTheWriteTimeout(t *testing.T) {
+	const events, every, writeTimeout = 12, 25 * time.Millisecond, 100 * time.Millisecond
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		rc := http.NewResponseController(w)
+		tick := time.NewTicker(every) // the stream's pace is the scenario, not a wait
+		defer tick.Stop()
+		for i := range events {
+			if _, err := io.WriteString(w, "data: "+strings.Repeat("x", i)+"\n\n"); err != nil {
+				return
+			}
+			_ = rc.Flush()
+			select {
+			case <-tick.C:
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}))
+	t.Cleanup(up.Close)
+	g, err := New(Config{Upstreams: map[string][]string{"web": {up.URL}}, Routes: []Route{{"/events", "web"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(g)
+	srv.Config.WriteTimeout = writeTimeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	resp, err := http.Get(srv.URL + "/events/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if got := strings.Count(string(raw), "data: "); got != events || err != nil {
+		t.Fatalf("read %d of %d events (%v); the stream was cut after the %s write timeout", got, events, err, writeTimeout)
+	}
+}
