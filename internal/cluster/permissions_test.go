@@ -54,17 +54,24 @@ func connectAs(t *testing.T, top *Topology, user string) *bus.Bus {
 	return b
 }
 
+// natsCluster plans the cluster's topology and starts its NATS nodes only,
+// with the users and permissions the launcher writes.
+func natsCluster(t *testing.T) *Topology {
+	t.Helper()
+	top, err := Plan(testOptions(t, natsServerBin(t)), RandomSecret(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startNATS(t, New(top, false))
+	return top
+}
+
 // TestBusPermissionsOnTheCluster runs the cluster's NATS configuration (3
 // nodes, R3 streams, a user per service) and shows that a service can
 // publish its own events and consume others', and cannot publish another
 // service's events.
 func TestBusPermissionsOnTheCluster(t *testing.T) {
-	top, err := Plan(testOptions(t, natsServerBin(t)), RandomSecret(map[string]string{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(top, false)
-	startNATS(t, c)
+	top := natsCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -148,12 +155,7 @@ func TestBusPermissionsOnTheCluster(t *testing.T) {
 // iam, which replays dead letters, may remove a replayed dead letter and
 // nothing else. The history every consumer rebuilds from stays whole.
 func TestServicesCannotEraseHistoryOnTheCluster(t *testing.T) {
-	top, err := Plan(testOptions(t, natsServerBin(t)), RandomSecret(map[string]string{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := New(top, false)
-	startNATS(t, c)
+	top := natsCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -179,6 +181,7 @@ func TestServicesCannotEraseHistoryOnTheCluster(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("%d dead letters, want 2", len(letters))
 		}
+		var err error
 		if letters, err = iam.DeadLetters(ctx, 0, 10); err != nil {
 			t.Fatal(err)
 		}
