@@ -10,24 +10,9 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
-// nullTime is NULL for the zero time, else the instant in UTC.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
-func timeOrZero(t store.Time) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	return t.Time.UTC()
-}
-
 func insertRefreshToken(ctx context.Context, tx *sql.Tx, t RefreshToken) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)`,
-		t.Hash, t.FamilyID, t.IssuedAt.UTC(), t.ExpiresAt.UTC(), nullTime(t.UsedAt))
+		t.Hash, t.FamilyID, t.IssuedAt.UTC(), t.ExpiresAt.UTC(), store.NullTime(t.UsedAt))
 	if err != nil {
 		return fmt.Errorf("add refresh token: %w", err)
 	}
@@ -38,7 +23,7 @@ func insertRefreshToken(ctx context.Context, tx *sql.Tx, t RefreshToken) error {
 func (s *SQLStore) StartRefreshFamily(ctx context.Context, f RefreshFamily, first RefreshToken) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (id, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5)`,
-			f.ID, f.UserID, f.CreatedAt.UTC(), f.ExpiresAt.UTC(), nullTime(f.RevokedAt))
+			f.ID, f.UserID, f.CreatedAt.UTC(), f.ExpiresAt.UTC(), store.NullTime(f.RevokedAt))
 		if err != nil {
 			return fmt.Errorf("add refresh family: %w", err)
 		}
@@ -63,7 +48,7 @@ func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u 
 		if err != nil {
 			return fmt.Errorf("read refresh token: %w", err)
 		}
-		t.IssuedAt, t.ExpiresAt, t.UsedAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC(), timeOrZero(used)
+		t.IssuedAt, t.ExpiresAt, t.UsedAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC(), used.UTC()
 		var (
 			f       RefreshFamily
 			revoked store.Time
@@ -73,7 +58,7 @@ func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u 
 		if err != nil {
 			return fmt.Errorf("read refresh family %s: %w", t.FamilyID, err)
 		}
-		f.CreatedAt, f.ExpiresAt, f.RevokedAt = f.CreatedAt.UTC(), f.ExpiresAt.UTC(), timeOrZero(revoked)
+		f.CreatedAt, f.ExpiresAt, f.RevokedAt = f.CreatedAt.UTC(), f.ExpiresAt.UTC(), revoked.UTC()
 		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, f.UserID))
 		if err != nil {
 			return err
@@ -82,10 +67,10 @@ func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2`, nullTime(t.UsedAt), t.Hash); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2`, store.NullTime(t.UsedAt), t.Hash); err != nil {
 			return fmt.Errorf("save refresh token: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2`, nullTime(f.RevokedAt), f.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2`, store.NullTime(f.RevokedAt), f.ID); err != nil {
 			return fmt.Errorf("save refresh family: %w", err)
 		}
 		if next == nil {

@@ -61,22 +61,8 @@ func (s *SQLStore) contact(ctx context.Context, q queryer, userID, suffix string
 	if err != nil {
 		return c, fmt.Errorf("read contact %s: %w", userID, err)
 	}
-	c.EmailAt, c.NameAt, c.TimeZoneAt = utcOrZero(emailAt), utcOrZero(nameAt), utcOrZero(tzAt)
+	c.EmailAt, c.NameAt, c.TimeZoneAt = emailAt.UTC(), nameAt.UTC(), tzAt.UTC()
 	return c, nil
-}
-
-func utcOrZero(t store.Time) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	return t.Time.UTC()
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
 }
 
 // UpdateContact implements Store.
@@ -94,7 +80,7 @@ func (s *SQLStore) UpdateContact(ctx context.Context, eventID, userID string, fn
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role,
 				time_zone = excluded.time_zone, email_at = excluded.email_at, name_at = excluded.name_at, time_zone_at = excluded.time_zone_at`,
-			userID, c.Email, c.Name, c.Role, c.TimeZone, nullTime(c.EmailAt), nullTime(c.NameAt), nullTime(c.TimeZoneAt))
+			userID, c.Email, c.Name, c.Role, c.TimeZone, store.NullTime(c.EmailAt), store.NullTime(c.NameAt), store.NullTime(c.TimeZoneAt))
 		if err != nil {
 			return fmt.Errorf("write contact %s: %w", userID, err)
 		}
@@ -345,7 +331,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 		return Delivery{}, err
 	}
 	d.Channel, d.Kind, d.State, d.Payload = Channel(channel), Kind(kind), DeliveryState(state), []byte(payload)
-	d.NextAttemptAt, d.CreatedAt, d.DeliveredAt = nextAttempt.UTC(), createdAt.UTC(), utcOrZero(deliveredAt)
+	d.NextAttemptAt, d.CreatedAt, d.DeliveredAt = nextAttempt.UTC(), createdAt.UTC(), deliveredAt.UTC()
 	return d, nil
 }
 
@@ -461,7 +447,7 @@ func scanNotification(row interface{ Scan(...any) error }) (Notification, error)
 		return Notification{}, err
 	}
 	n.Kind, n.Channel = Kind(kind), Channel(channel)
-	n.SendAt, n.SentAt, n.ReadAt = n.SendAt.UTC(), n.SentAt.UTC(), utcOrZero(readAt)
+	n.SendAt, n.SentAt, n.ReadAt = n.SendAt.UTC(), n.SentAt.UTC(), readAt.UTC()
 	return n, nil
 }
 

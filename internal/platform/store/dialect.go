@@ -223,6 +223,23 @@ type Time struct {
 	Valid bool
 }
 
+// UTC is the instant in UTC, or the zero time for NULL.
+func (t Time) UTC() time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// NullTime is the value to write for an instant that may be unset: NULL
+// for the zero time, else the instant in UTC.
+func NullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
 // Scan implements sql.Scanner.
 func (t *Time) Scan(v any) error {
 	switch v := v.(type) {
