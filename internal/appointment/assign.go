@@ -10,6 +10,7 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Assign tries to give a tour a realtor: the free realtors whose areas
@@ -64,7 +65,7 @@ const searchLimit = 20
 
 // searchLimitFor is the search's limit for a tour declined by declined
 // realtors.
-func searchLimitFor(declined int) int { return min(searchLimit+declined, 100) }
+func searchLimitFor(declined int) int { return min(searchLimit+declined, httpapi.MaxLimit) }
 
 // candidates asks availability for the realtors free for every home of
 // the tour, minus those who declined it, ranked fairly.
