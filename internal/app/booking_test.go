@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/ratelimit"
 )
 
 // eventually polls cond until it holds or the deadline passes.
@@ -218,3 +220,112 @@ func TestCheckoutJourney(t *testing.T) {
 }
 
 func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+// TestOneCartIsChargedOnceWhateverTheKeys: a double click, two tabs or a
+// client that makes a new Idempotency-Key per retry never pays twice. 20
+// concurrent checkouts of one cart, 20 keys: exactly one 201, one payment
+// and one tour; the others 409 naming that order. Repeated (50 rounds
+// embedded; the cart package repeats it 50 times on both engines with two
+// instances).
+func TestOneCartIsChargedOnceWhateverTheKeys(t *testing.T) {
+	for name, cfg := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			rounds := 50
+			if name != "embedded" || testing.Short() {
+				rounds = 10
+			}
+			cfg.AdminEmail, cfg.AdminPassword = "root-"+fmt.Sprint(time.Now().UnixNano())+"@example.com", "the admin passphrase"
+			cfg.RateLimits = map[string]ratelimit.Policy{"checkout": {Max: 100_000, Period: time.Minute}}
+			_, c := startApp(t, cfg)
+			w := newWorld(t, c, cfg.AdminEmail, cfg.AdminPassword)
+			home := w.listing("Loop loft", 41.8781, -87.6298)
+			orders := map[string]bool{}
+			for round := range rounds {
+				if status, out := c.call("POST", "/cart/items", w.customer, map[string]string{"listing_id": home}); status != 200 {
+					t.Fatalf("add to cart = %d %v", status, out)
+				}
+				body := map[string]string{"scheduled_at": localDaysAhead(2+round, 10), "payment_method": "tok_visa"}
+				var (
+					wg      sync.WaitGroup
+					mu      sync.Mutex
+					created []string
+				)
+				for i := range 20 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						status, out := c.raw("POST", "/cart/checkout", w.customer, map[string]string{"Idempotency-Key": fmt.Sprintf("r%d-k%d-%s", round, i, w.suffix)}, body)
+						var a struct {
+							Type    string `json:"type"`
+							OrderID string `json:"order_id"`
+						}
+						if err := json.Unmarshal(out, &a); err != nil || a.OrderID == "" || (status != 201 && status != 409) {
+							t.Errorf("round %d checkout %d = %d %s", round, i, status, out)
+							return
+						}
+						mu.Lock()
+						defer mu.Unlock()
+						if status == 201 {
+							created = append(created, a.OrderID)
+						}
+					}()
+				}
+				wg.Wait()
+				if len(created) != 1 {
+					t.Fatalf("round %d: %d answers 201, want 1", round, len(created))
+				}
+				orders[created[0]] = true
+			}
+			eventually(t, "one payment and one tour per round", 30*time.Second, func() bool {
+				paid, tours := map[string]int{}, map[string]int{}
+				for _, p := range listAll(t, c, "/payments", w.admin) {
+					if orders[p["order_id"].(string)] {
+						paid[p["order_id"].(string)]++
+					}
+				}
+				for _, tr := range listAll(t, c, "/tours", w.customer) {
+					tours[tr["payment_id"].(string)]++
+				}
+				for id, n := range paid {
+					if n != 1 {
+						t.Fatalf("order %s paid %d times", id, n)
+					}
+				}
+				for id, n := range tours {
+					if n != 1 {
+						t.Fatalf("payment %s has %d tours", id, n)
+					}
+				}
+				return len(paid) == rounds && len(tours) == rounds
+			})
+		})
+	}
+}
+
+// localDaysAhead is hour:00 in Chicago, days from today.
+func localDaysAhead(days, hour int) string {
+	chicago, _ := time.LoadLocation("America/Chicago")
+	d := time.Now().In(chicago).AddDate(0, 0, days)
+	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, chicago).Format(time.RFC3339)
+}
+
+// listAll pages through a list endpoint.
+func listAll(t testing.TB, c client, path, token string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	cursor := ""
+	for {
+		status, page := c.call("GET", path+"?limit=100&cursor="+cursor, token, nil)
+		if status != 200 {
+			t.Fatalf("GET %s = %d %v", path, status, page)
+		}
+		for _, it := range page["items"].([]any) {
+			out = append(out, it.(map[string]any))
+		}
+		next, _ := page["next_cursor"].(string)
+		if next == "" {
+			return out
+		}
+		cursor = next
+	}
+}

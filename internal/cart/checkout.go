@@ -54,12 +54,24 @@ type checkoutItem struct {
 	TourFee   events.Money `json:"tour_fee"`
 }
 
+// RecentOrder is how long after a paid checkout a checkout of the emptied
+// cart is answered as a repeat of that order (409 with its id) rather
+// than as an empty cart: a second tab, a double click or a client that
+// makes a new key per retry is told where its order is.
+const RecentOrder = 10 * time.Minute
+
 // Checkout pays for the customer's cart and requests the tour, once per
 // idempotency key (Stripe's semantics): the same key with the same request
 // gets the same answer and pays nothing more, whenever and however often
 // it is repeated (also concurrently, also after a crash); the same key with
 // another request is refused. A request that breaks a rule (empty cart,
 // bad time) uses up nothing and is not remembered.
+//
+// A cart checks out once, whatever the keys: while a checkout of the
+// customer's cart is unfinished, a request with another key gets 409 with
+// that checkout's order id and charges nothing; if that checkout was
+// abandoned (its lease ran out), this request finishes it as it was asked
+// first, and then answers 409 with its order.
 func (s *Service) Checkout(ctx context.Context, customerID, key string, req CheckoutRequest) (Answer, error) {
 	if !keyPattern.MatchString(key) {
 		return Answer{}, ErrBadKey
@@ -75,10 +87,30 @@ func (s *Service) Checkout(ctx context.Context, customerID, key string, req Chec
 			if err := cart.CheckTime(req.ScheduledAt, now); err != nil {
 				return Checkout{}, err
 			}
-			return Checkout{RequestHash: hash, OrderID: uuid.NewString(), Items: cart.Items}, nil
+			return Checkout{RequestHash: hash, OrderID: uuid.NewString(), Items: cart.Items, Request: req}, nil
 		})
+		if errors.Is(err, ErrEmpty) {
+			return s.emptyCart(ctx, customerID, now)
+		}
 		if err != nil {
 			return Answer{}, err
+		}
+		if c.Key != key {
+			if !claimed {
+				return problemAnswer(http.StatusConflict, TypeCheckoutInProgress, "Checkout in progress",
+					"this cart is being checked out by another request; its order is order_id", map[string]any{"order_id": c.OrderID}), nil
+			}
+			// Abandoned: finish it as first asked. Paid, this request is
+			// its repeat; declined, the cart is kept and this request goes
+			// on as its own.
+			first, err := s.pay(ctx, c, c.Request)
+			if err != nil {
+				return Answer{}, err
+			}
+			if first.Status == http.StatusCreated {
+				return alreadyCheckedOut(c.OrderID), nil
+			}
+			continue
 		}
 		if c.RequestHash != hash {
 			return Answer{}, ErrKeyReused
@@ -154,6 +186,30 @@ func (s *Service) pay(ctx context.Context, c Checkout, req CheckoutRequest) (Ans
 	s.cfg.Log.InfoContext(ctx, "checkout", "order_id", c.OrderID, "customer_id", c.CustomerID, "status", answer.Status)
 	return answer, nil
 }
+
+// emptyCart answers a checkout of an empty cart: a repeat of a recent paid
+// order (409 naming it), or the rule's 422.
+func (s *Service) emptyCart(ctx context.Context, customerID string, now time.Time) (Answer, error) {
+	last, ok, err := s.store.LastPaid(ctx, customerID, now.Add(-RecentOrder))
+	if err != nil {
+		return Answer{}, err
+	}
+	if !ok {
+		return Answer{}, ErrEmpty
+	}
+	return alreadyCheckedOut(last.OrderID), nil
+}
+
+func alreadyCheckedOut(orderID string) Answer {
+	return problemAnswer(http.StatusConflict, TypeAlreadyCheckedOut, "Already checked out",
+		"this cart was checked out and paid already; its order is order_id", map[string]any{"order_id": orderID})
+}
+
+// Problem types of checkout answers, beside httpapi's.
+const (
+	TypeCheckoutInProgress = "urn:openhouse:problem:checkout-in-progress"
+	TypeAlreadyCheckedOut  = "urn:openhouse:problem:already-checked-out"
+)
 
 func problemAnswer(status int, typ, title, detail string, ext map[string]any) Answer {
 	body := map[string]any{"type": typ, "title": title, "status": status, "detail": detail, "instance": "/cart/checkout"}

@@ -19,6 +19,7 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -93,12 +94,26 @@ type fixture struct {
 
 func newFixture(t *testing.T, open storetest.Opener) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	db := open(t, "cart")
-	if err := outbox.Migrate(ctx, db); err != nil {
+	if err := outbox.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	return newFixtureOn(t, db, clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)))
+}
+
+// serviceOn is another cart instance, on st, with the fixture's peers.
+func (f *fixture) serviceOn(t *testing.T, st cart.Store) *cart.Service {
+	t.Helper()
+	svc, err := cart.New(st, f.client, f.ledger, cart.Config{Clock: f.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func newFixtureOn(t *testing.T, db *store.DB, c *clock.Fake) *fixture {
+	t.Helper()
+	ctx := context.Background()
 	st, err := cart.NewSQLStore(ctx, db, c.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -346,5 +361,119 @@ func TestListingOutage(t *testing.T) {
 	}
 	if c, _ := f.svc.Cart(ctx, "cust"); len(c.Items) != 1 {
 		t.Fatalf("cart = %v", c.Items)
+	}
+}
+
+// TestOneCartChecksOutOnce: a cart is paid for once whatever the keys. 20
+// checkouts of one cart, each with its own Idempotency-Key, spread over
+// two cart instances sharing the database: exactly one 201 and one
+// charge; every other request gets 409 naming the same order. Repeated,
+// since what it guards against is an interleaving.
+func TestOneCartChecksOutOnce(t *testing.T) {
+	storetest.RunPair(t, func(t *testing.T, open storetest.PairOpener) {
+		ctx := context.Background()
+		dbA, dbB := open(t, "cart")
+		for _, db := range []*store.DB{dbA, dbB} {
+			if err := outbox.Migrate(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+		fa := newFixtureOn(t, dbA, c)
+		stB, err := cart.NewSQLStore(ctx, dbB, c.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		instances := []*cart.Service{fa.svc, fa.serviceOn(t, stB)}
+		req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
+		rounds := 50
+		if testing.Short() {
+			rounds = 5
+		}
+		for round := range rounds {
+			customer := fmt.Sprintf("cust-%d", round)
+			if _, err := fa.svc.Add(ctx, customer, "loop"); err != nil {
+				t.Fatal(err)
+			}
+			before := fa.ledger.charged()
+			const n = 20
+			answers := make([]cart.Answer, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var err error
+					answers[i], err = instances[i%2].Checkout(ctx, customer, fmt.Sprintf("key-%d", i), req)
+					if err != nil {
+						t.Errorf("round %d request %d: %v", round, i, err)
+					}
+				}()
+			}
+			wg.Wait()
+			created, orders := 0, map[string]bool{}
+			for i, a := range answers {
+				var body struct {
+					Type    string `json:"type"`
+					OrderID string `json:"order_id"`
+				}
+				if err := json.Unmarshal(a.Body, &body); err != nil || body.OrderID == "" {
+					t.Fatalf("round %d answer %d = %d %s", round, i, a.Status, a.Body)
+				}
+				orders[body.OrderID] = true
+				switch {
+				case a.Status == 201:
+					created++
+				case a.Status == 409 && (body.Type == cart.TypeCheckoutInProgress || body.Type == cart.TypeAlreadyCheckedOut):
+				default:
+					t.Fatalf("round %d answer %d = %d %s, want 201 or 409 naming the order", round, i, a.Status, a.Body)
+				}
+			}
+			if created != 1 || len(orders) != 1 {
+				t.Fatalf("round %d: %d answers 201 over %d orders, want 1 and 1", round, created, len(orders))
+			}
+			if got := fa.ledger.charged() - before; got != 1 {
+				t.Fatalf("round %d: %d charges, want 1", round, got)
+			}
+		}
+	})
+}
+
+// TestAbandonedCheckoutIsFinishedByTheNextRequest: a checkout whose request
+// died after charging blocks nobody past its lease, and is not charged
+// again by a request with another key: that request finishes it and is
+// told its order.
+func TestAbandonedCheckoutIsFinishedByTheNextRequest(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite)
+	ctx := context.Background()
+	if _, err := f.svc.Add(ctx, "cust", "loop"); err != nil {
+		t.Fatal(err)
+	}
+	req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
+	f.ledger.crash.Store(true) // charged, then the answer is lost
+	if _, err := f.svc.Checkout(ctx, "cust", "first-key", req); !errors.Is(err, clients.ErrUnavailable) {
+		t.Fatalf("first attempt = %v, want unavailable", err)
+	}
+	f.ledger.crash.Store(false)
+	other := req
+	other.ScheduledAt = req.ScheduledAt.Add(time.Hour) // a new key may well carry another body
+	answer, err := f.svc.Checkout(ctx, "cust", "second-key", other)
+	if err != nil || answer.Status != 409 || !strings.Contains(string(answer.Body), cart.TypeAlreadyCheckedOut) {
+		t.Fatalf("second key = %d %s, %v; want 409 already checked out", answer.Status, answer.Body, err)
+	}
+	if f.ledger.charged() != 1 {
+		t.Fatalf("%d charges, want 1", f.ledger.charged())
+	}
+	if c, _ := f.svc.Cart(ctx, "cust"); len(c.Items) != 0 {
+		t.Fatalf("cart = %v, want emptied by the finished checkout", c.Items)
+	}
+	// The first key replays its own (now stored) answer.
+	if again, err := f.svc.Checkout(ctx, "cust", "first-key", req); err != nil || again.Status != 201 {
+		t.Fatalf("first key again = %d %s, %v", again.Status, again.Body, err)
+	}
+	// Long after, an empty cart is an empty cart.
+	f.clock.Advance(cart.RecentOrder + time.Second)
+	if _, err := f.svc.Checkout(ctx, "cust", "third-key", req); !errors.Is(err, cart.ErrEmpty) {
+		t.Fatalf("much later = %v, want ErrEmpty", err)
 	}
 }

@@ -21,12 +21,16 @@ type Store interface {
 	RefreshListing(ctx context.Context, eventID string, it Item) error
 	DropListing(ctx context.Context, eventID, listingID string) error
 
-	// ClaimCheckout finds or starts the checkout for (customer, key).
-	// If none exists, start is called inside the transaction with the cart
-	// as it is and its result is stored as started, leased until
-	// leaseUntil; claimed is true. If one exists, it is returned, and
-	// claimed is true only if it was started and its lease had expired
-	// (now), in which case the lease is renewed for this caller.
+	// ClaimCheckout finds or starts the checkout for (customer, key),
+	// serialised per customer. The checkout returned is the key's own if
+	// it exists; otherwise the customer's unfinished (started) checkout
+	// under another key, if any, since a cart checks out once whatever the
+	// keys (c.Key tells which); otherwise start is called inside the
+	// transaction with the cart as it is and its result is stored as
+	// started under key, leased until leaseUntil, and claimed is true. For
+	// an existing checkout claimed is true only if it was started and its
+	// lease had expired (now), in which case the lease is renewed for this
+	// caller.
 	ClaimCheckout(ctx context.Context, customerID, key string, now, leaseUntil time.Time, start func(Cart) (Checkout, error)) (c Checkout, claimed bool, err error)
 	// CompleteCheckout stores the answer of a claimed checkout and, when
 	// emptyCart, removes its items from the cart, in one transaction.
@@ -34,6 +38,10 @@ type Store interface {
 	// ReleaseCheckout ends this caller's lease early (the payment service
 	// could not be reached), so a retry resumes at once.
 	ReleaseCheckout(ctx context.Context, customerID, key string, now time.Time) error
+	// LastPaid returns the customer's newest completed checkout that was
+	// paid (answered 201) and started at or after since; ok is false if
+	// there is none.
+	LastPaid(ctx context.Context, customerID string, since time.Time) (c Checkout, ok bool, err error)
 	// PruneCheckouts forgets checkouts created before cutoff.
 	PruneCheckouts(ctx context.Context, cutoff time.Time) (int64, error)
 }
@@ -45,6 +53,7 @@ type Checkout struct {
 	RequestHash string
 	OrderID     string
 	Items       []Item // the cart when the checkout started
+	Request     CheckoutRequest
 	Completed   bool
 	StatusCode  int    // the answer given, once completed
 	Response    []byte // its body

@@ -169,21 +169,27 @@ func (s *SQLStore) DropListing(ctx context.Context, eventID, listingID string) e
 	})
 }
 
-const checkoutColumns = `customer_id, idem_key, request_hash, order_id, items, state, status_code, response, lease_until, created_at`
+const checkoutColumns = `customer_id, idem_key, request_hash, order_id, items, state, status_code, response, lease_until, created_at, request`
 
 func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
 	var (
 		c            Checkout
 		items, state string
 		response     string
+		request      string
 	)
-	err := row.Scan(&c.CustomerID, &c.Key, &c.RequestHash, &c.OrderID, &items, &state, &c.StatusCode, &response, &c.LeaseUntil, &c.CreatedAt)
+	err := row.Scan(&c.CustomerID, &c.Key, &c.RequestHash, &c.OrderID, &items, &state, &c.StatusCode, &response, &c.LeaseUntil, &c.CreatedAt, &request)
 	if err != nil {
 		return Checkout{}, err
 	}
 	c.Completed = state == "completed"
 	c.Response = []byte(response)
 	c.LeaseUntil, c.CreatedAt = c.LeaseUntil.UTC(), c.CreatedAt.UTC()
+	if request != "" {
+		if err := json.Unmarshal([]byte(request), &c.Request); err != nil {
+			return Checkout{}, fmt.Errorf("read checkout request: %w", err)
+		}
+	}
 	return c, json.Unmarshal([]byte(items), &c.Items)
 }
 
@@ -200,6 +206,12 @@ func (s *SQLStore) ClaimCheckout(ctx context.Context, customerID, key string, no
 			return err
 		}
 		existing, err := scanCheckout(tx.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE customer_id = $1 AND idem_key = $2`, customerID, key))
+		if errors.Is(err, sql.ErrNoRows) {
+			// A new key: the customer's unfinished checkout, if any, is
+			// the one this request is about (a cart checks out once).
+			existing, err = scanCheckout(tx.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts
+				WHERE customer_id = $1 AND state = 'started' ORDER BY created_at, idem_key LIMIT 1`, customerID))
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			cart, err := s.cart(ctx, tx, customerID)
@@ -215,8 +227,12 @@ func (s *SQLStore) ClaimCheckout(ctx context.Context, customerID, key string, no
 			if err != nil {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO checkouts (`+checkoutColumns+`) VALUES ($1, $2, $3, $4, $5, 'started', 0, '', $6, $7)`,
-				c.CustomerID, c.Key, c.RequestHash, c.OrderID, string(items), c.LeaseUntil, c.CreatedAt)
+			request, err := json.Marshal(c.Request)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO checkouts (`+checkoutColumns+`) VALUES ($1, $2, $3, $4, $5, 'started', 0, '', $6, $7, $8)`,
+				c.CustomerID, c.Key, c.RequestHash, c.OrderID, string(items), c.LeaseUntil, c.CreatedAt, string(request))
 			if err != nil {
 				return fmt.Errorf("start checkout: %w", err)
 			}
@@ -230,7 +246,7 @@ func (s *SQLStore) ClaimCheckout(ctx context.Context, customerID, key string, no
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE checkouts SET lease_until = $1 WHERE customer_id = $2 AND idem_key = $3`,
-			leaseUntil.UTC(), customerID, key); err != nil {
+			leaseUntil.UTC(), customerID, existing.Key); err != nil {
 			return fmt.Errorf("resume checkout: %w", err)
 		}
 		out.LeaseUntil, claimed = leaseUntil.UTC(), true
@@ -264,6 +280,20 @@ func (s *SQLStore) ReleaseCheckout(ctx context.Context, customerID, key string, 
 	_, err := s.db.ExecContext(ctx, `UPDATE checkouts SET lease_until = $1 WHERE customer_id = $2 AND idem_key = $3 AND state = 'started'`,
 		now.UTC(), customerID, key)
 	return err
+}
+
+// LastPaid implements Store.
+func (s *SQLStore) LastPaid(ctx context.Context, customerID string, since time.Time) (Checkout, bool, error) {
+	c, err := scanCheckout(s.db.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts
+		WHERE customer_id = $1 AND state = 'completed' AND status_code = 201 AND created_at >= $2
+		ORDER BY created_at DESC, idem_key LIMIT 1`, customerID, since.UTC()))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Checkout{}, false, nil
+	}
+	if err != nil {
+		return Checkout{}, false, fmt.Errorf("read last checkout: %w", err)
+	}
+	return c, true, nil
 }
 
 // PruneCheckouts implements Store.

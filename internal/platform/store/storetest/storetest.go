@@ -76,3 +76,46 @@ func randomSuffix(t testing.TB) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// PairOpener opens one fresh database twice, as two instances of a service
+// share it: two connection pools (and, on SQLite, two write queues) onto
+// the same file or schema.
+type PairOpener func(t testing.TB, name string) (*store.DB, *store.DB)
+
+// RunPair runs fn once per engine, as Run does, with a PairOpener.
+func RunPair(t *testing.T, fn func(t *testing.T, open PairOpener)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, openSQLitePair) })
+	t.Run("postgres", func(t *testing.T) {
+		if os.Getenv(EnvURL) == "" {
+			t.Skip(EnvURL + " is not set; .ci/run sets it to run this against a real PostgreSQL")
+		}
+		fn(t, openPostgresPair)
+	})
+}
+
+func openSQLitePair(t testing.TB, name string) (*store.DB, *store.DB) {
+	t.Helper()
+	dir := t.TempDir()
+	open := func() *store.DB {
+		db, err := store.Open(context.Background(), store.Config{DataDir: dir}, name)
+		if err != nil {
+			t.Fatalf("open sqlite: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	return open(), open()
+}
+
+func openPostgresPair(t testing.TB, name string) (*store.DB, *store.DB) {
+	t.Helper()
+	first := OpenPostgres(t, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	second, err := store.Open(ctx, store.Config{URL: os.Getenv(EnvURL)}, first.Namespace)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { second.Close() })
+	return first, second
+}
