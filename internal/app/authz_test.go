@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -284,6 +285,23 @@ func (m *matrix) refreshToken() string {
 	return rt
 }
 
+// feedPath gets a new calendar feed URL for a and returns its path once the
+// notification service serves it.
+func (m *matrix) feedPath(a *actor) string {
+	m.t.Helper()
+	status, out := m.c.call("POST", "/iam/me/calendar-token", a.token, nil)
+	feed, _ := out["feed_url"].(string)
+	u, err := url.Parse(feed)
+	if status != 200 || err != nil || !strings.HasPrefix(u.Path, "/calendar/") {
+		m.t.Fatalf("calendar token = %d %v", status, out)
+	}
+	eventually(m.t, "the feed to be served", 10*time.Second, func() bool {
+		status, _ := m.c.raw("GET", u.Path, "", nil, nil)
+		return status == 200
+	})
+	return u.Path
+}
+
 // serviceToken is a token of the service identity name.
 func (m *matrix) serviceActor(name string) *actor {
 	return &actor{label: "service " + name, role: "service", service: name, token: serviceToken(m.t, m.c, m.cfg, name), id: "service:" + name}
@@ -362,10 +380,11 @@ func (m *matrix) fixtures() map[string]fixture {
 			r.basic = &[2]string{"cart", m.cfg.ServiceCredentials["cart"]}
 			return r
 		}),
-		"GET /.well-known/jwks.json": unowned(static("GET", "/.well-known/jwks.json", nil)),
-		"GET /iam/me":                unowned(static("GET", "/iam/me", nil)),
-		"PATCH /iam/me":              unowned(static("PATCH", "/iam/me", map[string]string{"name": "Renamed"})),
-		"GET /iam/users":             unowned(static("GET", "/iam/users", nil)),
+		"GET /.well-known/jwks.json":  unowned(static("GET", "/.well-known/jwks.json", nil)),
+		"GET /iam/me":                 unowned(static("GET", "/iam/me", nil)),
+		"PATCH /iam/me":               unowned(static("PATCH", "/iam/me", map[string]string{"name": "Renamed"})),
+		"GET /iam/users":              unowned(static("GET", "/iam/users", nil)),
+		"POST /iam/me/calendar-token": unowned(static("POST", "/iam/me/calendar-token", nil)),
 		"GET /iam/users/{id}": {owners: []string{"customer", "provider", "realtor", "admin"}, build: func(o *actor) request {
 			return request{method: "GET", path: "/iam/users/" + o.id}
 		}},
@@ -467,6 +486,11 @@ func (m *matrix) fixtures() map[string]fixture {
 
 		// notification
 		"GET /notifications": unowned(static("GET", "/notifications", nil)),
+		// A feed opens with its secret URL, whoever asks: every caller gets
+		// the customer's feed through a fresh token.
+		"GET /calendar/{file}": unowned(func(*actor) request {
+			return request{method: "GET", path: m.feedPath(me("customer"))}
+		}),
 		"POST /notifications/{id}/read": {owners: []string{"customer", "realtor"}, build: func(o *actor) request {
 			bookingOf(o)
 			return request{method: "POST", path: "/notifications/" + inbox(o) + "/read"}

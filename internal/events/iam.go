@@ -9,6 +9,7 @@ const (
 	TypeUserStatusChanged     = "openhouse.iam.user.status_changed.v1"
 	TypeUserUpdated           = "openhouse.iam.user.updated.v1"
 	TypeRealtorProfileChanged = "openhouse.iam.realtor.profile_changed.v1"
+	TypeCalendarTokenIssued   = "openhouse.iam.user.calendar_token_issued.v1"
 )
 
 // UserRegistered announces a new account. Consumers: listing (providers),
@@ -82,4 +83,18 @@ type RealtorProfileChanged struct {
 	Verified        bool           `json:"verified"`
 	Active          bool           `json:"active"` // false while suspended
 	At              time.Time      `json:"at"`
+}
+
+// CalendarTokenIssued says a user asked for a new calendar feed URL
+// (POST /iam/me/calendar-token). TokenHash is the hex SHA-256 of the secret
+// in the URL; the secret itself never leaves iam's answer to the user.
+// Generation rises with each new token of the user: a consumer keeps the
+// highest it has seen, so the previous URL stops working. Consumers:
+// notification (serves the feeds).
+type CalendarTokenIssued struct {
+	UserID     string    `json:"user_id"`
+	Role       string    `json:"role"`
+	TokenHash  string    `json:"token_hash"`
+	Generation int       `json:"generation"`
+	At         time.Time `json:"at"`
 }

@@ -22,6 +22,7 @@ var ContractRoutes = []Route{
 	{"/availability", "availability"},
 	{"/appointments", "appointment"},
 	{"/notifications", "notification"},
+	{"/calendar", "notification"},
 	// The web app's pages and live stream (internal/web) are served by
 	// every process (the pages call the API through the gateway); iam
 	// always runs.

@@ -130,10 +130,14 @@ func (f RefreshFamily) Next(hash string, now time.Time, idle time.Duration) Refr
 const refreshTokenBytes = 32
 
 // newRefreshToken returns a fresh token (base64url, no padding) and its hash.
-func newRefreshToken() (token, hash string, err error) {
+func newRefreshToken() (token, hash string, err error) { return newSecretToken("refresh token") }
+
+// newSecretToken returns 256 random bits as base64url (no padding) and
+// their hash: refresh tokens and calendar feed tokens.
+func newSecretToken(what string) (token, hash string, err error) {
 	b := make([]byte, refreshTokenBytes)
 	if _, err := rand.Read(b); err != nil {
-		return "", "", fmt.Errorf("refresh token: %w", err)
+		return "", "", fmt.Errorf("%s: %w", what, err)
 	}
 	token = base64.RawURLEncoding.EncodeToString(b)
 	return token, HashRefreshToken(token), nil

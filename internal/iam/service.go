@@ -127,6 +127,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "GET /.well-known/jwks.json", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleJWKS)},
 		{Pattern: "GET /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleMe)},
 		{Pattern: "PATCH /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleUpdateMe), Body: updateMeRequest{}},
+		{Pattern: "POST /iam/me/calendar-token", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCalendarToken)},
 		{Pattern: "GET /iam/users", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleListUsers)},
 		{Pattern: "GET /iam/users/{id}", Rule: auth.AnyUser(), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGetUser)},
 		{Pattern: "PATCH /iam/users/{id}", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAdminUpdate), Body: adminUpdateRequest{}},

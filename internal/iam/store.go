@@ -40,6 +40,11 @@ type Store interface {
 	// Records returns a user's records, newest first, at most limit per kind.
 	Records(ctx context.Context, userID string, limit int) ([]Record, error)
 
+	// PutCalendarToken replaces a user's calendar feed token hash, in one
+	// transaction that locks the user, with the event announce returns for
+	// the token's generation (1 for the first, one more each time).
+	PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u User, generation int) (bus.Event, error)) error
+
 	AuditStore
 	RefreshStore
 }

@@ -244,6 +244,33 @@ func saveProfile(ctx context.Context, tx *sql.Tx, p RealtorProfile) error {
 	return nil
 }
 
+// PutCalendarToken implements Store.
+func (s *SQLStore) PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u User, generation int) (bus.Event, error)) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		u, err := s.lockUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		var generation int
+		err = tx.QueryRowContext(ctx, `SELECT generation FROM calendar_feeds WHERE user_id = $1`, userID).Scan(&generation)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read calendar feed: %w", err)
+		}
+		generation++
+		_, err = tx.ExecContext(ctx, `INSERT INTO calendar_feeds (user_id, token_hash, generation, issued_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, generation = excluded.generation, issued_at = excluded.issued_at`,
+			userID, hash, generation, at.UTC())
+		if err != nil {
+			return fmt.Errorf("save calendar feed: %w", err)
+		}
+		ev, err := announce(u, generation)
+		if err != nil {
+			return err
+		}
+		return outbox.Add(ctx, tx, ev)
+	})
+}
+
 // PutRecords implements Store. The inbox row and the records commit together.
 func (s *SQLStore) PutRecords(ctx context.Context, eventID string, recs []Record) error {
 	return outbox.Once(ctx, s.db, "iam.records", eventID, s.now, func(tx *sql.Tx) error {

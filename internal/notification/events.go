@@ -27,6 +27,15 @@ func (s *Service) Subscriptions() []bus.Subscription {
 				events.TypeUserRegistered:        s.onUserRegistered,
 				events.TypeUserUpdated:           s.onUserUpdated,
 				events.TypeRealtorProfileChanged: s.onRealtorProfileChanged,
+				events.TypeCalendarTokenIssued:   s.onCalendarTokenIssued,
+			},
+		},
+		{
+			Consumer: Consumer,
+			Stream:   "listing",
+			Handlers: map[string]bus.Handler{
+				events.TypeListingCreated: s.onListingCreated,
+				events.TypeListingUpdated: s.onListingUpdated,
 			},
 		},
 		{
@@ -92,6 +101,46 @@ func (s *Service) updateContact(ctx context.Context, ev bus.Event, u ContactUpda
 		u.At = ev.Time()
 	}
 	return s.store.UpdateContact(ctx, ev.ID(), u.UserID, func(c *Contact) { *c = c.Apply(u) })
+}
+
+// --- the calendar feeds' tokens and places
+
+func (s *Service) onCalendarTokenIssued(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.CalendarTokenIssued](ev)
+	if err != nil {
+		return err
+	}
+	if e.UserID == "" || e.TokenHash == "" || e.Generation < 1 {
+		return bus.Permanent(fmt.Errorf("%s %s: incomplete calendar token", ev.Type(), ev.ID()))
+	}
+	return s.store.PutFeedToken(ctx, ev.ID(), FeedToken{UserID: e.UserID, Role: e.Role, Hash: e.TokenHash, Generation: e.Generation, At: e.At})
+}
+
+func (s *Service) onListingCreated(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.ListingCreated](ev)
+	if err != nil {
+		return err
+	}
+	return s.putPlace(ctx, ev, e.Listing)
+}
+
+func (s *Service) onListingUpdated(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.ListingUpdated](ev)
+	if err != nil {
+		return err
+	}
+	return s.putPlace(ctx, ev, e.Listing)
+}
+
+func (s *Service) putPlace(ctx context.Context, ev bus.Event, l events.Listing) error {
+	if l.ID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s: listing without id", ev.Type(), ev.ID()))
+	}
+	at := l.UpdatedAt
+	if at.IsZero() {
+		at = ev.Time()
+	}
+	return s.store.PutPlace(ctx, ev.ID(), PlaceOf(l), at)
 }
 
 // --- tours

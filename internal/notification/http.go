@@ -2,8 +2,12 @@ package notification
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
@@ -179,4 +183,50 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		httpapi.WriteError(w, r, err)
 	}
+}
+
+// FeedToken returns the hash a feed URL's file name ("<token>.ics")
+// stands for, or false when it cannot be a token iam issued (256 bits,
+// base64url without padding).
+func feedHash(file string) (string, bool) {
+	token, ok := strings.CutSuffix(file, ".ics")
+	if !ok || len(token) != base64.RawURLEncoding.EncodedLen(32) {
+		return "", false
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(b) != 32 {
+		return "", false
+	}
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:]), true
+}
+
+// handleFeed is GET /calendar/{token}.ics: the feed of the user whose
+// current token it is. Any other token, a replaced one included, is 404.
+// The token never reaches a log: the access log records the route's
+// pattern, and nothing here logs the path.
+func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) {
+	hash, ok := feedHash(r.PathValue("file"))
+	if !ok {
+		httpapi.WriteError(w, r, httpapi.NotFound("no such calendar"))
+		return
+	}
+	user, err := s.store.FeedOwner(r.Context(), hash)
+	if errors.Is(err, ErrNoFeed) {
+		httpapi.WriteError(w, r, httpapi.NotFound("no such calendar"))
+		return
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	now := s.cfg.Clock.Now().UTC()
+	data, err := s.store.Feed(r.Context(), user, now.Add(-CancelledShownFor))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	_, _ = w.Write(BuildFeed(data, now))
 }

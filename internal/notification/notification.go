@@ -359,6 +359,10 @@ func isLoopbackHost(host string) bool {
 // ErrNoWebhook is returned when a user has no webhook registered.
 var ErrNoWebhook = errors.New("no webhook registered")
 
+// ErrNoFeed is returned for a calendar token that opens no feed (unknown,
+// or replaced by a newer one).
+var ErrNoFeed = errors.New("no such calendar feed")
+
 // ErrNotFound is returned for a notification that does not exist or is not
 // the caller's.
 var ErrNotFound = errors.New("notification not found")

@@ -195,7 +195,8 @@ func (s *Service) Wake() {
 }
 
 // Routes is the notification HTTP API as an authorization table: every signed-in user reads
-// their own inbox and manages their own webhook; services are refused.
+// their own inbox and manages their own webhook; services are refused. Calendar feeds
+// answer whoever holds a feed's secret URL.
 func (s *Service) Routes() []auth.Route {
 	users := auth.AnyUser()
 	return []auth.Route{
@@ -204,6 +205,9 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "GET /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGetWebhook)},
 		{Pattern: "PUT /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutWebhook), Body: webhookRequest{}},
 		{Pattern: "DELETE /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleDeleteWebhook)},
+		// The secret token in the path is the credential: calendar apps
+		// subscribe without signing in.
+		{Pattern: "GET /calendar/{file}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleFeed)},
 	}
 }
 

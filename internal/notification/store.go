@@ -96,4 +96,16 @@ type Store interface {
 	Webhook(ctx context.Context, userID string) (Webhook, error)
 	// DeleteWebhook removes a user's webhook (ErrNoWebhook if none).
 	DeleteWebhook(ctx context.Context, userID string) error
+
+	// PutFeedToken applies iam's news of a calendar token once per
+	// eventID; only a newer generation than the one kept replaces it.
+	PutFeedToken(ctx context.Context, eventID string, t FeedToken) error
+	// FeedOwner returns the user whose current token has this hash
+	// (ErrNoFeed if none).
+	FeedOwner(ctx context.Context, hash string) (string, error)
+	// PutPlace keeps a listing's title and address (once per eventID).
+	PutPlace(ctx context.Context, eventID string, p Place, at time.Time) error
+	// Feed returns a user's feed entries: every tour they take part in,
+	// and those they left or that were cancelled since since.
+	Feed(ctx context.Context, userID string, since time.Time) (FeedData, error)
 }

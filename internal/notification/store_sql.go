@@ -157,6 +157,9 @@ func (s *SQLStore) write(ctx context.Context, tx *sql.Tx, ch Changes) error {
 		if err != nil {
 			return fmt.Errorf("write tour %s: %w", t.TourID, err)
 		}
+		if err := writeParties(ctx, tx, *t, at); err != nil {
+			return err
+		}
 		if ch.CancelBefore > 0 {
 			_, err = tx.ExecContext(ctx, `UPDATE reminders SET state = 'cancelled', done_at = $1
 				WHERE tour_id = $2 AND state = 'pending' AND tour_version < $3`, at, t.TourID, ch.CancelBefore)

@@ -44,6 +44,6 @@ func problemFor(r *http.Request, err error) *Problem {
 		return Unavailable("the service took too long to answer; try again")
 	}
 	LoggerFrom(r.Context()).ErrorContext(r.Context(), "internal error",
-		"error", err.Error(), "method", r.Method, "path", r.URL.Path)
+		"error", err.Error(), "method", r.Method, "path", LoggablePath(r.URL.Path))
 	return internalProblem(r)
 }

@@ -62,7 +62,7 @@ func Logging(logger *slog.Logger) Middleware {
 				l.LogAttrs(r.Context(), level, "http request",
 					slog.String("method", r.Method),
 					slog.String("route", route.route(r)),
-					slog.String("path", r.URL.Path),
+					slog.String("path", LoggablePath(r.URL.Path)),
 					slog.Int("status", status),
 					slog.Int64("bytes", rec.bytes),
 					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),

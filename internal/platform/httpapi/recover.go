@@ -27,7 +27,7 @@ func Recover(next http.Handler) http.Handler {
 			}
 			LoggerFrom(r.Context()).ErrorContext(r.Context(), "panic serving request",
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()),
-				"method", r.Method, "path", r.URL.Path)
+				"method", r.Method, "path", LoggablePath(r.URL.Path))
 			if rec.wroteHeader {
 				panic(http.ErrAbortHandler)
 			}

@@ -39,8 +39,12 @@ func Tracing(tp trace.TracerProvider) Middleware {
 }
 
 // traced leaves the probes and the metrics scrape out of traces: they run
-// every few seconds and would bury the requests that matter.
+// every few seconds and would bury the requests that matter. Secret paths
+// (secretpath.go) are left out too: a span records the path.
 func traced(r *http.Request) bool {
+	if secretPath(r.URL.Path) {
+		return false
+	}
 	switch r.URL.Path {
 	case "/healthz", "/readyz", "/metrics":
 		return r.Header.Get("Traceparent") != "" // unless a caller asked for it
