@@ -101,7 +101,9 @@ func (d Dialect) translate(err error) error {
 // they queue on DB.writer before that, see writelock.go; connections keep
 // their prepared statements, see stmtcache.go); synchronous=NORMAL
 // in WAL mode loses nothing when the process is killed (only an OS crash can
-// roll back the last transactions; see docs/architecture.md).
+// roll back the last transactions; see docs/architecture.md);
+// wal_autocheckpoint=0 because checkpoints run in the background instead
+// of inside a commit (checkpoint.go).
 func openSQLite(dir, name string) (*sql.DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
@@ -110,7 +112,7 @@ func openSQLite(dir, name string) (*sql.DB, error) {
 	dsn := "file:" + path + "?" + url.Values{
 		"_txlock":      {"immediate"},
 		"_time_format": {"sqlite"},
-		"_pragma":      {"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
+		"_pragma":      {"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "wal_autocheckpoint(0)"},
 	}.Encode()
 	connector, err := sqlite.NewConnector(dsn)
 	if err != nil {

@@ -56,6 +56,9 @@ type DB struct {
 
 	// writer queues SQLite's write transactions (nil on PostgreSQL).
 	writer writeLock
+	// checkpoints copies SQLite's WAL back in the background (nil on
+	// PostgreSQL; see checkpoint.go).
+	checkpoints *checkpointer
 
 	mu          sync.Mutex
 	afterCommit []func()
@@ -92,6 +95,7 @@ func Open(ctx context.Context, cfg Config, name string) (*DB, error) {
 	db := &DB{DB: sqlDB, Dialect: dialect, Namespace: name}
 	if dialect.Name == SQLite.Name {
 		db.writer = newWriteLock()
+		db.startCheckpointer()
 	}
 	return db, nil
 }
@@ -145,6 +149,7 @@ func (db *DB) InTxNoHooks(ctx context.Context, fn func(tx *sql.Tx) error) (err e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", db.Dialect.translate(err))
 	}
+	db.committed()
 	return nil
 }
 

@@ -66,7 +66,11 @@ func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 		return nil, err
 	}
 	defer db.writer.release()
-	return db.DB.ExecContext(ctx, query, args...)
+	res, err := db.DB.ExecContext(ctx, query, args...)
+	if err == nil {
+		db.committed()
+	}
+	return res, err
 }
 
 // Exec is ExecContext without a context.
