@@ -57,6 +57,13 @@ type Config struct {
 	CORSOrigins    []string                    // OPENHOUSE_CORS_ORIGINS
 	TrustedProxies []netip.Prefix              // OPENHOUSE_TRUSTED_PROXIES
 	RateLimits     map[string]ratelimit.Policy // OPENHOUSE_RATE_LIMITS
+	// Realtors' own calendars: how often each is fetched (0: 10m), whether
+	// plain http calendar URLs are fetched (tests only), and the key that
+	// seals the URLs at rest (base64 of 32 bytes; empty: a key file in the
+	// data directory).
+	CalendarSyncInterval time.Duration // OPENHOUSE_CALENDAR_SYNC_INTERVAL
+	CalendarAllowHTTP    bool          // OPENHOUSE_CALENDAR_ALLOW_HTTP
+	SecretsKey           string        // OPENHOUSE_SECRETS_KEY
 	// Token lifetimes (docs/security.md); zero means the default.
 	AccessTokenTTL time.Duration // OPENHOUSE_ACCESS_TOKEN_TTL
 	RefreshIdle    time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
@@ -157,6 +164,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	cfg.SMTPURL, cfg.SMTPFrom = get("OPENHOUSE_SMTP_URL", ""), get("OPENHOUSE_SMTP_FROM", "")
+	if err := calendarFromEnv(&cfg, get); err != nil {
+		return cfg, err
+	}
 	if err := securityFromEnv(&cfg, getenv); err != nil {
 		return cfg, err
 	}

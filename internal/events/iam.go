@@ -10,6 +10,7 @@ const (
 	TypeUserUpdated           = "openhouse.iam.user.updated.v1"
 	TypeRealtorProfileChanged = "openhouse.iam.realtor.profile_changed.v1"
 	TypeCalendarTokenIssued   = "openhouse.iam.user.calendar_token_issued.v1"
+	TypeRealtorBusyChanged    = "openhouse.iam.realtor.busy_changed.v1"
 )
 
 // UserRegistered announces a new account. Consumers: listing (providers),
@@ -97,4 +98,25 @@ type CalendarTokenIssued struct {
 	TokenHash  string    `json:"token_hash"`
 	Generation int       `json:"generation"`
 	At         time.Time `json:"at"`
+}
+
+// BusyBlock is a span of time a realtor is busy in their own calendar.
+type BusyBlock struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// RealtorBusyChanged carries every busy block of a realtor's own calendar
+// (the iCalendar URL on their profile) from From to To (90 days), after a
+// sync found them changed, or empty when the URL was removed. It replaces
+// whatever an earlier event said for the realtor: a consumer keeps the
+// newest (by At) and forgets the rest. Blocks are UTC, sorted, merged,
+// clipped to [From, To). Consumers: availability and appointment (slots
+// and assignment never go over a busy block; to come).
+type RealtorBusyChanged struct {
+	RealtorID string      `json:"realtor_id"`
+	From      time.Time   `json:"from"`
+	To        time.Time   `json:"to"`
+	Blocks    []BusyBlock `json:"blocks"`
+	At        time.Time   `json:"at"`
 }

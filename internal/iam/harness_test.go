@@ -36,7 +36,7 @@ type harness struct {
 	revoked map[string]bool
 }
 
-func newHarness(t testing.TB, open storetest.Opener) *harness {
+func newHarness(t testing.TB, open storetest.Opener, configure ...func(*iam.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	db := open(t, "iam")
@@ -48,12 +48,16 @@ func newHarness(t testing.TB, open storetest.Opener) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := iam.New(ctx, st, iam.NewSQLKeyStore(db), iam.Config{
+	cfg := iam.Config{
 		Passwords:      cheap,
 		ServiceSecrets: map[string]string{"cart": "cart-secret-0123456789"},
 		Clock:          c,
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	svc, err := iam.New(ctx, st, iam.NewSQLKeyStore(db), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

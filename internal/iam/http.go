@@ -176,10 +176,19 @@ type recordsView struct {
 	Notifications []json.RawMessage `json:"notifications"`
 }
 
+// calendarSyncView is a realtor's calendar import as they see it: whether a
+// URL is set (never the URL), the last success and the last error.
+type calendarSyncView struct {
+	URLSet        bool       `json:"url_set"`
+	LastSuccessAt *time.Time `json:"last_success_at"`
+	LastError     *string    `json:"last_error"`
+}
+
 type meView struct {
 	userView
-	Profile *profileView `json:"profile,omitempty"`
-	Records recordsView  `json:"records"`
+	Profile      *profileView      `json:"profile,omitempty"`
+	CalendarSync *calendarSyncView `json:"calendar_sync,omitempty"`
+	Records      recordsView       `json:"records"`
 }
 
 func meViewOf(me Me) meView {
@@ -197,6 +206,18 @@ func meViewOf(me Me) meView {
 			pv.WorkingHours[i] = workingHoursView(w)
 		}
 		v.Profile = pv
+	}
+	if c := me.Calendar; c != nil {
+		cv := &calendarSyncView{URLSet: c.URLSet}
+		if !c.LastSuccessAt.IsZero() {
+			at := c.LastSuccessAt
+			cv.LastSuccessAt = &at
+		}
+		if c.LastError != "" {
+			msg := c.LastError
+			cv.LastError = &msg
+		}
+		v.CalendarSync = cv
 	}
 	for _, rec := range me.Records {
 		switch rec.Kind {
@@ -234,6 +255,8 @@ type updateMeRequest struct {
 	TimeZone        *string             `json:"time_zone"`
 	WorkingHours    *[]workingHoursView `json:"working_hours"`
 	Status          *Availability       `json:"status"`
+	// CalendarURL is write-only: GET shows calendar_sync instead.
+	CalendarURL *string `json:"calendar_url"`
 }
 
 func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +265,7 @@ func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	c := MeChange{Name: req.Name, Profile: ProfileChange{
+	c := MeChange{Name: req.Name, CalendarURL: req.CalendarURL, Profile: ProfileChange{
 		ServiceRadiusKM: req.ServiceRadiusKM, TimeZone: req.TimeZone, Availability: req.Status}}
 	if req.Location != nil {
 		c.Profile.Location = &GeoPoint{Lat: req.Location.Lat, Lng: req.Location.Lng}

@@ -16,7 +16,9 @@ import (
 type Me struct {
 	User    User
 	Profile *RealtorProfile // realtors only
-	Records []Record
+	// Calendar is the state of a realtor's calendar import (never its URL).
+	Calendar *CalendarSyncState
+	Records  []Record
 }
 
 // RecordsShown is how many records of each kind GET /iam/me shows.
@@ -37,6 +39,11 @@ func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
 			return Me{}, err
 		}
 		me.Profile = &p
+		cs, err := s.store.CalendarSync(ctx, userID)
+		if err != nil {
+			return Me{}, err
+		}
+		me.Calendar = &cs
 	}
 	if me.Records, err = s.store.Records(ctx, userID, RecordsShown); err != nil {
 		return Me{}, err
@@ -48,6 +55,8 @@ func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
 type MeChange struct {
 	Name    *string
 	Profile ProfileChange
+	// CalendarURL sets a realtor's own calendar (write-only; "" removes it).
+	CalendarURL *string
 }
 
 func (c MeChange) touchesProfile() bool {
@@ -69,6 +78,16 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, 
 	}
 	if c.touchesProfile() && current.Role != RoleRealtor {
 		return Me{}, ValidationError{{"location", "only realtors have a working profile"}}
+	}
+	if c.CalendarURL != nil {
+		if current.Role != RoleRealtor {
+			return Me{}, ValidationError{{"calendar_url", "only realtors import a calendar"}}
+		}
+		if *c.CalendarURL != "" {
+			if err := ValidateCalendarURL(*c.CalendarURL, s.cfg.Calendar.Fetch.AllowHTTP); err != nil {
+				return Me{}, err
+			}
+		}
 	}
 	now := s.cfg.Clock.Now()
 	rename := func(ctx context.Context, u *User) ([]bus.Event, error) {
@@ -101,6 +120,11 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, 
 	}
 	if err != nil {
 		return Me{}, err
+	}
+	if c.CalendarURL != nil {
+		if err := s.SetCalendarURL(ctx, userID, *c.CalendarURL); err != nil {
+			return Me{}, err
+		}
 	}
 	return s.Me(ctx, userID)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/egress"
 )
 
 // Config tunes the iam service. Zero fields take defaults.
@@ -28,8 +29,10 @@ type Config struct {
 	Login LoginLimits
 	// Refresh bounds refresh tokens' lifetimes; see refresh.go.
 	Refresh RefreshLifetimes
-	Clock   clock.Clock
-	Log     *slog.Logger
+	// Calendar is how realtors' own calendars are imported.
+	Calendar CalendarConfig
+	Clock    clock.Clock
+	Log      *slog.Logger
 }
 
 // LoginLimits bound password guessing without letting an attacker lock a
@@ -74,6 +77,11 @@ type Service struct {
 	// dummyHash is checked when an email is unknown, so that a login costs
 	// the same whether or not the account exists.
 	dummyHash string
+	// The calendar import: the URLs' seal, the SSRF-safe client, and the
+	// poller's wake-up.
+	sealer       sealer
+	fetcher      *egress.Client
+	calendarWake chan struct{}
 }
 
 // New builds the service; keys holds the token signing keys.
@@ -104,7 +112,13 @@ func New(ctx context.Context, st Store, keys auth.KeyStore, cfg Config) (*Servic
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, cfg: cfg, issuer: issuer, dummyHash: dummy, guard: newLoginGuard(cfg.Login, cfg.Clock)}, nil
+	cfg.Calendar = cfg.Calendar.withDefaults()
+	seal, err := newSealer(cfg.Calendar.Key)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: st, cfg: cfg, issuer: issuer, dummyHash: dummy, guard: newLoginGuard(cfg.Login, cfg.Clock),
+		sealer: seal, fetcher: egress.New(cfg.Calendar.Fetch), calendarWake: make(chan struct{}, 1)}, nil
 }
 
 // KeySource is what verifies the tokens this service signs.

@@ -45,8 +45,32 @@ type Store interface {
 	// the token's generation (1 for the first, one more each time).
 	PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u User, generation int) (bus.Event, error)) error
 
+	CalendarImportStore
 	AuditStore
 	RefreshStore
+}
+
+// CalendarImportStore keeps realtors' calendar imports (calendar_sync.go).
+// Implementations are safe for concurrent use, also by several processes.
+type CalendarImportStore interface {
+	// PutCalendarImport saves a new URL for the user: due at imp.NextSyncAt,
+	// no failures, no error, any claim on the old URL void. The blocks last
+	// announced are kept, so an unchanged calendar is not announced again.
+	PutCalendarImport(ctx context.Context, imp CalendarImport, at time.Time) error
+	// DeleteCalendarImport removes the user's import, with events.
+	DeleteCalendarImport(ctx context.Context, userID string, events ...bus.Event) error
+	// ClaimCalendarImport takes the earliest import due by now that no
+	// other round holds, marks it with claim and hides it until
+	// leaseUntil; ok is false when none is due.
+	ClaimCalendarImport(ctx context.Context, now, leaseUntil time.Time, claim string) (CalendarImport, bool, error)
+	// FinishCalendarImport records the outcome of a claimed sync, with
+	// events, unless the claim was lost (the URL changed or the lease ran
+	// out); it reports whether it recorded.
+	FinishCalendarImport(ctx context.Context, imp CalendarImport, out CalendarOutcome, events ...bus.Event) (bool, error)
+	// CalendarSync is what the user may see of their import.
+	CalendarSync(ctx context.Context, userID string) (CalendarSyncState, error)
+	// NextCalendarSync is when the next import is due.
+	NextCalendarSync(ctx context.Context) (time.Time, bool, error)
 }
 
 // RefreshStore keeps refresh-token families (see refresh.go). Tokens are
