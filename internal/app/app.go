@@ -137,6 +137,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		}
 		a.parts = append(a.parts, part)
 	}
+	if slices.Contains(cfg.Services, PlacesHost) {
+		placesRoutes, err := a.placesRoutes()
+		if err != nil {
+			return nil, fmt.Errorf("places: %w", err)
+		}
+		a.routes = append(a.routes, placesRoutes...)
+	}
 	a.routes = append(a.routes, deadLetterRoutes(a.bus, a.auditor())...)
 	a.routes = append(a.routes, healthRoutes(health, a.registry)...)
 	webRoutes, err := a.webRoutes()

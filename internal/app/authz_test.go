@@ -410,6 +410,10 @@ func (m *matrix) fixtures() map[string]fixture {
 			return request{method: "DELETE", path: "/listings/" + m.listing(o, 41.95, -87.65)}
 		}},
 
+		// places
+		"GET /places":         unowned(static("GET", "/places?q=Chicago", nil)),
+		"GET /places/geocode": unowned(static("GET", "/places/geocode?q=1+Main+St,+Chicago", nil)),
+
 		// cart
 		"GET /cart": unowned(static("GET", "/cart", nil)),
 		"POST /cart/items": unowned(func(o *actor) request {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/iam"
+	"github.com/openhouse/openhouse/internal/places"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/ratelimit"
 )
@@ -64,6 +65,10 @@ type Config struct {
 	CalendarSyncInterval time.Duration // OPENHOUSE_CALENDAR_SYNC_INTERVAL
 	CalendarAllowHTTP    bool          // OPENHOUSE_CALENDAR_ALLOW_HTTP
 	SecretsKey           string        // OPENHOUSE_SECRETS_KEY
+	// GeocoderURL is the base URL of a Nominatim-compatible server for
+	// street addresses (OPENHOUSE_GEOCODER_URL); empty means towns and ZIP
+	// codes only, from the embedded gazetteer.
+	GeocoderURL string
 	// Token lifetimes (docs/security.md); zero means the default.
 	AccessTokenTTL time.Duration // OPENHOUSE_ACCESS_TOKEN_TTL
 	RefreshIdle    time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
@@ -107,10 +112,11 @@ var Settings = []Setting{
 	{"OPENHOUSE_SMTP_FROM", "(no-reply address)", "sender of notification email (default openhouse <no-reply@openhouse.localhost>)"},
 	{"OPENHOUSE_CORS_ORIGINS", "(off)", "origins whose browser pages may call the API, comma-separated, or *"},
 	{"OPENHOUSE_TRUSTED_PROXIES", "(none)", "CIDRs of proxies (the gateway, a load balancer) whose X-Forwarded-For is believed"},
-	{"OPENHOUSE_RATE_LIMITS", "register=20/1h,login=60/1m,refresh=120/1m,checkout=30/1m,search=600/1m", "per-process limits: register, login and refresh per address, checkout and search per user; name=off disables one"},
+	{"OPENHOUSE_RATE_LIMITS", "register=20/1h,login=60/1m,refresh=120/1m,checkout=30/1m,search=600/1m,geocode=30/1m", "per-process limits: register, login and refresh per address, checkout, search and geocode per user; name=off disables one"},
 	{"OPENHOUSE_ACCESS_TOKEN_TTL", "15m", "lifetime of the access tokens iam signs, 5s to 1h"},
 	{"OPENHOUSE_REFRESH_IDLE_TTL", "168h", "a refresh token unused this long expires (at least 1m)"},
 	{"OPENHOUSE_REFRESH_MAX_TTL", "720h", "a sign-in's refresh tokens all expire this long after it, however often refreshed"},
+	{"OPENHOUSE_GEOCODER_URL", "(towns and ZIP codes only)", "base URL of a Nominatim-compatible server (e.g. https://nominatim.openstreetmap.org): GET /places/geocode finds street addresses, cached, at most one request a second"},
 	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
 	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
 	{"OPENHOUSE_STRIPE_API_BASE", "(Stripe)", "another Stripe API base URL (stripe-mock in tests)"},
@@ -138,6 +144,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AdminEmail:    get("OPENHOUSE_ADMIN_EMAIL", ""),
 		AdminPassword: getenv("OPENHOUSE_ADMIN_PASSWORD"),
 		Namespace:     get("OPENHOUSE_NAMESPACE", ""),
+		GeocoderURL:   get("OPENHOUSE_GEOCODER_URL", ""),
 	}
 	var err error
 	if cfg.Services, err = ParseServices(get("OPENHOUSE_SERVICES", "all")); err != nil {
@@ -258,6 +265,11 @@ func (c Config) Validate() error {
 	}
 	if IsGateway(c.Services) {
 		return validateGateway(c)
+	}
+	if c.GeocoderURL != "" {
+		if err := (places.GeocoderConfig{URL: c.GeocoderURL}).Validate(); err != nil {
+			return err
+		}
 	}
 	if err := validateNotification(c); err != nil {
 		return err

@@ -31,6 +31,10 @@ var rateLimits = []struct {
 	{"POST /iam/refresh", "refresh", ratelimit.ByAddress},
 	{"POST /cart/checkout", "checkout", ratelimit.ByCaller},
 	{"GET /listings", "search", ratelimit.ByCaller},
+	// Each lookup the cache does not answer is a request to the outside
+	// geocoder (one a second for the whole process): one user's typing
+	// must not take every turn.
+	{"GET /places/geocode", "geocode", ratelimit.ByCaller},
 }
 
 // DefaultRateLimits are the policies `openhouse serve` applies unless
@@ -42,6 +46,7 @@ var DefaultRateLimits = map[string]ratelimit.Policy{
 	"refresh":  {Max: 120, Period: time.Minute},
 	"checkout": {Max: 30, Period: time.Minute},
 	"search":   {Max: 600, Period: time.Minute},
+	"geocode":  {Max: 30, Period: time.Minute},
 }
 
 // parseRateLimits reads "register=20/1h,search=off" over the defaults.

@@ -15,6 +15,8 @@ var ContractRoutes = []Route{
 	{"/.well-known", "iam"},
 	{"/admin", "iam"},
 	{"/listings", "listing"},
+	// The places API (internal/places) runs in the listing processes.
+	{"/places", "listing"},
 	{"/cart", "cart"},
 	{"/carts", "cart"},
 	{"/payments", "payment"},
