@@ -14,6 +14,7 @@ import (
 	"github.com/openhouse/openhouse/internal/places"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/ratelimit"
+	"github.com/openhouse/openhouse/internal/web"
 )
 
 // Config is everything `openhouse serve` can be told. Each field has an
@@ -69,6 +70,10 @@ type Config struct {
 	// street addresses (OPENHOUSE_GEOCODER_URL); empty means towns and ZIP
 	// codes only, from the embedded gazetteer.
 	GeocoderURL string
+	// MapTiles is the base layer of the web app's maps
+	// (OPENHOUSE_MAP_TILE_URL, OPENHOUSE_MAP_ATTRIBUTION); empty means
+	// OpenStreetMap's tiles.
+	MapTiles web.Tiles
 	// Token lifetimes (docs/security.md); zero means the default.
 	AccessTokenTTL time.Duration // OPENHOUSE_ACCESS_TOKEN_TTL
 	RefreshIdle    time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
@@ -116,6 +121,8 @@ var Settings = []Setting{
 	{"OPENHOUSE_ACCESS_TOKEN_TTL", "15m", "lifetime of the access tokens iam signs, 5s to 1h"},
 	{"OPENHOUSE_REFRESH_IDLE_TTL", "168h", "a refresh token unused this long expires (at least 1m)"},
 	{"OPENHOUSE_REFRESH_MAX_TTL", "720h", "a sign-in's refresh tokens all expire this long after it, however often refreshed"},
+	{"OPENHOUSE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "the web app's map tiles, an XYZ URL template ({z}, {x}, {y}; {s} and {r} optional), or off for a blank base; the browser loads them"},
+	{"OPENHOUSE_MAP_ATTRIBUTION", "(OpenStreetMap's)", "the attribution the tiles' licence asks for (HTML links allowed), shown on every map"},
 	{"OPENHOUSE_GEOCODER_URL", "(towns and ZIP codes only)", "base URL of a Nominatim-compatible server (e.g. https://nominatim.openstreetmap.org): GET /places/geocode finds street addresses, cached, at most one request a second"},
 	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
 	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
@@ -145,6 +152,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AdminPassword: getenv("OPENHOUSE_ADMIN_PASSWORD"),
 		Namespace:     get("OPENHOUSE_NAMESPACE", ""),
 		GeocoderURL:   get("OPENHOUSE_GEOCODER_URL", ""),
+		MapTiles:      web.Tiles{URL: get("OPENHOUSE_MAP_TILE_URL", ""), Attribution: get("OPENHOUSE_MAP_ATTRIBUTION", "")},
 	}
 	var err error
 	if cfg.Services, err = ParseServices(get("OPENHOUSE_SERVICES", "all")); err != nil {
@@ -265,6 +273,9 @@ func (c Config) Validate() error {
 	}
 	if IsGateway(c.Services) {
 		return validateGateway(c)
+	}
+	if err := c.MapTiles.Validate(); err != nil {
+		return err
 	}
 	if c.GeocoderURL != "" {
 		if err := (places.GeocoderConfig{URL: c.GeocoderURL}).Validate(); err != nil {

@@ -14,7 +14,7 @@ import (
 // Run's HTTP shutdown closes its streams (see New); a user suspended
 // while streaming is cut off at the next event.
 func (a *App) webRoutes() ([]auth.Route, error) {
-	w, err := web.New(web.Config{Bus: a.bus, Clock: a.clock, Log: a.log.With("component", "web"),
+	w, err := web.New(web.Config{Bus: a.bus, Clock: a.clock, Log: a.log.With("component", "web"), Tiles: a.cfg.MapTiles,
 		Suspended: func(userID string) bool { return a.suspensions.revoked(context.Background(), userID, time.Time{}) }})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -30,13 +31,21 @@ var contentTypes = map[string]string{
 	".css":  "text/css; charset=utf-8",
 	".svg":  "image/svg+xml",
 	".json": "application/json",
+	".txt":  "text/plain; charset=utf-8", // the vendored libraries' licences
 }
 
 // contentSecurityPolicy allows nothing but this origin: no inline script or
-// style, no other host (the app works offline, with no CDN, font or tile
-// server), no framing.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// style, no other host (the app works offline, with no CDN or font), no
+// framing; images may also come from the map's tile server, when there is
+// one (tileOrigin).
+func contentSecurityPolicy(tileOrigin string) string {
+	img := "img-src 'self' data:"
+	if tileOrigin != "" {
+		img += " " + tileOrigin
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; " + img + "; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
 
 type asset struct {
 	body        []byte
@@ -50,11 +59,34 @@ type asset struct {
 // real 404, so a mistyped script is an error rather than HTML.
 type assets struct {
 	byName map[string]asset
+	csp    string
 }
 
-func newAssets() (*assets, error) {
-	a := &assets{byName: map[string]asset{}}
-	err := fs.WalkDir(files, "app", func(name string, d fs.DirEntry, err error) error {
+// mapConfig is /app/config.json: what the app's maps draw their base
+// layer from (tiles "" for none).
+type mapConfig struct {
+	Tiles       string `json:"tiles"`
+	Attribution string `json:"attribution"`
+}
+
+func newAssets(tiles Tiles) (*assets, error) {
+	origin, err := tiles.origin()
+	if err != nil {
+		return nil, err
+	}
+	a := &assets{byName: map[string]asset{}, csp: contentSecurityPolicy(origin)}
+	cfg := mapConfig{Tiles: tiles.URL, Attribution: tiles.Attribution}
+	if origin == "" {
+		cfg = mapConfig{}
+	}
+	body, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	a.byName["config.json"] = asset{body: body, contentType: contentTypes[".json"],
+		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+	err = fs.WalkDir(files, "app", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -92,7 +124,7 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", f.contentType)
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", a.csp)
 	// Revalidate every time (cheap with the ETag): a new binary's files
 	// are never mixed with an old one's.
 	h.Set("Cache-Control", "no-cache")

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
@@ -44,6 +46,53 @@ type Config struct {
 	// Suspended, if set, reports whether a user is suspended now: their
 	// streams end at the next event instead of at MaxAge.
 	Suspended func(userID string) bool
+	// Tiles is the map's base layer (default OpenStreetMap's tiles).
+	Tiles Tiles
+}
+
+// Tiles is where the app's maps take their base layer from: an XYZ tile
+// URL template ({z}/{x}/{y}, optionally {s} for a subdomain and {r} for
+// retina) and the attribution its licence asks for. The browser loads the
+// tiles itself; without them (offline, or URL "off") the maps draw their
+// markers, areas and routes on a blank base.
+type Tiles struct {
+	URL         string // OPENHOUSE_MAP_TILE_URL; "off" for none
+	Attribution string // OPENHOUSE_MAP_ATTRIBUTION (HTML: links allowed)
+}
+
+// DefaultTiles are OpenStreetMap's standard tiles, with the attribution
+// its tile usage policy requires.
+var DefaultTiles = Tiles{
+	URL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+	Attribution: `&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`,
+}
+
+// Validate names what is wrong with the tile URL; the empty URL (the
+// default) is fine.
+func (t Tiles) Validate() error {
+	if t.URL == "" {
+		return nil
+	}
+	_, err := t.origin()
+	return err
+}
+
+// origin is the scheme and host the tiles come from, for the
+// Content-Security-Policy ("" for no tiles); {s} subdomains become *.
+func (t Tiles) origin() (string, error) {
+	if t.URL == "off" {
+		return "", nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(t.URL, "{s}.", "sub."))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		!strings.Contains(t.URL, "{z}") || !strings.Contains(t.URL, "{x}") || !strings.Contains(t.URL, "{y}") {
+		return "", errors.New("OPENHOUSE_MAP_TILE_URL must be an http(s) tile URL with {z}, {x} and {y} (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png), or off")
+	}
+	host := u.Host
+	if strings.Contains(t.URL, "{s}.") {
+		host = "*." + strings.TrimPrefix(host, "sub.")
+	}
+	return u.Scheme + "://" + host, nil
 }
 
 func (c Config) withDefaults() Config {
@@ -71,6 +120,12 @@ func (c Config) withDefaults() Config {
 	if c.Suspended == nil {
 		c.Suspended = func(string) bool { return false }
 	}
+	if c.Tiles.URL == "" {
+		c.Tiles.URL = DefaultTiles.URL
+	}
+	if c.Tiles.URL == DefaultTiles.URL && c.Tiles.Attribution == "" {
+		c.Tiles.Attribution = DefaultTiles.Attribution
+	}
 	return c
 }
 
@@ -82,7 +137,7 @@ func (c Config) Validate() error {
 	case c.Heartbeat < 0, c.MaxAge < 0, c.Buffer < 0, c.PerUser < 0:
 		return errors.New("web: Heartbeat, MaxAge, Buffer and PerUser must not be negative")
 	}
-	return nil
+	return c.Tiles.Validate()
 }
 
 // Web is the web app of one process.
@@ -98,7 +153,7 @@ func New(cfg Config) (*Web, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	a, err := newAssets()
+	a, err := newAssets(cfg.Tiles)
 	if err != nil {
 		return nil, err
 	}
