@@ -38,6 +38,14 @@ export async function until(what, cond, ms = TIMEOUT) {
 }
 
 /**
+ * tileOrigin is where the servers' maps take tiles from: a loopback port
+ * nothing listens on, so every map runs as it does with no tile server in
+ * reach (markers, areas and routes on a blank base), and the browser sends
+ * nothing off this machine. Tabs ignore the failed tile loads it logs.
+ */
+export let tileOrigin = '';
+
+/**
  * startServer builds the binary (unless OPENHOUSE_E2E_BINARY names one) and
  * serves it; env adds or overrides settings of that server alone.
  */
@@ -54,6 +62,7 @@ export async function startServer(env = {}) {
     }
   }
   const port = await freePort();
+  if (!tileOrigin) tileOrigin = `http://127.0.0.1:${await freePort()}`;
   const admin = { email: 'admin@e2e.openhouse.test', password: 'e2e admin passphrase' };
   const log = openSync(join(dir, 'serve.log'), 'a');
   const proc = spawn(bin, ['serve'], {
@@ -62,6 +71,7 @@ export async function startServer(env = {}) {
       OPENHOUSE_HTTP_ADDR: `127.0.0.1:${port}`, OPENHOUSE_DATA_DIR: join(dir, 'data'),
       OPENHOUSE_ADMIN_EMAIL: admin.email, OPENHOUSE_ADMIN_PASSWORD: admin.password,
       OPENHOUSE_LOG_LEVEL: 'warn', OPENHOUSE_DATABASE_URL: '', OPENHOUSE_NATS_URL: '', OPENHOUSE_REDIS_URL: '',
+      OPENHOUSE_MAP_TILE_URL: `${tileOrigin}/tiles/{z}/{x}/{y}.png`, OPENHOUSE_GEOCODER_URL: '',
       ...env,
     },
     stdio: ['ignore', log, log],
@@ -121,6 +131,8 @@ export class Visitor {
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
       const text = `${m.text()} @ ${m.location().url || ''}`;
+      // A tile the unreachable tile server did not send (see tileOrigin).
+      if (tileOrigin && text.startsWith('Failed to load resource') && (m.location().url || '').startsWith(tileOrigin + '/')) return;
       const i = this.expected.findIndex((re) => re.test(text));
       if (i >= 0) this.expected.splice(i, 1);
       else this.errors.push(text);

@@ -87,6 +87,7 @@ test('a realtor sets their area, hours and availability', async () => {
   await p.getByRole('switch', { name: 'Available for new tours' }).check();
   await p.getByRole('button', { name: 'Save profile' }).click();
   await p.getByText('Profile saved.').waitFor();
+  await p.locator('#area .map path.area').waitFor(); // the service area, 30 km around the centre
   await r.shot('profile');
   // The realtor waits on the assignments page; the tour will arrive live.
   await r.nav('Assignments', 'My assignments');
@@ -129,10 +130,12 @@ test('a customer finds homes, books a tour and sees it become scheduled without 
   await cottage.getByRole('button', { name: 'Add to cart' }).click();
   await cottage.getByText('In your cart: 2 homes').waitFor();
   await c.shot('search-list');
-  // A click on the plot between the homes searches near that point.
+  // A click on the map between the homes searches near that point.
   await p.getByRole('button', { name: 'Map' }).click();
-  const plotBox = await p.locator('#results svg.plot').boundingBox();
-  await p.mouse.click(plotBox.x + plotBox.width / 2, plotBox.y + plotBox.height / 2);
+  await p.locator('#results .map .home').first().waitFor();
+  await p.locator('#results .map').scrollIntoViewIfNeeded();
+  const mapBox = await p.locator('#results .map').boundingBox();
+  await p.mouse.click(mapBox.x + mapBox.width / 2, mapBox.y + mapBox.height / 2);
   await until('a search near the point', async () => (await p.getByLabel('Latitude').inputValue()) !== '');
   await p.getByText('2 homes found.').waitFor();
   await p.getByRole('button', { name: 'List' }).click();
@@ -174,9 +177,63 @@ test('the realtor sees the tour arrive and confirms it', async () => {
   await p.locator(`#assignments li[data-tour="${ctx.tourId}"][data-status="confirmed"]`).waitFor();
   await r.shot('confirmed');
   await r.nav('Agenda', 'Agenda');
-  await p.locator(`#agenda li[data-tour="${ctx.tourId}"]`).getByText('Lakeside loft').waitFor();
+  const tourCard = p.locator(`#agenda li[data-tour="${ctx.tourId}"]`);
+  await tourCard.getByText('Lakeside loft').waitFor();
+  // The tour's route on a map: a line through the homes, numbered in the
+  // order the tour service planned.
+  const stops = (await call(srv.base, 'GET', '/tours/' + ctx.tourId, adminToken)).stops.map((s) => s.title);
+  assert.equal(stops.length, 2);
+  await until('the route on the map', async () => (await tourCard.locator('.map .route-stop').count()) === stops.length);
+  const markers = await tourCard.locator('.map .route-stop').evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute('aria-label')]));
+  markers.forEach(([n, label], i) => {
+    assert.equal(n, String(i + 1));
+    assert.ok(label.endsWith(`stop ${i + 1} of ${stops.length}, ${stops[i]}`), `marker ${i + 1} is "${label}", want stop ${i + 1}: ${stops[i]}`);
+  });
+  assert.equal(await tourCard.locator('.map path.route').count(), 1, 'no line through the stops');
   await r.shot('agenda');
   r.check();
+});
+
+test('a customer finds homes by town and by ZIP code on the map', async () => {
+  const c = ctx.customerTab;
+  const p = c.page;
+  await c.nav('Find homes', 'Find homes');
+  await p.getByText('homes found.').first().waitFor();
+  // Suggestions come from GET /places as the customer types.
+  await p.getByLabel('Town or ZIP code').pressSequentially('Chic');
+  await until('a suggestion for Chicago', async () => (await p.locator('datalist option[value="Chicago, IL"]').count()) === 1);
+  await p.getByLabel('Town or ZIP code').fill('Chicago');
+  await p.getByRole('button', { name: 'Search' }).click();
+  await until('the search near Chicago', async () => (await p.getByLabel('Latitude').inputValue()) === '41.85');
+  await p.getByText('2 homes found.').waitFor();
+  // 25 km around Chicago: the two homes, 1.4 km apart, are one cluster.
+  const cluster = p.getByRole('button', { name: '2 homes here: zoom in' });
+  await cluster.waitFor();
+  await c.shot('map-chicago');
+  await cluster.focus();
+  await p.keyboard.press('Enter');
+  const loft = p.locator('#results .map').getByRole('button', { name: /^Lakeside loft/ });
+  await loft.waitFor();
+  await p.locator('#results .map').getByRole('button', { name: /^Harbour cottage/ }).waitFor();
+  await c.shot('map-zoomed');
+  await loft.click();
+  await p.getByRole('heading', { level: 1, name: 'Lakeside loft' }).waitFor();
+  await p.locator('.map .home').waitFor(); // the home's own map
+  await p.goBack();
+  await p.getByRole('heading', { level: 1, name: 'Find homes' }).waitFor();
+
+  await p.getByLabel('Town or ZIP code').fill('60614');
+  await p.getByRole('button', { name: 'Search' }).click();
+  await until('the search near 60614', async () => (await p.getByLabel('Latitude').inputValue()) === '41.9227');
+  await p.getByText('2 homes found.').waitFor();
+  await until('both homes on the map', async () => {
+    const homes = await p.locator('#results .map .home').count();
+    const clustered = await p.locator('#results .map .cluster').evaluateAll((els) => els.reduce((n, e) => n + Number(e.textContent), 0));
+    return homes + clustered === 2;
+  });
+  assert.equal(await p.locator('#results .map path.area').count(), 1, 'the search radius is not drawn');
+  await c.shot('map-60614');
+  c.check();
 });
 
 test('the customer cancels late; an admin verifies a provider and refunds the cancelled tour', async () => {
@@ -284,8 +341,21 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   await pp.getByLabel('Bedrooms').fill('2');
   await pp.getByLabel('Bathrooms').fill('1');
   await pp.getByLabel('Time zone').fill('America/Chicago');
-  await pp.getByLabel('Latitude').fill('41.92');
-  await pp.getByLabel('Longitude').fill('-87.66');
+  // The position comes from the address (no geocoder here: from the ZIP
+  // code), then the provider drops the pin on the door.
+  await pp.getByLabel('Postal code').fill('60614');
+  await pp.getByRole('button', { name: 'Find from the address' }).click();
+  await pp.getByText('Placed at ZIP code 60614; drag the pin to the door.').waitFor();
+  assert.equal(await pp.getByLabel('Latitude').inputValue(), '41.9227');
+  assert.equal(await pp.getByLabel('Longitude').inputValue(), '-87.6472');
+  const picker = pp.locator('#picker .map');
+  await picker.locator('.pin').waitFor();
+  await picker.scrollIntoViewIfNeeded();
+  const box = await picker.boundingBox();
+  await pp.mouse.click(box.x + box.width * 0.7, box.y + box.height * 0.3);
+  await pp.getByText(/^Pinned at /).waitFor();
+  assert.notEqual(await pp.getByLabel('Latitude').inputValue(), '41.9227', 'the pin did not move the position');
+  await pv.shot('listing-pinned');
   await pp.getByRole('button', { name: 'Create listing' }).click();
   await pp.getByRole('heading', { level: 1, name: 'My listings' }).waitFor();
   const mine = pp.locator('#my-listings li[data-listing]');

@@ -3,7 +3,7 @@
 import { api, session } from '../api.js';
 import { h, busy } from '../dom.js';
 import { money } from '../format.js';
-import { plot } from '../plot.js';
+import { mapView } from '../map.js';
 import { addToCart } from './search.js';
 
 export async function render(view, { id }) {
@@ -31,5 +31,7 @@ export async function render(view, { id }) {
           h('dt', {}, 'Time zone'), h('dd', {}, l.time_zone),
           h('dt', {}, 'Status'), h('dd', {}, l.status)),
         msg, actions),
-      plot({ title: `Position of ${l.title}: ${l.location.lat}, ${l.location.lng}`, points: [{ id: l.id, lat: l.location.lat, lng: l.location.lng, label: l.title }], center: l.location, spanDeg: 0.2 })));
+      h('div', {},
+        mapView({ title: `Where ${l.title} is`, points: [{ id: l.id, lat: l.location.lat, lng: l.location.lng, label: l.title }] }),
+        h('p', { class: 'muted' }, `${l.location.lat}, ${l.location.lng}`))));
 }

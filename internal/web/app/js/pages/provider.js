@@ -5,7 +5,8 @@
 import { api, loadMe } from '../api.js';
 import { h, field, errorBox, busy, showError, value, badge } from '../dom.js';
 import { money } from '../format.js';
-import { plot } from '../plot.js';
+import { mapView } from '../map.js';
+import { locate } from '../places.js';
 import { follow } from '../live.js';
 
 // iam learns of new and deleted listings by event, a moment later than the
@@ -98,20 +99,35 @@ export async function edit(view, { id }, { navigate }) {
       field('Bathrooms', { name: 'bathrooms', type: 'number', min: 0, value: l?.bathrooms, required: true }),
       field('Time zone', { name: 'time_zone', value: zone, required: true }, 'IANA name, e.g. America/Chicago')),
     h('fieldset', {}, h('legend', {}, 'Position'),
+      h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', id: 'locate' }, 'Find from the address'), h('span', { id: 'located', role: 'status' })),
       h('div', { class: 'grid2' },
         field('Latitude', { name: 'location.lat', type: 'number', step: 'any', min: -90, max: 90, value: l?.location.lat, required: true }),
         field('Longitude', { name: 'location.lng', type: 'number', step: 'any', min: -180, max: 180, value: l?.location.lng, required: true })),
       h('div', { id: 'picker' })),
     h('div', { class: 'row' }, submit, h('a', { href: '/app/my-listings' }, 'Back to my listings')));
   const picker = form.querySelector('#picker');
+  const located = form.querySelector('#located');
+  const setPosition = (p) => { form.elements.namedItem('location.lat').value = p.lat; form.elements.namedItem('location.lng').value = p.lng; };
   function drawPicker() {
     const lat = Number(value(form, 'location.lat'));
     const lng = Number(value(form, 'location.lng'));
     const has = value(form, 'location.lat') !== '' && value(form, 'location.lng') !== '';
-    picker.replaceChildren(h('p', { class: 'muted' }, 'Click the plot to move the home, or type its coordinates.'),
-      plot({ title: 'Position picker', points: has ? [{ lat, lng, label: 'This home' }] : [], center: has ? { lat, lng } : { lat: 41.88, lng: -87.63 }, spanDeg: 0.3,
-        onPick: (p) => { form.elements.namedItem('location.lat').value = p.lat; form.elements.namedItem('location.lng').value = p.lng; drawPicker(); } }));
+    picker.replaceChildren(h('p', { class: 'muted' }, 'Drag the pin to the home, or select the map where it is; the coordinates follow.'),
+      mapView({ title: 'Where the home is', pin: has ? { lat, lng } : undefined, center: { lat: 41.88, lng: -87.63 }, spanDeg: 0.3,
+        onPick: (p) => { setPosition(p); located.textContent = `Pinned at ${p.lat}, ${p.lng}.`; } }));
   }
+  const locateBtn = form.querySelector('#locate');
+  locateBtn.addEventListener('click', () => busy(locateBtn, box, async () => {
+    const a = bodyOf(form).address;
+    const found = await locate(a);
+    if (!found) {
+      located.textContent = 'No position found for this address: type a town, a ZIP code or the coordinates.';
+      return;
+    }
+    setPosition(found.location);
+    located.textContent = `Placed at ${found.source}; drag the pin to the door.`;
+    drawPicker();
+  }, form));
   form.addEventListener('change', (e) => { if (e.target.name && e.target.name.startsWith('location.')) drawPicker(); });
   drawPicker();
   form.addEventListener('submit', (e) => {

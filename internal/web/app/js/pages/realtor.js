@@ -1,12 +1,14 @@
 // A realtor's pages: assignments to confirm or decline
 // (POST /appointments/{id}/confirm|decline), the agenda of scheduled tours,
-// and the profile: area on a plot, working hours, available toggle
+// with each tour's route on a map, and the profile: service area on a map,
+// working hours, available toggle
 // (PATCH /iam/me).
 
 import { api, all, loadMe } from '../api.js';
 import { h, field, errorBox, busy, showError, badge, value } from '../dom.js';
 import { when } from '../format.js';
-import { plot } from '../plot.js';
+import { mapView } from '../map.js';
+import { placeField, findPlace } from '../places.js';
 import { follow } from '../live.js';
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -77,9 +79,14 @@ export async function agenda(view) {
     }
     body.replaceChildren();
     for (const [day, ts] of days) {
-      body.append(h('h2', {}, day), h('ul', { class: 'cards' }, ts.map((t) => h('li', { class: 'card', 'data-tour': t.id },
-        h('p', {}, h('strong', {}, `${when(t.scheduled_at, zone)} – ${when(t.ends_at, zone)}`)),
-        h('ol', {}, t.stops.map((s) => h('li', {}, s.title)))))));
+      body.append(h('h2', {}, day), h('ul', { class: 'cards' }, ts.map((t) => {
+        const time = `${when(t.scheduled_at, zone)} – ${when(t.ends_at, zone)}`;
+        return h('li', { class: 'card', 'data-tour': t.id },
+          h('p', {}, h('strong', {}, time)),
+          h('ol', {}, t.stops.map((s) => h('li', {}, `${s.title}, ${when(s.arrive, zone)}`))),
+          mapView({ title: `Route of the tour at ${time}`,
+            routes: [{ label: `Tour at ${when(t.scheduled_at, zone)}`, stops: t.stops.map((s) => ({ lat: s.location.lat, lng: s.location.lng, label: s.title })) }] }));
+      })));
     }
     if (!tours.length) body.append(h('p', {}, 'Nothing scheduled.'));
   }
@@ -98,6 +105,7 @@ export async function profile(view) {
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'available', role: 'switch', checked: p.status === 'available' }), 'Available for new tours'),
     h('fieldset', {}, h('legend', {}, 'Area'),
       h('div', { class: 'grid2' },
+        placeField('Centre on a town or ZIP code', { name: 'centre', type: 'search' }, 'fills the coordinates'),
         field('Latitude', { name: 'location.lat', type: 'number', step: 'any', min: -90, max: 90, value: p.location?.lat, required: true }),
         field('Longitude', { name: 'location.lng', type: 'number', step: 'any', min: -180, max: 180, value: p.location?.lng, required: true }),
         field('Radius (km)', { name: 'service_radius_km', type: 'number', step: 'any', min: 1, max: 200, value: p.service_radius_km || 25, required: true }),
@@ -118,11 +126,21 @@ export async function profile(view) {
     const lng = Number(value(form, 'location.lng'));
     const km = Number(value(form, 'service_radius_km')) || 1;
     const has = value(form, 'location.lat') !== '' && value(form, 'location.lng') !== '';
-    area.replaceChildren(h('p', { class: 'muted' }, 'Click the plot to move the centre of your area.'),
-      plot({ title: 'Your service area', areas: has ? [{ lat, lng, km }] : [], center: has ? { lat, lng } : { lat: 41.88, lng: -87.63 }, spanDeg: 0.5,
+    area.replaceChildren(h('p', { class: 'muted' }, 'Select the map to move the centre of your area.'),
+      mapView({ title: 'Your service area', areas: has ? [{ lat, lng, km }] : [], center: { lat: 41.88, lng: -87.63 }, spanDeg: 0.5,
         onPick: (pt) => { form.elements.namedItem('location.lat').value = pt.lat; form.elements.namedItem('location.lng').value = pt.lng; drawArea(); } }));
   }
-  form.addEventListener('change', (e) => { if (/^(location\.|service_radius_km)/.test(e.target.name || '')) drawArea(); });
+  form.addEventListener('change', (e) => {
+    if (e.target.name === 'centre' && e.target.value.trim()) {
+      busy(submit, box, async () => {
+        const p = await findPlace(e.target.value.trim(), 'centre');
+        form.elements.namedItem('location.lat').value = p.location.lat;
+        form.elements.namedItem('location.lng').value = p.location.lng;
+        drawArea();
+      }, form);
+    }
+    if (/^(location\.|service_radius_km)/.test(e.target.name || '')) drawArea();
+  });
   drawArea();
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -1,9 +1,11 @@
-// Customers find homes: filters over GET /listings, results on a plot or a list.
+// Customers find homes: filters over GET /listings, near a town or ZIP code
+// (GET /places) or a point picked on the map; results on a map or a list.
 
 import { api } from '../api.js';
 import { h, field, errorBox, busy, showError, value } from '../dom.js';
 import { money } from '../format.js';
-import { plot } from '../plot.js';
+import { mapView } from '../map.js';
+import { placeField, findPlace } from '../places.js';
 
 /** addToCart puts a listing in the caller's cart and says so in box. */
 export async function addToCart(listingId, box) {
@@ -45,9 +47,12 @@ export function render(view, _params, { navigate }) {
       field('Bedrooms (at least)', { name: 'bedrooms', type: 'number', min: 0, max: 50 })),
     h('fieldset', {}, h('legend', {}, 'Near a place (optional)'),
       h('div', { class: 'grid2' },
-        field('Latitude', { name: 'lat', type: 'number', step: 'any', min: -90, max: 90 }),
-        field('Longitude', { name: 'lng', type: 'number', step: 'any', min: -180, max: 180 }),
-        field('Radius (km)', { name: 'radius_km', type: 'number', step: 'any', min: 1, max: 200 }))),
+        placeField('Town or ZIP code', { name: 'place', type: 'search', placeholder: 'Chicago, 60614…' }),
+        field('Radius (km)', { name: 'radius_km', type: 'number', step: 'any', min: 1, max: 200 })),
+      h('details', {}, h('summary', {}, 'Exact position'),
+        h('div', { class: 'grid2' },
+          field('Latitude', { name: 'lat', type: 'number', step: 'any', min: -90, max: 90 }),
+          field('Longitude', { name: 'lng', type: 'number', step: 'any', min: -180, max: 180 })))),
     h('div', { class: 'row' }, submit));
 
   const mode = { map: true };
@@ -62,17 +67,22 @@ export function render(view, _params, { navigate }) {
     results.replaceChildren(h('p', { class: 'muted' }, `${items.length} home${items.length === 1 ? '' : 's'} found.`));
     if (!items.length) return;
     if (mode.map) {
-      results.append(plot({
-        title: 'Homes found, by position (north is up)',
+      const lat = value(form, 'lat');
+      const lng = value(form, 'lng');
+      const near = lat !== '' && lng !== '' ? [{ lat: Number(lat), lng: Number(lng), km: Number(value(form, 'radius_km')) || 10 }] : [];
+      results.append(mapView({
+        title: 'Homes found on a map',
         points: items.map((l) => ({ id: l.id, lat: l.location.lat, lng: l.location.lng, label: `${l.title}, ${money(l.price)}` })),
+        areas: near,
         onSelect: (p) => navigate('/app/listings/' + p.id),
         onPick: (pt) => {
           form.elements.namedItem('lat').value = pt.lat;
           form.elements.namedItem('lng').value = pt.lng;
+          form.elements.namedItem('place').value = '';
           if (!value(form, 'radius_km')) form.elements.namedItem('radius_km').value = 5;
           busy(submit, box, run, form);
         },
-      }), h('p', { class: 'muted' }, 'Select a dot to open the home, or elsewhere to search near that point; the list view shows the same homes.'));
+      }), h('p', { class: 'muted' }, 'Select a home to open it (a number is a group of homes: select it to zoom in), or a point elsewhere to search near it; the list view shows the same homes.'));
       return;
     }
     results.append(h('ul', { class: 'cards' }, items.map((l) => {
@@ -91,6 +101,13 @@ export function render(view, _params, { navigate }) {
   listBtn.addEventListener('click', () => { mode.map = false; draw(); });
 
   async function run() {
+    const place = value(form, 'place');
+    if (place) {
+      const p = await findPlace(place, 'place');
+      form.elements.namedItem('lat').value = p.location.lat;
+      form.elements.namedItem('lng').value = p.location.lng;
+      if (!value(form, 'radius_km')) form.elements.namedItem('radius_km').value = p.kind === 'postal_code' ? 10 : 25;
+    }
     const page = await api('GET', '/listings?' + queryOf(form));
     items = page.items;
     draw();
