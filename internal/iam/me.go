@@ -3,9 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -68,8 +66,8 @@ func (c MeChange) touchesProfile() bool {
 // set their working profile here.
 func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, error) {
 	if c.Name != nil {
-		if n := utf8.RuneCountInString(strings.TrimSpace(*c.Name)); n < 1 || n > 100 {
-			return Me{}, ValidationError{{"name", "must be 1 to 100 characters"}}
+		if msg := checkName(*c.Name); msg != "" {
+			return Me{}, ValidationError{{"name", msg}}
 		}
 	}
 	current, err := s.store.UserByID(ctx, userID)
@@ -91,10 +89,10 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, 
 	}
 	now := s.cfg.Clock.Now()
 	rename := func(ctx context.Context, u *User) ([]bus.Event, error) {
-		if c.Name == nil || strings.TrimSpace(*c.Name) == u.Name {
+		if c.Name == nil || normalizeName(*c.Name) == u.Name {
 			return nil, nil
 		}
-		u.Name = strings.TrimSpace(*c.Name)
+		u.Name = normalizeName(*c.Name)
 		u.UpdatedAt = now.UTC()
 		ev, err := bus.NewEvent(ctx, events.TypeUserUpdated, u.ID, events.UserUpdated{
 			UserID: u.ID, Email: u.Email, Name: u.Name, At: now.UTC()}, now)

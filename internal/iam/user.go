@@ -4,10 +4,13 @@ package iam
 
 import (
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // Role is what a user may do. Admins are never self-registered.
@@ -90,8 +93,8 @@ func (r Registration) Validate() error {
 	if n := utf8.RuneCountInString(r.Password); n < MinPasswordLen || n > MaxPasswordLen {
 		errs = append(errs, FieldError{"password", "must be 8 to 128 characters"})
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(r.Name)); n < 1 || n > 100 {
-		errs = append(errs, FieldError{"name", "must be 1 to 100 characters"})
+	if msg := checkName(r.Name); msg != "" {
+		errs = append(errs, FieldError{"name", msg})
 	}
 	switch r.Role {
 	case RoleCustomer, RoleProvider, RoleRealtor:
@@ -104,13 +107,29 @@ func (r Registration) Validate() error {
 	return nil
 }
 
+// MaxNameLen bounds a user's name, in characters of its normalised form.
+const MaxNameLen = 100
+
+// normalizeName is the form in which names are stored: the platform's text
+// policy (internal/platform/usertext), one line.
+func normalizeName(s string) string { return usertext.Normalize(s, usertext.Line) }
+
+// checkName says what is wrong with a name as given, or "".
+func checkName(s string) string {
+	name := normalizeName(s)
+	if n := utf8.RuneCountInString(name); n < 1 || n > MaxNameLen {
+		return fmt.Sprintf("must be 1 to %d characters", MaxNameLen)
+	}
+	return usertext.Check(name, usertext.Line)
+}
+
 // NewUser opens an account from a valid registration. Customers start
 // verified; providers and realtors wait for an admin.
 func NewUser(id string, r Registration, passwordHash string, now time.Time) User {
 	return User{
 		ID:           id,
 		Email:        NormalizeEmail(r.Email),
-		Name:         strings.TrimSpace(r.Name),
+		Name:         normalizeName(r.Name),
 		Role:         r.Role,
 		Status:       StatusActive,
 		Verified:     r.Role == RoleCustomer || r.Role == RoleAdmin,

@@ -76,6 +76,17 @@ func TestBadBodies(t *testing.T) {
 		{"made-up country", with(`"country":"US"`, `"country":"XX"`), "", 422, "address.country"},
 		{"made-up time zone", with(`"time_zone":"America/Los_Angeles"`, `"time_zone":"America/Atlantis"`), "", 422, "time_zone"},
 		{"control character", with(`"title":"Loft"`, `"title":"Lo\u0000ft"`), "", 422, "title"},
+		{"escape in the title", with(`"title":"Loft"`, `"title":"Lo\u001b[2Jft"`), "", 422, "title"},
+		{"line break in the title", with(`"title":"Loft"`, `"title":"Lo\r\nft"`), "", 422, "title"},
+		{"C1 in the description", with(`"description":"Nice"`, `"description":"Ni\u0085ce"`), "", 422, "description"},
+		{"bell in the description", with(`"description":"Nice"`, `"description":"Ni\u0007ce"`), "", 422, "description"},
+		{"right-to-left override in the title", with(`"title":"Loft"`, `"title":"Loft \u202egnp.exe"`), "", 422, "title"},
+		{"isolate in the city", with(`"city":"Seattle"`, `"city":"\u2067Seattle\u2069"`), "", 422, "address.city"},
+		{"invisible title", with(`"title":"Loft"`, `"title":"\u200b\u200b"`), "", 422, "title"},
+		{"invisible description", with(`"description":"Nice"`, `"description":"\u2060\n\ufeff"`), "", 422, "description"},
+		{"invisible region", with(`"region":"WA"`, `"region":"\u3164"`), "", 422, "address.region"},
+		{"DEL in the postal code", with(`"postal_code":"98101"`, `"postal_code":"981\u007f01"`), "", 422, "address.postal_code"},
+		{"tab in the street", with(`"line1":"1 Main St"`, `"line1":"1\tMain St"`), "", 422, "address.line1"},
 		{"null title", with(`"title":"Loft"`, `"title":null`), "", 422, "title"},
 	}
 	missing := []struct{ name, body, field string }{
@@ -126,6 +137,9 @@ func TestBadBodies(t *testing.T) {
 		{"out of range", `{"location":{"lat":-95,"lng":0}}`, 422, "location.lat"},
 		{"null", `{"time_zone":null}`, 422, "time_zone"},
 		{"one bad field among good ones", `{"title":"New","bedrooms":-3}`, 422, "bedrooms"},
+		{"bidi override", `{"title":"\u202eNew"}`, 422, "title"},
+		{"control character in the description", `{"description":"a\u001bb"}`, 422, "description"},
+		{"invisible city", `{"address":{"city":"\u200b"}}`, 422, "address.city"},
 	}
 	for _, b := range patches {
 		t.Run("PATCH "+b.name, func(t *testing.T) {
@@ -167,6 +181,7 @@ func TestBadQueries(t *testing.T) {
 		{"currency=usd", "currency"}, {"currency=US", "currency"},
 		{"city=" + strings.Repeat("c", 101), "city"}, {"city=a%0Ab", "city"},
 		{"q=" + strings.Repeat("q", 201), "q"}, {"q=a%00b", "q"}, {"q=line%0Abreak", "q"}, {"q=%FF%FE", "q"},
+		{"q=%E2%80%AEkcab", "q"}, {"city=%E2%80%8B", "city"}, {"q=a%1Bb", "q"},
 		{"limit=0", "limit"}, {"limit=101", "limit"}, {"limit=ten", "limit"}, {"limit=-5", "limit"},
 		{"cursor=not-a-cursor!", "cursor"}, {"cursor=" + foreignJSON, "cursor"}, {"cursor=" + otherQuery, "cursor"},
 		{"cursor=" + strings.Repeat("A", 2000), "cursor"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // searchParams are the query parameters GET /listings understands. Any
@@ -134,13 +135,22 @@ func parseNear(s string) (Location, bool) {
 	return Location{Lat: lat, Lng: lng}, true
 }
 
-// textParam reads a free-text parameter: at most maxLen characters, valid
-// UTF-8, no control characters (which also keeps q from spanning the
-// fields of SearchText).
+// textParam reads a free-text parameter: valid UTF-8, at most maxLen
+// characters, and one line of the platform's text policy
+// (internal/platform/usertext), normalised as listings' text is stored so
+// that it matches it. No line breaks also keeps q from spanning the fields
+// of SearchText.
 func textParam(get func(string) string, name string, maxLen int) (string, error) {
-	s := strings.TrimSpace(get(name))
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxLen || hasControl(s, false) {
-		return "", badParam(name, fmt.Sprintf("must be text of at most %d characters without control characters", maxLen))
+	raw := get(name)
+	if !utf8.ValidString(raw) {
+		return "", badParam(name, "must be valid UTF-8")
+	}
+	s := usertext.Normalize(raw, usertext.Line)
+	if utf8.RuneCountInString(s) > maxLen {
+		return "", badParam(name, fmt.Sprintf("must be text of at most %d characters", maxLen))
+	}
+	if msg := usertext.Check(s, usertext.Line); msg != "" {
+		return "", badParam(name, msg)
 	}
 	return s, nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // Status says whether a listing is on the market.
@@ -101,16 +102,19 @@ func Instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) 
 // provider not suspended.
 func (l Listing) Visible() bool { return l.Status == StatusActive && l.ProviderActive }
 
-// Normalized trims the free-text fields and upper-cases the country code,
-// so that "  Seattle " and "Seattle" are the same city.
+// Normalized puts the free-text fields in the platform's stored form
+// (internal/platform/usertext: NFC, trimmed, CR LF as LF in the
+// description) and upper-cases the country code, so that "  Seattle " and
+// "Seattle" are the same city.
 func (d Details) Normalized() Details {
-	d.Title = strings.TrimSpace(d.Title)
-	d.Description = strings.TrimSpace(d.Description)
+	line := func(s string) string { return usertext.Normalize(s, usertext.Line) }
+	d.Title = line(d.Title)
+	d.Description = usertext.Normalize(d.Description, usertext.Multiline)
 	d.Address = Address{
-		Line1:      strings.TrimSpace(d.Address.Line1),
-		City:       strings.TrimSpace(d.Address.City),
-		Region:     strings.TrimSpace(d.Address.Region),
-		PostalCode: strings.TrimSpace(d.Address.PostalCode),
+		Line1:      line(d.Address.Line1),
+		City:       line(d.Address.City),
+		Region:     line(d.Address.Region),
+		PostalCode: line(d.Address.PostalCode),
 		Country:    strings.ToUpper(strings.TrimSpace(d.Address.Country)),
 	}
 	d.TimeZone = strings.TrimSpace(d.TimeZone)

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones are validated the same on a host without /usr/share/zoneinfo
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // Bounds on what a listing may hold. Strings are counted in characters
@@ -49,7 +49,7 @@ func (v ValidationError) Error() string {
 func (d Details) Validate() error {
 	var errs ValidationError
 	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
-	text := func(field, v string, minLen, maxLen int, multiline bool) {
+	text := func(field, v string, minLen, maxLen int, kind usertext.Kind) {
 		n := utf8.RuneCountInString(v)
 		switch {
 		case n < minLen || n > maxLen:
@@ -58,16 +58,18 @@ func (d Details) Validate() error {
 			} else {
 				add(field, fmt.Sprintf("must be %d to %d characters", minLen, maxLen))
 			}
-		case hasControl(v, multiline):
-			add(field, "must not contain control characters")
+		default:
+			if msg := usertext.Check(v, kind); msg != "" {
+				add(field, msg)
+			}
 		}
 	}
-	text("title", d.Title, 1, MaxTitleLen, false)
-	text("description", d.Description, 0, MaxDescriptionLen, true)
-	text("address.line1", d.Address.Line1, 1, MaxLine1Len, false)
-	text("address.city", d.Address.City, 1, MaxCityLen, false)
-	text("address.region", d.Address.Region, 0, MaxRegionLen, false)
-	text("address.postal_code", d.Address.PostalCode, 0, MaxPostalCodeLen, false)
+	text("title", d.Title, 1, MaxTitleLen, usertext.Line)
+	text("description", d.Description, 0, MaxDescriptionLen, usertext.Multiline)
+	text("address.line1", d.Address.Line1, 1, MaxLine1Len, usertext.Line)
+	text("address.city", d.Address.City, 1, MaxCityLen, usertext.Line)
+	text("address.region", d.Address.Region, 0, MaxRegionLen, usertext.Line)
+	text("address.postal_code", d.Address.PostalCode, 0, MaxPostalCodeLen, usertext.Line)
 	if !IsCountryCode(d.Address.Country) {
 		add("address.country", "must be an ISO 3166-1 alpha-2 country code such as US")
 	}
@@ -99,21 +101,6 @@ func (d Details) Validate() error {
 		return errs
 	}
 	return nil
-}
-
-// hasControl reports control characters (and, on one-line fields, line
-// breaks and tabs), which no address or title needs and which break logs,
-// CSV exports and e-mails.
-func hasControl(s string, multiline bool) bool {
-	for _, r := range s {
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
-			continue
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return true
-		}
-	}
-	return false
 }
 
 // validTimeZone accepts the names time.LoadLocation knows, except "" and

@@ -37,6 +37,12 @@ func TestDetailsValidate(t *testing.T) {
 		{"title with NUL", func(d *listing.Details) { d.Title = "a\x00b" }, []string{"title"}},
 		{"description too long", func(d *listing.Details) { d.Description = strings.Repeat("x", 5001) }, []string{"description"}},
 		{"description with an escape", func(d *listing.Details) { d.Description = "\x1b[31mred" }, []string{"description"}},
+		{"description with a C1 control", func(d *listing.Details) { d.Description = "a\u009bb" }, []string{"description"}},
+		{"title with a right-to-left override", func(d *listing.Details) { d.Title = "Loft\u202egnp.exe" }, []string{"title"}},
+		{"street with an isolate", func(d *listing.Details) { d.Address.Line1 = "\u20661 Main St" }, []string{"address.line1"}},
+		{"invisible title", func(d *listing.Details) { d.Title = "\u200b\u2060" }, []string{"title"}},
+		{"invisible description", func(d *listing.Details) { d.Description = "\ufeff" }, []string{"description"}},
+		{"invisible postal code", func(d *listing.Details) { d.Address.PostalCode = "\u3164" }, []string{"address.postal_code"}},
 		{"no street", func(d *listing.Details) { d.Address.Line1 = "" }, []string{"address.line1"}},
 		{"street too long", func(d *listing.Details) { d.Address.Line1 = strings.Repeat("s", 201) }, []string{"address.line1"}},
 		{"no city", func(d *listing.Details) { d.Address.City = "" }, []string{"address.city"}},
@@ -105,8 +111,11 @@ func TestNormalized(t *testing.T) {
 	d.Address.City = " Seattle "
 	d.Address.Country = " us "
 	d.TimeZone = " America/Los_Angeles\n"
+	d.Address.Line1 = "1 Rue de l'E\u0301glise"
+	d.Description = "Bright.\r\nQuiet.\r"
 	n := d.Normalized()
-	if n.Title != "Loft" || n.Address.City != "Seattle" || n.Address.Country != "US" || n.TimeZone != "America/Los_Angeles" {
+	if n.Title != "Loft" || n.Address.City != "Seattle" || n.Address.Country != "US" || n.TimeZone != "America/Los_Angeles" ||
+		n.Address.Line1 != "1 Rue de l'\u00c9glise" || n.Description != "Bright.\nQuiet." {
 		t.Fatalf("Normalized() = %+v", n)
 	}
 	if err := n.Validate(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // Status is where a payment stands.
@@ -151,17 +152,13 @@ func (in ChargeInput) Validate() error {
 	return nil
 }
 
-// validText: 1..max runes, valid UTF-8, no control characters, not blank.
+// validText: an id of 1..max runes that is already in the platform's text
+// form (internal/platform/usertext: NFC, trimmed, one line, no control or
+// bidirectional formatting characters, not blank). Ids are made by the
+// services; one that is not in that form did not come from them.
 func validText(s string, max int) bool {
-	if s == "" || len(s) > 4*max || !utf8.ValidString(s) || utf8.RuneCountInString(s) > max || strings.TrimSpace(s) == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	return s != "" && len(s) <= 4*max && utf8.ValidString(s) && utf8.RuneCountInString(s) <= max &&
+		usertext.Normalize(s, usertext.Line) == s && usertext.Check(s, usertext.Line) == ""
 }
 
 // validToken: 1..MaxMethodLen visible ASCII characters, as gateway tokens are.
@@ -319,8 +316,13 @@ func (in RefundInput) Validate() error {
 			errs = append(errs, FieldError{"amount", "must be more than zero"})
 		}
 	}
-	if in.Reason != "" && !validText(in.Reason, MaxReasonLen) {
-		errs = append(errs, FieldError{"reason", fmt.Sprintf("must be 1 to %d printable characters", MaxReasonLen)})
+	if in.Reason != "" {
+		reason := usertext.Normalize(in.Reason, usertext.Line)
+		if n := utf8.RuneCountInString(reason); n < 1 || n > MaxReasonLen {
+			errs = append(errs, FieldError{"reason", fmt.Sprintf("must be 1 to %d characters", MaxReasonLen)})
+		} else if msg := usertext.Check(reason, usertext.Line); msg != "" {
+			errs = append(errs, FieldError{"reason", msg})
+		}
 	}
 	if len(errs) > 0 {
 		return errs
@@ -331,7 +333,7 @@ func (in RefundInput) Validate() error {
 // NewRefund records a refund of amount (already checked with CheckRefund)
 // as pending.
 func NewRefund(id string, p Payment, amount events.Money, reason, by string, now time.Time) Refund {
-	if reason == "" {
+	if reason = usertext.Normalize(reason, usertext.Line); reason == "" {
 		reason = "requested"
 	}
 	now = now.UTC().Truncate(time.Microsecond)
