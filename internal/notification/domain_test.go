@@ -142,6 +142,14 @@ func TestValidateWebhook(t *testing.T) {
 		{"short secret", "https://hooks.example.com/", "short", false, []string{"secret"}},
 		{"long secret", "https://hooks.example.com/", strings.Repeat("s", 257), false, []string{"secret"}},
 		{"both", "gopher://x", "", false, []string{"url", "secret"}},
+		{"private address literal", "https://10.0.0.1/hook", good, false, []string{"url"}},
+		{"loopback address literal over https", "https://127.0.0.1:8443/hook", good, false, []string{"url"}},
+		{"loopback over https in tests", "https://127.0.0.1:8443/hook", good, true, nil},
+		{"metadata address", "https://169.254.169.254/", good, true, []string{"url"}},
+		{"non-ASCII host", "https://hooks.ex\u00e4mple.com/", good, false, []string{"url"}},
+		{"bidi override in the path", "https://hooks.example.com/\u202eoh", good, false, []string{"url"}},
+		{"control character in the secret", "https://hooks.example.com/", "0123456789\x1babcdef", false, []string{"secret"}},
+		{"bidi override in the secret", "https://hooks.example.com/", "0123456789\u202eabcdef", false, []string{"secret"}},
 	}
 	for _, c := range cases {
 		err := notification.ValidateWebhook(c.url, c.secret, c.loopback)

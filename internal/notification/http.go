@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -128,12 +130,24 @@ type webhookRequest struct {
 }
 
 // RegisterWebhook validates and stores a user's webhook, replacing any
-// earlier one.
-func (s *Service) RegisterWebhook(ctx context.Context, userID, url, secret string) (Webhook, error) {
-	if err := ValidateWebhook(url, secret, s.cfg.AllowLoopbackWebhooks); err != nil {
+// earlier one. Beyond its form, the URL's host is resolved (for at most
+// LookupTimeout) and refused when any of its addresses is one the Poster
+// would refuse to dial.
+func (s *Service) RegisterWebhook(ctx context.Context, userID, rawURL, secret string) (Webhook, error) {
+	if err := ValidateWebhook(rawURL, secret, s.cfg.AllowLoopbackWebhooks); err != nil {
 		return Webhook{}, err
 	}
-	return s.store.PutWebhook(ctx, Webhook{UserID: userID, URL: url, Secret: secret, UpdatedAt: s.cfg.Clock.Now()})
+	u, err := url.Parse(rawURL) // ValidateWebhook parsed it already
+	if err != nil {
+		return Webhook{}, fmt.Errorf("webhook URL: %w", err)
+	}
+	lookup, cancel := context.WithTimeout(ctx, s.cfg.LookupTimeout)
+	msg := checkWebhookHost(lookup, s.cfg.Resolver, u.Hostname(), s.cfg.AllowLoopbackWebhooks)
+	cancel()
+	if msg != "" {
+		return Webhook{}, ValidationError{{"url", msg}}
+	}
+	return s.store.PutWebhook(ctx, Webhook{UserID: userID, URL: rawURL, Secret: secret, UpdatedAt: s.cfg.Clock.Now()})
 }
 
 func (s *Service) handlePutWebhook(w http.ResponseWriter, r *http.Request) {

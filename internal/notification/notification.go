@@ -18,12 +18,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // Kind says what a notification is about. The values are API (inbox items,
@@ -302,9 +304,14 @@ func (v ValidationError) Error() string {
 	return "invalid: " + strings.Join(parts, "; ")
 }
 
-// ValidateWebhook checks a registration: an https URL with a host and no
-// credentials (plain http only to a loopback address, and only when
-// allowLoopback, which tests set), and a secret of 16 to 256 characters.
+// ValidateWebhook checks a registration's form, without looking anything
+// up: an https URL of printable ASCII with a host and no credentials (plain
+// http only to a loopback address, and only when allowLoopback, which tests
+// set), an address literal for a host only when it is public (see
+// checkAddress), and a secret of 16 to 256 bytes without control or
+// bidirectional formatting characters (the platform's text policy,
+// internal/platform/usertext; the secret is kept exactly as given, since
+// it is the receiver's HMAC key).
 func ValidateWebhook(rawURL, secret string, allowLoopback bool) error {
 	var errs ValidationError
 	if msg := checkWebhookURL(rawURL, allowLoopback); msg != "" {
@@ -315,6 +322,10 @@ func ValidateWebhook(rawURL, secret string, allowLoopback bool) error {
 		errs = append(errs, FieldError{"secret", fmt.Sprintf("must be at least %d characters", MinSecretLen)})
 	case n > MaxSecretLen:
 		errs = append(errs, FieldError{"secret", fmt.Sprintf("must be at most %d characters", MaxSecretLen)})
+	default:
+		if msg := usertext.Check(secret, usertext.Line); msg != "" {
+			errs = append(errs, FieldError{"secret", msg})
+		}
 	}
 	if len(errs) > 0 {
 		return errs
@@ -330,6 +341,11 @@ func checkWebhookURL(raw string, allowLoopback bool) string {
 	if len(raw) > MaxURLLen {
 		return fmt.Sprintf("must be at most %d characters", MaxURLLen)
 	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] <= ' ' || raw[i] >= 0x7f {
+			return "must be printable ASCII (percent-encode the path, write an international host name in punycode)"
+		}
+	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
 		return must
@@ -339,6 +355,9 @@ func checkWebhookURL(raw string, allowLoopback bool) string {
 	}
 	if u.Fragment != "" {
 		return "must not have a fragment"
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && checkAddress(ip, allowLoopback) != nil {
+		return "must point to a public address, not a loopback, private or otherwise non-public one"
 	}
 	switch u.Scheme {
 	case "https":

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,6 +33,11 @@ type Config struct {
 	// AllowLoopbackWebhooks lets users register http://127.0.0.1 webhooks
 	// and the poster reach them. Tests only.
 	AllowLoopbackWebhooks bool
+	// Resolver looks up a webhook's host when it is registered. Default
+	// net.DefaultResolver, the one the Poster's dialler uses.
+	Resolver Resolver
+	// LookupTimeout bounds that look-up. Default 3s.
+	LookupTimeout time.Duration
 	// Metrics, when set, receives openhouse_notifications_delivered_total
 	// (metrics.go). Nil exports none.
 	Metrics prometheus.Registerer
@@ -73,6 +79,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.WebhookTimeout <= 0 {
 		c.WebhookTimeout = 10 * time.Second
+	}
+	if c.Resolver == nil {
+		c.Resolver = net.DefaultResolver
+	}
+	if c.LookupTimeout <= 0 {
+		c.LookupTimeout = 3 * time.Second
 	}
 	if c.Poster == nil {
 		c.Poster = NewPoster(c.WebhookTimeout, c.AllowLoopbackWebhooks)

@@ -11,10 +11,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -128,32 +126,6 @@ func NewPoster(timeout time.Duration, allowLoopback bool) *Poster {
 	}}
 }
 
-// dialGuard refuses addresses a webhook must not reach, after DNS
-// resolution, so a name that resolves to an internal address is refused
-// too.
-func dialGuard(allowLoopback bool) func(network, address string, _ syscall.RawConn) error {
-	return func(network, address string, _ syscall.RawConn) error {
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			return err
-		}
-		ip, err := netip.ParseAddr(host)
-		if err != nil {
-			return fmt.Errorf("webhook: refusing to dial %q", host)
-		}
-		ip = ip.Unmap()
-		if allowLoopback && ip.IsLoopback() {
-			return nil
-		}
-		if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || cgnat.Contains(ip) {
-			return fmt.Errorf("webhook: refusing to dial non-public address %s", ip)
-		}
-		return nil
-	}
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
 // Post sends body to url signed with secret at now. Any 2xx answer is
 // success; anything else, or no answer, is an error to retry.
 func (p *Poster) Post(ctx context.Context, url, secret, deliveryID string, kind Kind, body []byte, now time.Time) error {
@@ -172,6 +144,9 @@ func (p *Poster) Post(ctx context.Context, url, secret, deliveryID string, kind 
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return fmt.Errorf("webhook answered %d, a redirect, which is never followed", resp.StatusCode)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("webhook answered %d", resp.StatusCode)
 	}

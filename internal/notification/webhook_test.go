@@ -6,9 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -285,5 +289,95 @@ func TestPosterRefusesPrivateAddresses(t *testing.T) {
 	}
 	if n := len(r.requests()); n != 0 {
 		t.Fatalf("the receiver got %d requests", n)
+	}
+}
+
+// resolver answers from a table, as a DNS server would for these names;
+// a name not in it does not exist.
+type resolver map[string][]netip.Addr
+
+func (r resolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if addrs, ok := r[host]; ok {
+		return addrs, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+// TestWebhookRegistrationRefusesNonPublicHosts: a webhook at a loopback,
+// private, link-local or other non-public address is refused when it is
+// registered (422 naming url), not only when it is dialled, by the same
+// rule: an address literal is checked, a name is resolved and every address
+// it resolves to is checked. The listener on 127.0.0.1 hears nothing.
+func TestWebhookRegistrationRefusesNonPublicHosts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		clk := clock.NewFake(t0)
+		victim := newReceiver(t, http.StatusOK)
+		port := victim.srv.Listener.Addr().(*net.TCPAddr).Port
+		names := resolver{
+			"hooks.internal.test": {netip.MustParseAddr("10.0.0.5")},
+			"metadata.test":       {netip.MustParseAddr("169.254.169.254")},
+			"rebind.test":         {netip.MustParseAddr("203.0.114.7"), netip.MustParseAddr("127.0.0.1")},
+			"v6.test":             {netip.MustParseAddr("fd00::1")},
+			"partner.test":        {netip.MustParseAddr("203.0.114.7"), netip.MustParseAddr("2606:4700::1")},
+			"localhost":           {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")},
+		}
+		in := newInstance(t, openDB(t, open), clk, notification.Config{Resolver: names})
+		in.register(t, customer, realtor)
+		refused := []string{
+			victim.srv.URL, // http://127.0.0.1:port
+			fmt.Sprintf("https://127.0.0.1:%d/hook", port), // an https URL was enough before
+			fmt.Sprintf("https://localhost:%d/hook", port), // a name for it
+			fmt.Sprintf("https://[::ffff:127.0.0.1]:%d/", port),
+			fmt.Sprintf("https://0.0.0.0:%d/", port),
+			"https://[::1]/hook",
+			"https://10.1.2.3/hook",
+			"https://192.168.1.1/hook",
+			"https://169.254.169.254/latest/meta-data",
+			"https://100.100.100.200/latest/meta-data", // carrier-grade NAT range, a cloud's metadata
+			"https://[fe80::1]/hook",
+			"https://hooks.internal.test/hook",
+			"https://metadata.test/",
+			"https://rebind.test/hook", // one public address does not make up for a loopback one
+			"https://v6.test/hook",
+		}
+		for _, u := range refused {
+			_, err := in.svc.RegisterWebhook(context.Background(), customer.UserID, u, hookSecret)
+			var v notification.ValidationError
+			if !errors.As(err, &v) || len(v) != 1 || v[0].Field != "url" {
+				t.Errorf("RegisterWebhook(%s) = %v, want a validation error naming url", u, err)
+			}
+		}
+		if _, err := in.svc.RegisterWebhook(context.Background(), customer.UserID, "https://partner.test/hook", hookSecret); err != nil {
+			t.Fatalf("a host with public addresses only: %v", err)
+		}
+		// A name that does not resolve now cannot be judged; the Poster
+		// checks whatever it resolves to when dialled.
+		if _, err := in.svc.RegisterWebhook(context.Background(), realtor.UserID, "https://not-yet.test/hook", hookSecret); err != nil {
+			t.Fatalf("a name that does not resolve: %v", err)
+		}
+		if w, err := in.store.Webhook(context.Background(), customer.UserID); err != nil || w.URL != "https://partner.test/hook" {
+			t.Fatalf("the customer's webhook = %+v, %v", w, err)
+		}
+		if n := len(victim.requests()); n != 0 {
+			t.Fatalf("the loopback listener got %d requests", n)
+		}
+	})
+}
+
+// TestWebhookRedirectsAreNotFollowed: a receiver that answers with a
+// redirect (to an internal address, say) gets the delivery counted as
+// failed, and the redirect's target hears nothing, even with loopback
+// delivery allowed as in tests.
+func TestWebhookRedirectsAreNotFollowed(t *testing.T) {
+	inner := newReceiver(t, http.StatusOK)
+	outer := httptest.NewServer(http.RedirectHandler(inner.srv.URL+"/admin", http.StatusTemporaryRedirect))
+	t.Cleanup(outer.Close)
+	p := notification.NewPoster(2*time.Second, true)
+	err := p.Post(context.Background(), outer.URL, hookSecret, "d", notification.KindTourReminder, []byte(`{}`), time.Now())
+	if err == nil || !strings.Contains(err.Error(), "redirect") {
+		t.Fatalf("Post to a redirecting receiver = %v, want a failure naming the redirect", err)
+	}
+	if n := len(inner.requests()); n != 0 {
+		t.Fatalf("the redirect's target got %d requests", n)
 	}
 }
