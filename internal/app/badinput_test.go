@@ -158,6 +158,53 @@ type badBody struct {
 	injection bool // may be accepted; must not fail the server
 }
 
+// textPolicy are what the platform's text policy (internal/platform/usertext)
+// refuses, each put inside a string field's valid value, so that the
+// character is what is refused, not the value: control characters (C0,
+// DEL, C1), line breaks where the field is one line, and bidirectional
+// formatting characters. invisibleOnly replaces the whole value.
+var textPolicy = []struct {
+	name, insert string
+	lineBreak    bool // allowed where the field may span lines
+}{
+	{name: "NUL", insert: "\x00"},
+	{name: "ESC (a terminal escape)", insert: "\x1b[2J"},
+	{name: "BEL", insert: "\a"},
+	{name: "DEL", insert: "\x7f"},
+	{name: "C1 (CSI)", insert: "\u009b"},
+	{name: "CR LF", insert: "\r\n", lineBreak: true},
+	{name: "right-to-left override", insert: "\u202e"},
+	{name: "left-to-right embedding", insert: "\u202a"},
+	{name: "first strong isolate", insert: "\u2068"},
+	{name: "right-to-left mark", insert: "\u200f"},
+}
+
+const invisibleOnly = "\u200b\u2060\u3164"
+
+// multiline are the string fields where line breaks are allowed, by path.
+var multiline = map[string]bool{"description": true}
+
+// insertInto puts s after the first character of v (a stand-in when the
+// fixture has no value), where trimming cannot remove it.
+func insertInto(v any, s string) string {
+	str, _ := v.(string)
+	if str == "" {
+		str = "text"
+	}
+	r := []rune(str)
+	return string(r[:1]) + s + string(r[1:])
+}
+
+// valueAt is the value at path "a" or "a.b" of m, or nil.
+func valueAt(m map[string]any, path string) any {
+	head, rest, nested := strings.Cut(path, ".")
+	if !nested {
+		return m[head]
+	}
+	inner, _ := m[head].(map[string]any)
+	return valueAt(inner, rest)
+}
+
 var injections = []string{
 	`'; DROP TABLE users; --`, `" OR 1=1 --`, `<script>alert(1)</script>`, `{{.}}${7*7}`,
 	`../../../../etc/passwd`, "nul\u0000byte", `\u202e reversed`, `%s%s%s%n`,
@@ -184,7 +231,14 @@ func badBodies(body any, valid map[string]any) []badBody {
 		case reflect.String:
 			out = append(out,
 				badBody{name: f.path + ": a number", body: set(12345)},
-				badBody{name: f.path + ": huge string", body: set(strings.Repeat("x", 100_000))})
+				badBody{name: f.path + ": huge string", body: set(strings.Repeat("x", 100_000))},
+				badBody{name: f.path + ": invisible only", body: set(invisibleOnly)})
+			for _, tp := range textPolicy {
+				if tp.lineBreak && multiline[f.path] {
+					continue
+				}
+				out = append(out, badBody{name: f.path + ": " + tp.name, body: set(insertInto(valueAt(valid, f.path), tp.insert))})
+			}
 			for i, inj := range injections {
 				out = append(out, badBody{name: fmt.Sprintf("%s: injection %d", f.path, i), body: set(inj), injection: true})
 			}
@@ -242,6 +296,9 @@ func jsonFields(t reflect.Type, prefix string) []jsonField {
 		for ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
+		if inner, ok := wrapped(ft); ok {
+			ft = inner
+		}
 		f := jsonField{path: prefix + name, leaf: name, kind: ft.Kind()}
 		switch {
 		case ft == reflect.TypeOf(time.Time{}):
@@ -254,6 +311,25 @@ func jsonFields(t reflect.Type, prefix string) []jsonField {
 		out = append(out, f)
 	}
 	return out
+}
+
+// wrapped sees through a type that decodes itself around one value (the
+// listing PATCH's optional[T], which tells an absent field from null): its
+// JSON is the value's.
+func wrapped(t reflect.Type) (reflect.Type, bool) {
+	unmarshaler := reflect.TypeFor[json.Unmarshaler]()
+	if t.Kind() != reflect.Struct || !reflect.PointerTo(t).Implements(unmarshaler) {
+		return nil, false
+	}
+	f, ok := t.FieldByName("value")
+	if !ok {
+		return nil, false
+	}
+	inner := f.Type
+	for inner.Kind() == reflect.Pointer {
+		inner = inner.Elem()
+	}
+	return inner, true
 }
 
 func with(m map[string]any, k string, v any) map[string]any {

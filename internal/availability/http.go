@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // MaxSearchRadiusKM bounds the radius_km query parameter.
@@ -183,8 +184,8 @@ func (p patchRequest) Validate() []httpapi.FieldError {
 	if p.Action != "reserve" && p.Action != "release" {
 		add("action", "must be reserve or release")
 	}
-	if p.TourID == "" || len(p.TourID) > MaxIDLength {
-		add("tour_id", fmt.Sprintf("is required, at most %d bytes", MaxIDLength))
+	if !usertext.IsToken(p.TourID, MaxIDLength) {
+		add("tour_id", fmt.Sprintf("is required: an id of at most %d printable ASCII characters", MaxIDLength))
 	}
 	switch {
 	case p.Start == nil && p.End == nil:

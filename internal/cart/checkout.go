@@ -15,6 +15,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // CheckoutRequest is what the customer sends to POST /cart/checkout.
@@ -76,8 +77,8 @@ func (s *Service) Checkout(ctx context.Context, customerID, key string, req Chec
 	if !keyPattern.MatchString(key) {
 		return Answer{}, ErrBadKey
 	}
-	if req.PaymentMethod == "" || len(req.PaymentMethod) > 255 {
-		return Answer{}, RuleError{"payment_method", "is required"}
+	if !usertext.IsToken(req.PaymentMethod, 255) {
+		return Answer{}, RuleError{"payment_method", "is required: a payment method token of 1 to 255 printable ASCII characters"}
 	}
 	hash := requestHash(req)
 	deadline := time.Now().Add(s.cfg.Wait)

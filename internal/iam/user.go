@@ -89,9 +89,17 @@ func (r Registration) Validate() error {
 	email := NormalizeEmail(r.Email)
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
 		errs = append(errs, FieldError{"email", "must be a valid email address"})
+	} else if msg := usertext.Check(email, usertext.Line); msg != "" {
+		// net/mail takes any UTF-8 in the local part (RFC 6532), the
+		// characters that reorder or hide text included.
+		errs = append(errs, FieldError{"email", msg})
 	}
 	if n := utf8.RuneCountInString(r.Password); n < MinPasswordLen || n > MaxPasswordLen {
 		errs = append(errs, FieldError{"password", "must be 8 to 128 characters"})
+	} else if msg := usertext.Check(r.Password, usertext.Line); msg != "" {
+		// Every printable character is welcome in a password (NIST SP
+		// 800-63B); control and formatting characters cannot be typed.
+		errs = append(errs, FieldError{"password", msg})
 	}
 	if msg := checkName(r.Name); msg != "" {
 		errs = append(errs, FieldError{"name", msg})

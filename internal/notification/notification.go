@@ -341,10 +341,8 @@ func checkWebhookURL(raw string, allowLoopback bool) string {
 	if len(raw) > MaxURLLen {
 		return fmt.Sprintf("must be at most %d characters", MaxURLLen)
 	}
-	for i := 0; i < len(raw); i++ {
-		if raw[i] <= ' ' || raw[i] >= 0x7f {
-			return "must be printable ASCII (percent-encode the path, write an international host name in punycode)"
-		}
+	if !usertext.IsToken(raw, MaxURLLen) {
+		return "must be printable ASCII (percent-encode the path, write an international host name in punycode)"
 	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {

@@ -129,7 +129,7 @@ func (in ChargeInput) Validate() error {
 	} else if in.Amount.Amount == 0 {
 		errs = append(errs, FieldError{"amount", "must be more than zero"})
 	}
-	if !validToken(in.Method) {
+	if !usertext.IsToken(in.Method, MaxMethodLen) {
 		errs = append(errs, FieldError{"payment_method", fmt.Sprintf("must be a token of 1 to %d printable ASCII characters", MaxMethodLen)})
 	}
 	switch {
@@ -159,19 +159,6 @@ func (in ChargeInput) Validate() error {
 func validText(s string, max int) bool {
 	return s != "" && len(s) <= 4*max && utf8.ValidString(s) && utf8.RuneCountInString(s) <= max &&
 		usertext.Normalize(s, usertext.Line) == s && usertext.Check(s, usertext.Line) == ""
-}
-
-// validToken: 1..MaxMethodLen visible ASCII characters, as gateway tokens are.
-func validToken(s string) bool {
-	if s == "" || len(s) > MaxMethodLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= 0x20 || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // NewPayment records a valid charge request as a pending payment. Times are

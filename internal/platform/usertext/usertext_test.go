@@ -100,3 +100,16 @@ func TestCleanNormalisesBeforeChecking(t *testing.T) {
 		t.Errorf("Clean(CR LF) = %q, %q", got, msg)
 	}
 }
+
+func TestIsToken(t *testing.T) {
+	for _, s := range []string{"tok_visa", "pm_1QaB2c", "3f2b6c1e-8d4a-4b9e-9c1d-2a7e5f0b8c3d", "https://hooks.example.com/a?b=c"} {
+		if !usertext.IsToken(s, 255) {
+			t.Errorf("IsToken(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "tok visa", "tok\x00", "tok\x7f", "tok\u202e", "t\u00f6k", "\u200b", strings.Repeat("t", 256)} {
+		if usertext.IsToken(s, 255) {
+			t.Errorf("IsToken(%q) = true", s)
+		}
+	}
+}
