@@ -100,6 +100,8 @@ func (r Registration) Validate() error {
 		// Every printable character is welcome in a password (NIST SP
 		// 800-63B); control and formatting characters cannot be typed.
 		errs = append(errs, FieldError{"password", msg})
+	} else if msg := checkPasswordStrength(r.Password, r.Email, r.Name); msg != "" {
+		errs = append(errs, FieldError{"password", msg})
 	}
 	if msg := checkName(r.Name); msg != "" {
 		errs = append(errs, FieldError{"name", msg})

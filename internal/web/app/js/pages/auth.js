@@ -28,7 +28,7 @@ export function register(view, _params, { navigate }) {
     box,
     field('Name', { name: 'name', autocomplete: 'name', required: true }),
     field('Email', { name: 'email', type: 'email', autocomplete: 'email', required: true }),
-    field('Password', { name: 'password', type: 'password', autocomplete: 'new-password', required: true }, 'At least 12 characters; not a common password.'),
+    field('Password', { name: 'password', type: 'password', autocomplete: 'new-password', required: true }, 'At least 8 characters; a few unrelated words work well. Not a common password, a pattern (aaaa, 1234) or your name or email.'),
     select('I am a', 'role', [['customer', 'Customer: I want to tour homes'], ['provider', 'Provider: I list homes'], ['realtor', 'Realtor: I show homes']], 'customer'),
     h('div', { class: 'row' }, submit, h('a', { href: '/app/login' }, 'I have an account')));
   form.addEventListener('submit', (e) => {
