@@ -3,6 +3,7 @@ package clients
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -73,8 +74,20 @@ type RefundRequest struct {
 	Reason string        `json:"reason,omitempty"`
 }
 
+// OverRefund is the payment service's refusal of a refund larger than what
+// is left of the payment (422), with what had been refunded by then and
+// what was still pending. It unwraps to its *APIError.
+type OverRefund struct {
+	*APIError
+	Refunded events.Money
+	Pending  events.Money
+}
+
+func (e *OverRefund) Unwrap() error { return e.APIError }
+
 // Refund returns money to the payer. The idempotency key makes repeating
-// it (after a timeout, a redelivered event) refund at most once.
+// it (after a timeout, a redelivered event) refund at most once. A refund
+// of more than is left is an *OverRefund.
 func (p *Payments) Refund(ctx context.Context, paymentID, idempotencyKey string, req RefundRequest) (Payment, error) {
 	h := http.Header{}
 	h.Set("Idempotency-Key", idempotencyKey)
@@ -86,5 +99,16 @@ func (p *Payments) Refund(ctx context.Context, paymentID, idempotencyKey string,
 	if resp.status == http.StatusOK || resp.status == http.StatusCreated {
 		return out, json.Unmarshal(resp.body, &out)
 	}
-	return out, decode(resp, http.StatusOK, &out)
+	err = decode(resp, http.StatusOK, &out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnprocessableEntity {
+		var state struct {
+			Refunded       *events.Money `json:"refunded"`
+			PendingRefunds *events.Money `json:"pending_refunds"`
+		}
+		if json.Unmarshal(resp.body, &state) == nil && state.Refunded != nil && state.PendingRefunds != nil {
+			return out, &OverRefund{APIError: apiErr, Refunded: *state.Refunded, Pending: *state.PendingRefunds}
+		}
+	}
+	return out, err
 }

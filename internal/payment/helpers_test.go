@@ -204,7 +204,10 @@ type problem struct {
 	PaymentID   string `json:"payment_id"`
 	DeclineCode string `json:"decline_code"`
 	RefundID    string `json:"refund_id"`
-	Errors      []struct {
+	// With an over-refund: what was returned already, and what is on its way.
+	Refunded       *events.Money `json:"refunded"`
+	PendingRefunds *events.Money `json:"pending_refunds"`
+	Errors         []struct {
 		Field   string `json:"field"`
 		Message string `json:"message"`
 	} `json:"errors"`

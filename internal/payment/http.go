@@ -51,6 +51,10 @@ type paymentProblem struct {
 	PaymentID   string `json:"payment_id"`
 	DeclineCode string `json:"decline_code,omitempty"`
 	RefundID    string `json:"refund_id,omitempty"`
+	// Refunded and PendingRefunds come with a refund that exceeds what is
+	// left: what was already returned, and what is on its way.
+	Refunded       *events.Money `json:"refunded,omitempty"`
+	PendingRefunds *events.Money `json:"pending_refunds,omitempty"`
 }
 
 func jsonAnswer(status int, v any) Answer {
@@ -297,7 +301,10 @@ func badQuery(field, msg string) *httpapi.Problem {
 // writeError maps the service's errors to problems; anything else goes to
 // the shared mapping (ErrNotFound is 404 there).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid ValidationError
+	var (
+		invalid ValidationError
+		over    *OverRefundError
+	)
 	switch {
 	case errors.As(err, &invalid):
 		httpapi.WriteError(w, r, httpapi.Validation(fieldErrors(invalid)...))
@@ -315,6 +322,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, p)
 	case errors.Is(err, ErrNotSettled):
 		httpapi.WriteError(w, r, httpapi.Conflict("the payment is still being processed"))
+	case errors.As(err, &over):
+		writeAnswer(w, problemAnswer(paymentProblem{Status: http.StatusUnprocessableEntity, Type: httpapi.TypeUnprocessable,
+			Title: "Unprocessable Entity", Detail: over.Error(), Instance: r.URL.Path, PaymentID: over.PaymentID,
+			Refunded: &over.Refunded, PendingRefunds: &over.Pending}))
 	case errors.Is(err, ErrNotRefundable), errors.Is(err, ErrOverRefund):
 		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
 	default:

@@ -75,7 +75,8 @@ var (
 	ErrNotSettled = errors.New("the payment is not settled yet")
 	// ErrNotRefundable: the payment failed, so nothing was charged.
 	ErrNotRefundable = errors.New("a failed payment cannot be refunded")
-	// ErrOverRefund: more than charged minus already refunded.
+	// ErrOverRefund: more than charged minus already refunded. The
+	// service returns it as an *OverRefundError, which tells how much.
 	ErrOverRefund = errors.New("refund exceeds what is left of the payment")
 	// ErrNotPending: a charge outcome arrived for a payment already settled.
 	ErrNotPending = errors.New("the payment is already settled")
@@ -316,6 +317,20 @@ func (in RefundInput) Validate() error {
 	}
 	return nil
 }
+
+// OverRefundError is ErrOverRefund with the payment's refunds at the time,
+// so a caller can tell a refund someone else already made (an admin's,
+// racing a cancellation) from a request for too much.
+type OverRefundError struct {
+	PaymentID string
+	Refunded  events.Money // settled refunds
+	Pending   events.Money // refunds sent to the gateway whose outcome is not recorded yet
+}
+
+func (e *OverRefundError) Error() string { return ErrOverRefund.Error() }
+
+// Is makes errors.Is(err, ErrOverRefund) hold.
+func (e *OverRefundError) Is(target error) bool { return target == ErrOverRefund }
 
 // NewRefund records a refund of amount (already checked with CheckRefund)
 // as pending.

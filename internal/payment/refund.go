@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
@@ -109,6 +110,10 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 			return err
 		}
 		amount, err := p.CheckRefund(in.Amount, reserved)
+		if errors.Is(err, ErrOverRefund) {
+			return &OverRefundError{PaymentID: p.ID, Refunded: events.Money{Amount: p.Refunded.Amount, Currency: p.Amount.Currency},
+				Pending: events.Money{Amount: reserved, Currency: p.Amount.Currency}}
+		}
 		if err != nil {
 			return err
 		}

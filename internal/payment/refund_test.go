@@ -70,9 +70,15 @@ func TestRefunds(t *testing.T) {
 		}
 		before := h.snapshot()
 		for _, body := range []string{amountBody(3001), amountBody(events.MaxAmount)} {
-			pr := readProblem(t, h.refund(p.ID, body), http.StatusUnprocessableEntity)
+			rec := h.refund(p.ID, body)
+			pr := readProblem(t, rec, http.StatusUnprocessableEntity)
 			if pr.Detail != payment.ErrOverRefund.Error() {
 				t.Errorf("detail = %q", pr.Detail)
+			}
+			// The problem says what was refunded already, so the tour
+			// service can tell an admin's earlier refund from a mistake.
+			if pr.PaymentID != p.ID || pr.Refunded == nil || *pr.Refunded != usd(2000) || pr.PendingRefunds == nil || *pr.PendingRefunds != usd(0) {
+				t.Errorf("over-refund problem %+v, want payment_id, refunded 2000 and pending_refunds 0", pr)
 			}
 		}
 		if h.snapshot() != before {
@@ -176,7 +182,8 @@ func TestRefunds(t *testing.T) {
 		// The pending refund's amount is reserved: only 4000 is left, and
 		// more is refused before the gateway is asked.
 		asked := h.gw.refunds.Load()
-		if pr := readProblem(t, h.refund(p.ID, amountBody(4001)), http.StatusUnprocessableEntity); pr.RefundID != "" || h.gw.refunds.Load() != asked {
+		if pr := readProblem(t, h.refund(p.ID, amountBody(4001)), http.StatusUnprocessableEntity); pr.RefundID != "" || h.gw.refunds.Load() != asked ||
+			pr.PendingRefunds == nil || *pr.PendingRefunds != usd(1000) {
 			t.Fatalf("over-refund reached the gateway: %+v", pr)
 		}
 		retry := h.refund(p.ID, amountBody(1000), "Idempotency-Key", "r-1")

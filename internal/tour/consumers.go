@@ -3,6 +3,7 @@ package tour
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
@@ -153,11 +154,43 @@ func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
 		return nil
 	}
 	amount := c.Refund
-	_, err = s.payments.Refund(ctx, c.PaymentID, "tour-cancel:"+c.TourID, clients.RefundRequest{Amount: &amount, Reason: "tour cancelled: " + c.Reason})
+	key, reason := "tour-cancel:"+c.TourID, "tour cancelled: "+c.Reason
+	_, err = s.payments.Refund(ctx, c.PaymentID, key, clients.RefundRequest{Amount: &amount, Reason: reason})
+	var over *clients.OverRefund
+	if errors.As(err, &over) {
+		return s.refundWhatIsOwed(ctx, c, key, reason, over)
+	}
 	var apiErr *clients.APIError
 	if errors.As(err, &apiErr) {
-		// The payment service refused (already refunded by an admin, say):
-		// retrying cannot help; it goes to the dead letters for a person.
+		// The payment service refused for another reason: retrying cannot
+		// help; it goes to the dead letters for a person.
+		return bus.Permanent(err)
+	}
+	return err
+}
+
+// refundWhatIsOwed finishes a cancellation's refund when others were made
+// first (an admin refunding by hand while the customer cancels; a declined
+// home's fee): what was refunded already counts toward what the
+// cancellation grants, so only the difference is refunded, and nothing
+// when it is all back already. Refunds still pending are waited for (the
+// event is retried), since they may yet fail.
+func (s *Service) refundWhatIsOwed(ctx context.Context, c events.TourCancelled, key, reason string, over *clients.OverRefund) error {
+	owed := c.Refund.Amount - over.Refunded.Amount
+	switch {
+	case owed <= 0:
+		s.cfg.Log.InfoContext(ctx, "cancellation refund already made", "tour_id", c.TourID, "payment_id", c.PaymentID,
+			"refunded", over.Refunded.Amount, "granted", c.Refund.Amount)
+		return nil
+	case over.Pending.Amount > 0:
+		return fmt.Errorf("refund of payment %s: %d pending at the gateway; what is owed is decided once they settle", c.PaymentID, over.Pending.Amount)
+	}
+	rest := events.Money{Amount: owed, Currency: c.Refund.Currency}
+	// The amount is part of the key: a repeat asks the same again, and a
+	// different rest (another refund in between) is a request of its own.
+	_, err := s.payments.Refund(ctx, c.PaymentID, fmt.Sprintf("%s:rest:%d", key, owed), clients.RefundRequest{Amount: &rest, Reason: reason})
+	var apiErr *clients.APIError
+	if errors.As(err, &apiErr) {
 		return bus.Permanent(err)
 	}
 	return err
