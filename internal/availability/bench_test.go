@@ -147,6 +147,28 @@ func metro(tb testing.TB, idx availability.Index, n int, limit int) []availabili
 	return qs
 }
 
+// weekOfSlots asks for the open slots of q's homes in the week of
+// 7 December 2026 as the cart would: every day 08:00 to 20:00 Chicago time,
+// minus the tour's length, on a 15-minute grid, the tour as long as q's
+// window.
+func weekOfSlots(q availability.Query) availability.SlotQuery {
+	sq := availability.SlotQuery{Point: q.Point, Also: q.Also, Step: 15 * time.Minute, Length: q.End.Sub(q.Start)}
+	for d := range 7 {
+		from := time.Date(2026, 12, 7+d, 8, 0, 0, 0, chicago)
+		sq.Ranges = append(sq.Ranges, availability.StartRange{From: from, To: from.Add(12*time.Hour - sq.Length)})
+	}
+	return sq
+}
+
+// countStarts is how many candidate starts sq names.
+func countStarts(sq availability.SlotQuery) int {
+	n := 0
+	for _, r := range sq.Ranges {
+		n += int(r.To.Sub(r.From)/sq.Step) + 1
+	}
+	return n
+}
+
 func benchSearch(b *testing.B, idx availability.Index, limit int, homes, perHome bool) {
 	ctx := context.Background()
 	qs := metro(b, idx, 10_000, limit)

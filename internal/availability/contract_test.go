@@ -581,6 +581,8 @@ func indexContract(t *testing.T, open opener) {
 			t.Fatalf("an invalid reservation was stored: %+v", bs)
 		}
 	})
+
+	slotContract(t, open)
 }
 
 // TestMemoryAndRedisAgree is a differential test: both indexes, fed the
@@ -653,5 +655,32 @@ func TestMemoryAndRedisAgree(t *testing.T) {
 	}
 	if multiNonEmpty < 50 {
 		t.Fatalf("only %d answers to several points have realtors", multiNonEmpty)
+	}
+
+	// Open slots: a week of a 15-minute grid for a third of the tours,
+	// the same starts from both.
+	partial := 0
+	for i, q := range qs[:120] {
+		if i%3 != 0 {
+			continue
+		}
+		sq := weekOfSlots(q)
+		a, err := mem.FreeStarts(ctx, sq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := rds.FreeStarts(ctx, sq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(a, b, time.Time.Equal) {
+			t.Fatalf("slots of query %d %+v:\nmemory %s\nredis  %s", i, sq, clocks(a), clocks(b))
+		}
+		if n := countStarts(sq); len(a) > 0 && len(a) < n {
+			partial++
+		}
+	}
+	if partial < 20 {
+		t.Fatalf("only %d of 40 slot answers have some starts free and some not", partial)
 	}
 }

@@ -39,6 +39,14 @@ type Index interface {
 	// the index's buffer). Nearest to q.Point first, ties by realtor id; at
 	// most q.Limit.
 	Search(ctx context.Context, q Query) ([]Candidate, error)
+	// FreeStarts returns, ascending, each start of q at which at least one
+	// eligible realtor whose own service radius covers q.Point and every
+	// point of q.Also works the whole [start, start+Length) in their own
+	// time zone (wall clock, DST-correct, as Search's hours check) and
+	// holds no booking that blocks it (Booking.Blocks with the index's
+	// buffer). It names no realtor. It is one computation over the
+	// realtors (freestarts.go), not a Search per start.
+	FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error)
 	// Reserve atomically checks that no other tour of the realtor blocks
 	// [start, end) and holds it for tourID; ErrTaken if one does. Holding
 	// the same tour and window again succeeds; the same tour with another

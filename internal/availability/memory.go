@@ -199,6 +199,46 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Candidate, error) {
 	return best.sorted(), nil
 }
 
+// FreeStarts implements Index: the scan of Search (distance estimate, then
+// haversine, then the other homes), each realtor who covers the homes
+// offered to freeStarts, until every start is free or the realtors run out.
+func (m *Memory) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error) {
+	f, q, err := newFreeStarts(q)
+	if err != nil {
+		return nil, err
+	}
+	cosQ := math.Cos(q.Point.Lat * math.Pi / 180)
+	cosAlso := make([]float64, len(q.Also))
+	for i, p := range q.Also {
+		cosAlso[i] = math.Cos(p.Lat * math.Pi / 180)
+	}
+	var blocks []block
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := range m.eligible {
+		if f.done() {
+			break
+		}
+		e := &m.eligible[i]
+		if bound := slack(e.radius); flatKM2(e.lat, e.lng, e.cosLat, q.Point, cosQ) > bound*bound {
+			continue
+		}
+		if DistanceKM(Point{e.lat, e.lng}, q.Point) > e.radius || !e.coversAll(q.Also, cosAlso, e.radius) {
+			continue
+		}
+		if !f.consider(e.loc, &e.r.sched, &e.hours) {
+			continue
+		}
+		blocks = blocks[:0]
+		for _, b := range m.bookings[e.r.r.ID] {
+			blocks = append(blocks, blockOf(b.Start, b.End, m.opts.Buffer))
+		}
+		sortBlocks(blocks)
+		f.take(blocks)
+	}
+	return f.result(), nil
+}
+
 // topK keeps the nearest limit candidates (all when limit <= 0) as a
 // max-heap on byDistance, so a scan that finds thousands sorts only limit.
 type topK struct {

@@ -92,7 +92,7 @@ return 1
 // Returns three strings per candidate: id, distance (in Redis's km: the
 // caller scales it) and prof; or {"?", tz...} when a zone of an eligible
 // realtor has no group: the caller adds it and asks again.
-var searchScript = redis.NewScript(searchLua)
+var searchScript = redis.NewScript(coversLua + searchLua)
 
 const searchLua = `
 local p, lng, lat = ARGV[1], ARGV[2], ARGV[3]
@@ -108,19 +108,6 @@ local buckets = {}
 for b in string.gmatch(ARGV[11], '[^,]+') do buckets[#buckets + 1] = b end
 local earth, also = tonumber(ARGV[12]), {}
 for a, b in string.gmatch(ARGV[13], '(%S+) (%S+)') do also[#also + 1] = {tonumber(a), tonumber(b)} end
-local rad = math.pi / 180
-
--- covers: whether (lat, lng) is within km of every other point, by the
--- same haversine as this package's DistanceKM.
-local function covers(lat, lng, km)
-  for _, q in ipairs(also) do
-    local p1, p2 = lat * rad, q[1] * rad
-    local a, b = math.sin((p2 - p1) / 2), math.sin((q[2] - lng) * rad / 2)
-    local h = a * a + math.cos(p1) * math.cos(p2) * b * b
-    if 2 * earth * math.asin(math.sqrt(math.min(1, h))) > km then return false end
-  end
-  return true
-end
 
 local groups = {}
 if timed then
@@ -202,7 +189,7 @@ local function check(chunk)
       local _, la, ln = string.match(profs[k] or '', '^(%S+) (%S+) (%S+)')
       local km = tonumber(radii[k])
       if maxd > 0 and maxd < km then km = maxd end
-      ok = la ~= nil and covers(tonumber(la), tonumber(ln), km)
+      ok = la ~= nil and covers(also, earth, tonumber(la), tonumber(ln), km)
     end
     if ok and timed then
       local g = h[4]
@@ -295,6 +282,146 @@ while #groups > 0 do
     grow = 4
   end
   prev, r = r, r * math.min(4, math.max(1.25, grow))
+end
+return out
+`
+
+// coversLua is shared by the scripts that read realtors for several
+// points: covers reports whether (lat, lng) is within km of every point of
+// also ({lat, lng} pairs), by the same haversine as this package's
+// DistanceKM on a sphere of radius earth.
+const coversLua = `
+local function covers(also, earth, lat, lng, km)
+  local rad = math.pi / 180
+  for _, q in ipairs(also) do
+    local p1, p2 = lat * rad, q[1] * rad
+    local a, b = math.sin((p2 - p1) / 2), math.sin((q[2] - lng) * rad / 2)
+    local h = a * a + math.cos(p1) * math.cos(p2) * b * b
+    if 2 * earth * math.asin(math.sqrt(math.min(1, h))) > km then return false end
+  end
+  return true
+end
+`
+
+// slotsScript reads, for FreeStarts, the realtors of one ring around a
+// point: ARGV 1 prefix, 2 lng, 3 lat, 4 scale (this package's km per
+// Redis km), 5 inner km (the realtors at or within it were read: -1 for
+// none), 6 outer km, 7 radius buckets ("10,25,..."), 8 EarthRadiusKM,
+// 9 the other points ("lat lng lat lng ...", "" for none), 10 "all" or
+// "hours", and with "hours": 11 the zones the caller knows
+// (space-separated), 12.. groups of three: zone, ISO weekday and the
+// local hours ("9,10,11") some start still missing needs a realtor of that
+// zone to work on that weekday.
+//
+// With "all" it searches every radius bucket's geo set; with "hours" only,
+// per group and bucket, the smallest of the hour sets (P g:...) of the
+// group's hours, and nothing for a bucket where one is empty: a realtor
+// who can take such a start works every one of those hours, so the
+// realtors of the other sets cannot help, and a start nobody works costs
+// nothing. Each bucket is searched out to the smaller of its bound and
+// the outer radius. A hit counts when it is beyond inner (it was not read
+// before), within its own service radius (ZMSCORE of radii) and that
+// radius covers every other point (its exact position, in prof).
+//
+// Returns "1" when a wider ring may find more (outer is below the largest
+// radius held, and with "hours" some set was worth searching), else "0";
+// then nine strings per realtor: zone, its windows on weekdays 1 to 7 (as
+// P hours:<wd> holds them, "" for none) and its holds (as P bks, "" for
+// none). Or {"?", zone...} when an eligible realtor's zone is not among
+// the caller's: the caller adds it and asks again. It names no realtor.
+var slotsScript = redis.NewScript(coversLua + slotsLua)
+
+const slotsLua = `
+local p, lng, lat = ARGV[1], ARGV[2], ARGV[3]
+local scale, inner, outer = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local earth, also = tonumber(ARGV[8]), {}
+for a, b in string.gmatch(ARGV[9], '(%S+) (%S+)') do also[#also + 1] = {tonumber(a), tonumber(b)} end
+local top = redis.call('ZREVRANGE', p .. 'radii', 0, 0, 'WITHSCORES')
+if #top == 0 then return {'0'} end
+local reach, more = tonumber(top[2]), '1'
+if outer >= reach then outer, more = reach, '0' end
+local buckets = {}
+for b in string.gmatch(ARGV[7], '[^,]+') do buckets[#buckets + 1] = b end
+
+local keys = {}
+if ARGV[10] == 'all' then
+  for _, b in ipairs(buckets) do keys[#keys + 1] = {p .. 'geo:' .. b, tonumber(b)} end
+else
+  local given, missing = {}, {'?'}
+  for tz in string.gmatch(ARGV[11], '%S+') do given[tz] = true end
+  for _, tz in ipairs(redis.call('SMEMBERS', p .. 'tzs')) do
+    if not given[tz] then missing[#missing + 1] = tz end
+  end
+  if #missing > 1 then return missing end
+  local sizes, chosen = {}, {}
+  for i = 12, #ARGV, 3 do
+    for _, b in ipairs(buckets) do
+      local best, size = nil, -1
+      for h in string.gmatch(ARGV[i + 2], '%d+') do
+        local key = p .. 'g:' .. ARGV[i] .. ':' .. ARGV[i + 1] .. ':' .. h .. ':' .. b
+        local n = sizes[key]
+        if n == nil then
+          n = redis.call('ZCARD', key)
+          sizes[key] = n
+        end
+        if n == 0 then best = nil break end
+        if size < 0 or n < size then best, size = key, n end
+      end
+      if best and not chosen[best] then
+        chosen[best] = true
+        keys[#keys + 1] = {best, tonumber(b)}
+      end
+    end
+  end
+  if #keys == 0 then return {'0'} end
+end
+
+local ids, dists, seen = {}, {}, {}
+for _, k in ipairs(keys) do
+  local maxr = math.min(outer, k[2])
+  if maxr > inner then
+    local wide = string.format('%.6f', maxr / scale * 1.000001 + 0.0001)
+    for _, h in ipairs(redis.call('GEOSEARCH', k[1], 'FROMLONLAT', lng, lat, 'BYRADIUS', wide, 'km', 'WITHDIST')) do
+      local d = tonumber(h[2]) * scale
+      if d > inner and d <= maxr and not seen[h[1]] then
+        seen[h[1]] = true
+        ids[#ids + 1] = h[1]
+        dists[#ids] = d
+      end
+    end
+  end
+end
+
+local out = {more}
+for from = 1, #ids, 500 do
+  local cids, cd = {}, {}
+  for k = from, math.min(from + 499, #ids) do
+    cids[#cids + 1] = ids[k]
+    cd[#cids] = dists[k]
+  end
+  local radii = redis.call('ZMSCORE', p .. 'radii', unpack(cids))
+  local profs = redis.call('HMGET', p .. 'prof', unpack(cids))
+  local took, zones = {}, {}
+  for k, id in ipairs(cids) do
+    local r = radii[k] and tonumber(radii[k])
+    if r and cd[k] <= r then
+      local _, la, ln, tz = string.match(profs[k] or '', '^(%S+) (%S+) (%S+) (%S+)$')
+      if la and covers(also, earth, tonumber(la), tonumber(ln), r) then
+        took[#took + 1] = id
+        zones[#took] = tz
+      end
+    end
+  end
+  if #took > 0 then
+    local hours = {}
+    for wd = 1, 7 do hours[wd] = redis.call('HMGET', p .. 'hours:' .. wd, unpack(took)) end
+    local holds = redis.call('HMGET', p .. 'bks', unpack(took))
+    for k = 1, #took do
+      out[#out + 1] = zones[k]
+      for wd = 1, 7 do out[#out + 1] = hours[wd][k] or '' end
+      out[#out + 1] = holds[k] or ''
+    end
+  end
 end
 return out
 `
