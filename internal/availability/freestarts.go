@@ -11,7 +11,7 @@ import (
 // the starts each can take, so it is a bitset over the candidate starts,
 // and the work ends as soon as every start is in it (done).
 //
-// For one realtor, consider finds the working windows (each weekly window
+// For one realtor, wants checks its hours mask, consider finds the working windows (each weekly window
 // on each local day that has candidate starts, as instants: the realtor's
 // wall clock, DST-correct) that could hold a start still missing; only
 // then does take read the realtor's blocks and mark the starts that fit in
@@ -91,21 +91,25 @@ func (f *freeStarts) result() []time.Time {
 	return out
 }
 
-// consider looks at a realtor of zone loc with weekly windows sched
-// (hours: the mask of local hours worked per ISO weekday, as memEntry
-// keeps it) and reports whether one of their working windows could hold a
-// start still missing; the caller then passes the realtor's blocks to
-// take. It keeps the windows found for take.
-func (f *freeStarts) consider(loc *time.Location, sched *schedule, hours *[8]uint32) bool {
-	f.windows = f.windows[:0]
+// wants reports whether a realtor of zone loc who works hours (the mask of
+// local hours worked per ISO weekday, as memEntry keeps it) might take a
+// start still missing: false means surely not. It costs a few AND
+// instructions, so callers ask it before anything dearer (a distance).
+func (f *freeStarts) wants(loc *time.Location, hours *[8]uint32) bool {
 	if f.left == 0 {
 		return false
 	}
-	z := f.zone(loc)
 	f.offers++
-	if !z.mayCover(f, hours) {
-		return false
-	}
+	return f.zone(loc).mayCover(f, hours)
+}
+
+// consider looks at a realtor f wants, of zone loc with weekly windows
+// sched, and reports whether one of their working windows could hold a
+// start still missing; the caller then passes the realtor's blocks to
+// take. It keeps the windows found for take.
+func (f *freeStarts) consider(loc *time.Location, sched *schedule) bool {
+	f.windows = f.windows[:0]
+	z := f.zone(loc)
 	for d := range z.days {
 		day := &z.days[d]
 		for _, w := range sched[day.weekday] {

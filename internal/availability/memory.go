@@ -200,8 +200,9 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Candidate, error) {
 }
 
 // FreeStarts implements Index: the scan of Search (distance estimate, then
-// haversine, then the other homes), each realtor who covers the homes
-// offered to freeStarts, until every start is free or the realtors run out.
+// the hours mask, haversine, the other homes), each realtor who covers the
+// homes offered to freeStarts, until every start is free or the realtors
+// run out.
 func (m *Memory) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error) {
 	f, q, err := newFreeStarts(q)
 	if err != nil {
@@ -223,10 +224,8 @@ func (m *Memory) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, erro
 		if bound := slack(e.radius); flatKM2(e.lat, e.lng, e.cosLat, q.Point, cosQ) > bound*bound {
 			continue
 		}
-		if DistanceKM(Point{e.lat, e.lng}, q.Point) > e.radius || !e.coversAll(q.Also, cosAlso, e.radius) {
-			continue
-		}
-		if !f.consider(e.loc, &e.r.sched, &e.hours) {
+		if !f.wants(e.loc, &e.hours) || DistanceKM(Point{e.lat, e.lng}, q.Point) > e.radius ||
+			!e.coversAll(q.Also, cosAlso, e.radius) || !f.consider(e.loc, &e.r.sched) {
 			continue
 		}
 		blocks = blocks[:0]

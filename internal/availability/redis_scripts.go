@@ -315,11 +315,13 @@ end
 //
 // With "all" it searches every radius bucket's geo set; with "hours" only,
 // per group and bucket, the smallest of the hour sets (P g:...) of the
-// group's hours, and nothing for a bucket where one is empty: a realtor
-// who can take such a start works every one of those hours, so the
-// realtors of the other sets cannot help, and a start nobody works costs
-// nothing. Each bucket is searched out to the smaller of its bound and
-// the outer radius. A hit counts when it is beyond inner (it was not read
+// group's hours, none when one of them is already searched for another
+// group, and nothing for a bucket where one is empty: a realtor who can
+// take such a start works every one of those hours, so the realtors of
+// the other sets cannot help, and a start nobody works costs nothing
+// (unless the hour sets chosen hold more realtors than the buckets: then
+// the buckets). Each bucket is searched out to the smaller of its bound
+// and the outer radius, and not at all when that is within inner. A hit counts when it is beyond inner (it was not read
 // before), within its own service radius (ZMSCORE of radii) and that
 // radius covers every other point (its exact position, in prof).
 //
@@ -353,27 +355,37 @@ else
     if not given[tz] then missing[#missing + 1] = tz end
   end
   if #missing > 1 then return missing end
-  local sizes, chosen = {}, {}
-  for i = 12, #ARGV, 3 do
-    for _, b in ipairs(buckets) do
-      local best, size = nil, -1
-      for h in string.gmatch(ARGV[i + 2], '%d+') do
-        local key = p .. 'g:' .. ARGV[i] .. ':' .. ARGV[i + 1] .. ':' .. h .. ':' .. b
-        local n = sizes[key]
-        if n == nil then
-          n = redis.call('ZCARD', key)
-          sizes[key] = n
+  local sizes, chosen, held, whole = {}, {}, 0, {}
+  for _, b in ipairs(buckets) do
+    if math.min(outer, tonumber(b)) > inner then
+      whole[#whole + 1] = {p .. 'geo:' .. b, tonumber(b)}
+      for i = 12, #ARGV, 3 do
+        local best, size = nil, -1
+        for h in string.gmatch(ARGV[i + 2], '%d+') do
+          local key = p .. 'g:' .. ARGV[i] .. ':' .. ARGV[i + 1] .. ':' .. h .. ':' .. b
+          if chosen[key] then best = nil break end -- searched anyway
+          local n = sizes[key]
+          if n == nil then
+            n = redis.call('ZCARD', key)
+            sizes[key] = n
+          end
+          if n == 0 then best = nil break end
+          if size < 0 or n < size then best, size = key, n end
         end
-        if n == 0 then best = nil break end
-        if size < 0 or n < size then best, size = key, n end
-      end
-      if best and not chosen[best] then
-        chosen[best] = true
-        keys[#keys + 1] = {best, tonumber(b)}
+        if best then
+          chosen[best] = true
+          keys[#keys + 1] = {best, tonumber(b)}
+          held = held + size
+        end
       end
     end
   end
   if #keys == 0 then return {'0'} end
+  -- The bucket sets instead, when they cost less: a search costs about
+  -- as much as reading 32 hits.
+  local all = 0
+  for _, k in ipairs(whole) do all = all + redis.call('ZCARD', k[1]) end
+  if all + 32 * #whole <= held + 32 * #keys then keys = whole end
 end
 
 local ids, dists, seen = {}, {}, {}

@@ -133,7 +133,7 @@ func (rd *slotReader) offer(f *freeStarts, x *Redis, res []string) error {
 				hours[wd] |= hourBits(w.From, w.To)
 			}
 		}
-		if !f.consider(loc, &sched, &hours) {
+		if !f.wants(loc, &hours) || !f.consider(loc, &sched) {
 			continue
 		}
 		if rd.blocks, err = parseBlocks(res[i+8], rd.buffer, rd.blocks[:0]); err != nil {
