@@ -478,6 +478,8 @@ func (m *matrix) fixtures() map[string]fixture {
 
 		// availability
 		"GET /availability": unowned(static("GET", "/availability?lat=41.88&lng=-87.63&start="+tomorrowLocal(9)+"&end="+tomorrowLocal(10), nil)),
+		"GET /availability/slots": unowned(static("GET", "/availability/slots?lat=41.88&lng=-87.63&from="+url.QueryEscape(tomorrowLocal(9))+
+			"&to="+url.QueryEscape(tomorrowLocal(12))+"&length=90m", nil)),
 		"GET /availability/{realtor_id}": unowned(func(*actor) request {
 			return request{method: "GET", path: "/availability/" + me("realtor").id}
 		}),

@@ -56,6 +56,12 @@ func FuzzAPI(f *testing.F) {
 		f.Add(uint8(i), "", "", []byte(`{}`))
 		f.Add(uint8(i), "limit=5&cursor=eyJ4IjoxfQ", "0193f7a2-0000-7000-8000-000000000000", []byte(`{"name":"x","amount":{"amount":-1,"currency":"USD"}}`))
 	}
+	for i, rt := range routes {
+		if rt.Pattern == "GET /availability/slots" {
+			f.Add(uint8(i), "lat=41.9&lng=-87.6&from=2026-12-01T15:00:00Z&to=2026-12-08T15:00:00Z&step=1m&length=9999999999h", "", []byte(nil))
+			f.Add(uint8(i), "lat=41.9&lng=-87.6&from=2026-12-01T15:00:00Z&from=1970-01-01T00:00:00Z&to=2026-12-01T16:00:00Z&to=2026-12-01T14:00:00Z&length=1h", "", []byte(nil))
+		}
+	}
 	f.Add(uint8(0), "near=91,181&radius_km=1e400", "..%2F..", []byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`))
 
 	f.Fuzz(func(t *testing.T, route uint8, query, id string, body []byte) {

@@ -135,6 +135,109 @@ func parsePoints(values url.Values) (Point, []Point, error) {
 	return ps[0], ps[1:], nil
 }
 
+// slotParams are the query parameters GET /availability/slots understands.
+var slotParams = map[string]bool{"lat": true, "lng": true, "from": true, "to": true, "step": true, "length": true}
+
+// DefaultSlotStep is the grid of GET /availability/slots without step.
+const DefaultSlotStep = 15 * time.Minute
+
+// parseSlots reads GET /availability/slots's query: the homes as
+// GET /availability's lat and lng; the ranges of starts as from and to,
+// repeated and paired in order (the nth from with the nth to), RFC 3339;
+// step and length as Go durations ("15m", "1h30m"). Every failure is a 400
+// naming the parameter (from[1] for the second range's from when there are
+// several).
+func parseSlots(r *http.Request) (SlotQuery, error) {
+	values := r.URL.Query()
+	for name, vs := range values {
+		if !slotParams[name] {
+			return SlotQuery{}, badParam(name, "is not a parameter of this query")
+		}
+		if len(vs) > 1 && (name == "step" || name == "length") {
+			return SlotQuery{}, badParam(name, "may be given once")
+		}
+	}
+	var q SlotQuery
+	var err error
+	if q.Point, q.Also, err = parsePoints(values); err != nil {
+		return SlotQuery{}, err
+	}
+	froms, tos := values["from"], values["to"]
+	switch {
+	case len(froms) == 0:
+		return SlotQuery{}, badParam("from", "is required: the first start, RFC 3339")
+	case len(tos) == 0:
+		return SlotQuery{}, badParam("to", "is required: the last start, RFC 3339")
+	case len(froms) != len(tos):
+		return SlotQuery{}, badParam("to", fmt.Sprintf("is given %d times and from %d: one of each per range", len(tos), len(froms)))
+	case len(froms) > MaxSlotStarts:
+		return SlotQuery{}, badParam("from", fmt.Sprintf("may name at most %d ranges", MaxSlotStarts))
+	}
+	name := func(n string, i int) string {
+		if len(froms) == 1 || i < 0 {
+			return n
+		}
+		return fmt.Sprintf("%s[%d]", n, i)
+	}
+	q.Ranges = make([]StartRange, len(froms))
+	for i := range froms {
+		for _, v := range []struct {
+			name string
+			raw  string
+			into *time.Time
+		}{{"from", froms[i], &q.Ranges[i].From}, {"to", tos[i], &q.Ranges[i].To}} {
+			t, err := time.Parse(time.RFC3339Nano, v.raw)
+			if err != nil {
+				return SlotQuery{}, badParam(name(v.name, i), "must be an RFC 3339 time such as 2026-03-09T15:00:00Z")
+			}
+			*v.into = t
+		}
+	}
+	duration := func(param string, def time.Duration) (time.Duration, error) {
+		s := values.Get(param)
+		if s == "" {
+			if def == 0 {
+				return 0, badParam(param, "is required: a duration such as 90m or 1h30m")
+			}
+			return def, nil
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, badParam(param, "must be a duration such as 15m or 1h30m")
+		}
+		return d, nil
+	}
+	if q.Step, err = duration("step", DefaultSlotStep); err != nil {
+		return SlotQuery{}, err
+	}
+	if q.Length, err = duration("length", 0); err != nil {
+		return SlotQuery{}, err
+	}
+	q, err = normalSlots(q)
+	if err != nil {
+		part, i, msg := q.slotRule()
+		return SlotQuery{}, badParam(name(part, i), msg)
+	}
+	return q, nil
+}
+
+// handleSlots answers GET /availability/slots: {items: [start, ...]}, the
+// starts at which some realtor can take the tour, in UTC, ascending. It
+// names no realtor and counts none.
+func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
+	q, err := parseSlots(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	starts, err := s.index.FreeStarts(r.Context(), q)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(starts, ""))
+}
+
 type candidateView struct {
 	RealtorID       string  `json:"realtor_id"`
 	DistanceKM      float64 `json:"distance_km"`

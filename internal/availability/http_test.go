@@ -83,6 +83,24 @@ func searchPath(p availability.Point, start, end time.Time, extra string) string
 	return "/availability?" + q.Encode() + extra
 }
 
+// slotsPath is GET /availability/slots for the homes ps, a tour of length
+// and the ranges from, to, from, to...
+func slotsPath(ps []availability.Point, length string, ranges ...time.Time) string {
+	q := url.Values{}
+	for _, p := range ps {
+		q.Add("lat", fmt.Sprint(p.Lat))
+		q.Add("lng", fmt.Sprint(p.Lng))
+	}
+	for i := 0; i+1 < len(ranges); i += 2 {
+		q.Add("from", ranges[i].Format(time.RFC3339))
+		q.Add("to", ranges[i+1].Format(time.RFC3339))
+	}
+	if length != "" {
+		q.Set("length", length)
+	}
+	return "/availability/slots?" + q.Encode()
+}
+
 func patchBody(action, tour string, start, end time.Time) string {
 	return fmt.Sprintf(`{"action":%q,"tour_id":%q,"start":%q,"end":%q}`, action, tour, start.Format(time.RFC3339), end.Format(time.RFC3339))
 }
@@ -96,17 +114,25 @@ func TestAccessMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	callers := map[string]string{
-		"anonymous":   "",
-		"customer":    a.token(auth.Principal{ID: "cust", Role: auth.RoleCustomer}),
-		"provider":    a.token(auth.Principal{ID: "prov", Role: auth.RoleProvider}),
-		"realtor":     a.token(auth.Principal{ID: "r1", Role: auth.RoleRealtor}),
-		"admin":       a.token(auth.Principal{ID: "adm", Role: auth.RoleAdmin}),
-		"appointment": a.token(auth.ServicePrincipal("appointment")),
-		"cart":        a.token(auth.ServicePrincipal("cart")),
+		"anonymous":    "",
+		"customer":     a.token(auth.Principal{ID: "cust", Role: auth.RoleCustomer}),
+		"provider":     a.token(auth.Principal{ID: "prov", Role: auth.RoleProvider}),
+		"realtor":      a.token(auth.Principal{ID: "r1", Role: auth.RoleRealtor}),
+		"admin":        a.token(auth.Principal{ID: "adm", Role: auth.RoleAdmin}),
+		"appointment":  a.token(auth.ServicePrincipal("appointment")),
+		"cart":         a.token(auth.ServicePrincipal("cart")),
+		"listing":      a.token(auth.ServicePrincipal("listing")),
+		"tour":         a.token(auth.ServicePrincipal("tour")),
+		"notification": a.token(auth.ServicePrincipal("notification")),
 	}
 	allowed := func(ok int) map[string]int {
-		return map[string]int{"anonymous": 401, "customer": 403, "provider": 403, "realtor": 403, "admin": ok, "appointment": ok, "cart": 403}
+		return map[string]int{"anonymous": 401, "customer": 403, "provider": 403, "realtor": 403, "admin": ok, "appointment": ok,
+			"cart": 403, "listing": 403, "tour": 403, "notification": 403}
 	}
+	// The open slots name no realtor: the services that show or check
+	// times for homes may read them too.
+	slotsAllowed := map[string]int{"anonymous": 401, "customer": 403, "provider": 403, "realtor": 403, "admin": 200, "appointment": 200,
+		"cart": 200, "listing": 200, "tour": 200, "notification": 403}
 	cases := []struct {
 		name, method, path, body string
 		want                     map[string]int
@@ -117,6 +143,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"reserve", "PATCH", "/availability/r1", patchBody("reserve", "matrix", at("10:00"), at("11:00")), allowed(200)},
 		{"release another tour", "PATCH", "/availability/r1", patchBody("release", "other", at("14:00"), at("15:00")), allowed(200)},
 		{"reserve for an unknown realtor", "PATCH", "/availability/nobody", patchBody("reserve", "x", at("10:00"), at("11:00")), allowed(404)},
+		{"open slots", "GET", slotsPath([]availability.Point{downtown}, "90m", at("09:00"), at("12:00")), "", slotsAllowed},
 	}
 	for _, c := range cases {
 		for who, tok := range callers {
@@ -220,6 +247,32 @@ func TestHTTPAnswers(t *testing.T) {
 		if got := search(""); got != "near@1.0 far@6.0" {
 			t.Fatalf("search after the release: %s", got)
 		}
+		slots := func(path string) string {
+			t.Helper()
+			status, _, body := a.do("GET", path, a.token(auth.ServicePrincipal("cart")), "", "")
+			if status != 200 {
+				t.Fatalf("slots: %d %s", status, body)
+			}
+			if strings.Contains(body, "near") || strings.Contains(body, "far") {
+				t.Fatalf("the slots name a realtor: %s", body)
+			}
+			return strings.TrimSpace(body)
+		}
+		// near and far work 08:00-18:00 Chicago (14:00-00:00Z in December).
+		if got := slots(slotsPath([]availability.Point{downtown}, "1h", at("16:00"), at("18:00"))); got != `{"items":["2026-12-01T22:00:00Z","2026-12-01T22:15:00Z","2026-12-01T22:30:00Z","2026-12-01T22:45:00Z","2026-12-01T23:00:00Z"]}` {
+			t.Fatalf("slots 16:00-18:00 (every 15 min by default): %s", got)
+		}
+		got := slots(slotsPath([]availability.Point{downtown}, "1h", at("16:00"), at("18:00")) + "&step=30m")
+		if got != `{"items":["2026-12-01T22:00:00Z","2026-12-01T22:30:00Z","2026-12-01T23:00:00Z"]}` {
+			t.Fatalf("slots 16:00-18:00 every 30 min: %s", got)
+		}
+		got = slots(slotsPath([]availability.Point{downtown, home2}, "45m", at("07:00"), at("08:00"), at("17:00"), at("19:00")))
+		if got != `{"items":["2026-12-01T14:00:00Z","2026-12-01T23:00:00Z","2026-12-01T23:15:00Z"]}` {
+			t.Fatalf("slots of two homes in two ranges: %s", got)
+		}
+		if got = slots(slotsPath([]availability.Point{north(downtown, 80)}, "1h", at("09:00"), at("10:00"))); got != `{"items":[]}` {
+			t.Fatalf("slots where nobody goes: %s", got)
+		}
 		status, _, body = a.do("GET", "/availability/near", a.token(auth.Principal{ID: "adm", Role: auth.RoleAdmin}), "", "")
 		if status != 200 || !strings.Contains(body, `"eligible":true`) || !strings.Contains(body, `"bookings":[]`) {
 			t.Fatalf("read realtor: %d %s", status, body)
@@ -240,6 +293,7 @@ func TestBadInput(t *testing.T) {
 	}
 	admin := a.token(auth.Principal{ID: "adm", Role: auth.RoleAdmin})
 	ok := searchPath(downtown, at("10:00"), at("11:00"), "")
+	slot := slotsPath([]availability.Point{downtown}, "1h", at("09:00"), at("12:00"))
 	body := func(s string) string { return s }
 	cases := []struct {
 		name, method, path, contentType, body string
@@ -287,6 +341,27 @@ func TestBadInput(t *testing.T) {
 		{"limit 0", "GET", ok + "&limit=0", "", "", 400, "limit"},
 		{"limit 101", "GET", ok + "&limit=101", "", "", 400, "limit"},
 		{"unknown realtor", "GET", "/availability/nobody", "", "", 404, ""},
+		{"slots: no lat", "GET", "/availability/slots?lng=-87.6&from=2026-12-01T15:00:00Z&to=2026-12-01T18:00:00Z&length=1h", "", "", 400, "lat"},
+		{"slots: second lng 181", "GET", slot + "&lat=41.9&lng=181", "", "", 400, "lng[1]"},
+		{"slots: no from", "GET", slotsPath([]availability.Point{downtown}, "1h"), "", "", 400, "from"},
+		{"slots: from without to", "GET", slotsPath([]availability.Point{downtown}, "1h") + "&from=2026-12-01T15:00:00Z", "", "", 400, "to"},
+		{"slots: two froms, one to", "GET", slot + "&from=2026-12-02T15:00:00Z", "", "", 400, "to"},
+		{"slots: bad from", "GET", strings.Replace(slot, "from=", "from=soon", 1), "", "", 400, "from"},
+		{"slots: bad second to", "GET", slot + "&from=2026-12-02T15:00:00Z&to=later", "", "", 400, "to[1]"},
+		{"slots: to before from", "GET", slotsPath([]availability.Point{downtown}, "1h", at("12:00"), at("11:00")), "", "", 400, "to"},
+		{"slots: ranges overlap", "GET", slotsPath([]availability.Point{downtown}, "1h", at("09:00"), at("12:00"), at("11:00"), at("13:00")), "", "", 400, "from[1]"},
+		{"slots: ranges out of order", "GET", slotsPath([]availability.Point{downtown}, "1h", at("09:00"), at("12:00"), at("07:00"), at("08:00")), "", "", 400, "from[1]"},
+		{"slots: before 1970", "GET", slotsPath([]availability.Point{downtown}, "1h", time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC), at("08:00")), "", "", 400, "from"},
+		{"slots: no length", "GET", slotsPath([]availability.Point{downtown}, "", at("09:00"), at("12:00")), "", "", 400, "length"},
+		{"slots: length not a duration", "GET", strings.Replace(slot, "length=1h", "length=an+hour", 1), "", "", 400, "length"},
+		{"slots: length 0", "GET", strings.Replace(slot, "length=1h", "length=0s", 1), "", "", 400, "length"},
+		{"slots: length 13h", "GET", strings.Replace(slot, "length=1h", "length=13h", 1), "", "", 400, "length"},
+		{"slots: length overflowing", "GET", strings.Replace(slot, "length=1h", "length=9999999999h", 1), "", "", 400, "length"},
+		{"slots: negative step", "GET", slot + "&step=-15m", "", "", 400, "step"},
+		{"slots: a 30 s step", "GET", slot + "&step=30s", "", "", 400, "step"},
+		{"slots: two steps", "GET", slot + "&step=15m&step=30m", "", "", 400, "step"},
+		{"slots: 4097 starts", "GET", slotsPath([]availability.Point{downtown}, "1h", at("00:00"), at("00:00").Add(4096*time.Minute)) + "&step=1m", "", "", 400, "to"},
+		{"slots: unknown parameter", "GET", slot + "&days=7", "", "", 400, "days"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -104,11 +104,15 @@ func New(index Index, w Watcher, cfg Config) (*Service, error) {
 // Index is the index the service keeps.
 func (s *Service) Index() Index { return s.index }
 
-// Routes is the HTTP API as an authorization table: admins and the appointment service only.
+// Routes is the HTTP API as an authorization table: admins and the
+// appointment service; the open slots also the services that show or
+// check times for homes (cart, listing, tour), since they name no realtor.
 func (s *Service) Routes() []auth.Route {
 	rule := auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"appointment"}}
+	slots := auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"cart", "listing", "tour", "appointment"}}
 	return []auth.Route{
 		{Pattern: "GET /availability", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
+		{Pattern: "GET /availability/slots", Rule: slots, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSlots)},
 		{Pattern: "GET /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRealtor)},
 		{Pattern: "PATCH /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePatch), Body: patchRequest{}},
 	}

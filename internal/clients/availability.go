@@ -59,6 +59,62 @@ func (a *Availability) Search(ctx context.Context, points []events.GeoPoint, sta
 	return out.Items, decode(resp, http.StatusOK, &out)
 }
 
+// StartRange is a run of starts on a SlotQuery's grid: From, From+Step,
+// ... up to To inclusive.
+type StartRange struct {
+	From, To time.Time
+}
+
+// SlotQuery asks GET /availability/slots at which starts some realtor can
+// take a tour of Length showing every one of Points (1 to
+// MaxSearchPoints homes). Ranges come in order and do not overlap; at most
+// 4,096 starts in all (the API's bound). Step 0 is the service's default
+// grid, 15 minutes.
+type SlotQuery struct {
+	Points       []events.GeoPoint
+	Ranges       []StartRange
+	Step, Length time.Duration
+}
+
+// Slots returns, ascending and in UTC, the starts of q at which at least
+// one verified, active, available realtor whose area covers every home
+// works the whole tour in their own time zone and is free, travel buffer
+// included. The answer names no realtor. No ranges: no starts, and no
+// call. A query the service refuses is an *APIError (400, naming the
+// parameter).
+func (a *Availability) Slots(ctx context.Context, q SlotQuery) ([]time.Time, error) {
+	if len(q.Points) == 0 || len(q.Points) > MaxSearchPoints {
+		return nil, fmt.Errorf("open slots: %d points, want 1 to %d", len(q.Points), MaxSearchPoints)
+	}
+	if len(q.Ranges) == 0 {
+		return []time.Time{}, nil
+	}
+	v := url.Values{}
+	for _, p := range q.Points {
+		v.Add("lat", strconv.FormatFloat(p.Lat, 'f', -1, 64))
+		v.Add("lng", strconv.FormatFloat(p.Lng, 'f', -1, 64))
+	}
+	for _, r := range q.Ranges {
+		v.Add("from", r.From.UTC().Format(time.RFC3339Nano))
+		v.Add("to", r.To.UTC().Format(time.RFC3339Nano))
+	}
+	if q.Step != 0 {
+		v.Set("step", q.Step.String())
+	}
+	v.Set("length", q.Length.String())
+	resp, err := a.c.call(ctx, http.MethodGet, "/availability/slots?"+v.Encode(), nil, nil, true)
+	if err != nil {
+		return nil, fmt.Errorf("open slots: %w", err)
+	}
+	var out struct {
+		Items []time.Time `json:"items"`
+	}
+	if err := decode(resp, http.StatusOK, &out); err != nil {
+		return nil, fmt.Errorf("open slots: %w", err)
+	}
+	return out.Items, nil
+}
+
 type slotRequest struct {
 	Action string    `json:"action"`
 	TourID string    `json:"tour_id"`
