@@ -1,6 +1,7 @@
 package availability
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
 	"time"
@@ -11,16 +12,15 @@ import (
 // the starts each can take, so it is a bitset over the candidate starts,
 // and the work ends as soon as every start is in it (done).
 //
-// For one realtor, wants checks its hours mask, consider finds the working windows (each weekly window
-// on each local day that has candidate starts, as instants: the realtor's
-// wall clock, DST-correct) that could hold a start still missing; only
-// then does take read the realtor's blocks and mark the starts that fit in
-// a window between them. Before any of that, a realtor whose weekly hours
-// cannot hold any missing start (a bit mask per weekday of the local hours
-// worked, against the hours each missing start's tour touches) is skipped
-// at the cost of a few AND instructions: once the starts anyone can take
-// are found, the starts left are those nobody works, and every further
-// realtor is dismissed that way.
+// For one realtor, wants first compares the weekly hours it works (a bit
+// mask per weekday of the local hours worked) with the hours each missing
+// start's tour touches, at the cost of a few AND instructions: once the
+// starts anyone can take are found, the starts left are mostly those
+// nobody works, and most realtors end there. Then consider finds the
+// working windows (each weekly window on each local day that has
+// candidate starts, as instants: the realtor's wall clock, DST-correct)
+// that could hold a start still missing; only then does take read the
+// realtor's blocks and mark the starts that fit in a window between them.
 //
 // A start s fits a window [a, b] (its first and last instants) when
 // a <= s and s+length <= b, and a block (from, to) when s+length <= from or
@@ -53,13 +53,7 @@ func blockOf(start, end time.Time, buffer time.Duration) block {
 
 func sortBlocks(bs []block) {
 	slices.SortFunc(bs, func(a, b block) int {
-		switch {
-		case a.from < b.from:
-			return -1
-		case a.from > b.from:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a.from, b.from)
 	})
 }
 
