@@ -37,6 +37,10 @@ type Dialect struct {
 	// Types maps the type names that migrations use ({{.Bytes}} and so on)
 	// to this engine's column types.
 	Types MigrationTypes
+	// copyFile writes the database as conn's open read transaction sees it
+	// into a new file (see Snapshot); nil where the engine has its own
+	// backup tools (pg_dump, base backups), which openhouse leaves to them.
+	copyFile func(ctx context.Context, conn *sql.Conn, path string) error
 	// goose is the goose dialect name.
 	goose string
 }
@@ -51,8 +55,9 @@ type MigrationTypes struct {
 
 // SQLite is the embedded default: one file per service, WAL journal.
 var SQLite = Dialect{
-	Name:  "sqlite",
-	goose: "sqlite3",
+	Name:     "sqlite",
+	goose:    "sqlite3",
+	copyFile: sqliteCopyFile,
 	Types: MigrationTypes{
 		Bytes:     "BLOB",
 		Timestamp: "DATETIME",
@@ -123,6 +128,45 @@ func openSQLite(dir, name string) (*sql.DB, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(0)
 	return db, nil
+}
+
+// sqliteCopyFile copies the database into a new file at path with SQLite's
+// online backup API, in one step on conn. The backup reads through conn's
+// read transaction when one is open (sqlite3_backup_step opens its own
+// only when there is none), so the copy is the database at the instant that
+// transaction began, however many commits other connections make while it
+// runs.
+func sqliteCopyFile(ctx context.Context, conn *sql.Conn, path string) error {
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("store: copy to %s: the file exists", path)
+	}
+	return conn.Raw(func(dc any) error {
+		inner := dc
+		if c, ok := dc.(*cachingConn); ok {
+			inner = c.sqliteDriverConn
+		}
+		src, ok := inner.(interface {
+			NewBackup(dstURI string) (*sqlite.Backup, error)
+		})
+		if !ok {
+			return fmt.Errorf("store: the SQLite driver's connection (%T) cannot back up", inner)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := src.NewBackup(path)
+		if err != nil {
+			return fmt.Errorf("store: copy to %s: %w", path, err)
+		}
+		_, stepErr := b.Step(-1)
+		if err := b.Finish(); stepErr == nil && err != nil {
+			stepErr = err
+		}
+		if stepErr != nil {
+			return fmt.Errorf("store: copy to %s: %w", path, stepErr)
+		}
+		return nil
+	})
 }
 
 // openPostgres opens the database at rawURL with search_path set to the
