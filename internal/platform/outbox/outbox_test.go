@@ -422,3 +422,106 @@ func runRelay(t *testing.T, relay *outbox.Relay) {
 		}
 	})
 }
+
+// blockingPublisher publishes for real once released, and says when a
+// publish has started.
+type blockingPublisher struct {
+	pub     outbox.Publisher
+	started chan struct{}
+	release chan struct{}
+}
+
+func (p *blockingPublisher) Publish(ctx context.Context, ev bus.Event) error {
+	select {
+	case p.started <- struct{}{}:
+	default:
+	}
+	<-p.release
+	return p.pub.Publish(ctx, ev)
+}
+
+// TestPauseHoldsTheRelay: Pause waits for the round in progress to be
+// published and marked, and no round runs until resume; what commits
+// meanwhile stays pending, then goes out once.
+func TestPauseHoldsTheRelay(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, storetest.OpenSQLite, "svc")
+	b := bustest.Embedded(t).Connect(t)
+	pub := &blockingPublisher{pub: b, started: make(chan struct{}, 1), release: make(chan struct{})}
+	relay := outbox.NewRelay(db, pub, outbox.RelayConfig{})
+	first := write(t, db, 2)
+	flushed := make(chan error, 1)
+	go func() {
+		_, err := relay.Flush(ctx)
+		flushed <- err
+	}()
+	<-pub.started
+
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := relay.Pause(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Pause during a round = %v, want it to wait for the round", err)
+	}
+	close(pub.release)
+	resume, err := relay.Pause(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if n := pendingRows(t, db); n != 0 {
+		t.Fatalf("%d rows of the finished round still pending", n)
+	}
+
+	second := write(t, db, 3)
+	blocked, cancel2 := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel2()
+	if n, err := relay.Flush(blocked); n != 0 || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Flush while paused = %d, %v; want it to wait", n, err)
+	}
+	if n := pendingRows(t, db); n != 3 {
+		t.Fatalf("%d rows pending while paused, want 3", n)
+	}
+	streamHolds(t, b, 2)
+	resume()
+	resume() // harmless
+	if n, err := relay.Flush(ctx); n != 3 || err != nil {
+		t.Fatalf("Flush after resume = %d, %v; want 3", n, err)
+	}
+	consume(t, b, db)
+	appliedOnce(t, db, append(first, second...))
+}
+
+// TestRestartRetentionKeepsTheInbox: a database restored from a backup
+// older than the retention still drops an event it applied before the
+// backup, after the relay's first prune.
+func TestRestartRetentionKeepsTheInbox(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, storetest.OpenSQLite, "svc")
+	b := bustest.Embedded(t).Connect(t)
+	backupTime := time.Now().Add(-100 * time.Hour)
+	apply := func() {
+		t.Helper()
+		err := outbox.Once(ctx, db, "effects", "event-1", func() time.Time { return backupTime }, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO effects (event_id) VALUES ($1)`, "event-1")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply()
+	if err := outbox.RestartRetention(ctx, db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fake := clock.NewFake(time.Now())
+	runRelay(t, outbox.NewRelay(db, b, outbox.RelayConfig{Clock: fake}))
+	if !fake.WaitForWaiters(1, time.After(10*time.Second)) {
+		t.Fatal("relay never parked after its first round and prune")
+	}
+	apply() // the redelivery after the restore
+	if got := applied(t, db)["event-1"]; got != 1 {
+		t.Fatalf("event applied %d times, want 1", got)
+	}
+}

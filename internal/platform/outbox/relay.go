@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,6 +75,11 @@ type Relay struct {
 	cfg       RelayConfig
 	wake      chan struct{}
 	lastPrune time.Time
+	// rounds is held by every round, and by Pause until its resume: a
+	// paused relay finishes the round in progress (its rows marked) and
+	// publishes nothing more. A one-slot channel rather than a mutex so
+	// that Pause can give up when its context ends.
+	rounds chan struct{}
 }
 
 // NewRelay returns a relay for db that wakes whenever db commits.
@@ -82,7 +88,7 @@ func NewRelay(db *store.DB, pub Publisher, cfg RelayConfig) *Relay {
 	if cfg.Service == "" {
 		cfg.Service = db.Namespace
 	}
-	r := &Relay{db: db, pub: pub, cfg: cfg, wake: make(chan struct{}, 1)}
+	r := &Relay{db: db, pub: pub, cfg: cfg, wake: make(chan struct{}, 1), rounds: make(chan struct{}, 1)}
 	db.AfterCommit(r.Wake)
 	if cfg.Metrics != nil {
 		prometheus.WrapRegistererWith(prometheus.Labels{"service": cfg.Service}, cfg.Metrics).
@@ -130,17 +136,42 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
+// Pause waits for the round in progress to end and keeps the relay from
+// publishing until resume is called: then every row the database shows as
+// published is in the stream, and no other is, for as long as the pause
+// lasts (a backup copies the streams meanwhile). Commits go on; their rows
+// wait. resume may be called more than once.
+func (r *Relay) Pause(ctx context.Context) (resume func(), err error) {
+	select {
+	case r.rounds <- struct{}{}:
+		return sync.OnceFunc(func() { <-r.rounds }), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("outbox: pause the %s relay: %w", r.cfg.Service, ctx.Err())
+	}
+}
+
 // Flush publishes pending rows until none is left or a publish fails, and
-// returns how many it published.
+// returns how many it published. While the relay is paused it waits.
 func (r *Relay) Flush(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := r.round(ctx)
+		n, err := r.turn(ctx)
 		total += n
 		if err != nil || n < r.cfg.Batch {
 			return total, err
 		}
 	}
+}
+
+// turn is one round, taken when the relay is not paused.
+func (r *Relay) turn(ctx context.Context) (int, error) {
+	select {
+	case r.rounds <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	defer func() { <-r.rounds }()
+	return r.round(ctx)
 }
 
 type pendingRow struct {
