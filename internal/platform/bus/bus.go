@@ -111,6 +111,10 @@ type Bus struct {
 	mu        sync.Mutex
 	streams   map[string]bool // streams known to exist
 	consumers []*Consumer
+
+	// handling is held shared by every handler in flight and every
+	// dead-letter replay, and exclusively by PauseConsumers.
+	handling sync.RWMutex
 }
 
 // Connect connects to the configured NATS, or starts the embedded server.

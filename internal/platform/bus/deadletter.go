@@ -88,6 +88,8 @@ func deadLetterOf(raw *jetstream.RawStreamMsg) DeadLetter {
 // replay that is interrupted can be repeated: the replay id is deduplicated
 // by JetStream, and consumers apply an event once through their inbox.
 func (b *Bus) Replay(ctx context.Context, seq uint64) error {
+	b.handling.RLock() // a replay moves streams: it waits while the consumers are paused
+	defer b.handling.RUnlock()
 	stream, err := b.js.Stream(ctx, b.deadLetterStream())
 	if err != nil {
 		return fmt.Errorf("bus: replay: %w", err)

@@ -228,6 +228,8 @@ func (c *Consumer) receive(msg jetstream.Msg) {
 // handle runs the handler on a decoded delivery (decodeErr: it could not be
 // decoded), then acks, retries later, or dead-letters.
 func (c *Consumer) handle(msg jetstream.Msg, ev Event, decodeErr error) {
+	c.bus.handling.RLock() // waits while the consumers are paused
+	defer c.bus.handling.RUnlock()
 	meta, err := msg.Metadata()
 	if err != nil {
 		c.bus.log.Error("event without metadata", "subject", msg.Subject(), "err", err)
