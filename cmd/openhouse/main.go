@@ -29,6 +29,10 @@ Usage:
   openhouse demo [--keep]     seed Chicago in a fresh embedded system and book one tour, printing the event trail
   openhouse bench (--url URL | --embedded) [--rate N --duration D ...]
                               drive a running system like real users and report latencies and correctness
+  openhouse backup --out FILE [--data-dir D]
+                              copy the data of the openhouse serving D (embedded) into one archive, while it serves
+  openhouse restore --from FILE --data-dir D
+                              unpack a backup into a new data directory D, to serve from
   openhouse cluster up|down|status [--instances N --dir D ...]
                               run one process per service on a 3-node NATS cluster, PostgreSQL and Redis on loopback
   openhouse help              this text
@@ -59,6 +63,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return demoCommand(ctx, rest, cfg, stdout, stderr)
 	case "bench":
 		return benchCommand(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, rest, cfg, stdout, stderr)
+	case "restore":
+		return restoreCommand(ctx, rest, cfg, stdout, stderr)
 	case "cluster":
 		return clusterCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":

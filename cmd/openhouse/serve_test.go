@@ -242,3 +242,61 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupAndRestoreCommands: `openhouse backup` copies a serving
+// system, `openhouse restore` unpacks the copy into a new directory, and
+// `serve` there has what was written before the backup. The commands
+// refuse to overwrite an archive or a data directory, and say so when no
+// server answers.
+func TestBackupAndRestoreCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dataDir := filepath.Join(t.TempDir(), "data")
+	command := func(args ...string) (string, int) {
+		cmd := exec.Command(binary, args...)
+		cmd.Env = append(os.Environ(), "OPENHOUSE_DATA_DIR="+dataDir, "OPENHOUSE_DATABASE_URL=", "OPENHOUSE_NATS_URL=")
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	archive := filepath.Join(t.TempDir(), "openhouse.backup")
+	if out, code := command("backup", "--out", archive); code != 1 || !strings.Contains(out, "is `openhouse serve` running") {
+		t.Fatalf("backup with nothing serving = %d %q", code, out)
+	}
+
+	addr := freeAddr(t)
+	p, _ := startServe(t, dataDir, addr)
+	if status, out := register(t, addr, "ada@example.com"); status != http.StatusCreated {
+		t.Fatalf("register = %d %v", status, out)
+	}
+	if out, code := command("backup", "--out", archive); code != 0 || !strings.Contains(out, "8 databases") {
+		t.Fatalf("backup = %d %q", code, out)
+	}
+	if out, code := command("backup", "--out", archive); code != 2 || !strings.Contains(out, "exists") {
+		t.Fatalf("backup onto an existing file = %d %q", code, out)
+	}
+	if status, out := register(t, addr, "grace@example.com"); status != http.StatusCreated {
+		t.Fatalf("register after the backup = %d %v", status, out)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit code = %d\n%s", code, p.logs)
+	}
+
+	restored := filepath.Join(t.TempDir(), "restored")
+	if out, code := command("restore", "--from", archive, "--data-dir", restored); code != 0 || !strings.Contains(out, "restored 8 databases") {
+		t.Fatalf("restore = %d %q", code, out)
+	}
+	if out, code := command("restore", "--from", archive, "--data-dir", restored); code != 2 || !strings.Contains(out, "not empty") {
+		t.Fatalf("restore over data = %d %q", code, out)
+	}
+	p, _ = startServe(t, restored, addr)
+	if status, out := register(t, addr, "ada@example.com"); status != http.StatusConflict {
+		t.Fatalf("registering the account made before the backup = %d %v, want 409", status, out)
+	}
+	if status, out := register(t, addr, "grace@example.com"); status != http.StatusCreated {
+		t.Fatalf("registering the account made after the backup = %d %v, want 201 (it is not in the backup)", status, out)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit code = %d\n%s", code, p.logs)
+	}
+}

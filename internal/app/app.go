@@ -48,6 +48,11 @@ type App struct {
 	// test injected).
 	stopTracing func(context.Context) error
 
+	// control is the control socket of an embedded process (nil
+	// otherwise); backingUp is held while a backup runs.
+	control   *control
+	backingUp sync.Mutex
+
 	keys        *lateKeySource
 	verifier    *auth.Verifier
 	suspensions *suspensions
@@ -91,6 +96,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		}
 	}
 
+	if cfg.embedded() {
+		// Before opening anything: it refuses a data directory that
+		// another process serves.
+		if err := a.listenControl(); err != nil {
+			return nil, err
+		}
+	}
 	a.listener, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on OPENHOUSE_HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
@@ -268,6 +280,7 @@ func (a *App) Run(ctx context.Context) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.server.Serve(a.listener) }()
+	go a.control.serve()
 	a.log.Info("openhouse serving", "addr", a.Addr(), "services", a.cfg.Services,
 		"database", dbKind(a.cfg), "nats", natsKind(a.cfg))
 
@@ -282,6 +295,9 @@ func (a *App) Run(ctx context.Context) error {
 	if e := a.server.Shutdown(shutdownCtx); e != nil {
 		a.log.Warn("http shutdown", "err", e)
 	}
+	a.control.close()
+	a.backingUp.Lock() // a backup under way ends before the databases close
+	defer a.backingUp.Unlock()
 	a.bus.StopConsumers()
 	stopWatch()
 	stopWork()
@@ -297,6 +313,7 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) close() {
+	a.control.close()
 	if a.listener != nil {
 		a.listener.Close() // already closed by Shutdown when serving; harmless
 	}

@@ -3,8 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/demo"
 )
 
 // Correctness counts what must never happen, read back from the API with an
@@ -19,6 +22,9 @@ type Correctness struct {
 	// DuplicateCharges is the number of orders with more than one
 	// succeeded payment (each extra payment counts once).
 	DuplicateCharges int64 `json:"duplicate_charges"`
+	// DuplicateTours is the number of tours beyond the first of an order:
+	// a paid order applied twice.
+	DuplicateTours int64 `json:"duplicate_tours"`
 	// What was checked.
 	Appointments int `json:"appointments_checked"`
 	Tours        int `json:"tours_checked"`
@@ -64,6 +70,19 @@ func countDuplicateCharges(payments []paymentView) int64 {
 	return dup
 }
 
+// countDuplicateTours counts tours beyond the first per order.
+func countDuplicateTours(tours []tourView) int64 {
+	seen := map[string]bool{}
+	var dup int64
+	for _, t := range tours {
+		if seen[t.OrderID] {
+			dup++
+		}
+		seen[t.OrderID] = true
+	}
+	return dup
+}
+
 // countLost counts orders with no tour or a tour still pending.
 func countLost(orders []string, tours []tourView) (lost int64, pending []string) {
 	byOrder := map[string]tourView{}
@@ -85,6 +104,30 @@ func countLost(orders []string, tours []tourView) (lost int64, pending []string)
 	return lost, pending
 }
 
+// Check is Run's correctness check on demand, as the admin, of a system
+// that was not necessarily loaded by this process (a restored one, say):
+// every given order, and every order the system holds a succeeded payment
+// for, must have a settled tour (it waits up to settle for them), and
+// nothing may be double-booked, charged twice or toured twice.
+func Check(ctx context.Context, baseURL, adminEmail, adminPassword string, orders []string, settle time.Duration) (Correctness, error) {
+	a := newAPI(baseURL, 16)
+	admin, err := demo.NewSeeder(baseURL, "", a.http).Login(adminEmail, adminPassword)
+	if err != nil {
+		return Correctness{}, fmt.Errorf("admin login: %w", err)
+	}
+	payments, err := listAll[paymentView](ctx, a, "/payments", admin)
+	if err != nil {
+		return Correctness{}, fmt.Errorf("read payments: %w", err)
+	}
+	all := slices.Clone(orders)
+	for _, p := range payments {
+		if p.Status == "succeeded" && !slices.Contains(all, p.OrderID) {
+			all = append(all, p.OrderID)
+		}
+	}
+	return checkCorrectness(ctx, a, admin, all, settle)
+}
+
 // checkCorrectness reads appointments, tours and payments as the admin.
 // orders are the checkouts answered 201; the check waits up to settle for
 // their tours to leave pending, re-reading the tours every 200 ms.
@@ -98,7 +141,7 @@ func checkCorrectness(ctx context.Context, a *api, adminToken string, orders []s
 		}
 		var pending []string
 		c.LostBookings, pending = countLost(orders, tours)
-		c.Tours = len(tours)
+		c.DuplicateTours, c.Tours = countDuplicateTours(tours), len(tours)
 		if len(pending) == 0 || !time.Now().Before(deadline) {
 			break
 		}

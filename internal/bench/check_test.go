@@ -60,7 +60,8 @@ func TestCheckCorrectness(t *testing.T) {
 			app("a6", "r1", at(9, 0), at(13, 0), "scheduled"),   // overlaps a1 and a2
 		),
 		"/payments": append(append([]any{}, clean["/payments"]...), pay("p5", "o1", "succeeded"), pay("p6", "o1", "succeeded"), pay("p7", "o2", "refunded")),
-		"/tours":    {tour("t1", "o1", "scheduled"), tour("t3", "o3", "pending")}, // o2 has no tour, o3's is stuck
+		// o2 has no tour, o3's is stuck, o1 was toured twice
+		"/tours": {tour("t1", "o1", "scheduled"), tour("t3", "o3", "pending"), tour("t4", "o1", "scheduled")},
 	}
 	tests := []struct {
 		name  string
@@ -68,7 +69,7 @@ func TestCheckCorrectness(t *testing.T) {
 		want  Correctness
 	}{
 		{"clean", clean, Correctness{Appointments: 3, Tours: 3, Payments: 4}},
-		{"broken", broken, Correctness{DoubleBookings: 3, LostBookings: 2, DuplicateCharges: 2, Appointments: 5, Tours: 2, Payments: 7}},
+		{"broken", broken, Correctness{DoubleBookings: 3, LostBookings: 2, DuplicateCharges: 2, DuplicateTours: 1, Appointments: 5, Tours: 3, Payments: 7}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

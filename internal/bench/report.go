@@ -109,7 +109,7 @@ type Bookings struct {
 
 // Failed reports whether any correctness counter is non-zero.
 func (c Correctness) Failed() bool {
-	return c.DoubleBookings != 0 || c.LostBookings != 0 || c.DuplicateCharges != 0
+	return c.DoubleBookings != 0 || c.LostBookings != 0 || c.DuplicateCharges != 0 || c.DuplicateTours != 0
 }
 
 // recorder accumulates one operation's latencies; safe for concurrent use.
@@ -230,6 +230,7 @@ func (r *Report) Figures() []Figure {
 		Figure{"double bookings", float64(c.DoubleBookings), -1},
 		Figure{"lost bookings", float64(c.LostBookings), -1},
 		Figure{"duplicate charges", float64(c.DuplicateCharges), -1},
+		Figure{"duplicate tours", float64(c.DuplicateTours), -1},
 	)
 }
 
@@ -267,8 +268,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if c.Failed() {
 		verdict = "FAILED"
 	}
-	_, err := fmt.Fprintf(w, "correctness %s: %d double bookings (%d active appointments checked), %d lost bookings (%d tours), %d duplicate charges (%d payments)\n",
-		verdict, c.DoubleBookings, c.Appointments, c.LostBookings, c.Tours, c.DuplicateCharges, c.Payments)
+	_, err := fmt.Fprintf(w, "correctness %s: %d double bookings (%d active appointments checked), %d lost bookings and %d duplicate tours (%d tours), %d duplicate charges (%d payments)\n",
+		verdict, c.DoubleBookings, c.Appointments, c.LostBookings, c.DuplicateTours, c.Tours, c.DuplicateCharges, c.Payments)
 	return err
 }
 

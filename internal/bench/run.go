@@ -52,6 +52,9 @@ type Config struct {
 	// LoadStarted, when set, is called as the load begins, after seeding:
 	// --embedded --cpuprofile starts the server's profile there.
 	LoadStarted func()
+	// Answered, when set, is called with each order whose checkout was
+	// answered 201, as it is (tests that act during the load use it).
+	Answered func(orderID string)
 	// Progress receives a progress line every second; Terminal says it
 	// is a terminal (the line is rewritten with \r) rather than a log
 	// (a plain line every 5 s).
@@ -430,6 +433,9 @@ func (r *run) book(ctx context.Context, i int) {
 	r.mu.Lock()
 	r.orders = append(r.orders, order.OrderID)
 	r.mu.Unlock()
+	if r.cfg.Answered != nil {
+		r.cfg.Answered(order.OrderID)
+	}
 	r.await(bg, c, order.OrderID, sent)
 }
 

@@ -59,6 +59,10 @@ var pendingDesc = prometheus.NewDesc("openhouse_consumer_pending",
 	"Events in the stream not yet delivered to the durable consumer (JetStream NumPending), by consuming service and stream.",
 	[]string{"consumer", "stream"}, nil)
 
+var ackPendingDesc = prometheus.NewDesc("openhouse_consumer_ack_pending",
+	"Events delivered to the durable consumer and not yet acknowledged (JetStream NumAckPending), by consuming service and stream.",
+	[]string{"consumer", "stream"}, nil)
+
 // lagCollector reads each running consumer's info from JetStream on scrape.
 type lagCollector struct {
 	mu    sync.Mutex
@@ -71,7 +75,10 @@ func (l *lagCollector) add(b *Bus) {
 	l.buses = append(l.buses, b)
 }
 
-func (l *lagCollector) Describe(ch chan<- *prometheus.Desc) { ch <- pendingDesc }
+func (l *lagCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- pendingDesc
+	ch <- ackPendingDesc
+}
 
 func (l *lagCollector) Collect(ch chan<- prometheus.Metric) {
 	l.mu.Lock()
@@ -101,5 +108,6 @@ func (l *lagCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		seen[key] = true
 		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(info.NumPending), c.sub.Consumer, c.sub.Stream)
+		ch <- prometheus.MustNewConstMetric(ackPendingDesc, prometheus.GaugeValue, float64(info.NumAckPending), c.sub.Consumer, c.sub.Stream)
 	}
 }
