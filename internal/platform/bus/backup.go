@@ -214,24 +214,90 @@ func consumerPositions(ctx context.Context, js jetstream.JetStream, stream strin
 	return out, nil
 }
 
-// RestoreStreams starts a JetStream server on storeDir, which must hold no
-// stream yet, restores into it every stream that SnapshotStreams (or `nats
-// stream backup`) wrote under dir, and stops it again.
+// RestoreStreams restores into a JetStream store at storeDir, which must
+// hold no stream yet, every stream that SnapshotStreams (or `nats stream
+// backup`) wrote under dir, using an embedded server of its own that it
+// stops again.
 //
 // Each durable consumer is then reset to its acknowledgement floor: the
 // events it had received but not acknowledged when the backup was taken,
 // and those acknowledged out of order above the floor, are delivered again
 // as soon as the system starts, instead of after their ack wait; the
 // consumers' inboxes drop the ones already applied. Other consumers (the
-// ordered ones of processes that are gone) are deleted.
+// ordered ones of processes that are gone) are deleted. The server writes a
+// consumer's state to disk in the background as well, and a write begun
+// before a reset can land after it (seen about once in 25 restores), so
+// the resets are checked on a fresh start of the server, and redone until
+// they hold.
 func RestoreStreams(ctx context.Context, storeDir, dir string) ([]StreamBackup, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("bus: restore: %w", err)
 	}
-	ns, err := StartEmbedded(storeDir)
+	var streams []string
+	err = withServer(storeDir, func(nc *nats.Conn, js jetstream.JetStream) error {
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			info, err := restoreStream(ctx, nc, filepath.Join(dir, e.Name()))
+			if err != nil {
+				return err
+			}
+			streams = append(streams, info.Config.Name)
+			if err := deleteOtherConsumers(ctx, js, info.Config.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
+	}
+	const rounds = 5
+	for round := 1; round <= rounds; round++ {
+		var out []StreamBackup
+		reset := 0
+		err := withServer(storeDir, func(_ *nats.Conn, js jetstream.JetStream) error {
+			for _, name := range streams {
+				s, err := js.Stream(ctx, name)
+				if err != nil {
+					return fmt.Errorf("bus: restored stream %s: %w", name, err)
+				}
+				positions, err := consumerPositions(ctx, js, name)
+				if err != nil {
+					return err
+				}
+				for _, p := range positions {
+					if p.Delivered == p.AckFloor && p.AckPending == 0 {
+						continue // at its floor, as the last start found it on disk
+					}
+					if _, err := js.ResetConsumer(ctx, name, p.Name); err != nil {
+						return fmt.Errorf("bus: reset consumer %s on %s: %w", p.Name, name, err)
+					}
+					reset++
+				}
+				st := s.CachedInfo().State
+				out = append(out, StreamBackup{Name: name, Messages: st.Msgs, FirstSeq: st.FirstSeq, LastSeq: st.LastSeq, Consumers: positions})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if reset == 0 {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("bus: restore: the consumers' resets did not hold after %d starts", rounds)
+}
+
+// withServer runs fn against an embedded server on storeDir, then stops
+// the server (which writes its state to disk).
+func withServer(storeDir string, fn func(*nats.Conn, jetstream.JetStream) error) error {
+	ns, err := StartEmbedded(storeDir)
+	if err != nil {
+		return err
 	}
 	defer func() {
 		ns.Shutdown()
@@ -239,34 +305,14 @@ func RestoreStreams(ctx context.Context, storeDir, dir string) ([]StreamBackup, 
 	}()
 	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("openhouse-restore"))
 	if err != nil {
-		return nil, fmt.Errorf("bus: restore: %w", err)
+		return fmt.Errorf("bus: restore: %w", err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, fmt.Errorf("bus: restore: %w", err)
+		return fmt.Errorf("bus: restore: %w", err)
 	}
-	var out []StreamBackup
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		info, err := restoreStream(ctx, nc, filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		name := info.Config.Name
-		if err := resetConsumers(ctx, js, name); err != nil {
-			return nil, err
-		}
-		positions, err := consumerPositions(ctx, js, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, StreamBackup{Name: name, Messages: info.State.Msgs, FirstSeq: info.State.FirstSeq,
-			LastSeq: info.State.LastSeq, Consumers: positions})
-	}
-	return out, nil
+	return fn(nc, js)
 }
 
 // restoreChunk is the size of the pieces a snapshot is sent back in.
@@ -334,29 +380,22 @@ func restoreStream(ctx context.Context, nc *nats.Conn, dir string) (*server.Stre
 	return created.StreamInfo, nil
 }
 
-// resetConsumers resets each durable consumer of a restored stream to its
-// acknowledgement floor and deletes the others (see RestoreStreams).
-func resetConsumers(ctx context.Context, js jetstream.JetStream, stream string) error {
+// deleteOtherConsumers deletes the consumers of a restored stream that are
+// not durable (see RestoreStreams).
+func deleteOtherConsumers(ctx context.Context, js jetstream.JetStream, stream string) error {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
 		return fmt.Errorf("bus: stream %s: %w", stream, err)
 	}
-	var durable, other []string
+	var other []string
 	list := s.ListConsumers(ctx)
 	for info := range list.Info() {
-		if info.Config.Durable != "" {
-			durable = append(durable, info.Name)
-		} else {
+		if info.Config.Durable == "" {
 			other = append(other, info.Name)
 		}
 	}
 	if err := list.Err(); err != nil {
 		return fmt.Errorf("bus: consumers of %s: %w", stream, err)
-	}
-	for _, name := range durable {
-		if _, err := js.ResetConsumer(ctx, stream, name); err != nil {
-			return fmt.Errorf("bus: reset consumer %s on %s: %w", name, stream, err)
-		}
 	}
 	for _, name := range other {
 		if err := js.DeleteConsumer(ctx, stream, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {

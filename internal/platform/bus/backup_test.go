@@ -146,6 +146,9 @@ func TestSnapshotAndRestoreStreams(t *testing.T) {
 	if len(got) != len(streams) {
 		t.Fatalf("restored %d streams, want %d", len(got), len(streams))
 	}
+	if c := got[i].Consumers; got[i].Name != "DEMO" || len(c) != 1 || c[0].Delivered != 10 || c[0].AckFloor != 10 || c[0].AckPending != 0 {
+		t.Fatalf("restored %s with consumers %+v, want alpha reset to its floor 10", got[i].Name, c)
+	}
 	// The ack wait is the default 30 s: the five must come sooner than
 	// that, through the reset, not the redelivery timer.
 	after := embeddedBus(t, restored)
