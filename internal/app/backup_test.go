@@ -63,13 +63,13 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 		enough   = make(chan struct{})
 	)
 	load := bench.Config{BaseURL: "http://" + a.Addr(), AdminEmail: cfg.AdminEmail, AdminPassword: cfg.AdminPassword,
-		Rate: 12, Duration: 4 * time.Second, Customers: 14, Realtors: 6, Listings: 8, Providers: 1,
+		Rate: 12, Duration: 4 * time.Second, Customers: 10, Realtors: 4, Listings: 6, Providers: 1,
 		SearchRate: 4, UpdateRate: 1, ToggleRate: 0.5, SagaTimeout: 30 * time.Second,
 		Answered: func(order string) {
 			mu.Lock()
 			defer mu.Unlock()
 			answered = append(answered, order)
-			if len(answered) == 10 {
+			if len(answered) == 8 {
 				close(enough)
 			}
 		}}
@@ -85,7 +85,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	select {
 	case <-enough: // the load is well under way
 	case rep := <-reports:
-		t.Fatalf("the load ended before 10 checkouts: %+v", rep)
+		t.Fatalf("the load ended before 8 checkouts: %+v", rep)
 	}
 
 	// Backups until one catches events in the middle of their journey
