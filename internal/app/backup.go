@@ -23,6 +23,10 @@ type BackupInfo struct {
 	Services  []string           `json:"services"`
 	Databases []DatabaseBackup   `json:"databases"`
 	Streams   []bus.StreamBackup `json:"streams"`
+	// SecretsKey says the archive holds the data directory's secrets key
+	// (secrets.key, which seals calendar URLs); without it a process set
+	// OPENHOUSE_SECRETS_KEY, and the restored one needs the same value.
+	SecretsKey bool `json:"secrets_key"`
 	// WritesHeld is how long database writes waited for the copy to
 	// begin; EventsHeld how long relays and consumers were paused.
 	WritesHeld time.Duration `json:"writes_held_ns"`
@@ -174,6 +178,16 @@ func (a *App) copyData(ctx context.Context, dir string) (BackupInfo, error) {
 		if err := s.WriteFile(ctx, filepath.Join(dir, backupDatabases, s.Name()+".db")); err != nil {
 			return info, fmt.Errorf("backup: %w", err)
 		}
+	}
+	key, err := os.ReadFile(filepath.Join(a.cfg.DataDir, secretsKeyFile))
+	switch {
+	case err == nil:
+		if err := os.WriteFile(filepath.Join(dir, secretsKeyFile), key, 0o600); err != nil {
+			return info, fmt.Errorf("backup: %w", err)
+		}
+		info.SecretsKey = true
+	case !errors.Is(err, os.ErrNotExist):
+		return info, fmt.Errorf("backup: %w", err)
 	}
 	return info, nil
 }

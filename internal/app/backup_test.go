@@ -147,6 +147,12 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 	phase("restored")
+	// The secrets key (it seals calendar URLs) comes back with the data.
+	oldKey, err1 := os.ReadFile(filepath.Join(cfg.DataDir, "secrets.key"))
+	newKey, err2 := os.ReadFile(filepath.Join(restored.DataDir, "secrets.key"))
+	if err1 != nil || err2 != nil || string(oldKey) != string(newKey) {
+		t.Fatalf("secrets key not restored as it was (%v, %v)", err1, err2)
+	}
 	b, _ := runApp(t, restored)
 	caughtUp(t, b)
 	phase("caught up")

@@ -70,6 +70,11 @@ func Restore(ctx context.Context, r io.Reader, dataDir string, now time.Time) (_
 			return BackupInfo{}, fmt.Errorf("restore: %w", err)
 		}
 	}
+	if info.SecretsKey {
+		if err := os.Rename(filepath.Join(tmp, secretsKeyFile), filepath.Join(dataDir, secretsKeyFile)); err != nil {
+			return BackupInfo{}, fmt.Errorf("restore: the secrets key: %w", err)
+		}
+	}
 	streams, err := bus.RestoreStreams(ctx, filepath.Join(dataDir, "nats"), filepath.Join(tmp, backupStreams))
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("restore: %w", err)
