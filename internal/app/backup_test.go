@@ -112,8 +112,12 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 			t.Fatal(err)
 		}
 		pending, unacked := info.InFlight()
-		t.Logf("backup %d: %d databases, %d streams; writes held %s, events held %s; %d events pending in outboxes, %d deliveries unacknowledged",
-			attempt, len(info.Databases), len(info.Streams), info.WritesHeld, info.EventsHeld, pending, unacked)
+		st, err := os.Stat(archivePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("backup %d: %d databases, %d streams, %d KiB; writes held %s, events held %s; %d events pending in outboxes, %d deliveries unacknowledged",
+			attempt, len(info.Databases), len(info.Streams), st.Size()>>10, info.WritesHeld, info.EventsHeld, pending, unacked)
 		if pending+unacked >= 3 {
 			break
 		}
