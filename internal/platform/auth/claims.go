@@ -9,11 +9,12 @@ type tokenClaims struct {
 	jwt.RegisteredClaims        // iss, aud, sub, iat, nbf, exp, jti
 	Role                 Role   `json:"role"`
 	Service              string `json:"svc,omitempty"` // only in service tokens
+	Session              string `json:"sid,omitempty"` // the sign-in session; only in user tokens
 }
 
 // checkPrincipal enforces the one shape rule shared by issuing and
-// verifying: a known role, a subject, and a service name exactly when the
-// role is RoleService.
+// verifying: a known role, a subject, a service name exactly when the role
+// is RoleService, and a session only for users.
 func checkPrincipal(p Principal) string {
 	switch {
 	case p.ID == "":
@@ -24,6 +25,8 @@ func checkPrincipal(p Principal) string {
 		return "service token without svc"
 	case p.Role != RoleService && p.Service != "":
 		return "user token with svc"
+	case p.Role == RoleService && p.Session != "":
+		return "service token with sid"
 	}
 	return ""
 }

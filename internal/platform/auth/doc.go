@@ -10,6 +10,9 @@
 //   - Issuer signs tokens, rotates keys and publishes the JWKS (issuer.go).
 //   - Verifier checks a token against a KeySource: the Issuer itself in
 //     iam, a JWKSClient everywhere else (verifier.go, jwks_client.go).
+//   - Revocations remembers, for as long as their tokens can live, the
+//     sessions signed out and the users suspended or reactivated, and
+//     refuses the tokens they void (revocations.go).
 //   - Authenticate puts the caller in the request context; Require lets
 //     only the roles or services of a Rule through (middleware.go).
 //   - TokenSource gets a service its own token with OAuth 2.0 client
@@ -19,7 +22,7 @@
 // A service wires it like this:
 //
 //	v := auth.NewVerifier(auth.NewJWKSClient(iamURL+"/.well-known/jwks.json", nil, clk),
-//		auth.VerifierConfig{Clock: clk, Revoked: suspended.IssuedBefore})
+//		auth.VerifierConfig{Clock: clk, Revoked: revocations.Revoked})
 //	h := httpapi.Chain(mux, httpapi.RequestID, httpapi.Logging(l), auth.Authenticate(v))
 //	mux.Handle("POST /payments", auth.Require(auth.Services("cart"), createPayment))
 //	mux.Handle("GET /payments", auth.Require(auth.Users(auth.RoleAdmin), listPayments))

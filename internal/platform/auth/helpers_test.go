@@ -40,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 
 // verifier verifies against the issuer in process, with the defaults iam
 // and services share.
-func (f *fixture) verifier(revoked func(context.Context, string, time.Time) bool) *auth.Verifier {
+func (f *fixture) verifier(revoked func(context.Context, auth.Principal, time.Time) bool) *auth.Verifier {
 	return auth.NewVerifier(f.issuer, auth.VerifierConfig{MaxSkew: skew, Clock: f.clock, Revoked: revoked})
 }
 

@@ -184,12 +184,26 @@ func (iss *Issuer) Rotate(ctx context.Context) error {
 
 // Issue signs an access token for p with the current key. The token carries
 // kid in its header and iss, aud, sub (p.ID), role, svc (only for services),
-// iat, nbf, exp and a unique jti in its payload. expiresIn is the token
-// lifetime, for the expires_in of the token response.
+// sid (p.Session, only for users who have one), iat, nbf, exp and a unique
+// jti in its payload. expiresIn is the token lifetime, for the expires_in of
+// the token response.
 //
-// p must be well formed: an ID, a known role, and a Service exactly when the
-// role is RoleService. Issue does not decide who may have a token; iam does.
+// p must be well formed: an ID, a known role, a Service exactly when the role
+// is RoleService, and no Session for services. Issue does not decide who may
+// have a token; iam does.
 func (iss *Issuer) Issue(p Principal) (token string, expiresIn time.Duration, err error) {
+	return iss.IssueAfter(p, time.Time{})
+}
+
+// IssueAfter is Issue for a user whose tokens issued before validFrom are
+// void (Revocations.SetUser: the user was suspended or reactivated then). A
+// verifier compares validFrom with the token's iat, which counts whole
+// seconds (RFC 7519 NumericDate, truncated), so a token issued in validFrom's
+// own second would read as issued before it. When now's whole second is
+// before validFrom, the token is therefore dated validFrom rounded up to the
+// next whole second: iat and nbf at most a second ahead of now, well inside
+// every verifier's skew, and exp as far after them as usual.
+func (iss *Issuer) IssueAfter(p Principal, validFrom time.Time) (token string, expiresIn time.Duration, err error) {
 	if reason := checkPrincipal(p); reason != "" {
 		return "", 0, fmt.Errorf("auth: issue token: %s", reason)
 	}
@@ -197,19 +211,26 @@ func (iss *Issuer) Issue(p Principal) (token string, expiresIn time.Duration, er
 	k := iss.current
 	iss.mu.RUnlock()
 
-	now := iss.cfg.Clock.Now()
+	at := iss.cfg.Clock.Now()
+	if at.Truncate(time.Second).Before(validFrom) {
+		at = validFrom.Truncate(time.Second)
+		if at.Before(validFrom) {
+			at = at.Add(time.Second)
+		}
+	}
 	claims := tokenClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    iss.cfg.Issuer,
 			Subject:   p.ID,
 			Audience:  jwt.ClaimStrings{iss.cfg.Audience},
-			ExpiresAt: jwt.NewNumericDate(now.Add(iss.cfg.TTL)),
-			NotBefore: jwt.NewNumericDate(now),
-			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(at.Add(iss.cfg.TTL)),
+			NotBefore: jwt.NewNumericDate(at),
+			IssuedAt:  jwt.NewNumericDate(at),
 			ID:        uuid.NewString(),
 		},
 		Role:    p.Role,
 		Service: p.Service,
+		Session: p.Session,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	t.Header["kid"] = k.ID

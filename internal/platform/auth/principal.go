@@ -35,10 +35,16 @@ func (r Role) Valid() bool {
 // For users ID is the iam user id and Service is empty. For service identities
 // Role is RoleService and Service names the calling service ("cart"); ID is
 // "service:" + Service (see ServicePrincipal).
+//
+// Session is the sign-in session a user's token belongs to (its sid claim:
+// iam's refresh-token family, one per login). Signing out ends the session
+// and with it every access token carrying it (Revocations). It is empty for
+// service identities, and in user tokens issued before sessions existed.
 type Principal struct {
 	ID      string
 	Role    Role
 	Service string // set only for service identities, e.g. "cart"
+	Session string // the sid claim; users only
 }
 
 // ServicePrincipal is the principal of the service called name.

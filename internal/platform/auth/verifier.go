@@ -36,13 +36,14 @@ type VerifierConfig struct {
 	Audience string        // expected aud; default DefaultAudience
 	MaxSkew  time.Duration // tolerated clock skew on exp, nbf, iat; default DefaultMaxSkew, at most MaxMaxSkew
 	Clock    clock.Clock   // default clock.Real
-	// Revoked, if set, is asked about every otherwise valid token: true
-	// rejects it. Services wire it to the suspensions they learn from iam's
-	// events, so a suspended user's tokens stop working as soon as the
-	// event arrives instead of when they expire (at most one TTL later,
-	// because iam issues no new token to a suspended user). It is called on
-	// every request, so it must be fast and must not block on the network.
-	Revoked func(ctx context.Context, userID string, issuedAt time.Time) bool
+	// Revoked, if set, is asked about every otherwise valid token, with its
+	// caller (Session included) and its iat: true rejects it. Processes wire
+	// it to a Revocations fed from iam's events, so the tokens of a session
+	// signed out, or of a user suspended, stop working as soon as the event
+	// arrives instead of when they expire (at most one TTL later). It is
+	// called on every request, so it must be fast and must not block on the
+	// network.
+	Revoked func(ctx context.Context, p Principal, issuedAt time.Time) bool
 }
 
 func (c VerifierConfig) withDefaults() VerifierConfig {
@@ -140,7 +141,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if c.IssuedAt == nil {
 		return Principal{}, fmt.Errorf("%w: missing iat", ErrInvalidToken)
 	}
-	p := Principal{ID: c.Subject, Role: c.Role, Service: c.Service}
+	p := Principal{ID: c.Subject, Role: c.Role, Service: c.Service, Session: c.Session}
 	if reason := checkPrincipal(p); reason != "" {
 		return Principal{}, fmt.Errorf("%w: %s", ErrInvalidToken, reason)
 	}
@@ -155,7 +156,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 
 // notRevoked returns p unless Revoked rejects its token.
 func (v *Verifier) notRevoked(ctx context.Context, p Principal, issuedAt time.Time) (Principal, error) {
-	if v.cfg.Revoked != nil && v.cfg.Revoked(ctx, p.ID, issuedAt) {
+	if v.cfg.Revoked != nil && v.cfg.Revoked(ctx, p, issuedAt) {
 		return Principal{}, fmt.Errorf("%w: revoked", ErrInvalidToken)
 	}
 	return p, nil

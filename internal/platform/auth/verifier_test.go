@@ -25,9 +25,10 @@ func TestVerifyAcceptsIssuedTokens(t *testing.T) {
 		{ID: "u-provider", Role: auth.RoleProvider},
 		{ID: "u-realtor", Role: auth.RoleRealtor},
 		{ID: "u-admin", Role: auth.RoleAdmin},
+		{ID: "u-signed-in", Role: auth.RoleCustomer, Session: "family-1"},
 		auth.ServicePrincipal("cart"),
 	} {
-		t.Run(string(p.Role), func(t *testing.T) {
+		t.Run(string(p.Role)+p.Session, func(t *testing.T) {
 			got, err := v.Verify(context.Background(), f.issue(t, p))
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
@@ -49,6 +50,7 @@ func TestIssueRejectsMalformedPrincipals(t *testing.T) {
 		{ID: "u", Role: "superuser"},
 		{ID: "u", Role: auth.RoleService},
 		{ID: "u", Role: auth.RoleAdmin, Service: "cart"},
+		{ID: "service:cart", Role: auth.RoleService, Service: "cart", Session: "family-1"},
 	} {
 		if _, _, err := f.issuer.Issue(p); err == nil {
 			t.Errorf("Issue(%+v) succeeded", p)
@@ -83,8 +85,8 @@ func TestVerifyRejectsAttacks(t *testing.T) {
 		return c
 	}
 	suspended := map[string]time.Time{"user-1": now.Add(time.Minute)}
-	revoked := func(_ context.Context, id string, issuedAt time.Time) bool {
-		at, ok := suspended[id]
+	revoked := func(_ context.Context, p auth.Principal, issuedAt time.Time) bool {
+		at, ok := suspended[p.ID]
 		return ok && !issuedAt.After(at)
 	}
 
@@ -143,6 +145,11 @@ func TestVerifyRejectsAttacks(t *testing.T) {
 			return signEd(t, key, with("role", "service"))
 		}},
 		{"user token with svc", "user token with svc", func(t *testing.T) string { return signEd(t, key, with("svc", "cart")) }},
+		{"service token with sid", "service token with sid", func(t *testing.T) string {
+			c := with("role", "service")
+			c["svc"], c["sub"], c["sid"] = "cart", "service:cart", "family-1"
+			return signEd(t, key, c)
+		}},
 		{"token of a suspended user, issued before the suspension", "revoked", func(t *testing.T) string {
 			return f.issue(t, auth.Principal{ID: "user-1", Role: auth.RoleCustomer})
 		}},
@@ -177,7 +184,7 @@ func TestVerifyRejectsAttacks(t *testing.T) {
 func TestVerifyRevocation(t *testing.T) {
 	f := newFixture(t)
 	suspended := map[string]bool{}
-	v := f.verifier(func(_ context.Context, id string, _ time.Time) bool { return suspended[id] })
+	v := f.verifier(func(_ context.Context, p auth.Principal, _ time.Time) bool { return suspended[p.ID] })
 	tok := f.issue(t, auth.Principal{ID: "user-1", Role: auth.RoleProvider})
 	if _, err := v.Verify(context.Background(), tok); err != nil {
 		t.Fatalf("before suspension: %v", err)

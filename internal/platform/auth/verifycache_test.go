@@ -36,7 +36,7 @@ func TestVerifiedTokenIsCheckedAgainOnEveryUse(t *testing.T) {
 	t.Run("revocation", func(t *testing.T) {
 		f := newFixture(t)
 		var revoked atomic.Bool
-		v := f.verifier(func(context.Context, string, time.Time) bool { return revoked.Load() })
+		v := f.verifier(func(context.Context, auth.Principal, time.Time) bool { return revoked.Load() })
 		tok := f.issue(t, p)
 		if _, err := v.Verify(ctx, tok); err != nil {
 			t.Fatal(err)
