@@ -3,6 +3,8 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -520,5 +522,82 @@ func TestWatchSeesHistoryThenLive(t *testing.T) {
 				t.Fatalf("watcher %d saw %v", i, seen[i])
 			}
 		}
+	})
+}
+
+// TestWatchSinceReturnsCaughtUp: when WatchSince returns, h has every
+// matching event stored before the call (none before since), so a process
+// that waits for it never acts on half its history; live events follow.
+func TestWatchSinceReturnsCaughtUp(t *testing.T) {
+	bustest.Run(t, func(t *testing.T, env bustest.Env) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		b := env.Connect(t)
+		// Nothing stored yet: it returns at once.
+		stop, err := env.Connect(t).WatchSince(ctx, "demo", []string{typeDeleted}, time.Time{}, func(bus.Event) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop()
+
+		before := newEvent(t, ctx, typeDeleted, "before the window")
+		if err := b.Publish(ctx, before); err != nil {
+			t.Fatal(err)
+		}
+		since := time.Now() // after the server stored the event above
+		var want []string
+		for i := range 200 {
+			ev := newEvent(t, ctx, typeDeleted, fmt.Sprint("history ", i))
+			if err := b.Publish(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, ev.ID())
+			if err := b.Publish(ctx, newEvent(t, ctx, typeCreated, "another type")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var (
+			mu          sync.Mutex
+			seen, whole []string
+		)
+		stop, err = env.Connect(t).WatchSince(ctx, "demo", []string{typeDeleted}, since, func(ev bus.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, ev.ID())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stop)
+		copyOf := func(s *[]string) []string { // never Fatal holding mu: stop waits for h
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(*s)
+		}
+		if got := copyOf(&seen); !slices.Equal(got, want) {
+			t.Fatalf("when WatchSince returned, h had %d events, want the %d stored since %s", len(got), len(want), since)
+		}
+		stopWhole, err := env.Connect(t).WatchSince(ctx, "demo", []string{typeDeleted}, time.Time{}, func(ev bus.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			whole = append(whole, ev.ID())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stopWhole)
+		if got := copyOf(&whole); len(got) != len(want)+1 || got[0] != before.ID() {
+			t.Fatalf("from the start: %d events, want %d", len(got), len(want)+1)
+		}
+
+		live := newEvent(t, ctx, typeDeleted, "live")
+		if err := b.Publish(ctx, live); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the live event follows", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(seen) == len(want)+1 && seen[len(want)] == live.ID()
+		})
 	})
 }
