@@ -55,7 +55,7 @@ type App struct {
 
 	keys        *lateKeySource
 	verifier    *auth.Verifier
-	suspensions *suspensions
+	revocations *auth.Revocations
 	secrets     map[string]string
 	httpClient  *http.Client
 }
@@ -116,8 +116,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	if !slices.Contains(cfg.Services, "iam") {
 		a.keys.set(auth.NewJWKSClient(a.peer("iam")+"/.well-known/jwks.json", a.httpClient, a.clock))
 	}
-	a.suspensions = newSuspensions()
-	a.verifier = auth.NewVerifier(a.keys, auth.VerifierConfig{Clock: a.clock, Revoked: a.suspensions.revoked})
+	a.revocations = auth.NewRevocations(a.clock, auth.DefaultMaxSkew)
+	a.verifier = auth.NewVerifier(a.keys, auth.VerifierConfig{Clock: a.clock, Revoked: a.revocations.Revoked})
 
 	a.bus, err = bus.Connect(ctx, bus.Config{
 		Namespace: cfg.Namespace,
@@ -244,7 +244,7 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 // hold, and closes the bus and databases. It returns nil after a clean
 // shutdown.
 func (a *App) Run(ctx context.Context) error {
-	stopWatch, err := a.suspensions.watch(ctx, a.bus)
+	stopWatch, err := watchRevocations(ctx, a.bus, a.revocations, a.clock.Now())
 	if err != nil {
 		a.close()
 		return err

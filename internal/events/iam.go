@@ -11,6 +11,7 @@ const (
 	TypeRealtorProfileChanged = "openhouse.iam.realtor.profile_changed.v1"
 	TypeCalendarTokenIssued   = "openhouse.iam.user.calendar_token_issued.v1"
 	TypeRealtorBusyChanged    = "openhouse.iam.realtor.busy_changed.v1"
+	TypeSessionRevoked        = "openhouse.iam.session.revoked.v1"
 )
 
 // UserRegistered announces a new account. Consumers: listing (providers),
@@ -37,7 +38,8 @@ type UserVerified struct {
 }
 
 // UserStatusChanged says an admin suspended or reactivated an account.
-// Every service stops accepting a suspended user's tokens on receipt; a
+// Every process refuses a suspended user's tokens on receipt, and after a
+// reactivation still refuses those issued before TokensValidFrom; a
 // suspended provider's listings leave search, a suspended realtor gets no
 // tours.
 type UserStatusChanged struct {
@@ -46,7 +48,29 @@ type UserStatusChanged struct {
 	Status string    `json:"status"` // active or suspended
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`
+	// TokensValidFrom voids the user's access tokens issued before it: the
+	// instant of this change (a suspension's tokens stay dead after the
+	// reactivation). Absent from events published before it existed, where
+	// At is the same instant.
+	TokensValidFrom time.Time `json:"tokens_valid_from,omitzero"`
 }
+
+// SessionRevoked says a sign-in session (a refresh-token family, the sid
+// claim of its access tokens) ended before its time: the user signed out,
+// or a used-up refresh token was presented again. Every process refuses the
+// session's access tokens on receipt, until they expire.
+type SessionRevoked struct {
+	SessionID string    `json:"session_id"`
+	UserID    string    `json:"user_id"`
+	Reason    string    `json:"reason"` // signed_out or reused
+	At        time.Time `json:"at"`
+}
+
+// Reasons a session was revoked (SessionRevoked.Reason).
+const (
+	SessionSignedOut = "signed_out"
+	SessionReused    = "reused"
+)
 
 // UserUpdated says a user's display name or email changed.
 type UserUpdated struct {

@@ -53,11 +53,10 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c Adm
 			out = append(out, ev, entry)
 			profileChanged = true
 		}
-		if c.Status != nil && *c.Status != u.Status {
-			before := u.Status
-			u.Status = *c.Status
+		if before := u.Status; c.Status != nil && u.SetStatus(*c.Status, now) {
 			ev, err := bus.NewEvent(ctx, events.TypeUserStatusChanged, u.ID, events.UserStatusChanged{
-				UserID: u.ID, Role: string(u.Role), Status: string(u.Status), By: adminID, At: now.UTC()}, now)
+				UserID: u.ID, Role: string(u.Role), Status: string(u.Status), By: adminID, At: now.UTC(),
+				TokensValidFrom: u.TokensValidFrom}, now)
 			if err != nil {
 				return nil, err
 			}
@@ -82,8 +81,9 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c Adm
 	}
 	if u.Status == StatusSuspended {
 		// Access tokens stop at once through the verifiers' revocation
-		// check; refresh tokens end here, so reactivating the account does
-		// not bring old sessions back.
+		// check (and stay void after a reactivation: TokensValidFrom);
+		// refresh tokens end here, so reactivating the account does not
+		// bring old sessions back.
 		if _, err := s.store.RevokeRefreshFamilies(ctx, u.ID, now); err != nil {
 			return u, err
 		}

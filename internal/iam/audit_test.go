@@ -19,24 +19,7 @@ import (
 // auditEvents are the audit events iam has written to its outbox, in order.
 func (h *harness) auditEvents() []bus.Event {
 	h.t.Helper()
-	rows, err := h.db.Query(`SELECT payload FROM outbox WHERE type = $1 ORDER BY seq`, events.TypeIAMAuditRecorded)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []bus.Event
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			h.t.Fatal(err)
-		}
-		ev, err := bus.Decode(raw)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, ev)
-	}
-	return out
+	return h.outboxEvents(events.TypeIAMAuditRecorded)
 }
 
 type auditItem struct {

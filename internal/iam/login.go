@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/ratelimit"
@@ -61,15 +63,21 @@ func (s *Service) Login(ctx context.Context, email, password, client string) (To
 	if u.Status == StatusSuspended {
 		return Token{}, ErrSuspended
 	}
-	tok, ttl, err := s.issuer.Issue(auth.Principal{ID: u.ID, Role: auth.Role(u.Role)})
+	session := uuid.NewString() // the refresh family, and the sid of its access tokens
+	tok, ttl, err := s.issuer.IssueAfter(u.principal(session), u.TokensValidFrom)
 	if err != nil {
 		return Token{}, err
 	}
-	refresh, refreshTTL, err := s.startRefresh(ctx, u.ID, s.cfg.Clock.Now())
+	refresh, refreshTTL, err := s.startRefresh(ctx, u.ID, session, s.cfg.Clock.Now())
 	if err != nil {
 		return Token{}, err
 	}
 	return Token{AccessToken: tok, ExpiresIn: ttl, RefreshToken: refresh, RefreshExpiresIn: refreshTTL}, nil
+}
+
+// principal is who u's access tokens of session say is calling.
+func (u User) principal(session string) auth.Principal {
+	return auth.Principal{ID: u.ID, Role: auth.Role(u.Role), Session: session}
 }
 
 // ServiceToken issues a service identity's token for valid client

@@ -10,9 +10,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
@@ -31,6 +30,12 @@ import (
 //     (everything descended from one login) after RefreshLifetimes.Max,
 //     however often it is refreshed;
 //   - signing out, and suspending the user, revoke families.
+//
+// A family is also the sign-in session of the access tokens it yields: their
+// sid claim is its id. Revoking a family by sign-out or reuse announces
+// events.SessionRevoked, and every verifier then refuses those access tokens
+// too; a suspension voids the user's tokens by issue time instead
+// (User.SetStatus).
 
 // Refresh errors. Both answer the same 401: a client learns nothing about
 // which tokens exist or why one was refused.
@@ -164,14 +169,14 @@ func wellFormedRefreshToken(s string) bool {
 // Every login and refresh adds one token and prunes up to this many.
 const pruneBatch = 100
 
-// startRefresh opens a family for a user who just signed in and returns
-// its first token.
-func (s *Service) startRefresh(ctx context.Context, userID string, now time.Time) (string, time.Duration, error) {
+// startRefresh opens the family familyID for a user who just signed in
+// and returns its first token.
+func (s *Service) startRefresh(ctx context.Context, userID, familyID string, now time.Time) (string, time.Duration, error) {
 	token, hash, err := newRefreshToken()
 	if err != nil {
 		return "", 0, err
 	}
-	f := RefreshFamily{ID: uuid.NewString(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.Refresh.Max)}
+	f := RefreshFamily{ID: familyID, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.Refresh.Max)}
 	first := f.Next(hash, now, s.cfg.Refresh.Idle)
 	if err := s.store.StartRefreshFamily(ctx, f, first); err != nil {
 		return "", 0, err
@@ -198,19 +203,22 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 		next    RefreshToken
 		family  RefreshFamily
 	)
-	err = s.store.UseRefreshToken(ctx, HashRefreshToken(presented), func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, error) {
+	err = s.store.UseRefreshToken(ctx, HashRefreshToken(presented), func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, []bus.Event, error) {
 		if u.Status == StatusSuspended {
-			return nil, ErrRefreshInvalid
+			return nil, nil, ErrRefreshInvalid
 		}
 		switch err := f.Use(t, now); {
 		case errors.Is(err, ErrRefreshReused):
 			refused, family = err, *f
-			return nil, nil // commit the revocation
+			// Commit the revocation; whoever holds the copy may hold an
+			// access token of the session too.
+			ev, err := sessionRevoked(ctx, *f, events.SessionReused, now)
+			return nil, []bus.Event{ev}, err
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
 		user, family, next = u, *f, f.Next(nextHash, now, s.cfg.Refresh.Idle)
-		return &next, nil
+		return &next, nil, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return Token{}, ErrRefreshInvalid
@@ -224,7 +232,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 		s.cfg.Log.WarnContext(ctx, "refresh token reused: family revoked", "user_id", family.UserID, "family_id", family.ID)
 		return Token{}, refused
 	}
-	access, ttl, err := s.issuer.Issue(auth.Principal{ID: user.ID, Role: auth.Role(user.Role)})
+	access, ttl, err := s.issuer.IssueAfter(user.principal(family.ID), user.TokensValidFrom)
 	if err != nil {
 		return Token{}, err
 	}
@@ -233,16 +241,28 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 }
 
 // Logout revokes the family of a refresh token (signing out everywhere
-// that session's tokens went). An unknown or already revoked token is not
-// an error: the caller wanted it dead, and it is.
+// that session's tokens went), and announces it, so every verifier refuses
+// the session's access tokens too. An unknown or already revoked token is
+// not an error: the caller wanted it dead, and it is.
 func (s *Service) Logout(ctx context.Context, presented string) error {
 	if !wellFormedRefreshToken(presented) {
 		return ValidationError{{"refresh_token", "is not a refresh token"}}
 	}
-	if _, err := s.store.RevokeRefreshFamilyOf(ctx, HashRefreshToken(presented), s.cfg.Clock.Now()); err != nil {
+	now := s.cfg.Clock.Now()
+	_, err := s.store.RevokeRefreshFamilyOf(ctx, HashRefreshToken(presented), now, func(f RefreshFamily) ([]bus.Event, error) {
+		ev, err := sessionRevoked(ctx, f, events.SessionSignedOut, now)
+		return []bus.Event{ev}, err
+	})
+	if err != nil {
 		return fmt.Errorf("sign out: %w", err)
 	}
 	return nil
+}
+
+// sessionRevoked announces that family f, a sign-in session, ended at now.
+func sessionRevoked(ctx context.Context, f RefreshFamily, reason string, now time.Time) (bus.Event, error) {
+	return bus.NewEvent(ctx, events.TypeSessionRevoked, f.UserID, events.SessionRevoked{
+		SessionID: f.ID, UserID: f.UserID, Reason: reason, At: now.UTC()}, now)
 }
 
 // prune removes a bounded batch of expired refresh tokens and families. A

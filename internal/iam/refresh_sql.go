@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
@@ -34,7 +36,7 @@ func (s *SQLStore) StartRefreshFamily(ctx context.Context, f RefreshFamily, firs
 // UseRefreshToken implements RefreshStore. It locks the token, then its
 // family; the revocations lock families only, so no two transactions here
 // wait on each other in a cycle.
-func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, error)) error {
+func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, []bus.Event, error)) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var (
 			t    RefreshToken
@@ -63,8 +65,11 @@ func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u 
 		if err != nil {
 			return err
 		}
-		next, err := use(u, &f, &t)
+		next, events, err := use(u, &f, &t)
 		if err != nil {
+			return err
+		}
+		if err := outbox.AddAll(ctx, tx, events); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2`, store.NullTime(t.UsedAt), t.Hash); err != nil {
@@ -80,24 +85,40 @@ func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u 
 	})
 }
 
-// RevokeRefreshFamilyOf implements RefreshStore.
-func (s *SQLStore) RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time) (bool, error) {
-	var familyID string
-	err := s.db.QueryRowContext(ctx, `SELECT family_id FROM refresh_tokens WHERE token_hash = $1`, hash).Scan(&familyID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("find refresh family: %w", err)
-	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, at.UTC(), familyID)
-		return err
+// RevokeRefreshFamilyOf implements RefreshStore. The conditional update
+// decides who revoked the family: of two concurrent sign-outs, one changes
+// the row and announces it, the other changes nothing.
+func (s *SQLStore) RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time, announce func(f RefreshFamily) ([]bus.Event, error)) (bool, error) {
+	var (
+		f     RefreshFamily
+		found bool
+	)
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT f.id, f.user_id, f.created_at, f.expires_at
+			FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = $1`, hash).
+			Scan(&f.ID, &f.UserID, &f.CreatedAt, &f.ExpiresAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find refresh family: %w", err)
+		}
+		found = true
+		res, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, at.UTC(), f.ID)
+		if err != nil {
+			return fmt.Errorf("revoke refresh family %s: %w", f.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		f.CreatedAt, f.ExpiresAt, f.RevokedAt = f.CreatedAt.UTC(), f.ExpiresAt.UTC(), at.UTC()
+		events, err := announce(f)
+		if err != nil {
+			return err
+		}
+		return outbox.AddAll(ctx, tx, events)
 	})
-	if err != nil {
-		return true, fmt.Errorf("revoke refresh family %s: %w", familyID, err)
-	}
-	return true, nil
+	return found, err
 }
 
 // RevokeRefreshFamilies implements RefreshStore.

@@ -82,13 +82,16 @@ type RefreshStore interface {
 	// transaction that locks the token and its family (so concurrent uses
 	// of one token run one after the other, each seeing the last one's
 	// change), runs use with the family's user; then saves f and t as use
-	// left them and adds the token use returns (nil: none). An error from
-	// use aborts everything. An unknown hash is not found (store.ErrNotFound).
-	UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, error)) error
+	// left them, adds the token use returns (nil: none) and the events it
+	// returns. An error from use aborts everything. An unknown hash is not
+	// found (store.ErrNotFound).
+	UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, []bus.Event, error)) error
 	// RevokeRefreshFamilyOf revokes, at at, the family of the token with
-	// this hash, unless it is revoked already; it reports whether a token
-	// had this hash.
-	RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time) (bool, error)
+	// this hash, unless it is revoked already, and then stores the events
+	// announce returns for the family in the same transaction (so a family
+	// is announced revoked once, by whoever revoked it). It reports whether
+	// a token had this hash.
+	RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time, announce func(f RefreshFamily) ([]bus.Event, error)) (bool, error)
 	// RevokeRefreshFamilies revokes, at at, every live family of a user
 	// and returns how many it revoked.
 	RevokeRefreshFamilies(ctx context.Context, userID string, at time.Time) (int, error)

@@ -32,28 +32,31 @@ func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLS
 	return &SQLStore{db: db, now: now}, nil
 }
 
-const userColumns = `id, email, name, role, status, verified, password_hash, created_at, updated_at`
+const userColumns = `id, email, name, role, status, verified, password_hash, created_at, updated_at, tokens_valid_from`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanUser(row scanner) (User, error) {
-	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Verified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+	var (
+		u         User
+		validFrom store.Time
+	)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Verified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &validFrom)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user: %w", store.ErrNotFound)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("read user: %w", err)
 	}
-	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	u.CreatedAt, u.UpdatedAt, u.TokensValidFrom = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), validFrom.UTC()
 	return u, nil
 }
 
 // CreateUser implements Store.
 func (s *SQLStore) CreateUser(ctx context.Context, u User, events ...bus.Event) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			u.ID, u.Email, u.Name, u.Role, u.Status, u.Verified, u.PasswordHash, u.CreatedAt, u.UpdatedAt)
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			u.ID, u.Email, u.Name, u.Role, u.Status, u.Verified, u.PasswordHash, u.CreatedAt, u.UpdatedAt, store.NullTime(u.TokensValidFrom))
 		if err != nil {
 			return err
 		}
@@ -107,8 +110,9 @@ func (s *SQLStore) lockUser(ctx context.Context, tx *sql.Tx, id string) (User, e
 }
 
 func saveUser(ctx context.Context, tx *sql.Tx, u User) error {
-	_, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, status = $3, verified = $4, password_hash = $5, updated_at = $6 WHERE id = $7`,
-		u.Email, u.Name, u.Status, u.Verified, u.PasswordHash, u.UpdatedAt.UTC(), u.ID)
+	_, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, status = $3, verified = $4, password_hash = $5, updated_at = $6,
+		tokens_valid_from = $7 WHERE id = $8`,
+		u.Email, u.Name, u.Status, u.Verified, u.PasswordHash, u.UpdatedAt.UTC(), store.NullTime(u.TokensValidFrom), u.ID)
 	if err != nil {
 		return fmt.Errorf("save user: %w", err)
 	}

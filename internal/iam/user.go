@@ -44,6 +44,23 @@ type User struct {
 	PasswordHash string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// TokensValidFrom voids the access tokens issued before it: the
+	// instant of the last suspension or reactivation (zero: never). Every
+	// verifier learns it from the status event; iam dates new tokens after
+	// it (auth.Issuer.IssueAfter).
+	TokensValidFrom time.Time
+}
+
+// SetStatus suspends or reactivates u at now. Either way every access token
+// issued before now is void from then on, so the tokens a suspension ended
+// stay dead after the reactivation (and a token a sign-in raced past the
+// suspension dies with them). It reports whether the status changed.
+func (u *User) SetStatus(s Status, now time.Time) bool {
+	if s == u.Status {
+		return false
+	}
+	u.Status, u.TokensValidFrom = s, now.UTC()
+	return true
 }
 
 // Password length bounds, after NIST SP 800-63B: at least 8, and long

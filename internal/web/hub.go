@@ -27,9 +27,10 @@ type message struct {
 
 // subscriber is one open stream.
 type subscriber struct {
-	user  string
-	admin bool
-	ch    chan message
+	user   string
+	caller auth.Principal // whose token opened it: their session may end
+	admin  bool
+	ch     chan message
 	// gone is closed when the hub stops sending: it fell behind, or the
 	// hub closed.
 	gone chan struct{}
@@ -39,12 +40,12 @@ type subscriber struct {
 // opened until Close, and fans each event out to the streams that may see
 // it. Sends never block: a stream that falls Buffer events behind is ended.
 type hub struct {
-	bus       *bus.Bus
-	services  []string
-	buffer    int
-	perUser   int
-	suspended func(userID string) bool
-	log       *slog.Logger
+	bus      *bus.Bus
+	services []string
+	buffer   int
+	perUser  int
+	ended    func(auth.Principal) bool
+	log      *slog.Logger
 
 	startMu sync.Mutex // held while starting the tails
 	started bool
@@ -57,7 +58,7 @@ type hub struct {
 }
 
 func newHub(cfg Config) *hub {
-	return &hub{bus: cfg.Bus, services: cfg.Services, buffer: cfg.Buffer, perUser: cfg.PerUser, suspended: cfg.Suspended,
+	return &hub{bus: cfg.Bus, services: cfg.Services, buffer: cfg.Buffer, perUser: cfg.PerUser, ended: cfg.Ended,
 		log: cfg.Log, subs: map[*subscriber]struct{}{}, open: map[string]int{}}
 }
 
@@ -67,7 +68,7 @@ func (h *hub) subscribe(ctx context.Context, p auth.Principal) (*subscriber, err
 	if err := h.start(ctx); err != nil {
 		return nil, err
 	}
-	s := &subscriber{user: p.ID, admin: p.Role == auth.RoleAdmin, ch: make(chan message, h.buffer), gone: make(chan struct{})}
+	s := &subscriber{user: p.ID, caller: p, admin: p.Role == auth.RoleAdmin, ch: make(chan message, h.buffer), gone: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -131,7 +132,7 @@ func (h *hub) start(ctx context.Context) error {
 }
 
 // deliver offers ev to every stream that may see it, and ends the streams
-// of users suspended since they opened them. Admins get the whole
+// of users suspended, or of sessions signed out, since they opened them. Admins get the whole
 // event; a party to it gets a notice (id, type, subject, time and the ids
 // of the resources it is about) and reads the details from the API, which
 // applies its own access rules.
@@ -152,7 +153,7 @@ func (h *hub) deliver(ev bus.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		if h.suspended(s.user) {
+		if h.ended(s.caller) {
 			h.drop(s)
 			continue
 		}

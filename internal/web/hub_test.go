@@ -77,14 +77,21 @@ func TestHubLimitsStreamsPerUser(t *testing.T) {
 	}
 }
 
-// A user suspended while their stream is open hears nothing more: the
-// stream ends at the next event.
-func TestHubEndsASuspendedUsersStream(t *testing.T) {
-	var suspended atomic.Bool
+// A user suspended, or a session signed out, while its stream is open
+// hears nothing more: the stream ends at the next event, and only the
+// streams of that session, or of that user, end.
+func TestHubEndsStreamsOfEndedSignIns(t *testing.T) {
+	var suspended, signedOut atomic.Bool
 	h := newHub(Config{Buffer: 8, PerUser: 8, Log: slog.New(slog.DiscardHandler),
-		Suspended: func(id string) bool { return id == "cust" && suspended.Load() }}.withDefaults())
+		Ended: func(p auth.Principal) bool {
+			return p.ID == "cust" && (suspended.Load() || signedOut.Load() && p.Session == "tab-1")
+		}}.withDefaults())
 	h.started = true
-	s, err := h.subscribe(context.Background(), auth.Principal{ID: "cust", Role: auth.RoleCustomer})
+	tab1, err := h.subscribe(context.Background(), auth.Principal{ID: "cust", Role: auth.RoleCustomer, Session: "tab-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab2, err := h.subscribe(context.Background(), auth.Principal{ID: "cust", Role: auth.RoleCustomer, Session: "tab-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,15 +100,30 @@ func TestHubEndsASuspendedUsersStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.deliver(ev)
-	<-s.ch
+	<-tab1.ch
+	<-tab2.ch
+	isGone := func(s *subscriber) bool {
+		select {
+		case <-s.gone:
+			return true
+		default:
+			return false
+		}
+	}
+
+	signedOut.Store(true)
+	h.deliver(ev)
+	if !isGone(tab1) || len(tab1.ch) != 0 {
+		t.Fatal("the signed-out session's stream is still open, or was sent the event")
+	}
+	if isGone(tab2) || len(tab2.ch) != 1 {
+		t.Fatal("the user's other session lost its stream or the event")
+	}
+	<-tab2.ch
+
 	suspended.Store(true)
 	h.deliver(ev)
-	select {
-	case <-s.gone:
-	default:
-		t.Fatal("the suspended user's stream is still open")
-	}
-	if len(s.ch) != 0 {
-		t.Fatal("the suspended user was sent the event")
+	if !isGone(tab2) || len(tab2.ch) != 0 {
+		t.Fatal("the suspended user's stream is still open, or was sent the event")
 	}
 }

@@ -18,8 +18,8 @@ import (
 // The token comes in the Authorization header like on every other route
 // (the app reads the stream with fetch, not EventSource, so no token ever
 // sits in a URL or a log). The stream ends after MaxAge, when the client
-// falls behind, when its user is suspended, or at shutdown; the client
-// reconnects and reloads.
+// falls behind, when its user is suspended or its session signed out (at
+// the next event), or at shutdown; the client reconnects and reloads.
 //
 // A request must accept text/event-stream (EventSource and the app send
 // it); any other gets 406, not a response that never ends.

@@ -43,9 +43,10 @@ type Config struct {
 	// PerUser is how many streams one user may hold open in this process
 	// (a tab each; default 8); one more gets 429.
 	PerUser int
-	// Suspended, if set, reports whether a user is suspended now: their
-	// streams end at the next event instead of at MaxAge.
-	Suspended func(userID string) bool
+	// Ended, if set, reports whether a caller's sign-in has ended: their
+	// user is suspended or their session signed out (auth.Revocations.Ended).
+	// Their streams end at the next event instead of at MaxAge.
+	Ended func(auth.Principal) bool
 	// Tiles is the map's base layer (default OpenStreetMap's tiles).
 	Tiles Tiles
 }
@@ -117,8 +118,8 @@ func (c Config) withDefaults() Config {
 	if c.PerUser == 0 {
 		c.PerUser = 8
 	}
-	if c.Suspended == nil {
-		c.Suspended = func(string) bool { return false }
+	if c.Ended == nil {
+		c.Ended = func(auth.Principal) bool { return false }
 	}
 	if c.Tiles.URL == "" {
 		c.Tiles.URL = DefaultTiles.URL
