@@ -108,16 +108,7 @@ func (r *Revocations) SetUser(userID string, suspended bool, validFrom time.Time
 // cut-off. It is a VerifierConfig.Revoked. Service identities are never
 // revoked here.
 func (r *Revocations) Revoked(_ context.Context, p Principal, issuedAt time.Time) bool {
-	if p.IsService() {
-		return false
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if u, ok := r.users[p.ID]; ok && (u.suspended || issuedAt.Before(u.validFrom)) {
-		return true
-	}
-	_, ended := r.sessions[p.Session]
-	return ended && p.Session != ""
+	return r.void(p, issuedAt, true)
 }
 
 // Ended reports whether p's user is suspended or p's session has ended:
@@ -125,16 +116,21 @@ func (r *Revocations) Revoked(_ context.Context, p Principal, issuedAt time.Time
 // stream, which outlasts the request that verified its token, asks it at
 // each event.
 func (r *Revocations) Ended(p Principal) bool {
+	return r.void(p, time.Time{}, false)
+}
+
+// void is Revoked, and Ended when byTime is false.
+func (r *Revocations) void(p Principal, issuedAt time.Time, byTime bool) bool {
 	if p.IsService() {
 		return false
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if u, ok := r.users[p.ID]; ok && u.suspended {
+	if u, ok := r.users[p.ID]; ok && (u.suspended || byTime && issuedAt.Before(u.validFrom)) {
 		return true
 	}
-	_, ended := r.sessions[p.Session]
-	return ended && p.Session != ""
+	_, ended := r.sessions[p.Session] // EndSession never stores ""
+	return ended
 }
 
 // Len is how many sessions and users are remembered (for tests and
