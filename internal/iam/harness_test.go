@@ -28,12 +28,12 @@ var cheap = iam.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
 
 // harness is the iam service behind its HTTP API, as the app mounts it.
 type harness struct {
-	t       testing.TB
-	svc     *iam.Service
-	db      *store.DB
-	store   *iam.SQLStore
-	clock   *clock.Fake
-	server  *httptest.Server
+	t      testing.TB
+	svc    *iam.Service
+	db     *store.DB
+	store  *iam.SQLStore
+	clock  *clock.Fake
+	server *httptest.Server
 }
 
 func newHarness(t testing.TB, open storetest.Opener, configure ...func(*iam.Config)) *harness {
