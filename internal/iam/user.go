@@ -54,12 +54,14 @@ type User struct {
 // SetStatus suspends or reactivates u at now. Either way every access token
 // issued before now is void from then on, so the tokens a suspension ended
 // stay dead after the reactivation (and a token a sign-in raced past the
-// suspension dies with them). It reports whether the status changed.
+// suspension dies with them). It reports whether the status changed. The
+// instant is kept to the microsecond, as PostgreSQL stores it, so that the
+// event verifiers read and the row iam dates new tokens by agree.
 func (u *User) SetStatus(s Status, now time.Time) bool {
 	if s == u.Status {
 		return false
 	}
-	u.Status, u.TokensValidFrom = s, now.UTC()
+	u.Status, u.TokensValidFrom = s, now.UTC().Truncate(time.Microsecond)
 	return true
 }
 
