@@ -78,6 +78,9 @@ func (s *Service) Routes() []auth.Route {
 	changers := auth.Users(auth.RoleCustomer, auth.RoleAdmin)
 	return []auth.Route{
 		{Pattern: "GET /tours", Rule: parties, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList)},
+		// The admin overview's figures (stats.go); a literal path, so it
+		// is no tour id.
+		{Pattern: "GET /tours/stats", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleStats)},
 		{Pattern: "GET /tours/{id}", Rule: parties, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
 		{Pattern: "PATCH /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{}},
 		{Pattern: "PUT /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{}},

@@ -390,6 +390,52 @@ test('the realtor declines a tour; the admin finds it unassigned and cancels it 
 
   const a = tabs.find((t) => t.name === 'admin');
   const ap = a.page;
+  // The overview's charts draw what the API says: tours booked per hour,
+  // payment to realtor (p50, p99), one tour waiting, the dead letters.
+  await until('the tour to wait unassigned', async () => (await call(srv.base, 'GET', '/tours/stats', adminToken)).unassigned.count === 1);
+  await a.nav('Overview', 'Overview');
+  const stats = await call(srv.base, 'GET', '/tours/stats?hours=24', adminToken);
+  const dead = await call(srv.base, 'GET', '/admin/dead-letters?limit=100', adminToken);
+  const drawn = await ap.evaluate(() => Object.fromEntries([...document.querySelectorAll('figure.chart')].map((f) => {
+    const canvas = f.querySelector('canvas');
+    const chart = globalThis.Chart.getChart(canvas);
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let inked = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i]) inked++;
+    return [f.id, { labels: chart.data.labels.length, data: chart.data.datasets.map((d) => d.data), inked }];
+  })));
+  assert.deepEqual(drawn['bookings-per-hour'].data, [stats.bookings_per_hour.map((b) => b.count)]);
+  assert.equal(drawn['bookings-per-hour'].labels, 24);
+  assert.ok(stats.bookings_per_hour.reduce((n, b) => n + b.count, 0) >= 2, 'the two bookings are not counted');
+  assert.deepEqual(drawn['time-to-schedule'].data, [[stats.time_to_schedule.p50_seconds, stats.time_to_schedule.p99_seconds]]);
+  assert.ok(stats.time_to_schedule.count >= 1 && stats.time_to_schedule.p99_seconds > 0, 'no time to schedule measured');
+  for (const [id, c] of Object.entries(drawn)) assert.ok(c.inked > 1000, `chart ${id} is blank`);
+  const figures = ap.locator('#overview-figures');
+  await figures.getByRole('link', { name: '1', exact: true }).waitFor(); // one tour waiting
+  await figures.getByRole('link', { name: String(dead.items.length), exact: true }).last().waitFor();
+  await ap.locator('#bookings-per-hour').getByText('Numbers').click();
+  await ap.locator('#bookings-per-hour table').waitFor();
+  await a.shot('overview');
+  // The provider activity charts (for GET /listings/{id}/activity, not
+  // served yet) draw the documented shape.
+  const activity = await ap.evaluate(async () => {
+    const { activityCharts } = await import('/app/js/charts.js');
+    const el = activityCharts({
+      showings: { total: 3, by_status: { scheduled: 2, completed: 1 } },
+      upcoming: [{ start: '2026-03-02T15:00:00Z', status: 'scheduled' }, { start: '2026-03-04T15:00:00Z', status: 'scheduled' }, { start: '2026-03-10T15:00:00Z', status: 'scheduled' }],
+      feedback: { count: 3, average_rating: 4, items: [{ author: 'buyer', rating: 5 }, { author: 'agent', rating: 4 }, { author: 'buyer', rating: 3 }] },
+    });
+    document.querySelector('main').append(el);
+    const out = Object.fromEntries([...el.querySelectorAll('figure.chart')].map((f) => {
+      const c = globalThis.Chart.getChart(f.querySelector('canvas'));
+      return [f.id, { labels: c.data.labels, data: c.data.datasets.map((d) => d.data) }];
+    }));
+    el.remove();
+    return out;
+  });
+  assert.deepEqual(activity['showings-by-status'], { labels: ['completed', 'scheduled'], data: [[1, 2]] });
+  assert.deepEqual(activity['showings-per-week'], { labels: ['Week of Mar 2', 'Week of Mar 9'], data: [[2, 1]] });
+  assert.deepEqual(activity['feedback-ratings'].data, [[0, 0, 1, 0, 1], [0, 0, 0, 1, 0]]);
   await a.nav('Tours', 'Tours');
   await ap.getByLabel('Status').selectOption('unassigned');
   const cancel = ap.getByRole('button', { name: /^Cancel and refund/ });

@@ -14,6 +14,7 @@ import * as provider from './pages/provider.js';
 import * as realtor from './pages/realtor.js';
 import * as admin from './pages/admin.js';
 import * as adminEvents from './pages/admin-events.js';
+import * as adminOverview from './pages/admin-overview.js';
 
 const C = 'customer', P = 'provider', R = 'realtor', A = 'admin';
 
@@ -32,6 +33,7 @@ const routes = [
   ['/app/assignments', [R], realtor.assignments],
   ['/app/agenda', [R], realtor.agenda],
   ['/app/profile', [R], realtor.profile],
+  ['/app/admin/overview', [A], adminOverview.overview],
   ['/app/admin/users', [A], admin.users],
   ['/app/admin/tours', [A], admin.tours],
   ['/app/admin/payments', [A], admin.payments],
@@ -43,7 +45,7 @@ const menus = {
   customer: [['/app/search', 'Find homes'], ['/app/cart', 'Cart'], ['/app/tours', 'My tours'], ['/app/notifications', 'Notifications']],
   provider: [['/app/my-listings', 'My listings'], ['/app/my-listings/new', 'New listing'], ['/app/notifications', 'Notifications']],
   realtor: [['/app/assignments', 'Assignments'], ['/app/agenda', 'Agenda'], ['/app/profile', 'Profile'], ['/app/notifications', 'Notifications']],
-  admin: [['/app/admin/users', 'Users'], ['/app/admin/tours', 'Tours'], ['/app/admin/payments', 'Payments'], ['/app/admin/dead-letters', 'Dead letters'], ['/app/admin/events', 'Live events']],
+  admin: [['/app/admin/overview', 'Overview'], ['/app/admin/users', 'Users'], ['/app/admin/tours', 'Tours'], ['/app/admin/payments', 'Payments'], ['/app/admin/dead-letters', 'Dead letters'], ['/app/admin/events', 'Live events']],
 };
 
 const home = { customer: '/app/search', provider: '/app/my-listings', realtor: '/app/assignments', admin: '/app/admin/users' };

@@ -55,7 +55,8 @@ export async function tours(view) {
   const box = errorBox();
   const out = h('div', { id: 'admin-tours' });
   const form = filters('Filter tours', [
-    select('Status', 'status', [['', 'All'], ['unassigned', 'Unassigned'], ['pending', 'Pending'], ['scheduled', 'Scheduled'], ['cancelled', 'Cancelled'], ['completed', 'Completed']], ''),
+    select('Status', 'status', [['', 'All'], ['unassigned', 'Unassigned'], ['pending', 'Pending'], ['scheduled', 'Scheduled'], ['cancelled', 'Cancelled'], ['completed', 'Completed']],
+      new URLSearchParams(location.search).get('status') || ''),
   ], () => load().catch((err) => showError(box, err)));
   view.append(h('h1', {}, 'Tours'), form, box, out);
   async function load() {
