@@ -104,9 +104,9 @@ test('a customer finds homes, books a tour and sees it become scheduled without 
   const p = c.page;
   await p.goto('/app/register');
   await c.fits();
-  await p.getByLabel('Name').fill('Casey Customer');
+  await p.getByLabel('Name', { exact: true }).fill('Casey Customer');
   ctx.customerEmail = `customer-${Date.now()}@e2e.openhouse.test`;
-  await p.getByLabel('Email').fill(ctx.customerEmail);
+  await p.getByLabel('Email', { exact: true }).fill(ctx.customerEmail);
   await p.getByLabel('Password').fill('customer passphrase for e2e');
   await p.getByLabel('I am a').selectOption('customer');
   await p.getByRole('button', { name: 'Register' }).click();
@@ -271,9 +271,9 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   const pv = await tab('provider');
   const pp = pv.page;
   await pp.goto('/app/register');
-  await pp.getByLabel('Name').fill('Bea Builder');
+  await pp.getByLabel('Name', { exact: true }).fill('Bea Builder');
   const providerEmail = `bea-${Date.now()}@e2e.openhouse.test`;
-  await pp.getByLabel('Email').fill(providerEmail);
+  await pp.getByLabel('Email', { exact: true }).fill(providerEmail);
   await pp.getByLabel('Password').fill('provider passphrase for e2e');
   await pp.getByLabel('I am a').selectOption('provider');
   await pp.getByRole('button', { name: 'Register' }).click();
