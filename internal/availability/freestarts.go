@@ -29,10 +29,11 @@ import (
 // repeat: time.Date picks one instant for it, where Search compares the
 // wall-clock readings of the tour's ends.
 type freeStarts struct {
-	starts  []int64 // candidate starts, Unix ms, ascending
-	length  int64   // ms
-	free    []uint64
-	left    int // starts not yet free
+	starts  []int64  // candidate starts, Unix ms, ascending
+	length  int64    // ms
+	free    []uint64 // some realtor can take the start
+	gone    []uint64 // no realtor can take it (settle); never free
+	left    int      // starts neither free nor gone
 	zones   map[*time.Location]*slotZone
 	last    *slotZone
 	windows []block // what consider found: working windows [from, to] as instants
@@ -67,16 +68,33 @@ func newFreeStarts(q SlotQuery) (*freeStarts, SlotQuery, error) {
 	return &freeStarts{
 		starts: ss, length: q.Length.Milliseconds(), left: len(ss),
 		free:  make([]uint64, (len(ss)+63)/64),
+		gone:  make([]uint64, (len(ss)+63)/64),
 		zones: map[*time.Location]*slotZone{},
 	}, q, nil
 }
 
-// done: every candidate start is free; no realtor can add anything.
+// done: every candidate start is free or gone; no realtor can add
+// anything.
 func (f *freeStarts) done() bool { return f.left == 0 }
+
+// settle marks gone the starts neither free nor gone for which no
+// realtor is left who can take them.
+func (f *freeStarts) settle(noneLeft func(i int) bool) {
+	for i := range f.starts {
+		if !f.settled(i) && noneLeft(i) {
+			f.gone[i/64] |= 1 << (i % 64)
+			f.left--
+		}
+	}
+}
 
 // result lists the free starts, ascending, in UTC.
 func (f *freeStarts) result() []time.Time {
-	out := make([]time.Time, 0, len(f.starts)-f.left)
+	n := 0
+	for _, w := range f.free {
+		n += bits.OnesCount64(w)
+	}
+	out := make([]time.Time, 0, n)
 	for i, s := range f.starts {
 		if f.free[i/64]&(1<<(i%64)) != 0 {
 			out = append(out, time.UnixMilli(s).UTC())
@@ -161,7 +179,7 @@ func (f *freeStarts) mark(a, b int64) {
 		w, bit := i/64, uint(i%64)
 		n := min(hi-i, 64-int(bit))
 		m := ^uint64(0) >> (64 - uint(n)) << bit
-		f.left -= bits.OnesCount64(m &^ f.free[w])
+		f.left -= bits.OnesCount64(m &^ (f.free[w] | f.gone[w]))
 		f.free[w] |= m
 		i += n
 	}
@@ -173,7 +191,7 @@ func (f *freeStarts) anyMissing(lo, hi int) bool {
 		w, bit := i/64, uint(i%64)
 		n := min(hi-i, 64-int(bit))
 		m := ^uint64(0) >> (64 - uint(n)) << bit
-		if f.free[w]&m != m {
+		if (f.free[w]|f.gone[w])&m != m {
 			return true
 		}
 		i += n
@@ -181,7 +199,8 @@ func (f *freeStarts) anyMissing(lo, hi int) bool {
 	return false
 }
 
-func (f *freeStarts) isFree(i int) bool { return f.free[i/64]&(1<<(i%64)) != 0 }
+// settled: free or gone.
+func (f *freeStarts) settled(i int) bool { return (f.free[i/64]|f.gone[i/64])&(1<<(i%64)) != 0 }
 
 // slotZone is the candidate starts as the wall clock of one zone shows
 // them, computed once per query for the zones of the realtors it meets.
@@ -290,7 +309,7 @@ func (z *slotZone) refreshGroups(f *freeStarts) []needGroup {
 	z.groupLeft, z.groupAt = f.left, f.offers
 	keys := make([]uint64, 0, 64)
 	for i := range f.starts {
-		if z.weekday[i] != 0 && !f.isFree(i) {
+		if z.weekday[i] != 0 && !f.settled(i) {
 			keys = append(keys, uint64(z.weekday[i])<<32|uint64(z.need[i]))
 		}
 	}

@@ -308,29 +308,31 @@ end
 // Redis km), 5 inner km (the realtors at or within it were read: -1 for
 // none), 6 outer km, 7 radius buckets ("10,25,..."), 8 EarthRadiusKM,
 // 9 the other points ("lat lng lat lng ...", "" for none), 10 "all" or
-// "hours", and with "hours": 11 the zones the caller knows
-// (space-separated), 12.. groups of three: zone, ISO weekday and the
-// local hours ("9,10,11") some start still missing needs a realtor of that
-// zone to work on that weekday.
+// "hours"; optional with "all", required with "hours": 11 the zones the
+// caller knows (space-separated), 12.. groups of three: zone, ISO weekday
+// and the local hours ("9,10,11") that the starts of the group need a
+// realtor of that zone to work on that weekday.
 //
-// With "all" it searches every radius bucket's geo set; with "hours" only,
-// per group and bucket, the smallest of the hour sets (P g:...) of the
-// group's hours, none when one of them is already searched for another
-// group, and nothing for a bucket where one is empty: a realtor who can
-// take such a start works every one of those hours, so the realtors of
-// the other sets cannot help, and a start nobody works costs nothing
-// (unless the hour sets chosen hold more realtors than the buckets: then
-// the buckets). Each bucket is searched out to the smaller of its bound
-// and the outer radius, and not at all when that is within inner. A hit counts when it is beyond inner (it was not read
-// before), within its own service radius (ZMSCORE of radii) and that
-// radius covers every other point (its exact position, in prof).
+// The ring reaches the buckets whose bound is beyond inner, each out to
+// the smaller of its bound and outer. Per group and reached bucket it
+// sizes (ZCARD) the hour sets (P g:...) of the group's hours: a realtor who
+// can take such a start works every one of those hours, so is in each. A
+// group with an empty set in every reached bucket is dead: nobody from
+// this ring out can take its starts. With "all" the ring reads the
+// reached buckets' geo sets; with "hours" only, per live group and bucket,
+// the smallest of its hour sets (none when one of its sets is chosen
+// already), or the buckets' sets when the chosen ones hold more realtors.
+// A hit counts when it is beyond inner (it was not read before), within
+// its own service radius (ZMSCORE of radii) and that radius covers every
+// other point (its exact position, in prof).
 //
 // Returns "1" when a wider ring may find more (outer is below the largest
-// radius held, and with "hours" some set was worth searching), else "0";
-// then nine strings per realtor: zone, its windows on weekdays 1 to 7 (as
-// P hours:<wd> holds them, "" for none) and its holds (as P bks, "" for
-// none). Or {"?", zone...} when an eligible realtor's zone is not among
-// the caller's: the caller adds it and asks again. It names no realtor.
+// radius held and, with "hours", some group is live), else "0"; then the
+// dead groups' indexes ("0,3,4", "" for none); then nine strings per
+// realtor: zone, its windows on weekdays 1 to 7 (as P hours:<wd> holds
+// them, "" for none) and its holds (as P bks, "" for none). Or
+// {"?", zone...} when an eligible realtor's zone is not among the
+// caller's: the caller adds it and asks again. It names no realtor.
 var slotsScript = redis.NewScript(coversLua + slotsLua)
 
 const slotsLua = `
@@ -339,53 +341,68 @@ local scale, inner, outer = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[
 local earth, also = tonumber(ARGV[8]), {}
 for a, b in string.gmatch(ARGV[9], '(%S+) (%S+)') do also[#also + 1] = {tonumber(a), tonumber(b)} end
 local top = redis.call('ZREVRANGE', p .. 'radii', 0, 0, 'WITHSCORES')
-if #top == 0 then return {'0'} end
+if #top == 0 then return {'0', ''} end
 local reach, more = tonumber(top[2]), '1'
 if outer >= reach then outer, more = reach, '0' end
 local buckets = {}
 for b in string.gmatch(ARGV[7], '[^,]+') do buckets[#buckets + 1] = b end
 
-local keys = {}
-if ARGV[10] == 'all' then
-  for _, b in ipairs(buckets) do keys[#keys + 1] = {p .. 'geo:' .. b, tonumber(b)} end
-else
+-- The buckets this ring reaches: a realtor of bucket b is at most b km
+-- away from a point they cover.
+local whole = {}
+for _, b in ipairs(buckets) do
+  if math.min(outer, tonumber(b)) > inner then whole[#whole + 1] = {p .. 'geo:' .. b, tonumber(b), b} end
+end
+
+-- Per group and bucket, the smallest hour set of the group's hours, none
+-- when one is empty or one was chosen for another group already; a group
+-- with none in any bucket is dead: nobody from here out can take it.
+local keys, dead, held = {}, {}, 0
+if #ARGV >= 12 or ARGV[10] == 'hours' then
   local given, missing = {}, {'?'}
   for tz in string.gmatch(ARGV[11], '%S+') do given[tz] = true end
   for _, tz in ipairs(redis.call('SMEMBERS', p .. 'tzs')) do
     if not given[tz] then missing[#missing + 1] = tz end
   end
   if #missing > 1 then return missing end
-  local sizes, chosen, held, whole = {}, {}, 0, {}
-  for _, b in ipairs(buckets) do
-    if math.min(outer, tonumber(b)) > inner then
-      whole[#whole + 1] = {p .. 'geo:' .. b, tonumber(b)}
-      for i = 12, #ARGV, 3 do
-        local best, size = nil, -1
-        for h in string.gmatch(ARGV[i + 2], '%d+') do
-          local key = p .. 'g:' .. ARGV[i] .. ':' .. ARGV[i + 1] .. ':' .. h .. ':' .. b
-          if chosen[key] then best = nil break end -- searched anyway
-          local n = sizes[key]
-          if n == nil then
-            n = redis.call('ZCARD', key)
-            sizes[key] = n
-          end
-          if n == 0 then best = nil break end
-          if size < 0 or n < size then best, size = key, n end
+  local sizes, chosen = {}, {}
+  for i = 12, #ARGV, 3 do
+    local pre, live = p .. 'g:' .. ARGV[i] .. ':' .. ARGV[i + 1] .. ':', false
+    for _, w in ipairs(whole) do
+      local best, size, empty, searched = nil, -1, false, false
+      for h in string.gmatch(ARGV[i + 2], '%d+') do
+        local key = pre .. h .. ':' .. w[3]
+        local n = sizes[key]
+        if n == nil then
+          n = redis.call('ZCARD', key)
+          sizes[key] = n
         end
-        if best then
+        if n == 0 then empty = true break end
+        searched = searched or chosen[key] ~= nil
+        if size < 0 or n < size then best, size = key, n end
+      end
+      if best and not empty then
+        live = true
+        if not searched then
           chosen[best] = true
-          keys[#keys + 1] = {best, tonumber(b)}
+          keys[#keys + 1] = {best, w[2]}
           held = held + size
         end
       end
     end
+    if not live then dead[#dead + 1] = tostring((i - 12) / 3) end
   end
-  if #keys == 0 then return {'0'} end
+end
+dead = table.concat(dead, ',')
+if ARGV[10] == 'hours' then
+  if #keys == 0 then return {'0', dead} end
   -- The bucket sets instead, when they cost less: a search costs about
   -- as much as reading 32 hits.
   local all = 0
   for _, k in ipairs(whole) do all = all + redis.call('ZCARD', k[1]) end
   if all + 32 * #whole <= held + 32 * #keys then keys = whole end
+else
+  keys = whole
 end
 
 local ids, dists, seen = {}, {}, {}
@@ -404,7 +421,7 @@ for _, k in ipairs(keys) do
   end
 end
 
-local out = {more}
+local out = {more, dead}
 for from = 1, #ids, 500 do
   local cids, cd = {}, {}
   for k = from, math.min(from + 499, #ids) do

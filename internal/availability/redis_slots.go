@@ -10,19 +10,22 @@ import (
 	"time"
 )
 
-// maxHourGroups is the most (zone, weekday, hours) groups a ring is
-// searched by (slotsScript's "hours"): beyond it, reading the ring's
-// realtors costs less than sizing and searching that many hour sets.
-const maxHourGroups = 48
+// maxGroups is the most (zone, weekday, hours) groups of the starts still
+// missing that a ring is sent (slotsScript): it then says which of them
+// nobody from that ring out can take, settling those starts without
+// reading anyone, and after the first ring it reads only those groups'
+// hour sets. Beyond, sizing that many hour sets (a ZCARD per group, hour
+// and bucket) costs more than it saves: a week's 150 groups, about 1 ms.
+const maxGroups = 48
 
 // FreeStarts implements Index. It reads the realtors around q.Point ring
-// by ring (slotsScript: FirstRingKM, then twice as wide each time, out to
-// the largest service radius held), each ring in one round trip, and
-// offers them to the computation Memory uses (freeStarts). The first ring
-// is read whole; the later ones only from the hour sets of the starts
-// still missing, so in a dense area, once the nearest realtors have
-// answered, the rest of the area costs a round trip or two and the starts
-// nobody works cost nothing.
+// by ring (slotsScript: FirstRingKM, then twice as wide each time, four
+// times after a ring with nobody, out to the largest service radius
+// held), each ring in one round trip, and offers them to the computation
+// Memory uses (freeStarts). Once the nearest realtors have answered, the
+// starts left are few groups of hours: the next ring is read only from
+// their hour sets, and the starts nobody works end the query at once. In
+// a dense area that is one or two round trips.
 func (x *Redis) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error) {
 	f, q, err := newFreeStarts(q)
 	if err != nil {
@@ -37,9 +40,7 @@ func (x *Redis) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error
 	for asked := 0; !f.done(); {
 		args := []any{x.prefix, ftoa(q.Point.Lng), ftoa(q.Point.Lat), ftoa(redisScale), ftoa(inner), ftoa(outer),
 			radiusBucketList, ftoa(EarthRadiusKM), strings.Join(also, " "), "all"}
-		if inner >= 0 {
-			args = x.appendNeeds(args, f)
-		}
+		args, sent := x.appendGroups(args, f, inner >= 0)
 		res, err := slotsScript.RunRO(ctx, x.c, nil, args...).StringSlice()
 		if err != nil {
 			return nil, fmt.Errorf("free starts: %w", err)
@@ -51,42 +52,102 @@ func (x *Redis) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error
 			x.learnZones(res[1:])
 			continue
 		}
-		if len(res) == 0 || (len(res)-1)%9 != 0 {
-			return nil, fmt.Errorf("free starts: %d fields in the answer, want 1 + a multiple of 9", len(res))
+		if len(res) < 2 || (len(res)-2)%9 != 0 {
+			return nil, fmt.Errorf("free starts: %d fields in the answer, want 2 + a multiple of 9", len(res))
 		}
-		if err := rd.offer(f, x, res[1:]); err != nil {
+		if err := sent.settle(f, res[1]); err != nil {
+			return nil, fmt.Errorf("free starts: %w", err)
+		}
+		if err := rd.offer(f, x, res[2:]); err != nil {
 			return nil, fmt.Errorf("free starts: %w", err)
 		}
 		if res[0] != "1" {
 			break
 		}
-		inner, outer = outer, 2*outer
+		grow := 2.0
+		if len(res) == 2 {
+			grow = 4
+		}
+		inner, outer = outer, grow*outer
 	}
 	return f.result(), nil
 }
 
-// appendNeeds turns the script to the hour sets of the starts still
-// missing, in every zone an eligible realtor may be in, unless that is
-// more groups than reading the ring is worth.
-func (x *Redis) appendNeeds(args []any, f *freeStarts) []any {
+// sentGroups are the groups a ring was sent, in order, for reading which
+// the script found dead.
+type sentGroups struct {
+	zones  []*time.Location // every zone an eligible realtor may be in; nil: one this machine lacks
+	groups []zoneGroup
+}
+
+type zoneGroup struct {
+	zone int // in zones
+	needGroup
+}
+
+// appendGroups adds the zones and the groups of the starts still missing
+// in each, unless there are more than maxGroups, and then, when hours is
+// set, turns the ring to the groups' hour sets.
+func (x *Redis) appendGroups(args []any, f *freeStarts, hours bool) ([]any, *sentGroups) {
 	x.mu.Lock()
 	tzs := x.tzs
 	x.mu.Unlock()
-	groups := make([]any, 0, 3*maxHourGroups)
-	for _, tz := range tzs {
+	sent := &sentGroups{zones: make([]*time.Location, len(tzs))}
+	list := make([]any, 0, 3*maxGroups)
+	for z, tz := range tzs {
 		loc, err := x.zones.load(tz)
 		if err != nil {
-			continue // no realtor of a zone this machine lacks is offered (slotReader.offer)
+			continue // its realtors are never offered (slotReader.offer)
 		}
+		sent.zones[z] = loc
 		for _, g := range f.zone(loc).refreshGroups(f) {
-			if g.need == 0 || len(groups) == 3*maxHourGroups {
-				return args // a group without hours, or too many: read the ring whole
+			if len(sent.groups) == maxGroups {
+				return args, nil
 			}
-			groups = append(groups, tz, g.weekday, hourList(g.need))
+			hours = hours && g.need != 0
+			sent.groups = append(sent.groups, zoneGroup{z, g})
+			list = append(list, tz, g.weekday, hourList(g.need))
 		}
 	}
-	args[len(args)-1] = "hours"
-	return append(append(args, strings.Join(tzs, " ")), groups...)
+	if hours {
+		args[len(args)-1] = "hours"
+	}
+	return append(append(args, strings.Join(tzs, " ")), list...), sent
+}
+
+// settle marks the starts no realtor can take any more: in every zone,
+// their group is among dead (the script's list of indexes into the groups
+// sent), their tour ends on a later local day, or the zone is one this
+// machine lacks.
+func (s *sentGroups) settle(f *freeStarts, dead string) error {
+	if s == nil || dead == "" {
+		return nil
+	}
+	gone := make([]map[needGroup]bool, len(s.zones))
+	for part := range strings.SplitSeq(dead, ",") {
+		k, err := strconv.Atoi(part)
+		if err != nil || k < 0 || k >= len(s.groups) {
+			return fmt.Errorf("malformed dead groups %q", dead)
+		}
+		g := s.groups[k]
+		if gone[g.zone] == nil {
+			gone[g.zone] = map[needGroup]bool{}
+		}
+		gone[g.zone][g.needGroup] = true
+	}
+	f.settle(func(i int) bool {
+		for z, loc := range s.zones {
+			if loc == nil {
+				continue
+			}
+			zv := f.zone(loc)
+			if zv.weekday[i] != 0 && !gone[z][needGroup{int(zv.weekday[i]), zv.need[i]}] {
+				return false
+			}
+		}
+		return true
+	})
+	return nil
 }
 
 // hourList writes the hours of mask as "9,10,11".
