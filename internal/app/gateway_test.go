@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/openhouse/openhouse/internal/gateway"
 )
 
 func TestGatewayConfig(t *testing.T) {
@@ -77,4 +79,18 @@ func TestGatewayProcessRoutesAndReports(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestGatewaySendsPlacesToTheirHost: the places API is mounted only in the
+// processes of PlacesHost, so the gateway must send /places there.
+func TestGatewaySendsPlacesToTheirHost(t *testing.T) {
+	for _, r := range gateway.ContractRoutes {
+		if r.Prefix == "/places" {
+			if r.Service != PlacesHost {
+				t.Fatalf("the gateway sends /places to %s; the places API runs with %s", r.Service, PlacesHost)
+			}
+			return
+		}
+	}
+	t.Fatal("the gateway has no route for /places")
 }
