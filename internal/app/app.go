@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/openhouse/openhouse/docs"
+	"github.com/openhouse/openhouse/internal/platform/apidoc"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
@@ -158,6 +160,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	}
 	a.routes = append(a.routes, deadLetterRoutes(a.bus, a.auditor())...)
 	a.routes = append(a.routes, healthRoutes(health, a.registry)...)
+	a.routes = append(a.routes, apidoc.Routes(docs.OpenAPI, docs.AsyncAPI)...)
 	webRoutes, err := a.webRoutes()
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/app"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -80,7 +81,7 @@ func TestRegistrationTravelsToTheBus(t *testing.T) {
 			}
 
 			body := `{"email":"` + strings.ToLower(email) + `","password":"a long enough passphrase","name":"Hop","role":"realtor"}`
-			resp, err := http.Post("http://"+a.Addr()+"/iam/register", "application/json", strings.NewReader(body))
+			resp, err := apidoctest.Client(t).Post("http://"+a.Addr()+"/iam/register", "application/json", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -121,7 +121,7 @@ func TestAuditLog(t *testing.T) {
 			if status, _ := c.call("GET", "/iam/audit", w.customer, nil); status != 403 {
 				t.Errorf("a customer reading the audit log = %d, want 403", status)
 			}
-			if status, out := c.call("GET", "/iam/audit?since=noon", w.admin, nil); status != 400 {
+			if status, out := c.invalid().call("GET", "/iam/audit?since=noon", w.admin, nil); status != 400 {
 				t.Errorf("a bad filter = %d %v, want 400", status, out)
 			}
 		})

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/app"
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 )
 
@@ -313,6 +314,9 @@ type request struct {
 	body         any
 	headers      map[string]string
 	basic        *[2]string
+	// invalid requests break the API document on purpose (bad input);
+	// only their answers are checked against it.
+	invalid bool
 }
 
 // fixture builds calls of one route.
@@ -532,6 +536,12 @@ func (m *matrix) fixtures() map[string]fixture {
 		"GET /{$}":           unowned(static("GET", "/", nil)),
 		"GET /app/":          unowned(static("GET", "/app/", nil)),
 		"GET /events/stream": {build: static("GET", "/events/stream", nil), ok: []int{406}},
+
+		// the API descriptions and their reference page: public.
+		"GET /openapi.json":  unowned(static("GET", "/openapi.json", nil)),
+		"GET /asyncapi.json": unowned(static("GET", "/asyncapi.json", nil)),
+		"GET /docs":          unowned(static("GET", "/docs", nil)),
+		"GET /docs/{file}":   unowned(static("GET", "/docs/init.js", nil)),
 	}
 }
 
@@ -648,7 +658,11 @@ func (m *matrix) send(caller *actor, r request) (int, []byte) {
 		rd = bytes.NewReader(raw)
 		contentType = "application/json"
 	}
-	req, _ := http.NewRequest(r.method, m.c.base+r.path, rd)
+	ctx := m.t.Context()
+	if r.invalid {
+		ctx = apidoctest.InvalidOnPurpose(ctx)
+	}
+	req, _ := http.NewRequestWithContext(ctx, r.method, m.c.base+r.path, rd)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -663,7 +677,7 @@ func (m *matrix) send(caller *actor, r request) (int, []byte) {
 		// whoever else the caller is.
 		req.SetBasicAuth(r.basic[0], r.basic[1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := m.c.http.Do(req)
 	if err != nil {
 		m.t.Fatal(err)
 	}
@@ -718,7 +732,7 @@ func TestPropertyLevelAuthorization(t *testing.T) {
 		{m.users["admin"][0], "PATCH", "/iam/users/" + customer.id, map[string]any{"email": "x@example.com"}},
 	}
 	for _, a := range attempts {
-		status, raw := c.raw(a.method, a.path, a.who.token, map[string]string{"Idempotency-Key": "api3-" + a.path}, a.body)
+		status, raw := c.invalid().raw(a.method, a.path, a.who.token, map[string]string{"Idempotency-Key": "api3-" + a.path}, a.body)
 		if status < 400 || status >= 500 {
 			t.Errorf("%s %s as %s with %v = %d %s, want a 4xx", a.method, a.path, a.who.label, a.body, status, truncate(raw))
 			continue

@@ -72,7 +72,7 @@ func TestBadInputEveryJSONEndpoint(t *testing.T) {
 				}
 				cases++
 				status, raw := m.send(caller, request{method: method, path: path, body: bad.body,
-					headers: map[string]string{"Content-Type": "application/json", "Idempotency-Key": fmt.Sprintf("bad-%d", i)}})
+					headers: map[string]string{"Content-Type": "application/json", "Idempotency-Key": fmt.Sprintf("bad-%d", i)}, invalid: true})
 				var p map[string]any
 				if status < 400 || status >= 500 || json.Unmarshal(raw, &p) != nil || p["status"] != float64(status) {
 					t.Errorf("%s: %d %s, want a 4xx problem", bad.name, status, truncate(raw))
@@ -91,7 +91,7 @@ func TestBadInputEveryJSONEndpoint(t *testing.T) {
 					continue
 				}
 				status, raw := m.send(caller, request{method: method, path: path, body: bad.body,
-					headers: map[string]string{"Content-Type": "application/json", "Idempotency-Key": fmt.Sprintf("inj-%d", i)}})
+					headers: map[string]string{"Content-Type": "application/json", "Idempotency-Key": fmt.Sprintf("inj-%d", i)}, invalid: true})
 				if status >= 500 {
 					t.Errorf("%s: %d %s", bad.name, status, truncate(raw))
 				}

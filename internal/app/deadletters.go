@@ -16,6 +16,11 @@ import (
 // every process on the bus, so any process can list them; a replay is an
 // admin action recorded in the audit log through auditor (iam), so only a
 // process that runs iam replays (see replayaudit.go).
+// replayed is the answer to a replay.
+type replayed struct {
+	Replayed uint64 `json:"replayed" doc:"The sequence number of the dead letter sent back."`
+}
+
 func deadLetterRoutes(b *bus.Bus, auditor adminAuditor) []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
 	list := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,10 +71,14 @@ func deadLetterRoutes(b *bus.Bus, auditor adminAuditor) []auth.Route {
 			httpapi.WriteError(w, r, fmt.Errorf("dead letter %d was replayed but its audit entry was not recorded: %w", seq, err))
 			return
 		}
-		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"replayed": seq})
+		httpapi.WriteJSON(w, http.StatusAccepted, replayed{Replayed: seq})
 	})
 	return []auth.Route{
-		{Pattern: "GET /admin/dead-letters", Rule: admin, Owner: auth.Unowned, Handler: list},
-		{Pattern: "POST /admin/dead-letters/{seq}/replay", Rule: admin, Owner: auth.Unowned, Handler: replay},
+		{Pattern: "GET /admin/dead-letters", Rule: admin, Owner: auth.Unowned, Handler: list,
+			Doc: httpapi.Doc{Summary: "Events a consumer gave up on", Reply: httpapi.List[bus.DeadLetter]{}}},
+		{Pattern: "POST /admin/dead-letters/{seq}/replay", Rule: admin, Owner: auth.Unowned, Handler: replay,
+			Doc: httpapi.Doc{Summary: "Send a dead letter back to its consumer", Reply: replayed{}, Status: http.StatusAccepted,
+				Description: "Recorded in the audit log.",
+				Errors:      map[int]string{http.StatusBadRequest: "seq is not a positive integer."}}},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 )
 
@@ -75,7 +76,7 @@ func FuzzAPI(f *testing.F) {
 		if query != "" {
 			url += "?" + requestTargetSafe(query)
 		}
-		req, err := http.NewRequest(method, url, strings.NewReader(string(body)))
+		req, err := http.NewRequestWithContext(apidoctest.InvalidOnPurpose(t.Context()), method, url, strings.NewReader(string(body)))
 		if err != nil {
 			t.Skip("not a URL")
 		}
@@ -84,7 +85,7 @@ func FuzzAPI(f *testing.F) {
 		if callers[i] != "" {
 			req.Header.Set("Authorization", "Bearer "+callers[i])
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := apidoctest.Client(t).Do(req) // checked against the document, reported on this input's t
 		if err != nil {
 			t.Fatal(err)
 		}

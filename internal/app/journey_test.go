@@ -11,12 +11,40 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/app"
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 )
 
-// client talks to a running app as a user would.
+// client talks to a running app as a user would. Every request it sends
+// and every answer it gets is checked against the committed OpenAPI
+// document (apidoctest): an undocumented route, parameter, status, field
+// or content type fails the test.
 type client struct {
 	t    testing.TB
 	base string
+	http *http.Client
+	// onPurpose requests break the document on purpose (a test of bad
+	// input): only their answers are checked.
+	onPurpose bool
+}
+
+// invalid is c for requests that break the API document on purpose.
+func (c client) invalid() client {
+	c.onPurpose = true
+	return c
+}
+
+// newRequest is a request whose context says whether it breaks the
+// document on purpose.
+func (c client) newRequest(method, path string, body io.Reader) (*http.Request, error) {
+	ctx := context.Background()
+	if c.onPurpose {
+		ctx = apidoctest.InvalidOnPurpose(ctx)
+	}
+	return http.NewRequestWithContext(ctx, method, c.base+path, body)
+}
+
+func newClient(t testing.TB, base string) client {
+	return client{t: t, base: base, http: apidoctest.Client(t)}
 }
 
 func (c client) call(method, path, token string, body any) (int, map[string]any) {
@@ -26,7 +54,7 @@ func (c client) call(method, path, token string, body any) (int, map[string]any)
 		raw, _ := json.Marshal(body)
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	req, err := c.newRequest(method, path, rd)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -36,7 +64,7 @@ func (c client) call(method, path, token string, body any) (int, map[string]any)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -71,7 +99,7 @@ func startApp(t testing.TB, cfg app.Config) (*app.App, client) {
 			t.Errorf("Run = %v", err)
 		}
 	})
-	return a, client{t: t, base: "http://" + a.Addr()}
+	return a, newClient(t, "http://"+a.Addr())
 }
 
 // TestSuspensionRevokesTokens: once an admin suspends a user, the tokens

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func startAppWith(t *testing.T, cfg app.Config, log *slog.Logger, opts ...app.Op
 			t.Errorf("Run = %v", err)
 		}
 	})
-	return a, client{t: t, base: "http://" + a.Addr()}
+	return a, newClient(t, "http://"+a.Addr())
 }
 
 // bookOnce drives one booking through every service on a fresh app: a
@@ -75,7 +74,7 @@ type families map[string]*dto.MetricFamily
 
 func scrape(t *testing.T, c client) families {
 	t.Helper()
-	resp, err := http.Get(c.base + "/metrics")
+	resp, err := c.http.Get(c.base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

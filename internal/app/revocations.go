@@ -32,10 +32,15 @@ const revocationReplayTimeout = 30 * time.Second
 //   - session ends from MaxTTL + MaxMaxSkew ago (by the NATS server's
 //     clock): an older one voids only tokens that have expired, and sign-outs
 //     are many, so a full replay would grow with the stream's history.
+// revocationEvents are what every process watches (see watchRevocations):
+// status changes, then session ends. The AsyncAPI document names every
+// process as their consumer from this list.
+var revocationEvents = []string{events.TypeUserStatusChanged, events.TypeSessionRevoked}
+
 func watchRevocations(ctx context.Context, b *bus.Bus, r *auth.Revocations, now time.Time) (stop func(), err error) {
 	ctx, cancel := context.WithTimeout(ctx, revocationReplayTimeout)
 	defer cancel()
-	stopUsers, err := b.WatchSince(ctx, "iam", []string{events.TypeUserStatusChanged}, time.Time{}, func(ev bus.Event) {
+	stopUsers, err := b.WatchSince(ctx, "iam", revocationEvents[:1], time.Time{}, func(ev bus.Event) {
 		var e events.UserStatusChanged
 		if err := ev.DataAs(&e); err != nil {
 			return
@@ -50,7 +55,7 @@ func watchRevocations(ctx context.Context, b *bus.Bus, r *auth.Revocations, now 
 		return nil, fmt.Errorf("learn suspensions: %w", err)
 	}
 	since := now.Add(-(auth.MaxTTL + auth.MaxMaxSkew))
-	stopSessions, err := b.WatchSince(ctx, "iam", []string{events.TypeSessionRevoked}, since, func(ev bus.Event) {
+	stopSessions, err := b.WatchSince(ctx, "iam", revocationEvents[1:], since, func(ev bus.Event) {
 		var e events.SessionRevoked
 		if err := ev.DataAs(&e); err != nil {
 			return

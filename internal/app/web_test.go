@@ -37,9 +37,9 @@ func TestWebApp(t *testing.T) {
 					<-done
 				}
 			})
-			c := client{t: t, base: "http://" + a.Addr()}
+			c := newClient(t, "http://"+a.Addr())
 
-			resp, err := http.Get(c.base + "/app/customer/tours")
+			resp, err := c.http.Get(c.base + "/app/customer/tours")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestWebApp(t *testing.T) {
 			req, _ := http.NewRequest("GET", c.base+"/events/stream", nil)
 			req.Header.Set("Accept", "text/event-stream")
 			req.Header.Set("Authorization", "Bearer "+admin)
-			resp, err = http.DefaultClient.Do(req)
+			resp, err = c.http.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

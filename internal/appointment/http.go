@@ -18,10 +18,16 @@ type appointmentView struct {
 	ListingIDs    []string  `json:"listing_ids"`
 	StartsAt      time.Time `json:"starts_at"`
 	EndsAt        time.Time `json:"ends_at"`
-	Status        Status    `json:"status"`
-	ReleaseReason string    `json:"release_reason,omitempty"`
+	Status        Status    `json:"status" enum:"scheduled,confirmed,released"`
+	ReleaseReason string    `json:"release_reason,omitempty" doc:"Released appointments: why." enum:"cancelled,rescheduled,declined"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// appointmentQuery are GET /appointments's filters.
+type appointmentQuery struct {
+	RealtorID string `query:"realtor_id" doc:"Only this realtor's appointments."`
+	Status    string `query:"status" enum:"scheduled,confirmed,released" doc:"Only appointments in this status."`
 }
 
 func viewOf(a Appointment) appointmentView {

@@ -14,6 +14,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Availability finds and holds free realtors (clients.Availability).
@@ -68,11 +69,19 @@ func New(st Store, avail Availability, cfg Config) (*Service, error) {
 // Routes is the appointment HTTP API as an authorization table.
 func (s *Service) Routes() []auth.Route {
 	return []auth.Route{
-		{Pattern: "GET /appointments", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
+		{Pattern: "GET /appointments", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList),
+			Doc: httpapi.Doc{Summary: "List appointments", Reply: httpapi.List[appointmentView]{}, Params: appointmentQuery{}}},
 		// The parties to an appointment: its customer and its realtor.
-		{Pattern: "GET /appointments/{id}", Rule: auth.Users(auth.RoleCustomer, auth.RoleRealtor, auth.RoleAdmin), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
-		{Pattern: "POST /appointments/{id}/confirm", Rule: auth.Users(auth.RoleRealtor), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleConfirm)},
-		{Pattern: "POST /appointments/{id}/decline", Rule: auth.Users(auth.RoleRealtor), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDecline)},
+		{Pattern: "GET /appointments/{id}", Rule: auth.Users(auth.RoleCustomer, auth.RoleRealtor, auth.RoleAdmin), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet),
+			Doc: httpapi.Doc{Summary: "Get an appointment (admins, its realtor or its customer)", Reply: appointmentView{}}},
+		{Pattern: "POST /appointments/{id}/confirm", Rule: auth.Users(auth.RoleRealtor), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleConfirm),
+			Doc: httpapi.Doc{Summary: "Confirm an assignment (its realtor)", Reply: appointmentView{},
+				Description: "The customer is told that the realtor confirmed.",
+				Errors:      map[int]string{http.StatusConflict: "The appointment was released."}}},
+		{Pattern: "POST /appointments/{id}/decline", Rule: auth.Users(auth.RoleRealtor), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDecline),
+			Doc: httpapi.Doc{Summary: "Decline an assignment (its realtor)", Reply: appointmentView{},
+				Description: "The tour is assigned to another realtor.",
+				Errors:      map[int]string{http.StatusConflict: "The appointment was released."}}},
 	}
 }
 

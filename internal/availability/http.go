@@ -238,10 +238,30 @@ func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(starts, ""))
 }
 
+// slotsQuery are GET /availability/slots's parameters; any other is a 400.
+type slotsQuery struct {
+	Lat    []float64 `query:"lat" required:"true" doc:"Latitude of each home, -90 to 90." example:"[41.8781]"`
+	Lng    []float64 `query:"lng" required:"true" doc:"Longitude of each home, -180 to 180." example:"[-87.6298]"`
+	From   []string  `query:"from" required:"true" doc:"The first start of each range, RFC 3339 (paired in order with to)." example:"[\"2026-12-02T14:00:00Z\"]"`
+	To     []string  `query:"to" required:"true" doc:"The last start of each range, RFC 3339." example:"[\"2026-12-02T23:00:00Z\"]"`
+	Step   string    `query:"step" doc:"The grid of starts, a duration (default 15m)." example:"15m"`
+	Length string    `query:"length" required:"true" doc:"How long the tour takes, a duration." example:"1h30m"`
+}
+
+// searchQuery are GET /availability's parameters; any other is a 400.
+type searchQuery struct {
+	Lat      []float64 `query:"lat" required:"true" doc:"Latitude of each point, -90 to 90." example:"[41.8781]"`
+	Lng      []float64 `query:"lng" required:"true" doc:"Longitude of each point, -180 to 180." example:"[-87.6298]"`
+	RadiusKM float64   `query:"radius_km" doc:"Only realtors within this many km." example:"30"`
+	Start    time.Time `query:"start" doc:"With end: only realtors free from this time." example:"2026-12-02T15:00:00Z"`
+	End      time.Time `query:"end" doc:"With start: until this time." example:"2026-12-02T16:00:00Z"`
+	Limit    int       `query:"limit" doc:"How many realtors, 20 by default, at most 100." example:"20"`
+}
+
 type candidateView struct {
 	RealtorID       string  `json:"realtor_id"`
 	DistanceKM      float64 `json:"distance_km"`
-	Status          Status  `json:"status"`
+	Status          Status  `json:"status" enum:"available,unavailable"`
 	TimeZone        string  `json:"time_zone"`
 	ServiceRadiusKM float64 `json:"service_radius_km"`
 }
@@ -272,7 +292,7 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
 
 // patchRequest is PATCH /availability/{realtor_id}'s body.
 type patchRequest struct {
-	Action string     `json:"action"` // reserve or release
+	Action string     `json:"action" enum:"reserve,release"`
 	TourID string     `json:"tour_id"`
 	Start  *time.Time `json:"start"`
 	End    *time.Time `json:"end"`
@@ -313,7 +333,7 @@ type bookingView struct {
 	TourID    string     `json:"tour_id"`
 	Start     *time.Time `json:"start,omitempty"`
 	End       *time.Time `json:"end,omitempty"`
-	Status    string     `json:"status"` // reserved or released
+	Status    string     `json:"status" enum:"reserved,released"`
 }
 
 func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {

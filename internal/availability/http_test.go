@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/availability"
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
 	"github.com/openhouse/openhouse/internal/platform/clock"
@@ -63,7 +64,7 @@ func (a *api) do(method, path, tok, contentType, body string) (int, http.Header,
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apidoctest.Client(a.t).Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}

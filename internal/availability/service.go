@@ -14,6 +14,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Watcher delivers a stream's history and then its live events to this
@@ -111,11 +112,29 @@ func (s *Service) Routes() []auth.Route {
 	rule := auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"appointment"}}
 	slots := auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"cart", "listing", "tour", "appointment"}}
 	return []auth.Route{
-		{Pattern: "GET /availability", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
-		{Pattern: "GET /availability/slots", Rule: slots, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSlots)},
-		{Pattern: "GET /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRealtor)},
-		{Pattern: "PATCH /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePatch), Body: patchRequest{}},
+		{Pattern: "GET /availability", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch),
+			Doc: httpapi.Doc{Summary: "Find realtors free near a point (or several) at a time", Reply: httpapi.List[candidateView]{}, Params: searchQuery{},
+				Description: "Verified, active, available realtors whose area covers every point and who are free between start and end, nearest first. " +
+					"Several homes: repeat lat and lng (the nth lat goes with the nth lng)."}},
+		{Pattern: "GET /availability/slots", Rule: slots, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSlots),
+			Doc: httpapi.Doc{Summary: "The starts at which some realtor can show every home", Reply: httpapi.List[time.Time]{}, Params: slotsQuery{}, Whole: true,
+				Description: "In UTC, ascending, on the step's grid within each range; no realtor is named or counted."}},
+		{Pattern: "GET /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRealtor),
+			Doc: httpapi.Doc{Summary: "What the index holds for one realtor", Reply: realtorView{}}},
+		{Pattern: "PATCH /availability/{realtor_id}", Rule: rule, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePatch), Body: patchRequest{},
+			Doc: httpapi.Doc{Summary: "Reserve or release a realtor's slot", Reply: bookingView{},
+				Errors: map[int]string{http.StatusConflict: "The realtor already holds another tour at that time (travel buffer included)."}}},
 	}
+}
+
+// Watched are the event types the index is fed from, by publishing
+// service: it watches them (see Run) rather than consuming them durably.
+func (s *Service) Watched() map[string][]string {
+	out := map[string][]string{}
+	for _, w := range s.watches() {
+		out[w.stream] = append(out[w.stream], w.types...)
+	}
+	return out
 }
 
 // Subscriptions is empty: the service watches the streams instead of

@@ -20,8 +20,24 @@ import (
 
 // CheckoutRequest is what the customer sends to POST /cart/checkout.
 type CheckoutRequest struct {
-	ScheduledAt   time.Time `json:"scheduled_at"`
-	PaymentMethod string    `json:"payment_method"`
+	ScheduledAt   time.Time `json:"scheduled_at" doc:"When the tour starts: a future time, in any offset." example:"2026-12-02T15:00:00-06:00"`
+	PaymentMethod string    `json:"payment_method" doc:"A payment method token; in the sandbox tok_visa succeeds and tok_chargeDeclined is declined." example:"tok_visa"`
+}
+
+// checkoutHeaders are the headers POST /cart/checkout reads.
+type checkoutHeaders struct {
+	IdempotencyKey string `header:"Idempotency-Key" required:"true" doc:"1 to 255 visible ASCII characters, new for each checkout; a retry sends the same." example:"9b2f6c1e-checkout-1"`
+}
+
+// declinedProblem is the 402 answer of a declined payment.
+type declinedProblem struct {
+	Type      string `json:"type" enum:"urn:openhouse:problem:payment-declined"`
+	Title     string `json:"title"`
+	Status    int    `json:"status" enum:"402"`
+	Detail    string `json:"detail"`
+	Instance  string `json:"instance"`
+	OrderID   string `json:"order_id" doc:"The order that was not paid."`
+	PaymentID string `json:"payment_id" doc:"The declined payment."`
 }
 
 // Answer is an HTTP answer kept for an idempotency key.
@@ -41,9 +57,9 @@ var keyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
 // CheckoutAnswer is the 201 body of a paid checkout.
 type CheckoutAnswer struct {
-	OrderID     string          `json:"order_id"`
+	OrderID     string          `json:"order_id" doc:"The order; the tour is found with GET /tours?order_id=." example:"ord-3f2a"`
 	Payment     clients.Payment `json:"payment"`
-	TourStatus  string          `json:"tour_status"`
+	TourStatus  string          `json:"tour_status" doc:"The tour waits for a realtor." enum:"pending"`
 	Items       []checkoutItem  `json:"items"`
 	Total       events.Money    `json:"total"`
 	ScheduledAt time.Time       `json:"scheduled_at"`

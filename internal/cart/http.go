@@ -19,10 +19,10 @@ type itemView struct {
 }
 
 type cartView struct {
-	CustomerID string       `json:"customer_id,omitempty"`
+	CustomerID string       `json:"customer_id,omitempty" doc:"Admins' list: whose cart."`
 	Items      []itemView   `json:"items"`
-	Total      events.Money `json:"total"`
-	UpdatedAt  *time.Time   `json:"updated_at,omitempty"`
+	Total      events.Money `json:"total" doc:"The sum of the tour fees."`
+	UpdatedAt  *time.Time   `json:"updated_at,omitempty" doc:"Admins' list: the last change."`
 }
 
 func viewOf(c Cart, withOwner bool) (cartView, error) {
@@ -67,7 +67,7 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 }
 
 type addRequest struct {
-	ListingID string `json:"listing_id"`
+	ListingID string `json:"listing_id" example:"01936b2e-7c4a-7d10-9b3e-5f2a1c0d4e6f"`
 }
 
 func (s *Service) handleAdd(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/cart"
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -60,7 +61,7 @@ func TestAccessMatrix(t *testing.T) {
 			for k, v := range hdr {
 				req.Header.Set(k, v)
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := apidoctest.Client(t).Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

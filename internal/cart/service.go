@@ -12,6 +12,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // ListingReader reads listings (clients.Listings over HTTP).
@@ -75,11 +76,26 @@ func New(st Store, listings ListingReader, payments Charger, cfg Config) (*Servi
 func (s *Service) Routes() []auth.Route {
 	customer := auth.Users(auth.RoleCustomer)
 	return []auth.Route{
-		{Pattern: "GET /cart", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGet)},
-		{Pattern: "POST /cart/items", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleAdd), Body: addRequest{}},
-		{Pattern: "DELETE /cart/items/{listing_id}", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleRemove)},
-		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout), Body: CheckoutRequest{}},
-		{Pattern: "GET /carts", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
+		{Pattern: "GET /cart", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGet),
+			Doc: httpapi.Doc{Summary: "The caller's cart", Reply: cartView{}}},
+		{Pattern: "POST /cart/items", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleAdd), Body: addRequest{},
+			Doc: httpapi.Doc{Summary: "Put a home in the cart", Reply: cartView{},
+				Description: "The cart keeps the listing's title and tour fee as they are now, and follows later changes to them."}},
+		{Pattern: "DELETE /cart/items/{listing_id}", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleRemove),
+			Doc: httpapi.Doc{Summary: "Take a home out of the cart", Reply: cartView{}}},
+		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout), Body: CheckoutRequest{},
+			Doc: httpapi.Doc{Summary: "Pay for a tour of the cart's homes", Reply: CheckoutAnswer{}, Status: http.StatusCreated, Params: checkoutHeaders{},
+				Description: "Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. " +
+					"The same Idempotency-Key and body again return the same answer and charge nothing more.",
+				Errors: map[int]string{
+					http.StatusBadRequest:          "The body is malformed, or the Idempotency-Key header is missing or malformed.",
+					http.StatusUnprocessableEntity: "An empty cart, a time in the past, homes more than one tour apart, or the Idempotency-Key reused with another body.",
+					http.StatusConflict:            "A checkout with this key is still in progress.",
+					http.StatusTooManyRequests:     "Too many checkouts by this caller.",
+				},
+				Answers: []httpapi.Answer{{Status: http.StatusPaymentRequired, Why: "The payment was declined; the cart is kept.", Body: declinedProblem{}}}}},
+		{Pattern: "GET /carts", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList),
+			Doc: httpapi.Doc{Summary: "Every cart, for review", Reply: httpapi.List[cartView]{}}},
 	}
 }
 

@@ -24,7 +24,7 @@ type ChargeRequest struct {
 // Payment is a payment as the payment service shows it.
 type Payment struct {
 	ID     string       `json:"id"`
-	Status string       `json:"status"`
+	Status string       `json:"status" example:"succeeded"`
 	Amount events.Money `json:"amount"`
 }
 

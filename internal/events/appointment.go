@@ -25,15 +25,14 @@ type Appointment struct {
 }
 
 // AppointmentScheduled says a realtor was assigned to a tour and the slot
-// is reserved. Consumers: tour (becomes scheduled), availability (marks the
-// slot booked), notification (tells both, sets reminders), iam (records).
+// is reserved.
 type AppointmentScheduled struct {
 	Appointment
 	ScheduledAt time.Time `json:"scheduled_at"`
 }
 
 // AppointmentUnassigned says no realtor is free for the tour now; it will
-// be retried when one frees up. Consumers: tour (becomes unassigned).
+// be retried when one frees up.
 type AppointmentUnassigned struct {
 	TourID     string    `json:"tour_id"`
 	CustomerID string    `json:"customer_id"`
@@ -42,15 +41,13 @@ type AppointmentUnassigned struct {
 }
 
 // AppointmentConfirmed says the assigned realtor confirmed the tour.
-// Consumers: notification, iam.
 type AppointmentConfirmed struct {
 	Appointment
 	ConfirmedAt time.Time `json:"confirmed_at"`
 }
 
 // AppointmentReleased says a realtor's slot was given up: the tour was
-// cancelled or rescheduled, or the realtor declined. Consumers:
-// availability (frees the slot), iam.
+// cancelled or rescheduled, or the realtor declined.
 type AppointmentReleased struct {
 	Appointment
 	Reason     string    `json:"reason"` // cancelled, rescheduled, declined

@@ -14,8 +14,7 @@ const (
 	TypeSessionRevoked        = "openhouse.iam.session.revoked.v1"
 )
 
-// UserRegistered announces a new account. Consumers: listing (providers),
-// availability (realtors), notification (address book).
+// UserRegistered announces a new account.
 type UserRegistered struct {
 	UserID       string    `json:"user_id"`
 	Email        string    `json:"email"`
@@ -114,8 +113,7 @@ type RealtorProfileChanged struct {
 // (POST /iam/me/calendar-token). TokenHash is the hex SHA-256 of the secret
 // in the URL; the secret itself never leaves iam's answer to the user.
 // Generation rises with each new token of the user: a consumer keeps the
-// highest it has seen, so the previous URL stops working. Consumers:
-// notification (serves the feeds).
+// highest it has seen, so the previous URL stops working.
 type CalendarTokenIssued struct {
 	UserID     string    `json:"user_id"`
 	Role       string    `json:"role"`
@@ -135,8 +133,7 @@ type BusyBlock struct {
 // sync found them changed, or empty when the URL was removed. It replaces
 // whatever an earlier event said for the realtor: a consumer keeps the
 // newest (by At) and forgets the rest. Blocks are UTC, sorted, merged,
-// clipped to [From, To). Consumers: availability and appointment (slots
-// and assignment never go over a busy block; to come).
+// clipped to [From, To).
 type RealtorBusyChanged struct {
 	RealtorID string      `json:"realtor_id"`
 	From      time.Time   `json:"from"`

@@ -49,15 +49,13 @@ type Listing struct {
 }
 
 // ListingCreated announces a new listing, active from the start.
-// Consumers: iam (the provider's records).
 type ListingCreated struct {
 	Listing Listing `json:"listing"`
 }
 
 // ListingUpdated says a provider changed a listing. Mode is UpdateReplace or
 // UpdatePatch; Changed names the top-level fields whose value changed
-// (title, address, price, ...), never empty. Consumers: cart (refresh item
-// snapshots), iam.
+// (title, address, price, ...), never empty.
 type ListingUpdated struct {
 	Mode    string   `json:"mode"`
 	Changed []string `json:"changed"`
@@ -66,7 +64,7 @@ type ListingUpdated struct {
 
 // ListingDeleted says a provider took a listing off the market for good:
 // it leaves search and carts. The listing is kept (status deleted) but is no
-// longer served. Consumers: cart (drop it from carts), iam.
+// longer served.
 type ListingDeleted struct {
 	ListingID  string    `json:"listing_id"`
 	ProviderID string    `json:"provider_id"`

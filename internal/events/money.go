@@ -9,8 +9,8 @@ import (
 // currency, as in the HTTP contract: {"amount": 2500, "currency": "USD"}.
 // Never a float.
 type Money struct {
-	Amount   int64  `json:"amount"`
-	Currency string `json:"currency"`
+	Amount   int64  `json:"amount" doc:"Integer minor units (cents for USD)." example:"2500"`
+	Currency string `json:"currency" doc:"ISO 4217 code." example:"USD"`
 }
 
 var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)

@@ -8,7 +8,7 @@ const (
 )
 
 // NotificationSent says a user was told something on one channel (inbox,
-// email, webhook). Consumers: iam (records).
+// email, webhook).
 type NotificationSent struct {
 	NotificationID string    `json:"notification_id"`
 	UserID         string    `json:"user_id"`

@@ -12,8 +12,7 @@ const (
 
 // PaymentSucceeded says a checkout's charge went through. It carries what
 // the tour service needs to create the tour (listings, requested time) so
-// that it never has to call back. Consumers: tour (creates the tour), iam
-// (the customer's payment records).
+// that it never has to call back.
 type PaymentSucceeded struct {
 	PaymentID   string    `json:"payment_id"`
 	OrderID     string    `json:"order_id"`
@@ -27,7 +26,6 @@ type PaymentSucceeded struct {
 // PaymentFailed says a charge was declined or could not be made; nothing
 // was taken from the customer. Reason is the gateway's decline code
 // (card_declined, insufficient_funds, ...) or invalid_payment_method.
-// Consumers: iam (payment records).
 type PaymentFailed struct {
 	PaymentID  string    `json:"payment_id"`
 	OrderID    string    `json:"order_id"`
@@ -42,7 +40,6 @@ type PaymentFailed struct {
 // refund, TotalRefunded over the payment's life. Status is refunded when
 // everything charged has been returned, partially_refunded otherwise. One
 // event per refund, so a consumer summing Amount gets TotalRefunded.
-// Consumers: iam (payment records), notification.
 type PaymentRefunded struct {
 	PaymentID     string    `json:"payment_id"`
 	RefundID      string    `json:"refund_id"`

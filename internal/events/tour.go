@@ -42,23 +42,21 @@ type Tour struct {
 	Version int `json:"version"`
 }
 
-// TourCreated: a paid tour waits for a realtor. Consumers: appointment
-// (assigns one), notification.
+// TourCreated: a paid tour waits for a realtor.
 type TourCreated struct {
 	Tour
 	CreatedAt time.Time `json:"created_at"`
 }
 
 // TourRescheduled: the customer or an admin moved the tour; any realtor
-// assignment for the old time is void. Consumers: appointment (releases
-// and assigns again), notification.
+// assignment for the old time is void.
 type TourRescheduled struct {
 	Tour
 	PreviousScheduledAt time.Time `json:"previous_scheduled_at"`
 	RescheduledAt       time.Time `json:"rescheduled_at"`
 }
 
-// TourScheduled: a realtor is assigned. Consumers: notification.
+// TourScheduled: a realtor is assigned.
 type TourScheduled struct {
 	Tour
 	At time.Time `json:"at"`
@@ -66,15 +64,13 @@ type TourScheduled struct {
 
 // TourUnassigned: no realtor is free for now; the tour waits and is
 // assigned when one frees up, or cancelled and refunded after a while.
-// Consumers: notification.
 type TourUnassigned struct {
 	Tour
 	At time.Time `json:"at"`
 }
 
 // TourCancelled: the tour will not happen. Refund is what the customer
-// gets back under the cancellation rule. Consumers: appointment (releases
-// the realtor), notification, tour itself (issues the refund).
+// gets back under the cancellation rule.
 type TourCancelled struct {
 	Tour
 	Reason      string    `json:"reason"` // customer, admin, no_realtor, listing_removed, provider_suspended
@@ -83,8 +79,7 @@ type TourCancelled struct {
 	CancelledAt time.Time `json:"cancelled_at"`
 }
 
-// TourCompleted: the tour's time is over. Consumers: notification (asks
-// for feedback), iam.
+// TourCompleted: the tour's time is over.
 type TourCompleted struct {
 	Tour
 	CompletedAt time.Time `json:"completed_at"`

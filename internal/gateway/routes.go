@@ -30,4 +30,8 @@ var ContractRoutes = []Route{
 	// always runs.
 	{"/app", "iam"},
 	{"/events", "iam"},
+	// The API descriptions are embedded in every process.
+	{"/openapi.json", "iam"},
+	{"/asyncapi.json", "iam"},
+	{"/docs", "iam"},
 }

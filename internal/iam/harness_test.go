@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/iam"
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
@@ -114,7 +115,7 @@ func (h *harness) do(method, path, token string, body any) response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apidoctest.Client(h.t).Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -15,12 +15,12 @@ import (
 
 // userView is a user as the API shows it; never the password hash.
 type userView struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      Role      `json:"role"`
-	Status    Status    `json:"status"`
-	Verified  bool      `json:"verified"`
+	ID        string    `json:"id" example:"4e72adf5-a236-45a0-b2ca-159b41eb4b9e"`
+	Email     string    `json:"email" format:"email" example:"ada@example.com"`
+	Name      string    `json:"name" example:"Ada Lovelace"`
+	Role      Role      `json:"role" enum:"customer,provider,realtor,admin"`
+	Status    Status    `json:"status" enum:"active,suspended"`
+	Verified  bool      `json:"verified" doc:"Providers and realtors act only once an admin has verified them."`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -29,10 +29,10 @@ func viewOf(u User) userView {
 }
 
 type registerRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Name     string `json:"name"`
-	Role     Role   `json:"role"`
+	Email    string `json:"email" format:"email" example:"ada@example.com"`
+	Password string `json:"password" doc:"At least 12 characters, not one of the most common passwords." example:"correct horse battery staple"`
+	Name     string `json:"name" example:"Ada Lovelace"`
+	Role     Role   `json:"role" enum:"customer,provider,realtor" example:"customer"`
 }
 
 func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
@@ -51,16 +51,16 @@ func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" example:"ada@example.com"`
+	Password string `json:"password" example:"correct horse battery staple"`
 }
 
 type tokenResponse struct {
-	AccessToken      string `json:"access_token"`
-	TokenType        string `json:"token_type"`
-	ExpiresIn        int    `json:"expires_in"`
-	RefreshToken     string `json:"refresh_token,omitempty"`
-	RefreshExpiresIn int    `json:"refresh_expires_in,omitempty"`
+	AccessToken      string `json:"access_token" doc:"Send as Authorization: Bearer <access_token>." example:"eyJhbGciOiJFZERTQSIsImtpZCI6IjEifQ.e30.sig"`
+	TokenType        string `json:"token_type" enum:"Bearer"`
+	ExpiresIn        int    `json:"expires_in" doc:"Seconds until the access token expires." example:"900"`
+	RefreshToken     string `json:"refresh_token,omitempty" doc:"Users only: send to POST /iam/refresh for new tokens."`
+	RefreshExpiresIn int    `json:"refresh_expires_in,omitempty" doc:"Seconds the refresh token stays valid unused." example:"604800"`
 }
 
 func tokenView(t Token) tokenResponse {
@@ -97,7 +97,7 @@ func clientAddress(r *http.Request) string {
 // OAuth clients and problem+json clients both understand it.
 type oauthProblem struct {
 	httpapi.Problem
-	OAuthError string `json:"error"`
+	OAuthError string `json:"error" doc:"The RFC 6749 error code." enum:"invalid_request,unsupported_grant_type,invalid_client"`
 }
 
 func writeOAuthError(w http.ResponseWriter, r *http.Request, p *httpapi.Problem, code string) {
@@ -147,33 +147,33 @@ func (s *Service) handleRotate(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"kid": s.issuer.CurrentKeyID()})
+	httpapi.WriteJSON(w, http.StatusOK, rotateView{Kid: s.issuer.CurrentKeyID()})
 }
 
 type geoPointView struct {
-	Lat float64 `json:"lat"`
-	Lng float64 `json:"lng"`
+	Lat float64 `json:"lat" minimum:"-90" maximum:"90" example:"41.8781"`
+	Lng float64 `json:"lng" minimum:"-180" maximum:"180" example:"-87.6298"`
 }
 
 type workingHoursView struct {
-	Weekday int    `json:"weekday"`
-	Start   string `json:"start"`
-	End     string `json:"end"`
+	Weekday int    `json:"weekday" doc:"ISO weekday: 1 is Monday, 7 Sunday." minimum:"1" maximum:"7" example:"1"`
+	Start   string `json:"start" doc:"Local time in the profile's time zone, HH:MM." example:"09:00"`
+	End     string `json:"end" doc:"Local time, HH:MM, after start." example:"17:00"`
 }
 
 type profileView struct {
 	Location        *geoPointView      `json:"location"`
-	ServiceRadiusKM float64            `json:"service_radius_km"`
-	TimeZone        string             `json:"time_zone"`
+	ServiceRadiusKM float64            `json:"service_radius_km" doc:"How far from location the realtor travels." example:"25"`
+	TimeZone        string             `json:"time_zone" doc:"IANA time zone of the working hours." example:"America/Chicago"`
 	WorkingHours    []workingHoursView `json:"working_hours"`
-	Status          Availability       `json:"status"`
+	Status          Availability       `json:"status" enum:"available,unavailable"`
 }
 
 type recordsView struct {
-	Listings      []json.RawMessage `json:"listings"`
-	Payments      []json.RawMessage `json:"payments"`
-	Appointments  []json.RawMessage `json:"appointments"`
-	Notifications []json.RawMessage `json:"notifications"`
+	Listings      []json.RawMessage `json:"listings" doc:"A provider's listings, as their latest event summarised them."`
+	Payments      []json.RawMessage `json:"payments" doc:"A customer's payments."`
+	Appointments  []json.RawMessage `json:"appointments" doc:"The appointments of a customer or realtor."`
+	Notifications []json.RawMessage `json:"notifications" doc:"Everything the user was told."`
 }
 
 // calendarSyncView is a realtor's calendar import as they see it: whether a
@@ -249,14 +249,14 @@ func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 }
 
 type updateMeRequest struct {
-	Name            *string             `json:"name"`
+	Name            *string             `json:"name" example:"Rita Realtor"`
 	Location        *geoPointView       `json:"location"`
-	ServiceRadiusKM *float64            `json:"service_radius_km"`
-	TimeZone        *string             `json:"time_zone"`
+	ServiceRadiusKM *float64            `json:"service_radius_km" doc:"Realtors: how far they travel, in km." example:"25"`
+	TimeZone        *string             `json:"time_zone" doc:"Realtors: IANA zone of the working hours." example:"America/Chicago"`
 	WorkingHours    *[]workingHoursView `json:"working_hours"`
-	Status          *Availability       `json:"status"`
+	Status          *Availability       `json:"status" doc:"Realtors: whether they take tours." enum:"available,unavailable"`
 	// CalendarURL is write-only: GET shows calendar_sync instead.
-	CalendarURL *string `json:"calendar_url"`
+	CalendarURL *string `json:"calendar_url" doc:"Realtors: the secret iCalendar address of their own calendar, whose busy times block tours; write-only." format:"uri"`
 }
 
 func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
@@ -340,8 +340,8 @@ func (s *Service) handleGetUser(w http.ResponseWriter, r *http.Request) {
 }
 
 type adminUpdateRequest struct {
-	Verified *bool   `json:"verified"`
-	Status   *Status `json:"status"`
+	Verified *bool   `json:"verified" doc:"Verify (or withdraw the verification of) a provider or realtor."`
+	Status   *Status `json:"status" enum:"active,suspended"`
 }
 
 func (s *Service) handleAdminUpdate(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/egress"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Config tunes the iam service. Zero fields take defaults.
@@ -131,23 +132,83 @@ func (s *Service) Issuer() *auth.Issuer { return s.issuer }
 func (s *Service) Routes() []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
 	return []auth.Route{
-		{Pattern: "POST /iam/register", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRegister), Body: registerRequest{}},
-		{Pattern: "POST /iam/login", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleLogin), Body: loginRequest{}},
+		{Pattern: "POST /iam/register", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRegister), Body: registerRequest{},
+			Doc: httpapi.Doc{Summary: "Register an account", Reply: userView{}, Status: http.StatusCreated,
+				Description: "Customers start verified; providers and realtors wait for an admin to verify them. `admin` cannot be registered.",
+				Errors:      map[int]string{http.StatusConflict: "The email is already registered.", http.StatusTooManyRequests: "Too many registrations from this address."}}},
+		{Pattern: "POST /iam/login", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleLogin), Body: loginRequest{},
+			Doc: httpapi.Doc{Summary: "Sign in", Reply: tokenResponse{},
+				Description: "Answers an access token (Bearer) and a refresh token. Wrong credentials get the same 401 whether or not the email exists.",
+				Errors: map[int]string{http.StatusUnauthorized: "Wrong email or password.", http.StatusForbidden: "The account is suspended.",
+					http.StatusTooManyRequests: "Too many sign-in attempts from this address or for this account."}}},
 		// The refresh token is the credential of these two.
-		{Pattern: "POST /iam/refresh", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefresh), Body: refreshRequest{}},
-		{Pattern: "POST /iam/logout", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleLogout), Body: refreshRequest{}},
+		{Pattern: "POST /iam/refresh", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefresh), Body: refreshRequest{},
+			Doc: httpapi.Doc{Summary: "Exchange a refresh token for new tokens", Reply: tokenResponse{},
+				Description: "Rotates the refresh token: the one sent stops working. Reusing a rotated token revokes its whole sign-in.",
+				Errors: map[int]string{http.StatusUnauthorized: "The refresh token is not valid; sign in again.",
+					http.StatusForbidden: "The account is suspended.", http.StatusTooManyRequests: "Too many refreshes from this address."}}},
+		{Pattern: "POST /iam/logout", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleLogout), Body: refreshRequest{},
+			Doc: httpapi.Doc{Summary: "Sign out: revoke a refresh token and its sign-in"}},
 		// Services authenticate here with their client secret.
-		{Pattern: "POST /iam/token", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleToken)},
-		{Pattern: "GET /.well-known/jwks.json", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleJWKS)},
-		{Pattern: "GET /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleMe)},
-		{Pattern: "PATCH /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleUpdateMe), Body: updateMeRequest{}},
-		{Pattern: "POST /iam/me/calendar-token", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCalendarToken)},
-		{Pattern: "GET /iam/users", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleListUsers)},
-		{Pattern: "GET /iam/users/{id}", Rule: auth.AnyUser(), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGetUser)},
-		{Pattern: "PATCH /iam/users/{id}", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAdminUpdate), Body: adminUpdateRequest{}},
-		{Pattern: "POST /iam/keys/rotate", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRotate)},
-		{Pattern: "GET /iam/audit", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAudit)},
+		{Pattern: "POST /iam/token", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleToken),
+			Doc: httpapi.Doc{Summary: "Get a service identity's access token", Reply: tokenResponse{}, Auth: "basic",
+				Request: tokenRequest{}, RequestContentType: "application/x-www-form-urlencoded",
+				Description: "The OAuth 2.0 client credentials grant, for services: the client id and secret in HTTP Basic. Errors also carry the RFC 6749 `error` code.",
+				Answers: []httpapi.Answer{
+					{Status: http.StatusBadRequest, Why: "The body is not a small form, or grant_type is not client_credentials.", Body: oauthProblem{}},
+					{Status: http.StatusUnauthorized, Why: "Unknown client or wrong secret.", Body: oauthProblem{}},
+				}}},
+		{Pattern: "GET /.well-known/jwks.json", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleJWKS),
+			Doc: httpapi.Doc{Summary: "The public keys that verify access tokens (JWK Set)", Reply: auth.JWKS{}}},
+		{Pattern: "GET /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleMe),
+			Doc: httpapi.Doc{Summary: "The caller's account, realtor profile and records", Reply: meView{},
+				Description: "`records` are kept up to date from the other services' events: a provider's listings, a customer's payments, everyone's appointments and notifications."}},
+		{Pattern: "PATCH /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleUpdateMe), Body: updateMeRequest{},
+			Doc: httpapi.Doc{Summary: "Change the caller's name or realtor profile", Reply: meView{},
+				Description: "Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status)."}},
+		{Pattern: "POST /iam/me/calendar-token", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCalendarToken),
+			Doc: httpapi.Doc{Summary: "Issue a new secret calendar feed URL", Reply: calendarTokenView{},
+				Description: "The URL serves the caller's tours as iCalendar (RFC 5545): a realtor's assignments, a customer's own tours, a provider's showings. The previous URL stops working."}},
+		{Pattern: "GET /iam/users", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleListUsers),
+			Doc: httpapi.Doc{Summary: "List users", Reply: httpapi.List[userView]{}, Params: userQuery{}}},
+		{Pattern: "GET /iam/users/{id}", Rule: auth.AnyUser(), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGetUser),
+			Doc: httpapi.Doc{Summary: "Get a user (admins; a user may read itself)", Reply: userView{}}},
+		{Pattern: "PATCH /iam/users/{id}", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAdminUpdate), Body: adminUpdateRequest{},
+			Doc: httpapi.Doc{Summary: "Verify or suspend a user", Reply: userView{},
+				Description: "A suspended user's tokens stop working in every service as soon as the news travels the bus."}},
+		{Pattern: "POST /iam/keys/rotate", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRotate),
+			Doc: httpapi.Doc{Summary: "Rotate the token signing key", Reply: rotateView{},
+				Description: "New tokens are signed with a new key; the old key keeps verifying until the tokens it signed expire."}},
+		{Pattern: "GET /iam/audit", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAudit),
+			Doc: httpapi.Doc{Summary: "The audit log of admin and money actions, newest first", Reply: httpapi.List[auditView]{}, Params: auditQuery{}}},
 	}
+}
+
+// userQuery are GET /iam/users's filters.
+type userQuery struct {
+	Role     string `query:"role" enum:"customer,provider,realtor,admin" doc:"Only users with this role."`
+	Status   string `query:"status" enum:"active,suspended" doc:"Only users in this status."`
+	Verified bool   `query:"verified" doc:"Only verified (true) or unverified (false) users."`
+}
+
+// auditQuery are GET /iam/audit's filters.
+type auditQuery struct {
+	ActorID      string    `query:"actor_id" doc:"Entries of this actor (a user id, or service:<name>)."`
+	Action       string    `query:"action" doc:"Entries of this action, e.g. user.verified." example:"user.verified"`
+	ResourceType string    `query:"resource_type" doc:"Entries about this kind of resource, e.g. payment."`
+	ResourceID   string    `query:"resource_id" doc:"Entries about this resource."`
+	Since        time.Time `query:"since" doc:"Entries at or after this time."`
+	Until        time.Time `query:"until" doc:"Entries before this time."`
+}
+
+// tokenRequest is the form POST /iam/token reads.
+type tokenRequest struct {
+	GrantType string `json:"grant_type" enum:"client_credentials"`
+}
+
+// rotateView is POST /iam/keys/rotate's answer.
+type rotateView struct {
+	Kid string `json:"kid" doc:"The id of the new signing key."`
 }
 
 // Register opens an account and announces it.

@@ -20,47 +20,70 @@ func (s *Service) Routes() []auth.Route {
 	write := auth.Users(auth.RoleProvider)
 	return []auth.Route{
 		// Owned: the listing is its provider's, and only they may change it.
-		{Pattern: "POST /listings", Rule: write, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCreate), Body: listingBody{}},
-		{Pattern: "GET /listings", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
-		{Pattern: "GET /listings/{id}", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleGet)},
-		{Pattern: "PUT /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReplace), Body: listingBody{}},
-		{Pattern: "PATCH /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handlePatch), Body: patchBody{}},
-		{Pattern: "DELETE /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDelete)},
+		{Pattern: "POST /listings", Rule: write, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCreate), Body: listingBody{},
+			Doc: httpapi.Doc{Summary: "List a home", Reply: listingView{}, Status: http.StatusCreated,
+				Errors: map[int]string{http.StatusForbidden: "The caller is not a verified, active provider."}}},
+		{Pattern: "GET /listings", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch),
+			Doc: httpapi.Doc{Summary: "Search listings", Reply: httpapi.List[listingView]{}, Params: searchQuery{},
+				Description: "With `near`, items carry `distance_km` and come nearest first; otherwise newest first. A suspended provider's listings are left out.",
+				Errors:      map[int]string{http.StatusTooManyRequests: "Too many searches by this caller."}}},
+		{Pattern: "GET /listings/{id}", Rule: read, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleGet),
+			Doc: httpapi.Doc{Summary: "Get a listing", Reply: listingView{}}},
+		{Pattern: "PUT /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReplace), Body: listingBody{},
+			Doc: httpapi.Doc{Summary: "Replace a listing (its provider)", Reply: listingView{}}},
+		{Pattern: "PATCH /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handlePatch), Body: patchBody{},
+			Doc: httpapi.Doc{Summary: "Change some fields of a listing (its provider)", Reply: listingView{},
+				Description: "Fields left out are kept; null is refused (send \"\" to clear a text)."}},
+		{Pattern: "DELETE /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDelete),
+			Doc: httpapi.Doc{Summary: "Take a listing off the market (its provider)",
+				Description: "Its tours are cancelled and refunded; carts drop it."}},
 	}
 }
 
 // listingView is a listing as the API shows it.
 type listingView struct {
-	ID          string       `json:"id"`
-	ProviderID  string       `json:"provider_id"`
-	Title       string       `json:"title"`
-	Description string       `json:"description"`
+	ID          string       `json:"id" example:"01936b2e-7c4a-7d10-9b3e-5f2a1c0d4e6f"`
+	ProviderID  string       `json:"provider_id" example:"4e72adf5-a236-45a0-b2ca-159b41eb4b9e"`
+	Title       string       `json:"title" example:"Sunny loft near the Loop"`
+	Description string       `json:"description" example:"Two bedrooms, one bath, a view of the river."`
 	Address     addressView  `json:"address"`
 	Location    locationView `json:"location"`
 	Price       events.Money `json:"price"`
-	Bedrooms    int          `json:"bedrooms"`
-	Bathrooms   int          `json:"bathrooms"`
+	Bedrooms    int          `json:"bedrooms" example:"2"`
+	Bathrooms   int          `json:"bathrooms" example:"1"`
 	TourFee     events.Money `json:"tour_fee"`
-	TimeZone    string       `json:"time_zone"`
-	Status      Status       `json:"status"`
+	TimeZone    string       `json:"time_zone" doc:"IANA time zone; tours of the home are scheduled in it." example:"America/Chicago"`
+	Status      Status       `json:"status" enum:"active"`
 	CreatedAt   time.Time    `json:"created_at"`
 	UpdatedAt   time.Time    `json:"updated_at"`
 	// DistanceKM is set in answers to a search with near, rounded to the
 	// metre.
-	DistanceKM *float64 `json:"distance_km,omitempty"`
+	DistanceKM *float64 `json:"distance_km,omitempty" doc:"Searches with near: how far the home is, in km." example:"1.234"`
 }
 
 type addressView struct {
-	Line1      string `json:"line1"`
-	City       string `json:"city"`
-	Region     string `json:"region"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
+	Line1      string `json:"line1" example:"1 Main St"`
+	City       string `json:"city" example:"Chicago"`
+	Region     string `json:"region" example:"IL"`
+	PostalCode string `json:"postal_code" example:"60601"`
+	Country    string `json:"country" doc:"ISO 3166-1 alpha-2." example:"US"`
 }
 
 type locationView struct {
-	Lat float64 `json:"lat"`
-	Lng float64 `json:"lng"`
+	Lat float64 `json:"lat" minimum:"-90" maximum:"90" example:"41.8781"`
+	Lng float64 `json:"lng" minimum:"-180" maximum:"180" example:"-87.6298"`
+}
+
+// searchQuery are GET /listings's filters; any other parameter is a 400.
+type searchQuery struct {
+	Near     string  `query:"near" doc:"LAT,LNG: homes around this point, nearest first." example:"41.8781,-87.6298"`
+	RadiusKM float64 `query:"radius_km" doc:"With near: how far, in km (default 25)." example:"10"`
+	MinPrice int64   `query:"min_price" doc:"The lowest price, in minor units." example:"20000000"`
+	MaxPrice int64   `query:"max_price" doc:"The highest price, in minor units." example:"60000000"`
+	Currency string  `query:"currency" doc:"Only prices in this ISO 4217 currency." example:"USD"`
+	Bedrooms int     `query:"bedrooms" doc:"The fewest bedrooms." example:"2"`
+	City     string  `query:"city" doc:"Homes in this city (case and accents ignored)." example:"Chicago"`
+	Q        string  `query:"q" doc:"Words that must all appear in the title, description or address." example:"loft river"`
 }
 
 func viewOf(l Listing) listingView {

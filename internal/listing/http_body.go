@@ -14,33 +14,33 @@ import (
 
 // listingBody is a whole listing: POST /listings and PUT /listings/{id}.
 type listingBody struct {
-	Title       *string       `json:"title"`
-	Description *string       `json:"description"` // optional; "" when absent
-	Address     *addressBody  `json:"address"`
-	Location    *locationBody `json:"location"`
-	Price       *moneyBody    `json:"price"`
-	Bedrooms    *int          `json:"bedrooms"`
-	Bathrooms   *int          `json:"bathrooms"`
-	TourFee     *moneyBody    `json:"tour_fee"`
-	TimeZone    *string       `json:"time_zone"`
+	Title       *string       `json:"title" required:"true" doc:"1 to 200 characters." example:"Sunny loft near the Loop"`
+	Description *string       `json:"description" doc:"Up to 5000 characters; empty when left out." example:"Two bedrooms, one bath, a view of the river."` // optional; "" when absent
+	Address     *addressBody  `json:"address" required:"true"`
+	Location    *locationBody `json:"location" required:"true"`
+	Price       *moneyBody    `json:"price" required:"true"`
+	Bedrooms    *int          `json:"bedrooms" required:"true" minimum:"0" maximum:"100" example:"2"`
+	Bathrooms   *int          `json:"bathrooms" required:"true" minimum:"0" maximum:"100" example:"1"`
+	TourFee     *moneyBody    `json:"tour_fee" required:"true"`
+	TimeZone    *string       `json:"time_zone" required:"true" doc:"IANA time zone of the home." example:"America/Chicago"`
 }
 
 type addressBody struct {
-	Line1      *string `json:"line1"`
-	City       *string `json:"city"`
-	Region     *string `json:"region"`      // optional
-	PostalCode *string `json:"postal_code"` // optional
-	Country    *string `json:"country"`
+	Line1      *string `json:"line1" required:"true" example:"1 Main St"`
+	City       *string `json:"city" required:"true" example:"Chicago"`
+	Region     *string `json:"region" example:"IL"`         // optional
+	PostalCode *string `json:"postal_code" example:"60601"` // optional
+	Country    *string `json:"country" required:"true" doc:"ISO 3166-1 alpha-2." example:"US"`
 }
 
 type locationBody struct {
-	Lat *float64 `json:"lat"`
-	Lng *float64 `json:"lng"`
+	Lat *float64 `json:"lat" required:"true" minimum:"-90" maximum:"90" example:"41.8781"`
+	Lng *float64 `json:"lng" required:"true" minimum:"-180" maximum:"180" example:"-87.6298"`
 }
 
 type moneyBody struct {
-	Amount   *int64  `json:"amount"`
-	Currency *string `json:"currency"`
+	Amount   *int64  `json:"amount" required:"true" doc:"Integer minor units (cents)." minimum:"0" example:"2500"`
+	Currency *string `json:"currency" required:"true" doc:"ISO 4217 code." example:"USD"`
 }
 
 // required collects "is required" errors for absent fields.
@@ -143,6 +143,12 @@ func (b listingBody) details() (Details, error) {
 type optional[T any] struct {
 	set, null bool
 	value     T
+}
+
+// APIShape implements httpapi.Shaped: a field present in the body is a T.
+func (optional[T]) APIShape() any {
+	var v T
+	return v
 }
 
 // UnmarshalJSON is called only for fields present in the body, null

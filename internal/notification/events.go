@@ -3,6 +3,7 @@ package notification
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 const Consumer = "notification"
 
 // Subscriptions: the address book follows iam; notifications and reminders
-// follow the tour service.
+// follow the tour service; a realtor's confirmation comes from the
+// appointment service.
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{
 		{
@@ -47,6 +49,11 @@ func (s *Service) Subscriptions() []bus.Subscription {
 				events.TypeTourCancelled:   s.onTourCancelled,
 				events.TypeTourUnassigned:  s.onTourUnassigned,
 			},
+		},
+		{
+			Consumer: Consumer,
+			Stream:   "appointment",
+			Handlers: map[string]bus.Handler{events.TypeAppointmentConfirmed: s.onAppointmentConfirmed},
 		},
 	}
 }
@@ -201,6 +208,51 @@ func (s *Service) onTourUnassigned(ctx context.Context, ev bus.Event) error {
 	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
 		return s.notify(ctx, v, ch, KindTourUnassigned, e.CustomerID, RoleCustomer, e.Tour, Details{}, ch.At)
 	})
+}
+
+// errTourBehind is a confirmation that arrived before the tour's own news
+// (the two come on different streams): it is retried until that news is
+// applied.
+var errTourBehind = errors.New("the tour's news has not arrived yet")
+
+// onAppointmentConfirmed tells the customer that the realtor confirmed,
+// once per confirmation, if the tour still stands as confirmed: scheduled,
+// upcoming, with that realtor at that time. A confirmation of an
+// assignment since given up (declined, rescheduled, cancelled) or of a
+// past tour (a stream replayed to a new consumer) tells nobody.
+func (s *Service) onAppointmentConfirmed(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.AppointmentConfirmed](ev)
+	if err != nil {
+		return err
+	}
+	if e.TourID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s: no tour id", ev.Type(), ev.ID()))
+	}
+	var sent []Notification
+	err = s.store.Apply(ctx, ev.ID(), "tour:"+e.TourID, func(ctx context.Context, v View) (Changes, error) {
+		sent = nil
+		t, known, err := v.Tour(ctx, e.TourID)
+		if err != nil {
+			return Changes{}, err
+		}
+		now := s.cfg.Clock.Now().UTC()
+		switch {
+		case !known || t.ScheduledAt.Equal(e.StartsAt) && t.Status == "pending":
+			return Changes{}, fmt.Errorf("confirmation of tour %s: %w", e.TourID, errTourBehind)
+		case t.Status != "scheduled" || t.RealtorID != e.RealtorID || !t.ScheduledAt.Equal(e.StartsAt) || !t.ScheduledAt.After(now):
+			return Changes{}, nil
+		}
+		ch := Changes{At: now}
+		if err := s.notify(ctx, v, &ch, KindTourConfirmed, t.CustomerID, RoleCustomer, t, Details{}, now); err != nil {
+			return Changes{}, err
+		}
+		sent = ch.Notifications
+		return ch, nil
+	})
+	if err == nil {
+		s.metrics.inboxed(sent)
+	}
+	return err
 }
 
 // applyTour applies one tour event once: news older than what was applied

@@ -112,15 +112,19 @@ func (in *instance) run(t *testing.T) {
 // bus would.
 func (in *instance) handle(t *testing.T, ev bus.Event) {
 	t.Helper()
+	if err := in.handleErr(ev); err != nil {
+		t.Fatalf("handle %s: %v", ev.Type(), err)
+	}
+}
+
+// handleErr feeds one event and returns the handler's error.
+func (in *instance) handleErr(ev bus.Event) error {
 	for _, sub := range in.svc.Subscriptions() {
 		if h, ok := sub.Handlers[ev.Type()]; ok {
-			if err := h(context.Background(), ev); err != nil {
-				t.Fatalf("handle %s: %v", ev.Type(), err)
-			}
-			return
+			return h(context.Background(), ev)
 		}
 	}
-	t.Fatalf("no handler for %s", ev.Type())
+	return errors.New("no handler for " + ev.Type())
 }
 
 func event(t *testing.T, typ, subject string, data any, at time.Time) bus.Event {

@@ -19,22 +19,22 @@ import (
 // itemView is one inbox item as the API shows it.
 type itemView struct {
 	ID         string         `json:"id"`
-	Kind       Kind           `json:"kind"`
+	Kind       Kind           `json:"kind" enum:"tour_scheduled,tour_rescheduled,tour_cancelled,tour_unassigned,tour_confirmed,tour_reminder"`
 	TourID     string         `json:"tour_id"`
-	Channel    Channel        `json:"channel"`
+	Channel    Channel        `json:"channel" enum:"inbox"`
 	SendAt     time.Time      `json:"send_at"`
 	SentAt     time.Time      `json:"sent_at"`
 	Subject    string         `json:"subject"`
 	Body       string         `json:"body"`
-	ReadAt     *time.Time     `json:"read_at"`
+	ReadAt     *time.Time     `json:"read_at" doc:"When the user marked it read; null until then."`
 	Deliveries []deliveryView `json:"deliveries"`
 }
 
 // deliveryView says how far an email or webhook copy got; errors stay in
 // the logs (they may carry a mail server's or receiver's internals).
 type deliveryView struct {
-	Channel     Channel       `json:"channel"`
-	State       DeliveryState `json:"state"`
+	Channel     Channel       `json:"channel" enum:"email,webhook"`
+	State       DeliveryState `json:"state" enum:"pending,delivered,failed,dropped"`
 	Attempts    int           `json:"attempts"`
 	DeliveredAt *time.Time    `json:"delivered_at,omitempty"`
 }
@@ -125,8 +125,8 @@ func (s *Service) handleRead(w http.ResponseWriter, r *http.Request) {
 
 // webhookRequest is the body of PUT /notifications/webhook.
 type webhookRequest struct {
-	URL    string `json:"url"`
-	Secret string `json:"secret"`
+	URL    string `json:"url" format:"uri" doc:"An https URL (http only to loopback when the server allows it)." example:"https://example.com/openhouse-hook"`
+	Secret string `json:"secret" doc:"At least 16 characters; signs each delivery." example:"a-long-shared-secret"`
 }
 
 // RegisterWebhook validates and stores a user's webhook, replacing any

@@ -12,6 +12,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/notification"
+	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
@@ -61,7 +62,7 @@ func (a *api) do(method, path, token, body string) (int, http.Header, string) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apidoctest.Client(a.t).Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -312,7 +313,7 @@ func (a *api) doTyped(method, path, token, body, ctype string) (int, http.Header
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apidoctest.Client(a.t).Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -114,6 +114,13 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 				fmt.Fprintf(&b, "You will be refunded %s.\n", FormatMoney(d.Refund))
 			}
 		}
+	case KindTourConfirmed:
+		subject = "Your realtor confirmed your tour: " + short
+		who := "Your realtor"
+		if d.OtherName != "" {
+			who = "Your realtor " + d.OtherName
+		}
+		fmt.Fprintf(&b, "%s confirmed your home tour on %s.\n", who, start)
 	case KindTourUnassigned:
 		subject = "Still looking for a realtor for your tour on " + short
 		fmt.Fprintf(&b, "No realtor is free yet for your home tour on %s. We keep looking and will tell you as soon as one is assigned.\n", start)

@@ -39,6 +39,9 @@ const (
 	KindTourCancelled   Kind = "tour_cancelled"
 	KindTourUnassigned  Kind = "tour_unassigned"
 	KindTourReminder    Kind = "tour_reminder"
+	// KindTourConfirmed tells the customer that the assigned realtor
+	// confirmed the tour.
+	KindTourConfirmed Kind = "tour_confirmed"
 )
 
 // Channel is how a notification reaches a user. The values are API.

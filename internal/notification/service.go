@@ -15,6 +15,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Config tunes the notification service. Zero fields take the defaults.
@@ -212,14 +213,25 @@ func (s *Service) Wake() {
 func (s *Service) Routes() []auth.Route {
 	users := auth.AnyUser()
 	return []auth.Route{
-		{Pattern: "GET /notifications", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList)},
-		{Pattern: "POST /notifications/{id}/read", Rule: users, Owner: auth.OwnerOnly, Handler: http.HandlerFunc(s.handleRead)},
-		{Pattern: "GET /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGetWebhook)},
-		{Pattern: "PUT /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutWebhook), Body: webhookRequest{}},
-		{Pattern: "DELETE /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleDeleteWebhook)},
+		{Pattern: "GET /notifications", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList),
+			Doc: httpapi.Doc{Summary: "The caller's inbox, newest first", Reply: httpapi.List[itemView]{}}},
+		{Pattern: "POST /notifications/{id}/read", Rule: users, Owner: auth.OwnerOnly, Handler: http.HandlerFunc(s.handleRead),
+			Doc: httpapi.Doc{Summary: "Mark a notification read", Reply: itemView{}}},
+		{Pattern: "GET /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGetWebhook),
+			Doc: httpapi.Doc{Summary: "The caller's webhook", Reply: webhookView{},
+				Errors: map[int]string{http.StatusNotFound: "The caller has no webhook."}}},
+		{Pattern: "PUT /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutWebhook), Body: webhookRequest{},
+			Doc: httpapi.Doc{Summary: "Register (or replace) the caller's webhook", Reply: webhookView{},
+				Description: "Every notification is then also POSTed to the URL, signed with the secret (`Openhouse-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`); see the AsyncAPI document for the payload."}},
+		{Pattern: "DELETE /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleDeleteWebhook),
+			Doc: httpapi.Doc{Summary: "Remove the caller's webhook",
+				Errors: map[int]string{http.StatusNotFound: "The caller has no webhook."}}},
 		// The secret token in the path is the credential: calendar apps
 		// subscribe without signing in.
-		{Pattern: "GET /calendar/{file}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleFeed)},
+		{Pattern: "GET /calendar/{file}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleFeed),
+			Doc: httpapi.Doc{Summary: "A calendar feed (iCalendar) of a user's tours", ContentType: "text/calendar",
+				Description: "`{file}` is `<token>.ics` from POST /iam/me/calendar-token; the secret token is the credential.",
+				Errors:      map[int]string{http.StatusNotFound: "No such calendar (or the token was replaced)."}}},
 	}
 }
 

@@ -15,15 +15,15 @@ import (
 // paymentView is a payment as the API shows it. The idempotency key stays
 // private: it is the caller's.
 type paymentView struct {
-	ID            string       `json:"id"`
-	OrderID       string       `json:"order_id"`
+	ID            string       `json:"id" example:"5b1e8f0a-4c7d-4b8e-9f3a-2d6c7e8f9a0b"`
+	OrderID       string       `json:"order_id" example:"ord-3f2a"`
 	CustomerID    string       `json:"customer_id"`
 	Amount        events.Money `json:"amount"`
-	Refunded      events.Money `json:"refunded"`
-	Status        Status       `json:"status"`
-	PaymentMethod string       `json:"payment_method"`
-	GatewayRef    string       `json:"gateway_ref,omitempty"`
-	FailureReason string       `json:"failure_reason,omitempty"`
+	Refunded      events.Money `json:"refunded" doc:"Refunded so far."`
+	Status        Status       `json:"status" enum:"pending,succeeded,failed,refunded,partially_refunded"`
+	PaymentMethod string       `json:"payment_method" example:"tok_visa"`
+	GatewayRef    string       `json:"gateway_ref,omitempty" doc:"The gateway's id of the charge."`
+	FailureReason string       `json:"failure_reason,omitempty" doc:"Failed payments: the decline code." example:"card_declined"`
 	ListingIDs    []string     `json:"listing_ids"`
 	ScheduledAt   time.Time    `json:"scheduled_at"`
 	CreatedAt     time.Time    `json:"created_at"`
@@ -48,13 +48,13 @@ type paymentProblem struct {
 	Status      int    `json:"status"`
 	Detail      string `json:"detail"`
 	Instance    string `json:"instance"`
-	PaymentID   string `json:"payment_id"`
-	DeclineCode string `json:"decline_code,omitempty"`
-	RefundID    string `json:"refund_id,omitempty"`
+	PaymentID   string `json:"payment_id" doc:"The payment the problem is about."`
+	DeclineCode string `json:"decline_code,omitempty" doc:"A decline: the gateway's code." example:"card_declined"`
+	RefundID    string `json:"refund_id,omitempty" doc:"A refused refund: its id."`
 	// Refunded and PendingRefunds come with a refund that exceeds what is
 	// left: what was already returned, and what is on its way.
-	Refunded       *events.Money `json:"refunded,omitempty"`
-	PendingRefunds *events.Money `json:"pending_refunds,omitempty"`
+	Refunded       *events.Money `json:"refunded,omitempty" doc:"An over-refund: what was already returned."`
+	PendingRefunds *events.Money `json:"pending_refunds,omitempty" doc:"An over-refund: what is on its way back."`
 }
 
 func jsonAnswer(status int, v any) Answer {
@@ -118,7 +118,7 @@ func writeAnswer(w http.ResponseWriter, a Answer) {
 
 // createRequest is the body of POST /payments.
 type createRequest struct {
-	OrderID       string       `json:"order_id"`
+	OrderID       string       `json:"order_id" example:"ord-3f2a"`
 	CustomerID    string       `json:"customer_id"`
 	Amount        events.Money `json:"amount"`
 	PaymentMethod string       `json:"payment_method"`
@@ -137,8 +137,34 @@ func (r createRequest) Validate() []httpapi.FieldError { return fieldErrors(r.in
 // refundRequest is the body of POST /payments/{id}/refund; both fields are
 // optional and an empty body means "refund everything that is left".
 type refundRequest struct {
-	Amount *events.Money `json:"amount"`
-	Reason string        `json:"reason"`
+	Amount *events.Money `json:"amount" doc:"How much to refund; everything left when absent."`
+	Reason string        `json:"reason" doc:"Why, for the records." example:"one home was withdrawn"`
+}
+
+// chargeHeaders are the headers POST /payments reads.
+type chargeHeaders struct {
+	IdempotencyKey string `header:"Idempotency-Key" required:"true" doc:"1 to 255 printable ASCII characters; the same key charges once."`
+}
+
+// refundHeaders are the headers POST /payments/{id}/refund reads.
+type refundHeaders struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Optional: a retry with the same key refunds nothing more."`
+}
+
+// paymentQuery are GET /payments's filters.
+type paymentQuery struct {
+	Status     string `query:"status" enum:"pending,succeeded,failed,refunded,partially_refunded" doc:"Only payments in this status."`
+	CustomerID string `query:"customer_id" doc:"Only this customer's payments."`
+}
+
+// stripeHeaders are the headers of Stripe's webhook calls.
+type stripeHeaders struct {
+	Signature string `header:"Stripe-Signature" required:"true" doc:"Stripe's signature of the body with the webhook secret."`
+}
+
+// webhookAck is the answer to a webhook call Stripe need not repeat.
+type webhookAck struct {
+	Received bool `json:"received" enum:"true"`
 }
 
 func (r refundRequest) input() RefundInput { return RefundInput{Amount: r.Amount, Reason: r.Reason} }

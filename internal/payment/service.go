@@ -10,6 +10,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Config tunes the payment service. Zero durations take the defaults.
@@ -127,17 +128,34 @@ func New(st Store, cfg Config) (*Service, error) {
 func (s *Service) Routes() []auth.Route {
 	admin := auth.Users(auth.RoleAdmin)
 	table := []auth.Route{
-		{Pattern: "POST /payments", Rule: auth.Services("cart"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleCreate), Body: createRequest{}},
-		{Pattern: "GET /payments", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList)},
-		{Pattern: "GET /payments/{id}", Rule: auth.Users(auth.RoleAdmin, auth.RoleCustomer), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
+		{Pattern: "POST /payments", Rule: auth.Services("cart"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleCreate), Body: createRequest{},
+			Doc: httpapi.Doc{Summary: "Charge a checkout (the cart service)", Reply: paymentView{}, Status: http.StatusCreated, Params: chargeHeaders{},
+				Description: "Charges once per Idempotency-Key: the same key and body again answer the recorded answer (header `Idempotent-Replayed: true`).",
+				Errors: map[int]string{http.StatusConflict: "A request with this key is still in progress; retry later.",
+					http.StatusBadRequest:          "The body is malformed, or the Idempotency-Key header is missing or malformed.",
+					http.StatusUnprocessableEntity: "A field breaks a rule, the key was used with another body, or the gateway refused the payment method (then with `payment_id`)."},
+				Answers: []httpapi.Answer{{Status: http.StatusPaymentRequired, Why: "The payment was declined.", Body: paymentProblem{}}}}},
+		{Pattern: "GET /payments", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList),
+			Doc: httpapi.Doc{Summary: "List payments, newest first", Reply: httpapi.List[paymentView]{}, Params: paymentQuery{}}},
+		{Pattern: "GET /payments/{id}", Rule: auth.Users(auth.RoleAdmin, auth.RoleCustomer), Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet),
+			Doc: httpapi.Doc{Summary: "Get a payment (admins, or the customer who paid)", Reply: paymentView{}}},
 		// Admins refund by hand; the tour service refunds when a tour is
 		// cancelled.
-		{Pattern: "POST /payments/{id}/refund", Rule: auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"tour"}}, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefund), Body: refundRequest{}},
+		{Pattern: "POST /payments/{id}/refund", Rule: auth.Rule{Roles: []auth.Role{auth.RoleAdmin}, Services: []string{"tour"}}, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRefund), Body: refundRequest{},
+			Doc: httpapi.Doc{Summary: "Refund a payment, in full or in part", Reply: paymentView{}, Params: refundHeaders{}, OptionalBody: true,
+				Description: "No body refunds everything that is left. With an Idempotency-Key, a retry refunds nothing more.",
+				Errors: map[int]string{http.StatusConflict: "The payment is still being processed, or a request with this key is in progress.",
+					http.StatusUnprocessableEntity: "Nothing left to refund, more than what is left, the key was used with another body, or the gateway refused the refund (then with `payment_id` and `refund_id`)."}}},
 	}
 	if s.cfg.WebhookSecret != "" {
 		// Stripe signs its calls instead of sending a token; the handler
 		// refuses any call whose signature does not verify.
-		table = append(table, auth.Route{Pattern: "POST /payments/webhooks/stripe", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleStripeWebhook)})
+		table = append(table, auth.Route{Pattern: "POST /payments/webhooks/stripe", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleStripeWebhook),
+			Doc: httpapi.Doc{Summary: "Stripe's webhook (payment intents settled)", Reply: webhookAck{}, Params: stripeHeaders{},
+				Request: map[string]any{}, RequestContentType: "application/json",
+				Description: "Served only when OPENHOUSE_STRIPE_WEBHOOK_SECRET is set. The body is a Stripe event; calls whose signature does not verify are refused.",
+				Errors: map[int]string{http.StatusBadRequest: "The signature is missing, invalid or expired, or the event holds no payment intent.",
+					http.StatusRequestEntityTooLarge: "The event is larger than 1 MiB."}}})
 	}
 	return table
 }

@@ -81,7 +81,7 @@ func (s *Service) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func acknowledge(w http.ResponseWriter) {
-	httpapi.WriteJSON(w, http.StatusOK, map[string]bool{"received": true})
+	httpapi.WriteJSON(w, http.StatusOK, webhookAck{Received: true})
 }
 
 // webhookReason names why a signature failed, for the log; the client only

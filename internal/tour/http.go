@@ -12,28 +12,43 @@ import (
 
 type stopView struct {
 	ListingID string          `json:"listing_id"`
-	Title     string          `json:"title"`
+	Title     string          `json:"title" example:"Loop loft"`
 	Location  events.GeoPoint `json:"location"`
-	Arrive    time.Time       `json:"arrive"`
+	Arrive    time.Time       `json:"arrive" doc:"When the realtor arrives at this home."`
 	Leave     time.Time       `json:"leave"`
 }
 
+// tourChangeErrors are the refusals of a change to a tour.
+var tourChangeErrors = map[int]string{
+	http.StatusForbidden:           "Only the tour's customer or an admin may change it (its realtor declines through appointments).",
+	http.StatusConflict:            "The tour is already cancelled or completed.",
+	http.StatusUnprocessableEntity: "The new time breaks a rule, or the tour starts too soon to be changed.",
+}
+
+// tourQuery are GET /tours's filters.
+type tourQuery struct {
+	Status     string `query:"status" enum:"pending,scheduled,unassigned,cancelled,completed" doc:"Only tours in this status."`
+	OrderID    string `query:"order_id" doc:"The tour of this checkout order (narrows the caller's own tours)." example:"ord-3f2a"`
+	CustomerID string `query:"customer_id" doc:"Admins: only this customer's tours."`
+	RealtorID  string `query:"realtor_id" doc:"Admins: only this realtor's tours."`
+}
+
 type tourView struct {
-	ID           string        `json:"id"`
+	ID           string        `json:"id" example:"7d0c2e9a-41d5-4b6f-a1e3-2a8c4d6f9b10"`
 	CustomerID   string        `json:"customer_id"`
-	ListingIDs   []string      `json:"listing_ids"`
+	ListingIDs   []string      `json:"listing_ids" doc:"The homes, in route order."`
 	ScheduledAt  time.Time     `json:"scheduled_at"`
 	EndsAt       time.Time     `json:"ends_at"`
-	Status       Status        `json:"status"`
-	RealtorID    *string       `json:"realtor_id"`
-	RealtorName  *string       `json:"realtor_name,omitempty"`
+	Status       Status        `json:"status" enum:"pending,scheduled,unassigned,cancelled,completed"`
+	RealtorID    *string       `json:"realtor_id" doc:"The assigned realtor; null until one is."`
+	RealtorName  *string       `json:"realtor_name,omitempty" doc:"The assigned realtor's name."`
 	PaymentID    string        `json:"payment_id"`
 	OrderID      string        `json:"order_id"`
-	TimeZone     string        `json:"time_zone"`
+	TimeZone     string        `json:"time_zone" doc:"The homes' IANA time zone." example:"America/Chicago"`
 	Stops        []stopView    `json:"stops"`
-	CancelReason string        `json:"cancel_reason,omitempty"`
-	Refund       *events.Money `json:"refund,omitempty"`
-	Version      int           `json:"version"`
+	CancelReason string        `json:"cancel_reason,omitempty" doc:"Cancelled tours: why." enum:"customer,admin,no_realtor,listing_removed,provider_suspended"`
+	Refund       *events.Money `json:"refund,omitempty" doc:"Cancelled tours: what was refunded."`
+	Version      int           `json:"version" doc:"Grows with every change."`
 	CreatedAt    time.Time     `json:"created_at"`
 	UpdatedAt    time.Time     `json:"updated_at"`
 }
@@ -149,7 +164,7 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 }
 
 type rescheduleRequest struct {
-	ScheduledAt *time.Time `json:"scheduled_at"`
+	ScheduledAt *time.Time `json:"scheduled_at" required:"true" doc:"The new start." example:"2026-12-03T15:00:00-06:00"`
 }
 
 func (r rescheduleRequest) Validate() []httpapi.FieldError {

@@ -14,6 +14,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // ListingReader reads listings to plan routes (clients.Listings).
@@ -77,14 +78,24 @@ func (s *Service) Routes() []auth.Route {
 	parties := auth.Users(auth.RoleCustomer, auth.RoleRealtor, auth.RoleAdmin)
 	changers := auth.Users(auth.RoleCustomer, auth.RoleAdmin)
 	return []auth.Route{
-		{Pattern: "GET /tours", Rule: parties, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList)},
+		{Pattern: "GET /tours", Rule: parties, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList),
+			Doc: httpapi.Doc{Summary: "List tours: a customer's own, a realtor's assignments, every tour for admins", Reply: httpapi.List[tourView]{}, Params: tourQuery{}}},
 		// The admin overview's figures (stats.go); a literal path, so it
 		// is no tour id.
-		{Pattern: "GET /tours/stats", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleStats)},
-		{Pattern: "GET /tours/{id}", Rule: parties, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet)},
-		{Pattern: "PATCH /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{}},
-		{Pattern: "PUT /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{}},
-		{Pattern: "DELETE /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleCancel)},
+		{Pattern: "GET /tours/stats", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleStats),
+			Doc: httpapi.Doc{Summary: "The admin overview's tour figures", Reply: statsView{}, Params: statsQuery{},
+				Description: "Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.",
+				Errors:      map[int]string{http.StatusNotFound: "This store keeps no statistics."}}},
+		{Pattern: "GET /tours/{id}", Rule: parties, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet),
+			Doc: httpapi.Doc{Summary: "Get a tour", Reply: tourView{}}},
+		{Pattern: "PATCH /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{},
+			Doc: httpapi.Doc{Summary: "Reschedule a tour", Reply: tourView{}, Errors: tourChangeErrors,
+				Description: "The tour goes back to pending and is assigned again at the new time."}},
+		{Pattern: "PUT /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{},
+			Doc: httpapi.Doc{Summary: "Reschedule a tour (the full editable body)", Reply: tourView{}, Errors: tourChangeErrors}},
+		{Pattern: "DELETE /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleCancel),
+			Doc: httpapi.Doc{Summary: "Cancel a tour", Reply: tourView{}, Errors: tourChangeErrors,
+				Description: "Releases the realtor, refunds under the cancellation rule and tells everyone. Answers the cancelled tour."}},
 	}
 }
 

@@ -61,6 +61,11 @@ type unassignedView struct {
 	OldestCreatedAt *time.Time `json:"oldest_created_at"`
 }
 
+// statsQuery are GET /tours/stats's parameters; any other is a 400.
+type statsQuery struct {
+	Hours int `query:"hours" doc:"How many hours back, 24 by default." example:"24"`
+}
+
 // statsView is GET /tours/stats: the admin overview's tour figures.
 type statsView struct {
 	From            time.Time      `json:"from"`

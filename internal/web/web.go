@@ -17,6 +17,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Publishers are the services whose streams feed the live stream: every
@@ -167,10 +168,28 @@ func New(cfg Config) (*Web, error) {
 // their own resources only (admins get everything).
 func (w *Web) Routes() []auth.Route {
 	return []auth.Route{
-		{Pattern: "GET /{$}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.RedirectHandler("/app/", http.StatusFound)},
-		{Pattern: "GET /app/", Rule: auth.Public(), Owner: auth.Unowned, Handler: w.assets},
-		{Pattern: "GET /events/stream", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(w.handleStream)},
+		{Pattern: "GET /{$}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.RedirectHandler("/app/", http.StatusFound),
+			Doc: httpapi.Doc{Summary: "The web app's entry: a redirect to /app/", Status: http.StatusFound,
+				Answers: []httpapi.Answer{{Status: http.StatusFound, Why: "Go to the web app.", ContentType: "text/html",
+					Headers: map[string]string{"Location": "/app/"}}}}},
+		{Pattern: "GET /app/", Rule: auth.Public(), Owner: auth.Unowned, Handler: w.assets,
+			Doc: httpapi.Doc{Summary: "The web app: its page (for every path without an extension) and files",
+				ContentType: "text/html, text/javascript, text/css, image/svg+xml, application/json",
+				Answers:     []httpapi.Answer{{Status: http.StatusNotModified, Why: "The file has not changed (If-None-Match)."}},
+				Errors:      map[int]string{http.StatusNotFound: "A path with an extension names no file."}}},
+		{Pattern: "GET /events/stream", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(w.handleStream),
+			Doc: httpapi.Doc{Summary: "Live news of the caller's resources (server-sent events)", ContentType: "text/event-stream",
+				Description: "Each event is a CloudEvent of a service's stream about the caller's own tours, payments, listings...; admins get every one. " +
+					"The stream ends after a few minutes; the client reconnects.",
+				Params: streamHeaders{},
+				Errors: map[int]string{http.StatusNotAcceptable: "The request does not accept text/event-stream.",
+					http.StatusTooManyRequests: "The user has too many streams open.", http.StatusServiceUnavailable: "The server is shutting down, or the bus is unavailable; reconnect."}}},
 	}
+}
+
+// streamHeaders are the headers GET /events/stream reads.
+type streamHeaders struct {
+	Accept string `header:"Accept" doc:"Must include text/event-stream (else 406)." example:"text/event-stream"`
 }
 
 // Close ends every open stream and stops tailing the bus; call it when the

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Route is one row of a service's authorization table: an endpoint, who may
@@ -29,6 +31,11 @@ type Route struct {
 	// it reads none). The generated bad-input test makes its wrong types,
 	// huge strings and out-of-range numbers from this type's fields.
 	Body any
+	// Doc says what the table does not: a summary, the answers and their
+	// types, query parameters. The OpenAPI document is built from the rows
+	// and their Doc (internal/platform/apidoc), and a test fails for a row
+	// without a summary.
+	Doc httpapi.Doc
 }
 
 // Ownership is what the handler of a route checks beyond the caller's role.

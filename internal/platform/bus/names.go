@@ -8,7 +8,13 @@ import "strings"
 // subjectOf is the NATS subject of an event type:
 // openhouse.tour.created.v1 -> events.tour.created.v1.
 func (b *Bus) subjectOf(typ string) string {
-	return b.prefix + "events." + strings.TrimPrefix(typ, "openhouse.")
+	return b.prefix + Subject(typ)
+}
+
+// Subject is the NATS subject of an event type without a namespace:
+// openhouse.tour.tour.created.v1 -> events.tour.tour.created.v1.
+func Subject(typ string) string {
+	return "events." + strings.TrimPrefix(typ, "openhouse.")
 }
 
 // streamOf is the stream that holds everything a service publishes.

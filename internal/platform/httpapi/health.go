@@ -41,16 +41,22 @@ func (h *Health) Add(name string, c Check) {
 	h.checks[name] = c
 }
 
-type readyBody struct {
-	Status string            `json:"status"`
-	Checks map[string]string `json:"checks"`
+// Readiness is the body of /readyz (and Health the one of /healthz).
+type Readiness struct {
+	Status string            `json:"status" enum:"ready,not ready"`
+	Checks map[string]string `json:"checks" doc:"Each dependency: ok, or why it failed." example:"{\"db_iam\":\"ok\",\"nats\":\"ok\"}"`
+}
+
+// Liveness is the body of /healthz.
+type Liveness struct {
+	Status string `json:"status" enum:"ok"`
 }
 
 // Healthz answers 200 {"status":"ok"} while the process can serve HTTP at
 // all. It checks no dependency: a restart would not fix one.
 func (h *Health) Healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	WriteJSON(w, http.StatusOK, Liveness{Status: "ok"})
 }
 
 // Readyz runs every check concurrently under Timeout and answers 200
@@ -84,7 +90,7 @@ func (h *Health) Readyz(w http.ResponseWriter, r *http.Request) {
 		}()
 	}
 
-	body := readyBody{Status: "ready", Checks: make(map[string]string, len(checks))}
+	body := Readiness{Status: "ready", Checks: make(map[string]string, len(checks))}
 	record := func(res result) {
 		body.Checks[res.name] = "ok"
 		if res.err != nil {

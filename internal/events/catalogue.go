@@ -1,0 +1,47 @@
+package events
+
+// Entry is one event of the catalogue: its CloudEvents type, the Go type
+// of its data, and what it announces. The AsyncAPI document
+// (/asyncapi.json, docs/asyncapi.json) is built from these entries and the
+// services' subscriptions; a test fails for a Type constant without one.
+type Entry struct {
+	Type    string
+	Data    any
+	Summary string
+}
+
+// Catalogue lists every event openhouse publishes.
+var Catalogue = []Entry{
+	{TypeUserRegistered, UserRegistered{}, "A new account."},
+	{TypeUserVerified, UserVerified{}, "An admin verified (or withdrew the verification of) a provider or realtor."},
+	{TypeUserStatusChanged, UserStatusChanged{}, "An admin suspended or reactivated an account; every process stops accepting a suspended user's tokens."},
+	{TypeUserUpdated, UserUpdated{}, "A user changed their display name."},
+	{TypeRealtorProfileChanged, RealtorProfileChanged{}, "A realtor's whole working profile after any change to it, to their verification or to their status."},
+	{TypeCalendarTokenIssued, CalendarTokenIssued{}, "A user asked for a new calendar feed URL; the previous one stops working."},
+	{TypeRealtorBusyChanged, RealtorBusyChanged{}, "Every busy block of a realtor's own calendar for the next 90 days, after a sync found them changed."},
+	{TypeIAMAuditRecorded, AuditRecorded{}, "An admin action in iam, for the audit log."},
+
+	{TypeListingCreated, ListingCreated{}, "A verified provider put a home on the market."},
+	{TypeListingUpdated, ListingUpdated{}, "The owning provider changed a listing: the whole listing after the change."},
+	{TypeListingDeleted, ListingDeleted{}, "The owning provider took a listing off the market."},
+
+	{TypePaymentSucceeded, PaymentSucceeded{}, "A checkout's charge went through; the tour service creates the tour from it."},
+	{TypePaymentFailed, PaymentFailed{}, "A charge was declined; nothing was taken."},
+	{TypePaymentRefunded, PaymentRefunded{}, "Money went back to the customer (one event per refund)."},
+	{TypePaymentAuditRecorded, AuditRecorded{}, "A money action, for the audit log."},
+
+	{TypeTourCreated, TourCreated{}, "A paid tour waits for a realtor."},
+	{TypeTourRescheduled, TourRescheduled{}, "The customer or an admin moved the tour; it is pending again."},
+	{TypeTourScheduled, TourScheduled{}, "A realtor is assigned."},
+	{TypeTourUnassigned, TourUnassigned{}, "No realtor is free for now; the tour waits."},
+	{TypeTourCancelled, TourCancelled{}, "The tour will not happen; the refund under the cancellation rule."},
+	{TypeTourCompleted, TourCompleted{}, "The tour's time is over."},
+	{TypeTourAuditRecorded, AuditRecorded{}, "An admin's change to a tour, for the audit log."},
+
+	{TypeAppointmentScheduled, AppointmentScheduled{}, "A realtor was booked for a tour."},
+	{TypeAppointmentUnassigned, AppointmentUnassigned{}, "No realtor is free for a tour; it is retried."},
+	{TypeAppointmentConfirmed, AppointmentConfirmed{}, "The assigned realtor confirmed the tour."},
+	{TypeAppointmentReleased, AppointmentReleased{}, "A realtor's slot was given up: cancelled, rescheduled or declined."},
+
+	{TypeNotificationSent, NotificationSent{}, "A user was told something on one channel."},
+}
