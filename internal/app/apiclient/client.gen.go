@@ -621,6 +621,24 @@ func (e GetAppointmentsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for GetDocsParamsSpec.
+const (
+	Asyncapi GetDocsParamsSpec = "asyncapi"
+	Openapi  GetDocsParamsSpec = "openapi"
+)
+
+// Valid indicates whether the value is a known member of the GetDocsParamsSpec enum.
+func (e GetDocsParamsSpec) Valid() bool {
+	switch e {
+	case Asyncapi:
+		return true
+	case Openapi:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetIamUsersParamsRole.
 const (
 	GetIamUsersParamsRoleAdmin    GetIamUsersParamsRole = "admin"
@@ -1713,6 +1731,15 @@ type GetCartsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetDocsParams defines parameters for GetDocs.
+type GetDocsParams struct {
+	// Spec Which document to show: the HTTP API (default) or the events.
+	Spec *GetDocsParamsSpec `form:"spec,omitempty" json:"spec,omitempty"`
+}
+
+// GetDocsParamsSpec defines parameters for GetDocs.
+type GetDocsParamsSpec string
+
 // GetEventsStreamParams defines parameters for GetEventsStream.
 type GetEventsStreamParams struct {
 	// Accept Must include text/event-stream (else 406).
@@ -2195,7 +2222,7 @@ type ClientInterface interface {
 	// Public: no token needed.
 	//
 	// Corresponds with GET /docs (the `GetDocs` operationId).
-	GetDocs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDocs(ctx context.Context, params *GetDocsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocsByFile The reference page's scripts and licence
 	//
@@ -3127,8 +3154,8 @@ func (c *Client) GetCarts(ctx context.Context, params *GetCartsParams, reqEditor
 // Public: no token needed.
 //
 // Corresponds with GET /docs (the `GetDocs` operationId).
-func (c *Client) GetDocs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDocsRequest(c.Server)
+func (c *Client) GetDocs(ctx context.Context, params *GetDocsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDocsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5069,7 +5096,7 @@ func NewGetCartsRequest(server string, params *GetCartsParams) (*http.Request, e
 }
 
 // NewGetDocsRequest constructs an http.Request for the GetDocs method
-func NewGetDocsRequest(server string) (*http.Request, error) {
+func NewGetDocsRequest(server string, params *GetDocsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5085,6 +5112,33 @@ func NewGetDocsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Spec != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "spec", *params.Spec, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -7314,7 +7368,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /docs (the `GetDocs` operationId).
-	GetDocsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDocsResponse, error)
+	GetDocsWithResponse(ctx context.Context, params *GetDocsParams, reqEditors ...RequestEditorFn) (*GetDocsResponse, error)
 
 	// GetDocsByFileWithResponse The reference page's scripts and licence
 	//
@@ -9688,6 +9742,8 @@ type GetDocsResponse503Headers struct {
 type GetDocsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -9698,6 +9754,11 @@ type GetDocsResponse struct {
 	Headers401 *GetDocsResponse401Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetDocsResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetDocsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -14043,8 +14104,8 @@ func (c *ClientWithResponses) GetCartsWithResponse(ctx context.Context, params *
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /docs (the `GetDocs` operationId).
-func (c *ClientWithResponses) GetDocsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetDocsResponse, error) {
-	rsp, err := c.GetDocs(ctx, reqEditors...)
+func (c *ClientWithResponses) GetDocsWithResponse(ctx context.Context, params *GetDocsParams, reqEditors ...RequestEditorFn) (*GetDocsResponse, error) {
+	rsp, err := c.GetDocs(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16647,6 +16708,13 @@ func ParseGetDocsResponse(rsp *http.Response) (*GetDocsResponse, error) {
 	switch {
 	case rsp.StatusCode == 304:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem

@@ -28,8 +28,11 @@ type Info struct {
 	Version     string
 	Description string
 	// Tags describe the groups of operations, named by the first segment
-	// of their path ("iam", "listings").
+	// of their path ("iam", "listings") or by Group.
 	Tags map[string]string
+	// Group puts the operations under a first path segment in another
+	// group: {"carts": "cart"}.
+	Group map[string]string
 }
 
 // Security scheme names in the document.
@@ -79,7 +82,7 @@ func OpenAPI(routes []auth.Route, info Info) (*openapi3.T, error) {
 	for _, rt := range sorted {
 		method, pattern, _ := strings.Cut(rt.Pattern, " ")
 		path := openAPIPath(pattern)
-		op, err := operation(s, problem, rt, method, pattern)
+		op, err := operation(s, problem, rt, method, pattern, info.Group)
 		if err != nil {
 			return nil, fmt.Errorf("route %q: %w", rt.Pattern, err)
 		}
@@ -151,13 +154,17 @@ func tagOf(pattern string) string {
 	return seg
 }
 
-func operation(s *schemas, problem *openapi3.SchemaRef, rt auth.Route, method, pattern string) (*openapi3.Operation, error) {
+func operation(s *schemas, problem *openapi3.SchemaRef, rt auth.Route, method, pattern string, group map[string]string) (*openapi3.Operation, error) {
 	d := rt.Doc
+	tag := tagOf(pattern)
+	if g, ok := group[tag]; ok {
+		tag = g
+	}
 	op := &openapi3.Operation{
 		OperationID: operationID(method, pattern),
 		Summary:     d.Summary,
 		Description: describe(rt),
-		Tags:        []string{tagOf(pattern)},
+		Tags:        []string{tag},
 		Responses:   openapi3.NewResponsesWithCapacity(8),
 		Extensions:  map[string]any{"x-ownership": rt.Owner.String()},
 	}

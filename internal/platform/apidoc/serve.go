@@ -28,6 +28,11 @@ var uiTypes = map[string]string{
 	".LICENSE": "text/plain; charset=utf-8",
 }
 
+// pageQuery is what the reference page reads (in the browser).
+type pageQuery struct {
+	Spec string `query:"spec" enum:"openapi,asyncapi" doc:"Which document to show: the HTTP API (default) or the events."`
+}
+
 // Document is any JSON document served as it is.
 type Document map[string]any
 
@@ -81,7 +86,7 @@ func Routes(openapi, asyncapi []byte) []auth.Route {
 		{Pattern: "GET /asyncapi.json", Rule: auth.Public(), Owner: auth.Unowned, Handler: doc(asyncapi),
 			Doc: httpapi.Doc{Summary: "The AsyncAPI 3.0 document of the events and webhooks", Reply: Document{}}},
 		{Pattern: "GET /docs", Rule: auth.Public(), Owner: auth.Unowned, Handler: page("index.html"),
-			Doc: httpapi.Doc{Summary: "The API reference page", ContentType: "text/html",
+			Doc: httpapi.Doc{Summary: "The API reference page", ContentType: "text/html", Params: pageQuery{},
 				Answers: []httpapi.Answer{{Status: http.StatusNotModified, Why: "The page has not changed (If-None-Match)."}}}},
 		{Pattern: "GET /docs/{file}", Rule: auth.Public(), Owner: auth.Unowned, Handler: serveFile,
 			Doc: httpapi.Doc{Summary: "The reference page's scripts and licence", ContentType: "text/javascript, text/plain",
