@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
@@ -82,8 +83,22 @@ func limitRoutes(table []auth.Route, limits map[string]ratelimit.Policy, c clock
 		for i := range out {
 			if out[i].Pattern == l.Pattern {
 				out[i].Handler = ratelimit.Limit(w, l.Key)(out[i].Handler)
+				out[i].Doc.Errors = withLimitAnswer(out[i].Doc.Errors)
 			}
 		}
+	}
+	return out
+}
+
+// withLimitAnswer is errs (copied: rows may share one map) with the 429
+// a rate-limited route answers, so the API document lists it.
+func withLimitAnswer(errs map[int]string) map[int]string {
+	out := maps.Clone(errs)
+	if out == nil {
+		out = map[int]string{}
+	}
+	if _, ok := out[http.StatusTooManyRequests]; !ok {
+		out[http.StatusTooManyRequests] = "Too many requests; Retry-After says when to try again."
 	}
 	return out
 }

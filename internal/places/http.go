@@ -20,9 +20,26 @@ const DefaultResults = 10
 // users (and rate limited per user by the app, per process here).
 func (s *Service) Routes() []auth.Route {
 	return []auth.Route{
-		{Pattern: "GET /places", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch)},
-		{Pattern: "GET /places/geocode", Rule: auth.AnyUser(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleGeocode)},
+		{Pattern: "GET /places", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleSearch),
+			Doc: httpapi.Doc{Summary: "Find towns and US ZIP codes by prefix", Reply: httpapi.List[placeView]{}, Params: placeQuery{},
+				Description: "Best match first: the start of a town's name (accents and case ignored, larger towns first) or of a ZIP code."}},
+		{Pattern: "GET /places/geocode", Rule: auth.AnyUser(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleGeocode),
+			Doc: httpapi.Doc{Summary: "Find an address with the geocoder", Reply: geocodeView{}, Params: geocodeQuery{},
+				Description: "`available` is false when no geocoder is configured (the items are then empty): fall back to GET /places.",
+				Errors:      map[int]string{http.StatusServiceUnavailable: "The geocoder is busy or did not answer; try again, or use a town or a ZIP code."}}},
 	}
+}
+
+// placeQuery are GET /places's parameters; any other is a 400.
+type placeQuery struct {
+	Q     string `query:"q" required:"true" doc:"The start of a town's name or a ZIP code." example:"Chic"`
+	Limit int    `query:"limit" doc:"How many places, 10 by default, at most 20." example:"10"`
+}
+
+// geocodeQuery are GET /places/geocode's parameters.
+type geocodeQuery struct {
+	Q     string `query:"q" required:"true" doc:"An address." example:"1 Main St, Chicago"`
+	Limit int    `query:"limit" doc:"How many addresses, 5 at most." example:"5"`
 }
 
 // placeView is a place as the API shows it.
@@ -30,7 +47,7 @@ type placeView struct {
 	Name     string       `json:"name"`
 	Region   string       `json:"region"`
 	Country  string       `json:"country"`
-	Kind     Kind         `json:"kind"`
+	Kind     Kind         `json:"kind" enum:"city,postal_code,address"`
 	Location locationView `json:"location"`
 	// Population is a city's, absent for postal codes and addresses.
 	Population int `json:"population,omitempty"`
@@ -39,8 +56,8 @@ type placeView struct {
 }
 
 type locationView struct {
-	Lat float64 `json:"lat"`
-	Lng float64 `json:"lng"`
+	Lat float64 `json:"lat" example:"41.8781"`
+	Lng float64 `json:"lng" example:"-87.6298"`
 }
 
 func viewsOf(places []Place) []placeView {
@@ -57,7 +74,7 @@ func viewsOf(places []Place) []placeView {
 // falls back to GET /places (the town or ZIP code of the address).
 type geocodeView struct {
 	Items     []placeView `json:"items"`
-	Available bool        `json:"available"`
+	Available bool        `json:"available" doc:"Whether a geocoder is configured."`
 }
 
 func badParam(name, msg string) *httpapi.Problem {

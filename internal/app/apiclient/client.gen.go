@@ -384,6 +384,27 @@ func (e PaymentPaymentStatus) Valid() bool {
 	}
 }
 
+// Defines values for PlaceKind.
+const (
+	PlaceKindAddress    PlaceKind = "address"
+	PlaceKindCity       PlaceKind = "city"
+	PlaceKindPostalCode PlaceKind = "postal_code"
+)
+
+// Valid indicates whether the value is a known member of the PlaceKind enum.
+func (e PlaceKind) Valid() bool {
+	switch e {
+	case PlaceKindAddress:
+		return true
+	case PlaceKindCity:
+		return true
+	case PlaceKindPostalCode:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProfileStatus.
 const (
 	ProfileStatusAvailable   ProfileStatus = "available"
@@ -1007,6 +1028,13 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// Geocode defines model for Geocode.
+type Geocode struct {
+	// Available Whether a geocoder is configured.
+	Available bool    `json:"available"`
+	Items     []Place `json:"items"`
+}
+
 // Hours defines model for Hours.
 type Hours struct {
 	End     string `json:"end"`
@@ -1058,9 +1086,9 @@ type Listing struct {
 	DistanceKm *float64 `json:"distance_km,omitempty"`
 
 	// Id Examples: 01936b2e-7c4a-7d10-9b3e-5f2a1c0d4e6f
-	Id       string   `json:"id"`
-	Location Location `json:"location"`
-	Price    Money    `json:"price"`
+	Id       string          `json:"id"`
+	Location ListingLocation `json:"location"`
+	Price    Money           `json:"price"`
 
 	// ProviderId Examples: 4e72adf5-a236-45a0-b2ca-159b41eb4b9e
 	ProviderId string        `json:"provider_id"`
@@ -1109,6 +1137,15 @@ type ListingBody struct {
 	TourFee MoneyBody `json:"tour_fee"`
 }
 
+// ListingLocation defines model for ListingLocation.
+type ListingLocation struct {
+	// Lat Examples: 41.8781
+	Lat float64 `json:"lat"`
+
+	// Lng Examples: -87.6298
+	Lng float64 `json:"lng"`
+}
+
 // Liveness defines model for Liveness.
 type Liveness struct {
 	Status LivenessStatus `json:"status"`
@@ -1116,15 +1153,6 @@ type Liveness struct {
 
 // LivenessStatus defines model for Liveness.Status.
 type LivenessStatus string
-
-// Location defines model for Location.
-type Location struct {
-	// Lat Examples: 41.8781
-	Lat float64 `json:"lat"`
-
-	// Lng Examples: -87.6298
-	Lng float64 `json:"lng"`
-}
 
 // LocationBody defines model for LocationBody.
 type LocationBody struct {
@@ -1334,13 +1362,38 @@ type PaymentProblem struct {
 	Instance    string  `json:"instance"`
 
 	// PaymentId The payment the problem is about.
-	PaymentId string `json:"payment_id"`
+	PaymentId      string `json:"payment_id"`
+	PendingRefunds *Money `json:"pending_refunds,omitempty"`
 
 	// RefundId A refused refund: its id.
 	RefundId *string `json:"refund_id,omitempty"`
+	Refunded *Money  `json:"refunded,omitempty"`
 	Status   int     `json:"status"`
 	Title    string  `json:"title"`
 	Type     string  `json:"type"`
+}
+
+// Place defines model for Place.
+type Place struct {
+	City       *string        `json:"city,omitempty"`
+	Country    string         `json:"country"`
+	Kind       PlaceKind      `json:"kind"`
+	Location   PlacesLocation `json:"location"`
+	Name       string         `json:"name"`
+	Population *int           `json:"population,omitempty"`
+	Region     string         `json:"region"`
+}
+
+// PlaceKind defines model for Place.Kind.
+type PlaceKind string
+
+// PlacesLocation defines model for PlacesLocation.
+type PlacesLocation struct {
+	// Lat Examples: 41.8781
+	Lat float64 `json:"lat"`
+
+	// Lng Examples: -87.6298
+	Lng float64 `json:"lng"`
 }
 
 // Point defines model for Point.
@@ -1876,6 +1929,24 @@ type PostPaymentsWebhooksStripeParams struct {
 type PostPaymentsByIdRefundParams struct {
 	// IdempotencyKey Optional: a retry with the same key refunds nothing more.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// GetPlacesParams defines parameters for GetPlaces.
+type GetPlacesParams struct {
+	// Q The start of a town's name or a ZIP code.
+	Q string `form:"q" json:"q"`
+
+	// Limit How many places, 10 by default, at most 20.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetPlacesGeocodeParams defines parameters for GetPlacesGeocode.
+type GetPlacesGeocodeParams struct {
+	// Q An address.
+	Q string `form:"q" json:"q"`
+
+	// Limit How many addresses, 5 at most.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // GetToursParams defines parameters for GetTours.
@@ -2673,6 +2744,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /payments/{id}/refund (the `PostPaymentsByIdRefund` operationId).
 	PostPaymentsByIdRefund(ctx context.Context, id string, params *PostPaymentsByIdRefundParams, body PostPaymentsByIdRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlaces Find towns and US ZIP codes by prefix
+	//
+	// Best match first: the start of a town's name (accents and case ignored, larger towns first) or of a ZIP code.
+	//
+	// Public: no token needed.
+	//
+	// Corresponds with GET /places (the `GetPlaces` operationId).
+	GetPlaces(ctx context.Context, params *GetPlacesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlacesGeocode Find an address with the geocoder
+	//
+	// `available` is false when no geocoder is configured (the items are then empty): fall back to GET /places.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+	//
+	// Corresponds with GET /places/geocode (the `GetPlacesGeocode` operationId).
+	GetPlacesGeocode(ctx context.Context, params *GetPlacesGeocodeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReadyz Readiness: the databases and NATS answer
 	//
@@ -4086,6 +4175,44 @@ func (c *Client) PostPaymentsByIdRefundWithBody(ctx context.Context, id string, 
 // Corresponds with POST /payments/{id}/refund (the `PostPaymentsByIdRefund` operationId).
 func (c *Client) PostPaymentsByIdRefund(ctx context.Context, id string, params *PostPaymentsByIdRefundParams, body PostPaymentsByIdRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostPaymentsByIdRefundRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlaces Find towns and US ZIP codes by prefix
+//
+// Best match first: the start of a town's name (accents and case ignored, larger towns first) or of a ZIP code.
+//
+// Public: no token needed.
+//
+// Corresponds with GET /places (the `GetPlaces` operationId).
+func (c *Client) GetPlaces(ctx context.Context, params *GetPlacesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlacesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlacesGeocode Find an address with the geocoder
+//
+// `available` is false when no geocoder is configured (the items are then empty): fall back to GET /places.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+//
+// Corresponds with GET /places/geocode (the `GetPlacesGeocode` operationId).
+func (c *Client) GetPlacesGeocode(ctx context.Context, params *GetPlacesGeocodeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlacesGeocodeRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6798,6 +6925,130 @@ func NewPostPaymentsByIdRefundRequestWithBody(server string, id string, params *
 	return req, nil
 }
 
+// NewGetPlacesRequest constructs an http.Request for the GetPlaces method
+func NewGetPlacesRequest(server string, params *GetPlacesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/places")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPlacesGeocodeRequest constructs an http.Request for the GetPlacesGeocode method
+func NewGetPlacesGeocodeRequest(server string, params *GetPlacesGeocodeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/places/geocode")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReadyzRequest constructs an http.Request for the GetReadyz method
 func NewGetReadyzRequest(server string) (*http.Request, error) {
 	var err error
@@ -7859,6 +8110,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /payments/{id}/refund (the `PostPaymentsByIdRefund` operationId).
 	PostPaymentsByIdRefundWithResponse(ctx context.Context, id string, params *PostPaymentsByIdRefundParams, body PostPaymentsByIdRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*PostPaymentsByIdRefundResponse, error)
+
+	// GetPlacesWithResponse Find towns and US ZIP codes by prefix
+	//
+	// Best match first: the start of a town's name (accents and case ignored, larger towns first) or of a ZIP code.
+	//
+	// Public: no token needed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /places (the `GetPlaces` operationId).
+	GetPlacesWithResponse(ctx context.Context, params *GetPlacesParams, reqEditors ...RequestEditorFn) (*GetPlacesResponse, error)
+
+	// GetPlacesGeocodeWithResponse Find an address with the geocoder
+	//
+	// `available` is false when no geocoder is configured (the items are then empty): fall back to GET /places.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /places/geocode (the `GetPlacesGeocode` operationId).
+	GetPlacesGeocodeWithResponse(ctx context.Context, params *GetPlacesGeocodeParams, reqEditors ...RequestEditorFn) (*GetPlacesGeocodeResponse, error)
 
 	// GetReadyzWithResponse Readiness: the databases and NATS answer
 	//
@@ -13140,6 +13413,185 @@ func (r PostPaymentsByIdRefundResponse) ContentType() string {
 	return ""
 }
 
+// GetPlacesResponse401Headers the declared response headers of an HTTP 401 response for GetPlaces
+type GetPlacesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetPlacesResponse503Headers the declared response headers of an HTTP 503 response for GetPlaces
+type GetPlacesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetPlacesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []Place `json:"items"`
+		NextCursor *string `json:"next_cursor,omitempty"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPlacesResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPlacesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlacesResponse) GetJSON200() *struct {
+	Items      []Place `json:"items"`
+	NextCursor *string `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPlacesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPlacesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPlacesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetPlacesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlacesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlacesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlacesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlacesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPlacesGeocodeResponse401Headers the declared response headers of an HTTP 401 response for GetPlacesGeocode
+type GetPlacesGeocodeResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetPlacesGeocodeResponse503Headers the declared response headers of an HTTP 503 response for GetPlacesGeocode
+type GetPlacesGeocodeResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetPlacesGeocodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Geocode
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPlacesGeocodeResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPlacesGeocodeResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlacesGeocodeResponse) GetJSON200() *Geocode {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPlacesGeocodeResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPlacesGeocodeResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPlacesGeocodeResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPlacesGeocodeResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetPlacesGeocodeResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlacesGeocodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlacesGeocodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlacesGeocodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlacesGeocodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetReadyzResponse401Headers the declared response headers of an HTTP 401 response for GetReadyz
 type GetReadyzResponse401Headers struct {
 	WWWAuthenticate *string
@@ -14888,6 +15340,40 @@ func (c *ClientWithResponses) PostPaymentsByIdRefundWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParsePostPaymentsByIdRefundResponse(rsp)
+}
+
+// GetPlacesWithResponse Find towns and US ZIP codes by prefix
+//
+// Best match first: the start of a town's name (accents and case ignored, larger towns first) or of a ZIP code.
+//
+// Public: no token needed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /places (the `GetPlaces` operationId).
+func (c *ClientWithResponses) GetPlacesWithResponse(ctx context.Context, params *GetPlacesParams, reqEditors ...RequestEditorFn) (*GetPlacesResponse, error) {
+	rsp, err := c.GetPlaces(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlacesResponse(rsp)
+}
+
+// GetPlacesGeocodeWithResponse Find an address with the geocoder
+//
+// `available` is false when no geocoder is configured (the items are then empty): fall back to GET /places.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /places/geocode (the `GetPlacesGeocode` operationId).
+func (c *ClientWithResponses) GetPlacesGeocodeWithResponse(ctx context.Context, params *GetPlacesGeocodeParams, reqEditors ...RequestEditorFn) (*GetPlacesGeocodeResponse, error) {
+	rsp, err := c.GetPlacesGeocode(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlacesGeocodeResponse(rsp)
 }
 
 // GetReadyzWithResponse Readiness: the databases and NATS answer
@@ -19892,6 +20378,170 @@ func ParsePostPaymentsByIdRefundResponse(rsp *http.Response) (*PostPaymentsByIdR
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostPaymentsByIdRefundResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPlacesResponse parses an HTTP response from a GetPlacesWithResponse call
+func ParseGetPlacesResponse(rsp *http.Response) (*GetPlacesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlacesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []Place `json:"items"`
+			NextCursor *string `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetPlacesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPlacesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPlacesGeocodeResponse parses an HTTP response from a GetPlacesGeocodeWithResponse call
+func ParseGetPlacesGeocodeResponse(rsp *http.Response) (*GetPlacesGeocodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlacesGeocodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Geocode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetPlacesGeocodeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPlacesGeocodeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
