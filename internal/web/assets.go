@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,19 @@ var contentTypes = map[string]string{
 	".svg":  "image/svg+xml",
 	".json": "application/json",
 	".txt":  "text/plain; charset=utf-8", // the vendored libraries' licences
+}
+
+// servedTypes lists the media types of the files, for the API document.
+func servedTypes() string {
+	var out []string
+	for _, ct := range contentTypes {
+		mt, _, _ := strings.Cut(ct, ";")
+		if !slices.Contains(out, mt) {
+			out = append(out, mt)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
 }
 
 // contentSecurityPolicy allows nothing but this origin: no inline script or

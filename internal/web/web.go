@@ -174,7 +174,7 @@ func (w *Web) Routes() []auth.Route {
 					Headers: map[string]string{"Location": "/app/"}}}}},
 		{Pattern: "GET /app/", Rule: auth.Public(), Owner: auth.Unowned, Handler: w.assets,
 			Doc: httpapi.Doc{Summary: "The web app: its page (for every path without an extension) and files",
-				ContentType: "text/html, text/javascript, text/css, image/svg+xml, application/json",
+				ContentType: servedTypes(),
 				Answers:     []httpapi.Answer{{Status: http.StatusNotModified, Why: "The file has not changed (If-None-Match)."}},
 				Errors:      map[int]string{http.StatusNotFound: "A path with an extension names no file."}}},
 		{Pattern: "GET /events/stream", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(w.handleStream),

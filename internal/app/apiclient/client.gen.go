@@ -15876,7 +15876,7 @@ func ParseGetAppResponse(rsp *http.Response) (*GetAppResponse, error) {
 		response.ApplicationproblemJSON503 = &dest
 
 	case rsp.StatusCode == 200:
-		// Content-type (text/javascript) unsupported
+		// Content-type (text/plain) unsupported
 
 	}
 
