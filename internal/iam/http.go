@@ -256,7 +256,7 @@ type updateMeRequest struct {
 	WorkingHours    *[]workingHoursView `json:"working_hours"`
 	Status          *Availability       `json:"status" doc:"Realtors: whether they take tours." enum:"available,unavailable"`
 	// CalendarURL is write-only: GET shows calendar_sync instead.
-	CalendarURL *string `json:"calendar_url" doc:"Realtors: the secret iCalendar address of their own calendar, whose busy times block tours; write-only." format:"uri"`
+	CalendarURL *string `json:"calendar_url" doc:"Realtors: the secret iCalendar (https) address of their own calendar, whose busy times block tours; \"\" removes it; write-only."`
 }
 
 func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {

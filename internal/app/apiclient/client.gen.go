@@ -1625,7 +1625,7 @@ type TourStatus string
 
 // UpdateMeRequest defines model for UpdateMeRequest.
 type UpdateMeRequest struct {
-	// CalendarUrl Realtors: the secret iCalendar address of their own calendar, whose busy times block tours; write-only.
+	// CalendarUrl Realtors: the secret iCalendar (https) address of their own calendar, whose busy times block tours; "" removes it; write-only.
 	CalendarUrl *string      `json:"calendar_url,omitempty"`
 	Location    *IamGeoPoint `json:"location,omitempty"`
 
