@@ -138,7 +138,7 @@ func (r createRequest) Validate() []httpapi.FieldError { return fieldErrors(r.in
 // optional and an empty body means "refund everything that is left".
 type refundRequest struct {
 	Amount *events.Money `json:"amount" doc:"How much to refund; everything left when absent."`
-	Reason string        `json:"reason" doc:"Why, for the records." example:"one home was withdrawn"`
+	Reason string        `json:"reason,omitempty" doc:"Why, for the records." example:"one home was withdrawn"` // may be left out
 }
 
 // chargeHeaders are the headers POST /payments reads.

@@ -1486,7 +1486,7 @@ type RefundRequest struct {
 	// Reason Why, for the records.
 	//
 	// Examples: one home was withdrawn
-	Reason string `json:"reason"`
+	Reason *string `json:"reason,omitempty"`
 }
 
 // RegisterRequest defines model for RegisterRequest.
