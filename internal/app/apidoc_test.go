@@ -229,7 +229,7 @@ func checkEventsDoc(t *testing.T, doc map[string]any) {
 var (
 	headingType = regexp.MustCompile("^#+ `(openhouse\\.[a-z_.0-9]+)`")
 	rowType     = regexp.MustCompile("^\\| `(openhouse\\.[a-z_.0-9]+)` \\|")
-	consumersOf = regexp.MustCompile(`Consumers?: ([^.]*(?:\.[a-z][^.]*)*)\.`)
+	consumersOf = regexp.MustCompile(`Consumers?: ([^.]*(?:\.[A-Za-z_][^.]*)*)\.`)
 )
 
 // eventsDocConsumers reads docs/events.md: event type -> consumer names,

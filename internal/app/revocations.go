@@ -14,6 +14,11 @@ import (
 // the revocations in force before it gives up starting.
 const revocationReplayTimeout = 30 * time.Second
 
+// revocationEvents are what every process watches (see watchRevocations):
+// status changes, then session ends. The AsyncAPI document names every
+// process as their consumer from this list.
+var revocationEvents = []string{events.TypeUserStatusChanged, events.TypeSessionRevoked}
+
 // watchRevocations keeps r, this process's verifier's memory of ended
 // tokens, current from iam's stream until stop is called. It returns once r
 // holds every revocation still in force, so the process refuses those
@@ -32,11 +37,6 @@ const revocationReplayTimeout = 30 * time.Second
 //   - session ends from MaxTTL + MaxMaxSkew ago (by the NATS server's
 //     clock): an older one voids only tokens that have expired, and sign-outs
 //     are many, so a full replay would grow with the stream's history.
-// revocationEvents are what every process watches (see watchRevocations):
-// status changes, then session ends. The AsyncAPI document names every
-// process as their consumer from this list.
-var revocationEvents = []string{events.TypeUserStatusChanged, events.TypeSessionRevoked}
-
 func watchRevocations(ctx context.Context, b *bus.Bus, r *auth.Revocations, now time.Time) (stop func(), err error) {
 	ctx, cancel := context.WithTimeout(ctx, revocationReplayTimeout)
 	defer cancel()

@@ -16,6 +16,7 @@ var Catalogue = []Entry{
 	{TypeUserVerified, UserVerified{}, "An admin verified (or withdrew the verification of) a provider or realtor."},
 	{TypeUserStatusChanged, UserStatusChanged{}, "An admin suspended or reactivated an account; every process stops accepting a suspended user's tokens."},
 	{TypeUserUpdated, UserUpdated{}, "A user changed their display name."},
+	{TypeSessionRevoked, SessionRevoked{}, "A sign-in session ended before its time (signed out, or a refresh token reused); every process refuses its access tokens."},
 	{TypeRealtorProfileChanged, RealtorProfileChanged{}, "A realtor's whole working profile after any change to it, to their verification or to their status."},
 	{TypeCalendarTokenIssued, CalendarTokenIssued{}, "A user asked for a new calendar feed URL; the previous one stops working."},
 	{TypeRealtorBusyChanged, RealtorBusyChanged{}, "Every busy block of a realtor's own calendar for the next 90 days, after a sync found them changed."},

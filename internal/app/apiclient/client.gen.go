@@ -1769,6 +1769,27 @@ type GetAvailabilityParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// GetAvailabilitySlotsParams defines parameters for GetAvailabilitySlots.
+type GetAvailabilitySlotsParams struct {
+	// Lat Latitude of each home, -90 to 90.
+	Lat []float32 `form:"lat" json:"lat"`
+
+	// Lng Longitude of each home, -180 to 180.
+	Lng []float32 `form:"lng" json:"lng"`
+
+	// From The first start of each range, RFC 3339 (paired in order with to).
+	From []string `form:"from" json:"from"`
+
+	// To The last start of each range, RFC 3339.
+	To []string `form:"to" json:"to"`
+
+	// Step The grid of starts, a duration (default 15m).
+	Step *string `form:"step,omitempty" json:"step,omitempty"`
+
+	// Length How long the tour takes, a duration.
+	Length string `form:"length" json:"length"`
+}
+
 // PostCartCheckoutParams defines parameters for PostCartCheckout.
 type PostCartCheckoutParams struct {
 	// IdempotencyKey 1 to 255 visible ASCII characters, new for each checkout; a retry sends the same.
@@ -2188,6 +2209,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /availability (the `GetAvailability` operationId).
 	GetAvailability(ctx context.Context, params *GetAvailabilityParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAvailabilitySlots The starts at which some realtor can show every home
+	//
+	// In UTC, ascending, on the step's grid within each range; no realtor is named or counted.
+	//
+	// Allowed: users with role `admin`; the service identities `cart`, `listing`, `tour`, `appointment`.
+	//
+	// Corresponds with GET /availability/slots (the `GetAvailabilitySlots` operationId).
+	GetAvailabilitySlots(ctx context.Context, params *GetAvailabilitySlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAvailabilityByRealtorId What the index holds for one realtor
 	//
@@ -3019,6 +3049,25 @@ func (c *Client) GetAsyncapiJson(ctx context.Context, reqEditors ...RequestEdito
 // Corresponds with GET /availability (the `GetAvailability` operationId).
 func (c *Client) GetAvailability(ctx context.Context, params *GetAvailabilityParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAvailabilityRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAvailabilitySlots The starts at which some realtor can show every home
+//
+// In UTC, ascending, on the step's grid within each range; no realtor is named or counted.
+//
+// Allowed: users with role `admin`; the service identities `cart`, `listing`, `tour`, `appointment`.
+//
+// Corresponds with GET /availability/slots (the `GetAvailabilitySlots` operationId).
+func (c *Client) GetAvailabilitySlots(ctx context.Context, params *GetAvailabilitySlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAvailabilitySlotsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4871,6 +4920,116 @@ func NewGetAvailabilityRequest(server string, params *GetAvailabilityParams) (*h
 				}
 			}
 
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAvailabilitySlotsRequest constructs an http.Request for the GetAvailabilitySlots method
+func NewGetAvailabilitySlotsRequest(server string, params *GetAvailabilitySlotsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/availability/slots")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Lat != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lat", params.Lat, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Lng != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lng", params.Lng, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Step != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "step", *params.Step, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "length", params.Length, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -7503,6 +7662,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /availability (the `GetAvailability` operationId).
 	GetAvailabilityWithResponse(ctx context.Context, params *GetAvailabilityParams, reqEditors ...RequestEditorFn) (*GetAvailabilityResponse, error)
 
+	// GetAvailabilitySlotsWithResponse The starts at which some realtor can show every home
+	//
+	// In UTC, ascending, on the step's grid within each range; no realtor is named or counted.
+	//
+	// Allowed: users with role `admin`; the service identities `cart`, `listing`, `tour`, `appointment`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /availability/slots (the `GetAvailabilitySlots` operationId).
+	GetAvailabilitySlotsWithResponse(ctx context.Context, params *GetAvailabilitySlotsParams, reqEditors ...RequestEditorFn) (*GetAvailabilitySlotsResponse, error)
+
 	// GetAvailabilityByRealtorIdWithResponse What the index holds for one realtor
 	//
 	// Allowed: users with role `admin`; the service identities `appointment`.
@@ -9186,6 +9356,102 @@ func (r GetAvailabilityResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAvailabilityResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAvailabilitySlotsResponse401Headers the declared response headers of an HTTP 401 response for GetAvailabilitySlots
+type GetAvailabilitySlotsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetAvailabilitySlotsResponse503Headers the declared response headers of an HTTP 503 response for GetAvailabilitySlots
+type GetAvailabilitySlotsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAvailabilitySlotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []time.Time `json:"items"`
+		NextCursor *string     `json:"next_cursor,omitempty"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetAvailabilitySlotsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAvailabilitySlotsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAvailabilitySlotsResponse) GetJSON200() *struct {
+	Items      []time.Time `json:"items"`
+	NextCursor *string     `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAvailabilitySlotsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAvailabilitySlotsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAvailabilitySlotsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAvailabilitySlotsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAvailabilitySlotsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAvailabilitySlotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAvailabilitySlotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAvailabilitySlotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAvailabilitySlotsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14374,6 +14640,23 @@ func (c *ClientWithResponses) GetAvailabilityWithResponse(ctx context.Context, p
 	return ParseGetAvailabilityResponse(rsp)
 }
 
+// GetAvailabilitySlotsWithResponse The starts at which some realtor can show every home
+//
+// In UTC, ascending, on the step's grid within each range; no realtor is named or counted.
+//
+// Allowed: users with role `admin`; the service identities `cart`, `listing`, `tour`, `appointment`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /availability/slots (the `GetAvailabilitySlots` operationId).
+func (c *ClientWithResponses) GetAvailabilitySlotsWithResponse(ctx context.Context, params *GetAvailabilitySlotsParams, reqEditors ...RequestEditorFn) (*GetAvailabilitySlotsResponse, error) {
+	rsp, err := c.GetAvailabilitySlots(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAvailabilitySlotsResponse(rsp)
+}
+
 // GetAvailabilityByRealtorIdWithResponse What the index holds for one realtor
 //
 // Allowed: users with role `admin`; the service identities `appointment`.
@@ -16403,6 +16686,93 @@ func ParseGetAvailabilityResponse(rsp *http.Response) (*GetAvailabilityResponse,
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetAvailabilityResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAvailabilitySlotsResponse parses an HTTP response from a GetAvailabilitySlotsWithResponse call
+func ParseGetAvailabilitySlotsResponse(rsp *http.Response) (*GetAvailabilitySlotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAvailabilitySlotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []time.Time `json:"items"`
+			NextCursor *string     `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetAvailabilitySlotsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAvailabilitySlotsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
