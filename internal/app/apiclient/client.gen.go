@@ -1035,6 +1035,12 @@ type Geocode struct {
 	Items     []Place `json:"items"`
 }
 
+// HourCount defines model for HourCount.
+type HourCount struct {
+	Count int       `json:"count"`
+	Hour  time.Time `json:"hour"`
+}
+
 // Hours defines model for Hours.
 type Hours struct {
 	End     string `json:"end"`
@@ -1064,6 +1070,13 @@ type JWK struct {
 // JWKS defines model for JWKS.
 type JWKS struct {
 	Keys []JWK `json:"keys"`
+}
+
+// Latency defines model for Latency.
+type Latency struct {
+	Count      int      `json:"count"`
+	P50Seconds *float64 `json:"p50_seconds,omitempty"`
+	P99Seconds *float64 `json:"p99_seconds,omitempty"`
 }
 
 // Listing defines model for Listing.
@@ -1536,6 +1549,15 @@ type Slot struct {
 	TourId string    `json:"tour_id"`
 }
 
+// Stats defines model for Stats.
+type Stats struct {
+	BookingsPerHour []HourCount `json:"bookings_per_hour"`
+	From            time.Time   `json:"from"`
+	TimeToSchedule  Latency     `json:"time_to_schedule"`
+	To              time.Time   `json:"to"`
+	Unassigned      Unassigned  `json:"unassigned"`
+}
+
 // Stop defines model for Stop.
 type Stop struct {
 	// Arrive When the realtor arrives at this home.
@@ -1622,6 +1644,12 @@ type TourCancelReason string
 
 // TourStatus defines model for Tour.Status.
 type TourStatus string
+
+// Unassigned defines model for Unassigned.
+type Unassigned struct {
+	Count           int        `json:"count"`
+	OldestCreatedAt *time.Time `json:"oldest_created_at,omitempty"`
+}
 
 // UpdateMeRequest defines model for UpdateMeRequest.
 type UpdateMeRequest struct {
@@ -1993,6 +2021,12 @@ type GetToursParams struct {
 
 // GetToursParamsStatus defines parameters for GetTours.
 type GetToursParamsStatus string
+
+// GetToursStatsParams defines parameters for GetToursStats.
+type GetToursStatsParams struct {
+	// Hours How many hours back, 24 by default.
+	Hours *int `form:"hours,omitempty" json:"hours,omitempty"`
+}
 
 // PatchAvailabilityByRealtorIdJSONRequestBody defines body for PatchAvailabilityByRealtorId for application/json ContentType.
 type PatchAvailabilityByRealtorIdJSONRequestBody = PatchRequest
@@ -2806,6 +2840,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /tours (the `GetTours` operationId).
 	GetTours(ctx context.Context, params *GetToursParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetToursStats The admin overview's tour figures
+	//
+	// Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
+	//
+	// Allowed: users with role `admin`.
+	//
+	// Corresponds with GET /tours/stats (the `GetToursStats` operationId).
+	GetToursStats(ctx context.Context, params *GetToursStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteToursById Cancel a tour
 	//
@@ -4296,6 +4339,25 @@ func (c *Client) GetReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Corresponds with GET /tours (the `GetTours` operationId).
 func (c *Client) GetTours(ctx context.Context, params *GetToursParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetToursRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetToursStats The admin overview's tour figures
+//
+// Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
+//
+// Allowed: users with role `admin`.
+//
+// Corresponds with GET /tours/stats (the `GetToursStats` operationId).
+func (c *Client) GetToursStats(ctx context.Context, params *GetToursStatsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetToursStatsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7349,6 +7411,60 @@ func NewGetToursRequest(server string, params *GetToursParams) (*http.Request, e
 	return req, nil
 }
 
+// NewGetToursStatsRequest constructs an http.Request for the GetToursStats method
+func NewGetToursStatsRequest(server string, params *GetToursStatsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/stats")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Hours != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hours", *params.Hours, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDeleteToursByIdRequest constructs an http.Request for the DeleteToursById method
 func NewDeleteToursByIdRequest(server string, id string) (*http.Request, error) {
 	var err error
@@ -8320,6 +8436,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /tours (the `GetTours` operationId).
 	GetToursWithResponse(ctx context.Context, params *GetToursParams, reqEditors ...RequestEditorFn) (*GetToursResponse, error)
+
+	// GetToursStatsWithResponse The admin overview's tour figures
+	//
+	// Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
+	//
+	// Allowed: users with role `admin`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tours/stats (the `GetToursStats` operationId).
+	GetToursStatsWithResponse(ctx context.Context, params *GetToursStatsParams, reqEditors ...RequestEditorFn) (*GetToursStatsResponse, error)
 
 	// DeleteToursByIdWithResponse Cancel a tour
 	//
@@ -14023,6 +14150,103 @@ func (r GetToursResponse) ContentType() string {
 	return ""
 }
 
+// GetToursStatsResponse401Headers the declared response headers of an HTTP 401 response for GetToursStats
+type GetToursStatsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetToursStatsResponse503Headers the declared response headers of an HTTP 503 response for GetToursStats
+type GetToursStatsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetToursStatsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Stats
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetToursStatsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetToursStatsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetToursStatsResponse) GetJSON200() *Stats {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetToursStatsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetToursStatsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetToursStatsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetToursStatsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetToursStatsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetToursStatsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetToursStatsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetToursStatsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetToursStatsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetToursStatsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteToursByIdResponse401Headers the declared response headers of an HTTP 401 response for DeleteToursById
 type DeleteToursByIdResponse401Headers struct {
 	WWWAuthenticate *string
@@ -15687,6 +15911,23 @@ func (c *ClientWithResponses) GetToursWithResponse(ctx context.Context, params *
 		return nil, err
 	}
 	return ParseGetToursResponse(rsp)
+}
+
+// GetToursStatsWithResponse The admin overview's tour figures
+//
+// Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
+//
+// Allowed: users with role `admin`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tours/stats (the `GetToursStats` operationId).
+func (c *ClientWithResponses) GetToursStatsWithResponse(ctx context.Context, params *GetToursStatsParams, reqEditors ...RequestEditorFn) (*GetToursStatsResponse, error) {
+	rsp, err := c.GetToursStats(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetToursStatsResponse(rsp)
 }
 
 // DeleteToursByIdWithResponse Cancel a tour
@@ -21059,6 +21300,97 @@ func ParseGetToursResponse(rsp *http.Response) (*GetToursResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetToursResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetToursStatsResponse parses an HTTP response from a GetToursStatsWithResponse call
+func ParseGetToursStatsResponse(rsp *http.Response) (*GetToursStatsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetToursStatsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Stats
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetToursStatsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetToursStatsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
