@@ -166,7 +166,10 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 		return nil, fmt.Errorf("bus: connect to nats %q: %w", redacted(url), err)
 	}
 	b.nc = nc
-	js, err := jetstream.New(nc)
+	// An acknowledgement that never comes (a connection lost with the
+	// publish in flight) fails the publish after publishAckWait instead of
+	// leaving PublishEncoded's Ack waiting for ever.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishAckWait))
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("bus: jetstream: %w", err)
@@ -264,6 +267,71 @@ func (b *Bus) Publish(ctx context.Context, ev Event) error {
 	}
 	b.metrics.published.WithLabelValues(service, ev.Type()).Inc()
 	return nil
+}
+
+// publishAckWait is how long PublishEncoded waits for JetStream's
+// acknowledgement before it counts the publish as failed.
+const publishAckWait = 10 * time.Second
+
+// Ack is JetStream's answer to one event handed to it by PublishEncoded.
+type Ack interface {
+	// Wait returns nil once the event is stored, or why it was not
+	// (refused, or no acknowledgement within 10 s, or ctx ended). An event
+	// that was not acknowledged may have been stored anyway: publishing it
+	// again within the duplicate window stores it once. Wait may be called
+	// again (it returns the same answer) but not concurrently.
+	Wait(ctx context.Context) error
+}
+
+// PublishEncoded hands an event in its wire form (what Encode returned, as
+// the outbox stores it) to JetStream and returns without waiting for the
+// acknowledgement, so that several events are in flight at once: the outbox
+// relay publishes a batch in one round trip instead of one per event. The
+// event id is the Nats-Msg-Id, as with Publish. Events published by one Bus
+// are stored in the order they were handed over unless one of them fails
+// (a publish that finds no stream leader is retried after a pause, behind
+// later ones): a caller that needs two events in order waits for the first
+// one's Ack before publishing the second.
+func (b *Bus) PublishEncoded(ctx context.Context, id, typ string, data []byte) (Ack, error) {
+	service, err := ServiceOf(typ)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.EnsureStream(ctx, service); err != nil {
+		return nil, err
+	}
+	msg := &nats.Msg{Subject: b.subjectOf(typ), Data: data, Header: nats.Header{}}
+	msg.Header.Set("Content-Type", "application/cloudevents+json")
+	f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(id))
+	if err != nil {
+		return nil, fmt.Errorf("bus: publish %s %s: %w", typ, id, err)
+	}
+	return &pubAck{b: b, f: f, id: id, typ: typ, service: service}, nil
+}
+
+// pubAck waits for one PublishMsgAsync future.
+type pubAck struct {
+	b                *Bus
+	f                jetstream.PubAckFuture
+	id, typ, service string
+	answered         bool
+	err              error
+}
+
+func (a *pubAck) Wait(ctx context.Context) error {
+	if a.answered {
+		return a.err
+	}
+	select {
+	case <-a.f.Ok():
+		a.b.metrics.published.WithLabelValues(a.service, a.typ).Inc()
+	case err := <-a.f.Err():
+		a.err = fmt.Errorf("bus: publish %s %s: %w", a.typ, a.id, err)
+	case <-ctx.Done():
+		return fmt.Errorf("bus: publish %s %s: %w", a.typ, a.id, ctx.Err())
+	}
+	a.answered = true
+	return a.err
 }
 
 // Ping reports whether the NATS connection is up, for readiness checks.

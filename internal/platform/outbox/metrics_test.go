@@ -15,7 +15,14 @@ import (
 
 type discardPublisher struct{}
 
-func (discardPublisher) Publish(context.Context, bus.Event) error { return nil }
+func (discardPublisher) PublishEncoded(context.Context, string, string, []byte) (bus.Ack, error) {
+	return stored{}, nil
+}
+
+// stored is the acknowledgement of an event stored.
+type stored struct{}
+
+func (stored) Wait(context.Context) error { return nil }
 
 // gauges reads the two outbox gauges of service from reg.
 func gauges(t *testing.T, reg *prometheus.Registry, service string) (backlog, oldest float64, found int) {

@@ -67,8 +67,8 @@ func Add(ctx context.Context, tx *sql.Tx, ev bus.Event) (err error) {
 		return fmt.Errorf("outbox: encode %s: %w", ev.Type(), err)
 	}
 	_, err = tx.ExecContext(ctx,
-		`INSERT INTO outbox (event_id, type, payload, state, created_at) VALUES ($1, $2, $3, 'pending', $4)`,
-		ev.ID(), ev.Type(), payload, ev.Time().UTC())
+		`INSERT INTO outbox (event_id, type, subject, payload, state, created_at) VALUES ($1, $2, $3, $4, 'pending', $5)`,
+		ev.ID(), ev.Type(), ev.Subject(), payload, ev.Time().UTC())
 	if err != nil {
 		return fmt.Errorf("outbox: add %s: %w", ev.Type(), err)
 	}

@@ -224,15 +224,19 @@ type crashingPublisher struct {
 
 var errCrash = errors.New("process killed")
 
-func (c *crashingPublisher) Publish(ctx context.Context, ev bus.Event) error {
-	if err := c.pub.Publish(ctx, ev); err != nil {
-		return err
+func (c *crashingPublisher) PublishEncoded(ctx context.Context, id, typ string, data []byte) (bus.Ack, error) {
+	ack, err := c.pub.PublishEncoded(ctx, id, typ, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := ack.Wait(ctx); err != nil {
+		return nil, err
 	}
 	c.count++
 	if c.count == c.after {
 		panic(errCrash)
 	}
-	return nil
+	return ack, nil
 }
 
 func flushUntilCrash(t *testing.T, relay *outbox.Relay) {
@@ -284,6 +288,101 @@ func TestCrashBetweenPublishAndMark(t *testing.T) {
 	})
 }
 
+// refusingPublisher publishes through pub, except that JetStream's answer
+// to the first publish of each event in refuse is a failure (the event is
+// not stored).
+type refusingPublisher struct {
+	pub    outbox.Publisher
+	mu     sync.Mutex
+	refuse map[string]bool
+}
+
+type refusedAck struct{ id string }
+
+func (a refusedAck) Wait(context.Context) error { return fmt.Errorf("refused %s", a.id) }
+
+func (p *refusingPublisher) PublishEncoded(ctx context.Context, id, typ string, data []byte) (bus.Ack, error) {
+	p.mu.Lock()
+	refuse := p.refuse[id]
+	delete(p.refuse, id)
+	p.mu.Unlock()
+	if refuse {
+		return refusedAck{id}, nil
+	}
+	return p.pub.PublishEncoded(ctx, id, typ, data)
+}
+
+// A publish that fails holds back the later events about the same thing
+// (until a later round publishes it first) but not the events about other
+// things: about each thing the stream keeps the commit order.
+func TestFailedPublishKeepsEachThingInOrder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		db := openDB(t, open, "svc")
+		b := bustest.Embedded(t).Connect(t)
+		var stream []bus.Event
+		var mu sync.Mutex
+		stop, err := b.Tail(ctx, "demo", func(ev bus.Event) {
+			mu.Lock()
+			stream = append(stream, ev)
+			mu.Unlock()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		var order []bus.Event // a1 b1 a2 b2 a3 c1
+		for _, subject := range []string{"a", "b", "a", "b", "a", "c"} {
+			ev, _ := bus.NewEvent(ctx, typeHappened, subject, nil, time.Now())
+			if err := db.InTx(ctx, func(tx *sql.Tx) error { return outbox.Add(ctx, tx, ev) }); err != nil {
+				t.Fatal(err)
+			}
+			order = append(order, ev)
+		}
+		pub := &refusingPublisher{pub: b, refuse: map[string]bool{order[0].ID(): true}}
+		relay := outbox.NewRelay(db, pub, outbox.RelayConfig{})
+		if n, err := relay.Flush(ctx); err == nil || n == 0 || n == len(order) {
+			t.Fatalf("first Flush = %d, %v; want some published and the refusal", n, err)
+		}
+		if n, err := relay.Flush(ctx); err != nil {
+			t.Fatalf("second Flush = %d, %v", n, err)
+		}
+		eventually(t, "every event in the stream", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(stream) == len(order)
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		if stream[0].ID() == order[0].ID() {
+			t.Error("the refused event was stored first: nothing went ahead of it")
+		}
+		seen := map[string]int{}
+		for _, ev := range stream {
+			seen[ev.ID()]++
+		}
+		for subject, want := range map[string][]int{"a": {0, 2, 4}, "b": {1, 3}, "c": {5}} {
+			var got []string
+			for _, ev := range stream {
+				if ev.Subject() == subject {
+					got = append(got, ev.ID())
+				}
+			}
+			for i, j := range want {
+				if i >= len(got) || got[i] != order[j].ID() {
+					t.Errorf("events about %s stored as %v, want in commit order", subject, got)
+					break
+				}
+			}
+		}
+		for _, ev := range order {
+			if seen[ev.ID()] != 1 {
+				t.Errorf("event %s stored %d times", ev.ID(), seen[ev.ID()])
+			}
+		}
+	})
+}
+
 // countingPublisher counts publishes per event id.
 type countingPublisher struct {
 	pub outbox.Publisher
@@ -291,14 +390,18 @@ type countingPublisher struct {
 	n   map[string]int
 }
 
-func (c *countingPublisher) Publish(ctx context.Context, ev bus.Event) error {
-	if err := c.pub.Publish(ctx, ev); err != nil {
-		return err
+func (c *countingPublisher) PublishEncoded(ctx context.Context, id, typ string, data []byte) (bus.Ack, error) {
+	ack, err := c.pub.PublishEncoded(ctx, id, typ, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := ack.Wait(ctx); err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
-	c.n[ev.ID()]++
+	c.n[id]++
 	c.mu.Unlock()
-	return nil
+	return ack, nil
 }
 
 func (c *countingPublisher) total() int {

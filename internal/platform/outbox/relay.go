@@ -17,11 +17,15 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
-// Publisher is where the relay sends events. bus.Bus is one. Publish must be
-// safe to repeat with the same event: the relay re-publishes a row whose
-// publish it could not record (the bus deduplicates by event id).
+// Publisher is where the relay sends events. bus.Bus is one.
+// PublishEncoded hands over an event in its wire form (as Add stored it)
+// without waiting for the acknowledgement, so that a round has its whole
+// batch in flight at once; events handed over earlier are stored earlier
+// unless one fails. It must be safe to repeat with the same event: the
+// relay re-publishes a row whose publish it could not record (the bus
+// deduplicates by event id).
 type Publisher interface {
-	Publish(ctx context.Context, ev bus.Event) error
+	PublishEncoded(ctx context.Context, id, typ string, data []byte) (bus.Ack, error)
 }
 
 // RelayConfig tunes a Relay. The zero value is usable.
@@ -176,6 +180,8 @@ func (r *Relay) turn(ctx context.Context) (int, error) {
 
 type pendingRow struct {
 	seq     int64
+	id, typ string
+	subject sql.NullString
 	payload []byte
 }
 
@@ -219,7 +225,7 @@ type querier interface {
 
 func (r *Relay) pending(ctx context.Context, q querier) ([]pendingRow, error) {
 	rows, err := q.QueryContext(ctx,
-		`SELECT seq, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT $1 `+r.db.Dialect.SkipLocked,
+		`SELECT seq, event_id, type, subject, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT $1 `+r.db.Dialect.SkipLocked,
 		r.cfg.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: read pending: %w", err)
@@ -228,7 +234,7 @@ func (r *Relay) pending(ctx context.Context, q querier) ([]pendingRow, error) {
 	var out []pendingRow
 	for rows.Next() {
 		var p pendingRow
-		if err := rows.Scan(&p.seq, &p.payload); err != nil {
+		if err := rows.Scan(&p.seq, &p.id, &p.typ, &p.subject, &p.payload); err != nil {
 			return nil, fmt.Errorf("outbox: read pending: %w", err)
 		}
 		out = append(out, p)
@@ -236,22 +242,73 @@ func (r *Relay) pending(ctx context.Context, q querier) ([]pendingRow, error) {
 	return out, rows.Err()
 }
 
-// publish sends rows in order and stops at the first failure, so that a
-// later event never overtakes an earlier one of the same relay.
+// publishTimeout bounds a round's wait for its acknowledgements (the bus
+// fails an unacknowledged publish after 10 s itself).
+const publishTimeout = 15 * time.Second
+
+// publish hands the rows to the bus in order, all in flight at once, and
+// returns the ones acknowledged. Events about one thing (one CloudEvents
+// subject) stay in order: a row waits for the acknowledgement of the
+// previous row about the same thing before it is handed over, and a failed
+// one stops the round, so a later event about a thing never overtakes an
+// earlier one. Events about different things may be stored out of commit
+// order only when a publish fails (it is retried in a later round), which
+// consumers already allow: they handle different things side by side.
 func (r *Relay) publish(ctx context.Context, rows []pendingRow) ([]int64, error) {
-	published := make([]int64, 0, len(rows))
-	for _, row := range rows {
-		ev, err := bus.Decode(row.payload)
-		if err != nil {
-			return published, fmt.Errorf("outbox: row %d: %w", row.seq, err)
-		}
-		if err := r.pub.Publish(ctx, ev); err != nil {
-			r.recordFailure(ctx, row.seq, err)
-			return published, fmt.Errorf("outbox: publish row %d: %w", row.seq, err)
-		}
-		published = append(published, row.seq)
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
+	type inFlight struct {
+		seq int64
+		ack bus.Ack
 	}
-	return published, nil
+	sent := make([]inFlight, 0, len(rows))
+	last := make(map[string]bus.Ack, len(rows)) // the latest in flight per subject
+	var failed error
+	for _, row := range rows {
+		subject, err := row.subjectOf()
+		if err != nil {
+			failed = fmt.Errorf("outbox: row %d: %w", row.seq, err)
+			break
+		}
+		if prev, ok := last[subject]; ok {
+			if err := prev.Wait(ctx); err != nil {
+				break // the failure is recorded below, with its row
+			}
+		}
+		ack, err := r.pub.PublishEncoded(ctx, row.id, row.typ, row.payload)
+		if err != nil {
+			r.recordFailure(ctx, row.seq, err)
+			failed = fmt.Errorf("outbox: publish row %d: %w", row.seq, err)
+			break
+		}
+		sent = append(sent, inFlight{row.seq, ack})
+		last[subject] = ack
+	}
+	published := make([]int64, 0, len(sent))
+	for _, s := range sent {
+		if err := s.ack.Wait(ctx); err != nil {
+			r.recordFailure(ctx, s.seq, err)
+			if failed == nil {
+				failed = fmt.Errorf("outbox: publish row %d: %w", s.seq, err)
+			}
+			continue
+		}
+		published = append(published, s.seq)
+	}
+	return published, failed
+}
+
+// subjectOf is the row's CloudEvents subject; rows written before the
+// subject column existed are decoded for it.
+func (p pendingRow) subjectOf() (string, error) {
+	if p.subject.Valid {
+		return p.subject.String, nil
+	}
+	ev, err := bus.Decode(p.payload)
+	if err != nil {
+		return "", err
+	}
+	return ev.Subject(), nil
 }
 
 func (r *Relay) markPublished(ctx context.Context, tx *sql.Tx, seqs []int64) error {
