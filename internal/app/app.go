@@ -60,6 +60,9 @@ type App struct {
 	revocations *auth.Revocations
 	secrets     map[string]string
 	httpClient  *http.Client
+	// inProcess serves the calls to this process's own services without
+	// a socket (httpapi.InProcess).
+	inProcess *httpapi.InProcess
 }
 
 // Option changes how New builds the app; tests use them.
@@ -113,7 +116,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 	if err != nil {
 		return nil, err
 	}
-	a.httpClient = &http.Client{Timeout: 10 * time.Second, Transport: httpapi.TracingTransport(nil, a.tracer)}
+	a.inProcess = &httpapi.InProcess{Host: httpapi.LocalHost(a.listener.Addr().String())}
+	a.httpClient = &http.Client{Timeout: 10 * time.Second, Transport: httpapi.TracingTransport(a.inProcess, a.tracer)}
 	a.keys = &lateKeySource{}
 	if !slices.Contains(cfg.Services, "iam") {
 		a.keys.set(auth.NewJWKSClient(a.peer("iam")+"/.well-known/jwks.json", a.httpClient, a.clock))
@@ -184,6 +188,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		httpapi.MuxErrors,
 	)
 	a.server = httpapi.NewServer(cfg.HTTPAddr, handler)
+	a.inProcess.Serve(handler)
 	a.server.RegisterOnShutdown(a.web.Close) // live streams would hold Shutdown until its timeout
 	return a, nil
 }

@@ -5,10 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // parsePeers reads OPENHOUSE_PEERS: "iam=http://10.0.0.5:8080,listing=http://...".
@@ -35,17 +36,9 @@ func parsePeers(s string) (map[string]string, error) {
 }
 
 // localURL turns a listener address into a URL peers in this process can
-// call: a wildcard host becomes loopback.
-func localURL(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "http://" + addr
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
-}
+// call: a wildcard host becomes loopback. The process's client serves these
+// calls in-process (httpapi.InProcess).
+func localURL(addr string) string { return "http://" + httpapi.LocalHost(addr) }
 
 // serviceSecrets returns the client secret of every service identity: from
 // OPENHOUSE_SERVICE_CREDENTIALS when set, otherwise fresh random ones, which
