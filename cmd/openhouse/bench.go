@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/bench"
+	"github.com/openhouse/openhouse/internal/cluster"
 )
 
 // benchCommand runs `openhouse bench`: load against a running system (or
@@ -34,6 +35,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	var cfg bench.Config
 	fs.StringVar(&cfg.BaseURL, "url", "", "base URL of a running openhouse (required unless --embedded)")
 	embedded := fs.Bool("embedded", false, "start `openhouse serve` on embedded defaults in a temporary data directory and drive it")
+	clusterDir := fs.String("cluster", "", "drive the cluster `openhouse cluster up` started in this run directory (its gateway and admin unless --url and --admin-* say otherwise); report the CPU of all its processes and the events of its services")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", getenv("OPENHOUSE_ADMIN_EMAIL"), "admin e-mail (OPENHOUSE_ADMIN_EMAIL)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", getenv("OPENHOUSE_ADMIN_PASSWORD"), "admin password (OPENHOUSE_ADMIN_PASSWORD)")
 	fs.Float64Var(&cfg.Rate, "rate", 50, "bookings per second, open loop")
@@ -61,8 +63,18 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stderr, "openhouse bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
+	if *clusterDir != "" {
+		if *embedded {
+			fmt.Fprintln(stderr, "openhouse bench: give --embedded or --cluster, not both")
+			return 2
+		}
+		if err := clusterTarget(*clusterDir, &cfg); err != nil {
+			fmt.Fprintln(stderr, "openhouse bench: --cluster:", err)
+			return 2
+		}
+	}
 	if (cfg.BaseURL == "") == !*embedded {
-		fmt.Fprintln(stderr, "openhouse bench: give exactly one of --url and --embedded")
+		fmt.Fprintln(stderr, "openhouse bench: give exactly one of --url, --embedded and --cluster")
 		return 2
 	}
 	var old *bench.Report
@@ -82,10 +94,13 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 			return 1
 		}
 		defer srv.stop(stderr)
-		cfg.ServerPID = srv.cmd.Process.Pid
+		cfg.ServerPIDs = []int{srv.cmd.Process.Pid}
 		if *cpuProfile != "" {
 			cfg.LoadStarted = func() { _ = srv.cmd.Process.Signal(syscall.SIGUSR1) }
 		}
+	}
+	if len(cfg.MetricsURLs) == 0 {
+		cfg.MetricsURLs = []string{cfg.BaseURL + "/metrics"} // one serve process, or a gateway (no events)
 	}
 	cfg.Progress = stderr
 	if f, ok := stderr.(*os.File); ok {
@@ -113,6 +128,37 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 		return 1
 	}
 	return 0
+}
+
+// clusterTarget points cfg at the cluster whose run directory is dir: its
+// gateway and first admin (unless already set), every process it started
+// for the CPU time, and every service instance's /metrics for the events.
+func clusterTarget(dir string, cfg *bench.Config) error {
+	st, err := cluster.ReadState(dir)
+	if err != nil {
+		return fmt.Errorf("no cluster in %s: %w", dir, err)
+	}
+	t, err := cluster.Plan(st.Options, cluster.RandomSecret(st.Secrets))
+	if err != nil {
+		return err
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = t.GatewayURL()
+	}
+	if cfg.AdminEmail == "" || cfg.AdminPassword == "" {
+		cfg.AdminEmail, cfg.AdminPassword = st.Options.AdminEmail, st.Options.AdminPassword
+	}
+	for _, p := range t.Procs {
+		pid := st.Pids[p.Name]
+		if pid <= 0 || !cluster.Alive(pid, p.Bin) {
+			return fmt.Errorf("%s is not running (openhouse cluster status --dir %s)", p.Name, dir)
+		}
+		cfg.ServerPIDs = append(cfg.ServerPIDs, pid)
+		if p.Service != "" && p.Service != "gateway" {
+			cfg.MetricsURLs = append(cfg.MetricsURLs, "http://"+p.Addr+"/metrics")
+		}
+	}
+	return nil
 }
 
 // embeddedServer is `openhouse serve` in a child process.

@@ -50,8 +50,13 @@ func TestBenchEmbedded(t *testing.T) {
 	if r.Floor == nil || r.Floor.Samples != 200 || r.Floor.P50MS <= 0 {
 		t.Errorf("floor: %+v, want 200 round trips measured", r.Floor)
 	}
-	if r.Server == nil || r.Server.CPUSeconds <= 0 || r.Server.MSPerBooking <= 0 {
+	if r.Server == nil || r.Server.CPUSeconds <= 0 || r.Server.MSPerBooking <= 0 || r.Server.Processes != 1 {
 		t.Errorf("server CPU: %+v, want the serve process's CPU time", r.Server)
+	}
+	// A booking publishes payment.succeeded, tour.created,
+	// appointment.scheduled and tour.scheduled at least.
+	if e := r.Events; e == nil || e.PerBooking < 4 || e.Handled <= 0 || e.PublishedPerSecond <= 0 {
+		t.Errorf("events: %+v, want those of every booking, read from /metrics", r.Events)
 	}
 	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
 		t.Errorf("CPU profile of the load: %v", err)
@@ -69,7 +74,8 @@ func TestBenchEmbedded(t *testing.T) {
 func TestBenchFlags(t *testing.T) {
 	var out, errOut strings.Builder
 	empty := func(string) string { return "" }
-	for _, args := range [][]string{{"bench"}, {"bench", "--url", "http://x", "--embedded"}, {"bench", "--url", "http://x", "extra"}} {
+	for _, args := range [][]string{{"bench"}, {"bench", "--url", "http://x", "--embedded"}, {"bench", "--url", "http://x", "extra"},
+		{"bench", "--cluster", t.TempDir()}, {"bench", "--cluster", t.TempDir(), "--embedded"}} {
 		errOut.Reset()
 		if code := run(context.Background(), args, empty, &out, &errOut); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut.String())

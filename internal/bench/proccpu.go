@@ -3,18 +3,25 @@ package bench
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// ServerCPU is the CPU time the server process used while the load ran and
-// its sagas settled, when the bench knows the process (--embedded). Wall
-// clock figures depend on what else the machine runs; CPU per booking much
-// less so, which makes it the figure to compare between runs on a shared
-// machine.
+// ServerCPU is the CPU time the server's processes used while the load ran
+// and its sagas settled, when the bench knows them (--embedded: the serve
+// process; --cluster: every process of the cluster, NATS nodes, PostgreSQL
+// and Redis included). Wall clock figures depend on what else the machine
+// runs; CPU per booking much less so, which makes it the figure to compare
+// between runs on a shared machine.
 type ServerCPU struct {
-	// CPUSeconds is user + system time of the server process.
+	// Processes is how many processes were counted at the end of the
+	// load: the ones the bench was given and all their descendants (a
+	// PostgreSQL server's backends, say).
+	Processes int `json:"processes,omitempty"`
+	// CPUSeconds is user + system time of those processes, and of their
+	// children that ended meanwhile.
 	CPUSeconds float64 `json:"cpu_seconds"`
 	// Cores is CPUSeconds over the wall time it was measured in.
 	Cores float64 `json:"cores"`
@@ -35,28 +42,88 @@ func ProcessCPU(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	return parseProcStat(string(raw))
+	st, err := parseProcStat(string(raw))
+	return st.own, err
 }
 
-// parseProcStat takes utime and stime (fields 14 and 15) from a
-// /proc/<pid>/stat line. The command name (field 2) is in parentheses and
-// may hold spaces, so fields are counted after its closing parenthesis.
-func parseProcStat(line string) (time.Duration, error) {
+// TreeCPU is the CPU time used so far by the processes roots and all their
+// descendants (read from every /proc/<pid>/stat), with the time of their
+// children that have ended and been waited for, so that the difference of
+// two readings counts a process that ends in between; and how many
+// processes it counted. A root that is gone is an error.
+func TreeCPU(roots []int) (time.Duration, int, error) {
+	stats := map[int]procStat{}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // ended since the listing
+		}
+		if st, err := parseProcStat(string(raw)); err == nil {
+			stats[pid] = st
+		}
+	}
+	children := map[int][]int{}
+	for pid, st := range stats {
+		children[st.ppid] = append(children[st.ppid], pid)
+	}
+	var total time.Duration
+	counted := map[int]bool{}
+	queue := append([]int(nil), roots...)
+	for _, r := range roots {
+		if _, ok := stats[r]; !ok {
+			return 0, 0, fmt.Errorf("process %d is not running", r)
+		}
+	}
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		if counted[pid] {
+			continue
+		}
+		counted[pid] = true
+		total += stats[pid].own + stats[pid].children
+		queue = append(queue, children[pid]...)
+	}
+	return total, len(counted), nil
+}
+
+// procStat is what the bench reads of /proc/<pid>/stat.
+type procStat struct {
+	ppid int
+	// own is utime + stime; children is cutime + cstime, the time of
+	// ended children the process has waited for.
+	own, children time.Duration
+}
+
+// parseProcStat takes the parent (field 4), utime and stime (fields 14
+// and 15) and cutime and cstime (16 and 17) from a /proc/<pid>/stat line.
+// The command name (field 2) is in parentheses and may hold spaces, so
+// fields are counted after its closing parenthesis.
+func parseProcStat(line string) (procStat, error) {
 	end := strings.LastIndexByte(line, ')')
 	if end < 0 {
-		return 0, fmt.Errorf("proc stat: no command name in %q", line)
+		return procStat{}, fmt.Errorf("proc stat: no command name in %q", line)
 	}
 	f := strings.Fields(line[end+1:]) // f[0] is field 3 (state)
-	if len(f) < 13 {
-		return 0, fmt.Errorf("proc stat: %d fields after the command name", len(f))
+	if len(f) < 15 {
+		return procStat{}, fmt.Errorf("proc stat: %d fields after the command name", len(f))
 	}
-	var ticks int64
-	for _, s := range f[11:13] { // fields 14 (utime) and 15 (stime)
-		v, err := strconv.ParseInt(s, 10, 64)
+	var v [5]int64
+	for i, s := range []string{f[1], f[11], f[12], f[13], f[14]} { // fields 4, 14-17
+		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("proc stat: %w", err)
+			return procStat{}, fmt.Errorf("proc stat: %w", err)
 		}
-		ticks += v
+		v[i] = n
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+	return procStat{ppid: int(v[0]), own: tick(v[1] + v[2]), children: tick(v[3] + v[4])}, nil
 }

@@ -42,9 +42,12 @@ type Report struct {
 	// Floor is the bare JetStream round trip measured before seeding
 	// (absent with --floor 0).
 	Floor *Floor `json:"floor,omitempty"`
-	// Server is the server process's CPU use during the load (only
-	// when the bench started it, --embedded).
+	// Server is the CPU use of the server's processes during the load
+	// (when the bench knows them: --embedded, --cluster).
 	Server *ServerCPU `json:"server,omitempty"`
+	// Events are the events published and handled during the load (when
+	// the bench can read the processes' /metrics).
+	Events *Events `json:"events,omitempty"`
 }
 
 // Settings are the flags the run used.
@@ -225,6 +228,10 @@ func (r *Report) Figures() []Figure {
 	if r.Server != nil {
 		f = append(f, Figure{"server CPU ms/booking", r.Server.MSPerBooking, -1}, Figure{"server cores used", r.Server.Cores, 0})
 	}
+	if e := r.Events; e != nil {
+		f = append(f, Figure{"events published/s", e.PublishedPerSecond, +1}, Figure{"events handled/s", e.HandledPerSecond, +1},
+			Figure{"events per booking", e.PerBooking, 0})
+	}
 	c := r.Correctness
 	return append(f,
 		Figure{"double bookings", float64(c.DoubleBookings), -1},
@@ -261,7 +268,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "floor: %s: p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d\n", fl.What, fl.P50MS, fl.P99MS, fl.MaxMS, fl.Samples)
 	}
 	if sv := r.Server; sv != nil {
-		fmt.Fprintf(w, "server: %.1f CPU s during the load and the sagas' settling (%.2f cores), %.1f ms of CPU per booking with the rest of the mix\n", sv.CPUSeconds, sv.Cores, sv.MSPerBooking)
+		fmt.Fprintf(w, "server: %.1f CPU s during the load and the sagas' settling (%.2f cores, %d processes), %.1f ms of CPU per booking with the rest of the mix\n",
+			sv.CPUSeconds, sv.Cores, sv.Processes, sv.MSPerBooking)
+	}
+	if e := r.Events; e != nil {
+		fmt.Fprintf(w, "events: %d published (%.1f/s, %.1f per booking), %d handled (%.1f/s) during the load and the sagas' settling\n",
+			e.Published, e.PublishedPerSecond, e.PerBooking, e.Handled, e.HandledPerSecond)
 	}
 	c := r.Correctness
 	verdict := "OK"

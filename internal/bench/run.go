@@ -46,9 +46,13 @@ type Config struct {
 	// FloorSamples is how many bare JetStream round trips the floor phase
 	// measures before seeding (see Floor); 0 skips it.
 	FloorSamples int
-	// ServerPID, when known (--embedded), is the server process whose CPU
-	// time the report gives (see ServerCPU).
-	ServerPID int
+	// ServerPIDs, when known (--embedded, --cluster), are the server's
+	// processes: the report gives the CPU time they and their descendants
+	// used (see ServerCPU).
+	ServerPIDs []int
+	// MetricsURLs are the /metrics of the server's processes: the report
+	// gives the events they published and handled (see Events).
+	MetricsURLs []string
 	// LoadStarted, when set, is called as the load begins, after seeding:
 	// --embedded --cpuprofile starts the server's profile there.
 	LoadStarted func()
@@ -180,7 +184,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.LoadStarted != nil {
 		cfg.LoadStarted()
 	}
-	cpuBefore, cpuErr := r.serverCPU()
+	cpuBefore, _, cpuErr := r.serverCPU()
+	pubBefore, handledBefore, eventsErr := eventCounts(ctx, r.api.http, cfg.MetricsURLs)
 	loadCtx, stopLoad := context.WithTimeout(ctx, cfg.Duration)
 	defer stopLoad()
 	start := time.Now()
@@ -194,7 +199,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	elapsed := time.Since(start)
 	wg.Wait() // the bookings' sagas settle or time out
 	settled := time.Since(start)
-	cpuAfter, cpuErr2 := r.serverCPU()
+	cpuAfter, processes, cpuErr2 := r.serverCPU()
+	pubAfter, handledAfter, eventsErr2 := eventCounts(ctx, r.api.http, cfg.MetricsURLs)
 	stopProgress()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -214,11 +220,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		P50MS: s.P50MS, P95MS: s.P95MS, P99MS: s.P99MS, MaxMS: s.MaxMS}
 	seen := r.seen.stats(elapsed)
 	rep.Bookings.TourSeenP50MS, rep.Bookings.TourSeenP99MS = seen.P50MS, seen.P99MS
-	if cfg.ServerPID > 0 && cpuErr == nil && cpuErr2 == nil {
+	if err := errors.Join(cpuErr, cpuErr2); err != nil {
+		fmt.Fprintln(cfg.Progress, "server CPU not reported:", err)
+	} else if len(cfg.ServerPIDs) > 0 {
 		used := (cpuAfter - cpuBefore).Seconds()
-		rep.Server = &ServerCPU{CPUSeconds: round(used), Cores: round(used / settled.Seconds())}
+		rep.Server = &ServerCPU{Processes: processes, CPUSeconds: round(used), Cores: round(used / settled.Seconds())}
 		if n := r.checkouts.Load(); n > 0 {
 			rep.Server.MSPerBooking = round(used * 1000 / float64(n))
+		}
+	}
+	if err := errors.Join(eventsErr, eventsErr2); err != nil {
+		fmt.Fprintln(cfg.Progress, "events not reported:", err)
+	} else if pubAfter > 0 {
+		published, handled := int64(pubAfter-pubBefore), int64(handledAfter-handledBefore)
+		rep.Events = &Events{Published: published, Handled: handled,
+			PublishedPerSecond: round(float64(published) / settled.Seconds()),
+			HandledPerSecond:   round(float64(handled) / settled.Seconds())}
+		if n := r.checkouts.Load(); n > 0 {
+			rep.Events.PerBooking = round(float64(published) / float64(n))
 		}
 	}
 
@@ -236,12 +255,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// serverCPU is the server process's CPU time so far, when it is known.
-func (r *run) serverCPU() (time.Duration, error) {
-	if r.cfg.ServerPID <= 0 {
-		return 0, nil
+// serverCPU is the CPU time of the server's processes so far, and how many
+// there are, when they are known.
+func (r *run) serverCPU() (time.Duration, int, error) {
+	if len(r.cfg.ServerPIDs) == 0 {
+		return 0, 0, nil
 	}
-	return ProcessCPU(r.cfg.ServerPID)
+	return TreeCPU(r.cfg.ServerPIDs)
 }
 
 // openLoop calls fn(i) in its own goroutine at start + i/rate until ctx
