@@ -28,8 +28,15 @@ func Inbox(db *store.DB, handler string, now func() time.Time, h TxHandler) bus.
 // Once runs apply in a transaction unless handler has already applied
 // eventID: the inbox row and apply's writes commit together. It is Inbox
 // for code that has an event id rather than a whole event.
+//
+// The transaction may be shared with other events' (store.InGroupTx: the
+// consumers waiting for a SQLite writer together commit once), each event
+// in a savepoint with its own inbox row; events about one thing never share
+// one, since the bus hands a consumer the next event about a thing only
+// after the previous one returned. apply may run again after a failed
+// attempt, as a redelivery would run it.
 func Once(ctx context.Context, db *store.DB, handler, eventID string, now func() time.Time, apply func(tx *sql.Tx) error) error {
-	return db.InTx(ctx, func(tx *sql.Tx) error {
+	return db.InGroupTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO inbox (handler, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			handler, eventID, now().UTC())

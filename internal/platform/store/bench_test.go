@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -19,8 +20,14 @@ import (
 // transaction reads a counter and writes it back with a new row. It reports
 // the latency percentiles of InTx (waiting for the writer included) and
 // transactions per second. SQLite has one writer per file; how waiting
-// writers queue decides the tail (see writelock.go).
+// writers queue decides the tail (see writelock.go). InGroupTx shares a
+// commit between the writers waiting together (group.go).
 func BenchmarkConcurrentWrites(b *testing.B) {
+	b.Run("InTx", func(b *testing.B) { concurrentWrites(b, (*store.DB).InTx) })
+	b.Run("InGroupTx", func(b *testing.B) { concurrentWrites(b, (*store.DB).InGroupTx) })
+}
+
+func concurrentWrites(b *testing.B, inTx func(db *store.DB, ctx context.Context, fn func(*sql.Tx) error) error) {
 	ctx := context.Background()
 	db := storetest.OpenSQLite(b, "things")
 	if err := db.Migrate(ctx, "things", migrations, "."); err != nil {
@@ -49,7 +56,7 @@ func BenchmarkConcurrentWrites(b *testing.B) {
 					break
 				}
 				t0 := time.Now()
-				err := db.InTx(ctx, func(tx *sql.Tx) error {
+				err := inTx(db, ctx, func(tx *sql.Tx) error {
 					var v int
 					if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'c'`).Scan(&v); err != nil {
 						return err

@@ -59,6 +59,8 @@ type DB struct {
 	// checkpoints copies SQLite's WAL back in the background (nil on
 	// PostgreSQL; see checkpoint.go).
 	checkpoints *checkpointer
+	// group holds the InGroupTx calls waiting for the SQLite writer.
+	group groupQueue
 
 	mu          sync.Mutex
 	afterCommit []func()
@@ -116,12 +118,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := db.InTxNoHooks(ctx, fn); err != nil {
 		return err
 	}
-	db.mu.Lock()
-	hooks := db.afterCommit
-	db.mu.Unlock()
-	for _, h := range hooks {
-		h()
-	}
+	db.runHooks()
 	return nil
 }
 
