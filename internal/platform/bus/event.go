@@ -6,7 +6,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -68,10 +67,13 @@ func ServiceOf(typ string) (string, error) {
 // cost (BenchmarkEventCodec).
 func Encode(ev Event) ([]byte, error) { return ev.MarshalJSON() }
 
-// Decode parses and validates the wire form of an event.
+// Decode parses and validates the wire form of an event. It calls the
+// envelope's own parser: json.Unmarshal would scan the input twice before
+// handing the same bytes to it (once to validate it, once to find the
+// value's end), four fifths of the cost (BenchmarkEventCodec).
 func Decode(b []byte) (Event, error) {
 	var ev Event
-	if err := json.Unmarshal(b, &ev); err != nil {
+	if err := ev.UnmarshalJSON(b); err != nil {
 		return Event{}, fmt.Errorf("decode event: %w", err)
 	}
 	if err := ev.Validate(); err != nil {
