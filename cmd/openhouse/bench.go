@@ -94,7 +94,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 			return 1
 		}
 		defer srv.stop(stderr)
-		cfg.ServerPIDs = []int{srv.cmd.Process.Pid}
+		cfg.ServerProcesses = map[string]int{"serve": srv.cmd.Process.Pid}
 		if *cpuProfile != "" {
 			cfg.LoadStarted = func() { _ = srv.cmd.Process.Signal(syscall.SIGUSR1) }
 		}
@@ -153,7 +153,10 @@ func clusterTarget(dir string, cfg *bench.Config) error {
 		if pid <= 0 || !cluster.Alive(pid, p.Bin) {
 			return fmt.Errorf("%s is not running (openhouse cluster status --dir %s)", p.Name, dir)
 		}
-		cfg.ServerPIDs = append(cfg.ServerPIDs, pid)
+		if cfg.ServerProcesses == nil {
+			cfg.ServerProcesses = map[string]int{}
+		}
+		cfg.ServerProcesses[p.Name] = pid
 		if p.Service != "" && p.Service != "gateway" {
 			cfg.MetricsURLs = append(cfg.MetricsURLs, "http://"+p.Addr+"/metrics")
 		}

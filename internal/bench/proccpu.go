@@ -23,6 +23,9 @@ type ServerCPU struct {
 	// CPUSeconds is user + system time of those processes, and of their
 	// children that ended meanwhile.
 	CPUSeconds float64 `json:"cpu_seconds"`
+	// ByProcess is CPUSeconds by the process the bench was given (each
+	// with its descendants), by name: "serve", "nats-1", "tour-1".
+	ByProcess map[string]float64 `json:"by_process,omitempty"`
 	// Cores is CPUSeconds over the wall time it was measured in.
 	Cores float64 `json:"cores"`
 	// MSPerBooking is CPUSeconds per checkout answered 201, in
@@ -46,16 +49,17 @@ func ProcessCPU(pid int) (time.Duration, error) {
 	return st.own, err
 }
 
-// TreeCPU is the CPU time used so far by the processes roots and all their
-// descendants (read from every /proc/<pid>/stat), with the time of their
-// children that have ended and been waited for, so that the difference of
-// two readings counts a process that ends in between; and how many
-// processes it counted. A root that is gone is an error.
-func TreeCPU(roots []int) (time.Duration, int, error) {
+// TreeCPU is the CPU time used so far by each of the processes roots
+// (by name) with all their descendants (read from every /proc/<pid>/stat),
+// including the time of their children that have ended and been waited
+// for, so that the difference of two readings counts a process that ends
+// in between; and how many processes it counted. A root that is gone is an
+// error.
+func TreeCPU(roots map[string]int) (map[string]time.Duration, int, error) {
 	stats := map[int]procStat{}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -74,25 +78,25 @@ func TreeCPU(roots []int) (time.Duration, int, error) {
 	for pid, st := range stats {
 		children[st.ppid] = append(children[st.ppid], pid)
 	}
-	var total time.Duration
+	out := make(map[string]time.Duration, len(roots))
 	counted := map[int]bool{}
-	queue := append([]int(nil), roots...)
-	for _, r := range roots {
-		if _, ok := stats[r]; !ok {
-			return 0, 0, fmt.Errorf("process %d is not running", r)
+	for name, root := range roots {
+		if _, ok := stats[root]; !ok {
+			return nil, 0, fmt.Errorf("process %s (%d) is not running", name, root)
+		}
+		queue := []int{root}
+		for len(queue) > 0 {
+			pid := queue[0]
+			queue = queue[1:]
+			if counted[pid] {
+				continue
+			}
+			counted[pid] = true
+			out[name] += stats[pid].own + stats[pid].children
+			queue = append(queue, children[pid]...)
 		}
 	}
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		if counted[pid] {
-			continue
-		}
-		counted[pid] = true
-		total += stats[pid].own + stats[pid].children
-		queue = append(queue, children[pid]...)
-	}
-	return total, len(counted), nil
+	return out, len(counted), nil
 }
 
 // procStat is what the bench reads of /proc/<pid>/stat.

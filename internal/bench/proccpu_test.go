@@ -47,8 +47,8 @@ func TestProcessCPUOfThisProcess(t *testing.T) {
 // A tree counts its descendants: a child that burns CPU adds to the tree
 // of its parent, also after it has ended and been waited for.
 func TestTreeCPUCountsDescendants(t *testing.T) {
-	self := os.Getpid()
-	before, n, err := TreeCPU([]int{self})
+	self := map[string]int{"test": os.Getpid()}
+	before, n, err := TreeCPU(self)
 	if err != nil {
 		t.Skip("no /proc here:", err)
 	}
@@ -60,16 +60,16 @@ func TestTreeCPUCountsDescendants(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Skip("no sh to run:", err)
 	}
-	after, _, err := TreeCPU([]int{self})
+	after, _, err := TreeCPU(self)
 	if err != nil {
 		t.Fatal(err)
 	}
-	own, _ := ProcessCPU(self)
-	if child := after - before; child < cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime()-20*time.Millisecond {
+	own, _ := ProcessCPU(os.Getpid())
+	if child := after["test"] - before["test"]; child < cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime()-20*time.Millisecond {
 		t.Errorf("the tree grew by %v; the ended child alone used %v (this process %v)", child,
 			cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime(), own)
 	}
-	if _, _, err := TreeCPU([]int{self, 1 << 30}); err == nil {
+	if _, _, err := TreeCPU(map[string]int{"test": os.Getpid(), "gone": 1 << 30}); err == nil {
 		t.Error("a process that does not exist was counted")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -227,6 +228,16 @@ func (r *Report) Figures() []Figure {
 	}
 	if r.Server != nil {
 		f = append(f, Figure{"server CPU ms/booking", r.Server.MSPerBooking, -1}, Figure{"server cores used", r.Server.Cores, 0})
+		if n := r.Bookings.Checkouts; n > 0 && len(r.Server.ByProcess) > 1 {
+			procs := make([]string, 0, len(r.Server.ByProcess))
+			for p := range r.Server.ByProcess {
+				procs = append(procs, p)
+			}
+			sort.Strings(procs)
+			for _, p := range procs {
+				f = append(f, Figure{"CPU ms/booking " + p, round(r.Server.ByProcess[p] * 1000 / float64(n)), -1})
+			}
+		}
 	}
 	if e := r.Events; e != nil {
 		f = append(f, Figure{"events published/s", e.PublishedPerSecond, +1}, Figure{"events handled/s", e.HandledPerSecond, +1},
@@ -270,6 +281,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if sv := r.Server; sv != nil {
 		fmt.Fprintf(w, "server: %.1f CPU s during the load and the sagas' settling (%.2f cores, %d processes), %.1f ms of CPU per booking with the rest of the mix\n",
 			sv.CPUSeconds, sv.Cores, sv.Processes, sv.MSPerBooking)
+		if len(sv.ByProcess) > 1 {
+			fmt.Fprintf(w, "server CPU s by process: %s\n", byProcessText(sv.ByProcess))
+		}
 	}
 	if e := r.Events; e != nil {
 		fmt.Fprintf(w, "events: %d published (%.1f/s, %.1f per booking), %d handled (%.1f/s) during the load and the sagas' settling\n",
@@ -283,6 +297,22 @@ func (r *Report) WriteTable(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "correctness %s: %d double bookings (%d active appointments checked), %d lost bookings and %d duplicate tours (%d tours), %d duplicate charges (%d payments)\n",
 		verdict, c.DoubleBookings, c.Appointments, c.LostBookings, c.DuplicateTours, c.Tours, c.DuplicateCharges, c.Payments)
 	return err
+}
+
+// byProcessText lists the processes' CPU seconds, the largest first.
+func byProcessText(by map[string]float64) string {
+	names := make([]string, 0, len(by))
+	for n := range by {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		return by[names[i]] > by[names[j]] || by[names[i]] == by[names[j]] && names[i] < names[j]
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %.1f", n, by[n])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func errorsText(o OpStats) string {

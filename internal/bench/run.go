@@ -46,10 +46,10 @@ type Config struct {
 	// FloorSamples is how many bare JetStream round trips the floor phase
 	// measures before seeding (see Floor); 0 skips it.
 	FloorSamples int
-	// ServerPIDs, when known (--embedded, --cluster), are the server's
-	// processes: the report gives the CPU time they and their descendants
-	// used (see ServerCPU).
-	ServerPIDs []int
+	// ServerProcesses, when known (--embedded, --cluster), are the
+	// server's processes by name: the report gives the CPU time they and
+	// their descendants used (see ServerCPU).
+	ServerProcesses map[string]int
 	// MetricsURLs are the /metrics of the server's processes: the report
 	// gives the events they published and handled (see Events).
 	MetricsURLs []string
@@ -222,9 +222,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.Bookings.TourSeenP50MS, rep.Bookings.TourSeenP99MS = seen.P50MS, seen.P99MS
 	if err := errors.Join(cpuErr, cpuErr2); err != nil {
 		fmt.Fprintln(cfg.Progress, "server CPU not reported:", err)
-	} else if len(cfg.ServerPIDs) > 0 {
-		used := (cpuAfter - cpuBefore).Seconds()
-		rep.Server = &ServerCPU{Processes: processes, CPUSeconds: round(used), Cores: round(used / settled.Seconds())}
+	} else if len(cfg.ServerProcesses) > 0 {
+		var used float64
+		by := map[string]float64{}
+		for name, after := range cpuAfter {
+			by[name] = round((after - cpuBefore[name]).Seconds())
+			used += (after - cpuBefore[name]).Seconds()
+		}
+		rep.Server = &ServerCPU{Processes: processes, CPUSeconds: round(used), Cores: round(used / settled.Seconds()), ByProcess: by}
 		if n := r.checkouts.Load(); n > 0 {
 			rep.Server.MSPerBooking = round(used * 1000 / float64(n))
 		}
@@ -255,13 +260,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// serverCPU is the CPU time of the server's processes so far, and how many
-// there are, when they are known.
-func (r *run) serverCPU() (time.Duration, int, error) {
-	if len(r.cfg.ServerPIDs) == 0 {
-		return 0, 0, nil
+// serverCPU is the CPU time of each of the server's processes so far, and
+// how many processes there are, when they are known.
+func (r *run) serverCPU() (map[string]time.Duration, int, error) {
+	if len(r.cfg.ServerProcesses) == 0 {
+		return nil, 0, nil
 	}
-	return TreeCPU(r.cfg.ServerPIDs)
+	return TreeCPU(r.cfg.ServerProcesses)
 }
 
 // openLoop calls fn(i) in its own goroutine at start + i/rate until ctx
