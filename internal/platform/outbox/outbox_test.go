@@ -213,6 +213,69 @@ func TestRelayPollsForRowsWrittenElsewhere(t *testing.T) {
 	})
 }
 
+// On SQLite the relay marks what it published after MarkDelay without new
+// rows, in one transaction; until then the rows stay pending, and a relay
+// that starts over publishes them again, which the stream drops.
+func TestRelayMarksAfterAPause(t *testing.T) {
+	db := openDB(t, storetest.OpenSQLite, "svc")
+	env := bustest.Embedded(t)
+	b := env.Connect(t)
+	fake := clock.NewFake(time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	relay := outbox.NewRelay(db, b, outbox.RelayConfig{Clock: fake, PollInterval: time.Hour, MarkDelay: 100 * time.Millisecond})
+	go func() { done <- relay.Run(ctx) }()
+	ids := write(t, db, 3)
+	eventually(t, "the three events in the stream", func() bool {
+		n, err := b.StreamMessages(context.Background(), "demo")
+		return err == nil && n == 3
+	})
+	if !fake.WaitForWaiters(1, time.After(10*time.Second)) {
+		t.Fatal("relay never waited")
+	}
+	if n := pendingRows(t, db); n != 3 {
+		t.Fatalf("%d rows pending before MarkDelay passed, want the 3 published ones", n)
+	}
+	// The process dies here: another relay publishes the rows again.
+	cancel()
+	<-done
+	restarted := env.Connect(t)
+	if n, err := outbox.NewRelay(db, restarted, outbox.RelayConfig{}).Flush(context.Background()); err != nil || n != 3 {
+		t.Fatalf("Flush after the restart = %d, %v", n, err)
+	}
+	streamHolds(t, restarted, 3)
+	consume(t, restarted, db)
+	appliedOnce(t, db, ids)
+
+	// A relay that lives on marks them once MarkDelay has passed, or when
+	// it is paused (a backup's streams then hold exactly the rows marked).
+	more := write(t, db, 2)
+	fake = clock.NewFake(time.Now())
+	living := outbox.NewRelay(db, restarted, outbox.RelayConfig{Clock: fake, PollInterval: time.Hour, MarkDelay: 100 * time.Millisecond})
+	runRelay(t, living)
+	ids = append(ids, more...)
+	appliedOnce(t, db, ids)
+	if !fake.WaitForWaiters(1, time.After(10*time.Second)) {
+		t.Fatal("relay never waited")
+	}
+	fake.Advance(100 * time.Millisecond)
+	eventually(t, "the rows marked", func() bool { return pendingRows(t, db) == 0 })
+
+	last := write(t, db, 1)
+	appliedOnce(t, db, append(ids, last...))
+	if n := pendingRows(t, db); n != 1 {
+		t.Fatalf("%d rows pending before the pause, want the one published", n)
+	}
+	resume, err := living.Pause(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resume()
+	if n := pendingRows(t, db); n != 0 {
+		t.Fatalf("%d rows pending while paused: a published row is not marked", n)
+	}
+}
+
 // crashingPublisher publishes for real, then dies (panics) right after its
 // n-th publish, before the relay can record it: the crash between publish
 // and mark.
@@ -534,13 +597,13 @@ type blockingPublisher struct {
 	release chan struct{}
 }
 
-func (p *blockingPublisher) Publish(ctx context.Context, ev bus.Event) error {
+func (p *blockingPublisher) PublishEncoded(ctx context.Context, id, typ string, data []byte) (bus.Ack, error) {
 	select {
 	case p.started <- struct{}{}:
 	default:
 	}
 	<-p.release
-	return p.pub.Publish(ctx, ev)
+	return p.pub.PublishEncoded(ctx, id, typ, data)
 }
 
 // TestPauseHoldsTheRelay: Pause waits for the round in progress to be

@@ -37,6 +37,10 @@ type RelayConfig struct {
 	PollInterval time.Duration
 	// Retention is how long published rows stay in the log. Default 72h.
 	Retention time.Duration
+	// MarkDelay is how long, on SQLite, the relay may keep rows it has
+	// published before marking them published, so that one transaction
+	// marks the rows of many rounds (see Relay). Default 100ms.
+	MarkDelay time.Duration
 	// Clock drives polling and retention. Default the wall clock.
 	Clock clock.Clock
 	// Logger defaults to slog.Default().
@@ -60,6 +64,9 @@ func (c *RelayConfig) setDefaults() {
 	if c.Retention <= 0 {
 		c.Retention = 72 * time.Hour
 	}
+	if c.MarkDelay <= 0 {
+		c.MarkDelay = 100 * time.Millisecond
+	}
 	if c.Clock == nil {
 		c.Clock = clock.Real{}
 	}
@@ -73,6 +80,15 @@ func (c *RelayConfig) setDefaults() {
 // with FOR UPDATE SKIP LOCKED inside a transaction, so no row is published by
 // two relays at once, and a relay that dies mid-round leaves its rows pending
 // for the next one.
+//
+// On SQLite (one writer per file, one relay per process, so rows commit in
+// sequence order) Run marks what it published once it has been idle for
+// MarkDelay or has Batch rows to mark, not after every round: a relay woken
+// by each commit publishes a row or two per round, and marking them cost a
+// write transaction each. Meanwhile it reads only rows after the last one
+// it published. A relay that dies before marking leaves those rows pending;
+// the next one publishes them again, which the bus drops as duplicates (the
+// crash between publish and mark, as before).
 type Relay struct {
 	db        *store.DB
 	pub       Publisher
@@ -84,6 +100,13 @@ type Relay struct {
 	// publishes nothing more. A one-slot channel rather than a mutex so
 	// that Pause can give up when its context ends.
 	rounds chan struct{}
+	// unmarked are published rows not yet marked (SQLite, Run), published
+	// since unmarkedSince (both under mu: Run reads them outside rounds);
+	// after is the last of them: Run reads rows after it (under rounds).
+	mu            sync.Mutex
+	unmarked      []int64
+	unmarkedSince time.Time
+	after         int64
 }
 
 // NewRelay returns a relay for db that wakes whenever db commits.
@@ -114,7 +137,7 @@ func (r *Relay) Wake() {
 func (r *Relay) Run(ctx context.Context) error {
 	failures := 0
 	for {
-		n, err := r.Flush(ctx)
+		n, err := r.flush(ctx, r.db.Dialect.SkipLocked == "")
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -125,11 +148,24 @@ func (r *Relay) Run(ctx context.Context) error {
 			wait = min(time.Duration(failures)*100*time.Millisecond, 5*time.Second)
 			r.cfg.Logger.Warn("outbox relay round failed", "db", r.db.Namespace, "err", err, "retry_in", wait)
 		case n > 0:
+			// A commit after the read has woken the relay again (the
+			// hook runs after the commit): waiting misses nothing.
 			failures = 0
-			continue // there may be more
 		default:
 			failures = 0
 			r.prune(ctx)
+		}
+		if since, ok := r.unmarkedFor(); ok {
+			due := r.cfg.MarkDelay - r.cfg.Clock.Now().Sub(since)
+			if due <= 0 {
+				err := r.markTurn(ctx)
+				if err == nil {
+					continue
+				}
+				r.cfg.Logger.Warn("outbox relay could not mark rows published", "db", r.db.Namespace, "err", err)
+				due = time.Second
+			}
+			wait = min(wait, due)
 		}
 		select {
 		case <-ctx.Done():
@@ -140,26 +176,39 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
-// Pause waits for the round in progress to end and keeps the relay from
-// publishing until resume is called: then every row the database shows as
-// published is in the stream, and no other is, for as long as the pause
-// lasts (a backup copies the streams meanwhile). Commits go on; their rows
-// wait. resume may be called more than once.
+// Pause waits for the round in progress to end, marks what the relay has
+// published, and keeps the relay from publishing until resume is called:
+// then every row the database shows as published is in the stream, and no
+// other is, for as long as the pause lasts (a backup copies the streams
+// meanwhile). Commits go on; their rows wait. resume may be called more
+// than once.
 func (r *Relay) Pause(ctx context.Context) (resume func(), err error) {
-	select {
-	case r.rounds <- struct{}{}:
-		return sync.OnceFunc(func() { <-r.rounds }), nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("outbox: pause the %s relay: %w", r.cfg.Service, ctx.Err())
+	if err := r.take(ctx); err != nil {
+		return nil, fmt.Errorf("outbox: pause the %s relay: %w", r.cfg.Service, err)
 	}
+	if err := r.mark(ctx); err != nil {
+		<-r.rounds
+		return nil, fmt.Errorf("outbox: pause the %s relay: %w", r.cfg.Service, err)
+	}
+	return sync.OnceFunc(func() { <-r.rounds }), nil
 }
 
-// Flush publishes pending rows until none is left or a publish fails, and
-// returns how many it published. While the relay is paused it waits.
+// Flush publishes pending rows until none is left or a publish fails, marks
+// them published, and returns how many it published. While the relay is
+// paused it waits.
 func (r *Relay) Flush(ctx context.Context) (int, error) {
+	if err := r.markTurn(ctx); err != nil { // what Run published last
+		return 0, err
+	}
+	return r.flush(ctx, false)
+}
+
+// flush publishes rounds until one is not full or fails; with deferMarks,
+// their marks may wait (see Relay).
+func (r *Relay) flush(ctx context.Context, deferMarks bool) (int, error) {
 	total := 0
 	for {
-		n, err := r.turn(ctx)
+		n, err := r.turn(ctx, deferMarks)
 		total += n
 		if err != nil || n < r.cfg.Batch {
 			return total, err
@@ -167,15 +216,57 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 	}
 }
 
-// turn is one round, taken when the relay is not paused.
-func (r *Relay) turn(ctx context.Context) (int, error) {
+// take waits until no round runs and the relay is not paused, and holds
+// rounds; the caller gives it back with <-r.rounds.
+func (r *Relay) take(ctx context.Context) error {
 	select {
 	case r.rounds <- struct{}{}:
+		return nil
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return ctx.Err()
+	}
+}
+
+// turn is one round, taken when the relay is not paused.
+func (r *Relay) turn(ctx context.Context, deferMarks bool) (int, error) {
+	if err := r.take(ctx); err != nil {
+		return 0, err
 	}
 	defer func() { <-r.rounds }()
-	return r.round(ctx)
+	return r.round(ctx, deferMarks)
+}
+
+// unmarkedFor reports since when published rows have waited for their mark.
+func (r *Relay) unmarkedFor() (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unmarkedSince, len(r.unmarked) > 0
+}
+
+// markTurn marks the published rows, when the relay is not paused.
+func (r *Relay) markTurn(ctx context.Context) error {
+	if err := r.take(ctx); err != nil {
+		return err
+	}
+	defer func() { <-r.rounds }()
+	return r.mark(ctx)
+}
+
+// mark records the published rows kept unmarked. The caller holds rounds.
+func (r *Relay) mark(ctx context.Context) error {
+	r.mu.Lock()
+	seqs := r.unmarked
+	r.mu.Unlock()
+	if len(seqs) == 0 {
+		return nil
+	}
+	if err := r.db.InTxNoHooks(ctx, func(tx *sql.Tx) error { return r.markPublished(ctx, tx, seqs) }); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.unmarked = nil // only the holder of rounds adds to it
+	r.mu.Unlock()
+	return nil
 }
 
 type pendingRow struct {
@@ -188,23 +279,44 @@ type pendingRow struct {
 // round publishes one batch. Where the engine can claim rows (PostgreSQL),
 // the claim, the publishes and the marks are one transaction. SQLite has a
 // single writer per file and one relay per process, so it reads the batch
-// without holding the write lock while publishing.
-func (r *Relay) round(ctx context.Context) (int, error) {
+// without holding the write lock while publishing, and keeps what it
+// published for mark: marked at once unless deferMarks, or when Batch rows
+// wait, or when a publish failed (the next round then reads from the
+// start again). The caller holds rounds.
+func (r *Relay) round(ctx context.Context, deferMarks bool) (int, error) {
 	if r.db.Dialect.SkipLocked == "" {
-		rows, err := r.pending(ctx, r.db.DB)
+		after := int64(0)
+		if deferMarks {
+			after = r.after
+		}
+		rows, err := r.pending(ctx, r.db.DB, after)
 		if err != nil || len(rows) == 0 {
 			return 0, err
 		}
 		published, pubErr := r.publish(ctx, rows)
-		if err := r.db.InTxNoHooks(ctx, func(tx *sql.Tx) error { return r.markPublished(ctx, tx, published) }); err != nil {
-			return 0, err
+		r.mu.Lock()
+		if len(r.unmarked) == 0 {
+			r.unmarkedSince = r.cfg.Clock.Now()
+		}
+		r.unmarked = append(r.unmarked, published...)
+		waiting := len(r.unmarked)
+		r.mu.Unlock()
+		if pubErr == nil {
+			r.after = rows[len(rows)-1].seq
+		} else {
+			r.after = 0
+		}
+		if !deferMarks || pubErr != nil || waiting >= r.cfg.Batch {
+			if err := r.mark(ctx); err != nil {
+				return 0, err
+			}
 		}
 		return len(published), pubErr
 	}
 	var count int
 	var pubErr error
 	err := r.db.InTxNoHooks(ctx, func(tx *sql.Tx) error {
-		rows, err := r.pending(ctx, tx)
+		rows, err := r.pending(ctx, tx, 0)
 		if err != nil || len(rows) == 0 {
 			return err
 		}
@@ -223,10 +335,11 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func (r *Relay) pending(ctx context.Context, q querier) ([]pendingRow, error) {
+// pending reads the next batch of pending rows after the row with seq after.
+func (r *Relay) pending(ctx context.Context, q querier, after int64) ([]pendingRow, error) {
 	rows, err := q.QueryContext(ctx,
-		`SELECT seq, event_id, type, subject, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT $1 `+r.db.Dialect.SkipLocked,
-		r.cfg.Batch)
+		`SELECT seq, event_id, type, subject, payload FROM outbox WHERE state = 'pending' AND seq > $1 ORDER BY seq LIMIT $2 `+r.db.Dialect.SkipLocked,
+		after, r.cfg.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: read pending: %w", err)
 	}
@@ -364,7 +477,8 @@ func (r *Relay) prune(ctx context.Context) {
 }
 
 // Backlog reports how many rows wait to be published and the age of the
-// oldest, for metrics and alerts.
+// oldest, for metrics and alerts. On SQLite that includes rows published in
+// the last RelayConfig.MarkDelay and not yet marked.
 func Backlog(ctx context.Context, db *store.DB, now time.Time) (count int, oldest time.Duration, err error) {
 	var first store.Time
 	err = db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'`).Scan(&count, &first)
