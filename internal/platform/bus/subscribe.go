@@ -237,7 +237,11 @@ func (c *Consumer) handle(msg jetstream.Msg, ev Event, decodeErr error) {
 		return
 	}
 	attempt := int(meta.NumDelivered)
-	log := c.bus.log.With("consumer", c.sub.Consumer, "stream", meta.Stream, "seq", meta.Sequence.Stream, "attempt", attempt)
+	// The delivery's logger is built only when there is something to log:
+	// slog's JSON handler encodes the attributes of With at once, which
+	// cost about 1% of the embedded bench's CPU when done for every event.
+	logAttrs := []any{"consumer", c.sub.Consumer, "stream", meta.Stream, "seq", meta.Sequence.Stream, "attempt", attempt}
+	log := func() *slog.Logger { return c.bus.log.With(logAttrs...) }
 
 	typ := "undecodable"
 	logCtx := c.ctx // the consumer span's context once there is one: logs join the trace
@@ -270,24 +274,24 @@ func (c *Consumer) handle(msg jetstream.Msg, ev Event, decodeErr error) {
 			span.SetStatus(codes.Error, "handler failed")
 		}
 		span.End()
-		log = log.With("event_id", ev.ID(), "type", typ)
+		logAttrs = append(logAttrs, "event_id", ev.ID(), "type", typ)
 	} else if !errors.As(err, new(permanentError)) {
 		err = Permanent(err)
 	}
 	if err == nil {
 		c.count(typ, OutcomeOK)
 		if ackErr := msg.Ack(); ackErr != nil {
-			log.WarnContext(logCtx, "ack failed; the event will be redelivered", "err", ackErr)
+			log().WarnContext(logCtx, "ack failed; the event will be redelivered", "err", ackErr)
 		}
 		return
 	}
 	var perm permanentError
 	if errors.As(err, &perm) || attempt >= c.sub.MaxAttempts {
-		c.deadLetter(logCtx, msg, meta, typ, attempt, err, log)
+		c.deadLetter(logCtx, msg, meta, typ, attempt, err, log())
 		return
 	}
 	delay := c.sub.Backoff(attempt)
-	log.WarnContext(logCtx, "event handler failed; retrying", "err", err, "retry_in", delay)
+	log().WarnContext(logCtx, "event handler failed; retrying", "err", err, "retry_in", delay)
 	c.count(typ, OutcomeRetry)
 	_ = msg.NakWithDelay(delay)
 }
