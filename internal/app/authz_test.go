@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/openhouse/openhouse/internal/app"
 	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/twiliofake"
 )
 
 // TestAuthorizationMatrix is the access matrix generated from the
@@ -36,7 +38,7 @@ import (
 // below fails the test, so a new route cannot skip the matrix; a route
 // without a rule cannot even be mounted (auth.Mount).
 func TestAuthorizationMatrix(t *testing.T) {
-	cfg := withServiceSecrets(backends(t)["embedded"])
+	cfg := withTwilio(t, withServiceSecrets(backends(t)["embedded"]))
 	cfg.AdminEmail, cfg.AdminPassword = "root@example.com", "the admin passphrase"
 	a, c := startApp(t, cfg)
 	m := newMatrix(t, c, cfg)
@@ -79,10 +81,13 @@ type matrix struct {
 	anon  *actor
 	// listings near each realtor's area, by realtor id
 	near map[string][]string
+	// twilio is the local Twilio the app texts through (nil: no SMS).
+	twilio *twiliofake.Server
 }
 
 func newMatrix(t *testing.T, c client, cfg app.Config) *matrix {
-	m := &matrix{t: t, c: c, cfg: cfg, users: map[string][2]*actor{}, near: map[string][]string{}, anon: &actor{label: "anonymous"}}
+	m := &matrix{t: t, c: c, cfg: cfg, users: map[string][2]*actor{}, near: map[string][]string{}, anon: &actor{label: "anonymous"},
+		twilio: twilioFake(cfg.Twilio.APIURL)}
 	admin := &actor{label: "admin", role: "admin", email: cfg.AdminEmail, name: "root", token: c.login(cfg.AdminEmail, cfg.AdminPassword)}
 	_, me := c.call("GET", "/iam/me", admin.token, nil)
 	admin.id = me["id"].(string)
@@ -284,6 +289,32 @@ func (m *matrix) refreshToken() string {
 		m.t.Fatalf("login for a refresh token = %d %v", status, out)
 	}
 	return rt
+}
+
+// phoneCode registers a's phone (+1 312 555 0123) and returns the code the
+// Twilio fake received for it; anyone else gets a made-up code.
+func (m *matrix) phoneCode(a *actor) string {
+	m.t.Helper()
+	if a.role == "" || a.role == "service" || m.twilio == nil {
+		return "123456"
+	}
+	if status, out := m.c.call("PUT", "/notifications/phone", a.token, map[string]string{"number": "+1 312 555 0123"}); status != 202 {
+		m.t.Fatalf("register phone = %d %v", status, out)
+	}
+	msgs := m.twilio.Messages()
+	return regexp.MustCompile(`\d{6}`).FindString(msgs[len(msgs)-1].Body)
+}
+
+// phone gives a a verified phone.
+func (m *matrix) phone(a *actor) {
+	m.t.Helper()
+	code := m.phoneCode(a)
+	if a.role == "" || a.role == "service" {
+		return
+	}
+	if status, out := m.c.call("POST", "/notifications/phone/verify", a.token, map[string]string{"code": code}); status != 200 {
+		m.t.Fatalf("verify phone = %d %v", status, out)
+	}
 }
 
 // feedPath gets a new calendar feed URL for a and returns its path once the
@@ -496,7 +527,36 @@ func (m *matrix) fixtures() map[string]fixture {
 		}),
 
 		// notification
-		"GET /notifications": unowned(static("GET", "/notifications", nil)),
+		"GET /notifications":             unowned(static("GET", "/notifications", nil)),
+		"GET /notifications/preferences": unowned(static("GET", "/notifications/preferences", nil)),
+		"PUT /notifications/preferences": unowned(static("PUT", "/notifications/preferences", map[string]any{
+			"channels": map[string][]string{"booked": {"inbox", "email", "sms"}, "reminder": {"inbox"}}, "reminder_offsets_minutes": []int{60},
+			"quiet_hours": map[string]string{"start": "22:00", "end": "07:00"}, "time_zone": "America/Chicago"})),
+		"GET /notifications/phone": unowned(func(o *actor) request {
+			m.phone(o)
+			return request{method: "GET", path: "/notifications/phone"}
+		}),
+		"PUT /notifications/phone": {build: static("PUT", "/notifications/phone", map[string]string{"number": "+1 312 555 0123"}), ok: []int{202}},
+		"POST /notifications/phone/verify": unowned(func(o *actor) request {
+			return request{method: "POST", path: "/notifications/phone/verify", body: map[string]string{"code": m.phoneCode(o)}}
+		}),
+		"DELETE /notifications/phone": {build: func(o *actor) request {
+			m.phone(o)
+			return request{method: "DELETE", path: "/notifications/phone"}
+		}, ok: []int{204}},
+		"GET /notifications/deliveries": unowned(static("GET", "/notifications/deliveries?channel=email", nil)),
+		// Twilio's signature is the credential: a signed text from a number
+		// nobody verified is answered (empty TwiML) whoever posts it.
+		"POST /notifications/sms/inbound": unowned(func(*actor) request {
+			m.n++
+			form := map[string]string{"MessageSid": fmt.Sprintf("SMmatrix%d", m.n), "From": "+13125550999", "To": testTwilioFrom, "Body": "hello"}
+			vals := url.Values{}
+			for k, v := range form {
+				vals.Set(k, v)
+			}
+			return request{method: "POST", path: "/notifications/sms/inbound", body: vals.Encode(), headers: map[string]string{
+				"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": twilioSign(testTwilioToken, m.c.base+"/notifications/sms/inbound", form)}}
+		}),
 		// A feed opens with its secret URL, whoever asks: every caller gets
 		// the customer's feed through a fresh token.
 		"GET /calendar/{file}": unowned(func(*actor) request {

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"github.com/openhouse/openhouse/internal/notification"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -53,6 +54,9 @@ type Config struct {
 	ReminderOffsets []time.Duration // OPENHOUSE_REMINDER_OFFSETS
 	SMTPURL         string          // OPENHOUSE_SMTP_URL
 	SMTPFrom        string          // OPENHOUSE_SMTP_FROM
+	// SMS through Twilio (OPENHOUSE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _FROM,
+	// _API_URL, _WEBHOOK_URL); no account SID: no SMS.
+	Twilio notification.TwilioConfig
 	// Security settings (docs/security.md). The zero values are what tests
 	// get: no CORS, no proxies trusted, no rate limits; ConfigFromEnv gives
 	// serve the default limits.
@@ -179,6 +183,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	cfg.SMTPURL, cfg.SMTPFrom = get("OPENHOUSE_SMTP_URL", ""), get("OPENHOUSE_SMTP_FROM", "")
+	cfg.Twilio = notification.TwilioConfig{AccountSID: get("OPENHOUSE_TWILIO_ACCOUNT_SID", ""), AuthToken: get("OPENHOUSE_TWILIO_AUTH_TOKEN", ""),
+		From: get("OPENHOUSE_TWILIO_FROM", ""), APIURL: get("OPENHOUSE_TWILIO_API_URL", ""), WebhookURL: get("OPENHOUSE_TWILIO_WEBHOOK_URL", "")}
 	if err := calendarFromEnv(&cfg, get); err != nil {
 		return cfg, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/notification"
 )
 
@@ -26,6 +27,19 @@ func buildNotification(ctx context.Context, e env) (component, error) {
 		e.Log.Info("notification email: smtp", "server", smtpServer(e.Config.SMTPURL), "from", mailer.From().Email)
 	} else {
 		e.Log.Info("notification email: off (OPENHOUSE_SMTP_URL is not set)")
+	}
+	if e.Config.Twilio.AccountSID != "" {
+		sender, err := notification.NewTwilioSender(e.Config.Twilio)
+		if err != nil {
+			return nil, err
+		}
+		cfg.SMS, cfg.Twilio = sender, e.Config.Twilio
+		// A realtor's Y or N confirms or declines through the appointment
+		// API, with a token of theirs limited to that (iam's token exchange).
+		cfg.Appointments = clients.NewAppointments(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{})
+		e.Log.Info("notification sms: twilio", "from", e.Config.Twilio.From)
+	} else {
+		e.Log.Info("notification sms: off (OPENHOUSE_TWILIO_ACCOUNT_SID is not set)")
 	}
 	return notification.New(st, cfg)
 }
@@ -57,6 +71,9 @@ func validateNotification(c Config) error {
 		if _, err := notification.NewSMTPMailer(c.SMTPURL, c.SMTPFrom, 0); err != nil {
 			return err
 		}
+	}
+	if t := c.Twilio; t.AccountSID != "" || t.AuthToken != "" || t.From != "" {
+		return t.Validate()
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ const (
 )
 
 // NotificationSent says a user was told something on one channel (inbox,
-// email, webhook).
+// email, sms, webhook). Consumers: iam (records).
 type NotificationSent struct {
 	NotificationID string    `json:"notification_id"`
 	UserID         string    `json:"user_id"`

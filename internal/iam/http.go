@@ -119,8 +119,9 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, r, httpapi.BadRequest("the body must be a small form"), "invalid_request")
 		return
 	}
-	if r.PostForm.Get("grant_type") != "client_credentials" {
-		writeOAuthError(w, r, httpapi.BadRequest("grant_type must be client_credentials"), "unsupported_grant_type")
+	grant := r.PostForm.Get("grant_type")
+	if grant != "client_credentials" && grant != auth.GrantTokenExchange {
+		writeOAuthError(w, r, httpapi.BadRequest("grant_type must be client_credentials or "+auth.GrantTokenExchange), "unsupported_grant_type")
 		return
 	}
 	cred, ok := auth.ClientCredentialsFrom(r)
@@ -128,9 +129,25 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, r, httpapi.Unauthorized("client credentials are required (HTTP Basic)"), "invalid_client")
 		return
 	}
-	tok, err := s.ServiceToken(cred.ClientID, cred.Secret)
-	if err != nil {
+	var (
+		tok Token
+		err error
+	)
+	if grant == auth.GrantTokenExchange {
+		tok, err = s.DelegatedToken(r.Context(), cred.ClientID, cred.Secret, r.PostForm.Get("requested_subject"), r.PostForm.Get("scope"))
+		if errors.Is(err, ErrNotDelegable) {
+			writeOAuthError(w, r, httpapi.Forbidden("this client may not act for that user with that scope"), "invalid_target")
+			return
+		}
+	} else {
+		tok, err = s.ServiceToken(cred.ClientID, cred.Secret)
+	}
+	if errors.Is(err, ErrBadCredentials) {
 		writeOAuthError(w, r, httpapi.Unauthorized("unknown client or wrong secret"), "invalid_client")
+		return
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

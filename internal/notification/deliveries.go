@@ -45,6 +45,8 @@ func (s *Service) deliver(ctx context.Context, d Delivery) {
 		err = s.sendEmail(ctx, d)
 	case ChannelWebhook:
 		err = s.sendWebhook(ctx, d)
+	case ChannelSMS:
+		err = s.sendSMS(ctx, d)
 	default:
 		err = fmt.Errorf("%w: unknown channel %q", errDropped, d.Channel)
 	}
@@ -117,4 +119,35 @@ func (s *Service) sendWebhook(ctx context.Context, d Delivery) error {
 		return err
 	}
 	return s.cfg.Poster.Post(ctx, w.URL, w.Secret, d.ID, d.Kind, d.Payload, s.cfg.Clock.Now())
+}
+
+// SMSPayload is what an SMS delivery sends; the number is read when it is
+// sent, so a number changed, unverified or opted out since gets nothing.
+type SMSPayload struct {
+	Body string `json:"body"`
+	Role string `json:"role,omitempty"`
+}
+
+func (s *Service) sendSMS(ctx context.Context, d Delivery) error {
+	if s.cfg.SMS == nil {
+		return fmt.Errorf("%w: SMS is not configured", errDropped)
+	}
+	var p SMSPayload
+	if err := json.Unmarshal(d.Payload, &p); err != nil {
+		return fmt.Errorf("%w: bad payload: %v", errDropped, err)
+	}
+	phone, err := s.store.Phone(ctx, d.UserID)
+	if errors.Is(err, ErrNoPhone) || (err == nil && !phone.Usable()) {
+		return fmt.Errorf("%w: no verified phone, or it opted out", errDropped)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.cfg.SMS.Send(ctx, phone.Number, p.Body); err != nil {
+		if errors.Is(err, ErrSMSRejected) {
+			return fmt.Errorf("%w: %v", errDropped, err)
+		}
+		return err
+	}
+	return nil
 }

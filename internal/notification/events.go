@@ -53,7 +53,11 @@ func (s *Service) Subscriptions() []bus.Subscription {
 		{
 			Consumer: Consumer,
 			Stream:   "appointment",
-			Handlers: map[string]bus.Handler{events.TypeAppointmentConfirmed: s.onAppointmentConfirmed},
+			Handlers: map[string]bus.Handler{
+				events.TypeAppointmentScheduled: s.onAppointmentScheduled,
+				events.TypeAppointmentConfirmed: s.onAppointmentConfirmedBoth,
+				events.TypeAppointmentReleased:  s.onAppointmentReleased,
+			},
 		},
 	}
 }
@@ -150,6 +154,49 @@ func (s *Service) putPlace(ctx context.Context, ev bus.Event, l events.Listing) 
 	return s.store.PutPlace(ctx, ev.ID(), PlaceOf(l), at)
 }
 
+// --- assignments, for Y and N replies
+
+func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.AppointmentScheduled](ev)
+	if err != nil {
+		return err
+	}
+	return s.putAssignment(ctx, ev, e.Appointment, "scheduled", e.ScheduledAt)
+}
+
+// onAppointmentConfirmedBoth keeps the assignment's new status (so a later
+// Y or N does not answer it again) and tells the customer; each is applied
+// once per event under its own inbox scope, so a retry of the second
+// repeats nothing of the first.
+func (s *Service) onAppointmentConfirmedBoth(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.AppointmentConfirmed](ev)
+	if err != nil {
+		return err
+	}
+	if err := s.putAssignment(ctx, ev, e.Appointment, "confirmed", e.ConfirmedAt); err != nil {
+		return err
+	}
+	return s.onAppointmentConfirmed(ctx, ev)
+}
+
+func (s *Service) onAppointmentReleased(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.AppointmentReleased](ev)
+	if err != nil {
+		return err
+	}
+	return s.putAssignment(ctx, ev, e.Appointment, "released", e.ReleasedAt)
+}
+
+func (s *Service) putAssignment(ctx context.Context, ev bus.Event, a events.Appointment, status string, at time.Time) error {
+	if a.AppointmentID == "" || a.RealtorID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s: appointment without id or realtor", ev.Type(), ev.ID()))
+	}
+	if at.IsZero() {
+		at = ev.Time()
+	}
+	return s.store.PutAssignment(ctx, ev.ID(), Assignment{AppointmentID: a.AppointmentID, TourID: a.TourID, RealtorID: a.RealtorID, Status: status, At: at})
+}
+
 // --- tours
 
 func (s *Service) onTourScheduled(ctx context.Context, ev bus.Event) error {
@@ -168,7 +215,17 @@ func (s *Service) onTourScheduled(ctx context.Context, ev bus.Event) error {
 				return err
 			}
 		}
-		ch.Reminders = PlanReminders(e.Tour, users, s.cfg.ReminderOffsets, ch.At, uuid.NewString)
+		for user, role := range users {
+			prefs, err := v.Preferences(ctx, user)
+			if err != nil {
+				return err
+			}
+			offsets := prefs.ReminderOffsets
+			if offsets == nil {
+				offsets = s.cfg.ReminderOffsets
+			}
+			ch.Reminders = append(ch.Reminders, PlanReminders(e.Tour, map[string]string{user: role}, offsets, ch.At, uuid.NewString)...)
+		}
 		return nil
 	})
 }
@@ -320,25 +377,48 @@ func (s *Service) notify(ctx context.Context, v View, ch *Changes, kind Kind, us
 	ch.Notifications = append(ch.Notifications, n)
 	ch.Sent = append(ch.Sent, sentEvent(n, ChannelInbox, now))
 
+	prefs, err := v.Preferences(ctx, userID)
+	if err != nil {
+		return err
+	}
+	topic := TopicOf(kind)
+	// What is not urgent waits for the end of the user's quiet hours.
+	due := now
+	if q := prefs.Quiet; q != nil && !Urgent(topic) {
+		if until, quiet := q.QuietUntil(now, ZoneFor(prefs.TimeZone, c.TimeZone)); quiet {
+			due = until
+		}
+	}
 	queue := func(channel Channel, payload any) error {
 		raw, err := json.Marshal(payload)
 		if err != nil {
 			return err
 		}
 		ch.Deliveries = append(ch.Deliveries, Delivery{ID: uuid.NewString(), NotificationID: n.ID, UserID: userID,
-			Channel: channel, Kind: kind, TourID: t.TourID, Payload: raw, State: DeliveryPending, NextAttemptAt: now})
+			Channel: channel, Kind: kind, TourID: t.TourID, Payload: raw, State: DeliveryPending, NextAttemptAt: due})
 		return nil
 	}
-	if s.cfg.Mailer != nil {
+	if s.cfg.Mailer != nil && prefs.Wants(topic, ChannelEmail) {
 		if err := queue(ChannelEmail, Email{Subject: msg.Subject, Text: msg.Body, Invite: inviteFor(kind, t, now)}); err != nil {
 			return err
+		}
+	}
+	if s.cfg.SMS != nil && prefs.Wants(topic, ChannelSMS) {
+		phone, err := v.Phone(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if phone.Usable() {
+			if err := queue(ChannelSMS, SMSPayload{Body: SMSText(msg, kind, role), Role: role}); err != nil {
+				return err
+			}
 		}
 	}
 	hook, err := v.HasWebhook(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if hook {
+	if hook && prefs.Wants(topic, ChannelWebhook) {
 		body := WebhookBody{ID: n.ID, Type: "notification", Kind: kind, UserID: userID, TourID: t.TourID,
 			Subject: msg.Subject, Body: msg.Body, SendAt: n.SendAt, CreatedAt: now,
 			Tour: WebhookTour{TourID: t.TourID, Status: t.Status, ScheduledAt: t.ScheduledAt.UTC(), EndsAt: t.EndsAt.UTC(),

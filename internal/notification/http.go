@@ -194,6 +194,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, httpapi.NotFound("no such notification"))
 	case errors.Is(err, ErrNoWebhook):
 		httpapi.WriteError(w, r, httpapi.NotFound("you have no webhook registered"))
+	case errors.Is(err, ErrNoPhone):
+		httpapi.WriteError(w, r, httpapi.NotFound("you have no phone number registered"))
+	case errors.Is(err, ErrWrongCode):
+		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: "code", Message: "is wrong or has expired"}))
+	case errors.Is(err, ErrTooManyTries):
+		httpapi.WriteError(w, r, httpapi.TooManyRequests("too many wrong codes; ask for a new one", 0))
+	case errors.Is(err, ErrSMSOff):
+		httpapi.WriteError(w, r, httpapi.Conflict("text messages are not set up on this server"))
 	default:
 		httpapi.WriteError(w, r, err)
 	}

@@ -27,9 +27,13 @@ type api struct {
 	issuer *auth.Issuer
 }
 
-func newAPI(t *testing.T, open storetest.Opener, clk *clock.Fake) *api {
+func newAPI(t *testing.T, open storetest.Opener, clk *clock.Fake, configure ...func(*notification.Config)) *api {
 	t.Helper()
-	in := newInstance(t, openDB(t, open), clk, notification.Config{AllowLoopbackWebhooks: true})
+	cfg := notification.Config{AllowLoopbackWebhooks: true}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	in := newInstance(t, openDB(t, open), clk, cfg)
 	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: clk})
 	if err != nil {
 		t.Fatal(err)

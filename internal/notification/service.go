@@ -28,6 +28,15 @@ type Config struct {
 	// Mailer sends email; nil leaves the email channel off (no
 	// OPENHOUSE_SMTP_URL).
 	Mailer Mailer
+	// SMS sends text messages; nil leaves the SMS channel off (no
+	// OPENHOUSE_TWILIO_*).
+	SMS SMSSender
+	// Twilio is the SMS configuration: its auth token checks the inbound
+	// webhook's signature.
+	Twilio TwilioConfig
+	// Appointments confirms or declines a realtor's appointment when they
+	// answer Y or N to an assignment text; nil leaves replies unanswered.
+	Appointments Responder
 	// Poster sends webhooks. Default NewPoster(WebhookTimeout,
 	// AllowLoopbackWebhooks).
 	Poster *Poster
@@ -226,6 +235,31 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "DELETE /notifications/webhook", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleDeleteWebhook),
 			Doc: httpapi.Doc{Summary: "Remove the caller's webhook",
 				Errors: map[int]string{http.StatusNotFound: "The caller has no webhook."}}},
+		{Pattern: "GET /notifications/preferences", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGetPreferences),
+			Doc: httpapi.Doc{Summary: "The caller's notification preferences", Reply: preferencesView{},
+				Description: "Channels per kind of message (booked, changed, reminder, approval_request, feedback_request) among inbox (always), email, sms and webhook; reminder offsets in minutes (the global ones until set); quiet hours in `time_zone`, during which what is not urgent (bookings, feedback requests) waits."}},
+		{Pattern: "PUT /notifications/preferences", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutPreferences), Body: preferencesView{},
+			Doc: httpapi.Doc{Summary: "Replace the caller's notification preferences", Reply: preferencesView{}}},
+		{Pattern: "GET /notifications/phone", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleGetPhone),
+			Doc: httpapi.Doc{Summary: "The caller's phone for SMS (an empty number when none)", Reply: phoneView{}}},
+		{Pattern: "PUT /notifications/phone", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutPhone), Body: phoneRequest{},
+			Doc: httpapi.Doc{Summary: "Register a mobile number and text it a one-time code", Reply: phoneView{}, Status: http.StatusAccepted,
+				Description: "The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.",
+				Errors: map[int]string{http.StatusConflict: "Text messages are not set up on this server.", http.StatusServiceUnavailable: "The code could not be sent; try again."}}},
+		{Pattern: "POST /notifications/phone/verify", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleVerifyPhone), Body: verifyRequest{},
+			Doc: httpapi.Doc{Summary: "Verify the caller's phone with the code texted to it", Reply: phoneView{},
+				Errors: map[int]string{http.StatusNotFound: "The caller has no phone.", http.StatusTooManyRequests: "Five wrong codes: ask for a new one."}}},
+		{Pattern: "DELETE /notifications/phone", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleDeletePhone),
+			Doc: httpapi.Doc{Summary: "Remove the caller's phone", Errors: map[int]string{http.StatusNotFound: "The caller has no phone."}}},
+		// Admins see every delivery's state and last error, not its content.
+		{Pattern: "GET /notifications/deliveries", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleListDeliveries),
+			Doc: httpapi.Doc{Summary: "Every email, SMS and webhook delivery, newest first (admins)", Reply: httpapi.List[adminDeliveryView]{}, Params: deliveryParams{}}},
+		// Twilio's signature (X-Twilio-Signature) is the credential.
+		{Pattern: "POST /notifications/sms/inbound", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleInboundSMS),
+			Doc: httpapi.Doc{Summary: "Twilio's webhook for texts sent to openhouse's number", Request: inboundForm{}, RequestContentType: "application/x-www-form-urlencoded",
+				ContentType: "text/xml", Params: inboundParams{},
+				Description: "Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.",
+				Errors: map[int]string{http.StatusForbidden: "The request is not signed by Twilio.", http.StatusNotFound: "Text messages are not set up on this server."}}},
 		// The secret token in the path is the credential: calendar apps
 		// subscribe without signing in.
 		{Pattern: "GET /calendar/{file}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleFeed),
@@ -285,5 +319,6 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) Round(ctx context.Context) (bool, error) {
 	fired, ferr := s.fireDue(ctx)
 	sent, serr := s.sendDue(ctx)
-	return fired+sent > 0, errors.Join(ferr, serr)
+	answered, aerr := s.answerDue(ctx)
+	return fired+sent+answered > 0, errors.Join(ferr, serr, aerr)
 }

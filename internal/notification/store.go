@@ -19,6 +19,10 @@ type View interface {
 	// NewerReminderDue reports whether another reminder of r's tour and
 	// user, due after r and by now, is pending or sent.
 	NewerReminderDue(ctx context.Context, r Reminder, now time.Time) (bool, error)
+	// Preferences returns the user's choices (DefaultPreferences if none).
+	Preferences(ctx context.Context, userID string) (Preferences, error)
+	// Phone returns the user's phone (zero Number if none).
+	Phone(ctx context.Context, userID string) (Phone, error)
 }
 
 // Changes are what one event or one due reminder does, written in one
@@ -105,6 +109,38 @@ type Store interface {
 	FeedOwner(ctx context.Context, hash string) (string, error)
 	// PutPlace keeps a listing's title and address (once per eventID).
 	PutPlace(ctx context.Context, eventID string, p Place, at time.Time) error
+	// Preferences returns a user's choices (DefaultPreferences if none);
+	// PutPreferences replaces them.
+	Preferences(ctx context.Context, userID string) (Preferences, error)
+	PutPreferences(ctx context.Context, p Preferences) error
+	// Phone returns a user's phone (ErrNoPhone); PhoneByNumber the
+	// verified phone with an E.164 number (ErrNoPhone).
+	Phone(ctx context.Context, userID string) (Phone, error)
+	PhoneByNumber(ctx context.Context, number string) (Phone, error)
+	// UpdatePhone runs fn on the user's phone (found false: a new one) in a
+	// transaction that locks it, and saves what fn leaves, unless fn fails.
+	UpdatePhone(ctx context.Context, userID string, fn func(p *Phone, found bool) error) (Phone, error)
+	// DeletePhone removes it (ErrNoPhone if none).
+	DeletePhone(ctx context.Context, userID string) error
+	// Deliveries lists deliveries for admins, newest first, without payloads.
+	Deliveries(ctx context.Context, f DeliveryFilter, after *DeliveryPage, limit int) ([]Delivery, error)
+
+	// PutAssignment keeps a realtor's appointment from the appointment
+	// events (once per eventID).
+	PutAssignment(ctx context.Context, eventID string, a Assignment) error
+	// RecordReply keeps a text received, once per MessageSID (false when
+	// it was already), applying STOP and START to the phone.
+	RecordReply(ctx context.Context, r Reply) (bool, error)
+	// ClaimReply takes the earliest pending reply due by now, counts an
+	// attempt and hides it until leaseUntil.
+	ClaimReply(ctx context.Context, now, leaseUntil time.Time) (Reply, bool, error)
+	// FinishReply records a reply's outcome: done, failed, or pending again
+	// at next.
+	FinishReply(ctx context.Context, sid, state, lastError string, next time.Time) error
+	// ReplyTarget is the assignment a realtor's Y or N received at before
+	// answers (errNothingToAnswer if none waits).
+	ReplyTarget(ctx context.Context, realtorID string, before time.Time) (Assignment, error)
+
 	// Feed returns a user's feed entries: every tour they take part in,
 	// and those they left or that were cancelled since since.
 	Feed(ctx context.Context, userID string, since time.Time) (FeedData, error)

@@ -418,6 +418,13 @@ func (s *SQLStore) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'`).Scan(&d); err != nil {
 		return time.Time{}, false, fmt.Errorf("next delivery: %w", err)
 	}
+	var rp store.Time
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM sms_replies WHERE state = 'pending'`).Scan(&rp); err != nil {
+		return time.Time{}, false, fmt.Errorf("next reply: %w", err)
+	}
+	if rp.Valid && (!d.Valid || rp.Time.Before(d.Time)) {
+		d = rp
+	}
 	switch {
 	case r.Valid && d.Valid:
 		return minTime(r.Time, d.Time).UTC(), true, nil

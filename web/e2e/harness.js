@@ -18,7 +18,7 @@ export const WIDTH = 375;
 /** TIMEOUT bounds every wait for the page or the system. */
 export const TIMEOUT = 45000;
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);

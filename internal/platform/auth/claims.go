@@ -10,6 +10,14 @@ type tokenClaims struct {
 	Role                 Role   `json:"role"`
 	Service              string `json:"svc,omitempty"` // only in service tokens
 	Session              string `json:"sid,omitempty"` // the sign-in session; only in user tokens
+	// Delegated tokens (RFC 8693): the one scope they allow, and the actor.
+	Scope string     `json:"scope,omitempty"`
+	Act   *actClaims `json:"act,omitempty"`
+}
+
+// actClaims is RFC 8693's act claim: who acts for the subject.
+type actClaims struct {
+	Sub string `json:"sub"`
 }
 
 // checkPrincipal enforces the one shape rule shared by issuing and
@@ -27,6 +35,10 @@ func checkPrincipal(p Principal) string {
 		return "user token with svc"
 	case p.Role == RoleService && p.Session != "":
 		return "service token with sid"
+	case (p.Scope == "") != (p.Actor == ""):
+		return "scope and actor go together"
+	case p.Scope != "" && !ScopeFor(p.Scope, p.Role):
+		return "scope not allowed for the role"
 	}
 	return ""
 }

@@ -204,6 +204,24 @@ func (iss *Issuer) Issue(p Principal) (token string, expiresIn time.Duration, er
 // next whole second: iat and nbf at most a second ahead of now, well inside
 // every verifier's skew, and exp as far after them as usual.
 func (iss *Issuer) IssueAfter(p Principal, validFrom time.Time) (token string, expiresIn time.Duration, err error) {
+	return iss.issue(p, validFrom, iss.cfg.TTL)
+}
+
+// MaxDelegatedTTL bounds the life of a delegated token: long enough for
+// one call, short enough that a leaked one is soon worthless.
+const MaxDelegatedTTL = 2 * time.Minute
+
+// IssueDelegated signs a token of the user p limited to p.Scope, acted for
+// by p.Actor, valid for ttl (at most MaxDelegatedTTL), dated as IssueAfter
+// dates tokens after validFrom.
+func (iss *Issuer) IssueDelegated(p Principal, validFrom time.Time, ttl time.Duration) (string, time.Duration, error) {
+	if p.Scope == "" {
+		return "", 0, fmt.Errorf("auth: issue delegated token: no scope")
+	}
+	return iss.issue(p, validFrom, min(ttl, MaxDelegatedTTL))
+}
+
+func (iss *Issuer) issue(p Principal, validFrom time.Time, ttl time.Duration) (token string, expiresIn time.Duration, err error) {
 	if reason := checkPrincipal(p); reason != "" {
 		return "", 0, fmt.Errorf("auth: issue token: %s", reason)
 	}
@@ -223,7 +241,7 @@ func (iss *Issuer) IssueAfter(p Principal, validFrom time.Time) (token string, e
 			Issuer:    iss.cfg.Issuer,
 			Subject:   p.ID,
 			Audience:  jwt.ClaimStrings{iss.cfg.Audience},
-			ExpiresAt: jwt.NewNumericDate(at.Add(iss.cfg.TTL)),
+			ExpiresAt: jwt.NewNumericDate(at.Add(ttl)),
 			NotBefore: jwt.NewNumericDate(at),
 			IssuedAt:  jwt.NewNumericDate(at),
 			ID:        uuid.NewString(),
@@ -231,6 +249,10 @@ func (iss *Issuer) IssueAfter(p Principal, validFrom time.Time) (token string, e
 		Role:    p.Role,
 		Service: p.Service,
 		Session: p.Session,
+		Scope:   p.Scope,
+	}
+	if p.Actor != "" {
+		claims.Act = &actClaims{Sub: p.Actor}
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	t.Header["kid"] = k.ID
@@ -238,7 +260,7 @@ func (iss *Issuer) IssueAfter(p Principal, validFrom time.Time) (token string, e
 	if err != nil {
 		return "", 0, fmt.Errorf("auth: sign token: %w", err)
 	}
-	return signed, iss.cfg.TTL, nil
+	return signed, ttl, nil
 }
 
 // PublicKey returns the public key kid if the Issuer holds it and it is not

@@ -102,6 +102,12 @@ func Require(rule Rule, h http.Handler) http.Handler {
 			httpapi.WriteError(w, r, httpapi.Forbidden("you are not allowed to do this"))
 			return
 		}
+		// A delegated token opens only its scope's routes (r.Pattern is the
+		// route the mux matched).
+		if p.Scope != "" && !scopeAllows(p.Scope, r.Pattern) {
+			httpapi.WriteError(w, r, httpapi.Forbidden("this token is limited to "+p.Scope))
+			return
+		}
 		h.ServeHTTP(w, r)
 	})
 }

@@ -45,6 +45,11 @@ type Principal struct {
 	Role    Role
 	Service string // set only for service identities, e.g. "cart"
 	Session string // the sid claim; users only
+	// Scope, on a delegated user token, limits it to the routes of one
+	// scope (delegation.go); Actor names the service that acts for the
+	// user. Both are empty on ordinary tokens.
+	Scope string
+	Actor string
 }
 
 // ServicePrincipal is the principal of the service called name.

@@ -141,7 +141,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 	if c.IssuedAt == nil {
 		return Principal{}, fmt.Errorf("%w: missing iat", ErrInvalidToken)
 	}
-	p := Principal{ID: c.Subject, Role: c.Role, Service: c.Service, Session: c.Session}
+	p := Principal{ID: c.Subject, Role: c.Role, Service: c.Service, Session: c.Session, Scope: c.Scope}
+	if c.Act != nil {
+		p.Actor = c.Act.Sub
+	}
 	if reason := checkPrincipal(p); reason != "" {
 		return Principal{}, fmt.Errorf("%w: %s", ErrInvalidToken, reason)
 	}

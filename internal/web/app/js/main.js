@@ -15,6 +15,7 @@ import * as realtor from './pages/realtor.js';
 import * as admin from './pages/admin.js';
 import * as adminEvents from './pages/admin-events.js';
 import * as adminOverview from './pages/admin-overview.js';
+import * as settings from './pages/settings.js';
 
 const C = 'customer', P = 'provider', R = 'realtor', A = 'admin';
 
@@ -27,6 +28,7 @@ const routes = [
   ['/app/cart', [C], cart.render],
   ['/app/tours', [C], tours.render],
   ['/app/notifications', [C, P, R], inbox.render],
+  ['/app/settings', [C, P, R], settings.render],
   ['/app/my-listings', [P], provider.list],
   ['/app/my-listings/new', [P], provider.edit],
   ['/app/my-listings/:id/edit', [P], provider.edit],
@@ -42,9 +44,9 @@ const routes = [
 ];
 
 const menus = {
-  customer: [['/app/search', 'Find homes'], ['/app/cart', 'Cart'], ['/app/tours', 'My tours'], ['/app/notifications', 'Notifications']],
-  provider: [['/app/my-listings', 'My listings'], ['/app/my-listings/new', 'New listing'], ['/app/notifications', 'Notifications']],
-  realtor: [['/app/assignments', 'Assignments'], ['/app/agenda', 'Agenda'], ['/app/profile', 'Profile'], ['/app/notifications', 'Notifications']],
+  customer: [['/app/search', 'Find homes'], ['/app/cart', 'Cart'], ['/app/tours', 'My tours'], ['/app/notifications', 'Notifications'], ['/app/settings', 'Settings']],
+  provider: [['/app/my-listings', 'My listings'], ['/app/my-listings/new', 'New listing'], ['/app/notifications', 'Notifications'], ['/app/settings', 'Settings']],
+  realtor: [['/app/assignments', 'Assignments'], ['/app/agenda', 'Agenda'], ['/app/profile', 'Profile'], ['/app/notifications', 'Notifications'], ['/app/settings', 'Settings']],
   admin: [['/app/admin/overview', 'Overview'], ['/app/admin/users', 'Users'], ['/app/admin/tours', 'Tours'], ['/app/admin/payments', 'Payments'], ['/app/admin/dead-letters', 'Dead letters'], ['/app/admin/events', 'Live events']],
 };
 
