@@ -206,6 +206,11 @@ func (s *Service) handleVerifyPhone(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	if !sixDigits(req.Code) {
+		// Not a code at all: refused without counting an attempt.
+		writeError(w, r, ValidationError{{"code", "must be the 6 digits we texted you"}})
+		return
+	}
 	now := s.cfg.Clock.Now().UTC()
 	var verr error
 	p, err := s.store.UpdatePhone(r.Context(), callerID(r), func(p *Phone, found bool) error {
@@ -303,4 +308,16 @@ type deliveryParams struct {
 	State   string `query:"state"`
 	Channel string `query:"channel"`
 	UserID  string `query:"user_id"`
+}
+
+func sixDigits(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -245,7 +245,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "PUT /notifications/phone", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handlePutPhone), Body: phoneRequest{},
 			Doc: httpapi.Doc{Summary: "Register a mobile number and text it a one-time code", Reply: phoneView{}, Status: http.StatusAccepted,
 				Description: "The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.",
-				Errors: map[int]string{http.StatusConflict: "Text messages are not set up on this server.", http.StatusServiceUnavailable: "The code could not be sent; try again."}}},
+				Errors:      map[int]string{http.StatusConflict: "Text messages are not set up on this server.", http.StatusServiceUnavailable: "The code could not be sent; try again."}}},
 		{Pattern: "POST /notifications/phone/verify", Rule: users, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleVerifyPhone), Body: verifyRequest{},
 			Doc: httpapi.Doc{Summary: "Verify the caller's phone with the code texted to it", Reply: phoneView{},
 				Errors: map[int]string{http.StatusNotFound: "The caller has no phone.", http.StatusTooManyRequests: "Five wrong codes: ask for a new one."}}},
@@ -259,7 +259,7 @@ func (s *Service) Routes() []auth.Route {
 			Doc: httpapi.Doc{Summary: "Twilio's webhook for texts sent to openhouse's number", Request: inboundForm{}, RequestContentType: "application/x-www-form-urlencoded",
 				ContentType: "text/xml", Params: inboundParams{},
 				Description: "Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.",
-				Errors: map[int]string{http.StatusForbidden: "The request is not signed by Twilio.", http.StatusNotFound: "Text messages are not set up on this server."}}},
+				Errors:      map[int]string{http.StatusForbidden: "The request is not signed by Twilio.", http.StatusNotFound: "Text messages are not set up on this server."}}},
 		// The secret token in the path is the credential: calendar apps
 		// subscribe without signing in.
 		{Pattern: "GET /calendar/{file}", Rule: auth.Public(), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleFeed),
