@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -802,6 +803,22 @@ type AddressBody struct {
 	Region *string `json:"region,omitempty"`
 }
 
+// AdminDelivery defines model for AdminDelivery.
+type AdminDelivery struct {
+	Attempts       int        `json:"attempts"`
+	Channel        string     `json:"channel"`
+	CreatedAt      time.Time  `json:"created_at"`
+	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
+	Id             string     `json:"id"`
+	Kind           string     `json:"kind"`
+	LastError      *string    `json:"last_error,omitempty"`
+	NextAttemptAt  *time.Time `json:"next_attempt_at,omitempty"`
+	NotificationId string     `json:"notification_id"`
+	State          string     `json:"state"`
+	TourId         string     `json:"tour_id"`
+	UserId         string     `json:"user_id"`
+}
+
 // AdminUpdateRequest defines model for AdminUpdateRequest.
 type AdminUpdateRequest struct {
 	Status *AdminUpdateRequestStatus `json:"status,omitempty"`
@@ -1055,6 +1072,14 @@ type IamGeoPoint struct {
 
 	// Lng Examples: -87.6298
 	Lng float64 `json:"lng"`
+}
+
+// InboundForm defines model for InboundForm.
+type InboundForm struct {
+	Body       string `json:"Body"`
+	From       string `json:"From"`
+	MessageSid string `json:"MessageSid"`
+	To         string `json:"To"`
 }
 
 // JWK defines model for JWK.
@@ -1386,6 +1411,18 @@ type PaymentProblem struct {
 	Type     string  `json:"type"`
 }
 
+// Phone defines model for Phone.
+type Phone struct {
+	Number   string `json:"number"`
+	OptedOut bool   `json:"opted_out"`
+	Verified bool   `json:"verified"`
+}
+
+// PhoneRequest defines model for PhoneRequest.
+type PhoneRequest struct {
+	Number string `json:"number"`
+}
+
 // Place defines model for Place.
 type Place struct {
 	City       *string        `json:"city,omitempty"`
@@ -1413,6 +1450,14 @@ type PlacesLocation struct {
 type Point struct {
 	Lat float64 `json:"lat"`
 	Lng float64 `json:"lng"`
+}
+
+// Preferences defines model for Preferences.
+type Preferences struct {
+	Channels               map[string][]string `json:"channels"`
+	QuietHours             *Quiet              `json:"quiet_hours,omitempty"`
+	ReminderOffsetsMinutes []int               `json:"reminder_offsets_minutes"`
+	TimeZone               string              `json:"time_zone"`
 }
 
 // Problem defines model for Problem.
@@ -1444,6 +1489,12 @@ type Profile struct {
 
 // ProfileStatus defines model for Profile.Status.
 type ProfileStatus string
+
+// Quiet defines model for Quiet.
+type Quiet struct {
+	End   string `json:"end"`
+	Start string `json:"start"`
+}
 
 // Readiness defines model for Readiness.
 type Readiness struct {
@@ -1703,6 +1754,11 @@ type UserRole string
 // UserStatus defines model for User.Status.
 type UserStatus string
 
+// VerifyRequest defines model for VerifyRequest.
+type VerifyRequest struct {
+	Code string `json:"code"`
+}
+
 // Webhook defines model for Webhook.
 type Webhook struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1941,6 +1997,24 @@ type GetNotificationsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetNotificationsDeliveriesParams defines parameters for GetNotificationsDeliveries.
+type GetNotificationsDeliveriesParams struct {
+	State   *string `form:"state,omitempty" json:"state,omitempty"`
+	Channel *string `form:"channel,omitempty" json:"channel,omitempty"`
+	UserId  *string `form:"user_id,omitempty" json:"user_id,omitempty"`
+
+	// Limit How many items to answer, 20 by default.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// PostNotificationsSmsInboundParams defines parameters for PostNotificationsSmsInbound.
+type PostNotificationsSmsInboundParams struct {
+	XTwilioSignature string `json:"X-Twilio-Signature"`
+}
+
 // GetPaymentsParams defines parameters for GetPayments.
 type GetPaymentsParams struct {
 	// Status Only payments in this status.
@@ -2066,6 +2140,18 @@ type PatchListingsByIdJSONRequestBody = PatchBody
 
 // PutListingsByIdJSONRequestBody defines body for PutListingsById for application/json ContentType.
 type PutListingsByIdJSONRequestBody = ListingBody
+
+// PutNotificationsPhoneJSONRequestBody defines body for PutNotificationsPhone for application/json ContentType.
+type PutNotificationsPhoneJSONRequestBody = PhoneRequest
+
+// PostNotificationsPhoneVerifyJSONRequestBody defines body for PostNotificationsPhoneVerify for application/json ContentType.
+type PostNotificationsPhoneVerifyJSONRequestBody = VerifyRequest
+
+// PutNotificationsPreferencesJSONRequestBody defines body for PutNotificationsPreferences for application/json ContentType.
+type PutNotificationsPreferencesJSONRequestBody = Preferences
+
+// PostNotificationsSmsInboundFormdataRequestBody defines body for PostNotificationsSmsInbound for application/x-www-form-urlencoded ContentType.
+type PostNotificationsSmsInboundFormdataRequestBody = InboundForm
 
 // PutNotificationsWebhookJSONRequestBody defines body for PutNotificationsWebhook for application/json ContentType.
 type PutNotificationsWebhookJSONRequestBody = WebhookRequest
@@ -2678,6 +2764,116 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /notifications (the `GetNotifications` operationId).
 	GetNotifications(ctx context.Context, params *GetNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNotificationsDeliveries Every email, SMS and webhook delivery, newest first (admins)
+	//
+	// Allowed: users with role `admin`.
+	//
+	// Corresponds with GET /notifications/deliveries (the `GetNotificationsDeliveries` operationId).
+	GetNotificationsDeliveries(ctx context.Context, params *GetNotificationsDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteNotificationsPhone Remove the caller's phone
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Corresponds with DELETE /notifications/phone (the `DeleteNotificationsPhone` operationId).
+	DeleteNotificationsPhone(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNotificationsPhone The caller's phone for SMS (an empty number when none)
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Corresponds with GET /notifications/phone (the `GetNotificationsPhone` operationId).
+	GetNotificationsPhone(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutNotificationsPhoneWithBody Register a mobile number and text it a one-time code
+	//
+	// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+	PutNotificationsPhoneWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutNotificationsPhone Register a mobile number and text it a one-time code
+	//
+	// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+	PutNotificationsPhone(ctx context.Context, body PutNotificationsPhoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostNotificationsPhoneVerifyWithBody Verify the caller's phone with the code texted to it
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+	PostNotificationsPhoneVerifyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostNotificationsPhoneVerify Verify the caller's phone with the code texted to it
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+	PostNotificationsPhoneVerify(ctx context.Context, body PostNotificationsPhoneVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNotificationsPreferences The caller's notification preferences
+	//
+	// Channels per kind of message (booked, changed, reminder, approval_request, feedback_request) among inbox (always), email, sms and webhook; reminder offsets in minutes (the global ones until set); quiet hours in `time_zone`, during which what is not urgent (bookings, feedback requests) waits.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Corresponds with GET /notifications/preferences (the `GetNotificationsPreferences` operationId).
+	GetNotificationsPreferences(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutNotificationsPreferencesWithBody Replace the caller's notification preferences
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+	PutNotificationsPreferencesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutNotificationsPreferences Replace the caller's notification preferences
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+	PutNotificationsPreferences(ctx context.Context, body PutNotificationsPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostNotificationsSmsInboundWithBody Twilio's webhook for texts sent to openhouse's number
+	//
+	// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+	//
+	// Public: no token needed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+	PostNotificationsSmsInboundWithBody(ctx context.Context, params *PostNotificationsSmsInboundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostNotificationsSmsInboundWithFormdataBody Twilio's webhook for texts sent to openhouse's number
+	//
+	// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+	//
+	// Public: no token needed.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+	PostNotificationsSmsInboundWithFormdataBody(ctx context.Context, params *PostNotificationsSmsInboundParams, body PostNotificationsSmsInboundFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteNotificationsWebhook Remove the caller's webhook
 	//
@@ -3997,6 +4193,236 @@ func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /notifications (the `GetNotifications` operationId).
 func (c *Client) GetNotifications(ctx context.Context, params *GetNotificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetNotificationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNotificationsDeliveries Every email, SMS and webhook delivery, newest first (admins)
+//
+// Allowed: users with role `admin`.
+//
+// Corresponds with GET /notifications/deliveries (the `GetNotificationsDeliveries` operationId).
+func (c *Client) GetNotificationsDeliveries(ctx context.Context, params *GetNotificationsDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNotificationsDeliveriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteNotificationsPhone Remove the caller's phone
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Corresponds with DELETE /notifications/phone (the `DeleteNotificationsPhone` operationId).
+func (c *Client) DeleteNotificationsPhone(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteNotificationsPhoneRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNotificationsPhone The caller's phone for SMS (an empty number when none)
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Corresponds with GET /notifications/phone (the `GetNotificationsPhone` operationId).
+func (c *Client) GetNotificationsPhone(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNotificationsPhoneRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutNotificationsPhoneWithBody Register a mobile number and text it a one-time code
+//
+// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+func (c *Client) PutNotificationsPhoneWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutNotificationsPhoneRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutNotificationsPhone Register a mobile number and text it a one-time code
+//
+// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+func (c *Client) PutNotificationsPhone(ctx context.Context, body PutNotificationsPhoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutNotificationsPhoneRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostNotificationsPhoneVerifyWithBody Verify the caller's phone with the code texted to it
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+func (c *Client) PostNotificationsPhoneVerifyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostNotificationsPhoneVerifyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostNotificationsPhoneVerify Verify the caller's phone with the code texted to it
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+func (c *Client) PostNotificationsPhoneVerify(ctx context.Context, body PostNotificationsPhoneVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostNotificationsPhoneVerifyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNotificationsPreferences The caller's notification preferences
+//
+// Channels per kind of message (booked, changed, reminder, approval_request, feedback_request) among inbox (always), email, sms and webhook; reminder offsets in minutes (the global ones until set); quiet hours in `time_zone`, during which what is not urgent (bookings, feedback requests) waits.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Corresponds with GET /notifications/preferences (the `GetNotificationsPreferences` operationId).
+func (c *Client) GetNotificationsPreferences(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNotificationsPreferencesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutNotificationsPreferencesWithBody Replace the caller's notification preferences
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+func (c *Client) PutNotificationsPreferencesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutNotificationsPreferencesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutNotificationsPreferences Replace the caller's notification preferences
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+func (c *Client) PutNotificationsPreferences(ctx context.Context, body PutNotificationsPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutNotificationsPreferencesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostNotificationsSmsInboundWithBody Twilio's webhook for texts sent to openhouse's number
+//
+// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+//
+// Public: no token needed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+func (c *Client) PostNotificationsSmsInboundWithBody(ctx context.Context, params *PostNotificationsSmsInboundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostNotificationsSmsInboundRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostNotificationsSmsInboundWithFormdataBody Twilio's webhook for texts sent to openhouse's number
+//
+// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+//
+// Public: no token needed.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+func (c *Client) PostNotificationsSmsInboundWithFormdataBody(ctx context.Context, params *PostNotificationsSmsInboundParams, body PostNotificationsSmsInboundFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostNotificationsSmsInboundRequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6699,6 +7125,362 @@ func NewGetNotificationsRequest(server string, params *GetNotificationsParams) (
 	return req, nil
 }
 
+// NewGetNotificationsDeliveriesRequest constructs an http.Request for the GetNotificationsDeliveries method
+func NewGetNotificationsDeliveriesRequest(server string, params *GetNotificationsDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/deliveries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UserId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "user_id", *params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteNotificationsPhoneRequest constructs an http.Request for the DeleteNotificationsPhone method
+func NewDeleteNotificationsPhoneRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/phone")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetNotificationsPhoneRequest constructs an http.Request for the GetNotificationsPhone method
+func NewGetNotificationsPhoneRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/phone")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutNotificationsPhoneRequest calls the generic PutNotificationsPhone builder with application/json body
+func NewPutNotificationsPhoneRequest(server string, body PutNotificationsPhoneJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutNotificationsPhoneRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutNotificationsPhoneRequestWithBody constructs an http.Request for the PutNotificationsPhone method, with any body, and a specified content type
+func NewPutNotificationsPhoneRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/phone")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostNotificationsPhoneVerifyRequest calls the generic PostNotificationsPhoneVerify builder with application/json body
+func NewPostNotificationsPhoneVerifyRequest(server string, body PostNotificationsPhoneVerifyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostNotificationsPhoneVerifyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostNotificationsPhoneVerifyRequestWithBody constructs an http.Request for the PostNotificationsPhoneVerify method, with any body, and a specified content type
+func NewPostNotificationsPhoneVerifyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/phone/verify")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetNotificationsPreferencesRequest constructs an http.Request for the GetNotificationsPreferences method
+func NewGetNotificationsPreferencesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/preferences")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutNotificationsPreferencesRequest calls the generic PutNotificationsPreferences builder with application/json body
+func NewPutNotificationsPreferencesRequest(server string, body PutNotificationsPreferencesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutNotificationsPreferencesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutNotificationsPreferencesRequestWithBody constructs an http.Request for the PutNotificationsPreferences method, with any body, and a specified content type
+func NewPutNotificationsPreferencesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/preferences")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostNotificationsSmsInboundRequestWithFormdataBody calls the generic PostNotificationsSmsInbound builder with application/x-www-form-urlencoded body
+func NewPostNotificationsSmsInboundRequestWithFormdataBody(server string, params *PostNotificationsSmsInboundParams, body PostNotificationsSmsInboundFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewPostNotificationsSmsInboundRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewPostNotificationsSmsInboundRequestWithBody constructs an http.Request for the PostNotificationsSmsInbound method, with any body, and a specified content type
+func NewPostNotificationsSmsInboundRequestWithBody(server string, params *PostNotificationsSmsInboundParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/notifications/sms/inbound")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Twilio-Signature", params.XTwilioSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Twilio-Signature", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteNotificationsWebhookRequest constructs an http.Request for the DeleteNotificationsWebhook method
 func NewDeleteNotificationsWebhookRequest(server string) (*http.Request, error) {
 	var err error
@@ -8254,6 +9036,124 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /notifications (the `GetNotifications` operationId).
 	GetNotificationsWithResponse(ctx context.Context, params *GetNotificationsParams, reqEditors ...RequestEditorFn) (*GetNotificationsResponse, error)
+
+	// GetNotificationsDeliveriesWithResponse Every email, SMS and webhook delivery, newest first (admins)
+	//
+	// Allowed: users with role `admin`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /notifications/deliveries (the `GetNotificationsDeliveries` operationId).
+	GetNotificationsDeliveriesWithResponse(ctx context.Context, params *GetNotificationsDeliveriesParams, reqEditors ...RequestEditorFn) (*GetNotificationsDeliveriesResponse, error)
+
+	// DeleteNotificationsPhoneWithResponse Remove the caller's phone
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /notifications/phone (the `DeleteNotificationsPhone` operationId).
+	DeleteNotificationsPhoneWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteNotificationsPhoneResponse, error)
+
+	// GetNotificationsPhoneWithResponse The caller's phone for SMS (an empty number when none)
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /notifications/phone (the `GetNotificationsPhone` operationId).
+	GetNotificationsPhoneWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetNotificationsPhoneResponse, error)
+
+	// PutNotificationsPhoneWithBodyWithResponse Register a mobile number and text it a one-time code
+	//
+	// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+	PutNotificationsPhoneWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutNotificationsPhoneResponse, error)
+
+	// PutNotificationsPhoneWithResponse Register a mobile number and text it a one-time code
+	//
+	// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+	PutNotificationsPhoneWithResponse(ctx context.Context, body PutNotificationsPhoneJSONRequestBody, reqEditors ...RequestEditorFn) (*PutNotificationsPhoneResponse, error)
+
+	// PostNotificationsPhoneVerifyWithBodyWithResponse Verify the caller's phone with the code texted to it
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+	PostNotificationsPhoneVerifyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostNotificationsPhoneVerifyResponse, error)
+
+	// PostNotificationsPhoneVerifyWithResponse Verify the caller's phone with the code texted to it
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+	PostNotificationsPhoneVerifyWithResponse(ctx context.Context, body PostNotificationsPhoneVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostNotificationsPhoneVerifyResponse, error)
+
+	// GetNotificationsPreferencesWithResponse The caller's notification preferences
+	//
+	// Channels per kind of message (booked, changed, reminder, approval_request, feedback_request) among inbox (always), email, sms and webhook; reminder offsets in minutes (the global ones until set); quiet hours in `time_zone`, during which what is not urgent (bookings, feedback requests) waits.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /notifications/preferences (the `GetNotificationsPreferences` operationId).
+	GetNotificationsPreferencesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetNotificationsPreferencesResponse, error)
+
+	// PutNotificationsPreferencesWithBodyWithResponse Replace the caller's notification preferences
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+	PutNotificationsPreferencesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutNotificationsPreferencesResponse, error)
+
+	// PutNotificationsPreferencesWithResponse Replace the caller's notification preferences
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+	PutNotificationsPreferencesWithResponse(ctx context.Context, body PutNotificationsPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutNotificationsPreferencesResponse, error)
+
+	// PostNotificationsSmsInboundWithBodyWithResponse Twilio's webhook for texts sent to openhouse's number
+	//
+	// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+	//
+	// Public: no token needed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+	PostNotificationsSmsInboundWithBodyWithResponse(ctx context.Context, params *PostNotificationsSmsInboundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostNotificationsSmsInboundResponse, error)
+
+	// PostNotificationsSmsInboundWithFormdataBodyWithResponse Twilio's webhook for texts sent to openhouse's number
+	//
+	// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+	//
+	// Public: no token needed.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+	PostNotificationsSmsInboundWithFormdataBodyWithResponse(ctx context.Context, params *PostNotificationsSmsInboundParams, body PostNotificationsSmsInboundFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostNotificationsSmsInboundResponse, error)
 
 	// DeleteNotificationsWebhookWithResponse Remove the caller's webhook
 	//
@@ -12830,6 +13730,809 @@ func (r GetNotificationsResponse) ContentType() string {
 	return ""
 }
 
+// GetNotificationsDeliveriesResponse401Headers the declared response headers of an HTTP 401 response for GetNotificationsDeliveries
+type GetNotificationsDeliveriesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetNotificationsDeliveriesResponse503Headers the declared response headers of an HTTP 503 response for GetNotificationsDeliveries
+type GetNotificationsDeliveriesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetNotificationsDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []AdminDelivery `json:"items"`
+		NextCursor *string         `json:"next_cursor,omitempty"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetNotificationsDeliveriesResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetNotificationsDeliveriesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNotificationsDeliveriesResponse) GetJSON200() *struct {
+	Items      []AdminDelivery `json:"items"`
+	NextCursor *string         `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetNotificationsDeliveriesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetNotificationsDeliveriesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetNotificationsDeliveriesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetNotificationsDeliveriesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetNotificationsDeliveriesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNotificationsDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNotificationsDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNotificationsDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNotificationsDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteNotificationsPhoneResponse401Headers the declared response headers of an HTTP 401 response for DeleteNotificationsPhone
+type DeleteNotificationsPhoneResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteNotificationsPhoneResponse503Headers the declared response headers of an HTTP 503 response for DeleteNotificationsPhone
+type DeleteNotificationsPhoneResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteNotificationsPhoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteNotificationsPhoneResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteNotificationsPhoneResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteNotificationsPhoneResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteNotificationsPhoneResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteNotificationsPhoneResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteNotificationsPhoneResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteNotificationsPhoneResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteNotificationsPhoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteNotificationsPhoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteNotificationsPhoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteNotificationsPhoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetNotificationsPhoneResponse401Headers the declared response headers of an HTTP 401 response for GetNotificationsPhone
+type GetNotificationsPhoneResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetNotificationsPhoneResponse503Headers the declared response headers of an HTTP 503 response for GetNotificationsPhone
+type GetNotificationsPhoneResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetNotificationsPhoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Phone
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetNotificationsPhoneResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetNotificationsPhoneResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNotificationsPhoneResponse) GetJSON200() *Phone {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetNotificationsPhoneResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetNotificationsPhoneResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetNotificationsPhoneResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetNotificationsPhoneResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNotificationsPhoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNotificationsPhoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNotificationsPhoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNotificationsPhoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutNotificationsPhoneResponse401Headers the declared response headers of an HTTP 401 response for PutNotificationsPhone
+type PutNotificationsPhoneResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PutNotificationsPhoneResponse503Headers the declared response headers of an HTTP 503 response for PutNotificationsPhone
+type PutNotificationsPhoneResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PutNotificationsPhoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Phone
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutNotificationsPhoneResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutNotificationsPhoneResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PutNotificationsPhoneResponse) GetJSON202() *Phone {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutNotificationsPhoneResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutNotificationsPhoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutNotificationsPhoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutNotificationsPhoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutNotificationsPhoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostNotificationsPhoneVerifyResponse401Headers the declared response headers of an HTTP 401 response for PostNotificationsPhoneVerify
+type PostNotificationsPhoneVerifyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PostNotificationsPhoneVerifyResponse429Headers the declared response headers of an HTTP 429 response for PostNotificationsPhoneVerify
+type PostNotificationsPhoneVerifyResponse429Headers struct {
+	RetryAfter *int
+}
+
+// PostNotificationsPhoneVerifyResponse503Headers the declared response headers of an HTTP 503 response for PostNotificationsPhoneVerify
+type PostNotificationsPhoneVerifyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostNotificationsPhoneVerifyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Phone
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PostNotificationsPhoneVerifyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PostNotificationsPhoneVerifyResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostNotificationsPhoneVerifyResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostNotificationsPhoneVerifyResponse) GetJSON200() *Phone {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostNotificationsPhoneVerifyResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostNotificationsPhoneVerifyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostNotificationsPhoneVerifyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostNotificationsPhoneVerifyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostNotificationsPhoneVerifyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetNotificationsPreferencesResponse401Headers the declared response headers of an HTTP 401 response for GetNotificationsPreferences
+type GetNotificationsPreferencesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetNotificationsPreferencesResponse503Headers the declared response headers of an HTTP 503 response for GetNotificationsPreferences
+type GetNotificationsPreferencesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetNotificationsPreferencesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Preferences
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetNotificationsPreferencesResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetNotificationsPreferencesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNotificationsPreferencesResponse) GetJSON200() *Preferences {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetNotificationsPreferencesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetNotificationsPreferencesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetNotificationsPreferencesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetNotificationsPreferencesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNotificationsPreferencesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNotificationsPreferencesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNotificationsPreferencesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNotificationsPreferencesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutNotificationsPreferencesResponse401Headers the declared response headers of an HTTP 401 response for PutNotificationsPreferences
+type PutNotificationsPreferencesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PutNotificationsPreferencesResponse503Headers the declared response headers of an HTTP 503 response for PutNotificationsPreferences
+type PutNotificationsPreferencesResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PutNotificationsPreferencesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Preferences
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutNotificationsPreferencesResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutNotificationsPreferencesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutNotificationsPreferencesResponse) GetJSON200() *Preferences {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutNotificationsPreferencesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutNotificationsPreferencesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutNotificationsPreferencesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutNotificationsPreferencesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutNotificationsPreferencesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostNotificationsSmsInboundResponse401Headers the declared response headers of an HTTP 401 response for PostNotificationsSmsInbound
+type PostNotificationsSmsInboundResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PostNotificationsSmsInboundResponse503Headers the declared response headers of an HTTP 503 response for PostNotificationsSmsInbound
+type PostNotificationsSmsInboundResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostNotificationsSmsInboundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// XML200 the response for an HTTP 200 `text/xml` response
+	XML200 *string
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PostNotificationsSmsInboundResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostNotificationsSmsInboundResponse503Headers
+}
+
+// GetXML200 returns the response for an HTTP 200 `text/xml` response
+func (r PostNotificationsSmsInboundResponse) GetXML200() *string {
+	return r.XML200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostNotificationsSmsInboundResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostNotificationsSmsInboundResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostNotificationsSmsInboundResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostNotificationsSmsInboundResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostNotificationsSmsInboundResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostNotificationsSmsInboundResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostNotificationsSmsInboundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostNotificationsSmsInboundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostNotificationsSmsInboundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostNotificationsSmsInboundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteNotificationsWebhookResponse401Headers the declared response headers of an HTTP 401 response for DeleteNotificationsWebhook
 type DeleteNotificationsWebhookResponse401Headers struct {
 	WWWAuthenticate *string
@@ -15621,6 +17324,196 @@ func (c *ClientWithResponses) GetNotificationsWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetNotificationsResponse(rsp)
+}
+
+// GetNotificationsDeliveriesWithResponse Every email, SMS and webhook delivery, newest first (admins)
+//
+// Allowed: users with role `admin`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /notifications/deliveries (the `GetNotificationsDeliveries` operationId).
+func (c *ClientWithResponses) GetNotificationsDeliveriesWithResponse(ctx context.Context, params *GetNotificationsDeliveriesParams, reqEditors ...RequestEditorFn) (*GetNotificationsDeliveriesResponse, error) {
+	rsp, err := c.GetNotificationsDeliveries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNotificationsDeliveriesResponse(rsp)
+}
+
+// DeleteNotificationsPhoneWithResponse Remove the caller's phone
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /notifications/phone (the `DeleteNotificationsPhone` operationId).
+func (c *ClientWithResponses) DeleteNotificationsPhoneWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteNotificationsPhoneResponse, error) {
+	rsp, err := c.DeleteNotificationsPhone(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteNotificationsPhoneResponse(rsp)
+}
+
+// GetNotificationsPhoneWithResponse The caller's phone for SMS (an empty number when none)
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /notifications/phone (the `GetNotificationsPhone` operationId).
+func (c *ClientWithResponses) GetNotificationsPhoneWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetNotificationsPhoneResponse, error) {
+	rsp, err := c.GetNotificationsPhone(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNotificationsPhoneResponse(rsp)
+}
+
+// PutNotificationsPhoneWithBodyWithResponse Register a mobile number and text it a one-time code
+//
+// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+func (c *ClientWithResponses) PutNotificationsPhoneWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutNotificationsPhoneResponse, error) {
+	rsp, err := c.PutNotificationsPhoneWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutNotificationsPhoneResponse(rsp)
+}
+
+// PutNotificationsPhoneWithResponse Register a mobile number and text it a one-time code
+//
+// The number (E.164, or a US number) gets nothing else until the code comes back to POST /notifications/phone/verify.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /notifications/phone (the `PutNotificationsPhone` operationId).
+func (c *ClientWithResponses) PutNotificationsPhoneWithResponse(ctx context.Context, body PutNotificationsPhoneJSONRequestBody, reqEditors ...RequestEditorFn) (*PutNotificationsPhoneResponse, error) {
+	rsp, err := c.PutNotificationsPhone(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutNotificationsPhoneResponse(rsp)
+}
+
+// PostNotificationsPhoneVerifyWithBodyWithResponse Verify the caller's phone with the code texted to it
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+func (c *ClientWithResponses) PostNotificationsPhoneVerifyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostNotificationsPhoneVerifyResponse, error) {
+	rsp, err := c.PostNotificationsPhoneVerifyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostNotificationsPhoneVerifyResponse(rsp)
+}
+
+// PostNotificationsPhoneVerifyWithResponse Verify the caller's phone with the code texted to it
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /notifications/phone/verify (the `PostNotificationsPhoneVerify` operationId).
+func (c *ClientWithResponses) PostNotificationsPhoneVerifyWithResponse(ctx context.Context, body PostNotificationsPhoneVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostNotificationsPhoneVerifyResponse, error) {
+	rsp, err := c.PostNotificationsPhoneVerify(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostNotificationsPhoneVerifyResponse(rsp)
+}
+
+// GetNotificationsPreferencesWithResponse The caller's notification preferences
+//
+// Channels per kind of message (booked, changed, reminder, approval_request, feedback_request) among inbox (always), email, sms and webhook; reminder offsets in minutes (the global ones until set); quiet hours in `time_zone`, during which what is not urgent (bookings, feedback requests) waits.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /notifications/preferences (the `GetNotificationsPreferences` operationId).
+func (c *ClientWithResponses) GetNotificationsPreferencesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetNotificationsPreferencesResponse, error) {
+	rsp, err := c.GetNotificationsPreferences(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNotificationsPreferencesResponse(rsp)
+}
+
+// PutNotificationsPreferencesWithBodyWithResponse Replace the caller's notification preferences
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+func (c *ClientWithResponses) PutNotificationsPreferencesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutNotificationsPreferencesResponse, error) {
+	rsp, err := c.PutNotificationsPreferencesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutNotificationsPreferencesResponse(rsp)
+}
+
+// PutNotificationsPreferencesWithResponse Replace the caller's notification preferences
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /notifications/preferences (the `PutNotificationsPreferences` operationId).
+func (c *ClientWithResponses) PutNotificationsPreferencesWithResponse(ctx context.Context, body PutNotificationsPreferencesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutNotificationsPreferencesResponse, error) {
+	rsp, err := c.PutNotificationsPreferences(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutNotificationsPreferencesResponse(rsp)
+}
+
+// PostNotificationsSmsInboundWithBodyWithResponse Twilio's webhook for texts sent to openhouse's number
+//
+// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+//
+// Public: no token needed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+func (c *ClientWithResponses) PostNotificationsSmsInboundWithBodyWithResponse(ctx context.Context, params *PostNotificationsSmsInboundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostNotificationsSmsInboundResponse, error) {
+	rsp, err := c.PostNotificationsSmsInboundWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostNotificationsSmsInboundResponse(rsp)
+}
+
+// PostNotificationsSmsInboundWithFormdataBodyWithResponse Twilio's webhook for texts sent to openhouse's number
+//
+// Signed by Twilio (X-Twilio-Signature with the account's auth token). From a verified phone: STOP opts out, START back in, Y or N confirms or declines the newest assignment texted to a realtor.
+//
+// Public: no token needed.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /notifications/sms/inbound (the `PostNotificationsSmsInbound` operationId).
+func (c *ClientWithResponses) PostNotificationsSmsInboundWithFormdataBodyWithResponse(ctx context.Context, params *PostNotificationsSmsInboundParams, body PostNotificationsSmsInboundFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostNotificationsSmsInboundResponse, error) {
+	rsp, err := c.PostNotificationsSmsInboundWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostNotificationsSmsInboundResponse(rsp)
 }
 
 // DeleteNotificationsWebhookWithResponse Remove the caller's webhook
@@ -20073,6 +21966,764 @@ func ParseGetNotificationsResponse(rsp *http.Response) (*GetNotificationsRespons
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetNotificationsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetNotificationsDeliveriesResponse parses an HTTP response from a GetNotificationsDeliveriesWithResponse call
+func ParseGetNotificationsDeliveriesResponse(rsp *http.Response) (*GetNotificationsDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNotificationsDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []AdminDelivery `json:"items"`
+			NextCursor *string         `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetNotificationsDeliveriesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetNotificationsDeliveriesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteNotificationsPhoneResponse parses an HTTP response from a DeleteNotificationsPhoneWithResponse call
+func ParseDeleteNotificationsPhoneResponse(rsp *http.Response) (*DeleteNotificationsPhoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteNotificationsPhoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteNotificationsPhoneResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteNotificationsPhoneResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetNotificationsPhoneResponse parses an HTTP response from a GetNotificationsPhoneWithResponse call
+func ParseGetNotificationsPhoneResponse(rsp *http.Response) (*GetNotificationsPhoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNotificationsPhoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Phone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetNotificationsPhoneResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetNotificationsPhoneResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutNotificationsPhoneResponse parses an HTTP response from a PutNotificationsPhoneWithResponse call
+func ParsePutNotificationsPhoneResponse(rsp *http.Response) (*PutNotificationsPhoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutNotificationsPhoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Phone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PutNotificationsPhoneResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PutNotificationsPhoneResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostNotificationsPhoneVerifyResponse parses an HTTP response from a PostNotificationsPhoneVerifyWithResponse call
+func ParsePostNotificationsPhoneVerifyResponse(rsp *http.Response) (*PostNotificationsPhoneVerifyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostNotificationsPhoneVerifyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Phone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PostNotificationsPhoneVerifyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers PostNotificationsPhoneVerifyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostNotificationsPhoneVerifyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetNotificationsPreferencesResponse parses an HTTP response from a GetNotificationsPreferencesWithResponse call
+func ParseGetNotificationsPreferencesResponse(rsp *http.Response) (*GetNotificationsPreferencesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNotificationsPreferencesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Preferences
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetNotificationsPreferencesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetNotificationsPreferencesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutNotificationsPreferencesResponse parses an HTTP response from a PutNotificationsPreferencesWithResponse call
+func ParsePutNotificationsPreferencesResponse(rsp *http.Response) (*PutNotificationsPreferencesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutNotificationsPreferencesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Preferences
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PutNotificationsPreferencesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PutNotificationsPreferencesResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostNotificationsSmsInboundResponse parses an HTTP response from a PostNotificationsSmsInboundWithResponse call
+func ParsePostNotificationsSmsInboundResponse(rsp *http.Response) (*PostNotificationsSmsInboundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostNotificationsSmsInboundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest string
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PostNotificationsSmsInboundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostNotificationsSmsInboundResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
