@@ -33,7 +33,7 @@ type itemView struct {
 // deliveryView says how far an email or webhook copy got; errors stay in
 // the logs (they may carry a mail server's or receiver's internals).
 type deliveryView struct {
-	Channel     Channel       `json:"channel" enum:"email,webhook"`
+	Channel     Channel       `json:"channel" enum:"email,sms,webhook"`
 	State       DeliveryState `json:"state" enum:"pending,delivered,failed,dropped"`
 	Attempts    int           `json:"attempts"`
 	DeliveredAt *time.Time    `json:"delivered_at,omitempty"`

@@ -18,12 +18,13 @@ type quietView struct {
 
 // preferencesView is the body of GET and PUT /notifications/preferences.
 // channels lists, per kind of message, the channels it goes to; "inbox" is
-// always among them. reminder_offsets_minutes null means the global ones.
+// always among them. reminder_offsets_minutes left out (or null) means the
+// global ones; quiet_hours left out, none; time_zone left out, the user's.
 type preferencesView struct {
 	Channels               map[Topic][]Channel `json:"channels"`
-	ReminderOffsetsMinutes []int               `json:"reminder_offsets_minutes"`
-	QuietHours             *quietView          `json:"quiet_hours"`
-	TimeZone               string              `json:"time_zone"`
+	ReminderOffsetsMinutes []int               `json:"reminder_offsets_minutes,omitempty"`
+	QuietHours             *quietView          `json:"quiet_hours,omitempty"`
+	TimeZone               string              `json:"time_zone,omitempty"`
 }
 
 func (s *Service) preferencesViewOf(p Preferences) preferencesView {

@@ -163,6 +163,7 @@ func (e DeclinedProblemType) Valid() bool {
 // Defines values for DeliveryChannel.
 const (
 	DeliveryChannelEmail   DeliveryChannel = "email"
+	DeliveryChannelSms     DeliveryChannel = "sms"
 	DeliveryChannelWebhook DeliveryChannel = "webhook"
 )
 
@@ -170,6 +171,8 @@ const (
 func (e DeliveryChannel) Valid() bool {
 	switch e {
 	case DeliveryChannelEmail:
+		return true
+	case DeliveryChannelSms:
 		return true
 	case DeliveryChannelWebhook:
 		return true
@@ -1456,8 +1459,8 @@ type Point struct {
 type Preferences struct {
 	Channels               map[string][]string `json:"channels"`
 	QuietHours             *Quiet              `json:"quiet_hours,omitempty"`
-	ReminderOffsetsMinutes []int               `json:"reminder_offsets_minutes"`
-	TimeZone               string              `json:"time_zone"`
+	ReminderOffsetsMinutes *[]int              `json:"reminder_offsets_minutes,omitempty"`
+	TimeZone               *string             `json:"time_zone,omitempty"`
 }
 
 // Problem defines model for Problem.
