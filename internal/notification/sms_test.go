@@ -110,7 +110,7 @@ func TestSMSGoesOnlyWhereChosen(t *testing.T) {
 			t.Fatalf("webhook = %d %s", status, body)
 		}
 		prefs := `{"channels":{"booked":["inbox","sms"],"changed":["inbox"],"reminder":["inbox"],"approval_request":[],"feedback_request":[]},
-			"reminder_offsets_minutes":[30],"quiet_hours":null,"time_zone":"America/Chicago"}`
+			"reminder_offsets_minutes":[30],"time_zone":"America/Chicago"}`
 		if status, _, body := a.do("PUT", "/notifications/preferences", rita, prefs); status != 200 || !strings.Contains(body, `"booked":["inbox","sms"]`) {
 			t.Fatalf("preferences = %d %s", status, body)
 		}

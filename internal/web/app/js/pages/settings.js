@@ -52,12 +52,10 @@ async function preferences(view) {
       }
       const offsets = value(form, 'offsets');
       const qs = value(form, 'quiet_start'), qe = value(form, 'quiet_end');
-      await api('PUT', '/notifications/preferences', {
-        channels,
-        reminder_offsets_minutes: offsets ? offsets.split(/[,\s]+/).filter(Boolean).map(Number) : null,
-        quiet_hours: qs && qe ? { start: qs, end: qe } : null,
-        time_zone: value(form, 'time_zone'),
-      });
+      const body = { channels, time_zone: value(form, 'time_zone') };
+      if (offsets) body.reminder_offsets_minutes = offsets.split(/[,\s]+/).filter(Boolean).map(Number);
+      if (qs && qe) body.quiet_hours = { start: qs, end: qe };
+      await api('PUT', '/notifications/preferences', body);
       saved.textContent = 'Preferences saved.';
     }, form);
   });
