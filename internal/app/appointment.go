@@ -15,5 +15,5 @@ func buildAppointment(ctx context.Context, e env) (component, error) {
 		return nil, err
 	}
 	avail := clients.NewAvailability(e.Peer("availability"), e.HTTP, e.Identity, clients.Options{})
-	return appointment.New(st, avail, appointment.Config{Clock: e.Clock, Log: e.Log, Metrics: e.Metrics})
+	return appointment.New(st, avail, appointment.Config{HoldTTL: e.Config.HoldTTL, Clock: e.Clock, Log: e.Log, Metrics: e.Metrics})
 }

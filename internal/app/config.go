@@ -16,6 +16,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/ratelimit"
 	"github.com/openhouse/openhouse/internal/web"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // Config is everything `openhouse serve` can be told. Each field has an
@@ -80,6 +81,9 @@ type Config struct {
 	MapTiles web.Tiles
 	// Token lifetimes (docs/security.md); zero means the default.
 	AccessTokenTTL time.Duration // OPENHOUSE_ACCESS_TOKEN_TTL
+
+	HoldTTL  time.Duration // OPENHOUSE_HOLD_TTL: how long a checkout's realtor hold lasts unpaid
+	SlotStep time.Duration // OPENHOUSE_SLOT_STEP: the grid of tour starts
 	RefreshIdle    time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
 	RefreshMax     time.Duration // OPENHOUSE_REFRESH_MAX_TTL
 }
@@ -128,6 +132,8 @@ var Settings = []Setting{
 	{"OPENHOUSE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "the web app's map tiles, an XYZ URL template ({z}, {x}, {y}; {s} and {r} optional), or off for a blank base; the browser loads them"},
 	{"OPENHOUSE_MAP_ATTRIBUTION", "(OpenStreetMap's)", "the attribution the tiles' licence asks for (HTML links allowed), shown on every map"},
 	{"OPENHOUSE_GEOCODER_URL", "(towns and ZIP codes only)", "base URL of a Nominatim-compatible server (e.g. https://nominatim.openstreetmap.org): GET /places/geocode finds street addresses, cached, at most one request a second"},
+	{"OPENHOUSE_HOLD_TTL", "10m", "how long a realtor is held for a checkout that has not paid (1m to 24h); a hold lapses after it"},
+	{"OPENHOUSE_SLOT_STEP", "15m", "the grid of tour starts offered as open slots; divides an hour"},
 	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
 	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
 	{"OPENHOUSE_STRIPE_API_BASE", "(Stripe)", "another Stripe API base URL (stripe-mock in tests)"},
@@ -198,6 +204,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"OPENHOUSE_ACCESS_TOKEN_TTL", &cfg.AccessTokenTTL},
 		{"OPENHOUSE_REFRESH_IDLE_TTL", &cfg.RefreshIdle},
 		{"OPENHOUSE_REFRESH_MAX_TTL", &cfg.RefreshMax},
+		{"OPENHOUSE_HOLD_TTL", &cfg.HoldTTL},
+		{"OPENHOUSE_SLOT_STEP", &cfg.SlotStep},
 	} {
 		if v := get(d.env, ""); v != "" {
 			if *d.to, err = time.ParseDuration(v); err != nil {
@@ -273,6 +281,11 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_NAMESPACE must be a lower-case letter then up to 20 of a-z, 0-9 and _")
 	case c.AccessTokenTTL != 0 && (c.AccessTokenTTL < MinAccessTokenTTL || c.AccessTokenTTL > auth.MaxTTL):
 		return fmt.Errorf("OPENHOUSE_ACCESS_TOKEN_TTL is %s; it must be between %s and %s", c.AccessTokenTTL, MinAccessTokenTTL, auth.MaxTTL)
+	case c.HoldTTL != 0 && (c.HoldTTL < time.Minute || c.HoldTTL > 24*time.Hour):
+		return fmt.Errorf("OPENHOUSE_HOLD_TTL is %s; it must be between 1m and 24h", c.HoldTTL)
+	}
+	if err := c.tourRules().Validate(); err != nil {
+		return fmt.Errorf("OPENHOUSE_SLOT_STEP: %w", err)
 	}
 	if err := (iam.RefreshLifetimes{Idle: c.RefreshIdle, Max: c.RefreshMax}).WithDefaults().Validate(); err != nil {
 		return fmt.Errorf("OPENHOUSE_REFRESH_IDLE_TTL, OPENHOUSE_REFRESH_MAX_TTL: %w", err)
@@ -297,4 +310,13 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// tourRules are the tour plan's rules with the configured slot grid.
+func (c Config) tourRules() tourplan.Rules {
+	r := tourplan.Default
+	if c.SlotStep != 0 {
+		r.Step = c.SlotStep
+	}
+	return r
 }

@@ -7,14 +7,20 @@ import (
 	"github.com/openhouse/openhouse/internal/tour"
 )
 
-// buildTour wires the tour service: it reads listings to plan routes and
-// refunds cancellations through the payment API, as its own identity.
+// buildTour wires the tour service: it refunds cancellations through the
+// payment API, holds realtors for a tour's new time through the
+// appointment API and finds open times through availability's, as its own
+// identity.
 func buildTour(ctx context.Context, e env) (component, error) {
 	st, err := tour.NewSQLStore(ctx, e.DB, e.Clock.Now)
 	if err != nil {
 		return nil, err
 	}
-	listings := clients.NewListings(e.Peer("listing"), e.HTTP, e.Identity, clients.Options{})
-	payments := clients.NewPayments(e.Peer("payment"), e.HTTP, e.Identity, clients.Options{})
-	return tour.New(st, listings, payments, tour.Config{Clock: e.Clock, Log: e.Log, Metrics: e.Metrics})
+	rules := tour.DefaultRules
+	rules.Plan = e.Config.tourRules()
+	return tour.New(st, tour.Peers{
+		Payments: clients.NewPayments(e.Peer("payment"), e.HTTP, e.Identity, clients.Options{}),
+		Holds:    clients.NewAppointments(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),
+		Slots:    clients.NewAvailability(e.Peer("availability"), e.HTTP, e.Identity, clients.Options{}),
+	}, tour.Config{Rules: rules, Clock: e.Clock, Log: e.Log, Metrics: e.Metrics})
 }

@@ -6,6 +6,7 @@ package appointment
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -16,14 +17,30 @@ import (
 // Status of an appointment.
 type Status string
 
-// Appointment statuses.
+// Appointment statuses. A held appointment is a hold: the realtor is kept
+// for the window until ExpiresAt while the customer pays (or the tour
+// moves); booking turns it scheduled. Held, scheduled and confirmed
+// appointments all block the realtor.
 const (
+	Held      Status = "held"
 	Scheduled Status = "scheduled"
 	Confirmed Status = "confirmed"
 	Released  Status = "released"
 )
 
-// Appointment is a realtor booked for a tour's time window.
+// Why an appointment or a hold was released.
+const (
+	ReasonCancelled   = "cancelled"
+	ReasonRescheduled = "rescheduled"
+	ReasonDeclined    = "declined"
+	// Holds only: the card was declined (the checkout gave it back), it
+	// lapsed, or its tour was booked with another realtor.
+	ReasonHoldReleased = "released"
+	ReasonHoldExpired  = "expired"
+	ReasonReassigned   = "reassigned"
+)
+
+// Appointment is a realtor booked (or held) for a tour's time window.
 type Appointment struct {
 	ID            string
 	TourID        string
@@ -34,17 +51,85 @@ type Appointment struct {
 	EndsAt        time.Time
 	Status        Status
 	ReleaseReason string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// ExpiresAt is when a hold lapses; zero for a booking.
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
-// Active reports whether the appointment still holds the realtor.
+// Active reports whether the appointment still blocks the realtor.
 func (a Appointment) Active() bool { return a.Status != Released }
 
-// Overlaps reports whether the appointment, widened by buffer on both
-// sides for travel, overlaps [start, end).
-func (a Appointment) Overlaps(start, end time.Time, buffer time.Duration) bool {
-	return a.StartsAt.Add(-buffer).Before(end) && start.Before(a.EndsAt.Add(buffer))
+// Booked reports whether it is a tour's booking (not a hold, not released).
+func (a Appointment) Booked() bool { return a.Status == Scheduled || a.Status == Confirmed }
+
+// IndexKey is what the availability index knows the appointment by: a
+// hold by its own id, a booking by its tour.
+func (a Appointment) IndexKey() string {
+	if a.Status == Held || (a.Status == Released && !a.ExpiresAt.IsZero()) {
+		return a.ID
+	}
+	return a.TourID
+}
+
+// Lapsed reports whether a hold's time is up.
+func (a Appointment) Lapsed(now time.Time) bool {
+	return a.Status == Held && !now.Before(a.ExpiresAt)
+}
+
+// Release ends an appointment or a hold for reason. Releasing a released
+// one is ErrReleased.
+func (a *Appointment) Release(reason string, now time.Time) error {
+	if !a.Active() {
+		return ErrReleased
+	}
+	a.Status, a.ReleaseReason, a.UpdatedAt = Released, reason, now.UTC()
+	return nil
+}
+
+// Confirm records that realtorID, the assigned realtor, will come. It
+// reports false when it was confirmed already.
+func (a *Appointment) Confirm(realtorID string, now time.Time) (bool, error) {
+	switch {
+	case a.RealtorID != realtorID:
+		return false, ErrNotAllowed
+	case a.Status == Released:
+		return false, ErrReleased
+	case a.Status == Held:
+		return false, ErrNotFound // a hold is nobody's appointment yet
+	case a.Status == Confirmed:
+		return false, nil
+	}
+	a.Status, a.UpdatedAt = Confirmed, now.UTC()
+	return true, nil
+}
+
+// Decline gives a booking up on behalf of realtorID, its realtor.
+func (a *Appointment) Decline(realtorID string, now time.Time) error {
+	switch {
+	case a.RealtorID != realtorID:
+		return ErrNotAllowed
+	case a.Status == Held:
+		return ErrNotFound
+	}
+	return a.Release(ReasonDeclined, now)
+}
+
+// BookFor turns a hold into the booking of request r: the same window, not
+// lapsed past being released, and its realtor eligible. It reports why not
+// with ErrHoldUnusable.
+func (a *Appointment) BookFor(r Request, eligible bool, now time.Time) error {
+	switch {
+	case a.Status != Held:
+		return fmt.Errorf("%w: it is %s", ErrHoldUnusable, a.Status)
+	case !a.StartsAt.Equal(r.StartsAt) || !a.EndsAt.Equal(r.EndsAt):
+		return fmt.Errorf("%w: held for %s-%s, the tour is %s-%s", ErrHoldUnusable, a.StartsAt, a.EndsAt, r.StartsAt, r.EndsAt)
+	case !eligible:
+		return fmt.Errorf("%w: realtor %s no longer takes tours", ErrHoldUnusable, a.RealtorID)
+	}
+	a.TourID, a.CustomerID, a.ListingIDs = r.TourID, r.CustomerID, append([]string(nil), r.ListingIDs...)
+	a.Status, a.ExpiresAt, a.UpdatedAt = Scheduled, time.Time{}, now.UTC()
+	return nil
 }
 
 // RequestState is where a tour is in assignment.
@@ -61,14 +146,16 @@ const (
 // Request is a tour as the appointment service needs it: where, when, and
 // who already declined it.
 type Request struct {
-	TourID       string
-	CustomerID   string
-	ListingIDs   []string
-	Stops        []events.GeoPoint
-	StartsAt     time.Time
-	EndsAt       time.Time
-	Version      int
-	State        RequestState
+	TourID     string
+	CustomerID string
+	ListingIDs []string
+	Stops      []events.GeoPoint
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Version    int
+	State      RequestState
+	// HoldID is the hold the request is booked from first, if any.
+	HoldID       string
 	Declined     []string
 	WaitingSince time.Time
 	UpdatedAt    time.Time
@@ -84,6 +171,14 @@ var (
 	ErrDoubleBooking = errors.New("realtor already booked at that time")
 	// ErrTourTaken: the tour already has an active appointment.
 	ErrTourTaken = errors.New("tour already assigned")
+	// ErrNoRealtor: no realtor can be held for that window.
+	ErrNoRealtor = errors.New("no realtor is free for that time")
+	// ErrHoldConflict: a hold with that id exists for something else.
+	ErrHoldConflict = errors.New("a hold with that id exists for another window")
+	// ErrHoldBooked: the hold became a booking; it cannot be given back.
+	ErrHoldBooked = errors.New("the hold was booked")
+	// ErrHoldUnusable: a hold cannot become this booking.
+	ErrHoldUnusable = errors.New("the hold cannot be booked")
 )
 
 // Candidate is a free realtor with what fairness needs to know.

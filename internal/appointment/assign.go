@@ -13,11 +13,13 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
-// Assign tries to give a tour a realtor: the free realtors whose areas
-// cover every home, ranked fairly, are tried in turn until one can be held
-// in availability and booked in this service's database. With none, the
-// tour waits (announced once) and is tried again when a realtor frees up.
-// It is safe to call again for the same tour at any time.
+// Assign tries to give a tour a realtor: the one held for it at checkout
+// (or for its new time) if that hold is still good, without a search;
+// otherwise the free realtors whose areas cover every home, ranked fairly,
+// are tried in turn until one can be marked in availability and booked in
+// this service's database. With none, the tour waits (announced once) and
+// is tried again when a realtor frees up. It is safe to call again for the
+// same tour at any time.
 func (s *Service) Assign(ctx context.Context, tourID string) error {
 	r, err := s.store.Request(ctx, tourID)
 	if errors.Is(err, ErrNotFound) {
@@ -31,6 +33,15 @@ func (s *Service) Assign(ctx context.Context, tourID string) error {
 	}
 	if !r.StartsAt.After(s.cfg.Clock.Now()) {
 		return nil // too late to assign; the tour service gives it up
+	}
+	if r.HoldID != "" {
+		booked, err := s.bookHold(ctx, r)
+		if err != nil || booked {
+			return err
+		}
+		if r, err = s.store.Request(ctx, tourID); err != nil {
+			return err
+		}
 	}
 	ranked, err := s.candidates(ctx, r)
 	if err != nil {

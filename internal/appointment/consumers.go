@@ -2,6 +2,7 @@ package appointment
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
@@ -18,7 +19,9 @@ func data[T any](ev bus.Event) (T, error) {
 
 // release ends an active appointment and says so.
 func (s *Service) release(ctx context.Context, a *Appointment, reason string, now time.Time) (bus.Event, error) {
-	a.Status, a.ReleaseReason, a.UpdatedAt = Released, reason, now.UTC()
+	if err := a.Release(reason, now); err != nil {
+		return bus.Event{}, err
+	}
 	return bus.NewEvent(ctx, events.TypeAppointmentReleased, a.TourID, events.AppointmentReleased{
 		Appointment: eventOf(*a), Reason: reason, ReleasedAt: now.UTC()}, now)
 }
@@ -36,7 +39,7 @@ func (s *Service) giveBack(ctx context.Context, a *Appointment) {
 
 func requestOf(t events.Tour) Request {
 	r := Request{TourID: t.TourID, CustomerID: t.CustomerID, StartsAt: t.ScheduledAt.UTC(), EndsAt: t.EndsAt.UTC(),
-		Version: t.Version, State: Assigning}
+		Version: t.Version, State: Assigning, HoldID: t.HoldID}
 	for _, st := range t.Stops {
 		r.ListingIDs = append(r.ListingIDs, st.ListingID)
 		r.Stops = append(r.Stops, st.Location)
@@ -77,7 +80,7 @@ func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
 		}
 		var out []bus.Event
 		if active != nil {
-			rel, err := s.release(ctx, active, "rescheduled", now)
+			rel, err := s.release(ctx, active, ReasonRescheduled, now)
 			if err != nil {
 				return nil, err
 			}
@@ -102,7 +105,7 @@ func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.close(ctx, ev.ID(), t.TourID, "cancelled")
+	return s.close(ctx, ev.ID(), t.TourID, ReasonCancelled)
 }
 
 func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
@@ -119,11 +122,16 @@ func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
 	})
 }
 
-// close ends a tour's request, releasing its realtor.
+// close ends a tour's request, releasing its realtor and any hold it had
+// not used.
 func (s *Service) close(ctx context.Context, eventID, tourID, reason string) error {
 	now := s.cfg.Clock.Now()
-	var released *Appointment
+	var (
+		released *Appointment
+		hold     string
+	)
 	err := s.store.ChangeRequest(ctx, eventID, tourID, func(r *Request, active *Appointment) ([]bus.Event, error) {
+		hold, r.HoldID = r.HoldID, ""
 		if r.State == "" {
 			r.TourID, r.StartsAt, r.EndsAt = tourID, now.UTC(), now.UTC() // remember it, so a late "created" changes nothing
 		}
@@ -139,6 +147,11 @@ func (s *Service) close(ctx context.Context, eventID, tourID, reason string) err
 		return err
 	}
 	s.giveBack(ctx, released)
+	if hold != "" {
+		if err := s.ReleaseHold(ctx, hold, ReasonCancelled); err != nil && !errors.Is(err, ErrHoldBooked) {
+			return err
+		}
+	}
 	return s.retryIfFreed(ctx, released)
 }
 
@@ -150,14 +163,23 @@ func (s *Service) retryIfFreed(ctx context.Context, released *Appointment) error
 	return s.RetryWaiting(ctx)
 }
 
-// onRealtorChanged: a realtor joined, came back, or changed hours or area;
-// waiting tours may fit now.
+// onRealtorChanged keeps whether the realtor takes tours (a hold is booked
+// only if so); a realtor who joined, came back, or changed hours or area
+// may fit waiting tours now.
 func (s *Service) onRealtorChanged(ctx context.Context, ev bus.Event) error {
 	p, err := data[events.RealtorProfileChanged](ev)
 	if err != nil {
 		return err
 	}
-	if !p.Verified || !p.Active || p.Status != "available" {
+	eligible := p.Verified && p.Active && p.Status == "available"
+	at := p.At
+	if at.IsZero() {
+		at = ev.Time()
+	}
+	if err := s.store.SetRealtor(ctx, ev.ID(), p.RealtorID, eligible, at); err != nil {
+		return err
+	}
+	if !eligible {
 		return nil
 	}
 	return s.RetryWaiting(ctx)
@@ -167,16 +189,10 @@ func (s *Service) onRealtorChanged(ctx context.Context, ev bus.Event) error {
 func (s *Service) Confirm(ctx context.Context, id, realtorID string) (Appointment, error) {
 	now := s.cfg.Clock.Now()
 	return s.store.ChangeAppointment(ctx, id, func(a *Appointment, _ *Request) ([]bus.Event, error) {
-		if a.RealtorID != realtorID {
-			return nil, ErrNotAllowed
+		changed, err := a.Confirm(realtorID, now)
+		if err != nil || !changed {
+			return nil, err
 		}
-		switch a.Status {
-		case Released:
-			return nil, ErrReleased
-		case Confirmed:
-			return nil, nil
-		}
-		a.Status, a.UpdatedAt = Confirmed, now.UTC()
 		ev, err := bus.NewEvent(ctx, events.TypeAppointmentConfirmed, a.TourID, events.AppointmentConfirmed{
 			Appointment: eventOf(*a), ConfirmedAt: now.UTC()}, now)
 		return []bus.Event{ev}, err
@@ -188,13 +204,11 @@ func (s *Service) Confirm(ctx context.Context, id, realtorID string) (Appointmen
 func (s *Service) Decline(ctx context.Context, id, realtorID string) (Appointment, error) {
 	now := s.cfg.Clock.Now()
 	a, err := s.store.ChangeAppointment(ctx, id, func(a *Appointment, r *Request) ([]bus.Event, error) {
-		if a.RealtorID != realtorID {
-			return nil, ErrNotAllowed
+		if err := a.Decline(realtorID, now); err != nil {
+			return nil, err
 		}
-		if !a.Active() {
-			return nil, ErrReleased
-		}
-		rel, err := s.release(ctx, a, "declined", now)
+		rel, err := bus.NewEvent(ctx, events.TypeAppointmentReleased, a.TourID, events.AppointmentReleased{
+			Appointment: eventOf(*a), Reason: ReasonDeclined, ReleasedAt: now.UTC()}, now)
 		if err != nil {
 			return nil, err
 		}

@@ -3,9 +3,12 @@ package appointment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
@@ -132,4 +135,100 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		httpapi.WriteError(w, r, err)
 	}
+}
+
+// holdBody is POST /appointments/holds: a realtor held for a window.
+type holdBody struct {
+	HoldID     string            `json:"hold_id"`
+	TourID     string            `json:"tour_id,omitempty"`
+	CustomerID string            `json:"customer_id"`
+	ListingIDs []string          `json:"listing_ids"`
+	Stops      []events.GeoPoint `json:"stops"`
+	StartsAt   time.Time         `json:"starts_at"`
+	EndsAt     time.Time         `json:"ends_at"`
+}
+
+// holdView is a hold as its callers see it: no realtor is named, since
+// the caller (the cart) answers customers.
+type holdView struct {
+	HoldID    string    `json:"hold_id"`
+	TourID    string    `json:"tour_id"`
+	Status    Status    `json:"status"`
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// TypeSlotTaken is the problem type of a window nobody can be held for.
+const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
+
+func (b holdBody) validate() []httpapi.FieldError {
+	var errs []httpapi.FieldError
+	bad := func(field, msg string) { errs = append(errs, httpapi.FieldError{Field: field, Message: msg}) }
+	id := func(field, v string, required bool) {
+		if (required && v == "") || len(v) > 100 {
+			bad(field, "must be 1 to 100 characters")
+		}
+	}
+	id("hold_id", b.HoldID, true)
+	id("tour_id", b.TourID, false)
+	id("customer_id", b.CustomerID, true)
+	if len(b.Stops) == 0 || len(b.Stops) > clients.MaxSearchPoints || len(b.ListingIDs) != len(b.Stops) {
+		bad("stops", fmt.Sprintf("1 to %d homes, one per listing id", clients.MaxSearchPoints))
+	}
+	for i, p := range b.Stops {
+		if !(p.Lat >= -90 && p.Lat <= 90 && p.Lng >= -180 && p.Lng <= 180) {
+			bad(fmt.Sprintf("stops[%d]", i), "must be latitude -90 to 90 and longitude -180 to 180")
+		}
+	}
+	for i, l := range b.ListingIDs {
+		id(fmt.Sprintf("listing_ids[%d]", i), l, true)
+	}
+	switch {
+	case b.StartsAt.Unix() <= 0:
+		bad("starts_at", "is required")
+	case !b.EndsAt.After(b.StartsAt) || b.EndsAt.Sub(b.StartsAt) > 12*time.Hour:
+		bad("ends_at", "must be after starts_at, by at most 12 hours")
+	}
+	return errs
+}
+
+func (s *Service) handlePlaceHold(w http.ResponseWriter, r *http.Request) {
+	var b holdBody
+	if err := httpapi.Decode(w, r, &b); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if errs := b.validate(); len(errs) > 0 {
+		httpapi.WriteError(w, r, httpapi.Validation(errs...))
+		return
+	}
+	a, err := s.PlaceHold(r.Context(), HoldRequest{HoldID: b.HoldID, TourID: b.TourID, CustomerID: b.CustomerID,
+		ListingIDs: b.ListingIDs, Stops: b.Stops, StartsAt: b.StartsAt, EndsAt: b.EndsAt})
+	switch {
+	case errors.Is(err, ErrNoRealtor):
+		p := httpapi.Conflict("no realtor is free for that time")
+		p.Type, p.Title = TypeSlotTaken, "Slot taken"
+		httpapi.WriteError(w, r, p)
+	case errors.Is(err, ErrHoldConflict):
+		httpapi.WriteError(w, r, httpapi.Conflict(err.Error()))
+	case err != nil:
+		httpapi.WriteError(w, r, err)
+	default:
+		httpapi.WriteJSON(w, http.StatusCreated, holdView{HoldID: a.ID, TourID: a.TourID, Status: a.Status,
+			StartsAt: a.StartsAt, EndsAt: a.EndsAt, ExpiresAt: a.ExpiresAt})
+	}
+}
+
+func (s *Service) handleReleaseHold(w http.ResponseWriter, r *http.Request) {
+	err := s.ReleaseHold(r.Context(), r.PathValue("id"), ReasonHoldReleased)
+	if errors.Is(err, ErrHoldBooked) {
+		httpapi.WriteError(w, r, httpapi.Conflict(err.Error()))
+		return
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -31,6 +31,12 @@ type Config struct {
 	Buffer time.Duration
 	// Retry is how often waiting tours are tried again. Default 30s.
 	Retry time.Duration
+	// HoldTTL is how long a hold lasts unbooked (a checkout whose process
+	// died between hold and charge). Default 10 min.
+	HoldTTL time.Duration
+	// HoldSweep bounds how long a lapsed hold placed by another instance
+	// waits to be released. Default 15s.
+	HoldSweep time.Duration
 	Clock clock.Clock
 	Log   *slog.Logger
 	// Metrics, when set, receives openhouse_assignments_total (metrics.go).
@@ -57,6 +63,15 @@ func New(st Store, avail Availability, cfg Config) (*Service, error) {
 	if cfg.Retry == 0 {
 		cfg.Retry = 30 * time.Second
 	}
+	if cfg.HoldTTL == 0 {
+		cfg.HoldTTL = 10 * time.Minute
+	}
+	if cfg.HoldSweep == 0 {
+		cfg.HoldSweep = 15 * time.Second
+	}
+	if cfg.HoldTTL < time.Minute || cfg.HoldTTL > 24*time.Hour || cfg.HoldSweep < 0 {
+		return nil, errors.New("appointment: hold TTL must be between 1 minute and 24 hours (OPENHOUSE_HOLD_TTL)")
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}
@@ -82,6 +97,15 @@ func (s *Service) Routes() []auth.Route {
 			Doc: httpapi.Doc{Summary: "Decline an assignment (its realtor)", Reply: appointmentView{},
 				Description: "The tour is assigned to another realtor.",
 				Errors:      map[int]string{http.StatusConflict: "The appointment was released."}}},
+		// Holds: the cart at checkout, the tour service when a tour moves.
+		{Pattern: "POST /appointments/holds", Rule: auth.Services("cart", "tour"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePlaceHold), Body: holdBody{},
+			Doc: httpapi.Doc{Summary: "Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)", Reply: holdView{}, Status: http.StatusCreated,
+				Description: "A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. " +
+					"Asking again with the same `hold_id` and window answers the same hold. No realtor is named.",
+				Answers: []httpapi.Answer{{Status: http.StatusConflict, Why: "No realtor is free for that window (slot taken), or the hold id names another window.", Body: holdConflict{}}}}},
+		{Pattern: "DELETE /appointments/holds/{id}", Rule: auth.Services("cart", "tour"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleReleaseHold),
+			Doc: httpapi.Doc{Summary: "Give a hold back (a declined card, a failed move)", Description: "Giving back a hold that is gone or released already succeeds.",
+				Errors: map[int]string{http.StatusConflict: "The hold was booked; it cannot be given back."}}},
 	}
 }
 
@@ -101,8 +125,15 @@ func (s *Service) Subscriptions() []bus.Subscription {
 	}
 }
 
-// Run retries waiting tours every Retry until ctx ends.
+// Run retries waiting tours every Retry, and releases holds as they
+// lapse, until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
+	holds := make(chan struct{})
+	go func() {
+		defer close(holds)
+		s.expireLoop(ctx)
+	}()
+	defer func() { <-holds }()
 	for {
 		select {
 		case <-ctx.Done():

@@ -40,8 +40,29 @@ type Store interface {
 	ChangeAppointment(ctx context.Context, id string, change func(a *Appointment, r *Request) ([]bus.Event, error)) (Appointment, error)
 	// List pages through appointments, newest first.
 	List(ctx context.Context, f Filter, after Cursor, limit int) ([]Appointment, error)
-	// Overlapping returns active appointments of realtors overlapping
-	// [start, end): the check a chaos test reads.
+	// PlaceHold records a (not yet stored) hold a (status Held, with its
+	// expiry) if its realtor has nothing active overlapping it (widened by
+	// buffer), storing events; otherwise ErrDoubleBooking. ErrHoldConflict
+	// if a.ID names an active appointment or hold, or a booking. A hold
+	// that lapsed or was given back may be placed again under its id.
+	PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, events ...bus.Event) error
+	// BookHold runs book on the hold holdID and the request of tourID (at
+	// version, assigning or waiting, with no active appointment; otherwise
+	// ErrTourTaken) in one transaction under the tour's lock, and saves
+	// both with the events book returns.
+	BookHold(ctx context.Context, tourID, holdID string, version int, book func(hold *Appointment, r *Request) ([]bus.Event, error)) error
+	// Lapsed returns holds whose expiry is at or before now, soonest first.
+	Lapsed(ctx context.Context, now time.Time, limit int) ([]Appointment, error)
+	// NextLapse returns the earliest expiry of a hold, if any.
+	NextLapse(ctx context.Context) (time.Time, bool, error)
+	// SetRealtor records whether a realtor may take tours, once per event,
+	// unless a newer record (by at) is held.
+	SetRealtor(ctx context.Context, eventID, realtorID string, eligible bool, at time.Time) error
+	// Eligible reports whether a realtor may take tours; one never heard of
+	// is (the index offered them, and iam's news may be behind).
+	Eligible(ctx context.Context, realtorID string) (bool, error)
+	// Overlapping returns pairs of a realtor's bookings that overlap: the
+	// check a chaos test reads. Holds are not bookings.
 	Overlapping(ctx context.Context) ([][2]Appointment, error)
 }
 

@@ -37,6 +37,7 @@ type requestDetails struct {
 	ListingIDs []string          `json:"listing_ids"`
 	Stops      []events.GeoPoint `json:"stops"`
 	Declined   []string          `json:"declined"`
+	HoldID     string            `json:"hold_id,omitempty"`
 }
 
 const requestColumns = `tour_id, customer_id, starts_at, ends_at, version, state, details, waiting_since, updated_at`
@@ -58,7 +59,7 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	if err := json.Unmarshal([]byte(raw), &d); err != nil {
 		return Request{}, err
 	}
-	r.ListingIDs, r.Stops, r.Declined = d.ListingIDs, d.Stops, d.Declined
+	r.ListingIDs, r.Stops, r.Declined, r.HoldID = d.ListingIDs, d.Stops, d.Declined, d.HoldID
 	if waiting.Valid {
 		r.WaitingSince = waiting.Time.UTC()
 	}
@@ -67,7 +68,7 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 }
 
 func saveRequest(ctx context.Context, tx *sql.Tx, r Request) error {
-	raw, err := json.Marshal(requestDetails{ListingIDs: r.ListingIDs, Stops: r.Stops, Declined: r.Declined})
+	raw, err := json.Marshal(requestDetails{ListingIDs: r.ListingIDs, Stops: r.Stops, Declined: r.Declined, HoldID: r.HoldID})
 	if err != nil {
 		return err
 	}
@@ -85,14 +86,15 @@ func saveRequest(ctx context.Context, tx *sql.Tx, r Request) error {
 	return nil
 }
 
-const apptColumns = `id, tour_id, realtor_id, customer_id, starts_at, ends_at, status, release_reason, listing_ids, created_at, updated_at`
+const apptColumns = `id, tour_id, realtor_id, customer_id, starts_at, ends_at, status, release_reason, listing_ids, created_at, updated_at, expires_at`
 
 func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
 	var (
-		a   Appointment
-		ids string
+		a       Appointment
+		ids     string
+		expires store.Time
 	)
-	err := row.Scan(&a.ID, &a.TourID, &a.RealtorID, &a.CustomerID, &a.StartsAt, &a.EndsAt, &a.Status, &a.ReleaseReason, &ids, &a.CreatedAt, &a.UpdatedAt)
+	err := row.Scan(&a.ID, &a.TourID, &a.RealtorID, &a.CustomerID, &a.StartsAt, &a.EndsAt, &a.Status, &a.ReleaseReason, &ids, &a.CreatedAt, &a.UpdatedAt, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Appointment{}, ErrNotFound
 	}
@@ -100,13 +102,53 @@ func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
 		return Appointment{}, fmt.Errorf("read appointment: %w", err)
 	}
 	a.StartsAt, a.EndsAt, a.CreatedAt, a.UpdatedAt = a.StartsAt.UTC(), a.EndsAt.UTC(), a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	if expires.Valid {
+		a.ExpiresAt = expires.Time.UTC()
+	}
 	return a, json.Unmarshal([]byte(ids), &a.ListingIDs)
 }
 
-func saveAppointmentStatus(ctx context.Context, tx *sql.Tx, a Appointment) error {
-	_, err := tx.ExecContext(ctx, `UPDATE appointments SET status = $1, release_reason = $2, updated_at = $3 WHERE id = $4`,
-		a.Status, a.ReleaseReason, a.UpdatedAt.UTC(), a.ID)
+// saveAppointment writes back what a change may alter: the status, why it
+// was released, and for a hold booked, the tour it now belongs to.
+func saveAppointment(ctx context.Context, tx *sql.Tx, a Appointment) error {
+	ids, err := json.Marshal(a.ListingIDs)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE appointments SET status = $1, release_reason = $2, updated_at = $3, tour_id = $4,
+		customer_id = $5, listing_ids = $6, expires_at = $7 WHERE id = $8`,
+		a.Status, a.ReleaseReason, a.UpdatedAt.UTC(), a.TourID, a.CustomerID, string(ids), nullTime(a.ExpiresAt), a.ID)
+	if err != nil {
+		return fmt.Errorf("save appointment %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func insertAppointment(ctx context.Context, tx *sql.Tx, a Appointment) error {
+	ids, err := json.Marshal(a.ListingIDs)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO appointments (`+apptColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		a.ID, a.TourID, a.RealtorID, a.CustomerID, a.StartsAt.UTC(), a.EndsAt.UTC(), a.Status, a.ReleaseReason, string(ids),
+		a.CreatedAt.UTC(), a.UpdatedAt.UTC(), nullTime(a.ExpiresAt))
 	return err
+}
+
+// clashes reports whether the realtor holds anything active that overlaps
+// [start, end) widened by buffer; call it under the realtor's lock.
+func clashes(ctx context.Context, tx *sql.Tx, realtorID string, start, end time.Time, buffer time.Duration) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE realtor_id = $1 AND status <> 'released'
+		AND starts_at < $2 AND ends_at > $3`, realtorID, end.Add(buffer).UTC(), start.Add(-buffer).UTC()).Scan(&n)
+	return n > 0, err
 }
 
 func (s *SQLStore) lockTour(ctx context.Context, tx *sql.Tx, tourID string) (Request, *Appointment, error) {
@@ -120,7 +162,7 @@ func (s *SQLStore) lockTour(ctx context.Context, tx *sql.Tx, tourID string) (Req
 	if err != nil {
 		return Request{}, nil, err
 	}
-	a, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE tour_id = $1 AND status <> 'released'`, tourID))
+	a, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE tour_id = $1 AND status IN ('scheduled', 'confirmed')`, tourID))
 	if errors.Is(err, ErrNotFound) {
 		return r, nil, nil
 	}
@@ -147,7 +189,7 @@ func (s *SQLStore) ChangeRequest(ctx context.Context, eventID, tourID string, ch
 			}
 		}
 		if active != nil {
-			if err := saveAppointmentStatus(ctx, tx, *active); err != nil {
+			if err := saveAppointment(ctx, tx, *active); err != nil {
 				return err
 			}
 		}
@@ -194,18 +236,13 @@ func (s *SQLStore) Book(ctx context.Context, a Appointment, version int, buffer 
 		if err := s.db.LockKey(ctx, tx, "realtor:"+a.RealtorID); err != nil {
 			return err
 		}
-		var clash int
-		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE realtor_id = $1 AND status <> 'released'
-			AND starts_at < $2 AND ends_at > $3`, a.RealtorID, a.EndsAt.Add(buffer).UTC(), a.StartsAt.Add(-buffer).UTC()).Scan(&clash)
-		if err != nil {
+		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer); err != nil || clash {
+			if err == nil {
+				err = ErrDoubleBooking
+			}
 			return err
 		}
-		if clash > 0 {
-			return ErrDoubleBooking
-		}
-		ids, _ := json.Marshal(a.ListingIDs)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO appointments (`+apptColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			a.ID, a.TourID, a.RealtorID, a.CustomerID, a.StartsAt.UTC(), a.EndsAt.UTC(), a.Status, "", string(ids), a.CreatedAt.UTC(), a.UpdatedAt.UTC()); err != nil {
+		if err := insertAppointment(ctx, tx, a); err != nil {
 			if errors.Is(s.db.Translate(err), store.ErrConflict) {
 				return ErrTourTaken
 			}
@@ -299,7 +336,7 @@ func (s *SQLStore) ChangeAppointment(ctx context.Context, id string, change func
 		if err != nil {
 			return err
 		}
-		if err := saveAppointmentStatus(ctx, tx, a); err != nil {
+		if err := saveAppointment(ctx, tx, a); err != nil {
 			return err
 		}
 		if r.State != "" {
@@ -351,9 +388,132 @@ func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) 
 	return out, rows.Err()
 }
 
+// PlaceHold implements Store.
+func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, evs ...bus.Event) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.LockKey(ctx, tx, "tour:"+a.TourID); err != nil {
+			return err
+		}
+		old, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, a.ID))
+		switch {
+		case err == nil && old.Active():
+			return ErrHoldConflict
+		case err == nil && old.ExpiresAt.IsZero():
+			return ErrHoldConflict // a released booking's id, not a hold's
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if err := s.db.LockKey(ctx, tx, "realtor:"+a.RealtorID); err != nil {
+			return err
+		}
+		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer); err != nil || clash {
+			if err == nil {
+				err = ErrDoubleBooking
+			}
+			return err
+		}
+		if err == nil { // a lapsed or given-back hold, placed again
+			if _, err := tx.ExecContext(ctx, `DELETE FROM appointments WHERE id = $1`, a.ID); err != nil {
+				return err
+			}
+		}
+		if err := insertAppointment(ctx, tx, a); err != nil {
+			return fmt.Errorf("place hold %s: %w", a.ID, err)
+		}
+		return outbox.AddAll(ctx, tx, evs)
+	})
+}
+
+// BookHold implements Store.
+func (s *SQLStore) BookHold(ctx context.Context, tourID, holdID string, version int, book func(hold *Appointment, r *Request) ([]bus.Event, error)) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		r, active, err := s.lockTour(ctx, tx, tourID)
+		if err != nil {
+			return err
+		}
+		if active != nil || r.Version != version || (r.State != Assigning && r.State != Waiting) {
+			return ErrTourTaken
+		}
+		hold, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, holdID))
+		if err != nil {
+			return err
+		}
+		if hold.TourID != tourID { // another tour's hold: lock that one too
+			if err := s.db.LockKey(ctx, tx, "tour:"+hold.TourID); err != nil {
+				return err
+			}
+			if hold, err = scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, holdID)); err != nil {
+				return err
+			}
+		}
+		evs, err := book(&hold, &r)
+		if err != nil {
+			return err
+		}
+		if err := saveAppointment(ctx, tx, hold); err != nil {
+			if errors.Is(s.db.Translate(err), store.ErrConflict) {
+				return ErrTourTaken
+			}
+			return err
+		}
+		if err := saveRequest(ctx, tx, r); err != nil {
+			return err
+		}
+		return outbox.AddAll(ctx, tx, evs)
+	})
+}
+
+// Lapsed implements Store.
+func (s *SQLStore) Lapsed(ctx context.Context, now time.Time, limit int) ([]Appointment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE status = 'held' AND expires_at <= $1
+		ORDER BY expires_at LIMIT $2`, now.UTC(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Appointment
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// NextLapse implements Store.
+func (s *SQLStore) NextLapse(ctx context.Context) (time.Time, bool, error) {
+	var next store.Time
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(expires_at) FROM appointments WHERE status = 'held'`).Scan(&next); err != nil {
+		return time.Time{}, false, err
+	}
+	return next.Time.UTC(), next.Valid, nil
+}
+
+// SetRealtor implements Store.
+func (s *SQLStore) SetRealtor(ctx context.Context, eventID, realtorID string, eligible bool, at time.Time) error {
+	return outbox.Once(ctx, s.db, "appointment.realtor", eventID, s.now, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO realtors (id, eligible, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (id) DO UPDATE SET eligible = excluded.eligible, updated_at = excluded.updated_at
+			WHERE realtors.updated_at <= excluded.updated_at`, realtorID, eligible, at.UTC())
+		return err
+	})
+}
+
+// Eligible implements Store.
+func (s *SQLStore) Eligible(ctx context.Context, realtorID string) (bool, error) {
+	var ok bool
+	err := s.db.QueryRowContext(ctx, `SELECT eligible FROM realtors WHERE id = $1`, realtorID).Scan(&ok)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	return ok, err
+}
+
 // Overlapping implements Store.
 func (s *SQLStore) Overlapping(ctx context.Context) ([][2]Appointment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE status <> 'released' ORDER BY realtor_id, starts_at`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE status IN ('scheduled', 'confirmed') ORDER BY realtor_id, starts_at`)
 	if err != nil {
 		return nil, err
 	}

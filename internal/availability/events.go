@@ -3,6 +3,7 @@ package availability
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -21,7 +22,7 @@ type watch struct {
 func (s *Service) watches() []watch {
 	return []watch{
 		{"iam", []string{events.TypeRealtorProfileChanged}, s.onProfileChanged},
-		{"appointment", []string{events.TypeAppointmentScheduled, events.TypeAppointmentReleased}, s.onAppointment},
+		{"appointment", []string{events.TypeHoldPlaced, events.TypeHoldReleased, events.TypeAppointmentScheduled, events.TypeAppointmentReleased}, s.onAppointment},
 	}
 }
 
@@ -64,11 +65,38 @@ func RealtorOf(e events.RealtorProfileChanged) Realtor {
 
 func (s *Service) onAppointment(ctx context.Context, ev bus.Event) {
 	switch ev.Type() {
+	case events.TypeHoldPlaced:
+		var e events.HoldPlaced
+		if err := ev.DataAs(&e); err != nil {
+			s.cfg.Log.Warn("undecodable hold skipped", "event_id", ev.ID(), "err", err)
+			return
+		}
+		err := s.index.Reserve(ctx, e.RealtorID, e.HoldID, e.StartsAt, e.EndsAt)
+		if errors.Is(err, ErrTaken) {
+			s.cfg.Log.Warn("hold overlaps another in the index", "event_id", ev.ID(), "hold_id", e.HoldID, "realtor_id", e.RealtorID, "err", err)
+			return
+		}
+		s.report(ev, "hold_id", e.HoldID, err)
+	case events.TypeHoldReleased:
+		var e events.HoldReleased
+		if err := ev.DataAs(&e); err != nil {
+			s.cfg.Log.Warn("undecodable hold skipped", "event_id", ev.ID(), "err", err)
+			return
+		}
+		s.report(ev, "hold_id", e.HoldID, s.index.Release(ctx, e.RealtorID, e.HoldID, e.StartsAt, e.EndsAt))
 	case events.TypeAppointmentScheduled:
 		var e events.AppointmentScheduled
 		if err := ev.DataAs(&e); err != nil {
 			s.cfg.Log.Warn("undecodable appointment skipped", "event_id", ev.ID(), "err", err)
 			return
+		}
+		// Booked from a hold kept under another key or on another
+		// realtor: the hold's mark moves to the booking.
+		if e.HoldID != "" && (e.HoldID != e.TourID || e.HoldRealtorID != e.RealtorID) {
+			if err := s.index.Release(ctx, e.HoldRealtorID, e.HoldID, time.Time{}, time.Time{}); err != nil {
+				s.report(ev, "hold_id", e.HoldID, err)
+				return
+			}
 		}
 		err := s.index.Reserve(ctx, e.RealtorID, e.TourID, e.StartsAt, e.EndsAt)
 		if errors.Is(err, ErrTaken) {

@@ -6,22 +6,23 @@ package cart
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/platform/geo"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // Item is a listing in a cart, with the details the cart showed when it was
-// added (refreshed when the listing changes).
+// added (refreshed when the listing changes): what an order carries of it.
 type Item struct {
-	ListingID string
-	Title     string
-	TourFee   events.Money
-	Location  events.GeoPoint
-	TimeZone  string
-	AddedAt   time.Time
+	ListingID  string
+	ProviderID string
+	Title      string
+	Address    events.ListingAddress
+	TourFee    events.Money
+	Location   events.GeoPoint
+	TimeZone   string
+	AddedAt    time.Time
 }
 
 // Cart is one customer's cart.
@@ -31,24 +32,14 @@ type Cart struct {
 	UpdatedAt  time.Time
 }
 
-// Tour rules: what homes can be toured together, and when. They are the
-// documented rule of docs/architecture.md ("Checkout rules").
+// What homes can be toured together. They are the documented rule of
+// docs/architecture.md ("Checkout rules"); when a tour may start is
+// tourplan's.
 const (
 	// MaxItems is the most homes one tour visits.
 	MaxItems = 5
 	// MaxSpreadKM is the largest distance between any two homes of one tour.
 	MaxSpreadKM = 30.0
-	// VisitLength is the time planned at each home.
-	VisitLength = 30 * time.Minute
-	// DrivingSpeedKMH turns the distance between homes into driving time.
-	DrivingSpeedKMH = 40.0
-	// DayStart and DayEnd bound tours in the homes' local time.
-	DayStart = 8 * time.Hour
-	DayEnd   = 20 * time.Hour
-	// MinLead is how far ahead a tour must be booked.
-	MinLead = time.Hour
-	// MaxLead is how far ahead a tour may be booked.
-	MaxLead = 90 * 24 * time.Hour
 )
 
 // Domain errors.
@@ -101,7 +92,7 @@ func tourable(items []Item) error {
 			if a.TourFee.Currency != b.TourFee.Currency {
 				return RuleError{"listing_id", "homes of one tour must be priced in one currency"}
 			}
-			if d := DistanceKM(a.Location, b.Location); d > MaxSpreadKM {
+			if d := tourplan.DistanceKM(a.Location, b.Location); d > MaxSpreadKM {
 				return RuleError{"listing_id", fmt.Sprintf("homes %s and %s are %.0f km apart; one tour covers at most %.0f km", a.ListingID, b.ListingID, d, MaxSpreadKM)}
 			}
 		}
@@ -109,47 +100,53 @@ func tourable(items []Item) error {
 	return nil
 }
 
-// EstimatedLength is how long touring the cart takes: each visit plus
-// driving between homes in the order given (the tour service orders them
-// into a shorter route, so this is an upper bound).
-func (c Cart) EstimatedLength() time.Duration {
-	d := time.Duration(len(c.Items)) * VisitLength
-	for i := 1; i < len(c.Items); i++ {
-		km := DistanceKM(c.Items[i-1].Location, c.Items[i].Location)
-		d += time.Duration(km / DrivingSpeedKMH * float64(time.Hour))
+// Homes are the cart's homes as a tour plans them, in the order added.
+func (c Cart) Homes() []tourplan.Home {
+	out := make([]tourplan.Home, len(c.Items))
+	for i, it := range c.Items {
+		out[i] = tourplan.Home{ListingID: it.ListingID, Location: it.Location}
 	}
-	return d
+	return out
 }
 
-// CheckTime checks a requested tour start against the rules: in the future
-// by at least MinLead, within MaxLead, and the whole tour inside DayStart
-// to DayEnd in the homes' time zone.
-func (c Cart) CheckTime(start, now time.Time) error {
+// Zone is the homes' time zone.
+func (c Cart) Zone() (*time.Location, error) {
+	if len(c.Items) == 0 {
+		return nil, ErrEmpty
+	}
+	loc, err := time.LoadLocation(c.Items[0].TimeZone)
+	if err != nil || c.Items[0].TimeZone == "" || c.Items[0].TimeZone == "Local" {
+		return nil, RuleError{"scheduled_at", "the homes' time zone is unknown"}
+	}
+	return loc, nil
+}
+
+// Route plans the cart's tour from start: the homes in the shortest order
+// from the first one added, each stop timed.
+func (c Cart) Route(start time.Time, rules tourplan.Rules) tourplan.Route {
+	return tourplan.Plan(c.Homes(), start, rules)
+}
+
+// CheckTime checks a requested tour start against the rules: the homes can
+// be toured together, and the tour planned from start keeps the rules'
+// lead and lies within the homes' day.
+func (c Cart) CheckTime(start, now time.Time, rules tourplan.Rules) error {
 	if len(c.Items) == 0 {
 		return ErrEmpty
-	}
-	if !start.After(now.Add(MinLead)) {
-		return RuleError{"scheduled_at", "must be at least an hour from now"}
-	}
-	if start.After(now.Add(MaxLead)) {
-		return RuleError{"scheduled_at", "must be within 90 days"}
 	}
 	if err := tourable(c.Items); err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(c.Items[0].TimeZone)
+	loc, err := c.Zone()
 	if err != nil {
-		return RuleError{"scheduled_at", "the homes' time zone is unknown"}
+		return err
 	}
-	local := start.In(loc)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	from, to := local.Sub(midnight), local.Add(c.EstimatedLength()).Sub(midnight)
-	if from < DayStart || to > DayEnd {
-		return RuleError{"scheduled_at", fmt.Sprintf("the tour (about %s) must start and end between 08:00 and 20:00 %s time",
-			c.EstimatedLength().Round(time.Minute), strings.ReplaceAll(c.Items[0].TimeZone, "_", " "))}
+	if err := rules.CheckStart(start, c.Route(start, rules).Length(), loc, now); err != nil {
+		var rule tourplan.RuleError
+		if errors.As(err, &rule) {
+			return RuleError{rule.Field, rule.Message}
+		}
+		return err
 	}
 	return nil
 }
-
-// DistanceKM is the great-circle distance between two points (haversine).
-func DistanceKM(a, b events.GeoPoint) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }

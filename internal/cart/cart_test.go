@@ -7,6 +7,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/cart"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 func usd(n int64) events.Money { return events.Money{Amount: n, Currency: "USD"} }
@@ -77,13 +78,13 @@ func TestCheckTime(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := c.c.CheckTime(c.start, now)
+			err := c.c.CheckTime(c.start, now, tourplan.Default)
 			if (err == nil) != c.valid {
 				t.Fatalf("CheckTime(%v) = %v, want valid=%v", c.start.In(chicago), err, c.valid)
 			}
 		})
 	}
-	if err := (cart.Cart{}).CheckTime(at(26, 10, 0), now); !errors.Is(err, cart.ErrEmpty) {
+	if err := (cart.Cart{}).CheckTime(at(26, 10, 0), now, tourplan.Default); !errors.Is(err, cart.ErrEmpty) {
 		t.Fatalf("empty cart = %v, want ErrEmpty", err)
 	}
 }
@@ -94,11 +95,12 @@ func TestTotalAndLength(t *testing.T) {
 	if err != nil || total != usd(5000) {
 		t.Fatalf("Total = %v, %v", total, err)
 	}
-	// Three visits of 30 min plus ~5 km and ~15 km of driving at 40 km/h.
-	if l := c.EstimatedLength(); l < 115*time.Minute || l > 125*time.Minute {
-		t.Fatalf("EstimatedLength = %v, want about 2h", l)
+	// Three visits of 30 min plus ~5 km and ~15 km of driving at 40 km/h,
+	// each leg rounded up to the minute.
+	if l := c.Route(time.Now(), tourplan.Default).Length(); l != 122*time.Minute {
+		t.Fatalf("route length = %v, want 2h02m", l)
 	}
-	if d := cart.DistanceKM(loop.Location, milwaukee.Location); d < 125 || d > 135 {
+	if d := tourplan.DistanceKM(loop.Location, milwaukee.Location); d < 125 || d > 135 {
 		t.Fatalf("Chicago-Milwaukee = %.1f km", d)
 	}
 }

@@ -15,7 +15,9 @@ import (
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // CheckoutRequest is what the customer sends to POST /cart/checkout.
@@ -101,7 +103,7 @@ func (s *Service) Checkout(ctx context.Context, customerID, key string, req Chec
 	for {
 		now := s.cfg.Clock.Now()
 		c, claimed, err := s.store.ClaimCheckout(ctx, customerID, key, now, now.Add(s.cfg.Lease), func(cart Cart) (Checkout, error) {
-			if err := cart.CheckTime(req.ScheduledAt, now); err != nil {
+			if err := cart.CheckTime(req.ScheduledAt, now, s.cfg.Rules); err != nil {
 				return Checkout{}, err
 			}
 			return Checkout{RequestHash: hash, OrderID: uuid.NewString(), Items: cart.Items, Request: req}, nil
@@ -150,14 +152,35 @@ func (s *Service) Checkout(ctx context.Context, customerID, key string, req Chec
 	}
 }
 
-// pay charges a claimed checkout and records the answer. The payment
-// service's own idempotency (keyed by this checkout) makes a resumed
-// checkout get the first charge's result instead of charging again.
+// pay carries a claimed checkout through: a realtor held for the start
+// (the appointment service chooses), the order placed (its event in the
+// outbox: the tour is made from it once paid), then the card charged. A
+// start nobody can be held for answers 409 slot-taken with the nearest
+// open slots, charging nothing; a declined card gives the hold back at
+// once. Each step may be repeated: the hold by its id (the order's), the
+// order once per checkout, the charge by the payment service's
+// idempotency (keyed by this checkout), so a resumed checkout finishes the
+// first one's work instead of doing it again.
 func (s *Service) pay(ctx context.Context, c Checkout, req CheckoutRequest) (Answer, error) {
 	cart := Cart{CustomerID: c.CustomerID, Items: c.Items}
 	total, err := cart.Total()
 	if err != nil {
 		return Answer{}, err
+	}
+	route := cart.Route(req.ScheduledAt, s.cfg.Rules)
+	if !c.Ordered {
+		answer, held, err := s.hold(ctx, c, cart, route)
+		if err != nil {
+			s.giveKeyBack(ctx, c)
+			return Answer{}, err
+		}
+		if held.HoldID == "" {
+			return s.complete(ctx, c, answer, false)
+		}
+		if err := s.placeOrder(ctx, c, cart, route, total, held); err != nil {
+			s.giveKeyBack(ctx, c)
+			return Answer{}, err
+		}
 	}
 	ids := make([]string, len(c.Items))
 	items := make([]checkoutItem, len(c.Items))
@@ -181,9 +204,11 @@ func (s *Service) pay(ctx context.Context, c Checkout, req CheckoutRequest) (Ans
 			Items: items, Total: total, ScheduledAt: req.ScheduledAt.UTC()})
 		answer, paid = Answer{Status: http.StatusCreated, Body: body}, true
 	case errors.As(err, &declined):
+		s.releaseHold(ctx, c.OrderID)
 		answer = problemAnswer(http.StatusPaymentRequired, "urn:openhouse:problem:payment-declined", "Payment declined",
 			"the payment was declined; your cart is kept", map[string]any{"order_id": c.OrderID, "payment_id": declined.PaymentID})
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnprocessableEntity:
+		s.releaseHold(ctx, c.OrderID)
 		answer = problemAnswer(http.StatusUnprocessableEntity, "urn:openhouse:problem:validation", "Validation failed",
 			"the payment method was refused: "+apiErr.Problem.Detail, map[string]any{"order_id": c.OrderID,
 				"errors": []map[string]string{{"field": "payment_method", "message": apiErr.Problem.Detail}}})
@@ -191,11 +216,77 @@ func (s *Service) pay(ctx context.Context, c Checkout, req CheckoutRequest) (Ans
 		// The payment service is down or answered oddly: the charge may or
 		// may not have happened. Give the key back so the customer's retry
 		// resumes at once; the payment's idempotency sorts out the rest.
-		if rerr := s.store.ReleaseCheckout(context.WithoutCancel(ctx), c.CustomerID, c.Key, s.cfg.Clock.Now()); rerr != nil {
-			s.cfg.Log.Warn("release checkout", "err", rerr)
-		}
+		s.giveKeyBack(ctx, c)
 		return Answer{}, fmt.Errorf("charge order %s: %w", c.OrderID, err)
 	}
+	return s.complete(ctx, c, answer, paid)
+}
+
+// hold asks the appointment service to hold a realtor for the route. Not
+// held, answer is the 409 slot-taken to give (with alternatives).
+func (s *Service) hold(ctx context.Context, c Checkout, cart Cart, route tourplan.Route) (answer Answer, held clients.Hold, err error) {
+	if s.cfg.Rules.OnGrid(route.Start) {
+		ids := make([]string, len(route.Stops))
+		for i, st := range route.Stops {
+			ids[i] = st.ListingID
+		}
+		held, err = s.holds.PlaceHold(ctx, clients.HoldRequest{HoldID: c.OrderID, CustomerID: c.CustomerID,
+			ListingIDs: ids, Stops: route.Points(), StartsAt: route.Start, EndsAt: route.End})
+		if err == nil {
+			return Answer{}, held, nil
+		}
+		if !errors.Is(err, clients.ErrNoRealtor) {
+			return Answer{}, clients.Hold{}, fmt.Errorf("hold a realtor for order %s: %w", c.OrderID, err)
+		}
+	}
+	alternatives, err := s.Alternatives(ctx, cart, route.Start)
+	if err != nil {
+		return Answer{}, clients.Hold{}, err
+	}
+	return problemAnswer(http.StatusConflict, TypeSlotTaken, "Slot taken",
+		"that time is not open; alternatives are the nearest open slots", map[string]any{"alternatives": alternatives}), clients.Hold{}, nil
+}
+
+// placeOrder publishes the order (through the outbox, with the checkout
+// marked ordered in the same transaction).
+func (s *Service) placeOrder(ctx context.Context, c Checkout, cart Cart, route tourplan.Route, total events.Money, held clients.Hold) error {
+	items := make(map[string]Item, len(cart.Items))
+	for _, it := range cart.Items {
+		items[it.ListingID] = it
+	}
+	now := s.cfg.Clock.Now().UTC()
+	order := events.OrderPlaced{OrderID: c.OrderID, CustomerID: c.CustomerID, TimeZone: cart.Items[0].TimeZone,
+		ScheduledAt: route.Start, EndsAt: route.End, Total: total, HoldID: held.HoldID, HoldExpiresAt: held.ExpiresAt, PlacedAt: now}
+	for _, st := range route.Stops {
+		it := items[st.ListingID]
+		order.Stops = append(order.Stops, events.OrderStop{ListingID: it.ListingID, ProviderID: it.ProviderID, Title: it.Title,
+			Address: it.Address, Location: it.Location, TourFee: it.TourFee, Arrive: st.Arrive, Leave: st.Leave})
+	}
+	ev, err := bus.NewEvent(ctx, events.TypeOrderPlaced, c.OrderID, order, now)
+	if err != nil {
+		return err
+	}
+	return s.store.PlaceOrder(ctx, c, ev)
+}
+
+// releaseHold gives a checkout's hold back at once; if that fails, the
+// hold lapses on its own.
+func (s *Service) releaseHold(ctx context.Context, holdID string) {
+	if err := s.holds.ReleaseHold(context.WithoutCancel(ctx), holdID); err != nil {
+		s.cfg.Log.WarnContext(ctx, "release hold; it will lapse", "hold_id", holdID, "err", err)
+	}
+}
+
+// giveKeyBack ends this request's lease early (a peer could not be
+// reached), so the customer's retry resumes at once.
+func (s *Service) giveKeyBack(ctx context.Context, c Checkout) {
+	if err := s.store.ReleaseCheckout(context.WithoutCancel(ctx), c.CustomerID, c.Key, s.cfg.Clock.Now()); err != nil {
+		s.cfg.Log.Warn("release checkout", "err", err)
+	}
+}
+
+// complete stores a checkout's answer (emptying the cart when paid).
+func (s *Service) complete(ctx context.Context, c Checkout, answer Answer, paid bool) (Answer, error) {
 	c.StatusCode, c.Response = answer.Status, answer.Body
 	if err := s.store.CompleteCheckout(context.WithoutCancel(ctx), c, paid); err != nil {
 		return Answer{}, err
@@ -224,6 +315,9 @@ func alreadyCheckedOut(orderID string) Answer {
 
 // Problem types of checkout answers, beside httpapi's.
 const (
+	// TypeSlotTaken: the start is not open (taken, nobody works then, off
+	// the grid); alternatives are the nearest open ones.
+	TypeSlotTaken          = "urn:openhouse:problem:slot-taken"
 	TypeCheckoutInProgress = "urn:openhouse:problem:checkout-in-progress"
 	TypeAlreadyCheckedOut  = "urn:openhouse:problem:already-checked-out"
 )

@@ -29,7 +29,8 @@ func (s *Service) onListingUpdated(ctx context.Context, ev bus.Event) error {
 	if e.Listing.Status != "" && e.Listing.Status != "active" {
 		return s.store.DropListing(ctx, ev.ID(), e.Listing.ID)
 	}
-	l := clients.Listing{ID: e.Listing.ID, Title: e.Listing.Title, TourFee: e.Listing.TourFee, Location: e.Listing.Location, TimeZone: e.Listing.TimeZone}
+	l := clients.Listing{ID: e.Listing.ID, ProviderID: e.Listing.ProviderID, Title: e.Listing.Title, Address: e.Listing.Address,
+		TourFee: e.Listing.TourFee, Location: e.Listing.Location, TimeZone: e.Listing.TimeZone}
 	return s.store.RefreshListing(ctx, ev.ID(), itemOf(l, s.cfg.Clock.Now()))
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // ListingReader reads listings (clients.Listings over HTTP).
@@ -26,8 +27,24 @@ type Charger interface {
 	Charge(ctx context.Context, idempotencyKey string, req clients.ChargeRequest) (clients.Payment, error)
 }
 
+// Holder holds a realtor for a tour's window and gives a hold back
+// (clients.Appointments). PlaceHold is idempotent by hold id and answers
+// clients.ErrNoRealtor when nobody can be held.
+type Holder interface {
+	PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.Hold, error)
+	ReleaseHold(ctx context.Context, holdID string) error
+}
+
+// SlotFinder answers at which starts some realtor can take a tour
+// (clients.Availability).
+type SlotFinder interface {
+	Slots(ctx context.Context, q clients.SlotQuery) ([]time.Time, error)
+}
+
 // Config tunes the cart service.
 type Config struct {
+	// Rules are the tour's time rules (tourplan.Default if zero).
+	Rules tourplan.Rules
 	Clock clock.Clock
 	Log   *slog.Logger
 	// Lease is how long a checkout in progress is left to the request
@@ -46,13 +63,29 @@ type Service struct {
 	store    Store
 	listings ListingReader
 	payments Charger
+	holds    Holder
+	slots    SlotFinder
 	cfg      Config
 }
 
+// Peers are the services the cart calls.
+type Peers struct {
+	Listings ListingReader
+	Payments Charger
+	Holds    Holder
+	Slots    SlotFinder
+}
+
 // New builds the service.
-func New(st Store, listings ListingReader, payments Charger, cfg Config) (*Service, error) {
-	if st == nil || listings == nil || payments == nil {
+func New(st Store, peers Peers, cfg Config) (*Service, error) {
+	if st == nil || peers.Listings == nil || peers.Payments == nil || peers.Holds == nil || peers.Slots == nil {
 		return nil, errors.New("cart: missing dependency")
+	}
+	if cfg.Rules == (tourplan.Rules{}) {
+		cfg.Rules = tourplan.Default
+	}
+	if err := cfg.Rules.Validate(); err != nil {
+		return nil, fmt.Errorf("cart: %w", err)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
@@ -69,7 +102,7 @@ func New(st Store, listings ListingReader, payments Charger, cfg Config) (*Servi
 	if cfg.Wait == 0 {
 		cfg.Wait = 15 * time.Second
 	}
-	return &Service{store: st, listings: listings, payments: payments, cfg: cfg}, nil
+	return &Service{store: st, listings: peers.Listings, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, cfg: cfg}, nil
 }
 
 // Routes is the cart HTTP API as an authorization table.
@@ -83,17 +116,24 @@ func (s *Service) Routes() []auth.Route {
 				Description: "The cart keeps the listing's title and tour fee as they are now, and follows later changes to them."}},
 		{Pattern: "DELETE /cart/items/{listing_id}", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleRemove),
 			Doc: httpapi.Doc{Summary: "Take a home out of the cart", Reply: cartView{}}},
+		{Pattern: "GET /cart/slots", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleSlots),
+			Doc: httpapi.Doc{Summary: "The open slots of the caller's cart", Reply: tourplan.Slots{}, Params: tourplan.SlotsParams{},
+				Description: "Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, " +
+					"from `from` (the homes' today by default) for `days` days. It names no realtor.",
+				Errors: map[int]string{http.StatusUnprocessableEntity: "The cart is empty, or its homes cannot be toured together."}}},
 		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout), Body: CheckoutRequest{},
 			Doc: httpapi.Doc{Summary: "Pay for a tour of the cart's homes", Reply: CheckoutAnswer{}, Status: http.StatusCreated, Params: checkoutHeaders{},
-				Description: "Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. " +
-					"The same Idempotency-Key and body again return the same answer and charge nothing more.",
+				Description: "Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. " +
+					"The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.",
 				Errors: map[int]string{
 					http.StatusBadRequest:          "The body is malformed, or the Idempotency-Key header is missing or malformed.",
 					http.StatusUnprocessableEntity: "An empty cart, a time in the past, homes more than one tour apart, or the Idempotency-Key reused with another body.",
-					http.StatusConflict:            "A checkout with this key is still in progress.",
 					http.StatusTooManyRequests:     "Too many checkouts by this caller.",
 				},
-				Answers: []httpapi.Answer{{Status: http.StatusPaymentRequired, Why: "The payment was declined; the cart is kept.", Body: declinedProblem{}}}}},
+				Answers: []httpapi.Answer{
+					{Status: http.StatusPaymentRequired, Why: "The payment was declined; the cart is kept and the realtor's hold given back.", Body: declinedProblem{}},
+					{Status: http.StatusConflict, Why: "The start is not open (`slot-taken`, with `alternatives`, nothing charged); the cart is being checked out by another request (`checkout-in-progress`) or was already (`already-checked-out`), with its `order_id`; or a request with this key is still in progress.", Body: checkoutConflict{}},
+				}}},
 		{Pattern: "GET /carts", Rule: auth.Users(auth.RoleAdmin), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleList),
 			Doc: httpapi.Doc{Summary: "Every cart, for review", Reply: httpapi.List[cartView]{}}},
 	}
@@ -125,7 +165,8 @@ func (s *Service) Add(ctx context.Context, customerID, listingID string) (Cart, 
 }
 
 func itemOf(l clients.Listing, now time.Time) Item {
-	return Item{ListingID: l.ID, Title: l.Title, TourFee: l.TourFee, Location: l.Location, TimeZone: l.TimeZone, AddedAt: now.UTC()}
+	return Item{ListingID: l.ID, ProviderID: l.ProviderID, Title: l.Title, Address: l.Address, TourFee: l.TourFee,
+		Location: l.Location, TimeZone: l.TimeZone, AddedAt: now.UTC()}
 }
 
 // Remove takes a listing out of the customer's cart.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/cart"
 	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
@@ -83,13 +84,71 @@ func (l *ledger) charged() int {
 	return len(l.charges)
 }
 
+// desk is an appointment service double: it holds whatever is asked,
+// once per hold id, unless told the time is taken; it counts holds given
+// back. (The real one is exercised over HTTP in internal/app.)
+type desk struct {
+	mu       sync.Mutex
+	holds    map[string]clients.HoldRequest
+	released map[string]int
+	taken    bool
+}
+
+func (d *desk) PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.Hold, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.taken {
+		return clients.Hold{}, clients.ErrNoRealtor
+	}
+	d.holds[req.HoldID] = req
+	return clients.Hold{HoldID: req.HoldID, Status: "held", StartsAt: req.StartsAt, EndsAt: req.EndsAt, ExpiresAt: req.StartsAt}, nil
+}
+
+func (d *desk) ReleaseHold(ctx context.Context, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.released[id]++
+	return nil
+}
+
+// openBook is an availability double: every start asked for is open,
+// except those in closed.
+type openBook struct {
+	mu     sync.Mutex
+	closed map[time.Time]bool
+	asked  []clients.SlotQuery
+}
+
+func (o *openBook) Slots(ctx context.Context, q clients.SlotQuery) ([]time.Time, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.asked = append(o.asked, q)
+	var out []time.Time
+	for _, r := range q.Ranges {
+		for t := r.From; !t.After(r.To); t = t.Add(q.Step) {
+			if !o.closed[t.UTC()] {
+				out = append(out, t)
+			}
+		}
+	}
+	return out, nil
+}
+
 type fixture struct {
+	db       *store.DB
 	store    *cart.SQLStore
 	svc      *cart.Service
 	listings *listingAPI
 	ledger   *ledger
+	desk     *desk
+	book     *openBook
 	clock    *clock.Fake
 	client   *clients.Listings
+}
+
+// peers are the fixture's doubles, with charges going to charger.
+func (f *fixture) peers(charger cart.Charger) cart.Peers {
+	return cart.Peers{Listings: f.client, Payments: charger, Holds: f.desk, Slots: f.book}
 }
 
 func newFixture(t *testing.T, open storetest.Opener) *fixture {
@@ -104,7 +163,7 @@ func newFixture(t *testing.T, open storetest.Opener) *fixture {
 // serviceOn is another cart instance, on st, with the fixture's peers.
 func (f *fixture) serviceOn(t *testing.T, st cart.Store) *cart.Service {
 	t.Helper()
-	svc, err := cart.New(st, f.client, f.ledger, cart.Config{Clock: f.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: 30 * time.Second})
+	svc, err := cart.New(st, f.peers(f.ledger), cart.Config{Clock: f.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,18 +179,19 @@ func newFixtureOn(t *testing.T, db *store.DB, c *clock.Fake) *fixture {
 	}
 	api := &listingAPI{listings: map[string]clients.Listing{}}
 	for _, it := range []cart.Item{loop, wicker, evanston, milwaukee} {
-		api.listings[it.ListingID] = clients.Listing{ID: it.ListingID, Title: "Home " + it.ListingID, Status: "active",
-			TourFee: it.TourFee, Location: it.Location, TimeZone: it.TimeZone}
+		api.listings[it.ListingID] = clients.Listing{ID: it.ListingID, ProviderID: "prov-" + it.ListingID, Title: "Home " + it.ListingID, Status: "active",
+			TourFee: it.TourFee, Location: it.Location, TimeZone: it.TimeZone, Address: events.ListingAddress{Line1: "1 " + it.ListingID + " St", City: "Chicago"}}
 	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	lc := clients.NewListings(srv.URL, srv.Client(), nil, clients.Options{Retries: 1, Backoff: time.Millisecond, BreakerFailures: 3, BreakerOpen: 50 * time.Millisecond})
-	l := &ledger{charges: map[string]clients.Payment{}}
-	svc, err := cart.New(st, lc, l, cart.Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: 30 * time.Second})
+	f := &fixture{db: db, store: st, listings: api, ledger: &ledger{charges: map[string]clients.Payment{}}, clock: c, client: lc,
+		desk: &desk{holds: map[string]clients.HoldRequest{}, released: map[string]int{}}, book: &openBook{closed: map[time.Time]bool{}}}
+	f.svc, err = cart.New(st, f.peers(f.ledger), cart.Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Lease: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{store: st, svc: svc, listings: api, ledger: l, clock: c, client: lc}
+	return f
 }
 
 func tomorrowAt10() time.Time {
@@ -240,11 +300,11 @@ func TestCheckoutLeaseTakeover(t *testing.T) {
 	}
 	req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
 	entered := make(chan struct{})
-	hung, err := cart.New(f.store, f.client, chargerFunc(func(ctx context.Context, _ string, _ clients.ChargeRequest) (clients.Payment, error) {
+	hung, err := cart.New(f.store, f.peers(chargerFunc(func(ctx context.Context, _ string, _ clients.ChargeRequest) (clients.Payment, error) {
 		close(entered)
 		<-ctx.Done()
 		return clients.Payment{}, ctx.Err()
-	}), cart.Config{Clock: f.clock, Lease: 30 * time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	})), cart.Config{Clock: f.clock, Lease: 30 * time.Second, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +313,7 @@ func TestCheckoutLeaseTakeover(t *testing.T) {
 	go func() { _, err := hung.Checkout(hangCtx, "cust", "key-3", req); done <- err }()
 	<-entered
 
-	impatient, err := cart.New(f.store, f.client, f.ledger, cart.Config{Clock: f.clock, Wait: 50 * time.Millisecond,
+	impatient, err := cart.New(f.store, f.peers(f.ledger), cart.Config{Clock: f.clock, Wait: 50 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

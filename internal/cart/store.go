@@ -3,6 +3,8 @@ package cart
 import (
 	"context"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
 // Store keeps carts and checkouts. It is safe for concurrent use.
@@ -32,6 +34,10 @@ type Store interface {
 	// lease had expired (now), in which case the lease is renewed for this
 	// caller.
 	ClaimCheckout(ctx context.Context, customerID, key string, now, leaseUntil time.Time, start func(Cart) (Checkout, error)) (c Checkout, claimed bool, err error)
+	// PlaceOrder records that checkout c's order is placed, storing its
+	// event, in one transaction; once only (a resumed checkout that placed
+	// it already changes nothing).
+	PlaceOrder(ctx context.Context, c Checkout, order bus.Event) error
 	// CompleteCheckout stores the answer of a claimed checkout and, when
 	// emptyCart, removes its items from the cart, in one transaction.
 	CompleteCheckout(ctx context.Context, c Checkout, emptyCart bool) error
@@ -54,6 +60,7 @@ type Checkout struct {
 	OrderID     string
 	Items       []Item // the cart when the checkout started
 	Request     CheckoutRequest
+	Ordered     bool // its order is placed: a resumed checkout only charges
 	Completed   bool
 	StatusCode  int    // the answer given, once completed
 	Response    []byte // its body

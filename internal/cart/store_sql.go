@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
@@ -34,7 +35,7 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-const itemColumns = `customer_id, listing_id, title, fee_amount, fee_currency, lat, lng, time_zone, added_at`
+const itemColumns = `customer_id, listing_id, title, fee_amount, fee_currency, lat, lng, time_zone, added_at, provider_id, address`
 
 func (s *SQLStore) items(ctx context.Context, q queryer, where string, args ...any) (map[string][]Item, []string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM cart_items `+where+` ORDER BY customer_id, added_at, listing_id`, args...)
@@ -48,10 +49,14 @@ func (s *SQLStore) items(ctx context.Context, q queryer, where string, args ...a
 		var (
 			customer string
 			it       Item
+			address  string
 		)
 		if err := rows.Scan(&customer, &it.ListingID, &it.Title, &it.TourFee.Amount, &it.TourFee.Currency,
-			&it.Location.Lat, &it.Location.Lng, &it.TimeZone, &it.AddedAt); err != nil {
+			&it.Location.Lat, &it.Location.Lng, &it.TimeZone, &it.AddedAt, &it.ProviderID, &address); err != nil {
 			return nil, nil, fmt.Errorf("read cart: %w", err)
+		}
+		if err := json.Unmarshal([]byte(address), &it.Address); err != nil {
+			return nil, nil, fmt.Errorf("read cart: address: %w", err)
 		}
 		it.AddedAt = it.AddedAt.UTC()
 		if _, seen := out[customer]; !seen {
@@ -96,9 +101,14 @@ func (s *SQLStore) AddItem(ctx context.Context, customerID string, it Item, chec
 		if err := check(c); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO cart_items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		address, err := json.Marshal(it.Address)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO cart_items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (customer_id, listing_id) DO NOTHING`,
-			customerID, it.ListingID, it.Title, it.TourFee.Amount, it.TourFee.Currency, it.Location.Lat, it.Location.Lng, it.TimeZone, it.AddedAt.UTC())
+			customerID, it.ListingID, it.Title, it.TourFee.Amount, it.TourFee.Currency, it.Location.Lat, it.Location.Lng, it.TimeZone, it.AddedAt.UTC(),
+			it.ProviderID, string(address))
 		if err != nil {
 			return fmt.Errorf("add to cart: %w", err)
 		}
@@ -154,9 +164,14 @@ func (s *SQLStore) Carts(ctx context.Context, afterCustomer string, limit int) (
 
 // RefreshListing implements Store.
 func (s *SQLStore) RefreshListing(ctx context.Context, eventID string, it Item) error {
+	address, err := json.Marshal(it.Address)
+	if err != nil {
+		return err
+	}
 	return outbox.Once(ctx, s.db, "cart.listing", eventID, s.now, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE cart_items SET title = $1, fee_amount = $2, fee_currency = $3, lat = $4, lng = $5, time_zone = $6 WHERE listing_id = $7`,
-			it.Title, it.TourFee.Amount, it.TourFee.Currency, it.Location.Lat, it.Location.Lng, it.TimeZone, it.ListingID)
+		_, err := tx.ExecContext(ctx, `UPDATE cart_items SET title = $1, fee_amount = $2, fee_currency = $3, lat = $4, lng = $5, time_zone = $6,
+			provider_id = $7, address = $8 WHERE listing_id = $9`,
+			it.Title, it.TourFee.Amount, it.TourFee.Currency, it.Location.Lat, it.Location.Lng, it.TimeZone, it.ProviderID, string(address), it.ListingID)
 		return err
 	})
 }
@@ -169,7 +184,7 @@ func (s *SQLStore) DropListing(ctx context.Context, eventID, listingID string) e
 	})
 }
 
-const checkoutColumns = `customer_id, idem_key, request_hash, order_id, items, state, status_code, response, lease_until, created_at, request`
+const checkoutColumns = `customer_id, idem_key, request_hash, order_id, items, state, status_code, response, lease_until, created_at, request, ordered_at`
 
 func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
 	var (
@@ -177,11 +192,13 @@ func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
 		items, state string
 		response     string
 		request      string
+		ordered      store.Time
 	)
-	err := row.Scan(&c.CustomerID, &c.Key, &c.RequestHash, &c.OrderID, &items, &state, &c.StatusCode, &response, &c.LeaseUntil, &c.CreatedAt, &request)
+	err := row.Scan(&c.CustomerID, &c.Key, &c.RequestHash, &c.OrderID, &items, &state, &c.StatusCode, &response, &c.LeaseUntil, &c.CreatedAt, &request, &ordered)
 	if err != nil {
 		return Checkout{}, err
 	}
+	c.Ordered = ordered.Valid
 	c.Completed = state == "completed"
 	c.Response = []byte(response)
 	c.LeaseUntil, c.CreatedAt = c.LeaseUntil.UTC(), c.CreatedAt.UTC()
@@ -231,7 +248,7 @@ func (s *SQLStore) ClaimCheckout(ctx context.Context, customerID, key string, no
 			if err != nil {
 				return err
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO checkouts (`+checkoutColumns+`) VALUES ($1, $2, $3, $4, $5, 'started', 0, '', $6, $7, $8)`,
+			_, err = tx.ExecContext(ctx, `INSERT INTO checkouts (`+checkoutColumns+`) VALUES ($1, $2, $3, $4, $5, 'started', 0, '', $6, $7, $8, NULL)`,
 				c.CustomerID, c.Key, c.RequestHash, c.OrderID, string(items), c.LeaseUntil, c.CreatedAt, string(request))
 			if err != nil {
 				return fmt.Errorf("start checkout: %w", err)
@@ -272,6 +289,21 @@ func (s *SQLStore) CompleteCheckout(ctx context.Context, c Checkout, emptyCart b
 			}
 		}
 		return nil
+	})
+}
+
+// PlaceOrder implements Store.
+func (s *SQLStore) PlaceOrder(ctx context.Context, c Checkout, order bus.Event) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE checkouts SET ordered_at = $1 WHERE customer_id = $2 AND idem_key = $3 AND ordered_at IS NULL`,
+			s.now().UTC(), c.CustomerID, c.Key)
+		if err != nil {
+			return fmt.Errorf("place order: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // placed already
+		}
+		return outbox.Add(ctx, tx, order)
 	})
 }
 

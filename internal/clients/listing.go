@@ -11,18 +11,16 @@ import (
 
 // Listing is a listing as GET /listings/{id} shows it.
 type Listing struct {
-	ID         string          `json:"id"`
-	ProviderID string          `json:"provider_id"`
-	Status     string          `json:"status"`
-	Title      string          `json:"title"`
-	Location   events.GeoPoint `json:"location"`
-	Price      events.Money    `json:"price"`
-	TourFee    events.Money    `json:"tour_fee"`
-	TimeZone   string          `json:"time_zone"`
-	Address    struct {
-		City string `json:"city"`
-	} `json:"address"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         string                `json:"id"`
+	ProviderID string                `json:"provider_id"`
+	Status     string                `json:"status"`
+	Title      string                `json:"title"`
+	Location   events.GeoPoint       `json:"location"`
+	Price      events.Money          `json:"price"`
+	TourFee    events.Money          `json:"tour_fee"`
+	TimeZone   string                `json:"time_zone"`
+	Address    events.ListingAddress `json:"address"`
+	CreatedAt  time.Time             `json:"created_at"`
 }
 
 // Listings reads the listing service.

@@ -10,16 +10,13 @@ const (
 	TypePaymentRefunded  = "openhouse.payment.payment.refunded.v1"
 )
 
-// PaymentSucceeded says a checkout's charge went through. It carries what
-// the tour service needs to create the tour (listings, requested time) so
-// that it never has to call back.
+// PaymentSucceeded says a checkout's charge went through. It carries money
+// only: what was bought is the cart's order (OrderPlaced, same OrderID).
 type PaymentSucceeded struct {
 	PaymentID   string    `json:"payment_id"`
 	OrderID     string    `json:"order_id"`
 	CustomerID  string    `json:"customer_id"`
 	Amount      Money     `json:"amount"`
-	ListingIDs  []string  `json:"listing_ids"`
-	ScheduledAt time.Time `json:"scheduled_at"`
 	SucceededAt time.Time `json:"succeeded_at"`
 }
 
@@ -31,7 +28,6 @@ type PaymentFailed struct {
 	OrderID    string    `json:"order_id"`
 	CustomerID string    `json:"customer_id"`
 	Amount     Money     `json:"amount"`
-	ListingIDs []string  `json:"listing_ids"`
 	Reason     string    `json:"reason"`
 	FailedAt   time.Time `json:"failed_at"`
 }

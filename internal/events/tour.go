@@ -37,12 +37,16 @@ type Tour struct {
 	EndsAt      time.Time  `json:"ends_at"`
 	Status      string     `json:"status"`
 	RealtorID   string     `json:"realtor_id,omitempty"`
+	// HoldID, on tour.created and tour.rescheduled, is the realtor's hold
+	// the appointment service books the tour (or its new time) from.
+	HoldID string `json:"hold_id,omitempty"`
 	// Version increases with every change, so a consumer can ignore news
 	// older than what it has applied.
 	Version int `json:"version"`
 }
 
-// TourCreated: a paid tour waits for a realtor.
+// TourCreated: a paid order became a tour; it waits for its realtor, held
+// since checkout (HoldID).
 type TourCreated struct {
 	Tour
 	CreatedAt time.Time `json:"created_at"`

@@ -17,12 +17,12 @@ func settledEvent(ctx context.Context, p Payment, now time.Time) (bus.Event, err
 	if p.Status == StatusSucceeded {
 		return bus.NewEvent(ctx, events.TypePaymentSucceeded, p.ID, events.PaymentSucceeded{
 			PaymentID: p.ID, OrderID: p.OrderID, CustomerID: p.CustomerID, Amount: p.Amount,
-			ListingIDs: p.ListingIDs, ScheduledAt: p.ScheduledAt, SucceededAt: p.UpdatedAt,
+			SucceededAt: p.UpdatedAt,
 		}, now)
 	}
 	return bus.NewEvent(ctx, events.TypePaymentFailed, p.ID, events.PaymentFailed{
 		PaymentID: p.ID, OrderID: p.OrderID, CustomerID: p.CustomerID, Amount: p.Amount,
-		ListingIDs: p.ListingIDs, Reason: p.FailureReason, FailedAt: p.UpdatedAt,
+		Reason: p.FailureReason, FailedAt: p.UpdatedAt,
 	}, now)
 }
 

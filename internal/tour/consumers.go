@@ -19,14 +19,42 @@ func data[T any](ev bus.Event) (T, error) {
 	return v, nil
 }
 
+// onOrderPlaced, onPaymentSucceeded and onPaymentFailed follow a cart
+// order to its tour: made once the order is both placed and paid.
+func (s *Service) onOrderPlaced(ctx context.Context, ev bus.Event) error {
+	o, err := data[events.OrderPlaced](ev)
+	if err != nil {
+		return err
+	}
+	if len(o.Stops) == 0 {
+		return bus.Permanent(errors.New("an order without homes"))
+	}
+	return s.applyOrder(ctx, ev.ID(), o.OrderID, func(ord *Order, now time.Time) { ord.Place(o, now) })
+}
+
 func (s *Service) onPaymentSucceeded(ctx context.Context, ev bus.Event) error {
 	p, err := data[events.PaymentSucceeded](ev)
 	if err != nil {
 		return err
 	}
-	_, err = s.CreateFromPayment(ctx, p)
+	return s.applyOrder(ctx, ev.ID(), p.OrderID, func(ord *Order, now time.Time) { ord.Pay(p.PaymentID, p.Amount, now) })
+}
+
+func (s *Service) onPaymentFailed(ctx context.Context, ev bus.Event) error {
+	p, err := data[events.PaymentFailed](ev)
+	if err != nil {
+		return err
+	}
+	return s.applyOrder(ctx, ev.ID(), p.OrderID, func(ord *Order, now time.Time) { ord.Fail(now) })
+}
+
+func (s *Service) applyOrder(ctx context.Context, eventID, orderID string, learn func(o *Order, now time.Time)) error {
+	err := s.ApplyOrder(ctx, eventID, orderID, learn)
 	if errors.Is(err, ErrAlreadyExists) {
-		return nil // a redelivery: the tour exists
+		// A tour for this payment exists under another order: a payment
+		// pays for one order; nothing more to make.
+		s.cfg.Log.WarnContext(ctx, "order's payment already has a tour", "order_id", orderID)
+		return nil
 	}
 	return err
 }

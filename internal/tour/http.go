@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
@@ -228,9 +229,22 @@ func (s *Service) writeTour(w http.ResponseWriter, r *http.Request, t Tour) {
 	httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
+// TypeSlotTaken is the problem type of a time that is not open.
+const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
+
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var rule RuleError
+	var (
+		rule  RuleError
+		taken *SlotTakenError
+	)
 	switch {
+	case errors.As(err, &taken):
+		p := httpapi.Conflict("that time is not open for this tour's homes; alternatives are the nearest open times")
+		p.Type, p.Title = TypeSlotTaken, "Slot taken"
+		p.Extensions = map[string]any{"alternatives": taken.Alternatives}
+		httpapi.WriteError(w, r, p)
+	case errors.Is(err, clients.ErrUnavailable):
+		httpapi.WriteError(w, r, httpapi.Unavailable("a service the tour needs is unavailable; try again shortly"))
 	case errors.As(err, &rule):
 		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: rule.Field, Message: rule.Message}))
 	case errors.Is(err, ErrNotFound):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,72 +29,64 @@ func (s *Service) event(ctx context.Context, typ string, t Tour, wrap func(event
 	return bus.NewEvent(ctx, typ, t.ID, wrap(eventOf(t)), s.cfg.Clock.Now())
 }
 
-// CreateFromPayment creates the tour a payment paid for, planning its
-// route from the listings' locations. A payment creates one tour, however
-// often its event arrives.
-func (s *Service) CreateFromPayment(ctx context.Context, p events.PaymentSucceeded) (Tour, error) {
+// ApplyOrder learns half of a cart order (what was ordered, or that it
+// was paid) once per event, and makes the order's tour when both halves
+// are known, exactly once whichever arrives first. learn changes the
+// order.
+func (s *Service) ApplyOrder(ctx context.Context, eventID, orderID string, learn func(o *Order, now time.Time)) error {
 	now := s.cfg.Clock.Now()
-	t := Tour{ID: uuid.NewString(), CustomerID: p.CustomerID, PaymentID: p.PaymentID, OrderID: p.OrderID,
-		Paid: p.Amount, Status: Pending, Version: 1, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
-	for _, id := range p.ListingIDs {
-		l, err := s.listings.Get(ctx, id)
-		if errors.Is(err, clients.ErrNotFound) {
-			// The home left the market between checkout and now: the tour
-			// is created without it; if none is left it is cancelled below.
-			continue
+	var made *Tour
+	err := s.store.ChangeOrder(ctx, eventID, orderID, func(o *Order) (*Tour, []bus.Event, error) {
+		learn(o, now)
+		if !o.Ready() {
+			return nil, nil, nil
 		}
+		t := o.Tour(now)
+		hold := o.Placed.HoldID
+		created, err := s.event(ctx, events.TypeTourCreated, t, func(e events.Tour) any {
+			e.HoldID = hold
+			return events.TourCreated{Tour: e, CreatedAt: now.UTC()}
+		})
 		if err != nil {
-			return Tour{}, fmt.Errorf("read listing %s: %w", id, err)
+			return nil, nil, err
 		}
-		t.Stops = append(t.Stops, Stop{ListingID: l.ID, ProviderID: l.ProviderID, Title: l.Title, Location: l.Location})
-		t.TimeZone = l.TimeZone
-	}
-	if len(t.Stops) == 0 {
-		t.TimeZone = "UTC"
-	}
-	if err := t.Plan(p.ScheduledAt, s.cfg.Rules); err != nil && len(t.Stops) > 0 {
-		// Checkout checked the rules; planning the real route can still
-		// come out a few minutes longer. Keep the customer's start.
-		s.cfg.Log.WarnContext(ctx, "tour route exceeds the day", "payment_id", p.PaymentID, "err", err)
-	}
-	if t.ScheduledAt.IsZero() {
-		t.ScheduledAt, t.EndsAt = p.ScheduledAt.UTC(), p.ScheduledAt.UTC()
-	}
-	created, err := s.event(ctx, events.TypeTourCreated, t, func(e events.Tour) any {
-		return events.TourCreated{Tour: e, CreatedAt: now.UTC()}
+		made = &t
+		return &t, []bus.Event{created}, nil
 	})
+	if err == nil && made != nil {
+		s.cfg.Log.InfoContext(ctx, "tour created", "tour_id", made.ID, "payment_id", made.PaymentID, "stops", len(made.Stops))
+	}
+	return err
+}
+
+// Reschedule moves a tour to a new start, keeping its route: a realtor is
+// held for the new window first (the tour's own if free, else another),
+// so a time nobody can do is refused (*SlotTakenError, with the nearest
+// open times) and leaves the tour as it was. The appointment service books
+// the tour's new time from that hold when the tour.rescheduled event
+// reaches it.
+func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (Tour, error) {
+	now := s.cfg.Clock.Now()
+	current, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Tour{}, err
 	}
-	evs := []bus.Event{created}
-	if len(t.Stops) == 0 {
-		if err := t.Cancel(BySystem, "listing_removed", now, s.cfg.Rules); err != nil {
-			return Tour{}, err
-		}
-		cancelled, err := s.event(ctx, events.TypeTourCancelled, t, func(e events.Tour) any {
-			return events.TourCancelled{Tour: e, Reason: t.CancelReason, CancelledBy: "system", Refund: t.Refund, CancelledAt: now.UTC()}
-		})
-		if err != nil {
-			return Tour{}, err
-		}
-		evs = append(evs, cancelled)
-	}
-	if err := s.store.Create(ctx, t, evs...); err != nil {
+	moved := current
+	moved.Stops = slices.Clone(current.Stops)
+	if err := moved.Reschedule(start, now, s.cfg.Rules); err != nil {
 		return Tour{}, err
 	}
-	s.cfg.Log.InfoContext(ctx, "tour created", "tour_id", t.ID, "payment_id", t.PaymentID, "stops", len(t.Stops))
-	return t, nil
-}
-
-// Reschedule moves a tour to a new start.
-func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (Tour, error) {
-	now := s.cfg.Clock.Now()
-	return s.store.Update(ctx, id, "", func(t *Tour) ([]bus.Event, error) {
+	hold, err := s.holdFor(ctx, moved)
+	if err != nil {
+		return Tour{}, err
+	}
+	t, err := s.store.Update(ctx, id, "", func(t *Tour) ([]bus.Event, error) {
 		previous, before := t.ScheduledAt, *t
 		if err := t.Reschedule(start, now, s.cfg.Rules); err != nil {
 			return nil, err
 		}
 		ev, err := s.event(ctx, events.TypeTourRescheduled, *t, func(e events.Tour) any {
+			e.HoldID = hold
 			return events.TourRescheduled{Tour: e, PreviousScheduledAt: previous, RescheduledAt: now.UTC()}
 		})
 		if err != nil {
@@ -102,6 +95,32 @@ func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (T
 		audited, err := adminAudit(ctx, "tour.rescheduled", before, *t, now)
 		return append([]bus.Event{ev}, audited...), err
 	})
+	if err != nil {
+		if rerr := s.holds.ReleaseHold(context.WithoutCancel(ctx), hold); rerr != nil {
+			s.cfg.Log.WarnContext(ctx, "release reschedule hold; it will lapse", "hold_id", hold, "err", rerr)
+		}
+		return Tour{}, err
+	}
+	return t, nil
+}
+
+// holdFor holds a realtor for t's (new) window, or answers why not.
+func (s *Service) holdFor(ctx context.Context, t Tour) (string, error) {
+	if s.cfg.Rules.Plan.OnGrid(t.ScheduledAt) {
+		h, err := s.holds.PlaceHold(ctx, clients.HoldRequest{HoldID: uuid.NewString(), TourID: t.ID, CustomerID: t.CustomerID,
+			ListingIDs: t.ListingIDs(), Stops: t.Points(), StartsAt: t.ScheduledAt, EndsAt: t.EndsAt})
+		if err == nil {
+			return h.HoldID, nil
+		}
+		if !errors.Is(err, clients.ErrNoRealtor) {
+			return "", fmt.Errorf("hold a realtor for tour %s: %w", t.ID, err)
+		}
+	}
+	alts, err := s.alternatives(ctx, t)
+	if err != nil {
+		return "", err
+	}
+	return "", &SlotTakenError{Alternatives: alts}
 }
 
 // Cancel cancels a tour on behalf of a customer or an admin.

@@ -3,6 +3,7 @@ package tour
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,14 +18,29 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
-// ListingReader reads listings to plan routes (clients.Listings).
-type ListingReader interface {
-	Get(ctx context.Context, id string) (clients.Listing, error)
-}
-
 // Refunder refunds payments, idempotently by key (clients.Payments).
 type Refunder interface {
 	Refund(ctx context.Context, paymentID, idempotencyKey string, req clients.RefundRequest) (clients.Payment, error)
+}
+
+// Holder holds a realtor for a tour's new window before it moves, and
+// gives the hold back if the move fails (clients.Appointments).
+type Holder interface {
+	PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.Hold, error)
+	ReleaseHold(ctx context.Context, holdID string) error
+}
+
+// SlotFinder answers at which starts some realtor can take a tour
+// (clients.Availability).
+type SlotFinder interface {
+	Slots(ctx context.Context, q clients.SlotQuery) ([]time.Time, error)
+}
+
+// Peers are the services the tour service calls.
+type Peers struct {
+	Payments Refunder
+	Holds    Holder
+	Slots    SlotFinder
 }
 
 // Config tunes the tour service.
@@ -43,19 +59,23 @@ type Config struct {
 // Service is the tour application.
 type Service struct {
 	store    Store
-	listings ListingReader
 	payments Refunder
+	holds    Holder
+	slots    SlotFinder
 	cfg      Config
 	metrics  *metrics
 }
 
 // New builds the service.
-func New(st Store, listings ListingReader, payments Refunder, cfg Config) (*Service, error) {
-	if st == nil || listings == nil || payments == nil {
+func New(st Store, peers Peers, cfg Config) (*Service, error) {
+	if st == nil || peers.Payments == nil || peers.Holds == nil || peers.Slots == nil {
 		return nil, errors.New("tour: missing dependency")
 	}
 	if cfg.Rules == (Rules{}) {
 		cfg.Rules = DefaultRules
+	}
+	if err := cfg.Rules.Plan.Validate(); err != nil {
+		return nil, fmt.Errorf("tour: %w", err)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
@@ -66,7 +86,7 @@ func New(st Store, listings ListingReader, payments Refunder, cfg Config) (*Serv
 	if cfg.Sweep == 0 {
 		cfg.Sweep = time.Minute
 	}
-	return &Service{store: st, listings: listings, payments: payments, cfg: cfg,
+	return &Service{store: st, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, cfg: cfg,
 		metrics: newMetrics(cfg.Metrics, st, cfg.Clock, cfg.Log)}, nil
 }
 
@@ -99,12 +119,16 @@ func (s *Service) Routes() []auth.Route {
 	}
 }
 
-// Subscriptions: payments create tours, appointments assign them, removed
-// listings and suspended providers cancel them, realtors' profiles name
-// who is coming, and the tour service refunds its own cancellations.
+// Subscriptions: paid cart orders become tours, appointments assign them,
+// removed listings and suspended providers cancel them, realtors' profiles
+// name who is coming, and the tour service refunds its own cancellations.
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{
-		{Consumer: "tour", Stream: "payment", Handlers: map[string]bus.Handler{events.TypePaymentSucceeded: s.onPaymentSucceeded}},
+		{Consumer: "tour", Stream: "cart", Handlers: map[string]bus.Handler{events.TypeOrderPlaced: s.onOrderPlaced}},
+		{Consumer: "tour", Stream: "payment", Handlers: map[string]bus.Handler{
+			events.TypePaymentSucceeded: s.onPaymentSucceeded,
+			events.TypePaymentFailed:    s.onPaymentFailed,
+		}},
 		{Consumer: "tour", Stream: "appointment", Handlers: map[string]bus.Handler{
 			events.TypeAppointmentScheduled:  s.onAppointmentScheduled,
 			events.TypeAppointmentUnassigned: s.onAppointmentUnassigned,

@@ -12,6 +12,12 @@ import (
 type Store interface {
 	// Create adds t; ErrAlreadyExists if a tour for its payment exists.
 	Create(ctx context.Context, t Tour, events ...bus.Event) error
+	// ChangeOrder runs change on an order (Order{ID: orderID} if unknown)
+	// under the order's lock, at most once per eventID, and saves it; when
+	// change returns a tour, the tour is created with the events in the
+	// same transaction (ErrAlreadyExists if one exists for its id or
+	// payment).
+	ChangeOrder(ctx context.Context, eventID, orderID string, change func(o *Order) (*Tour, []bus.Event, error)) error
 	// Get returns a tour or ErrNotFound.
 	Get(ctx context.Context, id string) (Tour, error)
 	// Update runs change on the locked tour and saves it with the events

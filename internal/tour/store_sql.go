@@ -90,20 +90,91 @@ func detailsOf(t Tour) (string, error) {
 
 // Create implements Store.
 func (s *SQLStore) Create(ctx context.Context, t Tour, evs ...bus.Event) error {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := insertTour(ctx, tx, t); err != nil {
+			return err
+		}
+		return outbox.AddAll(ctx, tx, evs)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return ErrAlreadyExists
+	}
+	return err
+}
+
+func insertTour(ctx context.Context, tx *sql.Tx, t Tour) error {
 	raw, err := detailsOf(t)
 	if err != nil {
 		return err
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tours (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			t.ID, t.CustomerID, t.PaymentID, t.OrderID, t.Status, t.RealtorID, t.ScheduledAt.UTC(), t.EndsAt.UTC(), t.TimeZone, raw,
-			t.Version, t.CreatedAt.UTC(), t.UpdatedAt.UTC())
+	_, err = tx.ExecContext(ctx, `INSERT INTO tours (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		t.ID, t.CustomerID, t.PaymentID, t.OrderID, t.Status, t.RealtorID, t.ScheduledAt.UTC(), t.EndsAt.UTC(), t.TimeZone, raw,
+		t.Version, t.CreatedAt.UTC(), t.UpdatedAt.UTC())
+	if err != nil {
+		return err
+	}
+	for _, st := range t.Stops {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tour_stops (tour_id, listing_id, provider_id) VALUES ($1, $2, $3)`,
+			t.ID, st.ListingID, st.ProviderID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const orderColumns = `id, placed, payment_id, paid_amount, paid_currency, state, updated_at`
+
+// ChangeOrder implements Store.
+func (s *SQLStore) ChangeOrder(ctx context.Context, eventID, orderID string, change func(o *Order) (*Tour, []bus.Event, error)) error {
+	err := outbox.Once(ctx, s.db, "tour.order", eventID, s.now, func(tx *sql.Tx) error {
+		if err := s.db.LockKey(ctx, tx, "order:"+orderID); err != nil {
+			return err
+		}
+		var (
+			o      = Order{ID: orderID}
+			placed string
+			known  = true
+		)
+		err := tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, orderID).
+			Scan(&o.ID, &placed, &o.PaymentID, &o.Paid.Amount, &o.Paid.Currency, &o.State, &o.UpdatedAt)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			known = false
+		case err != nil:
+			return fmt.Errorf("read order %s: %w", orderID, err)
+		case placed != "":
+			o.Placed = new(events.OrderPlaced)
+			if err := json.Unmarshal([]byte(placed), o.Placed); err != nil {
+				return fmt.Errorf("read order %s: %w", orderID, err)
+			}
+		}
+		t, evs, err := change(&o)
 		if err != nil {
 			return err
 		}
-		for _, st := range t.Stops {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tour_stops (tour_id, listing_id, provider_id) VALUES ($1, $2, $3)`,
-				t.ID, st.ListingID, st.ProviderID); err != nil {
+		if o.State == "" {
+			return nil // nothing learnt
+		}
+		placed = ""
+		if o.Placed != nil {
+			raw, err := json.Marshal(o.Placed)
+			if err != nil {
+				return err
+			}
+			placed = string(raw)
+		}
+		if known {
+			_, err = tx.ExecContext(ctx, `UPDATE orders SET placed = $1, payment_id = $2, paid_amount = $3, paid_currency = $4, state = $5, updated_at = $6 WHERE id = $7`,
+				placed, o.PaymentID, o.Paid.Amount, o.Paid.Currency, o.State, o.UpdatedAt.UTC(), o.ID)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO orders (`+orderColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				o.ID, placed, o.PaymentID, o.Paid.Amount, o.Paid.Currency, o.State, o.UpdatedAt.UTC())
+		}
+		if err != nil {
+			return fmt.Errorf("save order %s: %w", orderID, err)
+		}
+		if t != nil {
+			if err := insertTour(ctx, tx, *t); err != nil {
 				return err
 			}
 		}

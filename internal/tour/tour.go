@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // Status is where a tour is in its life.
@@ -74,12 +75,8 @@ func (e RuleError) Error() string { return e.Field + ": " + e.Message }
 
 // Rules are the tunable rules of tours. DefaultRules documents the values.
 type Rules struct {
-	// Visit is the time planned at each home.
-	Visit time.Duration
-	// SpeedKMH turns distance between homes into driving time.
-	SpeedKMH float64
-	// DayStart and DayEnd bound tours in the homes' local time.
-	DayStart, DayEnd time.Duration
+	// Plan times a tour's route and bounds when it may start.
+	Plan tourplan.Rules
 	// ChangeBefore: reschedules and customer cancellations close this long
 	// before the start.
 	ChangeBefore time.Duration
@@ -91,12 +88,11 @@ type Rules struct {
 	UnassignedWait time.Duration
 }
 
-// DefaultRules: 30 min per home, 40 km/h, tours between 08:00 and 20:00
-// local time, changes until 2 h before, full refund until 24 h before,
+// DefaultRules: tourplan's plan (30 min per home, 40 km/h, 08:00 to 20:00
+// local time), changes until 2 h before, full refund until 24 h before,
 // unassigned tours given up after 2 h.
 var DefaultRules = Rules{
-	Visit: 30 * time.Minute, SpeedKMH: 40, DayStart: 8 * time.Hour, DayEnd: 20 * time.Hour,
-	ChangeBefore: 2 * time.Hour, RefundCutoff: 24 * time.Hour, UnassignedWait: 2 * time.Hour,
+	Plan: tourplan.Default, ChangeBefore: 2 * time.Hour, RefundCutoff: 24 * time.Hour, UnassignedWait: 2 * time.Hour,
 }
 
 // Active reports whether the tour may still happen.
@@ -111,31 +107,41 @@ func (t Tour) ListingIDs() []string {
 	return ids
 }
 
-// Plan orders the stops into the shortest route from the first home and
-// times every stop from start, checking the day's bounds in the homes'
-// time zone. It sets ScheduledAt, EndsAt and the stops' times.
+// Points are the homes' locations in route order.
+func (t Tour) Points() []events.GeoPoint {
+	out := make([]events.GeoPoint, len(t.Stops))
+	for i, s := range t.Stops {
+		out[i] = s.Location
+	}
+	return out
+}
+
+// homes are the stops as tourplan plans them.
+func (t Tour) homes() []tourplan.Home {
+	out := make([]tourplan.Home, len(t.Stops))
+	for i, s := range t.Stops {
+		out[i] = tourplan.Home{ListingID: s.ListingID, Location: s.Location}
+	}
+	return out
+}
+
+// Plan times every stop from start in the route's order and checks that
+// the tour lies within the homes' day. It sets ScheduledAt, EndsAt and the
+// stops' times.
 func (t *Tour) Plan(start time.Time, r Rules) error {
 	loc, err := time.LoadLocation(t.TimeZone)
-	if err != nil {
+	if err != nil || t.TimeZone == "" {
 		return RuleError{"scheduled_at", "the homes' time zone is unknown"}
 	}
-	t.Stops = ShortestRoute(t.Stops)
-	at := start.UTC()
-	for i := range t.Stops {
-		if i > 0 {
-			at = at.Add(DriveTime(t.Stops[i-1].Location, t.Stops[i].Location, r.SpeedKMH))
-		}
-		t.Stops[i].Arrive = at
-		at = at.Add(r.Visit)
-		t.Stops[i].Leave = at
-	}
-	local := start.In(loc)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	if from, to := local.Sub(midnight), at.In(loc).Sub(midnight); from < r.DayStart || to > r.DayEnd {
+	route := tourplan.Time(t.homes(), start, r.Plan)
+	if !r.Plan.InDay(route.Start, route.Length(), loc) {
 		return RuleError{"scheduled_at", fmt.Sprintf("the tour (%s) must start and end between %s and %s %s time",
-			at.Sub(start).Round(time.Minute), clockOf(r.DayStart), clockOf(r.DayEnd), t.TimeZone)}
+			route.Length().Round(time.Minute), clockOf(r.Plan.DayStart), clockOf(r.Plan.DayEnd), t.TimeZone)}
 	}
-	t.ScheduledAt, t.EndsAt = start.UTC(), at
+	for i, st := range route.Stops {
+		t.Stops[i].Arrive, t.Stops[i].Leave = st.Arrive, st.Leave
+	}
+	t.ScheduledAt, t.EndsAt = route.Start, route.End
 	return nil
 }
 
@@ -143,7 +149,8 @@ func clockOf(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
 }
 
-// Reschedule moves an active tour to start; any realtor is released.
+// Reschedule moves an active tour to start, keeping its route; any
+// realtor is released.
 func (t *Tour) Reschedule(start, now time.Time, r Rules) error {
 	if !t.Active() {
 		return ErrFinished
@@ -154,7 +161,7 @@ func (t *Tour) Reschedule(start, now time.Time, r Rules) error {
 	if !start.After(now.Add(r.ChangeBefore)) {
 		return RuleError{"scheduled_at", fmt.Sprintf("must be at least %s from now", r.ChangeBefore)}
 	}
-	if start.After(now.Add(90 * 24 * time.Hour)) {
+	if start.After(now.Add(r.Plan.MaxLead)) {
 		return RuleError{"scheduled_at", "must be within 90 days"}
 	}
 	if err := t.Plan(start, r); err != nil {

@@ -53,6 +53,35 @@ type Problem struct {
 	// RetryAfter, when positive, is sent as the Retry-After header (in
 	// whole seconds, rounded up). It is not part of the body.
 	RetryAfter time.Duration `json:"-"`
+
+	// Extensions are more members of the problem (RFC 9457 section 3.2),
+	// such as a slot-taken answer's alternatives. They never replace the
+	// standard members above.
+	Extensions map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the standard members and the extensions beside them.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	base, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return base, err
+	}
+	var merged map[string]json.RawMessage
+	if err := json.Unmarshal(base, &merged); err != nil {
+		return nil, err
+	}
+	for k, v := range p.Extensions {
+		if _, standard := merged[k]; standard {
+			continue
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		merged[k] = raw
+	}
+	return json.Marshal(merged)
 }
 
 // Error reports the status, title and detail; it is for logs and tests.

@@ -1,0 +1,78 @@
+package clients
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// HoldRequest is the body of POST /appointments/holds.
+type HoldRequest struct {
+	HoldID     string            `json:"hold_id"`
+	TourID     string            `json:"tour_id,omitempty"`
+	CustomerID string            `json:"customer_id"`
+	ListingIDs []string          `json:"listing_ids"`
+	Stops      []events.GeoPoint `json:"stops"`
+	StartsAt   time.Time         `json:"starts_at"`
+	EndsAt     time.Time         `json:"ends_at"`
+}
+
+// Hold is a realtor held for a window, as the appointment service answers
+// it (without naming the realtor).
+type Hold struct {
+	HoldID    string    `json:"hold_id"`
+	TourID    string    `json:"tour_id"`
+	Status    string    `json:"status"`
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// ErrNoRealtor: nobody can be held for that window (409 slot-taken).
+var ErrNoRealtor = errors.New("no realtor is free for that time")
+
+// Holds calls the appointment service's holds, as the calling service's
+// own identity.
+type Holds struct{ c *caller }
+
+// NewHolds returns a client of the appointment service's holds at base.
+func NewHolds(base string, hc *http.Client, tokens TokenSource, opts Options) *Holds {
+	return &Holds{c: newCaller("appointment", base, hc, tokens, opts)}
+}
+
+// PlaceHold holds a realtor for the window; ErrNoRealtor if none is free.
+// Asking again with the same hold id and window answers the same hold, so
+// the caller may repeat it after a timeout.
+func (a *Holds) PlaceHold(ctx context.Context, req HoldRequest) (Hold, error) {
+	resp, err := a.c.call(ctx, http.MethodPost, "/appointments/holds", nil, req, true)
+	if err != nil {
+		return Hold{}, err
+	}
+	var out Hold
+	err = decode(resp, http.StatusCreated, &out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict && apiErr.Problem.Type == "urn:openhouse:problem:slot-taken" {
+		return Hold{}, ErrNoRealtor
+	}
+	if err != nil {
+		return Hold{}, fmt.Errorf("hold %s: %w", req.HoldID, err)
+	}
+	return out, nil
+}
+
+// ReleaseHold gives a hold back; releasing one that is gone is fine.
+func (a *Holds) ReleaseHold(ctx context.Context, holdID string) error {
+	resp, err := a.c.call(ctx, http.MethodDelete, "/appointments/holds/"+url.PathEscape(holdID), nil, nil, true)
+	if err != nil {
+		return err
+	}
+	if err := decode(resp, http.StatusNoContent, nil); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("release hold %s: %w", holdID, err)
+	}
+	return nil
+}

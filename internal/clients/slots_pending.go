@@ -1,0 +1,26 @@
+package clients
+
+import (
+	"context"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+)
+
+// PENDING: replaced by the slotsindex branch's definitions on merge.
+
+// StartRange is the starts from From to To inclusive, on the grid.
+type StartRange struct{ From, To time.Time }
+
+// SlotQuery asks availability at which starts some realtor can take a tour.
+type SlotQuery struct {
+	Points []events.GeoPoint
+	Ranges []StartRange
+	Step   time.Duration
+	Length time.Duration
+}
+
+// Slots returns the starts of q at which some realtor can take the tour.
+func (a *Availability) Slots(ctx context.Context, q SlotQuery) ([]time.Time, error) {
+	panic("pending")
+}
