@@ -82,10 +82,10 @@ type Config struct {
 	// Token lifetimes (docs/security.md); zero means the default.
 	AccessTokenTTL time.Duration // OPENHOUSE_ACCESS_TOKEN_TTL
 
-	HoldTTL  time.Duration // OPENHOUSE_HOLD_TTL: how long a checkout's realtor hold lasts unpaid
-	SlotStep time.Duration // OPENHOUSE_SLOT_STEP: the grid of tour starts
-	RefreshIdle    time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
-	RefreshMax     time.Duration // OPENHOUSE_REFRESH_MAX_TTL
+	HoldTTL     time.Duration // OPENHOUSE_HOLD_TTL: how long a checkout's realtor hold lasts unpaid
+	SlotStep    time.Duration // OPENHOUSE_SLOT_STEP: the grid of tour starts
+	RefreshIdle time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
+	RefreshMax  time.Duration // OPENHOUSE_REFRESH_MAX_TTL
 }
 
 // MinAccessTokenTTL is the shortest access token lifetime serve accepts:

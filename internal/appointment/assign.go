@@ -130,6 +130,9 @@ func searchGroups(stops []events.GeoPoint, most int) [][]events.GeoPoint {
 // if the database refuses (the cache lied, or another instance won the
 // tour), the hold is given back.
 func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, error) {
+	if ok, err := s.store.Eligible(ctx, c.RealtorID); err != nil || !ok {
+		return false, err // the index has not heard yet that they stopped taking tours
+	}
 	err := s.avail.Reserve(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt)
 	if errors.Is(err, clients.ErrSlotTaken) {
 		s.metrics.assigned(outcomePrevented)

@@ -86,6 +86,9 @@ func (s *Service) existingHold(ctx context.Context, req HoldRequest) (Appointmen
 // the database refuses (the cache lied, or another request won), the mark
 // is given back.
 func (s *Service) tryHold(ctx context.Context, req HoldRequest, r Request, c Candidate) (Appointment, bool, error) {
+	if ok, err := s.store.Eligible(ctx, c.RealtorID); err != nil || !ok {
+		return Appointment{}, false, err
+	}
 	err := s.avail.Reserve(ctx, c.RealtorID, req.HoldID, r.StartsAt, r.EndsAt)
 	if errors.Is(err, clients.ErrSlotTaken) || errors.Is(err, clients.ErrNotFound) {
 		s.metrics.held(outcomePrevented)

@@ -37,8 +37,8 @@ type Config struct {
 	// HoldSweep bounds how long a lapsed hold placed by another instance
 	// waits to be released. Default 15s.
 	HoldSweep time.Duration
-	Clock clock.Clock
-	Log   *slog.Logger
+	Clock     clock.Clock
+	Log       *slog.Logger
 	// Metrics, when set, receives openhouse_assignments_total (metrics.go).
 	// Nil exports none.
 	Metrics prometheus.Registerer

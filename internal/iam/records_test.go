@@ -75,7 +75,7 @@ func TestRecordsFromOtherServices(t *testing.T) {
 		created := event(t, events.TypeListingCreated, "lst-1", events.ListingCreated{Listing: listing}, t0)
 		updated := event(t, events.TypeListingUpdated, "lst-1", events.ListingUpdated{Mode: events.UpdatePatch, Changed: []string{"title"}, Listing: renamed}, t0.Add(time.Hour))
 		paid := event(t, events.TypePaymentSucceeded, "pay-1", events.PaymentSucceeded{PaymentID: "pay-1", OrderID: "ord-1",
-			CustomerID: customer.id, Amount: usd(2500), ListingIDs: []string{"lst-1"}, ScheduledAt: appt.StartsAt, SucceededAt: t0}, t0)
+			CustomerID: customer.id, Amount: usd(2500), SucceededAt: t0}, t0)
 		scheduled := event(t, events.TypeAppointmentScheduled, "tour-1", events.AppointmentScheduled{Appointment: appt, ScheduledAt: t0.Add(time.Minute)}, t0)
 		told := event(t, events.TypeNotificationSent, "n-1", events.NotificationSent{NotificationID: "n-1", UserID: customer.id,
 			Kind: "tour_scheduled", TourID: "tour-1", Channel: "inbox", SentAt: t0.Add(2 * time.Minute)}, t0)

@@ -4,42 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
-	"github.com/openhouse/openhouse/internal/platform/clock"
-	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
-	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 	"github.com/openhouse/openhouse/internal/tour"
 )
-
-// oneListing is the listing service's answer for the one home these tests
-// tour; the app tests run tours against the real listing service.
-type oneListing struct{}
-
-func (oneListing) Get(_ context.Context, id string) (clients.Listing, error) {
-	if id != "l-1" {
-		return clients.Listing{}, clients.ErrNotFound
-	}
-	return clients.Listing{ID: id, ProviderID: "prov-1", Status: "active", Title: "Loft",
-		Location: events.GeoPoint{Lat: 41.88, Lng: -87.63}, TimeZone: "America/Chicago"}, nil
-}
-
-// noRefunds fails the test if the service refunds inline: refunds follow
-// tour.cancelled through the bus.
-type noRefunds struct{ t *testing.T }
-
-func (r noRefunds) Refund(context.Context, string, string, clients.RefundRequest) (clients.Payment, error) {
-	r.t.Error("the tour service refunded inline")
-	return clients.Payment{}, errors.New("unexpected")
-}
 
 func auditEntries(t *testing.T, db *store.DB) []events.AuditRecorded {
 	t.Helper()
@@ -72,32 +45,13 @@ func auditEntries(t *testing.T, db *store.DB) []events.AuditRecorded {
 // customer doing the same to their own tour is not an admin action.
 func TestAdminChangesToToursAreAudited(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.OpenSQLite(t, "tour")
-	if err := outbox.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := tour.NewSQLStore(ctx, db, c.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := tour.New(st, oneListing{}, noRefunds{t}, tour.Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	book := func(payment string) tour.Tour {
-		tr, err := svc.CreateFromPayment(ctx, events.PaymentSucceeded{PaymentID: payment, OrderID: "o-" + payment,
-			CustomerID: "cust-1", Amount: usd(4000), ListingIDs: []string{"l-1"},
-			ScheduledAt: time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tr
-	}
+	h := newHarness(t)
+	db, svc := h.db, h.svc
+	book := func() tour.Tour { return h.book("cust-1", time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)) }
 	admin := auth.WithPrincipal(ctx, auth.Principal{ID: "admin-1", Role: auth.RoleAdmin})
 	customer := auth.WithPrincipal(ctx, auth.Principal{ID: "cust-1", Role: auth.RoleCustomer})
 
-	mine, theirs := book("p-1"), book("p-2")
+	mine, theirs := book(), book()
 	later := time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC)
 	if _, err := svc.Reschedule(customer, mine.ID, later); err != nil {
 		t.Fatal(err)

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )

@@ -27,26 +27,8 @@ func stops(points ...events.GeoPoint) []tour.Stop {
 	return out
 }
 
-func TestShortestRoute(t *testing.T) {
-	// Given Loop, Evanston, Hyde Park, Wicker Park, the shortest path from
-	// the Loop goes south first or north in order, never zig-zagging.
-	got := tour.ShortestRoute(stops(loop, evanston, hydePark, wicker))
-	order := ""
-	for _, s := range got {
-		order += s.ListingID
-	}
-	if order != "acdb" {
-		t.Fatalf("route = %s, want acdb (Loop, Hyde Park, Wicker Park, Evanston)", order)
-	}
-	if got[0].ListingID != "a" {
-		t.Fatal("the route must start at the first home")
-	}
-	nn := tour.ShortestRoute(stops(loop, evanston, hydePark, wicker, loop, evanston, hydePark, wicker, loop))
-	if len(nn) != 9 || nn[0].ListingID != "a" {
-		t.Fatalf("long route = %d stops", len(nn))
-	}
-}
-
+// TestPlan: a tour moves keeping its route (tourplan's tests cover the
+// order itself), each stop timed again from the new start.
 func TestPlan(t *testing.T) {
 	tr := tour.Tour{Stops: stops(loop, wicker), TimeZone: "America/Chicago"}
 	start := time.Date(2026, 11, 26, 10, 0, 0, 0, chicago)

@@ -1,0 +1,155 @@
+package tour_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/store"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+	"github.com/openhouse/openhouse/internal/tour"
+)
+
+// refunds is a payment service double: it refunds once per idempotency key,
+// as the real one promises, and can refuse.
+type refunds struct {
+	mu     sync.Mutex
+	byKey  map[string]clients.RefundRequest
+	refuse error
+}
+
+func (r *refunds) Refund(_ context.Context, paymentID, key string, req clients.RefundRequest) (clients.Payment, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refuse != nil {
+		return clients.Payment{}, r.refuse
+	}
+	r.byKey[key] = req
+	return clients.Payment{ID: paymentID, Status: "refunded"}, nil
+}
+
+func (r *refunds) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byKey)
+}
+
+// desk is an appointment service double: it holds whatever is asked unless
+// the time is taken, and counts holds given back.
+type desk struct {
+	mu       sync.Mutex
+	holds    map[string]clients.HoldRequest
+	released []string
+	taken    bool
+}
+
+func (d *desk) PlaceHold(_ context.Context, req clients.HoldRequest) (clients.Hold, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.taken {
+		return clients.Hold{}, clients.ErrNoRealtor
+	}
+	d.holds[req.HoldID] = req
+	return clients.Hold{HoldID: req.HoldID, TourID: req.TourID, Status: "held", StartsAt: req.StartsAt, EndsAt: req.EndsAt}, nil
+}
+
+func (d *desk) ReleaseHold(_ context.Context, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.released = append(d.released, id)
+	return nil
+}
+
+// openBook is an availability double: every start asked for is open.
+type openBook struct{}
+
+func (openBook) Slots(_ context.Context, q clients.SlotQuery) ([]time.Time, error) {
+	var out []time.Time
+	for _, r := range q.Ranges {
+		for t := r.From; !t.After(r.To); t = t.Add(q.Step) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// harness is the tour service on SQLite with its peers doubled and a fake
+// clock (Wednesday 25 November 2026, 06:00 in Chicago).
+type harness struct {
+	t       *testing.T
+	db      *store.DB
+	store   *tour.SQLStore
+	svc     *tour.Service
+	clock   *clock.Fake
+	refunds *refunds
+	desk    *desk
+	n       int
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.OpenSQLite(t, "tour")
+	if err := outbox.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	st, err := tour.NewSQLStore(ctx, db, c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, db: db, store: st, clock: c, refunds: &refunds{byKey: map[string]clients.RefundRequest{}},
+		desk: &desk{holds: map[string]clients.HoldRequest{}}}
+	h.svc, err = tour.New(st, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}},
+		tour.Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// order is a one-home cart order starting at start, placed by customer.
+func (h *harness) order(customer string, start time.Time) events.OrderPlaced {
+	h.n++
+	id := fmt.Sprintf("order-%d", h.n)
+	return events.OrderPlaced{OrderID: id, CustomerID: customer, TimeZone: "America/Chicago",
+		ScheduledAt: start, EndsAt: start.Add(30 * time.Minute), Total: usd(4000), HoldID: id,
+		Stops: []events.OrderStop{{ListingID: "l-1", ProviderID: "prov-1", Title: "Loft",
+			Location: events.GeoPoint{Lat: 41.88, Lng: -87.63}, TourFee: usd(4000), Arrive: start, Leave: start.Add(30 * time.Minute)}}}
+}
+
+// place and pay deliver the order's two halves as their events would.
+func (h *harness) place(o events.OrderPlaced) error {
+	return h.svc.ApplyOrder(context.Background(), "placed-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) { ord.Place(o, now) })
+}
+
+func (h *harness) pay(o events.OrderPlaced) error {
+	return h.svc.ApplyOrder(context.Background(), "paid-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) {
+		ord.Pay("pay-"+o.OrderID, o.Total, now)
+	})
+}
+
+// book makes a paid tour for customer at start.
+func (h *harness) book(customer string, start time.Time) tour.Tour {
+	h.t.Helper()
+	o := h.order(customer, start)
+	if err := h.place(o); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.pay(o); err != nil {
+		h.t.Fatal(err)
+	}
+	tr, err := h.store.Get(context.Background(), o.OrderID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tr
+}
