@@ -1,17 +1,15 @@
 package cart
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 type itemView struct {
@@ -160,64 +158,16 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// slotParams are the query parameters GET /cart/slots understands.
-var slotParams = map[string]bool{"from": true, "days": true}
-
 func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
-	values := r.URL.Query()
-	for name, vs := range values {
-		if !slotParams[name] || len(vs) > 1 {
-			httpapi.WriteError(w, r, badParam(name, "is not a parameter of this query, or is given twice"))
-			return
-		}
+	q, field, err := tourplan.ParseSlotsQuery(r.URL.Query())
+	if err != nil {
+		httpapi.WriteError(w, r, httpapi.BadQueryParam(field, err.Error()))
+		return
 	}
-	days := 7
-	if v := values.Get("days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxSlotDays {
-			httpapi.WriteError(w, r, badParam("days", fmt.Sprintf("must be a whole number of days, 1 to %d", MaxSlotDays)))
-			return
-		}
-		days = n
-	}
-	var from time.Time
-	if v := values.Get("from"); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			httpapi.WriteError(w, r, badParam("from", "must be a date such as 2026-03-09"))
-			return
-		}
-		from = d
-	}
-	slots, err := s.slotsFrom(r.Context(), customerID(r), from, days)
+	slots, err := s.Slots(r.Context(), customerID(r), q)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, slots)
-}
-
-// slotsFrom reads from (a date, zero for today) in the homes' zone.
-func (s *Service) slotsFrom(ctx context.Context, customerID string, date time.Time, days int) (Slots, error) {
-	if date.IsZero() {
-		return s.Slots(ctx, customerID, time.Time{}, days)
-	}
-	c, err := s.store.Cart(ctx, customerID)
-	if err != nil {
-		return Slots{}, err
-	}
-	if len(c.Items) == 0 {
-		return Slots{}, ErrEmpty
-	}
-	loc, err := c.Zone()
-	if err != nil {
-		return Slots{}, err
-	}
-	return s.Slots(ctx, customerID, time.Date(date.Year(), date.Month(), date.Day(), 12, 0, 0, 0, loc), days)
-}
-
-func badParam(name, msg string) *httpapi.Problem {
-	p := httpapi.BadRequest("query parameter " + name + " " + msg)
-	p.Errors = []httpapi.FieldError{{Field: name, Message: msg}}
-	return p
 }

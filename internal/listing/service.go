@@ -11,6 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // Config tunes the listing service.
@@ -20,6 +21,11 @@ type Config struct {
 	// ReaderServices are the service identities allowed to read listings
 	// (cart snapshots titles and fees). Default DefaultReaderServices.
 	ReaderServices []string
+	// Slots finds a home's open slots (GET /listings/{id}/slots); nil
+	// serves none.
+	Slots SlotFinder
+	// Rules are the tour's time rules (tourplan.Default if zero).
+	Rules tourplan.Rules
 }
 
 // DefaultReaderServices are the services that read listings over HTTP.
@@ -45,6 +51,12 @@ func New(st Store, cfg Config) (*Service, error) {
 	}
 	if cfg.ReaderServices == nil {
 		cfg.ReaderServices = DefaultReaderServices
+	}
+	if cfg.Rules == (tourplan.Rules{}) {
+		cfg.Rules = tourplan.Default
+	}
+	if err := cfg.Rules.Validate(); err != nil {
+		return nil, fmt.Errorf("listing: %w", err)
 	}
 	return &Service{store: st, cfg: cfg}, nil
 }

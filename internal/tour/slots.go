@@ -3,53 +3,43 @@ package tour
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
-// MaxAlternatives is how many open times a refused reschedule offers, and
-// alternativeDays how far either side of the asked time they are looked
-// for.
-const (
-	MaxAlternatives = 5
-	alternativeDays = 3
-)
-
-// Slot is an open start of a tour and its end, in the homes' zone.
-type Slot struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-}
+// MaxAlternatives is how many open times a refused reschedule offers.
+const MaxAlternatives = tourplan.MaxAlternatives
 
 // SlotTakenError refuses a time that is not open for the tour's homes,
 // with the nearest open times.
-type SlotTakenError struct{ Alternatives []Slot }
+type SlotTakenError struct{ Alternatives []tourplan.Slot }
 
 func (e *SlotTakenError) Error() string {
 	return fmt.Sprintf("that time is not open; %d alternatives", len(e.Alternatives))
 }
 
 // alternatives are the open starts for t's route nearest to its (asked)
-// start, up to MaxAlternatives.
-func (s *Service) alternatives(ctx context.Context, t Tour) ([]Slot, error) {
+// start, up to MaxAlternatives, looked for tourplan.AlternativeDays either
+// side of it.
+func (s *Service) alternatives(ctx context.Context, t Tour) ([]tourplan.Slot, error) {
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
 		return nil, err
 	}
 	now := s.cfg.Clock.Now()
 	length := t.EndsAt.Sub(t.ScheduledAt)
-	from := t.ScheduledAt.AddDate(0, 0, -alternativeDays)
-	if from.Before(now) {
-		from = now
+	first := t.ScheduledAt.AddDate(0, 0, -tourplan.AlternativeDays)
+	if first.Before(now) {
+		first = now
 	}
 	plan := s.cfg.Rules.Plan
 	// A reschedule closes ChangeBefore ahead, later than a new tour's lead.
 	plan.MinLead = max(plan.MinLead, s.cfg.Rules.ChangeBefore+plan.Step)
-	ranges := plan.Starts(from, 2*alternativeDays+1, length, loc, now)
+	ranges := plan.Starts(first, 2*tourplan.AlternativeDays+1, length, loc, now)
 	if len(ranges) == 0 {
-		return []Slot{}, nil
+		return []tourplan.Slot{}, nil
 	}
 	q := clients.SlotQuery{Points: t.Points(), Step: plan.Step, Length: length}
 	for _, r := range ranges {
@@ -59,17 +49,5 @@ func (s *Service) alternatives(ctx context.Context, t Tour) ([]Slot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open slots: %w", err)
 	}
-	asked := t.ScheduledAt
-	slices.SortStableFunc(starts, func(a, b time.Time) int {
-		da, db := a.Sub(asked).Abs(), b.Sub(asked).Abs()
-		if da != db {
-			return int(da - db)
-		}
-		return a.Compare(b)
-	})
-	out := make([]Slot, 0, MaxAlternatives)
-	for _, st := range starts[:min(len(starts), MaxAlternatives)] {
-		out = append(out, Slot{Start: st.In(loc), End: st.Add(length).In(loc)})
-	}
-	return out, nil
+	return tourplan.SlotsOf(tourplan.Nearest(starts, t.ScheduledAt, MaxAlternatives), length, loc).Items, nil
 }

@@ -99,6 +99,14 @@ func BadRequest(detail string) *Problem {
 	return newProblem(http.StatusBadRequest, TypeBadRequest, detail)
 }
 
+// BadQueryParam (400) names a query parameter that cannot be read and
+// says what it must be.
+func BadQueryParam(name, msg string) *Problem {
+	p := BadRequest("query parameter " + name + " " + msg)
+	p.Errors = []FieldError{{Field: name, Message: msg}}
+	return p
+}
+
 // Validation (422) is for a well-formed request whose fields break rules;
 // errs name each field and what is wrong with it.
 func Validation(errs ...FieldError) *Problem {
