@@ -124,6 +124,7 @@ func TestCheckoutJourney(t *testing.T) {
 			w := newWorld(t, c, cfg.AdminEmail, cfg.AdminPassword)
 			home := w.listing("Loop loft", 41.8781, -87.6298)
 			near := w.listing("Wicker Park flat", 41.9088, -87.6796)
+			w.realtor(41.88, -87.63)
 
 			for _, id := range []string{home, near} {
 				if status, out := c.call("POST", "/cart/items", w.customer, map[string]string{"listing_id": id}); status != 200 {
@@ -207,7 +208,7 @@ func TestCheckoutJourney(t *testing.T) {
 			// A declined card: 402, the cart is kept.
 			c.call("POST", "/cart/items", w.customer, map[string]string{"listing_id": home})
 			status, out := c.raw("POST", "/cart/checkout", w.customer, map[string]string{"Idempotency-Key": "declined-" + w.suffix},
-				map[string]string{"scheduled_at": tomorrowLocal(11), "payment_method": "tok_chargeDeclined"})
+				map[string]string{"scheduled_at": tomorrowLocal(14), "payment_method": "tok_chargeDeclined"})
 			if status != 402 {
 				t.Fatalf("declined checkout = %d %s", status, out)
 			}
@@ -238,6 +239,7 @@ func TestOneCartIsChargedOnceWhateverTheKeys(t *testing.T) {
 			_, c := startApp(t, cfg)
 			w := newWorld(t, c, cfg.AdminEmail, cfg.AdminPassword)
 			home := w.listing("Loop loft", 41.8781, -87.6298)
+			w.realtor(41.88, -87.63)
 			orders := map[string]bool{}
 			for round := range rounds {
 				if status, out := c.call("POST", "/cart/items", w.customer, map[string]string{"listing_id": home}); status != 200 {

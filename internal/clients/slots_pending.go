@@ -21,6 +21,19 @@ type SlotQuery struct {
 }
 
 // Slots returns the starts of q at which some realtor can take the tour.
+// PENDING: a per-start search loop until the index's own slots API lands.
 func (a *Availability) Slots(ctx context.Context, q SlotQuery) ([]time.Time, error) {
-	panic("pending")
+	var out []time.Time
+	for _, r := range q.Ranges {
+		for t := r.From; !t.After(r.To); t = t.Add(q.Step) {
+			c, err := a.Search(ctx, q.Points, t, t.Add(q.Length), 1)
+			if err != nil {
+				return nil, err
+			}
+			if len(c) > 0 {
+				out = append(out, t)
+			}
+		}
+	}
+	return out, nil
 }
