@@ -74,6 +74,7 @@ func TestAuditLog(t *testing.T) {
 			}
 
 			home := w.listing("Audited loft", 41.8781, -87.6298)
+			w.realtor(41.88, -87.63)
 			w.checkout(w.customer, []string{home}, tomorrowLocal(11), "audit-"+w.suffix)
 			var tour map[string]any
 			eventually(t, "the tour", 15*time.Second, func() bool {

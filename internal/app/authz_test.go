@@ -469,6 +469,15 @@ func (m *matrix) fixtures() map[string]fixture {
 				body: map[string]string{"scheduled_at": at(3+m.slot/6, 8+2*(m.slot%6)).Format(time.RFC3339), "payment_method": "tok_visa"}}
 		}},
 		"GET /carts": unowned(static("GET", "/carts", nil)),
+		"GET /cart/slots": unowned(func(o *actor) request {
+			if o.role == "customer" {
+				m.fill(o, m.near[me("realtor").id][1])
+			}
+			return request{method: "GET", path: "/cart/slots?days=1"}
+		}),
+		"GET /listings/{id}/slots": unowned(func(*actor) request {
+			return request{method: "GET", path: "/listings/" + m.near[me("realtor").id][0] + "/slots?days=2"}
+		}),
 
 		// payment
 		"POST /payments": {build: func(*actor) request {
@@ -511,6 +520,17 @@ func (m *matrix) fixtures() map[string]fixture {
 		"POST /appointments/{id}/decline": {owners: []string{"realtor", "customer"}, build: func(o *actor) request {
 			return request{method: "POST", path: "/appointments/" + bookingOf(o).appointment + "/decline"}
 		}},
+
+		// Holds: the cart and the tour service place and give back holds.
+		"POST /appointments/holds": {build: func(*actor) request {
+			m.slot++
+			start := at(70+m.slot, 10)
+			return request{method: "POST", path: "/appointments/holds", body: map[string]any{
+				"hold_id": fmt.Sprintf("matrix-hold-%d", m.slot), "customer_id": me("customer").id,
+				"listing_ids": []string{m.near[me("realtor").id][0]}, "stops": []map[string]float64{{"lat": 41.88, "lng": -87.63}},
+				"starts_at": start, "ends_at": start.Add(30 * time.Minute)}}
+		}, ok: []int{201}},
+		"DELETE /appointments/holds/{id}": {build: static("DELETE", "/appointments/holds/matrix-never-held", nil), ok: []int{204}},
 
 		// availability
 		"GET /availability": unowned(static("GET", "/availability?lat=41.88&lng=-87.63&start="+tomorrowLocal(9)+"&end="+tomorrowLocal(10), nil)),

@@ -285,7 +285,7 @@ func (s *Service) bookHold(ctx context.Context, r Request) (bool, error) {
 	case err != nil:
 		return false, err
 	case booked:
-		s.cfg.Log.InfoContext(ctx, "realtor assigned from hold", "tour_id", r.TourID, "realtor_id", hold.RealtorID, "hold_id", r.HoldID)
+		s.cfg.Log.InfoContext(ctx, "realtor assigned", "tour_id", r.TourID, "realtor_id", hold.RealtorID, "hold_id", r.HoldID)
 		s.metrics.assigned(outcomeScheduled)
 		return true, nil
 	}
