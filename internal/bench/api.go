@@ -119,5 +119,25 @@ type (
 	}
 	checkoutAnswer struct {
 		OrderID string `json:"order_id"`
+		// Alternatives, on a 409 slot-taken: the nearest open slots.
+		Alternatives []slotView `json:"alternatives"`
+	}
+	slotView struct {
+		Start time.Time `json:"start"`
+		End   time.Time `json:"end"`
+	}
+	slotsView struct {
+		Items []slotView `json:"items"`
 	}
 )
+
+// nearest is the open slot starting nearest to t.
+func (v slotsView) nearest(t time.Time) time.Time {
+	best := v.Items[0].Start
+	for _, s := range v.Items[1:] {
+		if s.Start.Sub(t).Abs() < best.Sub(t).Abs() {
+			best = s.Start
+		}
+	}
+	return best
+}

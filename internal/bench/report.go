@@ -94,6 +94,13 @@ type Bookings struct {
 	Scheduled  int64 `json:"scheduled"`
 	Unassigned int64 `json:"unassigned"`
 	TimedOut   int64 `json:"timed_out"`
+	// SlotTaken is how many checkouts were answered 409 slot-taken (the
+	// customer then tried the first alternative), and SlotTakenRate that
+	// over all checkouts sent; NoSlot is how many bookings found no open
+	// slot that day and were not attempted.
+	SlotTaken     int64   `json:"slot_taken"`
+	SlotTakenRate float64 `json:"slot_taken_rate"`
+	NoSlot        int64   `json:"no_slot"`
 	// PollMS is the base polling interval: a tour is read every PollMS
 	// for the first 50 intervals after its checkout, then every 5*PollMS
 	// up to 500 intervals, then every 25*PollMS. A latency is late by up
@@ -275,6 +282,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "bookings: %d arrivals, %d skipped (no idle customer), %d checkouts 201 (%.1f/s), %d scheduled, %d unassigned, %d not settled within %.0fs; tours polled every %g ms (5x after 50 polls, 25x after 500), at most %g reads/s in all\n",
 		b.Arrivals, b.Skipped, b.Checkouts, b.PerSecond, b.Scheduled, b.Unassigned, b.TimedOut, r.Settings.SagaTimeoutS, b.PollMS, r.Settings.PollBudget)
+	fmt.Fprintf(w, "slots: %d checkouts found their slot taken (%.1f%% of those sent; the customer took the first alternative), %d found no open slot that day\n",
+		b.SlotTaken, 100*b.SlotTakenRate, b.NoSlot)
 	if fl := r.Floor; fl != nil {
 		fmt.Fprintf(w, "floor: %s: p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d\n", fl.What, fl.P50MS, fl.P99MS, fl.MaxMS, fl.Samples)
 	}

@@ -140,6 +140,7 @@ type run struct {
 	seen   *recorder    // checkout -> tour first seen (any status)
 
 	arrivals, skipped, checkouts, scheduled, unassigned, timedOut atomic.Int64
+	slotTaken, noSlot                                              atomic.Int64
 
 	mu     sync.Mutex
 	orders []string // order ids answered 201
@@ -154,7 +155,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	r := &run{cfg: cfg, api: newAPI(cfg.BaseURL, 512), owner: map[string]string{}, ops: map[string]*recorder{}, saga: newRecorder(), seen: newRecorder()}
-	for _, n := range []string{"search", "cart_add", "checkout", "listing_update", "realtor_toggle", "tour_poll"} {
+	for _, n := range []string{"search", "cart_add", "slots", "checkout", "listing_update", "realtor_toggle", "tour_poll"} {
 		r.ops[n] = newRecorder()
 	}
 	rep := &Report{Version: ReportVersion, StartedAt: time.Now().UTC(), Target: cfg.BaseURL, Settings: Settings{
@@ -220,6 +221,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		P50MS: s.P50MS, P95MS: s.P95MS, P99MS: s.P99MS, MaxMS: s.MaxMS}
 	seen := r.seen.stats(elapsed)
 	rep.Bookings.TourSeenP50MS, rep.Bookings.TourSeenP99MS = seen.P50MS, seen.P99MS
+	rep.Bookings.SlotTaken, rep.Bookings.NoSlot = r.slotTaken.Load(), r.noSlot.Load()
+	if sent, _ := r.ops["checkout"].counts(); sent > 0 {
+		rep.Bookings.SlotTakenRate = round(float64(r.slotTaken.Load()) / float64(sent))
+	}
 	if err := errors.Join(cpuErr, cpuErr2); err != nil {
 		fmt.Fprintln(cfg.Progress, "server CPU not reported:", err)
 	} else if len(cfg.ServerProcesses) > 0 {
@@ -445,11 +450,39 @@ func (r *run) book(ctx context.Context, i int) {
 		}
 		added = append(added, id)
 	}
-	var order checkoutAnswer
-	sent := time.Now()
-	status, took, err := r.api.call(bg, "POST", "/cart/checkout", c.token, map[string]string{"Idempotency-Key": fmt.Sprintf("bench-%d-%d", sent.UnixNano(), i)},
-		map[string]string{"scheduled_at": r.slotFor(i).Format(time.RFC3339), "payment_method": "tok_visa"}, &order)
-	r.ops["checkout"].record(took, status, err == nil && status == 201)
+	// As the app does: read the day's open slots, take the one nearest to
+	// this booking's target (which spreads bookings over the realtors),
+	// check out; a slot taken meanwhile answers alternatives, and the
+	// customer takes the first.
+	target := r.slotFor(i)
+	var open slotsView
+	status, took, err := r.api.call(bg, "GET", "/cart/slots?days=1&from="+target.Format(time.DateOnly), c.token, nil, nil, &open)
+	r.ops["slots"].record(took, status, err == nil && status == 200)
+	if err != nil || status != 200 || len(open.Items) == 0 {
+		r.noSlot.Add(1)
+		cleanup()
+		return
+	}
+	start := open.nearest(target)
+	var (
+		order checkoutAnswer
+		sent  time.Time
+	)
+	for attempt := range 2 {
+		sent = time.Now()
+		order = checkoutAnswer{}
+		status, took, err = r.api.call(bg, "POST", "/cart/checkout", c.token, map[string]string{"Idempotency-Key": fmt.Sprintf("bench-%d-%d-%d", sent.UnixNano(), i, attempt)},
+			map[string]string{"scheduled_at": start.Format(time.RFC3339), "payment_method": "tok_visa"}, &order)
+		r.ops["checkout"].record(took, status, err == nil && (status == 201 || status == 409))
+		if err != nil || status != 409 {
+			break
+		}
+		r.slotTaken.Add(1)
+		if len(order.Alternatives) == 0 {
+			break
+		}
+		start = order.Alternatives[0].Start
+	}
 	if err != nil || status != 201 {
 		cleanup()
 		return
