@@ -15,8 +15,8 @@ import (
 	"github.com/openhouse/openhouse/internal/places"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/ratelimit"
-	"github.com/openhouse/openhouse/internal/web"
 	"github.com/openhouse/openhouse/internal/tourplan"
+	"github.com/openhouse/openhouse/internal/web"
 )
 
 // Config is everything `openhouse serve` can be told. Each field has an
@@ -132,7 +132,7 @@ var Settings = []Setting{
 	{"OPENHOUSE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "the web app's map tiles, an XYZ URL template ({z}, {x}, {y}; {s} and {r} optional), or off for a blank base; the browser loads them"},
 	{"OPENHOUSE_MAP_ATTRIBUTION", "(OpenStreetMap's)", "the attribution the tiles' licence asks for (HTML links allowed), shown on every map"},
 	{"OPENHOUSE_GEOCODER_URL", "(towns and ZIP codes only)", "base URL of a Nominatim-compatible server (e.g. https://nominatim.openstreetmap.org): GET /places/geocode finds street addresses, cached, at most one request a second"},
-	{"OPENHOUSE_HOLD_TTL", "10m", "how long a realtor is held for a checkout that has not paid (1m to 24h); a hold lapses after it"},
+	{"OPENHOUSE_HOLD_TTL", "10m", "how long a realtor is held for a checkout that has not paid (10s to 24h); a hold lapses after it"},
 	{"OPENHOUSE_SLOT_STEP", "15m", "the grid of tour starts offered as open slots; divides an hour"},
 	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
 	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
@@ -281,8 +281,8 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_NAMESPACE must be a lower-case letter then up to 20 of a-z, 0-9 and _")
 	case c.AccessTokenTTL != 0 && (c.AccessTokenTTL < MinAccessTokenTTL || c.AccessTokenTTL > auth.MaxTTL):
 		return fmt.Errorf("OPENHOUSE_ACCESS_TOKEN_TTL is %s; it must be between %s and %s", c.AccessTokenTTL, MinAccessTokenTTL, auth.MaxTTL)
-	case c.HoldTTL != 0 && (c.HoldTTL < time.Minute || c.HoldTTL > 24*time.Hour):
-		return fmt.Errorf("OPENHOUSE_HOLD_TTL is %s; it must be between 1m and 24h", c.HoldTTL)
+	case c.HoldTTL != 0 && (c.HoldTTL < 10*time.Second || c.HoldTTL > 24*time.Hour):
+		return fmt.Errorf("OPENHOUSE_HOLD_TTL is %s; it must be between 10s and 24h", c.HoldTTL)
 	}
 	if err := c.tourRules().Validate(); err != nil {
 		return fmt.Errorf("OPENHOUSE_SLOT_STEP: %w", err)

@@ -60,9 +60,9 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	}
 	f := Filter{RealtorID: r.URL.Query().Get("realtor_id"), Status: Status(r.URL.Query().Get("status"))}
 	switch f.Status {
-	case "", Scheduled, Confirmed, Released:
+	case "", Held, Scheduled, Confirmed, Released:
 	default:
-		httpapi.WriteError(w, r, httpapi.BadRequest("status must be scheduled, confirmed or released"))
+		httpapi.WriteError(w, r, httpapi.BadRequest("status must be held, scheduled, confirmed or released"))
 		return
 	}
 	list, err := s.store.List(r.Context(), f, after, page.Limit+1)

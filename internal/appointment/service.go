@@ -69,8 +69,8 @@ func New(st Store, avail Availability, cfg Config) (*Service, error) {
 	if cfg.HoldSweep == 0 {
 		cfg.HoldSweep = 15 * time.Second
 	}
-	if cfg.HoldTTL < time.Minute || cfg.HoldTTL > 24*time.Hour || cfg.HoldSweep < 0 {
-		return nil, errors.New("appointment: hold TTL must be between 1 minute and 24 hours (OPENHOUSE_HOLD_TTL)")
+	if cfg.HoldTTL < 10*time.Second || cfg.HoldTTL > 24*time.Hour || cfg.HoldSweep < 0 {
+		return nil, errors.New("appointment: hold TTL must be between 10 seconds and 24 hours (OPENHOUSE_HOLD_TTL)")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}

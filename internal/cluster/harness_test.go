@@ -37,6 +37,13 @@ func envInt(t *testing.T, key string, def int) int {
 // test process if that dies first).
 func upCluster(t *testing.T, instances int) (*Cluster, *Checker) {
 	t.Helper()
+	return upClusterWith(t, instances, nil)
+}
+
+// upClusterWith is upCluster with the planned topology changed by tweak
+// (nil: none) before anything starts.
+func upClusterWith(t *testing.T, instances int, tweak func(*Topology)) (*Cluster, *Checker) {
+	t.Helper()
 	natsBin := natsServerBin(t)
 	redisBin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -62,6 +69,9 @@ func upCluster(t *testing.T, instances int) (*Cluster, *Checker) {
 	top, err := Plan(o, RandomSecret(map[string]string{}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(top)
 	}
 	c := New(top, false)
 	t.Cleanup(func() {

@@ -113,6 +113,12 @@ func Run(ctx context.Context, cfg Config, w Watcher) error {
 	chicago, _ := time.LoadLocation("America/Chicago")
 	day := time.Now().In(chicago).AddDate(0, 0, 1)
 	at := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, chicago)
+	// As a customer would: the open slots first (the realtors just joined;
+	// availability learns of them from iam's events).
+	if err := d.awaitSlot(customer, at); err != nil {
+		return err
+	}
+	d.say("slots   tomorrow 10:00 is open")
 	trail.mark()
 	checkoutAt := time.Now()
 	order, err := d.do("POST", "/cart/checkout", customer, map[string]string{"Idempotency-Key": "demo-" + d.suffix},
@@ -151,6 +157,27 @@ func Run(ctx context.Context, cfg Config, w Watcher) error {
 	d.say("\n== event trail (ms after checkout) ==")
 	trail.print(d.out)
 	return nil
+}
+
+// awaitSlot waits until the customer's cart shows start among its open
+// slots.
+func (d *driver) awaitSlot(customer string, start time.Time) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := d.do("GET", "/cart/slots?days=1&from="+start.Format(time.DateOnly), customer, nil, nil, 200)
+		if err != nil {
+			return err
+		}
+		for _, it := range out["items"].([]any) {
+			if t, err := time.Parse(time.RFC3339, it.(map[string]any)["start"].(string)); err == nil && t.Equal(start) {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s was not an open slot within 20s", start.Format(time.RFC3339))
+		}
+		time.Sleep(5 * time.Millisecond) // polling the slots until the realtors are indexed
+	}
 }
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Microsecond).String() }
