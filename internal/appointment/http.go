@@ -11,6 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 type appointmentView struct {
@@ -166,8 +167,8 @@ func (b holdBody) validate() []httpapi.FieldError {
 	var errs []httpapi.FieldError
 	bad := func(field, msg string) { errs = append(errs, httpapi.FieldError{Field: field, Message: msg}) }
 	id := func(field, v string, required bool) {
-		if (required && v == "") || len(v) > 100 {
-			bad(field, "must be 1 to 100 characters")
+		if (required || v != "") && !usertext.IsToken(v, 100) {
+			bad(field, "must be 1 to 100 printable ASCII characters")
 		}
 	}
 	id("hold_id", b.HoldID, true)
