@@ -140,7 +140,7 @@ type run struct {
 	seen   *recorder    // checkout -> tour first seen (any status)
 
 	arrivals, skipped, checkouts, scheduled, unassigned, timedOut atomic.Int64
-	slotTaken, noSlot                                              atomic.Int64
+	slotTaken, noSlot                                             atomic.Int64
 
 	mu     sync.Mutex
 	orders []string // order ids answered 201
