@@ -47,6 +47,14 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (Appointment, 
 	}
 	r := Request{TourID: req.tourID(), CustomerID: req.CustomerID, ListingIDs: req.ListingIDs, Stops: req.Stops,
 		StartsAt: req.StartsAt.UTC(), EndsAt: req.EndsAt.UTC()}
+	if req.TourID != "" {
+		// A tour moving: its own realtor first. The index counts the
+		// tour's booking against its new time, so they are tried here
+		// without it; the database check leaves that booking out.
+		if a, placed, err := s.holdOwnRealtor(ctx, req, r); err != nil || placed {
+			return a, err
+		}
+	}
 	ranked, err := s.candidates(ctx, r)
 	if err != nil {
 		return Appointment{}, err
@@ -59,6 +67,44 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (Appointment, 
 	}
 	s.metrics.held(outcomeNoRealtor)
 	return Appointment{}, ErrNoRealtor
+}
+
+// holdOwnRealtor holds the realtor booked for the moving tour, if any and
+// free at the new time apart from that booking. The index keeps the old
+// window until the tour is booked at the new one (appointment.scheduled
+// moves it).
+func (s *Service) holdOwnRealtor(ctx context.Context, req HoldRequest, r Request) (Appointment, bool, error) {
+	booked, err := s.store.Booking(ctx, req.TourID)
+	if errors.Is(err, ErrNotFound) {
+		return Appointment{}, false, nil
+	}
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	if ok, err := s.store.Eligible(ctx, booked.RealtorID); err != nil || !ok {
+		return Appointment{}, false, err
+	}
+	now := s.cfg.Clock.Now().UTC()
+	a := Appointment{ID: req.HoldID, TourID: r.TourID, RealtorID: booked.RealtorID, CustomerID: r.CustomerID,
+		ListingIDs: r.ListingIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Status: Held,
+		ExpiresAt: now.Add(s.cfg.HoldTTL), CreatedAt: now, UpdatedAt: now}
+	ev, err := bus.NewEvent(ctx, events.TypeHoldPlaced, a.TourID, events.HoldPlaced{Hold: holdOf(a), PlacedAt: now}, now)
+	if err != nil {
+		return Appointment{}, false, err
+	}
+	switch err := s.store.PlaceHold(ctx, a, s.cfg.Buffer, ev); {
+	case err == nil:
+		s.metrics.held(outcomeHeld)
+		s.cfg.Log.InfoContext(ctx, "realtor held for the tour's new time", "hold_id", a.ID, "tour_id", a.TourID, "realtor_id", a.RealtorID)
+		return a, true, nil
+	case errors.Is(err, ErrDoubleBooking):
+		return Appointment{}, false, nil
+	case errors.Is(err, ErrHoldConflict):
+		a, ok, err := s.existingHold(ctx, req)
+		return a, ok, err
+	default:
+		return Appointment{}, false, err
+	}
 }
 
 // existingHold answers a hold asked for again.

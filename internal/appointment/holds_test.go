@@ -235,3 +235,28 @@ func TestReleasedHoldFreesTheRealtor(t *testing.T) {
 		t.Fatalf("after the release = %v", err)
 	}
 }
+
+// TestTourMovesWithinItsOwnRealtorsTime: a tour moved half an hour later,
+// with the only realtor around, keeps that realtor: its new time overlaps
+// only its own booking, which the move replaces. Another tour's booking
+// still blocks.
+func TestTourMovesWithinItsOwnRealtorsTime(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t, "appointment"), &liar{realtors: []string{"only"}})
+	ctx := context.Background()
+	if err := f.handle(t, tourCreated(t, "t1", holdStart)); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := f.store.Booking(ctx, "t1"); err != nil || a.RealtorID != "only" {
+		t.Fatalf("booking = %+v, %v", a, err)
+	}
+	later := appointment.HoldRequest{HoldID: "move-1", TourID: "t1", CustomerID: "cust-t1", ListingIDs: []string{"l-t1"},
+		Stops: []events.GeoPoint{{Lat: 41.88, Lng: -87.63}}, StartsAt: holdStart.Add(30 * time.Minute), EndsAt: holdStart.Add(90 * time.Minute)}
+	h, err := f.svc.PlaceHold(ctx, later)
+	if err != nil || h.RealtorID != "only" || h.TourID != "t1" {
+		t.Fatalf("moving the tour = %+v, %v", h, err)
+	}
+	other := holdFor("order-2", holdStart.Add(30*time.Minute))
+	if _, err := f.svc.PlaceHold(ctx, other); !errors.Is(err, appointment.ErrNoRealtor) {
+		t.Fatalf("another checkout over the tour's time = %v", err)
+	}
+}

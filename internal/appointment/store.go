@@ -42,7 +42,9 @@ type Store interface {
 	List(ctx context.Context, f Filter, after Cursor, limit int) ([]Appointment, error)
 	// PlaceHold records a (not yet stored) hold a (status Held, with its
 	// expiry) if its realtor has nothing active overlapping it (widened by
-	// buffer), storing events; otherwise ErrDoubleBooking. ErrHoldConflict
+	// buffer), storing events; otherwise ErrDoubleBooking. A hold for an
+	// existing tour (a.TourID other than a.ID) may overlap that tour's own
+	// booking, which it is to replace. ErrHoldConflict
 	// if a.ID names an active appointment or hold, or a booking. A hold
 	// that lapsed or was given back may be placed again under its id.
 	PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, events ...bus.Event) error
@@ -51,6 +53,9 @@ type Store interface {
 	// ErrTourTaken) in one transaction under the tour's lock, and saves
 	// both with the events book returns.
 	BookHold(ctx context.Context, tourID, holdID string, version int, book func(hold *Appointment, r *Request) ([]bus.Event, error)) error
+	// Booking returns a tour's booking (scheduled or confirmed), or
+	// ErrNotFound.
+	Booking(ctx context.Context, tourID string) (Appointment, error)
 	// Lapsed returns holds whose expiry is at or before now, soonest first.
 	Lapsed(ctx context.Context, now time.Time, limit int) ([]Appointment, error)
 	// NextLapse returns the earliest expiry of a hold, if any.

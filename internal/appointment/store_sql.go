@@ -143,11 +143,14 @@ func insertAppointment(ctx context.Context, tx *sql.Tx, a Appointment) error {
 }
 
 // clashes reports whether the realtor holds anything active that overlaps
-// [start, end) widened by buffer; call it under the realtor's lock.
-func clashes(ctx context.Context, tx *sql.Tx, realtorID string, start, end time.Time, buffer time.Duration) (bool, error) {
+// [start, end) widened by buffer, besides the booking of exceptTour (a
+// tour's new time may overlap its old one); call it under the realtor's
+// lock.
+func clashes(ctx context.Context, tx *sql.Tx, realtorID string, start, end time.Time, buffer time.Duration, exceptTour string) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE realtor_id = $1 AND status <> 'released'
-		AND starts_at < $2 AND ends_at > $3`, realtorID, end.Add(buffer).UTC(), start.Add(-buffer).UTC()).Scan(&n)
+		AND starts_at < $2 AND ends_at > $3 AND NOT (tour_id = $4 AND status IN ('scheduled', 'confirmed'))`,
+		realtorID, end.Add(buffer).UTC(), start.Add(-buffer).UTC(), exceptTour).Scan(&n)
 	return n > 0, err
 }
 
@@ -236,7 +239,7 @@ func (s *SQLStore) Book(ctx context.Context, a Appointment, version int, buffer 
 		if err := s.db.LockKey(ctx, tx, "realtor:"+a.RealtorID); err != nil {
 			return err
 		}
-		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer); err != nil || clash {
+		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer, ""); err != nil || clash {
 			if err == nil {
 				err = ErrDoubleBooking
 			}
@@ -406,7 +409,11 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 		if err := s.db.LockKey(ctx, tx, "realtor:"+a.RealtorID); err != nil {
 			return err
 		}
-		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer); err != nil || clash {
+		except := "" // a tour's new time may overlap its own booking
+		if a.TourID != a.ID {
+			except = a.TourID
+		}
+		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer, except); err != nil || clash {
 			if err == nil {
 				err = ErrDoubleBooking
 			}
@@ -422,6 +429,11 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 		}
 		return outbox.AddAll(ctx, tx, evs)
 	})
+}
+
+// Booking implements Store.
+func (s *SQLStore) Booking(ctx context.Context, tourID string) (Appointment, error) {
+	return scanAppointment(s.db.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE tour_id = $1 AND status IN ('scheduled', 'confirmed')`, tourID))
 }
 
 // BookHold implements Store.

@@ -15,9 +15,9 @@ const ctx = {};
 // The tour starts in about three hours, at about noon in a zone chosen for
 // it, so it is inside the homes' 08:00-20:00 whatever the time of day the
 // suite runs, and less than a day ahead (a customer who cancels gets no
-// refund; the admin gives one).
+// refund; the admin gives one); on the quarter hour, the grid of open slots.
 function tourTime() {
-  const start = new Date(Math.ceil((Date.now() + 3 * 3600e3) / 300e3) * 300e3);
+  const start = new Date(Math.ceil((Date.now() + 3 * 3600e3) / 900e3) * 900e3);
   const offset = 12 - start.getUTCHours();
   const zone = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
