@@ -31,12 +31,12 @@ type Correctness struct {
 	Payments     int `json:"payments_checked"`
 }
 
-// countDoubleBookings counts overlapping pairs of active (not released)
-// appointments per realtor.
+// countDoubleBookings counts overlapping pairs of bookings (scheduled or
+// confirmed appointments; holds are not bookings) per realtor.
 func countDoubleBookings(apps []appointmentView) (pairs int64, active int) {
 	byRealtor := map[string][]appointmentView{}
 	for _, a := range apps {
-		if a.Status == "released" {
+		if a.Status != "scheduled" && a.Status != "confirmed" {
 			continue
 		}
 		active++

@@ -227,7 +227,7 @@ func (c *Checker) checkBookings(ctx context.Context, v *Verdict) error {
 	}
 	rows.Close()
 	active := map[string]string{} // tour -> realtor
-	rows, err = c.db.QueryContext(ctx, "SELECT tour_id, realtor_id FROM "+c.table("appointment", "appointments")+" WHERE status <> 'released'")
+	rows, err = c.db.QueryContext(ctx, "SELECT tour_id, realtor_id FROM "+c.table("appointment", "appointments")+" WHERE status IN ('scheduled', 'confirmed')")
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func (c *Checker) checkCharges(ctx context.Context, v *Verdict) error {
 
 func (c *Checker) checkDoubleBookings(ctx context.Context, v *Verdict) error {
 	rows, err := c.db.QueryContext(ctx, "SELECT realtor_id, tour_id, starts_at, ends_at FROM "+c.table("appointment", "appointments")+
-		" WHERE status <> 'released' ORDER BY realtor_id, starts_at")
+		" WHERE status IN ('scheduled', 'confirmed') ORDER BY realtor_id, starts_at")
 	if err != nil {
 		return err
 	}
