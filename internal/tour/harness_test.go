@@ -119,7 +119,11 @@ func newHarness(t *testing.T) *harness {
 // order is a one-home cart order starting at start, placed by customer.
 func (h *harness) order(customer string, start time.Time) events.OrderPlaced {
 	h.n++
-	id := fmt.Sprintf("order-%d", h.n)
+	return oneHomeOrder(fmt.Sprintf("order-%d", h.n), customer, start)
+}
+
+// oneHomeOrder is a cart order for the Loft, 30 minutes from start.
+func oneHomeOrder(id, customer string, start time.Time) events.OrderPlaced {
 	return events.OrderPlaced{OrderID: id, CustomerID: customer, TimeZone: "America/Chicago",
 		ScheduledAt: start, EndsAt: start.Add(30 * time.Minute), Total: usd(4000), HoldID: id,
 		Stops: []events.OrderStop{{ListingID: "l-1", ProviderID: "prov-1", Title: "Loft",
@@ -127,14 +131,26 @@ func (h *harness) order(customer string, start time.Time) events.OrderPlaced {
 }
 
 // place and pay deliver the order's two halves as their events would.
-func (h *harness) place(o events.OrderPlaced) error {
-	return h.svc.ApplyOrder(context.Background(), "placed-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) { ord.Place(o, now) })
+func (h *harness) place(o events.OrderPlaced) error { return place(h.svc, o) }
+
+func (h *harness) pay(o events.OrderPlaced) error { return pay(h.svc, o) }
+
+func place(svc *tour.Service, o events.OrderPlaced) error {
+	return svc.ApplyOrder(context.Background(), "placed-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) { ord.Place(o, now) })
 }
 
-func (h *harness) pay(o events.OrderPlaced) error {
-	return h.svc.ApplyOrder(context.Background(), "paid-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) {
+func pay(svc *tour.Service, o events.OrderPlaced) error {
+	return svc.ApplyOrder(context.Background(), "paid-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) {
 		ord.Pay("pay-"+o.OrderID, o.Total, now)
 	})
+}
+
+// placeAndPay makes the order's tour.
+func placeAndPay(svc *tour.Service, o events.OrderPlaced) error {
+	if err := place(svc, o); err != nil {
+		return err
+	}
+	return pay(svc, o)
 }
 
 // book makes a paid tour for customer at start.

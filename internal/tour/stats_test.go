@@ -11,7 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -33,15 +33,16 @@ func TestAdminStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := tour.New(st, oneListing{}, noRefunds{t}, tour.Config{Clock: c, Metrics: prometheus.NewRegistry(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		svc, err := tour.New(st, tour.Peers{Payments: &refunds{byKey: map[string]clients.RefundRequest{}}, Holds: &desk{holds: map[string]clients.HoldRequest{}}, Slots: openBook{}},
+			tour.Config{Clock: c, Metrics: prometheus.NewRegistry(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Two tours at 09:10, none at 10:00, three at 11:xx; one the day before.
 		for i, at := range []time.Duration{-24 * time.Hour, 0, 0, 2 * time.Hour, 2*time.Hour + 20*time.Minute, 2*time.Hour + 49*time.Minute} {
 			c.Set(time.Date(2026, 11, 25, 9, 10, 0, 0, time.UTC).Add(at))
-			if _, err := svc.CreateFromPayment(ctx, events.PaymentSucceeded{PaymentID: "p-" + string(rune('a'+i)), OrderID: "o-" + string(rune('a'+i)),
-				CustomerID: "cust-1", Amount: usd(4000), ListingIDs: []string{"l-1"}, ScheduledAt: time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)}); err != nil {
+			o := oneHomeOrder("o-"+string(rune('a'+i)), "cust-1", time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC))
+			if err := placeAndPay(svc, o); err != nil {
 				t.Fatal(err)
 			}
 		}
