@@ -160,6 +160,15 @@ type holdView struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
+// holdConflict is a 409 of POST /appointments/holds.
+type holdConflict struct {
+	Type     string `json:"type" enum:"urn:openhouse:problem:slot-taken,urn:openhouse:problem:conflict"`
+	Title    string `json:"title"`
+	Status   int    `json:"status" enum:"409"`
+	Detail   string `json:"detail"`
+	Instance string `json:"instance,omitempty"`
+}
+
 // TypeSlotTaken is the problem type of a window nobody can be held for.
 const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
 

@@ -16,6 +16,7 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
@@ -40,6 +41,19 @@ type declinedProblem struct {
 	Instance  string `json:"instance"`
 	OrderID   string `json:"order_id" doc:"The order that was not paid."`
 	PaymentID string `json:"payment_id" doc:"The declined payment."`
+}
+
+// checkoutConflict is a 409 answer of a checkout: a start that is not open
+// (with alternatives), or a cart that another checkout has (with its order).
+type checkoutConflict struct {
+	Type         string               `json:"type" enum:"urn:openhouse:problem:slot-taken,urn:openhouse:problem:checkout-in-progress,urn:openhouse:problem:already-checked-out,urn:openhouse:problem:conflict"`
+	Title        string               `json:"title"`
+	Status       int                  `json:"status" enum:"409"`
+	Detail       string               `json:"detail"`
+	Instance     string               `json:"instance,omitempty"`
+	Errors       []httpapi.FieldError `json:"errors,omitempty"`
+	Alternatives []tourplan.Slot      `json:"alternatives,omitempty" doc:"slot-taken: up to 5 open slots nearest to the asked start; nothing was charged."`
+	OrderID      string               `json:"order_id,omitempty" doc:"checkout-in-progress, already-checked-out: the order of the cart's checkout."`
 }
 
 // Answer is an HTTP answer kept for an idempotency key.

@@ -26,20 +26,24 @@ var Catalogue = []Entry{
 	{TypeListingUpdated, ListingUpdated{}, "The owning provider changed a listing: the whole listing after the change."},
 	{TypeListingDeleted, ListingDeleted{}, "The owning provider took a listing off the market."},
 
-	{TypePaymentSucceeded, PaymentSucceeded{}, "A checkout's charge went through; the tour service creates the tour from it."},
+	{TypeOrderPlaced, OrderPlaced{}, "A customer checked a cart out at an open start with a realtor held; the order becomes a tour once paid."},
+
+	{TypePaymentSucceeded, PaymentSucceeded{}, "A checkout's charge went through (money only); the paid order becomes a tour."},
 	{TypePaymentFailed, PaymentFailed{}, "A charge was declined; nothing was taken."},
 	{TypePaymentRefunded, PaymentRefunded{}, "Money went back to the customer (one event per refund)."},
 	{TypePaymentAuditRecorded, AuditRecorded{}, "A money action, for the audit log."},
 
-	{TypeTourCreated, TourCreated{}, "A paid tour waits for a realtor."},
-	{TypeTourRescheduled, TourRescheduled{}, "The customer or an admin moved the tour; it is pending again."},
+	{TypeTourCreated, TourCreated{}, "A paid order became a tour; it waits to be booked from its hold."},
+	{TypeTourRescheduled, TourRescheduled{}, "The customer or an admin moved the tour, a realtor held for the new time; it is pending again."},
 	{TypeTourScheduled, TourScheduled{}, "A realtor is assigned."},
 	{TypeTourUnassigned, TourUnassigned{}, "No realtor is free for now; the tour waits."},
 	{TypeTourCancelled, TourCancelled{}, "The tour will not happen; the refund under the cancellation rule."},
 	{TypeTourCompleted, TourCompleted{}, "The tour's time is over."},
 	{TypeTourAuditRecorded, AuditRecorded{}, "An admin's change to a tour, for the audit log."},
 
-	{TypeAppointmentScheduled, AppointmentScheduled{}, "A realtor was booked for a tour."},
+	{TypeHoldPlaced, HoldPlaced{}, "A realtor is held for a window: at checkout before the charge, or for a tour's new time."},
+	{TypeHoldReleased, HoldReleased{}, "A hold ended unbooked: given back, lapsed, or its tour went to another realtor."},
+	{TypeAppointmentScheduled, AppointmentScheduled{}, "A realtor was booked for a tour (from its hold, or after a search)."},
 	{TypeAppointmentUnassigned, AppointmentUnassigned{}, "No realtor is free for a tour; it is retried."},
 	{TypeAppointmentConfirmed, AppointmentConfirmed{}, "The assigned realtor confirmed the tour."},
 	{TypeAppointmentReleased, AppointmentReleased{}, "A realtor's slot was given up: cancelled, rescheduled or declined."},

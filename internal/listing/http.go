@@ -9,6 +9,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // Routes is the listing HTTP API as an authorization table. Commands are for providers (the

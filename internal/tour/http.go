@@ -9,6 +9,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 type stopView struct {
@@ -25,6 +26,30 @@ var tourChangeErrors = map[int]string{
 	http.StatusConflict:            "The tour is already cancelled or completed.",
 	http.StatusUnprocessableEntity: "The new time breaks a rule, or the tour starts too soon to be changed.",
 }
+
+// rescheduleConflict is a 409 of a reschedule: a time that is not open for
+// the tour's homes (with alternatives), or a tour that is over.
+type rescheduleConflict struct {
+	Type         string               `json:"type" enum:"urn:openhouse:problem:slot-taken,urn:openhouse:problem:conflict"`
+	Title        string               `json:"title"`
+	Status       int                  `json:"status" enum:"409"`
+	Detail       string               `json:"detail"`
+	Instance     string               `json:"instance,omitempty"`
+	Errors       []httpapi.FieldError `json:"errors,omitempty"`
+	Alternatives []tourplan.Slot      `json:"alternatives,omitempty" doc:"slot-taken: up to 5 open times nearest to the asked one; the tour is unchanged."`
+}
+
+// rescheduleErrors are tourChangeErrors but the 409, which
+// rescheduleAnswers describes with its body.
+var rescheduleErrors = map[int]string{
+	http.StatusForbidden:           tourChangeErrors[http.StatusForbidden],
+	http.StatusUnprocessableEntity: tourChangeErrors[http.StatusUnprocessableEntity],
+}
+
+// rescheduleAnswers: a move to a time nobody can do is refused with the
+// nearest open times.
+var rescheduleAnswers = []httpapi.Answer{{Status: http.StatusConflict,
+	Why: "The time is not open for the tour's homes (`slot-taken`, with `alternatives`; the tour is unchanged), or the tour is already cancelled or completed.", Body: rescheduleConflict{}}}
 
 // tourQuery are GET /tours's filters.
 type tourQuery struct {

@@ -11,16 +11,16 @@ import (
 // Slot is one open start of a tour and when the tour would end, in the
 // homes' time zone.
 type Slot struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	Start time.Time `json:"start" doc:"When the tour would start, with the homes' UTC offset." example:"2026-12-04T10:00:00-06:00"`
+	End   time.Time `json:"end" doc:"When it would end." example:"2026-12-04T11:09:00-06:00"`
 }
 
 // Slots answers "when can these homes be toured": GET /cart/slots and GET
 // /listings/{id}/slots.
 type Slots struct {
-	TimeZone        string `json:"time_zone"`
-	DurationMinutes int    `json:"duration_minutes"`
-	Items           []Slot `json:"items"`
+	TimeZone        string `json:"time_zone" doc:"The homes' IANA time zone." example:"America/Chicago"`
+	DurationMinutes int    `json:"duration_minutes" doc:"How long the tour takes: the visits and the driving between the homes." example:"69"`
+	Items           []Slot `json:"items" doc:"The open starts, ascending; none names or counts realtors."`
 }
 
 // SlotsOf lists starts as slots of a tour of length in loc.
@@ -103,3 +103,9 @@ const (
 	AlternativeDays = 3
 	MaxAlternatives = 5
 )
+
+// SlotsParams are a slots query's parameters, as the API documents them.
+type SlotsParams struct {
+	From string `query:"from" doc:"The first day, a date in the homes' time zone; their today if left out." example:"2026-12-04"`
+	Days int    `query:"days" doc:"How many days, 1 to 14; 7 if left out." example:"7"`
+}

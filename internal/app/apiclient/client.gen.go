@@ -130,6 +130,45 @@ func (e CheckoutAnswerTourStatus) Valid() bool {
 	}
 }
 
+// Defines values for CheckoutConflictStatus.
+const (
+	CheckoutConflictStatusN409 CheckoutConflictStatus = 409
+)
+
+// Valid indicates whether the value is a known member of the CheckoutConflictStatus enum.
+func (e CheckoutConflictStatus) Valid() bool {
+	switch e {
+	case CheckoutConflictStatusN409:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CheckoutConflictType.
+const (
+	CheckoutConflictTypeUrnOpenhouseProblemAlreadyCheckedOut  CheckoutConflictType = "urn:openhouse:problem:already-checked-out"
+	CheckoutConflictTypeUrnOpenhouseProblemCheckoutInProgress CheckoutConflictType = "urn:openhouse:problem:checkout-in-progress"
+	CheckoutConflictTypeUrnOpenhouseProblemConflict           CheckoutConflictType = "urn:openhouse:problem:conflict"
+	CheckoutConflictTypeUrnOpenhouseProblemSlotTaken          CheckoutConflictType = "urn:openhouse:problem:slot-taken"
+)
+
+// Valid indicates whether the value is a known member of the CheckoutConflictType enum.
+func (e CheckoutConflictType) Valid() bool {
+	switch e {
+	case CheckoutConflictTypeUrnOpenhouseProblemAlreadyCheckedOut:
+		return true
+	case CheckoutConflictTypeUrnOpenhouseProblemCheckoutInProgress:
+		return true
+	case CheckoutConflictTypeUrnOpenhouseProblemConflict:
+		return true
+	case CheckoutConflictTypeUrnOpenhouseProblemSlotTaken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeclinedProblemStatus.
 const (
 	N402 DeclinedProblemStatus = 402
@@ -199,6 +238,39 @@ func (e DeliveryState) Valid() bool {
 	case DeliveryStateFailed:
 		return true
 	case DeliveryStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HoldConflictStatus.
+const (
+	HoldConflictStatusN409 HoldConflictStatus = 409
+)
+
+// Valid indicates whether the value is a known member of the HoldConflictStatus enum.
+func (e HoldConflictStatus) Valid() bool {
+	switch e {
+	case HoldConflictStatusN409:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HoldConflictType.
+const (
+	HoldConflictTypeUrnOpenhouseProblemConflict  HoldConflictType = "urn:openhouse:problem:conflict"
+	HoldConflictTypeUrnOpenhouseProblemSlotTaken HoldConflictType = "urn:openhouse:problem:slot-taken"
+)
+
+// Valid indicates whether the value is a known member of the HoldConflictType enum.
+func (e HoldConflictType) Valid() bool {
+	switch e {
+	case HoldConflictTypeUrnOpenhouseProblemConflict:
+		return true
+	case HoldConflictTypeUrnOpenhouseProblemSlotTaken:
 		return true
 	default:
 		return false
@@ -460,6 +532,39 @@ func (e RegisterRequestRole) Valid() bool {
 	case RegisterRequestRoleProvider:
 		return true
 	case RegisterRequestRoleRealtor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RescheduleConflictStatus.
+const (
+	RescheduleConflictStatusN409 RescheduleConflictStatus = 409
+)
+
+// Valid indicates whether the value is a known member of the RescheduleConflictStatus enum.
+func (e RescheduleConflictStatus) Valid() bool {
+	switch e {
+	case RescheduleConflictStatusN409:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RescheduleConflictType.
+const (
+	RescheduleConflictTypeUrnOpenhouseProblemConflict  RescheduleConflictType = "urn:openhouse:problem:conflict"
+	RescheduleConflictTypeUrnOpenhouseProblemSlotTaken RescheduleConflictType = "urn:openhouse:problem:slot-taken"
+)
+
+// Valid indicates whether the value is a known member of the RescheduleConflictType enum.
+func (e RescheduleConflictType) Valid() bool {
+	switch e {
+	case RescheduleConflictTypeUrnOpenhouseProblemConflict:
+		return true
+	case RescheduleConflictTypeUrnOpenhouseProblemSlotTaken:
 		return true
 	default:
 		return false
@@ -873,6 +978,13 @@ type Audit struct {
 	TraceId      *string                 `json:"trace_id,omitempty"`
 }
 
+// AvailabilitySlot defines model for AvailabilitySlot.
+type AvailabilitySlot struct {
+	End    time.Time `json:"end"`
+	Start  time.Time `json:"start"`
+	TourId string    `json:"tour_id"`
+}
+
 // Booking defines model for Booking.
 type Booking struct {
 	End       *time.Time    `json:"end,omitempty"`
@@ -946,6 +1058,27 @@ type CheckoutAnswer struct {
 
 // CheckoutAnswerTourStatus The tour waits for a realtor.
 type CheckoutAnswerTourStatus string
+
+// CheckoutConflict defines model for CheckoutConflict.
+type CheckoutConflict struct {
+	// Alternatives slot-taken: up to 5 open slots nearest to the asked start; nothing was charged.
+	Alternatives *[]TourplanSlot `json:"alternatives,omitempty"`
+	Detail       string          `json:"detail"`
+	Errors       *[]FieldError   `json:"errors,omitempty"`
+	Instance     *string         `json:"instance,omitempty"`
+
+	// OrderId checkout-in-progress, already-checked-out: the order of the cart's checkout.
+	OrderId *string                `json:"order_id,omitempty"`
+	Status  CheckoutConflictStatus `json:"status"`
+	Title   string                 `json:"title"`
+	Type    CheckoutConflictType   `json:"type"`
+}
+
+// CheckoutConflictStatus defines model for CheckoutConflict.Status.
+type CheckoutConflictStatus int
+
+// CheckoutConflictType defines model for CheckoutConflict.Type.
+type CheckoutConflictType string
 
 // CheckoutItem defines model for CheckoutItem.
 type CheckoutItem struct {
@@ -1054,6 +1187,42 @@ type Geocode struct {
 	Available bool    `json:"available"`
 	Items     []Place `json:"items"`
 }
+
+// Hold defines model for Hold.
+type Hold struct {
+	EndsAt    time.Time  `json:"ends_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	HoldId    string     `json:"hold_id"`
+	StartsAt  time.Time  `json:"starts_at"`
+	Status    string     `json:"status"`
+	TourId    string     `json:"tour_id"`
+}
+
+// HoldBody defines model for HoldBody.
+type HoldBody struct {
+	CustomerId string           `json:"customer_id"`
+	EndsAt     time.Time        `json:"ends_at"`
+	HoldId     string           `json:"hold_id"`
+	ListingIds []string         `json:"listing_ids"`
+	StartsAt   time.Time        `json:"starts_at"`
+	Stops      []EventsGeoPoint `json:"stops"`
+	TourId     *string          `json:"tour_id,omitempty"`
+}
+
+// HoldConflict defines model for HoldConflict.
+type HoldConflict struct {
+	Detail   string             `json:"detail"`
+	Instance *string            `json:"instance,omitempty"`
+	Status   HoldConflictStatus `json:"status"`
+	Title    string             `json:"title"`
+	Type     HoldConflictType   `json:"type"`
+}
+
+// HoldConflictStatus defines model for HoldConflict.Status.
+type HoldConflictStatus int
+
+// HoldConflictType defines model for HoldConflict.Type.
+type HoldConflictType string
 
 // HourCount defines model for HourCount.
 type HourCount struct {
@@ -1513,17 +1682,17 @@ type ReadinessStatus string
 
 // Realtor defines model for Realtor.
 type Realtor struct {
-	Active          bool      `json:"active"`
-	Bookings        []Slot    `json:"bookings"`
-	Eligible        bool      `json:"eligible"`
-	Location        *Point    `json:"location,omitempty"`
-	RealtorId       string    `json:"realtor_id"`
-	ServiceRadiusKm float64   `json:"service_radius_km"`
-	Status          string    `json:"status"`
-	TimeZone        string    `json:"time_zone"`
-	UpdatedAt       time.Time `json:"updated_at"`
-	Verified        bool      `json:"verified"`
-	WorkingHours    []Hours   `json:"working_hours"`
+	Active          bool               `json:"active"`
+	Bookings        []AvailabilitySlot `json:"bookings"`
+	Eligible        bool               `json:"eligible"`
+	Location        *Point             `json:"location,omitempty"`
+	RealtorId       string             `json:"realtor_id"`
+	ServiceRadiusKm float64            `json:"service_radius_km"`
+	Status          string             `json:"status"`
+	TimeZone        string             `json:"time_zone"`
+	UpdatedAt       time.Time          `json:"updated_at"`
+	Verified        bool               `json:"verified"`
+	WorkingHours    []Hours            `json:"working_hours"`
 }
 
 // Records defines model for Records.
@@ -1582,6 +1751,24 @@ type Replayed struct {
 	Replayed int `json:"replayed"`
 }
 
+// RescheduleConflict defines model for RescheduleConflict.
+type RescheduleConflict struct {
+	// Alternatives slot-taken: up to 5 open times nearest to the asked one; the tour is unchanged.
+	Alternatives *[]TourplanSlot          `json:"alternatives,omitempty"`
+	Detail       string                   `json:"detail"`
+	Errors       *[]FieldError            `json:"errors,omitempty"`
+	Instance     *string                  `json:"instance,omitempty"`
+	Status       RescheduleConflictStatus `json:"status"`
+	Title        string                   `json:"title"`
+	Type         RescheduleConflictType   `json:"type"`
+}
+
+// RescheduleConflictStatus defines model for RescheduleConflict.Status.
+type RescheduleConflictStatus int
+
+// RescheduleConflictType defines model for RescheduleConflict.Type.
+type RescheduleConflictType string
+
 // RescheduleRequest defines model for RescheduleRequest.
 type RescheduleRequest struct {
 	// ScheduledAt The new start.
@@ -1596,11 +1783,20 @@ type Rotate struct {
 	Kid string `json:"kid"`
 }
 
-// Slot defines model for Slot.
-type Slot struct {
-	End    time.Time `json:"end"`
-	Start  time.Time `json:"start"`
-	TourId string    `json:"tour_id"`
+// Slots defines model for Slots.
+type Slots struct {
+	// DurationMinutes How long the tour takes: the visits and the driving between the homes.
+	//
+	// Examples: 69
+	DurationMinutes int `json:"duration_minutes"`
+
+	// Items The open starts, ascending; none names or counts realtors.
+	Items []TourplanSlot `json:"items"`
+
+	// TimeZone The homes' IANA time zone.
+	//
+	// Examples: America/Chicago
+	TimeZone string `json:"time_zone"`
 }
 
 // Stats defines model for Stats.
@@ -1698,6 +1894,19 @@ type TourCancelReason string
 
 // TourStatus defines model for Tour.Status.
 type TourStatus string
+
+// TourplanSlot defines model for TourplanSlot.
+type TourplanSlot struct {
+	// End When it would end.
+	//
+	// Examples: 2026-12-04T11:09:00-06:00
+	End time.Time `json:"end"`
+
+	// Start When the tour would start, with the homes' UTC offset.
+	//
+	// Examples: 2026-12-04T10:00:00-06:00
+	Start time.Time `json:"start"`
+}
 
 // Unassigned defines model for Unassigned.
 type Unassigned struct {
@@ -1883,6 +2092,15 @@ type PostCartCheckoutParams struct {
 	IdempotencyKey string `json:"Idempotency-Key"`
 }
 
+// GetCartSlotsParams defines parameters for GetCartSlots.
+type GetCartSlotsParams struct {
+	// From The first day, a date in the homes' time zone; their today if left out.
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// Days How many days, 1 to 14; 7 if left out.
+	Days *int `form:"days,omitempty" json:"days,omitempty"`
+}
+
 // GetCartsParams defines parameters for GetCarts.
 type GetCartsParams struct {
 	// Limit How many items to answer, 20 by default.
@@ -1989,6 +2207,15 @@ type GetListingsParams struct {
 
 	// Cursor The `next_cursor` of the previous page; absent for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetListingsByIdSlotsParams defines parameters for GetListingsByIdSlots.
+type GetListingsByIdSlotsParams struct {
+	// From The first day, a date in the homes' time zone; their today if left out.
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// Days How many days, 1 to 14; 7 if left out.
+	Days *int `form:"days,omitempty" json:"days,omitempty"`
 }
 
 // GetNotificationsParams defines parameters for GetNotifications.
@@ -2104,6 +2331,9 @@ type GetToursStatsParams struct {
 	// Hours How many hours back, 24 by default.
 	Hours *int `form:"hours,omitempty" json:"hours,omitempty"`
 }
+
+// PostAppointmentsHoldsJSONRequestBody defines body for PostAppointmentsHolds for application/json ContentType.
+type PostAppointmentsHoldsJSONRequestBody = HoldBody
 
 // PatchAvailabilityByRealtorIdJSONRequestBody defines body for PatchAvailabilityByRealtorId for application/json ContentType.
 type PatchAvailabilityByRealtorIdJSONRequestBody = PatchRequest
@@ -2292,6 +2522,37 @@ type ClientInterface interface {
 	// Corresponds with GET /appointments (the `GetAppointments` operationId).
 	GetAppointments(ctx context.Context, params *GetAppointmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostAppointmentsHoldsWithBody Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+	//
+	// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+	//
+	// Allowed: the service identities `cart`, `tour`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+	PostAppointmentsHoldsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAppointmentsHolds Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+	//
+	// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+	//
+	// Allowed: the service identities `cart`, `tour`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+	PostAppointmentsHolds(ctx context.Context, body PostAppointmentsHoldsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAppointmentsHoldsById Give a hold back (a declined card, a failed move)
+	//
+	// Giving back a hold that is gone or released already succeeds.
+	//
+	// Allowed: the service identities `cart`, `tour`.
+	//
+	// Corresponds with DELETE /appointments/holds/{id} (the `DeleteAppointmentsHoldsById` operationId).
+	DeleteAppointmentsHoldsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetAppointmentsById Get an appointment (admins, its realtor or its customer)
 	//
 	// Allowed: users with role `customer`, `realtor`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
@@ -2385,7 +2646,7 @@ type ClientInterface interface {
 
 	// PostCartCheckoutWithBody Pay for a tour of the cart's homes
 	//
-	// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -2396,7 +2657,7 @@ type ClientInterface interface {
 
 	// PostCartCheckout Pay for a tour of the cart's homes
 	//
-	// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -2433,6 +2694,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /cart/items/{listing_id} (the `DeleteCartItemsByListingId` operationId).
 	DeleteCartItemsByListingId(ctx context.Context, listingId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCartSlots The open slots of the caller's cart
+	//
+	// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+	//
+	// Allowed: users with role `customer`. Acts on the caller's own data.
+	//
+	// Corresponds with GET /cart/slots (the `GetCartSlots` operationId).
+	GetCartSlots(ctx context.Context, params *GetCartSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCarts Every cart, for review
 	//
@@ -2752,6 +3022,15 @@ type ClientInterface interface {
 	// Corresponds with PUT /listings/{id} (the `PutListingsById` operationId).
 	PutListingsById(ctx context.Context, id string, body PutListingsByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetListingsByIdSlots The open slots of one home
+	//
+	// Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+	//
+	// Corresponds with GET /listings/{id}/slots (the `GetListingsByIdSlots` operationId).
+	GetListingsByIdSlots(ctx context.Context, id string, params *GetListingsByIdSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMetrics Prometheus metrics
 	//
 	// The Prometheus text exposition format (OpenMetrics when asked for). Meant for the monitoring system, not the public.
@@ -3067,7 +3346,7 @@ type ClientInterface interface {
 
 	// PatchToursByIdWithBody Reschedule a tour
 	//
-	// The tour goes back to pending and is assigned again at the new time.
+	// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 	//
 	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 	//
@@ -3078,7 +3357,7 @@ type ClientInterface interface {
 
 	// PatchToursById Reschedule a tour
 	//
-	// The tour goes back to pending and is assigned again at the new time.
+	// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 	//
 	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 	//
@@ -3200,6 +3479,67 @@ func (c *Client) GetApp(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 // Corresponds with GET /appointments (the `GetAppointments` operationId).
 func (c *Client) GetAppointments(ctx context.Context, params *GetAppointmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAppointmentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAppointmentsHoldsWithBody Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+//
+// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+//
+// Allowed: the service identities `cart`, `tour`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+func (c *Client) PostAppointmentsHoldsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAppointmentsHoldsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAppointmentsHolds Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+//
+// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+//
+// Allowed: the service identities `cart`, `tour`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+func (c *Client) PostAppointmentsHolds(ctx context.Context, body PostAppointmentsHoldsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAppointmentsHoldsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAppointmentsHoldsById Give a hold back (a declined card, a failed move)
+//
+// Giving back a hold that is gone or released already succeeds.
+//
+// Allowed: the service identities `cart`, `tour`.
+//
+// Corresponds with DELETE /appointments/holds/{id} (the `DeleteAppointmentsHoldsById` operationId).
+func (c *Client) DeleteAppointmentsHoldsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAppointmentsHoldsByIdRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3413,7 +3753,7 @@ func (c *Client) GetCart(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 
 // PostCartCheckoutWithBody Pay for a tour of the cart's homes
 //
-// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -3434,7 +3774,7 @@ func (c *Client) PostCartCheckoutWithBody(ctx context.Context, params *PostCartC
 
 // PostCartCheckout Pay for a tour of the cart's homes
 //
-// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -3502,6 +3842,25 @@ func (c *Client) PostCartItems(ctx context.Context, body PostCartItemsJSONReques
 // Corresponds with DELETE /cart/items/{listing_id} (the `DeleteCartItemsByListingId` operationId).
 func (c *Client) DeleteCartItemsByListingId(ctx context.Context, listingId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteCartItemsByListingIdRequest(c.Server, listingId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCartSlots The open slots of the caller's cart
+//
+// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+//
+// Allowed: users with role `customer`. Acts on the caller's own data.
+//
+// Corresponds with GET /cart/slots (the `GetCartSlots` operationId).
+func (c *Client) GetCartSlots(ctx context.Context, params *GetCartSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCartSlotsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4160,6 +4519,25 @@ func (c *Client) PutListingsByIdWithBody(ctx context.Context, id string, content
 // Corresponds with PUT /listings/{id} (the `PutListingsById` operationId).
 func (c *Client) PutListingsById(ctx context.Context, id string, body PutListingsByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutListingsByIdRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetListingsByIdSlots The open slots of one home
+//
+// Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+//
+// Corresponds with GET /listings/{id}/slots (the `GetListingsByIdSlots` operationId).
+func (c *Client) GetListingsByIdSlots(ctx context.Context, id string, params *GetListingsByIdSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetListingsByIdSlotsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4835,7 +5213,7 @@ func (c *Client) GetToursById(ctx context.Context, id string, reqEditors ...Requ
 
 // PatchToursByIdWithBody Reschedule a tour
 //
-// The tour goes back to pending and is assigned again at the new time.
+// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 //
 // Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 //
@@ -4856,7 +5234,7 @@ func (c *Client) PatchToursByIdWithBody(ctx context.Context, id string, contentT
 
 // PatchToursById Reschedule a tour
 //
-// The tour goes back to pending and is assigned again at the new time.
+// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 //
 // Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 //
@@ -5177,6 +5555,80 @@ func NewGetAppointmentsRequest(server string, params *GetAppointmentsParams) (*h
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostAppointmentsHoldsRequest calls the generic PostAppointmentsHolds builder with application/json body
+func NewPostAppointmentsHoldsRequest(server string, body PostAppointmentsHoldsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostAppointmentsHoldsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostAppointmentsHoldsRequestWithBody constructs an http.Request for the PostAppointmentsHolds method, with any body, and a specified content type
+func NewPostAppointmentsHoldsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/holds")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteAppointmentsHoldsByIdRequest constructs an http.Request for the DeleteAppointmentsHoldsById method
+func NewDeleteAppointmentsHoldsByIdRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/holds/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5799,6 +6251,72 @@ func NewDeleteCartItemsByListingIdRequest(server string, listingId string) (*htt
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCartSlotsRequest constructs an http.Request for the GetCartSlots method
+func NewGetCartSlotsRequest(server string, params *GetCartSlotsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/cart/slots")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Days != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -7031,6 +7549,79 @@ func NewPutListingsByIdRequestWithBody(server string, id string, contentType str
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetListingsByIdSlotsRequest constructs an http.Request for the GetListingsByIdSlots method
+func NewGetListingsByIdSlotsRequest(server string, id string, params *GetListingsByIdSlotsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/listings/%s/slots", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Days != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -8512,6 +9103,39 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /appointments (the `GetAppointments` operationId).
 	GetAppointmentsWithResponse(ctx context.Context, params *GetAppointmentsParams, reqEditors ...RequestEditorFn) (*GetAppointmentsResponse, error)
 
+	// PostAppointmentsHoldsWithBodyWithResponse Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+	//
+	// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+	//
+	// Allowed: the service identities `cart`, `tour`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+	PostAppointmentsHoldsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAppointmentsHoldsResponse, error)
+
+	// PostAppointmentsHoldsWithResponse Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+	//
+	// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+	//
+	// Allowed: the service identities `cart`, `tour`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+	PostAppointmentsHoldsWithResponse(ctx context.Context, body PostAppointmentsHoldsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAppointmentsHoldsResponse, error)
+
+	// DeleteAppointmentsHoldsByIdWithResponse Give a hold back (a declined card, a failed move)
+	//
+	// Giving back a hold that is gone or released already succeeds.
+	//
+	// Allowed: the service identities `cart`, `tour`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /appointments/holds/{id} (the `DeleteAppointmentsHoldsById` operationId).
+	DeleteAppointmentsHoldsByIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteAppointmentsHoldsByIdResponse, error)
+
 	// GetAppointmentsByIdWithResponse Get an appointment (admins, its realtor or its customer)
 	//
 	// Allowed: users with role `customer`, `realtor`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
@@ -8623,7 +9247,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCartCheckoutWithBodyWithResponse Pay for a tour of the cart's homes
 	//
-	// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -8634,7 +9258,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCartCheckoutWithResponse Pay for a tour of the cart's homes
 	//
-	// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -8673,6 +9297,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /cart/items/{listing_id} (the `DeleteCartItemsByListingId` operationId).
 	DeleteCartItemsByListingIdWithResponse(ctx context.Context, listingId string, reqEditors ...RequestEditorFn) (*DeleteCartItemsByListingIdResponse, error)
+
+	// GetCartSlotsWithResponse The open slots of the caller's cart
+	//
+	// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+	//
+	// Allowed: users with role `customer`. Acts on the caller's own data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /cart/slots (the `GetCartSlots` operationId).
+	GetCartSlotsWithResponse(ctx context.Context, params *GetCartSlotsParams, reqEditors ...RequestEditorFn) (*GetCartSlotsResponse, error)
 
 	// GetCartsWithResponse Every cart, for review
 	//
@@ -9019,6 +9654,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /listings/{id} (the `PutListingsById` operationId).
 	PutListingsByIdWithResponse(ctx context.Context, id string, body PutListingsByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PutListingsByIdResponse, error)
+
+	// GetListingsByIdSlotsWithResponse The open slots of one home
+	//
+	// Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /listings/{id}/slots (the `GetListingsByIdSlots` operationId).
+	GetListingsByIdSlotsWithResponse(ctx context.Context, id string, params *GetListingsByIdSlotsParams, reqEditors ...RequestEditorFn) (*GetListingsByIdSlotsResponse, error)
 
 	// GetMetricsWithResponse Prometheus metrics
 	//
@@ -9373,7 +10019,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchToursByIdWithBodyWithResponse Reschedule a tour
 	//
-	// The tour goes back to pending and is assigned again at the new time.
+	// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 	//
 	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 	//
@@ -9384,7 +10030,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchToursByIdWithResponse Reschedule a tour
 	//
-	// The tour goes back to pending and is assigned again at the new time.
+	// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 	//
 	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 	//
@@ -9930,6 +10576,214 @@ func (r GetAppointmentsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAppointmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostAppointmentsHoldsResponse401Headers the declared response headers of an HTTP 401 response for PostAppointmentsHolds
+type PostAppointmentsHoldsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PostAppointmentsHoldsResponse503Headers the declared response headers of an HTTP 503 response for PostAppointmentsHolds
+type PostAppointmentsHoldsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostAppointmentsHoldsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Hold
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *HoldConflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PostAppointmentsHoldsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostAppointmentsHoldsResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostAppointmentsHoldsResponse) GetJSON201() *Hold {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON409() *HoldConflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostAppointmentsHoldsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAppointmentsHoldsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAppointmentsHoldsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAppointmentsHoldsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAppointmentsHoldsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteAppointmentsHoldsByIdResponse401Headers the declared response headers of an HTTP 401 response for DeleteAppointmentsHoldsById
+type DeleteAppointmentsHoldsByIdResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteAppointmentsHoldsByIdResponse503Headers the declared response headers of an HTTP 503 response for DeleteAppointmentsHoldsById
+type DeleteAppointmentsHoldsByIdResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DeleteAppointmentsHoldsByIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteAppointmentsHoldsByIdResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteAppointmentsHoldsByIdResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteAppointmentsHoldsByIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteAppointmentsHoldsByIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteAppointmentsHoldsByIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteAppointmentsHoldsByIdResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteAppointmentsHoldsByIdResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteAppointmentsHoldsByIdResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAppointmentsHoldsByIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAppointmentsHoldsByIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAppointmentsHoldsByIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAppointmentsHoldsByIdResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10891,7 +11745,7 @@ type PostCartCheckoutResponse struct {
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Problem
+	ApplicationproblemJSON409 *CheckoutConflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -10938,7 +11792,7 @@ func (r PostCartCheckoutResponse) GetApplicationproblemJSON403() *Problem {
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PostCartCheckoutResponse) GetApplicationproblemJSON409() *Problem {
+func (r PostCartCheckoutResponse) GetApplicationproblemJSON409() *CheckoutConflict {
 	return r.ApplicationproblemJSON409
 }
 
@@ -11196,6 +12050,103 @@ func (r DeleteCartItemsByListingIdResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteCartItemsByListingIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCartSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetCartSlots
+type GetCartSlotsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetCartSlotsResponse503Headers the declared response headers of an HTTP 503 response for GetCartSlots
+type GetCartSlotsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCartSlotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Slots
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetCartSlotsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCartSlotsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCartSlotsResponse) GetJSON200() *Slots {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCartSlotsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCartSlotsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCartSlotsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetCartSlotsResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetCartSlotsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetCartSlotsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCartSlotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCartSlotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCartSlotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCartSlotsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13562,6 +14513,103 @@ func (r PutListingsByIdResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutListingsByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetListingsByIdSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetListingsByIdSlots
+type GetListingsByIdSlotsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetListingsByIdSlotsResponse503Headers the declared response headers of an HTTP 503 response for GetListingsByIdSlots
+type GetListingsByIdSlotsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetListingsByIdSlotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Slots
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetListingsByIdSlotsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetListingsByIdSlotsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetListingsByIdSlotsResponse) GetJSON200() *Slots {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetListingsByIdSlotsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetListingsByIdSlotsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetListingsByIdSlotsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetListingsByIdSlotsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetListingsByIdSlotsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetListingsByIdSlotsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetListingsByIdSlotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetListingsByIdSlotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetListingsByIdSlotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetListingsByIdSlotsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16171,7 +17219,7 @@ type PatchToursByIdResponse struct {
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Problem
+	ApplicationproblemJSON409 *RescheduleConflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -16214,7 +17262,7 @@ func (r PatchToursByIdResponse) GetApplicationproblemJSON404() *Problem {
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PatchToursByIdResponse) GetApplicationproblemJSON409() *Problem {
+func (r PatchToursByIdResponse) GetApplicationproblemJSON409() *RescheduleConflict {
 	return r.ApplicationproblemJSON409
 }
 
@@ -16296,7 +17344,7 @@ type PutToursByIdResponse struct {
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Problem
+	ApplicationproblemJSON409 *RescheduleConflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -16339,7 +17387,7 @@ func (r PutToursByIdResponse) GetApplicationproblemJSON404() *Problem {
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PutToursByIdResponse) GetApplicationproblemJSON409() *Problem {
+func (r PutToursByIdResponse) GetApplicationproblemJSON409() *RescheduleConflict {
 	return r.ApplicationproblemJSON409
 }
 
@@ -16487,6 +17535,57 @@ func (c *ClientWithResponses) GetAppointmentsWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseGetAppointmentsResponse(rsp)
+}
+
+// PostAppointmentsHoldsWithBodyWithResponse Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+//
+// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+//
+// Allowed: the service identities `cart`, `tour`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+func (c *ClientWithResponses) PostAppointmentsHoldsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAppointmentsHoldsResponse, error) {
+	rsp, err := c.PostAppointmentsHoldsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAppointmentsHoldsResponse(rsp)
+}
+
+// PostAppointmentsHoldsWithResponse Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
+//
+// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
+//
+// Allowed: the service identities `cart`, `tour`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /appointments/holds (the `PostAppointmentsHolds` operationId).
+func (c *ClientWithResponses) PostAppointmentsHoldsWithResponse(ctx context.Context, body PostAppointmentsHoldsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAppointmentsHoldsResponse, error) {
+	rsp, err := c.PostAppointmentsHolds(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAppointmentsHoldsResponse(rsp)
+}
+
+// DeleteAppointmentsHoldsByIdWithResponse Give a hold back (a declined card, a failed move)
+//
+// Giving back a hold that is gone or released already succeeds.
+//
+// Allowed: the service identities `cart`, `tour`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /appointments/holds/{id} (the `DeleteAppointmentsHoldsById` operationId).
+func (c *ClientWithResponses) DeleteAppointmentsHoldsByIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteAppointmentsHoldsByIdResponse, error) {
+	rsp, err := c.DeleteAppointmentsHoldsById(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAppointmentsHoldsByIdResponse(rsp)
 }
 
 // GetAppointmentsByIdWithResponse Get an appointment (admins, its realtor or its customer)
@@ -16666,7 +17765,7 @@ func (c *ClientWithResponses) GetCartWithResponse(ctx context.Context, reqEditor
 
 // PostCartCheckoutWithBodyWithResponse Pay for a tour of the cart's homes
 //
-// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -16683,7 +17782,7 @@ func (c *ClientWithResponses) PostCartCheckoutWithBodyWithResponse(ctx context.C
 
 // PostCartCheckoutWithResponse Pay for a tour of the cart's homes
 //
-// Charges the tour fees and books a tour at `scheduled_at`; the tour starts `pending` and becomes `scheduled` once a realtor is assigned. The same Idempotency-Key and body again return the same answer and charge nothing more.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -16745,6 +17844,23 @@ func (c *ClientWithResponses) DeleteCartItemsByListingIdWithResponse(ctx context
 		return nil, err
 	}
 	return ParseDeleteCartItemsByListingIdResponse(rsp)
+}
+
+// GetCartSlotsWithResponse The open slots of the caller's cart
+//
+// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+//
+// Allowed: users with role `customer`. Acts on the caller's own data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /cart/slots (the `GetCartSlots` operationId).
+func (c *ClientWithResponses) GetCartSlotsWithResponse(ctx context.Context, params *GetCartSlotsParams, reqEditors ...RequestEditorFn) (*GetCartSlotsResponse, error) {
+	rsp, err := c.GetCartSlots(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCartSlotsResponse(rsp)
 }
 
 // GetCartsWithResponse Every cart, for review
@@ -17295,6 +18411,23 @@ func (c *ClientWithResponses) PutListingsByIdWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParsePutListingsByIdResponse(rsp)
+}
+
+// GetListingsByIdSlotsWithResponse The open slots of one home
+//
+// Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /listings/{id}/slots (the `GetListingsByIdSlots` operationId).
+func (c *ClientWithResponses) GetListingsByIdSlotsWithResponse(ctx context.Context, id string, params *GetListingsByIdSlotsParams, reqEditors ...RequestEditorFn) (*GetListingsByIdSlotsResponse, error) {
+	rsp, err := c.GetListingsByIdSlots(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetListingsByIdSlotsResponse(rsp)
 }
 
 // GetMetricsWithResponse Prometheus metrics
@@ -17860,7 +18993,7 @@ func (c *ClientWithResponses) GetToursByIdWithResponse(ctx context.Context, id s
 
 // PatchToursByIdWithBodyWithResponse Reschedule a tour
 //
-// The tour goes back to pending and is assigned again at the new time.
+// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 //
 // Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 //
@@ -17877,7 +19010,7 @@ func (c *ClientWithResponses) PatchToursByIdWithBodyWithResponse(ctx context.Con
 
 // PatchToursByIdWithResponse Reschedule a tour
 //
-// The tour goes back to pending and is assigned again at the new time.
+// A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time.
 //
 // Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 //
@@ -18400,6 +19533,205 @@ func ParseGetAppointmentsResponse(rsp *http.Response) (*GetAppointmentsResponse,
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetAppointmentsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostAppointmentsHoldsResponse parses an HTTP response from a PostAppointmentsHoldsWithResponse call
+func ParsePostAppointmentsHoldsResponse(rsp *http.Response) (*PostAppointmentsHoldsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAppointmentsHoldsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Hold
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest HoldConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PostAppointmentsHoldsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostAppointmentsHoldsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAppointmentsHoldsByIdResponse parses an HTTP response from a DeleteAppointmentsHoldsByIdWithResponse call
+func ParseDeleteAppointmentsHoldsByIdResponse(rsp *http.Response) (*DeleteAppointmentsHoldsByIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAppointmentsHoldsByIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteAppointmentsHoldsByIdResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteAppointmentsHoldsByIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -19323,7 +20655,7 @@ func ParsePostCartCheckoutResponse(rsp *http.Response) (*PostCartCheckoutRespons
 		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Problem
+		var dest CheckoutConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19585,6 +20917,97 @@ func ParseDeleteCartItemsByListingIdResponse(rsp *http.Response) (*DeleteCartIte
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteCartItemsByListingIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCartSlotsResponse parses an HTTP response from a GetCartSlotsWithResponse call
+func ParseGetCartSlotsResponse(rsp *http.Response) (*GetCartSlotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCartSlotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Slots
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetCartSlotsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCartSlotsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -21819,6 +23242,97 @@ func ParsePutListingsByIdResponse(rsp *http.Response) (*PutListingsByIdResponse,
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers PutListingsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetListingsByIdSlotsResponse parses an HTTP response from a GetListingsByIdSlotsWithResponse call
+func ParseGetListingsByIdSlotsResponse(rsp *http.Response) (*GetListingsByIdSlotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetListingsByIdSlotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Slots
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetListingsByIdSlotsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetListingsByIdSlotsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -24290,7 +25804,7 @@ func ParsePatchToursByIdResponse(rsp *http.Response) (*PatchToursByIdResponse, e
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Problem
+		var dest RescheduleConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -24409,7 +25923,7 @@ func ParsePutToursByIdResponse(rsp *http.Response) (*PutToursByIdResponse, error
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Problem
+		var dest RescheduleConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
