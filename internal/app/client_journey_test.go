@@ -106,7 +106,22 @@ func TestGeneratedClientBooksATour(t *testing.T) {
 		t.Fatalf("cart: %v %d %s", err, cart.StatusCode(), cart.Body)
 	}
 
+	// The open slots first, as a client would: the realtor's profile
+	// reaches availability over the bus, so tomorrow at 10:00 opens soon.
 	start := tomorrowAt(10)
+	day, days := start.Format(time.DateOnly), 1
+	eventually(t, "tomorrow 10:00 among the cart's open slots", 20*time.Second, func() bool {
+		r, err := api.GetCartSlotsWithResponse(ctx, &apiclient.GetCartSlotsParams{From: &day, Days: &days}, as(customer))
+		if err != nil || r.JSON200 == nil {
+			t.Fatalf("slots: %v %d %s", err, r.StatusCode(), r.Body)
+		}
+		for _, s := range r.JSON200.Items {
+			if s.Start.Equal(start) {
+				return r.JSON200.TimeZone == "America/Chicago" && r.JSON200.DurationMinutes == 30
+			}
+		}
+		return false
+	})
 	paid, err := api.PostCartCheckoutWithResponse(ctx, &apiclient.PostCartCheckoutParams{IdempotencyKey: "journey-1"},
 		apiclient.CheckoutRequest{ScheduledAt: start, PaymentMethod: "tok_visa"}, as(customer))
 	if err != nil || paid.JSON201 == nil || paid.JSON201.Payment.Status != "succeeded" {
