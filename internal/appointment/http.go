@@ -22,8 +22,8 @@ type appointmentView struct {
 	ListingIDs    []string  `json:"listing_ids"`
 	StartsAt      time.Time `json:"starts_at"`
 	EndsAt        time.Time `json:"ends_at"`
-	Status        Status    `json:"status" enum:"scheduled,confirmed,released"`
-	ReleaseReason string    `json:"release_reason,omitempty" doc:"Released appointments: why." enum:"cancelled,rescheduled,declined"`
+	Status        Status    `json:"status" enum:"held,scheduled,confirmed,released" doc:"held: a hold placed at checkout or for a tour's new time, not yet booked."`
+	ReleaseReason string    `json:"release_reason,omitempty" doc:"Released appointments and holds: why." enum:"cancelled,rescheduled,declined,released,expired,reassigned"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
@@ -31,7 +31,7 @@ type appointmentView struct {
 // appointmentQuery are GET /appointments's filters.
 type appointmentQuery struct {
 	RealtorID string `query:"realtor_id" doc:"Only this realtor's appointments."`
-	Status    string `query:"status" enum:"scheduled,confirmed,released" doc:"Only appointments in this status."`
+	Status    string `query:"status" enum:"held,scheduled,confirmed,released" doc:"Only appointments in this status."`
 }
 
 func viewOf(a Appointment) appointmentView {

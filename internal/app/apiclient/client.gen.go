@@ -41,6 +41,9 @@ func (e AdminUpdateRequestStatus) Valid() bool {
 const (
 	AppointmentReleaseReasonCancelled   AppointmentReleaseReason = "cancelled"
 	AppointmentReleaseReasonDeclined    AppointmentReleaseReason = "declined"
+	AppointmentReleaseReasonExpired     AppointmentReleaseReason = "expired"
+	AppointmentReleaseReasonReassigned  AppointmentReleaseReason = "reassigned"
+	AppointmentReleaseReasonReleased    AppointmentReleaseReason = "released"
 	AppointmentReleaseReasonRescheduled AppointmentReleaseReason = "rescheduled"
 )
 
@@ -50,6 +53,12 @@ func (e AppointmentReleaseReason) Valid() bool {
 	case AppointmentReleaseReasonCancelled:
 		return true
 	case AppointmentReleaseReasonDeclined:
+		return true
+	case AppointmentReleaseReasonExpired:
+		return true
+	case AppointmentReleaseReasonReassigned:
+		return true
+	case AppointmentReleaseReasonReleased:
 		return true
 	case AppointmentReleaseReasonRescheduled:
 		return true
@@ -61,6 +70,7 @@ func (e AppointmentReleaseReason) Valid() bool {
 // Defines values for AppointmentStatus.
 const (
 	AppointmentStatusConfirmed AppointmentStatus = "confirmed"
+	AppointmentStatusHeld      AppointmentStatus = "held"
 	AppointmentStatusReleased  AppointmentStatus = "released"
 	AppointmentStatusScheduled AppointmentStatus = "scheduled"
 )
@@ -69,6 +79,8 @@ const (
 func (e AppointmentStatus) Valid() bool {
 	switch e {
 	case AppointmentStatusConfirmed:
+		return true
+	case AppointmentStatusHeld:
 		return true
 	case AppointmentStatusReleased:
 		return true
@@ -733,6 +745,7 @@ func (e WebhookAckReceived) Valid() bool {
 // Defines values for GetAppointmentsParamsStatus.
 const (
 	GetAppointmentsParamsStatusConfirmed GetAppointmentsParamsStatus = "confirmed"
+	GetAppointmentsParamsStatusHeld      GetAppointmentsParamsStatus = "held"
 	GetAppointmentsParamsStatusReleased  GetAppointmentsParamsStatus = "released"
 	GetAppointmentsParamsStatusScheduled GetAppointmentsParamsStatus = "scheduled"
 )
@@ -741,6 +754,8 @@ const (
 func (e GetAppointmentsParamsStatus) Valid() bool {
 	switch e {
 	case GetAppointmentsParamsStatusConfirmed:
+		return true
+	case GetAppointmentsParamsStatusHeld:
 		return true
 	case GetAppointmentsParamsStatusReleased:
 		return true
@@ -947,18 +962,20 @@ type Appointment struct {
 	ListingIds []string  `json:"listing_ids"`
 	RealtorId  string    `json:"realtor_id"`
 
-	// ReleaseReason Released appointments: why.
+	// ReleaseReason Released appointments and holds: why.
 	ReleaseReason *AppointmentReleaseReason `json:"release_reason,omitempty"`
 	StartsAt      time.Time                 `json:"starts_at"`
-	Status        AppointmentStatus         `json:"status"`
-	TourId        string                    `json:"tour_id"`
-	UpdatedAt     time.Time                 `json:"updated_at"`
+
+	// Status held: a hold placed at checkout or for a tour's new time, not yet booked.
+	Status    AppointmentStatus `json:"status"`
+	TourId    string            `json:"tour_id"`
+	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// AppointmentReleaseReason Released appointments: why.
+// AppointmentReleaseReason Released appointments and holds: why.
 type AppointmentReleaseReason string
 
-// AppointmentStatus defines model for Appointment.Status.
+// AppointmentStatus held: a hold placed at checkout or for a tour's new time, not yet booked.
 type AppointmentStatus string
 
 // Audit defines model for Audit.

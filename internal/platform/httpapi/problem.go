@@ -55,15 +55,16 @@ type Problem struct {
 	RetryAfter time.Duration `json:"-"`
 
 	// Extensions are more members of the problem (RFC 9457 section 3.2),
-	// such as a slot-taken answer's alternatives. They never replace the
-	// standard members above.
+	// such as a slot-taken answer's alternatives, written by WriteProblem
+	// beside the standard members, which they never replace. (Not a
+	// MarshalJSON method: types that embed Problem to add members would
+	// lose theirs to it.)
 	Extensions map[string]any `json:"-"`
 }
 
-// MarshalJSON writes the standard members and the extensions beside them.
-func (p Problem) MarshalJSON() ([]byte, error) {
-	type plain Problem
-	base, err := json.Marshal(plain(p))
+// marshalProblem writes p's standard members and its extensions.
+func marshalProblem(p Problem) ([]byte, error) {
+	base, err := json.Marshal(p)
 	if err != nil || len(p.Extensions) == 0 {
 		return base, err
 	}
@@ -188,7 +189,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	if out.Status < 400 || out.Status > 599 {
 		out.Status = http.StatusInternalServerError
 	}
-	body, err := json.Marshal(out)
+	body, err := marshalProblem(out)
 	if err != nil {
 		// Only plain strings and ints are marshalled; this cannot happen.
 		body = []byte(`{"type":"` + TypeInternal + `","title":"Internal Server Error","status":500,"detail":"internal error"}`)
