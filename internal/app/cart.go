@@ -20,7 +20,7 @@ func buildCart(ctx context.Context, e env) (component, error) {
 	return cart.New(st, cart.Peers{
 		Listings: clients.NewListings(e.Peer("listing"), e.HTTP, e.Identity, clients.Options{}),
 		Payments: clients.NewPayments(e.Peer("payment"), e.HTTP, e.Identity, clients.Options{Timeout: 15 * time.Second}),
-		Holds:    clients.NewAppointments(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),
+		Holds:    clients.NewHolds(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),
 		Slots:    clients.NewAvailability(e.Peer("availability"), e.HTTP, e.Identity, clients.Options{}),
 	}, cart.Config{Rules: e.Config.tourRules(), Clock: e.Clock, Log: e.Log})
 }

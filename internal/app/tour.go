@@ -20,7 +20,7 @@ func buildTour(ctx context.Context, e env) (component, error) {
 	rules.Plan = e.Config.tourRules()
 	return tour.New(st, tour.Peers{
 		Payments: clients.NewPayments(e.Peer("payment"), e.HTTP, e.Identity, clients.Options{}),
-		Holds:    clients.NewAppointments(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),
+		Holds:    clients.NewHolds(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),
 		Slots:    clients.NewAvailability(e.Peer("availability"), e.HTTP, e.Identity, clients.Options{}),
 	}, tour.Config{Rules: rules, Clock: e.Clock, Log: e.Log, Metrics: e.Metrics})
 }
