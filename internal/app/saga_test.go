@@ -155,7 +155,7 @@ func TestBookingSaga(t *testing.T) {
 // same start, which one realtor alone can do: exactly one is answered 201
 // and charged, the 19 others 409 slot-taken with alternatives and nothing
 // charged, and no realtor holds two tours. Repeated on a new day each
-// round: 50 rounds embedded; on the real servers 10 rounds through two
+// round, 50 rounds: embedded, and on the real servers through two
 // processes sharing PostgreSQL, Redis and NATS (two instances of every
 // service, the appointment service's included).
 func TestRaceForTheLastSlot(t *testing.T) {
@@ -169,7 +169,6 @@ func TestRaceForTheLastSlot(t *testing.T) {
 				_, c := startApp(t, cfg)
 				clients = append(clients, c)
 			} else {
-				rounds = 10
 				cfg.ServiceCredentials = map[string]string{}
 				for _, svc := range app.ServiceNames() {
 					cfg.ServiceCredentials[svc] = svc + "-race-secret-0123456789"
