@@ -17,6 +17,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -191,12 +192,7 @@ func contentionRound(t *testing.T, open storetest.Opener, round int) {
 }
 
 func countOutbox(t *testing.T, db *store.DB, typ string) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE type = $1`, typ).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return len(outboxtest.OfType(t, db, typ))
 }
 
 func TestRedeliveryAssignsOnce(t *testing.T) {

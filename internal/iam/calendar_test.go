@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/iam"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -135,27 +135,7 @@ func (cs *calendarServer) set(status int, body []byte) {
 
 // busyEvents are the busy_changed events iam has written, in order.
 func (h *harness) busyEvents() []events.RealtorBusyChanged {
-	h.t.Helper()
-	rows, err := h.db.Query(`SELECT payload FROM outbox WHERE type = $1 ORDER BY seq`, events.TypeRealtorBusyChanged)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []events.RealtorBusyChanged
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			h.t.Fatal(err)
-		}
-		var env struct {
-			Data events.RealtorBusyChanged `json:"data"`
-		}
-		if err := json.Unmarshal(raw, &env); err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, env.Data)
-	}
-	return out
+	return outboxtest.Data[events.RealtorBusyChanged](h.t, h.db, events.TypeRealtorBusyChanged)
 }
 
 func toBlocks(e events.RealtorBusyChanged) []iam.BusyBlock {

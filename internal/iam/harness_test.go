@@ -19,6 +19,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -167,46 +168,7 @@ func (h *harness) login(email, password string) string {
 }
 
 // outboxEvents are the events of type typ iam has written, in order.
-func (h *harness) outboxEvents(typ string) []bus.Event {
-	h.t.Helper()
-	rows, err := h.db.Query(`SELECT payload FROM outbox WHERE type = $1 ORDER BY seq`, typ)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []bus.Event
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			h.t.Fatal(err)
-		}
-		ev, err := bus.Decode(raw)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		h.t.Fatal(err)
-	}
-	return out
-}
+func (h *harness) outboxEvents(typ string) []bus.Event { return outboxtest.OfType(h.t, h.db, typ) }
 
 // outboxTypes lists the types of the events iam has written, in order.
-func (h *harness) outboxTypes() []string {
-	h.t.Helper()
-	rows, err := h.db.Query(`SELECT type FROM outbox ORDER BY seq`)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
-}
+func (h *harness) outboxTypes() []string { return outboxtest.Types(h.t, h.db) }

@@ -15,6 +15,7 @@ import (
 	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -386,18 +387,11 @@ func TestRealtorProfile(t *testing.T) {
 	if resp := h.do("PATCH", "/iam/me", customer.token, map[string]any{"verified": true}); resp.status != 400 {
 		t.Fatalf("setting one's own verified = %d, want 400 (unknown field)", resp.status)
 	}
-	var last events.RealtorProfileChanged
-	row := h.db.QueryRow(`SELECT payload FROM outbox WHERE type = $1 ORDER BY seq DESC LIMIT 1`, events.TypeRealtorProfileChanged)
-	var payload []byte
-	if err := row.Scan(&payload); err != nil {
-		t.Fatal(err)
+	changes := outboxtest.Data[events.RealtorProfileChanged](t, h.db, events.TypeRealtorProfileChanged)
+	if len(changes) == 0 {
+		t.Fatal("no realtor profile events")
 	}
-	var env struct{ Data events.RealtorProfileChanged }
-	if err := json.Unmarshal(payload, &env); err != nil {
-		t.Fatal(err)
-	}
-	last = env.Data
-	if last.RealtorID != realtor.id || last.Location == nil || last.Location.Lat != 41.8781 || last.Status != "available" || last.Verified || !last.Active {
+	if last := changes[len(changes)-1]; last.RealtorID != realtor.id || last.Location == nil || last.Location.Lat != 41.8781 || last.Status != "available" || last.Verified || !last.Active {
 		t.Fatalf("profile event = %+v", last)
 	}
 }

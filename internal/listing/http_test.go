@@ -11,6 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/listing"
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -270,7 +271,7 @@ func TestWritesPublishEvents(t *testing.T) {
 	s.clock.Advance(time.Minute)
 	s.do(&p, "DELETE", "/listings/"+l.ID, nil).want(204)
 
-	evs := outboxEvents(t, s.db)
+	evs := outboxtest.Events(t, s.db)
 	var types []string
 	for _, ev := range evs {
 		types = append(types, ev.Type())

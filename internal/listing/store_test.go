@@ -15,6 +15,7 @@ import (
 	"github.com/openhouse/openhouse/internal/listing"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -80,7 +81,7 @@ func TestStoreContract(t *testing.T) {
 			if got != l {
 				t.Fatalf("read\n%+v\nwrote\n%+v", got, l)
 			}
-			if types := outboxTypes(t, db); !slices.Equal(types, []string{events.TypeListingCreated}) {
+			if types := outboxtest.Types(t, db); !slices.Equal(types, []string{events.TypeListingCreated}) {
 				t.Fatalf("outbox %v", types)
 			}
 			if _, err := st.VisibleListing(ctx, "nope"); !errors.Is(err, listing.ErrNotFound) {
@@ -104,7 +105,7 @@ func TestStoreContract(t *testing.T) {
 			if _, err := st.VisibleListing(ctx, "l1"); !errors.Is(err, listing.ErrNotFound) {
 				t.Fatalf("refused listing exists: %v", err)
 			}
-			if types := outboxTypes(t, db); len(types) != 0 {
+			if types := outboxtest.Types(t, db); len(types) != 0 {
 				t.Fatalf("outbox holds %v after a refused create", types)
 			}
 		})
@@ -153,7 +154,7 @@ func TestStoreContract(t *testing.T) {
 			if got.Title != "Renamed" || got.Address.City != "Tacoma" || !got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(t0) {
 				t.Fatalf("after updates: %+v", got)
 			}
-			if types := outboxTypes(t, db); !slices.Equal(types, []string{events.TypeListingUpdated}) {
+			if types := outboxtest.Types(t, db); !slices.Equal(types, []string{events.TypeListingUpdated}) {
 				t.Fatalf("outbox %v, want one update", types)
 			}
 			// The search columns follow the update.

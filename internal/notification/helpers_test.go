@@ -18,6 +18,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -210,29 +211,7 @@ func count(t *testing.T, st notification.Store, userID string, kind notification
 
 // sent lists the NotificationSent events in db's outbox.
 func sent(t *testing.T, db *store.DB) []events.NotificationSent {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT payload FROM outbox WHERE type = $1 ORDER BY seq`, events.TypeNotificationSent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []events.NotificationSent
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			t.Fatal(err)
-		}
-		ev, err := bus.Decode(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s events.NotificationSent
-		if err := ev.DataAs(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
+	return outboxtest.Data[events.NotificationSent](t, db, events.TypeNotificationSent)
 }
 
 // waitFor waits, up to a real-time deadline, until cond holds. It checks

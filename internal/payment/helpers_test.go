@@ -20,6 +20,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -241,30 +242,7 @@ func readProblem(t *testing.T, rec *httptest.ResponseRecorder, status int) probl
 }
 
 // outboxEvents returns the events of type typ in the outbox, in order.
-func (h *harness) outboxEvents(typ string) []bus.Event {
-	h.t.Helper()
-	rows, err := h.db.Query(`SELECT payload FROM outbox WHERE type = $1 ORDER BY seq`, typ)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []bus.Event
-	for rows.Next() {
-		var payload []byte
-		if err := rows.Scan(&payload); err != nil {
-			h.t.Fatal(err)
-		}
-		ev, err := bus.Decode(payload)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		h.t.Fatal(err)
-	}
-	return out
-}
+func (h *harness) outboxEvents(typ string) []bus.Event { return outboxtest.OfType(h.t, h.db, typ) }
 
 // count runs a COUNT(*) query.
 func (h *harness) count(query string, args ...any) int {

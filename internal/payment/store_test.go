@@ -13,6 +13,7 @@ import (
 	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -142,8 +143,8 @@ func TestStoreContract(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE type = $1`, events.TypePaymentSucceeded).Scan(&n); err != nil || n != 1 {
-				t.Fatalf("outbox rows after Publish = %d, %v", n, err)
+			if n := len(outboxtest.OfType(t, db, events.TypePaymentSucceeded)); n != 1 {
+				t.Fatalf("outbox rows after Publish = %d, want 1", n)
 			}
 		})
 

@@ -9,35 +9,13 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
-	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/tour"
 )
 
 func auditEntries(t *testing.T, db *store.DB) []events.AuditRecorded {
-	t.Helper()
-	rows, err := db.Query(`SELECT payload FROM outbox WHERE type = $1 ORDER BY seq`, events.TypeTourAuditRecorded)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []events.AuditRecorded
-	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
-			t.Fatal(err)
-		}
-		ev, err := bus.Decode(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e events.AuditRecorded
-		if err := ev.DataAs(&e); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
-	}
-	return out
+	return outboxtest.Data[events.AuditRecorded](t, db, events.TypeTourAuditRecorded)
 }
 
 // TestAdminChangesToToursAreAudited: an admin rescheduling or cancelling a

@@ -8,6 +8,8 @@ import (
 
 	"github.com/openhouse/openhouse/internal/platform/audit"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
+	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -31,23 +33,18 @@ func TestAddCommitsWithTheChange(t *testing.T) {
 		}); !errors.Is(err, failed) {
 			t.Fatalf("rolled back tx = %v", err)
 		}
-		if n := outboxRows(t, db.DB); n != 0 {
+		if n := outboxRows(t, db); n != 0 {
 			t.Fatalf("%d outbox rows after a rollback, want 0", n)
 		}
 		if err := db.InTx(ctx, func(tx *sql.Tx) error { return audit.Add(ctx, tx, "iam", change, at) }); err != nil {
 			t.Fatal(err)
 		}
-		if n := outboxRows(t, db.DB); n != 1 {
+		if n := outboxRows(t, db); n != 1 {
 			t.Fatalf("%d outbox rows after a commit, want 1", n)
 		}
 	})
 }
 
-func outboxRows(t *testing.T, db *sql.DB) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM outbox WHERE type = 'openhouse.iam.audit.recorded.v1'`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+func outboxRows(t *testing.T, db *store.DB) int {
+	return len(outboxtest.OfType(t, db, "openhouse.iam.audit.recorded.v1"))
 }

@@ -56,3 +56,18 @@ func Types(t testing.TB, db *store.DB) []string {
 	}
 	return out
 }
+
+// Data decodes the data of the events of type typ in db's outbox into T,
+// oldest first.
+func Data[T any](t testing.TB, db *store.DB, typ string) []T {
+	t.Helper()
+	var out []T
+	for _, ev := range OfType(t, db, typ) {
+		var v T
+		if err := ev.DataAs(&v); err != nil {
+			t.Fatalf("%s %s: %v", typ, ev.ID(), err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
