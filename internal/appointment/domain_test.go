@@ -80,7 +80,7 @@ func TestHoldsAndBookingsInTheIndex(t *testing.T) {
 	if hold.IndexKey() != "h1" || hold.Booked() || !hold.Active() {
 		t.Fatalf("hold: key %q booked %v active %v", hold.IndexKey(), hold.Booked(), hold.Active())
 	}
-	if hold.Lapsed(t0.Add(10*time.Minute - time.Nanosecond)) || !hold.Lapsed(t0.Add(10*time.Minute)) {
+	if hold.Lapsed(t0.Add(10*time.Minute-time.Nanosecond)) || !hold.Lapsed(t0.Add(10*time.Minute)) {
 		t.Fatal("a hold lapses exactly at its expiry")
 	}
 	_ = hold.Release(appointment.ReasonHoldExpired, t0)
