@@ -22,7 +22,9 @@ function tourTime() {
   const zone = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
     .formatToParts(start).map((x) => [x.type, x.value]));
-  return { zone, start, day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+  // As the API writes a start: the homes' date and time and UTC offset.
+  const iso = `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:00${offset === 0 ? 'Z' : `${offset > 0 ? '+' : '-'}${String(Math.abs(offset)).padStart(2, '0')}:00`}`;
+  return { zone, start, iso, day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
 }
 
 async function account(role, name, verify) {
@@ -142,8 +144,23 @@ test('a customer finds homes, books a tour and sees it become scheduled without 
   await p.getByText(/km away/).first().waitFor();
 
   await c.nav('Cart', 'Cart');
-  await p.getByLabel(`Date (${ctx.when.zone})`).fill(ctx.when.day);
-  await p.getByLabel(`Time (${ctx.when.zone})`).fill(ctx.when.time);
+  // The week of open times for both homes, on their clock; the arrow keys
+  // move between times, Enter picks one.
+  const week = p.getByRole('region', { name: 'Open tour times' });
+  await week.getByText(`on the homes\u2019 clock (${ctx.when.zone})`).waitFor();
+  const slot = week.locator(`button[data-start="${ctx.when.iso}"]`);
+  await slot.waitFor();
+  const stop = week.locator('button[data-start][tabindex="0"]');
+  const firstStop = await stop.getAttribute('data-start');
+  await stop.focus();
+  await p.keyboard.press('ArrowDown');
+  const focused = await p.evaluate(() => document.activeElement.dataset.start);
+  assert.ok(focused && focused > firstStop, `the arrow key moved from ${firstStop} to ${focused}`);
+  await p.keyboard.press('Enter');
+  assert.equal(await week.locator(`button[aria-pressed="true"][data-start="${focused}"]`).count(), 1, 'Enter picked no time');
+  await slot.click();
+  assert.equal(await slot.getAttribute('aria-pressed'), 'true');
+  await p.getByText(`Your tour: `).filter({ hasText: ctx.when.time }).waitFor();
   await p.getByLabel('Payment method').selectOption('tok_visa');
   await c.shot('checkout');
   await p.evaluate(() => { window.noReload = true; });

@@ -21,6 +21,9 @@ export class ApiError extends Error {
     this.title = p.title || 'Something went wrong';
     this.detail = p.detail || '';
     this.fields = Array.isArray(p.errors) ? p.errors : [];
+    this.type = p.type || '';
+    /** problem is the whole answer, extensions included (a slot-taken's alternatives). */
+    this.problem = p;
   }
 }
 

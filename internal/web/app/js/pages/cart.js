@@ -1,11 +1,13 @@
-// The cart (GET /cart, DELETE /cart/items/{id}) and checkout
-// (POST /cart/checkout with an Idempotency-Key): the tour time is picked on
-// the homes' wall clock, in their time zone, whatever the browser's zone.
+// The cart (GET /cart, DELETE /cart/items/{id}) and checkout: the tour
+// start is one of the cart's open slots (GET /cart/slots), on the homes'
+// clock whatever the browser's zone, then POST /cart/checkout with an
+// Idempotency-Key pays. A start taken meanwhile (409 slot-taken) charges
+// nothing and offers the nearest open times.
 
 import { api } from '../api.js';
-import { h, field, select, errorBox, busy, value, showError } from '../dom.js';
+import { h, select, errorBox, busy, value, showError } from '../dom.js';
 import { money } from '../format.js';
-import { zonedToISO, wallClock } from '../zones.js';
+import { slotPicker, slotName, local, isSlotTaken, alternativesBox } from '../slots.js';
 
 function newKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -25,8 +27,6 @@ export async function render(view, _params, { navigate }) {
       body.append(h('p', {}, 'Your cart is empty. ', h('a', { href: '/app/search' }, 'Find homes to tour.')));
       return;
     }
-    const first = await api('GET', '/listings/' + encodeURIComponent(cart.items[0].listing_id));
-    const zone = first.time_zone;
     body.append(h('ul', { class: 'cards' }, cart.items.map((it) => {
       const remove = h('button', { type: 'button', class: 'secondary' }, 'Remove');
       remove.setAttribute('aria-label', `Remove ${it.title} from the cart`);
@@ -34,33 +34,57 @@ export async function render(view, _params, { navigate }) {
       return h('li', { class: 'card' }, h('h2', {}, h('a', { href: '/app/listings/' + it.listing_id }, it.title)), h('p', {}, `Tour fee ${money(it.tour_fee)}`), remove);
     })), h('p', {}, h('strong', {}, `Total: ${money(cart.total)}`)));
 
-    // Tomorrow at 10:00 on the homes' clock is a sensible default.
-    const tomorrow = wallClock(new Date(Date.now() + 24 * 3600e3).toISOString(), zone);
+    // The open starts for the whole cart, a week at a time; a time chosen
+    // on a listing's page arrives as ?start= and is picked if still open.
     const fbox = errorBox();
+    const chosen = h('p', { class: 'slot-chosen', 'aria-live': 'polite' }, 'Pick a start time above.');
     const submit = h('button', { type: 'submit' }, `Pay ${money(cart.total)} and book`);
+    const picker = slotPicker({
+      path: '/cart/slots', title: 'Open tour times', at: new URLSearchParams(location.search).get('start') || undefined,
+      onPick: (slot, zone) => {
+        chosen.textContent = `Your tour: ${slotName(slot.start)} until ${local(slot.end).time} (${zone}).`;
+        showError(fbox, null, form);
+      },
+    });
     const form = h('form', { class: 'stack card', novalidate: true, 'aria-label': 'Checkout' },
       h('h2', {}, 'Checkout'),
-      fbox,
-      h('fieldset', {}, h('legend', {}, `Tour start, ${zone} time`),
-        h('div', { class: 'grid2' },
-          field(`Date (${zone})`, { name: 'day', type: 'date', value: tomorrow.day, required: true }),
-          field(`Time (${zone})`, { name: 'time', type: 'time', value: '10:00', step: 300, required: true }, 'Tours run between 08:00 and 20:00 on the homes\u2019 clock.'))),
+      h('fieldset', {}, h('legend', {}, 'Tour start'), picker.el, chosen),
       select('Payment method', 'payment_method', [['tok_visa', 'Test card that succeeds (tok_visa)'], ['tok_chargeDeclined', 'Test card that is declined (tok_chargeDeclined)']], 'tok_visa'),
+      fbox,
       submit);
     // The same body retried (a lost answer, a double click) reuses its key,
     // so it is charged once; a changed body is a new checkout.
     let lastBody = '';
     let key = '';
-    form.addEventListener('submit', (e) => {
+    form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      busy(submit, fbox, async () => {
-        if (!value(form, 'day') || !value(form, 'time')) throw Object.assign(new Error(), { title: 'Pick a date and a time', fields: [] });
-        const req = { scheduled_at: zonedToISO(value(form, 'day'), value(form, 'time'), zone), payment_method: value(form, 'payment_method') };
-        const json = JSON.stringify(req);
-        if (json !== lastBody) { lastBody = json; key = newKey(); }
+      const slot = picker.selected();
+      if (!slot) {
+        showError(fbox, { title: 'Pick a start time', detail: 'Choose one of the open times first.' }, form);
+        return;
+      }
+      const req = { scheduled_at: slot.start, payment_method: value(form, 'payment_method') };
+      const json = JSON.stringify(req);
+      if (json !== lastBody) { lastBody = json; key = newKey(); }
+      submit.disabled = true;
+      try {
+        showError(fbox, null, form);
         const order = await api('POST', '/cart/checkout', req, { 'Idempotency-Key': key });
         navigate('/app/tours', `Booked and paid (${money(order.payment.amount)}). Your tour is ${order.tour_status}; we are assigning a realtor.`);
-      }, form);
+      } catch (err) {
+        if (!isSlotTaken(err)) { showError(fbox, err, form); return; }
+        // Nothing was charged: say so, offer the nearest open times, and
+        // read the week again so the taken time is gone from it.
+        fbox.hidden = false;
+        fbox.removeAttribute('class');
+        fbox.removeAttribute('role');
+        fbox.replaceChildren(alternativesBox(err, 'Nothing was charged.', picker.zone(), (alt) => picker.select(alt)));
+        chosen.textContent = 'Pick another start time.';
+        picker.clear();
+        await picker.reload();
+      } finally {
+        submit.disabled = false;
+      }
     });
     body.append(form);
   }
