@@ -89,6 +89,21 @@ export async function startServer(env = {}) {
   };
 }
 
+// The tour starts in about three hours, at about noon in a zone chosen for
+// it, so it is inside the homes' 08:00-20:00 whatever the time of day the
+// suite runs, and less than a day ahead (a customer who cancels gets no
+// refund; the admin gives one); on the quarter hour, the grid of open slots.
+export function tourTime() {
+  const start = new Date(Math.ceil((Date.now() + 3 * 3600e3) / 900e3) * 900e3);
+  const offset = 12 - start.getUTCHours();
+  const zone = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(start).map((x) => [x.type, x.value]));
+  // As the API writes a start: the homes' date and time and UTC offset.
+  const iso = `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:00${offset === 0 ? 'Z' : `${offset > 0 ? '+' : '-'}${String(Math.abs(offset)).padStart(2, '0')}:00`}`;
+  return { zone, start, iso, day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+
 /** call is the API as a test's setup uses it (never the pages under test). */
 export async function call(base, method, path, token, body, headers = {}) {
   const h = { ...headers };
@@ -156,6 +171,17 @@ export class Visitor {
 
   /** expect allows one console error matching re (a 4xx the step provokes on purpose). */
   expectConsoleError(re) { this.expected.push(re); }
+
+  /**
+   * forgive drops one console error matching re already recorded, for a
+   * step whose outcome decides which tab provokes it (the loser of a race
+   * is answered 409); it fails if there is none.
+   */
+  forgive(re) {
+    const i = this.errors.findIndex((e) => re.test(e));
+    if (i < 0) throw new Error(`${this.name}: no console error matching ${re} to forgive`);
+    this.errors.splice(i, 1);
+  }
 
   async signIn(email, password) {
     await this.page.goto('/app/login');

@@ -6,26 +6,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, call, login, until, Visitor, artefacts } from './harness.js';
+import { startServer, launch, call, login, until, tourTime, Visitor, artefacts } from './harness.js';
 
 let srv, browser, adminToken;
 const tabs = [];
 const ctx = {};
-
-// The tour starts in about three hours, at about noon in a zone chosen for
-// it, so it is inside the homes' 08:00-20:00 whatever the time of day the
-// suite runs, and less than a day ahead (a customer who cancels gets no
-// refund; the admin gives one); on the quarter hour, the grid of open slots.
-function tourTime() {
-  const start = new Date(Math.ceil((Date.now() + 3 * 3600e3) / 900e3) * 900e3);
-  const offset = 12 - start.getUTCHours();
-  const zone = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
-    .formatToParts(start).map((x) => [x.type, x.value]));
-  // As the API writes a start: the homes' date and time and UTC offset.
-  const iso = `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:00${offset === 0 ? 'Z' : `${offset > 0 ? '+' : '-'}${String(Math.abs(offset)).padStart(2, '0')}:00`}`;
-  return { zone, start, iso, day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
-}
 
 async function account(role, name, verify) {
   const email = `${role}-${Math.random().toString(36).slice(2, 8)}@e2e.openhouse.test`;

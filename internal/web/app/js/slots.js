@@ -11,8 +11,8 @@ import { wallClock } from './zones.js';
 
 /** WEEK is how many days the picker shows at once. */
 export const WEEK = 7;
-/** SLOT_TAKEN ends the problem type of a start that is not open. */
-const SLOT_TAKEN = '/slot-taken';
+/** SLOT_TAKEN matches the problem type of a start that is not open (urn:openhouse:problem:slot-taken). */
+const SLOT_TAKEN = /[:/]slot-taken$/;
 
 /** addDays is the date n days after day ("YYYY-MM-DD"). */
 export function addDays(day, n) {
@@ -41,7 +41,7 @@ export function slotName(start) {
 
 /** isSlotTaken says whether err is a 409 slot-taken answer (with alternatives). */
 export function isSlotTaken(err) {
-  return !!err && err.status === 409 && typeof err.type === 'string' && err.type.endsWith(SLOT_TAKEN);
+  return !!err && err.status === 409 && SLOT_TAKEN.test(err.type || '');
 }
 
 /**
