@@ -22,7 +22,10 @@ type Item struct {
 	TourFee    events.Money
 	Location   events.GeoPoint
 	TimeZone   string
-	AddedAt    time.Time
+	// Showing are the home's showing rules: slots and checkout keep
+	// them, and the order carries them to the tour.
+	Showing events.Showing
+	AddedAt time.Time
 }
 
 // Cart is one customer's cart.
@@ -104,7 +107,8 @@ func tourable(items []Item) error {
 func (c Cart) Homes() []tourplan.Home {
 	out := make([]tourplan.Home, len(c.Items))
 	for i, it := range c.Items {
-		out[i] = tourplan.Home{ListingID: it.ListingID, Location: it.Location}
+		out[i] = tourplan.Home{ListingID: it.ListingID, Location: it.Location,
+			Visit: time.Duration(it.Showing.VisitMinutes) * time.Minute}
 	}
 	return out
 }

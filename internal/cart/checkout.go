@@ -274,7 +274,7 @@ func (s *Service) placeOrder(ctx context.Context, c Checkout, cart Cart, route t
 	for _, st := range route.Stops {
 		it := items[st.ListingID]
 		order.Stops = append(order.Stops, events.OrderStop{ListingID: it.ListingID, ProviderID: it.ProviderID, Title: it.Title,
-			Address: it.Address, Location: it.Location, TourFee: it.TourFee, Arrive: st.Arrive, Leave: st.Leave})
+			Address: it.Address, Location: it.Location, TourFee: it.TourFee, Showing: it.Showing, Arrive: st.Arrive, Leave: st.Leave})
 	}
 	ev, err := bus.NewEvent(ctx, events.TypeOrderPlaced, c.OrderID, order, now)
 	if err != nil {

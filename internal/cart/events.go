@@ -30,7 +30,7 @@ func (s *Service) onListingUpdated(ctx context.Context, ev bus.Event) error {
 		return s.store.DropListing(ctx, ev.ID(), e.Listing.ID)
 	}
 	l := clients.Listing{ID: e.Listing.ID, ProviderID: e.Listing.ProviderID, Title: e.Listing.Title, Address: e.Listing.Address,
-		TourFee: e.Listing.TourFee, Location: e.Listing.Location, TimeZone: e.Listing.TimeZone}
+		TourFee: e.Listing.TourFee, Location: e.Listing.Location, TimeZone: e.Listing.TimeZone, Showing: e.Listing.Showing}
 	return s.store.RefreshListing(ctx, ev.ID(), itemOf(l, s.cfg.Clock.Now()))
 }
 

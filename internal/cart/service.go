@@ -166,7 +166,7 @@ func (s *Service) Add(ctx context.Context, customerID, listingID string) (Cart, 
 
 func itemOf(l clients.Listing, now time.Time) Item {
 	return Item{ListingID: l.ID, ProviderID: l.ProviderID, Title: l.Title, Address: l.Address, TourFee: l.TourFee,
-		Location: l.Location, TimeZone: l.TimeZone, AddedAt: now.UTC()}
+		Location: l.Location, TimeZone: l.TimeZone, Showing: l.Showing, AddedAt: now.UTC()}
 }
 
 // Remove takes a listing out of the customer's cart.

@@ -35,7 +35,7 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-const itemColumns = `customer_id, listing_id, title, fee_amount, fee_currency, lat, lng, time_zone, added_at, provider_id, address`
+const itemColumns = `customer_id, listing_id, title, fee_amount, fee_currency, lat, lng, time_zone, added_at, provider_id, address, showing`
 
 func (s *SQLStore) items(ctx context.Context, q queryer, where string, args ...any) (map[string][]Item, []string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM cart_items `+where+` ORDER BY customer_id, added_at, listing_id`, args...)
@@ -50,10 +50,14 @@ func (s *SQLStore) items(ctx context.Context, q queryer, where string, args ...a
 			customer string
 			it       Item
 			address  string
+			showing  string
 		)
 		if err := rows.Scan(&customer, &it.ListingID, &it.Title, &it.TourFee.Amount, &it.TourFee.Currency,
-			&it.Location.Lat, &it.Location.Lng, &it.TimeZone, &it.AddedAt, &it.ProviderID, &address); err != nil {
+			&it.Location.Lat, &it.Location.Lng, &it.TimeZone, &it.AddedAt, &it.ProviderID, &address, &showing); err != nil {
 			return nil, nil, fmt.Errorf("read cart: %w", err)
+		}
+		if err := json.Unmarshal([]byte(showing), &it.Showing); err != nil {
+			return nil, nil, fmt.Errorf("read cart: showing: %w", err)
 		}
 		if err := json.Unmarshal([]byte(address), &it.Address); err != nil {
 			return nil, nil, fmt.Errorf("read cart: address: %w", err)
@@ -105,10 +109,14 @@ func (s *SQLStore) AddItem(ctx context.Context, customerID string, it Item, chec
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO cart_items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		showing, err := json.Marshal(it.Showing)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO cart_items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			ON CONFLICT (customer_id, listing_id) DO NOTHING`,
 			customerID, it.ListingID, it.Title, it.TourFee.Amount, it.TourFee.Currency, it.Location.Lat, it.Location.Lng, it.TimeZone, it.AddedAt.UTC(),
-			it.ProviderID, string(address))
+			it.ProviderID, string(address), string(showing))
 		if err != nil {
 			return fmt.Errorf("add to cart: %w", err)
 		}
@@ -168,10 +176,15 @@ func (s *SQLStore) RefreshListing(ctx context.Context, eventID string, it Item) 
 	if err != nil {
 		return err
 	}
+	showing, err := json.Marshal(it.Showing)
+	if err != nil {
+		return err
+	}
 	return outbox.Once(ctx, s.db, "cart.listing", eventID, s.now, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE cart_items SET title = $1, fee_amount = $2, fee_currency = $3, lat = $4, lng = $5, time_zone = $6,
-			provider_id = $7, address = $8 WHERE listing_id = $9`,
-			it.Title, it.TourFee.Amount, it.TourFee.Currency, it.Location.Lat, it.Location.Lng, it.TimeZone, it.ProviderID, string(address), it.ListingID)
+			provider_id = $7, address = $8, showing = $9 WHERE listing_id = $10`,
+			it.Title, it.TourFee.Amount, it.TourFee.Currency, it.Location.Lat, it.Location.Lng, it.TimeZone, it.ProviderID, string(address),
+			string(showing), it.ListingID)
 		return err
 	})
 }

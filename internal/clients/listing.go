@@ -20,6 +20,7 @@ type Listing struct {
 	TourFee    events.Money          `json:"tour_fee"`
 	TimeZone   string                `json:"time_zone"`
 	Address    events.ListingAddress `json:"address"`
+	Showing    events.Showing        `json:"showing"`
 	CreatedAt  time.Time             `json:"created_at"`
 }
 

@@ -18,8 +18,11 @@ type OrderStop struct {
 	Address    ListingAddress `json:"address"`
 	Location   GeoPoint       `json:"location"`
 	TourFee    Money          `json:"tour_fee"`
-	Arrive     time.Time      `json:"arrive"`
-	Leave      time.Time      `json:"leave"`
+	// Showing are the home's showing rules when the order was placed
+	// (Mode says whether its provider must approve the tour).
+	Showing Showing   `json:"showing"`
+	Arrive  time.Time `json:"arrive"`
+	Leave   time.Time `json:"leave"`
 }
 
 // OrderPlaced says a customer checked out a cart: the homes, the start the

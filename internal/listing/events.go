@@ -21,7 +21,7 @@ func snapshot(l Listing) events.Listing {
 		},
 		Location: events.GeoPoint{Lat: l.Location.Lat, Lng: l.Location.Lng},
 		Price:    l.Price, Bedrooms: l.Bedrooms, Bathrooms: l.Bathrooms, TourFee: l.TourFee,
-		TimeZone: l.TimeZone, Status: string(l.Status), CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
+		TimeZone: l.TimeZone, Showing: l.Showing, Status: string(l.Status), CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
 	}
 }
 

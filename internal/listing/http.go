@@ -46,20 +46,21 @@ func (s *Service) Routes() []auth.Route {
 
 // listingView is a listing as the API shows it.
 type listingView struct {
-	ID          string       `json:"id" example:"01936b2e-7c4a-7d10-9b3e-5f2a1c0d4e6f"`
-	ProviderID  string       `json:"provider_id" example:"4e72adf5-a236-45a0-b2ca-159b41eb4b9e"`
-	Title       string       `json:"title" example:"Sunny loft near the Loop"`
-	Description string       `json:"description" example:"Two bedrooms, one bath, a view of the river."`
-	Address     addressView  `json:"address"`
-	Location    locationView `json:"location"`
-	Price       events.Money `json:"price"`
-	Bedrooms    int          `json:"bedrooms" example:"2"`
-	Bathrooms   int          `json:"bathrooms" example:"1"`
-	TourFee     events.Money `json:"tour_fee"`
-	TimeZone    string       `json:"time_zone" doc:"IANA time zone; tours of the home are scheduled in it." example:"America/Chicago"`
-	Status      Status       `json:"status" enum:"active"`
-	CreatedAt   time.Time    `json:"created_at"`
-	UpdatedAt   time.Time    `json:"updated_at"`
+	ID          string         `json:"id" example:"01936b2e-7c4a-7d10-9b3e-5f2a1c0d4e6f"`
+	ProviderID  string         `json:"provider_id" example:"4e72adf5-a236-45a0-b2ca-159b41eb4b9e"`
+	Title       string         `json:"title" example:"Sunny loft near the Loop"`
+	Description string         `json:"description" example:"Two bedrooms, one bath, a view of the river."`
+	Address     addressView    `json:"address"`
+	Location    locationView   `json:"location"`
+	Price       events.Money   `json:"price"`
+	Bedrooms    int            `json:"bedrooms" example:"2"`
+	Bathrooms   int            `json:"bathrooms" example:"1"`
+	TourFee     events.Money   `json:"tour_fee"`
+	TimeZone    string         `json:"time_zone" doc:"IANA time zone; tours of the home are scheduled in it." example:"America/Chicago"`
+	Status      Status         `json:"status" enum:"active"`
+	Showing     events.Showing `json:"showing"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
 	// DistanceKM is set in answers to a search with near, rounded to the
 	// metre.
 	DistanceKM *float64 `json:"distance_km,omitempty" doc:"Searches with near: how far the home is, in km." example:"1.234"`
@@ -97,8 +98,21 @@ func viewOf(l Listing) listingView {
 		Address:  addressView{Line1: a.Line1, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country},
 		Location: locationView{Lat: l.Location.Lat, Lng: l.Location.Lng},
 		Price:    l.Price, Bedrooms: l.Bedrooms, Bathrooms: l.Bathrooms, TourFee: l.TourFee,
-		TimeZone: l.TimeZone, Status: l.Status, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
+		TimeZone: l.TimeZone, Status: l.Status, Showing: showingView(l.Showing),
+		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
 	}
+}
+
+// showingView is s with empty lists as [] rather than null.
+func showingView(s events.Showing) events.Showing {
+	if s.Windows == nil {
+		s.Windows = []events.ShowingWindow{}
+	}
+	if s.Blackouts == nil {
+		s.Blackouts = []events.TimeRange{}
+	}
+	s.Mode = s.ModeOrAuto()
+	return s
 }
 
 // caller is the authenticated user; Require has already refused anonymous
@@ -156,7 +170,7 @@ func (s *Service) handleReplace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	l, err := s.Replace(r.Context(), caller(r), id, d)
+	l, err := s.Replace(r.Context(), caller(r), id, d, body.Showing == nil)
 	if err != nil {
 		writeError(w, r, err)
 		return

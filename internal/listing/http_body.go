@@ -23,6 +23,9 @@ type listingBody struct {
 	Bathrooms   *int          `json:"bathrooms" required:"true" minimum:"0" maximum:"100" example:"1"`
 	TourFee     *moneyBody    `json:"tour_fee" required:"true"`
 	TimeZone    *string       `json:"time_zone" required:"true" doc:"IANA time zone of the home." example:"America/Chicago"`
+	// Showing is optional: left out of a POST, the home is shown in mode
+	// auto with no limits; left out of a PUT, the rules are kept.
+	Showing *events.Showing `json:"showing" doc:"The showing rules. Left out: mode auto and no limits on a new listing; the current rules on a PUT."`
 }
 
 type addressBody struct {
@@ -116,6 +119,9 @@ func (b listingBody) details() (Details, error) {
 		TourFee:     b.TourFee.money("tour_fee", &req),
 		TimeZone:    str(b.TimeZone),
 	}
+	if b.Showing != nil {
+		d.Showing = *b.Showing
+	}
 	if a := b.Address; a != nil {
 		req.check("address.line1", a.Line1 != nil)
 		req.check("address.city", a.City != nil)
@@ -176,6 +182,7 @@ type patchBody struct {
 	Bathrooms   optional[int]              `json:"bathrooms"`
 	TourFee     optional[moneyBody]        `json:"tour_fee"`
 	TimeZone    optional[string]           `json:"time_zone"`
+	Showing     optional[events.Showing]   `json:"showing" doc:"The showing rules, whole: fields left out of it are reset to their defaults."`
 }
 
 type addressPatchBody struct {
@@ -211,6 +218,7 @@ func (b patchBody) patch() (Patch, error) {
 		Bedrooms:    patchField("bedrooms", b.Bedrooms, &errs),
 		Bathrooms:   patchField("bathrooms", b.Bathrooms, &errs),
 		TimeZone:    patchField("time_zone", b.TimeZone, &errs),
+		Showing:     patchField("showing", b.Showing, &errs),
 	}
 	var req required
 	if a := patchField("address", b.Address, &errs); a != nil {

@@ -55,6 +55,9 @@ type Details struct {
 	Bathrooms   int
 	TourFee     events.Money // what a customer pays to tour this home
 	TimeZone    string       // IANA name; tours are scheduled in it
+	// Showing are the provider's showing rules (showing.go); the zero
+	// value, normalized, is mode auto with no limits.
+	Showing events.Showing
 }
 
 // Listing is a home on the market.
@@ -87,6 +90,7 @@ var (
 // listing reads back equal to what was written on both engines.
 func NewListing(id, providerID string, d Details, now time.Time) Listing {
 	now = Instant(now)
+	d.Showing = normalizedShowing(d.Showing)
 	return Listing{
 		ID: id, ProviderID: providerID, Details: d,
 		Status: StatusActive, ProviderActive: true,
@@ -118,6 +122,7 @@ func (d Details) Normalized() Details {
 		Country:    strings.ToUpper(strings.TrimSpace(d.Address.Country)),
 	}
 	d.TimeZone = strings.TrimSpace(d.TimeZone)
+	d.Showing = normalizedShowing(d.Showing)
 	return d
 }
 
@@ -169,5 +174,6 @@ func diff(a, b Details) []string {
 	add("bathrooms", a.Bathrooms != b.Bathrooms)
 	add("tour_fee", a.TourFee != b.TourFee)
 	add("time_zone", a.TimeZone != b.TimeZone)
+	add("showing", !showingEqual(a.Showing, b.Showing))
 	return out
 }

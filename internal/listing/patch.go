@@ -19,6 +19,9 @@ type Patch struct {
 	Bathrooms   *int
 	TourFee     *events.Money
 	TimeZone    *string
+	// Showing replaces the showing rules whole: the provider's form sends
+	// them all.
+	Showing *events.Showing
 }
 
 // AddressPatch changes some address fields, so a provider can fix a postal
@@ -63,6 +66,9 @@ func (p Patch) Apply(d Details) Details {
 		d.TourFee = *p.TourFee
 	}
 	set(&d.TimeZone, p.TimeZone)
+	if p.Showing != nil {
+		d.Showing = *p.Showing
+	}
 	return d.Normalized()
 }
 

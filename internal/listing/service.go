@@ -101,13 +101,17 @@ func (s *Service) Get(ctx context.Context, id string) (Listing, error) {
 	return s.store.VisibleListing(ctx, id)
 }
 
-// Replace sets every detail of the provider's own listing id (PUT).
-func (s *Service) Replace(ctx context.Context, providerID, id string, d Details) (Listing, error) {
+// Replace sets every detail of the provider's own listing id (PUT);
+// keepShowing keeps its showing rules (the request left them out).
+func (s *Service) Replace(ctx context.Context, providerID, id string, d Details, keepShowing bool) (Listing, error) {
 	d = d.Normalized()
 	if err := d.Validate(); err != nil {
 		return Listing{}, err
 	}
 	return s.update(ctx, providerID, id, events.UpdateReplace, func(l *Listing) ([]string, error) {
+		if keepShowing {
+			d.Showing = l.Showing
+		}
 		return l.Replace(d, s.cfg.Clock.Now()), nil
 	})
 }

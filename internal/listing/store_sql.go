@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
@@ -48,7 +50,7 @@ const visibleSQL = `status = 'active' AND provider_active`
 
 const listingColumns = `id, provider_id, title, description, line1, city, region, postal_code, country,
 	lat, lng, price_amount, price_currency, bedrooms, bathrooms, tour_fee_amount, tour_fee_currency,
-	time_zone, status, provider_active, created_at, updated_at`
+	time_zone, status, provider_active, created_at, updated_at, showing`
 
 // CreateListing implements Store.
 func (s *SQLStore) CreateListing(ctx context.Context, l Listing, check func(Provider) error, events ...bus.Event) error {
@@ -80,7 +82,7 @@ func insertListings(ctx context.Context, tx *sql.Tx, ls []Listing) error {
 
 // insertColumns are the columns of a listing row: listingColumns and the
 // search keys derived from them.
-const insertColumns = 24
+const insertColumns = 25
 
 // insertSQL is an INSERT of n listings. Parameters stay under PostgreSQL's
 // 65535 per statement as long as n <= 2000.
@@ -110,7 +112,7 @@ func insertArgs(ls []Listing) []any {
 			l.Address.Line1, l.Address.City, l.Address.Region, l.Address.PostalCode, l.Address.Country,
 			l.Location.Lat, l.Location.Lng, l.Price.Amount, l.Price.Currency, l.Bedrooms, l.Bathrooms,
 			l.TourFee.Amount, l.TourFee.Currency, l.TimeZone, string(l.Status), l.ProviderActive,
-			l.CreatedAt.UTC(), l.UpdatedAt.UTC(), CityKey(l.Address.City), SearchText(l.Details))
+			l.CreatedAt.UTC(), l.UpdatedAt.UTC(), showingColumn(l.Showing), CityKey(l.Address.City), SearchText(l.Details))
 	}
 	return args
 }
@@ -135,12 +137,12 @@ func (s *SQLStore) UpdateListing(ctx context.Context, providerID, id string, upd
 			title = $2, description = $3, line1 = $4, city = $5, region = $6, postal_code = $7, country = $8,
 			lat = $9, lng = $10, price_amount = $11, price_currency = $12, bedrooms = $13, bathrooms = $14,
 			tour_fee_amount = $15, tour_fee_currency = $16, time_zone = $17, status = $18, updated_at = $19,
-			city_key = $20, search_text = $21
+			city_key = $20, search_text = $21, showing = $22
 			WHERE id = $1`,
 			id, l.Title, l.Description, l.Address.Line1, l.Address.City, l.Address.Region, l.Address.PostalCode,
 			l.Address.Country, l.Location.Lat, l.Location.Lng, l.Price.Amount, l.Price.Currency, l.Bedrooms,
 			l.Bathrooms, l.TourFee.Amount, l.TourFee.Currency, l.TimeZone, string(l.Status), l.UpdatedAt.UTC(),
-			CityKey(l.Address.City), SearchText(l.Details))
+			CityKey(l.Address.City), SearchText(l.Details), showingColumn(l.Showing))
 		if err != nil {
 			return err
 		}
@@ -238,11 +240,11 @@ type rowScanner interface {
 // scanListing reads the listingColumns of one row; no row is ErrNotFound.
 func scanListing(row rowScanner) (Listing, error) {
 	var l Listing
-	var status string
+	var status, showing string
 	err := row.Scan(&l.ID, &l.ProviderID, &l.Title, &l.Description,
 		&l.Address.Line1, &l.Address.City, &l.Address.Region, &l.Address.PostalCode, &l.Address.Country,
 		&l.Location.Lat, &l.Location.Lng, &l.Price.Amount, &l.Price.Currency, &l.Bedrooms, &l.Bathrooms,
-		&l.TourFee.Amount, &l.TourFee.Currency, &l.TimeZone, &status, &l.ProviderActive, &l.CreatedAt, &l.UpdatedAt)
+		&l.TourFee.Amount, &l.TourFee.Currency, &l.TimeZone, &status, &l.ProviderActive, &l.CreatedAt, &l.UpdatedAt, &showing)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Listing{}, ErrNotFound
 	}
@@ -251,5 +253,21 @@ func scanListing(row rowScanner) (Listing, error) {
 	}
 	l.Status = Status(status)
 	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	if showing != "" {
+		if err := json.Unmarshal([]byte(showing), &l.Showing); err != nil {
+			return Listing{}, fmt.Errorf("listing %s: showing rules: %w", l.ID, err)
+		}
+	}
+	l.Showing = normalizedShowing(l.Showing)
 	return l, nil
+}
+
+// showingColumn is s as the showing column stores it: JSON, or ” for the
+// default rules.
+func showingColumn(s events.Showing) string {
+	if showingEqual(normalizedShowing(s), normalizedShowing(events.Showing{})) {
+		return ""
+	}
+	raw, _ := json.Marshal(s) // plain data: cannot fail
+	return string(raw)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func TestStoreContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != l {
+			if !reflect.DeepEqual(got, l) {
 				t.Fatalf("read\n%+v\nwrote\n%+v", got, l)
 			}
 			if types := outboxtest.Types(t, db); !slices.Equal(types, []string{events.TypeListingCreated}) {
@@ -627,7 +628,7 @@ func compareHits(t *testing.T, got, want []listing.Hit) {
 		if got[i].DistanceKM != want[i].DistanceKM {
 			t.Fatalf("%s: distance %v, want %v", got[i].Listing.ID, got[i].DistanceKM, want[i].DistanceKM)
 		}
-		if got[i].Listing != want[i].Listing {
+		if !reflect.DeepEqual(got[i].Listing, want[i].Listing) {
 			t.Fatalf("hit %d read back as\n%+v\nwant\n%+v", i, got[i].Listing, want[i].Listing)
 		}
 	}

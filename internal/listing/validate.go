@@ -97,6 +97,7 @@ func (d Details) Validate() error {
 	if !validTimeZone(d.TimeZone) {
 		add("time_zone", "must be an IANA time zone name such as America/New_York")
 	}
+	validateShowing(d.Showing, add)
 	if len(errs) > 0 {
 		return errs
 	}

@@ -3,6 +3,7 @@ package listing_test
 import (
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -185,7 +186,7 @@ func TestPatchApply(t *testing.T) {
 				if !slices.Equal(fields, tt.invalid) {
 					t.Fatalf("invalid fields %v, want %v", fields, tt.invalid)
 				}
-				if l.Details != base.Details || !l.UpdatedAt.Equal(base.UpdatedAt) {
+				if !reflect.DeepEqual(l.Details, base.Details) || !l.UpdatedAt.Equal(base.UpdatedAt) {
 					t.Fatal("an invalid patch changed the listing")
 				}
 				return
@@ -196,7 +197,7 @@ func TestPatchApply(t *testing.T) {
 			if !slices.Equal(changed, tt.changed) {
 				t.Fatalf("changed %v, want %v", changed, tt.changed)
 			}
-			if len(changed) == 0 && (!l.UpdatedAt.Equal(base.UpdatedAt) || l.Details != base.Details) {
+			if len(changed) == 0 && (!l.UpdatedAt.Equal(base.UpdatedAt) || !reflect.DeepEqual(l.Details, base.Details)) {
 				t.Fatal("a patch that changes nothing touched the listing")
 			}
 			if len(changed) > 0 && !l.UpdatedAt.Equal(later) {

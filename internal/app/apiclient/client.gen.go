@@ -427,6 +427,27 @@ func (e OauthProblemError) Valid() bool {
 	}
 }
 
+// Defines values for PatchBodyShowingMode.
+const (
+	PatchBodyShowingModeAuto    PatchBodyShowingMode = "auto"
+	PatchBodyShowingModeConfirm PatchBodyShowingMode = "confirm"
+	PatchBodyShowingModeNone    PatchBodyShowingMode = "none"
+)
+
+// Valid indicates whether the value is a known member of the PatchBodyShowingMode enum.
+func (e PatchBodyShowingMode) Valid() bool {
+	switch e {
+	case PatchBodyShowingModeAuto:
+		return true
+	case PatchBodyShowingModeConfirm:
+		return true
+	case PatchBodyShowingModeNone:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PatchRequestAction.
 const (
 	Release PatchRequestAction = "release"
@@ -577,6 +598,27 @@ func (e RescheduleConflictType) Valid() bool {
 	case RescheduleConflictTypeUrnOpenhouseProblemConflict:
 		return true
 	case RescheduleConflictTypeUrnOpenhouseProblemSlotTaken:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShowingMode.
+const (
+	ShowingModeAuto    ShowingMode = "auto"
+	ShowingModeConfirm ShowingMode = "confirm"
+	ShowingModeNone    ShowingMode = "none"
+)
+
+// Valid indicates whether the value is a known member of the ShowingMode enum.
+func (e ShowingMode) Valid() bool {
+	switch e {
+	case ShowingModeAuto:
+		return true
+	case ShowingModeConfirm:
+		return true
+	case ShowingModeNone:
 		return true
 	default:
 		return false
@@ -1319,6 +1361,7 @@ type Listing struct {
 
 	// ProviderId Examples: 4e72adf5-a236-45a0-b2ca-159b41eb4b9e
 	ProviderId string        `json:"provider_id"`
+	Showing    Showing       `json:"showing"`
 	Status     ListingStatus `json:"status"`
 
 	// TimeZone IANA time zone; tours of the home are scheduled in it.
@@ -1351,6 +1394,7 @@ type ListingBody struct {
 	Description *string      `json:"description,omitempty"`
 	Location    LocationBody `json:"location"`
 	Price       MoneyBody    `json:"price"`
+	Showing     *Showing     `json:"showing,omitempty"`
 
 	// TimeZone IANA time zone of the home.
 	//
@@ -1521,6 +1565,57 @@ type PatchBody struct {
 		// Examples: USD
 		Currency string `json:"currency"`
 	} `json:"price,omitempty"`
+	Showing *struct {
+		// Blackouts Ranges in which the home is not shown.
+		Blackouts []struct {
+			// End Examples: 2026-12-27T00:00:00-06:00
+			End time.Time `json:"end"`
+
+			// Start Examples: 2026-12-24T00:00:00-06:00
+			Start time.Time `json:"start"`
+		} `json:"blackouts"`
+
+		// MaxPerDay The most showings of the home on one local day; 0 for no limit.
+		//
+		// Examples: 4
+		MaxPerDay int `json:"max_per_day"`
+
+		// Message Shown to buyers, e.g. why the home is not shown now; up to 500 characters.
+		//
+		// Examples: Back on the market after the renovation.
+		Message string `json:"message"`
+
+		// MinNoticeMinutes How long before a visit it must be booked; 0 for the platform's own lead.
+		//
+		// Examples: 120
+		MinNoticeMinutes int `json:"min_notice_minutes"`
+
+		// Mode auto: go and show (default); confirm: the provider approves each tour; none: not shown now.
+		//
+		// Examples: auto
+		Mode PatchBodyShowingMode `json:"mode"`
+
+		// VisitMinutes How long a visit of this home lasts; 0 for the platform's default.
+		//
+		// Examples: 45
+		VisitMinutes int `json:"visit_minutes"`
+
+		// Windows Weekly windows in the home's time zone a visit must lie within; none means any time of the platform's touring day.
+		Windows []struct {
+			// End HH:MM, after start; 24:00 for the end of the day.
+			//
+			// Examples: 14:00
+			End string `json:"end"`
+
+			// Start HH:MM in the home's time zone.
+			//
+			// Examples: 10:00
+			Start string `json:"start"`
+
+			// Weekday Examples: 6
+			Weekday int `json:"weekday"`
+		} `json:"windows"`
+	} `json:"showing,omitempty"`
 	TimeZone *string `json:"time_zone,omitempty"`
 	Title    *string `json:"title,omitempty"`
 	TourFee  *struct {
@@ -1535,6 +1630,11 @@ type PatchBody struct {
 		Currency string `json:"currency"`
 	} `json:"tour_fee,omitempty"`
 }
+
+// PatchBodyShowingMode auto: go and show (default); confirm: the provider approves each tour; none: not shown now.
+//
+// Examples: auto
+type PatchBodyShowingMode string
 
 // PatchRequest defines model for PatchRequest.
 type PatchRequest struct {
@@ -1800,6 +1900,61 @@ type Rotate struct {
 	Kid string `json:"kid"`
 }
 
+// Showing defines model for Showing.
+type Showing struct {
+	// Blackouts Ranges in which the home is not shown.
+	Blackouts []TimeRange `json:"blackouts"`
+
+	// MaxPerDay The most showings of the home on one local day; 0 for no limit.
+	//
+	// Examples: 4
+	MaxPerDay int `json:"max_per_day"`
+
+	// Message Shown to buyers, e.g. why the home is not shown now; up to 500 characters.
+	//
+	// Examples: Back on the market after the renovation.
+	Message string `json:"message"`
+
+	// MinNoticeMinutes How long before a visit it must be booked; 0 for the platform's own lead.
+	//
+	// Examples: 120
+	MinNoticeMinutes int `json:"min_notice_minutes"`
+
+	// Mode auto: go and show (default); confirm: the provider approves each tour; none: not shown now.
+	//
+	// Examples: auto
+	Mode ShowingMode `json:"mode"`
+
+	// VisitMinutes How long a visit of this home lasts; 0 for the platform's default.
+	//
+	// Examples: 45
+	VisitMinutes int `json:"visit_minutes"`
+
+	// Windows Weekly windows in the home's time zone a visit must lie within; none means any time of the platform's touring day.
+	Windows []ShowingWindow `json:"windows"`
+}
+
+// ShowingMode auto: go and show (default); confirm: the provider approves each tour; none: not shown now.
+//
+// Examples: auto
+type ShowingMode string
+
+// ShowingWindow defines model for ShowingWindow.
+type ShowingWindow struct {
+	// End HH:MM, after start; 24:00 for the end of the day.
+	//
+	// Examples: 14:00
+	End string `json:"end"`
+
+	// Start HH:MM in the home's time zone.
+	//
+	// Examples: 10:00
+	Start string `json:"start"`
+
+	// Weekday Examples: 6
+	Weekday int `json:"weekday"`
+}
+
 // Slots defines model for Slots.
 type Slots struct {
 	// DurationMinutes How long the tour takes: the visits and the driving between the homes.
@@ -1835,6 +1990,15 @@ type Stop struct {
 
 	// Title Examples: Loop loft
 	Title string `json:"title"`
+}
+
+// TimeRange defines model for TimeRange.
+type TimeRange struct {
+	// End Examples: 2026-12-27T00:00:00-06:00
+	End time.Time `json:"end"`
+
+	// Start Examples: 2026-12-24T00:00:00-06:00
+	Start time.Time `json:"start"`
 }
 
 // TokenRequest defines model for TokenRequest.
