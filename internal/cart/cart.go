@@ -56,6 +56,16 @@ type RuleError struct{ Field, Message string }
 
 func (e RuleError) Error() string { return e.Field + ": " + e.Message }
 
+// ShowingError is a tour that breaks a home's showing rules: the rule (a
+// field of the showing object, tourplan's Rule names) and the home.
+type ShowingError struct {
+	Rule, ListingID, Message string
+}
+
+func (e ShowingError) Error() string {
+	return "listing " + e.ListingID + ": showing rule " + e.Rule + ": " + e.Message
+}
+
 // Total is the sum of the tour fees.
 func (c Cart) Total() (events.Money, error) {
 	if len(c.Items) == 0 {
@@ -132,8 +142,9 @@ func (c Cart) Route(start time.Time, rules tourplan.Rules) tourplan.Route {
 }
 
 // CheckTime checks a requested tour start against the rules: the homes can
-// be toured together, and the tour planned from start keeps the rules'
-// lead and lies within the homes' day.
+// be toured together, the tour planned from start keeps the rules' lead
+// and lies within the homes' day, and each visit keeps its home's showing
+// rules (a ShowingError naming the first broken).
 func (c Cart) CheckTime(start, now time.Time, rules tourplan.Rules) error {
 	if len(c.Items) == 0 {
 		return ErrEmpty
@@ -152,5 +163,60 @@ func (c Cart) CheckTime(start, now time.Time, rules tourplan.Rules) error {
 		}
 		return err
 	}
+	return c.CheckShowing(c.Route(start, rules), loc, now)
+}
+
+// CheckShowing checks each visit of route against its home's showing
+// rules (all but the most per day, which holds count).
+func (c Cart) CheckShowing(route tourplan.Route, loc *time.Location, now time.Time) error {
+	for _, st := range route.Stops {
+		it, ok := c.item(st.ListingID)
+		if !ok {
+			continue
+		}
+		if rule := tourplan.VisitBreaks(it.Showing, st.Arrive, st.Leave, loc, now); rule != "" {
+			return ShowingError{Rule: rule, ListingID: it.ListingID, Message: tourplan.RuleMessage(rule, it.Showing)}
+		}
+	}
 	return nil
+}
+
+// Showable reports whether every visit of route keeps its home's showing
+// rules: the filter of open slots.
+func (c Cart) Showable(route tourplan.Route, loc *time.Location, now time.Time) bool {
+	return c.CheckShowing(route, loc, now) == nil
+}
+
+// Shown reports whether every home is shown at all (none is in mode
+// none).
+func (c Cart) Shown() bool {
+	for _, it := range c.Items {
+		if it.Showing.ModeOrAuto() == events.ShowingNone {
+			return false
+		}
+	}
+	return true
+}
+
+// NotShownMessage is the message of a home in mode none, or "" when
+// every home is shown.
+func (c Cart) NotShownMessage() string {
+	for _, it := range c.Items {
+		if it.Showing.ModeOrAuto() == events.ShowingNone {
+			if it.Showing.Message != "" {
+				return it.Showing.Message
+			}
+			return "This home is not being shown now."
+		}
+	}
+	return ""
+}
+
+func (c Cart) item(listingID string) (Item, bool) {
+	for _, it := range c.Items {
+		if it.ListingID == listingID {
+			return it, true
+		}
+	}
+	return Item{}, false
 }

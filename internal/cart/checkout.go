@@ -334,6 +334,10 @@ const (
 	TypeSlotTaken          = "urn:openhouse:problem:slot-taken"
 	TypeCheckoutInProgress = "urn:openhouse:problem:checkout-in-progress"
 	TypeAlreadyCheckedOut  = "urn:openhouse:problem:already-checked-out"
+	// TypeShowingRule: a visit breaks a home's showing rules; rule names
+	// which (a field of the listing's showing object) and listing_id the
+	// home. Nothing was held or charged.
+	TypeShowingRule = "urn:openhouse:problem:showing-rule"
 )
 
 func problemAnswer(status int, typ, title, detail string, ext map[string]any) Answer {

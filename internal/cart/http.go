@@ -137,8 +137,16 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var rule RuleError
+	var (
+		rule    RuleError
+		showing ShowingError
+	)
 	switch {
+	case errors.As(err, &showing):
+		p := httpapi.Unprocessable(showing.Message)
+		p.Type, p.Title = TypeShowingRule, "Showing rule"
+		p.Extensions = map[string]any{"rule": showing.Rule, "listing_id": showing.ListingID}
+		httpapi.WriteError(w, r, p)
 	case errors.As(err, &rule):
 		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: rule.Field, Message: rule.Message}))
 	case errors.Is(err, ErrEmpty):

@@ -119,7 +119,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "GET /cart/slots", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleSlots),
 			Doc: httpapi.Doc{Summary: "The open slots of the caller's cart", Reply: tourplan.Slots{}, Params: tourplan.SlotsParams{},
 				Description: "Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, " +
-					"from `from` (the homes' today by default) for `days` days. It names no realtor.",
+					"from `from` (the homes' today by default) for `days` days, keeping each home's showing rules (its windows, blackouts, notice and visit length). It names no realtor; a home not shown now gives no slots and its `message`.",
 				Errors: map[int]string{http.StatusUnprocessableEntity: "The cart is empty, or its homes cannot be toured together."}}},
 		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout), Body: CheckoutRequest{},
 			Doc: httpapi.Doc{Summary: "Pay for a tour of the cart's homes", Reply: CheckoutAnswer{}, Status: http.StatusCreated, Params: checkoutHeaders{},
@@ -127,7 +127,9 @@ func (s *Service) Routes() []auth.Route {
 					"The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.",
 				Errors: map[int]string{
 					http.StatusBadRequest:          "The body is malformed, or the Idempotency-Key header is missing or malformed.",
-					http.StatusUnprocessableEntity: "An empty cart, a time in the past, homes more than one tour apart, or the Idempotency-Key reused with another body.",
+					http.StatusUnprocessableEntity: "An empty cart, a time in the past, homes more than one tour apart, the Idempotency-Key reused with another body, " +
+						"or a visit that breaks a home's showing rules (type `urn:openhouse:problem:showing-rule`, with `rule` naming the broken field of the listing's `showing` " +
+						"(mode, min_notice_minutes, windows, blackouts, max_per_day) and `listing_id` the home); nothing is held or charged.",
 					http.StatusTooManyRequests:     "Too many checkouts by this caller.",
 				},
 				Answers: []httpapi.Answer{

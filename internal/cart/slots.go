@@ -42,7 +42,9 @@ func (s *Service) Slots(ctx context.Context, customerID string, q tourplan.Slots
 	if err != nil {
 		return tourplan.Slots{}, err
 	}
-	return tourplan.SlotsOf(starts, length, loc), nil
+	out := tourplan.SlotsOf(starts, length, loc)
+	out.Message = c.NotShownMessage()
+	return out, nil
 }
 
 // open asks availability for the cart's open starts over days local days
@@ -51,7 +53,7 @@ func (s *Service) open(ctx context.Context, c Cart, loc *time.Location, first ti
 	route := c.Route(now, s.cfg.Rules) // the length does not depend on the start
 	length := route.Length()
 	ranges := s.cfg.Rules.Starts(first, days, length, loc, now)
-	if len(ranges) == 0 {
+	if len(ranges) == 0 || !c.Shown() {
 		return nil, length, nil
 	}
 	q := clients.SlotQuery{Points: route.Points(), Step: s.cfg.Rules.Step, Length: length}
@@ -62,7 +64,15 @@ func (s *Service) open(ctx context.Context, c Cart, loc *time.Location, first ti
 	if err != nil {
 		return nil, 0, fmt.Errorf("open slots: %w", err)
 	}
-	return starts, length, nil
+	// The homes' showing rules leave out more: starts whose visits fall
+	// outside a home's windows, in its blackouts, under its notice.
+	kept := starts[:0:0]
+	for _, t := range starts {
+		if c.Showable(c.Route(t, s.cfg.Rules), loc, now) {
+			kept = append(kept, t)
+		}
+	}
+	return kept, length, nil
 }
 
 // Alternatives are up to MaxAlternatives open slots for the cart nearest

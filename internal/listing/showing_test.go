@@ -1,14 +1,19 @@
 package listing_test
 
 import (
+	"context"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/listing"
+	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 type showingView struct {
@@ -128,4 +133,67 @@ func sameShowing(a, b events.Showing) bool {
 	}
 	a.Blackouts, b.Blackouts = nil, nil
 	return reflect.DeepEqual(a, b)
+}
+
+// everyStart is an availability double: every start asked for is open.
+type everyStart struct{}
+
+func (everyStart) Slots(_ context.Context, q clients.SlotQuery) ([]time.Time, error) {
+	var out []time.Time
+	for _, r := range q.Ranges {
+		for t := r.From; !t.After(r.To); t = t.Add(q.Step) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// TestSlotsKeepShowingRules: a home's open slots leave out the starts
+// outside its windows, in its blackouts and under its notice, last its
+// visit length, and a home not shown has none, with its message.
+func TestSlotsKeepShowingRules(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewFake(t0) // Saturday 1 June 2030, 05:00 in Seattle
+	st, _ := openStore(t, storetest.OpenSQLite, clk)
+	svc, err := listing.New(st, listing.Config{Clock: clk, Log: quiet(), Slots: everyStart{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServerWith(t, st, nil, clk)
+	s.provider("p1", true)
+	seattleTZ, _ := time.LoadLocation("America/Los_Angeles")
+	d := seattle()
+	d.Showing = events.Showing{MinNoticeMinutes: 6 * 60, VisitMinutes: 60,
+		Windows:   []events.ShowingWindow{{Weekday: 6, Start: "09:00", End: "12:00"}, {Weekday: 1, Start: "15:00", End: "17:00"}},
+		Blackouts: []events.TimeRange{{Start: time.Date(2030, 6, 3, 16, 0, 0, 0, seattleTZ), End: time.Date(2030, 6, 3, 16, 30, 0, 0, seattleTZ)}}}
+	l, err := svc.Create(ctx, "p1", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots, err := svc.Slots(ctx, l.ID, tourplan.SlotsQuery{Days: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range slots.Items {
+		got = append(got, s.Start.In(seattleTZ).Format("Mon 15:04"))
+	}
+	// Saturday: 11:00 is the first start 6 h ahead, 11:00 the last that
+	// ends by 12:00. Sunday: no window. Monday: 15:00 ends as the
+	// 16:00-16:30 blackout starts; every later start overlaps it or runs
+	// past 17:00.
+	want := []string{"Sat 11:00", "Mon 15:00"}
+	if slots.DurationMinutes != 60 || !slices.Equal(got, want) {
+		t.Fatalf("%d min slots %v, want 60 min %v", slots.DurationMinutes, got, want)
+	}
+
+	none := seattle()
+	none.Showing = events.Showing{Mode: events.ShowingNone, Message: "Sold, pending closing."}
+	l2, err := svc.Create(ctx, "p1", none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slots, err = svc.Slots(ctx, l2.ID, tourplan.SlotsQuery{Days: 7}); err != nil || len(slots.Items) != 0 || slots.Message != "Sold, pending closing." {
+		t.Fatalf("mode none: %+v, %v", slots, err)
+	}
 }

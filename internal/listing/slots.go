@@ -39,9 +39,19 @@ func (s *Service) Slots(ctx context.Context, id string, q tourplan.SlotsQuery) (
 	}
 	now := s.cfg.Clock.Now()
 	rules := s.cfg.Rules
-	route := tourplan.Plan([]tourplan.Home{{ListingID: l.ID, Location: events.GeoPoint{Lat: l.Location.Lat, Lng: l.Location.Lng}}}, now, rules)
+	home := tourplan.Home{ListingID: l.ID, Location: events.GeoPoint{Lat: l.Location.Lat, Lng: l.Location.Lng},
+		Visit: tourplan.VisitLength(l.Showing, rules)}
+	route := tourplan.Plan([]tourplan.Home{home}, now, rules)
 	length := route.Length()
 	ranges := rules.Starts(q.FirstDay(loc, now), q.Days, length, loc, now)
+	if l.Showing.ModeOrAuto() == events.ShowingNone {
+		out := tourplan.SlotsOf(nil, length, loc)
+		out.Message = l.Showing.Message
+		if out.Message == "" {
+			out.Message = "This home is not being shown now."
+		}
+		return out, nil
+	}
 	if len(ranges) == 0 {
 		return tourplan.SlotsOf(nil, length, loc), nil
 	}
@@ -53,7 +63,15 @@ func (s *Service) Slots(ctx context.Context, id string, q tourplan.SlotsQuery) (
 	if err != nil {
 		return tourplan.Slots{}, fmt.Errorf("open slots of listing %s: %w", l.ID, err)
 	}
-	return tourplan.SlotsOf(starts, length, loc), nil
+	// The home's showing rules leave out more: starts outside its
+	// windows, in its blackouts, under its notice.
+	kept := starts[:0:0]
+	for _, t := range starts {
+		if tourplan.VisitBreaks(l.Showing, t, t.Add(length), loc, now) == "" {
+			kept = append(kept, t)
+		}
+	}
+	return tourplan.SlotsOf(kept, length, loc), nil
 }
 
 func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,9 @@ type Slots struct {
 	TimeZone        string `json:"time_zone" doc:"The homes' IANA time zone." example:"America/Chicago"`
 	DurationMinutes int    `json:"duration_minutes" doc:"How long the tour takes: the visits and the driving between the homes." example:"69"`
 	Items           []Slot `json:"items" doc:"The open starts, ascending; none names or counts realtors."`
+	// Message is set when a home is not shown now (showing mode none):
+	// its provider's word on why.
+	Message string `json:"message,omitempty" doc:"When a home is not being shown now: its provider's message, and there are no slots." example:"Back on the market after the renovation."`
 }
 
 // SlotsOf lists starts as slots of a tour of length in loc.

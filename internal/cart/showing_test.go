@@ -1,0 +1,161 @@
+package cart_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/cart"
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+	"github.com/openhouse/openhouse/internal/tourplan"
+)
+
+// loopRules: the Loop home is shown Thursdays and Fridays 13:00-17:00
+// Chicago time, with its provider's approval, never on Friday 27 November
+// 2026 (a blackout), 45 minutes a visit.
+func loopRules(chicago *time.Location) events.Showing {
+	return events.Showing{Mode: events.ShowingConfirm, VisitMinutes: 45,
+		Windows:   []events.ShowingWindow{{Weekday: 4, Start: "13:00", End: "17:00"}, {Weekday: 5, Start: "13:00", End: "17:00"}},
+		Blackouts: []events.TimeRange{{Start: time.Date(2026, 11, 27, 0, 0, 0, 0, chicago), End: time.Date(2026, 11, 28, 0, 0, 0, 0, chicago)}}}
+}
+
+// TestCheckoutKeepsShowingRules: a checkout outside a home's windows or in
+// its blackouts, or of a home not shown, is a 422 naming the rule and the
+// home, before any hold or charge; the open slots leave those starts out;
+// a start inside the rules is booked and the order carries the rules.
+func TestCheckoutKeepsShowingRules(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open) // now: Wednesday 25 November 2026, 06:00 in Chicago
+		ctx := context.Background()
+		chicago, _ := time.LoadLocation("America/Chicago")
+		l := f.listings.listings["loop"]
+		l.Showing = loopRules(chicago)
+		f.listings.listings["loop"] = l
+		w := f.listings.listings["wicker"]
+		w.Showing = events.Showing{Mode: events.ShowingNone, Message: "Under renovation until spring."}
+		f.listings.listings["wicker"] = w
+		if _, err := f.svc.Add(ctx, "cust", "loop"); err != nil {
+			t.Fatal(err)
+		}
+		srv := cartServer(t, f)
+
+		for _, tc := range []struct {
+			name string
+			at   time.Time
+			rule string
+		}{
+			{"outside the windows (Thursday 10:00)", time.Date(2026, 11, 26, 10, 0, 0, 0, chicago), tourplan.RuleWindows},
+			{"running past a window's end (Thursday 16:30, 45 min)", time.Date(2026, 11, 26, 16, 30, 0, 0, chicago), tourplan.RuleWindows},
+			{"in the blackout (Friday 14:00)", time.Date(2026, 11, 27, 14, 0, 0, 0, chicago), tourplan.RuleBlackouts},
+		} {
+			status, p := srv.checkout(t, "cust", tc.name, tc.at)
+			if status != 422 || p["type"] != cart.TypeShowingRule || p["rule"] != tc.rule || p["listing_id"] != "loop" {
+				t.Errorf("%s: %d %v, want 422 naming %s of loop", tc.name, status, p, tc.rule)
+			}
+		}
+		if len(f.desk.holds) != 0 || f.ledger.calls.Load() != 0 {
+			t.Fatalf("refused checkouts held %d realtors and charged %d times", len(f.desk.holds), f.ledger.calls.Load())
+		}
+
+		// The slots of Thursday and Friday: Thursday 13:00 to 16:15 (the
+		// visit is 45 minutes), nothing on the blacked-out Friday, though
+		// availability offers the whole day.
+		slots, err := f.svc.Slots(ctx, "cust", tourplan.SlotsQuery{From: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), Days: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slots.DurationMinutes != 45 || len(slots.Items) != 14 {
+			t.Fatalf("%d slots of %d min, want 14 of 45", len(slots.Items), slots.DurationMinutes)
+		}
+		for i, s := range slots.Items {
+			want := time.Date(2026, 11, 26, 13, 0, 0, 0, chicago).Add(time.Duration(i) * 15 * time.Minute)
+			if !s.Start.Equal(want) {
+				t.Fatalf("slot %d starts %s, want %s", i, s.Start, want)
+			}
+		}
+
+		// Inside the rules: booked, and the order carries them.
+		at := time.Date(2026, 11, 26, 14, 0, 0, 0, chicago)
+		if status, p := srv.checkout(t, "cust", "inside", at); status != 201 {
+			t.Fatalf("inside the rules: %d %v", status, p)
+		}
+		orders := outboxtest.Data[events.OrderPlaced](t, f.db, events.TypeOrderPlaced)
+		if len(orders) != 1 || orders[0].Stops[0].Showing.Mode != events.ShowingConfirm ||
+			!orders[0].Stops[0].Leave.Equal(at.Add(45*time.Minute)) || len(orders[0].Stops[0].Showing.Windows) != 2 {
+			t.Fatalf("order %+v", orders)
+		}
+
+		// A home not shown: no slots, its message, and a checkout names
+		// the mode.
+		if _, err := f.svc.Add(ctx, "cust2", "wicker"); err != nil {
+			t.Fatal(err)
+		}
+		slots, err = f.svc.Slots(ctx, "cust2", tourplan.SlotsQuery{Days: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(slots.Items) != 0 || slots.Message != "Under renovation until spring." {
+			t.Fatalf("mode none: %d slots, message %q", len(slots.Items), slots.Message)
+		}
+		status, p := srv.checkout(t, "cust2", "none", at)
+		if status != 422 || p["rule"] != tourplan.RuleMode || !strings.Contains(p["detail"].(string), "Under renovation") {
+			t.Fatalf("mode none checkout: %d %v", status, p)
+		}
+		if len(f.desk.holds) != 1 || f.ledger.charged() != 1 {
+			t.Fatalf("after the refusals: %d holds, %d charges, want the one booking's", len(f.desk.holds), f.ledger.charged())
+		}
+	})
+}
+
+type cartHTTP struct {
+	srv    *httptest.Server
+	issuer *auth.Issuer
+}
+
+func cartServer(t *testing.T, f *fixture) cartHTTP {
+	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	if err := auth.Mount(mux, f.svc.Routes()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
+	t.Cleanup(srv.Close)
+	return cartHTTP{srv: srv, issuer: issuer}
+}
+
+// checkout posts POST /cart/checkout as customer and decodes the answer.
+func (c cartHTTP) checkout(t *testing.T, customer, key string, at time.Time) (int, map[string]any) {
+	t.Helper()
+	tok, _, err := c.issuer.Issue(auth.Principal{ID: customer, Role: auth.RoleCustomer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"scheduled_at": at, "payment_method": "tok_visa"})
+	req, _ := http.NewRequest("POST", c.srv.URL+"/cart/checkout", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Idempotency-Key", strings.NewReplacer(" ", "-", "(", "", ")", "", ",", "", ":", "").Replace(key))
+	resp, err := c.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%d %s: %v", resp.StatusCode, raw, err)
+	}
+	return resp.StatusCode, out
+}
