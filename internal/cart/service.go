@@ -126,11 +126,11 @@ func (s *Service) Routes() []auth.Route {
 				Description: "Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. " +
 					"The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.",
 				Errors: map[int]string{
-					http.StatusBadRequest:          "The body is malformed, or the Idempotency-Key header is missing or malformed.",
+					http.StatusBadRequest: "The body is malformed, or the Idempotency-Key header is missing or malformed.",
 					http.StatusUnprocessableEntity: "An empty cart, a time in the past, homes more than one tour apart, the Idempotency-Key reused with another body, " +
 						"or a visit that breaks a home's showing rules (type `urn:openhouse:problem:showing-rule`, with `rule` naming the broken field of the listing's `showing` " +
 						"(mode, min_notice_minutes, windows, blackouts, max_per_day) and `listing_id` the home); nothing is held or charged.",
-					http.StatusTooManyRequests:     "Too many checkouts by this caller.",
+					http.StatusTooManyRequests: "Too many checkouts by this caller.",
 				},
 				Answers: []httpapi.Answer{
 					{Status: http.StatusPaymentRequired, Why: "The payment was declined; the cart is kept and the realtor's hold given back.", Body: declinedProblem{}},
