@@ -1965,6 +1965,11 @@ type Slots struct {
 	// Items The open starts, ascending; none names or counts realtors.
 	Items []TourplanSlot `json:"items"`
 
+	// Message When a home is not being shown now: its provider's message, and there are no slots.
+	//
+	// Examples: Back on the market after the renovation.
+	Message *string `json:"message,omitempty"`
+
 	// TimeZone The homes' IANA time zone.
 	//
 	// Examples: America/Chicago
@@ -2878,7 +2883,7 @@ type ClientInterface interface {
 
 	// GetCartSlots The open slots of the caller's cart
 	//
-	// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+	// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days, keeping each home's showing rules (its windows, blackouts, notice and visit length). It names no realtor; a home not shown now gives no slots and its `message`.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -4035,7 +4040,7 @@ func (c *Client) DeleteCartItemsByListingId(ctx context.Context, listingId strin
 
 // GetCartSlots The open slots of the caller's cart
 //
-// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days, keeping each home's showing rules (its windows, blackouts, notice and visit length). It names no realtor; a home not shown now gives no slots and its `message`.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -9481,7 +9486,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetCartSlotsWithResponse The open slots of the caller's cart
 	//
-	// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+	// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days, keeping each home's showing rules (its windows, blackouts, notice and visit length). It names no realtor; a home not shown now gives no slots and its `message`.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -18029,7 +18034,7 @@ func (c *ClientWithResponses) DeleteCartItemsByListingIdWithResponse(ctx context
 
 // GetCartSlotsWithResponse The open slots of the caller's cart
 //
-// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days. It names no realtor.
+// Every start on the grid (OPENHOUSE_SLOT_STEP, 15 minutes) at which some realtor can show the whole route, in the homes' time zone, from `from` (the homes' today by default) for `days` days, keeping each home's showing rules (its windows, blackouts, notice and visit length). It names no realtor; a home not shown now gives no slots and its `message`.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
