@@ -83,10 +83,13 @@ type matrix struct {
 	near map[string][]string
 	// twilio is the local Twilio the app texts through (nil: no SMS).
 	twilio *twiliofake.Server
+	// waiting are tours awaiting a provider's approval (approvals_test.go),
+	// by provider id and use.
+	waiting map[string]string
 }
 
 func newMatrix(t *testing.T, c client, cfg app.Config) *matrix {
-	m := &matrix{t: t, c: c, cfg: cfg, users: map[string][2]*actor{}, near: map[string][]string{}, anon: &actor{label: "anonymous"},
+	m := &matrix{t: t, c: c, cfg: cfg, users: map[string][2]*actor{}, near: map[string][]string{}, anon: &actor{label: "anonymous"}, waiting: map[string]string{},
 		twilio: twilioFake(cfg.Twilio.APIURL)}
 	admin := &actor{label: "admin", role: "admin", email: cfg.AdminEmail, name: "root", token: c.login(cfg.AdminEmail, cfg.AdminPassword)}
 	_, me := c.call("GET", "/iam/me", admin.token, nil)
@@ -499,9 +502,6 @@ func (m *matrix) fixtures() map[string]fixture {
 		"GET /tours":       unowned(static("GET", "/tours", nil)),
 		"GET /tours/stats": unowned(static("GET", "/tours/stats?hours=2", nil)),
 		"GET /tours/{id}":  {owners: []string{"customer", "realtor"}, build: func(o *actor) request { return request{method: "GET", path: "/tours/" + bookingOf(o).tour} }},
-		"GET /tours/{id}/slots": {owners: []string{"customer", "realtor"}, build: func(o *actor) request {
-			return request{method: "GET", path: "/tours/" + bookingOf(o).tour + "/slots?days=1"}
-		}},
 		"PATCH /tours/{id}": {owners: []string{"customer", "realtor"}, build: func(o *actor) request {
 			m.slot++
 			return request{method: "PATCH", path: "/tours/" + bookingOf(o).tour, body: map[string]string{"scheduled_at": at(30+m.slot/6, 9+2*(m.slot%5)).Format(time.RFC3339)}}
@@ -510,7 +510,16 @@ func (m *matrix) fixtures() map[string]fixture {
 			m.slot++
 			return request{method: "PUT", path: "/tours/" + bookingOf(o).tour, body: map[string]string{"scheduled_at": at(30+m.slot/6, 9+2*(m.slot%5)).Format(time.RFC3339)}}
 		}},
-		"DELETE /tours/{id}": {owners: []string{"customer", "realtor"}, build: func(o *actor) request { return request{method: "DELETE", path: "/tours/" + bookingOf(o).tour} }},
+		"DELETE /tours/{id}":   {owners: []string{"customer", "realtor"}, build: func(o *actor) request { return request{method: "DELETE", path: "/tours/" + bookingOf(o).tour} }},
+		"GET /tours/approvals": unowned(static("GET", "/tours/approvals", nil)),
+		// A tour awaiting the answer of the owner's home, one per owner and
+		// route: answering again is the same state (200).
+		"POST /tours/{id}/stops/{listing_id}/approve": {owners: []string{"provider"}, build: func(o *actor) request {
+			return request{method: "POST", path: m.awaiting(o, "approve") + "/approve"}
+		}},
+		"POST /tours/{id}/stops/{listing_id}/decline": {owners: []string{"provider"}, build: func(o *actor) request {
+			return request{method: "POST", path: m.awaiting(o, "decline") + "/decline"}
+		}},
 
 		// appointment
 		"GET /appointments": unowned(static("GET", "/appointments", nil)),

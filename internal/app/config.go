@@ -82,10 +82,15 @@ type Config struct {
 	// Token lifetimes (docs/security.md); zero means the default.
 	AccessTokenTTL time.Duration // OPENHOUSE_ACCESS_TOKEN_TTL
 
-	HoldTTL     time.Duration // OPENHOUSE_HOLD_TTL: how long a checkout's realtor hold lasts unpaid
-	SlotStep    time.Duration // OPENHOUSE_SLOT_STEP: the grid of tour starts
-	RefreshIdle time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
-	RefreshMax  time.Duration // OPENHOUSE_REFRESH_MAX_TTL
+	HoldTTL  time.Duration // OPENHOUSE_HOLD_TTL: how long a checkout's realtor hold lasts unpaid
+	SlotStep time.Duration // OPENHOUSE_SLOT_STEP: the grid of tour starts
+	// Approval deadlines of homes whose showing mode is confirm: the
+	// earlier of ApprovalWait after the request and ApprovalLead before
+	// the tour (zero: 4h and 2h).
+	ApprovalWait time.Duration // OPENHOUSE_APPROVAL_WAIT
+	ApprovalLead time.Duration // OPENHOUSE_APPROVAL_LEAD
+	RefreshIdle  time.Duration // OPENHOUSE_REFRESH_IDLE_TTL
+	RefreshMax   time.Duration // OPENHOUSE_REFRESH_MAX_TTL
 }
 
 // MinAccessTokenTTL is the shortest access token lifetime serve accepts:
@@ -134,6 +139,8 @@ var Settings = []Setting{
 	{"OPENHOUSE_GEOCODER_URL", "(towns and ZIP codes only)", "base URL of a Nominatim-compatible server (e.g. https://nominatim.openstreetmap.org): GET /places/geocode finds street addresses, cached, at most one request a second"},
 	{"OPENHOUSE_HOLD_TTL", "10m", "how long a realtor is held for a checkout that has not paid (10s to 24h); a hold lapses after it"},
 	{"OPENHOUSE_SLOT_STEP", "15m", "the grid of tour starts offered as open slots; divides an hour"},
+	{"OPENHOUSE_APPROVAL_WAIT", "4h", "how long a provider has to approve a tour of a home in showing mode confirm; unanswered, the home is declined (and refunded)"},
+	{"OPENHOUSE_APPROVAL_LEAD", "2h", "an approval is due at the latest this long before the tour (the earlier of the two deadlines wins)"},
 	{"OPENHOUSE_STRIPE_SECRET_KEY", "(sandbox gateway)", "Stripe secret key; payments go through Stripe when set"},
 	{"OPENHOUSE_STRIPE_WEBHOOK_SECRET", "(no webhook)", "signing secret of POST /payments/webhooks/stripe"},
 	{"OPENHOUSE_STRIPE_API_BASE", "(Stripe)", "another Stripe API base URL (stripe-mock in tests)"},
@@ -206,6 +213,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"OPENHOUSE_REFRESH_MAX_TTL", &cfg.RefreshMax},
 		{"OPENHOUSE_HOLD_TTL", &cfg.HoldTTL},
 		{"OPENHOUSE_SLOT_STEP", &cfg.SlotStep},
+		{"OPENHOUSE_APPROVAL_WAIT", &cfg.ApprovalWait},
+		{"OPENHOUSE_APPROVAL_LEAD", &cfg.ApprovalLead},
 	} {
 		if v := get(d.env, ""); v != "" {
 			if *d.to, err = time.ParseDuration(v); err != nil {
@@ -283,6 +292,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("OPENHOUSE_ACCESS_TOKEN_TTL is %s; it must be between %s and %s", c.AccessTokenTTL, MinAccessTokenTTL, auth.MaxTTL)
 	case c.HoldTTL != 0 && (c.HoldTTL < 10*time.Second || c.HoldTTL > 24*time.Hour):
 		return fmt.Errorf("OPENHOUSE_HOLD_TTL is %s; it must be between 10s and 24h", c.HoldTTL)
+	case c.ApprovalWait != 0 && (c.ApprovalWait < time.Minute || c.ApprovalWait > 7*24*time.Hour):
+		return fmt.Errorf("OPENHOUSE_APPROVAL_WAIT is %s; it must be between 1m and 168h", c.ApprovalWait)
+	case c.ApprovalLead < 0 || c.ApprovalLead > 7*24*time.Hour:
+		return fmt.Errorf("OPENHOUSE_APPROVAL_LEAD is %s; it must be between 0 and 168h", c.ApprovalLead)
 	}
 	if err := c.tourRules().Validate(); err != nil {
 		return fmt.Errorf("OPENHOUSE_SLOT_STEP: %w", err)

@@ -18,6 +18,12 @@ func buildTour(ctx context.Context, e env) (component, error) {
 	}
 	rules := tour.DefaultRules
 	rules.Plan = e.Config.tourRules()
+	if e.Config.ApprovalWait != 0 {
+		rules.ApprovalWait = e.Config.ApprovalWait
+	}
+	if e.Config.ApprovalLead != 0 {
+		rules.ApprovalLead = e.Config.ApprovalLead
+	}
 	return tour.New(st, tour.Peers{
 		Payments: clients.NewPayments(e.Peer("payment"), e.HTTP, e.Identity, clients.Options{}),
 		Holds:    clients.NewHolds(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),

@@ -39,6 +39,9 @@ var Catalogue = []Entry{
 	{TypeTourUnassigned, TourUnassigned{}, "No realtor is free for now; the tour waits."},
 	{TypeTourCancelled, TourCancelled{}, "The tour will not happen; the refund under the cancellation rule."},
 	{TypeTourCompleted, TourCompleted{}, "The tour's time is over."},
+	{TypeTourApprovalRequested, TourApprovalRequested{}, "A paid tour has homes whose providers approve each showing; it awaits their answers until the deadline, its realtor held."},
+	{TypeTourStopApproved, TourStopApproved{}, "A home's provider (or an admin) approved its showing."},
+	{TypeTourStopDeclined, TourStopDeclined{}, "A home left the tour: declined by its provider or an admin, or not answered by the deadline; its fee is refunded and the route planned again."},
 	{TypeTourAuditRecorded, AuditRecorded{}, "An admin's change to a tour, for the audit log."},
 
 	{TypeHoldPlaced, HoldPlaced{}, "A realtor is held for a window: at checkout before the charge, or for a tour's new time."},

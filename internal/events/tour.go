@@ -11,6 +11,11 @@ const (
 	TypeTourUnassigned  = "openhouse.tour.tour.unassigned.v1"
 	TypeTourCancelled   = "openhouse.tour.tour.cancelled.v1"
 	TypeTourCompleted   = "openhouse.tour.tour.completed.v1"
+	// Approval of homes whose showing mode is confirm (approval.go in the
+	// tour service).
+	TypeTourApprovalRequested = "openhouse.tour.tour.approval_requested.v1"
+	TypeTourStopApproved      = "openhouse.tour.tour.stop_approved.v1"
+	TypeTourStopDeclined      = "openhouse.tour.tour.stop_declined.v1"
 )
 
 // TourStop is one home of a tour's route, in visiting order.
@@ -21,6 +26,13 @@ type TourStop struct {
 	Location   GeoPoint  `json:"location"`
 	Arrive     time.Time `json:"arrive"`
 	Leave      time.Time `json:"leave"`
+	// TourFee is what the customer paid for this home; a home declined by
+	// its provider is refunded this.
+	TourFee Money `json:"tour_fee"`
+	// Approval is where the provider's approval of this home stands:
+	// empty when the home needs none (showing mode auto), else pending or
+	// approved (a declined home leaves the tour).
+	Approval string `json:"approval,omitempty"`
 }
 
 // Tour is a tour as its events carry it: enough for a consumer to act
@@ -77,14 +89,62 @@ type TourUnassigned struct {
 // gets back under the cancellation rule.
 type TourCancelled struct {
 	Tour
-	Reason      string    `json:"reason"` // customer, admin, no_realtor, listing_removed, provider_suspended
-	CancelledBy string    `json:"cancelled_by"`
-	Refund      Money     `json:"refund"`
-	CancelledAt time.Time `json:"cancelled_at"`
+	Reason      string `json:"reason"` // customer, admin, no_realtor, listing_removed, provider_suspended, declined
+	CancelledBy string `json:"cancelled_by"`
+	Refund      Money  `json:"refund"`
+	// StopsRefunded is what was refunded before, for homes their providers
+	// declined: Refund comes on top of it, never twice for one home.
+	StopsRefunded Money     `json:"stops_refunded,omitzero"`
+	CancelledAt   time.Time `json:"cancelled_at"`
 }
 
 // TourCompleted: the tour's time is over.
 type TourCompleted struct {
 	Tour
 	CompletedAt time.Time `json:"completed_at"`
+}
+
+// ApprovalRequest is one home of a tour waiting for its provider's answer.
+type ApprovalRequest struct {
+	ListingID  string    `json:"listing_id"`
+	ProviderID string    `json:"provider_id"`
+	Title      string    `json:"title"`
+	Arrive     time.Time `json:"arrive"`
+	Leave      time.Time `json:"leave"`
+}
+
+// TourApprovalRequested: a paid tour has homes whose providers approve
+// each showing (mode confirm); it waits (status awaiting_approval, its
+// realtor held) until each answers or Deadline passes, when a home not
+// answered is declined.
+type TourApprovalRequested struct {
+	Tour
+	Requests    []ApprovalRequest `json:"requests"`
+	Deadline    time.Time         `json:"deadline"`
+	RequestedAt time.Time         `json:"requested_at"`
+}
+
+// TourStopApproved: a home's provider (or an admin) approved its showing.
+type TourStopApproved struct {
+	Tour
+	ListingID  string    `json:"listing_id"`
+	ApprovedBy string    `json:"approved_by"`
+	ApprovedAt time.Time `json:"approved_at"`
+}
+
+// TourStopDeclined: a home left the tour, declined by its provider (or an
+// admin), or not answered by the deadline (reason no_answer). Tour is the
+// tour after it left, its route planned again. Refund is the home's fee,
+// refunded once (idempotency key tour-decline:<tour id>:<listing id>);
+// zero when the tour is cancelled for want of homes, whose cancellation
+// refunds the rest.
+type TourStopDeclined struct {
+	Tour
+	ListingID  string    `json:"listing_id"`
+	ProviderID string    `json:"provider_id"`
+	Title      string    `json:"title"`
+	Reason     string    `json:"reason"` // declined, no_answer
+	DeclinedBy string    `json:"declined_by"`
+	Refund     Money     `json:"refund"`
+	DeclinedAt time.Time `json:"declined_at"`
 }

@@ -48,6 +48,9 @@ func (s *Service) Subscriptions() []bus.Subscription {
 				events.TypeTourRescheduled: s.onTourRescheduled,
 				events.TypeTourCancelled:   s.onTourCancelled,
 				events.TypeTourUnassigned:  s.onTourUnassigned,
+				// approvals.go
+				events.TypeTourApprovalRequested: s.onTourApprovalRequested,
+				events.TypeTourStopDeclined:      s.onTourStopDeclined,
 			},
 		},
 		{
@@ -399,7 +402,11 @@ func (s *Service) notify(ctx context.Context, v View, ch *Changes, kind Kind, us
 		return nil
 	}
 	if s.cfg.Mailer != nil && prefs.Wants(topic, ChannelEmail) {
-		if err := queue(ChannelEmail, Email{Subject: msg.Subject, Text: msg.Body, Invite: inviteFor(kind, t, now)}); err != nil {
+		invite := inviteFor(kind, t, now)
+		if kind == KindApprovalRequest {
+			invite = nil // not on the provider's calendar: they are asked, not booked
+		}
+		if err := queue(ChannelEmail, Email{Subject: msg.Subject, Text: msg.Body, Invite: invite}); err != nil {
 			return err
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // Recipient is who a message is for, as composing it needs.
 type Recipient struct {
 	UserID string
-	Role   string // RoleCustomer or RoleRealtor
+	Role   string // RoleCustomer, RoleRealtor or RoleProvider
 	Name   string
 	// Zone is where the recipient reads times: a realtor's profile zone,
 	// the tour's zone for a customer.
@@ -26,6 +26,8 @@ type Details struct {
 	Reason    string        // why a tour was cancelled
 	Refund    events.Money  // what the customer gets back
 	Offset    time.Duration // how long before the tour a reminder goes
+	Homes     []string      // the homes an approval request or a decline is about
+	Deadline  time.Time     // when an approval request is answered for the provider
 }
 
 // Message is a notification's text.
@@ -121,6 +123,22 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 			who = "Your realtor " + d.OtherName
 		}
 		fmt.Fprintf(&b, "%s confirmed your home tour on %s.\n", who, start)
+	case KindApprovalRequest:
+		homes := strings.Join(d.Homes, ", ")
+		subject = "Approve a showing of " + homes + ": " + short
+		fmt.Fprintf(&b, "A buyer has booked and paid a tour that visits %s on %s.\n", homes, start)
+		fmt.Fprintf(&b, "Please approve or decline it in openhouse (Approvals) by %s; unanswered, it is declined then.\n", FormatTime(d.Deadline, loc))
+	case KindTourStopDeclined:
+		homes := strings.Join(d.Homes, ", ")
+		subject = "A home left your tour on " + short
+		if d.Reason == "no_answer" {
+			fmt.Fprintf(&b, "%s could not be confirmed in time and was taken off your home tour on %s.\n", homes, start)
+		} else {
+			fmt.Fprintf(&b, "The owner of %s declined the showing; it was taken off your home tour on %s.\n", homes, start)
+		}
+		if d.Refund.Amount > 0 {
+			fmt.Fprintf(&b, "You will be refunded %s for it.\n", FormatMoney(d.Refund))
+		}
 	case KindTourUnassigned:
 		subject = "Still looking for a realtor for your tour on " + short
 		fmt.Fprintf(&b, "No realtor is free yet for your home tour on %s. We keep looking and will tell you as soon as one is assigned.\n", start)
@@ -139,7 +157,7 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 		subject = "About your home tour on " + short
 		fmt.Fprintf(&b, "There is news about your home tour on %s.\n", start)
 	}
-	if kind != KindTourCancelled && len(t.Stops) > 0 {
+	if kind != KindTourCancelled && kind != KindApprovalRequest && len(t.Stops) > 0 {
 		b.WriteString("\nRoute:\n")
 		for i, s := range t.Stops {
 			title := s.Title
@@ -172,6 +190,8 @@ func reasonText(reason string) string {
 		return "because a home on it left the market"
 	case "provider_suspended":
 		return "because a home on it is no longer offered"
+	case "declined":
+		return "because the owners of its homes declined the showing"
 	}
 	return ""
 }

@@ -42,6 +42,9 @@ const (
 	// KindTourConfirmed tells the customer that the assigned realtor
 	// confirmed the tour.
 	KindTourConfirmed Kind = "tour_confirmed"
+	// KindTourStopDeclined tells the customer that a home left their tour
+	// (its provider declined, or did not answer in time).
+	KindTourStopDeclined Kind = "tour_home_declined"
 )
 
 // Channel is how a notification reaches a user. The values are API.
@@ -59,6 +62,7 @@ const (
 const (
 	RoleCustomer = "customer"
 	RoleRealtor  = "realtor"
+	RoleProvider = "provider" // asked to approve showings of their homes
 )
 
 // Contact is what the address book knows of a user, kept from iam events.

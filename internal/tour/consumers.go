@@ -94,6 +94,10 @@ func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) erro
 			return "", nil
 		}
 		waited = a.ScheduledAt.Sub(t.CreatedAt)
+		if t.Status == AwaitingApproval {
+			// Booked, but told once the providers approve (approvals.go).
+			return "", nil
+		}
 		return events.TypeTourScheduled, events.TourScheduled{Tour: eventOf(*t), At: now.UTC()}
 	})
 	if err == nil && first {
@@ -108,7 +112,7 @@ func (s *Service) onAppointmentUnassigned(ctx context.Context, ev bus.Event) err
 		return err
 	}
 	return s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
-		if !t.Unassign(a.At, now) {
+		if !t.Unassign(a.At, now) || t.Status == AwaitingApproval {
 			return "", nil
 		}
 		return events.TypeTourUnassigned, events.TourUnassigned{Tour: eventOf(*t), At: now.UTC()}
@@ -200,11 +204,11 @@ func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
 // refundWhatIsOwed finishes a cancellation's refund when others were made
 // first (an admin refunding by hand while the customer cancels; a declined
 // home's fee): what was refunded already counts toward what the
-// cancellation grants, so only the difference is refunded, and nothing
-// when it is all back already. Refunds still pending are waited for (the
+// cancellation grants on top of the declined homes' fees, so only the
+// difference is refunded, and nothing when it is all back already. Refunds still pending are waited for (the
 // event is retried), since they may yet fail.
 func (s *Service) refundWhatIsOwed(ctx context.Context, c events.TourCancelled, key, reason string, over *clients.OverRefund) error {
-	owed := c.Refund.Amount - over.Refunded.Amount
+	owed := c.Refund.Amount + c.StopsRefunded.Amount - over.Refunded.Amount
 	switch {
 	case owed <= 0:
 		s.cfg.Log.InfoContext(ctx, "cancellation refund already made", "tour_id", c.TourID, "payment_id", c.PaymentID,

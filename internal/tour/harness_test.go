@@ -11,6 +11,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
@@ -92,28 +93,61 @@ type harness struct {
 	refunds *refunds
 	desk    *desk
 	n       int
+	// sweep is the worker's interval (0: the service's default).
+	sweep time.Duration
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessOn(t, storetest.OpenSQLite) }
+
+// newHarnessOn is the harness on a database of open's engine.
+func newHarnessOn(t *testing.T, open storetest.Opener) *harness {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.OpenSQLite(t, "tour")
-	if err := outbox.Migrate(ctx, db); err != nil {
+	db := open(t, "tour")
+	if err := outbox.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := tour.NewSQLStore(ctx, db, c.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, db: db, store: st, clock: c, refunds: &refunds{byKey: map[string]clients.RefundRequest{}},
-		desk: &desk{holds: map[string]clients.HoldRequest{}}}
-	h.svc, err = tour.New(st, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}},
-		tour.Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := &harness{t: t, db: db, clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)),
+		refunds: &refunds{byKey: map[string]clients.RefundRequest{}}, desk: &desk{holds: map[string]clients.HoldRequest{}}}
+	h.restart()
 	return h
+}
+
+// restart builds the store and the service again on the same database,
+// as a process that starts again does.
+func (h *harness) restart() {
+	h.t.Helper()
+	var err error
+	if h.store, err = tour.NewSQLStore(context.Background(), h.db, h.clock.Now); err != nil {
+		h.t.Fatal(err)
+	}
+	h.svc, err = tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}},
+		tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// deliver hands the service an event of its subscriptions, as the bus
+// would.
+func (h *harness) deliver(typ, subject string, data any) error {
+	h.t.Helper()
+	ev, err := bus.NewEvent(context.Background(), typ, subject, data, h.clock.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.redeliver(ev)
+}
+
+// redeliver hands the service an event it published or was sent.
+func (h *harness) redeliver(ev bus.Event) error {
+	h.t.Helper()
+	for _, sub := range h.svc.Subscriptions() {
+		if handle, ok := sub.Handlers[ev.Type()]; ok {
+			return handle(context.Background(), ev)
+		}
+	}
+	h.t.Fatalf("the service does not consume %s", ev.Type())
+	return nil
 }
 
 // order is a one-home cart order starting at start, placed by customer.

@@ -18,6 +18,15 @@ type stopView struct {
 	Location  events.GeoPoint `json:"location"`
 	Arrive    time.Time       `json:"arrive" doc:"When the realtor arrives at this home."`
 	Leave     time.Time       `json:"leave"`
+	Approval  Approval        `json:"approval,omitempty" enum:"pending,approved" doc:"Homes whose provider approves each showing: pending or approved."`
+}
+
+// declinedView is a home that left the tour before it happened.
+type declinedView struct {
+	ListingID string    `json:"listing_id"`
+	Title     string    `json:"title"`
+	Reason    string    `json:"reason" enum:"declined,no_answer" doc:"declined by its provider (or an admin), or not answered by the deadline."`
+	At        time.Time `json:"at"`
 }
 
 // tourChangeErrors are the refusals of a change to a tour.
@@ -53,7 +62,7 @@ var rescheduleAnswers = []httpapi.Answer{{Status: http.StatusConflict,
 
 // tourQuery are GET /tours's filters.
 type tourQuery struct {
-	Status     string `query:"status" enum:"pending,scheduled,unassigned,cancelled,completed" doc:"Only tours in this status."`
+	Status     string `query:"status" enum:"pending,awaiting_approval,scheduled,unassigned,cancelled,completed" doc:"Only tours in this status."`
 	OrderID    string `query:"order_id" doc:"The tour of this checkout order (narrows the caller's own tours)." example:"ord-3f2a"`
 	CustomerID string `query:"customer_id" doc:"Admins: only this customer's tours."`
 	RealtorID  string `query:"realtor_id" doc:"Admins: only this realtor's tours."`
@@ -65,18 +74,22 @@ type tourView struct {
 	ListingIDs   []string      `json:"listing_ids" doc:"The homes, in route order."`
 	ScheduledAt  time.Time     `json:"scheduled_at"`
 	EndsAt       time.Time     `json:"ends_at"`
-	Status       Status        `json:"status" enum:"pending,scheduled,unassigned,cancelled,completed"`
+	Status       Status        `json:"status" enum:"pending,awaiting_approval,scheduled,unassigned,cancelled,completed"`
 	RealtorID    *string       `json:"realtor_id" doc:"The assigned realtor; null until one is."`
 	RealtorName  *string       `json:"realtor_name,omitempty" doc:"The assigned realtor's name."`
 	PaymentID    string        `json:"payment_id"`
 	OrderID      string        `json:"order_id"`
 	TimeZone     string        `json:"time_zone" doc:"The homes' IANA time zone." example:"America/Chicago"`
 	Stops        []stopView    `json:"stops"`
-	CancelReason string        `json:"cancel_reason,omitempty" doc:"Cancelled tours: why." enum:"customer,admin,no_realtor,listing_removed,provider_suspended"`
+	CancelReason string        `json:"cancel_reason,omitempty" doc:"Cancelled tours: why." enum:"customer,admin,no_realtor,listing_removed,provider_suspended,declined"`
 	Refund       *events.Money `json:"refund,omitempty" doc:"Cancelled tours: what was refunded."`
-	Version      int           `json:"version" doc:"Grows with every change."`
-	CreatedAt    time.Time     `json:"created_at"`
-	UpdatedAt    time.Time     `json:"updated_at"`
+	// Approval: when the providers' answers are due, and the homes that
+	// left.
+	ApprovalDeadline *time.Time     `json:"approval_deadline,omitempty" doc:"awaiting_approval: homes not answered by then are declined."`
+	Declined         []declinedView `json:"declined,omitempty" doc:"Homes that left the tour, each refunded its fee."`
+	Version          int            `json:"version" doc:"Grows with every change."`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
 }
 
 func viewOf(t Tour) tourView {
@@ -90,7 +103,14 @@ func viewOf(t Tour) tourView {
 		v.Refund = &t.Refund
 	}
 	for i, s := range t.Stops {
-		v.Stops[i] = stopView{ListingID: s.ListingID, Title: s.Title, Location: s.Location, Arrive: s.Arrive, Leave: s.Leave}
+		v.Stops[i] = stopView{ListingID: s.ListingID, Title: s.Title, Location: s.Location, Arrive: s.Arrive, Leave: s.Leave, Approval: s.Approval}
+	}
+	if t.Status == AwaitingApproval {
+		due := t.ApprovalDue
+		v.ApprovalDeadline = &due
+	}
+	for _, d := range t.Declined {
+		v.Declined = append(v.Declined, declinedView{ListingID: d.ListingID, Title: d.Title, Reason: d.Reason, At: d.At})
 	}
 	return v
 }
@@ -140,9 +160,9 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch f.Status {
-	case "", Pending, Scheduled, Unassigned, Cancelled, Completed:
+	case "", Pending, AwaitingApproval, Scheduled, Unassigned, Cancelled, Completed:
 	default:
-		httpapi.WriteError(w, r, httpapi.BadRequest("status must be pending, scheduled, unassigned, cancelled or completed"))
+		httpapi.WriteError(w, r, httpapi.BadRequest("status must be pending, awaiting_approval, scheduled, unassigned, cancelled or completed"))
 		return
 	}
 	switch p.Role {
@@ -187,34 +207,6 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	if t, ok := s.visible(w, r); ok {
 		s.writeTour(w, r, t)
 	}
-}
-
-// handleSlots answers GET /tours/{id}/slots: the open starts the tour
-// could move to, for its customer or an admin.
-func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
-	q, field, err := tourplan.ParseSlotsQuery(r.URL.Query())
-	if err != nil {
-		httpapi.WriteError(w, r, httpapi.BadQueryParam(field, err.Error()))
-		return
-	}
-	t, ok := s.visible(w, r)
-	if !ok {
-		return
-	}
-	if !canChange(caller(r), t) {
-		httpapi.WriteError(w, r, httpapi.Forbidden("only the customer or an admin can move a tour"))
-		return
-	}
-	slots, err := s.Slots(r.Context(), t, q)
-	if errors.Is(err, clients.ErrUnavailable) {
-		httpapi.WriteError(w, r, httpapi.Unavailable("open slots cannot be read now; try again shortly"))
-		return
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, slots)
 }
 
 type rescheduleRequest struct {
@@ -304,6 +296,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, httpapi.NotFound("no such tour"))
 	case errors.Is(err, ErrFinished):
 		httpapi.WriteError(w, r, httpapi.Conflict("the tour is already cancelled or completed"))
+	case errors.Is(err, ErrApprovalClosed):
+		httpapi.WriteError(w, r, httpapi.Conflict("the deadline for an answer has passed; the home was declined"))
+	case errors.Is(err, ErrAnswered):
+		httpapi.WriteError(w, r, httpapi.Conflict("the home was answered the other way already"))
+	case errors.Is(err, ErrNoApproval):
+		httpapi.WriteError(w, r, httpapi.Conflict("this home needs no approval in this tour"))
 	case errors.Is(err, ErrTooLate):
 		httpapi.WriteError(w, r, httpapi.Unprocessable("the tour starts too soon to be changed; contact an admin"))
 	default:

@@ -20,7 +20,8 @@ func eventOf(t Tour) events.Tour {
 		TimeZone: t.TimeZone, ScheduledAt: t.ScheduledAt, EndsAt: t.EndsAt, Status: string(t.Status),
 		RealtorID: t.RealtorID, Version: t.Version, Stops: make([]events.TourStop, len(t.Stops))}
 	for i, st := range t.Stops {
-		e.Stops[i] = events.TourStop(st)
+		e.Stops[i] = events.TourStop{ListingID: st.ListingID, ProviderID: st.ProviderID, Title: st.Title, Location: st.Location,
+			Arrive: st.Arrive, Leave: st.Leave, TourFee: st.Fee, Approval: string(st.Approval)}
 	}
 	return e
 }
@@ -42,6 +43,7 @@ func (s *Service) ApplyOrder(ctx context.Context, eventID, orderID string, learn
 			return nil, nil, nil
 		}
 		t := o.Tour(now)
+		asks := t.RequestApproval(now, s.cfg.Rules)
 		hold := o.Placed.HoldID
 		created, err := s.event(ctx, events.TypeTourCreated, t, func(e events.Tour) any {
 			e.HoldID = hold
@@ -50,8 +52,16 @@ func (s *Service) ApplyOrder(ctx context.Context, eventID, orderID string, learn
 		if err != nil {
 			return nil, nil, err
 		}
+		evs := []bus.Event{created}
+		if asks {
+			asked, err := s.approvalRequested(ctx, t, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			evs = append(evs, asked)
+		}
 		made = &t
-		return &t, []bus.Event{created}, nil
+		return &t, evs, nil
 	})
 	if err == nil && made != nil {
 		s.cfg.Log.InfoContext(ctx, "tour created", "tour_id", made.ID, "payment_id", made.PaymentID, "stops", len(made.Stops))
@@ -139,7 +149,7 @@ func (s *Service) cancel(ctx context.Context, id, eventID string, by CancelBy, r
 			return nil, err
 		}
 		ev, err := s.event(ctx, events.TypeTourCancelled, *t, func(e events.Tour) any {
-			return events.TourCancelled{Tour: e, Reason: reason, CancelledBy: actor, Refund: t.Refund, CancelledAt: now.UTC()}
+			return events.TourCancelled{Tour: e, Reason: reason, CancelledBy: actor, Refund: t.Refund, StopsRefunded: t.StopsRefunded, CancelledAt: now.UTC()}
 		})
 		if err != nil {
 			return nil, err

@@ -57,6 +57,15 @@ func (o *Order) touch(now time.Time) {
 // Ready reports whether the order is placed and paid and has no tour yet.
 func (o Order) Ready() bool { return o.State == OrderOpen && o.Placed != nil && o.PaymentID != "" }
 
+// approvalOf is what a home of the order needs from its provider: approval
+// when its showing mode (as the cart saw the listing) is confirm.
+func approvalOf(s events.OrderStop) Approval {
+	if s.Showing.Mode == events.ShowingConfirm {
+		return ApprovalPending
+	}
+	return ApprovalNone
+}
+
 // Tour makes the order's tour, pending its realtor: it takes the order's
 // id, its homes in the route the cart planned, and what was paid. The
 // order is toured from then on.
@@ -67,7 +76,7 @@ func (o *Order) Tour(now time.Time) Tour {
 		CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	for _, s := range p.Stops {
 		t.Stops = append(t.Stops, Stop{ListingID: s.ListingID, ProviderID: s.ProviderID, Title: s.Title,
-			Location: s.Location, Arrive: s.Arrive.UTC(), Leave: s.Leave.UTC()})
+			Location: s.Location, Arrive: s.Arrive.UTC(), Leave: s.Leave.UTC(), Fee: s.TourFee, Approval: approvalOf(s)})
 	}
 	o.State, o.UpdatedAt = OrderToured, now.UTC()
 	return t

@@ -16,7 +16,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
-	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // Refunder refunds payments, idempotently by key (clients.Payments).
@@ -94,11 +93,12 @@ func New(st Store, peers Peers, cfg Config) (*Service, error) {
 // Routes is the tour HTTP API as an authorization table. Which tour a
 // caller may see or change is decided per tour (canSee, canChange).
 func (s *Service) Routes() []auth.Route {
-	// Providers have no tours; realtors see theirs but decline through
+	// Providers see tours only through their homes' approvals
+	// (approvals_http.go); realtors see theirs but decline through
 	// appointments rather than change them.
 	parties := auth.Users(auth.RoleCustomer, auth.RoleRealtor, auth.RoleAdmin)
 	changers := auth.Users(auth.RoleCustomer, auth.RoleAdmin)
-	return []auth.Route{
+	return append([]auth.Route{
 		{Pattern: "GET /tours", Rule: parties, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleList),
 			Doc: httpapi.Doc{Summary: "List tours: a customer's own, a realtor's assignments, every tour for admins", Reply: httpapi.List[tourView]{}, Params: tourQuery{}}},
 		// The admin overview's figures (stats.go); a literal path, so it
@@ -109,10 +109,6 @@ func (s *Service) Routes() []auth.Route {
 				Errors:      map[int]string{http.StatusNotFound: "This store keeps no statistics."}}},
 		{Pattern: "GET /tours/{id}", Rule: parties, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet),
 			Doc: httpapi.Doc{Summary: "Get a tour", Reply: tourView{}}},
-		{Pattern: "GET /tours/{id}/slots", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleSlots),
-			Doc: httpapi.Doc{Summary: "The open times a tour could move to", Reply: tourplan.Slots{}, Params: tourplan.SlotsParams{},
-				Description: "Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.",
-				Errors:      map[int]string{http.StatusForbidden: tourChangeErrors[http.StatusForbidden]}}},
 		{Pattern: "PATCH /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{},
 			Doc: httpapi.Doc{Summary: "Reschedule a tour", Reply: tourView{}, Errors: rescheduleErrors, Answers: rescheduleAnswers,
 				Description: "A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time."}},
@@ -121,12 +117,13 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "DELETE /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleCancel),
 			Doc: httpapi.Doc{Summary: "Cancel a tour", Reply: tourView{}, Errors: tourChangeErrors,
 				Description: "Releases the realtor, refunds under the cancellation rule and tells everyone. Answers the cancelled tour."}},
-	}
+	}, s.answerRoutes()...)
 }
 
 // Subscriptions: paid cart orders become tours, appointments assign them,
 // removed listings and suspended providers cancel them, realtors' profiles
-// name who is coming, and the tour service refunds its own cancellations.
+// name who is coming, and the tour service refunds its own cancellations
+// and declined homes.
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{
 		{Consumer: "tour", Stream: "cart", Handlers: map[string]bus.Handler{events.TypeOrderPlaced: s.onOrderPlaced}},
@@ -144,12 +141,16 @@ func (s *Service) Subscriptions() []bus.Subscription {
 			events.TypeUserStatusChanged:     s.onUserStatusChanged,
 			events.TypeRealtorProfileChanged: s.onRealtorProfileChanged,
 		}},
-		{Consumer: "tour", Stream: "tour", Handlers: map[string]bus.Handler{events.TypeTourCancelled: s.onTourCancelled}},
+		{Consumer: "tour", Stream: "tour", Handlers: map[string]bus.Handler{
+			events.TypeTourCancelled:    s.onTourCancelled,
+			events.TypeTourStopDeclined: s.onTourStopDeclined,
+		}},
 	}
 }
 
 // Run completes tours whose time is over and gives up on tours no realtor
-// took, every Sweep, until ctx ends.
+// took, every Sweep, and declines homes not answered by their approval
+// deadline at that deadline, until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	for {
 		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
@@ -158,7 +159,7 @@ func (s *Service) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-s.cfg.Clock.After(s.cfg.Sweep):
+		case <-s.cfg.Clock.After(s.nextWake(ctx)):
 		}
 	}
 }
@@ -182,6 +183,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 				})
 				return []bus.Event{ev}, err
 			})
+		case t.Status == AwaitingApproval:
+			err = s.ExpireApproval(ctx, t.ID)
 		case t.GiveUp(now, s.cfg.Rules):
 			_, err = s.cancel(ctx, t.ID, "", BySystem, "no_realtor", "system")
 		}

@@ -30,9 +30,17 @@ type Store interface {
 	// provider's listings, starting after now.
 	ActiveWithListing(ctx context.Context, listingID string, now time.Time) ([]string, error)
 	ActiveWithProvider(ctx context.Context, providerID string, now time.Time) ([]string, error)
-	// Due returns scheduled tours that ended before now, and unassigned
-	// tours, for the worker to complete or give up.
+	// Due returns scheduled tours that ended before now, unassigned tours,
+	// and tours awaiting approval past their deadline, for the worker to
+	// complete, give up or decline.
 	Due(ctx context.Context, now time.Time, limit int) ([]Tour, error)
+	// NextApprovalDue is the earliest deadline of the tours awaiting
+	// approval; false when none waits.
+	NextApprovalDue(ctx context.Context) (time.Time, bool, error)
+	// AwaitingApproval returns the tours awaiting approval that visit a
+	// provider's homes (every provider's for ""), in start order after the
+	// cursor.
+	AwaitingApproval(ctx context.Context, providerID string, after Cursor, limit int) ([]Tour, error)
 	// SaveRealtor keeps r unless a change as new or newer is kept already,
 	// so late and repeated news change nothing.
 	SaveRealtor(ctx context.Context, r Realtor) error

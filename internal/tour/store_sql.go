@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,18 @@ type details struct {
 	UnassignedAt time.Time    `json:"unassigned_at"`
 	CancelReason string       `json:"cancel_reason,omitempty"`
 	Refund       events.Money `json:"refund"`
+	// Approval (approval.go); the deadline is also the approval_due
+	// column, which the worker sweeps.
+	ApprovalDue   time.Time      `json:"approval_due,omitzero"`
+	Waiting       Status         `json:"waiting,omitempty"`
+	Declined      []declinedJSON `json:"declined,omitempty"`
+	StopsRefunded events.Money   `json:"stops_refunded,omitzero"`
+}
+
+type declinedJSON struct {
+	stopJSON
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 type stopJSON struct {
@@ -50,9 +63,21 @@ type stopJSON struct {
 	Location   events.GeoPoint `json:"location"`
 	Arrive     time.Time       `json:"arrive"`
 	Leave      time.Time       `json:"leave"`
+	Fee        events.Money    `json:"fee,omitzero"`
+	Approval   Approval        `json:"approval,omitempty"`
 }
 
 const columns = `id, customer_id, payment_id, order_id, status, realtor_id, scheduled_at, ends_at, time_zone, details, version, created_at, updated_at`
+
+// approvalDue is the approval_due column of t: its deadline while it
+// awaits approval, NULL otherwise, so the worker's index holds only the
+// tours waiting.
+func approvalDue(t Tour) any {
+	if t.Status != AwaitingApproval || t.ApprovalDue.IsZero() {
+		return nil
+	}
+	return t.ApprovalDue.UTC()
+}
 
 func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
 	var (
@@ -72,17 +97,25 @@ func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
 		return Tour{}, fmt.Errorf("read tour %s: %w", t.ID, err)
 	}
 	t.Paid, t.AssignmentAt, t.UnassignedAt, t.CancelReason, t.Refund = d.Paid, d.AssignmentAt, d.UnassignedAt, d.CancelReason, d.Refund
+	t.ApprovalDue, t.Waiting, t.StopsRefunded = d.ApprovalDue.UTC(), d.Waiting, d.StopsRefunded
 	for _, s := range d.Stops {
 		t.Stops = append(t.Stops, Stop(s))
+	}
+	for _, s := range d.Declined {
+		t.Declined = append(t.Declined, DeclinedStop{Stop: Stop(s.stopJSON), Reason: s.Reason, At: s.At.UTC()})
 	}
 	t.ScheduledAt, t.EndsAt, t.CreatedAt, t.UpdatedAt = t.ScheduledAt.UTC(), t.EndsAt.UTC(), t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return t, nil
 }
 
 func detailsOf(t Tour) (string, error) {
-	d := details{Paid: t.Paid, AssignmentAt: t.AssignmentAt, UnassignedAt: t.UnassignedAt, CancelReason: t.CancelReason, Refund: t.Refund}
+	d := details{Paid: t.Paid, AssignmentAt: t.AssignmentAt, UnassignedAt: t.UnassignedAt, CancelReason: t.CancelReason, Refund: t.Refund,
+		ApprovalDue: t.ApprovalDue, Waiting: t.Waiting, StopsRefunded: t.StopsRefunded}
 	for _, s := range t.Stops {
 		d.Stops = append(d.Stops, stopJSON(s))
+	}
+	for _, s := range t.Declined {
+		d.Declined = append(d.Declined, declinedJSON{stopJSON: stopJSON(s.Stop), Reason: s.Reason, At: s.At})
 	}
 	raw, err := json.Marshal(d)
 	return string(raw), err
@@ -107,9 +140,9 @@ func insertTour(ctx context.Context, tx *sql.Tx, t Tour) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO tours (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO tours (`+columns+`, approval_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		t.ID, t.CustomerID, t.PaymentID, t.OrderID, t.Status, t.RealtorID, t.ScheduledAt.UTC(), t.EndsAt.UTC(), t.TimeZone, raw,
-		t.Version, t.CreatedAt.UTC(), t.UpdatedAt.UTC())
+		t.Version, t.CreatedAt.UTC(), t.UpdatedAt.UTC(), approvalDue(t))
 	if err != nil {
 		return err
 	}
@@ -199,7 +232,7 @@ func (s *SQLStore) Update(ctx context.Context, id, eventID string, change func(t
 		if err != nil {
 			return err
 		}
-		version := t.Version
+		version, before := t.Version, t.ListingIDs()
 		evs, err := change(&t)
 		if err != nil {
 			return err
@@ -212,10 +245,13 @@ func (s *SQLStore) Update(ctx context.Context, id, eventID string, change func(t
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE tours SET status = $1, realtor_id = $2, scheduled_at = $3, ends_at = $4, details = $5, version = $6, updated_at = $7 WHERE id = $8`,
-			t.Status, t.RealtorID, t.ScheduledAt.UTC(), t.EndsAt.UTC(), raw, t.Version, t.UpdatedAt.UTC(), t.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE tours SET status = $1, realtor_id = $2, scheduled_at = $3, ends_at = $4, details = $5, version = $6, updated_at = $7, approval_due = $8 WHERE id = $9`,
+			t.Status, t.RealtorID, t.ScheduledAt.UTC(), t.EndsAt.UTC(), raw, t.Version, t.UpdatedAt.UTC(), approvalDue(t), t.ID)
 		if err != nil {
 			return fmt.Errorf("save tour: %w", err)
+		}
+		if err := dropLeftStops(ctx, tx, before, t); err != nil {
+			return err
 		}
 		return outbox.AddAll(ctx, tx, evs)
 	}
@@ -290,7 +326,22 @@ func (s *SQLStore) ids(ctx context.Context, q string, args ...any) ([]string, er
 	return out, rows.Err()
 }
 
-const activeStatuses = `('pending', 'scheduled', 'unassigned')`
+// dropLeftStops forgets the homes that left the tour (declined by their
+// providers), so a removed listing or a suspended provider no longer
+// finds it.
+func dropLeftStops(ctx context.Context, tx *sql.Tx, before []string, t Tour) error {
+	for _, id := range before {
+		if slices.Contains(t.ListingIDs(), id) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tour_stops WHERE tour_id = $1 AND listing_id = $2`, t.ID, id); err != nil {
+			return fmt.Errorf("drop stop %s of tour %s: %w", id, t.ID, err)
+		}
+	}
+	return nil
+}
+
+const activeStatuses = `('pending', 'scheduled', 'unassigned', 'awaiting_approval')`
 
 // ActiveWithListing implements Store.
 func (s *SQLStore) ActiveWithListing(ctx context.Context, listingID string, now time.Time) ([]string, error) {
@@ -307,7 +358,28 @@ func (s *SQLStore) ActiveWithProvider(ctx context.Context, providerID string, no
 // Due implements Store.
 func (s *SQLStore) Due(ctx context.Context, now time.Time, limit int) ([]Tour, error) {
 	return s.query(ctx, `SELECT `+columns+` FROM tours WHERE (status = 'scheduled' AND ends_at <= $1) OR status = 'unassigned'
-		ORDER BY ends_at LIMIT $2`, now.UTC(), limit)
+		OR approval_due <= $1 ORDER BY ends_at LIMIT $2`, now.UTC(), limit)
+}
+
+// NextApprovalDue implements Store.
+func (s *SQLStore) NextApprovalDue(ctx context.Context) (time.Time, bool, error) {
+	var next store.Time
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(approval_due) FROM tours WHERE approval_due IS NOT NULL`).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next approval deadline: %w", err)
+	}
+	return next.Time, next.Valid, nil
+}
+
+// AwaitingApproval implements Store.
+func (s *SQLStore) AwaitingApproval(ctx context.Context, providerID string, after Cursor, limit int) ([]Tour, error) {
+	args := []any{after.ScheduledAt.UTC(), after.ID, limit}
+	q := `SELECT ` + columns + ` FROM tours t WHERE t.status = 'awaiting_approval'
+		AND (t.scheduled_at > $1 OR (t.scheduled_at = $1 AND t.id > $2))`
+	if providerID != "" {
+		args = append(args, providerID)
+		q += ` AND EXISTS (SELECT 1 FROM tour_stops st WHERE st.tour_id = t.id AND st.provider_id = $4)`
+	}
+	return s.query(ctx, q+` ORDER BY t.scheduled_at, t.id LIMIT $3`, args...)
 }
 
 // Unassigned returns how many tours wait for a realtor and when the

@@ -18,7 +18,7 @@ type Status string
 
 // Tour statuses, as in the HTTP contract.
 const (
-	Pending    Status = "pending"    // paid, waiting for a realtor
+	Pending    Status = "pending"    // paid, waiting for a realtor (AwaitingApproval: for providers, approval.go)
 	Scheduled  Status = "scheduled"  // a realtor is assigned
 	Unassigned Status = "unassigned" // no realtor free for now; retried
 	Cancelled  Status = "cancelled"
@@ -33,6 +33,10 @@ type Stop struct {
 	Location   events.GeoPoint
 	Arrive     time.Time
 	Leave      time.Time
+	// Fee is what the customer paid for this home (refunded if declined).
+	Fee events.Money
+	// Approval is where its provider stands (approval.go).
+	Approval Approval
 }
 
 // Tour is a customer's paid visit of one or more homes.
@@ -54,9 +58,16 @@ type Tour struct {
 	UnassignedAt time.Time
 	CancelReason string
 	Refund       events.Money
-	Version      int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Approval of homes whose showing mode is confirm (approval.go): the
+	// deadline of the answers, the status the assignment gives the tour
+	// once they are in, the homes that left, and what their fees refunded.
+	ApprovalDue   time.Time
+	Waiting       Status
+	Declined      []DeclinedStop
+	StopsRefunded events.Money
+	Version       int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Errors callers branch on.
@@ -86,13 +97,19 @@ type Rules struct {
 	// UnassignedWait: a tour no realtor took for this long (or that starts
 	// within ChangeBefore while unassigned) is cancelled with a full refund.
 	UnassignedWait time.Duration
+	// ApprovalWait and ApprovalLead bound a provider's answer to an
+	// approval request: the deadline is the earlier of ApprovalWait after
+	// the request and ApprovalLead before the tour.
+	ApprovalWait, ApprovalLead time.Duration
 }
 
 // DefaultRules: tourplan's plan (30 min per home, 40 km/h, 08:00 to 20:00
 // local time), changes until 2 h before, full refund until 24 h before,
-// unassigned tours given up after 2 h.
+// unassigned tours given up after 2 h, approvals answered within 4 h and
+// at the latest 2 h before the tour.
 var DefaultRules = Rules{
 	Plan: tourplan.Default, ChangeBefore: 2 * time.Hour, RefundCutoff: 24 * time.Hour, UnassignedWait: 2 * time.Hour,
+	ApprovalWait: 4 * time.Hour, ApprovalLead: 2 * time.Hour,
 }
 
 // Active reports whether the tour may still happen.
@@ -116,11 +133,12 @@ func (t Tour) Points() []events.GeoPoint {
 	return out
 }
 
-// homes are the stops as tourplan plans them.
+// homes are the stops as tourplan plans them, each keeping the visit
+// length it was planned with (a home's own, from its showing rules).
 func (t Tour) homes() []tourplan.Home {
 	out := make([]tourplan.Home, len(t.Stops))
 	for i, s := range t.Stops {
-		out[i] = tourplan.Home{ListingID: s.ListingID, Location: s.Location}
+		out[i] = tourplan.Home{ListingID: s.ListingID, Location: s.Location, Visit: max(s.Leave.Sub(s.Arrive), 0)}
 	}
 	return out
 }
@@ -167,9 +185,21 @@ func (t *Tour) Reschedule(start, now time.Time, r Rules) error {
 	if err := t.Plan(start, r); err != nil {
 		return err
 	}
-	t.Status, t.RealtorID = Pending, ""
+	t.setAssignment(Pending, "")
 	t.touch(now)
 	return nil
+}
+
+// setAssignment records what the appointment service says of the tour's
+// realtor: as its status, or, while its homes await approval, as the
+// status it takes once they are approved.
+func (t *Tour) setAssignment(s Status, realtorID string) {
+	t.RealtorID = realtorID
+	if t.Status == AwaitingApproval {
+		t.Waiting = s
+		return
+	}
+	t.Status = s
 }
 
 // CancelBy says who cancels, which decides the refund.
@@ -185,6 +215,7 @@ const (
 // Cancel ends an active tour and sets the refund: in full when an admin or
 // the platform cancels, when no realtor was ever assigned, or when the
 // customer cancels at least RefundCutoff before the start; otherwise none.
+// In full is what was paid less what declined homes refunded already.
 func (t *Tour) Cancel(by CancelBy, reason string, now time.Time, r Rules) error {
 	if !t.Active() {
 		return ErrFinished
@@ -194,7 +225,7 @@ func (t *Tour) Cancel(by CancelBy, reason string, now time.Time, r Rules) error 
 	}
 	t.Refund = events.Money{Currency: t.Paid.Currency}
 	if by != ByCustomer || t.Status != Scheduled || !now.Add(r.RefundCutoff).After(t.ScheduledAt) {
-		t.Refund = t.Paid
+		t.Refund = events.Money{Amount: t.Paid.Amount - t.StopsRefunded.Amount, Currency: t.Paid.Currency}
 	}
 	t.Status, t.CancelReason = Cancelled, reason
 	t.touch(now)
@@ -206,17 +237,19 @@ func (t *Tour) Assign(realtorID string, at, now time.Time) bool {
 	if !t.Active() || at.Before(t.AssignmentAt) {
 		return false
 	}
-	t.Status, t.RealtorID, t.AssignmentAt = Scheduled, realtorID, at
+	t.setAssignment(Scheduled, realtorID)
+	t.AssignmentAt = at
 	t.touch(now)
 	return true
 }
 
 // Unassign records that no realtor is free for now.
 func (t *Tour) Unassign(at, now time.Time) bool {
-	if !t.Active() || at.Before(t.AssignmentAt) || t.Status == Unassigned {
+	if !t.Active() || at.Before(t.AssignmentAt) || t.Status == Unassigned || t.Waiting == Unassigned {
 		return false
 	}
-	t.Status, t.RealtorID, t.AssignmentAt = Unassigned, "", at
+	t.setAssignment(Unassigned, "")
+	t.AssignmentAt = at
 	if t.UnassignedAt.IsZero() {
 		t.UnassignedAt = now.UTC()
 	}
@@ -230,7 +263,8 @@ func (t *Tour) Release(realtorID string, at, now time.Time) bool {
 	if !t.Active() || t.RealtorID != realtorID || at.Before(t.AssignmentAt) {
 		return false
 	}
-	t.Status, t.RealtorID, t.AssignmentAt = Pending, "", at
+	t.setAssignment(Pending, "")
+	t.AssignmentAt = at
 	t.touch(now)
 	return true
 }

@@ -91,6 +91,24 @@ func (e AppointmentStatus) Valid() bool {
 	}
 }
 
+// Defines values for ApprovalApproval.
+const (
+	ApprovalApprovalApproved ApprovalApproval = "approved"
+	ApprovalApprovalPending  ApprovalApproval = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalApproval enum.
+func (e ApprovalApproval) Valid() bool {
+	switch e {
+	case ApprovalApprovalApproved:
+		return true
+	case ApprovalApprovalPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BookingStatus.
 const (
 	BookingStatusReleased BookingStatus = "released"
@@ -175,6 +193,24 @@ func (e CheckoutConflictType) Valid() bool {
 	case CheckoutConflictTypeUrnOpenhouseProblemConflict:
 		return true
 	case CheckoutConflictTypeUrnOpenhouseProblemSlotTaken:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeclinedReason.
+const (
+	DeclinedReasonDeclined DeclinedReason = "declined"
+	DeclinedReasonNoAnswer DeclinedReason = "no_answer"
+)
+
+// Valid indicates whether the value is a known member of the DeclinedReason enum.
+func (e DeclinedReason) Valid() bool {
+	switch e {
+	case DeclinedReasonDeclined:
+		return true
+	case DeclinedReasonNoAnswer:
 		return true
 	default:
 		return false
@@ -378,20 +414,26 @@ func (e NotificationItemChannel) Valid() bool {
 
 // Defines values for NotificationItemKind.
 const (
-	TourCancelled   NotificationItemKind = "tour_cancelled"
-	TourConfirmed   NotificationItemKind = "tour_confirmed"
-	TourReminder    NotificationItemKind = "tour_reminder"
-	TourRescheduled NotificationItemKind = "tour_rescheduled"
-	TourScheduled   NotificationItemKind = "tour_scheduled"
-	TourUnassigned  NotificationItemKind = "tour_unassigned"
+	ApprovalRequest  NotificationItemKind = "approval_request"
+	TourCancelled    NotificationItemKind = "tour_cancelled"
+	TourConfirmed    NotificationItemKind = "tour_confirmed"
+	TourHomeDeclined NotificationItemKind = "tour_home_declined"
+	TourReminder     NotificationItemKind = "tour_reminder"
+	TourRescheduled  NotificationItemKind = "tour_rescheduled"
+	TourScheduled    NotificationItemKind = "tour_scheduled"
+	TourUnassigned   NotificationItemKind = "tour_unassigned"
 )
 
 // Valid indicates whether the value is a known member of the NotificationItemKind enum.
 func (e NotificationItemKind) Valid() bool {
 	switch e {
+	case ApprovalRequest:
+		return true
 	case TourCancelled:
 		return true
 	case TourConfirmed:
+		return true
+	case TourHomeDeclined:
 		return true
 	case TourReminder:
 		return true
@@ -625,6 +667,24 @@ func (e ShowingMode) Valid() bool {
 	}
 }
 
+// Defines values for StopApproval.
+const (
+	StopApprovalApproved StopApproval = "approved"
+	StopApprovalPending  StopApproval = "pending"
+)
+
+// Valid indicates whether the value is a known member of the StopApproval enum.
+func (e StopApproval) Valid() bool {
+	switch e {
+	case StopApprovalApproved:
+		return true
+	case StopApprovalPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenRequestGrantType.
 const (
 	ClientCredentials TokenRequestGrantType = "client_credentials"
@@ -659,6 +719,7 @@ func (e TokenResponseTokenType) Valid() bool {
 const (
 	TourCancelReasonAdmin             TourCancelReason = "admin"
 	TourCancelReasonCustomer          TourCancelReason = "customer"
+	TourCancelReasonDeclined          TourCancelReason = "declined"
 	TourCancelReasonListingRemoved    TourCancelReason = "listing_removed"
 	TourCancelReasonNoRealtor         TourCancelReason = "no_realtor"
 	TourCancelReasonProviderSuspended TourCancelReason = "provider_suspended"
@@ -670,6 +731,8 @@ func (e TourCancelReason) Valid() bool {
 	case TourCancelReasonAdmin:
 		return true
 	case TourCancelReasonCustomer:
+		return true
+	case TourCancelReasonDeclined:
 		return true
 	case TourCancelReasonListingRemoved:
 		return true
@@ -684,16 +747,19 @@ func (e TourCancelReason) Valid() bool {
 
 // Defines values for TourStatus.
 const (
-	TourStatusCancelled  TourStatus = "cancelled"
-	TourStatusCompleted  TourStatus = "completed"
-	TourStatusPending    TourStatus = "pending"
-	TourStatusScheduled  TourStatus = "scheduled"
-	TourStatusUnassigned TourStatus = "unassigned"
+	TourStatusAwaitingApproval TourStatus = "awaiting_approval"
+	TourStatusCancelled        TourStatus = "cancelled"
+	TourStatusCompleted        TourStatus = "completed"
+	TourStatusPending          TourStatus = "pending"
+	TourStatusScheduled        TourStatus = "scheduled"
+	TourStatusUnassigned       TourStatus = "unassigned"
 )
 
 // Valid indicates whether the value is a known member of the TourStatus enum.
 func (e TourStatus) Valid() bool {
 	switch e {
+	case TourStatusAwaitingApproval:
+		return true
 	case TourStatusCancelled:
 		return true
 	case TourStatusCompleted:
@@ -897,16 +963,19 @@ func (e GetPaymentsParamsStatus) Valid() bool {
 
 // Defines values for GetToursParamsStatus.
 const (
-	GetToursParamsStatusCancelled  GetToursParamsStatus = "cancelled"
-	GetToursParamsStatusCompleted  GetToursParamsStatus = "completed"
-	GetToursParamsStatusPending    GetToursParamsStatus = "pending"
-	GetToursParamsStatusScheduled  GetToursParamsStatus = "scheduled"
-	GetToursParamsStatusUnassigned GetToursParamsStatus = "unassigned"
+	GetToursParamsStatusAwaitingApproval GetToursParamsStatus = "awaiting_approval"
+	GetToursParamsStatusCancelled        GetToursParamsStatus = "cancelled"
+	GetToursParamsStatusCompleted        GetToursParamsStatus = "completed"
+	GetToursParamsStatusPending          GetToursParamsStatus = "pending"
+	GetToursParamsStatusScheduled        GetToursParamsStatus = "scheduled"
+	GetToursParamsStatusUnassigned       GetToursParamsStatus = "unassigned"
 )
 
 // Valid indicates whether the value is a known member of the GetToursParamsStatus enum.
 func (e GetToursParamsStatus) Valid() bool {
 	switch e {
+	case GetToursParamsStatusAwaitingApproval:
+		return true
 	case GetToursParamsStatusCancelled:
 		return true
 	case GetToursParamsStatusCompleted:
@@ -1019,6 +1088,33 @@ type AppointmentReleaseReason string
 
 // AppointmentStatus held: a hold placed at checkout or for a tour's new time, not yet booked.
 type AppointmentStatus string
+
+// Approval defines model for Approval.
+type Approval struct {
+	// Approval pending: waiting for an answer; approved: answered, the tour waits for other homes.
+	Approval ApprovalApproval `json:"approval"`
+
+	// Arrive When the visit of this home starts.
+	Arrive time.Time `json:"arrive"`
+
+	// Deadline After this the home is declined unless answered.
+	Deadline  time.Time `json:"deadline"`
+	Leave     time.Time `json:"leave"`
+	ListingId string    `json:"listing_id"`
+
+	// ScheduledAt When the tour starts.
+	ScheduledAt time.Time `json:"scheduled_at"`
+
+	// TimeZone Examples: America/Chicago
+	TimeZone string `json:"time_zone"`
+
+	// Title Examples: Loop loft
+	Title  string `json:"title"`
+	TourId string `json:"tour_id"`
+}
+
+// ApprovalApproval pending: waiting for an answer; approved: answered, the tour waits for other homes.
+type ApprovalApproval string
 
 // Audit defines model for Audit.
 type Audit struct {
@@ -1192,6 +1288,19 @@ type DeadLetter struct {
 	Subject        string    `json:"subject"`
 	Type           *string   `json:"type,omitempty"`
 }
+
+// Declined defines model for Declined.
+type Declined struct {
+	At        time.Time `json:"at"`
+	ListingId string    `json:"listing_id"`
+
+	// Reason declined by its provider (or an admin), or not answered by the deadline.
+	Reason DeclinedReason `json:"reason"`
+	Title  string         `json:"title"`
+}
+
+// DeclinedReason declined by its provider (or an admin), or not answered by the deadline.
+type DeclinedReason string
 
 // DeclinedProblem defines model for DeclinedProblem.
 type DeclinedProblem struct {
@@ -1987,6 +2096,9 @@ type Stats struct {
 
 // Stop defines model for Stop.
 type Stop struct {
+	// Approval Homes whose provider approves each showing: pending or approved.
+	Approval *StopApproval `json:"approval,omitempty"`
+
 	// Arrive When the realtor arrives at this home.
 	Arrive    time.Time      `json:"arrive"`
 	Leave     time.Time      `json:"leave"`
@@ -1996,6 +2108,9 @@ type Stop struct {
 	// Title Examples: Loop loft
 	Title string `json:"title"`
 }
+
+// StopApproval Homes whose provider approves each showing: pending or approved.
+type StopApproval string
 
 // TimeRange defines model for TimeRange.
 type TimeRange struct {
@@ -2041,11 +2156,17 @@ type TokenResponseTokenType string
 
 // Tour defines model for Tour.
 type Tour struct {
+	// ApprovalDeadline awaiting_approval: homes not answered by then are declined.
+	ApprovalDeadline *time.Time `json:"approval_deadline,omitempty"`
+
 	// CancelReason Cancelled tours: why.
 	CancelReason *TourCancelReason `json:"cancel_reason,omitempty"`
 	CreatedAt    time.Time         `json:"created_at"`
 	CustomerId   string            `json:"customer_id"`
-	EndsAt       time.Time         `json:"ends_at"`
+
+	// Declined Homes that left the tour, each refunded its fee.
+	Declined *[]Declined `json:"declined,omitempty"`
+	EndsAt   time.Time   `json:"ends_at"`
 
 	// Id Examples: 7d0c2e9a-41d5-4b6f-a1e3-2a8c4d6f9b10
 	Id string `json:"id"`
@@ -2512,19 +2633,19 @@ type GetToursParams struct {
 // GetToursParamsStatus defines parameters for GetTours.
 type GetToursParamsStatus string
 
+// GetToursApprovalsParams defines parameters for GetToursApprovals.
+type GetToursApprovalsParams struct {
+	// Limit How many items to answer, 20 by default.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetToursStatsParams defines parameters for GetToursStats.
 type GetToursStatsParams struct {
 	// Hours How many hours back, 24 by default.
 	Hours *int `form:"hours,omitempty" json:"hours,omitempty"`
-}
-
-// GetToursByIdSlotsParams defines parameters for GetToursByIdSlots.
-type GetToursByIdSlotsParams struct {
-	// From The first day, a date in the homes' time zone; their today if left out.
-	From *string `form:"from,omitempty" json:"from,omitempty"`
-
-	// Days How many days, 1 to 14; 7 if left out.
-	Days *int `form:"days,omitempty" json:"days,omitempty"`
 }
 
 // PostAppointmentsHoldsJSONRequestBody defines body for PostAppointmentsHolds for application/json ContentType.
@@ -3514,6 +3635,15 @@ type ClientInterface interface {
 	// Corresponds with GET /tours (the `GetTours` operationId).
 	GetTours(ctx context.Context, params *GetToursParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetToursApprovals The approvals inbox: homes of tours waiting for their provider's answer
+	//
+	// A provider's homes (every provider's for admins) in tours whose status is `awaiting_approval`, in start order, one item per home, with the deadline after which an unanswered home is declined. Never the customer's identity.
+	//
+	// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+	//
+	// Corresponds with GET /tours/approvals (the `GetToursApprovals` operationId).
+	GetToursApprovals(ctx context.Context, params *GetToursApprovalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetToursStats The admin overview's tour figures
 	//
 	// Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
@@ -3579,14 +3709,23 @@ type ClientInterface interface {
 	// Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 	PutToursById(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetToursByIdSlots The open times a tour could move to
+	// PostToursByIdStopsByListingIdApprove Approve showing a home in a tour
 	//
-	// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+	// The home's provider or an admin. Approving again answers the same tour. Once every home is approved the tour goes on as any other: scheduled (and the customer told) when its realtor is booked.
 	//
-	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 	//
-	// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
-	GetToursByIdSlots(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /tours/{id}/stops/{listing_id}/approve (the `PostToursByIdStopsByListingIdApprove` operationId).
+	PostToursByIdStopsByListingIdApprove(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostToursByIdStopsByListingIdDecline Decline showing a home in a tour
+	//
+	// The home's provider or an admin. The home leaves the tour, its fee is refunded once, the route is planned again from the same start and the customer is told; with no home left the tour is cancelled (`cancel_reason` `declined`) and refunded in full. Declining again answers the same tour.
+	//
+	// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	//
+	// Corresponds with POST /tours/{id}/stops/{listing_id}/decline (the `PostToursByIdStopsByListingIdDecline` operationId).
+	PostToursByIdStopsByListingIdDecline(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // Get The web app's entry: a redirect to /app/
@@ -5360,6 +5499,25 @@ func (c *Client) GetTours(ctx context.Context, params *GetToursParams, reqEditor
 	return c.Client.Do(req)
 }
 
+// GetToursApprovals The approvals inbox: homes of tours waiting for their provider's answer
+//
+// A provider's homes (every provider's for admins) in tours whose status is `awaiting_approval`, in start order, one item per home, with the deadline after which an unanswered home is declined. Never the customer's identity.
+//
+// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+//
+// Corresponds with GET /tours/approvals (the `GetToursApprovals` operationId).
+func (c *Client) GetToursApprovals(ctx context.Context, params *GetToursApprovalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetToursApprovalsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetToursStats The admin overview's tour figures
 //
 // Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
@@ -5495,15 +5653,34 @@ func (c *Client) PutToursById(ctx context.Context, id string, body PutToursByIdJ
 	return c.Client.Do(req)
 }
 
-// GetToursByIdSlots The open times a tour could move to
+// PostToursByIdStopsByListingIdApprove Approve showing a home in a tour
 //
-// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+// The home's provider or an admin. Approving again answers the same tour. Once every home is approved the tour goes on as any other: scheduled (and the customer told) when its realtor is booked.
 //
-// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 //
-// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
-func (c *Client) GetToursByIdSlots(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetToursByIdSlotsRequest(c.Server, id, params)
+// Corresponds with POST /tours/{id}/stops/{listing_id}/approve (the `PostToursByIdStopsByListingIdApprove` operationId).
+func (c *Client) PostToursByIdStopsByListingIdApprove(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostToursByIdStopsByListingIdApproveRequest(c.Server, id, listingId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostToursByIdStopsByListingIdDecline Decline showing a home in a tour
+//
+// The home's provider or an admin. The home leaves the tour, its fee is refunded once, the route is planned again from the same start and the customer is told; with no home left the tour is cancelled (`cancel_reason` `declined`) and refunded in full. Declining again answers the same tour.
+//
+// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+//
+// Corresponds with POST /tours/{id}/stops/{listing_id}/decline (the `PostToursByIdStopsByListingIdDecline` operationId).
+func (c *Client) PostToursByIdStopsByListingIdDecline(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostToursByIdStopsByListingIdDeclineRequest(c.Server, id, listingId)
 	if err != nil {
 		return nil, err
 	}
@@ -9010,6 +9187,72 @@ func NewGetToursRequest(server string, params *GetToursParams) (*http.Request, e
 	return req, nil
 }
 
+// NewGetToursApprovalsRequest constructs an http.Request for the GetToursApprovals method
+func NewGetToursApprovalsRequest(server string, params *GetToursApprovalsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/approvals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetToursStatsRequest constructs an http.Request for the GetToursStats method
 func NewGetToursStatsRequest(server string, params *GetToursStatsParams) (*http.Request, error) {
 	var err error
@@ -9226,8 +9469,8 @@ func NewPutToursByIdRequestWithBody(server string, id string, contentType string
 	return req, nil
 }
 
-// NewGetToursByIdSlotsRequest constructs an http.Request for the GetToursByIdSlots method
-func NewGetToursByIdSlotsRequest(server string, id string, params *GetToursByIdSlotsParams) (*http.Request, error) {
+// NewPostToursByIdStopsByListingIdApproveRequest constructs an http.Request for the PostToursByIdStopsByListingIdApprove method
+func NewPostToursByIdStopsByListingIdApproveRequest(server string, id string, listingId string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9237,12 +9480,19 @@ func NewGetToursByIdSlotsRequest(server string, id string, params *GetToursByIdS
 		return nil, err
 	}
 
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "listing_id", listingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/tours/%s/slots", pathParam0)
+	operationPath := fmt.Sprintf("/tours/%s/stops/%s/approve", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -9252,46 +9502,48 @@ func NewGetToursByIdSlotsRequest(server string, id string, params *GetToursByIdS
 		return nil, err
 	}
 
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if params.From != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Days != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	return req, nil
+}
+
+// NewPostToursByIdStopsByListingIdDeclineRequest constructs an http.Request for the PostToursByIdStopsByListingIdDecline method
+func NewPostToursByIdStopsByListingIdDeclineRequest(server string, id string, listingId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "listing_id", listingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/%s/stops/%s/decline", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -10282,6 +10534,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /tours (the `GetTours` operationId).
 	GetToursWithResponse(ctx context.Context, params *GetToursParams, reqEditors ...RequestEditorFn) (*GetToursResponse, error)
 
+	// GetToursApprovalsWithResponse The approvals inbox: homes of tours waiting for their provider's answer
+	//
+	// A provider's homes (every provider's for admins) in tours whose status is `awaiting_approval`, in start order, one item per home, with the deadline after which an unanswered home is declined. Never the customer's identity.
+	//
+	// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tours/approvals (the `GetToursApprovals` operationId).
+	GetToursApprovalsWithResponse(ctx context.Context, params *GetToursApprovalsParams, reqEditors ...RequestEditorFn) (*GetToursApprovalsResponse, error)
+
 	// GetToursStatsWithResponse The admin overview's tour figures
 	//
 	// Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
@@ -10353,16 +10616,27 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 	PutToursByIdWithResponse(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PutToursByIdResponse, error)
 
-	// GetToursByIdSlotsWithResponse The open times a tour could move to
+	// PostToursByIdStopsByListingIdApproveWithResponse Approve showing a home in a tour
 	//
-	// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+	// The home's provider or an admin. Approving again answers the same tour. Once every home is approved the tour goes on as any other: scheduled (and the customer told) when its realtor is booked.
 	//
-	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
-	GetToursByIdSlotsWithResponse(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*GetToursByIdSlotsResponse, error)
+	// Corresponds with POST /tours/{id}/stops/{listing_id}/approve (the `PostToursByIdStopsByListingIdApprove` operationId).
+	PostToursByIdStopsByListingIdApproveWithResponse(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*PostToursByIdStopsByListingIdApproveResponse, error)
+
+	// PostToursByIdStopsByListingIdDeclineWithResponse Decline showing a home in a tour
+	//
+	// The home's provider or an admin. The home leaves the tour, its fee is refunded once, the route is planned again from the same start and the customer is told; with no home left the tour is cancelled (`cancel_reason` `declined`) and refunded in full. Declining again answers the same tour.
+	//
+	// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tours/{id}/stops/{listing_id}/decline (the `PostToursByIdStopsByListingIdDecline` operationId).
+	PostToursByIdStopsByListingIdDeclineWithResponse(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*PostToursByIdStopsByListingIdDeclineResponse, error)
 }
 
 // GetResponse302Headers the declared response headers of an HTTP 302 response for Get
@@ -17211,6 +17485,102 @@ func (r GetToursResponse) ContentType() string {
 	return ""
 }
 
+// GetToursApprovalsResponse401Headers the declared response headers of an HTTP 401 response for GetToursApprovals
+type GetToursApprovalsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetToursApprovalsResponse503Headers the declared response headers of an HTTP 503 response for GetToursApprovals
+type GetToursApprovalsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetToursApprovalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []Approval `json:"items"`
+		NextCursor *string    `json:"next_cursor,omitempty"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetToursApprovalsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetToursApprovalsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetToursApprovalsResponse) GetJSON200() *struct {
+	Items      []Approval `json:"items"`
+	NextCursor *string    `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetToursApprovalsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetToursApprovalsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetToursApprovalsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetToursApprovalsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetToursApprovalsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetToursApprovalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetToursApprovalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetToursApprovalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetToursApprovalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetToursStatsResponse401Headers the declared response headers of an HTTP 401 response for GetToursStats
 type GetToursStatsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -17752,81 +18122,81 @@ func (r PutToursByIdResponse) ContentType() string {
 	return ""
 }
 
-// GetToursByIdSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetToursByIdSlots
-type GetToursByIdSlotsResponse401Headers struct {
+// PostToursByIdStopsByListingIdApproveResponse401Headers the declared response headers of an HTTP 401 response for PostToursByIdStopsByListingIdApprove
+type PostToursByIdStopsByListingIdApproveResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
-// GetToursByIdSlotsResponse503Headers the declared response headers of an HTTP 503 response for GetToursByIdSlots
-type GetToursByIdSlotsResponse503Headers struct {
+// PostToursByIdStopsByListingIdApproveResponse503Headers the declared response headers of an HTTP 503 response for PostToursByIdStopsByListingIdApprove
+type PostToursByIdStopsByListingIdApproveResponse503Headers struct {
 	RetryAfter *int
 }
 
-type GetToursByIdSlotsResponse struct {
+type PostToursByIdStopsByListingIdApproveResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Slots
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *Problem
+	JSON200 *Tour
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *GetToursByIdSlotsResponse401Headers
+	Headers401 *PostToursByIdStopsByListingIdApproveResponse401Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
-	Headers503 *GetToursByIdSlotsResponse503Headers
+	Headers503 *PostToursByIdStopsByListingIdApproveResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetToursByIdSlotsResponse) GetJSON200() *Slots {
+func (r PostToursByIdStopsByListingIdApproveResponse) GetJSON200() *Tour {
 	return r.JSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON400() *Problem {
-	return r.ApplicationproblemJSON400
-}
-
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON401() *Problem {
+func (r PostToursByIdStopsByListingIdApproveResponse) GetApplicationproblemJSON401() *Problem {
 	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON403() *Problem {
+func (r PostToursByIdStopsByListingIdApproveResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON404() *Problem {
+func (r PostToursByIdStopsByListingIdApproveResponse) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostToursByIdStopsByListingIdApproveResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON500() *Problem {
+func (r PostToursByIdStopsByListingIdApproveResponse) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON503() *Problem {
+func (r PostToursByIdStopsByListingIdApproveResponse) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r GetToursByIdSlotsResponse) GetBody() []byte {
+func (r PostToursByIdStopsByListingIdApproveResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r GetToursByIdSlotsResponse) Status() string {
+func (r PostToursByIdStopsByListingIdApproveResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -17834,7 +18204,7 @@ func (r GetToursByIdSlotsResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r GetToursByIdSlotsResponse) StatusCode() int {
+func (r PostToursByIdStopsByListingIdApproveResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -17842,7 +18212,104 @@ func (r GetToursByIdSlotsResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetToursByIdSlotsResponse) ContentType() string {
+func (r PostToursByIdStopsByListingIdApproveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostToursByIdStopsByListingIdDeclineResponse401Headers the declared response headers of an HTTP 401 response for PostToursByIdStopsByListingIdDecline
+type PostToursByIdStopsByListingIdDeclineResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PostToursByIdStopsByListingIdDeclineResponse503Headers the declared response headers of an HTTP 503 response for PostToursByIdStopsByListingIdDecline
+type PostToursByIdStopsByListingIdDeclineResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostToursByIdStopsByListingIdDeclineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Tour
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PostToursByIdStopsByListingIdDeclineResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostToursByIdStopsByListingIdDeclineResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetJSON200() *Tour {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostToursByIdStopsByListingIdDeclineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostToursByIdStopsByListingIdDeclineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostToursByIdStopsByListingIdDeclineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostToursByIdStopsByListingIdDeclineResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19346,6 +19813,23 @@ func (c *ClientWithResponses) GetToursWithResponse(ctx context.Context, params *
 	return ParseGetToursResponse(rsp)
 }
 
+// GetToursApprovalsWithResponse The approvals inbox: homes of tours waiting for their provider's answer
+//
+// A provider's homes (every provider's for admins) in tours whose status is `awaiting_approval`, in start order, one item per home, with the deadline after which an unanswered home is declined. Never the customer's identity.
+//
+// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tours/approvals (the `GetToursApprovals` operationId).
+func (c *ClientWithResponses) GetToursApprovalsWithResponse(ctx context.Context, params *GetToursApprovalsParams, reqEditors ...RequestEditorFn) (*GetToursApprovalsResponse, error) {
+	rsp, err := c.GetToursApprovals(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetToursApprovalsResponse(rsp)
+}
+
 // GetToursStatsWithResponse The admin overview's tour figures
 //
 // Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
@@ -19459,21 +19943,38 @@ func (c *ClientWithResponses) PutToursByIdWithResponse(ctx context.Context, id s
 	return ParsePutToursByIdResponse(rsp)
 }
 
-// GetToursByIdSlotsWithResponse The open times a tour could move to
+// PostToursByIdStopsByListingIdApproveWithResponse Approve showing a home in a tour
 //
-// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+// The home's provider or an admin. Approving again answers the same tour. Once every home is approved the tour goes on as any other: scheduled (and the customer told) when its realtor is booked.
 //
-// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
-func (c *ClientWithResponses) GetToursByIdSlotsWithResponse(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*GetToursByIdSlotsResponse, error) {
-	rsp, err := c.GetToursByIdSlots(ctx, id, params, reqEditors...)
+// Corresponds with POST /tours/{id}/stops/{listing_id}/approve (the `PostToursByIdStopsByListingIdApprove` operationId).
+func (c *ClientWithResponses) PostToursByIdStopsByListingIdApproveWithResponse(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*PostToursByIdStopsByListingIdApproveResponse, error) {
+	rsp, err := c.PostToursByIdStopsByListingIdApprove(ctx, id, listingId, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseGetToursByIdSlotsResponse(rsp)
+	return ParsePostToursByIdStopsByListingIdApproveResponse(rsp)
+}
+
+// PostToursByIdStopsByListingIdDeclineWithResponse Decline showing a home in a tour
+//
+// The home's provider or an admin. The home leaves the tour, its fee is refunded once, the route is planned again from the same start and the customer is told; with no home left the tour is cancelled (`cancel_reason` `declined`) and refunded in full. Declining again answers the same tour.
+//
+// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tours/{id}/stops/{listing_id}/decline (the `PostToursByIdStopsByListingIdDecline` operationId).
+func (c *ClientWithResponses) PostToursByIdStopsByListingIdDeclineWithResponse(ctx context.Context, id string, listingId string, reqEditors ...RequestEditorFn) (*PostToursByIdStopsByListingIdDeclineResponse, error) {
+	rsp, err := c.PostToursByIdStopsByListingIdDecline(ctx, id, listingId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostToursByIdStopsByListingIdDeclineResponse(rsp)
 }
 
 // ParseGetResponse parses an HTTP response from a GetWithResponse call
@@ -25902,6 +26403,93 @@ func ParseGetToursResponse(rsp *http.Response) (*GetToursResponse, error) {
 	return response, nil
 }
 
+// ParseGetToursApprovalsResponse parses an HTTP response from a GetToursApprovalsWithResponse call
+func ParseGetToursApprovalsResponse(rsp *http.Response) (*GetToursApprovalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetToursApprovalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []Approval `json:"items"`
+			NextCursor *string    `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetToursApprovalsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetToursApprovalsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetToursStatsResponse parses an HTTP response from a GetToursStatsWithResponse call
 func ParseGetToursStatsResponse(rsp *http.Response) (*GetToursStatsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -26413,33 +27001,26 @@ func ParsePutToursByIdResponse(rsp *http.Response) (*PutToursByIdResponse, error
 	return response, nil
 }
 
-// ParseGetToursByIdSlotsResponse parses an HTTP response from a GetToursByIdSlotsWithResponse call
-func ParseGetToursByIdSlotsResponse(rsp *http.Response) (*GetToursByIdSlotsResponse, error) {
+// ParsePostToursByIdStopsByListingIdApproveResponse parses an HTTP response from a PostToursByIdStopsByListingIdApproveWithResponse call
+func ParsePostToursByIdStopsByListingIdApproveResponse(rsp *http.Response) (*PostToursByIdStopsByListingIdApproveResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &GetToursByIdSlotsResponse{
+	response := &PostToursByIdStopsByListingIdApproveResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Slots
+		var dest Tour
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem
@@ -26462,6 +27043,13 @@ func ParseGetToursByIdSlotsResponse(rsp *http.Response) (*GetToursByIdSlotsRespo
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26480,7 +27068,7 @@ func ParseGetToursByIdSlotsResponse(rsp *http.Response) (*GetToursByIdSlotsRespo
 
 	switch {
 	case rsp.StatusCode == 401:
-		var headers GetToursByIdSlotsResponse401Headers
+		var headers PostToursByIdStopsByListingIdApproveResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26490,7 +27078,98 @@ func ParseGetToursByIdSlotsResponse(rsp *http.Response) (*GetToursByIdSlotsRespo
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
-		var headers GetToursByIdSlotsResponse503Headers
+		var headers PostToursByIdStopsByListingIdApproveResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostToursByIdStopsByListingIdDeclineResponse parses an HTTP response from a PostToursByIdStopsByListingIdDeclineWithResponse call
+func ParsePostToursByIdStopsByListingIdDeclineResponse(rsp *http.Response) (*PostToursByIdStopsByListingIdDeclineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostToursByIdStopsByListingIdDeclineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Tour
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PostToursByIdStopsByListingIdDeclineResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostToursByIdStopsByListingIdDeclineResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

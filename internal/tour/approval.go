@@ -1,0 +1,234 @@
+package tour
+
+import (
+	"errors"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/tourplan"
+)
+
+// Approval is where a home's provider stands on showing it in a tour.
+type Approval string
+
+// Approvals of a stop. A home whose showing mode is auto needs none (the
+// empty value); a declined home leaves the tour (Tour.Declined).
+const (
+	ApprovalNone     Approval = ""
+	ApprovalPending  Approval = "pending"
+	ApprovalApproved Approval = "approved"
+)
+
+// Why a home left a tour before it happened.
+const (
+	DeclinedByProvider = "declined"  // its provider (or an admin) said no
+	DeclinedNoAnswer   = "no_answer" // nobody answered by the deadline
+)
+
+// AwaitingApproval: paid, its realtor held, waiting for the providers of
+// homes whose showing mode is confirm.
+const AwaitingApproval Status = "awaiting_approval"
+
+// Errors of an answer to an approval request.
+var (
+	// ErrApprovalClosed: the deadline passed; the home was (or is about
+	// to be) declined for want of an answer.
+	ErrApprovalClosed = errors.New("the approval deadline has passed")
+	// ErrAnswered: the home was answered the other way already.
+	ErrAnswered = errors.New("the home was answered already")
+	// ErrNoApproval: the home needs no approval in this tour.
+	ErrNoApproval = errors.New("this home needs no approval")
+)
+
+// DeclinedStop is a home that left the tour, and why.
+type DeclinedStop struct {
+	Stop
+	Reason string
+	At     time.Time
+}
+
+// ApprovalDeadline is when a request made at requested for a tour starting
+// at start is declined unanswered: the earlier of Rules.ApprovalWait after
+// the request and Rules.ApprovalLead before the start, and never before
+// the request.
+func (r Rules) ApprovalDeadline(requested, start time.Time) time.Time {
+	due := requested.Add(r.ApprovalWait)
+	if lead := start.Add(-r.ApprovalLead); lead.Before(due) {
+		due = lead
+	}
+	if due.Before(requested) {
+		due = requested
+	}
+	return due.UTC()
+}
+
+// RequestApproval puts a new tour whose homes need approval (some stop
+// pending) in AwaitingApproval with its deadline; it reports whether any
+// home does. The assignment status the tour would have is kept in
+// Waiting.
+func (t *Tour) RequestApproval(now time.Time, r Rules) bool {
+	if t.Pending() == 0 {
+		return false
+	}
+	t.Waiting, t.Status = t.Status, AwaitingApproval
+	t.ApprovalDue = r.ApprovalDeadline(now, t.ScheduledAt)
+	return true
+}
+
+// Pending is how many homes still wait for their provider.
+func (t Tour) Pending() int {
+	n := 0
+	for _, s := range t.Stops {
+		if s.Approval == ApprovalPending {
+			n++
+		}
+	}
+	return n
+}
+
+// Answer is what became of an answer to a tour's approval request.
+type Answer struct {
+	// Changed is false for an answer given already (the same state).
+	Changed bool
+	// Declined is the home that left the tour, with its refund (zero when
+	// Cancelled, whose refund covers it).
+	Declined *DeclinedStop
+	Refund   events.Money
+	// Cancelled: no home is left; the tour is cancelled (reason declined)
+	// and refunded in full.
+	Cancelled bool
+	// Decided: no home waits any more; the tour went back to the status
+	// its assignment gives it (scheduled when a realtor is booked).
+	Decided bool
+}
+
+// Approve records a provider's yes for a home. Approving again is the same
+// state; after the deadline it is ErrApprovalClosed.
+func (t *Tour) Approve(listingID string, now time.Time, r Rules) (Answer, error) {
+	i, err := t.answerable(listingID, true, now)
+	if err != nil || i < 0 {
+		return Answer{}, err
+	}
+	t.Stops[i].Approval = ApprovalApproved
+	a := Answer{Changed: true, Decided: t.decideIfDone()}
+	t.touch(now)
+	return a, nil
+}
+
+// Decline takes a home out of the tour on its provider's behalf (or an
+// admin's). Declining again is the same state; after the deadline it is
+// ErrApprovalClosed.
+func (t *Tour) Decline(listingID string, now time.Time, r Rules) (Answer, error) {
+	i, err := t.answerable(listingID, false, now)
+	if err != nil || i < 0 {
+		return Answer{}, err
+	}
+	return t.declineStop(i, DeclinedByProvider, now, r)
+}
+
+// ExpireApproval declines, for want of an answer, the first home still
+// pending once the deadline has passed; ok is false when there is none.
+func (t *Tour) ExpireApproval(now time.Time, r Rules) (Answer, bool, error) {
+	if t.Status != AwaitingApproval || now.Before(t.ApprovalDue) {
+		return Answer{}, false, nil
+	}
+	for i, s := range t.Stops {
+		if s.Approval == ApprovalPending {
+			a, err := t.declineStop(i, DeclinedNoAnswer, now, r)
+			return a, err == nil, err
+		}
+	}
+	return Answer{}, false, nil
+}
+
+// declineStop takes stop i out of the tour: its fee is refunded and the
+// route planned again from the same start; with no home left the tour is
+// cancelled (reason declined) and refunded in full.
+func (t *Tour) declineStop(i int, reason string, now time.Time, r Rules) (Answer, error) {
+	gone := DeclinedStop{Stop: t.Stops[i], Reason: reason, At: now.UTC()}
+	gone.Approval = ApprovalNone
+	t.Stops = append(t.Stops[:i:i], t.Stops[i+1:]...)
+	t.Declined = append(t.Declined, gone)
+	a := Answer{Changed: true, Declined: &gone}
+	if len(t.Stops) == 0 {
+		if err := t.Cancel(BySystem, DeclinedByProvider, now, r); err != nil {
+			return Answer{}, err
+		}
+		t.Waiting, t.ApprovalDue = "", time.Time{}
+		a.Cancelled = true
+		return a, nil
+	}
+	if err := t.replan(r); err != nil {
+		return Answer{}, err
+	}
+	a.Refund = gone.Fee
+	t.StopsRefunded = events.Money{Amount: t.StopsRefunded.Amount + gone.Fee.Amount, Currency: gone.Fee.Currency}
+	a.Decided = t.decideIfDone()
+	t.touch(now)
+	return a, nil
+}
+
+// answerable finds the stop an answer is about: its index, or -1 with no
+// error for an answer that repeats the home's state.
+func (t *Tour) answerable(listingID string, approve bool, now time.Time) (int, error) {
+	for _, d := range t.Declined {
+		if d.ListingID != listingID {
+			continue
+		}
+		switch {
+		case d.Reason == DeclinedNoAnswer:
+			return -1, ErrApprovalClosed
+		case approve:
+			return -1, ErrAnswered
+		}
+		return -1, nil
+	}
+	i := -1
+	for j, s := range t.Stops {
+		if s.ListingID == listingID {
+			i = j
+		}
+	}
+	switch {
+	case i < 0:
+		return -1, ErrNotFound
+	case t.Stops[i].Approval == ApprovalNone:
+		return -1, ErrNoApproval
+	case t.Stops[i].Approval == ApprovalApproved && approve:
+		return -1, nil
+	case t.Stops[i].Approval == ApprovalApproved:
+		return -1, ErrAnswered
+	case !t.Active():
+		return -1, ErrFinished
+	case !now.Before(t.ApprovalDue):
+		return -1, ErrApprovalClosed
+	}
+	return i, nil
+}
+
+// decideIfDone ends the wait once no home is pending: the tour takes the
+// status its assignment gave it meanwhile.
+func (t *Tour) decideIfDone() bool {
+	if t.Status != AwaitingApproval || t.Pending() > 0 {
+		return false
+	}
+	t.Status, t.Waiting, t.ApprovalDue = t.Waiting, "", time.Time{}
+	if t.Status == "" {
+		t.Status = Pending
+	}
+	return true
+}
+
+// replan orders the homes left into the shortest route from the first and
+// times it from the same start.
+func (t *Tour) replan(r Rules) error {
+	byID := make(map[string]Stop, len(t.Stops))
+	for _, s := range t.Stops {
+		byID[s.ListingID] = s
+	}
+	ordered := tourplan.ShortestOrder(t.homes())
+	for i, h := range ordered {
+		t.Stops[i] = byID[h.ListingID]
+	}
+	return t.Plan(t.ScheduledAt, r)
+}
