@@ -23,7 +23,7 @@ func CreateAdmin(ctx context.Context, cfg Config, email, password string) (creat
 	if err := outbox.Migrate(ctx, db); err != nil {
 		return false, err
 	}
-	st, err := iam.NewSQLStore(ctx, db, nowUTC)
+	st, err := iam.NewSQLStore(ctx, db)
 	if err != nil {
 		return false, err
 	}

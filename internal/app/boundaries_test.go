@@ -12,20 +12,30 @@ import (
 
 const internalPrefix = "github.com/openhouse/openhouse/internal/"
 
-// TestPackageBoundaries keeps the architecture honest: services share events
-// and HTTP contracts only, never each other's code, and the platform knows
-// no business. Only this package (app) wires services together.
 // operatorTools are the packages besides the command that may import app:
 // they start and inspect whole systems, so they read the service list and
 // the settings app defines. No service or platform package is one.
 var operatorTools = map[string]bool{"cluster": true}
 
+// serviceParts are packages that run in a service's process and database
+// but are not that service's code: the audit log and the user records run
+// beside iam (see buildIAM). They are held to the services' rule: they
+// share events and HTTP contracts only, with iam as with every other
+// service, and only app wires them.
+var serviceParts = []string{"auditlog", "records"}
+
+// TestPackageBoundaries keeps the architecture honest: services (and the
+// service parts) share events and HTTP contracts only, never each other's
+// code; the platform knows no business; the event catalogue depends on
+// nothing; and only the command and the operator tools import app, which
+// wires services together.
 func TestPackageBoundaries(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", "../...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	services := ServiceNames()
+	services := append(ServiceNames(), serviceParts...)
+	seen := map[string]bool{}
 	serviceOf := func(pkg string) string {
 		rel := strings.TrimPrefix(pkg, internalPrefix)
 		if rel == pkg {
@@ -53,6 +63,7 @@ func TestPackageBoundaries(t *testing.T) {
 		checked++
 		rel := strings.TrimPrefix(p.ImportPath, internalPrefix)
 		own := serviceOf(p.ImportPath)
+		seen[own] = true
 		for _, imp := range append(p.Imports, p.TestImports...) {
 			if !strings.HasPrefix(imp, internalPrefix) {
 				continue
@@ -72,5 +83,10 @@ func TestPackageBoundaries(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Fatalf("checked only %d packages; is go list looking at the module?", checked)
+	}
+	for _, name := range services {
+		if !seen[name] {
+			t.Errorf("no package internal/%s: a service or part was renamed without this test", name)
+		}
 	}
 }

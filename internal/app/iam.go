@@ -3,15 +3,38 @@ package app
 import (
 	"context"
 
+	"github.com/openhouse/openhouse/internal/auditlog"
 	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/egress"
+	"github.com/openhouse/openhouse/internal/records"
 )
 
 // buildIAM wires the iam service: its store and signing keys live in its
-// own database; the first admin comes from OPENHOUSE_ADMIN_EMAIL.
+// own database; the first admin comes from OPENHOUSE_ADMIN_EMAIL. The audit
+// log and the user records run beside it, in the same database and under
+// its durable consumer name (see iamParts).
 func buildIAM(ctx context.Context, e env) (component, error) {
-	st, err := iam.NewSQLStore(ctx, e.DB, e.Clock.Now)
+	// iam's store first: its migrations created the audit and records
+	// tables before those moved out, and theirs adopt them.
+	st, err := iam.NewSQLStore(ctx, e.DB)
+	if err != nil {
+		return nil, err
+	}
+	logStore, err := auditlog.NewSQLStore(ctx, e.DB)
+	if err != nil {
+		return nil, err
+	}
+	log, err := auditlog.New(logStore)
+	if err != nil {
+		return nil, err
+	}
+	recStore, err := records.NewSQLStore(ctx, e.DB, e.Clock.Now)
+	if err != nil {
+		return nil, err
+	}
+	book, err := records.New(recStore)
 	if err != nil {
 		return nil, err
 	}
@@ -28,8 +51,9 @@ func buildIAM(ctx context.Context, e env) (component, error) {
 		Refresh:        iam.RefreshLifetimes{Idle: e.Config.RefreshIdle, Max: e.Config.RefreshMax},
 		Calendar: iam.CalendarConfig{Interval: e.Config.CalendarSyncInterval, Key: key,
 			Fetch: egress.Config{AllowHTTP: e.Config.CalendarAllowHTTP}},
-		Clock: e.Clock,
-		Log:   e.Log,
+		Records: book,
+		Clock:   e.Clock,
+		Log:     e.Log,
 	})
 	if err != nil {
 		return nil, err
@@ -39,5 +63,22 @@ func buildIAM(ctx context.Context, e env) (component, error) {
 			return nil, err
 		}
 	}
-	return svc, nil
+	subs, err := bus.Merge(append(book.Subscriptions(), log.Subscriptions()...)...)
+	if err != nil {
+		return nil, err
+	}
+	return iamParts{Service: svc, routes: append(svc.Routes(), log.Routes()...), subs: subs}, nil
 }
+
+// iamParts is the iam process as the app runs it: the iam service (whose
+// other methods, KeySource, Run, RecordAdminAction, it carries), the audit
+// log's route, and the records' and log's consumers merged into one durable
+// consumer per stream, as they were when all three were one package.
+type iamParts struct {
+	*iam.Service
+	routes []auth.Route
+	subs   []bus.Subscription
+}
+
+func (p iamParts) Routes() []auth.Route              { return p.routes }
+func (p iamParts) Subscriptions() []bus.Subscription { return p.subs }

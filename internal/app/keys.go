@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
 )
@@ -35,5 +34,3 @@ func (l *lateKeySource) PublicKey(ctx context.Context, kid string) (ed25519.Publ
 	}
 	return src.PublicKey(ctx, kid)
 }
-
-func nowUTC() time.Time { return time.Now().UTC() }

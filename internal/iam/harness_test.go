@@ -46,7 +46,7 @@ func newHarness(t testing.TB, open storetest.Opener, configure ...func(*iam.Conf
 		t.Fatal(err)
 	}
 	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := iam.NewSQLStore(ctx, db, c.Now)
+	st, err := iam.NewSQLStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -236,17 +236,9 @@ func meViewOf(me Me) meView {
 		}
 		v.CalendarSync = cv
 	}
-	for _, rec := range me.Records {
-		switch rec.Kind {
-		case RecordListing:
-			v.Records.Listings = append(v.Records.Listings, rec.Summary)
-		case RecordPayment:
-			v.Records.Payments = append(v.Records.Payments, rec.Summary)
-		case RecordAppointment:
-			v.Records.Appointments = append(v.Records.Appointments, rec.Summary)
-		case RecordNotification:
-			v.Records.Notifications = append(v.Records.Notifications, rec.Summary)
-		}
+	for kind, dst := range map[string]*[]json.RawMessage{"listing": &v.Records.Listings, "payment": &v.Records.Payments,
+		"appointment": &v.Records.Appointments, "notification": &v.Records.Notifications} {
+		*dst = append(*dst, me.Records[kind]...)
 	}
 	return v
 }

@@ -283,7 +283,7 @@ func TestKeysSurviveRestart(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		authtest.KeyStore(t, func(t *testing.T) auth.KeyStore {
 			db := open(t, "keys")
-			if _, err := iam.NewSQLStore(context.Background(), db, time.Now); err != nil {
+			if _, err := iam.NewSQLStore(context.Background(), db); err != nil {
 				t.Fatal(err)
 			}
 			return iam.NewSQLKeyStore(db)

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -16,7 +17,16 @@ type Me struct {
 	Profile *RealtorProfile // realtors only
 	// Calendar is the state of a realtor's calendar import (never its URL).
 	Calendar *CalendarSyncState
-	Records  []Record
+	// Records are the user's records by kind (see RecordSource).
+	Records map[string][]json.RawMessage
+}
+
+// RecordSource is where Me finds what the other services told about a user
+// (internal/records keeps it, from their events).
+type RecordSource interface {
+	// Summaries are the user's records by kind (listing, payment,
+	// appointment, notification), newest first, at most limit of each.
+	Summaries(ctx context.Context, userID string, limit int) (map[string][]json.RawMessage, error)
 }
 
 // RecordsShown is how many records of each kind GET /iam/me shows.
@@ -43,8 +53,10 @@ func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
 		}
 		me.Calendar = &cs
 	}
-	if me.Records, err = s.store.Records(ctx, userID, RecordsShown); err != nil {
-		return Me{}, err
+	if s.cfg.Records != nil {
+		if me.Records, err = s.cfg.Records.Summaries(ctx, userID, RecordsShown); err != nil {
+			return Me{}, err
+		}
 	}
 	return me, nil
 }

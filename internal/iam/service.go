@@ -32,8 +32,11 @@ type Config struct {
 	Refresh RefreshLifetimes
 	// Calendar is how realtors' own calendars are imported.
 	Calendar CalendarConfig
-	Clock    clock.Clock
-	Log      *slog.Logger
+	// Records are what GET /iam/me shows of a user's listings, payments,
+	// appointments and notifications; nil shows none.
+	Records RecordSource
+	Clock   clock.Clock
+	Log     *slog.Logger
 }
 
 // LoginLimits bound password guessing without letting an attacker lock a
@@ -179,8 +182,6 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "POST /iam/keys/rotate", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleRotate),
 			Doc: httpapi.Doc{Summary: "Rotate the token signing key", Reply: rotateView{},
 				Description: "New tokens are signed with a new key; the old key keeps verifying until the tokens it signed expire."}},
-		{Pattern: "GET /iam/audit", Rule: admin, Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleAudit),
-			Doc: httpapi.Doc{Summary: "The audit log of admin and money actions, newest first", Reply: httpapi.List[auditView]{}, Params: auditQuery{}}},
 	}
 }
 
@@ -189,16 +190,6 @@ type userQuery struct {
 	Role     string `query:"role" enum:"customer,provider,realtor,admin" doc:"Only users with this role."`
 	Status   string `query:"status" enum:"active,suspended" doc:"Only users in this status."`
 	Verified bool   `query:"verified" doc:"Only verified (true) or unverified (false) users."`
-}
-
-// auditQuery are GET /iam/audit's filters.
-type auditQuery struct {
-	ActorID      string    `query:"actor_id" doc:"Entries of this actor (a user id, or service:<name>)."`
-	Action       string    `query:"action" doc:"Entries of this action, e.g. user.verified." example:"user.verified"`
-	ResourceType string    `query:"resource_type" doc:"Entries about this kind of resource, e.g. payment."`
-	ResourceID   string    `query:"resource_id" doc:"Entries about this resource."`
-	Since        time.Time `query:"since" doc:"Entries at or after this time."`
-	Until        time.Time `query:"until" doc:"Entries before this time."`
 }
 
 // tokenRequest is the form POST /iam/token reads.
@@ -270,8 +261,3 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	s.cfg.Log.InfoContext(ctx, "admin created", "user_id", u.ID)
 	return true, nil
 }
-
-// Subscriptions lists the events iam consumes: news about its users from
-// the other services, kept as records, and every service's audit entries
-// (its own included), kept as the audit log.
-func (s *Service) Subscriptions() []bus.Subscription { return s.withAudit(s.recordSubscriptions()) }

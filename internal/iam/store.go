@@ -2,13 +2,12 @@ package iam
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-// Store keeps users, realtor profiles and user records. Every write takes
+// Store keeps users and realtor profiles. Every write takes
 // the events that announce it and stores them atomically with the change
 // (the SQL store puts them in its outbox). Implementations are safe for
 // concurrent use; not-found errors wrap store.ErrNotFound.
@@ -33,20 +32,17 @@ type Store interface {
 	// none) in one locked transaction and saves both with its events.
 	UpdateProfile(ctx context.Context, userID string, change func(u *User, p *RealtorProfile) ([]bus.Event, error)) (User, RealtorProfile, error)
 
-	// PutRecords stores what one event told about users. It applies each
-	// event id once (redeliveries change nothing) and keeps, per record,
-	// the newest news.
-	PutRecords(ctx context.Context, eventID string, recs []Record) error
-	// Records returns a user's records, newest first, at most limit per kind.
-	Records(ctx context.Context, userID string, limit int) ([]Record, error)
-
 	// PutCalendarToken replaces a user's calendar feed token hash, in one
 	// transaction that locks the user, with the event announce returns for
 	// the token's generation (1 for the first, one more each time).
 	PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u User, generation int) (bus.Event, error)) error
 
+	// AddAudit puts audit events of actions that changed nothing in this
+	// store into its outbox, to reach the audit log (internal/auditlog)
+	// like every other entry.
+	AddAudit(ctx context.Context, events ...bus.Event) error
+
 	CalendarImportStore
-	AuditStore
 	RefreshStore
 }
 
@@ -112,25 +108,4 @@ type UserFilter struct {
 type UserCursor struct {
 	CreatedAt time.Time `json:"c"`
 	ID        string    `json:"i"`
-}
-
-// RecordKind is what a record is about.
-type RecordKind string
-
-// Record kinds, as in GET /iam/me.
-const (
-	RecordListing      RecordKind = "listing"
-	RecordPayment      RecordKind = "payment"
-	RecordAppointment  RecordKind = "appointment"
-	RecordNotification RecordKind = "notification"
-)
-
-// Record is one thing another service told iam about a user: a summary of
-// the listing, payment, appointment or notification as of ChangedAt.
-type Record struct {
-	UserID    string
-	Kind      RecordKind
-	RefID     string
-	Summary   json.RawMessage
-	ChangedAt time.Time
 }

@@ -20,16 +20,15 @@ var migrationFiles embed.FS
 
 // SQLStore is the Store on SQLite or PostgreSQL.
 type SQLStore struct {
-	db  *store.DB
-	now func() time.Time
+	db *store.DB
 }
 
-// NewSQLStore migrates db and returns a store on it. now stamps inbox rows.
-func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLStore, error) {
+// NewSQLStore migrates db and returns a store on it.
+func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
 	if err := db.Migrate(ctx, "iam", migrationFiles, "migrations"); err != nil {
 		return nil, err
 	}
-	return &SQLStore{db: db, now: now}, nil
+	return &SQLStore{db: db}, nil
 }
 
 const userColumns = `id, email, name, role, status, verified, password_hash, created_at, updated_at, tokens_valid_from`
@@ -273,49 +272,4 @@ func (s *SQLStore) PutCalendarToken(ctx context.Context, userID, hash string, at
 		}
 		return outbox.Add(ctx, tx, ev)
 	})
-}
-
-// PutRecords implements Store. The inbox row and the records commit together.
-func (s *SQLStore) PutRecords(ctx context.Context, eventID string, recs []Record) error {
-	return outbox.Once(ctx, s.db, "iam.records", eventID, s.now, func(tx *sql.Tx) error {
-		for _, r := range recs {
-			_, err := tx.ExecContext(ctx, `INSERT INTO user_records (user_id, kind, ref_id, summary, changed_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (user_id, kind, ref_id) DO UPDATE SET summary = excluded.summary, changed_at = excluded.changed_at
-				WHERE excluded.changed_at >= user_records.changed_at`,
-				r.UserID, r.Kind, r.RefID, string(r.Summary), r.ChangedAt.UTC())
-			if err != nil {
-				return fmt.Errorf("put record: %w", err)
-			}
-		}
-		return nil
-	})
-}
-
-// Records implements Store.
-func (s *SQLStore) Records(ctx context.Context, userID string, limit int) ([]Record, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT user_id, kind, ref_id, summary, changed_at FROM user_records
-		WHERE user_id = $1 ORDER BY changed_at DESC, ref_id`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("records: %w", err)
-	}
-	defer rows.Close()
-	var out []Record
-	perKind := map[RecordKind]int{}
-	for rows.Next() {
-		var (
-			r       Record
-			summary string
-		)
-		if err := rows.Scan(&r.UserID, &r.Kind, &r.RefID, &summary, &r.ChangedAt); err != nil {
-			return nil, fmt.Errorf("records: %w", err)
-		}
-		if perKind[r.Kind] >= limit {
-			continue
-		}
-		perKind[r.Kind]++
-		r.Summary = json.RawMessage(summary)
-		r.ChangedAt = r.ChangedAt.UTC()
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }

@@ -85,6 +85,17 @@ func Decode(b []byte) (Event, error) {
 	return ev, nil
 }
 
+// DataOf is ev's JSON data as a T. A payload that does not fit T fails
+// the same way on every delivery, so the error is Permanent (dead-lettered
+// at once, not retried); it names the event's type and id.
+func DataOf[T any](ev Event) (T, error) {
+	var v T
+	if err := ev.DataAs(&v); err != nil {
+		return v, Permanent(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+	}
+	return v, nil
+}
+
 // ContextOf returns ctx carrying the trace context that travelled with ev.
 func ContextOf(ctx context.Context, ev Event) context.Context {
 	return propagation.TraceContext{}.Extract(ctx, traceCarrier{&ev})

@@ -1,4 +1,4 @@
-package iam_test
+package records_test
 
 import (
 	"context"
@@ -7,15 +7,40 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
+	"github.com/openhouse/openhouse/internal/records"
 )
 
-// deliver hands ev to the handler iam subscribed for its type.
+type harness struct {
+	t     *testing.T
+	book  *records.Book
+	store *records.SQLStore
+}
+
+func newHarness(t *testing.T, open storetest.Opener) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db := open(t, "iam")
+	if err := outbox.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	st, err := records.NewSQLStore(ctx, db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, err := records.New(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, book: book, store: st}
+}
+
+// deliver hands ev to the handler the book subscribed for its type.
 func (h *harness) deliver(ev bus.Event) {
 	h.t.Helper()
-	for _, sub := range h.svc.Subscriptions() {
+	for _, sub := range h.book.Subscriptions() {
 		if handler, ok := sub.Handlers[ev.Type()]; ok {
 			if err := handler(context.Background(), ev); err != nil {
 				h.t.Fatalf("handle %s: %v", ev.Type(), err)
@@ -23,7 +48,7 @@ func (h *harness) deliver(ev bus.Event) {
 			return
 		}
 	}
-	h.t.Fatalf("iam does not subscribe to %s", ev.Type())
+	h.t.Fatalf("the book does not subscribe to %s", ev.Type())
 }
 
 func event(t *testing.T, typ, subject string, data any, at time.Time) bus.Event {
@@ -35,34 +60,38 @@ func event(t *testing.T, typ, subject string, data any, at time.Time) bus.Event 
 	return ev
 }
 
-type meRecords struct {
-	Records struct {
-		Listings      []map[string]any `json:"listings"`
-		Payments      []map[string]any `json:"payments"`
-		Appointments  []map[string]any `json:"appointments"`
-		Notifications []map[string]any `json:"notifications"`
-	} `json:"records"`
+type summaries struct {
+	Listings, Payments, Appointments, Notifications []map[string]any
 }
 
-func (h *harness) records(token string) meRecords {
+// of is what GET /iam/me would show of a user's records.
+func (h *harness) of(userID string) summaries {
 	h.t.Helper()
-	resp := h.do("GET", "/iam/me", token, nil)
-	var m meRecords
-	if err := json.Unmarshal(resp.body, &m); err != nil {
+	by, err := h.book.Summaries(context.Background(), userID, 50)
+	if err != nil {
 		h.t.Fatal(err)
 	}
-	return m
+	var out summaries
+	for kind, dst := range map[string]*[]map[string]any{"listing": &out.Listings, "payment": &out.Payments,
+		"appointment": &out.Appointments, "notification": &out.Notifications} {
+		for _, raw := range by[kind] {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				h.t.Fatal(err)
+			}
+			*dst = append(*dst, m)
+		}
+	}
+	return out
 }
 
 // TestRecordsFromOtherServices: listing, payment, appointment and
-// notification events, each delivered twice, show once in GET /iam/me of
+// notification events, each delivered twice, show once in the summaries of
 // the users they concern, newest news first and kept.
 func TestRecordsFromOtherServices(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		h := newHarness(t, open)
-		provider := h.register(iam.RoleProvider, "paula")
-		customer := h.register(iam.RoleCustomer, "carl")
-		realtor := h.register(iam.RoleRealtor, "rita")
+		provider, customer, realtor := struct{ id string }{"u-paula"}, struct{ id string }{"u-carl"}, struct{ id string }{"u-rita"}
 		t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 		usd := func(n int64) events.Money { return events.Money{Amount: n, Currency: "USD"} }
 		listing := events.Listing{ID: "lst-1", ProviderID: provider.id, Title: "Loft", Address: events.ListingAddress{City: "Chicago"},
@@ -85,11 +114,11 @@ func TestRecordsFromOtherServices(t *testing.T) {
 			h.deliver(ev)
 		}
 
-		p := h.records(provider.token).Records
+		p := h.of(provider.id)
 		if len(p.Listings) != 1 || p.Listings[0]["title"] != "Sunny loft" {
 			t.Fatalf("provider's listings = %v, want the one listing with its newest title", p.Listings)
 		}
-		c := h.records(customer.token).Records
+		c := h.of(customer.id)
 		if len(c.Payments) != 1 || c.Payments[0]["status"] != "succeeded" {
 			t.Fatalf("customer's payments = %v", c.Payments)
 		}
@@ -102,7 +131,7 @@ func TestRecordsFromOtherServices(t *testing.T) {
 		if len(c.Listings) != 0 {
 			t.Fatalf("the customer sees listings: %v", c.Listings)
 		}
-		r := h.records(realtor.token).Records
+		r := h.of(realtor.id)
 		if len(r.Appointments) != 1 || r.Appointments[0]["customer_id"] != customer.id || len(r.Payments) != 0 {
 			t.Fatalf("realtor's records = %+v", r)
 		}
@@ -113,7 +142,7 @@ func TestRecordsFromOtherServices(t *testing.T) {
 		released := appt
 		released.Status = "released"
 		h.deliver(event(t, events.TypeAppointmentReleased, "tour-1", events.AppointmentReleased{Appointment: released, Reason: "cancelled", ReleasedAt: t0.Add(3 * time.Hour)}, t0))
-		c = h.records(customer.token).Records
+		c = h.of(customer.id)
 		if len(c.Payments) != 1 || c.Payments[0]["status"] != "refunded" || len(c.Appointments) != 1 || c.Appointments[0]["status"] != "released" {
 			t.Fatalf("after refund and release: payments %v, appointments %v", c.Payments, c.Appointments)
 		}
@@ -123,7 +152,7 @@ func TestRecordsFromOtherServices(t *testing.T) {
 func TestMalformedRecordEventIsPermanent(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
 	ev := event(t, events.TypePaymentSucceeded, "x", map[string]any{"payment_id": 7}, time.Now())
-	for _, sub := range h.svc.Subscriptions() {
+	for _, sub := range h.book.Subscriptions() {
 		if handler, ok := sub.Handlers[ev.Type()]; ok {
 			err := handler(context.Background(), ev)
 			if err == nil {
@@ -133,4 +162,23 @@ func TestMalformedRecordEventIsPermanent(t *testing.T) {
 		}
 	}
 	t.Fatal("no payment handler")
+}
+
+// TestBookConsumesAsIAM: the book's consumers keep iam's durable name (the
+// records' consumer before they left iam: a new name would replay every
+// stream), one per stream.
+func TestBookConsumesAsIAM(t *testing.T) {
+	h := newHarness(t, storetest.OpenSQLite)
+	streams := map[string]bool{}
+	for _, sub := range h.book.Subscriptions() {
+		if sub.Consumer != "iam" || streams[sub.Stream] {
+			t.Errorf("subscription %s on %s: want one per stream, as iam", sub.Consumer, sub.Stream)
+		}
+		streams[sub.Stream] = true
+	}
+	for _, s := range []string{"listing", "payment", "appointment", "notification"} {
+		if !streams[s] {
+			t.Errorf("no subscription on %s", s)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package iam
+package records
 
 import (
 	"context"
@@ -10,17 +10,22 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-// recordSubscriptions are iam's consumers of other services' news about
-// its users. Each maps an event to records and stores them through
-// Store.PutRecords, which applies an event once and keeps the newest news
-// of each thing, so redeliveries and reordering change nothing.
-func (s *Service) recordSubscriptions() []bus.Subscription {
+// consumer is the durable name the records are kept under. It was iam's
+// before the records left the iam package; durable names are API (a new
+// one would replay every stream), so it stays.
+const consumer = "iam"
+
+// Subscriptions are the book's consumers of other services' news about
+// users. Each maps an event to records and stores them through Store.Put,
+// which applies an event once and keeps the newest news of each thing, so
+// redeliveries and reordering change nothing.
+func (b *Book) Subscriptions() []bus.Subscription {
 	sub := func(stream string, handlers map[string]recordMapper) bus.Subscription {
 		hs := make(map[string]bus.Handler, len(handlers))
 		for typ, m := range handlers {
-			hs[typ] = s.recordHandler(m)
+			hs[typ] = b.handler(m)
 		}
-		return bus.Subscription{Consumer: "iam", Stream: stream, Handlers: hs}
+		return bus.Subscription{Consumer: consumer, Stream: stream, Handlers: hs}
 	}
 	return []bus.Subscription{
 		sub("listing", map[string]recordMapper{
@@ -51,23 +56,17 @@ func (s *Service) recordSubscriptions() []bus.Subscription {
 // recordMapper turns one event into the records it implies.
 type recordMapper func(ev bus.Event) ([]Record, error)
 
-func (s *Service) recordHandler(m recordMapper) bus.Handler {
+func (b *Book) handler(m recordMapper) bus.Handler {
 	return func(ctx context.Context, ev bus.Event) error {
 		recs, err := m(ev)
 		if err != nil {
 			return bus.Permanent(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 		}
-		return s.store.PutRecords(ctx, ev.ID(), recs)
+		return b.store.Put(ctx, ev.ID(), recs)
 	}
 }
 
-func decode[T any](ev bus.Event) (T, error) {
-	var v T
-	err := ev.DataAs(&v)
-	return v, err
-}
-
-func record(userID string, kind RecordKind, ref string, at time.Time, summary any) (Record, error) {
+func record(userID string, kind Kind, ref string, at time.Time, summary any) (Record, error) {
 	raw, err := json.Marshal(summary)
 	return Record{UserID: userID, Kind: kind, RefID: ref, Summary: raw, ChangedAt: at.UTC()}, err
 }
@@ -82,13 +81,13 @@ type listingSummary struct {
 }
 
 func listingRecord(l events.Listing) ([]Record, error) {
-	r, err := record(l.ProviderID, RecordListing, l.ID, l.UpdatedAt, listingSummary{
+	r, err := record(l.ProviderID, Listing, l.ID, l.UpdatedAt, listingSummary{
 		ListingID: l.ID, Title: l.Title, City: l.Address.City, Price: &l.Price, Status: l.Status, At: l.UpdatedAt.UTC()})
 	return []Record{r}, err
 }
 
 func listingCreatedRecords(ev bus.Event) ([]Record, error) {
-	e, err := decode[events.ListingCreated](ev)
+	e, err := bus.DataOf[events.ListingCreated](ev)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +95,7 @@ func listingCreatedRecords(ev bus.Event) ([]Record, error) {
 }
 
 func listingUpdatedRecords(ev bus.Event) ([]Record, error) {
-	e, err := decode[events.ListingUpdated](ev)
+	e, err := bus.DataOf[events.ListingUpdated](ev)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +103,11 @@ func listingUpdatedRecords(ev bus.Event) ([]Record, error) {
 }
 
 func listingDeletedRecords(ev bus.Event) ([]Record, error) {
-	e, err := decode[events.ListingDeleted](ev)
+	e, err := bus.DataOf[events.ListingDeleted](ev)
 	if err != nil {
 		return nil, err
 	}
-	r, err := record(e.ProviderID, RecordListing, e.ListingID, e.DeletedAt,
+	r, err := record(e.ProviderID, Listing, e.ListingID, e.DeletedAt,
 		listingSummary{ListingID: e.ListingID, Status: "deleted", At: e.DeletedAt.UTC()})
 	return []Record{r}, err
 }
@@ -124,31 +123,31 @@ type paymentSummary struct {
 }
 
 func paymentSucceededRecords(ev bus.Event) ([]Record, error) {
-	e, err := decode[events.PaymentSucceeded](ev)
+	e, err := bus.DataOf[events.PaymentSucceeded](ev)
 	if err != nil {
 		return nil, err
 	}
-	r, err := record(e.CustomerID, RecordPayment, e.PaymentID, e.SucceededAt, paymentSummary{
+	r, err := record(e.CustomerID, Payment, e.PaymentID, e.SucceededAt, paymentSummary{
 		PaymentID: e.PaymentID, OrderID: e.OrderID, Status: "succeeded", Amount: &e.Amount, At: e.SucceededAt.UTC()})
 	return []Record{r}, err
 }
 
 func paymentFailedRecords(ev bus.Event) ([]Record, error) {
-	e, err := decode[events.PaymentFailed](ev)
+	e, err := bus.DataOf[events.PaymentFailed](ev)
 	if err != nil {
 		return nil, err
 	}
-	r, err := record(e.CustomerID, RecordPayment, e.PaymentID, e.FailedAt, paymentSummary{
+	r, err := record(e.CustomerID, Payment, e.PaymentID, e.FailedAt, paymentSummary{
 		PaymentID: e.PaymentID, OrderID: e.OrderID, Status: "failed", Amount: &e.Amount, Reason: e.Reason, At: e.FailedAt.UTC()})
 	return []Record{r}, err
 }
 
 func paymentRefundedRecords(ev bus.Event) ([]Record, error) {
-	e, err := decode[events.PaymentRefunded](ev)
+	e, err := bus.DataOf[events.PaymentRefunded](ev)
 	if err != nil {
 		return nil, err
 	}
-	r, err := record(e.CustomerID, RecordPayment, e.PaymentID, e.RefundedAt, paymentSummary{
+	r, err := record(e.CustomerID, Payment, e.PaymentID, e.RefundedAt, paymentSummary{
 		PaymentID: e.PaymentID, OrderID: e.OrderID, Status: e.Status, Refunded: &e.TotalRefunded,
 		Reason: e.Reason, At: e.RefundedAt.UTC()})
 	return []Record{r}, err
@@ -169,7 +168,7 @@ type appointmentSummary struct {
 // realtor.
 func appointmentRecords[T any](parts func(T) (events.Appointment, time.Time)) recordMapper {
 	return func(ev bus.Event) ([]Record, error) {
-		e, err := decode[T](ev)
+		e, err := bus.DataOf[T](ev)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +177,7 @@ func appointmentRecords[T any](parts func(T) (events.Appointment, time.Time)) re
 			CustomerID: a.CustomerID, StartsAt: a.StartsAt.UTC(), EndsAt: a.EndsAt.UTC(), Status: a.Status, At: at.UTC()}
 		var out []Record
 		for _, user := range []string{a.CustomerID, a.RealtorID} {
-			r, err := record(user, RecordAppointment, a.AppointmentID, at, summary)
+			r, err := record(user, Appointment, a.AppointmentID, at, summary)
 			if err != nil {
 				return nil, err
 			}
@@ -197,11 +196,11 @@ type notificationSummary struct {
 }
 
 func notificationRecords(ev bus.Event) ([]Record, error) {
-	e, err := decode[events.NotificationSent](ev)
+	e, err := bus.DataOf[events.NotificationSent](ev)
 	if err != nil {
 		return nil, err
 	}
-	r, err := record(e.UserID, RecordNotification, e.NotificationID, e.SentAt, notificationSummary{
+	r, err := record(e.UserID, Notification, e.NotificationID, e.SentAt, notificationSummary{
 		NotificationID: e.NotificationID, Kind: e.Kind, TourID: e.TourID, Channel: e.Channel, SentAt: e.SentAt.UTC()})
 	return []Record{r}, err
 }
