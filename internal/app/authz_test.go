@@ -502,6 +502,9 @@ func (m *matrix) fixtures() map[string]fixture {
 		"GET /tours":       unowned(static("GET", "/tours", nil)),
 		"GET /tours/stats": unowned(static("GET", "/tours/stats?hours=2", nil)),
 		"GET /tours/{id}":  {owners: []string{"customer", "realtor"}, build: func(o *actor) request { return request{method: "GET", path: "/tours/" + bookingOf(o).tour} }},
+		"GET /tours/{id}/slots": {owners: []string{"customer", "realtor"}, build: func(o *actor) request {
+			return request{method: "GET", path: "/tours/" + bookingOf(o).tour + "/slots?days=1"}
+		}},
 		"PATCH /tours/{id}": {owners: []string{"customer", "realtor"}, build: func(o *actor) request {
 			m.slot++
 			return request{method: "PATCH", path: "/tours/" + bookingOf(o).tour, body: map[string]string{"scheduled_at": at(30+m.slot/6, 9+2*(m.slot%5)).Format(time.RFC3339)}}

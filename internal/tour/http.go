@@ -209,6 +209,34 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// handleSlots answers GET /tours/{id}/slots: the open starts the tour
+// could move to, for its customer or an admin.
+func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
+	q, field, err := tourplan.ParseSlotsQuery(r.URL.Query())
+	if err != nil {
+		httpapi.WriteError(w, r, httpapi.BadQueryParam(field, err.Error()))
+		return
+	}
+	t, ok := s.visible(w, r)
+	if !ok {
+		return
+	}
+	if !canChange(caller(r), t) {
+		httpapi.WriteError(w, r, httpapi.Forbidden("only the customer or an admin can move a tour"))
+		return
+	}
+	slots, err := s.Slots(r.Context(), t, q)
+	if errors.Is(err, clients.ErrUnavailable) {
+		httpapi.WriteError(w, r, httpapi.Unavailable("open slots cannot be read now; try again shortly"))
+		return
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, slots)
+}
+
 type rescheduleRequest struct {
 	ScheduledAt *time.Time `json:"scheduled_at" required:"true" doc:"The new start." example:"2026-12-03T15:00:00-06:00"`
 }

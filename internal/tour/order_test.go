@@ -12,6 +12,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/tour"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // TestPaidOrderBecomesOneTour: an order becomes a tour once it is both
@@ -117,4 +118,41 @@ func problemOf(t *testing.T, err error) map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestSlotsAreWhereTheTourCanMove: a tour's open slots are the grid's
+// starts on its homes' clock for its length, no sooner than a reschedule
+// may move it (ChangeBefore and a step from now), for the days asked.
+func TestSlotsAreWhereTheTourCanMove(t *testing.T) {
+	h := newHarness(t) // now: Wednesday 25 November, 06:00 in Chicago
+	ctx := context.Background()
+	tr := h.book("cust-1", time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC))
+	chicago, _ := time.LoadLocation("America/Chicago")
+	for _, c := range []struct {
+		name        string
+		q           tourplan.SlotsQuery
+		first, last time.Time
+		n           int
+	}{
+		// Today from 08:15 (06:00 + 2 h + one step), tomorrow from 08:00,
+		// to 19:30 (a 30-minute tour ends by 20:00).
+		{"from today", tourplan.SlotsQuery{Days: 2}, time.Date(2026, 11, 25, 8, 15, 0, 0, chicago), time.Date(2026, 11, 26, 19, 30, 0, 0, chicago), 46 + 47},
+		{"one later day", tourplan.SlotsQuery{From: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), Days: 1},
+			time.Date(2026, 11, 27, 8, 0, 0, 0, chicago), time.Date(2026, 11, 27, 19, 30, 0, 0, chicago), 47},
+	} {
+		s, err := h.svc.Slots(ctx, tr, c.q)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if s.TimeZone != "America/Chicago" || s.DurationMinutes != 30 || len(s.Items) != c.n {
+			t.Fatalf("%s: %s, %d min, %d slots; want %d", c.name, s.TimeZone, s.DurationMinutes, len(s.Items), c.n)
+		}
+		first, last := s.Items[0], s.Items[len(s.Items)-1]
+		if !first.Start.Equal(c.first) || !last.Start.Equal(c.last) || !last.End.Equal(c.last.Add(30*time.Minute)) {
+			t.Fatalf("%s: from %v to %v; want %v to %v", c.name, first.Start, last.Start, c.first, c.last)
+		}
+		if _, off := first.Start.Zone(); off != -6*3600 {
+			t.Fatalf("%s: a start is written at offset %d s, not the homes' -6 h", c.name, off)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // Refunder refunds payments, idempotently by key (clients.Payments).
@@ -109,6 +110,10 @@ func (s *Service) Routes() []auth.Route {
 				Errors:      map[int]string{http.StatusNotFound: "This store keeps no statistics."}}},
 		{Pattern: "GET /tours/{id}", Rule: parties, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleGet),
 			Doc: httpapi.Doc{Summary: "Get a tour", Reply: tourView{}}},
+		{Pattern: "GET /tours/{id}/slots", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleSlots),
+			Doc: httpapi.Doc{Summary: "The open times a tour could move to", Reply: tourplan.Slots{}, Params: tourplan.SlotsParams{},
+				Description: "Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.",
+				Errors:      map[int]string{http.StatusForbidden: tourChangeErrors[http.StatusForbidden]}}},
 		{Pattern: "PATCH /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleReschedule), Body: rescheduleRequest{},
 			Doc: httpapi.Doc{Summary: "Reschedule a tour", Reply: tourView{}, Errors: rescheduleErrors, Answers: rescheduleAnswers,
 				Description: "A realtor is held for the new time first (the tour's own when free); the tour goes back to pending and is booked at the new time."}},

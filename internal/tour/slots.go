@@ -20,6 +20,28 @@ func (e *SlotTakenError) Error() string {
 	return fmt.Sprintf("that time is not open; %d alternatives", len(e.Alternatives))
 }
 
+// Slots lists the open starts for t's route, the same homes in the same
+// order, over q.Days local days from q's first day (GET /tours/{id}/slots,
+// the reschedule picker): the starts at which some realtor could show the
+// tour, no sooner than a reschedule may move it to. Like the alternatives
+// of a refused move they come from the availability index, which counts
+// the tour's own booking as busy: times overlapping it (buffer included)
+// are left out although a move there keeps its realtor. It names no
+// realtor.
+func (s *Service) Slots(ctx context.Context, t Tour, q tourplan.SlotsQuery) (tourplan.Slots, error) {
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return tourplan.Slots{}, err
+	}
+	now := s.cfg.Clock.Now()
+	length := t.EndsAt.Sub(t.ScheduledAt)
+	starts, err := s.open(ctx, t, q.FirstDay(loc, now), q.Days, loc, now)
+	if err != nil {
+		return tourplan.Slots{}, err
+	}
+	return tourplan.SlotsOf(starts, length, loc), nil
+}
+
 // alternatives are the open starts for t's route nearest to its (asked)
 // start, up to MaxAlternatives, looked for tourplan.AlternativeDays either
 // side of it.
@@ -29,17 +51,27 @@ func (s *Service) alternatives(ctx context.Context, t Tour) ([]tourplan.Slot, er
 		return nil, err
 	}
 	now := s.cfg.Clock.Now()
-	length := t.EndsAt.Sub(t.ScheduledAt)
 	first := t.ScheduledAt.AddDate(0, 0, -tourplan.AlternativeDays)
 	if first.Before(now) {
 		first = now
 	}
+	starts, err := s.open(ctx, t, first, 2*tourplan.AlternativeDays+1, loc, now)
+	if err != nil {
+		return nil, err
+	}
+	return tourplan.SlotsOf(tourplan.Nearest(starts, t.ScheduledAt, MaxAlternatives), t.EndsAt.Sub(t.ScheduledAt), loc).Items, nil
+}
+
+// open asks availability for the starts of t's route over days local days
+// from the date of first, under a reschedule's lead.
+func (s *Service) open(ctx context.Context, t Tour, first time.Time, days int, loc *time.Location, now time.Time) ([]time.Time, error) {
+	length := t.EndsAt.Sub(t.ScheduledAt)
 	plan := s.cfg.Rules.Plan
 	// A reschedule closes ChangeBefore ahead, later than a new tour's lead.
 	plan.MinLead = max(plan.MinLead, s.cfg.Rules.ChangeBefore+plan.Step)
-	ranges := plan.Starts(first, 2*tourplan.AlternativeDays+1, length, loc, now)
+	ranges := plan.Starts(first, days, length, loc, now)
 	if len(ranges) == 0 {
-		return []tourplan.Slot{}, nil
+		return []time.Time{}, nil
 	}
 	q := clients.SlotQuery{Points: t.Points(), Step: plan.Step, Length: length}
 	for _, r := range ranges {
@@ -49,5 +81,5 @@ func (s *Service) alternatives(ctx context.Context, t Tour) ([]tourplan.Slot, er
 	if err != nil {
 		return nil, fmt.Errorf("open slots: %w", err)
 	}
-	return tourplan.SlotsOf(tourplan.Nearest(starts, t.ScheduledAt, MaxAlternatives), length, loc).Items, nil
+	return starts, nil
 }

@@ -97,11 +97,16 @@ export function tourTime() {
   const start = new Date(Math.ceil((Date.now() + 3 * 3600e3) / 900e3) * 900e3);
   const offset = 12 - start.getUTCHours();
   const zone = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
-    .formatToParts(start).map((x) => [x.type, x.value]));
-  // As the API writes a start: the homes' date and time and UTC offset.
-  const iso = `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:00${offset === 0 ? 'Z' : `${offset > 0 ? '+' : '-'}${String(Math.abs(offset)).padStart(2, '0')}:00`}`;
-  return { zone, start, iso, day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+  const suffix = offset === 0 ? 'Z' : `${offset > 0 ? '+' : '-'}${String(Math.abs(offset)).padStart(2, '0')}:00`;
+  // at is an instant as the API writes a start (the homes' date and time
+  // and UTC offset: iso) and as people read it (day, time).
+  const at = (t) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(t).map((x) => [x.type, x.value]));
+    const day = `${p.year}-${p.month}-${p.day}`, time = `${p.hour}:${p.minute}`;
+    return { day, time, iso: `${day}T${time}:00${suffix}` };
+  };
+  return { zone, start, at, ...at(start) };
 }
 
 /** call is the API as a test's setup uses it (never the pages under test). */

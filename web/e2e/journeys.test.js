@@ -247,13 +247,19 @@ test('the customer cancels late; an admin verifies a provider and refunds the ca
   const panel = async () => {
     if ((await card.locator('details').getAttribute('open')) === null) await card.getByText('Change or cancel').click();
   };
-  // First the customer moves the tour half an hour later: it goes back to
-  // pending and is assigned again, live.
-  const later = new Date(ctx.when.start.getTime() + 30 * 60e3);
-  const laterClock = new Intl.DateTimeFormat('en-GB', { timeZone: ctx.when.zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(later);
+  // First the customer moves the tour two hours later (the times within
+  // its own booking and the travel buffer around it are not offered): it
+  // goes back to pending and is assigned again, live.
+  const later = new Date(ctx.when.start.getTime() + 2 * 3600e3);
+  const laterClock = ctx.when.at(later).time;
   await panel();
-  await card.getByLabel(`New time (${ctx.when.zone})`).fill(laterClock);
-  await card.getByRole('button', { name: 'Reschedule' }).click();
+  const move = card.getByRole('region', { name: 'Move this tour' });
+  await move.getByText(`on the homes\u2019 clock (${ctx.when.zone})`).waitFor();
+  assert.equal(await move.locator(`button[data-start="${ctx.when.iso}"]`).count(), 0, 'the tour\'s own time is offered');
+  await move.locator(`button[data-start="${ctx.when.at(later).iso}"]`).click();
+  await move.getByText(`New time: `).filter({ hasText: laterClock }).waitFor();
+  await c.shot('moving');
+  await move.getByRole('button', { name: 'Move the tour to this time' }).click();
   await until('the tour to be scheduled at the new time', async () => {
     const t = await call(srv.base, 'GET', '/tours/' + ctx.tourId, adminToken);
     return t.status === 'scheduled' && new Date(t.scheduled_at).getTime() === later.getTime();

@@ -4,7 +4,9 @@
 // one on a 375 px phone), pick today's start and pay at the same moment:
 // one is scheduled, the other is told the time was taken and nothing was
 // charged, shown the nearest open times as buttons, and books one of those
-// instead. The payments through the API say who paid what.
+// instead. The payments through the API say who paid what. Then the
+// winner tries to move their tour to the time the other just booked, from
+// a week read before: refused with alternatives, the tour unchanged.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,7 +76,7 @@ async function signedIn(c, width) {
 
 const payments = async (customerId) => (await call(srv.base, 'GET', '/payments?limit=100', adminToken)).items.filter((x) => x.customer_id === customerId);
 
-test('two customers race for the last open time: one is scheduled, the other is charged nothing, shown alternatives, and books one', async () => {
+test('two customers race for the last open time: one is scheduled, the other is charged nothing, shown alternatives, and books one; a move to a taken time is refused', async () => {
   // Availability has taken in the realtor: today's start is open.
   const [annC, bobC] = [await customer('Ann Desktop'), await customer('Bob Phone')];
   await until('the start to be open', async () => (await call(srv.base, 'GET', '/cart/slots', annC.token)).items.some((s) => s.start === when.iso));
@@ -127,8 +129,16 @@ test('two customers race for the last open time: one is scheduled, the other is 
   assert.deepEqual(await payments(loser.id), [], 'the loser was charged');
   assert.equal((await call(srv.base, 'GET', '/cart', loser.token)).items.length, 1, 'the loser\'s cart was emptied');
 
-  // The loser takes the first alternative and books it.
+  // The winner opens the week of times to move to, where that alternative
+  // is open for now.
   const alt = await alternatives.first().getAttribute('data-alternative');
+  const wonId = await won.getAttribute('data-tour');
+  await won.getByText('Change or cancel').click();
+  const move = won.getByRole('region', { name: 'Move this tour' });
+  const stale = move.locator(`button[data-start="${alt}"]`);
+  await stale.waitFor();
+
+  // The loser takes the first alternative and books it.
   await alternatives.first().click();
   await until('the alternative to be picked', async () => (await loser.p.locator(`.slot-week button[data-start="${alt}"][aria-pressed="true"]`).count()) === 1);
   await loser.p.getByRole('button', { name: /Pay .* and book/ }).click();
@@ -139,5 +149,19 @@ test('two customers race for the last open time: one is scheduled, the other is 
   assert.equal(paid.length, 1);
   assert.equal(new Date(paid[0].scheduled_at).getTime(), new Date(alt).getTime());
   assert.equal((await payments(winner.id)).length, 1);
+
+  // The winner, on the week read before, moves their tour to that time,
+  // now taken: refused with alternatives, the tour as it was.
+  await stale.click();
+  await move.getByRole('button', { name: 'Move the tour to this time' }).click();
+  const refused = move.locator('.slot-taken');
+  await refused.getByText('Your tour is unchanged.').waitFor();
+  assert.ok(await refused.locator('button[data-alternative]').count() >= 1, 'no alternatives offered for the move');
+  await until('the taken time to leave the week', async () => (await stale.count()) === 0);
+  winner.v.forgive(/status of 409/);
+  await winner.v.shot('move-refused');
+  const kept = await call(srv.base, 'GET', '/tours/' + wonId, adminToken);
+  assert.equal(kept.status, 'scheduled');
+  assert.equal(new Date(kept.scheduled_at).getTime(), when.start.getTime(), 'the refused move changed the tour');
   for (const c of [ann, bob]) c.v.check();
 });

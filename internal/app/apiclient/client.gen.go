@@ -2648,6 +2648,15 @@ type GetToursStatsParams struct {
 	Hours *int `form:"hours,omitempty" json:"hours,omitempty"`
 }
 
+// GetToursByIdSlotsParams defines parameters for GetToursByIdSlots.
+type GetToursByIdSlotsParams struct {
+	// From The first day, a date in the homes' time zone; their today if left out.
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// Days How many days, 1 to 14; 7 if left out.
+	Days *int `form:"days,omitempty" json:"days,omitempty"`
+}
+
 // PostAppointmentsHoldsJSONRequestBody defines body for PostAppointmentsHolds for application/json ContentType.
 type PostAppointmentsHoldsJSONRequestBody = HoldBody
 
@@ -3708,6 +3717,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 	PutToursById(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetToursByIdSlots The open times a tour could move to
+	//
+	// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+	//
+	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	//
+	// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
+	GetToursByIdSlots(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostToursByIdStopsByListingIdApprove Approve showing a home in a tour
 	//
@@ -5643,6 +5661,25 @@ func (c *Client) PutToursByIdWithBody(ctx context.Context, id string, contentTyp
 // Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 func (c *Client) PutToursById(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutToursByIdRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetToursByIdSlots The open times a tour could move to
+//
+// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+//
+// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+//
+// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
+func (c *Client) GetToursByIdSlots(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetToursByIdSlotsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9469,6 +9506,79 @@ func NewPutToursByIdRequestWithBody(server string, id string, contentType string
 	return req, nil
 }
 
+// NewGetToursByIdSlotsRequest constructs an http.Request for the GetToursByIdSlots method
+func NewGetToursByIdSlotsRequest(server string, id string, params *GetToursByIdSlotsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/%s/slots", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Days != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPostToursByIdStopsByListingIdApproveRequest constructs an http.Request for the PostToursByIdStopsByListingIdApprove method
 func NewPostToursByIdStopsByListingIdApproveRequest(server string, id string, listingId string) (*http.Request, error) {
 	var err error
@@ -10615,6 +10725,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 	PutToursByIdWithResponse(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PutToursByIdResponse, error)
+
+	// GetToursByIdSlotsWithResponse The open times a tour could move to
+	//
+	// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+	//
+	// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
+	GetToursByIdSlotsWithResponse(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*GetToursByIdSlotsResponse, error)
 
 	// PostToursByIdStopsByListingIdApproveWithResponse Approve showing a home in a tour
 	//
@@ -18122,6 +18243,103 @@ func (r PutToursByIdResponse) ContentType() string {
 	return ""
 }
 
+// GetToursByIdSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetToursByIdSlots
+type GetToursByIdSlotsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetToursByIdSlotsResponse503Headers the declared response headers of an HTTP 503 response for GetToursByIdSlots
+type GetToursByIdSlotsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetToursByIdSlotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Slots
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetToursByIdSlotsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetToursByIdSlotsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetToursByIdSlotsResponse) GetJSON200() *Slots {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetToursByIdSlotsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetToursByIdSlotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetToursByIdSlotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetToursByIdSlotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetToursByIdSlotsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PostToursByIdStopsByListingIdApproveResponse401Headers the declared response headers of an HTTP 401 response for PostToursByIdStopsByListingIdApprove
 type PostToursByIdStopsByListingIdApproveResponse401Headers struct {
 	WWWAuthenticate *string
@@ -19941,6 +20159,23 @@ func (c *ClientWithResponses) PutToursByIdWithResponse(ctx context.Context, id s
 		return nil, err
 	}
 	return ParsePutToursByIdResponse(rsp)
+}
+
+// GetToursByIdSlotsWithResponse The open times a tour could move to
+//
+// Every start on the grid at which some realtor can show the tour's homes in its order, in their time zone, from `from` (their today by default) for `days` days, no sooner than a reschedule may move it. Times overlapping the tour's own booking are left out. It names no realtor.
+//
+// Allowed: users with role `customer`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tours/{id}/slots (the `GetToursByIdSlots` operationId).
+func (c *ClientWithResponses) GetToursByIdSlotsWithResponse(ctx context.Context, id string, params *GetToursByIdSlotsParams, reqEditors ...RequestEditorFn) (*GetToursByIdSlotsResponse, error) {
+	rsp, err := c.GetToursByIdSlots(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetToursByIdSlotsResponse(rsp)
 }
 
 // PostToursByIdStopsByListingIdApproveWithResponse Approve showing a home in a tour
@@ -26988,6 +27223,97 @@ func ParsePutToursByIdResponse(rsp *http.Response) (*PutToursByIdResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers PutToursByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetToursByIdSlotsResponse parses an HTTP response from a GetToursByIdSlotsWithResponse call
+func ParseGetToursByIdSlotsResponse(rsp *http.Response) (*GetToursByIdSlotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetToursByIdSlotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Slots
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetToursByIdSlotsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetToursByIdSlotsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

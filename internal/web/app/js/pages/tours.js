@@ -1,12 +1,62 @@
 // A customer's tours (GET /tours), live: the status moves from pending to
 // scheduled (with the realtor's name) as the saga runs, without a reload.
-// Reschedule (PATCH /tours/{id}) and cancel (DELETE /tours/{id}).
+// Move a tour to one of its open times (GET /tours/{id}/slots, PATCH
+// /tours/{id}) and cancel it (DELETE /tours/{id}).
 
 import { api, all } from '../api.js';
-import { h, field, errorBox, busy, badge, value, showError } from '../dom.js';
+import { h, errorBox, busy, badge, showError } from '../dom.js';
 import { money, when } from '../format.js';
-import { zonedToISO, wallClock } from '../zones.js';
+import { slotPicker, slotName, local, isSlotTaken, alternativesBox } from '../slots.js';
 import { follow } from '../live.js';
+
+// movers keeps each tour's move panel (its picker and choice) by tour id
+// and version, so a live reload of the list does not read the week again.
+const movers = new Map();
+
+/**
+ * mover is the panel that moves a tour: the week of times it could move to
+ * (GET /tours/{id}/slots), then PATCH /tours/{id}. A time taken meanwhile
+ * (409 slot-taken) leaves the tour as it was and offers the nearest open
+ * times.
+ */
+function mover(t, zone, reload) {
+  const kept = movers.get(t.id);
+  if (kept && kept.version === t.version) return kept.el;
+  const box = errorBox();
+  const note = h('p', { class: 'slot-chosen', 'aria-live': 'polite' }, 'Pick a new start time.');
+  const move = h('button', { type: 'button', disabled: true }, 'Move the tour to this time');
+  const picker = slotPicker({
+    path: `/tours/${encodeURIComponent(t.id)}/slots`, title: 'Times to move to',
+    onPick: (slot, z) => {
+      note.textContent = `New time: ${slotName(slot.start)} until ${local(slot.end).time} (${z}).`;
+      move.disabled = false;
+      showError(box, null);
+    },
+  });
+  move.addEventListener('click', async () => {
+    const slot = picker.selected();
+    if (!slot) return;
+    move.disabled = true;
+    try {
+      showError(box, null);
+      await api('PATCH', '/tours/' + encodeURIComponent(t.id), { scheduled_at: slot.start });
+      movers.delete(t.id);
+      await reload();
+    } catch (err) {
+      if (!isSlotTaken(err)) { showError(box, err); move.disabled = false; return; }
+      box.hidden = false;
+      box.removeAttribute('class');
+      box.removeAttribute('role');
+      box.replaceChildren(alternativesBox(err, 'Your tour is unchanged.', picker.zone() || zone, (alt) => picker.select(alt)));
+      note.textContent = 'Pick another start time.';
+      picker.clear();
+      await picker.reload();
+    }
+  });
+  const el = h('section', { class: 'stack mover', 'aria-label': 'Move this tour' }, h('h3', {}, 'Move this tour'), picker.el, note, box, h('div', { class: 'row' }, move));
+  movers.set(t.id, { version: t.version, el });
+  return el;
+}
 
 function tourCard(t, reload) {
   const box = errorBox();
@@ -22,24 +72,21 @@ function tourCard(t, reload) {
     box);
   if (t.status === 'cancelled' || t.status === 'completed') return card;
 
-  const at = wallClock(t.scheduled_at, zone);
-  const move = h('button', { type: 'submit', class: 'secondary' }, 'Reschedule');
-  const form = h('form', { class: 'grid2', 'aria-label': 'Reschedule this tour' },
-    field(`New date (${zone})`, { name: 'day', type: 'date', value: at.day, required: true }),
-    field(`New time (${zone})`, { name: 'time', type: 'time', value: at.time, step: 300, required: true }),
-    h('div', { class: 'row' }, move));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    busy(move, box, async () => {
-      await api('PATCH', '/tours/' + t.id, { scheduled_at: zonedToISO(value(form, 'day'), value(form, 'time'), zone) });
-      await reload();
-    }, form);
-  });
   const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel tour');
   const sure = h('button', { type: 'button', class: 'danger', hidden: true }, 'Yes, cancel it');
   cancel.addEventListener('click', () => { sure.hidden = false; sure.focus(); });
   sure.addEventListener('click', () => busy(sure, box, async () => { await api('DELETE', '/tours/' + t.id); await reload(); }));
-  card.append(h('details', {}, h('summary', {}, 'Change or cancel'), h('div', { class: 'stack' }, form, h('div', { class: 'row' }, cancel, sure))));
+  const details = h('details', {}, h('summary', {}, 'Change or cancel'));
+  const panel = h('div', { class: 'stack' });
+  details.append(panel);
+  // The week of times to move to is read when the panel opens, and kept
+  // across the live reloads of the list while the tour stays as it is.
+  const draw = () => {
+    if (panel.childElementCount) return;
+    panel.append(mover(t, zone, reload), h('div', { class: 'row' }, cancel, sure));
+  };
+  details.addEventListener('toggle', () => { if (details.open) draw(); });
+  card.append(details);
   return card;
 }
 
