@@ -128,12 +128,12 @@ func (f *fixture) handle(t *testing.T, ev bus.Event) error {
 // TestNoDoubleBookingEvenIfTheCacheLies: 50 tours for one time, 5
 // realtors, an availability cache that claims everyone is always free,
 // processed concurrently by two service instances: exactly 5 tours get a
-// realtor, none twice, the other 45 wait. Repeated 100 times on SQLite and
-// 10 times on PostgreSQL (slower per round), each round sending the tours
-// in a random order to randomly chosen instances.
+// realtor, none twice, the other 45 wait. Repeated 30 times on SQLite and
+// 20 times on PostgreSQL, each round sending the tours in a random order
+// to randomly chosen instances.
 func TestNoDoubleBookingEvenIfTheCacheLies(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
-		rounds := 100
+		rounds := 30
 		if testing.Short() {
 			rounds = 5
 		}
