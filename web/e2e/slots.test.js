@@ -1,7 +1,8 @@
 // Open slots before paying, in a real browser: one realtor who works half
 // an hour a day, so each day has one open start for the home. Two
-// customers, each in their own browser context (one on a desktop screen,
-// one on a 375 px phone), pick today's start and pay at the same moment:
+// customers, each in their own browser context (one on a desktop screen
+// picking in the cart's week, one on a 375 px phone picking among the
+// home's next open times), choose today's start and pay at the same moment:
 // one is scheduled, the other is told the time was taken and nothing was
 // charged, shown the nearest open times as buttons, and books one of those
 // instead. The payments through the API say who paid what. Then the
@@ -58,10 +59,10 @@ after(async () => {
   console.log(`screenshots: ${artefacts}`);
 });
 
-/** customer is a customer with the home in the cart. */
-async function customer(name) {
+/** customer is a customer, with the home in the cart if inCart. */
+async function customer(name, inCart) {
   const c = await account('customer', name);
-  await call(srv.base, 'POST', '/cart/items', c.token, { listing_id: home.id });
+  if (inCart) await call(srv.base, 'POST', '/cart/items', c.token, { listing_id: home.id });
   return c;
 }
 
@@ -78,20 +79,28 @@ const payments = async (customerId) => (await call(srv.base, 'GET', '/payments?l
 
 test('two customers race for the last open time: one is scheduled, the other is charged nothing, shown alternatives, and books one; a move to a taken time is refused', async () => {
   // Availability has taken in the realtor: today's start is open.
-  const [annC, bobC] = [await customer('Ann Desktop'), await customer('Bob Phone')];
+  const [annC, bobC] = [await customer('Ann Desktop', true), await customer('Bob Phone', false)];
   await until('the start to be open', async () => (await call(srv.base, 'GET', '/cart/slots', annC.token)).items.some((s) => s.start === when.iso));
   const week = (await call(srv.base, 'GET', '/cart/slots', annC.token)).items;
   assert.ok(week.every((s) => s.start.slice(11, 16) === when.time), `more than one start a day: ${week.map((s) => s.start)}`);
 
   const ann = await signedIn(annC, 1280);
   const bob = await signedIn(bobC, 375);
-  for (const c of [ann, bob]) {
-    await c.p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Cart' }).click();
-    const slot = c.p.getByRole('region', { name: 'Open tour times' }).locator(`button[data-start="${when.iso}"]`);
-    await slot.click();
-    assert.equal(await slot.getAttribute('aria-pressed'), 'true');
-    await c.p.getByText(`Your tour: `).filter({ hasText: when.time }).waitFor();
-  }
+  // Ann picks the time in her cart's week.
+  await ann.p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Cart' }).click();
+  const slot = ann.p.getByRole('region', { name: 'Open tour times' }).locator(`button[data-start="${when.iso}"]`);
+  await slot.click();
+  assert.equal(await slot.getAttribute('aria-pressed'), 'true');
+  // Bob picks it among the home's next open times, which puts the home in
+  // his cart and opens checkout with it picked.
+  await bob.p.goto(`/app/listings/${home.id}`);
+  const next = bob.p.getByRole('region', { name: 'Next open tour times' });
+  await next.getByText(`(${when.zone})`).waitFor();
+  await bob.v.shot('listing-times');
+  await next.locator(`button[data-start="${when.iso}"]`).click();
+  await bob.p.getByRole('heading', { level: 1, name: 'Cart' }).waitFor();
+  await bob.p.getByRole('region', { name: 'Open tour times' }).locator(`button[data-start="${when.iso}"][aria-pressed="true"]`).waitFor();
+  for (const c of [ann, bob]) await c.p.getByText(`Your tour: `).filter({ hasText: when.time }).waitFor();
   await bob.v.shot('picked');
   // Both pay at once.
   await Promise.all([ann, bob].map((c) => c.p.getByRole('button', { name: /Pay .* and book/ }).click()));
