@@ -25,6 +25,27 @@ type HoldRequest struct {
 	Stops      []events.GeoPoint // the homes in route order
 	StartsAt   time.Time
 	EndsAt     time.Time
+	// Limits are the homes' most showings a day (their showing rules'
+	// max_per_day) that this hold must keep.
+	Limits []DayLimit
+}
+
+// DayLimit is a home's most showings on one of its local days: at most
+// Max appointments (held or booked) of ListingID starting from From up to
+// To. The store counts them under the home's lock as it places a hold, so
+// two checkouts racing for the last showing of a day cannot both win.
+type DayLimit struct {
+	ListingID string
+	Max       int
+	From, To  time.Time
+}
+
+// FullError is a hold refused because a home has its most showings that
+// day already.
+type FullError struct{ ListingID string }
+
+func (e FullError) Error() string {
+	return "listing " + e.ListingID + " has its most showings that day"
 }
 
 func (h HoldRequest) tourID() string {
@@ -92,7 +113,7 @@ func (s *Service) holdOwnRealtor(ctx context.Context, req HoldRequest, r Request
 	if err != nil {
 		return Appointment{}, false, err
 	}
-	switch err := s.store.PlaceHold(ctx, a, s.cfg.Buffer, ev); {
+	switch err := s.store.PlaceHold(ctx, a, s.cfg.Buffer, req.Limits, ev); {
 	case err == nil:
 		s.metrics.held(outcomeHeld)
 		s.cfg.Log.InfoContext(ctx, "realtor held for the tour's new time", "hold_id", a.ID, "tour_id", a.TourID, "realtor_id", a.RealtorID)
@@ -151,7 +172,7 @@ func (s *Service) tryHold(ctx context.Context, req HoldRequest, r Request, c Can
 	if err != nil {
 		return Appointment{}, false, err
 	}
-	err = s.store.PlaceHold(ctx, a, s.cfg.Buffer, ev)
+	err = s.store.PlaceHold(ctx, a, s.cfg.Buffer, req.Limits, ev)
 	switch {
 	case err == nil:
 		s.cfg.Log.InfoContext(ctx, "realtor held", "hold_id", a.ID, "tour_id", a.TourID, "realtor_id", a.RealtorID, "expires_at", a.ExpiresAt)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
@@ -147,6 +148,15 @@ type holdBody struct {
 	Stops      []events.GeoPoint `json:"stops"`
 	StartsAt   time.Time         `json:"starts_at"`
 	EndsAt     time.Time         `json:"ends_at"`
+	Limits     []dayLimitBody    `json:"limits,omitempty" doc:"The homes' most showings a day: the hold is refused (422, rule max_per_day) when one of them has that many held or booked starting in its day."`
+}
+
+// dayLimitBody is a DayLimit on the wire.
+type dayLimitBody struct {
+	ListingID string    `json:"listing_id"`
+	Max       int       `json:"max" minimum:"1" maximum:"50"`
+	From      time.Time `json:"from" doc:"The start of the home's local day."`
+	To        time.Time `json:"to" doc:"Its end."`
 }
 
 // holdView is a hold as its callers see it: no realtor is named, since
@@ -172,6 +182,10 @@ type holdConflict struct {
 // TypeSlotTaken is the problem type of a window nobody can be held for.
 const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
 
+// TypeShowingRule is the problem type of a hold refused by a home's
+// showing rules (its most showings a day), with rule and listing_id.
+const TypeShowingRule = "urn:openhouse:problem:showing-rule"
+
 func (b holdBody) validate() []httpapi.FieldError {
 	var errs []httpapi.FieldError
 	bad := func(field, msg string) { errs = append(errs, httpapi.FieldError{Field: field, Message: msg}) }
@@ -194,6 +208,20 @@ func (b holdBody) validate() []httpapi.FieldError {
 	for i, l := range b.ListingIDs {
 		id(fmt.Sprintf("listing_ids[%d]", i), l, true)
 	}
+	if len(b.Limits) > len(b.ListingIDs) {
+		bad("limits", "at most one per home")
+	}
+	for i, l := range b.Limits {
+		field := fmt.Sprintf("limits[%d]", i)
+		switch {
+		case !slices.Contains(b.ListingIDs, l.ListingID):
+			bad(field+".listing_id", "must be one of listing_ids")
+		case l.Max < 1 || l.Max > 50:
+			bad(field+".max", "must be 1 to 50")
+		case l.From.Unix() <= 0 || !l.To.After(l.From) || l.To.Sub(l.From) > 25*time.Hour:
+			bad(field, "from and to must bound one day")
+		}
+	}
 	switch {
 	case b.StartsAt.Unix() <= 0:
 		bad("starts_at", "is required")
@@ -213,9 +241,19 @@ func (s *Service) handlePlaceHold(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, httpapi.Validation(errs...))
 		return
 	}
-	a, err := s.PlaceHold(r.Context(), HoldRequest{HoldID: b.HoldID, TourID: b.TourID, CustomerID: b.CustomerID,
-		ListingIDs: b.ListingIDs, Stops: b.Stops, StartsAt: b.StartsAt, EndsAt: b.EndsAt})
+	req := HoldRequest{HoldID: b.HoldID, TourID: b.TourID, CustomerID: b.CustomerID,
+		ListingIDs: b.ListingIDs, Stops: b.Stops, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
+	for _, l := range b.Limits {
+		req.Limits = append(req.Limits, DayLimit{ListingID: l.ListingID, Max: l.Max, From: l.From, To: l.To})
+	}
+	a, err := s.PlaceHold(r.Context(), req)
+	var full FullError
 	switch {
+	case errors.As(err, &full):
+		p := httpapi.Unprocessable("that home has its most showings that day")
+		p.Type, p.Title = TypeShowingRule, "Showing rule"
+		p.Extensions = map[string]any{"rule": "max_per_day", "listing_id": full.ListingID}
+		httpapi.WriteError(w, r, p)
 	case errors.Is(err, ErrNoRealtor):
 		p := httpapi.Conflict("no realtor is free for that time")
 		p.Type, p.Title = TypeSlotTaken, "Slot taken"

@@ -47,7 +47,7 @@ type Store interface {
 	// booking, which it is to replace. ErrHoldConflict
 	// if a.ID names an active appointment or hold, or a booking. A hold
 	// that lapsed or was given back may be placed again under its id.
-	PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, events ...bus.Event) error
+	PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, limits []DayLimit, events ...bus.Event) error
 	// BookHold runs book on the hold holdID and the request of tourID (at
 	// version, assigning or waiting, with no active appointment; otherwise
 	// ErrTourTaken) in one transaction under the tour's lock, and saves

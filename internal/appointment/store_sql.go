@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -392,7 +393,7 @@ func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) 
 }
 
 // PlaceHold implements Store.
-func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, evs ...bus.Event) error {
+func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, limits []DayLimit, evs ...bus.Event) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := s.db.LockKey(ctx, tx, "tour:"+a.TourID); err != nil {
 			return err
@@ -419,6 +420,9 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 			}
 			return err
 		}
+		if err := s.checkLimits(ctx, tx, a, limits); err != nil {
+			return err
+		}
 		if err == nil { // a lapsed or given-back hold, placed again
 			if _, err := tx.ExecContext(ctx, `DELETE FROM appointments WHERE id = $1`, a.ID); err != nil {
 				return err
@@ -429,6 +433,43 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 		}
 		return outbox.AddAll(ctx, tx, evs)
 	})
+}
+
+// checkLimits refuses a (FullError) if one of its homes has its most
+// showings on the day already: the held (not lapsed) and booked
+// appointments of the home starting that day, the tour's own left out
+// (a tour moving). Each home's lock is taken first, in id order, after the
+// realtor's, so two holds of one home count one after the other and locks
+// are always taken in one order.
+func (s *SQLStore) checkLimits(ctx context.Context, tx *sql.Tx, a Appointment, limits []DayLimit) error {
+	sorted := slices.Clone(limits)
+	slices.SortFunc(sorted, func(x, y DayLimit) int { return strings.Compare(x.ListingID, y.ListingID) })
+	for _, l := range sorted {
+		if l.Max <= 0 {
+			continue
+		}
+		if err := s.db.LockKey(ctx, tx, "listing-day:"+l.ListingID); err != nil {
+			return err
+		}
+		ids, _ := json.Marshal(l.ListingID) // the id as listing_ids spells it, quoted
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE listing_ids LIKE $1 ESCAPE '\'
+			AND starts_at >= $2 AND starts_at < $3 AND tour_id <> $4
+			AND (status IN ('scheduled', 'confirmed') OR (status = 'held' AND expires_at > $5))`,
+			"%"+likeEscape(string(ids))+"%", l.From.UTC(), l.To.UTC(), a.TourID, a.CreatedAt.UTC()).Scan(&n)
+		if err != nil {
+			return err
+		}
+		if n >= l.Max {
+			return FullError{ListingID: l.ListingID}
+		}
+	}
+	return nil
+}
+
+// likeEscape makes LIKE's wildcards in s literal (the query's ESCAPE is a backslash).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 // Booking implements Store.

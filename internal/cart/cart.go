@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
@@ -185,6 +186,27 @@ func (c Cart) CheckShowing(route tourplan.Route, loc *time.Location, now time.Ti
 // rules: the filter of open slots.
 func (c Cart) Showable(route tourplan.Route, loc *time.Location, now time.Time) bool {
 	return c.CheckShowing(route, loc, now) == nil
+}
+
+// DayLimits are the most showings a day of the route's homes that have
+// one, over each home's local day of its visit: the appointment service
+// counts them as it holds a realtor.
+func (c Cart) DayLimits(route tourplan.Route) ([]clients.DayLimit, error) {
+	loc, err := c.Zone()
+	if err != nil {
+		return nil, err
+	}
+	var out []clients.DayLimit
+	for _, st := range route.Stops {
+		it, ok := c.item(st.ListingID)
+		if !ok || it.Showing.MaxPerDay <= 0 {
+			continue
+		}
+		y, m, d := st.Arrive.In(loc).Date()
+		out = append(out, clients.DayLimit{ListingID: it.ListingID, Max: it.Showing.MaxPerDay,
+			From: time.Date(y, m, d, 0, 0, 0, 0, loc).UTC(), To: time.Date(y, m, d+1, 0, 0, 0, 0, loc).UTC()})
+	}
+	return out, nil
 }
 
 // Shown reports whether every home is shown at all (none is in mode

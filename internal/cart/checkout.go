@@ -244,10 +244,21 @@ func (s *Service) hold(ctx context.Context, c Checkout, cart Cart, route tourpla
 		for i, st := range route.Stops {
 			ids[i] = st.ListingID
 		}
+		limits, err := cart.DayLimits(route)
+		if err != nil {
+			return Answer{}, clients.Hold{}, err
+		}
 		held, err = s.holds.PlaceHold(ctx, clients.HoldRequest{HoldID: c.OrderID, CustomerID: c.CustomerID,
-			ListingIDs: ids, Stops: route.Points(), StartsAt: route.Start, EndsAt: route.End})
+			ListingIDs: ids, Stops: route.Points(), StartsAt: route.Start, EndsAt: route.End, Limits: limits})
 		if err == nil {
 			return Answer{}, held, nil
+		}
+		var full clients.FullError
+		if errors.As(err, &full) {
+			it, _ := cart.item(full.ListingID)
+			return problemAnswer(http.StatusUnprocessableEntity, TypeShowingRule, "Showing rule",
+				tourplan.RuleMessage(tourplan.RuleMaxPerDay, it.Showing)+"; nothing was charged",
+				map[string]any{"rule": tourplan.RuleMaxPerDay, "listing_id": full.ListingID}), clients.Hold{}, nil
 		}
 		if !errors.Is(err, clients.ErrNoRealtor) {
 			return Answer{}, clients.Hold{}, fmt.Errorf("hold a realtor for order %s: %w", c.OrderID, err)

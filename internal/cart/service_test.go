@@ -92,6 +92,7 @@ type desk struct {
 	holds    map[string]clients.HoldRequest
 	released map[string]int
 	taken    bool
+	full     bool // refuse holds with day limits, as a home at its most showings
 }
 
 func (d *desk) PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.Hold, error) {
@@ -99,6 +100,9 @@ func (d *desk) PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.
 	defer d.mu.Unlock()
 	if d.taken {
 		return clients.Hold{}, clients.ErrNoRealtor
+	}
+	if d.full && len(req.Limits) > 0 {
+		return clients.Hold{}, clients.FullError{ListingID: req.Limits[0].ListingID}
 	}
 	d.holds[req.HoldID] = req
 	return clients.Hold{HoldID: req.HoldID, Status: "held", StartsAt: req.StartsAt, EndsAt: req.EndsAt, ExpiresAt: req.StartsAt}, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/cart"
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
@@ -94,6 +95,38 @@ func TestCheckoutKeepsShowingRules(t *testing.T) {
 			t.Fatalf("order %+v", orders)
 		}
 
+		// At its most showings that day: the appointment service refuses
+		// the hold for the home's local day; 422 naming the rule, no
+		// charge, the cart kept.
+		l = f.listings.listings["evanston"]
+		l.Showing = events.Showing{MaxPerDay: 2}
+		f.listings.listings["evanston"] = l
+		if _, err := f.svc.Add(ctx, "cust3", "evanston"); err != nil {
+			t.Fatal(err)
+		}
+		f.desk.full = true
+		status, p := srv.checkout(t, "cust3", "full", at)
+		if status != 422 || p["rule"] != tourplan.RuleMaxPerDay || p["listing_id"] != "evanston" {
+			t.Fatalf("a full day: %d %v", status, p)
+		}
+		if c, _ := f.svc.Cart(ctx, "cust3"); len(c.Items) != 1 || f.ledger.calls.Load() != 1 {
+			t.Fatalf("a full day: cart %v, %d charges", c.Items, f.ledger.calls.Load())
+		}
+		f.desk.full = false
+		if status, p := srv.checkout(t, "cust3", "room", at.Add(time.Hour)); status != 201 {
+			t.Fatalf("a day with room: %d %v", status, p)
+		}
+		var limits []clients.DayLimit
+		for _, h := range f.desk.holds {
+			if h.CustomerID == "cust3" {
+				limits = h.Limits
+			}
+		}
+		if len(limits) != 1 || limits[0].Max != 2 || !limits[0].From.Equal(time.Date(2026, 11, 26, 0, 0, 0, 0, chicago)) ||
+			!limits[0].To.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, chicago)) {
+			t.Fatalf("the hold's day limits %+v", limits)
+		}
+
 		// A home not shown: no slots, its message, and a checkout names
 		// the mode.
 		if _, err := f.svc.Add(ctx, "cust2", "wicker"); err != nil {
@@ -106,11 +139,11 @@ func TestCheckoutKeepsShowingRules(t *testing.T) {
 		if len(slots.Items) != 0 || slots.Message != "Under renovation until spring." {
 			t.Fatalf("mode none: %d slots, message %q", len(slots.Items), slots.Message)
 		}
-		status, p := srv.checkout(t, "cust2", "none", at)
+		status, p = srv.checkout(t, "cust2", "none", at)
 		if status != 422 || p["rule"] != tourplan.RuleMode || !strings.Contains(p["detail"].(string), "Under renovation") {
 			t.Fatalf("mode none checkout: %d %v", status, p)
 		}
-		if len(f.desk.holds) != 1 || f.ledger.charged() != 1 {
+		if len(f.desk.holds) != 2 || f.ledger.charged() != 2 {
 			t.Fatalf("after the refusals: %d holds, %d charges, want the one booking's", len(f.desk.holds), f.ledger.charged())
 		}
 	})

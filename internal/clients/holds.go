@@ -2,6 +2,7 @@ package clients
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,6 +21,24 @@ type HoldRequest struct {
 	Stops      []events.GeoPoint `json:"stops"`
 	StartsAt   time.Time         `json:"starts_at"`
 	EndsAt     time.Time         `json:"ends_at"`
+	Limits     []DayLimit        `json:"limits,omitempty"`
+}
+
+// DayLimit is a home's most showings on one of its local days, from From
+// up to To: the hold is refused (FullError) when that many are held or
+// booked.
+type DayLimit struct {
+	ListingID string    `json:"listing_id"`
+	Max       int       `json:"max"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+}
+
+// FullError: a home of the hold has its most showings that day.
+type FullError struct{ ListingID string }
+
+func (e FullError) Error() string {
+	return "listing " + e.ListingID + " has its most showings that day"
 }
 
 // Hold is a realtor held for a window, as the appointment service answers
@@ -58,6 +77,13 @@ func (a *Holds) PlaceHold(ctx context.Context, req HoldRequest) (Hold, error) {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusConflict && apiErr.Problem.Type == "urn:openhouse:problem:slot-taken" {
 		return Hold{}, ErrNoRealtor
+	}
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnprocessableEntity && apiErr.Problem.Type == "urn:openhouse:problem:showing-rule" {
+		var ext struct {
+			ListingID string `json:"listing_id"`
+		}
+		_ = json.Unmarshal(apiErr.Body, &ext)
+		return Hold{}, FullError{ListingID: ext.ListingID}
 	}
 	if err != nil {
 		return Hold{}, fmt.Errorf("hold %s: %w", req.HoldID, err)
