@@ -1276,6 +1276,17 @@ type CreateRequest struct {
 	ScheduledAt   time.Time `json:"scheduled_at"`
 }
 
+// DayLimitBody defines model for DayLimitBody.
+type DayLimitBody struct {
+	// From The start of the home's local day.
+	From      time.Time `json:"from"`
+	ListingId string    `json:"listing_id"`
+	Max       int       `json:"max"`
+
+	// To Its end.
+	To time.Time `json:"to"`
+}
+
 // DeadLetter defines model for DeadLetter.
 type DeadLetter struct {
 	Attempts       int       `json:"attempts"`
@@ -1368,9 +1379,12 @@ type Hold struct {
 
 // HoldBody defines model for HoldBody.
 type HoldBody struct {
-	CustomerId string           `json:"customer_id"`
-	EndsAt     time.Time        `json:"ends_at"`
-	HoldId     string           `json:"hold_id"`
+	CustomerId string    `json:"customer_id"`
+	EndsAt     time.Time `json:"ends_at"`
+	HoldId     string    `json:"hold_id"`
+
+	// Limits The homes' most showings a day: the hold is refused (422, rule max_per_day) when one of them has that many held or booked starting in its day.
+	Limits     *[]DayLimitBody  `json:"limits,omitempty"`
 	ListingIds []string         `json:"listing_ids"`
 	StartsAt   time.Time        `json:"starts_at"`
 	Stops      []EventsGeoPoint `json:"stops"`
