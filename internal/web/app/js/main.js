@@ -11,6 +11,7 @@ import * as cart from './pages/cart.js';
 import * as tours from './pages/tours.js';
 import * as inbox from './pages/notifications.js';
 import * as provider from './pages/provider.js';
+import * as showing from './pages/showing.js';
 import * as realtor from './pages/realtor.js';
 import * as admin from './pages/admin.js';
 import * as adminEvents from './pages/admin-events.js';
@@ -32,6 +33,7 @@ const routes = [
   ['/app/my-listings', [P], provider.list],
   ['/app/my-listings/new', [P], provider.edit],
   ['/app/my-listings/:id/edit', [P], provider.edit],
+  ['/app/my-listings/:id/showing', [P], showing.render],
   ['/app/assignments', [R], realtor.assignments],
   ['/app/agenda', [R], realtor.agenda],
   ['/app/profile', [R], realtor.profile],

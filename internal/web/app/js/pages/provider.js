@@ -46,7 +46,8 @@ export async function list(view) {
         h('h2', {}, h('a', { href: '/app/listings/' + l.id }, l.title)),
         h('p', {}, badge(l.status), ` ${l.address.city} · ${money(l.price)} · tour fee ${money(l.tour_fee)}`),
         msg,
-        h('div', { class: 'row' }, h('a', { href: `/app/my-listings/${l.id}/edit` }, 'Edit'), del, sure));
+        h('div', { class: 'row' }, h('a', { href: `/app/my-listings/${l.id}/edit` }, 'Edit'),
+          h('a', { href: `/app/my-listings/${l.id}/showing` }, 'Showing rules'), del, sure));
     }));
     if (!listings.length) items.append(h('li', {}, 'No listings yet.'));
   }
