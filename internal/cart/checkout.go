@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +16,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
@@ -57,19 +57,14 @@ type checkoutConflict struct {
 }
 
 // Answer is an HTTP answer kept for an idempotency key.
-type Answer struct {
-	Status int
-	Body   []byte
-}
+type Answer = idempotency.Answer
 
-// checkout errors.
+// checkout errors: the shared idempotency mechanism's.
 var (
-	ErrKeyReused  = errors.New("this Idempotency-Key was used with a different request")
-	ErrInProgress = errors.New("a request with this Idempotency-Key is still in progress")
-	ErrBadKey     = errors.New("an Idempotency-Key header of 1 to 255 visible characters is required")
+	ErrKeyReused  = idempotency.ErrKeyReused
+	ErrInProgress = idempotency.ErrInFlight
+	ErrBadKey     = idempotency.ErrBadKey
 )
-
-var keyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
 
 // CheckoutAnswer is the 201 body of a paid checkout.
 type CheckoutAnswer struct {
@@ -94,9 +89,11 @@ type checkoutItem struct {
 const RecentOrder = 10 * time.Minute
 
 // Checkout pays for the customer's cart and requests the tour, once per
-// idempotency key (Stripe's semantics): the same key with the same request
-// gets the same answer and pays nothing more, whenever and however often
-// it is repeated (also concurrently, also after a crash); the same key with
+// idempotency key (the shared mechanism, internal/platform/idempotency):
+// the same key with the same request gets the first answer (201, 402,
+// 409 slot-taken, ...) and pays nothing more, whenever and however often
+// it is repeated (also concurrently: a repeat waits for the first up to
+// Config.Wait, then ErrInProgress; also after a crash); the same key with
 // another request is refused. A request that breaks a rule (empty cart,
 // bad time) uses up nothing and is not remembered.
 //
@@ -106,64 +103,73 @@ const RecentOrder = 10 * time.Minute
 // abandoned (its lease ran out), this request finishes it as it was asked
 // first, and then answers 409 with its order.
 func (s *Service) Checkout(ctx context.Context, customerID, key string, req CheckoutRequest) (Answer, error) {
-	if !keyPattern.MatchString(key) {
+	if !idempotency.ValidKey(key) {
 		return Answer{}, ErrBadKey
 	}
 	if !usertext.IsToken(req.PaymentMethod, 255) {
 		return Answer{}, RuleError{"payment_method", "is required: a payment method token of 1 to 255 printable ASCII characters"}
 	}
 	hash := requestHash(req)
-	deadline := time.Now().Add(s.cfg.Wait)
 	for {
-		now := s.cfg.Clock.Now()
-		c, claimed, err := s.store.ClaimCheckout(ctx, customerID, key, now, now.Add(s.cfg.Lease), func(cart Cart) (Checkout, error) {
-			if err := cart.CheckTime(req.ScheduledAt, now, s.cfg.Rules); err != nil {
-				return Checkout{}, err
-			}
-			return Checkout{RequestHash: hash, OrderID: uuid.NewString(), Items: cart.Items, Request: req}, nil
+		var (
+			c       Checkout
+			claimed bool
+		)
+		// Repeats of one key queue in this process; a key another
+		// process holds is looked at again every Poll.
+		unlock, err := s.keys.Claim(ctx, customerID+"\n"+key, func() (bool, error) {
+			now := s.cfg.Clock.Now()
+			var err error
+			c, claimed, err = s.store.ClaimCheckout(ctx, customerID, key, hash, now, now.Add(s.cfg.Lease), func(cart Cart) (Checkout, error) {
+				if err := cart.CheckTime(req.ScheduledAt, now, s.cfg.Rules); err != nil {
+					return Checkout{}, err
+				}
+				return Checkout{OrderID: uuid.NewString(), Items: cart.Items, Request: req}, nil
+			})
+			// Busy: this key's own checkout, unanswered, held elsewhere.
+			return err == nil && c.Key == key && !c.Completed() && !claimed, err
 		})
 		if errors.Is(err, ErrEmpty) {
-			return s.emptyCart(ctx, customerID, now)
+			return s.emptyCart(ctx, customerID, s.cfg.Clock.Now())
 		}
 		if err != nil {
 			return Answer{}, err
 		}
-		if c.Key != key {
-			if !claimed {
-				return problemAnswer(http.StatusConflict, TypeCheckoutInProgress, "Checkout in progress",
-					"this cart is being checked out by another request; its order is order_id", map[string]any{"order_id": c.OrderID}), nil
-			}
-			// Abandoned: finish it as first asked. Paid, this request is
-			// its repeat; declined, the cart is kept and this request goes
-			// on as its own.
-			first, err := s.pay(ctx, c, c.Request)
-			if err != nil {
-				return Answer{}, err
-			}
-			if first.Status == http.StatusCreated {
-				return alreadyCheckedOut(c.OrderID), nil
-			}
-			continue
-		}
-		if c.RequestHash != hash {
-			return Answer{}, ErrKeyReused
-		}
-		if c.Completed {
-			return Answer{Status: c.StatusCode, Body: c.Response}, nil
-		}
-		if claimed {
-			return s.pay(ctx, c, req)
-		}
-		// Another request holds the key: wait for its answer.
-		if time.Now().After(deadline) {
-			return Answer{}, ErrInProgress
-		}
-		select {
-		case <-ctx.Done():
-			return Answer{}, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+		answer, again, err := s.checkout(ctx, c, claimed, key, req)
+		unlock()
+		if !again {
+			return answer, err
 		}
 	}
+}
+
+// checkout goes on with a claim of ClaimCheckout: replays the key's
+// answer, answers that another key's checkout is in progress, finishes an
+// abandoned one (again: then this request starts over as its own), or
+// pays for its own.
+func (s *Service) checkout(ctx context.Context, c Checkout, claimed bool, key string, req CheckoutRequest) (answer Answer, again bool, err error) {
+	if c.Key != key {
+		if !claimed {
+			return problemAnswer(http.StatusConflict, TypeCheckoutInProgress, "Checkout in progress",
+				"this cart is being checked out by another request; its order is order_id", map[string]any{"order_id": c.OrderID}), false, nil
+		}
+		// Abandoned: finish it as first asked. Paid, this request is
+		// its repeat; declined, the cart is kept and this request goes
+		// on as its own.
+		first, err := s.pay(ctx, c, c.Request)
+		if err != nil {
+			return Answer{}, false, err
+		}
+		if first.Status == http.StatusCreated {
+			return alreadyCheckedOut(c.OrderID), false, nil
+		}
+		return Answer{}, true, nil
+	}
+	if c.Completed() {
+		return *c.Answer, false, nil
+	}
+	answer, err = s.pay(ctx, c, req)
+	return answer, false, err
 }
 
 // pay carries a claimed checkout through: a realtor held for the start
@@ -216,7 +222,7 @@ func (s *Service) pay(ctx context.Context, c Checkout, req CheckoutRequest) (Ans
 	case err == nil:
 		body, _ := json.Marshal(CheckoutAnswer{OrderID: c.OrderID, Payment: payment, TourStatus: "pending",
 			Items: items, Total: total, ScheduledAt: req.ScheduledAt.UTC()})
-		answer, paid = Answer{Status: http.StatusCreated, Body: body}, true
+		answer, paid = Answer{Status: http.StatusCreated, ContentType: "application/json", Body: body}, true
 	case errors.As(err, &declined):
 		s.releaseHold(ctx, c.OrderID)
 		answer = problemAnswer(http.StatusPaymentRequired, "urn:openhouse:problem:payment-declined", "Payment declined",
@@ -310,10 +316,12 @@ func (s *Service) giveKeyBack(ctx context.Context, c Checkout) {
 	}
 }
 
-// complete stores a checkout's answer (emptying the cart when paid).
+// complete records a checkout's answer on its key (emptying the cart when
+// paid) and returns the key's answer: this one, or the first if another
+// request finished the checkout meanwhile.
 func (s *Service) complete(ctx context.Context, c Checkout, answer Answer, paid bool) (Answer, error) {
-	c.StatusCode, c.Response = answer.Status, answer.Body
-	if err := s.store.CompleteCheckout(context.WithoutCancel(ctx), c, paid); err != nil {
+	answer, err := s.store.CompleteCheckout(context.WithoutCancel(ctx), c, answer, paid, s.cfg.Clock.Now())
+	if err != nil {
 		return Answer{}, err
 	}
 	s.cfg.Log.InfoContext(ctx, "checkout", "order_id", c.OrderID, "customer_id", c.CustomerID, "status", answer.Status)
@@ -357,10 +365,12 @@ func problemAnswer(status int, typ, title, detail string, ext map[string]any) An
 		body[k] = v
 	}
 	raw, _ := json.Marshal(body)
-	return Answer{Status: status, Body: raw}
+	return Answer{Status: status, ContentType: httpapi.ProblemContentType, Body: raw}
 }
 
-// requestHash identifies a request's content for idempotency.
+// requestHash identifies a request's meaning for idempotency: the start
+// as an instant and the payment method. (Not idempotency.Hash: records
+// made before the mechanism was shared hold this hash.)
 func requestHash(req CheckoutRequest) string {
 	raw := fmt.Sprintf("%s\x00%s", req.ScheduledAt.UTC().Format(time.RFC3339Nano), req.PaymentMethod)
 	sum := sha256.Sum256([]byte(raw))

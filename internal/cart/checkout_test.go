@@ -3,8 +3,10 @@ package cart_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,8 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
+	"github.com/openhouse/openhouse/internal/platform/idempotency/idempotencytest"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -197,4 +201,87 @@ func TestCartSlots(t *testing.T) {
 	if q := f.book.asked[len(f.book.asked)-1]; len(q.Points) != 2 || q.Step != 15*time.Minute || q.Length != 69*time.Minute {
 		t.Fatalf("asked availability %+v", q)
 	}
+}
+
+// TestSlotTakenIsReplayed: a checkout answered 409 slot-taken is the
+// key's answer. The same Idempotency-Key and body again get the same 409,
+// byte for byte, with the same headers and Idempotent-Replayed: true, even
+// after the slot opened again, and charge nothing; the same key with
+// another body is 422; a new key books the now open slot.
+func TestSlotTakenIsReplayed(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		issuer, err := auth.NewIssuer(ctx, auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		if err := auth.Mount(mux, f.svc.Routes()); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
+		t.Cleanup(srv.Close)
+		token, _, err := issuer.Issue(auth.Principal{ID: "cust", Role: auth.RoleCustomer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkout := func(key, body string) (*http.Response, string) {
+			req, _ := http.NewRequest("POST", srv.URL+"/cart/checkout", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", key)
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			return resp, string(raw)
+		}
+		if _, err := f.svc.Add(ctx, "cust", "loop"); err != nil {
+			t.Fatal(err)
+		}
+		start := tomorrowAt10()
+		f.desk.taken = true
+		f.book.closed[start.UTC()] = true
+		body := `{"scheduled_at":"` + start.Format(time.RFC3339) + `","payment_method":"tok_visa"}`
+
+		first, firstBody := checkout("k-taken", body)
+		if first.StatusCode != 409 || !strings.Contains(firstBody, cart.TypeSlotTaken) || !strings.Contains(firstBody, `"alternatives"`) ||
+			first.Header.Get("Content-Type") != httpapi.ProblemContentType || first.Header.Get(idempotency.ReplayedHeader) != "" {
+			t.Fatalf("first = %d %v %s", first.StatusCode, first.Header, firstBody)
+		}
+		// The slot opens; the same key and body still get the first answer.
+		f.desk.taken = false
+		delete(f.book.closed, start.UTC())
+		// The same body with other whitespace and field order means the same.
+		same := `{ "payment_method": "tok_visa", "scheduled_at": "` + start.UTC().Format(time.RFC3339) + `" }`
+		for i, b := range []string{body, same} {
+			again, againBody := checkout("k-taken", b)
+			if again.StatusCode != 409 || againBody != firstBody || again.Header.Get("Content-Type") != first.Header.Get("Content-Type") ||
+				again.Header.Get("Cache-Control") != "no-store" || again.Header.Get(idempotency.ReplayedHeader) != "true" {
+				t.Fatalf("replay %d = %d %v %s, want the first 409 %s", i, again.StatusCode, again.Header, againBody, firstBody)
+			}
+		}
+		other := `{"scheduled_at":"` + start.Add(15*time.Minute).Format(time.RFC3339) + `","payment_method":"tok_visa"}`
+		if reused, b := checkout("k-taken", other); reused.StatusCode != 422 {
+			t.Fatalf("same key, other body = %d %s, want 422", reused.StatusCode, b)
+		}
+		if f.ledger.charged() != 0 || len(f.desk.holds) != 0 {
+			t.Fatalf("%d charges and holds %v after the replays, want none", f.ledger.charged(), f.desk.holds)
+		}
+		if booked, b := checkout("k-new", body); booked.StatusCode != 201 || f.ledger.charged() != 1 {
+			t.Fatalf("a new key on the open slot = %d %s; %d charges", booked.StatusCode, b, f.ledger.charged())
+		}
+	})
+}
+
+// TestCartKeysPassTheSharedSuite: the cart's idempotency_keys table, as
+// the cart's store migrates it, keeps the shared mechanism's contract.
+func TestCartKeysPassTheSharedSuite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open)
+		idempotencytest.Run(t, f.db)
+	})
 }

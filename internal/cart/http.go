@@ -9,6 +9,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -97,14 +98,7 @@ func (s *Service) handleCheckout(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	ct := "application/json"
-	if answer.Status >= 400 {
-		ct = httpapi.ProblemContentType
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(answer.Status)
-	_, _ = w.Write(answer.Body)
+	idempotency.Write(w, answer)
 }
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -56,6 +57,9 @@ type Config struct {
 	// Wait bounds how long a request waits for another one with the same
 	// key to finish. Default 15s.
 	Wait time.Duration
+	// Poll is how often a waiting request looks again at a key another
+	// process holds. Default 100ms.
+	Poll time.Duration
 }
 
 // Service is the cart application.
@@ -66,6 +70,7 @@ type Service struct {
 	holds    Holder
 	slots    SlotFinder
 	cfg      Config
+	keys     *idempotency.Waiter
 }
 
 // Peers are the services the cart calls.
@@ -102,7 +107,11 @@ func New(st Store, peers Peers, cfg Config) (*Service, error) {
 	if cfg.Wait == 0 {
 		cfg.Wait = 15 * time.Second
 	}
-	return &Service{store: st, listings: peers.Listings, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, cfg: cfg}, nil
+	if cfg.Poll == 0 {
+		cfg.Poll = 100 * time.Millisecond
+	}
+	return &Service{store: st, listings: peers.Listings, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, cfg: cfg,
+		keys: &idempotency.Waiter{Clock: cfg.Clock, Wait: cfg.Wait, Poll: cfg.Poll}}, nil
 }
 
 // Routes is the cart HTTP API as an authorization table.
@@ -124,7 +133,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "POST /cart/checkout", Rule: customer, Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCheckout), Body: CheckoutRequest{},
 			Doc: httpapi.Doc{Summary: "Pay for a tour of the cart's homes", Reply: CheckoutAnswer{}, Status: http.StatusCreated, Params: checkoutHeaders{},
 				Description: "Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. " +
-					"The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.",
+					"The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.",
 				Errors: map[int]string{
 					http.StatusBadRequest: "The body is malformed, or the Idempotency-Key header is missing or malformed.",
 					http.StatusUnprocessableEntity: "An empty cart, a time in the past, homes more than one tour apart, the Idempotency-Key reused with another body, " +
@@ -176,7 +185,8 @@ func (s *Service) Remove(ctx context.Context, customerID, listingID string) (Car
 	return s.store.RemoveItem(ctx, customerID, listingID)
 }
 
-// Run prunes old idempotency keys hourly until ctx ends.
+// Run sweeps idempotency keys (and their checkouts) answered or abandoned
+// more than KeepKeys ago, hourly on the service's clock, until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	for {
 		if n, err := s.store.PruneCheckouts(ctx, s.cfg.Clock.Now().Add(-s.cfg.KeepKeys)); err != nil {

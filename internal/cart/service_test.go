@@ -322,7 +322,16 @@ func TestCheckoutLeaseTakeover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := impatient.Checkout(ctx, "cust", "key-3", req); !errors.Is(err, cart.ErrInProgress) {
+	// The repeat waits on the clock (its wait and its poll), and past
+	// its wait, the lease still running, gives up.
+	waiters := f.clock.Waiters()
+	impatientDone := make(chan error, 1)
+	go func() { _, err := impatient.Checkout(ctx, "cust", "key-3", req); impatientDone <- err }()
+	if !f.clock.WaitForWaiters(waiters+2, time.After(10*time.Second)) {
+		t.Fatal("the repeat did not wait on the clock")
+	}
+	f.clock.Advance(50 * time.Millisecond)
+	if err := <-impatientDone; !errors.Is(err, cart.ErrInProgress) {
 		t.Fatalf("while the lease holds = %v, want ErrInProgress", err)
 	}
 	f.clock.Advance(31 * time.Second)
@@ -540,4 +549,52 @@ func TestAbandonedCheckoutIsFinishedByTheNextRequest(t *testing.T) {
 	if _, err := f.svc.Checkout(ctx, "cust", "third-key", req); !errors.Is(err, cart.ErrEmpty) {
 		t.Fatalf("much later = %v, want ErrEmpty", err)
 	}
+}
+
+// TestRunSweepsOldKeys: the cart's worker sweeps, on the service's clock,
+// the keys answered or abandoned more than KeepKeys ago with their
+// checkouts, and keeps the young ones: an old key then starts anew.
+func TestRunSweepsOldKeys(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		req := cart.CheckoutRequest{ScheduledAt: tomorrowAt10(), PaymentMethod: "tok_visa"}
+		if _, err := f.svc.Add(ctx, "cust", "loop"); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := f.svc.Checkout(ctx, "cust", "old", req); err != nil || a.Status != 201 {
+			t.Fatalf("checkout = %d, %v", a.Status, err)
+		}
+		f.clock.Advance(47 * time.Hour)
+		if _, err := f.svc.Add(ctx, "cust", "wicker"); err != nil {
+			t.Fatal(err)
+		}
+		later := cart.CheckoutRequest{ScheduledAt: tomorrowAt10().AddDate(0, 0, 2), PaymentMethod: "tok_visa"}
+		young, err := f.svc.Checkout(ctx, "cust", "young", later)
+		if err != nil || young.Status != 201 {
+			t.Fatalf("young checkout = %d %s, %v", young.Status, young.Body, err)
+		}
+		f.clock.Advance(2 * time.Hour) // "old" is 49 h old, "young" 2 h
+
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		waiters := f.clock.Waiters()
+		go func() { done <- f.svc.Run(runCtx) }()
+		// Run sweeps, then waits an hour on the clock.
+		if !f.clock.WaitForWaiters(waiters+1, time.After(10*time.Second)) {
+			t.Fatal("Run did not sweep and wait")
+		}
+		stop()
+		<-done
+
+		// The old key is forgotten: the same request is new (an empty cart
+		// now), while the young one still replays.
+		if _, err := f.svc.Checkout(ctx, "cust", "old", req); !errors.Is(err, cart.ErrEmpty) {
+			t.Fatalf("the swept key = %v, want a new request (empty cart)", err)
+		}
+		again, err := f.svc.Checkout(ctx, "cust", "young", later)
+		if err != nil || string(again.Body) != string(young.Body) || !again.Replayed {
+			t.Fatalf("the young key = %d %s, %v; want its replay", again.Status, again.Body, err)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
@@ -19,16 +20,21 @@ var migrationFiles embed.FS
 
 // SQLStore is the Store on SQLite or PostgreSQL.
 type SQLStore struct {
-	db  *store.DB
-	now func() time.Time
+	db   *store.DB
+	now  func() time.Time
+	keys idempotency.Table
 }
 
-// NewSQLStore migrates db and returns a store on it.
+// NewSQLStore migrates db (the shared idempotency_keys table first: a cart
+// migration moves checkouts' keys into it) and returns a store on it.
 func NewSQLStore(ctx context.Context, db *store.DB, now func() time.Time) (*SQLStore, error) {
+	if err := idempotency.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
 	if err := db.Migrate(ctx, "cart", migrationFiles, "migrations"); err != nil {
 		return nil, err
 	}
-	return &SQLStore{db: db, now: now}, nil
+	return &SQLStore{db: db, now: now, keys: idempotency.NewTable(db)}, nil
 }
 
 type queryer interface {
@@ -197,24 +203,21 @@ func (s *SQLStore) DropListing(ctx context.Context, eventID, listingID string) e
 	})
 }
 
-const checkoutColumns = `customer_id, idem_key, request_hash, order_id, items, state, status_code, response, lease_until, created_at, request, ordered_at`
+const checkoutColumns = `customer_id, idem_key, order_id, items, state, created_at, request, ordered_at`
 
 func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
 	var (
 		c            Checkout
 		items, state string
-		response     string
 		request      string
 		ordered      store.Time
 	)
-	err := row.Scan(&c.CustomerID, &c.Key, &c.RequestHash, &c.OrderID, &items, &state, &c.StatusCode, &response, &c.LeaseUntil, &c.CreatedAt, &request, &ordered)
+	err := row.Scan(&c.CustomerID, &c.Key, &c.OrderID, &items, &state, &c.CreatedAt, &request, &ordered)
 	if err != nil {
 		return Checkout{}, err
 	}
 	c.Ordered = ordered.Valid
-	c.Completed = state == "completed"
-	c.Response = []byte(response)
-	c.LeaseUntil, c.CreatedAt = c.LeaseUntil.UTC(), c.CreatedAt.UTC()
+	c.CreatedAt = c.CreatedAt.UTC()
 	if request != "" {
 		if err := json.Unmarshal([]byte(request), &c.Request); err != nil {
 			return Checkout{}, fmt.Errorf("read checkout request: %w", err)
@@ -223,74 +226,130 @@ func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
 	return c, json.Unmarshal([]byte(items), &c.Items)
 }
 
+// withRecord is c with what its key's record says.
+func withRecord(c Checkout, r idempotency.Record) Checkout {
+	c.RequestHash, c.Answer, c.LeaseUntil = r.RequestHash, r.Answer, r.LeaseUntil
+	return c
+}
+
+// checkout reads the checkout of (customer, key) and its record, locked.
+func (s *SQLStore) checkout(ctx context.Context, tx *sql.Tx, customerID, key string) (Checkout, idempotency.Record, error) {
+	rec, err := s.keys.Get(ctx, tx, keyScope(customerID), key)
+	if err != nil {
+		return Checkout{}, idempotency.Record{}, err
+	}
+	c, err := scanCheckout(tx.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE customer_id = $1 AND idem_key = $2`, customerID, key))
+	if err != nil {
+		return Checkout{}, idempotency.Record{}, fmt.Errorf("read checkout of key %q: %w", key, err)
+	}
+	return withRecord(c, rec), rec, nil
+}
+
 // ClaimCheckout implements Store.
-func (s *SQLStore) ClaimCheckout(ctx context.Context, customerID, key string, now, leaseUntil time.Time, start func(Cart) (Checkout, error)) (Checkout, bool, error) {
+func (s *SQLStore) ClaimCheckout(ctx context.Context, customerID, key, hash string, now, leaseUntil time.Time, start func(Cart) (Checkout, error)) (Checkout, bool, error) {
 	var (
 		out     Checkout
 		claimed bool
 	)
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		// Serialise checkouts of one customer, so two first requests with
-		// one key cannot both start.
+		out, claimed = Checkout{}, false
+		// Serialise checkouts of one customer, so two first requests
+		// cannot both start.
 		if err := s.db.LockKey(ctx, tx, "checkout:"+customerID); err != nil {
 			return err
 		}
-		existing, err := scanCheckout(tx.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts WHERE customer_id = $1 AND idem_key = $2`, customerID, key))
-		if errors.Is(err, sql.ErrNoRows) {
+		c, rec, err := s.checkout(ctx, tx, customerID, key)
+		switch {
+		case err == nil:
+			v, err := rec.Decide(hash, now)
+			if err != nil {
+				return err
+			}
+			out = withRecord(c, rec)
+			if v != idempotency.Resume {
+				return nil
+			}
+		case errors.Is(err, store.ErrNotFound):
 			// A new key: the customer's unfinished checkout, if any, is
 			// the one this request is about (a cart checks out once).
-			existing, err = scanCheckout(tx.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts
-				WHERE customer_id = $1 AND state = 'started' ORDER BY created_at, idem_key LIMIT 1`, customerID))
+			var other string
+			err := tx.QueryRowContext(ctx, `SELECT c.idem_key FROM checkouts c JOIN idempotency_keys k ON k.scope = $2 AND k.idem_key = c.idem_key
+				WHERE c.customer_id = $1 AND c.state = 'started' ORDER BY c.created_at, c.idem_key LIMIT 1`, customerID, keyScope(customerID)).Scan(&other)
+			if errors.Is(err, sql.ErrNoRows) {
+				out, err = s.startCheckout(ctx, tx, customerID, key, hash, now, leaseUntil, start)
+				claimed = err == nil
+				return err
+			}
+			if err != nil {
+				return fmt.Errorf("read unfinished checkout: %w", err)
+			}
+			if c, rec, err = s.checkout(ctx, tx, customerID, other); err != nil {
+				return err
+			}
+			out = c
+			if rec.LeaseUntil.After(now) {
+				return nil
+			}
+		default:
+			return err
 		}
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			cart, err := s.cart(ctx, tx, customerID)
-			if err != nil {
-				return err
-			}
-			c, err := start(cart)
-			if err != nil {
-				return err
-			}
-			c.CustomerID, c.Key, c.LeaseUntil, c.CreatedAt = customerID, key, leaseUntil.UTC(), now.UTC()
-			items, err := json.Marshal(c.Items)
-			if err != nil {
-				return err
-			}
-			request, err := json.Marshal(c.Request)
-			if err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO checkouts (`+checkoutColumns+`) VALUES ($1, $2, $3, $4, $5, 'started', 0, '', $6, $7, $8, NULL)`,
-				c.CustomerID, c.Key, c.RequestHash, c.OrderID, string(items), c.LeaseUntil, c.CreatedAt, string(request))
-			if err != nil {
-				return fmt.Errorf("start checkout: %w", err)
-			}
-			out, claimed = c, true
-			return nil
-		case err != nil:
-			return fmt.Errorf("read checkout: %w", err)
-		}
-		out = existing
-		if existing.Completed || existing.LeaseUntil.After(now) {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE checkouts SET lease_until = $1 WHERE customer_id = $2 AND idem_key = $3`,
-			leaseUntil.UTC(), customerID, existing.Key); err != nil {
+		rec.Lease(leaseUntil)
+		if err := s.keys.Save(ctx, tx, rec); err != nil {
 			return fmt.Errorf("resume checkout: %w", err)
 		}
-		out.LeaseUntil, claimed = leaseUntil.UTC(), true
+		out.LeaseUntil, claimed = rec.LeaseUntil, true
 		return nil
 	})
 	return out, claimed, err
 }
 
+// startCheckout stores a new checkout and its key's record.
+func (s *SQLStore) startCheckout(ctx context.Context, tx *sql.Tx, customerID, key, hash string, now, leaseUntil time.Time, start func(Cart) (Checkout, error)) (Checkout, error) {
+	cart, err := s.cart(ctx, tx, customerID)
+	if err != nil {
+		return Checkout{}, err
+	}
+	c, err := start(cart)
+	if err != nil {
+		return Checkout{}, err
+	}
+	c.CustomerID, c.Key, c.RequestHash, c.LeaseUntil, c.CreatedAt = customerID, key, hash, leaseUntil.UTC(), now.UTC()
+	items, err := json.Marshal(c.Items)
+	if err != nil {
+		return Checkout{}, err
+	}
+	request, err := json.Marshal(c.Request)
+	if err != nil {
+		return Checkout{}, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO checkouts (`+checkoutColumns+`) VALUES ($1, $2, $3, $4, 'started', $5, $6, NULL)`,
+		c.CustomerID, c.Key, c.OrderID, string(items), c.CreatedAt, string(request))
+	if err != nil {
+		return Checkout{}, fmt.Errorf("start checkout: %w", err)
+	}
+	err = s.keys.Create(ctx, tx, idempotency.Record{Scope: keyScope(customerID), Key: key, RequestHash: hash, ResourceID: c.OrderID,
+		LeaseUntil: c.LeaseUntil, CreatedAt: c.CreatedAt})
+	return c, err
+}
+
 // CompleteCheckout implements Store.
-func (s *SQLStore) CompleteCheckout(ctx context.Context, c Checkout, emptyCart bool) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE checkouts SET state = 'completed', status_code = $1, response = $2 WHERE customer_id = $3 AND idem_key = $4`,
-			c.StatusCode, string(c.Response), c.CustomerID, c.Key)
+func (s *SQLStore) CompleteCheckout(ctx context.Context, c Checkout, a Answer, emptyCart bool, now time.Time) (Answer, error) {
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		rec, err := s.keys.Get(ctx, tx, keyScope(c.CustomerID), c.Key)
 		if err != nil {
+			return err
+		}
+		if rec.Answer != nil { // finished by another request first
+			a = *rec.Answer
+			return nil
+		}
+		rec.Complete(a, now)
+		if err := s.keys.Save(ctx, tx, rec); err != nil {
+			return err
+		}
+		a = *rec.Answer
+		if _, err := tx.ExecContext(ctx, `UPDATE checkouts SET state = 'completed' WHERE customer_id = $1 AND idem_key = $2`,
+			c.CustomerID, c.Key); err != nil {
 			return fmt.Errorf("complete checkout: %w", err)
 		}
 		if !emptyCart {
@@ -303,6 +362,7 @@ func (s *SQLStore) CompleteCheckout(ctx context.Context, c Checkout, emptyCart b
 		}
 		return nil
 	})
+	return a, err
 }
 
 // PlaceOrder implements Store.
@@ -322,28 +382,45 @@ func (s *SQLStore) PlaceOrder(ctx context.Context, c Checkout, order bus.Event) 
 
 // ReleaseCheckout implements Store.
 func (s *SQLStore) ReleaseCheckout(ctx context.Context, customerID, key string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE checkouts SET lease_until = $1 WHERE customer_id = $2 AND idem_key = $3 AND state = 'started'`,
-		now.UTC(), customerID, key)
-	return err
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		rec, err := s.keys.Get(ctx, tx, keyScope(customerID), key)
+		if err != nil {
+			return err
+		}
+		rec.Release(now)
+		return s.keys.Save(ctx, tx, rec)
+	})
 }
 
 // LastPaid implements Store.
 func (s *SQLStore) LastPaid(ctx context.Context, customerID string, since time.Time) (Checkout, bool, error) {
-	c, err := scanCheckout(s.db.QueryRowContext(ctx, `SELECT `+checkoutColumns+` FROM checkouts
-		WHERE customer_id = $1 AND state = 'completed' AND status_code = 201 AND created_at >= $2
-		ORDER BY created_at DESC, idem_key LIMIT 1`, customerID, since.UTC()))
+	var key string
+	err := s.db.QueryRowContext(ctx, `SELECT c.idem_key FROM checkouts c JOIN idempotency_keys k ON k.scope = $2 AND k.idem_key = c.idem_key
+		WHERE c.customer_id = $1 AND k.status_code = 201 AND c.created_at >= $3
+		ORDER BY c.created_at DESC, c.idem_key LIMIT 1`, customerID, keyScope(customerID), since.UTC()).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Checkout{}, false, nil
 	}
 	if err != nil {
 		return Checkout{}, false, fmt.Errorf("read last checkout: %w", err)
 	}
-	return c, true, nil
+	var c Checkout
+	err = s.db.InTx(ctx, func(tx *sql.Tx) (err error) {
+		c, _, err = s.checkout(ctx, tx, customerID, key)
+		return err
+	})
+	return c, err == nil, err
 }
 
-// PruneCheckouts implements Store.
+// PruneCheckouts implements Store. The records go first: a checkout
+// without one is never found again, so a crash between the two deletes
+// leaves only rows the next sweep removes.
 func (s *SQLStore) PruneCheckouts(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM checkouts WHERE created_at < $1`, cutoff.UTC())
+	if _, err := s.keys.Prune(ctx, cutoff, cutoff); err != nil {
+		return 0, err
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM checkouts WHERE created_at < $1 AND NOT EXISTS
+		(SELECT 1 FROM idempotency_keys k WHERE k.scope = 'checkout:' || checkouts.customer_id AND k.idem_key = checkouts.idem_key)`, cutoff.UTC())
 	if err != nil {
 		return 0, err
 	}

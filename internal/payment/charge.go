@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
@@ -50,12 +51,12 @@ func (s *Service) Charge(ctx context.Context, caller, key string, in ChargeInput
 	if err := in.Validate(); err != nil {
 		return Answer{}, err
 	}
-	if !ValidKey(key) {
-		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 printable ASCII characters"}}
+	if !idempotency.ValidKey(key) {
+		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
 	}
 	norm := in
 	norm.ScheduledAt = in.ScheduledAt.UTC()
-	hash, err := requestHash(norm)
+	hash, err := idempotency.Hash(norm)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -81,40 +82,21 @@ func (s *Service) Charge(ctx context.Context, caller, key string, in ChargeInput
 	return a, nil
 }
 
-// claimKey takes the in-process lock of ref, then claims the key in the
-// store with try, waiting while another process holds it. Both waits end
-// after InFlightWait with ErrKeyInFlight. On success the caller must call
-// unlock when done.
+// claimKey claims the key with try through the shared Waiter: repeats in
+// this process queue on its lock, a key another process holds is read
+// again every PollInterval, and both waits end after InFlightWait with
+// ErrKeyInFlight. On success the caller must call unlock when done.
 func (s *Service) claimKey(ctx context.Context, ref keyRef, try func() (claim, error)) (claim, func(), error) {
-	timeout := s.cfg.Clock.After(s.cfg.InFlightWait)
-	unlock, err := s.keys.lock(ctx, ref.scope+"\n"+ref.key, timeout)
+	var c claim
+	unlock, err := s.keys.Claim(ctx, ref.scope+"\n"+ref.key, func() (bool, error) {
+		var err error
+		c, err = try()
+		return c.busy, err
+	})
 	if err != nil {
 		return claim{}, nil, err
 	}
-	for conflicts := 0; ; {
-		c, err := try()
-		switch {
-		case errors.Is(err, store.ErrConflict) && conflicts < 3:
-			// Another process created the key between our read and our
-			// insert; read it again.
-			conflicts++
-			continue
-		case err != nil:
-			unlock()
-			return claim{}, nil, err
-		case !c.busy:
-			return c, unlock, nil
-		}
-		select {
-		case <-ctx.Done():
-			unlock()
-			return claim{}, nil, ctx.Err()
-		case <-timeout:
-			unlock()
-			return claim{}, nil, ErrKeyInFlight
-		case <-s.cfg.Clock.After(s.cfg.PollInterval):
-		}
-	}
+	return c, unlock, nil
 }
 
 // claimCharge looks the key up and, in the same transaction, records fresh
@@ -141,15 +123,13 @@ func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fres
 			return err
 		}
 		c.resource = rec.ResourceID
-		switch {
-		case rec.RequestHash != hash:
-			return ErrKeyReused
-		case rec.Answer != nil:
-			a := *rec.Answer
-			a.Replayed = true
-			c.answer = &a
+		switch v, err := rec.Decide(hash, now); {
+		case err != nil:
+			return err
+		case v == idempotency.Replay:
+			c.answer = rec.Answer
 			return nil
-		case rec.LeaseUntil.After(now):
+		case v == idempotency.Busy:
 			c.busy = true
 			return nil
 		}
@@ -162,20 +142,14 @@ func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fres
 			// and never call the gateway again.
 			a := s.chargeAnswer(p)
 			c.answer = &a
-			return tx.SaveKey(answered(rec, a, now))
+			rec.Complete(a, now)
+			return tx.SaveKey(rec)
 		}
-		rec.LeaseUntil = now.Add(s.cfg.LeaseTTL)
+		rec.Lease(now.Add(s.cfg.LeaseTTL))
 		c.payment = p
 		return tx.SaveKey(rec)
 	})
 	return c, err
-}
-
-func answered(rec KeyRecord, a Answer, now time.Time) KeyRecord {
-	rec.Answer = &a
-	rec.LeaseUntil = time.Time{}
-	rec.CompletedAt = now
-	return rec
 }
 
 // runCharge calls the gateway for pending payment p and records the
@@ -267,7 +241,8 @@ func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcom
 		}
 		a = s.chargeAnswer(p)
 		if ref != nil {
-			return tx.SaveKey(answered(rec, a, now))
+			rec.Complete(a, now)
+			return tx.SaveKey(rec)
 		}
 		return nil
 	})
@@ -285,7 +260,7 @@ func (s *Service) releaseKey(ctx context.Context, ref keyRef) {
 		if err != nil || rec.Answer != nil {
 			return err
 		}
-		rec.LeaseUntil = now
+		rec.Release(now)
 		return tx.SaveKey(rec)
 	})
 	if err != nil {

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 )
 
 // paymentView is a payment as the API shows it. The idempotency key stays
@@ -102,19 +102,8 @@ func (s *Service) refundAnswer(p Payment, r Refund) Answer {
 	return jsonAnswer(http.StatusOK, viewOf(p))
 }
 
-func writeAnswer(w http.ResponseWriter, a Answer) {
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(a.Body)))
-	if a.Location != "" {
-		h.Set("Location", a.Location)
-	}
-	if a.Replayed {
-		h.Set("Idempotent-Replayed", "true")
-	}
-	w.WriteHeader(a.Status)
-	_, _ = w.Write(a.Body)
-}
+// writeAnswer sends a recorded (or replayed) answer with its headers.
+func writeAnswer(w http.ResponseWriter, a Answer) { idempotency.Write(w, a) }
 
 // createRequest is the body of POST /payments.
 type createRequest struct {
@@ -143,7 +132,7 @@ type refundRequest struct {
 
 // chargeHeaders are the headers POST /payments reads.
 type chargeHeaders struct {
-	IdempotencyKey string `header:"Idempotency-Key" required:"true" doc:"1 to 255 printable ASCII characters; the same key charges once."`
+	IdempotencyKey string `header:"Idempotency-Key" required:"true" doc:"1 to 255 visible ASCII characters; the same key charges once."`
 }
 
 // refundHeaders are the headers POST /payments/{id}/refund reads.
@@ -188,7 +177,7 @@ func fieldErrors(err error) []httpapi.FieldError {
 // where the key is optional); sent twice or malformed is a 400.
 func idempotencyKey(r *http.Request, required bool) (string, error) {
 	values := r.Header.Values("Idempotency-Key")
-	const msg = "must be sent once, 1 to 255 printable ASCII characters"
+	const msg = "must be sent once, 1 to 255 visible ASCII characters"
 	bad := func() error {
 		p := httpapi.BadRequest("header Idempotency-Key " + msg)
 		p.Errors = []httpapi.FieldError{{Field: "Idempotency-Key", Message: msg}}
@@ -197,7 +186,7 @@ func idempotencyKey(r *http.Request, required bool) (string, error) {
 	switch {
 	case len(values) == 0 && !required:
 		return "", nil
-	case len(values) != 1 || !ValidKey(values[0]):
+	case len(values) != 1 || !idempotency.ValidKey(values[0]):
 		return "", bad()
 	}
 	return values[0], nil

@@ -152,17 +152,6 @@ func TestApplyRefund(t *testing.T) {
 	}
 }
 
-func TestValidKey(t *testing.T) {
-	for k, want := range map[string]bool{
-		"a": true, "checkout-7f3a 1": true, strings.Repeat("k", 255): true,
-		"": false, strings.Repeat("k", 256): false, "tab\tkey": false, "ключ": false, "nul\x00": false,
-	} {
-		if got := payment.ValidKey(k); got != want {
-			t.Errorf("ValidKey(%q) = %v, want %v", k, got, want)
-		}
-	}
-}
-
 func TestConfigValidate(t *testing.T) {
 	gw := &hookGateway{}
 	cases := map[string]payment.Config{

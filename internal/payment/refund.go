@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
@@ -32,10 +33,10 @@ func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in Refu
 		}
 		return s.runRefund(ctx, c.payment, c.refund, nil)
 	}
-	if !ValidKey(key) {
-		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 printable ASCII characters"}}
+	if !idempotency.ValidKey(key) {
+		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
 	}
-	hash, err := requestHash(in)
+	hash, err := idempotency.Hash(in)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -73,15 +74,13 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 			}
 		}
 		if found {
-			switch {
-			case rec.RequestHash != hash:
-				return ErrKeyReused
-			case rec.Answer != nil:
-				a := *rec.Answer
-				a.Replayed = true
-				c.answer = &a
+			switch v, err := rec.Decide(hash, now); {
+			case err != nil:
+				return err
+			case v == idempotency.Replay:
+				c.answer = rec.Answer
 				return nil
-			case rec.LeaseUntil.After(now):
+			case v == idempotency.Busy:
 				c.busy = true
 				return nil
 			}
@@ -99,9 +98,10 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 			if r.Status != RefundPending {
 				a := s.refundAnswer(p, r)
 				c.answer = &a
-				return tx.SaveKey(answered(rec, a, now))
+				rec.Complete(a, now)
+				return tx.SaveKey(rec)
 			}
-			rec.LeaseUntil = now.Add(s.cfg.LeaseTTL)
+			rec.Lease(now.Add(s.cfg.LeaseTTL))
 			c.refund = r
 			return tx.SaveKey(rec)
 		}
@@ -216,7 +216,8 @@ func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, 
 		}
 		a = s.refundAnswer(p, r)
 		if ref != nil {
-			return tx.SaveKey(answered(rec, a, now))
+			rec.Complete(a, now)
+			return tx.SaveKey(rec)
 		}
 		return nil
 	})

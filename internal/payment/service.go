@@ -11,6 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 )
 
 // Config tunes the payment service. Zero durations take the defaults.
@@ -108,7 +109,7 @@ type Service struct {
 	store Store
 	gw    Gateway
 	cfg   Config
-	keys  keyLocks
+	keys  *idempotency.Waiter
 }
 
 // New builds the service.
@@ -120,7 +121,8 @@ func New(st Store, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Service{store: st, gw: cfg.Gateway, cfg: cfg}, nil
+	return &Service{store: st, gw: cfg.Gateway, cfg: cfg,
+		keys: &idempotency.Waiter{Clock: cfg.Clock, Wait: cfg.InFlightWait, Poll: cfg.PollInterval}}, nil
 }
 
 // Routes is the payment HTTP API as an authorization table. The app's middleware has already

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
@@ -20,24 +21,27 @@ var migrationFiles embed.FS
 
 // SQLStore is the Store on SQLite or PostgreSQL.
 type SQLStore struct {
-	db *store.DB
+	db   *store.DB
+	keys idempotency.Table
 }
 
-// NewSQLStore migrates db (the payment tables; the outbox is the app's to
-// migrate) and returns a store on it.
+// NewSQLStore migrates db (the payment tables, then the shared
+// idempotency_keys table, which payment's first migration made already;
+// the outbox is the app's to migrate) and returns a store on it.
 func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
 	if err := db.Migrate(ctx, "payment", migrationFiles, "migrations"); err != nil {
 		return nil, err
 	}
-	return &SQLStore{db: db}, nil
+	if err := idempotency.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	return &SQLStore{db: db, keys: idempotency.NewTable(db)}, nil
 }
 
 const paymentColumns = `id, customer_id, order_id, amount, currency, refunded, status, method, gateway_ref,
 	idempotency_key, failure_reason, listing_ids, scheduled_at, created_at, updated_at`
 
 const refundColumns = `id, payment_id, amount, currency, status, reason, requested_by, gateway_ref, created_at, updated_at`
-
-const keyColumns = `scope, idem_key, request_hash, resource_id, lease_until, status_code, content_type, response, created_at, completed_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -93,47 +97,6 @@ func refundArgs(r Refund) []any {
 		r.RequestedBy, r.GatewayRef, r.CreatedAt.UTC(), r.UpdatedAt.UTC()}
 }
 
-func scanKey(row scanner) (KeyRecord, error) {
-	var k KeyRecord
-	var lease, completed store.Time
-	var status sql.NullInt64
-	var contentType sql.NullString
-	var body []byte
-	err := row.Scan(&k.Scope, &k.Key, &k.RequestHash, &k.ResourceID, &lease, &status, &contentType, &body,
-		&k.CreatedAt, &completed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return KeyRecord{}, fmt.Errorf("idempotency key: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return KeyRecord{}, fmt.Errorf("read idempotency key: %w", err)
-	}
-	if lease.Valid {
-		k.LeaseUntil = lease.Time.UTC()
-	}
-	if completed.Valid {
-		k.CompletedAt = completed.Time.UTC()
-	}
-	if status.Valid {
-		k.Answer = &Answer{Status: int(status.Int64), ContentType: contentType.String, Body: body}
-	}
-	k.CreatedAt = k.CreatedAt.UTC()
-	return k, nil
-}
-
-func keyArgs(k KeyRecord) []any {
-	var lease, completed, status, contentType, body any
-	if !k.LeaseUntil.IsZero() {
-		lease = k.LeaseUntil.UTC()
-	}
-	if !k.CompletedAt.IsZero() {
-		completed = k.CompletedAt.UTC()
-	}
-	if k.Answer != nil {
-		status, contentType, body = k.Answer.Status, k.Answer.ContentType, k.Answer.Body
-	}
-	return []any{k.Scope, k.Key, k.RequestHash, k.ResourceID, lease, status, contentType, body, k.CreatedAt.UTC(), completed}
-}
-
 // placeholders returns "$1, $2, ..., $n".
 func placeholders(n int) string {
 	marks := make([]string, n)
@@ -146,7 +109,7 @@ func placeholders(n int) string {
 // Update implements Store.
 func (s *SQLStore) Update(ctx context.Context, fn func(tx Tx) error) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		return fn(&sqlTx{ctx: ctx, tx: tx, forUpdate: s.db.Dialect.ForUpdate})
+		return fn(&sqlTx{ctx: ctx, tx: tx, forUpdate: s.db.Dialect.ForUpdate, keys: s.keys})
 	})
 }
 
@@ -154,6 +117,7 @@ type sqlTx struct {
 	ctx       context.Context
 	tx        *sql.Tx
 	forUpdate string
+	keys      idempotency.Table
 }
 
 func (t *sqlTx) Payment(id string) (Payment, error) {
@@ -212,26 +176,11 @@ func (t *sqlTx) PendingRefunds(paymentID string) (int64, error) {
 	return sum, nil
 }
 
-func (t *sqlTx) Key(scope, key string) (KeyRecord, error) {
-	return scanKey(t.tx.QueryRowContext(t.ctx, `SELECT `+keyColumns+` FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 `+t.forUpdate,
-		scope, key))
-}
+func (t *sqlTx) Key(scope, key string) (KeyRecord, error) { return t.keys.Get(t.ctx, t.tx, scope, key) }
 
-func (t *sqlTx) CreateKey(k KeyRecord) error {
-	args := keyArgs(k)
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO idempotency_keys (`+keyColumns+`) VALUES (`+placeholders(len(args))+`)`, args...)
-	if err != nil {
-		return fmt.Errorf("create idempotency key: %w", err)
-	}
-	return nil
-}
+func (t *sqlTx) CreateKey(k KeyRecord) error { return t.keys.Create(t.ctx, t.tx, k) }
 
-func (t *sqlTx) SaveKey(k KeyRecord) error {
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE idempotency_keys SET request_hash = $3, resource_id = $4, lease_until = $5,
-		status_code = $6, content_type = $7, response = $8, created_at = $9, completed_at = $10
-		WHERE scope = $1 AND idem_key = $2`, keyArgs(k)...)
-	return affectedOne(res, err, "save idempotency key")
-}
+func (t *sqlTx) SaveKey(k KeyRecord) error { return t.keys.Save(t.ctx, t.tx, k) }
 
 func (t *sqlTx) Publish(evs ...bus.Event) error {
 	for _, ev := range evs {
@@ -342,10 +291,5 @@ func (s *SQLStore) StaleRefunds(ctx context.Context, before time.Time, limit int
 // PruneKeys implements Store. Records still in flight are kept: their
 // payment is pending, and a retry must find it rather than start another.
 func (s *SQLStore) PruneKeys(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1 AND status_code IS NOT NULL`, before.UTC())
-	if err != nil {
-		return 0, fmt.Errorf("prune idempotency keys: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.keys.Prune(ctx, before, time.Time{})
 }

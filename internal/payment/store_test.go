@@ -12,6 +12,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/idempotency/idempotencytest"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
@@ -183,6 +184,11 @@ func TestStoreContract(t *testing.T) {
 			if got := read(); !reflect.DeepEqual(got, rec) {
 				t.Fatalf("answered record\n%+v\nwant\n%+v", got, rec)
 			}
+		})
+
+		t.Run("the shared idempotency suite on payment's table", func(t *testing.T) {
+			_, db := newStore(t)
+			idempotencytest.Run(t, db)
 		})
 
 		t.Run("prune keeps young and unanswered keys", func(t *testing.T) {

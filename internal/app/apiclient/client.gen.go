@@ -2586,7 +2586,7 @@ type GetPaymentsParamsStatus string
 
 // PostPaymentsParams defines parameters for PostPayments.
 type PostPaymentsParams struct {
-	// IdempotencyKey 1 to 255 printable ASCII characters; the same key charges once.
+	// IdempotencyKey 1 to 255 visible ASCII characters; the same key charges once.
 	IdempotencyKey string `json:"Idempotency-Key"`
 }
 
@@ -2985,7 +2985,7 @@ type ClientInterface interface {
 
 	// PostCartCheckoutWithBody Pay for a tour of the cart's homes
 	//
-	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -2996,7 +2996,7 @@ type ClientInterface interface {
 
 	// PostCartCheckout Pay for a tour of the cart's homes
 	//
-	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -4128,7 +4128,7 @@ func (c *Client) GetCart(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 
 // PostCartCheckoutWithBody Pay for a tour of the cart's homes
 //
-// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -4149,7 +4149,7 @@ func (c *Client) PostCartCheckoutWithBody(ctx context.Context, params *PostCartC
 
 // PostCartCheckout Pay for a tour of the cart's homes
 //
-// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -9919,7 +9919,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCartCheckoutWithBodyWithResponse Pay for a tour of the cart's homes
 	//
-	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -9930,7 +9930,7 @@ type ClientWithResponsesInterface interface {
 
 	// PostCartCheckoutWithResponse Pay for a tour of the cart's homes
 	//
-	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+	// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 	//
 	// Allowed: users with role `customer`. Acts on the caller's own data.
 	//
@@ -18868,7 +18868,7 @@ func (c *ClientWithResponses) GetCartWithResponse(ctx context.Context, reqEditor
 
 // PostCartCheckoutWithBodyWithResponse Pay for a tour of the cart's homes
 //
-// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //
@@ -18885,7 +18885,7 @@ func (c *ClientWithResponses) PostCartCheckoutWithBodyWithResponse(ctx context.C
 
 // PostCartCheckoutWithResponse Pay for a tour of the cart's homes
 //
-// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the same answer and charge nothing more. A cart checks out once, whatever the keys.
+// Holds a realtor for `scheduled_at` (an open slot of GET /cart/slots), then charges the tour fees; the tour starts `pending` and becomes `scheduled` once booked from the hold. The same Idempotency-Key and body again return the first answer (201, 402 or 409 slot-taken alike; header `Idempotent-Replayed: true`) and charge nothing more. A cart checks out once, whatever the keys.
 //
 // Allowed: users with role `customer`. Acts on the caller's own data.
 //

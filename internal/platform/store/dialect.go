@@ -51,6 +51,10 @@ type MigrationTypes struct {
 	Timestamp string // an instant; always written in UTC
 	Serial    string // an increasing integer primary key
 	JSON      string // a JSON document
+	// TextBytes turns a TEXT column's value into its UTF-8 bytes, for a
+	// migration that moves text into a {{.Bytes}} column: a format with
+	// one %s, used as {{printf .TextBytes "column"}}.
+	TextBytes string
 }
 
 // SQLite is the embedded default: one file per service, WAL journal.
@@ -63,6 +67,7 @@ var SQLite = Dialect{
 		Timestamp: "DATETIME",
 		Serial:    "INTEGER PRIMARY KEY AUTOINCREMENT",
 		JSON:      "TEXT",
+		TextBytes: "CAST(%s AS BLOB)",
 	},
 }
 
@@ -78,6 +83,8 @@ var Postgres = Dialect{
 		Timestamp: "TIMESTAMPTZ",
 		Serial:    "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
 		JSON:      "JSONB",
+		// Not CAST(... AS BYTEA), which reads backslashes as escapes.
+		TextBytes: "convert_to(%s, 'UTF8')",
 	},
 }
 
