@@ -12,6 +12,7 @@ import * as tours from './pages/tours.js';
 import * as inbox from './pages/notifications.js';
 import * as provider from './pages/provider.js';
 import * as showing from './pages/showing.js';
+import * as approvals from './pages/approvals.js';
 import * as realtor from './pages/realtor.js';
 import * as admin from './pages/admin.js';
 import * as adminEvents from './pages/admin-events.js';
@@ -34,6 +35,7 @@ const routes = [
   ['/app/my-listings/new', [P], provider.edit],
   ['/app/my-listings/:id/edit', [P], provider.edit],
   ['/app/my-listings/:id/showing', [P], showing.render],
+  ['/app/approvals', [P], approvals.render],
   ['/app/assignments', [R], realtor.assignments],
   ['/app/agenda', [R], realtor.agenda],
   ['/app/profile', [R], realtor.profile],
@@ -47,7 +49,7 @@ const routes = [
 
 const menus = {
   customer: [['/app/search', 'Find homes'], ['/app/cart', 'Cart'], ['/app/tours', 'My tours'], ['/app/notifications', 'Notifications'], ['/app/settings', 'Settings']],
-  provider: [['/app/my-listings', 'My listings'], ['/app/my-listings/new', 'New listing'], ['/app/notifications', 'Notifications'], ['/app/settings', 'Settings']],
+  provider: [['/app/my-listings', 'My listings'], ['/app/my-listings/new', 'New listing'], ['/app/approvals', 'Approvals'], ['/app/notifications', 'Notifications'], ['/app/settings', 'Settings']],
   realtor: [['/app/assignments', 'Assignments'], ['/app/agenda', 'Agenda'], ['/app/profile', 'Profile'], ['/app/notifications', 'Notifications'], ['/app/settings', 'Settings']],
   admin: [['/app/admin/overview', 'Overview'], ['/app/admin/users', 'Users'], ['/app/admin/tours', 'Tours'], ['/app/admin/payments', 'Payments'], ['/app/admin/dead-letters', 'Dead letters'], ['/app/admin/events', 'Live events']],
 };
