@@ -546,6 +546,12 @@ func (m *matrix) fixtures() map[string]fixture {
 				"starts_at": start, "ends_at": start.Add(30 * time.Minute)}}
 		}, ok: []int{201}},
 		"DELETE /appointments/holds/{id}": {build: static("DELETE", "/appointments/holds/matrix-never-held", nil), ok: []int{204}},
+		// Schedules: iam, before it saves a realtor's time off or cap (of a
+		// realtor nobody books, so the matrix's bookings stay possible).
+		"PUT /appointments/realtors/{id}/schedule": unowned(static("PUT", "/appointments/realtors/matrix-realtor/schedule", map[string]any{
+			"time_zone": "America/Chicago", "max_tours_per_day": 2, "at": time.Now().UTC(),
+			"time_off": []map[string]time.Time{{"start": time.Now().AddDate(0, 0, 200).UTC(), "end": time.Now().AddDate(0, 0, 201).UTC()}}})),
+		"GET /appointments/agenda": unowned(static("GET", "/appointments/agenda?days=7", nil)),
 
 		// availability
 		"GET /availability": unowned(static("GET", "/availability?lat=41.88&lng=-87.63&start="+tomorrowLocal(9)+"&end="+tomorrowLocal(10), nil)),

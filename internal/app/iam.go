@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/openhouse/openhouse/internal/auditlog"
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -52,8 +53,11 @@ func buildIAM(ctx context.Context, e env) (component, error) {
 		Calendar: iam.CalendarConfig{Interval: e.Config.CalendarSyncInterval, Key: key,
 			Fetch: egress.Config{AllowHTTP: e.Config.CalendarAllowHTTP}},
 		Records: book,
-		Clock:   e.Clock,
-		Log:     e.Log,
+		// Time off and daily caps are taken by the appointment service
+		// first, where double booking is prevented.
+		Schedules: clients.NewSchedules(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),
+		Clock:     e.Clock,
+		Log:       e.Log,
 	})
 	if err != nil {
 		return nil, err

@@ -164,7 +164,8 @@ func (s *Service) retryIfFreed(ctx context.Context, released *Appointment) error
 }
 
 // onRealtorChanged keeps whether the realtor takes tours (a hold is booked
-// only if so); a realtor who joined, came back, or changed hours or area
+// only if so) and their time off and daily cap (applied already if iam's
+// call before saving them got here first: the newest wins); a realtor who joined, came back, or changed hours or area
 // may fit waiting tours now.
 func (s *Service) onRealtorChanged(ctx context.Context, ev bus.Event) error {
 	p, err := data[events.RealtorProfileChanged](ev)
@@ -177,6 +178,9 @@ func (s *Service) onRealtorChanged(ctx context.Context, ev bus.Event) error {
 		at = ev.Time()
 	}
 	if err := s.store.SetRealtor(ctx, ev.ID(), p.RealtorID, eligible, at); err != nil {
+		return err
+	}
+	if err := s.store.SetSchedule(ctx, p.RealtorID, ScheduleOf(p.TimeZone, p.MaxToursPerDay, p.TimeOff, at), false, s.cfg.Clock.Now()); err != nil {
 		return err
 	}
 	if !eligible {
@@ -226,4 +230,36 @@ func (s *Service) Decline(ctx context.Context, id, realtorID string) (Appointmen
 		s.cfg.Log.WarnContext(ctx, "reassign after decline", "tour_id", a.TourID, "err", err)
 	}
 	return a, nil
+}
+
+// ScheduleOf is the schedule half of a realtor profile (time off, daily
+// cap, zone) as of at.
+func ScheduleOf(zone string, maxPerDay int, timeOff []events.TimeOff, at time.Time) Schedule {
+	s := Schedule{TimeZone: zone, MaxPerDay: maxPerDay, TimeOff: make([]Span, len(timeOff)), ScheduleAt: at.UTC()}
+	for i, t := range timeOff {
+		s.TimeOff[i] = Span{t.Start.UTC(), t.End.UTC()}
+	}
+	return s
+}
+
+// onBusyChanged keeps the busy blocks of a realtor's own calendar, which
+// Book and PlaceHold never book over. Blocks removed may free the realtor
+// for waiting tours.
+func (s *Service) onBusyChanged(ctx context.Context, ev bus.Event) error {
+	b, err := data[events.RealtorBusyChanged](ev)
+	if err != nil {
+		return err
+	}
+	at := b.At
+	if at.IsZero() {
+		at = ev.Time()
+	}
+	busy := make([]Span, len(b.Blocks))
+	for i, k := range b.Blocks {
+		busy[i] = Span{k.Start.UTC(), k.End.UTC()}
+	}
+	if err := s.store.SetBusy(ctx, b.RealtorID, busy, at); err != nil {
+		return err
+	}
+	return s.RetryWaiting(ctx)
 }

@@ -317,6 +317,14 @@ func (s *Service) bookHold(ctx context.Context, r Request) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// A busy block of the realtor's own calendar may have come since the
+	// hold was placed (time off cannot: iam asks first, and the hold
+	// counts); then the tour goes to someone else.
+	sch, err := s.store.Schedule(ctx, hold.RealtorID)
+	if err != nil {
+		return false, err
+	}
+	eligible = eligible && !sch.Off(hold.StartsAt, hold.EndsAt)
 	now := s.cfg.Clock.Now()
 	var (
 		booked bool

@@ -103,14 +103,23 @@ func (s *Service) Routes() []auth.Route {
 				Description: "A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. " +
 					"Asking again with the same `hold_id` and window answers the same hold. No realtor is named.",
 				Answers: []httpapi.Answer{{Status: http.StatusConflict, Why: "No realtor is free for that window (slot taken), or the hold id names another window.", Body: holdConflict{}}}}},
+		// Schedules: iam, before it saves a realtor's time off or daily cap.
+		{Pattern: "PUT /appointments/realtors/{id}/schedule", Rule: auth.Services("iam"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePutSchedule), Body: clients.RealtorSchedule{},
+			Doc: httpapi.Doc{Summary: "Record a realtor's time off and daily cap (iam, before it saves them)", Reply: clients.RealtorSchedule{},
+				Description: "Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, " +
+					"listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.",
+				Answers: []httpapi.Answer{{Status: http.StatusConflict, Why: "The time off covers tours the realtor holds or is booked for; nothing was recorded.", Body: scheduleConflict{}}}}},
+		{Pattern: "GET /appointments/agenda", Rule: auth.Users(auth.RoleRealtor), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleAgenda),
+			Doc: httpapi.Doc{Summary: "The caller's agenda (realtors): bookings, holds, busy blocks and time off", Reply: agendaView{}, Params: agendaQuery{},
+				Description: "What assignment goes by, day by day in the realtor's zone: their tours (booked or being booked), the busy events of their own calendar and their time off."}},
 		{Pattern: "DELETE /appointments/holds/{id}", Rule: auth.Services("cart", "tour"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleReleaseHold),
 			Doc: httpapi.Doc{Summary: "Give a hold back (a declined card, a failed move)", Description: "Giving back a hold that is gone or released already succeeds.",
 				Errors: map[int]string{http.StatusConflict: "The hold was booked; it cannot be given back."}}},
 	}
 }
 
-// Subscriptions: tours ask for realtors; realtors' profiles changing may
-// free some up.
+// Subscriptions: tours ask for realtors; realtors' profiles and busy
+// blocks say when they may be booked, and changing may free some up.
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{
 		{Consumer: "appointment", Stream: "tour", Handlers: map[string]bus.Handler{
@@ -121,6 +130,7 @@ func (s *Service) Subscriptions() []bus.Subscription {
 		}},
 		{Consumer: "appointment", Stream: "iam", Handlers: map[string]bus.Handler{
 			events.TypeRealtorProfileChanged: s.onRealtorChanged,
+			events.TypeRealtorBusyChanged:    s.onBusyChanged,
 		}},
 	}
 }

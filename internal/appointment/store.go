@@ -22,9 +22,10 @@ type Store interface {
 	// before stuckBefore, oldest first.
 	Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]Request, error)
 	// Book records a (not yet stored) appointment if the realtor has no
-	// active appointment overlapping it (widened by buffer) and its tour
-	// has none, and the request is still at version and not closed;
-	// otherwise ErrDoubleBooking or ErrTourTaken. It marks the request
+	// active appointment overlapping it (widened by buffer), its schedule
+	// admits it (Schedule.Admits: ErrRealtorOff, a kind of
+	// ErrDoubleBooking), its tour has none, and the request is still at
+	// version and not closed; otherwise ErrDoubleBooking or ErrTourTaken. It marks the request
 	// assigned and stores events, all in one transaction.
 	Book(ctx context.Context, a Appointment, version int, buffer time.Duration, events ...bus.Event) error
 	// MarkWaiting moves a request at version from assigning to waiting
@@ -42,7 +43,8 @@ type Store interface {
 	List(ctx context.Context, f Filter, after Cursor, limit int) ([]Appointment, error)
 	// PlaceHold records a (not yet stored) hold a (status Held, with its
 	// expiry) if its realtor has nothing active overlapping it (widened by
-	// buffer), storing events; otherwise ErrDoubleBooking. A hold for an
+	// buffer) and their schedule admits it, storing events; otherwise
+	// ErrDoubleBooking (ErrRealtorOff for the schedule). A hold for an
 	// existing tour (a.TourID other than a.ID) may overlap that tour's own
 	// booking, which it is to replace. ErrHoldConflict
 	// if a.ID names an active appointment or hold, or a booking. A hold
@@ -66,6 +68,21 @@ type Store interface {
 	// Eligible reports whether a realtor may take tours; one never heard of
 	// is (the index offered them, and iam's news may be behind).
 	Eligible(ctx context.Context, realtorID string) (bool, error)
+	// SetSchedule records a realtor's time off, daily cap and zone (the
+	// busy blocks are left alone) unless a newer schedule (by ScheduleAt)
+	// is held. With check, it first takes the realtor's lock and refuses,
+	// with a *ScheduleConflict listing them, time off over any hold or
+	// booking of theirs that ends after now; Book and PlaceHold take the
+	// same lock, so none can slip in between the check and the write.
+	SetSchedule(ctx context.Context, realtorID string, s Schedule, check bool, now time.Time) error
+	// SetBusy records the busy blocks of a realtor's own calendar, unless
+	// newer ones (by at) are held.
+	SetBusy(ctx context.Context, realtorID string, busy []Span, at time.Time) error
+	// Agenda returns the realtor's holds and bookings that overlap [from,
+	// to), by start.
+	Agenda(ctx context.Context, realtorID string, from, to time.Time) ([]Appointment, error)
+	// Schedule returns a realtor's schedule; the zero Schedule if none.
+	Schedule(ctx context.Context, realtorID string) (Schedule, error)
 	// Overlapping returns pairs of a realtor's bookings that overlap: the
 	// check a chaos test reads. Holds are not bookings.
 	Overlapping(ctx context.Context) ([][2]Appointment, error)

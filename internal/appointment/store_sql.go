@@ -246,6 +246,9 @@ func (s *SQLStore) Book(ctx context.Context, a Appointment, version int, buffer 
 			}
 			return err
 		}
+		if err := admits(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, ""); err != nil {
+			return err
+		}
 		if err := insertAppointment(ctx, tx, a); err != nil {
 			if errors.Is(s.db.Translate(err), store.ErrConflict) {
 				return ErrTourTaken
@@ -421,6 +424,9 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 			return err
 		}
 		if err := s.checkLimits(ctx, tx, a, limits); err != nil {
+			return err
+		}
+		if err := admits(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, except); err != nil {
 			return err
 		}
 		if err == nil { // a lapsed or given-back hold, placed again

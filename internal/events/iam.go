@@ -106,7 +106,21 @@ type RealtorProfileChanged struct {
 	Status          string         `json:"status"` // available or unavailable
 	Verified        bool           `json:"verified"`
 	Active          bool           `json:"active"` // false while suspended
-	At              time.Time      `json:"at"`
+	// TimeOff are the spans the realtor takes no tours (UTC), whatever
+	// their hours say. Absent from events published before it existed.
+	TimeOff []TimeOff `json:"time_off,omitempty"`
+	// MaxToursPerDay is the most tours (holds and bookings) the realtor
+	// takes on one day of their own time zone; 0: no cap.
+	MaxToursPerDay int       `json:"max_tours_per_day,omitempty"`
+	At             time.Time `json:"at"`
+}
+
+// TimeOff is a span a realtor takes no tours, with their reason (shown to
+// them and admins, never to customers).
+type TimeOff struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason"`
 }
 
 // CalendarTokenIssued says a user asked for a new calendar feed URL

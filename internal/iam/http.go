@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/store"
@@ -184,6 +185,22 @@ type profileView struct {
 	TimeZone        string             `json:"time_zone" doc:"IANA time zone of the working hours." example:"America/Chicago"`
 	WorkingHours    []workingHoursView `json:"working_hours"`
 	Status          Availability       `json:"status" enum:"available,unavailable"`
+	TimeOff         []timeOffView      `json:"time_off" doc:"Spans the realtor takes no tours, by start, in their zone."`
+	MaxToursPerDay  int                `json:"max_tours_per_day" doc:"The most tours on one day of the realtor's zone; 0: no cap." example:"4"`
+}
+
+// timeOffView is a span of time off as GET /iam/me shows it.
+type timeOffView struct {
+	Start  time.Time `json:"start" doc:"In the realtor's zone." example:"2026-12-24T00:00:00-06:00"`
+	End    time.Time `json:"end" example:"2026-12-27T00:00:00-06:00"`
+	Reason string    `json:"reason" example:"Holidays"`
+}
+
+// timeOffInput is a span of time off as PATCH /iam/me takes it.
+type timeOffInput struct {
+	Start  string `json:"start" doc:"RFC 3339, or the realtor's wall clock (2026-12-24T00:00) in their zone." example:"2026-12-24T00:00"`
+	End    string `json:"end" doc:"After start, by at most 366 days; same forms." example:"2026-12-27T00:00"`
+	Reason string `json:"reason" doc:"Up to 200 characters, one line; shown to the realtor and admins." example:"Holidays"`
 }
 
 type recordsView struct {
@@ -215,7 +232,15 @@ func meViewOf(me Me) meView {
 	}}
 	if p := me.Profile; p != nil {
 		pv := &profileView{ServiceRadiusKM: p.ServiceRadiusKM, TimeZone: p.TimeZone, Status: p.Availability,
-			WorkingHours: make([]workingHoursView, len(p.WorkingHours))}
+			WorkingHours: make([]workingHoursView, len(p.WorkingHours)), MaxToursPerDay: p.MaxToursPerDay,
+			TimeOff: make([]timeOffView, len(p.TimeOff))}
+		loc, err := time.LoadLocation(p.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		for i, t := range p.TimeOff {
+			pv.TimeOff[i] = timeOffView{Start: t.Start.In(loc), End: t.End.In(loc), Reason: t.Reason}
+		}
 		if p.Location != nil {
 			pv.Location = &geoPointView{Lat: p.Location.Lat, Lng: p.Location.Lng}
 		}
@@ -264,6 +289,8 @@ type updateMeRequest struct {
 	TimeZone        *string             `json:"time_zone" doc:"Realtors: IANA zone of the working hours." example:"America/Chicago"`
 	WorkingHours    *[]workingHoursView `json:"working_hours"`
 	Status          *Availability       `json:"status" doc:"Realtors: whether they take tours." enum:"available,unavailable"`
+	TimeOff         *[]timeOffInput     `json:"time_off" doc:"Realtors: every span of time off (replaces the list); over a tour they hold or are booked for: 409 listing the tours."`
+	MaxToursPerDay  *int                `json:"max_tours_per_day" doc:"Realtors: the most tours on one day of their zone; 0: no cap." minimum:"0" maximum:"50" example:"4"`
 	// CalendarURL is write-only: GET shows calendar_sync instead.
 	CalendarURL *string `json:"calendar_url" doc:"Realtors: the secret iCalendar (https) address of their own calendar, whose busy times block tours; \"\" removes it; write-only."`
 }
@@ -275,7 +302,14 @@ func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := MeChange{Name: req.Name, CalendarURL: req.CalendarURL, Profile: ProfileChange{
-		ServiceRadiusKM: req.ServiceRadiusKM, TimeZone: req.TimeZone, Availability: req.Status}}
+		ServiceRadiusKM: req.ServiceRadiusKM, TimeZone: req.TimeZone, Availability: req.Status, MaxToursPerDay: req.MaxToursPerDay}}
+	if req.TimeOff != nil {
+		off := make([]TimeOffInput, len(*req.TimeOff))
+		for i, t := range *req.TimeOff {
+			off[i] = TimeOffInput(t)
+		}
+		c.Profile.TimeOff = &off
+	}
 	if req.Location != nil {
 		c.Profile.Location = &GeoPoint{Lat: req.Location.Lat, Lng: req.Location.Lng}
 	}
@@ -373,6 +407,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		invalid   ValidationError
 		throttled ThrottledError
+		conflict  *ScheduleConflictError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -381,6 +416,13 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			fields[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
 		}
 		httpapi.WriteError(w, r, httpapi.Validation(fields...))
+	case errors.As(err, &conflict):
+		p := httpapi.Conflict(conflict.Error())
+		p.Type, p.Title = clients.TypeTimeOffConflict, "Time off over booked tours"
+		p.Extensions = map[string]any{"tours": conflict.Tours}
+		httpapi.WriteError(w, r, p)
+	case errors.Is(err, ErrScheduleUnavailable):
+		httpapi.WriteError(w, r, httpapi.Unavailable(err.Error()))
 	case errors.Is(err, ErrEmailTaken):
 		httpapi.WriteError(w, r, httpapi.Conflict("this email is already registered"))
 	case errors.Is(err, ErrBadCredentials):

@@ -71,7 +71,8 @@ type MeChange struct {
 
 func (c MeChange) touchesProfile() bool {
 	p := c.Profile
-	return p.Location != nil || p.ServiceRadiusKM != nil || p.TimeZone != nil || p.WorkingHours != nil || p.Availability != nil
+	return p.Location != nil || p.ServiceRadiusKM != nil || p.TimeZone != nil || p.WorkingHours != nil || p.Availability != nil ||
+		p.touchesSchedule()
 }
 
 // UpdateMe applies a user's change to their own account; realtors also
@@ -100,6 +101,17 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, 
 		}
 	}
 	now := s.cfg.Clock.Now()
+	if current.Role == RoleRealtor && c.Profile.touchesSchedule() {
+		p, err := s.store.Profile(ctx, userID)
+		if errors.Is(err, store.ErrNotFound) {
+			p = NewRealtorProfile(userID, current.CreatedAt)
+		} else if err != nil {
+			return Me{}, err
+		}
+		if err := s.gateSchedule(ctx, p, c.Profile, now); err != nil {
+			return Me{}, err
+		}
+	}
 	rename := func(ctx context.Context, u *User) ([]bus.Event, error) {
 		if c.Name == nil || normalizeName(*c.Name) == u.Name {
 			return nil, nil
@@ -154,6 +166,10 @@ func profileEvent(ctx context.Context, u User, p RealtorProfile, now time.Time) 
 	}
 	if p.Location != nil {
 		e.Location = &events.GeoPoint{Lat: p.Location.Lat, Lng: p.Location.Lng}
+	}
+	e.MaxToursPerDay = p.MaxToursPerDay
+	for _, t := range p.TimeOff {
+		e.TimeOff = append(e.TimeOff, events.TimeOff{Start: t.Start, End: t.End, Reason: t.Reason})
 	}
 	for i, w := range p.WorkingHours {
 		e.WorkingHours[i] = events.WorkingHours{Weekday: w.Weekday, Start: w.Start, End: w.End}

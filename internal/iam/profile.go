@@ -3,7 +3,11 @@ package iam
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
+	"unicode/utf8"
+
+	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
 // Availability is whether a realtor takes new tours.
@@ -37,8 +41,28 @@ type RealtorProfile struct {
 	TimeZone        string
 	WorkingHours    []WorkingHours
 	Availability    Availability
-	UpdatedAt       time.Time
+	// TimeOff are spans the realtor takes no tours, kept as instants: a
+	// holiday stays where it was when the realtor later moves zone.
+	TimeOff []TimeOff
+	// MaxToursPerDay is the most tours on one local day; 0: no cap.
+	MaxToursPerDay int
+	UpdatedAt      time.Time
 }
+
+// TimeOff is a span [Start, End) the realtor takes no tours, and why.
+type TimeOff struct {
+	Start, End time.Time
+	Reason     string
+}
+
+// Bounds of the schedule a realtor sets: how many spans of time off, how
+// long one may be, how long its reason, and the highest daily cap.
+const (
+	MaxTimeOff        = 50
+	MaxTimeOffLength  = 366 * 24 * time.Hour
+	MaxTimeOffReason  = 200
+	MaxToursPerDayCap = 50
+)
 
 // NewRealtorProfile is the profile of a realtor who has set nothing yet:
 // no location, so no tours.
@@ -53,6 +77,32 @@ type ProfileChange struct {
 	TimeZone        *string
 	WorkingHours    *[]WorkingHours
 	Availability    *Availability
+	TimeOff         *[]TimeOffInput
+	MaxToursPerDay  *int
+}
+
+// TimeOffInput is a span of time off as a realtor writes it: start and end
+// in RFC 3339, or as their wall clock ("2026-12-24T00:00", seconds
+// optional), read in the profile's time zone (the new one, when the same
+// change sets it).
+type TimeOffInput struct {
+	Start, End, Reason string
+}
+
+// localLayouts are the wall-clock forms time off may be written in.
+var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05"}
+
+// parseWhen reads one end of a span of time off in loc.
+func parseWhen(s string, loc *time.Location) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	for _, layout := range localLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // MaxServiceRadiusKM bounds how far a realtor may say they travel.
@@ -98,6 +148,23 @@ func (p *RealtorProfile) Apply(c ProfileChange, now time.Time) error {
 	if c.Availability != nil && *c.Availability != Available && *c.Availability != Unavailable {
 		errs = append(errs, FieldError{"status", "must be available or unavailable"})
 	}
+	var timeOff []TimeOff
+	if c.TimeOff != nil {
+		zone := p.TimeZone
+		if c.TimeZone != nil {
+			zone = *c.TimeZone
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			loc = time.UTC // reported above
+		}
+		var bad []FieldError
+		timeOff, bad = readTimeOff(*c.TimeOff, loc)
+		errs = append(errs, bad...)
+	}
+	if c.MaxToursPerDay != nil && (*c.MaxToursPerDay < 0 || *c.MaxToursPerDay > MaxToursPerDayCap) {
+		errs = append(errs, FieldError{"max_tours_per_day", fmt.Sprintf("must be 0 (no cap) to %d", MaxToursPerDayCap)})
+	}
 	if len(errs) > 0 {
 		return errs
 	}
@@ -117,6 +184,49 @@ func (p *RealtorProfile) Apply(c ProfileChange, now time.Time) error {
 	if c.Availability != nil {
 		p.Availability = *c.Availability
 	}
+	if c.TimeOff != nil {
+		p.TimeOff = timeOff
+	}
+	if c.MaxToursPerDay != nil {
+		p.MaxToursPerDay = *c.MaxToursPerDay
+	}
 	p.UpdatedAt = now.UTC()
 	return nil
+}
+
+// readTimeOff reads spans of time off written in loc (TimeOffInput) and
+// says what is wrong with each. It returns them as they are kept: UTC to
+// the second, reasons normalised (internal/platform/usertext), sorted by
+// start.
+func readTimeOff(in []TimeOffInput, loc *time.Location) ([]TimeOff, []FieldError) {
+	if len(in) > MaxTimeOff {
+		return nil, []FieldError{{"time_off", fmt.Sprintf("at most %d spans", MaxTimeOff)}}
+	}
+	var errs []FieldError
+	out := make([]TimeOff, 0, len(in))
+	for i, t := range in {
+		field := fmt.Sprintf("time_off[%d]", i)
+		start, ok1 := parseWhen(t.Start, loc)
+		end, ok2 := parseWhen(t.End, loc)
+		start, end = start.UTC().Truncate(time.Second), end.UTC().Truncate(time.Second)
+		switch {
+		case !ok1 || start.Unix() <= 0:
+			errs = append(errs, FieldError{field + ".start", "must be an RFC 3339 time, or a local time such as 2026-12-24T09:00, after 1970"})
+		case !ok2:
+			errs = append(errs, FieldError{field + ".end", "must be an RFC 3339 time, or a local time such as 2026-12-24T17:00"})
+		case !end.After(start):
+			errs = append(errs, FieldError{field + ".end", "must be after start"})
+		case end.Sub(start) > MaxTimeOffLength:
+			errs = append(errs, FieldError{field + ".end", "must be at most 366 days after start"})
+		}
+		reason := usertext.Normalize(t.Reason, usertext.Line)
+		if n := utf8.RuneCountInString(reason); n > MaxTimeOffReason {
+			errs = append(errs, FieldError{field + ".reason", fmt.Sprintf("must be at most %d characters", MaxTimeOffReason)})
+		} else if msg := usertext.Check(reason, usertext.Line); msg != "" {
+			errs = append(errs, FieldError{field + ".reason", msg})
+		}
+		out = append(out, TimeOff{Start: start, End: end, Reason: reason})
+	}
+	slices.SortStableFunc(out, func(a, b TimeOff) int { return a.Start.Compare(b.Start) })
+	return out, errs
 }

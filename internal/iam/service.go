@@ -35,8 +35,12 @@ type Config struct {
 	// Records are what GET /iam/me shows of a user's listings, payments,
 	// appointments and notifications; nil shows none.
 	Records RecordSource
-	Clock   clock.Clock
-	Log     *slog.Logger
+	// Schedules is the appointment service, asked before a realtor's time
+	// off or daily cap is saved (schedule.go). Nil: not asked (tools that
+	// open iam's store without the platform, tests of other things).
+	Schedules ScheduleGate
+	Clock     clock.Clock
+	Log       *slog.Logger
 }
 
 // LoginLimits bound password guessing without letting an attacker lock a
@@ -168,7 +172,11 @@ func (s *Service) Routes() []auth.Route {
 				Description: "`records` are kept up to date from the other services' events: a provider's listings, a customer's payments, everyone's appointments and notifications."}},
 		{Pattern: "PATCH /iam/me", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleUpdateMe), Body: updateMeRequest{},
 			Doc: httpapi.Doc{Summary: "Change the caller's name or realtor profile", Reply: meView{},
-				Description: "Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status)."}},
+				Description: "Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, " +
+					"time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: " +
+					"time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.",
+				Answers: []httpapi.Answer{{Status: http.StatusConflict, Why: "The time off covers tours the realtor holds or is booked for; nothing was saved.", Body: timeOffConflict{}}},
+				Errors:  map[int]string{http.StatusServiceUnavailable: "The booking service could not be asked about the time off or cap; nothing was saved."}}},
 		{Pattern: "POST /iam/me/calendar-token", Rule: auth.AnyUser(), Owner: auth.OwnedByCaller, Handler: http.HandlerFunc(s.handleCalendarToken),
 			Doc: httpapi.Doc{Summary: "Issue a new secret calendar feed URL", Reply: calendarTokenView{},
 				Description: "The URL serves the caller's tours as iCalendar (RFC 5545): a realtor's assignments, a customer's own tours, a provider's showings. The previous URL stops working."}},

@@ -162,15 +162,23 @@ func (s *SQLStore) ListUsers(ctx context.Context, f UserFilter, after UserCursor
 	return out, rows.Err()
 }
 
-const profileColumns = `user_id, lat, lng, service_radius_km, time_zone, working_hours, availability, updated_at`
+const profileColumns = `user_id, lat, lng, service_radius_km, time_zone, working_hours, availability, updated_at, time_off, max_tours_per_day`
+
+// timeOffRow is a span of time off as the time_off column keeps it.
+type timeOffRow struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason"`
+}
 
 func scanProfile(row scanner) (RealtorProfile, error) {
 	var (
 		p        RealtorProfile
 		lat, lng sql.NullFloat64
 		hours    string
+		off      string
 	)
-	err := row.Scan(&p.UserID, &lat, &lng, &p.ServiceRadiusKM, &p.TimeZone, &hours, &p.Availability, &p.UpdatedAt)
+	err := row.Scan(&p.UserID, &lat, &lng, &p.ServiceRadiusKM, &p.TimeZone, &hours, &p.Availability, &p.UpdatedAt, &off, &p.MaxToursPerDay)
 	if errors.Is(err, sql.ErrNoRows) {
 		return RealtorProfile{}, fmt.Errorf("realtor profile: %w", store.ErrNotFound)
 	}
@@ -182,6 +190,13 @@ func scanProfile(row scanner) (RealtorProfile, error) {
 	}
 	if err := json.Unmarshal([]byte(hours), &p.WorkingHours); err != nil {
 		return RealtorProfile{}, fmt.Errorf("read working hours: %w", err)
+	}
+	var rows []timeOffRow
+	if err := json.Unmarshal([]byte(off), &rows); err != nil {
+		return RealtorProfile{}, fmt.Errorf("read time off: %w", err)
+	}
+	for _, t := range rows {
+		p.TimeOff = append(p.TimeOff, TimeOff{Start: t.Start.UTC(), End: t.End.UTC(), Reason: t.Reason})
 	}
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	return p, nil
@@ -233,14 +248,23 @@ func saveProfile(ctx context.Context, tx *sql.Tx, p RealtorProfile) error {
 	if p.WorkingHours == nil {
 		hours = []byte("[]")
 	}
+	rows := make([]timeOffRow, len(p.TimeOff))
+	for i, t := range p.TimeOff {
+		rows[i] = timeOffRow(t)
+	}
+	off, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
 	var lat, lng any
 	if p.Location != nil {
 		lat, lng = p.Location.Lat, p.Location.Lng
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO realtor_profiles (`+profileColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	_, err = tx.ExecContext(ctx, `INSERT INTO realtor_profiles (`+profileColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (user_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, service_radius_km = excluded.service_radius_km,
-		time_zone = excluded.time_zone, working_hours = excluded.working_hours, availability = excluded.availability, updated_at = excluded.updated_at`,
-		p.UserID, lat, lng, p.ServiceRadiusKM, p.TimeZone, string(hours), p.Availability, p.UpdatedAt.UTC())
+		time_zone = excluded.time_zone, working_hours = excluded.working_hours, availability = excluded.availability, updated_at = excluded.updated_at,
+		time_off = excluded.time_off, max_tours_per_day = excluded.max_tours_per_day`,
+		p.UserID, lat, lng, p.ServiceRadiusKM, p.TimeZone, string(hours), p.Availability, p.UpdatedAt.UTC(), string(off), p.MaxToursPerDay)
 	if err != nil {
 		return fmt.Errorf("save realtor profile: %w", err)
 	}

@@ -37,6 +37,51 @@ func (e AdminUpdateRequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for AgendaItemKind.
+const (
+	AgendaItemKindBooking AgendaItemKind = "booking"
+	AgendaItemKindBusy    AgendaItemKind = "busy"
+	AgendaItemKindHold    AgendaItemKind = "hold"
+	AgendaItemKindTimeOff AgendaItemKind = "time_off"
+)
+
+// Valid indicates whether the value is a known member of the AgendaItemKind enum.
+func (e AgendaItemKind) Valid() bool {
+	switch e {
+	case AgendaItemKindBooking:
+		return true
+	case AgendaItemKindBusy:
+		return true
+	case AgendaItemKindHold:
+		return true
+	case AgendaItemKindTimeOff:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgendaItemStatus.
+const (
+	AgendaItemStatusConfirmed AgendaItemStatus = "confirmed"
+	AgendaItemStatusHeld      AgendaItemStatus = "held"
+	AgendaItemStatusScheduled AgendaItemStatus = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the AgendaItemStatus enum.
+func (e AgendaItemStatus) Valid() bool {
+	switch e {
+	case AgendaItemStatusConfirmed:
+		return true
+	case AgendaItemStatusHeld:
+		return true
+	case AgendaItemStatusScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AppointmentReleaseReason.
 const (
 	AppointmentReleaseReasonCancelled   AppointmentReleaseReason = "cancelled"
@@ -103,6 +148,27 @@ func (e ApprovalApproval) Valid() bool {
 	case ApprovalApprovalApproved:
 		return true
 	case ApprovalApprovalPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BookedTourStatus.
+const (
+	BookedTourStatusConfirmed BookedTourStatus = "confirmed"
+	BookedTourStatusHeld      BookedTourStatus = "held"
+	BookedTourStatusScheduled BookedTourStatus = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the BookedTourStatus enum.
+func (e BookedTourStatus) Valid() bool {
+	switch e {
+	case BookedTourStatusConfirmed:
+		return true
+	case BookedTourStatusHeld:
+		return true
+	case BookedTourStatusScheduled:
 		return true
 	default:
 		return false
@@ -646,6 +712,36 @@ func (e RescheduleConflictType) Valid() bool {
 	}
 }
 
+// Defines values for ScheduleConflictStatus.
+const (
+	ScheduleConflictStatusN409 ScheduleConflictStatus = 409
+)
+
+// Valid indicates whether the value is a known member of the ScheduleConflictStatus enum.
+func (e ScheduleConflictStatus) Valid() bool {
+	switch e {
+	case ScheduleConflictStatusN409:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScheduleConflictType.
+const (
+	ScheduleConflictTypeUrnOpenhouseProblemTimeOffConflict ScheduleConflictType = "urn:openhouse:problem:time-off-conflict"
+)
+
+// Valid indicates whether the value is a known member of the ScheduleConflictType enum.
+func (e ScheduleConflictType) Valid() bool {
+	switch e {
+	case ScheduleConflictTypeUrnOpenhouseProblemTimeOffConflict:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ShowingMode.
 const (
 	ShowingModeAuto    ShowingMode = "auto"
@@ -679,6 +775,36 @@ func (e StopApproval) Valid() bool {
 	case StopApprovalApproved:
 		return true
 	case StopApprovalPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TimeOffConflictStatus.
+const (
+	TimeOffConflictStatusN409 TimeOffConflictStatus = 409
+)
+
+// Valid indicates whether the value is a known member of the TimeOffConflictStatus enum.
+func (e TimeOffConflictStatus) Valid() bool {
+	switch e {
+	case TimeOffConflictStatusN409:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TimeOffConflictType.
+const (
+	TimeOffConflictTypeUrnOpenhouseProblemTimeOffConflict TimeOffConflictType = "urn:openhouse:problem:time-off-conflict"
+)
+
+// Valid indicates whether the value is a known member of the TimeOffConflictType enum.
+func (e TimeOffConflictType) Valid() bool {
+	switch e {
+	case TimeOffConflictTypeUrnOpenhouseProblemTimeOffConflict:
 		return true
 	default:
 		return false
@@ -1064,6 +1190,42 @@ type AdminUpdateRequest struct {
 // AdminUpdateRequestStatus defines model for AdminUpdateRequest.Status.
 type AdminUpdateRequestStatus string
 
+// Agenda defines model for Agenda.
+type Agenda struct {
+	// From Local midnight of the first day.
+	From time.Time `json:"from"`
+
+	// Items By start.
+	Items []AgendaItem `json:"items"`
+
+	// MaxToursPerDay 0: no cap.
+	MaxToursPerDay int `json:"max_tours_per_day"`
+
+	// TimeZone Examples: America/Chicago
+	TimeZone string    `json:"time_zone"`
+	To       time.Time `json:"to"`
+}
+
+// AgendaItem defines model for AgendaItem.
+type AgendaItem struct {
+	End time.Time `json:"end"`
+
+	// Kind booking: a tour assigned to them; hold: a tour being booked (a checkout's or a move's); busy: a busy event of their own calendar; time_off: their time off.
+	Kind       AgendaItemKind `json:"kind"`
+	ListingIds *[]string      `json:"listing_ids,omitempty"`
+
+	// Start In the realtor's zone.
+	Start  time.Time         `json:"start"`
+	Status *AgendaItemStatus `json:"status,omitempty"`
+	TourId *string           `json:"tour_id,omitempty"`
+}
+
+// AgendaItemKind booking: a tour assigned to them; hold: a tour being booked (a checkout's or a move's); busy: a busy event of their own calendar; time_off: their time off.
+type AgendaItemKind string
+
+// AgendaItemStatus defines model for AgendaItem.Status.
+type AgendaItemStatus string
+
 // Appointment defines model for Appointment.
 type Appointment struct {
 	CreatedAt  time.Time `json:"created_at"`
@@ -1139,6 +1301,17 @@ type AvailabilitySlot struct {
 	Start  time.Time `json:"start"`
 	TourId string    `json:"tour_id"`
 }
+
+// BookedTour defines model for BookedTour.
+type BookedTour struct {
+	EndsAt   time.Time        `json:"ends_at"`
+	StartsAt time.Time        `json:"starts_at"`
+	Status   BookedTourStatus `json:"status"`
+	TourId   string           `json:"tour_id"`
+}
+
+// BookedTourStatus defines model for BookedTour.Status.
+type BookedTourStatus string
 
 // Booking defines model for Booking.
 type Booking struct {
@@ -1886,11 +2059,19 @@ type Problem struct {
 type Profile struct {
 	Location *IamGeoPoint `json:"location,omitempty"`
 
+	// MaxToursPerDay The most tours on one day of the realtor's zone; 0: no cap.
+	//
+	// Examples: 4
+	MaxToursPerDay int `json:"max_tours_per_day"`
+
 	// ServiceRadiusKm How far from location the realtor travels.
 	//
 	// Examples: 25
 	ServiceRadiusKm float64       `json:"service_radius_km"`
 	Status          ProfileStatus `json:"status"`
+
+	// TimeOff Spans the realtor takes no tours, by start, in their zone.
+	TimeOff []TimeOff `json:"time_off"`
 
 	// TimeZone IANA time zone of the working hours.
 	//
@@ -1933,6 +2114,21 @@ type Realtor struct {
 	UpdatedAt       time.Time          `json:"updated_at"`
 	Verified        bool               `json:"verified"`
 	WorkingHours    []Hours            `json:"working_hours"`
+}
+
+// RealtorSchedule defines model for RealtorSchedule.
+type RealtorSchedule struct {
+	// At When iam changes the profile: the newest schedule wins, this or the profile event's.
+	At time.Time `json:"at"`
+
+	// MaxToursPerDay 0: no cap.
+	MaxToursPerDay int    `json:"max_tours_per_day"`
+	TimeOff        []Span `json:"time_off"`
+
+	// TimeZone The realtor's IANA zone: the cap counts tours per day of it.
+	//
+	// Examples: America/Chicago
+	TimeZone string `json:"time_zone"`
 }
 
 // Records defines model for Records.
@@ -2023,6 +2219,24 @@ type Rotate struct {
 	Kid string `json:"kid"`
 }
 
+// ScheduleConflict defines model for ScheduleConflict.
+type ScheduleConflict struct {
+	Detail   string                 `json:"detail"`
+	Instance *string                `json:"instance,omitempty"`
+	Status   ScheduleConflictStatus `json:"status"`
+	Title    string                 `json:"title"`
+
+	// Tours The holds and bookings the time off would cover.
+	Tours []BookedTour         `json:"tours"`
+	Type  ScheduleConflictType `json:"type"`
+}
+
+// ScheduleConflictStatus defines model for ScheduleConflict.Status.
+type ScheduleConflictStatus int
+
+// ScheduleConflictType defines model for ScheduleConflict.Type.
+type ScheduleConflictType string
+
 // Showing defines model for Showing.
 type Showing struct {
 	// Blackouts Ranges in which the home is not shown.
@@ -2099,6 +2313,12 @@ type Slots struct {
 	TimeZone string `json:"time_zone"`
 }
 
+// Span defines model for Span.
+type Span struct {
+	End   time.Time `json:"end"`
+	Start time.Time `json:"start"`
+}
+
 // Stats defines model for Stats.
 type Stats struct {
 	BookingsPerHour []HourCount `json:"bookings_per_hour"`
@@ -2125,6 +2345,56 @@ type Stop struct {
 
 // StopApproval Homes whose provider approves each showing: pending or approved.
 type StopApproval string
+
+// TimeOff defines model for TimeOff.
+type TimeOff struct {
+	// End Examples: 2026-12-27T00:00:00-06:00
+	End time.Time `json:"end"`
+
+	// Reason Examples: Holidays
+	Reason string `json:"reason"`
+
+	// Start In the realtor's zone.
+	//
+	// Examples: 2026-12-24T00:00:00-06:00
+	Start time.Time `json:"start"`
+}
+
+// TimeOffConflict defines model for TimeOffConflict.
+type TimeOffConflict struct {
+	Detail   string                `json:"detail"`
+	Instance *string               `json:"instance,omitempty"`
+	Status   TimeOffConflictStatus `json:"status"`
+	Title    string                `json:"title"`
+
+	// Tours The holds and bookings the time off would cover.
+	Tours []BookedTour        `json:"tours"`
+	Type  TimeOffConflictType `json:"type"`
+}
+
+// TimeOffConflictStatus defines model for TimeOffConflict.Status.
+type TimeOffConflictStatus int
+
+// TimeOffConflictType defines model for TimeOffConflict.Type.
+type TimeOffConflictType string
+
+// TimeOffInput defines model for TimeOffInput.
+type TimeOffInput struct {
+	// End After start, by at most 366 days; same forms.
+	//
+	// Examples: 2026-12-27T00:00
+	End string `json:"end"`
+
+	// Reason Up to 200 characters, one line; shown to the realtor and admins.
+	//
+	// Examples: Holidays
+	Reason string `json:"reason"`
+
+	// Start RFC 3339, or the realtor's wall clock (2026-12-24T00:00) in their zone.
+	//
+	// Examples: 2026-12-24T00:00
+	Start string `json:"start"`
+}
 
 // TimeRange defines model for TimeRange.
 type TimeRange struct {
@@ -2241,6 +2511,11 @@ type UpdateMeRequest struct {
 	CalendarUrl *string      `json:"calendar_url,omitempty"`
 	Location    *IamGeoPoint `json:"location,omitempty"`
 
+	// MaxToursPerDay Realtors: the most tours on one day of their zone; 0: no cap.
+	//
+	// Examples: 4
+	MaxToursPerDay *int `json:"max_tours_per_day,omitempty"`
+
 	// Name Examples: Rita Realtor
 	Name *string `json:"name,omitempty"`
 
@@ -2251,6 +2526,9 @@ type UpdateMeRequest struct {
 
 	// Status Realtors: whether they take tours.
 	Status *UpdateMeRequestStatus `json:"status,omitempty"`
+
+	// TimeOff Realtors: every span of time off (replaces the list); over a tour they hold or are booked for: 409 listing the tours.
+	TimeOff *[]TimeOffInput `json:"time_off,omitempty"`
 
 	// TimeZone Realtors: IANA zone of the working hours.
 	//
@@ -2364,6 +2642,15 @@ type GetAppointmentsParams struct {
 
 // GetAppointmentsParamsStatus defines parameters for GetAppointments.
 type GetAppointmentsParamsStatus string
+
+// GetAppointmentsAgendaParams defines parameters for GetAppointmentsAgenda.
+type GetAppointmentsAgendaParams struct {
+	// From The first day, YYYY-MM-DD in the realtor's zone; default today.
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// Days How many days, 1 to 31; default 7.
+	Days *int `form:"days,omitempty" json:"days,omitempty"`
+}
 
 // GetAvailabilityParams defines parameters for GetAvailability.
 type GetAvailabilityParams struct {
@@ -2674,6 +2961,9 @@ type GetToursByIdSlotsParams struct {
 // PostAppointmentsHoldsJSONRequestBody defines body for PostAppointmentsHolds for application/json ContentType.
 type PostAppointmentsHoldsJSONRequestBody = HoldBody
 
+// PutAppointmentsRealtorsByIdScheduleJSONRequestBody defines body for PutAppointmentsRealtorsByIdSchedule for application/json ContentType.
+type PutAppointmentsRealtorsByIdScheduleJSONRequestBody = RealtorSchedule
+
 // PatchAvailabilityByRealtorIdJSONRequestBody defines body for PatchAvailabilityByRealtorId for application/json ContentType.
 type PatchAvailabilityByRealtorIdJSONRequestBody = PatchRequest
 
@@ -2861,6 +3151,15 @@ type ClientInterface interface {
 	// Corresponds with GET /appointments (the `GetAppointments` operationId).
 	GetAppointments(ctx context.Context, params *GetAppointmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetAppointmentsAgenda The caller's agenda (realtors): bookings, holds, busy blocks and time off
+	//
+	// What assignment goes by, day by day in the realtor's zone: their tours (booked or being booked), the busy events of their own calendar and their time off.
+	//
+	// Allowed: users with role `realtor`. Acts on the caller's own data.
+	//
+	// Corresponds with GET /appointments/agenda (the `GetAppointmentsAgenda` operationId).
+	GetAppointmentsAgenda(ctx context.Context, params *GetAppointmentsAgendaParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostAppointmentsHoldsWithBody Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
 	//
 	// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
@@ -2891,6 +3190,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /appointments/holds/{id} (the `DeleteAppointmentsHoldsById` operationId).
 	DeleteAppointmentsHoldsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutAppointmentsRealtorsByIdScheduleWithBody Record a realtor's time off and daily cap (iam, before it saves them)
+	//
+	// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+	//
+	// Allowed: the service identities `iam`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+	PutAppointmentsRealtorsByIdScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutAppointmentsRealtorsByIdSchedule Record a realtor's time off and daily cap (iam, before it saves them)
+	//
+	// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+	//
+	// Allowed: the service identities `iam`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+	PutAppointmentsRealtorsByIdSchedule(ctx context.Context, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAppointmentsById Get an appointment (admins, its realtor or its customer)
 	//
@@ -3147,7 +3468,7 @@ type ClientInterface interface {
 
 	// PatchIamMeWithBody Change the caller's name or realtor profile
 	//
-	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 	//
 	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 	//
@@ -3158,7 +3479,7 @@ type ClientInterface interface {
 
 	// PatchIamMe Change the caller's name or realtor profile
 	//
-	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 	//
 	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 	//
@@ -3864,6 +4185,25 @@ func (c *Client) GetAppointments(ctx context.Context, params *GetAppointmentsPar
 	return c.Client.Do(req)
 }
 
+// GetAppointmentsAgenda The caller's agenda (realtors): bookings, holds, busy blocks and time off
+//
+// What assignment goes by, day by day in the realtor's zone: their tours (booked or being booked), the busy events of their own calendar and their time off.
+//
+// Allowed: users with role `realtor`. Acts on the caller's own data.
+//
+// Corresponds with GET /appointments/agenda (the `GetAppointmentsAgenda` operationId).
+func (c *Client) GetAppointmentsAgenda(ctx context.Context, params *GetAppointmentsAgendaParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAppointmentsAgendaRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostAppointmentsHoldsWithBody Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
 //
 // A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
@@ -3915,6 +4255,48 @@ func (c *Client) PostAppointmentsHolds(ctx context.Context, body PostAppointment
 // Corresponds with DELETE /appointments/holds/{id} (the `DeleteAppointmentsHoldsById` operationId).
 func (c *Client) DeleteAppointmentsHoldsById(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteAppointmentsHoldsByIdRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutAppointmentsRealtorsByIdScheduleWithBody Record a realtor's time off and daily cap (iam, before it saves them)
+//
+// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+//
+// Allowed: the service identities `iam`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+func (c *Client) PutAppointmentsRealtorsByIdScheduleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutAppointmentsRealtorsByIdScheduleRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutAppointmentsRealtorsByIdSchedule Record a realtor's time off and daily cap (iam, before it saves them)
+//
+// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+//
+// Allowed: the service identities `iam`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+func (c *Client) PutAppointmentsRealtorsByIdSchedule(ctx context.Context, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutAppointmentsRealtorsByIdScheduleRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4470,7 +4852,7 @@ func (c *Client) GetIamMe(ctx context.Context, reqEditors ...RequestEditorFn) (*
 
 // PatchIamMeWithBody Change the caller's name or realtor profile
 //
-// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 //
 // Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 //
@@ -4491,7 +4873,7 @@ func (c *Client) PatchIamMeWithBody(ctx context.Context, contentType string, bod
 
 // PatchIamMe Change the caller's name or realtor profile
 //
-// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 //
 // Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 //
@@ -6013,6 +6395,72 @@ func NewGetAppointmentsRequest(server string, params *GetAppointmentsParams) (*h
 	return req, nil
 }
 
+// NewGetAppointmentsAgendaRequest constructs an http.Request for the GetAppointmentsAgenda method
+func NewGetAppointmentsAgendaRequest(server string, params *GetAppointmentsAgendaParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/agenda")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Days != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewPostAppointmentsHoldsRequest calls the generic PostAppointmentsHolds builder with application/json body
 func NewPostAppointmentsHoldsRequest(server string, body PostAppointmentsHoldsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6083,6 +6531,53 @@ func NewDeleteAppointmentsHoldsByIdRequest(server string, id string) (*http.Requ
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewPutAppointmentsRealtorsByIdScheduleRequest calls the generic PutAppointmentsRealtorsByIdSchedule builder with application/json body
+func NewPutAppointmentsRealtorsByIdScheduleRequest(server string, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutAppointmentsRealtorsByIdScheduleRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutAppointmentsRealtorsByIdScheduleRequestWithBody constructs an http.Request for the PutAppointmentsRealtorsByIdSchedule method, with any body, and a specified content type
+func NewPutAppointmentsRealtorsByIdScheduleRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/realtors/%s/schedule", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -9775,6 +10270,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /appointments (the `GetAppointments` operationId).
 	GetAppointmentsWithResponse(ctx context.Context, params *GetAppointmentsParams, reqEditors ...RequestEditorFn) (*GetAppointmentsResponse, error)
 
+	// GetAppointmentsAgendaWithResponse The caller's agenda (realtors): bookings, holds, busy blocks and time off
+	//
+	// What assignment goes by, day by day in the realtor's zone: their tours (booked or being booked), the busy events of their own calendar and their time off.
+	//
+	// Allowed: users with role `realtor`. Acts on the caller's own data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments/agenda (the `GetAppointmentsAgenda` operationId).
+	GetAppointmentsAgendaWithResponse(ctx context.Context, params *GetAppointmentsAgendaParams, reqEditors ...RequestEditorFn) (*GetAppointmentsAgendaResponse, error)
+
 	// PostAppointmentsHoldsWithBodyWithResponse Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
 	//
 	// A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
@@ -9807,6 +10313,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /appointments/holds/{id} (the `DeleteAppointmentsHoldsById` operationId).
 	DeleteAppointmentsHoldsByIdWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteAppointmentsHoldsByIdResponse, error)
+
+	// PutAppointmentsRealtorsByIdScheduleWithBodyWithResponse Record a realtor's time off and daily cap (iam, before it saves them)
+	//
+	// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+	//
+	// Allowed: the service identities `iam`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+	PutAppointmentsRealtorsByIdScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutAppointmentsRealtorsByIdScheduleResponse, error)
+
+	// PutAppointmentsRealtorsByIdScheduleWithResponse Record a realtor's time off and daily cap (iam, before it saves them)
+	//
+	// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+	//
+	// Allowed: the service identities `iam`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+	PutAppointmentsRealtorsByIdScheduleWithResponse(ctx context.Context, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAppointmentsRealtorsByIdScheduleResponse, error)
 
 	// GetAppointmentsByIdWithResponse Get an appointment (admins, its realtor or its customer)
 	//
@@ -10101,7 +10629,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchIamMeWithBodyWithResponse Change the caller's name or realtor profile
 	//
-	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 	//
 	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 	//
@@ -10112,7 +10640,7 @@ type ClientWithResponsesInterface interface {
 
 	// PatchIamMeWithResponse Change the caller's name or realtor profile
 	//
-	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+	// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 	//
 	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 	//
@@ -11298,6 +11826,96 @@ func (r GetAppointmentsResponse) ContentType() string {
 	return ""
 }
 
+// GetAppointmentsAgendaResponse401Headers the declared response headers of an HTTP 401 response for GetAppointmentsAgenda
+type GetAppointmentsAgendaResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetAppointmentsAgendaResponse503Headers the declared response headers of an HTTP 503 response for GetAppointmentsAgenda
+type GetAppointmentsAgendaResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAppointmentsAgendaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Agenda
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetAppointmentsAgendaResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAppointmentsAgendaResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAppointmentsAgendaResponse) GetJSON200() *Agenda {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAppointmentsAgendaResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAppointmentsAgendaResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAppointmentsAgendaResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAppointmentsAgendaResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAppointmentsAgendaResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAppointmentsAgendaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAppointmentsAgendaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAppointmentsAgendaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAppointmentsAgendaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PostAppointmentsHoldsResponse401Headers the declared response headers of an HTTP 401 response for PostAppointmentsHolds
 type PostAppointmentsHoldsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -11500,6 +12118,131 @@ func (r DeleteAppointmentsHoldsByIdResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteAppointmentsHoldsByIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutAppointmentsRealtorsByIdScheduleResponse401Headers the declared response headers of an HTTP 401 response for PutAppointmentsRealtorsByIdSchedule
+type PutAppointmentsRealtorsByIdScheduleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PutAppointmentsRealtorsByIdScheduleResponse503Headers the declared response headers of an HTTP 503 response for PutAppointmentsRealtorsByIdSchedule
+type PutAppointmentsRealtorsByIdScheduleResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PutAppointmentsRealtorsByIdScheduleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RealtorSchedule
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ScheduleConflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutAppointmentsRealtorsByIdScheduleResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutAppointmentsRealtorsByIdScheduleResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetJSON200() *RealtorSchedule {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON409() *ScheduleConflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutAppointmentsRealtorsByIdScheduleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutAppointmentsRealtorsByIdScheduleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutAppointmentsRealtorsByIdScheduleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutAppointmentsRealtorsByIdScheduleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13802,6 +14545,8 @@ type PatchIamMeResponse struct {
 	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *TimeOffConflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -13836,6 +14581,11 @@ func (r PatchIamMeResponse) GetApplicationproblemJSON401() *Problem {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r PatchIamMeResponse) GetApplicationproblemJSON403() *Problem {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchIamMeResponse) GetApplicationproblemJSON409() *TimeOffConflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -18640,6 +19390,23 @@ func (c *ClientWithResponses) GetAppointmentsWithResponse(ctx context.Context, p
 	return ParseGetAppointmentsResponse(rsp)
 }
 
+// GetAppointmentsAgendaWithResponse The caller's agenda (realtors): bookings, holds, busy blocks and time off
+//
+// What assignment goes by, day by day in the realtor's zone: their tours (booked or being booked), the busy events of their own calendar and their time off.
+//
+// Allowed: users with role `realtor`. Acts on the caller's own data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments/agenda (the `GetAppointmentsAgenda` operationId).
+func (c *ClientWithResponses) GetAppointmentsAgendaWithResponse(ctx context.Context, params *GetAppointmentsAgendaParams, reqEditors ...RequestEditorFn) (*GetAppointmentsAgendaResponse, error) {
+	rsp, err := c.GetAppointmentsAgenda(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAppointmentsAgendaResponse(rsp)
+}
+
 // PostAppointmentsHoldsWithBodyWithResponse Hold a realtor for a tour's window (the cart at checkout, the tour service when a tour moves)
 //
 // A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. Asking again with the same `hold_id` and window answers the same hold. No realtor is named.
@@ -18689,6 +19456,40 @@ func (c *ClientWithResponses) DeleteAppointmentsHoldsByIdWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseDeleteAppointmentsHoldsByIdResponse(rsp)
+}
+
+// PutAppointmentsRealtorsByIdScheduleWithBodyWithResponse Record a realtor's time off and daily cap (iam, before it saves them)
+//
+// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+//
+// Allowed: the service identities `iam`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+func (c *ClientWithResponses) PutAppointmentsRealtorsByIdScheduleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutAppointmentsRealtorsByIdScheduleResponse, error) {
+	rsp, err := c.PutAppointmentsRealtorsByIdScheduleWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutAppointmentsRealtorsByIdScheduleResponse(rsp)
+}
+
+// PutAppointmentsRealtorsByIdScheduleWithResponse Record a realtor's time off and daily cap (iam, before it saves them)
+//
+// Checked and recorded under the realtor's lock, the one holds and bookings take: time off over a hold or booking that has not ended is refused, listing them, and once recorded no hold or booking lands in it. The profile event iam publishes after saving carries the same schedule; the newest `at` wins.
+//
+// Allowed: the service identities `iam`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
+func (c *ClientWithResponses) PutAppointmentsRealtorsByIdScheduleWithResponse(ctx context.Context, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAppointmentsRealtorsByIdScheduleResponse, error) {
+	rsp, err := c.PutAppointmentsRealtorsByIdSchedule(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutAppointmentsRealtorsByIdScheduleResponse(rsp)
 }
 
 // GetAppointmentsByIdWithResponse Get an appointment (admins, its realtor or its customer)
@@ -19158,7 +19959,7 @@ func (c *ClientWithResponses) GetIamMeWithResponse(ctx context.Context, reqEdito
 
 // PatchIamMeWithBodyWithResponse Change the caller's name or realtor profile
 //
-// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 //
 // Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 //
@@ -19175,7 +19976,7 @@ func (c *ClientWithResponses) PatchIamMeWithBodyWithResponse(ctx context.Context
 
 // PatchIamMeWithResponse Change the caller's name or realtor profile
 //
-// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status).
+// Fields left out are kept. Only realtors have a profile (location, service radius, time zone, working hours, status, time off, daily cap, own calendar). Time off and the daily cap are taken by the booking service before they are saved: time off over a tour the realtor holds or is booked for is refused (409 listing the tours), and once saved no tour lands in it.
 //
 // Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Acts on the caller's own data.
 //
@@ -20717,6 +21518,90 @@ func ParseGetAppointmentsResponse(rsp *http.Response) (*GetAppointmentsResponse,
 	return response, nil
 }
 
+// ParseGetAppointmentsAgendaResponse parses an HTTP response from a GetAppointmentsAgendaWithResponse call
+func ParseGetAppointmentsAgendaResponse(rsp *http.Response) (*GetAppointmentsAgendaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAppointmentsAgendaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Agenda
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetAppointmentsAgendaResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAppointmentsAgendaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParsePostAppointmentsHoldsResponse parses an HTTP response from a PostAppointmentsHoldsWithResponse call
 func ParsePostAppointmentsHoldsResponse(rsp *http.Response) (*PostAppointmentsHoldsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20903,6 +21788,125 @@ func ParseDeleteAppointmentsHoldsByIdResponse(rsp *http.Response) (*DeleteAppoin
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteAppointmentsHoldsByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutAppointmentsRealtorsByIdScheduleResponse parses an HTTP response from a PutAppointmentsRealtorsByIdScheduleWithResponse call
+func ParsePutAppointmentsRealtorsByIdScheduleResponse(rsp *http.Response) (*PutAppointmentsRealtorsByIdScheduleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutAppointmentsRealtorsByIdScheduleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RealtorSchedule
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScheduleConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PutAppointmentsRealtorsByIdScheduleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PutAppointmentsRealtorsByIdScheduleResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23094,6 +24098,13 @@ func ParsePatchIamMeResponse(rsp *http.Response) (*PatchIamMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest TimeOffConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
