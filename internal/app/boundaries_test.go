@@ -26,8 +26,8 @@ var serviceParts = []string{"auditlog", "records"}
 
 // TestPackageBoundaries keeps the architecture honest: services (and the
 // service parts) share events and HTTP contracts only, never each other's
-// code; the platform knows no business; the event catalogue depends on
-// nothing; and only the command and the operator tools import app, which
+// code; the platform knows no business (and its HTTP layer no store); the
+// event catalogue depends on nothing; and only the command and the operator tools import app, which
 // wires services together.
 func TestPackageBoundaries(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", "../...").Output()
@@ -74,6 +74,8 @@ func TestPackageBoundaries(t *testing.T) {
 				t.Errorf("%s imports %s: services talk through events and HTTP, not code", rel, target)
 			case strings.HasPrefix(rel, "platform/") && (serviceOf(imp) != "" || target == "events" || target == "app"):
 				t.Errorf("%s imports %s: the platform must not know the business", rel, target)
+			case rel == "platform/httpapi" && target == "platform/store" && slices.Contains(p.Imports, imp):
+				t.Errorf("httpapi imports store: the HTTP layer knows failures by platform/fault, not by who returns them")
 			case rel == "events" && target != "events":
 				t.Errorf("events imports %s: the catalogue depends on nothing", target)
 			case target == "app" && !strings.HasPrefix(p.ImportPath, "github.com/openhouse/openhouse/cmd/") && rel != "app" && !operatorTools[rel]:

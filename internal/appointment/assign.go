@@ -10,7 +10,6 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
-	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // Assign tries to give a tour a realtor: the one held for it at checkout
@@ -60,23 +59,18 @@ func (s *Service) Assign(ctx context.Context, tourID string) error {
 }
 
 // searchLimit is how many realtors one availability search returns: the
-// nearest who can show every home, the pool Choose ranks fairly and that
-// is tried in turn. Since one search names all the homes (availability
-// keeps only the realtors who cover each), it needs no margin for an
-// intersection, which is what the API's maximum of 100 per home was for.
-// 20 is the API's default: on Redis a tour's search then costs 7 to 20%
-// more than the default search, and both meet the 2 ms goal at the 99th
-// percentile on a quiet machine; 30 costs about 40% more than the default
-// and 100 three times as much (docs/performance.md, "Availability
-// search"). The price: Choose spreads the work over the nearest 20 who
-// can show the whole tour, where it had up to 100 per home. Realtors who
-// declined the tour widen the search by as many (up to the API's 100), so
-// that they never crowd out the ones who have not.
+// nearest who can show every home, the pool Choose ranks fairly and tries
+// in turn. One search names all the homes (availability keeps only the
+// realtors who cover each), so it needs no margin for an intersection. It
+// is the API's default limit; its cost against larger limits is in
+// docs/performance.md ("Availability search"). Realtors who declined the
+// tour widen the search by as many (up to the API's maximum, MaxSearchLimit), so that they
+// never crowd out the ones who have not.
 const searchLimit = 20
 
 // searchLimitFor is the search's limit for a tour declined by declined
 // realtors.
-func searchLimitFor(declined int) int { return min(searchLimit+declined, httpapi.MaxLimit) }
+func searchLimitFor(declined int) int { return min(searchLimit+declined, clients.MaxSearchLimit) }
 
 // candidates asks availability for the realtors free for every home of
 // the tour, minus those who declined it, ranked fairly.

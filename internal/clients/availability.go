@@ -34,9 +34,14 @@ func NewAvailability(base string, hc *http.Client, tokens TokenSource, opts Opti
 // API contract's bound).
 const MaxSearchPoints = 10
 
+// MaxSearchLimit is the largest limit GET /availability takes (the API
+// contract's bound on every list's page).
+const MaxSearchLimit = 100
+
 // Search returns at most limit realtors free in [start, end) whose own
 // areas cover every one of points (1 to MaxSearchPoints), nearest to the
-// first point first: one search for all the homes of a tour.
+// first point first: one search for all the homes of a tour. limit is 1
+// to MaxSearchLimit.
 func (a *Availability) Search(ctx context.Context, points []events.GeoPoint, start, end time.Time, limit int) ([]Candidate, error) {
 	if len(points) == 0 || len(points) > MaxSearchPoints {
 		return nil, fmt.Errorf("search availability: %d points, want 1 to %d", len(points), MaxSearchPoints)

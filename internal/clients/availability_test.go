@@ -121,3 +121,11 @@ func TestAvailabilitySlots(t *testing.T) {
 		t.Fatalf("as the notification service: %v, want 403", err)
 	}
 }
+
+// TestSearchBoundsAreTheAPIs: the client's bounds are the ones the
+// availability API enforces, so a caller within them is never refused.
+func TestSearchBoundsAreTheAPIs(t *testing.T) {
+	if clients.MaxSearchLimit != httpapi.MaxLimit {
+		t.Errorf("MaxSearchLimit = %d, the API's page bound is %d", clients.MaxSearchLimit, httpapi.MaxLimit)
+	}
+}

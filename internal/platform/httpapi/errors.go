@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/openhouse/openhouse/internal/platform/store"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // WriteError is the one place where errors become HTTP answers:
 //
 //   - a *Problem anywhere in the chain (errors.As) is sent as it is;
-//   - store.ErrNotFound is 404 and store.ErrConflict is 409;
+//   - fault.ErrNotFound is 404 and fault.ErrConflict is 409 (stores return
+//     them as store.ErrNotFound and store.ErrConflict);
 //   - context.DeadlineExceeded is 503 (a dependency was too slow; retry);
 //   - *http.MaxBytesError is 413;
 //   - anything else is a 500 whose detail is only "internal error; request
@@ -35,9 +36,9 @@ func problemFor(r *http.Request, err error) *Problem {
 		return p
 	case errors.As(err, &tooLarge):
 		return TooLarge(fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, fault.ErrNotFound):
 		return NotFound("the resource does not exist")
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, fault.ErrConflict):
 		return Conflict("the request conflicts with the current state of the resource")
 	case errors.Is(err, context.DeadlineExceeded):
 		LoggerFrom(r.Context()).WarnContext(r.Context(), "request timed out", "error", err.Error())

@@ -13,13 +13,17 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
-// ErrNotFound is returned (wrapped) by stores when a row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned (wrapped) by stores when a row does not exist:
+// fault.ErrNotFound, which the HTTP layer answers 404.
+var ErrNotFound = fault.ErrNotFound
 
-// ErrConflict is returned (wrapped) when a write breaks a uniqueness rule.
-var ErrConflict = errors.New("conflict")
+// ErrConflict is returned (wrapped) when a write breaks a uniqueness rule:
+// fault.ErrConflict, which the HTTP layer answers 409.
+var ErrConflict = fault.ErrConflict
 
 // Config says where a service's data lives.
 type Config struct {
