@@ -68,9 +68,6 @@ type App struct {
 // Option changes how New builds the app; tests use them.
 type Option func(*App)
 
-// WithClock replaces the wall clock.
-func WithClock(c clock.Clock) Option { return func(a *App) { a.clock = c } }
-
 // WithTracerProvider replaces the tracer provider the app would build from
 // OTEL_EXPORTER_OTLP_ENDPOINT (tests record spans in memory with it).
 func WithTracerProvider(tp trace.TracerProvider) Option { return func(a *App) { a.tracer = tp } }

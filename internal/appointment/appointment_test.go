@@ -129,8 +129,8 @@ func (f *fixture) handle(t *testing.T, ev bus.Event) error {
 // realtors, an availability cache that claims everyone is always free,
 // processed concurrently by two service instances: exactly 5 tours get a
 // realtor, none twice, the other 45 wait. Repeated 30 times on SQLite and
-// 20 times on PostgreSQL, each round sending the tours in a random order
-// to randomly chosen instances.
+// 20 times on PostgreSQL, 5 with -short, each round sending the tours in a
+// random order to randomly chosen instances.
 func TestNoDoubleBookingEvenIfTheCacheLies(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		rounds := 30

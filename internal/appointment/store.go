@@ -83,9 +83,6 @@ type Store interface {
 	Agenda(ctx context.Context, realtorID string, from, to time.Time) ([]Appointment, error)
 	// Schedule returns a realtor's schedule; the zero Schedule if none.
 	Schedule(ctx context.Context, realtorID string) (Schedule, error)
-	// Overlapping returns pairs of a realtor's bookings that overlap: the
-	// check a chaos test reads. Holds are not bookings.
-	Overlapping(ctx context.Context) ([][2]Appointment, error)
 }
 
 // Filter narrows List.

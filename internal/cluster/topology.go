@@ -143,17 +143,6 @@ func (t *Topology) Proc(name string) (Proc, bool) {
 	return t.Procs[i], true
 }
 
-// ServiceProcs are the names of every openhouse service process.
-func (t *Topology) ServiceProcs() []string {
-	var out []string
-	for _, p := range t.Procs {
-		if p.Service != "" && p.Service != app.GatewayName {
-			out = append(out, p.Name)
-		}
-	}
-	return out
-}
-
 // Plan lays out the processes; secrets come from secret (random in
 // production, fixed in tests) so that a plan can be made again for `down`.
 func Plan(o Options, secret func(name string) string) (*Topology, error) {
