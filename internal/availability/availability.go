@@ -62,9 +62,26 @@ type Realtor struct {
 	Status       Status
 	Verified     bool
 	Active       bool // false while suspended
+	// TimeOff are spans the realtor takes no tours, whatever their hours.
+	TimeOff []Span
+	// MaxToursPerDay is the most holds and bookings starting on one day of
+	// the realtor's zone; 0: no cap.
+	MaxToursPerDay int
 	// UpdatedAt orders profile versions: the index keeps the newest.
 	UpdatedAt time.Time
 }
+
+// Span is [Start, End): time off, or a busy block of the realtor's own
+// calendar (PutBusy). Unlike a booking it is not widened by the travel
+// buffer: the realtor said when they are away.
+type Span struct {
+	Start, End time.Time
+}
+
+// MaxSpans bounds a realtor's time off, and their busy blocks, that the
+// index keeps: iam allows 50 spans of time off; 90 days of a busy
+// calendar stay well under.
+const MaxSpans = 5000
 
 // WorkingHours is one weekly window in the realtor's time zone: Weekday is
 // ISO 8601 (1 Monday ... 7 Sunday), Start and End are "HH:MM" with Start
@@ -105,6 +122,12 @@ func (r Realtor) Validate() error {
 	}
 	if _, err := parseSchedule(r.WorkingHours); err != nil {
 		errs = append(errs, err.Error())
+	}
+	if err := checkSpans(r.TimeOff); err != nil {
+		errs = append(errs, "time off: "+err.Error())
+	}
+	if r.MaxToursPerDay < 0 {
+		errs = append(errs, "max tours per day must not be negative")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: realtor %q: %s", ErrInvalid, r.ID, strings.Join(errs, "; "))

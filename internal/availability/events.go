@@ -16,14 +16,41 @@ type watch struct {
 	handle func(ctx context.Context, ev bus.Event)
 }
 
-// watches: realtor profiles from iam; slots from appointment. The
+// watches: realtor profiles and busy blocks from iam; slots from
+// appointment. The
 // appointment service's database is the truth about bookings: the index
 // follows it, and says so in the log when the two disagree.
 func (s *Service) watches() []watch {
 	return []watch{
-		{"iam", []string{events.TypeRealtorProfileChanged}, s.onProfileChanged},
+		{"iam", []string{events.TypeRealtorProfileChanged, events.TypeRealtorBusyChanged}, s.onIAM},
 		{"appointment", []string{events.TypeHoldPlaced, events.TypeHoldReleased, events.TypeAppointmentScheduled, events.TypeAppointmentReleased}, s.onAppointment},
 	}
+}
+
+func (s *Service) onIAM(ctx context.Context, ev bus.Event) {
+	if ev.Type() == events.TypeRealtorBusyChanged {
+		s.onBusyChanged(ctx, ev)
+		return
+	}
+	s.onProfileChanged(ctx, ev)
+}
+
+// onBusyChanged replaces the busy blocks of a realtor's own calendar.
+func (s *Service) onBusyChanged(ctx context.Context, ev bus.Event) {
+	var e events.RealtorBusyChanged
+	if err := ev.DataAs(&e); err != nil {
+		s.cfg.Log.Warn("undecodable busy blocks skipped", "event_id", ev.ID(), "err", err)
+		return
+	}
+	at := e.At
+	if at.IsZero() {
+		at = ev.Time()
+	}
+	blocks := make([]Span, len(e.Blocks))
+	for i, b := range e.Blocks {
+		blocks[i] = Span{Start: b.Start, End: b.End}
+	}
+	s.report(ev, "realtor_id", e.RealtorID, s.index.PutBusy(ctx, e.RealtorID, blocks, at))
 }
 
 func (s *Service) onProfileChanged(ctx context.Context, ev bus.Event) {
@@ -52,7 +79,11 @@ func RealtorOf(e events.RealtorProfileChanged) Realtor {
 		Status:          Status(e.Status),
 		Verified:        e.Verified,
 		Active:          e.Active,
+		MaxToursPerDay:  e.MaxToursPerDay,
 		UpdatedAt:       e.At,
+	}
+	for _, t := range e.TimeOff {
+		r.TimeOff = append(r.TimeOff, Span{Start: t.Start, End: t.End})
 	}
 	if e.Location != nil {
 		r.Location = &Point{Lat: e.Location.Lat, Lng: e.Location.Lng}

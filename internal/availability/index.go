@@ -35,18 +35,25 @@ type Index interface {
 	// Search returns the eligible realtors whose own service radius covers
 	// q.Point and every point of q.Also (each within q.MaxDistanceKM, if
 	// set) and, when q has a window, who work the whole window in their
-	// time zone and hold no booking that blocks it (Booking.Blocks with
-	// the index's buffer). Nearest to q.Point first, ties by realtor id; at
+	// time zone, hold no booking that blocks it (Booking.Blocks with the
+	// index's buffer), are not off or busy during it and not at their
+	// daily cap on its day (schedule.go). Nearest to q.Point first, ties by realtor id; at
 	// most q.Limit.
 	Search(ctx context.Context, q Query) ([]Candidate, error)
 	// FreeStarts returns, ascending, each start of q at which at least one
 	// eligible realtor whose own service radius covers q.Point and every
 	// point of q.Also works the whole [start, start+Length) in their own
-	// time zone (wall clock, DST-correct, as Search's hours check) and
+	// time zone (wall clock, DST-correct, as Search's hours check),
 	// holds no booking that blocks it (Booking.Blocks with the index's
-	// buffer). It names no realtor. It is one computation over the
+	// buffer), and is neither off, busy nor at their cap (as Search). It names no realtor. It is one computation over the
 	// realtors (freestarts.go), not a Search per start.
 	FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error)
+	// PutBusy replaces the busy blocks of a realtor's own calendar
+	// (iam's realtor.busy_changed), unless the index holds blocks with a
+	// later at (then it does nothing and returns nil); equal at replaces.
+	// The realtor need not be known yet. ErrInvalid for spans that break
+	// checkSpans or a bad id.
+	PutBusy(ctx context.Context, realtorID string, blocks []Span, at time.Time) error
 	// Reserve atomically checks that no other tour of the realtor blocks
 	// [start, end) and holds it for tourID; ErrTaken if one does. Holding
 	// the same tour and window again succeeds; the same tour with another
@@ -93,6 +100,7 @@ type prepared struct {
 	usable bool // passes Validate
 	loc    *time.Location
 	sched  schedule
+	off    []block // r.TimeOff
 }
 
 // eligible: offered in searches.
@@ -112,8 +120,9 @@ func prepare(r Realtor, z *zones) (prepared, error) {
 		r.Location = &p
 	}
 	r.WorkingHours = slices.Clone(r.WorkingHours)
+	r.TimeOff = normalSpans(r.TimeOff)
 	r.UpdatedAt = r.UpdatedAt.UTC()
-	p := prepared{r: r, loc: time.UTC}
+	p := prepared{r: r, loc: time.UTC, off: spanBlocks(r.TimeOff, nil)}
 	if r.Validate() == nil {
 		loc, err1 := z.load(r.TimeZone)
 		sched, err2 := parseSchedule(r.WorkingHours)
@@ -184,4 +193,16 @@ func byDistance(a, b Candidate) int {
 		return 1
 	}
 	return 0
+}
+
+// checkBusy validates PutBusy's arguments and puts the blocks in the
+// index's precision.
+func checkBusy(realtorID string, blocks []Span) ([]Span, error) {
+	if realtorID == "" || len(realtorID) > MaxIDLength {
+		return nil, fmt.Errorf("%w: realtor id must be 1 to %d bytes", ErrInvalid, MaxIDLength)
+	}
+	if err := checkSpans(blocks); err != nil {
+		return nil, fmt.Errorf("%w: busy blocks: %s", ErrInvalid, err)
+	}
+	return normalSpans(blocks), nil
 }

@@ -26,6 +26,14 @@ type Memory struct {
 	realtors map[string]*memRealtor
 	eligible []memEntry                    // the realtors Search considers
 	bookings map[string]map[string]Booking // realtor id -> tour id -> hold
+	busy     map[string]memBusy            // realtor id -> own calendar's blocks
+}
+
+// memBusy is a realtor's busy blocks and the news they came from.
+type memBusy struct {
+	at     time.Time
+	spans  []Span
+	blocks []block
 }
 
 type memRealtor struct {
@@ -85,6 +93,7 @@ func NewMemory(opts Options) (*Memory, error) {
 		opts:     opts,
 		realtors: map[string]*memRealtor{},
 		bookings: map[string]map[string]Booking{},
+		busy:     map[string]memBusy{},
 	}, nil
 }
 
@@ -129,7 +138,42 @@ func (m *Memory) Realtor(ctx context.Context, id string) (Realtor, error) {
 		r.Location = &p
 	}
 	r.WorkingHours = slices.Clone(r.WorkingHours)
+	r.TimeOff = slices.Clone(r.TimeOff)
 	return r, nil
+}
+
+// PutBusy implements Index.
+func (m *Memory) PutBusy(ctx context.Context, realtorID string, blocks []Span, at time.Time) error {
+	spans, err := checkBusy(realtorID, blocks)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.busy[realtorID]; ok && cur.at.After(at) {
+		return nil
+	}
+	m.busy[realtorID] = memBusy{at: at, spans: spans, blocks: spanBlocks(spans, nil)}
+	return nil
+}
+
+// offLocked reports whether the realtor is off or busy during [start,
+// end), or at their cap on its day.
+func (m *Memory) offLocked(r *memRealtor, start, end time.Time) bool {
+	s, e := start.UnixMilli(), end.UnixMilli()
+	if anyOverlap(r.off, s, e) || anyOverlap(m.busy[r.r.ID].blocks, s, e) {
+		return true
+	}
+	return r.r.MaxToursPerDay > 0 && atCap(r.loc, r.r.MaxToursPerDay, m.startsLocked(r.r.ID), s)
+}
+
+// startsLocked lists the starts of the realtor's bookings (ms).
+func (m *Memory) startsLocked(realtorID string) []int64 {
+	out := make([]int64, 0, len(m.bookings[realtorID]))
+	for _, b := range m.bookings[realtorID] {
+		out = append(out, b.Start.UnixMilli())
+	}
+	return out
 }
 
 // Search implements Index.
@@ -184,7 +228,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Candidate, error) {
 		if d > reach || !best.wants(d, r.r.ID) || !e.coversAll(q.Also, cosAlso, reach) {
 			continue
 		}
-		if timed && (!r.sched.covers(lastSpan) || m.blockedLocked(r.r.ID, "", q.Start, q.End) != "") {
+		if timed && (!r.sched.covers(lastSpan) || m.blockedLocked(r.r.ID, "", q.Start, q.End) != "" || m.offLocked(r, q.Start, q.End)) {
 			continue
 		}
 		best.add(Candidate{
@@ -232,6 +276,9 @@ func (m *Memory) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, erro
 		for _, b := range m.bookings[e.r.r.ID] {
 			blocks = append(blocks, blockOf(b.Start, b.End, m.opts.Buffer))
 		}
+		blocks = append(blocks, e.r.off...)
+		blocks = append(blocks, m.busy[e.r.r.ID].blocks...)
+		blocks = capBlocks(e.loc, e.r.r.MaxToursPerDay, m.startsLocked(e.r.r.ID), blocks)
 		sortBlocks(blocks)
 		f.take(blocks)
 	}
@@ -394,5 +441,6 @@ func (m *Memory) Reset(ctx context.Context) error {
 	m.realtors = map[string]*memRealtor{}
 	m.eligible = nil
 	m.bookings = map[string]map[string]Booking{}
+	m.busy = map[string]memBusy{}
 	return nil
 }

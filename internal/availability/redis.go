@@ -141,7 +141,8 @@ func (x *Redis) PutRealtor(ctx context.Context, r Realtor) error {
 		args = append(args, strings.Join(ws, ","))
 	}
 	args = append(args, "lat", lat, "lng", lng, "radius", ftoa(r.ServiceRadiusKM), "tz", r.TimeZone,
-		"status", string(r.Status), "verified", btoa(r.Verified), "active", btoa(r.Active), "wh", string(wh))
+		"status", string(r.Status), "verified", btoa(r.Verified), "active", btoa(r.Active), "wh", string(wh),
+		"to", spansText(r.TimeOff), "cap", strconv.Itoa(r.MaxToursPerDay))
 	if err := putRealtorScript.Run(ctx, x.c, nil, args...).Err(); err != nil {
 		return fmt.Errorf("put realtor %s: %w", r.ID, err)
 	}
@@ -210,6 +211,14 @@ func (x *Redis) Realtor(ctx context.Context, id string) (Realtor, error) {
 	if err := json.Unmarshal([]byte(h["wh"]), &r.WorkingHours); err != nil {
 		return Realtor{}, fmt.Errorf("read realtor %s: working hours: %w", id, err)
 	}
+	if r.TimeOff, err = spansOf(h["to"]); err != nil {
+		return Realtor{}, fmt.Errorf("read realtor %s: time off: %w", id, err)
+	}
+	if h["cap"] != "" {
+		if r.MaxToursPerDay, err = strconv.Atoi(h["cap"]); err != nil {
+			return Realtor{}, fmt.Errorf("read realtor %s: cap: %w", id, err)
+		}
+	}
 	sec, err1 := strconv.ParseInt(h["as"], 10, 64)
 	nsec, err2 := strconv.ParseInt(h["an"], 10, 64)
 	if err := errors.Join(err1, err2); err != nil {
@@ -259,10 +268,12 @@ func (x *Redis) appendSpans(args []any, start, end time.Time) []any {
 	x.mu.Unlock()
 	for _, tz := range tzs {
 		sp := span{} // weekday 0: no realtor of an unknown zone works
+		var dayFrom, dayTo int64
 		if loc, err := x.zones.load(tz); err == nil {
 			sp = localSpan(loc, start, end)
+			dayFrom, dayTo = localDay(loc, start.UnixMilli())
 		}
-		args = append(args, tz, sp.Weekday, sp.From, sp.To)
+		args = append(args, tz, sp.Weekday, sp.From, sp.To, dayFrom, dayTo)
 	}
 	return args
 }
@@ -306,6 +317,19 @@ func candidatesOf(res []string) ([]Candidate, error) {
 	}
 	slices.SortStableFunc(out, byDistance)
 	return out, nil
+}
+
+// PutBusy implements Index.
+func (x *Redis) PutBusy(ctx context.Context, realtorID string, blocks []Span, at time.Time) error {
+	spans, err := checkBusy(realtorID, blocks)
+	if err != nil {
+		return err
+	}
+	at = at.UTC()
+	if err := putBusyScript.Run(ctx, x.c, nil, x.prefix, realtorID, at.Unix(), at.Nanosecond(), spansText(spans)).Err(); err != nil {
+		return fmt.Errorf("put busy blocks of %s: %w", realtorID, err)
+	}
+	return nil
 }
 
 // Reserve implements Index.

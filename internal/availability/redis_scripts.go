@@ -17,6 +17,9 @@ import "github.com/redis/go-redis/v9"
 //	P bk:<realtor>         sorted set: "startMs:endMs:tour" scored by endMs,
 //	                       the realtor's holds
 //	P bt:<realtor>         hash: tour -> its member of bk
+//	P busy:<realtor>       hash: the busy blocks of the realtor's own
+//	                       calendar (as, an = their at; spans =
+//	                       "startMs:endMs,...")
 //
 // and, for Search, which reads many realtors with one HMGET per ring:
 //
@@ -28,15 +31,40 @@ import "github.com/redis/go-redis/v9"
 //	P hours:<wd>           hash: eligible realtor -> that weekday's windows,
 //	                       "from-to,from-to" in seconds after local midnight
 //	P bks                  hash: realtor -> "startMs:endMs,..." of its holds
+//	P offs                 hash: realtor -> "startMs:endMs,..." of its time
+//	                       off (r:<realtor> field to) and busy blocks
+//	P caps                 hash: realtor -> its daily cap, when it has one
 //	P radii                sorted set: eligible realtor -> service radius
 //	P tzs                  set: the zones of eligible realtors
 //	P epoch                present while the index is complete (see Lost)
+
+// summarizeOff is shared by the scripts that change time off or busy
+// blocks: it rewrites the realtor's entries of P offs and P caps.
+const summarizeOff = `
+local function summarizeOff(p, id)
+  local to, cap = unpack(redis.call('HMGET', p .. 'r:' .. id, 'to', 'cap'))
+  local busy = redis.call('HGET', p .. 'busy:' .. id, 'spans')
+  local parts = {}
+  if to and to ~= '' then parts[#parts + 1] = to end
+  if busy and busy ~= '' then parts[#parts + 1] = busy end
+  if #parts > 0 then
+    redis.call('HSET', p .. 'offs', id, table.concat(parts, ','))
+  else
+    redis.call('HDEL', p .. 'offs', id)
+  end
+  if cap and tonumber(cap) > 0 then
+    redis.call('HSET', p .. 'caps', id, cap)
+  else
+    redis.call('HDEL', p .. 'caps', id)
+  end
+end
+`
 
 // putRealtorScript: ARGV 1 prefix, 2 id, 3 seconds, 4 nanoseconds,
 // 5 eligible "1"/"0", 6 lng, 7 lat, 8 radius, 9 tz, 10 sets, 11 prof,
 // 12..18 hours of weekdays 1..7, 19.. hash field/value pairs. Returns 1 if
 // applied, 0 if a newer profile is held.
-var putRealtorScript = redis.NewScript(`
+var putRealtorScript = redis.NewScript(summarizeOff + `
 local p, id = ARGV[1], ARGV[2]
 local key = p .. 'r:' .. id
 local as, an = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -65,6 +93,24 @@ if ARGV[5] == '1' then
     if ARGV[11 + wd] ~= '' then redis.call('HSET', p .. 'hours:' .. wd, id, ARGV[11 + wd]) end
   end
 end
+summarizeOff(p, id)
+return 1
+`)
+
+// putBusyScript: ARGV 1 prefix, 2 realtor, 3 seconds, 4 nanoseconds of
+// the blocks' at, 5 the blocks ("startMs:endMs,..."). Returns 1 if
+// applied, 0 if newer blocks are held.
+var putBusyScript = redis.NewScript(summarizeOff + `
+local p, id = ARGV[1], ARGV[2]
+local key = p .. 'busy:' .. id
+local as, an = tonumber(ARGV[3]), tonumber(ARGV[4])
+local cur = redis.call('HMGET', key, 'as', 'an')
+if cur[1] then
+  local cs, cn = tonumber(cur[1]), tonumber(cur[2])
+  if cs > as or (cs == as and cn > an) then return 0 end
+end
+redis.call('HSET', key, 'as', ARGV[3], 'an', ARGV[4], 'spans', ARGV[5])
+summarizeOff(p, id)
 return 1
 `)
 
@@ -72,9 +118,10 @@ return 1
 // 5 limit (0: all), 6 start ms ("" for no window), 7 end ms, 8 buffer ms,
 // 9 scale (this package's km per Redis km), 10 first ring km, 11 radius
 // buckets ("10,25,..."), 12 EarthRadiusKM, 13 the query's other points
-// ("lat lng lat lng ...", "" for none), 14.. groups of four: tz, weekday,
+// ("lat lng lat lng ...", "" for none), 14.. groups of six: tz, weekday,
 // from, to (the window on that zone's wall clock, seconds after local
-// midnight).
+// midnight), and the first and last instants (ms) of the local day the
+// window starts on (for the daily cap).
 //
 // Realtors are in geo sets by radius bucket, and with a window by local
 // hour of the week: a realtor who can take [from, to) works during every
@@ -85,7 +132,8 @@ return 1
 // radius, so a dense area stops after the nearest few hundred realtors.
 // Within a ring the hits are taken nearest first (ties by id), in chunks:
 // a few HMGETs per chunk, then each hit is checked against its own
-// radius, working hours and holds. With other points, a hit must also be
+// radius, working hours, holds, time off and busy blocks (P offs) and
+// daily cap (P caps: its holds starting on the window's local day). With other points, a hit must also be
 // within its radius (and the max distance) of each of them: the haversine
 // from its exact position in prof, as Memory computes it.
 //
@@ -112,8 +160,8 @@ for a, b in string.gmatch(ARGV[13], '(%S+) (%S+)') do also[#also + 1] = {tonumbe
 local groups = {}
 if timed then
   local spans = {}
-  for i = 14, #ARGV, 4 do
-    spans[ARGV[i]] = {ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])}
+  for i = 14, #ARGV, 6 do
+    spans[ARGV[i]] = {ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])}
   end
   local missing = {'?'}
   for _, tz in ipairs(redis.call('SMEMBERS', p .. 'tzs')) do
@@ -133,7 +181,7 @@ if timed then
           if size < 0 or n < size then best, size = key, n end
         end
         if best then
-          groups[#groups + 1] = {key = best, maxr = tonumber(b), hours = p .. 'hours:' .. sp[1], from = sp[2], to = sp[3]}
+          groups[#groups + 1] = {key = best, maxr = tonumber(b), hours = p .. 'hours:' .. sp[1], from = sp[2], to = sp[3], ds = sp[4], de = sp[5]}
         end
       end
     end
@@ -164,6 +212,8 @@ local function check(chunk)
   seen = seen + #ids
   local radii = redis.call('ZMSCORE', p .. 'radii', unpack(ids))
   local holds = timed and redis.call('HMGET', p .. 'bks', unpack(ids)) or {}
+  local offs = timed and redis.call('HMGET', p .. 'offs', unpack(ids)) or {}
+  local caps = timed and redis.call('HMGET', p .. 'caps', unpack(ids)) or {}
   local hours = {}
   if timed then
     -- one HMGET per weekday hash in the chunk (one zone: one)
@@ -198,8 +248,17 @@ local function check(chunk)
         if tonumber(a) <= g.from and g.to <= tonumber(b) then ok = true break end
       end
       if ok and holds[k] then
+        local cap, sameDay = caps[k] and tonumber(caps[k]), 0
         for hs, he in string.gmatch(holds[k], '(%d+):(%d+)') do
-          if tonumber(hs) < e + buf and tonumber(he) > s - buf then ok = false break end
+          hs = tonumber(hs)
+          if hs < e + buf and tonumber(he) > s - buf then ok = false break end
+          if cap and hs >= g.ds and hs < g.de then sameDay = sameDay + 1 end
+        end
+        if ok and cap and sameDay >= cap then ok = false end
+      end
+      if ok and offs[k] then
+        for ofs, ofe in string.gmatch(offs[k], '(%d+):(%d+)') do
+          if tonumber(ofs) < e and tonumber(ofe) > s then ok = false break end
         end
       end
     end
@@ -328,9 +387,10 @@ end
 //
 // Returns "1" when a wider ring may find more (outer is below the largest
 // radius held and, with "hours", some group is live), else "0"; then the
-// dead groups' indexes ("0,3,4", "" for none); then nine strings per
+// dead groups' indexes ("0,3,4", "" for none); then eleven strings per
 // realtor: zone, its windows on weekdays 1 to 7 (as P hours:<wd> holds
-// them, "" for none) and its holds (as P bks, "" for none). Or
+// them, "" for none), its holds (as P bks, "" for none), its time off and
+// busy blocks (as P offs, "" for none) and its daily cap ("" for none). Or
 // {"?", zone...} when an eligible realtor's zone is not among the
 // caller's: the caller adds it and asks again. It names no realtor.
 var slotsScript = redis.NewScript(coversLua + slotsLua)
@@ -445,10 +505,14 @@ for from = 1, #ids, 500 do
     local hours = {}
     for wd = 1, 7 do hours[wd] = redis.call('HMGET', p .. 'hours:' .. wd, unpack(took)) end
     local holds = redis.call('HMGET', p .. 'bks', unpack(took))
+    local offs = redis.call('HMGET', p .. 'offs', unpack(took))
+    local caps = redis.call('HMGET', p .. 'caps', unpack(took))
     for k = 1, #took do
       out[#out + 1] = zones[k]
       for wd = 1, 7 do out[#out + 1] = hours[wd][k] or '' end
       out[#out + 1] = holds[k] or ''
+      out[#out + 1] = offs[k] or ''
+      out[#out + 1] = caps[k] or ''
     end
   end
 end

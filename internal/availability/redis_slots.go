@@ -52,8 +52,8 @@ func (x *Redis) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error
 			x.learnZones(res[1:])
 			continue
 		}
-		if len(res) < 2 || (len(res)-2)%9 != 0 {
-			return nil, fmt.Errorf("free starts: %d fields in the answer, want 2 + a multiple of 9", len(res))
+		if len(res) < 2 || (len(res)-2)%slotFields != 0 {
+			return nil, fmt.Errorf("free starts: %d fields in the answer, want 2 + a multiple of %d", len(res), slotFields)
 		}
 		if err := sent.settle(f, res[1]); err != nil {
 			return nil, fmt.Errorf("free starts: %w", err)
@@ -164,8 +164,11 @@ func hourList(mask uint32) string {
 	return b.String()
 }
 
+// slotFields is how many strings slotsScript answers per realtor.
+const slotFields = 11
+
 // slotReader reads slotsScript's realtors: zone, windows of weekdays 1 to
-// 7, holds. Realtors mostly share a few weekly schedules, so each day's
+// 7, holds, time off and busy blocks, daily cap. Realtors mostly share a few weekly schedules, so each day's
 // windows are parsed once per query.
 type slotReader struct {
 	buffer  time.Duration
@@ -174,7 +177,7 @@ type slotReader struct {
 }
 
 func (rd *slotReader) offer(f *freeStarts, x *Redis, res []string) error {
-	for i := 0; i+9 <= len(res) && !f.done(); i += 9 {
+	for i := 0; i+slotFields <= len(res) && !f.done(); i += slotFields {
 		loc, err := x.zones.load(res[i])
 		if err != nil {
 			continue // not eligible on this machine, as prepare decides
@@ -199,6 +202,24 @@ func (rd *slotReader) offer(f *freeStarts, x *Redis, res []string) error {
 		}
 		if rd.blocks, err = parseBlocks(res[i+8], rd.buffer, rd.blocks[:0]); err != nil {
 			return err
+		}
+		if rd.blocks, err = parseBlocks(res[i+9], 0, rd.blocks); err != nil {
+			return err
+		}
+		if res[i+10] != "" {
+			limit, err := strconv.Atoi(res[i+10])
+			if err != nil {
+				return fmt.Errorf("malformed cap %q", res[i+10])
+			}
+			starts, err := parseBlocks(res[i+8], 0, nil)
+			if err != nil {
+				return err
+			}
+			ss := make([]int64, len(starts))
+			for k, b := range starts {
+				ss[k] = b.from
+			}
+			rd.blocks = capBlocks(loc, limit, ss, rd.blocks)
 		}
 		sortBlocks(rd.blocks)
 		f.take(rd.blocks)
