@@ -523,6 +523,20 @@ func (m *matrix) fixtures() map[string]fixture {
 		"POST /tours/{id}/stops/{listing_id}/decline": {owners: []string{"provider"}, build: func(o *actor) request {
 			return request{method: "POST", path: m.awaiting(o, "decline") + "/decline"}
 		}},
+		// Only the assigned realtor; three days ahead the window is not
+		// open yet (409 with opens_at).
+		"GET /tours/{id}/access": {owners: []string{"realtor"}, build: func(o *actor) request {
+			return request{method: "GET", path: "/tours/" + bookingOf(o).tour + "/access"}
+		}, ok: []int{409}},
+		// The tour service's read of a home's access, set first.
+		"GET /listings/{id}/access": unowned(func(*actor) request {
+			id := m.near[me("realtor").id][1]
+			if status, out := m.c.call("PATCH", "/listings/"+id, me("provider").token, map[string]any{
+				"access": map[string]string{"instructions": "Side door", "code": "2468"}}); status != 200 {
+				m.t.Fatalf("set access = %d %v", status, out)
+			}
+			return request{method: "GET", path: "/listings/" + id + "/access"}
+		}),
 
 		// appointment
 		"GET /appointments": unowned(static("GET", "/appointments", nil)),

@@ -182,7 +182,7 @@ var textPolicy = []struct {
 const invisibleOnly = "\u200b\u2060\u3164"
 
 // multiline are the string fields where line breaks are allowed, by path.
-var multiline = map[string]bool{"description": true}
+var multiline = map[string]bool{"description": true, "access.instructions": true}
 
 // insertInto puts s after the first character of v (a stand-in when the
 // fixture has no value), where trimming cannot remove it.

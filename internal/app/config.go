@@ -71,6 +71,9 @@ type Config struct {
 	CalendarSyncInterval time.Duration // OPENHOUSE_CALENDAR_SYNC_INTERVAL
 	CalendarAllowHTTP    bool          // OPENHOUSE_CALENDAR_ALLOW_HTTP
 	SecretsKey           string        // OPENHOUSE_SECRETS_KEY
+	// AccessLead is how long before the realtor's stop at a home its
+	// access instructions open to them (0: 30m).
+	AccessLead time.Duration // OPENHOUSE_ACCESS_LEAD
 	// GeocoderURL is the base URL of a Nominatim-compatible server for
 	// street addresses (OPENHOUSE_GEOCODER_URL); empty means towns and ZIP
 	// codes only, from the embedded gazetteer.
@@ -215,6 +218,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"OPENHOUSE_SLOT_STEP", &cfg.SlotStep},
 		{"OPENHOUSE_APPROVAL_WAIT", &cfg.ApprovalWait},
 		{"OPENHOUSE_APPROVAL_LEAD", &cfg.ApprovalLead},
+		{"OPENHOUSE_ACCESS_LEAD", &cfg.AccessLead},
 	} {
 		if v := get(d.env, ""); v != "" {
 			if *d.to, err = time.ParseDuration(v); err != nil {
@@ -290,6 +294,8 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_NAMESPACE must be a lower-case letter then up to 20 of a-z, 0-9 and _")
 	case c.AccessTokenTTL != 0 && (c.AccessTokenTTL < MinAccessTokenTTL || c.AccessTokenTTL > auth.MaxTTL):
 		return fmt.Errorf("OPENHOUSE_ACCESS_TOKEN_TTL is %s; it must be between %s and %s", c.AccessTokenTTL, MinAccessTokenTTL, auth.MaxTTL)
+	case c.AccessLead < 0 || c.AccessLead > 7*24*time.Hour:
+		return fmt.Errorf("OPENHOUSE_ACCESS_LEAD is %s; it must be between 0s (the default, 30m) and 168h", c.AccessLead)
 	case c.HoldTTL != 0 && (c.HoldTTL < 10*time.Second || c.HoldTTL > 24*time.Hour):
 		return fmt.Errorf("OPENHOUSE_HOLD_TTL is %s; it must be between 10s and 24h", c.HoldTTL)
 	case c.ApprovalWait != 0 && (c.ApprovalWait < time.Minute || c.ApprovalWait > 7*24*time.Hour):

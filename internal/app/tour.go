@@ -9,7 +9,8 @@ import (
 
 // buildTour wires the tour service: it refunds cancellations through the
 // payment API, holds realtors for a tour's new time through the
-// appointment API and finds open times through availability's, as its own
+// appointment API, finds open times through availability's and reads
+// homes' access from listing's for the assigned realtor, as its own
 // identity.
 func buildTour(ctx context.Context, e env) (component, error) {
 	st, err := tour.NewSQLStore(ctx, e.DB, e.Clock.Now)
@@ -28,5 +29,6 @@ func buildTour(ctx context.Context, e env) (component, error) {
 		Payments: clients.NewPayments(e.Peer("payment"), e.HTTP, e.Identity, clients.Options{}),
 		Holds:    clients.NewHolds(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),
 		Slots:    clients.NewAvailability(e.Peer("availability"), e.HTTP, e.Identity, clients.Options{}),
-	}, tour.Config{Rules: rules, Clock: e.Clock, Log: e.Log, Metrics: e.Metrics})
+		Access:   clients.NewListings(e.Peer("listing"), e.HTTP, e.Identity, clients.Options{}),
+	}, tour.Config{Rules: rules, Clock: e.Clock, Log: e.Log, Metrics: e.Metrics, AccessLead: e.Config.AccessLead})
 }

@@ -45,3 +45,22 @@ func (l *Listings) Get(ctx context.Context, id string) (Listing, error) {
 
 // BreakerOpen reports whether calls are failed fast.
 func (l *Listings) BreakerOpen() bool { return l.c.BreakerOpen() }
+
+// ListingAccess is a home's access instructions, as GET
+// /listings/{id}/access answers the tour service.
+type ListingAccess struct {
+	Instructions string `json:"instructions"`
+	Code         string `json:"code"`
+}
+
+// Access reads a home's access instructions (the tour service's identity
+// only); ErrNotFound when the listing is not visible or has none set. The
+// answer is a secret: never log it.
+func (l *Listings) Access(ctx context.Context, id string) (ListingAccess, error) {
+	resp, err := l.c.call(ctx, http.MethodGet, "/listings/"+url.PathEscape(id)+"/access", nil, nil, true)
+	if err != nil {
+		return ListingAccess{}, err
+	}
+	var out ListingAccess
+	return out, decode(resp, http.StatusOK, &out)
+}

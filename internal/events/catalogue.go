@@ -42,7 +42,8 @@ var Catalogue = []Entry{
 	{TypeTourApprovalRequested, TourApprovalRequested{}, "A paid tour has homes whose providers approve each showing; it awaits their answers until the deadline, its realtor held."},
 	{TypeTourStopApproved, TourStopApproved{}, "A home's provider (or an admin) approved its showing."},
 	{TypeTourStopDeclined, TourStopDeclined{}, "A home left the tour: declined by its provider or an admin, or not answered by the deadline; its fee is refunded and the route planned again."},
-	{TypeTourAuditRecorded, AuditRecorded{}, "An admin's change to a tour, for the audit log."},
+	{TypeTourAuditRecorded, AuditRecorded{}, "An admin's change to a tour, or a realtor's read of a home's access, for the audit log."},
+	{TypeTourAccessOpened, TourAccessOpened{}, "The assigned realtor may now read the homes' access instructions (never carried in the event); once per realtor and start."},
 
 	{TypeHoldPlaced, HoldPlaced{}, "A realtor is held for a window: at checkout before the charge, or for a tour's new time."},
 	{TypeHoldReleased, HoldReleased{}, "A hold ended unbooked: given back, lapsed, or its tour went to another realtor."},

@@ -2,9 +2,6 @@ package iam
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,6 +15,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/egress"
+	"github.com/openhouse/openhouse/internal/platform/seal"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
@@ -129,43 +127,22 @@ func ValidateCalendarURL(raw string, allowHTTP bool) error {
 	return nil
 }
 
-// sealer seals calendar URLs with AES-256-GCM.
-type sealer struct{ aead cipher.AEAD }
+// sealer seals calendar URLs with the deployment's secrets key.
+type sealer struct{ box *seal.Box }
 
 func newSealer(key []byte) (sealer, error) {
-	if key == nil {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return sealer{}, err
-		}
-	}
-	if len(key) != 32 {
-		return sealer{}, errors.New("iam: the secrets key must be 32 bytes")
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return sealer{}, err
-	}
-	aead, err := cipher.NewGCM(block)
-	return sealer{aead}, err
+	box, err := seal.New(key)
+	return sealer{box}, err
 }
 
 // seal encrypts plain, bound to the user (a sealed URL copied to another
 // user's row does not open).
 func (s sealer) seal(userID, plain string) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return s.aead.Seal(nonce, nonce, []byte(plain), []byte(userID)), nil
+	return s.box.Seal(userID, []byte(plain))
 }
 
 func (s sealer) open(userID string, sealed []byte) (string, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return "", errors.New("the saved calendar address cannot be read; set it again")
-	}
-	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(userID))
+	plain, err := s.box.Open(userID, sealed)
 	if err != nil {
 		return "", errors.New("the saved calendar address cannot be read (the secrets key changed); set it again")
 	}

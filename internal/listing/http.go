@@ -41,6 +41,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "DELETE /listings/{id}", Rule: write, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleDelete),
 			Doc: httpapi.Doc{Summary: "Take a listing off the market (its provider)",
 				Description: "Its tours are cancelled and refunded; carts drop it."}},
+		s.accessRoute(),
 	}
 }
 
@@ -61,6 +62,9 @@ type listingView struct {
 	Showing     events.Showing `json:"showing"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
+	// AccessSet says whether access instructions are set; shown to the
+	// listing's provider and admins only.
+	AccessSet *bool `json:"access_set,omitempty" doc:"Whether access instructions are set (the provider and admins only; the access itself is never shown)."`
 	// DistanceKM is set in answers to a search with near, rounded to the
 	// metre.
 	DistanceKM *float64 `json:"distance_km,omitempty" doc:"Searches with near: how far the home is, in km." example:"1.234"`
@@ -133,13 +137,21 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	access, err := checkAccess(body.Access)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	l, err := s.Create(r.Context(), caller(r), d)
+	if err == nil {
+		err = s.saveAccess(r.Context(), caller(r), l.ID, access)
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/listings/"+l.ID)
-	httpapi.WriteJSON(w, http.StatusCreated, viewOf(l))
+	s.writeListing(w, r, http.StatusCreated, l)
 }
 
 func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +164,7 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, viewOf(l))
+	s.writeListing(w, r, http.StatusOK, l)
 }
 
 func (s *Service) handleReplace(w http.ResponseWriter, r *http.Request) {
@@ -170,12 +182,20 @@ func (s *Service) handleReplace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	l, err := s.Replace(r.Context(), caller(r), id, d, body.Showing == nil)
+	access, err := checkAccess(body.Access)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, viewOf(l))
+	l, err := s.Replace(r.Context(), caller(r), id, d, body.Showing == nil)
+	if err == nil {
+		err = s.saveAccess(r.Context(), caller(r), id, access)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.writeListing(w, r, http.StatusOK, l)
 }
 
 func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
@@ -193,12 +213,20 @@ func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	l, err := s.Patch(r.Context(), caller(r), id, p)
+	access, err := body.access()
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, viewOf(l))
+	l, err := s.Patch(r.Context(), caller(r), id, p)
+	if err == nil {
+		err = s.saveAccess(r.Context(), caller(r), id, access)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.writeListing(w, r, http.StatusOK, l)
 }
 
 func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) {
@@ -239,6 +267,16 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(items, next))
 }
 
+// writeListing answers one listing, with access_set for its provider.
+func (s *Service) writeListing(w http.ResponseWriter, r *http.Request, status int, l Listing) {
+	v := viewOf(l)
+	if err := s.showAccess(r, &v); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, status, v)
+}
+
 // maxIDLen bounds the ids looked up; real ones are 36-character UUIDs.
 const maxIDLen = 64
 
@@ -264,7 +302,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			fields[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
 		}
 		httpapi.WriteError(w, r, httpapi.Validation(fields...))
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoAccess):
 		httpapi.WriteError(w, r, httpapi.NotFound("no listing with this id"))
 	case errors.Is(err, ErrNotAllowed):
 		httpapi.WriteError(w, r, httpapi.Forbidden("only a verified, active provider may create or change listings"))

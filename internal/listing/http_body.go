@@ -26,6 +26,7 @@ type listingBody struct {
 	// Showing is optional: left out of a POST, the home is shown in mode
 	// auto with no limits; left out of a PUT, the rules are kept.
 	Showing *events.Showing `json:"showing" doc:"The showing rules. Left out: mode auto and no limits on a new listing; the current rules on a PUT."`
+	Access  *accessBody     `json:"access,omitempty" doc:"Write-only: how the assigned realtor gets in. Left out, kept; both fields empty, removed. GET shows only access_set."`
 }
 
 type addressBody struct {
@@ -183,6 +184,7 @@ type patchBody struct {
 	TourFee     optional[moneyBody]        `json:"tour_fee"`
 	TimeZone    optional[string]           `json:"time_zone"`
 	Showing     optional[events.Showing]   `json:"showing" doc:"The showing rules, whole: fields left out of it are reset to their defaults."`
+	Access      optional[accessBody]       `json:"access" doc:"Write-only access (see POST); both fields empty removes it."`
 }
 
 type addressPatchBody struct {

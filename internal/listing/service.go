@@ -11,6 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/seal"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -26,6 +27,9 @@ type Config struct {
 	Slots SlotFinder
 	// Rules are the tour's time rules (tourplan.Default if zero).
 	Rules tourplan.Rules
+	// Sealer seals homes' access at rest (access.go); nil means a random
+	// key, so what is set cannot be read after a restart.
+	Sealer Sealer
 }
 
 // DefaultReaderServices are the services that read listings over HTTP.
@@ -51,6 +55,13 @@ func New(st Store, cfg Config) (*Service, error) {
 	}
 	if cfg.ReaderServices == nil {
 		cfg.ReaderServices = DefaultReaderServices
+	}
+	if cfg.Sealer == nil {
+		box, err := seal.New(nil)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Sealer = box
 	}
 	if cfg.Rules == (tourplan.Rules{}) {
 		cfg.Rules = tourplan.Default

@@ -2,6 +2,7 @@ package listing
 
 import (
 	"context"
+	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
@@ -50,4 +51,15 @@ type Store interface {
 	// Provider returns listing's view of provider id: the zero Provider
 	// with that ID if listing has never heard of it.
 	Provider(ctx context.Context, id string) (Provider, error)
+
+	// PutAccess locks the provider and the listing id, calls check with
+	// both, and sets the listing's sealed access (nil removes it). A
+	// listing that does not exist is ErrNotFound.
+	PutAccess(ctx context.Context, providerID, id string, sealed []byte, at time.Time, check func(Provider, Listing) error) error
+
+	// Access returns listing id's sealed access, or ErrNoAccess.
+	Access(ctx context.Context, id string) ([]byte, error)
+
+	// AccessSet reports which of ids have access set.
+	AccessSet(ctx context.Context, ids []string) (map[string]bool, error)
 }

@@ -51,6 +51,8 @@ func (s *Service) Subscriptions() []bus.Subscription {
 				// approvals.go
 				events.TypeTourApprovalRequested: s.onTourApprovalRequested,
 				events.TypeTourStopDeclined:      s.onTourStopDeclined,
+				// The visit's news (visits.go).
+				events.TypeTourAccessOpened: s.onTourAccessOpened,
 			},
 		},
 		{

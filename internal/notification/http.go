@@ -19,7 +19,7 @@ import (
 // itemView is one inbox item as the API shows it.
 type itemView struct {
 	ID         string         `json:"id"`
-	Kind       Kind           `json:"kind" enum:"tour_scheduled,tour_rescheduled,tour_cancelled,tour_unassigned,tour_confirmed,tour_reminder,approval_request,tour_home_declined"`
+	Kind       Kind           `json:"kind" enum:"tour_scheduled,tour_rescheduled,tour_cancelled,tour_unassigned,tour_confirmed,tour_reminder,approval_request,tour_home_declined,access_open,feedback_request"`
 	TourID     string         `json:"tour_id"`
 	Channel    Channel        `json:"channel" enum:"inbox"`
 	SendAt     time.Time      `json:"send_at"`

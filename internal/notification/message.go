@@ -153,6 +153,12 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 			}
 		}
 		b.WriteString(".\n")
+	case KindAccessOpen:
+		subject = "Access instructions open: tour " + short
+		fmt.Fprintf(&b, "The access instructions of the homes on your tour of %s are now open to you in the app, until the tour ends.\n", start)
+	case KindFeedbackRequest:
+		subject = "How was your tour of " + short + "?"
+		fmt.Fprintf(&b, "Your home tour of %s is over. Tell us what you thought of each home, in the app.\n", start)
 	default:
 		subject = "About your home tour on " + short
 		fmt.Fprintf(&b, "There is news about your home tour on %s.\n", start)

@@ -45,6 +45,9 @@ const (
 	// KindTourStopDeclined tells the customer that a home left their tour
 	// (its provider declined, or did not answer in time).
 	KindTourStopDeclined Kind = "tour_home_declined"
+	// KindAccessOpen tells the assigned realtor that the homes' access
+	// instructions opened to them (never what they say).
+	KindAccessOpen Kind = "access_open"
 )
 
 // Channel is how a notification reaches a user. The values are API.

@@ -82,6 +82,22 @@ func (openBook) Slots(_ context.Context, q clients.SlotQuery) ([]time.Time, erro
 	return out, nil
 }
 
+// lockboxes is a listing service double for homes' access.
+type lockboxes struct {
+	mu     sync.Mutex
+	byHome map[string]clients.ListingAccess
+}
+
+func (l *lockboxes) Access(_ context.Context, listingID string) (clients.ListingAccess, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, ok := l.byHome[listingID]
+	if !ok {
+		return clients.ListingAccess{}, clients.ErrNotFound
+	}
+	return a, nil
+}
+
 // harness is the tour service on SQLite with its peers doubled and a fake
 // clock (Wednesday 25 November 2026, 06:00 in Chicago).
 type harness struct {
@@ -92,6 +108,7 @@ type harness struct {
 	clock   *clock.Fake
 	refunds *refunds
 	desk    *desk
+	access  *lockboxes
 	n       int
 	// sweep is the worker's interval (0: the service's default).
 	sweep time.Duration
@@ -107,7 +124,8 @@ func newHarnessOn(t *testing.T, open storetest.Opener) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, db: db, clock: clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)),
-		refunds: &refunds{byKey: map[string]clients.RefundRequest{}}, desk: &desk{holds: map[string]clients.HoldRequest{}}}
+		refunds: &refunds{byKey: map[string]clients.RefundRequest{}}, desk: &desk{holds: map[string]clients.HoldRequest{}},
+		access: &lockboxes{byHome: map[string]clients.ListingAccess{}}}
 	h.restart()
 	return h
 }
@@ -120,7 +138,7 @@ func (h *harness) restart() {
 	if h.store, err = tour.NewSQLStore(context.Background(), h.db, h.clock.Now); err != nil {
 		h.t.Fatal(err)
 	}
-	h.svc, err = tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}},
+	h.svc, err = tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access},
 		tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		h.t.Fatal(err)

@@ -42,6 +42,8 @@ type Peers struct {
 	Payments Refunder
 	Holds    Holder
 	Slots    SlotFinder
+	// Access reads homes' access for the assigned realtor (listing).
+	Access AccessReader
 }
 
 // Config tunes the tour service.
@@ -52,6 +54,9 @@ type Config struct {
 	// Sweep is how often the worker completes finished tours and gives up
 	// on unassigned ones. Default 1 minute.
 	Sweep time.Duration
+	// AccessLead is how long before the realtor's stop at a home its
+	// access opens to them. Default DefaultAccessLead.
+	AccessLead time.Duration
 	// Metrics, when set, receives the time-to-schedule histogram and the
 	// unassigned tours gauges (metrics.go). Nil exports none.
 	Metrics prometheus.Registerer
@@ -63,13 +68,14 @@ type Service struct {
 	payments Refunder
 	holds    Holder
 	slots    SlotFinder
+	access   AccessReader
 	cfg      Config
 	metrics  *metrics
 }
 
 // New builds the service.
 func New(st Store, peers Peers, cfg Config) (*Service, error) {
-	if st == nil || peers.Payments == nil || peers.Holds == nil || peers.Slots == nil {
+	if st == nil || peers.Payments == nil || peers.Holds == nil || peers.Slots == nil || peers.Access == nil {
 		return nil, errors.New("tour: missing dependency")
 	}
 	if cfg.Rules == (Rules{}) {
@@ -87,7 +93,10 @@ func New(st Store, peers Peers, cfg Config) (*Service, error) {
 	if cfg.Sweep == 0 {
 		cfg.Sweep = time.Minute
 	}
-	return &Service{store: st, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, cfg: cfg,
+	if cfg.AccessLead == 0 {
+		cfg.AccessLead = DefaultAccessLead
+	}
+	return &Service{store: st, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, access: peers.Access, cfg: cfg,
 		metrics: newMetrics(cfg.Metrics, st, cfg.Clock, cfg.Log)}, nil
 }
 
@@ -122,6 +131,7 @@ func (s *Service) Routes() []auth.Route {
 		{Pattern: "DELETE /tours/{id}", Rule: changers, Owner: auth.OwnedByPath, Handler: http.HandlerFunc(s.handleCancel),
 			Doc: httpapi.Doc{Summary: "Cancel a tour", Reply: tourView{}, Errors: tourChangeErrors,
 				Description: "Releases the realtor, refunds under the cancellation rule and tells everyone. Answers the cancelled tour."}},
+		s.accessRoute(),
 	}, s.answerRoutes()...)
 }
 
@@ -153,9 +163,10 @@ func (s *Service) Subscriptions() []bus.Subscription {
 	}
 }
 
-// Run completes tours whose time is over and gives up on tours no realtor
-// took, every Sweep, and declines homes not answered by their approval
-// deadline at that deadline, until ctx ends.
+// Run completes tours whose time is over, gives up on tours no realtor
+// took and tells realtors their access opened, every Sweep, and declines
+// homes not answered by their approval deadline at that deadline, until
+// ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	for {
 		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
@@ -197,5 +208,5 @@ func (s *Service) Sweep(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.tellAccessOpened(ctx, now)
 }

@@ -46,6 +46,17 @@ type Store interface {
 	SaveRealtor(ctx context.Context, r Realtor) error
 	// RealtorNames returns the names of the realtors among ids it knows.
 	RealtorNames(ctx context.Context, ids []string) (map[string]string, error)
+	// Append stores events that record no change to a tour (an audit
+	// entry of a read).
+	Append(ctx context.Context, evs ...bus.Event) error
+	// AccessDue returns scheduled tours whose first home's access opened
+	// (lead before the start) and has not ended, whose realtor was not
+	// told for that start yet.
+	AccessDue(ctx context.Context, now time.Time, lead time.Duration, limit int) ([]Tour, error)
+	// NoteAccessOpened locks tour id and calls tell; when tell returns an
+	// event and the tour's (realtor, start) was not noted yet, it notes it
+	// and stores the event, in one transaction, and reports true.
+	NoteAccessOpened(ctx context.Context, id string, now time.Time, tell func(t Tour) (*bus.Event, error)) (bool, error)
 }
 
 // Filter narrows List; empty fields match everything.

@@ -1,0 +1,41 @@
+package notification
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+)
+
+// onTourAccessOpened tells the realtor named in the event that the homes'
+// access opened to them. The tour service sends it once per realtor and
+// start; the inbox applies it once per event. It does not replace the
+// tour's snapshot (the tour did not change).
+func (s *Service) onTourAccessOpened(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.TourAccessOpened](ev)
+	if err != nil {
+		return err
+	}
+	if e.TourID == "" || e.RealtorID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s: no tour or realtor", ev.Type(), ev.ID()))
+	}
+	return s.tellOnce(ctx, ev, e.Tour, KindAccessOpen, e.RealtorID, RoleRealtor)
+}
+
+// tellOnce sends one notification of kind to user for the event, once.
+func (s *Service) tellOnce(ctx context.Context, ev bus.Event, t events.Tour, kind Kind, user, role string) error {
+	var sent []Notification
+	err := s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v View) (Changes, error) {
+		ch := Changes{At: s.cfg.Clock.Now().UTC()}
+		if err := s.notify(ctx, v, &ch, kind, user, role, t, Details{}, ch.At); err != nil {
+			return Changes{}, err
+		}
+		sent = ch.Notifications
+		return ch, nil
+	})
+	if err == nil {
+		s.metrics.inboxed(sent)
+	}
+	return err
+}
