@@ -19,6 +19,36 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccessNotOpenStatus.
+const (
+	AccessNotOpenStatusN409 AccessNotOpenStatus = 409
+)
+
+// Valid indicates whether the value is a known member of the AccessNotOpenStatus enum.
+func (e AccessNotOpenStatus) Valid() bool {
+	switch e {
+	case AccessNotOpenStatusN409:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccessNotOpenType.
+const (
+	AccessNotOpenTypeUrnOpenhouseProblemConflict AccessNotOpenType = "urn:openhouse:problem:conflict"
+)
+
+// Valid indicates whether the value is a known member of the AccessNotOpenType enum.
+func (e AccessNotOpenType) Valid() bool {
+	switch e {
+	case AccessNotOpenTypeUrnOpenhouseProblemConflict:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdminUpdateRequestStatus.
 const (
 	AdminUpdateRequestStatusActive    AdminUpdateRequestStatus = "active"
@@ -480,7 +510,9 @@ func (e NotificationItemChannel) Valid() bool {
 
 // Defines values for NotificationItemKind.
 const (
+	AccessOpen       NotificationItemKind = "access_open"
 	ApprovalRequest  NotificationItemKind = "approval_request"
+	FeedbackRequest  NotificationItemKind = "feedback_request"
 	TourCancelled    NotificationItemKind = "tour_cancelled"
 	TourConfirmed    NotificationItemKind = "tour_confirmed"
 	TourHomeDeclined NotificationItemKind = "tour_home_declined"
@@ -493,7 +525,11 @@ const (
 // Valid indicates whether the value is a known member of the NotificationItemKind enum.
 func (e NotificationItemKind) Valid() bool {
 	switch e {
+	case AccessOpen:
+		return true
 	case ApprovalRequest:
+		return true
+	case FeedbackRequest:
 		return true
 	case TourCancelled:
 		return true
@@ -1117,6 +1153,65 @@ func (e GetToursParamsStatus) Valid() bool {
 	}
 }
 
+// Access defines model for Access.
+type Access struct {
+	Code         string `json:"code"`
+	Instructions string `json:"instructions"`
+}
+
+// AccessBody defines model for AccessBody.
+type AccessBody struct {
+	// Code The lockbox or door code, up to 64 characters (never shown back).
+	//
+	// Examples: 4821
+	Code *string `json:"code,omitempty"`
+
+	// Instructions How to get in, up to 2000 characters (never shown back).
+	//
+	// Examples: Lockbox on the side gate; leave the porch light on.
+	Instructions *string `json:"instructions,omitempty"`
+}
+
+// AccessItem defines model for AccessItem.
+type AccessItem struct {
+	ClosesAt time.Time `json:"closes_at"`
+
+	// Code Examples: 4821
+	Code string `json:"code"`
+
+	// Instructions Examples: Lockbox on the side gate.
+	Instructions string    `json:"instructions"`
+	ListingId    string    `json:"listing_id"`
+	OpensAt      time.Time `json:"opens_at"`
+
+	// Title Examples: Loop loft
+	Title string `json:"title"`
+}
+
+// AccessList defines model for AccessList.
+type AccessList struct {
+	Items []AccessItem `json:"items"`
+}
+
+// AccessNotOpen defines model for AccessNotOpen.
+type AccessNotOpen struct {
+	Detail   string        `json:"detail"`
+	Errors   *[]FieldError `json:"errors,omitempty"`
+	Instance *string       `json:"instance,omitempty"`
+
+	// OpensAt When the first home's access opens; absent once the tour is over.
+	OpensAt *time.Time          `json:"opens_at,omitempty"`
+	Status  AccessNotOpenStatus `json:"status"`
+	Title   string              `json:"title"`
+	Type    AccessNotOpenType   `json:"type"`
+}
+
+// AccessNotOpenStatus defines model for AccessNotOpen.Status.
+type AccessNotOpenStatus int
+
+// AccessNotOpenType defines model for AccessNotOpen.Type.
+type AccessNotOpenType string
+
 // AddRequest defines model for AddRequest.
 type AddRequest struct {
 	// ListingId Examples: 01936b2e-7c4a-7d10-9b3e-5f2a1c0d4e6f
@@ -1633,7 +1728,9 @@ type Latency struct {
 
 // Listing defines model for Listing.
 type Listing struct {
-	Address Address `json:"address"`
+	// AccessSet Whether access instructions are set (the provider and admins only; the access itself is never shown).
+	AccessSet *bool   `json:"access_set,omitempty"`
+	Address   Address `json:"address"`
 
 	// Bathrooms Examples: 1
 	Bathrooms int `json:"bathrooms"`
@@ -1676,6 +1773,7 @@ type ListingStatus string
 
 // ListingBody defines model for ListingBody.
 type ListingBody struct {
+	Access  *AccessBody `json:"access,omitempty"`
 	Address AddressBody `json:"address"`
 
 	// Bathrooms Examples: 1
@@ -1833,6 +1931,17 @@ type OauthProblemError string
 
 // PatchBody defines model for PatchBody.
 type PatchBody struct {
+	Access *struct {
+		// Code The lockbox or door code, up to 64 characters (never shown back).
+		//
+		// Examples: 4821
+		Code *string `json:"code,omitempty"`
+
+		// Instructions How to get in, up to 2000 characters (never shown back).
+		//
+		// Examples: Lockbox on the side gate; leave the porch light on.
+		Instructions *string `json:"instructions,omitempty"`
+	} `json:"access,omitempty"`
 	Address *struct {
 		City       *string `json:"city,omitempty"`
 		Country    *string `json:"country,omitempty"`
@@ -3682,6 +3791,15 @@ type ClientInterface interface {
 	// Corresponds with PUT /listings/{id} (the `PutListingsById` operationId).
 	PutListingsById(ctx context.Context, id string, body PutListingsByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetListingsByIdAccess A home's access instructions (the tour service only)
+	//
+	// Services only: realtors read access through `GET /tours/{id}/access`. 404 when the listing is not visible or has no access set.
+	//
+	// Allowed: the service identities `tour`.
+	//
+	// Corresponds with GET /listings/{id}/access (the `GetListingsByIdAccess` operationId).
+	GetListingsByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetListingsByIdSlots The open slots of one home
 	//
 	// Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
@@ -4052,6 +4170,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 	PutToursById(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetToursByIdAccess The homes' access instructions (the assigned realtor, in the window)
+	//
+	// Only the tour's assigned realtor, from `OPENHOUSE_ACCESS_LEAD` (default 30 min) before their stop at a home until the tour ends; items are the homes open now that have access set. Anyone else: 404. Every read is in the audit log.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Corresponds with GET /tours/{id}/access (the `GetToursByIdAccess` operationId).
+	GetToursByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetToursByIdSlots The open times a tour could move to
 	//
@@ -5286,6 +5413,25 @@ func (c *Client) PutListingsById(ctx context.Context, id string, body PutListing
 	return c.Client.Do(req)
 }
 
+// GetListingsByIdAccess A home's access instructions (the tour service only)
+//
+// Services only: realtors read access through `GET /tours/{id}/access`. 404 when the listing is not visible or has no access set.
+//
+// Allowed: the service identities `tour`.
+//
+// Corresponds with GET /listings/{id}/access (the `GetListingsByIdAccess` operationId).
+func (c *Client) GetListingsByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetListingsByIdAccessRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetListingsByIdSlots The open slots of one home
 //
 // Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
@@ -6057,6 +6203,25 @@ func (c *Client) PutToursByIdWithBody(ctx context.Context, id string, contentTyp
 // Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 func (c *Client) PutToursById(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutToursByIdRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetToursByIdAccess The homes' access instructions (the assigned realtor, in the window)
+//
+// Only the tour's assigned realtor, from `OPENHOUSE_ACCESS_LEAD` (default 30 min) before their stop at a home until the tour ends; items are the homes open now that have access set. Anyone else: 404. Every read is in the audit log.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Corresponds with GET /tours/{id}/access (the `GetToursByIdAccess` operationId).
+func (c *Client) GetToursByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetToursByIdAccessRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -8499,6 +8664,40 @@ func NewPutListingsByIdRequestWithBody(server string, id string, contentType str
 	return req, nil
 }
 
+// NewGetListingsByIdAccessRequest constructs an http.Request for the GetListingsByIdAccess method
+func NewGetListingsByIdAccessRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/listings/%s/access", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetListingsByIdSlotsRequest constructs an http.Request for the GetListingsByIdSlots method
 func NewGetListingsByIdSlotsRequest(server string, id string, params *GetListingsByIdSlotsParams) (*http.Request, error) {
 	var err error
@@ -10015,6 +10214,40 @@ func NewPutToursByIdRequestWithBody(server string, id string, contentType string
 	return req, nil
 }
 
+// NewGetToursByIdAccessRequest constructs an http.Request for the GetToursByIdAccess method
+func NewGetToursByIdAccessRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/%s/access", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetToursByIdSlotsRequest constructs an http.Request for the GetToursByIdSlots method
 func NewGetToursByIdSlotsRequest(server string, id string, params *GetToursByIdSlotsParams) (*http.Request, error) {
 	var err error
@@ -10855,6 +11088,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /listings/{id} (the `PutListingsById` operationId).
 	PutListingsByIdWithResponse(ctx context.Context, id string, body PutListingsByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PutListingsByIdResponse, error)
 
+	// GetListingsByIdAccessWithResponse A home's access instructions (the tour service only)
+	//
+	// Services only: realtors read access through `GET /tours/{id}/access`. 404 when the listing is not visible or has no access set.
+	//
+	// Allowed: the service identities `tour`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /listings/{id}/access (the `GetListingsByIdAccess` operationId).
+	GetListingsByIdAccessWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetListingsByIdAccessResponse, error)
+
 	// GetListingsByIdSlotsWithResponse The open slots of one home
 	//
 	// Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
@@ -11267,6 +11511,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /tours/{id} (the `PutToursById` operationId).
 	PutToursByIdWithResponse(ctx context.Context, id string, body PutToursByIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PutToursByIdResponse, error)
+
+	// GetToursByIdAccessWithResponse The homes' access instructions (the assigned realtor, in the window)
+	//
+	// Only the tour's assigned realtor, from `OPENHOUSE_ACCESS_LEAD` (default 30 min) before their stop at a home until the tour ends; items are the homes open now that have access set. Anyone else: 404. Every read is in the audit log.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tours/{id}/access (the `GetToursByIdAccess` operationId).
+	GetToursByIdAccessWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetToursByIdAccessResponse, error)
 
 	// GetToursByIdSlotsWithResponse The open times a tour could move to
 	//
@@ -15985,6 +16240,96 @@ func (r PutListingsByIdResponse) ContentType() string {
 	return ""
 }
 
+// GetListingsByIdAccessResponse401Headers the declared response headers of an HTTP 401 response for GetListingsByIdAccess
+type GetListingsByIdAccessResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetListingsByIdAccessResponse503Headers the declared response headers of an HTTP 503 response for GetListingsByIdAccess
+type GetListingsByIdAccessResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetListingsByIdAccessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Access
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetListingsByIdAccessResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetListingsByIdAccessResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetListingsByIdAccessResponse) GetJSON200() *Access {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetListingsByIdAccessResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetListingsByIdAccessResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetListingsByIdAccessResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetListingsByIdAccessResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetListingsByIdAccessResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetListingsByIdAccessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetListingsByIdAccessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetListingsByIdAccessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetListingsByIdAccessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetListingsByIdSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetListingsByIdSlots
 type GetListingsByIdSlotsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -19007,6 +19352,103 @@ func (r PutToursByIdResponse) ContentType() string {
 	return ""
 }
 
+// GetToursByIdAccessResponse401Headers the declared response headers of an HTTP 401 response for GetToursByIdAccess
+type GetToursByIdAccessResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetToursByIdAccessResponse503Headers the declared response headers of an HTTP 503 response for GetToursByIdAccess
+type GetToursByIdAccessResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetToursByIdAccessResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccessList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *AccessNotOpen
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetToursByIdAccessResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetToursByIdAccessResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetToursByIdAccessResponse) GetJSON200() *AccessList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetToursByIdAccessResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetToursByIdAccessResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetToursByIdAccessResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetToursByIdAccessResponse) GetApplicationproblemJSON409() *AccessNotOpen {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetToursByIdAccessResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetToursByIdAccessResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetToursByIdAccessResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetToursByIdAccessResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetToursByIdAccessResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetToursByIdAccessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetToursByIdSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetToursByIdSlots
 type GetToursByIdSlotsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -20317,6 +20759,23 @@ func (c *ClientWithResponses) PutListingsByIdWithResponse(ctx context.Context, i
 	return ParsePutListingsByIdResponse(rsp)
 }
 
+// GetListingsByIdAccessWithResponse A home's access instructions (the tour service only)
+//
+// Services only: realtors read access through `GET /tours/{id}/access`. 404 when the listing is not visible or has no access set.
+//
+// Allowed: the service identities `tour`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /listings/{id}/access (the `GetListingsByIdAccess` operationId).
+func (c *ClientWithResponses) GetListingsByIdAccessWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetListingsByIdAccessResponse, error) {
+	rsp, err := c.GetListingsByIdAccess(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetListingsByIdAccessResponse(rsp)
+}
+
 // GetListingsByIdSlotsWithResponse The open slots of one home
 //
 // Every start on the grid at which some realtor can show this home, in its time zone, from `from` (its today by default) for `days` days. It names no realtor.
@@ -20974,6 +21433,23 @@ func (c *ClientWithResponses) PutToursByIdWithResponse(ctx context.Context, id s
 		return nil, err
 	}
 	return ParsePutToursByIdResponse(rsp)
+}
+
+// GetToursByIdAccessWithResponse The homes' access instructions (the assigned realtor, in the window)
+//
+// Only the tour's assigned realtor, from `OPENHOUSE_ACCESS_LEAD` (default 30 min) before their stop at a home until the tour ends; items are the homes open now that have access set. Anyone else: 404. Every read is in the audit log.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tours/{id}/access (the `GetToursByIdAccess` operationId).
+func (c *ClientWithResponses) GetToursByIdAccessWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetToursByIdAccessResponse, error) {
+	rsp, err := c.GetToursByIdAccess(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetToursByIdAccessResponse(rsp)
 }
 
 // GetToursByIdSlotsWithResponse The open times a tour could move to
@@ -25437,6 +25913,90 @@ func ParsePutListingsByIdResponse(rsp *http.Response) (*PutListingsByIdResponse,
 	return response, nil
 }
 
+// ParseGetListingsByIdAccessResponse parses an HTTP response from a GetListingsByIdAccessWithResponse call
+func ParseGetListingsByIdAccessResponse(rsp *http.Response) (*GetListingsByIdAccessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetListingsByIdAccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Access
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetListingsByIdAccessResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetListingsByIdAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetListingsByIdSlotsResponse parses an HTTP response from a GetListingsByIdSlotsWithResponse call
 func ParseGetListingsByIdSlotsResponse(rsp *http.Response) (*GetListingsByIdSlotsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -28248,6 +28808,97 @@ func ParsePutToursByIdResponse(rsp *http.Response) (*PutToursByIdResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers PutToursByIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetToursByIdAccessResponse parses an HTTP response from a GetToursByIdAccessWithResponse call
+func ParseGetToursByIdAccessResponse(rsp *http.Response) (*GetToursByIdAccessResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetToursByIdAccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccessList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest AccessNotOpen
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetToursByIdAccessResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetToursByIdAccessResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
