@@ -136,7 +136,7 @@ func (s *Service) handleAgenda(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for name, vs := range q {
 		if (name != "from" && name != "days") || len(vs) > 1 {
-			httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: name, Message: "is not a parameter of this query, or is given twice"}))
+			httpapi.WriteError(w, r, httpapi.BadQueryParam(name, "is not a parameter of this query, or is given twice"))
 			return
 		}
 	}
@@ -145,7 +145,7 @@ func (s *Service) handleAgenda(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("from"); v != "" {
 		t, err := time.ParseInLocation("2006-01-02", v, loc)
 		if err != nil || t.Year() < 2000 || t.Year() > 2200 {
-			httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: "from", Message: "must be a date, YYYY-MM-DD"}))
+			httpapi.WriteError(w, r, httpapi.BadQueryParam("from", "must be a date, YYYY-MM-DD"))
 			return
 		}
 		first = t
@@ -154,7 +154,7 @@ func (s *Service) handleAgenda(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("days"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 31 {
-			httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: "days", Message: "must be 1 to 31"}))
+			httpapi.WriteError(w, r, httpapi.BadQueryParam("days", "must be 1 to 31"))
 			return
 		}
 		days = n
