@@ -6,11 +6,13 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/egress"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
@@ -63,6 +66,9 @@ type App struct {
 	// inProcess serves the calls to this process's own services without
 	// a socket (httpapi.InProcess).
 	inProcess *httpapi.InProcess
+	// calendarFetch is what tests let the calendar import reach (their
+	// local servers); zero in serve.
+	calendarFetch egress.Config
 }
 
 // Option changes how New builds the app; tests use them.
@@ -71,6 +77,13 @@ type Option func(*App)
 // WithTracerProvider replaces the tracer provider the app would build from
 // OTEL_EXPORTER_OTLP_ENDPOINT (tests record spans in memory with it).
 func WithTracerProvider(tp trace.TracerProvider) Option { return func(a *App) { a.tracer = tp } }
+
+// WithCalendarFetch lets the import of realtors' calendars reach the
+// non-public prefixes allow and trust roots instead of the system's roots:
+// a test's local https server (httptest.NewTLSServer). serve never sets it.
+func WithCalendarFetch(roots *x509.CertPool, allow ...netip.Prefix) Option {
+	return func(a *App) { a.calendarFetch = egress.Config{RootCAs: roots, Allow: allow} }
+}
 
 // Registry is the process's Prometheus registry, the one /metrics serves.
 func (a *App) Registry() *prometheus.Registry { return a.registry }
@@ -214,6 +227,7 @@ func (a *App) start(ctx context.Context, m module, health *httpapi.Health) (comp
 		HTTP:           a.httpClient,
 		ServiceSecrets: a.secrets,
 		Metrics:        a.registry,
+		CalendarFetch:  a.calendarFetch,
 		Identity: auth.NewTokenSource(a.peer("iam")+"/iam/token",
 			auth.ServiceCredential{ClientID: m.name, Secret: a.secrets[m.name]}, a.httpClient, a.clock),
 	})

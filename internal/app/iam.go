@@ -8,7 +8,6 @@ import (
 	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
-	"github.com/openhouse/openhouse/internal/platform/egress"
 	"github.com/openhouse/openhouse/internal/records"
 )
 
@@ -46,13 +45,14 @@ func buildIAM(ctx context.Context, e env) (component, error) {
 	if key == nil {
 		e.Log.Warn("no OPENHOUSE_SECRETS_KEY and no data directory: calendar URLs saved now cannot be read after a restart")
 	}
+	fetch := e.CalendarFetch
+	fetch.AllowHTTP = e.Config.CalendarAllowHTTP
 	svc, err := iam.New(ctx, st, iam.NewSQLKeyStore(e.DB), iam.Config{
 		ServiceSecrets: e.ServiceSecrets,
 		Tokens:         auth.IssuerConfig{TTL: e.Config.AccessTokenTTL},
 		Refresh:        iam.RefreshLifetimes{Idle: e.Config.RefreshIdle, Max: e.Config.RefreshMax},
-		Calendar: iam.CalendarConfig{Interval: e.Config.CalendarSyncInterval, Key: key,
-			Fetch: egress.Config{AllowHTTP: e.Config.CalendarAllowHTTP}},
-		Records: book,
+		Calendar:       iam.CalendarConfig{Interval: e.Config.CalendarSyncInterval, Key: key, Fetch: fetch},
+		Records:        book,
 		// Time off and daily caps are taken by the appointment service
 		// first, where double booking is prevented.
 		Schedules: clients.NewSchedules(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{}),

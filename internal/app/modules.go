@@ -10,6 +10,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/egress"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
@@ -35,6 +36,9 @@ type env struct {
 	// Metrics is the process's registry: services register their domain
 	// metrics on it (one registry per process, shared by every service).
 	Metrics prometheus.Registerer
+	// CalendarFetch is the base of the calendar import's egress rules:
+	// zero but in tests (WithCalendarFetch).
+	CalendarFetch egress.Config
 }
 
 // component is a built service as the app sees it.
