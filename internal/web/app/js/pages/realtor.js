@@ -1,8 +1,10 @@
 // A realtor's pages: assignments to confirm or decline
-// (POST /appointments/{id}/confirm|decline), the agenda of scheduled tours,
-// with each tour's route on a map, and the profile: service area on a map,
-// working hours, available toggle
-// (PATCH /iam/me).
+// (POST /appointments/{id}/confirm|decline), the agenda: their week
+// (bookings, busy times from their own calendar, time off) and the
+// scheduled tours, each tour's route on a map; and the profile: service
+// area on a map, working hours, available toggle, the most tours a day,
+// and time off (PATCH /iam/me; time off over a booked tour is refused with
+// the tours listed).
 
 import { api, all, loadMe } from '../api.js';
 import { h, field, errorBox, busy, showError, badge, value } from '../dom.js';
@@ -10,6 +12,7 @@ import { when } from '../format.js';
 import { mapView } from '../map.js';
 import { placeField, findPlace } from '../places.js';
 import { follow } from '../live.js';
+import { weekView } from '../week.js';
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
@@ -66,9 +69,14 @@ export async function assignments(view) {
 export async function agenda(view) {
   const box = errorBox();
   const body = h('div', { id: 'agenda' });
-  view.append(h('h1', {}, 'Agenda'), box, body);
+  const week = h('section', { 'aria-labelledby': 'week-h' }, h('h2', { id: 'week-h' }, 'Your week'));
+  let reasons = new Map();
+  const drawWeek = weekView(week, (start) => reasons.get(new Date(start).getTime()) || '');
+  view.append(h('h1', {}, 'Agenda'), box, week, h('h2', {}, 'Scheduled tours'), body);
   async function load() {
     const me = await loadMe();
+    reasons = new Map(((me.profile && me.profile.time_off) || []).map((t) => [new Date(t.start).getTime(), t.reason]));
+    await drawWeek();
     const zone = (me.profile && me.profile.time_zone) || undefined;
     const tours = (await all('/tours?status=scheduled')).sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
     const days = new Map();
@@ -109,7 +117,8 @@ export async function profile(view) {
         field('Latitude', { name: 'location.lat', type: 'number', step: 'any', min: -90, max: 90, value: p.location?.lat, required: true }),
         field('Longitude', { name: 'location.lng', type: 'number', step: 'any', min: -180, max: 180, value: p.location?.lng, required: true }),
         field('Radius (km)', { name: 'service_radius_km', type: 'number', step: 'any', min: 1, max: 200, value: p.service_radius_km || 25, required: true }),
-        field('Time zone', { name: 'time_zone', value: p.time_zone, required: true }, 'IANA name, e.g. America/Chicago')),
+        field('Time zone', { name: 'time_zone', value: p.time_zone, required: true }, 'IANA name, e.g. America/Chicago'),
+        field('Most tours a day', { name: 'max_tours_per_day', type: 'number', min: 0, max: 50, step: 1, value: p.max_tours_per_day || 0 }, '0: no limit')),
       h('div', { id: 'area' })),
     h('fieldset', {}, h('legend', {}, 'Working hours (your time zone)'),
       h('div', { class: 'stack' }, DAYS.map((d, i) => {
@@ -154,6 +163,7 @@ export async function profile(view) {
         service_radius_km: Number(value(form, 'service_radius_km')),
         time_zone: value(form, 'time_zone'),
         working_hours: working,
+        max_tours_per_day: Number(value(form, 'max_tours_per_day') || 0),
       };
       if (value(form, 'location.lat') !== '' || value(form, 'location.lng') !== '') body.location = { lat: Number(value(form, 'location.lat')), lng: Number(value(form, 'location.lng')) };
       await api('PATCH', '/iam/me', body);
@@ -163,5 +173,58 @@ export async function profile(view) {
       box.textContent = 'Profile saved.';
     }, form);
   });
-  view.append(h('h1', {}, 'Profile'), form);
+  view.append(h('h1', {}, 'Profile'), form, timeOff(p));
+}
+
+// timeOff lists the realtor's time off, each with a remove button, and adds
+// a span from a form; every change sends the whole list (PATCH /iam/me
+// time_off replaces it). Time off over their tours is refused (409) with
+// the tours, which are listed under the error.
+function timeOff(p) {
+  let spans = p.time_off || [];
+  const zone = p.time_zone || undefined;
+  const box = errorBox();
+  const list = h('ul', { class: 'cards', id: 'time-off' });
+  const save = async (next) => {
+    try {
+      const me = await api('PATCH', '/iam/me', { time_off: next.map((t) => ({ start: t.start, end: t.end, reason: t.reason })) });
+      spans = (me.profile && me.profile.time_off) || [];
+      draw();
+      return true;
+    } catch (err) {
+      showError(box, err, form);
+      const tours = (err.problem && err.problem.tours) || [];
+      if (tours.length) {
+        box.append(h('ul', { id: 'time-off-conflicts' }, tours.map((t) => h('li', { 'data-tour': t.tour_id }, `Tour ${when(t.starts_at, zone)} – ${when(t.ends_at, zone)} (${t.status})`))));
+      }
+      return false;
+    }
+  };
+  function draw() {
+    list.replaceChildren(...spans.map((t, i) => {
+      const remove = h('button', { type: 'button', class: 'secondary', 'aria-label': `Remove time off ${t.reason || ''} from ${when(t.start, zone)}`.replace('  ', ' ') }, 'Remove');
+      remove.addEventListener('click', () => busy(remove, box, () => save(spans.filter((_, j) => j !== i))));
+      return h('li', { class: 'card', 'data-start': t.start },
+        h('p', {}, h('strong', {}, t.reason || 'Time off')),
+        h('p', {}, `${when(t.start, zone)} – ${when(t.end, zone)}`), remove);
+    }));
+    if (!spans.length) list.append(h('li', { class: 'muted' }, 'No time off planned.'));
+  }
+  const submit = h('button', { type: 'submit' }, 'Add time off');
+  const form = h('form', { class: 'stack card', id: 'time-off-add', novalidate: true },
+    h('div', { class: 'grid2' },
+      field('Away from', { name: 'start', type: 'datetime-local', required: true }),
+      field('Back at', { name: 'end', type: 'datetime-local', required: true }),
+      field('Reason', { name: 'reason', maxlength: 200 }, 'shown to you and admins')),
+    h('p', { class: 'muted' }, `Times on your own clock (${p.time_zone || 'your time zone'}).`),
+    submit);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(submit, box, async () => {
+      if (await save([...spans, { start: value(form, 'start'), end: value(form, 'end'), reason: value(form, 'reason') }])) form.reset();
+    }, form);
+  });
+  draw();
+  return h('section', { 'aria-labelledby': 'time-off-h' }, h('h2', { id: 'time-off-h' }, 'Time off'),
+    h('p', {}, 'No tours are booked while you are away. Time off over a tour you already have is refused: hand the tour back first.'), box, list, form);
 }
