@@ -71,10 +71,9 @@ test('a realtor sets channels, verifies a phone, rotates the feed URL and connec
   await p.getByRole('button', { name: 'Connect', exact: true }).click();
   await p.getByText(/^Connected/).waitFor();
   await v.shot('settings');
-  // The sync runs at once and refuses the loopback address; reloading shows it.
+  // The sync runs at once and refuses the loopback address; checking again shows it.
   await until('the sync to refuse the address', async () => {
-    await v.nav('Profile', 'Profile');
-    await v.nav('Settings', 'Settings');
+    await p.getByRole('button', { name: 'Check the sync again' }).click();
     return (await p.locator('#calendar-sync').textContent()).includes('not allowed');
   });
   const page = await p.content();

@@ -7,31 +7,12 @@
 
 import { api } from './api.js';
 import { h, showError, errorBox } from './dom.js';
-import { wallClock } from './zones.js';
+import { wallClock, addDays, local, dayName } from './zones.js';
 
 /** WEEK is how many days the picker shows at once. */
 export const WEEK = 7;
 /** SLOT_TAKEN matches the problem type of a start that is not open (urn:openhouse:problem:slot-taken). */
 const SLOT_TAKEN = /[:/]slot-taken$/;
-
-/** addDays is the date n days after day ("YYYY-MM-DD"). */
-export function addDays(day, n) {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
-/** local is the homes' date and time of an API start ("2026-12-04T10:00:00-06:00"). */
-export function local(start) {
-  return { day: start.slice(0, 10), time: start.slice(11, 16) };
-}
-
-const dayFormat = new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' });
-
-/** dayName is "Thu, Dec 3" for "2026-12-03". */
-export function dayName(day) {
-  const [y, m, d] = day.split('-').map(Number);
-  return dayFormat.format(new Date(Date.UTC(y, m - 1, d)));
-}
 
 /** slotName is a start as people read it: "Thu, Dec 3 at 10:00". */
 export function slotName(start) {

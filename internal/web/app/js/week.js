@@ -6,28 +6,9 @@
 
 import { api } from './api.js';
 import { h, errorBox, showError } from './dom.js';
-import { addDays, dayName, local } from './slots.js';
+import { addDays, dayName, spansOn } from './zones.js';
 
 const LABELS = { booking: 'Tour', hold: 'Being booked', busy: 'Busy (your calendar)', time_off: 'Time off' };
-
-/**
- * spansOn places each item on the days of days it covers: the part of it on
- * that day, "00:00" and "24:00" where it runs on from the day before or
- * into the next.
- */
-export function spansOn(items, days) {
-  const out = Object.fromEntries(days.map((d) => [d, []]));
-  for (const it of items) {
-    const s = local(it.start), e = local(it.end);
-    // An end at midnight ends the day before.
-    const last = e.time === '00:00' ? addDays(e.day, -1) : e.day;
-    for (const d of days) {
-      if (d < s.day || d > last) continue;
-      out[d].push({ ...it, from: d === s.day ? s.time : '00:00', until: d === e.day ? e.time : '24:00' });
-    }
-  }
-  return out;
-}
 
 /**
  * weekView draws the week from day (undefined: today in the realtor's

@@ -7,7 +7,8 @@
 import { api } from '../api.js';
 import { h, select, errorBox, busy, value, showError } from '../dom.js';
 import { money } from '../format.js';
-import { slotPicker, slotName, local, isSlotTaken, alternativesBox } from '../slots.js';
+import { slotPicker, slotName, isSlotTaken, alternativesBox } from '../slots.js';
+import { local } from '../zones.js';
 
 function newKey() {
   if (crypto.randomUUID) return crypto.randomUUID();

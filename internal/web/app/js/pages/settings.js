@@ -124,7 +124,8 @@ function ownCalendar(view, me) {
   const form = h('form', { id: 'own-calendar' },
     field('Your calendar\'s secret address (iCal)', { name: 'calendar_url', type: 'url', autocomplete: 'off', placeholder: 'https://calendar.google.com/calendar/ical/…/basic.ics' },
       'Busy times in it are kept free of tours. We never show this address again.'),
-    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Connect'), h('button', { type: 'button', class: 'secondary', id: 'calendar-remove' }, 'Disconnect')));
+    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Connect'), h('button', { type: 'button', class: 'secondary', id: 'calendar-remove' }, 'Disconnect'),
+      h('button', { type: 'button', class: 'secondary', id: 'calendar-check' }, 'Check the sync again')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(form.querySelector('button[type=submit]'), box, async () => {
@@ -133,5 +134,7 @@ function ownCalendar(view, me) {
     }, form);
   });
   form.querySelector('#calendar-remove').addEventListener('click', (e) => busy(e.target, box, async () => show(await api('PATCH', '/iam/me', { calendar_url: '' }))));
+  // Syncs run in the background: the state is read again on demand.
+  form.querySelector('#calendar-check').addEventListener('click', (e) => busy(e.target, box, async () => show(await api('GET', '/iam/me'))));
   view.append(h('section', { 'aria-labelledby': 'own-h' }, h('h2', { id: 'own-h' }, 'Busy times from your own calendar'), state, box, form));
 }

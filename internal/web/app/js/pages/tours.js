@@ -6,7 +6,8 @@
 import { api, all } from '../api.js';
 import { h, errorBox, busy, badge, showError } from '../dom.js';
 import { money, when } from '../format.js';
-import { slotPicker, slotName, local, isSlotTaken, alternativesBox } from '../slots.js';
+import { slotPicker, slotName, isSlotTaken, alternativesBox } from '../slots.js';
+import { local } from '../zones.js';
 import { follow } from '../live.js';
 
 // movers keeps each tour's move panel (its picker and choice) by tour id
