@@ -62,7 +62,11 @@ func (s *Service) handlePutSchedule(w http.ResponseWriter, r *http.Request) {
 	var conflict *ScheduleConflict
 	switch {
 	case errors.As(err, &conflict):
-		p := httpapi.Conflict(fmt.Sprintf("the time off covers %d tours the realtor is booked for", len(conflict.Tours)))
+		detail := fmt.Sprintf("the time off covers %d tours the realtor is booked for", len(conflict.Tours))
+		if len(conflict.Tours) == 1 {
+			detail = "the time off covers a tour the realtor is booked for"
+		}
+		p := httpapi.Conflict(detail)
 		p.Type, p.Title = TypeTimeOffConflict, "Time off over booked tours"
 		p.Extensions = map[string]any{"tours": bookedTours(conflict.Tours)}
 		httpapi.WriteError(w, r, p)

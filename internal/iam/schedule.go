@@ -28,6 +28,9 @@ type ScheduleConflictError struct {
 }
 
 func (e *ScheduleConflictError) Error() string {
+	if len(e.Tours) == 1 {
+		return "the time off covers a tour you are booked for"
+	}
 	return fmt.Sprintf("the time off covers %d tours you are booked for", len(e.Tours))
 }
 
