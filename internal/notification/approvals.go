@@ -28,10 +28,10 @@ func (s *Service) onTourApprovalRequested(ctx context.Context, ev bus.Event) err
 		}
 		homes[r.ProviderID] = append(homes[r.ProviderID], title)
 	}
-	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v view, ch *changes) error {
 		for _, p := range providers {
-			d := Details{Homes: homes[p], Deadline: e.Deadline}
-			if err := s.notify(ctx, v, ch, KindApprovalRequest, p, RoleProvider, e.Tour, d, ch.At); err != nil {
+			d := details{Homes: homes[p], Deadline: e.Deadline}
+			if err := s.notify(ctx, v, ch, kindApprovalRequest, p, roleProvider, e.Tour, d, ch.At); err != nil {
 				return err
 			}
 		}
@@ -50,8 +50,8 @@ func (s *Service) onTourStopDeclined(ctx context.Context, ev bus.Event) error {
 	if title == "" {
 		title = e.ListingID
 	}
-	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
-		d := Details{Homes: []string{title}, Reason: e.Reason, Refund: e.Refund}
-		return s.notify(ctx, v, ch, KindTourStopDeclined, e.CustomerID, RoleCustomer, e.Tour, d, ch.At)
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v view, ch *changes) error {
+		d := details{Homes: []string{title}, Reason: e.Reason, Refund: e.Refund}
+		return s.notify(ctx, v, ch, kindTourStopDeclined, e.CustomerID, roleCustomer, e.Tour, d, ch.At)
 	})
 }

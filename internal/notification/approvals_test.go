@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"strings"
@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -22,7 +21,7 @@ func TestApprovalRequestTellsTheProvider(t *testing.T) {
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
 		mailer := &countingMailer{}
-		in := newInstance(t, db, clk, notification.Config{Mailer: mailer})
+		in := newInstance(t, db, clk, Config{Mailer: mailer})
 		in.register(t, customer, provider)
 		in.run(t)
 		tr := tour("tour-a", customer.UserID, "", 1, tourStart)
@@ -33,7 +32,7 @@ func TestApprovalRequestTellsTheProvider(t *testing.T) {
 		in.handle(t, ev)
 		in.handle(t, ev) // redelivered
 		settled(t, db, in.store, clk)
-		if got := count(t, in.store, provider.UserID, notification.KindApprovalRequest, "tour-a"); got != 1 {
+		if got := count(t, in.store, provider.UserID, kindApprovalRequest, "tour-a"); got != 1 {
 			t.Fatalf("provider has %d approval requests, want 1", got)
 		}
 		if got := len(inbox(t, in.store, customer.UserID)); got != 0 {
@@ -52,7 +51,7 @@ func TestApprovalRequestTellsTheProvider(t *testing.T) {
 func TestDeclinedHomeTellsTheCustomer(t *testing.T) {
 	clk := clock.NewFake(t0)
 	db := openDB(t, storetest.OpenSQLite)
-	in := newInstance(t, db, clk, notification.Config{})
+	in := newInstance(t, db, clk, Config{})
 	in.register(t, customer, provider)
 	in.run(t)
 	tr := tour("tour-d", customer.UserID, "", 2, tourStart)
@@ -62,7 +61,7 @@ func TestDeclinedHomeTellsTheCustomer(t *testing.T) {
 	in.handle(t, ev)
 	in.handle(t, ev)
 	items := inbox(t, in.store, customer.UserID)
-	if len(items) != 1 || items[0].Kind != notification.KindTourStopDeclined || !strings.Contains(items[0].Body, "Lake loft") ||
+	if len(items) != 1 || items[0].Kind != kindTourStopDeclined || !strings.Contains(items[0].Body, "Lake loft") ||
 		!strings.Contains(items[0].Body, "40.00 USD") || !strings.Contains(items[0].Body, "Wicker house") {
 		t.Fatalf("customer's inbox = %+v", items)
 	}

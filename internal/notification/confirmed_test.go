@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"strings"
@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -29,7 +28,7 @@ func TestRealtorConfirmationTellsTheCustomer(t *testing.T) {
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
 		mailer := &countingMailer{}
-		in := newInstance(t, db, clk, notification.Config{Mailer: mailer})
+		in := newInstance(t, db, clk, Config{Mailer: mailer})
 		in.register(t, customer, realtor)
 		in.profile(t, realtor.UserID, "America/Chicago")
 		in.run(t)
@@ -44,14 +43,14 @@ func TestRealtorConfirmationTellsTheCustomer(t *testing.T) {
 		in.handle(t, ev)
 		in.handle(t, ev) // redelivered
 		settled(t, db, in.store, clk)
-		if got := count(t, in.store, customer.UserID, notification.KindTourConfirmed, "tour-c"); got != 1 {
+		if got := count(t, in.store, customer.UserID, kindTourConfirmed, "tour-c"); got != 1 {
 			t.Fatalf("the customer has %d tour_confirmed notifications, want 1", got)
 		}
-		if got := count(t, in.store, realtor.UserID, notification.KindTourConfirmed, "tour-c"); got != 0 {
+		if got := count(t, in.store, realtor.UserID, kindTourConfirmed, "tour-c"); got != 0 {
 			t.Errorf("the realtor was told of their own confirmation %d times", got)
 		}
 		for _, n := range inbox(t, in.store, customer.UserID) {
-			if n.Kind == notification.KindTourConfirmed && (!strings.Contains(n.Body, "Rita confirmed") || !strings.Contains(n.Subject, "confirmed")) {
+			if n.Kind == kindTourConfirmed && (!strings.Contains(n.Body, "Rita confirmed") || !strings.Contains(n.Subject, "confirmed")) {
 				t.Errorf("the confirmation reads %q / %q", n.Subject, n.Body)
 			}
 		}
@@ -60,7 +59,7 @@ func TestRealtorConfirmationTellsTheCustomer(t *testing.T) {
 		moved := tour("tour-d", customer.UserID, "realtor-2", 3, tourStart)
 		in.handle(t, scheduled(t, moved, t0))
 		in.handle(t, confirmed(t, moved, realtor.UserID, t0.Add(time.Minute)))
-		if got := count(t, in.store, customer.UserID, notification.KindTourConfirmed, "tour-d"); got != 0 {
+		if got := count(t, in.store, customer.UserID, kindTourConfirmed, "tour-d"); got != 0 {
 			t.Errorf("a stale confirmation told the customer %d times", got)
 		}
 	})

@@ -38,14 +38,14 @@ func (s *Service) sendDue(ctx context.Context) (int, error) {
 // deliver makes one attempt at d and records what came of it. If ctx ends
 // during the attempt nothing is recorded: the lease runs out and another
 // round tries again.
-func (s *Service) deliver(ctx context.Context, d Delivery) {
+func (s *Service) deliver(ctx context.Context, d delivery) {
 	var err error
 	switch d.Channel {
-	case ChannelEmail:
+	case channelEmail:
 		err = s.sendEmail(ctx, d)
-	case ChannelWebhook:
+	case channelWebhook:
 		err = s.sendWebhook(ctx, d)
-	case ChannelSMS:
+	case channelSMS:
 		err = s.sendSMS(ctx, d)
 	default:
 		err = fmt.Errorf("%w: unknown channel %q", errDropped, d.Channel)
@@ -55,18 +55,18 @@ func (s *Service) deliver(ctx context.Context, d Delivery) {
 	}
 	now := s.cfg.Clock.Now().UTC()
 	log := s.cfg.Log.With("delivery_id", d.ID, "notification_id", d.NotificationID, "channel", d.Channel, "attempt", d.Attempts)
-	var o DeliveryOutcome
+	var o deliveryOutcome
 	switch {
 	case err == nil:
-		n := Notification{ID: d.NotificationID, UserID: d.UserID, Kind: d.Kind, TourID: d.TourID}
+		n := notification{ID: d.NotificationID, UserID: d.UserID, Kind: d.Kind, TourID: d.TourID}
 		sent := sentEvent(n, d.Channel, now)
-		o = DeliveryOutcome{State: DeliveryDelivered, At: now, Sent: &sent}
+		o = deliveryOutcome{State: deliveryDelivered, At: now, Sent: &sent}
 	case errors.Is(err, errDropped):
-		o = DeliveryOutcome{State: DeliveryDropped, At: now, Error: err.Error()}
+		o = deliveryOutcome{State: deliveryDropped, At: now, Error: err.Error()}
 		log.InfoContext(ctx, "delivery dropped", "err", err)
 	default:
-		o = Retry(d.Attempts, s.cfg.MaxAttempts, s.cfg.RetryBase, s.cfg.RetryMax, now, err)
-		if o.State == DeliveryFailed {
+		o = retry(d.Attempts, s.cfg.MaxAttempts, s.cfg.RetryBase, s.cfg.RetryMax, now, err)
+		if o.State == deliveryFailed {
 			log.WarnContext(ctx, "delivery given up", "err", err)
 		} else {
 			log.InfoContext(ctx, "delivery failed; will retry", "err", err, "next_attempt_at", o.NextAttemptAt)
@@ -85,11 +85,11 @@ func (s *Service) deliver(ctx context.Context, d Delivery) {
 	}
 }
 
-func (s *Service) sendEmail(ctx context.Context, d Delivery) error {
+func (s *Service) sendEmail(ctx context.Context, d delivery) error {
 	if s.cfg.Mailer == nil {
 		return fmt.Errorf("%w: email is not configured", errDropped)
 	}
-	var e Email
+	var e email
 	if err := json.Unmarshal(d.Payload, &e); err != nil {
 		return fmt.Errorf("%w: bad payload: %v", errDropped, err)
 	}
@@ -110,9 +110,9 @@ func (s *Service) sendEmail(ctx context.Context, d Delivery) error {
 	return s.cfg.Mailer.Send(ctx, out)
 }
 
-func (s *Service) sendWebhook(ctx context.Context, d Delivery) error {
+func (s *Service) sendWebhook(ctx context.Context, d delivery) error {
 	w, err := s.store.Webhook(ctx, d.UserID)
-	if errors.Is(err, ErrNoWebhook) {
+	if errors.Is(err, errNoWebhook) {
 		return fmt.Errorf("%w: the webhook was removed", errDropped)
 	}
 	if err != nil {
@@ -123,28 +123,28 @@ func (s *Service) sendWebhook(ctx context.Context, d Delivery) error {
 
 // SMSPayload is what an SMS delivery sends; the number is read when it is
 // sent, so a number changed, unverified or opted out since gets nothing.
-type SMSPayload struct {
+type smsPayload struct {
 	Body string `json:"body"`
 	Role string `json:"role,omitempty"`
 }
 
-func (s *Service) sendSMS(ctx context.Context, d Delivery) error {
+func (s *Service) sendSMS(ctx context.Context, d delivery) error {
 	if s.cfg.SMS == nil {
 		return fmt.Errorf("%w: SMS is not configured", errDropped)
 	}
-	var p SMSPayload
+	var p smsPayload
 	if err := json.Unmarshal(d.Payload, &p); err != nil {
 		return fmt.Errorf("%w: bad payload: %v", errDropped, err)
 	}
 	phone, err := s.store.Phone(ctx, d.UserID)
-	if errors.Is(err, ErrNoPhone) || (err == nil && !phone.Usable()) {
+	if errors.Is(err, errNoPhone) || (err == nil && !phone.Usable()) {
 		return fmt.Errorf("%w: no verified phone, or it opted out", errDropped)
 	}
 	if err != nil {
 		return err
 	}
 	if _, err := s.cfg.SMS.Send(ctx, phone.Number, p.Body); err != nil {
-		if errors.Is(err, ErrSMSRejected) {
+		if errors.Is(err, errSMSRejected) {
 			return fmt.Errorf("%w: %v", errDropped, err)
 		}
 		return err

@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"errors"
@@ -8,24 +8,23 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 )
 
 func ptr[T any](v T) *T { return &v }
 
 func TestContactNewestNewsWins(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	registered := notification.ContactUpdate{UserID: "u", Email: ptr("Ada@Example.com"), Name: ptr("Ada"), Role: "realtor", At: t0}
-	renamed := notification.ContactUpdate{UserID: "u", Email: ptr("ada@new.example"), Name: ptr("Ada L."), At: t0.Add(time.Hour)}
-	profile := notification.ContactUpdate{UserID: "u", Name: ptr("Ada (profile)"), TimeZone: ptr("America/Chicago"), At: t0.Add(30 * time.Minute)}
-	orders := map[string][]notification.ContactUpdate{
+	registered := contactUpdate{UserID: "u", Email: ptr("Ada@Example.com"), Name: ptr("Ada"), Role: "realtor", At: t0}
+	renamed := contactUpdate{UserID: "u", Email: ptr("ada@new.example"), Name: ptr("Ada L."), At: t0.Add(time.Hour)}
+	profile := contactUpdate{UserID: "u", Name: ptr("Ada (profile)"), TimeZone: ptr("America/Chicago"), At: t0.Add(30 * time.Minute)}
+	orders := map[string][]contactUpdate{
 		"in order":   {registered, profile, renamed},
 		"reversed":   {renamed, profile, registered},
 		"interleave": {profile, renamed, registered},
 	}
 	for name, order := range orders {
 		t.Run(name, func(t *testing.T) {
-			var c notification.Contact
+			var c contact
 			for _, u := range order {
 				c = c.Apply(u)
 			}
@@ -34,7 +33,7 @@ func TestContactNewestNewsWins(t *testing.T) {
 			}
 		})
 	}
-	var c notification.Contact
+	var c contact
 	c = c.Apply(registered)
 	if c.Email != "ada@example.com" {
 		t.Fatalf("email not normalised: %q", c.Email)
@@ -46,7 +45,7 @@ func TestPlanRemindersSkipsPastOffsets(t *testing.T) {
 	offsets := []time.Duration{24 * time.Hour, time.Hour}
 	n := 0
 	newID := func() string { n++; return fmt.Sprint("r", n) }
-	users := map[string]string{"cust": notification.RoleCustomer, "real": notification.RoleRealtor}
+	users := map[string]string{"cust": roleCustomer, "real": roleRealtor}
 	cases := []struct {
 		name  string
 		ahead time.Duration
@@ -60,7 +59,7 @@ func TestPlanRemindersSkipsPastOffsets(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tour := events.Tour{TourID: "t", Version: 2, ScheduledAt: now.Add(c.ahead)}
-			got := notification.PlanReminders(tour, users, offsets, now, newID)
+			got := planReminders(tour, users, offsets, now, newID)
 			if len(got) != 2*len(c.want) {
 				t.Fatalf("%d reminders, want %d: %+v", len(got), 2*len(c.want), got)
 			}
@@ -75,7 +74,7 @@ func TestPlanRemindersSkipsPastOffsets(t *testing.T) {
 
 func TestDecideFire(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	r := notification.Reminder{TourID: "t", TourVersion: 3, DueAt: now.Add(-time.Minute), Offset: time.Hour}
+	r := reminder{TourID: "t", TourVersion: 3, DueAt: now.Add(-time.Minute), Offset: time.Hour}
 	tour := events.Tour{TourID: "t", Version: 3, Status: "scheduled", ScheduledAt: now.Add(59 * time.Minute)}
 	moved := tour
 	moved.Version = 4
@@ -88,17 +87,17 @@ func TestDecideFire(t *testing.T) {
 		tour     events.Tour
 		known    bool
 		newerDue bool
-		want     notification.FireDecision
+		want     fireDecision
 	}{
-		{"due", tour, true, false, notification.FireSend},
-		{"tour unknown", tour, false, false, notification.FireCancel},
-		{"tour changed since", moved, true, false, notification.FireCancel},
-		{"tour cancelled", cancelled, true, false, notification.FireCancel},
-		{"tour started", started, true, false, notification.FireSkip},
-		{"a later reminder is due too", tour, true, true, notification.FireSkip},
+		{"due", tour, true, false, fireSend},
+		{"tour unknown", tour, false, false, fireCancel},
+		{"tour changed since", moved, true, false, fireCancel},
+		{"tour cancelled", cancelled, true, false, fireCancel},
+		{"tour started", started, true, false, fireSkip},
+		{"a later reminder is due too", tour, true, true, fireSkip},
 	}
 	for _, c := range cases {
-		if got := notification.DecideFire(r, c.tour, c.known, c.newerDue, now); got != c.want {
+		if got := decideFire(r, c.tour, c.known, c.newerDue, now); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -109,14 +108,14 @@ func TestRetryBacksOffThenGivesUp(t *testing.T) {
 	boom := errors.New("502 from receiver")
 	wantWaits := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute}
 	for i, w := range wantWaits {
-		o := notification.Retry(i+1, 5, 30*time.Second, 3*time.Minute+30*time.Second, now, boom)
+		o := retry(i+1, 5, 30*time.Second, 3*time.Minute+30*time.Second, now, boom)
 		want := min(w, 3*time.Minute+30*time.Second)
-		if o.State != notification.DeliveryPending || o.NextAttemptAt.Sub(now) != want || o.Error != boom.Error() {
+		if o.State != deliveryPending || o.NextAttemptAt.Sub(now) != want || o.Error != boom.Error() {
 			t.Fatalf("attempt %d: %+v, want pending after %s", i+1, o, want)
 		}
 	}
-	o := notification.Retry(5, 5, 30*time.Second, time.Hour, now, boom)
-	if o.State != notification.DeliveryFailed || !strings.Contains(o.Error, "gave up after 5 attempts") {
+	o := retry(5, 5, 30*time.Second, time.Hour, now, boom)
+	if o.State != deliveryFailed || !strings.Contains(o.Error, "gave up after 5 attempts") {
 		t.Fatalf("last attempt: %+v", o)
 	}
 }
@@ -152,8 +151,8 @@ func TestValidateWebhook(t *testing.T) {
 		{"bidi override in the secret", "https://hooks.example.com/", "0123456789\u202eabcdef", false, []string{"secret"}},
 	}
 	for _, c := range cases {
-		err := notification.ValidateWebhook(c.url, c.secret, c.loopback)
-		var v notification.ValidationError
+		err := validateWebhook(c.url, c.secret, c.loopback)
+		var v validationError
 		if len(c.fields) == 0 {
 			if err != nil {
 				t.Errorf("%s: %v", c.name, err)
@@ -173,12 +172,12 @@ func TestValidateWebhook(t *testing.T) {
 }
 
 func TestParseOffsets(t *testing.T) {
-	got, err := notification.ParseOffsets(" 24h, 1h ,15m")
+	got, err := ParseOffsets(" 24h, 1h ,15m")
 	if err != nil || len(got) != 3 || got[0] != 24*time.Hour || got[2] != 15*time.Minute {
 		t.Fatalf("ParseOffsets = %v, %v", got, err)
 	}
 	for _, bad := range []string{"", ",", "tomorrow", "1h,1h", "-1h", "0s", "1500ms", "800h"} {
-		if _, err := notification.ParseOffsets(bad); err == nil {
+		if _, err := ParseOffsets(bad); err == nil {
 			t.Errorf("ParseOffsets(%q) succeeded", bad)
 		}
 	}
@@ -190,41 +189,41 @@ func TestComposeShowsRecipientsZone(t *testing.T) {
 		Stops: []events.TourStop{{Title: "Lake loft", Arrive: start}, {Title: "Wicker house", Arrive: start.Add(45 * time.Minute)}}}
 	cases := []struct {
 		name  string
-		kind  notification.Kind
-		r     notification.Recipient
-		d     notification.Details
+		kind  Kind
+		r     recipient
+		d     details
 		wants []string
 	}{
-		{"customer scheduled", notification.KindTourScheduled,
-			notification.Recipient{Role: notification.RoleCustomer, Name: "Cleo", Zone: notification.ZoneFor(tour.TimeZone)},
-			notification.Details{OtherName: "Rita"},
+		{"customer scheduled", kindTourScheduled,
+			recipient{Role: roleCustomer, Name: "Cleo", Zone: zoneFor(tour.TimeZone)},
+			details{OtherName: "Rita"},
 			[]string{"Hello Cleo", "Tuesday 1 December 2026, 10:00 CST (America/Chicago)", "Your realtor is Rita", "1. 10:00  Lake loft", "2. 10:45  Wicker house"}},
-		{"realtor in New York", notification.KindTourScheduled,
-			notification.Recipient{Role: notification.RoleRealtor, Name: "Rita", Zone: notification.ZoneFor("America/New_York", tour.TimeZone)},
-			notification.Details{OtherName: "Cleo"},
+		{"realtor in New York", kindTourScheduled,
+			recipient{Role: roleRealtor, Name: "Rita", Zone: zoneFor("America/New_York", tour.TimeZone)},
+			details{OtherName: "Cleo"},
 			[]string{"Tuesday 1 December 2026, 11:00 EST (America/New_York)", "with Cleo"}},
-		{"reminder", notification.KindTourReminder,
-			notification.Recipient{Role: notification.RoleCustomer, Zone: notification.ZoneFor("Europe/Berlin")},
-			notification.Details{Offset: 24 * time.Hour},
+		{"reminder", kindTourReminder,
+			recipient{Role: roleCustomer, Zone: zoneFor("Europe/Berlin")},
+			details{Offset: 24 * time.Hour},
 			[]string{"starts in 24 hours", "17:00 CET (Europe/Berlin)"}},
-		{"reminder in 90 minutes", notification.KindTourReminder,
-			notification.Recipient{Role: notification.RoleCustomer, Zone: notification.ZoneFor("")},
-			notification.Details{Offset: 90 * time.Minute},
+		{"reminder in 90 minutes", kindTourReminder,
+			recipient{Role: roleCustomer, Zone: zoneFor("")},
+			details{Offset: 90 * time.Minute},
 			[]string{"starts in 1 hour 30 minutes", "16:00 UTC (UTC)"}},
-		{"cancelled with refund", notification.KindTourCancelled,
-			notification.Recipient{Role: notification.RoleCustomer, Zone: notification.ZoneFor(tour.TimeZone)},
-			notification.Details{Reason: "customer", Refund: events.Money{Amount: 4050, Currency: "USD"}},
+		{"cancelled with refund", kindTourCancelled,
+			recipient{Role: roleCustomer, Zone: zoneFor(tour.TimeZone)},
+			details{Reason: "customer", Refund: events.Money{Amount: 4050, Currency: "USD"}},
 			[]string{"cancelled at your request", "refunded 40.50 USD"}},
-		{"rescheduled", notification.KindTourRescheduled,
-			notification.Recipient{Role: notification.RoleCustomer, Zone: notification.ZoneFor(tour.TimeZone)},
-			notification.Details{Previous: start.Add(-24 * time.Hour)},
+		{"rescheduled", kindTourRescheduled,
+			recipient{Role: roleCustomer, Zone: zoneFor(tour.TimeZone)},
+			details{Previous: start.Add(-24 * time.Hour)},
 			[]string{"from Monday 30 November 2026, 10:00 CST (America/Chicago) to Tuesday 1 December 2026, 10:00 CST"}},
-		{"unassigned", notification.KindTourUnassigned,
-			notification.Recipient{Role: notification.RoleCustomer, Zone: notification.ZoneFor(tour.TimeZone)},
-			notification.Details{}, []string{"No realtor is free yet"}},
+		{"unassigned", kindTourUnassigned,
+			recipient{Role: roleCustomer, Zone: zoneFor(tour.TimeZone)},
+			details{}, []string{"No realtor is free yet"}},
 	}
 	for _, c := range cases {
-		m := notification.Compose(c.kind, c.r, tour, c.d)
+		m := compose(c.kind, c.r, tour, c.d)
 		if m.Subject == "" {
 			t.Errorf("%s: empty subject", c.name)
 		}

@@ -14,13 +14,13 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// Email is the payload of an email delivery: the text is composed when the
+// email is the payload of an email delivery: the text is composed when the
 // notification is made; the address is looked up when it is sent, so the
 // newest address wins.
-type Email struct {
+type email struct {
 	Subject string  `json:"subject"`
 	Text    string  `json:"text"`
-	Invite  *Invite `json:"invite,omitempty"`
+	Invite  *invite `json:"invite,omitempty"`
 }
 
 // OutgoingEmail is one message ready for the wire.
@@ -57,8 +57,8 @@ type SMTPMailer struct {
 	timeout  time.Duration
 }
 
-// DefaultFrom is the sender when OPENHOUSE_SMTP_FROM is not set.
-const DefaultFrom = "openhouse <no-reply@openhouse.localhost>"
+// defaultFrom is the sender when OPENHOUSE_SMTP_FROM is not set.
+const defaultFrom = "openhouse <no-reply@openhouse.localhost>"
 
 // NewSMTPMailer parses rawURL and from. The URL is smtp://[user:pass@]host[:port]
 // (STARTTLS when the server offers it; port 25 by default) or
@@ -66,12 +66,12 @@ const DefaultFrom = "openhouse <no-reply@openhouse.localhost>"
 // an RFC 5322 address ("openhouse <no-reply@example.com>"). timeout bounds
 // each message (default 30s).
 func NewSMTPMailer(rawURL, from string, timeout time.Duration) (*SMTPMailer, error) {
-	u, err := ParseSMTPURL(rawURL)
+	u, err := parseSMTPURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	if from == "" {
-		from = DefaultFrom
+		from = defaultFrom
 	}
 	addr, err := mail.ParseAddress(from)
 	if err != nil {
@@ -95,8 +95,8 @@ func NewSMTPMailer(rawURL, from string, timeout time.Duration) (*SMTPMailer, err
 	return m, nil
 }
 
-// ParseSMTPURL checks an OPENHOUSE_SMTP_URL value.
-func ParseSMTPURL(rawURL string) (*url.URL, error) {
+// parseSMTPURL checks an OPENHOUSE_SMTP_URL value.
+func parseSMTPURL(rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, errors.New("OPENHOUSE_SMTP_URL is not a URL")
@@ -139,7 +139,7 @@ func (m *SMTPMailer) Send(ctx context.Context, e OutgoingEmail) error {
 	if len(e.ICS) > 0 {
 		method := e.Method
 		if method == "" {
-			method = MethodRequest
+			method = methodRequest
 		}
 		ct := gomail.ContentType("text/calendar; charset=utf-8; method=" + method)
 		if err := msg.AttachReader("invite.ics", bytes.NewReader(e.ICS), gomail.WithFileContentType(ct)); err != nil {

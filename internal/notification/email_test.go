@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -122,13 +121,13 @@ func TestEmailThroughSMTP(t *testing.T) {
 		word := randomWord(t)
 		cust := events.UserRegistered{UserID: "cust-" + word, Email: "cleo." + word + "@example.com", Name: "Cleo Customer", Role: "customer"}
 		real := events.UserRegistered{UserID: "real-" + word, Email: "rita." + word + "@example.com", Name: "Rita", Role: "realtor"} // the profile says Rita too
-		mailer, err := notification.NewSMTPMailer(smtpURL, "openhouse tests <no-reply@openhouse.test>", 10*time.Second)
+		mailer, err := NewSMTPMailer(smtpURL, "openhouse tests <no-reply@openhouse.test>", 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
-		in := newInstance(t, db, clk, notification.Config{Mailer: mailer})
+		in := newInstance(t, db, clk, Config{Mailer: mailer})
 		in.register(t, cust, real)
 		in.profile(t, real.UserID, "America/New_York")
 		in.run(t)
@@ -141,7 +140,7 @@ func TestEmailThroughSMTP(t *testing.T) {
 				done := 0
 				for _, it := range inbox(t, in.store, user) {
 					for _, d := range it.Deliveries {
-						if d.Channel == notification.ChannelEmail && d.State == notification.DeliveryDelivered {
+						if d.Channel == channelEmail && d.State == deliveryDelivered {
 							done++
 						}
 					}
@@ -204,20 +203,20 @@ func TestEmailThroughSMTP(t *testing.T) {
 
 func TestSMTPSettings(t *testing.T) {
 	for _, bad := range []string{"http://mail.example.com", "smtp://", "smtp://host:99999", "mail.example.com:25", "smtp://host:port"} {
-		if _, err := notification.NewSMTPMailer(bad, "", 0); err == nil {
+		if _, err := NewSMTPMailer(bad, "", 0); err == nil {
 			t.Errorf("NewSMTPMailer(%q) succeeded", bad)
 		}
 	}
-	if _, err := notification.NewSMTPMailer("smtp://127.0.0.1:1025", "not an address", 0); err == nil {
+	if _, err := NewSMTPMailer("smtp://127.0.0.1:1025", "not an address", 0); err == nil {
 		t.Error("a bad sender was accepted")
 	}
-	m, err := notification.NewSMTPMailer("smtps://user:pw@mail.example.com", "", 0)
+	m, err := NewSMTPMailer("smtps://user:pw@mail.example.com", "", 0)
 	if err != nil || m.From().Email != "no-reply@openhouse.localhost" {
 		t.Fatalf("defaults: %+v, %v", m, err)
 	}
 	// A server that is not there is an error to retry, not a hang.
-	m, _ = notification.NewSMTPMailer("smtp://127.0.0.1:1", "", 2*time.Second)
-	if err := m.Send(context.Background(), notification.OutgoingEmail{To: notification.Person{Email: "a@example.com"}, Subject: "s", Text: "t"}); err == nil {
+	m, _ = NewSMTPMailer("smtp://127.0.0.1:1", "", 2*time.Second)
+	if err := m.Send(context.Background(), OutgoingEmail{To: Person{Email: "a@example.com"}, Subject: "s", Text: "t"}); err == nil {
 		t.Fatal("sending to a closed port succeeded")
 	}
 }

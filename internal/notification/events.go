@@ -13,9 +13,9 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-// Consumer is the durable consumer name of this service on every stream
+// consumer is the durable consumer name of this service on every stream
 // it reads. It is API: renaming it replays the streams.
-const Consumer = "notification"
+const consumer = "notification"
 
 // Subscriptions: the address book follows iam; notifications and reminders
 // follow the tour service; a realtor's confirmation comes from the
@@ -23,7 +23,7 @@ const Consumer = "notification"
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{
 		{
-			Consumer: Consumer,
+			Consumer: consumer,
 			Stream:   "iam",
 			Handlers: map[string]bus.Handler{
 				events.TypeUserRegistered:        s.onUserRegistered,
@@ -33,7 +33,7 @@ func (s *Service) Subscriptions() []bus.Subscription {
 			},
 		},
 		{
-			Consumer: Consumer,
+			Consumer: consumer,
 			Stream:   "listing",
 			Handlers: map[string]bus.Handler{
 				events.TypeListingCreated: s.onListingCreated,
@@ -41,7 +41,7 @@ func (s *Service) Subscriptions() []bus.Subscription {
 			},
 		},
 		{
-			Consumer: Consumer,
+			Consumer: consumer,
 			Stream:   "tour",
 			Handlers: map[string]bus.Handler{
 				events.TypeTourScheduled:   s.onTourScheduled,
@@ -56,7 +56,7 @@ func (s *Service) Subscriptions() []bus.Subscription {
 			},
 		},
 		{
-			Consumer: Consumer,
+			Consumer: consumer,
 			Stream:   "appointment",
 			Handlers: map[string]bus.Handler{
 				events.TypeAppointmentScheduled: s.onAppointmentScheduled,
@@ -82,7 +82,7 @@ func (s *Service) onUserRegistered(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.updateContact(ctx, ev, ContactUpdate{UserID: e.UserID, Email: &e.Email, Name: &e.Name, Role: e.Role, At: e.RegisteredAt})
+	return s.updateContact(ctx, ev, contactUpdate{UserID: e.UserID, Email: &e.Email, Name: &e.Name, Role: e.Role, At: e.RegisteredAt})
 }
 
 func (s *Service) onUserUpdated(ctx context.Context, ev bus.Event) error {
@@ -90,7 +90,7 @@ func (s *Service) onUserUpdated(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	u := ContactUpdate{UserID: e.UserID, Name: &e.Name, At: e.At}
+	u := contactUpdate{UserID: e.UserID, Name: &e.Name, At: e.At}
 	if e.Email != "" {
 		u.Email = &e.Email
 	}
@@ -102,21 +102,21 @@ func (s *Service) onRealtorProfileChanged(ctx context.Context, ev bus.Event) err
 	if err != nil {
 		return err
 	}
-	u := ContactUpdate{UserID: e.RealtorID, Role: RoleRealtor, TimeZone: &e.TimeZone, At: e.At}
+	u := contactUpdate{UserID: e.RealtorID, Role: roleRealtor, TimeZone: &e.TimeZone, At: e.At}
 	if e.Name != "" {
 		u.Name = &e.Name
 	}
 	return s.updateContact(ctx, ev, u)
 }
 
-func (s *Service) updateContact(ctx context.Context, ev bus.Event, u ContactUpdate) error {
+func (s *Service) updateContact(ctx context.Context, ev bus.Event, u contactUpdate) error {
 	if u.UserID == "" {
 		return bus.Permanent(fmt.Errorf("%s %s: no user id", ev.Type(), ev.ID()))
 	}
 	if u.At.IsZero() {
 		u.At = ev.Time()
 	}
-	return s.store.UpdateContact(ctx, ev.ID(), u.UserID, func(c *Contact) { *c = c.Apply(u) })
+	return s.store.UpdateContact(ctx, ev.ID(), u.UserID, func(c *contact) { *c = c.Apply(u) })
 }
 
 // --- the calendar feeds' tokens and places
@@ -129,7 +129,7 @@ func (s *Service) onCalendarTokenIssued(ctx context.Context, ev bus.Event) error
 	if e.UserID == "" || e.TokenHash == "" || e.Generation < 1 {
 		return bus.Permanent(fmt.Errorf("%s %s: incomplete calendar token", ev.Type(), ev.ID()))
 	}
-	return s.store.PutFeedToken(ctx, ev.ID(), FeedToken{UserID: e.UserID, Role: e.Role, Hash: e.TokenHash, Generation: e.Generation, At: e.At})
+	return s.store.PutFeedToken(ctx, ev.ID(), feedToken{UserID: e.UserID, Role: e.Role, Hash: e.TokenHash, Generation: e.Generation, At: e.At})
 }
 
 func (s *Service) onListingCreated(ctx context.Context, ev bus.Event) error {
@@ -156,7 +156,7 @@ func (s *Service) putPlace(ctx context.Context, ev bus.Event, l events.Listing) 
 	if at.IsZero() {
 		at = ev.Time()
 	}
-	return s.store.PutPlace(ctx, ev.ID(), PlaceOf(l), at)
+	return s.store.PutPlace(ctx, ev.ID(), placeOf(l), at)
 }
 
 // --- assignments, for Y and N replies
@@ -199,7 +199,7 @@ func (s *Service) putAssignment(ctx context.Context, ev bus.Event, a events.Appo
 	if at.IsZero() {
 		at = ev.Time()
 	}
-	return s.store.PutAssignment(ctx, ev.ID(), Assignment{AppointmentID: a.AppointmentID, TourID: a.TourID, RealtorID: a.RealtorID, Status: status, At: at})
+	return s.store.PutAssignment(ctx, ev.ID(), assignment{AppointmentID: a.AppointmentID, TourID: a.TourID, RealtorID: a.RealtorID, Status: status, At: at})
 }
 
 // --- tours
@@ -209,14 +209,14 @@ func (s *Service) onTourScheduled(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
-		users := map[string]string{e.CustomerID: RoleCustomer}
-		if err := s.notify(ctx, v, ch, KindTourScheduled, e.CustomerID, RoleCustomer, e.Tour, Details{}, ch.At); err != nil {
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v view, ch *changes) error {
+		users := map[string]string{e.CustomerID: roleCustomer}
+		if err := s.notify(ctx, v, ch, kindTourScheduled, e.CustomerID, roleCustomer, e.Tour, details{}, ch.At); err != nil {
 			return err
 		}
 		if e.RealtorID != "" {
-			users[e.RealtorID] = RoleRealtor
-			if err := s.notify(ctx, v, ch, KindTourScheduled, e.RealtorID, RoleRealtor, e.Tour, Details{}, ch.At); err != nil {
+			users[e.RealtorID] = roleRealtor
+			if err := s.notify(ctx, v, ch, kindTourScheduled, e.RealtorID, roleRealtor, e.Tour, details{}, ch.At); err != nil {
 				return err
 			}
 		}
@@ -229,7 +229,7 @@ func (s *Service) onTourScheduled(ctx context.Context, ev bus.Event) error {
 			if offsets == nil {
 				offsets = s.cfg.ReminderOffsets
 			}
-			ch.Reminders = append(ch.Reminders, PlanReminders(e.Tour, map[string]string{user: role}, offsets, ch.At, uuid.NewString)...)
+			ch.Reminders = append(ch.Reminders, planReminders(e.Tour, map[string]string{user: role}, offsets, ch.At, uuid.NewString)...)
 		}
 		return nil
 	})
@@ -240,8 +240,8 @@ func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
-		return s.notify(ctx, v, ch, KindTourRescheduled, e.CustomerID, RoleCustomer, e.Tour, Details{Previous: e.PreviousScheduledAt}, ch.At)
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v view, ch *changes) error {
+		return s.notify(ctx, v, ch, kindTourRescheduled, e.CustomerID, roleCustomer, e.Tour, details{Previous: e.PreviousScheduledAt}, ch.At)
 	})
 }
 
@@ -250,13 +250,13 @@ func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
-		d := Details{Reason: e.Reason, Refund: e.Refund}
-		if err := s.notify(ctx, v, ch, KindTourCancelled, e.CustomerID, RoleCustomer, e.Tour, d, ch.At); err != nil {
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v view, ch *changes) error {
+		d := details{Reason: e.Reason, Refund: e.Refund}
+		if err := s.notify(ctx, v, ch, kindTourCancelled, e.CustomerID, roleCustomer, e.Tour, d, ch.At); err != nil {
 			return err
 		}
 		if e.RealtorID != "" {
-			return s.notify(ctx, v, ch, KindTourCancelled, e.RealtorID, RoleRealtor, e.Tour, d, ch.At)
+			return s.notify(ctx, v, ch, kindTourCancelled, e.RealtorID, roleRealtor, e.Tour, d, ch.At)
 		}
 		return nil
 	})
@@ -267,8 +267,8 @@ func (s *Service) onTourUnassigned(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v View, ch *Changes) error {
-		return s.notify(ctx, v, ch, KindTourUnassigned, e.CustomerID, RoleCustomer, e.Tour, Details{}, ch.At)
+	return s.applyTour(ctx, ev, e.Tour, func(ctx context.Context, v view, ch *changes) error {
+		return s.notify(ctx, v, ch, kindTourUnassigned, e.CustomerID, roleCustomer, e.Tour, details{}, ch.At)
 	})
 }
 
@@ -290,23 +290,23 @@ func (s *Service) onAppointmentConfirmed(ctx context.Context, ev bus.Event) erro
 	if e.TourID == "" {
 		return bus.Permanent(fmt.Errorf("%s %s: no tour id", ev.Type(), ev.ID()))
 	}
-	var sent []Notification
-	err = s.store.Apply(ctx, ev.ID(), "tour:"+e.TourID, func(ctx context.Context, v View) (Changes, error) {
+	var sent []notification
+	err = s.store.Apply(ctx, ev.ID(), "tour:"+e.TourID, func(ctx context.Context, v view) (changes, error) {
 		sent = nil
 		t, known, err := v.Tour(ctx, e.TourID)
 		if err != nil {
-			return Changes{}, err
+			return changes{}, err
 		}
 		now := s.cfg.Clock.Now().UTC()
 		switch {
 		case !known || t.ScheduledAt.Equal(e.StartsAt) && t.Status == "pending":
-			return Changes{}, fmt.Errorf("confirmation of tour %s: %w", e.TourID, errTourBehind)
+			return changes{}, fmt.Errorf("confirmation of tour %s: %w", e.TourID, errTourBehind)
 		case t.Status != "scheduled" || t.RealtorID != e.RealtorID || !t.ScheduledAt.Equal(e.StartsAt) || !t.ScheduledAt.After(now):
-			return Changes{}, nil
+			return changes{}, nil
 		}
-		ch := Changes{At: now}
-		if err := s.notify(ctx, v, &ch, KindTourConfirmed, t.CustomerID, RoleCustomer, t, Details{}, now); err != nil {
-			return Changes{}, err
+		ch := changes{At: now}
+		if err := s.notify(ctx, v, &ch, kindTourConfirmed, t.CustomerID, roleCustomer, t, details{}, now); err != nil {
+			return changes{}, err
 		}
 		sent = ch.Notifications
 		return ch, nil
@@ -321,25 +321,25 @@ func (s *Service) onAppointmentConfirmed(ctx context.Context, ev bus.Event) erro
 // is ignored; otherwise the tour's snapshot is replaced, the reminders of
 // older versions are cancelled (any news voids them; a tour scheduled
 // again gets new ones), and tell adds what this kind of news says to whom.
-func (s *Service) applyTour(ctx context.Context, ev bus.Event, t events.Tour, tell func(ctx context.Context, v View, ch *Changes) error) error {
+func (s *Service) applyTour(ctx context.Context, ev bus.Event, t events.Tour, tell func(ctx context.Context, v view, ch *changes) error) error {
 	if t.TourID == "" || t.CustomerID == "" {
 		return bus.Permanent(fmt.Errorf("%s %s: tour without id or customer", ev.Type(), ev.ID()))
 	}
-	var sent []Notification
-	err := s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v View) (Changes, error) {
+	var sent []notification
+	err := s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v view) (changes, error) {
 		sent = nil
 		prev, known, err := v.Tour(ctx, t.TourID)
 		if err != nil {
-			return Changes{}, err
+			return changes{}, err
 		}
-		if Stale(known, prev.Version, t.Version) {
+		if stale(known, prev.Version, t.Version) {
 			s.cfg.Log.InfoContext(ctx, "stale tour event ignored", "event_id", ev.ID(), "tour_id", t.TourID,
 				"version", t.Version, "applied_version", prev.Version)
-			return Changes{}, nil
+			return changes{}, nil
 		}
-		ch := Changes{Tour: &t, CancelBefore: t.Version, At: s.cfg.Clock.Now().UTC()}
+		ch := changes{Tour: &t, CancelBefore: t.Version, At: s.cfg.Clock.Now().UTC()}
 		if err := tell(ctx, v, &ch); err != nil {
-			return Changes{}, err
+			return changes{}, err
 		}
 		sent = ch.Notifications
 		return ch, nil
@@ -353,18 +353,18 @@ func (s *Service) applyTour(ctx context.Context, ev bus.Event, t events.Tour, te
 // notify adds one notification to ch: the inbox item (delivered at once,
 // and announced), and an email and a webhook delivery where those
 // channels apply. sendAt is when it was meant to go (a reminder's due time).
-func (s *Service) notify(ctx context.Context, v View, ch *Changes, kind Kind, userID, role string, t events.Tour, d Details, sendAt time.Time) error {
+func (s *Service) notify(ctx context.Context, v view, ch *changes, kind Kind, userID, role string, t events.Tour, d details, sendAt time.Time) error {
 	c, err := v.Contact(ctx, userID)
 	if err != nil {
 		return err
 	}
-	zone := ZoneFor(t.TimeZone)
-	if role == RoleRealtor {
-		zone = ZoneFor(c.TimeZone, t.TimeZone)
+	zone := zoneFor(t.TimeZone)
+	if role == roleRealtor {
+		zone = zoneFor(c.TimeZone, t.TimeZone)
 	}
 	if d.OtherName == "" {
 		other := t.RealtorID
-		if role == RoleRealtor {
+		if role == roleRealtor {
 			other = t.CustomerID
 		}
 		if other != "" {
@@ -375,50 +375,50 @@ func (s *Service) notify(ctx context.Context, v View, ch *Changes, kind Kind, us
 			d.OtherName = oc.Name
 		}
 	}
-	msg := Compose(kind, Recipient{UserID: userID, Role: role, Name: c.Name, Zone: zone}, t, d)
+	msg := compose(kind, recipient{UserID: userID, Role: role, Name: c.Name, Zone: zone}, t, d)
 	now := ch.At
-	n := Notification{ID: uuid.NewString(), UserID: userID, Kind: kind, TourID: t.TourID, Channel: ChannelInbox,
+	n := notification{ID: uuid.NewString(), UserID: userID, Kind: kind, TourID: t.TourID, Channel: channelInbox,
 		Subject: msg.Subject, Body: msg.Body, SendAt: sendAt.UTC(), SentAt: now}
 	ch.Notifications = append(ch.Notifications, n)
-	ch.Sent = append(ch.Sent, sentEvent(n, ChannelInbox, now))
+	ch.Sent = append(ch.Sent, sentEvent(n, channelInbox, now))
 
 	prefs, err := v.Preferences(ctx, userID)
 	if err != nil {
 		return err
 	}
-	topic := TopicOf(kind)
+	topic := topicOf(kind)
 	// What is not urgent waits for the end of the user's quiet hours.
 	due := now
-	if q := prefs.Quiet; q != nil && !Urgent(topic) {
-		if until, quiet := q.QuietUntil(now, ZoneFor(prefs.TimeZone, c.TimeZone)); quiet {
+	if q := prefs.Quiet; q != nil && !urgent(topic) {
+		if until, quiet := q.QuietUntil(now, zoneFor(prefs.TimeZone, c.TimeZone)); quiet {
 			due = until
 		}
 	}
-	queue := func(channel Channel, payload any) error {
+	queue := func(via channel, payload any) error {
 		raw, err := json.Marshal(payload)
 		if err != nil {
 			return err
 		}
-		ch.Deliveries = append(ch.Deliveries, Delivery{ID: uuid.NewString(), NotificationID: n.ID, UserID: userID,
-			Channel: channel, Kind: kind, TourID: t.TourID, Payload: raw, State: DeliveryPending, NextAttemptAt: due})
+		ch.Deliveries = append(ch.Deliveries, delivery{ID: uuid.NewString(), NotificationID: n.ID, UserID: userID,
+			Channel: via, Kind: kind, TourID: t.TourID, Payload: raw, State: deliveryPending, NextAttemptAt: due})
 		return nil
 	}
-	if s.cfg.Mailer != nil && prefs.Wants(topic, ChannelEmail) {
+	if s.cfg.Mailer != nil && prefs.Wants(topic, channelEmail) {
 		invite := inviteFor(kind, t, now)
-		if kind == KindApprovalRequest {
+		if kind == kindApprovalRequest {
 			invite = nil // not on the provider's calendar: they are asked, not booked
 		}
-		if err := queue(ChannelEmail, Email{Subject: msg.Subject, Text: msg.Body, Invite: invite}); err != nil {
+		if err := queue(channelEmail, email{Subject: msg.Subject, Text: msg.Body, Invite: invite}); err != nil {
 			return err
 		}
 	}
-	if s.cfg.SMS != nil && prefs.Wants(topic, ChannelSMS) {
+	if s.cfg.SMS != nil && prefs.Wants(topic, channelSMS) {
 		phone, err := v.Phone(ctx, userID)
 		if err != nil {
 			return err
 		}
 		if phone.Usable() {
-			if err := queue(ChannelSMS, SMSPayload{Body: SMSText(msg, kind, role), Role: role}); err != nil {
+			if err := queue(channelSMS, smsPayload{Body: smsText(msg, kind, role), Role: role}); err != nil {
 				return err
 			}
 		}
@@ -427,30 +427,30 @@ func (s *Service) notify(ctx context.Context, v View, ch *Changes, kind Kind, us
 	if err != nil {
 		return err
 	}
-	if hook && prefs.Wants(topic, ChannelWebhook) {
+	if hook && prefs.Wants(topic, channelWebhook) {
 		body := WebhookBody{ID: n.ID, Type: "notification", Kind: kind, UserID: userID, TourID: t.TourID,
 			Subject: msg.Subject, Body: msg.Body, SendAt: n.SendAt, CreatedAt: now,
 			Tour: WebhookTour{TourID: t.TourID, Status: t.Status, ScheduledAt: t.ScheduledAt.UTC(), EndsAt: t.EndsAt.UTC(),
 				TimeZone: t.TimeZone, RealtorID: t.RealtorID, Version: t.Version}}
-		if err := queue(ChannelWebhook, body); err != nil {
+		if err := queue(channelWebhook, body); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func sentEvent(n Notification, channel Channel, at time.Time) events.NotificationSent {
+func sentEvent(n notification, via channel, at time.Time) events.NotificationSent {
 	return events.NotificationSent{NotificationID: n.ID, UserID: n.UserID, Kind: string(n.Kind), TourID: n.TourID,
-		Channel: string(channel), SentAt: at.UTC()}
+		Channel: string(via), SentAt: at.UTC()}
 }
 
 // inviteFor is the calendar entry of a tour as a kind of news leaves it:
 // cancelled for a cancellation, the tour at its current time otherwise.
-func inviteFor(kind Kind, t events.Tour, now time.Time) *Invite {
-	inv := &Invite{UID: t.TourID, Sequence: t.Version, Method: MethodRequest, Start: t.ScheduledAt.UTC(),
+func inviteFor(kind Kind, t events.Tour, now time.Time) *invite {
+	inv := &invite{UID: t.TourID, Sequence: t.Version, Method: methodRequest, Start: t.ScheduledAt.UTC(),
 		End: t.EndsAt.UTC(), Summary: "Home tour", Stamp: now.UTC()}
-	if kind == KindTourCancelled {
-		inv.Method = MethodCancel
+	if kind == kindTourCancelled {
+		inv.Method = methodCancel
 		inv.Summary = "Home tour (cancelled)"
 	}
 	if len(t.Stops) > 0 {

@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -20,18 +19,18 @@ func TestEveryTourHandlerIsIdempotent(t *testing.T) {
 	cases := []struct {
 		name  string
 		ev    func(t *testing.T) bus.Event
-		kind  notification.Kind
+		kind  Kind
 		users []string // who is told
 		// reminders set by the event (per user)
 		reminders int
 	}{
-		{"scheduled", func(t *testing.T) bus.Event { return scheduled(t, tr, t0) }, notification.KindTourScheduled,
+		{"scheduled", func(t *testing.T) bus.Event { return scheduled(t, tr, t0) }, kindTourScheduled,
 			[]string{customer.UserID, realtor.UserID}, 2},
-		{"rescheduled", func(t *testing.T) bus.Event { return rescheduled(t, tr, tourStart.Add(-time.Hour), t0) }, notification.KindTourRescheduled,
+		{"rescheduled", func(t *testing.T) bus.Event { return rescheduled(t, tr, tourStart.Add(-time.Hour), t0) }, kindTourRescheduled,
 			[]string{customer.UserID}, 0},
-		{"cancelled", func(t *testing.T) bus.Event { return cancelled(t, tr, t0) }, notification.KindTourCancelled,
+		{"cancelled", func(t *testing.T) bus.Event { return cancelled(t, tr, t0) }, kindTourCancelled,
 			[]string{customer.UserID, realtor.UserID}, 0},
-		{"unassigned", func(t *testing.T) bus.Event { return unassigned(t, tr, t0) }, notification.KindTourUnassigned,
+		{"unassigned", func(t *testing.T) bus.Event { return unassigned(t, tr, t0) }, kindTourUnassigned,
 			[]string{customer.UserID}, 0},
 	}
 	for _, c := range cases {
@@ -40,7 +39,7 @@ func TestEveryTourHandlerIsIdempotent(t *testing.T) {
 				clk := clock.NewFake(t0)
 				db := openDB(t, open)
 				mailer := &countingMailer{}
-				in := newInstance(t, db, clk, notification.Config{Mailer: mailer})
+				in := newInstance(t, db, clk, Config{Mailer: mailer})
 				in.register(t, customer, realtor)
 				in.run(t)
 				ev := c.ev(t)
@@ -81,7 +80,7 @@ func TestEveryTourHandlerIsIdempotent(t *testing.T) {
 func TestAddressBookHandlersAreIdempotent(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		clk := clock.NewFake(t0)
-		in := newInstance(t, openDB(t, open), clk, notification.Config{})
+		in := newInstance(t, openDB(t, open), clk, Config{})
 		reg := event(t, events.TypeUserRegistered, "real-9", events.UserRegistered{UserID: "real-9", Email: "Old@Example.com",
 			Name: "Old", Role: "realtor", RegisteredAt: t0.Add(-2 * time.Hour)}, t0)
 		upd := event(t, events.TypeUserUpdated, "real-9", events.UserUpdated{UserID: "real-9", Email: "new@example.com", Name: "New", At: t0.Add(-time.Hour)}, t0)
@@ -103,13 +102,13 @@ func TestAddressBookHandlersAreIdempotent(t *testing.T) {
 func TestStaleTourNewsIsIgnored(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		clk := clock.NewFake(t0)
-		in := newInstance(t, openDB(t, open), clk, notification.Config{})
+		in := newInstance(t, openDB(t, open), clk, Config{})
 		in.register(t, customer, realtor)
 		tr := tour("tour-s", customer.UserID, realtor.UserID, 4, tourStart)
 		in.handle(t, cancelled(t, tr, t0))
 		tr.Version = 3
 		in.handle(t, scheduled(t, tr, t0.Add(-time.Minute)))
-		if n := count(t, in.store, customer.UserID, notification.KindTourScheduled, "tour-s"); n != 0 {
+		if n := count(t, in.store, customer.UserID, kindTourScheduled, "tour-s"); n != 0 {
 			t.Fatalf("a stale scheduled event told the customer (%d)", n)
 		}
 		if rs := reminderStates(t, in.store, "tour-s"); len(rs) != 0 {
@@ -123,7 +122,7 @@ func TestStaleTourNewsIsIgnored(t *testing.T) {
 func TestRealtorReadsTimesInTheirZone(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		clk := clock.NewFake(t0)
-		in := newInstance(t, openDB(t, open), clk, notification.Config{})
+		in := newInstance(t, openDB(t, open), clk, Config{})
 		other := events.UserRegistered{UserID: "real-2", Email: "rob@example.com", Name: "Rob", Role: "realtor"}
 		in.register(t, customer, realtor, other)
 		in.profile(t, realtor.UserID, "America/Los_Angeles")
@@ -155,7 +154,7 @@ func TestEmailWaitsForAnAddress(t *testing.T) {
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
 		mailer := &countingMailer{}
-		in := newInstance(t, db, clk, notification.Config{Mailer: mailer})
+		in := newInstance(t, db, clk, Config{Mailer: mailer})
 		in.run(t)
 		in.handle(t, unassigned(t, tour("tour-e", customer.UserID, "", 2, tourStart), t0))
 		settled(t, db, in.store, clk)
@@ -163,7 +162,7 @@ func TestEmailWaitsForAnAddress(t *testing.T) {
 			t.Fatal("an email went out without an address")
 		}
 		items := inbox(t, in.store, customer.UserID)
-		if len(items) != 1 || len(items[0].Deliveries) != 1 || items[0].Deliveries[0].State != notification.DeliveryPending || items[0].Deliveries[0].Attempts != 1 {
+		if len(items) != 1 || len(items[0].Deliveries) != 1 || items[0].Deliveries[0].State != deliveryPending || items[0].Deliveries[0].Attempts != 1 {
 			t.Fatalf("inbox %+v", items)
 		}
 		in.register(t, customer)

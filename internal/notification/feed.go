@@ -21,21 +21,21 @@ import (
 // Feed roles: how a user takes part in a tour, which decides what their
 // feed shows of it.
 const (
-	FeedCustomer = "customer" // their own tour
-	FeedRealtor  = "realtor"  // their assignment: route, addresses, customer's name
-	FeedProvider = "provider" // showings of their homes: times and home only
+	feedCustomer = "customer" // their own tour
+	feedRealtor  = "realtor"  // their assignment: route, addresses, customer's name
+	feedProvider = "provider" // showings of their homes: times and home only
 )
 
-// CancelledShownFor is how long a cancelled tour (or one a realtor is no
+// cancelledShownFor is how long a cancelled tour (or one a realtor is no
 // longer assigned to) stays in a feed as STATUS:CANCELLED, so subscribed
 // calendars remove it, before it leaves the feed.
-const CancelledShownFor = 30 * 24 * time.Hour
+const cancelledShownFor = 30 * 24 * time.Hour
 
-// PastShownFor is how long after it ended a tour stays in a feed.
-const PastShownFor = 90 * 24 * time.Hour
+// pastShownFor is how long after it ended a tour stays in a feed.
+const pastShownFor = 90 * 24 * time.Hour
 
-// FeedEntry is one tour in one user's feed.
-type FeedEntry struct {
+// feedEntry is one tour in one user's feed.
+type feedEntry struct {
 	Role string
 	// Active is false once the user no longer takes part (a realtor whose
 	// assignment moved to someone else).
@@ -46,30 +46,30 @@ type FeedEntry struct {
 
 // Place is what a feed says of a home: its title and postal address, kept
 // from the listing events.
-type Place struct {
+type place struct {
 	ListingID  string
 	ProviderID string
 	Title      string
 	Address    string
 }
 
-// FeedData is everything one feed is made of.
-type FeedData struct {
+// feedData is everything one feed is made of.
+type feedData struct {
 	UserID  string
-	Entries []FeedEntry
-	Places  map[string]Place  // by listing id
+	Entries []feedEntry
+	Places  map[string]place  // by listing id
 	Names   map[string]string // user id -> display name
 }
 
 // Cancelled reports whether the entry shows as cancelled to its user.
-func (e FeedEntry) Cancelled() bool { return !e.Active || e.Tour.Status == "cancelled" }
+func (e feedEntry) Cancelled() bool { return !e.Active || e.Tour.Status == "cancelled" }
 
 // Shown reports whether the entry is still in the feed at now.
-func (e FeedEntry) Shown(now time.Time) bool {
+func (e feedEntry) Shown(now time.Time) bool {
 	if e.Cancelled() {
-		return now.Sub(e.ChangedAt) <= CancelledShownFor
+		return now.Sub(e.ChangedAt) <= cancelledShownFor
 	}
-	return now.Sub(e.Tour.EndsAt) <= PastShownFor
+	return now.Sub(e.Tour.EndsAt) <= pastShownFor
 }
 
 // feedEvent is one VEVENT before rendering.
@@ -84,11 +84,11 @@ type feedEvent struct {
 	geo                                 bool
 }
 
-// BuildFeed renders d as of now. UIDs are stable (the tour id, plus the
+// buildFeed renders d as of now. UIDs are stable (the tour id, plus the
 // listing id for a provider's showing), SEQUENCE is the tour's version, so
 // every change raises it; times carry the homes' zone (TZID) with a
 // VTIMEZONE for it.
-func BuildFeed(d FeedData, now time.Time) []byte {
+func buildFeed(d feedData, now time.Time) []byte {
 	cal := ics.NewCalendarFor("openhouse")
 	cal.SetProductId("-//openhouse//calendar feed//EN")
 	cal.SetCalscale("GREGORIAN")
@@ -169,9 +169,9 @@ func maxTime(a, b time.Time) time.Time {
 
 // entryEvents are the VEVENTs of one entry: the whole tour for its
 // customer and realtor, one per home of theirs for a provider.
-func entryEvents(d FeedData, e FeedEntry) []feedEvent {
+func entryEvents(d feedData, e feedEntry) []feedEvent {
 	t := e.Tour
-	zone := ZoneFor(t.TimeZone)
+	zone := zoneFor(t.TimeZone)
 	status := ics.ObjectStatusConfirmed
 	switch {
 	case e.Cancelled():
@@ -179,10 +179,10 @@ func entryEvents(d FeedData, e FeedEntry) []feedEvent {
 	case t.Status != "scheduled" && t.Status != "completed":
 		status = ics.ObjectStatusTentative // still waiting for a realtor or an approval
 	}
-	place := func(s events.TourStop) Place {
+	placeAt := func(s events.TourStop) place {
 		p, ok := d.Places[s.ListingID]
 		if !ok {
-			p = Place{ListingID: s.ListingID, Title: s.Title}
+			p = place{ListingID: s.ListingID, Title: s.Title}
 		}
 		if p.Title == "" {
 			p.Title = s.Title
@@ -192,19 +192,19 @@ func entryEvents(d FeedData, e FeedEntry) []feedEvent {
 		}
 		return p
 	}
-	where := func(p Place) string {
+	where := func(p place) string {
 		if p.Address == "" {
 			return p.Title
 		}
 		return p.Address
 	}
-	if e.Role == FeedProvider {
+	if e.Role == feedProvider {
 		var out []feedEvent
 		for _, s := range t.Stops {
 			if s.ProviderID != d.UserID {
 				continue
 			}
-			p := place(s)
+			p := placeAt(s)
 			start, end := s.Arrive, s.Leave
 			if start.IsZero() || !end.After(start) {
 				start, end = t.ScheduledAt, t.EndsAt
@@ -224,7 +224,7 @@ func entryEvents(d FeedData, e FeedEntry) []feedEvent {
 	var b strings.Builder
 	ev.summary = "Home tour"
 	if len(t.Stops) > 0 {
-		first := place(t.Stops[0])
+		first := placeAt(t.Stops[0])
 		ev.summary += ": " + first.Title
 		if n := len(t.Stops) - 1; n > 0 {
 			ev.summary += fmt.Sprintf(" and %d more", n)
@@ -233,11 +233,11 @@ func entryEvents(d FeedData, e FeedEntry) []feedEvent {
 		ev.lat, ev.lng, ev.geo = t.Stops[0].Location.Lat, t.Stops[0].Location.Lng, true
 	}
 	switch e.Role {
-	case FeedRealtor:
+	case feedRealtor:
 		if name := d.Names[t.CustomerID]; name != "" {
 			fmt.Fprintf(&b, "Customer: %s\n", name)
 		}
-	case FeedCustomer:
+	case feedCustomer:
 		if name := d.Names[t.RealtorID]; name != "" && t.RealtorID != "" {
 			fmt.Fprintf(&b, "Your realtor: %s\n", name)
 		}
@@ -245,7 +245,7 @@ func entryEvents(d FeedData, e FeedEntry) []feedEvent {
 	if len(t.Stops) > 0 {
 		b.WriteString("Route:\n")
 		for i, s := range t.Stops {
-			p := place(s)
+			p := placeAt(s)
 			at := ""
 			if !s.Arrive.IsZero() {
 				at = s.Arrive.In(zone).Format("15:04") + " "
@@ -261,8 +261,8 @@ func entryEvents(d FeedData, e FeedEntry) []feedEvent {
 	return []feedEvent{ev}
 }
 
-// PlaceOf is what a feed keeps of a listing.
-func PlaceOf(l events.Listing) Place {
+// placeOf is what a feed keeps of a listing.
+func placeOf(l events.Listing) place {
 	a := l.Address
 	var parts []string
 	for _, s := range []string{a.Line1, a.City, strings.TrimSpace(a.Region + " " + a.PostalCode), a.Country} {
@@ -270,22 +270,22 @@ func PlaceOf(l events.Listing) Place {
 			parts = append(parts, s)
 		}
 	}
-	return Place{ListingID: l.ID, ProviderID: l.ProviderID, Title: l.Title, Address: strings.Join(parts, ", ")}
+	return place{ListingID: l.ID, ProviderID: l.ProviderID, Title: l.Title, Address: strings.Join(parts, ", ")}
 }
 
-// FeedParties are the users whose feeds show a tour, and as what.
-func FeedParties(t events.Tour) map[string]string {
+// feedParties are the users whose feeds show a tour, and as what.
+func feedParties(t events.Tour) map[string]string {
 	out := map[string]string{}
 	for _, s := range t.Stops {
 		if s.ProviderID != "" {
-			out[s.ProviderID] = FeedProvider
+			out[s.ProviderID] = feedProvider
 		}
 	}
 	if t.RealtorID != "" {
-		out[t.RealtorID] = FeedRealtor
+		out[t.RealtorID] = feedRealtor
 	}
 	if t.CustomerID != "" {
-		out[t.CustomerID] = FeedCustomer
+		out[t.CustomerID] = feedCustomer
 	}
 	return out
 }

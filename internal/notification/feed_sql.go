@@ -18,8 +18,8 @@ const (
 	inboxPlaces     = "notification.places"
 )
 
-// FeedToken is whose feed a token (known by its hash) opens.
-type FeedToken struct {
+// feedToken is whose feed a token (known by its hash) opens.
+type feedToken struct {
 	UserID     string
 	Role       string
 	Hash       string
@@ -29,7 +29,7 @@ type FeedToken struct {
 
 // PutFeedToken implements Store: a token of an older generation than the
 // one kept changes nothing.
-func (s *SQLStore) PutFeedToken(ctx context.Context, eventID string, t FeedToken) error {
+func (s *SQLStore) PutFeedToken(ctx context.Context, eventID string, t feedToken) error {
 	return outbox.Once(ctx, s.db, inboxFeedTokens, eventID, s.now, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO feed_tokens (user_id, token_hash, role, generation, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, role = excluded.role,
@@ -48,7 +48,7 @@ func (s *SQLStore) FeedOwner(ctx context.Context, hash string) (string, error) {
 	var user string
 	err := s.db.QueryRowContext(ctx, `SELECT user_id FROM feed_tokens WHERE token_hash = $1`, hash).Scan(&user)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNoFeed
+		return "", errNoFeed
 	}
 	if err != nil {
 		return "", fmt.Errorf("read feed token: %w", err)
@@ -57,7 +57,7 @@ func (s *SQLStore) FeedOwner(ctx context.Context, hash string) (string, error) {
 }
 
 // PutPlace implements Store; news older than what is kept changes nothing.
-func (s *SQLStore) PutPlace(ctx context.Context, eventID string, p Place, at time.Time) error {
+func (s *SQLStore) PutPlace(ctx context.Context, eventID string, p place, at time.Time) error {
 	return outbox.Once(ctx, s.db, inboxPlaces, eventID, s.now, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO places (listing_id, provider_id, title, address, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (listing_id) DO UPDATE SET provider_id = excluded.provider_id, title = excluded.title,
@@ -75,7 +75,7 @@ func (s *SQLStore) PutPlace(ctx context.Context, eventID string, p Place, at tim
 // every party it names is active as what it names them; any earlier party
 // it no longer names becomes inactive at at.
 func writeParties(ctx context.Context, tx *sql.Tx, t events.Tour, at time.Time) error {
-	parties := FeedParties(t)
+	parties := feedParties(t)
 	for user, role := range parties {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tour_parties (tour_id, user_id, role, active, changed_at) VALUES ($1, $2, $3, TRUE, $4)
 			ON CONFLICT (tour_id, user_id) DO UPDATE SET role = excluded.role, active = TRUE, changed_at = excluded.changed_at`,
@@ -112,22 +112,22 @@ func writeParties(ctx context.Context, tx *sql.Tx, t events.Tour, at time.Time) 
 	return nil
 }
 
-// MaxFeedEntries bounds one feed: the most recently changed tours.
-const MaxFeedEntries = 1000
+// maxFeedEntries bounds one feed: the most recently changed tours.
+const maxFeedEntries = 1000
 
 // Feed implements Store: the user's entries changed since since, newest
 // first, with the places and names they mention.
-func (s *SQLStore) Feed(ctx context.Context, userID string, since time.Time) (FeedData, error) {
-	d := FeedData{UserID: userID, Places: map[string]Place{}, Names: map[string]string{}}
+func (s *SQLStore) Feed(ctx context.Context, userID string, since time.Time) (feedData, error) {
+	d := feedData{UserID: userID, Places: map[string]place{}, Names: map[string]string{}}
 	rows, err := s.db.QueryContext(ctx, `SELECT p.role, p.active, p.changed_at, t.snapshot FROM tour_parties p
 		JOIN tours t ON t.tour_id = p.tour_id WHERE p.user_id = $1 AND (p.changed_at >= $2 OR p.active)
-		ORDER BY p.changed_at DESC LIMIT $3`, userID, since.UTC(), MaxFeedEntries)
+		ORDER BY p.changed_at DESC LIMIT $3`, userID, since.UTC(), maxFeedEntries)
 	if err != nil {
 		return d, fmt.Errorf("read feed: %w", err)
 	}
 	for rows.Next() {
 		var (
-			e        FeedEntry
+			e        feedEntry
 			snapshot string
 		)
 		if err := rows.Scan(&e.Role, &e.Active, &e.ChangedAt, &snapshot); err != nil {
@@ -150,7 +150,7 @@ func (s *SQLStore) Feed(ctx context.Context, userID string, since time.Time) (Fe
 			if _, ok := d.Places[st.ListingID]; ok {
 				continue
 			}
-			var p Place
+			var p place
 			err := s.db.QueryRowContext(ctx, `SELECT listing_id, provider_id, title, address FROM places WHERE listing_id = $1`, st.ListingID).
 				Scan(&p.ListingID, &p.ProviderID, &p.Title, &p.Address)
 			if errors.Is(err, sql.ErrNoRows) {

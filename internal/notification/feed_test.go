@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"bytes"
@@ -9,13 +9,12 @@ import (
 	ical "github.com/emersion/go-ical"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 )
 
 func TestTransitionsFindDaylightSavingToTheSecond(t *testing.T) {
 	chicago, _ := time.LoadLocation("America/Chicago")
-	got := notification.Transitions(chicago, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
-	want := []notification.Transition{
+	got := transitions(chicago, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	want := []transition{
 		{At: time.Date(2026, 3, 8, 8, 0, 0, 0, time.UTC), OffsetFrom: -6 * 3600, Offset: -5 * 3600, Name: "CDT", DST: true},
 		{At: time.Date(2026, 11, 1, 7, 0, 0, 0, time.UTC), OffsetFrom: -5 * 3600, Offset: -6 * 3600, Name: "CST"},
 	}
@@ -28,7 +27,7 @@ func TestTransitionsFindDaylightSavingToTheSecond(t *testing.T) {
 		}
 	}
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
-	if got := notification.Transitions(tokyo, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(got) != 0 {
+	if got := transitions(tokyo, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); len(got) != 0 {
 		t.Errorf("Tokyo has no DST, got %+v", got)
 	}
 }
@@ -45,10 +44,10 @@ func TestProviderFeedShowsOnlyTheirShowings(t *testing.T) {
 			{ListingID: "l1", ProviderID: "p1", Title: "Mine", Arrive: start, Leave: start.Add(30 * time.Minute)},
 			{ListingID: "l2", ProviderID: "p2", Title: "Theirs", Arrive: start.Add(45 * time.Minute), Leave: start.Add(75 * time.Minute)},
 		}}
-	data := notification.FeedData{UserID: "p1", Names: map[string]string{"c1": "Carol Customer"},
-		Places:  map[string]notification.Place{"l1": {ListingID: "l1", Title: "Mine", Address: "1 Main St, Chicago"}},
-		Entries: []notification.FeedEntry{{Role: notification.FeedProvider, Active: true, ChangedAt: now, Tour: tour}}}
-	raw := notification.BuildFeed(data, now)
+	data := feedData{UserID: "p1", Names: map[string]string{"c1": "Carol Customer"},
+		Places:  map[string]place{"l1": {ListingID: "l1", Title: "Mine", Address: "1 Main St, Chicago"}},
+		Entries: []feedEntry{{Role: feedProvider, Active: true, ChangedAt: now, Tour: tour}}}
+	raw := buildFeed(data, now)
 	cal, err := ical.NewDecoder(bytes.NewReader(raw)).Decode()
 	if err != nil {
 		t.Fatalf("parse: %v\n%s", err, raw)
@@ -69,10 +68,10 @@ func TestProviderFeedShowsOnlyTheirShowings(t *testing.T) {
 
 	tour.Status = "cancelled"
 	data.Entries[0].Tour = tour
-	if raw := notification.BuildFeed(data, now.Add(29*24*time.Hour)); !strings.Contains(string(raw), "STATUS:CANCELLED") {
+	if raw := buildFeed(data, now.Add(29*24*time.Hour)); !strings.Contains(string(raw), "STATUS:CANCELLED") {
 		t.Errorf("a cancelled showing within 30 days is not shown cancelled:\n%s", raw)
 	}
-	if raw := notification.BuildFeed(data, now.Add(31*24*time.Hour)); strings.Contains(string(raw), "BEGIN:VEVENT") {
+	if raw := buildFeed(data, now.Add(31*24*time.Hour)); strings.Contains(string(raw), "BEGIN:VEVENT") {
 		t.Errorf("a showing cancelled 31 days ago is still in the feed:\n%s", raw)
 	}
 }

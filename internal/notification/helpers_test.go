@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
@@ -68,15 +67,15 @@ func reopen(t *testing.T, db *store.DB) *store.DB {
 
 // instance is one running notification service.
 type instance struct {
-	svc   *notification.Service
-	store *notification.SQLStore
+	svc   *Service
+	store *SQLStore
 	db    *store.DB
 	stop  func()
 }
 
-func newInstance(t *testing.T, db *store.DB, clk clock.Clock, cfg notification.Config) *instance {
+func newInstance(t *testing.T, db *store.DB, clk clock.Clock, cfg Config) *instance {
 	t.Helper()
-	st, err := notification.NewSQLStore(context.Background(), db, clk.Now)
+	st, err := NewSQLStore(context.Background(), db, clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +83,7 @@ func newInstance(t *testing.T, db *store.DB, clk clock.Clock, cfg notification.C
 	if cfg.Log == nil {
 		cfg.Log = quiet
 	}
-	svc, err := notification.New(st, cfg)
+	svc, err := New(st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +187,7 @@ func unassigned(t *testing.T, tr events.Tour, at time.Time) bus.Event {
 }
 
 // inbox is a user's whole inbox, newest first.
-func inbox(t *testing.T, st notification.Store, userID string) []notification.Notification {
+func inbox(t *testing.T, st Store, userID string) []notification {
 	t.Helper()
 	items, err := st.Notifications(context.Background(), userID, nil, 1000)
 	if err != nil {
@@ -198,7 +197,7 @@ func inbox(t *testing.T, st notification.Store, userID string) []notification.No
 }
 
 // count counts a user's notifications of one kind about one tour.
-func count(t *testing.T, st notification.Store, userID string, kind notification.Kind, tourID string) int {
+func count(t *testing.T, st Store, userID string, kind Kind, tourID string) int {
 	t.Helper()
 	n := 0
 	for _, it := range inbox(t, st, userID) {
@@ -242,7 +241,7 @@ func waitFor(t *testing.T, db *store.DB, what string, cond func() bool) {
 // delivery is in flight: every due reminder is decided and every due
 // delivery attempted and recorded.
 // What the store holds then is final for this instant.
-func settled(t *testing.T, db *store.DB, st notification.Store, clk *clock.Fake) {
+func settled(t *testing.T, db *store.DB, st Store, clk *clock.Fake) {
 	t.Helper()
 	waitFor(t, db, "the poller to catch up with "+clk.Now().Format(time.RFC3339), func() bool {
 		next, ok, err := st.NextDue(context.Background())
@@ -261,13 +260,13 @@ func settled(t *testing.T, db *store.DB, st notification.Store, clk *clock.Fake)
 }
 
 // reminderStates maps a tour's reminders to "user/offset" -> state.
-func reminderStates(t *testing.T, st notification.Store, tourID string) map[string]notification.ReminderState {
+func reminderStates(t *testing.T, st Store, tourID string) map[string]reminderState {
 	t.Helper()
 	rs, err := st.Reminders(context.Background(), tourID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]notification.ReminderState{}
+	out := map[string]reminderState{}
 	for _, r := range rs {
 		out[fmt.Sprintf("%s/v%d/%s", r.UserID, r.TourVersion, r.Offset)] = r.State
 	}

@@ -21,7 +21,7 @@ type itemView struct {
 	ID         string         `json:"id"`
 	Kind       Kind           `json:"kind" enum:"tour_scheduled,tour_rescheduled,tour_cancelled,tour_unassigned,tour_confirmed,tour_reminder,approval_request,tour_home_declined,access_open,feedback_request"`
 	TourID     string         `json:"tour_id"`
-	Channel    Channel        `json:"channel" enum:"inbox"`
+	Channel    channel        `json:"channel" enum:"inbox"`
 	SendAt     time.Time      `json:"send_at"`
 	SentAt     time.Time      `json:"sent_at"`
 	Subject    string         `json:"subject"`
@@ -33,13 +33,13 @@ type itemView struct {
 // deliveryView says how far an email or webhook copy got; errors stay in
 // the logs (they may carry a mail server's or receiver's internals).
 type deliveryView struct {
-	Channel     Channel       `json:"channel" enum:"email,sms,webhook"`
-	State       DeliveryState `json:"state" enum:"pending,delivered,failed,dropped"`
+	Channel     channel       `json:"channel" enum:"email,sms,webhook"`
+	State       deliveryState `json:"state" enum:"pending,delivered,failed,dropped"`
 	Attempts    int           `json:"attempts"`
 	DeliveredAt *time.Time    `json:"delivered_at,omitempty"`
 }
 
-func viewOf(n Notification) itemView {
+func viewOf(n notification) itemView {
 	v := itemView{ID: n.ID, Kind: n.Kind, TourID: n.TourID, Channel: n.Channel, SendAt: n.SendAt, SentAt: n.SentAt,
 		Subject: n.Subject, Body: n.Body, Deliveries: make([]deliveryView, 0, len(n.Deliveries))}
 	if !n.ReadAt.IsZero() {
@@ -70,7 +70,7 @@ func callerID(r *http.Request) string {
 
 // Inbox returns a page of a user's notifications, newest first, and the
 // position of the next page (nil on the last).
-func (s *Service) Inbox(ctx context.Context, userID string, after *Page, limit int) ([]Notification, *Page, error) {
+func (s *Service) Inbox(ctx context.Context, userID string, after *inboxPage, limit int) ([]notification, *inboxPage, error) {
 	items, err := s.store.Notifications(ctx, userID, after, limit+1)
 	if err != nil {
 		return nil, nil, err
@@ -80,7 +80,7 @@ func (s *Service) Inbox(ctx context.Context, userID string, after *Page, limit i
 	}
 	items = items[:limit]
 	last := items[len(items)-1]
-	return items, &Page{SentAt: last.SentAt, ID: last.ID}, nil
+	return items, &inboxPage{SentAt: last.SentAt, ID: last.ID}, nil
 }
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
@@ -89,9 +89,9 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	var after *Page
+	var after *inboxPage
 	if page.Cursor != "" {
-		after = &Page{}
+		after = &inboxPage{}
 		if err := httpapi.DecodeCursor(page.Cursor, after); err != nil {
 			httpapi.WriteError(w, r, err)
 			return
@@ -133,21 +133,21 @@ type webhookRequest struct {
 // earlier one. Beyond its form, the URL's host is resolved (for at most
 // LookupTimeout) and refused when any of its addresses is one the Poster
 // would refuse to dial.
-func (s *Service) RegisterWebhook(ctx context.Context, userID, rawURL, secret string) (Webhook, error) {
-	if err := ValidateWebhook(rawURL, secret, s.cfg.AllowLoopbackWebhooks); err != nil {
-		return Webhook{}, err
+func (s *Service) RegisterWebhook(ctx context.Context, userID, rawURL, secret string) (webhook, error) {
+	if err := validateWebhook(rawURL, secret, s.cfg.AllowLoopbackWebhooks); err != nil {
+		return webhook{}, err
 	}
 	u, err := url.Parse(rawURL) // ValidateWebhook parsed it already
 	if err != nil {
-		return Webhook{}, fmt.Errorf("webhook URL: %w", err)
+		return webhook{}, fmt.Errorf("webhook URL: %w", err)
 	}
 	lookup, cancel := context.WithTimeout(ctx, s.cfg.LookupTimeout)
 	msg := checkWebhookHost(lookup, s.cfg.Resolver, u.Hostname(), s.cfg.AllowLoopbackWebhooks)
 	cancel()
 	if msg != "" {
-		return Webhook{}, ValidationError{{"url", msg}}
+		return webhook{}, validationError{{"url", msg}}
 	}
-	return s.store.PutWebhook(ctx, Webhook{UserID: userID, URL: rawURL, Secret: secret, UpdatedAt: s.cfg.Clock.Now()})
+	return s.store.PutWebhook(ctx, webhook{UserID: userID, URL: rawURL, Secret: secret, UpdatedAt: s.cfg.Clock.Now()})
 }
 
 func (s *Service) handlePutWebhook(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +182,7 @@ func (s *Service) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid ValidationError
+	var invalid validationError
 	switch {
 	case errors.As(err, &invalid):
 		fields := make([]httpapi.FieldError, len(invalid))
@@ -190,17 +190,17 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			fields[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
 		}
 		httpapi.WriteError(w, r, httpapi.Validation(fields...))
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, errNotFound):
 		httpapi.WriteError(w, r, httpapi.NotFound("no such notification"))
-	case errors.Is(err, ErrNoWebhook):
+	case errors.Is(err, errNoWebhook):
 		httpapi.WriteError(w, r, httpapi.NotFound("you have no webhook registered"))
-	case errors.Is(err, ErrNoPhone):
+	case errors.Is(err, errNoPhone):
 		httpapi.WriteError(w, r, httpapi.NotFound("you have no phone number registered"))
-	case errors.Is(err, ErrWrongCode):
+	case errors.Is(err, errWrongCode):
 		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: "code", Message: "is wrong or has expired"}))
-	case errors.Is(err, ErrTooManyTries):
+	case errors.Is(err, errTooManyTries):
 		httpapi.WriteError(w, r, httpapi.TooManyRequests("too many wrong codes; ask for a new one", 0))
-	case errors.Is(err, ErrSMSOff):
+	case errors.Is(err, errSMSOff):
 		httpapi.WriteError(w, r, httpapi.Conflict("text messages are not set up on this server"))
 	default:
 		httpapi.WriteError(w, r, err)
@@ -233,7 +233,7 @@ func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, err := s.store.FeedOwner(r.Context(), hash)
-	if errors.Is(err, ErrNoFeed) {
+	if errors.Is(err, errNoFeed) {
 		httpapi.WriteError(w, r, httpapi.NotFound("no such calendar"))
 		return
 	}
@@ -242,7 +242,7 @@ func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Clock.Now().UTC()
-	data, err := s.store.Feed(r.Context(), user, now.Add(-CancelledShownFor))
+	data, err := s.store.Feed(r.Context(), user, now.Add(-cancelledShownFor))
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -250,5 +250,5 @@ func (s *Service) handleFeed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	_, _ = w.Write(BuildFeed(data, now))
+	_, _ = w.Write(buildFeed(data, now))
 }

@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/clock"
@@ -27,9 +26,9 @@ type api struct {
 	issuer *auth.Issuer
 }
 
-func newAPI(t *testing.T, open storetest.Opener, clk *clock.Fake, configure ...func(*notification.Config)) *api {
+func newAPI(t *testing.T, open storetest.Opener, clk *clock.Fake, configure ...func(*Config)) *api {
 	t.Helper()
-	cfg := notification.Config{AllowLoopbackWebhooks: true}
+	cfg := Config{AllowLoopbackWebhooks: true}
 	for _, f := range configure {
 		f(&cfg)
 	}

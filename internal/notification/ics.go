@@ -10,8 +10,8 @@ import (
 // iCalendar methods (RFC 5546): an invitation or update, and a
 // cancellation.
 const (
-	MethodRequest = "REQUEST"
-	MethodCancel  = "CANCEL"
+	methodRequest = "REQUEST"
+	methodCancel  = "CANCEL"
 )
 
 // Person is an iCalendar organizer or attendee.
@@ -20,11 +20,11 @@ type Person struct {
 	Email string `json:"email"`
 }
 
-// Invite is one tour as a calendar event. UID is the tour id, so every
+// invite is one tour as a calendar event. UID is the tour id, so every
 // update and the cancellation replace the same entry in the recipient's
 // calendar; Sequence (the tour's version) tells the calendar which is
 // newest.
-type Invite struct {
+type invite struct {
 	UID         string    `json:"uid"`
 	Sequence    int       `json:"sequence"`
 	Method      string    `json:"method"`
@@ -41,10 +41,10 @@ type Invite struct {
 // ICS renders the invite as an RFC 5545 VCALENDAR holding one VEVENT:
 // CRLF line endings, TEXT values escaped, lines folded at 75 octets, times
 // in UTC.
-func (inv Invite) ICS() []byte {
+func (inv invite) ICS() []byte {
 	method := inv.Method
-	if method != MethodCancel {
-		method = MethodRequest
+	if method != methodCancel {
+		method = methodRequest
 	}
 	end := inv.End
 	if !end.After(inv.Start) {
@@ -62,7 +62,7 @@ func (inv Invite) ICS() []byte {
 	w.line("DTSTART:" + icsTime(inv.Start))
 	w.line("DTEND:" + icsTime(end))
 	w.line("SEQUENCE:" + strconv.Itoa(max(inv.Sequence, 0)))
-	if method == MethodCancel {
+	if method == methodCancel {
 		w.line("STATUS:CANCELLED")
 	} else {
 		w.line("STATUS:CONFIRMED")

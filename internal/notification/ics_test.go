@@ -1,12 +1,10 @@
-package notification_test
+package notification
 
 import (
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/openhouse/openhouse/internal/notification"
 )
 
 // unfold undoes RFC 5545 line folding and splits the content lines.
@@ -47,10 +45,10 @@ func unescape(s string) string {
 	return r.Replace(s)
 }
 
-func baseInvite() notification.Invite {
+func baseInvite() invite {
 	start := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
-	return notification.Invite{
-		UID: "tour-42", Sequence: 3, Method: notification.MethodRequest,
+	return invite{
+		UID: "tour-42", Sequence: 3, Method: methodRequest,
 		Start: start.In(time.FixedZone("X", 3600)), End: start.Add(90 * time.Minute),
 		Summary: "Home tour", Location: "Loft", Stamp: start.Add(-48 * time.Hour),
 	}
@@ -82,7 +80,7 @@ func TestInviteStructure(t *testing.T) {
 
 func TestInviteCancel(t *testing.T) {
 	inv := baseInvite()
-	inv.Method, inv.Sequence = notification.MethodCancel, 4
+	inv.Method, inv.Sequence = methodCancel, 4
 	lines := unfold(t, string(inv.ICS()))
 	for name, v := range map[string]string{"METHOD": "CANCEL", "STATUS": "CANCELLED", "SEQUENCE": "4", "UID": "tour-42"} {
 		if got, _ := property(lines, name); got != v {
@@ -157,8 +155,8 @@ func TestInviteFoldsLongLines(t *testing.T) {
 
 func TestInviteOrganizerAndAttendee(t *testing.T) {
 	inv := baseInvite()
-	inv.Organizer = &notification.Person{Name: `open"house`, Email: "no-reply@example.com"}
-	inv.Attendee = &notification.Person{Name: "Doe, Jane; PhD", Email: "jane@example.com"}
+	inv.Organizer = &Person{Name: `open"house`, Email: "no-reply@example.com"}
+	inv.Attendee = &Person{Name: "Doe, Jane; PhD", Email: "jane@example.com"}
 	lines := unfold(t, string(inv.ICS()))
 	var org, att string
 	for _, l := range lines {

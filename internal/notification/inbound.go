@@ -11,7 +11,7 @@ import (
 )
 
 // TwilioSignatureHeader carries Twilio's signature of a webhook request.
-const TwilioSignatureHeader = "X-Twilio-Signature"
+const twilioSignatureHeader = "X-Twilio-Signature"
 
 // inboundURL is the URL Twilio signed: the configured public URL of this
 // endpoint, else the one the request came in on.
@@ -51,7 +51,7 @@ func (s *Service) handleInboundSMS(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	validator := twclient.NewRequestValidator(s.cfg.Twilio.AuthToken)
-	sig := r.Header.Get(TwilioSignatureHeader)
+	sig := r.Header.Get(twilioSignatureHeader)
 	if sig == "" || !validator.Validate(s.inboundURL(r), params, sig) {
 		httpapi.WriteError(w, r, httpapi.Forbidden("the request is not signed by Twilio"))
 		return
@@ -61,18 +61,18 @@ func (s *Service) handleInboundSMS(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, httpapi.BadRequest("MessageSid is required"))
 		return
 	}
-	number, err := NormalizePhone(from)
+	number, err := normalizePhone(from)
 	if err == nil {
-		var phone Phone
+		var phone phone
 		phone, err = s.store.PhoneByNumber(r.Context(), number)
 		if err == nil {
-			action := ParseReply(params["Body"])
+			action := parseReply(params["Body"])
 			state := "done"
-			if action == ReplyConfirm || action == ReplyDecline {
+			if action == replyConfirm || action == replyDecline {
 				state = "pending"
 			}
 			now := s.cfg.Clock.Now().UTC()
-			if _, err = s.store.RecordReply(r.Context(), Reply{MessageSID: sid, UserID: phone.UserID, Action: action, State: state, ReceivedAt: now}); err != nil {
+			if _, err = s.store.RecordReply(r.Context(), reply{MessageSID: sid, UserID: phone.UserID, Action: action, State: state, ReceivedAt: now}); err != nil {
 				httpapi.WriteError(w, r, err)
 				return
 			}
@@ -80,7 +80,7 @@ func (s *Service) handleInboundSMS(w http.ResponseWriter, r *http.Request) {
 			s.Wake()
 		}
 	}
-	if err != nil && !errors.Is(err, ErrNoPhone) && !errors.As(err, new(ValidationError)) {
+	if err != nil && !errors.Is(err, errNoPhone) && !errors.As(err, new(validationError)) {
 		httpapi.WriteError(w, r, err)
 		return
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 )
 
-// Recipient is who a message is for, as composing it needs.
-type Recipient struct {
+// recipient is who a message is for, as composing it needs.
+type recipient struct {
 	UserID string
 	Role   string // RoleCustomer, RoleRealtor or RoleProvider
 	Name   string
@@ -19,8 +19,8 @@ type Recipient struct {
 	Zone *time.Location
 }
 
-// Details are the facts of the news beyond the tour itself.
-type Details struct {
+// details are the facts of the news beyond the tour itself.
+type details struct {
 	OtherName string        // the realtor for a customer, the customer for a realtor
 	Previous  time.Time     // the old start of a rescheduled tour
 	Reason    string        // why a tour was cancelled
@@ -30,15 +30,15 @@ type Details struct {
 	Deadline  time.Time     // when an approval request is answered for the provider
 }
 
-// Message is a notification's text.
-type Message struct {
+// message is a notification's text.
+type message struct {
 	Subject string
 	Body    string
 }
 
 // ZoneFor returns the zone a recipient reads times in: the first of zones
 // that names a valid IANA zone, UTC otherwise.
-func ZoneFor(zones ...string) *time.Location {
+func zoneFor(zones ...string) *time.Location {
 	for _, z := range zones {
 		if z == "" {
 			continue
@@ -50,9 +50,9 @@ func ZoneFor(zones ...string) *time.Location {
 	return time.UTC
 }
 
-// FormatTime shows an instant in a zone with the zone's abbreviation and
+// formatTime shows an instant in a zone with the zone's abbreviation and
 // name: "Tuesday 1 December 2026, 10:00 CST (America/Chicago)".
-func FormatTime(t time.Time, loc *time.Location) string {
+func formatTime(t time.Time, loc *time.Location) string {
 	l := t.In(loc)
 	return l.Format("Monday 2 January 2006, 15:04 MST") + " (" + loc.String() + ")"
 }
@@ -61,14 +61,14 @@ func shortTime(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Mon 2 Jan, 15:04 MST")
 }
 
-// Compose writes the message of one kind of news for one recipient, with
+// compose writes the message of one kind of news for one recipient, with
 // every time in the recipient's zone.
-func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
+func compose(kind Kind, r recipient, t events.Tour, d details) message {
 	loc := r.Zone
 	if loc == nil {
 		loc = time.UTC
 	}
-	start := FormatTime(t.ScheduledAt, loc)
+	start := formatTime(t.ScheduledAt, loc)
 	short := shortTime(t.ScheduledAt, loc)
 	var subject string
 	var b strings.Builder
@@ -77,9 +77,9 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 		greet += " " + r.Name
 	}
 	b.WriteString(greet + ",\n\n")
-	realtor := r.Role == RoleRealtor
+	realtor := r.Role == roleRealtor
 	switch kind {
-	case KindTourScheduled:
+	case kindTourScheduled:
 		if realtor {
 			subject = "New tour: " + short
 			fmt.Fprintf(&b, "You have a new home tour on %s", start)
@@ -94,15 +94,15 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 				fmt.Fprintf(&b, "Your realtor is %s.\n", d.OtherName)
 			}
 		}
-	case KindTourRescheduled:
+	case kindTourRescheduled:
 		subject = "Your home tour moved to " + short
 		if !d.Previous.IsZero() {
-			fmt.Fprintf(&b, "Your home tour has moved from %s to %s.\n", FormatTime(d.Previous, loc), start)
+			fmt.Fprintf(&b, "Your home tour has moved from %s to %s.\n", formatTime(d.Previous, loc), start)
 		} else {
 			fmt.Fprintf(&b, "Your home tour has moved to %s.\n", start)
 		}
 		b.WriteString("We are finding a realtor for the new time and will tell you who it is.\n")
-	case KindTourCancelled:
+	case kindTourCancelled:
 		subject = "Tour cancelled: " + short
 		if realtor {
 			fmt.Fprintf(&b, "The home tour on %s has been cancelled; it is off your schedule.\n", start)
@@ -113,22 +113,22 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 			}
 			b.WriteString(".\n")
 			if d.Refund.Amount > 0 {
-				fmt.Fprintf(&b, "You will be refunded %s.\n", FormatMoney(d.Refund))
+				fmt.Fprintf(&b, "You will be refunded %s.\n", formatMoney(d.Refund))
 			}
 		}
-	case KindTourConfirmed:
+	case kindTourConfirmed:
 		subject = "Your realtor confirmed your tour: " + short
 		who := "Your realtor"
 		if d.OtherName != "" {
 			who = "Your realtor " + d.OtherName
 		}
 		fmt.Fprintf(&b, "%s confirmed your home tour on %s.\n", who, start)
-	case KindApprovalRequest:
+	case kindApprovalRequest:
 		homes := strings.Join(d.Homes, ", ")
 		subject = "Approve a showing of " + homes + ": " + short
 		fmt.Fprintf(&b, "A buyer has booked and paid a tour that visits %s on %s.\n", homes, start)
-		fmt.Fprintf(&b, "Please approve or decline it in openhouse (Approvals) by %s; unanswered, it is declined then.\n", FormatTime(d.Deadline, loc))
-	case KindTourStopDeclined:
+		fmt.Fprintf(&b, "Please approve or decline it in openhouse (Approvals) by %s; unanswered, it is declined then.\n", formatTime(d.Deadline, loc))
+	case kindTourStopDeclined:
 		homes := strings.Join(d.Homes, ", ")
 		subject = "A home left your tour on " + short
 		if d.Reason == "no_answer" {
@@ -137,12 +137,12 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 			fmt.Fprintf(&b, "The owner of %s declined the showing; it was taken off your home tour on %s.\n", homes, start)
 		}
 		if d.Refund.Amount > 0 {
-			fmt.Fprintf(&b, "You will be refunded %s for it.\n", FormatMoney(d.Refund))
+			fmt.Fprintf(&b, "You will be refunded %s for it.\n", formatMoney(d.Refund))
 		}
-	case KindTourUnassigned:
+	case kindTourUnassigned:
 		subject = "Still looking for a realtor for your tour on " + short
 		fmt.Fprintf(&b, "No realtor is free yet for your home tour on %s. We keep looking and will tell you as soon as one is assigned.\n", start)
-	case KindTourReminder:
+	case kindTourReminder:
 		subject = "Reminder: home tour " + short
 		fmt.Fprintf(&b, "A reminder: your home tour starts in %s, on %s", humanDuration(d.Offset), start)
 		if d.OtherName != "" {
@@ -153,17 +153,17 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 			}
 		}
 		b.WriteString(".\n")
-	case KindAccessOpen:
+	case kindAccessOpen:
 		subject = "Access instructions open: tour " + short
 		fmt.Fprintf(&b, "The access instructions of the homes on your tour of %s are now open to you in the app, until the tour ends.\n", start)
-	case KindFeedbackRequest:
+	case kindFeedbackRequest:
 		subject = "How was your tour of " + short + "?"
 		fmt.Fprintf(&b, "Your home tour of %s is over. Tell us what you thought of each home, in the app.\n", start)
 	default:
 		subject = "About your home tour on " + short
 		fmt.Fprintf(&b, "There is news about your home tour on %s.\n", start)
 	}
-	if kind != KindTourCancelled && kind != KindApprovalRequest && len(t.Stops) > 0 {
+	if kind != kindTourCancelled && kind != kindApprovalRequest && len(t.Stops) > 0 {
 		b.WriteString("\nRoute:\n")
 		for i, s := range t.Stops {
 			title := s.Title
@@ -181,7 +181,7 @@ func Compose(kind Kind, r Recipient, t events.Tour, d Details) Message {
 		}
 	}
 	b.WriteString("\nopenhouse\n")
-	return Message{Subject: subject, Body: b.String()}
+	return message{Subject: subject, Body: b.String()}
 }
 
 func reasonText(reason string) string {
@@ -202,9 +202,9 @@ func reasonText(reason string) string {
 	return ""
 }
 
-// FormatMoney shows minor units as major units with the currency code:
+// formatMoney shows minor units as major units with the currency code:
 // {4000 USD} -> "40.00 USD".
-func FormatMoney(m events.Money) string {
+func formatMoney(m events.Money) string {
 	sign := ""
 	a := m.Amount
 	if a < 0 {

@@ -25,27 +25,27 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "openhouse_notifications_delivered_total",
 		Help: "Notification delivery attempts, by channel (inbox, email, webhook) and outcome (delivered, retry, failed, dropped).",
 	}, []string{"channel", "outcome"}))}
-	m.delivered.WithLabelValues(string(ChannelInbox), outcomeDelivered)
+	m.delivered.WithLabelValues(string(channelInbox), outcomeDelivered)
 	return m
 }
 
 // inboxed counts notifications committed to inboxes (delivered at once).
-func (m *metrics) inboxed(ns []Notification) {
+func (m *metrics) inboxed(ns []notification) {
 	for _, n := range ns {
 		m.delivered.WithLabelValues(string(n.Channel), outcomeDelivered).Inc()
 	}
 }
 
 // attempted counts one email or webhook attempt by its recorded outcome.
-func (m *metrics) attempted(channel Channel, state DeliveryState) {
+func (m *metrics) attempted(via channel, state deliveryState) {
 	outcome := outcomeRetry
 	switch state {
-	case DeliveryDelivered:
+	case deliveryDelivered:
 		outcome = outcomeDelivered
-	case DeliveryFailed:
+	case deliveryFailed:
 		outcome = outcomeFailed
-	case DeliveryDropped:
+	case deliveryDropped:
 		outcome = outcomeDropped
 	}
-	m.delivered.WithLabelValues(string(channel), outcome).Inc()
+	m.delivered.WithLabelValues(string(via), outcome).Inc()
 }

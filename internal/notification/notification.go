@@ -34,44 +34,44 @@ type Kind string
 
 // The kinds of notification.
 const (
-	KindTourScheduled   Kind = "tour_scheduled"
-	KindTourRescheduled Kind = "tour_rescheduled"
-	KindTourCancelled   Kind = "tour_cancelled"
-	KindTourUnassigned  Kind = "tour_unassigned"
-	KindTourReminder    Kind = "tour_reminder"
-	// KindTourConfirmed tells the customer that the assigned realtor
+	kindTourScheduled   Kind = "tour_scheduled"
+	kindTourRescheduled Kind = "tour_rescheduled"
+	kindTourCancelled   Kind = "tour_cancelled"
+	kindTourUnassigned  Kind = "tour_unassigned"
+	kindTourReminder    Kind = "tour_reminder"
+	// kindTourConfirmed tells the customer that the assigned realtor
 	// confirmed the tour.
-	KindTourConfirmed Kind = "tour_confirmed"
-	// KindTourStopDeclined tells the customer that a home left their tour
+	kindTourConfirmed Kind = "tour_confirmed"
+	// kindTourStopDeclined tells the customer that a home left their tour
 	// (its provider declined, or did not answer in time).
-	KindTourStopDeclined Kind = "tour_home_declined"
-	// KindAccessOpen tells the assigned realtor that the homes' access
+	kindTourStopDeclined Kind = "tour_home_declined"
+	// kindAccessOpen tells the assigned realtor that the homes' access
 	// instructions opened to them (never what they say).
-	KindAccessOpen Kind = "access_open"
+	kindAccessOpen Kind = "access_open"
 )
 
 // Channel is how a notification reaches a user. The values are API.
-type Channel string
+type channel string
 
 // The channels. The inbox always gets the notification; email and webhook
 // deliveries are made after commit.
 const (
-	ChannelInbox   Channel = "inbox"
-	ChannelEmail   Channel = "email"
-	ChannelWebhook Channel = "webhook"
+	channelInbox   channel = "inbox"
+	channelEmail   channel = "email"
+	channelWebhook channel = "webhook"
 )
 
 // Role of a recipient in a tour.
 const (
-	RoleCustomer = "customer"
-	RoleRealtor  = "realtor"
-	RoleProvider = "provider" // asked to approve showings of their homes
+	roleCustomer = "customer"
+	roleRealtor  = "realtor"
+	roleProvider = "provider" // asked to approve showings of their homes
 )
 
-// Contact is what the address book knows of a user, kept from iam events.
+// contact is what the address book knows of a user, kept from iam events.
 // Each field remembers the time of the news that set it, so that news
 // arriving out of order never overwrites newer news.
-type Contact struct {
+type contact struct {
 	UserID     string
 	Email      string
 	Name       string
@@ -82,9 +82,9 @@ type Contact struct {
 	TimeZoneAt time.Time
 }
 
-// ContactUpdate is one piece of news about a user: the fields it carries
+// contactUpdate is one piece of news about a user: the fields it carries
 // (nil for the ones it does not) and when it was true.
-type ContactUpdate struct {
+type contactUpdate struct {
 	UserID   string
 	Email    *string
 	Name     *string
@@ -95,7 +95,7 @@ type ContactUpdate struct {
 
 // Apply returns c with the fields of u that are at least as new as what c
 // holds: the newest news wins, field by field, whatever the arrival order.
-func (c Contact) Apply(u ContactUpdate) Contact {
+func (c contact) Apply(u contactUpdate) contact {
 	c.UserID = u.UserID
 	at := u.At.UTC()
 	if u.Email != nil && !at.Before(c.EmailAt) {
@@ -113,48 +113,48 @@ func (c Contact) Apply(u ContactUpdate) Contact {
 	return c
 }
 
-// Notification is one message to one user, as their inbox shows it.
-type Notification struct {
+// notification is one message to one user, as their inbox shows it.
+type notification struct {
 	ID      string
 	UserID  string
 	Kind    Kind
 	TourID  string
-	Channel Channel // always ChannelInbox; other channels are Deliveries
+	Channel channel // always ChannelInbox; other channels are Deliveries
 	Subject string
 	Body    string
 	SendAt  time.Time // when it was meant to go out (a reminder's due time)
 	SentAt  time.Time // when it reached the inbox
 	ReadAt  time.Time // zero while unread
 	// Deliveries are its email and webhook deliveries, when listed.
-	Deliveries []Delivery
+	Deliveries []delivery
 }
 
-// DeliveryState is where a delivery stands.
-type DeliveryState string
+// deliveryState is where a delivery stands.
+type deliveryState string
 
 // Delivery states: pending (waiting or between attempts), delivered, failed
 // (gave up after the last attempt), dropped (nowhere left to send it: the
 // webhook was removed).
 const (
-	DeliveryPending   DeliveryState = "pending"
-	DeliveryDelivered DeliveryState = "delivered"
-	DeliveryFailed    DeliveryState = "failed"
-	DeliveryDropped   DeliveryState = "dropped"
+	deliveryPending   deliveryState = "pending"
+	deliveryDelivered deliveryState = "delivered"
+	deliveryFailed    deliveryState = "failed"
+	deliveryDropped   deliveryState = "dropped"
 )
 
-// Delivery is one notification on one outside channel (email, webhook): a
+// delivery is one notification on one outside channel (email, webhook): a
 // durable row that the poller sends after the notification committed.
-type Delivery struct {
+type delivery struct {
 	ID             string
 	NotificationID string
 	UserID         string
-	Channel        Channel
+	Channel        channel
 	Kind           Kind
 	TourID         string
 	// Payload is what to send: an Email for email, the exact JSON body for
 	// a webhook (so every retry sends the same bytes).
 	Payload       []byte
-	State         DeliveryState
+	State         deliveryState
 	Attempts      int
 	NextAttemptAt time.Time
 	LastError     string
@@ -165,9 +165,9 @@ type Delivery struct {
 	Claim string
 }
 
-// DeliveryOutcome is what became of one attempt.
-type DeliveryOutcome struct {
-	State         DeliveryState
+// deliveryOutcome is what became of one attempt.
+type deliveryOutcome struct {
+	State         deliveryState
 	NextAttemptAt time.Time // for another attempt (State pending)
 	Error         string
 	At            time.Time
@@ -178,16 +178,16 @@ type DeliveryOutcome struct {
 // Retry says what to do after a failed attempt number attempt (1-based):
 // try again after an exponential backoff from base (doubling, at most max),
 // or give up once attempt reaches maxAttempts.
-func Retry(attempt, maxAttempts int, base, max time.Duration, now time.Time, cause error) DeliveryOutcome {
+func retry(attempt, maxAttempts int, base, max time.Duration, now time.Time, cause error) deliveryOutcome {
 	msg := truncate(cause.Error(), 500)
 	if attempt >= maxAttempts {
-		return DeliveryOutcome{State: DeliveryFailed, Error: fmt.Sprintf("gave up after %d attempts: %s", attempt, msg), At: now}
+		return deliveryOutcome{State: deliveryFailed, Error: fmt.Sprintf("gave up after %d attempts: %s", attempt, msg), At: now}
 	}
-	return DeliveryOutcome{State: DeliveryPending, NextAttemptAt: now.Add(Backoff(attempt, base, max)), Error: msg, At: now}
+	return deliveryOutcome{State: deliveryPending, NextAttemptAt: now.Add(backoff(attempt, base, max)), Error: msg, At: now}
 }
 
-// Backoff is base * 2^(attempt-1), at most max.
-func Backoff(attempt int, base, max time.Duration) time.Duration {
+// backoff is base * 2^(attempt-1), at most max.
+func backoff(attempt int, base, max time.Duration) time.Duration {
 	d := base
 	for i := 1; i < attempt && d < max; i++ {
 		d *= 2
@@ -203,22 +203,22 @@ func truncate(s string, n int) string {
 }
 
 // ReminderState is where a reminder stands.
-type ReminderState string
+type reminderState string
 
 // Reminder states. A pending reminder becomes exactly one of the others.
 const (
-	ReminderPending   ReminderState = "pending"
-	ReminderSent      ReminderState = "sent"
-	ReminderCancelled ReminderState = "cancelled" // the tour changed or was cancelled first
-	ReminderSkipped   ReminderState = "skipped"   // too late to be useful
-	ReminderFailed    ReminderState = "failed"    // could not be composed; see logs
+	reminderPending   reminderState = "pending"
+	reminderSent      reminderState = "sent"
+	reminderCancelled reminderState = "cancelled" // the tour changed or was cancelled first
+	reminderSkipped   reminderState = "skipped"   // too late to be useful
+	reminderFailed    reminderState = "failed"    // could not be composed; see logs
 )
 
-// Reminder is a durable timer: remind UserID of a tour Offset before it
+// reminder is a durable timer: remind UserID of a tour Offset before it
 // starts, at DueAt. It belongs to one version of the tour; any later news
 // about the tour cancels it (a rescheduled tour gets new reminders when it
 // is scheduled again).
-type Reminder struct {
+type reminder struct {
 	ID          string
 	TourID      string
 	TourVersion int
@@ -226,15 +226,15 @@ type Reminder struct {
 	Role        string
 	Offset      time.Duration
 	DueAt       time.Time
-	State       ReminderState
+	State       reminderState
 }
 
-// PlanReminders returns the reminders of a scheduled tour: one per user
+// planReminders returns the reminders of a scheduled tour: one per user
 // and offset, due Offset before the start. A reminder whose time has
 // already come (a tour booked 30 minutes ahead has no 1 h reminder) is left
 // out rather than sent late.
-func PlanReminders(t events.Tour, users map[string]string, offsets []time.Duration, now time.Time, newID func() string) []Reminder {
-	var out []Reminder
+func planReminders(t events.Tour, users map[string]string, offsets []time.Duration, now time.Time, newID func() string) []reminder {
+	var out []reminder
 	ids := make([]string, 0, len(users))
 	for id := range users {
 		ids = append(ids, id)
@@ -246,46 +246,46 @@ func PlanReminders(t events.Tour, users map[string]string, offsets []time.Durati
 			if !due.After(now) {
 				continue
 			}
-			out = append(out, Reminder{ID: newID(), TourID: t.TourID, TourVersion: t.Version, UserID: user,
-				Role: users[user], Offset: off, DueAt: due, State: ReminderPending})
+			out = append(out, reminder{ID: newID(), TourID: t.TourID, TourVersion: t.Version, UserID: user,
+				Role: users[user], Offset: off, DueAt: due, State: reminderPending})
 		}
 	}
 	return out
 }
 
-// FireDecision is what the poller does with a due reminder.
-type FireDecision int
+// fireDecision is what the poller does with a due reminder.
+type fireDecision int
 
 // The decisions.
 const (
-	FireSend   FireDecision = iota
-	FireCancel              // the tour has moved on since the reminder was set
-	FireSkip                // too late: the tour started, or a later reminder is due too
+	fireSend   fireDecision = iota
+	fireCancel              // the tour has moved on since the reminder was set
+	fireSkip                // too late: the tour started, or a later reminder is due too
 )
 
-// DecideFire applies the rules for a reminder that has come due at now.
+// decideFire applies the rules for a reminder that has come due at now.
 // tour is the newest version known (ok false if none); newerDue says
 // whether a reminder of the same tour and user with a smaller offset is due
 // too (after downtime only the most recent one is worth sending).
-func DecideFire(r Reminder, tour events.Tour, ok bool, newerDue bool, now time.Time) FireDecision {
+func decideFire(r reminder, tour events.Tour, ok bool, newerDue bool, now time.Time) fireDecision {
 	switch {
 	case !ok || tour.Version != r.TourVersion || tour.Status == "cancelled":
-		return FireCancel
+		return fireCancel
 	case !now.Before(tour.ScheduledAt):
-		return FireSkip
+		return fireSkip
 	case newerDue:
-		return FireSkip
+		return fireSkip
 	}
-	return FireSend
+	return fireSend
 }
 
 // Stale reports whether news about a tour at version v is older than what
 // was already applied (known, at version current) and must be ignored.
-func Stale(known bool, current, v int) bool { return known && v < current }
+func stale(known bool, current, v int) bool { return known && v < current }
 
 // Webhook is a user's registered endpoint. The secret signs every POST;
 // it is never shown again after registration.
-type Webhook struct {
+type webhook struct {
 	UserID    string
 	URL       string
 	Secret    string
@@ -295,18 +295,18 @@ type Webhook struct {
 
 // Webhook limits.
 const (
-	MinSecretLen = 16
-	MaxSecretLen = 256
-	MaxURLLen    = 2048
+	minSecretLen = 16
+	maxSecretLen = 256
+	maxURLLen    = 2048
 )
 
-// FieldError names an invalid field of a request.
-type FieldError struct{ Field, Message string }
+// fieldError names an invalid field of a request.
+type fieldError struct{ Field, Message string }
 
 // ValidationError lists every invalid field.
-type ValidationError []FieldError
+type validationError []fieldError
 
-func (v ValidationError) Error() string {
+func (v validationError) Error() string {
 	parts := make([]string, len(v))
 	for i, f := range v {
 		parts[i] = f.Field + " " + f.Message
@@ -322,19 +322,19 @@ func (v ValidationError) Error() string {
 // bidirectional formatting characters (the platform's text policy,
 // internal/platform/usertext; the secret is kept exactly as given, since
 // it is the receiver's HMAC key).
-func ValidateWebhook(rawURL, secret string, allowLoopback bool) error {
-	var errs ValidationError
+func validateWebhook(rawURL, secret string, allowLoopback bool) error {
+	var errs validationError
 	if msg := checkWebhookURL(rawURL, allowLoopback); msg != "" {
-		errs = append(errs, FieldError{"url", msg})
+		errs = append(errs, fieldError{"url", msg})
 	}
 	switch n := len(secret); {
-	case n < MinSecretLen:
-		errs = append(errs, FieldError{"secret", fmt.Sprintf("must be at least %d characters", MinSecretLen)})
-	case n > MaxSecretLen:
-		errs = append(errs, FieldError{"secret", fmt.Sprintf("must be at most %d characters", MaxSecretLen)})
+	case n < minSecretLen:
+		errs = append(errs, fieldError{"secret", fmt.Sprintf("must be at least %d characters", minSecretLen)})
+	case n > maxSecretLen:
+		errs = append(errs, fieldError{"secret", fmt.Sprintf("must be at most %d characters", maxSecretLen)})
 	default:
 		if msg := usertext.Check(secret, usertext.Line); msg != "" {
-			errs = append(errs, FieldError{"secret", msg})
+			errs = append(errs, fieldError{"secret", msg})
 		}
 	}
 	if len(errs) > 0 {
@@ -348,10 +348,10 @@ func checkWebhookURL(raw string, allowLoopback bool) string {
 	if raw == "" {
 		return "is required"
 	}
-	if len(raw) > MaxURLLen {
-		return fmt.Sprintf("must be at most %d characters", MaxURLLen)
+	if len(raw) > maxURLLen {
+		return fmt.Sprintf("must be at most %d characters", maxURLLen)
 	}
-	if !usertext.IsToken(raw, MaxURLLen) {
+	if !usertext.IsToken(raw, maxURLLen) {
 		return "must be printable ASCII (percent-encode the path, write an international host name in punycode)"
 	}
 	u, err := url.Parse(raw)
@@ -383,13 +383,13 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ErrNoWebhook is returned when a user has no webhook registered.
-var ErrNoWebhook = errors.New("no webhook registered")
+// errNoWebhook is returned when a user has no webhook registered.
+var errNoWebhook = errors.New("no webhook registered")
 
-// ErrNoFeed is returned for a calendar token that opens no feed (unknown,
+// errNoFeed is returned for a calendar token that opens no feed (unknown,
 // or replaced by a newer one).
-var ErrNoFeed = errors.New("no such calendar feed")
+var errNoFeed = errors.New("no such calendar feed")
 
-// ErrNotFound is returned for a notification that does not exist or is not
+// errNotFound is returned for a notification that does not exist or is not
 // the caller's.
-var ErrNotFound = errors.New("notification not found")
+var errNotFound = errors.New("notification not found")

@@ -13,10 +13,10 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// Phone is a user's mobile number for SMS. It receives nothing until the
+// phone is a user's mobile number for SMS. It receives nothing until the
 // user proves it is theirs with the code sent to it, and nothing after the
 // user texts STOP.
-type Phone struct {
+type phone struct {
 	UserID     string
 	Number     string // E.164
 	VerifiedAt time.Time
@@ -31,21 +31,21 @@ type Phone struct {
 
 // Verification code rules.
 const (
-	CodeLifetime    = 10 * time.Minute
-	MaxCodeAttempts = 5
+	codeLifetime    = 10 * time.Minute
+	maxCodeAttempts = 5
 )
 
 // Errors of phone verification.
 var (
-	ErrNoPhone      = errors.New("no phone number registered")
-	ErrWrongCode    = errors.New("wrong or expired code")
-	ErrTooManyTries = errors.New("too many wrong codes; ask for a new one")
+	errNoPhone      = errors.New("no phone number registered")
+	errWrongCode    = errors.New("wrong or expired code")
+	errTooManyTries = errors.New("too many wrong codes; ask for a new one")
 )
 
-// NormalizePhone reads a number as a user types it and returns it in
+// normalizePhone reads a number as a user types it and returns it in
 // E.164 ("+13125550123"). Without a leading + it is read as a US number.
-func NormalizePhone(raw string) (string, error) {
-	invalid := ValidationError{{"number", "must be a valid mobile number, with its country code (+1 312 555 0123)"}}
+func normalizePhone(raw string) (string, error) {
+	invalid := validationError{{"number", "must be a valid mobile number, with its country code (+1 312 555 0123)"}}
 	if len(raw) > 32 {
 		return "", invalid
 	}
@@ -57,19 +57,19 @@ func NormalizePhone(raw string) (string, error) {
 }
 
 // Usable reports whether SMS may be sent to the phone.
-func (p Phone) Usable() bool {
+func (p phone) Usable() bool {
 	return p.Number != "" && !p.VerifiedAt.IsZero() && p.OptedOutAt.IsZero()
 }
 
 // NewCode makes a six-digit one-time code for the phone and returns it; the
 // phone keeps only its hash.
-func (p *Phone) NewCode(now time.Time) (string, error) {
+func (p *phone) NewCode(now time.Time) (string, error) {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return "", err
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	p.CodeHash, p.CodeExpires, p.Attempts = codeHash(p.UserID, p.Number, code), now.Add(CodeLifetime).UTC(), 0
+	p.CodeHash, p.CodeExpires, p.Attempts = codeHash(p.UserID, p.Number, code), now.Add(codeLifetime).UTC(), 0
 	return code, nil
 }
 
@@ -81,15 +81,15 @@ func codeHash(userID, number, code string) string {
 
 // Verify checks a code: right and in time verifies the phone (and opts it
 // back in); wrong counts an attempt.
-func (p *Phone) Verify(code string, now time.Time) error {
+func (p *phone) Verify(code string, now time.Time) error {
 	switch {
 	case p.CodeHash == "":
-		return ErrWrongCode
-	case p.Attempts >= MaxCodeAttempts:
-		return ErrTooManyTries
+		return errWrongCode
+	case p.Attempts >= maxCodeAttempts:
+		return errTooManyTries
 	case now.After(p.CodeExpires) || !hmac.Equal([]byte(codeHash(p.UserID, p.Number, code)), []byte(p.CodeHash)):
 		p.Attempts++
-		return ErrWrongCode
+		return errWrongCode
 	}
 	p.VerifiedAt, p.OptedOutAt, p.CodeHash, p.Attempts = now.UTC(), time.Time{}, "", 0
 	return nil

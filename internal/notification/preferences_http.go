@@ -21,17 +21,17 @@ type quietView struct {
 // always among them. reminder_offsets_minutes left out (or null) means the
 // global ones; quiet_hours left out, none; time_zone left out, the user's.
 type preferencesView struct {
-	Channels               map[Topic][]Channel `json:"channels"`
+	Channels               map[topic][]channel `json:"channels"`
 	ReminderOffsetsMinutes []int               `json:"reminder_offsets_minutes,omitempty"`
 	QuietHours             *quietView          `json:"quiet_hours,omitempty"`
 	TimeZone               string              `json:"time_zone,omitempty"`
 }
 
-func (s *Service) preferencesViewOf(p Preferences) preferencesView {
-	v := preferencesView{Channels: map[Topic][]Channel{}, TimeZone: p.TimeZone}
-	for _, t := range Topics {
-		cs := []Channel{ChannelInbox}
-		for _, c := range ExternalChannels {
+func (s *Service) preferencesViewOf(p preferences) preferencesView {
+	v := preferencesView{Channels: map[topic][]channel{}, TimeZone: p.TimeZone}
+	for _, t := range topics {
+		cs := []channel{channelInbox}
+		for _, c := range externalChannels {
 			if p.Wants(t, c) {
 				cs = append(cs, c)
 			}
@@ -61,7 +61,7 @@ func (s *Service) handleGetPreferences(w http.ResponseWriter, r *http.Request) {
 }
 
 // SetPreferences validates and saves a user's choices.
-func (s *Service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
+func (s *Service) SetPreferences(ctx context.Context, p preferences) (preferences, error) {
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -75,15 +75,15 @@ func (s *Service) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	p := Preferences{UserID: callerID(r), Channels: map[Topic][]Channel{}, TimeZone: req.TimeZone}
+	p := preferences{UserID: callerID(r), Channels: map[topic][]channel{}, TimeZone: req.TimeZone}
 	for t, cs := range req.Channels {
 		if len(cs) > 4 {
-			writeError(w, r, ValidationError{{"channels." + string(t), "at most 4 channels"}})
+			writeError(w, r, validationError{{"channels." + string(t), "at most 4 channels"}})
 			return
 		}
-		out := []Channel{}
+		out := []channel{}
 		for _, c := range cs {
-			if c != ChannelInbox && !slices.Contains(out, c) {
+			if c != channelInbox && !slices.Contains(out, c) {
 				out = append(out, c)
 			}
 		}
@@ -91,20 +91,20 @@ func (s *Service) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.ReminderOffsetsMinutes != nil {
 		if len(req.ReminderOffsetsMinutes) > 5 {
-			writeError(w, r, ValidationError{{"reminder_offsets_minutes", "at most 5"}})
+			writeError(w, r, validationError{{"reminder_offsets_minutes", "at most 5"}})
 			return
 		}
 		p.ReminderOffsets = []time.Duration{}
 		for _, m := range req.ReminderOffsetsMinutes {
-			if m < 1 || m > int(MaxReminderOffset/time.Minute) {
-				writeError(w, r, ValidationError{{"reminder_offsets_minutes", "each must be from 1 minute to 30 days"}})
+			if m < 1 || m > int(maxReminderOffset/time.Minute) {
+				writeError(w, r, validationError{{"reminder_offsets_minutes", "each must be from 1 minute to 30 days"}})
 				return
 			}
 			p.ReminderOffsets = append(p.ReminderOffsets, time.Duration(m)*time.Minute)
 		}
 	}
 	if q := req.QuietHours; q != nil {
-		p.Quiet = &QuietHours{Start: q.Start, End: q.End}
+		p.Quiet = &quietHours{Start: q.Start, End: q.End}
 	}
 	p, err := s.SetPreferences(r.Context(), p)
 	if err != nil {
@@ -122,7 +122,7 @@ type phoneView struct {
 	OptedOut bool   `json:"opted_out"`
 }
 
-func phoneViewOf(p Phone) phoneView {
+func phoneViewOf(p phone) phoneView {
 	return phoneView{Number: p.Number, Verified: !p.VerifiedAt.IsZero(), OptedOut: !p.OptedOutAt.IsZero()}
 }
 
@@ -131,8 +131,8 @@ func phoneViewOf(p Phone) phoneView {
 // resource: every user has phone settings).
 func (s *Service) handleGetPhone(w http.ResponseWriter, r *http.Request) {
 	p, err := s.store.Phone(r.Context(), callerID(r))
-	if errors.Is(err, ErrNoPhone) {
-		p, err = Phone{}, nil
+	if errors.Is(err, errNoPhone) {
+		p, err = phone{}, nil
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -145,29 +145,29 @@ type phoneRequest struct {
 	Number string `json:"number"`
 }
 
-// ErrSMSOff: the SMS channel is not configured here.
-var ErrSMSOff = errors.New("sms is not configured")
+// errSMSOff: the SMS channel is not configured here.
+var errSMSOff = errors.New("sms is not configured")
 
 // RegisterPhone saves a user's number, unverified, and texts it a
 // one-time code. The number receives nothing else until the code comes
 // back.
-func (s *Service) RegisterPhone(ctx context.Context, userID, raw string) (Phone, error) {
+func (s *Service) RegisterPhone(ctx context.Context, userID, raw string) (phone, error) {
 	if s.cfg.SMS == nil {
-		return Phone{}, ErrSMSOff
+		return phone{}, errSMSOff
 	}
-	number, err := NormalizePhone(raw)
+	number, err := normalizePhone(raw)
 	if err != nil {
-		return Phone{}, err
+		return phone{}, err
 	}
 	var code string
 	now := s.cfg.Clock.Now().UTC()
-	p, err := s.store.UpdatePhone(ctx, userID, func(p *Phone, _ bool) error {
-		*p = Phone{UserID: userID, Number: number, UpdatedAt: now}
+	p, err := s.store.UpdatePhone(ctx, userID, func(p *phone, _ bool) error {
+		*p = phone{UserID: userID, Number: number, UpdatedAt: now}
 		code, err = p.NewCode(now)
 		return err
 	})
 	if err != nil {
-		return Phone{}, err
+		return phone{}, err
 	}
 	// Sent now, not through the delivery queue: the user is waiting for it,
 	// and a failure is answered at once (they can ask again).
@@ -175,10 +175,10 @@ func (s *Service) RegisterPhone(ctx context.Context, userID, raw string) (Phone,
 	defer cancel()
 	if _, err := s.cfg.SMS.Send(sctx, number, "openhouse: your verification code is "+code+". It expires in 10 minutes."); err != nil {
 		s.cfg.Log.WarnContext(ctx, "verification code not sent", "user_id", userID, "err", err)
-		if errors.Is(err, ErrSMSRejected) {
-			return Phone{}, ValidationError{{"number", "cannot receive text messages"}}
+		if errors.Is(err, errSMSRejected) {
+			return phone{}, validationError{{"number", "cannot receive text messages"}}
 		}
-		return Phone{}, httpapi.Unavailable("the code could not be sent; try again")
+		return phone{}, httpapi.Unavailable("the code could not be sent; try again")
 	}
 	return p, nil
 }
@@ -209,14 +209,14 @@ func (s *Service) handleVerifyPhone(w http.ResponseWriter, r *http.Request) {
 	}
 	if !sixDigits(req.Code) {
 		// Not a code at all: refused without counting an attempt.
-		writeError(w, r, ValidationError{{"code", "must be the 6 digits we texted you"}})
+		writeError(w, r, validationError{{"code", "must be the 6 digits we texted you"}})
 		return
 	}
 	now := s.cfg.Clock.Now().UTC()
 	var verr error
-	p, err := s.store.UpdatePhone(r.Context(), callerID(r), func(p *Phone, found bool) error {
+	p, err := s.store.UpdatePhone(r.Context(), callerID(r), func(p *phone, found bool) error {
 		if !found {
-			return ErrNoPhone
+			return errNoPhone
 		}
 		verr = p.Verify(req.Code, now) // a wrong code is saved too: it counts
 		p.UpdatedAt = now
@@ -246,10 +246,10 @@ type adminDeliveryView struct {
 	ID             string        `json:"id"`
 	NotificationID string        `json:"notification_id"`
 	UserID         string        `json:"user_id"`
-	Channel        Channel       `json:"channel"`
+	Channel        channel       `json:"channel"`
 	Kind           Kind          `json:"kind"`
 	TourID         string        `json:"tour_id"`
-	State          DeliveryState `json:"state"`
+	State          deliveryState `json:"state"`
 	Attempts       int           `json:"attempts"`
 	NextAttemptAt  *time.Time    `json:"next_attempt_at,omitempty"`
 	LastError      string        `json:"last_error,omitempty"`
@@ -263,21 +263,21 @@ func (s *Service) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	var after *DeliveryPage
+	var after *deliveryPage
 	if page.Cursor != "" {
-		after = &DeliveryPage{}
+		after = &deliveryPage{}
 		if err := httpapi.DecodeCursor(page.Cursor, after); err != nil {
 			httpapi.WriteError(w, r, err)
 			return
 		}
 	}
 	q := r.URL.Query()
-	f := DeliveryFilter{State: DeliveryState(q.Get("state")), Channel: Channel(q.Get("channel")), UserID: q.Get("user_id")}
-	if f.State != "" && !slices.Contains([]DeliveryState{DeliveryPending, DeliveryDelivered, DeliveryFailed, DeliveryDropped}, f.State) {
+	f := deliveryFilter{State: deliveryState(q.Get("state")), Channel: channel(q.Get("channel")), UserID: q.Get("user_id")}
+	if f.State != "" && !slices.Contains([]deliveryState{deliveryPending, deliveryDelivered, deliveryFailed, deliveryDropped}, f.State) {
 		httpapi.WriteError(w, r, httpapi.BadRequest("state must be pending, delivered, failed or dropped"))
 		return
 	}
-	if f.Channel != "" && !slices.Contains(ExternalChannels, f.Channel) {
+	if f.Channel != "" && !slices.Contains(externalChannels, f.Channel) {
 		httpapi.WriteError(w, r, httpapi.BadRequest("channel must be email, sms or webhook"))
 		return
 	}
@@ -286,12 +286,12 @@ func (s *Service) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	list, next := httpapi.Paginate(list, page.Limit, func(last Delivery) any { return DeliveryPage{CreatedAt: last.CreatedAt, ID: last.ID} })
+	list, next := httpapi.Paginate(list, page.Limit, func(last delivery) any { return deliveryPage{CreatedAt: last.CreatedAt, ID: last.ID} })
 	views := make([]adminDeliveryView, len(list))
 	for i, d := range list {
 		v := adminDeliveryView{ID: d.ID, NotificationID: d.NotificationID, UserID: d.UserID, Channel: d.Channel, Kind: d.Kind,
 			TourID: d.TourID, State: d.State, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt}
-		if d.State == DeliveryPending {
+		if d.State == deliveryPending {
 			at := d.NextAttemptAt
 			v.NextAttemptAt = &at
 		}

@@ -11,15 +11,15 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
-func (s *SQLStore) preferences(ctx context.Context, q queryer, userID string) (Preferences, error) {
+func (s *SQLStore) preferences(ctx context.Context, q queryer, userID string) (preferences, error) {
 	var (
 		channels, offsets, qs, qe string
-		p                         = Preferences{UserID: userID}
+		p                         = preferences{UserID: userID}
 	)
 	err := q.QueryRowContext(ctx, `SELECT channels, reminder_offsets, quiet_start, quiet_end, time_zone, updated_at
 		FROM preferences WHERE user_id = $1`, userID).Scan(&channels, &offsets, &qs, &qe, &p.TimeZone, &p.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return DefaultPreferences(userID), nil
+		return defaultPreferences(userID), nil
 	}
 	if err != nil {
 		return p, fmt.Errorf("read preferences: %w", err)
@@ -38,19 +38,19 @@ func (s *SQLStore) preferences(ctx context.Context, q queryer, userID string) (P
 		}
 	}
 	if qs != "" {
-		p.Quiet = &QuietHours{Start: qs, End: qe}
+		p.Quiet = &quietHours{Start: qs, End: qe}
 	}
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	return p, nil
 }
 
 // Preferences implements Store.
-func (s *SQLStore) Preferences(ctx context.Context, userID string) (Preferences, error) {
+func (s *SQLStore) Preferences(ctx context.Context, userID string) (preferences, error) {
 	return s.preferences(ctx, s.db, userID)
 }
 
 // PutPreferences implements Store.
-func (s *SQLStore) PutPreferences(ctx context.Context, p Preferences) error {
+func (s *SQLStore) PutPreferences(ctx context.Context, p preferences) error {
 	channels, err := json.Marshal(p.Channels)
 	if err != nil {
 		return err
@@ -81,44 +81,44 @@ func (s *SQLStore) PutPreferences(ctx context.Context, p Preferences) error {
 
 const phoneColumns = `user_id, number, verified_at, opted_out_at, code_hash, code_expires_at, attempts, updated_at`
 
-func scanPhone(row interface{ Scan(...any) error }) (Phone, error) {
+func scanPhone(row interface{ Scan(...any) error }) (phone, error) {
 	var (
-		p                      Phone
+		p                      phone
 		verified, out, expires store.Time
 	)
 	err := row.Scan(&p.UserID, &p.Number, &verified, &out, &p.CodeHash, &expires, &p.Attempts, &p.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Phone{}, ErrNoPhone
+		return phone{}, errNoPhone
 	}
 	if err != nil {
-		return Phone{}, fmt.Errorf("read phone: %w", err)
+		return phone{}, fmt.Errorf("read phone: %w", err)
 	}
 	p.VerifiedAt, p.OptedOutAt, p.CodeExpires, p.UpdatedAt = verified.UTC(), out.UTC(), expires.UTC(), p.UpdatedAt.UTC()
 	return p, nil
 }
 
 // Phone implements Store.
-func (s *SQLStore) Phone(ctx context.Context, userID string) (Phone, error) {
+func (s *SQLStore) Phone(ctx context.Context, userID string) (phone, error) {
 	return scanPhone(s.db.QueryRowContext(ctx, `SELECT `+phoneColumns+` FROM phones WHERE user_id = $1`, userID))
 }
 
 // PhoneByNumber implements Store: the verified phone with this number (the
 // newest verified, should two users have verified one number).
-func (s *SQLStore) PhoneByNumber(ctx context.Context, number string) (Phone, error) {
+func (s *SQLStore) PhoneByNumber(ctx context.Context, number string) (phone, error) {
 	return scanPhone(s.db.QueryRowContext(ctx, `SELECT `+phoneColumns+` FROM phones
 		WHERE number = $1 AND verified_at IS NOT NULL ORDER BY verified_at DESC LIMIT 1`, number))
 }
 
 // UpdatePhone implements Store.
-func (s *SQLStore) UpdatePhone(ctx context.Context, userID string, fn func(p *Phone, found bool) error) (Phone, error) {
-	var out Phone
+func (s *SQLStore) UpdatePhone(ctx context.Context, userID string, fn func(p *phone, found bool) error) (phone, error) {
+	var out phone
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := s.db.LockKey(ctx, tx, "phone:"+userID); err != nil {
 			return err
 		}
 		p, err := scanPhone(tx.QueryRowContext(ctx, `SELECT `+phoneColumns+` FROM phones WHERE user_id = $1`, userID))
 		found := err == nil
-		if err != nil && !errors.Is(err, ErrNoPhone) {
+		if err != nil && !errors.Is(err, errNoPhone) {
 			return err
 		}
 		p.UserID = userID
@@ -149,38 +149,38 @@ func (s *SQLStore) DeletePhone(ctx context.Context, userID string) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return ErrNoPhone
+		return errNoPhone
 	}
 	return nil
 }
 
-func (v txView) Preferences(ctx context.Context, userID string) (Preferences, error) {
+func (v txView) Preferences(ctx context.Context, userID string) (preferences, error) {
 	return v.s.preferences(ctx, v.tx, userID)
 }
 
-func (v txView) Phone(ctx context.Context, userID string) (Phone, error) {
+func (v txView) Phone(ctx context.Context, userID string) (phone, error) {
 	p, err := scanPhone(v.tx.QueryRowContext(ctx, `SELECT `+phoneColumns+` FROM phones WHERE user_id = $1`, userID))
-	if errors.Is(err, ErrNoPhone) {
-		return Phone{UserID: userID}, nil
+	if errors.Is(err, errNoPhone) {
+		return phone{UserID: userID}, nil
 	}
 	return p, err
 }
 
-// DeliveryFilter narrows the admins' list of deliveries.
-type DeliveryFilter struct {
-	State   DeliveryState
-	Channel Channel
+// deliveryFilter narrows the admins' list of deliveries.
+type deliveryFilter struct {
+	State   deliveryState
+	Channel channel
 	UserID  string
 }
 
-// DeliveryPage is a position in that list: older than (CreatedAt, ID).
-type DeliveryPage struct {
+// deliveryPage is a position in that list: older than (CreatedAt, ID).
+type deliveryPage struct {
 	CreatedAt time.Time `json:"t"`
 	ID        string    `json:"id"`
 }
 
 // Deliveries implements Store: newest first, without payloads.
-func (s *SQLStore) Deliveries(ctx context.Context, f DeliveryFilter, after *DeliveryPage, limit int) ([]Delivery, error) {
+func (s *SQLStore) Deliveries(ctx context.Context, f deliveryFilter, after *deliveryPage, limit int) ([]delivery, error) {
 	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE 1 = 1`
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -203,7 +203,7 @@ func (s *SQLStore) Deliveries(ctx context.Context, f DeliveryFilter, after *Deli
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
 	defer rows.Close()
-	var out []Delivery
+	var out []delivery
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {

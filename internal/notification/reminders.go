@@ -25,11 +25,11 @@ func (s *Service) fireDue(ctx context.Context) (int, error) {
 	done := 0
 	for ctx.Err() == nil {
 		now := s.cfg.Clock.Now().UTC()
-		var sent []Notification
-		found, err := s.store.FireNext(ctx, now, func(ctx context.Context, v View, r Reminder) (ReminderState, Changes, error) {
+		var sent []notification
+		found, err := s.store.FireNext(ctx, now, func(ctx context.Context, v view, r reminder) (reminderState, changes, error) {
 			state, ch, err := s.decideReminder(ctx, v, r, now)
 			if err != nil {
-				return "", Changes{}, composeError{r.ID, err}
+				return "", changes{}, composeError{r.ID, err}
 			}
 			sent = ch.Notifications
 			return state, ch, nil
@@ -56,8 +56,8 @@ func (s *Service) fireDue(ctx context.Context) (int, error) {
 
 // decideReminder applies DecideFire and, to send, composes the reminder in
 // the recipient's zone.
-func (s *Service) decideReminder(ctx context.Context, v View, r Reminder, now time.Time) (ReminderState, Changes, error) {
-	ch := Changes{At: now}
+func (s *Service) decideReminder(ctx context.Context, v view, r reminder, now time.Time) (reminderState, changes, error) {
+	ch := changes{At: now}
 	tour, ok, err := v.Tour(ctx, r.TourID)
 	if err != nil {
 		return "", ch, err
@@ -66,15 +66,15 @@ func (s *Service) decideReminder(ctx context.Context, v View, r Reminder, now ti
 	if err != nil {
 		return "", ch, err
 	}
-	switch DecideFire(r, tour, ok, newer, now) {
-	case FireCancel:
-		return ReminderCancelled, ch, nil
-	case FireSkip:
+	switch decideFire(r, tour, ok, newer, now) {
+	case fireCancel:
+		return reminderCancelled, ch, nil
+	case fireSkip:
 		s.cfg.Log.InfoContext(ctx, "reminder skipped: too late", "reminder_id", r.ID, "tour_id", r.TourID, "due_at", r.DueAt)
-		return ReminderSkipped, ch, nil
+		return reminderSkipped, ch, nil
 	}
-	if err := s.notify(ctx, v, &ch, KindTourReminder, r.UserID, r.Role, tour, Details{Offset: r.Offset}, r.DueAt); err != nil {
+	if err := s.notify(ctx, v, &ch, kindTourReminder, r.UserID, r.Role, tour, details{Offset: r.Offset}, r.DueAt); err != nil {
 		return "", ch, err
 	}
-	return ReminderSent, ch, nil
+	return reminderSent, ch, nil
 }

@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -21,13 +20,13 @@ var (
 )
 
 // reminders counts the tour_reminder items of customer and realtor.
-func reminders(t *testing.T, st notification.Store, tourID string) (cust, real int) {
+func reminders(t *testing.T, st Store, tourID string) (cust, real int) {
 	t.Helper()
-	return count(t, st, customer.UserID, notification.KindTourReminder, tourID),
-		count(t, st, realtor.UserID, notification.KindTourReminder, tourID)
+	return count(t, st, customer.UserID, kindTourReminder, tourID),
+		count(t, st, realtor.UserID, kindTourReminder, tourID)
 }
 
-func expectReminders(t *testing.T, st notification.Store, tourID string, want int) {
+func expectReminders(t *testing.T, st Store, tourID string, want int) {
 	t.Helper()
 	if c, r := reminders(t, st, tourID); c != want || r != want {
 		t.Fatalf("reminders of %s: customer %d, realtor %d; want %d each", tourID, c, r, want)
@@ -41,14 +40,14 @@ func TestRemindersFireOnceAcrossRestart(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
-		a := newInstance(t, db, clk, notification.Config{})
+		a := newInstance(t, db, clk, Config{})
 		a.register(t, customer, realtor)
 		a.profile(t, realtor.UserID, "America/New_York")
 		a.run(t)
 		tr := tour("tour-1", customer.UserID, realtor.UserID, 2, tourStart)
 		a.handle(t, scheduled(t, tr, t0))
 		settled(t, db, a.store, clk)
-		if c, r := count(t, a.store, customer.UserID, notification.KindTourScheduled, "tour-1"), count(t, a.store, realtor.UserID, notification.KindTourScheduled, "tour-1"); c != 1 || r != 1 {
+		if c, r := count(t, a.store, customer.UserID, kindTourScheduled, "tour-1"), count(t, a.store, realtor.UserID, kindTourScheduled, "tour-1"); c != 1 || r != 1 {
 			t.Fatalf("scheduled notices: customer %d, realtor %d", c, r)
 		}
 		expectReminders(t, a.store, "tour-1", 0)
@@ -62,7 +61,7 @@ func TestRemindersFireOnceAcrossRestart(t *testing.T) {
 		settled(t, db, a.store, clk)
 		expectReminders(t, a.store, "tour-1", 1)
 		items := inbox(t, a.store, customer.UserID)
-		if r := items[0]; r.Kind != notification.KindTourReminder || !r.SendAt.Equal(tourStart.Add(-24*time.Hour)) ||
+		if r := items[0]; r.Kind != kindTourReminder || !r.SendAt.Equal(tourStart.Add(-24*time.Hour)) ||
 			!strings.Contains(r.Body, "starts in 24 hours") || !strings.Contains(r.Body, "10:00 CST (America/Chicago)") {
 			t.Fatalf("customer's reminder: %+v", r)
 		}
@@ -74,7 +73,7 @@ func TestRemindersFireOnceAcrossRestart(t *testing.T) {
 		a.stop()
 		clk.Set(tourStart.Add(-time.Hour + 5*time.Minute))
 		db2 := reopen(t, db)
-		b := newInstance(t, db2, clk, notification.Config{})
+		b := newInstance(t, db2, clk, Config{})
 		b.run(t)
 		settled(t, db2, b.store, clk)
 		expectReminders(t, b.store, "tour-1", 2)
@@ -84,7 +83,7 @@ func TestRemindersFireOnceAcrossRestart(t *testing.T) {
 		settled(t, db2, b.store, clk)
 		expectReminders(t, b.store, "tour-1", 2)
 		for k, st := range reminderStates(t, b.store, "tour-1") {
-			if st != notification.ReminderSent {
+			if st != reminderSent {
 				t.Errorf("reminder %s is %s, want sent", k, st)
 			}
 		}
@@ -113,7 +112,7 @@ func TestCancelledToursRemindersNeverFire(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
-		in := newInstance(t, db, clk, notification.Config{})
+		in := newInstance(t, db, clk, Config{})
 		in.register(t, customer, realtor)
 		in.run(t)
 		tr := tour("tour-c", customer.UserID, realtor.UserID, 2, tourStart)
@@ -127,11 +126,11 @@ func TestCancelledToursRemindersNeverFire(t *testing.T) {
 			expectReminders(t, in.store, "tour-c", 0)
 		}
 		for k, st := range reminderStates(t, in.store, "tour-c") {
-			if st != notification.ReminderCancelled {
+			if st != reminderCancelled {
 				t.Errorf("reminder %s is %s, want cancelled", k, st)
 			}
 		}
-		if c, r := count(t, in.store, customer.UserID, notification.KindTourCancelled, "tour-c"), count(t, in.store, realtor.UserID, notification.KindTourCancelled, "tour-c"); c != 1 || r != 1 {
+		if c, r := count(t, in.store, customer.UserID, kindTourCancelled, "tour-c"), count(t, in.store, realtor.UserID, kindTourCancelled, "tour-c"); c != 1 || r != 1 {
 			t.Fatalf("cancellation notices: customer %d, realtor %d; want 1 each", c, r)
 		}
 		if body := inbox(t, in.store, customer.UserID)[0].Body; !strings.Contains(body, "refunded 40.00 USD") {
@@ -146,7 +145,7 @@ func TestRescheduledToursOldRemindersNeverFire(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
-		in := newInstance(t, db, clk, notification.Config{})
+		in := newInstance(t, db, clk, Config{})
 		in.register(t, customer, realtor)
 		in.run(t)
 		tr := tour("tour-r", customer.UserID, realtor.UserID, 2, tourStart)
@@ -155,7 +154,7 @@ func TestRescheduledToursOldRemindersNeverFire(t *testing.T) {
 		moved := tour("tour-r", customer.UserID, "", 3, newStart)
 		clk.Advance(time.Hour)
 		in.handle(t, rescheduled(t, moved, tourStart, clk.Now()))
-		if n := count(t, in.store, customer.UserID, notification.KindTourRescheduled, "tour-r"); n != 1 {
+		if n := count(t, in.store, customer.UserID, kindTourRescheduled, "tour-r"); n != 1 {
 			t.Fatalf("%d rescheduled notices", n)
 		}
 		if body := inbox(t, in.store, customer.UserID)[0].Body; !strings.Contains(body, "from Tuesday 1 December 2026, 10:00 CST (America/Chicago) to Friday 4 December 2026, 10:00 CST") {
@@ -179,11 +178,11 @@ func TestRescheduledToursOldRemindersNeverFire(t *testing.T) {
 		clk.Set(newStart.Add(time.Hour))
 		settled(t, db, in.store, clk)
 		expectReminders(t, in.store, "tour-r", 2)
-		want := map[string]notification.ReminderState{
-			"cust-1/v2/24h0m0s": notification.ReminderCancelled, "cust-1/v2/1h0m0s": notification.ReminderCancelled,
-			"real-1/v2/24h0m0s": notification.ReminderCancelled, "real-1/v2/1h0m0s": notification.ReminderCancelled,
-			"cust-1/v4/24h0m0s": notification.ReminderSent, "cust-1/v4/1h0m0s": notification.ReminderSent,
-			"real-1/v4/24h0m0s": notification.ReminderSent, "real-1/v4/1h0m0s": notification.ReminderSent,
+		want := map[string]reminderState{
+			"cust-1/v2/24h0m0s": reminderCancelled, "cust-1/v2/1h0m0s": reminderCancelled,
+			"real-1/v2/24h0m0s": reminderCancelled, "real-1/v2/1h0m0s": reminderCancelled,
+			"cust-1/v4/24h0m0s": reminderSent, "cust-1/v4/1h0m0s": reminderSent,
+			"real-1/v4/24h0m0s": reminderSent, "real-1/v4/1h0m0s": reminderSent,
 		}
 		got := reminderStates(t, in.store, "tour-r")
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -199,7 +198,7 @@ func TestRemindersTooLateAreSkipped(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		clk := clock.NewFake(t0)
 		db := openDB(t, open)
-		in := newInstance(t, db, clk, notification.Config{})
+		in := newInstance(t, db, clk, Config{})
 		in.register(t, customer, realtor)
 		soon := tour("tour-soon", customer.UserID, realtor.UserID, 2, t0.Add(30*time.Minute))
 		in.handle(t, scheduled(t, soon, t0))
@@ -218,7 +217,7 @@ func TestRemindersTooLateAreSkipped(t *testing.T) {
 			t.Fatalf("the reminder sent is not the 1 h one: %s", body)
 		}
 		states := reminderStates(t, in.store, "tour-later")
-		if states["cust-1/v2/24h0m0s"] != notification.ReminderSkipped || states["cust-1/v2/1h0m0s"] != notification.ReminderSent {
+		if states["cust-1/v2/24h0m0s"] != reminderSkipped || states["cust-1/v2/1h0m0s"] != reminderSent {
 			t.Fatalf("states %v", states)
 		}
 	})
@@ -234,7 +233,7 @@ func TestTwoPollersSendEachReminderOnce(t *testing.T) {
 		}
 		clk := clock.NewFake(t0)
 		db2 := reopen(t, db1)
-		cfg := notification.Config{Mailer: &countingMailer{}}
+		cfg := Config{Mailer: &countingMailer{}}
 		a := newInstance(t, db1, clk, cfg)
 		b := newInstance(t, db2, clk, cfg)
 		a.register(t, customer, realtor)
@@ -267,11 +266,11 @@ func TestTwoPollersSendEachReminderOnce(t *testing.T) {
 type countingMailer struct {
 	mu   sync.Mutex
 	sent map[string]int
-	last map[string]notification.OutgoingEmail
+	last map[string]OutgoingEmail
 	fail int // fail this many sends first
 }
 
-func (m *countingMailer) Send(_ context.Context, e notification.OutgoingEmail) error {
+func (m *countingMailer) Send(_ context.Context, e OutgoingEmail) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail > 0 {
@@ -279,15 +278,15 @@ func (m *countingMailer) Send(_ context.Context, e notification.OutgoingEmail) e
 		return fmt.Errorf("421 try again later")
 	}
 	if m.sent == nil {
-		m.sent, m.last = map[string]int{}, map[string]notification.OutgoingEmail{}
+		m.sent, m.last = map[string]int{}, map[string]OutgoingEmail{}
 	}
 	m.sent[e.ID]++
 	m.last[e.To.Email] = e
 	return nil
 }
 
-func (m *countingMailer) From() notification.Person {
-	return notification.Person{Name: "openhouse", Email: "no-reply@openhouse.test"}
+func (m *countingMailer) From() Person {
+	return Person{Name: "openhouse", Email: "no-reply@openhouse.test"}
 }
 
 func (m *countingMailer) total() int {

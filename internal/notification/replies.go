@@ -12,33 +12,33 @@ import (
 
 // Reply actions: what a text message sent to openhouse's number asks for.
 const (
-	ReplyConfirm = "confirm" // Y: confirm the newest assignment texted
-	ReplyDecline = "decline" // N: decline it (the tour goes to another realtor)
-	ReplyStop    = "stop"    // STOP and its synonyms: no more texts
-	ReplyStart   = "start"   // START, UNSTOP: texts again
-	ReplyOther   = "other"   // anything else: kept, nothing done
+	replyConfirm = "confirm" // Y: confirm the newest assignment texted
+	replyDecline = "decline" // N: decline it (the tour goes to another realtor)
+	replyStop    = "stop"    // STOP and its synonyms: no more texts
+	replyStart   = "start"   // START, UNSTOP: texts again
+	replyOther   = "other"   // anything else: kept, nothing done
 )
 
-// ParseReply reads a text's body the way Twilio's opt-out keywords and a
+// parseReply reads a text's body the way Twilio's opt-out keywords and a
 // Y/N prompt are read: one word, any case, surrounding blanks and
 // punctuation ignored.
-func ParseReply(body string) string {
+func parseReply(body string) string {
 	w := strings.ToUpper(strings.Trim(strings.TrimSpace(body), ".!?, "))
 	switch w {
 	case "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE":
-		return ReplyStop
+		return replyStop
 	case "START", "UNSTOP":
-		return ReplyStart
+		return replyStart
 	case "Y", "YES", "CONFIRM":
-		return ReplyConfirm
+		return replyConfirm
 	case "N", "NO", "DECLINE":
-		return ReplyDecline
+		return replyDecline
 	}
-	return ReplyOther
+	return replyOther
 }
 
 // Reply is one text received from a user's verified phone.
-type Reply struct {
+type reply struct {
 	MessageSID    string
 	UserID        string
 	Action        string
@@ -50,8 +50,8 @@ type Reply struct {
 	ReceivedAt    time.Time
 }
 
-// Assignment is a realtor's appointment as the appointment events tell it.
-type Assignment struct {
+// assignment is a realtor's appointment as the appointment events tell it.
+type assignment struct {
 	AppointmentID, TourID, RealtorID, Status string
 	At                                       time.Time
 }
@@ -62,8 +62,8 @@ type Responder interface {
 	Respond(ctx context.Context, realtorID, appointmentID string, confirm bool) error
 }
 
-// MaxReplyAttempts bounds the tries of one Y or N.
-const MaxReplyAttempts = 6
+// maxReplyAttempts bounds the tries of one Y or N.
+const maxReplyAttempts = 6
 
 // answerDue carries out the Y and N replies that are due, one
 // transaction-free call each, and records the outcome.
@@ -85,11 +85,11 @@ func (s *Service) answerDue(ctx context.Context) (int, error) {
 		case err == nil:
 			err = s.store.FinishReply(ctx, r.MessageSID, "done", "", now)
 			log.InfoContext(ctx, "sms reply carried out", "tour_id", r.TourID)
-		case errors.Is(err, clients.ErrNotPending) || errors.Is(err, errNothingToAnswer) || r.Attempts >= MaxReplyAttempts:
+		case errors.Is(err, clients.ErrNotPending) || errors.Is(err, errNothingToAnswer) || r.Attempts >= maxReplyAttempts:
 			err = s.store.FinishReply(ctx, r.MessageSID, "failed", truncate(err.Error(), 300), now)
 			log.InfoContext(ctx, "sms reply not carried out", "err", err)
 		default:
-			next := now.Add(Backoff(r.Attempts, 5*time.Second, 5*time.Minute))
+			next := now.Add(backoff(r.Attempts, 5*time.Second, 5*time.Minute))
 			log.WarnContext(ctx, "sms reply failed; will retry", "err", err, "next_attempt_at", next)
 			err = s.store.FinishReply(ctx, r.MessageSID, "pending", truncate(err.Error(), 300), next)
 		}
@@ -103,7 +103,7 @@ func (s *Service) answerDue(ctx context.Context) (int, error) {
 
 var errNothingToAnswer = errors.New("no assignment waiting for an answer")
 
-func (s *Service) answer(ctx context.Context, r Reply) error {
+func (s *Service) answer(ctx context.Context, r reply) error {
 	if s.cfg.Appointments == nil {
 		return fmt.Errorf("%w: appointments are not reachable from here", errNothingToAnswer)
 	}
@@ -111,5 +111,5 @@ func (s *Service) answer(ctx context.Context, r Reply) error {
 	if err != nil {
 		return err
 	}
-	return s.cfg.Appointments.Respond(ctx, r.UserID, a.AppointmentID, r.Action == ReplyConfirm)
+	return s.cfg.Appointments.Respond(ctx, r.UserID, a.AppointmentID, r.Action == replyConfirm)
 }

@@ -15,7 +15,7 @@ const inboxAssignments = "notification.assignments"
 
 // PutAssignment implements Store: once per event; older news than the
 // status kept changes nothing.
-func (s *SQLStore) PutAssignment(ctx context.Context, eventID string, a Assignment) error {
+func (s *SQLStore) PutAssignment(ctx context.Context, eventID string, a assignment) error {
 	return outbox.Once(ctx, s.db, inboxAssignments, eventID, s.now, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO assignments (appointment_id, tour_id, realtor_id, status, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (appointment_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
@@ -31,7 +31,7 @@ func (s *SQLStore) PutAssignment(ctx context.Context, eventID string, a Assignme
 // RecordReply implements Store: a MessageSid already recorded changes
 // nothing (false). STOP and START change the phone in the same
 // transaction.
-func (s *SQLStore) RecordReply(ctx context.Context, r Reply) (bool, error) {
+func (s *SQLStore) RecordReply(ctx context.Context, r reply) (bool, error) {
 	recorded := false
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO sms_replies (message_sid, user_id, action, state, next_attempt_at, received_at)
@@ -45,10 +45,10 @@ func (s *SQLStore) RecordReply(ctx context.Context, r Reply) (bool, error) {
 		}
 		recorded = true
 		switch r.Action {
-		case ReplyStop:
+		case replyStop:
 			_, err = tx.ExecContext(ctx, `UPDATE phones SET opted_out_at = $1, updated_at = $1 WHERE user_id = $2 AND opted_out_at IS NULL`,
 				r.ReceivedAt.UTC(), r.UserID)
-		case ReplyStart:
+		case replyStart:
 			_, err = tx.ExecContext(ctx, `UPDATE phones SET opted_out_at = NULL, updated_at = $1 WHERE user_id = $2`, r.ReceivedAt.UTC(), r.UserID)
 		}
 		return err
@@ -57,9 +57,9 @@ func (s *SQLStore) RecordReply(ctx context.Context, r Reply) (bool, error) {
 }
 
 // ClaimReply implements Store.
-func (s *SQLStore) ClaimReply(ctx context.Context, now, leaseUntil time.Time) (Reply, bool, error) {
+func (s *SQLStore) ClaimReply(ctx context.Context, now, leaseUntil time.Time) (reply, bool, error) {
 	var (
-		r     Reply
+		r     reply
 		found bool
 	)
 	err := s.db.InTxNoHooks(ctx, func(tx *sql.Tx) error {
@@ -95,29 +95,29 @@ func (s *SQLStore) FinishReply(ctx context.Context, sid, state, lastError string
 // ReplyTarget implements Store: the realtor's assignment that the newest
 // assignment text sent to them before the reply was about, if it still
 // waits for an answer.
-func (s *SQLStore) ReplyTarget(ctx context.Context, realtorID string, before time.Time) (Assignment, error) {
+func (s *SQLStore) ReplyTarget(ctx context.Context, realtorID string, before time.Time) (assignment, error) {
 	var tourID string
 	err := s.db.QueryRowContext(ctx, `SELECT tour_id FROM deliveries
 		WHERE user_id = $1 AND channel = 'sms' AND kind = $2 AND state = 'delivered' AND delivered_at <= $3
-		ORDER BY delivered_at DESC, id DESC LIMIT 1`, realtorID, string(KindTourScheduled), before.UTC()).Scan(&tourID)
+		ORDER BY delivered_at DESC, id DESC LIMIT 1`, realtorID, string(kindTourScheduled), before.UTC()).Scan(&tourID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Assignment{}, errNothingToAnswer
+		return assignment{}, errNothingToAnswer
 	}
 	if err != nil {
-		return Assignment{}, fmt.Errorf("reply target: %w", err)
+		return assignment{}, fmt.Errorf("reply target: %w", err)
 	}
 	var (
-		a  Assignment
+		a  assignment
 		at store.Time
 	)
 	err = s.db.QueryRowContext(ctx, `SELECT appointment_id, tour_id, realtor_id, status, updated_at FROM assignments
 		WHERE tour_id = $1 AND realtor_id = $2 AND status = 'scheduled' ORDER BY updated_at DESC LIMIT 1`, tourID, realtorID).
 		Scan(&a.AppointmentID, &a.TourID, &a.RealtorID, &a.Status, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Assignment{}, errNothingToAnswer
+		return assignment{}, errNothingToAnswer
 	}
 	if err != nil {
-		return Assignment{}, fmt.Errorf("reply target: %w", err)
+		return assignment{}, fmt.Errorf("reply target: %w", err)
 	}
 	a.At = at.UTC()
 	return a, nil

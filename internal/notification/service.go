@@ -71,11 +71,11 @@ type Config struct {
 	Batch, Workers int
 }
 
-// DefaultReminderOffsets are 24 hours and 1 hour before the tour.
-var DefaultReminderOffsets = []time.Duration{24 * time.Hour, time.Hour}
+// defaultReminderOffsets are 24 hours and 1 hour before the tour.
+var defaultReminderOffsets = []time.Duration{24 * time.Hour, time.Hour}
 
-// MaxReminderOffset bounds a reminder offset.
-const MaxReminderOffset = 30 * 24 * time.Hour
+// maxReminderOffset bounds a reminder offset.
+const maxReminderOffset = 30 * 24 * time.Hour
 
 func (c *Config) setDefaults() {
 	if c.Clock == nil {
@@ -85,7 +85,7 @@ func (c *Config) setDefaults() {
 		c.Log = slog.Default()
 	}
 	if c.ReminderOffsets == nil {
-		c.ReminderOffsets = DefaultReminderOffsets
+		c.ReminderOffsets = defaultReminderOffsets
 	}
 	if c.WebhookTimeout <= 0 {
 		c.WebhookTimeout = 10 * time.Second
@@ -97,7 +97,7 @@ func (c *Config) setDefaults() {
 		c.LookupTimeout = 3 * time.Second
 	}
 	if c.Poster == nil {
-		c.Poster = NewPoster(c.WebhookTimeout, c.AllowLoopbackWebhooks)
+		c.Poster = newPoster(c.WebhookTimeout, c.AllowLoopbackWebhooks)
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
@@ -126,8 +126,8 @@ func (c *Config) setDefaults() {
 // days, none repeated.
 func ValidateOffsets(offsets []time.Duration) error {
 	for i, o := range offsets {
-		if o <= 0 || o > MaxReminderOffset {
-			return fmt.Errorf("reminder offset %s must be between 1s and %s", o, MaxReminderOffset)
+		if o <= 0 || o > maxReminderOffset {
+			return fmt.Errorf("reminder offset %s must be between 1s and %s", o, maxReminderOffset)
 		}
 		if o%time.Second != 0 {
 			return fmt.Errorf("reminder offset %s must be whole seconds", o)
@@ -285,7 +285,7 @@ func (s *Service) Run(ctx context.Context) error {
 		switch {
 		case err != nil:
 			failures++
-			wait = min(Backoff(failures, 100*time.Millisecond, s.cfg.PollInterval), s.cfg.PollInterval)
+			wait = min(backoff(failures, 100*time.Millisecond, s.cfg.PollInterval), s.cfg.PollInterval)
 			s.cfg.Log.Warn("notification round failed", "err", err, "retry_in", wait)
 		case progress:
 			failures, retriedDue = 0, false

@@ -22,8 +22,8 @@ type SMSSender interface {
 	Send(ctx context.Context, to, body string) (string, error)
 }
 
-// ErrSMSRejected: the provider refused the message for good.
-var ErrSMSRejected = errors.New("sms rejected")
+// errSMSRejected: the provider refused the message for good.
+var errSMSRejected = errors.New("sms rejected")
 
 // TwilioConfig configures the SMS channel (OPENHOUSE_TWILIO_*).
 type TwilioConfig struct {
@@ -46,7 +46,7 @@ func (c TwilioConfig) Validate() error {
 	case c.AccountSID == "" || c.AuthToken == "" || c.From == "":
 		return errors.New("OPENHOUSE_TWILIO_ACCOUNT_SID, OPENHOUSE_TWILIO_AUTH_TOKEN and OPENHOUSE_TWILIO_FROM go together")
 	}
-	if _, err := NormalizePhone(c.From); err != nil {
+	if _, err := normalizePhone(c.From); err != nil {
 		return errors.New("OPENHOUSE_TWILIO_FROM must be an E.164 phone number")
 	}
 	for name, raw := range map[string]string{"OPENHOUSE_TWILIO_API_URL": c.APIURL, "OPENHOUSE_TWILIO_WEBHOOK_URL": c.WebhookURL} {
@@ -115,7 +115,7 @@ func (t *TwilioSender) Send(ctx context.Context, to, body string) (string, error
 	var rest *twclient.TwilioRestError
 	switch {
 	case errors.As(err, &rest) && rest.Status >= 400 && rest.Status < 500 && rest.Status != http.StatusTooManyRequests:
-		return "", fmt.Errorf("%w: twilio %d: %s", ErrSMSRejected, rest.Code, rest.Message)
+		return "", fmt.Errorf("%w: twilio %d: %s", errSMSRejected, rest.Code, rest.Message)
 	case err != nil:
 		return "", fmt.Errorf("twilio: %w", err)
 	case m.Sid == nil:
@@ -126,9 +126,9 @@ func (t *TwilioSender) Send(ctx context.Context, to, body string) (string, error
 
 // SMSText is the text message of a notification: short, with what a reply
 // can do.
-func SMSText(msg Message, kind Kind, role string) string {
+func smsText(msg message, kind Kind, role string) string {
 	text := "openhouse: " + msg.Subject + "."
-	if kind == KindTourScheduled && role == RoleRealtor {
+	if kind == kindTourScheduled && role == roleRealtor {
 		text += " Reply Y to confirm or N to decline."
 	}
 	return text + " Reply STOP to opt out."

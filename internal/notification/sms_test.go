@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -30,7 +29,7 @@ const (
 type smsAPI struct {
 	*api
 	twilio *twiliofake.Server
-	cfg    notification.TwilioConfig
+	cfg    TwilioConfig
 	clk    *clock.Fake
 }
 
@@ -39,13 +38,13 @@ func newSMSAPI(t *testing.T, open storetest.Opener) *smsAPI {
 	fake := twiliofake.New(fakeSID, fakeToken)
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	cfg := notification.TwilioConfig{AccountSID: fakeSID, AuthToken: fakeToken, From: fromPhone, APIURL: srv.URL}
-	sender, err := notification.NewTwilioSender(cfg)
+	cfg := TwilioConfig{AccountSID: fakeSID, AuthToken: fakeToken, From: fromPhone, APIURL: srv.URL}
+	sender, err := NewTwilioSender(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clk := clock.NewFake(t0)
-	a := newAPI(t, open, clk, func(c *notification.Config) { c.SMS, c.Twilio = sender, cfg })
+	a := newAPI(t, open, clk, func(c *Config) { c.SMS, c.Twilio = sender, cfg })
 	return &smsAPI{api: a, twilio: fake, cfg: cfg, clk: clk}
 }
 
@@ -129,7 +128,7 @@ func TestSMSGoesOnlyWhereChosen(t *testing.T) {
 		}
 		for _, n := range inbox(t, a.in.store, "r1") {
 			for _, d := range n.Deliveries {
-				if d.Channel != notification.ChannelSMS {
+				if d.Channel != channelSMS {
 					t.Errorf("the realtor's notification has a %s delivery", d.Channel)
 				}
 			}
@@ -140,7 +139,7 @@ func TestSMSGoesOnlyWhereChosen(t *testing.T) {
 
 		// Another instance on the same database, after a restart: nothing
 		// is sent twice.
-		again := newInstance(t, reopen(t, a.in.db), a.clk, notification.Config{SMS: a.in.svc.SMSForTest(), Twilio: a.cfg})
+		again := newInstance(t, reopen(t, a.in.db), a.clk, Config{SMS: a.in.svc.SMSForTest(), Twilio: a.cfg})
 		if _, err := again.svc.Round(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +148,7 @@ func TestSMSGoesOnlyWhereChosen(t *testing.T) {
 		}
 
 		states := reminderStates(t, a.in.store, "t1")
-		if states["r1/v2/30m0s"] != notification.ReminderPending || states["c1/v2/24h0m0s"] != notification.ReminderPending {
+		if states["r1/v2/30m0s"] != reminderPending || states["c1/v2/24h0m0s"] != reminderPending {
 			t.Errorf("reminders = %v, want the realtor's 30 min and the customer's 24 h and 1 h", states)
 		}
 		if _, ok := states["r1/v2/24h0m0s"]; ok {
@@ -176,11 +175,11 @@ func TestSMSGoesOnlyWhereChosen(t *testing.T) {
 
 func TestQuietHours(t *testing.T) {
 	chicago, _ := time.LoadLocation("America/Chicago")
-	night := notification.QuietHours{Start: "22:00", End: "07:00"}
-	lunch := notification.QuietHours{Start: "12:00", End: "13:00"}
+	night := quietHours{Start: "22:00", End: "07:00"}
+	lunch := quietHours{Start: "12:00", End: "13:00"}
 	at := func(h, m int) time.Time { return time.Date(2026, 12, 1, h, m, 0, 0, chicago) }
 	for _, c := range []struct {
-		q     notification.QuietHours
+		q     quietHours
 		now   time.Time
 		until time.Time
 	}{
@@ -206,7 +205,7 @@ func TestTwilioSenderAgainstTheFakeProcess(t *testing.T) {
 	if base == "" {
 		t.Skip("OPENHOUSE_TEST_TWILIO_URL is not set (.ci/run starts cmd/twilio-fake)")
 	}
-	s, err := notification.NewTwilioSender(notification.TwilioConfig{AccountSID: "ACci000000000000000000000000000000",
+	s, err := NewTwilioSender(TwilioConfig{AccountSID: "ACci000000000000000000000000000000",
 		AuthToken: "citoken0123456789", From: fromPhone, APIURL: base})
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +231,7 @@ func TestTwilioSenderAgainstTheFakeProcess(t *testing.T) {
 	if !found {
 		t.Errorf("the fake did not record %s: %+v", sid, out.Messages)
 	}
-	wrong, _ := notification.NewTwilioSender(notification.TwilioConfig{AccountSID: "ACci000000000000000000000000000000",
+	wrong, _ := NewTwilioSender(TwilioConfig{AccountSID: "ACci000000000000000000000000000000",
 		AuthToken: "wrongtoken", From: fromPhone, APIURL: base})
 	if _, err := wrong.Send(context.Background(), "+13125550142", "x"); err == nil {
 		t.Error("a wrong auth token was accepted")

@@ -49,8 +49,8 @@ type queryer interface {
 
 // --- address book
 
-func (s *SQLStore) contact(ctx context.Context, q queryer, userID, suffix string) (Contact, error) {
-	c := Contact{UserID: userID}
+func (s *SQLStore) contact(ctx context.Context, q queryer, userID, suffix string) (contact, error) {
+	c := contact{UserID: userID}
 	var emailAt, nameAt, tzAt store.Time
 	err := q.QueryRowContext(ctx, `SELECT email, name, role, time_zone, email_at, name_at, time_zone_at
 		FROM contacts WHERE user_id = $1 `+suffix, userID).
@@ -66,7 +66,7 @@ func (s *SQLStore) contact(ctx context.Context, q queryer, userID, suffix string
 }
 
 // UpdateContact implements Store.
-func (s *SQLStore) UpdateContact(ctx context.Context, eventID, userID string, fn func(*Contact)) error {
+func (s *SQLStore) UpdateContact(ctx context.Context, eventID, userID string, fn func(*contact)) error {
 	return outbox.Once(ctx, s.db, inboxContacts, eventID, s.now, func(tx *sql.Tx) error {
 		if err := s.db.LockKey(ctx, tx, "contact:"+userID); err != nil {
 			return err
@@ -89,7 +89,7 @@ func (s *SQLStore) UpdateContact(ctx context.Context, eventID, userID string, fn
 }
 
 // Contact implements Store.
-func (s *SQLStore) Contact(ctx context.Context, userID string) (Contact, error) {
+func (s *SQLStore) Contact(ctx context.Context, userID string) (contact, error) {
 	return s.contact(ctx, s.db, userID, "")
 }
 
@@ -116,7 +116,7 @@ func (v txView) Tour(ctx context.Context, tourID string) (events.Tour, bool, err
 	return t, true, nil
 }
 
-func (v txView) Contact(ctx context.Context, userID string) (Contact, error) {
+func (v txView) Contact(ctx context.Context, userID string) (contact, error) {
 	return v.s.contact(ctx, v.tx, userID, "")
 }
 
@@ -128,7 +128,7 @@ func (v txView) HasWebhook(ctx context.Context, userID string) (bool, error) {
 	return n > 0, nil
 }
 
-func (v txView) NewerReminderDue(ctx context.Context, r Reminder, now time.Time) (bool, error) {
+func (v txView) NewerReminderDue(ctx context.Context, r reminder, now time.Time) (bool, error) {
 	var n int
 	err := v.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM reminders
 		WHERE tour_id = $1 AND user_id = $2 AND tour_version = $3 AND id <> $4
@@ -142,7 +142,7 @@ func (v txView) NewerReminderDue(ctx context.Context, r Reminder, now time.Time)
 
 // --- writing changes
 
-func (s *SQLStore) write(ctx context.Context, tx *sql.Tx, ch Changes) error {
+func (s *SQLStore) write(ctx context.Context, tx *sql.Tx, ch changes) error {
 	at := ch.At.UTC()
 	if t := ch.Tour; t != nil {
 		snapshot, err := json.Marshal(t)
@@ -211,7 +211,7 @@ func addSent(ctx context.Context, tx *sql.Tx, sent events.NotificationSent) erro
 
 // Apply implements Store. lockKey serialises the events of one thing (a
 // tour) across instances, so two of them never plan from the same state.
-func (s *SQLStore) Apply(ctx context.Context, eventID, lockKey string, plan func(ctx context.Context, v View) (Changes, error)) error {
+func (s *SQLStore) Apply(ctx context.Context, eventID, lockKey string, plan func(ctx context.Context, v view) (changes, error)) error {
 	return outbox.Once(ctx, s.db, inboxTours, eventID, s.now, func(tx *sql.Tx) error {
 		if err := s.db.LockKey(ctx, tx, lockKey); err != nil {
 			return err
@@ -228,23 +228,23 @@ func (s *SQLStore) Apply(ctx context.Context, eventID, lockKey string, plan func
 
 const reminderColumns = `id, tour_id, tour_version, user_id, role, offset_seconds, due_at, state`
 
-func scanReminder(row interface{ Scan(...any) error }) (Reminder, error) {
+func scanReminder(row interface{ Scan(...any) error }) (reminder, error) {
 	var (
-		r      Reminder
+		r      reminder
 		offset int64
 		state  string
 	)
 	if err := row.Scan(&r.ID, &r.TourID, &r.TourVersion, &r.UserID, &r.Role, &offset, &r.DueAt, &state); err != nil {
-		return Reminder{}, err
+		return reminder{}, err
 	}
-	r.Offset, r.DueAt, r.State = time.Duration(offset)*time.Second, r.DueAt.UTC(), ReminderState(state)
+	r.Offset, r.DueAt, r.State = time.Duration(offset)*time.Second, r.DueAt.UTC(), reminderState(state)
 	return r, nil
 }
 
 // FireNext implements Store. On PostgreSQL the claim skips rows other
 // instances hold (FOR UPDATE SKIP LOCKED), so each reminder is decided by
 // exactly one of them; SQLite transactions are exclusive already.
-func (s *SQLStore) FireNext(ctx context.Context, now time.Time, decide func(ctx context.Context, v View, r Reminder) (ReminderState, Changes, error)) (bool, error) {
+func (s *SQLStore) FireNext(ctx context.Context, now time.Time, decide func(ctx context.Context, v view, r reminder) (reminderState, changes, error)) (bool, error) {
 	found := false
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		r, err := scanReminder(tx.QueryRowContext(ctx, `SELECT `+reminderColumns+` FROM reminders
@@ -263,7 +263,7 @@ func (s *SQLStore) FireNext(ctx context.Context, now time.Time, decide func(ctx 
 		if err != nil {
 			return err
 		}
-		if state == ReminderPending {
+		if state == reminderPending {
 			return fmt.Errorf("reminder %s: a decision must leave it pending no longer", r.ID)
 		}
 		if err := s.write(ctx, tx, ch); err != nil {
@@ -299,13 +299,13 @@ func (s *SQLStore) FailReminder(ctx context.Context, id string, now time.Time) e
 }
 
 // Reminders implements Store.
-func (s *SQLStore) Reminders(ctx context.Context, tourID string) ([]Reminder, error) {
+func (s *SQLStore) Reminders(ctx context.Context, tourID string) ([]reminder, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+reminderColumns+` FROM reminders WHERE tour_id = $1 ORDER BY due_at, user_id, id`, tourID)
 	if err != nil {
 		return nil, fmt.Errorf("list reminders: %w", err)
 	}
 	defer rows.Close()
-	var out []Reminder
+	var out []reminder
 	for rows.Next() {
 		r, err := scanReminder(rows)
 		if err != nil {
@@ -320,20 +320,20 @@ func (s *SQLStore) Reminders(ctx context.Context, tourID string) ([]Reminder, er
 
 const deliveryColumns = `id, notification_id, user_id, channel, kind, tour_id, payload, state, attempts, next_attempt_at, last_error, delivered_at, created_at, claim`
 
-func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
+func scanDelivery(row interface{ Scan(...any) error }) (delivery, error) {
 	var (
-		d                      Delivery
-		channel, kind, state   string
+		d                      delivery
+		ch, kind, state        string
 		payload                string
 		deliveredAt            store.Time
 		nextAttempt, createdAt time.Time
 	)
-	err := row.Scan(&d.ID, &d.NotificationID, &d.UserID, &channel, &kind, &d.TourID, &payload, &state, &d.Attempts,
+	err := row.Scan(&d.ID, &d.NotificationID, &d.UserID, &ch, &kind, &d.TourID, &payload, &state, &d.Attempts,
 		&nextAttempt, &d.LastError, &deliveredAt, &createdAt, &d.Claim)
 	if err != nil {
-		return Delivery{}, err
+		return delivery{}, err
 	}
-	d.Channel, d.Kind, d.State, d.Payload = Channel(channel), Kind(kind), DeliveryState(state), []byte(payload)
+	d.Channel, d.Kind, d.State, d.Payload = channel(ch), Kind(kind), deliveryState(state), []byte(payload)
 	d.NextAttemptAt, d.CreatedAt, d.DeliveredAt = nextAttempt.UTC(), createdAt.UTC(), deliveredAt.UTC()
 	return d, nil
 }
@@ -341,8 +341,8 @@ func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 // ClaimDeliveries implements Store. The claim commits at once: sending
 // happens outside any transaction, and the lease keeps other pollers off
 // the row meanwhile.
-func (s *SQLStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error) {
-	var out []Delivery
+func (s *SQLStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]delivery, error) {
+	var out []delivery
 	err := s.db.InTxNoHooks(ctx, func(tx *sql.Tx) error {
 		out = nil
 		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
@@ -378,15 +378,15 @@ func (s *SQLStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Tim
 }
 
 // FinishDelivery implements Store.
-func (s *SQLStore) FinishDelivery(ctx context.Context, d Delivery, o DeliveryOutcome) (bool, error) {
+func (s *SQLStore) FinishDelivery(ctx context.Context, d delivery, o deliveryOutcome) (bool, error) {
 	recorded := false
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		next := o.NextAttemptAt
-		if o.State != DeliveryPending {
+		if o.State != deliveryPending {
 			next = o.At
 		}
 		var delivered any
-		if o.State == DeliveryDelivered {
+		if o.State == deliveryDelivered {
 			delivered = o.At.UTC()
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = $1, next_attempt_at = $2,
@@ -447,22 +447,22 @@ func minTime(a, b time.Time) time.Time {
 
 const notificationColumns = `id, user_id, kind, tour_id, channel, subject, body, send_at, sent_at, read_at`
 
-func scanNotification(row interface{ Scan(...any) error }) (Notification, error) {
+func scanNotification(row interface{ Scan(...any) error }) (notification, error) {
 	var (
-		n             Notification
-		kind, channel string
-		readAt        store.Time
+		n        notification
+		kind, ch string
+		readAt   store.Time
 	)
-	if err := row.Scan(&n.ID, &n.UserID, &kind, &n.TourID, &channel, &n.Subject, &n.Body, &n.SendAt, &n.SentAt, &readAt); err != nil {
-		return Notification{}, err
+	if err := row.Scan(&n.ID, &n.UserID, &kind, &n.TourID, &ch, &n.Subject, &n.Body, &n.SendAt, &n.SentAt, &readAt); err != nil {
+		return notification{}, err
 	}
-	n.Kind, n.Channel = Kind(kind), Channel(channel)
+	n.Kind, n.Channel = Kind(kind), channel(ch)
 	n.SendAt, n.SentAt, n.ReadAt = n.SendAt.UTC(), n.SentAt.UTC(), readAt.UTC()
 	return n, nil
 }
 
 // Notifications implements Store.
-func (s *SQLStore) Notifications(ctx context.Context, userID string, after *Page, limit int) ([]Notification, error) {
+func (s *SQLStore) Notifications(ctx context.Context, userID string, after *inboxPage, limit int) ([]notification, error) {
 	query := `SELECT ` + notificationColumns + ` FROM notifications WHERE user_id = $1`
 	args := []any{userID}
 	if after != nil {
@@ -475,7 +475,7 @@ func (s *SQLStore) Notifications(ctx context.Context, userID string, after *Page
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
-	var out []Notification
+	var out []notification
 	for rows.Next() {
 		n, err := scanNotification(rows)
 		if err != nil {
@@ -496,7 +496,7 @@ func (s *SQLStore) Notifications(ctx context.Context, userID string, after *Page
 
 // attachDeliveries fills in each notification's deliveries (without their
 // payloads, which the inbox does not show).
-func (s *SQLStore) attachDeliveries(ctx context.Context, ns []Notification) error {
+func (s *SQLStore) attachDeliveries(ctx context.Context, ns []notification) error {
 	marks := make([]string, len(ns))
 	args := make([]any, len(ns))
 	index := make(map[string]int, len(ns))
@@ -524,8 +524,8 @@ func (s *SQLStore) attachDeliveries(ctx context.Context, ns []Notification) erro
 }
 
 // MarkRead implements Store.
-func (s *SQLStore) MarkRead(ctx context.Context, userID, id string, at time.Time) (Notification, error) {
-	var out Notification
+func (s *SQLStore) MarkRead(ctx context.Context, userID, id string, at time.Time) (notification, error) {
+	var out notification
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3`,
 			at.UTC(), id, userID)
@@ -535,7 +535,7 @@ func (s *SQLStore) MarkRead(ctx context.Context, userID, id string, at time.Time
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return ErrNotFound
+			return errNotFound
 		}
 		out, err = scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = $1`, id))
 		return err
@@ -546,8 +546,8 @@ func (s *SQLStore) MarkRead(ctx context.Context, userID, id string, at time.Time
 // --- webhooks
 
 // PutWebhook implements Store.
-func (s *SQLStore) PutWebhook(ctx context.Context, w Webhook) (Webhook, error) {
-	var out Webhook
+func (s *SQLStore) PutWebhook(ctx context.Context, w webhook) (webhook, error) {
+	var out webhook
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (user_id, url, secret, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
 			ON CONFLICT (user_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at`,
@@ -561,22 +561,22 @@ func (s *SQLStore) PutWebhook(ctx context.Context, w Webhook) (Webhook, error) {
 	return out, err
 }
 
-func (s *SQLStore) webhook(ctx context.Context, q queryer, userID string) (Webhook, error) {
-	w := Webhook{UserID: userID}
+func (s *SQLStore) webhook(ctx context.Context, q queryer, userID string) (webhook, error) {
+	w := webhook{UserID: userID}
 	err := q.QueryRowContext(ctx, `SELECT url, secret, created_at, updated_at FROM webhooks WHERE user_id = $1`, userID).
 		Scan(&w.URL, &w.Secret, &w.CreatedAt, &w.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Webhook{}, ErrNoWebhook
+		return webhook{}, errNoWebhook
 	}
 	if err != nil {
-		return Webhook{}, fmt.Errorf("read webhook: %w", err)
+		return webhook{}, fmt.Errorf("read webhook: %w", err)
 	}
 	w.CreatedAt, w.UpdatedAt = w.CreatedAt.UTC(), w.UpdatedAt.UTC()
 	return w, nil
 }
 
 // Webhook implements Store.
-func (s *SQLStore) Webhook(ctx context.Context, userID string) (Webhook, error) {
+func (s *SQLStore) Webhook(ctx context.Context, userID string) (webhook, error) {
 	return s.webhook(ctx, s.db, userID)
 }
 
@@ -589,7 +589,7 @@ func (s *SQLStore) DeleteWebhook(ctx context.Context, userID string) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return ErrNoWebhook
+		return errNoWebhook
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -10,19 +10,18 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
-func newStore(t *testing.T, open storetest.Opener) (*notification.SQLStore, func(*testing.T) *notification.SQLStore) {
+func newStore(t *testing.T, open storetest.Opener) (*SQLStore, func(*testing.T) *SQLStore) {
 	t.Helper()
 	db := openDB(t, open)
-	st, err := notification.NewSQLStore(context.Background(), db, func() time.Time { return t0 })
+	st, err := NewSQLStore(context.Background(), db, func() time.Time { return t0 })
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := func(t *testing.T) *notification.SQLStore {
-		other, err := notification.NewSQLStore(context.Background(), reopen(t, db), func() time.Time { return t0 })
+	second := func(t *testing.T) *SQLStore {
+		other, err := NewSQLStore(context.Background(), reopen(t, db), func() time.Time { return t0 })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,13 +31,13 @@ func newStore(t *testing.T, open storetest.Opener) (*notification.SQLStore, func
 }
 
 // notice is a notification of user about tour, made at at.
-func notice(id, user, tour string, at time.Time) notification.Notification {
-	return notification.Notification{ID: id, UserID: user, Kind: notification.KindTourScheduled, TourID: tour,
-		Channel: notification.ChannelInbox, Subject: "s " + id, Body: "b " + id, SendAt: at, SentAt: at}
+func notice(id, user, tour string, at time.Time) notification {
+	return notification{ID: id, UserID: user, Kind: kindTourScheduled, TourID: tour,
+		Channel: channelInbox, Subject: "s " + id, Body: "b " + id, SendAt: at, SentAt: at}
 }
 
-func noop(context.Context, notification.View) (notification.Changes, error) {
-	return notification.Changes{At: t0}, nil
+func noop(context.Context, view) (changes, error) {
+	return changes{At: t0}, nil
 }
 
 // TestStoreContract is the behaviour the notification store must show on
@@ -48,22 +47,22 @@ func TestStoreContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		t.Run("contacts: newest news wins, each event once", func(t *testing.T) {
 			st, _ := newStore(t, open)
-			apply := func(eventID string, u notification.ContactUpdate) {
+			apply := func(eventID string, u contactUpdate) {
 				t.Helper()
-				if err := st.UpdateContact(ctx, eventID, u.UserID, func(c *notification.Contact) { *c = c.Apply(u) }); err != nil {
+				if err := st.UpdateContact(ctx, eventID, u.UserID, func(c *contact) { *c = c.Apply(u) }); err != nil {
 					t.Fatal(err)
 				}
 			}
-			apply("e2", notification.ContactUpdate{UserID: "u", Name: ptr("New"), Email: ptr("new@example.com"), At: t0.Add(time.Hour)})
-			apply("e1", notification.ContactUpdate{UserID: "u", Name: ptr("Old"), Email: ptr("old@example.com"), Role: "realtor", At: t0})
-			apply("e3", notification.ContactUpdate{UserID: "u", TimeZone: ptr("Europe/Paris"), At: t0.Add(time.Minute)})
+			apply("e2", contactUpdate{UserID: "u", Name: ptr("New"), Email: ptr("new@example.com"), At: t0.Add(time.Hour)})
+			apply("e1", contactUpdate{UserID: "u", Name: ptr("Old"), Email: ptr("old@example.com"), Role: "realtor", At: t0})
+			apply("e3", contactUpdate{UserID: "u", TimeZone: ptr("Europe/Paris"), At: t0.Add(time.Minute)})
 			c, err := st.Contact(ctx, "u")
 			if err != nil || c.Name != "New" || c.Email != "new@example.com" || c.Role != "realtor" || c.TimeZone != "Europe/Paris" ||
 				!c.NameAt.Equal(t0.Add(time.Hour)) || !c.TimeZoneAt.Equal(t0.Add(time.Minute)) {
 				t.Fatalf("contact = %+v, %v", c, err)
 			}
 			// A redelivered event id is not applied again, even with a newer time.
-			apply("e3", notification.ContactUpdate{UserID: "u", TimeZone: ptr("Asia/Tokyo"), At: t0.Add(2 * time.Hour)})
+			apply("e3", contactUpdate{UserID: "u", TimeZone: ptr("Asia/Tokyo"), At: t0.Add(2 * time.Hour)})
 			if c, _ := st.Contact(ctx, "u"); c.TimeZone != "Europe/Paris" {
 				t.Fatalf("a redelivered event was applied: %q", c.TimeZone)
 			}
@@ -75,15 +74,15 @@ func TestStoreContract(t *testing.T) {
 		t.Run("apply: once per event, tour snapshots never go back", func(t *testing.T) {
 			st, _ := newStore(t, open)
 			calls := 0
-			write := func(eventID string, tr events.Tour, n notification.Notification) {
+			write := func(eventID string, tr events.Tour, n notification) {
 				t.Helper()
-				err := st.Apply(ctx, eventID, "tour:"+tr.TourID, func(ctx context.Context, v notification.View) (notification.Changes, error) {
+				err := st.Apply(ctx, eventID, "tour:"+tr.TourID, func(ctx context.Context, v view) (changes, error) {
 					calls++
-					return notification.Changes{Tour: &tr, CancelBefore: tr.Version, At: t0,
-						Notifications: []notification.Notification{n},
+					return changes{Tour: &tr, CancelBefore: tr.Version, At: t0,
+						Notifications: []notification{n},
 						Sent:          []events.NotificationSent{{NotificationID: n.ID, UserID: n.UserID, Kind: string(n.Kind), TourID: tr.TourID, Channel: "inbox", SentAt: t0}},
-						Reminders: []notification.Reminder{{ID: "r-" + eventID, TourID: tr.TourID, TourVersion: tr.Version, UserID: n.UserID,
-							Role: notification.RoleCustomer, Offset: time.Hour, DueAt: tr.ScheduledAt.Add(-time.Hour)}}}, nil
+						Reminders: []reminder{{ID: "r-" + eventID, TourID: tr.TourID, TourVersion: tr.Version, UserID: n.UserID,
+							Role: roleCustomer, Offset: time.Hour, DueAt: tr.ScheduledAt.Add(-time.Hour)}}}, nil
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -98,13 +97,13 @@ func TestStoreContract(t *testing.T) {
 			v2 := tour("t", "c", "r", 2, tourStart.Add(time.Hour))
 			write("ev-2", v2, notice("n2", "c", "t", t0.Add(time.Second)))
 			var seen events.Tour
-			if err := st.Apply(ctx, "ev-read", "tour:t", func(ctx context.Context, v notification.View) (notification.Changes, error) {
+			if err := st.Apply(ctx, "ev-read", "tour:t", func(ctx context.Context, v view) (changes, error) {
 				tr, ok, err := v.Tour(ctx, "t")
 				if !ok || err != nil {
-					return notification.Changes{}, fmt.Errorf("tour not found: %v", err)
+					return changes{}, fmt.Errorf("tour not found: %v", err)
 				}
 				seen = tr
-				return notification.Changes{At: t0}, nil
+				return changes{At: t0}, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -117,24 +116,24 @@ func TestStoreContract(t *testing.T) {
 			// ev-2 (version 2) cancelled nothing older than itself and left
 			// v3's reminder alone.
 			states := reminderStates(t, st, "t")
-			if states["c/v3/1h0m0s"] != notification.ReminderPending || states["c/v2/1h0m0s"] != notification.ReminderPending {
+			if states["c/v3/1h0m0s"] != reminderPending || states["c/v2/1h0m0s"] != reminderPending {
 				t.Fatalf("reminders %v", states)
 			}
 			// A later version cancels the pending reminders of older ones.
 			v4 := tour("t", "c", "r", 4, tourStart)
-			if err := st.Apply(ctx, "ev-4", "tour:t", func(context.Context, notification.View) (notification.Changes, error) {
-				return notification.Changes{Tour: &v4, CancelBefore: 4, At: t0}, nil
+			if err := st.Apply(ctx, "ev-4", "tour:t", func(context.Context, view) (changes, error) {
+				return changes{Tour: &v4, CancelBefore: 4, At: t0}, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
 			states = reminderStates(t, st, "t")
-			if states["c/v3/1h0m0s"] != notification.ReminderCancelled || states["c/v2/1h0m0s"] != notification.ReminderCancelled {
+			if states["c/v3/1h0m0s"] != reminderCancelled || states["c/v2/1h0m0s"] != reminderCancelled {
 				t.Fatalf("reminders after v4 %v", states)
 			}
 			// A failing plan writes nothing and leaves the event unapplied.
 			boom := errors.New("boom")
-			if err := st.Apply(ctx, "ev-5", "tour:t", func(context.Context, notification.View) (notification.Changes, error) {
-				return notification.Changes{}, boom
+			if err := st.Apply(ctx, "ev-5", "tour:t", func(context.Context, view) (changes, error) {
+				return changes{}, boom
 			}); !errors.Is(err, boom) {
 				t.Fatalf("Apply = %v, want boom", err)
 			}
@@ -147,16 +146,16 @@ func TestStoreContract(t *testing.T) {
 			st, second := newStore(t, open)
 			other := second(t)
 			const n = 40
-			var rs []notification.Reminder
+			var rs []reminder
 			for i := range n {
-				rs = append(rs, notification.Reminder{ID: fmt.Sprintf("r%02d", i), TourID: "t", TourVersion: 1, UserID: fmt.Sprint("u", i),
-					Role: notification.RoleCustomer, Offset: time.Hour, DueAt: t0.Add(time.Duration(i) * time.Second)})
+				rs = append(rs, reminder{ID: fmt.Sprintf("r%02d", i), TourID: "t", TourVersion: 1, UserID: fmt.Sprint("u", i),
+					Role: roleCustomer, Offset: time.Hour, DueAt: t0.Add(time.Duration(i) * time.Second)})
 			}
 			// One not due yet.
-			rs = append(rs, notification.Reminder{ID: "later", TourID: "t", TourVersion: 1, UserID: "x", Role: notification.RoleCustomer,
+			rs = append(rs, reminder{ID: "later", TourID: "t", TourVersion: 1, UserID: "x", Role: roleCustomer,
 				Offset: time.Minute, DueAt: t0.Add(time.Hour)})
-			if err := st.Apply(ctx, "set", "tour:t", func(context.Context, notification.View) (notification.Changes, error) {
-				return notification.Changes{Reminders: rs, At: t0}, nil
+			if err := st.Apply(ctx, "set", "tour:t", func(context.Context, view) (changes, error) {
+				return changes{Reminders: rs, At: t0}, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -178,16 +177,16 @@ func TestStoreContract(t *testing.T) {
 					defer wg.Done()
 					var last time.Time
 					for {
-						found, err := s.FireNext(ctx, now, func(_ context.Context, _ notification.View, r notification.Reminder) (notification.ReminderState, notification.Changes, error) {
+						found, err := s.FireNext(ctx, now, func(_ context.Context, _ view, r reminder) (reminderState, changes, error) {
 							if r.DueAt.Before(last) {
-								return "", notification.Changes{}, fmt.Errorf("%s due %v claimed after %v", r.ID, r.DueAt, last)
+								return "", changes{}, fmt.Errorf("%s due %v claimed after %v", r.ID, r.DueAt, last)
 							}
 							last = r.DueAt
 							mu.Lock()
 							decided[r.ID]++
 							mu.Unlock()
 							n := notice("n-"+r.ID, r.UserID, r.TourID, now)
-							return notification.ReminderSent, notification.Changes{Notifications: []notification.Notification{n}, At: now}, nil
+							return reminderSent, changes{Notifications: []notification{n}, At: now}, nil
 						})
 						if err != nil {
 							errs <- err
@@ -207,12 +206,12 @@ func TestStoreContract(t *testing.T) {
 			// A firer that lost a race may have decided a reminder whose
 			// write then rolled back; what counts is what committed.
 			for _, r := range rs[:n] {
-				if got := count(t, st, r.UserID, notification.KindTourScheduled, "t"); got != 1 {
+				if got := count(t, st, r.UserID, kindTourScheduled, "t"); got != 1 {
 					t.Fatalf("reminder %s produced %d notifications", r.ID, got)
 				}
 			}
 			states := reminderStates(t, st, "t")
-			if states["x/v1/1m0s"] != notification.ReminderPending {
+			if states["x/v1/1m0s"] != reminderPending {
 				t.Fatalf("the reminder not yet due was fired: %v", states)
 			}
 			if next, ok, err := st.NextDue(ctx); err != nil || !ok || !next.Equal(t0.Add(time.Hour)) {
@@ -234,19 +233,19 @@ func TestStoreContract(t *testing.T) {
 			st, second := newStore(t, open)
 			other := second(t)
 			n := notice("n", "u", "t", t0)
-			var ds []notification.Delivery
+			var ds []delivery
 			for i := range 10 {
-				ds = append(ds, notification.Delivery{ID: fmt.Sprint("d", i), NotificationID: "n", UserID: "u", Channel: notification.ChannelWebhook,
+				ds = append(ds, delivery{ID: fmt.Sprint("d", i), NotificationID: "n", UserID: "u", Channel: channelWebhook,
 					Kind: n.Kind, TourID: "t", Payload: []byte(`{"i":` + fmt.Sprint(i) + `}`), NextAttemptAt: t0})
 			}
-			if err := st.Apply(ctx, "e", "n", func(context.Context, notification.View) (notification.Changes, error) {
-				return notification.Changes{Notifications: []notification.Notification{n}, Deliveries: ds, At: t0}, nil
+			if err := st.Apply(ctx, "e", "n", func(context.Context, view) (changes, error) {
+				return changes{Notifications: []notification{n}, Deliveries: ds, At: t0}, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
 			lease := t0.Add(time.Minute)
 			var mu sync.Mutex
-			claimed := map[string]notification.Delivery{}
+			claimed := map[string]delivery{}
 			var wg sync.WaitGroup
 			for w := range 6 {
 				s := st
@@ -290,36 +289,36 @@ func TestStoreContract(t *testing.T) {
 			}
 			late := claimed[over[0].ID]
 			sentEv := events.NotificationSent{NotificationID: "n", UserID: "u", Kind: string(n.Kind), TourID: "t", Channel: "webhook", SentAt: lease}
-			if ok, err := st.FinishDelivery(ctx, late, notification.DeliveryOutcome{State: notification.DeliveryDelivered, At: lease, Sent: &sentEv}); err != nil || ok {
+			if ok, err := st.FinishDelivery(ctx, late, deliveryOutcome{State: deliveryDelivered, At: lease, Sent: &sentEv}); err != nil || ok {
 				t.Fatalf("a lost claim recorded its outcome: %v %v", ok, err)
 			}
-			if ok, err := other.FinishDelivery(ctx, over[0], notification.DeliveryOutcome{State: notification.DeliveryDelivered, At: lease, Sent: &sentEv}); err != nil || !ok {
+			if ok, err := other.FinishDelivery(ctx, over[0], deliveryOutcome{State: deliveryDelivered, At: lease, Sent: &sentEv}); err != nil || !ok {
 				t.Fatalf("the holder could not record: %v %v", ok, err)
 			}
 			// Retry and give up.
 			d1 := claimed["d1"]
-			if ok, err := st.FinishDelivery(ctx, d1, notification.DeliveryOutcome{State: notification.DeliveryPending, NextAttemptAt: t0.Add(10 * time.Minute), Error: "503", At: t0}); err != nil || !ok {
+			if ok, err := st.FinishDelivery(ctx, d1, deliveryOutcome{State: deliveryPending, NextAttemptAt: t0.Add(10 * time.Minute), Error: "503", At: t0}); err != nil || !ok {
 				t.Fatal(ok, err)
 			}
 			d2 := claimed["d2"]
-			if ok, err := st.FinishDelivery(ctx, d2, notification.DeliveryOutcome{State: notification.DeliveryFailed, Error: "gave up", At: t0}); err != nil || !ok {
+			if ok, err := st.FinishDelivery(ctx, d2, deliveryOutcome{State: deliveryFailed, Error: "gave up", At: t0}); err != nil || !ok {
 				t.Fatal(ok, err)
 			}
 			items := inbox(t, st, "u")
 			if len(items) != 1 || len(items[0].Deliveries) != 10 {
 				t.Fatalf("inbox = %+v", items)
 			}
-			byID := map[string]notification.Delivery{}
+			byID := map[string]delivery{}
 			for _, d := range items[0].Deliveries {
 				byID[d.ID] = d
 			}
-			if d := byID[over[0].ID]; d.State != notification.DeliveryDelivered || d.Attempts != 2 || !d.DeliveredAt.Equal(lease) {
+			if d := byID[over[0].ID]; d.State != deliveryDelivered || d.Attempts != 2 || !d.DeliveredAt.Equal(lease) {
 				t.Fatalf("delivered: %+v", d)
 			}
-			if d := byID["d1"]; d.State != notification.DeliveryPending || d.LastError != "503" || !d.NextAttemptAt.Equal(t0.Add(10*time.Minute)) {
+			if d := byID["d1"]; d.State != deliveryPending || d.LastError != "503" || !d.NextAttemptAt.Equal(t0.Add(10*time.Minute)) {
 				t.Fatalf("retrying: %+v", d)
 			}
-			if d := byID["d2"]; d.State != notification.DeliveryFailed || d.LastError != "gave up" {
+			if d := byID["d2"]; d.State != deliveryFailed || d.LastError != "gave up" {
 				t.Fatalf("failed: %+v", d)
 			}
 			if got := sent(t, st.DB()); len(got) != 1 || got[0].Channel != "webhook" {
@@ -329,19 +328,19 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("inbox: own items only, newest first, pages, read marks", func(t *testing.T) {
 			st, _ := newStore(t, open)
-			var ns []notification.Notification
+			var ns []notification
 			for i := range 25 {
 				// Pairs share a timestamp, so the id breaks ties.
 				ns = append(ns, notice(fmt.Sprintf("n%02d", i), "me", "t", t0.Add(time.Duration(i/2)*time.Second)))
 			}
 			ns = append(ns, notice("theirs", "them", "t", t0.Add(time.Hour)))
-			if err := st.Apply(ctx, "e", "x", func(context.Context, notification.View) (notification.Changes, error) {
-				return notification.Changes{Notifications: ns, At: t0}, nil
+			if err := st.Apply(ctx, "e", "x", func(context.Context, view) (changes, error) {
+				return changes{Notifications: ns, At: t0}, nil
 			}); err != nil {
 				t.Fatal(err)
 			}
 			var got []string
-			var after *notification.Page
+			var after *inboxPage
 			for pages := 0; ; pages++ {
 				if pages > 5 {
 					t.Fatal("too many pages")
@@ -357,7 +356,7 @@ func TestStoreContract(t *testing.T) {
 					break
 				}
 				last := page[len(page)-1]
-				after = &notification.Page{SentAt: last.SentAt, ID: last.ID}
+				after = &inboxPage{SentAt: last.SentAt, ID: last.ID}
 			}
 			if len(got) != 25 || got[0] != "n24" || got[1] != "n23" || got[24] != "n00" {
 				t.Fatalf("pages = %v", got)
@@ -367,7 +366,7 @@ func TestStoreContract(t *testing.T) {
 					t.Fatalf("not newest first at %d: %v", i, got)
 				}
 			}
-			if _, err := st.MarkRead(ctx, "me", "theirs", t0); !errors.Is(err, notification.ErrNotFound) {
+			if _, err := st.MarkRead(ctx, "me", "theirs", t0); !errors.Is(err, errNotFound) {
 				t.Fatalf("marking another user's item = %v, want ErrNotFound", err)
 			}
 			n, err := st.MarkRead(ctx, "me", "n03", t0.Add(time.Minute))
@@ -384,21 +383,21 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("webhooks: put replaces, delete removes", func(t *testing.T) {
 			st, _ := newStore(t, open)
-			if _, err := st.Webhook(ctx, "u"); !errors.Is(err, notification.ErrNoWebhook) {
+			if _, err := st.Webhook(ctx, "u"); !errors.Is(err, errNoWebhook) {
 				t.Fatalf("Webhook before any = %v", err)
 			}
-			w, err := st.PutWebhook(ctx, notification.Webhook{UserID: "u", URL: "https://a.example/", Secret: "0123456789abcdef", UpdatedAt: t0})
+			w, err := st.PutWebhook(ctx, webhook{UserID: "u", URL: "https://a.example/", Secret: "0123456789abcdef", UpdatedAt: t0})
 			if err != nil || w.URL != "https://a.example/" || !w.CreatedAt.Equal(t0) {
 				t.Fatalf("put = %+v, %v", w, err)
 			}
-			w, err = st.PutWebhook(ctx, notification.Webhook{UserID: "u", URL: "https://b.example/", Secret: "fedcba9876543210", UpdatedAt: t0.Add(time.Hour)})
+			w, err = st.PutWebhook(ctx, webhook{UserID: "u", URL: "https://b.example/", Secret: "fedcba9876543210", UpdatedAt: t0.Add(time.Hour)})
 			if err != nil || w.URL != "https://b.example/" || w.Secret != "fedcba9876543210" || !w.CreatedAt.Equal(t0) || !w.UpdatedAt.Equal(t0.Add(time.Hour)) {
 				t.Fatalf("replace = %+v, %v", w, err)
 			}
 			if err := st.DeleteWebhook(ctx, "u"); err != nil {
 				t.Fatal(err)
 			}
-			if err := st.DeleteWebhook(ctx, "u"); !errors.Is(err, notification.ErrNoWebhook) {
+			if err := st.DeleteWebhook(ctx, "u"); !errors.Is(err, errNoWebhook) {
 				t.Fatalf("second delete = %v", err)
 			}
 		})
@@ -411,15 +410,15 @@ func TestStoreContract(t *testing.T) {
 func TestIdleRoundCommitsNothing(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		db := openDB(t, open)
-		st, err := notification.NewSQLStore(context.Background(), db, time.Now)
+		st, err := NewSQLStore(context.Background(), db, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var commits atomic.Int32
 		db.AfterCommit(func() { commits.Add(1) })
-		fired, err := st.FireNext(context.Background(), time.Now(), func(context.Context, notification.View, notification.Reminder) (notification.ReminderState, notification.Changes, error) {
+		fired, err := st.FireNext(context.Background(), time.Now(), func(context.Context, view, reminder) (reminderState, changes, error) {
 			t.Fatal("decide called with nothing due")
-			return "", notification.Changes{}, nil
+			return "", changes{}, nil
 		})
 		if err != nil || fired {
 			t.Fatalf("FireNext on nothing = %v, %v", fired, err)

@@ -9,7 +9,7 @@ import (
 
 // Transition is one change of a zone's UTC offset: from At on, the zone
 // is Offset seconds east of UTC and called Name.
-type Transition struct {
+type transition struct {
 	At         time.Time
 	OffsetFrom int
 	Offset     int
@@ -21,8 +21,8 @@ type Transition struct {
 // stepping a day at a time and narrowing each change to the second. Go's
 // tzdata does not expose its transition table, and a day is shorter than
 // any gap between two real transitions.
-func Transitions(loc *time.Location, from, to time.Time) []Transition {
-	var out []Transition
+func transitions(loc *time.Location, from, to time.Time) []transition {
+	var out []transition
 	_, prevOff := from.In(loc).Zone()
 	for t := from; t.Before(to); {
 		next := t.Add(24 * time.Hour)
@@ -38,7 +38,7 @@ func Transitions(loc *time.Location, from, to time.Time) []Transition {
 			}
 			at := time.Unix(hi, 0).In(loc)
 			name, o := at.Zone()
-			out = append(out, Transition{At: at.UTC(), OffsetFrom: prevOff, Offset: o, Name: name, DST: at.IsDST()})
+			out = append(out, transition{At: at.UTC(), OffsetFrom: prevOff, Offset: o, Name: name, DST: at.IsDST()})
 			prevOff = o
 		}
 		t = next
@@ -54,8 +54,8 @@ func Transitions(loc *time.Location, from, to time.Time) []Transition {
 func addTimezone(cal *ics.Calendar, loc *time.Location, from, to time.Time) {
 	tz := cal.AddTimezone(loc.String())
 	name, off := from.In(loc).Zone()
-	first := Transition{At: from.UTC(), OffsetFrom: off, Offset: off, Name: name, DST: from.In(loc).IsDST()}
-	for _, tr := range append([]Transition{first}, Transitions(loc, from, to)...) {
+	first := transition{At: from.UTC(), OffsetFrom: off, Offset: off, Name: name, DST: from.In(loc).IsDST()}
+	for _, tr := range append([]transition{first}, transitions(loc, from, to)...) {
 		var c *ics.ComponentBase
 		if tr.DST {
 			d := &ics.Daylight{}

@@ -20,16 +20,16 @@ func (s *Service) onTourAccessOpened(ctx context.Context, ev bus.Event) error {
 	if e.TourID == "" || e.RealtorID == "" {
 		return bus.Permanent(fmt.Errorf("%s %s: no tour or realtor", ev.Type(), ev.ID()))
 	}
-	return s.tellOnce(ctx, ev, e.Tour, KindAccessOpen, e.RealtorID, RoleRealtor)
+	return s.tellOnce(ctx, ev, e.Tour, kindAccessOpen, e.RealtorID, roleRealtor)
 }
 
 // tellOnce sends one notification of kind to user for the event, once.
 func (s *Service) tellOnce(ctx context.Context, ev bus.Event, t events.Tour, kind Kind, user, role string) error {
-	var sent []Notification
-	err := s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v View) (Changes, error) {
-		ch := Changes{At: s.cfg.Clock.Now().UTC()}
-		if err := s.notify(ctx, v, &ch, kind, user, role, t, Details{}, ch.At); err != nil {
-			return Changes{}, err
+	var sent []notification
+	err := s.store.Apply(ctx, ev.ID(), "tour:"+t.TourID, func(ctx context.Context, v view) (changes, error) {
+		ch := changes{At: s.cfg.Clock.Now().UTC()}
+		if err := s.notify(ctx, v, &ch, kind, user, role, t, details{}, ch.At); err != nil {
+			return changes{}, err
 		}
 		sent = ch.Notifications
 		return ch, nil

@@ -20,10 +20,10 @@ import (
 // v1=<hex HMAC-SHA256 of "<t>.<body>" with the user's secret>", as Stripe
 // does. Receivers recompute it, compare in constant time, and refuse a t
 // too far from their clock (replays).
-const SignatureHeader = "Openhouse-Signature"
+const signatureHeader = "Openhouse-Signature"
 
 // Sign returns the SignatureHeader value for body sent at t.
-func Sign(secret string, t time.Time, body []byte) string {
+func sign(secret string, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
 }
@@ -39,7 +39,7 @@ func mac(secret, ts string, body []byte) []byte {
 // Verify checks a SignatureHeader value against body and secret, and that
 // its timestamp is within tolerance of now. It is what a receiver written in
 // Go would do.
-func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
+func verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
 	var ts string
 	var sigs [][]byte
 	for _, part := range strings.Split(header, ",") {
@@ -107,8 +107,8 @@ type Poster struct {
 	client *http.Client
 }
 
-// NewPoster returns a Poster whose requests time out after timeout.
-func NewPoster(timeout time.Duration, allowLoopback bool) *Poster {
+// newPoster returns a Poster whose requests time out after timeout.
+func newPoster(timeout time.Duration, allowLoopback bool) *Poster {
 	dialer := &net.Dialer{Timeout: timeout, Control: dialGuard(allowLoopback)}
 	transport := &http.Transport{
 		Proxy:                 nil,
@@ -135,7 +135,7 @@ func (p *Poster) Post(ctx context.Context, url, secret, deliveryID string, kind 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "openhouse-webhooks/1")
-	req.Header.Set(SignatureHeader, Sign(secret, now, body))
+	req.Header.Set(signatureHeader, sign(secret, now, body))
 	req.Header.Set("Openhouse-Delivery", deliveryID)
 	req.Header.Set("Openhouse-Kind", string(kind))
 	resp, err := p.client.Do(req)

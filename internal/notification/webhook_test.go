@@ -1,4 +1,4 @@
-package notification_test
+package notification
 
 import (
 	"context"
@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/notification"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -64,7 +63,7 @@ func (r *receiver) requests() []received {
 // verify checks a request's signature the way a receiver would, written
 // here independently of the code under test: HMAC-SHA256 over
 // "<t>.<body>" with the secret, t within 5 minutes of now.
-func verify(t *testing.T, r received, secret string, now time.Time) {
+func verifySigned(t *testing.T, r received, secret string, now time.Time) {
 	t.Helper()
 	parts := map[string]string{}
 	for _, p := range strings.Split(r.header.Get("Openhouse-Signature"), ",") {
@@ -87,24 +86,24 @@ func verify(t *testing.T, r received, secret string, now time.Time) {
 }
 
 // delivery returns the only webhook delivery of a user's newest notification.
-func webhookDelivery(t *testing.T, st notification.Store, userID string) notification.Delivery {
+func webhookDelivery(t *testing.T, st Store, userID string) delivery {
 	t.Helper()
 	items := inbox(t, st, userID)
 	if len(items) == 0 {
 		t.Fatalf("%s has no notifications", userID)
 	}
 	for _, d := range items[0].Deliveries {
-		if d.Channel == notification.ChannelWebhook {
+		if d.Channel == channelWebhook {
 			return d
 		}
 	}
 	t.Fatalf("no webhook delivery in %+v", items[0])
-	return notification.Delivery{}
+	return delivery{}
 }
 
 func hookInstance(t *testing.T, open storetest.Opener, clk *clock.Fake, r *receiver) *instance {
 	t.Helper()
-	in := newInstance(t, openDB(t, open), clk, notification.Config{
+	in := newInstance(t, openDB(t, open), clk, Config{
 		AllowLoopbackWebhooks: true, MaxAttempts: 4, RetryBase: 30 * time.Second, RetryMax: 10 * time.Minute,
 	})
 	in.register(t, customer, realtor)
@@ -126,22 +125,22 @@ func TestWebhookIsSignedAndDelivered(t *testing.T) {
 		if len(reqs) != 1 {
 			t.Fatalf("%d webhook requests, want 1 (only the customer registered one)", len(reqs))
 		}
-		verify(t, reqs[0], hookSecret, clk.Now())
-		if err := notification.Verify(hookSecret, reqs[0].header.Get(notification.SignatureHeader), reqs[0].body, clk.Now(), 5*time.Minute); err != nil {
+		verifySigned(t, reqs[0], hookSecret, clk.Now())
+		if err := verify(hookSecret, reqs[0].header.Get(signatureHeader), reqs[0].body, clk.Now(), 5*time.Minute); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
-		if err := notification.Verify("another secret of 16+", reqs[0].header.Get(notification.SignatureHeader), reqs[0].body, clk.Now(), 5*time.Minute); err == nil {
+		if err := verify("another secret of 16+", reqs[0].header.Get(signatureHeader), reqs[0].body, clk.Now(), 5*time.Minute); err == nil {
 			t.Fatal("Verify accepted the wrong secret")
 		}
-		if err := notification.Verify(hookSecret, reqs[0].header.Get(notification.SignatureHeader), reqs[0].body, clk.Now().Add(time.Hour), 5*time.Minute); err == nil {
+		if err := verify(hookSecret, reqs[0].header.Get(signatureHeader), reqs[0].body, clk.Now().Add(time.Hour), 5*time.Minute); err == nil {
 			t.Fatal("Verify accepted an old timestamp")
 		}
-		var body notification.WebhookBody
+		var body WebhookBody
 		if err := json.Unmarshal(reqs[0].body, &body); err != nil {
 			t.Fatal(err)
 		}
 		items := inbox(t, in.store, customer.UserID)
-		if body.ID != items[0].ID || body.Kind != notification.KindTourScheduled || body.TourID != "tour-w" || body.UserID != customer.UserID ||
+		if body.ID != items[0].ID || body.Kind != kindTourScheduled || body.TourID != "tour-w" || body.UserID != customer.UserID ||
 			!body.Tour.ScheduledAt.Equal(tourStart) || body.Tour.Version != 2 || !strings.Contains(body.Body, "10:00 CST (America/Chicago)") {
 			t.Fatalf("webhook body %+v", body)
 		}
@@ -149,7 +148,7 @@ func TestWebhookIsSignedAndDelivered(t *testing.T) {
 			t.Fatalf("Content-Type %q", ct)
 		}
 		d := webhookDelivery(t, in.store, customer.UserID)
-		if d.State != notification.DeliveryDelivered || d.Attempts != 1 || reqs[0].header.Get("Openhouse-Delivery") != d.ID {
+		if d.State != deliveryDelivered || d.Attempts != 1 || reqs[0].header.Get("Openhouse-Delivery") != d.ID {
 			t.Fatalf("delivery %+v", d)
 		}
 		hooks := 0
@@ -177,7 +176,7 @@ func TestWebhookRetriesWithBackoff(t *testing.T) {
 		in := hookInstance(t, open, clk, r)
 		in.handle(t, unassigned(t, tour("tour-b", customer.UserID, "", 2, tourStart), t0))
 		settled(t, in.db, in.store, clk)
-		expect := func(requests, attempts int, state notification.DeliveryState) {
+		expect := func(requests, attempts int, state deliveryState) {
 			t.Helper()
 			if got := len(r.requests()); got != requests {
 				t.Fatalf("%d requests, want %d", got, requests)
@@ -186,22 +185,22 @@ func TestWebhookRetriesWithBackoff(t *testing.T) {
 				t.Fatalf("delivery %+v, want %d attempts, %s", d, attempts, state)
 			}
 		}
-		expect(1, 1, notification.DeliveryPending)
+		expect(1, 1, deliveryPending)
 		clk.Advance(29 * time.Second)
 		settled(t, in.db, in.store, clk)
-		expect(1, 1, notification.DeliveryPending)
+		expect(1, 1, deliveryPending)
 		clk.Advance(time.Second)
 		settled(t, in.db, in.store, clk)
-		expect(2, 2, notification.DeliveryPending)
+		expect(2, 2, deliveryPending)
 		clk.Advance(59 * time.Second)
 		settled(t, in.db, in.store, clk)
-		expect(2, 2, notification.DeliveryPending)
+		expect(2, 2, deliveryPending)
 		clk.Advance(time.Second)
 		settled(t, in.db, in.store, clk)
-		expect(3, 3, notification.DeliveryDelivered)
+		expect(3, 3, deliveryDelivered)
 		clk.Advance(24 * time.Hour)
 		settled(t, in.db, in.store, clk)
-		expect(3, 3, notification.DeliveryDelivered)
+		expect(3, 3, deliveryDelivered)
 
 		reqs := r.requests()
 		for i, q := range reqs {
@@ -209,7 +208,7 @@ func TestWebhookRetriesWithBackoff(t *testing.T) {
 				t.Fatalf("attempt %d sent another body or delivery id", i+1)
 			}
 		}
-		verify(t, reqs[2], hookSecret, t0.Add(90*time.Second))
+		verifySigned(t, reqs[2], hookSecret, t0.Add(90*time.Second))
 		hooks := 0
 		for _, s := range sent(t, in.db) {
 			if s.Channel == "webhook" {
@@ -238,7 +237,7 @@ func TestWebhookGivesUp(t *testing.T) {
 			t.Fatalf("%d requests, want 4", got)
 		}
 		d := webhookDelivery(t, in.store, customer.UserID)
-		if d.State != notification.DeliveryFailed || d.Attempts != 4 || !strings.Contains(d.LastError, "gave up after 4 attempts") ||
+		if d.State != deliveryFailed || d.Attempts != 4 || !strings.Contains(d.LastError, "gave up after 4 attempts") ||
 			!strings.Contains(d.LastError, "503") {
 			t.Fatalf("delivery %+v", d)
 		}
@@ -264,7 +263,7 @@ func TestRemovedWebhookIsDropped(t *testing.T) {
 		}
 		clk.Advance(time.Minute)
 		settled(t, in.db, in.store, clk)
-		if d := webhookDelivery(t, in.store, customer.UserID); d.State != notification.DeliveryDropped || len(r.requests()) != 1 {
+		if d := webhookDelivery(t, in.store, customer.UserID); d.State != deliveryDropped || len(r.requests()) != 1 {
 			t.Fatalf("delivery %+v after %d requests", d, len(r.requests()))
 		}
 	})
@@ -274,14 +273,14 @@ func TestRemovedWebhookIsDropped(t *testing.T) {
 // loopback or private addresses, whatever URL was registered.
 func TestPosterRefusesPrivateAddresses(t *testing.T) {
 	r := newReceiver(t, 200)
-	p := notification.NewPoster(2*time.Second, false)
-	err := p.Post(context.Background(), r.srv.URL, hookSecret, "d", notification.KindTourReminder, []byte(`{}`), time.Now())
+	p := newPoster(2*time.Second, false)
+	err := p.Post(context.Background(), r.srv.URL, hookSecret, "d", kindTourReminder, []byte(`{}`), time.Now())
 	if err == nil || !strings.Contains(err.Error(), "non-public") {
 		t.Fatalf("Post to loopback = %v", err)
 	}
 	for _, u := range []string{"http://10.1.2.3:9/", "http://169.254.169.254/latest/meta-data", "http://[::1]:9/"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := p.Post(ctx, u, hookSecret, "d", notification.KindTourReminder, []byte(`{}`), time.Now())
+		err := p.Post(ctx, u, hookSecret, "d", kindTourReminder, []byte(`{}`), time.Now())
 		cancel()
 		if err == nil || !strings.Contains(err.Error(), "non-public") {
 			t.Errorf("Post to %s = %v", u, err)
@@ -321,7 +320,7 @@ func TestWebhookRegistrationRefusesNonPublicHosts(t *testing.T) {
 			"partner.test":        {netip.MustParseAddr("203.0.114.7"), netip.MustParseAddr("2606:4700::1")},
 			"localhost":           {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")},
 		}
-		in := newInstance(t, openDB(t, open), clk, notification.Config{Resolver: names})
+		in := newInstance(t, openDB(t, open), clk, Config{Resolver: names})
 		in.register(t, customer, realtor)
 		refused := []string{
 			victim.srv.URL, // http://127.0.0.1:port
@@ -342,7 +341,7 @@ func TestWebhookRegistrationRefusesNonPublicHosts(t *testing.T) {
 		}
 		for _, u := range refused {
 			_, err := in.svc.RegisterWebhook(context.Background(), customer.UserID, u, hookSecret)
-			var v notification.ValidationError
+			var v validationError
 			if !errors.As(err, &v) || len(v) != 1 || v[0].Field != "url" {
 				t.Errorf("RegisterWebhook(%s) = %v, want a validation error naming url", u, err)
 			}
@@ -372,8 +371,8 @@ func TestWebhookRedirectsAreNotFollowed(t *testing.T) {
 	inner := newReceiver(t, http.StatusOK)
 	outer := httptest.NewServer(http.RedirectHandler(inner.srv.URL+"/admin", http.StatusTemporaryRedirect))
 	t.Cleanup(outer.Close)
-	p := notification.NewPoster(2*time.Second, true)
-	err := p.Post(context.Background(), outer.URL, hookSecret, "d", notification.KindTourReminder, []byte(`{}`), time.Now())
+	p := newPoster(2*time.Second, true)
+	err := p.Post(context.Background(), outer.URL, hookSecret, "d", kindTourReminder, []byte(`{}`), time.Now())
 	if err == nil || !strings.Contains(err.Error(), "redirect") {
 		t.Fatalf("Post to a redirecting receiver = %v, want a failure naming the redirect", err)
 	}
