@@ -10,31 +10,31 @@ import (
 )
 
 // AdminChange is what an admin may change on a user; nil stays as is.
-type AdminChange struct {
+type adminChange struct {
 	Verified *bool
-	Status   *Status
+	Status   *status
 }
 
 // ErrNotAllowed refuses an admin change that breaks a rule.
-var ErrNotAllowed = errors.New("change not allowed")
+var errNotAllowed = errors.New("change not allowed")
 
 // AdminUpdate verifies or un-verifies a provider or realtor, and suspends
 // or reactivates an account, announcing each change. Admins cannot
 // suspend themselves (so the last admin cannot lock everyone out).
-func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c AdminChange) (User, error) {
-	if c.Status != nil && *c.Status != StatusActive && *c.Status != StatusSuspended {
-		return User{}, ValidationError{{"status", "must be active or suspended"}}
+func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adminChange) (User, error) {
+	if c.Status != nil && *c.Status != statusActive && *c.Status != statusSuspended {
+		return User{}, validationError{{"status", "must be active or suspended"}}
 	}
-	if c.Status != nil && *c.Status == StatusSuspended && userID == adminID {
-		return User{}, ValidationError{{"status", "you cannot suspend yourself"}}
+	if c.Status != nil && *c.Status == statusSuspended && userID == adminID {
+		return User{}, validationError{{"status", "you cannot suspend yourself"}}
 	}
 	now := s.cfg.Clock.Now()
 	var profileChanged bool
 	u, err := s.store.UpdateUser(ctx, userID, func(u *User) ([]bus.Event, error) {
 		var out []bus.Event
 		if c.Verified != nil && *c.Verified != u.Verified {
-			if u.Role != RoleProvider && u.Role != RoleRealtor {
-				return nil, ValidationError{{"verified", "only providers and realtors are verified by an admin"}}
+			if u.Role != roleProvider && u.Role != roleRealtor {
+				return nil, validationError{{"verified", "only providers and realtors are verified by an admin"}}
 			}
 			u.Verified = *c.Verified
 			ev, err := bus.NewEvent(ctx, events.TypeUserVerified, u.ID, events.UserVerified{
@@ -61,7 +61,7 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c Adm
 				return nil, err
 			}
 			action := "user.suspended"
-			if u.Status == StatusActive {
+			if u.Status == statusActive {
 				action = "user.reactivated"
 			}
 			entry, err := auditUser(ctx, action, *u, statusState{before}, statusState{u.Status}, now)
@@ -79,7 +79,7 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c Adm
 	if err != nil {
 		return u, err
 	}
-	if u.Status == StatusSuspended {
+	if u.Status == statusSuspended {
 		// Access tokens stop at once through the verifiers' revocation
 		// check (and stay void after a reactivation: TokensValidFrom);
 		// refresh tokens end here, so reactivating the account does not
@@ -88,12 +88,12 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c Adm
 			return u, err
 		}
 	}
-	if !profileChanged || u.Role != RoleRealtor {
+	if !profileChanged || u.Role != roleRealtor {
 		return u, nil
 	}
 	// A realtor's verification and status are part of what availability
 	// indexes: announce the whole profile too.
-	u, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *RealtorProfile) ([]bus.Event, error) {
+	u, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *realtorProfile) ([]bus.Event, error) {
 		ev, err := profileEvent(ctx, *u, *p, now)
 		return []bus.Event{ev}, err
 	})
@@ -110,7 +110,7 @@ func (s *Service) GetUser(ctx context.Context, callerID string, callerIsAdmin bo
 }
 
 // ListUsers pages through users for admins.
-func (s *Service) ListUsers(ctx context.Context, f UserFilter, after UserCursor, limit int) ([]User, error) {
+func (s *Service) ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]User, error) {
 	return s.store.ListUsers(ctx, f, after, limit)
 }
 

@@ -15,7 +15,7 @@ type (
 		Verified bool `json:"verified"`
 	}
 	statusState struct {
-		Status Status `json:"status"`
+		Status status `json:"status"`
 	}
 )
 
@@ -30,8 +30,8 @@ func auditUser(ctx context.Context, action string, u User, before, after any, no
 // adminState is the after of an admin account's creation.
 type adminState struct {
 	Email  string `json:"email"`
-	Role   Role   `json:"role"`
-	Status Status `json:"status"`
+	Role   role   `json:"role"`
+	Status status `json:"status"`
 }
 
 // auditAdminCreated is the audit event of a new admin account: the most

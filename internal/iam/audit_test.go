@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -26,8 +25,8 @@ func (h *harness) auditEvents() []bus.Event {
 func TestAdminActionsAreAudited(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
 	admin := h.admin()
-	realtor := h.register(iam.RoleRealtor, "rita")
-	customer := h.register(iam.RoleCustomer, "carl")
+	realtor := h.register(roleRealtor, "rita")
+	customer := h.register(roleCustomer, "carl")
 
 	steps := []struct {
 		body          map[string]any

@@ -13,12 +13,12 @@ import (
 )
 
 // BusyBlock is a span of time a realtor's own calendar says they are busy.
-type BusyBlock struct {
+type busyBlock struct {
 	Start, End time.Time // UTC, Start < End
 }
 
 // BusyHorizon is how far ahead a realtor's calendar is expanded.
-const BusyHorizon = 90 * 24 * time.Hour
+const busyHorizon = 90 * 24 * time.Hour
 
 // Limits on what one calendar may cost to expand: a feed with an event
 // repeating every second, or tens of thousands of events, is refused
@@ -31,7 +31,7 @@ const (
 
 // ErrCalendarTooBusy: the calendar would expand to more than maxBusyBlocks
 // blocks, or an event to more occurrences than can be checked.
-var ErrCalendarTooBusy = errors.New("the calendar has more events than can be imported")
+var errCalendarTooBusy = errors.New("the calendar has more events than can be imported")
 
 // ExpandBusy reads an iCalendar and returns when it is busy in [from, to):
 // every opaque, not cancelled VEVENT, its recurrences expanded (RRULE,
@@ -40,7 +40,7 @@ var ErrCalendarTooBusy = errors.New("the calendar has more events than can be im
 // TZID in that zone (daylight saving included) and floating times in
 // zone. Blocks are clipped to the window, sorted and merged where they
 // touch. zone is the realtor's own time zone.
-func ExpandBusy(data []byte, zone *time.Location, from, to time.Time) ([]BusyBlock, error) {
+func expandBusy(data []byte, zone *time.Location, from, to time.Time) ([]busyBlock, error) {
 	cal, err := ics.ParseCalendar(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("not an iCalendar file: %w", err)
@@ -59,13 +59,13 @@ func ExpandBusy(data []byte, zone *time.Location, from, to time.Time) ([]BusyBlo
 			singles = append(singles, ev)
 		}
 	}
-	var blocks []BusyBlock
+	var blocks []busyBlock
 	add := func(start time.Time, dur time.Duration) {
 		end := start.Add(dur)
 		if !end.After(from) || !start.Before(to) {
 			return
 		}
-		blocks = append(blocks, BusyBlock{Start: maxT(start, from).UTC(), End: minT(end, to).UTC()})
+		blocks = append(blocks, busyBlock{Start: maxT(start, from).UTC(), End: minT(end, to).UTC()})
 	}
 	for _, ev := range singles {
 		if !busy(ev) {
@@ -105,11 +105,11 @@ func ExpandBusy(data []byte, zone *time.Location, from, to time.Time) ([]BusyBlo
 				break
 			}
 			if seen >= maxIterations {
-				return nil, ErrCalendarTooBusy
+				return nil, errCalendarTooBusy
 			}
 			if at.Add(dur).After(from) {
 				if inWindow++; inWindow > maxOccurrencesPerEvent {
-					return nil, ErrCalendarTooBusy
+					return nil, errCalendarTooBusy
 				}
 				add(at, dur)
 			}
@@ -128,15 +128,15 @@ func ExpandBusy(data []byte, zone *time.Location, from, to time.Time) ([]BusyBlo
 		}
 	}
 	if len(blocks) > maxBusyBlocks {
-		return nil, ErrCalendarTooBusy
+		return nil, errCalendarTooBusy
 	}
-	return MergeBusy(blocks), nil
+	return mergeBusy(blocks), nil
 }
 
 // MergeBusy sorts blocks and joins the ones that overlap or touch.
-func MergeBusy(blocks []BusyBlock) []BusyBlock {
-	slices.SortFunc(blocks, func(a, b BusyBlock) int { return a.Start.Compare(b.Start) })
-	var out []BusyBlock
+func mergeBusy(blocks []busyBlock) []busyBlock {
+	slices.SortFunc(blocks, func(a, b busyBlock) int { return a.Start.Compare(b.Start) })
+	var out []busyBlock
 	for _, b := range blocks {
 		if n := len(out); n > 0 && !b.Start.After(out[n-1].End) {
 			if b.End.After(out[n-1].End) {
@@ -237,7 +237,7 @@ func recurrence(ev *ics.VEvent, start time.Time, zone *time.Location) (*rrule.Se
 			return nil, fmt.Errorf("an event's RRULE: %w", err)
 		}
 		if opt.Freq == rrule.SECONDLY || opt.Freq == rrule.MINUTELY {
-			return nil, ErrCalendarTooBusy
+			return nil, errCalendarTooBusy
 		}
 		opt.Dtstart = start
 		r, err := rrule.NewRRule(*opt)

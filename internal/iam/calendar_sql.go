@@ -13,7 +13,7 @@ import (
 )
 
 // PutCalendarImport implements CalendarImportStore.
-func (s *SQLStore) PutCalendarImport(ctx context.Context, imp CalendarImport, at time.Time) error {
+func (s *SQLStore) PutCalendarImport(ctx context.Context, imp calendarImport, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO calendar_imports (user_id, url_sealed, next_sync_at, claim, failures, last_error, updated_at)
 		VALUES ($1, $2, $3, '', 0, '', $4)
 		ON CONFLICT (user_id) DO UPDATE SET url_sealed = excluded.url_sealed, next_sync_at = excluded.next_sync_at,
@@ -38,9 +38,9 @@ func (s *SQLStore) DeleteCalendarImport(ctx context.Context, userID string, even
 // ClaimCalendarImport implements CalendarImportStore. On PostgreSQL rows
 // other rounds hold are skipped (FOR UPDATE SKIP LOCKED); the lease keeps
 // them off the row while the fetch runs outside the transaction.
-func (s *SQLStore) ClaimCalendarImport(ctx context.Context, now, leaseUntil time.Time, claim string) (CalendarImport, bool, error) {
+func (s *SQLStore) ClaimCalendarImport(ctx context.Context, now, leaseUntil time.Time, claim string) (calendarImport, bool, error) {
 	var (
-		imp   CalendarImport
+		imp   calendarImport
 		found bool
 	)
 	err := s.db.InTxNoHooks(ctx, func(tx *sql.Tx) error {
@@ -66,7 +66,7 @@ func (s *SQLStore) ClaimCalendarImport(ctx context.Context, now, leaseUntil time
 }
 
 // FinishCalendarImport implements CalendarImportStore.
-func (s *SQLStore) FinishCalendarImport(ctx context.Context, imp CalendarImport, out CalendarOutcome, events ...bus.Event) (bool, error) {
+func (s *SQLStore) FinishCalendarImport(ctx context.Context, imp calendarImport, out calendarOutcome, events ...bus.Event) (bool, error) {
 	recorded := false
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		failures := 0
@@ -93,9 +93,9 @@ func (s *SQLStore) FinishCalendarImport(ctx context.Context, imp CalendarImport,
 }
 
 // CalendarSync implements CalendarImportStore.
-func (s *SQLStore) CalendarSync(ctx context.Context, userID string) (CalendarSyncState, error) {
+func (s *SQLStore) CalendarSync(ctx context.Context, userID string) (calendarSyncState, error) {
 	var (
-		st   CalendarSyncState
+		st   calendarSyncState
 		last store.Time
 	)
 	err := s.db.QueryRowContext(ctx, `SELECT last_success_at, last_error FROM calendar_imports WHERE user_id = $1`, userID).Scan(&last, &st.LastError)

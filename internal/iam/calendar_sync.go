@@ -55,10 +55,10 @@ func (c CalendarConfig) withDefaults() CalendarConfig {
 }
 
 // MaxCalendarBackoff bounds the wait after repeated failures.
-const MaxCalendarBackoff = 24 * time.Hour
+const maxCalendarBackoff = 24 * time.Hour
 
 // CalendarImport is one realtor's calendar as the store keeps it.
-type CalendarImport struct {
+type calendarImport struct {
 	UserID        string
 	Sealed        []byte // the URL, sealed
 	NextSyncAt    time.Time
@@ -70,14 +70,14 @@ type CalendarImport struct {
 }
 
 // CalendarSyncState is what GET /iam/me shows of it: never the URL.
-type CalendarSyncState struct {
+type calendarSyncState struct {
 	URLSet        bool
 	LastSuccessAt time.Time
 	LastError     string
 }
 
 // CalendarOutcome is what one sync did.
-type CalendarOutcome struct {
+type calendarOutcome struct {
 	Success    bool
 	Error      string
 	BusyHash   string
@@ -88,26 +88,26 @@ type CalendarOutcome struct {
 // Next is the outcome of a sync that ended with err (nil: success) after
 // failures earlier failures in a row: on success the next fetch is an
 // interval away; each failure doubles the wait, up to MaxCalendarBackoff.
-func (imp CalendarImport) Next(err error, hash string, interval time.Duration, now time.Time) CalendarOutcome {
+func (imp calendarImport) Next(err error, hash string, interval time.Duration, now time.Time) calendarOutcome {
 	if err == nil {
-		return CalendarOutcome{Success: true, BusyHash: hash, NextSyncAt: now.Add(interval), At: now}
+		return calendarOutcome{Success: true, BusyHash: hash, NextSyncAt: now.Add(interval), At: now}
 	}
 	wait := interval
-	for i := 0; i < imp.Failures && wait < MaxCalendarBackoff; i++ {
+	for i := 0; i < imp.Failures && wait < maxCalendarBackoff; i++ {
 		wait *= 2
 	}
 	msg := err.Error()
 	if len(msg) > 300 {
 		msg = msg[:300]
 	}
-	return CalendarOutcome{Error: msg, BusyHash: imp.BusyHash, NextSyncAt: now.Add(min(wait, MaxCalendarBackoff)), At: now}
+	return calendarOutcome{Error: msg, BusyHash: imp.BusyHash, NextSyncAt: now.Add(min(wait, maxCalendarBackoff)), At: now}
 }
 
 // ValidateCalendarURL checks a calendar URL as given: absolute https (http
 // only when allowHTTP, for tests), a host, no credentials, at most 2048
 // characters. Where it points is checked at every fetch, after DNS.
-func ValidateCalendarURL(raw string, allowHTTP bool) error {
-	invalid := func(msg string) error { return ValidationError{{"calendar_url", msg}} }
+func validateCalendarURL(raw string, allowHTTP bool) error {
+	invalid := func(msg string) error { return validationError{{"calendar_url", msg}} }
 	if len(raw) > 2048 {
 		return invalid("must be at most 2048 characters")
 	}
@@ -161,14 +161,14 @@ func (s *Service) SetCalendarURL(ctx context.Context, userID, raw string) error 
 		}
 		return s.store.DeleteCalendarImport(ctx, userID, ev)
 	}
-	if err := ValidateCalendarURL(raw, s.cfg.Calendar.Fetch.AllowHTTP); err != nil {
+	if err := validateCalendarURL(raw, s.cfg.Calendar.Fetch.AllowHTTP); err != nil {
 		return err
 	}
 	sealed, err := s.sealer.seal(userID, raw)
 	if err != nil {
 		return err
 	}
-	if err := s.store.PutCalendarImport(ctx, CalendarImport{UserID: userID, Sealed: sealed, NextSyncAt: now}, now); err != nil {
+	if err := s.store.PutCalendarImport(ctx, calendarImport{UserID: userID, Sealed: sealed, NextSyncAt: now}, now); err != nil {
 		return err
 	}
 	s.wakeCalendar()
@@ -182,8 +182,8 @@ func (s *Service) wakeCalendar() {
 	}
 }
 
-func busyEvent(ctx context.Context, userID string, blocks []BusyBlock, now time.Time) (bus.Event, error) {
-	e := events.RealtorBusyChanged{RealtorID: userID, From: now, To: now.Add(BusyHorizon), Blocks: make([]events.BusyBlock, len(blocks)), At: now}
+func busyEvent(ctx context.Context, userID string, blocks []busyBlock, now time.Time) (bus.Event, error) {
+	e := events.RealtorBusyChanged{RealtorID: userID, From: now, To: now.Add(busyHorizon), Blocks: make([]events.BusyBlock, len(blocks)), At: now}
 	for i, b := range blocks {
 		e.Blocks[i] = events.BusyBlock{Start: b.Start, End: b.End}
 	}
@@ -191,7 +191,7 @@ func busyEvent(ctx context.Context, userID string, blocks []BusyBlock, now time.
 }
 
 // busyHash identifies a set of blocks, to announce only changes.
-func busyHash(blocks []BusyBlock) string {
+func busyHash(blocks []busyBlock) string {
 	raw, _ := json.Marshal(blocks)
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])
@@ -217,7 +217,7 @@ func (s *Service) SyncCalendars(ctx context.Context) (int, error) {
 
 // syncOne fetches one claimed calendar, outside any transaction, and
 // records the outcome; the busy blocks are announced when they changed.
-func (s *Service) syncOne(ctx context.Context, imp CalendarImport) error {
+func (s *Service) syncOne(ctx context.Context, imp calendarImport) error {
 	blocks, ferr := s.fetchBusy(ctx, imp)
 	if ctx.Err() != nil {
 		return ctx.Err() // the claim expires; another round tries again
@@ -249,7 +249,7 @@ func (s *Service) syncOne(ctx context.Context, imp CalendarImport) error {
 	return nil
 }
 
-func (s *Service) fetchBusy(ctx context.Context, imp CalendarImport) ([]BusyBlock, error) {
+func (s *Service) fetchBusy(ctx context.Context, imp calendarImport) ([]busyBlock, error) {
 	raw, err := s.sealer.open(imp.UserID, imp.Sealed)
 	if err != nil {
 		return nil, err
@@ -267,7 +267,7 @@ func (s *Service) fetchBusy(ctx context.Context, imp CalendarImport) ([]BusyBloc
 		return nil, fmt.Errorf("fetch: %w", err)
 	}
 	now := s.cfg.Clock.Now().UTC()
-	return ExpandBusy(body, zone, now, now.Add(BusyHorizon))
+	return expandBusy(body, zone, now, now.Add(busyHorizon))
 }
 
 // Run is iam's background work: the calendar poller. It sleeps on the

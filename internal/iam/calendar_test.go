@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"bytes"
@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -30,15 +29,15 @@ func utc(s string) time.Time {
 	return t
 }
 
-func blocks(pairs ...string) []iam.BusyBlock {
-	var out []iam.BusyBlock
+func blocks(pairs ...string) []busyBlock {
+	var out []busyBlock
 	for i := 0; i < len(pairs); i += 2 {
-		out = append(out, iam.BusyBlock{Start: utc(pairs[i]), End: utc(pairs[i+1])})
+		out = append(out, busyBlock{Start: utc(pairs[i]), End: utc(pairs[i+1])})
 	}
 	return out
 }
 
-func sameBlocks(t *testing.T, what string, got, want []iam.BusyBlock) {
+func sameBlocks(t *testing.T, what string, got, want []busyBlock) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d blocks %v, want %d %v", what, len(got), got, len(want), want)
@@ -71,7 +70,7 @@ func TestExpandBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := utc("2026-11-25T12:00:00Z")
-	got, err := iam.ExpandBusy(raw, chicago, now, now.Add(iam.BusyHorizon))
+	got, err := expandBusy(raw, chicago, now, now.Add(busyHorizon))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +83,7 @@ func TestExpandBusy(t *testing.T) {
 	berlin := strings.Join([]string{"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", "BEGIN:VEVENT", "UID:b@example.com",
 		"DTSTAMP:20261001T000000Z", "DTSTART;TZID=Europe/Berlin:20261019T100000", "DURATION:PT45M",
 		"RRULE:FREQ=WEEKLY;UNTIL=20261102T235959Z", "END:VEVENT", "END:VCALENDAR", ""}, "\r\n")
-	got, err = iam.ExpandBusy([]byte(berlin), chicago, utc("2026-10-01T00:00:00Z"), utc("2026-12-01T00:00:00Z"))
+	got, err = expandBusy([]byte(berlin), chicago, utc("2026-10-01T00:00:00Z"), utc("2026-12-01T00:00:00Z"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestExpandBusy(t *testing.T) {
 		"not a calendar": "<html>hello</html>",
 		"every second":   strings.Replace(berlin, "FREQ=WEEKLY;UNTIL=20261102T235959Z", "FREQ=SECONDLY", 1),
 	} {
-		if _, err := iam.ExpandBusy([]byte(bad), chicago, utc("2026-10-01T00:00:00Z"), utc("2026-12-01T00:00:00Z")); err == nil {
+		if _, err := expandBusy([]byte(bad), chicago, utc("2026-10-01T00:00:00Z"), utc("2026-12-01T00:00:00Z")); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -138,10 +137,10 @@ func (h *harness) busyEvents() []events.RealtorBusyChanged {
 	return outboxtest.Data[events.RealtorBusyChanged](h.t, h.db, events.TypeRealtorBusyChanged)
 }
 
-func toBlocks(e events.RealtorBusyChanged) []iam.BusyBlock {
-	out := make([]iam.BusyBlock, len(e.Blocks))
+func toBlocks(e events.RealtorBusyChanged) []busyBlock {
+	out := make([]busyBlock, len(e.Blocks))
 	for i, b := range e.Blocks {
-		out[i] = iam.BusyBlock{Start: b.Start, End: b.End}
+		out[i] = busyBlock{Start: b.Start, End: b.End}
 	}
 	return out
 }
@@ -161,14 +160,14 @@ func TestCalendarImport(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		cs := newCalendarServer(t, raw)
 		var logs bytes.Buffer
-		h := newHarness(t, open, func(c *iam.Config) {
+		h := newHarness(t, open, func(c *Config) {
 			c.Calendar.Fetch.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 			c.Calendar.Fetch.RootCAs = x509.NewCertPool()
 			c.Calendar.Fetch.RootCAs.AddCert(cs.srv.Certificate())
 			c.Log = slog.New(slog.NewTextHandler(&logs, nil))
 		})
 		ctx := context.Background()
-		realtor := h.register(iam.RoleRealtor, "rita")
+		realtor := h.register(roleRealtor, "rita")
 		if resp := h.do("PATCH", "/iam/me", realtor.token, map[string]any{"time_zone": "America/Chicago"}); resp.status != 200 {
 			t.Fatalf("time zone: %d %s", resp.status, resp.body)
 		}
@@ -256,7 +255,7 @@ func TestCalendarImport(t *testing.T) {
 				t.Errorf("calendar_url %q = %d, want 422", bad, resp.status)
 			}
 		}
-		customer := h.register(iam.RoleCustomer, "carl")
+		customer := h.register(roleCustomer, "carl")
 		if resp := h.do("PATCH", "/iam/me", customer.token, map[string]any{"calendar_url": secret}); resp.status != 422 {
 			t.Errorf("a customer's calendar_url = %d, want 422", resp.status)
 		}
@@ -293,7 +292,7 @@ func TestCalendarImportRefusesInternalAddresses(t *testing.T) {
 		t.Cleanup(victim.srv.Close)
 		redirector := httptest.NewTLSServer(http.RedirectHandler(victim.srv.URL+"/internal.ics", http.StatusFound))
 		t.Cleanup(redirector.Close)
-		h := newHarness(t, open, func(c *iam.Config) {
+		h := newHarness(t, open, func(c *Config) {
 			c.Calendar.Fetch.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 			c.Calendar.Fetch.RootCAs = x509.NewCertPool()
 			c.Calendar.Fetch.RootCAs.AddCert(redirector.Certificate())
@@ -302,7 +301,7 @@ func TestCalendarImportRefusesInternalAddresses(t *testing.T) {
 			}
 		})
 		ctx := context.Background()
-		realtor := h.register(iam.RoleRealtor, "rita")
+		realtor := h.register(roleRealtor, "rita")
 		_, port, _ := net.SplitHostPort(victim.srv.Listener.Addr().String())
 		for _, u := range []string{victim.srv.URL + "/x.ics", "https://calendar.example.test:" + port + "/x.ics", redirector.URL + "/x.ics"} {
 			if resp := h.do("PATCH", "/iam/me", realtor.token, map[string]any{"calendar_url": u}); resp.status != 200 {

@@ -11,7 +11,7 @@ import (
 
 // CalendarFeedPath is where the notification service serves a feed: the
 // token, then ".ics".
-const CalendarFeedPath = "/calendar/"
+const calendarFeedPath = "/calendar/"
 
 // IssueCalendarToken gives a user a new secret calendar feed token and
 // announces its hash (events.CalendarTokenIssued), which makes the previous
@@ -52,5 +52,5 @@ func (s *Service) handleCalendarToken(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpapi.WriteJSON(w, http.StatusOK, calendarTokenView{FeedURL: scheme + "://" + r.Host + CalendarFeedPath + token + ".ics"})
+	httpapi.WriteJSON(w, http.StatusOK, calendarTokenView{FeedURL: scheme + "://" + r.Host + calendarFeedPath + token + ".ics"})
 }

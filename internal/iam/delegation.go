@@ -13,13 +13,13 @@ import (
 // (auth.ScopeRespondToAssignment): the notification service confirms or
 // declines a realtor's assignment when they answer Y or N to its text from
 // their verified phone.
-var Delegators = map[string][]string{"notification": {auth.ScopeRespondToAssignment}}
+var delegators = map[string][]string{"notification": {auth.ScopeRespondToAssignment}}
 
 // DelegatedTTL is the life of a delegated token: one call.
-const DelegatedTTL = time.Minute
+const delegatedTTL = time.Minute
 
 // ErrNotDelegable: the service may not act for that user with that scope.
-var ErrNotDelegable = errors.New("not allowed to act for that user")
+var errNotDelegable = errors.New("not allowed to act for that user")
 
 // DelegatedToken checks the service's credentials and issues a token of
 // the user limited to scope, carrying the service as its actor (RFC 8693's
@@ -29,15 +29,15 @@ func (s *Service) DelegatedToken(ctx context.Context, clientID, secret, subject,
 	if _, err := s.ServiceToken(clientID, secret); err != nil {
 		return Token{}, err
 	}
-	if !slices.Contains(Delegators[clientID], scope) {
-		return Token{}, ErrNotDelegable
+	if !slices.Contains(delegators[clientID], scope) {
+		return Token{}, errNotDelegable
 	}
 	u, err := s.store.UserByID(ctx, subject)
-	if err != nil || u.Status != StatusActive || !auth.ScopeFor(scope, auth.Role(u.Role)) {
-		return Token{}, ErrNotDelegable
+	if err != nil || u.Status != statusActive || !auth.ScopeFor(scope, auth.Role(u.Role)) {
+		return Token{}, errNotDelegable
 	}
 	p := auth.Principal{ID: u.ID, Role: auth.Role(u.Role), Scope: scope, Actor: auth.ServicePrincipal(clientID).ID}
-	tok, ttl, err := s.issuer.IssueDelegated(p, u.TokensValidFrom, DelegatedTTL)
+	tok, ttl, err := s.issuer.IssueDelegated(p, u.TokensValidFrom, delegatedTTL)
 	if err != nil {
 		return Token{}, err
 	}

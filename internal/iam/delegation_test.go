@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -18,11 +17,11 @@ import (
 // all.
 func TestTokenExchange(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
-		h := newHarness(t, open, func(c *iam.Config) {
+		h := newHarness(t, open, func(c *Config) {
 			c.ServiceSecrets = map[string]string{"cart": "cart-secret-0123456789", "notification": "notification-secret-0123456789"}
 		})
-		realtor := h.register(iam.RoleRealtor, "rita")
-		customer := h.register(iam.RoleCustomer, "carl")
+		realtor := h.register(roleRealtor, "rita")
+		customer := h.register(roleCustomer, "carl")
 		exchange := func(client, secret, subject, scope string) (int, string) {
 			form := url.Values{"grant_type": {auth.GrantTokenExchange}, "requested_subject": {subject}, "scope": {scope}}
 			req, _ := http.NewRequest("POST", h.server.URL+"/iam/token", strings.NewReader(form.Encode()))

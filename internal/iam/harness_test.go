@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -26,19 +25,19 @@ import (
 
 // cheap keeps tests fast; TestDefaultPasswordParamsMeetOWASP covers the
 // production costs.
-var cheap = iam.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
+var cheap = PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
 
 // harness is the iam service behind its HTTP API, as the app mounts it.
 type harness struct {
 	t      testing.TB
-	svc    *iam.Service
+	svc    *Service
 	db     *store.DB
-	store  *iam.SQLStore
+	store  *SQLStore
 	clock  *clock.Fake
 	server *httptest.Server
 }
 
-func newHarness(t testing.TB, open storetest.Opener, configure ...func(*iam.Config)) *harness {
+func newHarness(t testing.TB, open storetest.Opener, configure ...func(*Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	db := open(t, "iam")
@@ -46,11 +45,11 @@ func newHarness(t testing.TB, open storetest.Opener, configure ...func(*iam.Conf
 		t.Fatal(err)
 	}
 	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := iam.NewSQLStore(ctx, db)
+	st, err := NewSQLStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := iam.Config{
+	cfg := Config{
 		Passwords:      cheap,
 		ServiceSecrets: map[string]string{"cart": "cart-secret-0123456789"},
 		Clock:          c,
@@ -59,7 +58,7 @@ func newHarness(t testing.TB, open storetest.Opener, configure ...func(*iam.Conf
 	for _, f := range configure {
 		f(&cfg)
 	}
-	svc, err := iam.New(ctx, st, iam.NewSQLKeyStore(db), cfg)
+	svc, err := New(ctx, st, NewSQLKeyStore(db), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,11 +126,11 @@ func (h *harness) do(method, path, token string, body any) response {
 
 type account struct {
 	id, email, password, token string
-	role                       iam.Role
+	role                       role
 }
 
 // register creates an account and signs it in.
-func (h *harness) register(role iam.Role, name string) account {
+func (h *harness) register(role role, name string) account {
 	h.t.Helper()
 	a := account{email: name + "@example.com", password: "a passphrase for " + name, role: role}
 	resp := h.do("POST", "/iam/register", "", map[string]string{"email": a.email, "password": a.password, "name": name, "role": string(role)})
@@ -145,7 +144,7 @@ func (h *harness) register(role iam.Role, name string) account {
 
 func (h *harness) admin() account {
 	h.t.Helper()
-	a := account{email: "admin@example.com", password: "the admin passphrase", role: iam.RoleAdmin}
+	a := account{email: "admin@example.com", password: "the admin passphrase", role: roleAdmin}
 	if _, err := h.svc.EnsureAdmin(context.Background(), a.email, a.password); err != nil {
 		h.t.Fatal(err)
 	}

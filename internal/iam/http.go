@@ -19,8 +19,8 @@ type userView struct {
 	ID        string    `json:"id" example:"4e72adf5-a236-45a0-b2ca-159b41eb4b9e"`
 	Email     string    `json:"email" format:"email" example:"ada@example.com"`
 	Name      string    `json:"name" example:"Ada Lovelace"`
-	Role      Role      `json:"role" enum:"customer,provider,realtor,admin"`
-	Status    Status    `json:"status" enum:"active,suspended"`
+	Role      role      `json:"role" enum:"customer,provider,realtor,admin"`
+	Status    status    `json:"status" enum:"active,suspended"`
 	Verified  bool      `json:"verified" doc:"Providers and realtors act only once an admin has verified them."`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -33,7 +33,7 @@ type registerRequest struct {
 	Email    string `json:"email" format:"email" example:"ada@example.com"`
 	Password string `json:"password" doc:"At least 12 characters, not one of the most common passwords." example:"correct horse battery staple"`
 	Name     string `json:"name" example:"Ada Lovelace"`
-	Role     Role   `json:"role" enum:"customer,provider,realtor" example:"customer"`
+	Role     role   `json:"role" enum:"customer,provider,realtor" example:"customer"`
 }
 
 func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +42,7 @@ func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	u, err := s.Register(r.Context(), Registration(req))
+	u, err := s.Register(r.Context(), registration(req))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -136,14 +136,14 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 	)
 	if grant == auth.GrantTokenExchange {
 		tok, err = s.DelegatedToken(r.Context(), cred.ClientID, cred.Secret, r.PostForm.Get("requested_subject"), r.PostForm.Get("scope"))
-		if errors.Is(err, ErrNotDelegable) {
+		if errors.Is(err, errNotDelegable) {
 			writeOAuthError(w, r, httpapi.Forbidden("this client may not act for that user with that scope"), "invalid_target")
 			return
 		}
 	} else {
 		tok, err = s.ServiceToken(cred.ClientID, cred.Secret)
 	}
-	if errors.Is(err, ErrBadCredentials) {
+	if errors.Is(err, errBadCredentials) {
 		writeOAuthError(w, r, httpapi.Unauthorized("unknown client or wrong secret"), "invalid_client")
 		return
 	}
@@ -184,7 +184,7 @@ type profileView struct {
 	ServiceRadiusKM float64            `json:"service_radius_km" doc:"How far from location the realtor travels." example:"25"`
 	TimeZone        string             `json:"time_zone" doc:"IANA time zone of the working hours." example:"America/Chicago"`
 	WorkingHours    []workingHoursView `json:"working_hours"`
-	Status          Availability       `json:"status" enum:"available,unavailable"`
+	Status          availability       `json:"status" enum:"available,unavailable"`
 	TimeOff         []timeOffView      `json:"time_off" doc:"Spans the realtor takes no tours, by start, in their zone."`
 	MaxToursPerDay  int                `json:"max_tours_per_day" doc:"The most tours on one day of the realtor's zone; 0: no cap." example:"4"`
 }
@@ -288,7 +288,7 @@ type updateMeRequest struct {
 	ServiceRadiusKM *float64            `json:"service_radius_km" doc:"Realtors: how far they travel, in km." example:"25"`
 	TimeZone        *string             `json:"time_zone" doc:"Realtors: IANA zone of the working hours." example:"America/Chicago"`
 	WorkingHours    *[]workingHoursView `json:"working_hours"`
-	Status          *Availability       `json:"status" doc:"Realtors: whether they take tours." enum:"available,unavailable"`
+	Status          *availability       `json:"status" doc:"Realtors: whether they take tours." enum:"available,unavailable"`
 	TimeOff         *[]timeOffInput     `json:"time_off" doc:"Realtors: every span of time off (replaces the list); over a tour they hold or are booked for: 409 listing the tours."`
 	MaxToursPerDay  *int                `json:"max_tours_per_day" doc:"Realtors: the most tours on one day of their zone; 0: no cap." minimum:"0" maximum:"50" example:"4"`
 	// CalendarURL is write-only: GET shows calendar_sync instead.
@@ -301,7 +301,7 @@ func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	c := MeChange{Name: req.Name, CalendarURL: req.CalendarURL, Profile: ProfileChange{
+	c := meChange{Name: req.Name, CalendarURL: req.CalendarURL, Profile: profileChange{
 		ServiceRadiusKM: req.ServiceRadiusKM, TimeZone: req.TimeZone, Availability: req.Status, MaxToursPerDay: req.MaxToursPerDay}}
 	if req.TimeOff != nil {
 		off := make([]TimeOffInput, len(*req.TimeOff))
@@ -311,12 +311,12 @@ func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
 		c.Profile.TimeOff = &off
 	}
 	if req.Location != nil {
-		c.Profile.Location = &GeoPoint{Lat: req.Location.Lat, Lng: req.Location.Lng}
+		c.Profile.Location = &geoPoint{Lat: req.Location.Lat, Lng: req.Location.Lng}
 	}
 	if req.WorkingHours != nil {
-		hours := make([]WorkingHours, len(*req.WorkingHours))
+		hours := make([]workingHours, len(*req.WorkingHours))
 		for i, h := range *req.WorkingHours {
-			hours[i] = WorkingHours(h)
+			hours[i] = workingHours(h)
 		}
 		c.Profile.WorkingHours = &hours
 	}
@@ -334,20 +334,20 @@ func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	var after UserCursor
+	var after userCursor
 	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	f := UserFilter{Role: Role(q.Get("role")), Status: Status(q.Get("status"))}
+	f := userFilter{Role: role(q.Get("role")), Status: status(q.Get("status"))}
 	switch f.Role {
-	case "", RoleCustomer, RoleProvider, RoleRealtor, RoleAdmin:
+	case "", roleCustomer, roleProvider, roleRealtor, roleAdmin:
 	default:
 		httpapi.WriteError(w, r, httpapi.BadRequest("role must be customer, provider, realtor or admin"))
 		return
 	}
-	if f.Status != "" && f.Status != StatusActive && f.Status != StatusSuspended {
+	if f.Status != "" && f.Status != statusActive && f.Status != statusSuspended {
 		httpapi.WriteError(w, r, httpapi.BadRequest("status must be active or suspended"))
 		return
 	}
@@ -364,7 +364,7 @@ func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	users, next := httpapi.Paginate(users, page.Limit, func(last User) any { return UserCursor{CreatedAt: last.CreatedAt, ID: last.ID} })
+	users, next := httpapi.Paginate(users, page.Limit, func(last User) any { return userCursor{CreatedAt: last.CreatedAt, ID: last.ID} })
 	views := make([]userView, len(users))
 	for i, u := range users {
 		views[i] = viewOf(u)
@@ -384,7 +384,7 @@ func (s *Service) handleGetUser(w http.ResponseWriter, r *http.Request) {
 
 type adminUpdateRequest struct {
 	Verified *bool   `json:"verified" doc:"Verify (or withdraw the verification of) a provider or realtor."`
-	Status   *Status `json:"status" enum:"active,suspended"`
+	Status   *status `json:"status" enum:"active,suspended"`
 }
 
 func (s *Service) handleAdminUpdate(w http.ResponseWriter, r *http.Request) {
@@ -393,7 +393,7 @@ func (s *Service) handleAdminUpdate(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	u, err := s.AdminUpdate(r.Context(), caller(r).ID, r.PathValue("id"), AdminChange(req))
+	u, err := s.AdminUpdate(r.Context(), caller(r).ID, r.PathValue("id"), adminChange(req))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -405,9 +405,9 @@ func (s *Service) handleAdminUpdate(w http.ResponseWriter, r *http.Request) {
 // the shared mapping.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		invalid   ValidationError
-		throttled ThrottledError
-		conflict  *ScheduleConflictError
+		invalid   validationError
+		throttled throttledError
+		conflict  *scheduleConflictError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -421,16 +421,16 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Type, p.Title = clients.TypeTimeOffConflict, "Time off over booked tours"
 		p.Extensions = map[string]any{"tours": conflict.Tours}
 		httpapi.WriteError(w, r, p)
-	case errors.Is(err, ErrScheduleUnavailable):
+	case errors.Is(err, errScheduleUnavailable):
 		httpapi.WriteError(w, r, httpapi.Unavailable(err.Error()))
-	case errors.Is(err, ErrEmailTaken):
+	case errors.Is(err, errEmailTaken):
 		httpapi.WriteError(w, r, httpapi.Conflict("this email is already registered"))
-	case errors.Is(err, ErrBadCredentials):
+	case errors.Is(err, errBadCredentials):
 		httpapi.WriteError(w, r, httpapi.Unauthorized("wrong email or password"))
-	case errors.Is(err, ErrRefreshInvalid), errors.Is(err, ErrRefreshReused):
+	case errors.Is(err, errRefreshInvalid), errors.Is(err, errRefreshReused):
 		// One answer for every refusal: it tells nobody which tokens exist.
 		httpapi.WriteError(w, r, httpapi.Unauthorized("this refresh token is not valid; sign in again"))
-	case errors.Is(err, ErrSuspended):
+	case errors.Is(err, errSuspended):
 		httpapi.WriteError(w, r, httpapi.Forbidden("this account is suspended"))
 	case errors.As(err, &throttled):
 		httpapi.WriteError(w, r, httpapi.TooManyRequests("too many failed sign-ins; try again later", throttled.RetryAfter))

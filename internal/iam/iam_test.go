@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
@@ -60,7 +59,7 @@ func TestRegisterRules(t *testing.T) {
 		})
 	}
 	// Providers and realtors wait for verification; customers do not.
-	for role, verified := range map[iam.Role]bool{iam.RoleCustomer: true, iam.RoleProvider: false, iam.RoleRealtor: false} {
+	for role, verified := range map[role]bool{roleCustomer: true, roleProvider: false, roleRealtor: false} {
 		resp := h.do("POST", "/iam/register", "", map[string]string{"email": string(role) + "@v.example", "password": "a fine passphrase", "name": "V", "role": string(role)})
 		if got := resp.json(t)["verified"]; got != verified {
 			t.Errorf("%s starts verified=%v, want %v", role, got, verified)
@@ -72,11 +71,11 @@ func TestRegisterRules(t *testing.T) {
 }
 
 func TestDefaultPasswordParamsMeetOWASP(t *testing.T) {
-	p := iam.DefaultPasswordParams
+	p := defaultPasswordParams
 	if p.MemoryKiB < 19*1024 || p.Time < 2 || p.Threads < 1 {
 		t.Fatalf("defaults %+v are below OWASP's m=19MiB t=2 p=1", p)
 	}
-	hash, err := iam.HashPassword("correct horse battery staple", p)
+	hash, err := hashPassword("correct horse battery staple", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,18 +83,18 @@ func TestDefaultPasswordParamsMeetOWASP(t *testing.T) {
 		t.Fatalf("hash %q is not argon2id with the default costs", hash)
 	}
 	for pw, want := range map[string]bool{"correct horse battery staple": true, "correct horse battery stapl": false, "": false} {
-		if ok, err := iam.CheckPassword(hash, pw); err != nil || ok != want {
+		if ok, err := checkPassword(hash, pw); err != nil || ok != want {
 			t.Errorf("CheckPassword(%q) = %v, %v", pw, ok, err)
 		}
 	}
-	if _, err := iam.CheckPassword("$argon2id$v=19$garbage", "x"); err == nil {
+	if _, err := checkPassword("$argon2id$v=19$garbage", "x"); err == nil {
 		t.Error("a malformed hash was accepted")
 	}
 }
 
 func TestLogin(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	a := h.register(iam.RoleCustomer, "ann")
+	a := h.register(roleCustomer, "ann")
 	unknown := h.do("POST", "/iam/login", "", map[string]string{"email": "nobody@example.com", "password": "whatever it is"})
 	wrong := h.do("POST", "/iam/login", "", map[string]string{"email": a.email, "password": "not the password"})
 	if unknown.status != 401 || wrong.status != 401 {
@@ -158,12 +157,12 @@ func header(t *testing.T, token string) map[string]any {
 // password until the window passes.
 func TestBruteForce(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	victim := h.register(iam.RoleCustomer, "victim")
+	victim := h.register(roleCustomer, "victim")
 	ctx := context.Background()
 	refused := 0
 	for i := range 100 {
 		_, err := h.svc.Login(ctx, victim.email, fmt.Sprintf("guess number %d", i), "203.0.113.9")
-		var throttled iam.ThrottledError
+		var throttled throttledError
 		switch {
 		case err == nil:
 			t.Fatal("a wrong password logged in")
@@ -199,7 +198,7 @@ func TestBruteForce(t *testing.T) {
 // signed in before still gets in.
 func TestDistributedGuessing(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	victim := h.register(iam.RoleCustomer, "victim")
+	victim := h.register(roleCustomer, "victim")
 	ctx := context.Background()
 	if _, err := h.svc.Login(ctx, victim.email, victim.password, "198.51.100.7"); err != nil {
 		t.Fatal(err)
@@ -207,7 +206,7 @@ func TestDistributedGuessing(t *testing.T) {
 	for i := range 60 {
 		_, _ = h.svc.Login(ctx, victim.email, "guess", fmt.Sprintf("10.0.%d.%d", i/200, i%200))
 	}
-	var throttled iam.ThrottledError
+	var throttled throttledError
 	if _, err := h.svc.Login(ctx, victim.email, "guess", "10.9.9.9"); !errorsAs(err, &throttled) {
 		t.Fatalf("a fresh address guessing after the account-wide limit = %v, want throttled", err)
 	}
@@ -274,7 +273,7 @@ func TestKeyRotationThroughTheAPI(t *testing.T) {
 	if err := json.Unmarshal(h.do("GET", "/.well-known/jwks.json", "", nil).body, &jwks); err != nil || len(jwks.Keys) != 1 {
 		t.Fatalf("JWKS after the old key retired = %d keys, want 1", len(jwks.Keys))
 	}
-	if resp := h.do("POST", "/iam/keys/rotate", h.register(iam.RoleCustomer, "c").token, nil); resp.status != 403 {
+	if resp := h.do("POST", "/iam/keys/rotate", h.register(roleCustomer, "c").token, nil); resp.status != 403 {
 		t.Fatalf("a customer rotating keys = %d, want 403", resp.status)
 	}
 }
@@ -283,10 +282,10 @@ func TestKeysSurviveRestart(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		authtest.KeyStore(t, func(t *testing.T) auth.KeyStore {
 			db := open(t, "keys")
-			if _, err := iam.NewSQLStore(context.Background(), db); err != nil {
+			if _, err := NewSQLStore(context.Background(), db); err != nil {
 				t.Fatal(err)
 			}
-			return iam.NewSQLKeyStore(db)
+			return NewSQLKeyStore(db)
 		}, nil)
 	})
 }
@@ -294,8 +293,8 @@ func TestKeysSurviveRestart(t *testing.T) {
 func TestAdminVerifiesAndSuspends(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
 	admin := h.admin()
-	realtor := h.register(iam.RoleRealtor, "rita")
-	customer := h.register(iam.RoleCustomer, "carl")
+	realtor := h.register(roleRealtor, "rita")
+	customer := h.register(roleCustomer, "carl")
 
 	resp := h.do("PATCH", "/iam/users/"+realtor.id, admin.token, map[string]any{"verified": true})
 	if resp.status != 200 || resp.json(t)["verified"] != true {
@@ -343,8 +342,8 @@ func TestAdminVerifiesAndSuspends(t *testing.T) {
 
 func TestRealtorProfile(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	realtor := h.register(iam.RoleRealtor, "rita")
-	customer := h.register(iam.RoleCustomer, "carl")
+	realtor := h.register(roleRealtor, "rita")
+	customer := h.register(roleCustomer, "carl")
 	profile := map[string]any{
 		"location": map[string]float64{"lat": 41.8781, "lng": -87.6298}, "service_radius_km": 25,
 		"time_zone": "America/Chicago", "status": "available",
@@ -396,8 +395,8 @@ func TestRealtorProfile(t *testing.T) {
 	}
 }
 
-func errorsAs(err error, target *iam.ThrottledError) bool {
-	t, ok := err.(iam.ThrottledError)
+func errorsAs(err error, target *throttledError) bool {
+	t, ok := err.(throttledError)
 	if ok {
 		*target = t
 	}

@@ -19,15 +19,15 @@ import (
 var (
 	// ErrBadCredentials is the one answer for an unknown email or a wrong
 	// password, so that login tells nobody which accounts exist.
-	ErrBadCredentials = errors.New("wrong email or password")
+	errBadCredentials = errors.New("wrong email or password")
 	// ErrSuspended refuses a correct login to a suspended account.
-	ErrSuspended = errors.New("account suspended")
+	errSuspended = errors.New("account suspended")
 )
 
 // ThrottledError says a login was refused before its password was checked.
-type ThrottledError struct{ RetryAfter time.Duration }
+type throttledError struct{ RetryAfter time.Duration }
 
-func (e ThrottledError) Error() string {
+func (e throttledError) Error() string {
 	return fmt.Sprintf("too many failed sign-ins; retry in %s", e.RetryAfter.Round(time.Second))
 }
 
@@ -43,9 +43,9 @@ type Token struct {
 // Login checks an email and password from a client address and returns an
 // access token and the first refresh token of a new family.
 func (s *Service) Login(ctx context.Context, email, password, client string) (Token, error) {
-	email = NormalizeEmail(email)
+	email = normalizeEmail(email)
 	if wait, ok := s.guard.admit(email, client); !ok {
-		return Token{}, ThrottledError{RetryAfter: wait}
+		return Token{}, throttledError{RetryAfter: wait}
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	hash := u.PasswordHash
@@ -54,14 +54,14 @@ func (s *Service) Login(ctx context.Context, email, password, client string) (To
 	} else if err != nil {
 		return Token{}, err
 	}
-	ok, checkErr := CheckPassword(hash, password)
+	ok, checkErr := checkPassword(hash, password)
 	if err != nil || checkErr != nil || !ok {
 		s.guard.failed(email, client)
-		return Token{}, ErrBadCredentials
+		return Token{}, errBadCredentials
 	}
 	s.guard.succeeded(email, client)
-	if u.Status == StatusSuspended {
-		return Token{}, ErrSuspended
+	if u.Status == statusSuspended {
+		return Token{}, errSuspended
 	}
 	session := uuid.NewString() // the refresh family, and the sid of its access tokens
 	tok, ttl, err := s.issuer.IssueAfter(u.principal(session), u.TokensValidFrom)
@@ -88,7 +88,7 @@ func (s *Service) ServiceToken(clientID, secret string) (Token, error) {
 		want = s.dummyHash // compare anyway: same time for unknown clients
 	}
 	if !auth.CheckSecret(want, secret) || !known {
-		return Token{}, ErrBadCredentials
+		return Token{}, errBadCredentials
 	}
 	tok, ttl, err := s.issuer.Issue(auth.ServicePrincipal(clientID))
 	if err != nil {

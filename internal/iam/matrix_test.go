@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -20,9 +19,9 @@ func TestAccessMatrix(t *testing.T) {
 		admin := h.admin()
 		callers := map[string]account{
 			"anonymous": {id: "someone"},
-			"customer":  h.register(iam.RoleCustomer, "customer"),
-			"provider":  h.register(iam.RoleProvider, "provider"),
-			"realtor":   h.register(iam.RoleRealtor, "realtor"),
+			"customer":  h.register(roleCustomer, "customer"),
+			"provider":  h.register(roleProvider, "provider"),
+			"realtor":   h.register(roleRealtor, "realtor"),
 			"admin":     admin,
 		}
 		svcToken, _, err := h.svc.Issuer().Issue(auth.ServicePrincipal("cart"))
@@ -30,7 +29,7 @@ func TestAccessMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		callers["service"] = account{id: "service:cart", token: svcToken}
-		victim := h.register(iam.RoleCustomer, "victim")
+		victim := h.register(roleCustomer, "victim")
 
 		type expect map[string]int // caller -> status
 		users := expect{"anonymous": 401, "customer": 200, "provider": 200, "realtor": 200, "admin": 200, "service": 403}
@@ -88,7 +87,7 @@ func TestAccessMatrix(t *testing.T) {
 		}
 		// The victim's account is exactly as it was, but for the admin's no-op.
 		u, err := h.store.UserByID(context.Background(), victim.id)
-		if err != nil || u.Name != "victim" || u.Status != iam.StatusActive {
+		if err != nil || u.Name != "victim" || u.Status != statusActive {
 			t.Fatalf("victim after the matrix = %+v, %v", u, err)
 		}
 		if resp := h.do("GET", "/iam/me", victim.token, nil); resp.status != http.StatusOK {

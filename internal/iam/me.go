@@ -14,9 +14,9 @@ import (
 // Me is what a user sees of themselves.
 type Me struct {
 	User    User
-	Profile *RealtorProfile // realtors only
+	Profile *realtorProfile // realtors only
 	// Calendar is the state of a realtor's calendar import (never its URL).
-	Calendar *CalendarSyncState
+	Calendar *calendarSyncState
 	// Records are the user's records by kind (see RecordSource).
 	Records map[string][]json.RawMessage
 }
@@ -30,7 +30,7 @@ type RecordSource interface {
 }
 
 // RecordsShown is how many records of each kind GET /iam/me shows.
-const RecordsShown = 50
+const recordsShown = 50
 
 // Me returns the caller's account, profile and records.
 func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
@@ -39,10 +39,10 @@ func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
 		return Me{}, err
 	}
 	me := Me{User: u}
-	if u.Role == RoleRealtor {
+	if u.Role == roleRealtor {
 		p, err := s.store.Profile(ctx, userID)
 		if errors.Is(err, store.ErrNotFound) {
-			p = NewRealtorProfile(userID, u.CreatedAt)
+			p = newRealtorProfile(userID, u.CreatedAt)
 		} else if err != nil {
 			return Me{}, err
 		}
@@ -54,7 +54,7 @@ func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
 		me.Calendar = &cs
 	}
 	if s.cfg.Records != nil {
-		if me.Records, err = s.cfg.Records.Summaries(ctx, userID, RecordsShown); err != nil {
+		if me.Records, err = s.cfg.Records.Summaries(ctx, userID, recordsShown); err != nil {
 			return Me{}, err
 		}
 	}
@@ -62,14 +62,14 @@ func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
 }
 
 // MeChange is what a user may change about themselves.
-type MeChange struct {
+type meChange struct {
 	Name    *string
-	Profile ProfileChange
+	Profile profileChange
 	// CalendarURL sets a realtor's own calendar (write-only; "" removes it).
 	CalendarURL *string
 }
 
-func (c MeChange) touchesProfile() bool {
+func (c meChange) touchesProfile() bool {
 	p := c.Profile
 	return p.Location != nil || p.ServiceRadiusKM != nil || p.TimeZone != nil || p.WorkingHours != nil || p.Availability != nil ||
 		p.touchesSchedule()
@@ -77,34 +77,34 @@ func (c MeChange) touchesProfile() bool {
 
 // UpdateMe applies a user's change to their own account; realtors also
 // set their working profile here.
-func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, error) {
+func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (Me, error) {
 	if c.Name != nil {
 		if msg := checkName(*c.Name); msg != "" {
-			return Me{}, ValidationError{{"name", msg}}
+			return Me{}, validationError{{"name", msg}}
 		}
 	}
 	current, err := s.store.UserByID(ctx, userID)
 	if err != nil {
 		return Me{}, err
 	}
-	if c.touchesProfile() && current.Role != RoleRealtor {
-		return Me{}, ValidationError{{"location", "only realtors have a working profile"}}
+	if c.touchesProfile() && current.Role != roleRealtor {
+		return Me{}, validationError{{"location", "only realtors have a working profile"}}
 	}
 	if c.CalendarURL != nil {
-		if current.Role != RoleRealtor {
-			return Me{}, ValidationError{{"calendar_url", "only realtors import a calendar"}}
+		if current.Role != roleRealtor {
+			return Me{}, validationError{{"calendar_url", "only realtors import a calendar"}}
 		}
 		if *c.CalendarURL != "" {
-			if err := ValidateCalendarURL(*c.CalendarURL, s.cfg.Calendar.Fetch.AllowHTTP); err != nil {
+			if err := validateCalendarURL(*c.CalendarURL, s.cfg.Calendar.Fetch.AllowHTTP); err != nil {
 				return Me{}, err
 			}
 		}
 	}
 	now := s.cfg.Clock.Now()
-	if current.Role == RoleRealtor && c.Profile.touchesSchedule() {
+	if current.Role == roleRealtor && c.Profile.touchesSchedule() {
 		p, err := s.store.Profile(ctx, userID)
 		if errors.Is(err, store.ErrNotFound) {
-			p = NewRealtorProfile(userID, current.CreatedAt)
+			p = newRealtorProfile(userID, current.CreatedAt)
 		} else if err != nil {
 			return Me{}, err
 		}
@@ -122,10 +122,10 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, 
 			UserID: u.ID, Email: u.Email, Name: u.Name, At: now.UTC()}, now)
 		return []bus.Event{ev}, err
 	}
-	if current.Role != RoleRealtor {
+	if current.Role != roleRealtor {
 		_, err = s.store.UpdateUser(ctx, userID, func(u *User) ([]bus.Event, error) { return rename(ctx, u) })
 	} else {
-		_, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *RealtorProfile) ([]bus.Event, error) {
+		_, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *realtorProfile) ([]bus.Event, error) {
 			out, err := rename(ctx, u)
 			if err != nil {
 				return nil, err
@@ -152,7 +152,7 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c MeChange) (Me, 
 }
 
 // profileEvent is a realtor's whole profile as availability needs it.
-func profileEvent(ctx context.Context, u User, p RealtorProfile, now time.Time) (bus.Event, error) {
+func profileEvent(ctx context.Context, u User, p realtorProfile, now time.Time) (bus.Event, error) {
 	e := events.RealtorProfileChanged{
 		RealtorID:       u.ID,
 		Name:            u.Name,
@@ -161,7 +161,7 @@ func profileEvent(ctx context.Context, u User, p RealtorProfile, now time.Time) 
 		WorkingHours:    make([]events.WorkingHours, len(p.WorkingHours)),
 		Status:          string(p.Availability),
 		Verified:        u.Verified,
-		Active:          u.Status == StatusActive,
+		Active:          u.Status == statusActive,
 		At:              now.UTC(),
 	}
 	if p.Location != nil {

@@ -1,11 +1,10 @@
-package iam_test
+package iam
 
 import (
 	"context"
 	"encoding/json"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -13,7 +12,7 @@ import (
 type recordSource map[string][]json.RawMessage
 
 func (r recordSource) Summaries(_ context.Context, _ string, limit int) (map[string][]json.RawMessage, error) {
-	if limit != iam.RecordsShown {
+	if limit != recordsShown {
 		return nil, nil
 	}
 	return r, nil
@@ -27,8 +26,8 @@ func TestMeShowsRecords(t *testing.T) {
 		"appointment":  {json.RawMessage(`{"appointment_id":"apt-2"}`), json.RawMessage(`{"appointment_id":"apt-1"}`)},
 		"notification": {json.RawMessage(`{"notification_id":"n-1"}`)},
 	}
-	h := newHarness(t, storetest.OpenSQLite, func(c *iam.Config) { c.Records = src })
-	carl := h.register(iam.RoleCustomer, "carl")
+	h := newHarness(t, storetest.OpenSQLite, func(c *Config) { c.Records = src })
+	carl := h.register(roleCustomer, "carl")
 	var me struct {
 		Records map[string][]map[string]string `json:"records"`
 	}

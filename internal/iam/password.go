@@ -20,7 +20,7 @@ type PasswordParams struct {
 }
 
 // DefaultPasswordParams follows the OWASP Password Storage Cheat Sheet.
-var DefaultPasswordParams = PasswordParams{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
+var defaultPasswordParams = PasswordParams{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 
 const (
 	saltLen = 16
@@ -31,7 +31,7 @@ var errBadHash = errors.New("malformed password hash")
 
 // HashPassword returns the PHC string of password:
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>.
-func HashPassword(password string, p PasswordParams) (string, error) {
+func hashPassword(password string, p PasswordParams) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -45,7 +45,7 @@ func HashPassword(password string, p PasswordParams) (string, error) {
 // CheckPassword reports whether password matches the PHC hash, comparing in
 // constant time. The costs are read from the hash, so raising the defaults
 // never locks out existing users.
-func CheckPassword(hash, password string) (bool, error) {
+func checkPassword(hash, password string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash

@@ -11,16 +11,16 @@ import (
 )
 
 // Availability is whether a realtor takes new tours.
-type Availability string
+type availability string
 
 // Realtor availabilities.
 const (
-	Available   Availability = "available"
-	Unavailable Availability = "unavailable"
+	available   availability = "available"
+	unavailable availability = "unavailable"
 )
 
 // GeoPoint is a WGS 84 position.
-type GeoPoint struct {
+type geoPoint struct {
 	Lat float64
 	Lng float64
 }
@@ -28,29 +28,29 @@ type GeoPoint struct {
 // WorkingHours is one weekly window in the realtor's time zone. Weekday is
 // ISO 8601: 1 is Monday, 7 Sunday. Start and End are "HH:MM", Start < End
 // (a window does not cross midnight; split it in two).
-type WorkingHours struct {
+type workingHours struct {
 	Weekday    int
 	Start, End string
 }
 
 // RealtorProfile is where and when a realtor works.
-type RealtorProfile struct {
+type realtorProfile struct {
 	UserID          string
-	Location        *GeoPoint // nil until set
+	Location        *geoPoint // nil until set
 	ServiceRadiusKM float64
 	TimeZone        string
-	WorkingHours    []WorkingHours
-	Availability    Availability
+	WorkingHours    []workingHours
+	Availability    availability
 	// TimeOff are spans the realtor takes no tours, kept as instants: a
 	// holiday stays where it was when the realtor later moves zone.
-	TimeOff []TimeOff
+	TimeOff []timeOff
 	// MaxToursPerDay is the most tours on one local day; 0: no cap.
 	MaxToursPerDay int
 	UpdatedAt      time.Time
 }
 
 // TimeOff is a span [Start, End) the realtor takes no tours, and why.
-type TimeOff struct {
+type timeOff struct {
 	Start, End time.Time
 	Reason     string
 }
@@ -58,25 +58,25 @@ type TimeOff struct {
 // Bounds of the schedule a realtor sets: how many spans of time off, how
 // long one may be, how long its reason, and the highest daily cap.
 const (
-	MaxTimeOff        = 50
-	MaxTimeOffLength  = 366 * 24 * time.Hour
-	MaxTimeOffReason  = 200
-	MaxToursPerDayCap = 50
+	maxTimeOff        = 50
+	maxTimeOffLength  = 366 * 24 * time.Hour
+	maxTimeOffReason  = 200
+	maxToursPerDayCap = 50
 )
 
 // NewRealtorProfile is the profile of a realtor who has set nothing yet:
 // no location, so no tours.
-func NewRealtorProfile(userID string, now time.Time) RealtorProfile {
-	return RealtorProfile{UserID: userID, TimeZone: "UTC", Availability: Unavailable, UpdatedAt: now.UTC()}
+func newRealtorProfile(userID string, now time.Time) realtorProfile {
+	return realtorProfile{UserID: userID, TimeZone: "UTC", Availability: unavailable, UpdatedAt: now.UTC()}
 }
 
 // ProfileChange is a partial update; nil fields stay as they are.
-type ProfileChange struct {
-	Location        *GeoPoint
+type profileChange struct {
+	Location        *geoPoint
 	ServiceRadiusKM *float64
 	TimeZone        *string
-	WorkingHours    *[]WorkingHours
-	Availability    *Availability
+	WorkingHours    *[]workingHours
+	Availability    *availability
 	TimeOff         *[]TimeOffInput
 	MaxToursPerDay  *int
 }
@@ -106,49 +106,49 @@ func parseWhen(s string, loc *time.Location) (time.Time, bool) {
 }
 
 // MaxServiceRadiusKM bounds how far a realtor may say they travel.
-const MaxServiceRadiusKM = 200
+const maxServiceRadiusKM = 200
 
 var clockTime = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // Apply validates c and applies it to p.
-func (p *RealtorProfile) Apply(c ProfileChange, now time.Time) error {
-	var errs ValidationError
+func (p *realtorProfile) Apply(c profileChange, now time.Time) error {
+	var errs validationError
 	if c.Location != nil {
 		if c.Location.Lat < -90 || c.Location.Lat > 90 {
-			errs = append(errs, FieldError{"location.lat", "must be between -90 and 90"})
+			errs = append(errs, fieldError{"location.lat", "must be between -90 and 90"})
 		}
 		if c.Location.Lng < -180 || c.Location.Lng > 180 {
-			errs = append(errs, FieldError{"location.lng", "must be between -180 and 180"})
+			errs = append(errs, fieldError{"location.lng", "must be between -180 and 180"})
 		}
 	}
-	if c.ServiceRadiusKM != nil && (*c.ServiceRadiusKM <= 0 || *c.ServiceRadiusKM > MaxServiceRadiusKM) {
-		errs = append(errs, FieldError{"service_radius_km", fmt.Sprintf("must be more than 0 and at most %d", MaxServiceRadiusKM)})
+	if c.ServiceRadiusKM != nil && (*c.ServiceRadiusKM <= 0 || *c.ServiceRadiusKM > maxServiceRadiusKM) {
+		errs = append(errs, fieldError{"service_radius_km", fmt.Sprintf("must be more than 0 and at most %d", maxServiceRadiusKM)})
 	}
 	if c.TimeZone != nil {
 		if _, err := time.LoadLocation(*c.TimeZone); err != nil || *c.TimeZone == "" || *c.TimeZone == "Local" {
-			errs = append(errs, FieldError{"time_zone", "must be an IANA time zone such as America/Chicago"})
+			errs = append(errs, fieldError{"time_zone", "must be an IANA time zone such as America/Chicago"})
 		}
 	}
 	if c.WorkingHours != nil {
 		if len(*c.WorkingHours) > 28 {
-			errs = append(errs, FieldError{"working_hours", "at most 28 windows"})
+			errs = append(errs, fieldError{"working_hours", "at most 28 windows"})
 		}
 		for i, w := range *c.WorkingHours {
 			field := fmt.Sprintf("working_hours[%d]", i)
 			switch {
 			case w.Weekday < 1 || w.Weekday > 7:
-				errs = append(errs, FieldError{field + ".weekday", "must be 1 (Monday) to 7 (Sunday)"})
+				errs = append(errs, fieldError{field + ".weekday", "must be 1 (Monday) to 7 (Sunday)"})
 			case !clockTime.MatchString(w.Start) || !clockTime.MatchString(w.End):
-				errs = append(errs, FieldError{field, "start and end must be HH:MM"})
+				errs = append(errs, fieldError{field, "start and end must be HH:MM"})
 			case w.Start >= w.End:
-				errs = append(errs, FieldError{field, "start must be before end"})
+				errs = append(errs, fieldError{field, "start must be before end"})
 			}
 		}
 	}
-	if c.Availability != nil && *c.Availability != Available && *c.Availability != Unavailable {
-		errs = append(errs, FieldError{"status", "must be available or unavailable"})
+	if c.Availability != nil && *c.Availability != available && *c.Availability != unavailable {
+		errs = append(errs, fieldError{"status", "must be available or unavailable"})
 	}
-	var timeOff []TimeOff
+	var timeOff []timeOff
 	if c.TimeOff != nil {
 		zone := p.TimeZone
 		if c.TimeZone != nil {
@@ -158,12 +158,12 @@ func (p *RealtorProfile) Apply(c ProfileChange, now time.Time) error {
 		if err != nil {
 			loc = time.UTC // reported above
 		}
-		var bad []FieldError
+		var bad []fieldError
 		timeOff, bad = readTimeOff(*c.TimeOff, loc)
 		errs = append(errs, bad...)
 	}
-	if c.MaxToursPerDay != nil && (*c.MaxToursPerDay < 0 || *c.MaxToursPerDay > MaxToursPerDayCap) {
-		errs = append(errs, FieldError{"max_tours_per_day", fmt.Sprintf("must be 0 (no cap) to %d", MaxToursPerDayCap)})
+	if c.MaxToursPerDay != nil && (*c.MaxToursPerDay < 0 || *c.MaxToursPerDay > maxToursPerDayCap) {
+		errs = append(errs, fieldError{"max_tours_per_day", fmt.Sprintf("must be 0 (no cap) to %d", maxToursPerDayCap)})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -179,7 +179,7 @@ func (p *RealtorProfile) Apply(c ProfileChange, now time.Time) error {
 		p.TimeZone = *c.TimeZone
 	}
 	if c.WorkingHours != nil {
-		p.WorkingHours = append([]WorkingHours(nil), (*c.WorkingHours)...)
+		p.WorkingHours = append([]workingHours(nil), (*c.WorkingHours)...)
 	}
 	if c.Availability != nil {
 		p.Availability = *c.Availability
@@ -198,12 +198,12 @@ func (p *RealtorProfile) Apply(c ProfileChange, now time.Time) error {
 // says what is wrong with each. It returns them as they are kept: UTC to
 // the second, reasons normalised (internal/platform/usertext), sorted by
 // start.
-func readTimeOff(in []TimeOffInput, loc *time.Location) ([]TimeOff, []FieldError) {
-	if len(in) > MaxTimeOff {
-		return nil, []FieldError{{"time_off", fmt.Sprintf("at most %d spans", MaxTimeOff)}}
+func readTimeOff(in []TimeOffInput, loc *time.Location) ([]timeOff, []fieldError) {
+	if len(in) > maxTimeOff {
+		return nil, []fieldError{{"time_off", fmt.Sprintf("at most %d spans", maxTimeOff)}}
 	}
-	var errs []FieldError
-	out := make([]TimeOff, 0, len(in))
+	var errs []fieldError
+	out := make([]timeOff, 0, len(in))
 	for i, t := range in {
 		field := fmt.Sprintf("time_off[%d]", i)
 		start, ok1 := parseWhen(t.Start, loc)
@@ -211,22 +211,22 @@ func readTimeOff(in []TimeOffInput, loc *time.Location) ([]TimeOff, []FieldError
 		start, end = start.UTC().Truncate(time.Second), end.UTC().Truncate(time.Second)
 		switch {
 		case !ok1 || start.Unix() <= 0:
-			errs = append(errs, FieldError{field + ".start", "must be an RFC 3339 time, or a local time such as 2026-12-24T09:00, after 1970"})
+			errs = append(errs, fieldError{field + ".start", "must be an RFC 3339 time, or a local time such as 2026-12-24T09:00, after 1970"})
 		case !ok2:
-			errs = append(errs, FieldError{field + ".end", "must be an RFC 3339 time, or a local time such as 2026-12-24T17:00"})
+			errs = append(errs, fieldError{field + ".end", "must be an RFC 3339 time, or a local time such as 2026-12-24T17:00"})
 		case !end.After(start):
-			errs = append(errs, FieldError{field + ".end", "must be after start"})
-		case end.Sub(start) > MaxTimeOffLength:
-			errs = append(errs, FieldError{field + ".end", "must be at most 366 days after start"})
+			errs = append(errs, fieldError{field + ".end", "must be after start"})
+		case end.Sub(start) > maxTimeOffLength:
+			errs = append(errs, fieldError{field + ".end", "must be at most 366 days after start"})
 		}
 		reason := usertext.Normalize(t.Reason, usertext.Line)
-		if n := utf8.RuneCountInString(reason); n > MaxTimeOffReason {
-			errs = append(errs, FieldError{field + ".reason", fmt.Sprintf("must be at most %d characters", MaxTimeOffReason)})
+		if n := utf8.RuneCountInString(reason); n > maxTimeOffReason {
+			errs = append(errs, fieldError{field + ".reason", fmt.Sprintf("must be at most %d characters", maxTimeOffReason)})
 		} else if msg := usertext.Check(reason, usertext.Line); msg != "" {
-			errs = append(errs, FieldError{field + ".reason", msg})
+			errs = append(errs, fieldError{field + ".reason", msg})
 		}
-		out = append(out, TimeOff{Start: start, End: end, Reason: reason})
+		out = append(out, timeOff{Start: start, End: end, Reason: reason})
 	}
-	slices.SortStableFunc(out, func(a, b TimeOff) int { return a.Start.Compare(b.Start) })
+	slices.SortStableFunc(out, func(a, b timeOff) int { return a.Start.Compare(b.Start) })
 	return out, errs
 }

@@ -42,9 +42,9 @@ import (
 var (
 	// ErrRefreshInvalid refuses an unknown, malformed, expired or revoked
 	// refresh token, or one of a suspended user.
-	ErrRefreshInvalid = errors.New("refresh token is not valid")
+	errRefreshInvalid = errors.New("refresh token is not valid")
 	// ErrRefreshReused refuses a used-up token; its family is now revoked.
-	ErrRefreshReused = errors.New("refresh token was already used; its family is revoked")
+	errRefreshReused = errors.New("refresh token was already used; its family is revoked")
 )
 
 // RefreshLifetimes bound refresh tokens. Zero fields take the defaults.
@@ -57,17 +57,17 @@ type RefreshLifetimes struct {
 
 // Default refresh lifetimes.
 const (
-	DefaultRefreshIdle = 7 * 24 * time.Hour
-	DefaultRefreshMax  = 30 * 24 * time.Hour
+	defaultRefreshIdle = 7 * 24 * time.Hour
+	defaultRefreshMax  = 30 * 24 * time.Hour
 )
 
 // WithDefaults fills the zero fields with the defaults.
 func (l RefreshLifetimes) WithDefaults() RefreshLifetimes {
 	if l.Idle == 0 {
-		l.Idle = DefaultRefreshIdle
+		l.Idle = defaultRefreshIdle
 	}
 	if l.Max == 0 {
-		l.Max = DefaultRefreshMax
+		l.Max = defaultRefreshMax
 	}
 	return l
 }
@@ -86,7 +86,7 @@ func (l RefreshLifetimes) Validate() error {
 }
 
 // RefreshFamily is every refresh token descended from one login.
-type RefreshFamily struct {
+type refreshFamily struct {
 	ID        string
 	UserID    string
 	CreatedAt time.Time
@@ -95,7 +95,7 @@ type RefreshFamily struct {
 }
 
 // RefreshToken is one refresh token, known by its hash only.
-type RefreshToken struct {
+type refreshToken struct {
 	Hash      string // hex SHA-256 of the token
 	FamilyID  string
 	IssuedAt  time.Time
@@ -107,15 +107,15 @@ type RefreshToken struct {
 // unexpired token is used up. A used-up one revokes f (ErrRefreshReused);
 // the caller must keep that change. Anything else is ErrRefreshInvalid and
 // changes nothing.
-func (f *RefreshFamily) Use(t *RefreshToken, now time.Time) error {
+func (f *refreshFamily) Use(t *refreshToken, now time.Time) error {
 	switch {
 	case !f.RevokedAt.IsZero():
-		return ErrRefreshInvalid
+		return errRefreshInvalid
 	case !t.UsedAt.IsZero():
 		f.RevokedAt = now
-		return ErrRefreshReused
+		return errRefreshReused
 	case !now.Before(t.ExpiresAt), !now.Before(f.ExpiresAt):
-		return ErrRefreshInvalid
+		return errRefreshInvalid
 	}
 	t.UsedAt = now
 	return nil
@@ -123,12 +123,12 @@ func (f *RefreshFamily) Use(t *RefreshToken, now time.Time) error {
 
 // Next is the token that follows one used at now: idle lifetime from now,
 // cut at the family's end.
-func (f RefreshFamily) Next(hash string, now time.Time, idle time.Duration) RefreshToken {
+func (f refreshFamily) Next(hash string, now time.Time, idle time.Duration) refreshToken {
 	exp := now.Add(idle)
 	if exp.After(f.ExpiresAt) {
 		exp = f.ExpiresAt
 	}
-	return RefreshToken{Hash: hash, FamilyID: f.ID, IssuedAt: now, ExpiresAt: exp}
+	return refreshToken{Hash: hash, FamilyID: f.ID, IssuedAt: now, ExpiresAt: exp}
 }
 
 // refreshTokenBytes is the entropy of a refresh token: 256 bits.
@@ -145,12 +145,12 @@ func newSecretToken(what string) (token, hash string, err error) {
 		return "", "", fmt.Errorf("%s: %w", what, err)
 	}
 	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, HashRefreshToken(token), nil
+	return token, hashRefreshToken(token), nil
 }
 
 // HashRefreshToken is what the store keeps of a token. A plain SHA-256 is
 // enough: the token has 256 random bits, so there is nothing to guess.
-func HashRefreshToken(token string) string {
+func hashRefreshToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
 }
@@ -176,7 +176,7 @@ func (s *Service) startRefresh(ctx context.Context, userID, familyID string, now
 	if err != nil {
 		return "", 0, err
 	}
-	f := RefreshFamily{ID: familyID, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.Refresh.Max)}
+	f := refreshFamily{ID: familyID, UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.Refresh.Max)}
 	first := f.Next(hash, now, s.cfg.Refresh.Idle)
 	if err := s.store.StartRefreshFamily(ctx, f, first); err != nil {
 		return "", 0, err
@@ -190,7 +190,7 @@ func (s *Service) startRefresh(ctx context.Context, userID, familyID string, now
 // both succeed: the store queues them, and the second is a reuse.
 func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) {
 	if !wellFormedRefreshToken(presented) {
-		return Token{}, ErrRefreshInvalid
+		return Token{}, errRefreshInvalid
 	}
 	token, nextHash, err := newRefreshToken()
 	if err != nil {
@@ -200,15 +200,15 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 	var (
 		refused error
 		user    User
-		next    RefreshToken
-		family  RefreshFamily
+		next    refreshToken
+		family  refreshFamily
 	)
-	err = s.store.UseRefreshToken(ctx, HashRefreshToken(presented), func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, []bus.Event, error) {
-		if u.Status == StatusSuspended {
-			return nil, nil, ErrRefreshInvalid
+	err = s.store.UseRefreshToken(ctx, hashRefreshToken(presented), func(u User, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error) {
+		if u.Status == statusSuspended {
+			return nil, nil, errRefreshInvalid
 		}
 		switch err := f.Use(t, now); {
-		case errors.Is(err, ErrRefreshReused):
+		case errors.Is(err, errRefreshReused):
 			refused, family = err, *f
 			// Commit the revocation; whoever holds the copy may hold an
 			// access token of the session too.
@@ -221,7 +221,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 		return &next, nil, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return Token{}, ErrRefreshInvalid
+		return Token{}, errRefreshInvalid
 	}
 	if err != nil {
 		return Token{}, err
@@ -246,10 +246,10 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 // not an error: the caller wanted it dead, and it is.
 func (s *Service) Logout(ctx context.Context, presented string) error {
 	if !wellFormedRefreshToken(presented) {
-		return ValidationError{{"refresh_token", "is not a refresh token"}}
+		return validationError{{"refresh_token", "is not a refresh token"}}
 	}
 	now := s.cfg.Clock.Now()
-	_, err := s.store.RevokeRefreshFamilyOf(ctx, HashRefreshToken(presented), now, func(f RefreshFamily) ([]bus.Event, error) {
+	_, err := s.store.RevokeRefreshFamilyOf(ctx, hashRefreshToken(presented), now, func(f refreshFamily) ([]bus.Event, error) {
 		ev, err := sessionRevoked(ctx, f, events.SessionSignedOut, now)
 		return []bus.Event{ev}, err
 	})
@@ -260,7 +260,7 @@ func (s *Service) Logout(ctx context.Context, presented string) error {
 }
 
 // sessionRevoked announces that family f, a sign-in session, ended at now.
-func sessionRevoked(ctx context.Context, f RefreshFamily, reason string, now time.Time) (bus.Event, error) {
+func sessionRevoked(ctx context.Context, f refreshFamily, reason string, now time.Time) (bus.Event, error) {
 	return bus.NewEvent(ctx, events.TypeSessionRevoked, f.UserID, events.SessionRevoked{
 		SessionID: f.ID, UserID: f.UserID, Reason: reason, At: now.UTC()}, now)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
-func insertRefreshToken(ctx context.Context, tx *sql.Tx, t RefreshToken) error {
+func insertRefreshToken(ctx context.Context, tx *sql.Tx, t refreshToken) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (token_hash, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)`,
 		t.Hash, t.FamilyID, t.IssuedAt.UTC(), t.ExpiresAt.UTC(), store.NullTime(t.UsedAt))
 	if err != nil {
@@ -22,7 +22,7 @@ func insertRefreshToken(ctx context.Context, tx *sql.Tx, t RefreshToken) error {
 }
 
 // StartRefreshFamily implements RefreshStore.
-func (s *SQLStore) StartRefreshFamily(ctx context.Context, f RefreshFamily, first RefreshToken) error {
+func (s *SQLStore) StartRefreshFamily(ctx context.Context, f refreshFamily, first refreshToken) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (id, user_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5)`,
 			f.ID, f.UserID, f.CreatedAt.UTC(), f.ExpiresAt.UTC(), store.NullTime(f.RevokedAt))
@@ -36,10 +36,10 @@ func (s *SQLStore) StartRefreshFamily(ctx context.Context, f RefreshFamily, firs
 // UseRefreshToken implements RefreshStore. It locks the token, then its
 // family; the revocations lock families only, so no two transactions here
 // wait on each other in a cycle.
-func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, []bus.Event, error)) error {
+func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u User, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error)) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var (
-			t    RefreshToken
+			t    refreshToken
 			used store.Time
 		)
 		err := tx.QueryRowContext(ctx, `SELECT token_hash, family_id, issued_at, expires_at, used_at FROM refresh_tokens
@@ -52,7 +52,7 @@ func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u 
 		}
 		t.IssuedAt, t.ExpiresAt, t.UsedAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC(), used.UTC()
 		var (
-			f       RefreshFamily
+			f       refreshFamily
 			revoked store.Time
 		)
 		err = tx.QueryRowContext(ctx, `SELECT id, user_id, created_at, expires_at, revoked_at FROM refresh_families
@@ -88,9 +88,9 @@ func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u 
 // RevokeRefreshFamilyOf implements RefreshStore. The conditional update
 // decides who revoked the family: of two concurrent sign-outs, one changes
 // the row and announces it, the other changes nothing.
-func (s *SQLStore) RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time, announce func(f RefreshFamily) ([]bus.Event, error)) (bool, error) {
+func (s *SQLStore) RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time, announce func(f refreshFamily) ([]bus.Event, error)) (bool, error) {
 	var (
-		f     RefreshFamily
+		f     refreshFamily
 		found bool
 	)
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -166,4 +166,4 @@ func (s *SQLStore) PruneRefresh(ctx context.Context, now time.Time, limit int) (
 	return int(total), nil
 }
 
-var _ RefreshStore = (*SQLStore)(nil)
+var _ refreshStore = (*SQLStore)(nil)

@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -78,13 +77,13 @@ func (h *harness) refused(what, token string) {
 func TestRefreshRotation(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		h := newHarness(t, open)
-		ann := h.register(iam.RoleCustomer, "ann")
+		ann := h.register(roleCustomer, "ann")
 		s1 := h.signIn(ann)
 		if len(s1.refresh) != 43 || strings.ContainsAny(s1.refresh, "+/=") || s1.expiresIn != 7*day {
 			t.Fatalf("login's refresh token %q (%d chars), expires in %s; want 43 base64url chars, 7 days", s1.refresh, len(s1.refresh), s1.expiresIn)
 		}
 		var stored, plain int
-		if err := h.db.QueryRow(`SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = $1`, iam.HashRefreshToken(s1.refresh)).Scan(&stored); err != nil {
+		if err := h.db.QueryRow(`SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = $1`, hashRefreshToken(s1.refresh)).Scan(&stored); err != nil {
 			t.Fatal(err)
 		}
 		if err := h.db.QueryRow(`SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = $1`, s1.refresh).Scan(&plain); err != nil {
@@ -129,7 +128,7 @@ func TestRefreshRotation(t *testing.T) {
 // keeps a family alive, but never past 30 days from its login.
 func TestRefreshLifetimes(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	ann := h.register(iam.RoleCustomer, "ann")
+	ann := h.register(roleCustomer, "ann")
 
 	idle := h.signIn(ann)
 	h.clock.Advance(7*day - time.Second)
@@ -163,7 +162,7 @@ func TestRefreshLifetimes(t *testing.T) {
 // ones are a 422.
 func TestLogout(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	ann := h.register(iam.RoleCustomer, "ann")
+	ann := h.register(roleCustomer, "ann")
 	s1 := h.signIn(ann)
 	other := h.signIn(ann) // another device
 	s2 := h.mustRefresh(s1.refresh)
@@ -192,7 +191,7 @@ func TestLogout(t *testing.T) {
 func TestRefreshSuspended(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
 	admin := h.admin()
-	ann := h.register(iam.RoleCustomer, "ann")
+	ann := h.register(roleCustomer, "ann")
 	s1, s2 := h.signIn(ann), h.signIn(ann)
 	if resp := h.do("PATCH", "/iam/users/"+ann.id, admin.token, map[string]any{"status": "suspended"}); resp.status != 200 {
 		t.Fatalf("suspend = %d %s", resp.status, resp.body)
@@ -207,12 +206,12 @@ func TestRefreshSuspended(t *testing.T) {
 	// A suspension whose revocation has not happened (another instance's
 	// write in flight) is still refused: refresh reads the user's status.
 	s3 := h.signIn(ann)
-	if _, err := h.store.UpdateUser(context.Background(), ann.id, func(u *iam.User) ([]bus.Event, error) { u.Status = iam.StatusSuspended; return nil, nil }); err != nil {
+	if _, err := h.store.UpdateUser(context.Background(), ann.id, func(u *User) ([]bus.Event, error) { u.Status = statusSuspended; return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	h.refused("suspended, family still live", s3.refresh)
 
-	provider := h.register(iam.RoleProvider, "unverified")
+	provider := h.register(roleProvider, "unverified")
 	h.mustRefresh(h.signIn(provider).refresh)
 }
 
@@ -221,7 +220,7 @@ func TestRefreshSuspended(t *testing.T) {
 func TestRefreshConcurrentUse(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		h := newHarness(t, open)
-		ann := h.register(iam.RoleCustomer, "ann")
+		ann := h.register(roleCustomer, "ann")
 		ctx := context.Background()
 		for round := range 10 {
 			tok, err := h.svc.Login(ctx, ann.email, ann.password, "192.0.2.1")
@@ -231,7 +230,7 @@ func TestRefreshConcurrentUse(t *testing.T) {
 			var (
 				wg      sync.WaitGroup
 				start   = make(chan struct{})
-				results [2]iam.Token
+				results [2]Token
 				errs    [2]error
 			)
 			for i := range 2 {
@@ -251,14 +250,14 @@ func TestRefreshConcurrentUse(t *testing.T) {
 					won = i
 				case err == nil:
 					t.Fatalf("round %d: both refreshes succeeded", round)
-				case !errors.Is(err, iam.ErrRefreshReused):
+				case !errors.Is(err, errRefreshReused):
 					t.Fatalf("round %d: the losing refresh failed with %v, want a reuse", round, err)
 				}
 			}
 			if won < 0 {
 				t.Fatalf("round %d: neither refresh succeeded: %v", round, errs)
 			}
-			if _, err := h.svc.Refresh(ctx, results[won].RefreshToken); !errors.Is(err, iam.ErrRefreshInvalid) {
+			if _, err := h.svc.Refresh(ctx, results[won].RefreshToken); !errors.Is(err, errRefreshInvalid) {
 				t.Fatalf("round %d: the winner's token after the reuse: %v, want refused", round, err)
 			}
 		}
@@ -270,7 +269,7 @@ func TestRefreshConcurrentUse(t *testing.T) {
 func TestPruneRefresh(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		h := newHarness(t, open)
-		ann := h.register(iam.RoleCustomer, "ann")
+		ann := h.register(roleCustomer, "ann")
 		for range 3 {
 			s := h.signIn(ann)
 			h.mustRefresh(s.refresh) // two tokens per family

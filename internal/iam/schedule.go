@@ -23,11 +23,11 @@ type ScheduleGate interface {
 
 // ScheduleConflictError is time off over tours the realtor holds or is
 // booked for: nothing was saved.
-type ScheduleConflictError struct {
+type scheduleConflictError struct {
 	Tours []clients.BookedTour
 }
 
-func (e *ScheduleConflictError) Error() string {
+func (e *scheduleConflictError) Error() string {
 	if len(e.Tours) == 1 {
 		return "the time off covers a tour you are booked for"
 	}
@@ -36,10 +36,10 @@ func (e *ScheduleConflictError) Error() string {
 
 // ErrScheduleUnavailable: the appointment service could not be asked, so
 // the time off or cap was not saved; try again.
-var ErrScheduleUnavailable = errors.New("the booking service could not check the time off; try again")
+var errScheduleUnavailable = errors.New("the booking service could not check the time off; try again")
 
 // touchesSchedule: the change sets time off or the daily cap.
-func (c ProfileChange) touchesSchedule() bool { return c.TimeOff != nil || c.MaxToursPerDay != nil }
+func (c profileChange) touchesSchedule() bool { return c.TimeOff != nil || c.MaxToursPerDay != nil }
 
 // gateSchedule asks the appointment service to take the schedule p would
 // have after c at now. The order (appointment first, under its lock, then
@@ -47,7 +47,7 @@ func (c ProfileChange) touchesSchedule() bool { return c.TimeOff != nil || c.Max
 // off: once Apply answers, appointment holds and bookings go by it. If
 // iam's save then fails, appointment keeps the stricter schedule until the
 // realtor's next change (its event carries the whole schedule again).
-func (s *Service) gateSchedule(ctx context.Context, p RealtorProfile, c ProfileChange, now time.Time) error {
+func (s *Service) gateSchedule(ctx context.Context, p realtorProfile, c profileChange, now time.Time) error {
 	if s.cfg.Schedules == nil || !c.touchesSchedule() {
 		return nil
 	}
@@ -63,10 +63,10 @@ func (s *Service) gateSchedule(ctx context.Context, p RealtorProfile, c ProfileC
 	tours, err := s.cfg.Schedules.Apply(ctx, p.UserID, sch)
 	if err != nil {
 		s.cfg.Log.WarnContext(ctx, "schedule check failed", "realtor_id", p.UserID, "err", err)
-		return ErrScheduleUnavailable
+		return errScheduleUnavailable
 	}
 	if len(tours) > 0 {
-		return &ScheduleConflictError{Tours: tours}
+		return &scheduleConflictError{Tours: tours}
 	}
 	return nil
 }

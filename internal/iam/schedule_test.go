@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -46,8 +45,8 @@ func (g *gate) Apply(_ context.Context, _ string, s clients.RealtorSchedule) ([]
 
 func TestRealtorSchedule(t *testing.T) {
 	g := &gate{}
-	h := newHarness(t, storetest.OpenSQLite, func(c *iam.Config) { c.Schedules = g })
-	realtor := h.register(iam.RoleRealtor, "rita")
+	h := newHarness(t, storetest.OpenSQLite, func(c *Config) { c.Schedules = g })
+	realtor := h.register(roleRealtor, "rita")
 	if resp := h.do("PATCH", "/iam/me", realtor.token, map[string]any{"time_zone": "America/Chicago"}); resp.status != 200 {
 		t.Fatalf("zone: %d %s", resp.status, resp.body)
 	}
@@ -138,7 +137,7 @@ func TestRealtorSchedule(t *testing.T) {
 	}
 
 	// Customers have no schedule.
-	customer := h.register(iam.RoleCustomer, "carl")
+	customer := h.register(roleCustomer, "carl")
 	if resp := h.do("PATCH", "/iam/me", customer.token, map[string]any{"max_tours_per_day": 2}); resp.status != 422 {
 		t.Fatalf("customer cap: %d, want 422", resp.status)
 	}

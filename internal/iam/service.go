@@ -98,7 +98,7 @@ func New(ctx context.Context, st Store, keys auth.KeyStore, cfg Config) (*Servic
 		return nil, errors.New("iam: nil store")
 	}
 	if cfg.Passwords.MemoryKiB == 0 {
-		cfg.Passwords = DefaultPasswordParams
+		cfg.Passwords = defaultPasswordParams
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
@@ -116,7 +116,7 @@ func New(ctx context.Context, st Store, keys auth.KeyStore, cfg Config) (*Servic
 	if err != nil {
 		return nil, fmt.Errorf("iam: token issuer: %w", err)
 	}
-	dummy, err := HashPassword(uuid.NewString(), cfg.Passwords)
+	dummy, err := hashPassword(uuid.NewString(), cfg.Passwords)
 	if err != nil {
 		return nil, err
 	}
@@ -211,20 +211,20 @@ type rotateView struct {
 }
 
 // Register opens an account and announces it.
-func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
+func (s *Service) Register(ctx context.Context, r registration) (User, error) {
 	if err := r.Validate(); err != nil {
 		return User{}, err
 	}
 	return s.create(ctx, r)
 }
 
-func (s *Service) create(ctx context.Context, r Registration) (User, error) {
-	hash, err := HashPassword(r.Password, s.cfg.Passwords)
+func (s *Service) create(ctx context.Context, r registration) (User, error) {
+	hash, err := hashPassword(r.Password, s.cfg.Passwords)
 	if err != nil {
 		return User{}, err
 	}
 	now := s.cfg.Clock.Now()
-	u := NewUser(uuid.NewString(), r, hash, now)
+	u := newUser(uuid.NewString(), r, hash, now)
 	ev, err := bus.NewEvent(ctx, events.TypeUserRegistered, u.ID, events.UserRegistered{
 		UserID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role),
 		Status: string(u.Status), Verified: u.Verified, RegisteredAt: u.CreatedAt,
@@ -233,7 +233,7 @@ func (s *Service) create(ctx context.Context, r Registration) (User, error) {
 		return User{}, err
 	}
 	evs := []bus.Event{ev}
-	if u.Role == RoleAdmin {
+	if u.Role == roleAdmin {
 		entry, err := auditAdminCreated(ctx, u, now)
 		if err != nil {
 			return User{}, err
@@ -254,13 +254,13 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) (bool
 	if _, err := s.store.UserByEmail(ctx, email); err == nil {
 		return false, nil
 	}
-	r := Registration{Email: email, Password: password, Name: "Administrator", Role: RoleCustomer}
+	r := registration{Email: email, Password: password, Name: "Administrator", Role: roleCustomer}
 	if err := r.Validate(); err != nil {
 		return false, err
 	}
-	r.Role = RoleAdmin
+	r.Role = roleAdmin
 	u, err := s.create(ctx, r)
-	if errors.Is(err, ErrEmailTaken) {
+	if errors.Is(err, errEmailTaken) {
 		return false, nil // another instance created it first
 	}
 	if err != nil {

@@ -1,4 +1,4 @@
-package iam_test
+package iam
 
 import (
 	"net/http"
@@ -8,7 +8,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -44,12 +43,12 @@ func (h *harness) sessionsRevoked() []events.SessionRevoked {
 func TestSessionsAreAnnounced(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		h := newHarness(t, open)
-		ann := h.register(iam.RoleCustomer, "ann")
+		ann := h.register(roleCustomer, "ann")
 		s1, s2 := h.signIn(ann), h.signIn(ann)
 		sid1, _ := claimsOf(t, s1.access)["sid"].(string)
 		sid2, _ := claimsOf(t, s2.access)["sid"].(string)
 		var family string
-		if err := h.db.QueryRow(`SELECT family_id FROM refresh_tokens WHERE token_hash = $1`, iam.HashRefreshToken(s1.refresh)).Scan(&family); err != nil {
+		if err := h.db.QueryRow(`SELECT family_id FROM refresh_tokens WHERE token_hash = $1`, hashRefreshToken(s1.refresh)).Scan(&family); err != nil {
 			t.Fatal(err)
 		}
 		if sid1 == "" || sid1 == sid2 || sid1 != family {
@@ -94,7 +93,7 @@ func TestStatusChangesVoidEarlierTokens(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		h := newHarness(t, open)
 		admin := h.admin()
-		rita := h.register(iam.RoleRealtor, "rita")
+		rita := h.register(roleRealtor, "rita")
 		h.clock.Advance(1500 * time.Millisecond) // mid-second
 		suspendedAt := h.clock.Now().UTC()
 		if resp := h.do("PATCH", "/iam/users/"+rita.id, admin.token, map[string]any{"status": "suspended"}); resp.status != 200 {

@@ -24,13 +24,13 @@ type Store interface {
 	UpdateUser(ctx context.Context, id string, change func(u *User) ([]bus.Event, error)) (User, error)
 	// ListUsers returns up to limit users matching f, oldest first, after
 	// the cursor position (zero Cursor: from the start).
-	ListUsers(ctx context.Context, f UserFilter, after UserCursor, limit int) ([]User, error)
+	ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]User, error)
 
 	// Profile returns a realtor's profile; not found if never set.
-	Profile(ctx context.Context, userID string) (RealtorProfile, error)
+	Profile(ctx context.Context, userID string) (realtorProfile, error)
 	// UpdateProfile runs change on the user and their profile (a new one if
 	// none) in one locked transaction and saves both with its events.
-	UpdateProfile(ctx context.Context, userID string, change func(u *User, p *RealtorProfile) ([]bus.Event, error)) (User, RealtorProfile, error)
+	UpdateProfile(ctx context.Context, userID string, change func(u *User, p *realtorProfile) ([]bus.Event, error)) (User, realtorProfile, error)
 
 	// PutCalendarToken replaces a user's calendar feed token hash, in one
 	// transaction that locks the user, with the event announce returns for
@@ -42,38 +42,38 @@ type Store interface {
 	// like every other entry.
 	AddAudit(ctx context.Context, events ...bus.Event) error
 
-	CalendarImportStore
-	RefreshStore
+	calendarImportStore
+	refreshStore
 }
 
 // CalendarImportStore keeps realtors' calendar imports (calendar_sync.go).
 // Implementations are safe for concurrent use, also by several processes.
-type CalendarImportStore interface {
+type calendarImportStore interface {
 	// PutCalendarImport saves a new URL for the user: due at imp.NextSyncAt,
 	// no failures, no error, any claim on the old URL void. The blocks last
 	// announced are kept, so an unchanged calendar is not announced again.
-	PutCalendarImport(ctx context.Context, imp CalendarImport, at time.Time) error
+	PutCalendarImport(ctx context.Context, imp calendarImport, at time.Time) error
 	// DeleteCalendarImport removes the user's import, with events.
 	DeleteCalendarImport(ctx context.Context, userID string, events ...bus.Event) error
 	// ClaimCalendarImport takes the earliest import due by now that no
 	// other round holds, marks it with claim and hides it until
 	// leaseUntil; ok is false when none is due.
-	ClaimCalendarImport(ctx context.Context, now, leaseUntil time.Time, claim string) (CalendarImport, bool, error)
+	ClaimCalendarImport(ctx context.Context, now, leaseUntil time.Time, claim string) (calendarImport, bool, error)
 	// FinishCalendarImport records the outcome of a claimed sync, with
 	// events, unless the claim was lost (the URL changed or the lease ran
 	// out); it reports whether it recorded.
-	FinishCalendarImport(ctx context.Context, imp CalendarImport, out CalendarOutcome, events ...bus.Event) (bool, error)
+	FinishCalendarImport(ctx context.Context, imp calendarImport, out calendarOutcome, events ...bus.Event) (bool, error)
 	// CalendarSync is what the user may see of their import.
-	CalendarSync(ctx context.Context, userID string) (CalendarSyncState, error)
+	CalendarSync(ctx context.Context, userID string) (calendarSyncState, error)
 	// NextCalendarSync is when the next import is due.
 	NextCalendarSync(ctx context.Context) (time.Time, bool, error)
 }
 
 // RefreshStore keeps refresh-token families (see refresh.go). Tokens are
 // known only by their hash. Implementations are safe for concurrent use.
-type RefreshStore interface {
+type refreshStore interface {
 	// StartRefreshFamily adds a family and its first token.
-	StartRefreshFamily(ctx context.Context, f RefreshFamily, first RefreshToken) error
+	StartRefreshFamily(ctx context.Context, f refreshFamily, first refreshToken) error
 	// UseRefreshToken finds the token with this hash and, in one
 	// transaction that locks the token and its family (so concurrent uses
 	// of one token run one after the other, each seeing the last one's
@@ -81,13 +81,13 @@ type RefreshStore interface {
 	// left them, adds the token use returns (nil: none) and the events it
 	// returns. An error from use aborts everything. An unknown hash is not
 	// found (store.ErrNotFound).
-	UseRefreshToken(ctx context.Context, hash string, use func(u User, f *RefreshFamily, t *RefreshToken) (*RefreshToken, []bus.Event, error)) error
+	UseRefreshToken(ctx context.Context, hash string, use func(u User, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error)) error
 	// RevokeRefreshFamilyOf revokes, at at, the family of the token with
 	// this hash, unless it is revoked already, and then stores the events
 	// announce returns for the family in the same transaction (so a family
 	// is announced revoked once, by whoever revoked it). It reports whether
 	// a token had this hash.
-	RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time, announce func(f RefreshFamily) ([]bus.Event, error)) (bool, error)
+	RevokeRefreshFamilyOf(ctx context.Context, hash string, at time.Time, announce func(f refreshFamily) ([]bus.Event, error)) (bool, error)
 	// RevokeRefreshFamilies revokes, at at, every live family of a user
 	// and returns how many it revoked.
 	RevokeRefreshFamilies(ctx context.Context, userID string, at time.Time) (int, error)
@@ -98,14 +98,14 @@ type RefreshStore interface {
 }
 
 // UserFilter narrows ListUsers; empty fields match everything.
-type UserFilter struct {
-	Role     Role
-	Status   Status
+type userFilter struct {
+	Role     role
+	Status   status
 	Verified *bool
 }
 
 // UserCursor is a position in ListUsers' order.
-type UserCursor struct {
+type userCursor struct {
 	CreatedAt time.Time `json:"c"`
 	ID        string    `json:"i"`
 }

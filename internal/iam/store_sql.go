@@ -62,7 +62,7 @@ func (s *SQLStore) CreateUser(ctx context.Context, u User, events ...bus.Event) 
 		return outbox.AddAll(ctx, tx, events)
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return ErrEmailTaken
+		return errEmailTaken
 	}
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
@@ -77,7 +77,7 @@ func (s *SQLStore) UserByID(ctx context.Context, id string) (User, error) {
 
 // UserByEmail implements Store.
 func (s *SQLStore) UserByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, normalizeEmail(email)))
 }
 
 // UpdateUser implements Store.
@@ -99,7 +99,7 @@ func (s *SQLStore) UpdateUser(ctx context.Context, id string, change func(u *Use
 		return outbox.AddAll(ctx, tx, events)
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return User{}, ErrEmailTaken
+		return User{}, errEmailTaken
 	}
 	return out, err
 }
@@ -119,7 +119,7 @@ func saveUser(ctx context.Context, tx *sql.Tx, u User) error {
 }
 
 // ListUsers implements Store.
-func (s *SQLStore) ListUsers(ctx context.Context, f UserFilter, after UserCursor, limit int) ([]User, error) {
+func (s *SQLStore) ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]User, error) {
 	var (
 		where []string
 		args  []any
@@ -171,47 +171,47 @@ type timeOffRow struct {
 	Reason string    `json:"reason"`
 }
 
-func scanProfile(row scanner) (RealtorProfile, error) {
+func scanProfile(row scanner) (realtorProfile, error) {
 	var (
-		p        RealtorProfile
+		p        realtorProfile
 		lat, lng sql.NullFloat64
 		hours    string
 		off      string
 	)
 	err := row.Scan(&p.UserID, &lat, &lng, &p.ServiceRadiusKM, &p.TimeZone, &hours, &p.Availability, &p.UpdatedAt, &off, &p.MaxToursPerDay)
 	if errors.Is(err, sql.ErrNoRows) {
-		return RealtorProfile{}, fmt.Errorf("realtor profile: %w", store.ErrNotFound)
+		return realtorProfile{}, fmt.Errorf("realtor profile: %w", store.ErrNotFound)
 	}
 	if err != nil {
-		return RealtorProfile{}, fmt.Errorf("read realtor profile: %w", err)
+		return realtorProfile{}, fmt.Errorf("read realtor profile: %w", err)
 	}
 	if lat.Valid && lng.Valid {
-		p.Location = &GeoPoint{Lat: lat.Float64, Lng: lng.Float64}
+		p.Location = &geoPoint{Lat: lat.Float64, Lng: lng.Float64}
 	}
 	if err := json.Unmarshal([]byte(hours), &p.WorkingHours); err != nil {
-		return RealtorProfile{}, fmt.Errorf("read working hours: %w", err)
+		return realtorProfile{}, fmt.Errorf("read working hours: %w", err)
 	}
 	var rows []timeOffRow
 	if err := json.Unmarshal([]byte(off), &rows); err != nil {
-		return RealtorProfile{}, fmt.Errorf("read time off: %w", err)
+		return realtorProfile{}, fmt.Errorf("read time off: %w", err)
 	}
 	for _, t := range rows {
-		p.TimeOff = append(p.TimeOff, TimeOff{Start: t.Start.UTC(), End: t.End.UTC(), Reason: t.Reason})
+		p.TimeOff = append(p.TimeOff, timeOff{Start: t.Start.UTC(), End: t.End.UTC(), Reason: t.Reason})
 	}
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	return p, nil
 }
 
 // Profile implements Store.
-func (s *SQLStore) Profile(ctx context.Context, userID string) (RealtorProfile, error) {
+func (s *SQLStore) Profile(ctx context.Context, userID string) (realtorProfile, error) {
 	return scanProfile(s.db.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM realtor_profiles WHERE user_id = $1`, userID))
 }
 
 // UpdateProfile implements Store.
-func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func(u *User, p *RealtorProfile) ([]bus.Event, error)) (User, RealtorProfile, error) {
+func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func(u *User, p *realtorProfile) ([]bus.Event, error)) (User, realtorProfile, error) {
 	var (
 		outU User
-		outP RealtorProfile
+		outP realtorProfile
 	)
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		u, err := s.lockUser(ctx, tx, userID)
@@ -220,7 +220,7 @@ func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func
 		}
 		p, err := scanProfile(tx.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM realtor_profiles WHERE user_id = $1`, userID))
 		if errors.Is(err, store.ErrNotFound) {
-			p = NewRealtorProfile(userID, u.CreatedAt)
+			p = newRealtorProfile(userID, u.CreatedAt)
 		} else if err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func
 	return outU, outP, err
 }
 
-func saveProfile(ctx context.Context, tx *sql.Tx, p RealtorProfile) error {
+func saveProfile(ctx context.Context, tx *sql.Tx, p realtorProfile) error {
 	hours, err := json.Marshal(p.WorkingHours)
 	if err != nil {
 		return err

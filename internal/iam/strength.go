@@ -15,7 +15,7 @@ import (
 // and the user's own email and name. It still takes any 8 characters
 // without a pattern (an estimated 10^8 guesses), as NIST asks; a higher
 // score would refuse those.
-const MinPasswordScore = 2
+const minPasswordScore = 2
 
 // siteWords are the context-specific words of every account.
 var siteWords = []string{"openhouse", "open house"}
@@ -24,7 +24,7 @@ var siteWords = []string{"openhouse", "open house"}
 // the email whole and in its parts, the name whole and in its words.
 func passwordContext(email, name string) []string {
 	out := append([]string(nil), siteWords...)
-	email = NormalizeEmail(email)
+	email = normalizeEmail(email)
 	out = append(out, email)
 	local, domain, _ := strings.Cut(email, "@")
 	out = append(out, local, domain)
@@ -40,7 +40,7 @@ func passwordContext(email, name string) []string {
 func checkPasswordStrength(password, email, name string) string {
 	context := passwordContext(email, name)
 	r := zxcvbn.PasswordStrength(password, context)
-	if r.Score >= MinPasswordScore {
+	if r.Score >= minPasswordScore {
 		return ""
 	}
 	return "is too easy to guess: " + weakness(password, context, r.Sequence) +

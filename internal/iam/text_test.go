@@ -1,10 +1,9 @@
-package iam_test
+package iam
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/iam"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -71,8 +70,8 @@ func TestNamesFollowTheTextPolicy(t *testing.T) {
 
 func TestRegistrationValidateNamesTheField(t *testing.T) {
 	for what, name := range badNames {
-		err := iam.Registration{Email: "eve@example.com", Password: "a passphrase for Eve", Name: name, Role: iam.RoleCustomer}.Validate()
-		v, ok := err.(iam.ValidationError)
+		err := registration{Email: "eve@example.com", Password: "a passphrase for Eve", Name: name, Role: roleCustomer}.Validate()
+		v, ok := err.(validationError)
 		if !ok || len(v) != 1 || v[0].Field != "name" {
 			t.Errorf("%s: Validate() = %v, want one error naming name", what, err)
 		}

@@ -14,23 +14,23 @@ import (
 )
 
 // Role is what a user may do. Admins are never self-registered.
-type Role string
+type role string
 
 // The roles of the platform.
 const (
-	RoleCustomer Role = "customer"
-	RoleProvider Role = "provider"
-	RoleRealtor  Role = "realtor"
-	RoleAdmin    Role = "admin"
+	roleCustomer role = "customer"
+	roleProvider role = "provider"
+	roleRealtor  role = "realtor"
+	roleAdmin    role = "admin"
 )
 
 // Status says whether an account may sign in.
-type Status string
+type status string
 
 // Account statuses.
 const (
-	StatusActive    Status = "active"
-	StatusSuspended Status = "suspended"
+	statusActive    status = "active"
+	statusSuspended status = "suspended"
 )
 
 // User is an account.
@@ -38,8 +38,8 @@ type User struct {
 	ID           string
 	Email        string // lower-cased, unique
 	Name         string
-	Role         Role
-	Status       Status
+	Role         role
+	Status       status
 	Verified     bool
 	PasswordHash string
 	CreatedAt    time.Time
@@ -57,7 +57,7 @@ type User struct {
 // suspension dies with them). It reports whether the status changed. The
 // instant is kept to the microsecond, as PostgreSQL stores it, so that the
 // event verifiers read and the row iam dates new tokens by agree.
-func (u *User) SetStatus(s Status, now time.Time) bool {
+func (u *User) SetStatus(s status, now time.Time) bool {
 	if s == u.Status {
 		return false
 	}
@@ -68,22 +68,22 @@ func (u *User) SetStatus(s Status, now time.Time) bool {
 // Password length bounds, after NIST SP 800-63B: at least 8, and long
 // passphrases welcome (no composition rules).
 const (
-	MinPasswordLen = 8
-	MaxPasswordLen = 128
+	minPasswordLen = 8
+	maxPasswordLen = 128
 )
 
 // ErrEmailTaken is returned when an email is already registered.
-var ErrEmailTaken = errors.New("email already registered")
+var errEmailTaken = errors.New("email already registered")
 
 // FieldError says what is wrong with one field of a request.
-type FieldError struct {
+type fieldError struct {
 	Field, Message string
 }
 
 // ValidationError lists every problem of a request at once.
-type ValidationError []FieldError
+type validationError []fieldError
 
-func (v ValidationError) Error() string {
+func (v validationError) Error() string {
 	parts := make([]string, len(v))
 	for i, f := range v {
 		parts[i] = f.Field + ": " + f.Message
@@ -92,43 +92,43 @@ func (v ValidationError) Error() string {
 }
 
 // Registration is what a person gives to open an account.
-type Registration struct {
+type registration struct {
 	Email    string
 	Password string
 	Name     string
-	Role     Role
+	Role     role
 }
 
 // NormalizeEmail is the form in which emails are stored and compared.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // Validate checks a registration against the rules of the platform.
-func (r Registration) Validate() error {
-	var errs ValidationError
-	email := NormalizeEmail(r.Email)
+func (r registration) Validate() error {
+	var errs validationError
+	email := normalizeEmail(r.Email)
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
-		errs = append(errs, FieldError{"email", "must be a valid email address"})
+		errs = append(errs, fieldError{"email", "must be a valid email address"})
 	} else if msg := usertext.Check(email, usertext.Line); msg != "" {
 		// net/mail takes any UTF-8 in the local part (RFC 6532), the
 		// characters that reorder or hide text included.
-		errs = append(errs, FieldError{"email", msg})
+		errs = append(errs, fieldError{"email", msg})
 	}
-	if n := utf8.RuneCountInString(r.Password); n < MinPasswordLen || n > MaxPasswordLen {
-		errs = append(errs, FieldError{"password", "must be 8 to 128 characters"})
+	if n := utf8.RuneCountInString(r.Password); n < minPasswordLen || n > maxPasswordLen {
+		errs = append(errs, fieldError{"password", "must be 8 to 128 characters"})
 	} else if msg := usertext.Check(r.Password, usertext.Line); msg != "" {
 		// Every printable character is welcome in a password (NIST SP
 		// 800-63B); control and formatting characters cannot be typed.
-		errs = append(errs, FieldError{"password", msg})
+		errs = append(errs, fieldError{"password", msg})
 	} else if msg := checkPasswordStrength(r.Password, r.Email, r.Name); msg != "" {
-		errs = append(errs, FieldError{"password", msg})
+		errs = append(errs, fieldError{"password", msg})
 	}
 	if msg := checkName(r.Name); msg != "" {
-		errs = append(errs, FieldError{"name", msg})
+		errs = append(errs, fieldError{"name", msg})
 	}
 	switch r.Role {
-	case RoleCustomer, RoleProvider, RoleRealtor:
+	case roleCustomer, roleProvider, roleRealtor:
 	default:
-		errs = append(errs, FieldError{"role", "must be customer, provider or realtor"})
+		errs = append(errs, fieldError{"role", "must be customer, provider or realtor"})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -137,7 +137,7 @@ func (r Registration) Validate() error {
 }
 
 // MaxNameLen bounds a user's name, in characters of its normalised form.
-const MaxNameLen = 100
+const maxNameLen = 100
 
 // normalizeName is the form in which names are stored: the platform's text
 // policy (internal/platform/usertext), one line.
@@ -146,22 +146,22 @@ func normalizeName(s string) string { return usertext.Normalize(s, usertext.Line
 // checkName says what is wrong with a name as given, or "".
 func checkName(s string) string {
 	name := normalizeName(s)
-	if n := utf8.RuneCountInString(name); n < 1 || n > MaxNameLen {
-		return fmt.Sprintf("must be 1 to %d characters", MaxNameLen)
+	if n := utf8.RuneCountInString(name); n < 1 || n > maxNameLen {
+		return fmt.Sprintf("must be 1 to %d characters", maxNameLen)
 	}
 	return usertext.Check(name, usertext.Line)
 }
 
 // NewUser opens an account from a valid registration. Customers start
 // verified; providers and realtors wait for an admin.
-func NewUser(id string, r Registration, passwordHash string, now time.Time) User {
+func newUser(id string, r registration, passwordHash string, now time.Time) User {
 	return User{
 		ID:           id,
-		Email:        NormalizeEmail(r.Email),
+		Email:        normalizeEmail(r.Email),
 		Name:         normalizeName(r.Name),
 		Role:         r.Role,
-		Status:       StatusActive,
-		Verified:     r.Role == RoleCustomer || r.Role == RoleAdmin,
+		Status:       statusActive,
+		Verified:     r.Role == roleCustomer || r.Role == roleAdmin,
 		PasswordHash: passwordHash,
 		CreatedAt:    now.UTC(),
 		UpdatedAt:    now.UTC(),
