@@ -515,6 +515,8 @@ func (m *matrix) fixtures() map[string]fixture {
 		}},
 		"DELETE /tours/{id}":   {owners: []string{"customer", "realtor"}, build: func(o *actor) request { return request{method: "DELETE", path: "/tours/" + bookingOf(o).tour} }},
 		"GET /tours/approvals": unowned(static("GET", "/tours/approvals", nil)),
+		// A provider's conflicts are of their own homes; admins name one.
+		"GET /tours/conflicts": unowned(static("GET", "/tours/conflicts?listing_id=matrix-listing", nil)),
 		// A tour awaiting the answer of the owner's home, one per owner and
 		// route: answering again is the same state (200).
 		"POST /tours/{id}/stops/{listing_id}/approve": {owners: []string{"provider"}, build: func(o *actor) request {
@@ -566,6 +568,7 @@ func (m *matrix) fixtures() map[string]fixture {
 			"time_zone": "America/Chicago", "max_tours_per_day": 2, "at": time.Now().UTC(),
 			"time_off": []map[string]time.Time{{"start": time.Now().AddDate(0, 0, 200).UTC(), "end": time.Now().AddDate(0, 0, 201).UTC()}}})),
 		"GET /appointments/agenda": unowned(static("GET", "/appointments/agenda?days=7", nil)),
+		"GET /appointments/showings": unowned(static("GET", "/appointments/showings?listing_id=matrix-listing&time_zone=America/Chicago&from=2026-12-04&days=7", nil)),
 
 		// availability
 		"GET /availability": unowned(static("GET", "/availability?lat=41.88&lng=-87.63&start="+tomorrowLocal(9)+"&end="+tomorrowLocal(10), nil)),

@@ -49,6 +49,10 @@ func (noHolds) PlaceHold(context.Context, clients.HoldRequest) (clients.Hold, er
 }
 func (noHolds) ReleaseHold(context.Context, string) error { return nil }
 
+func (noHolds) ShowingDays(context.Context, []string, string, time.Time, int, string) (map[string]map[string]int, error) {
+	return nil, nil
+}
+
 // TestSlotsAcrossDaylightSaving: the week Chicago moves to daylight time
 // (Sunday 14 March 2027, 02:00), a cart's open slots are right on the
 // homes' clock (08:00 to 20:00 local every day) and on each realtor's own:

@@ -28,5 +28,6 @@ func buildListing(ctx context.Context, e env) (component, error) {
 		return nil, err
 	}
 	return listing.New(st, listing.Config{Clock: e.Clock, Log: e.Log, Rules: e.Config.tourRules(), Sealer: box,
-		Slots: clients.NewAvailability(e.Peer("availability"), e.HTTP, e.Identity, clients.Options{})})
+		Slots:    clients.NewAvailability(e.Peer("availability"), e.HTTP, e.Identity, clients.Options{}),
+		Showings: clients.NewHolds(e.Peer("appointment"), e.HTTP, e.Identity, clients.Options{})})
 }

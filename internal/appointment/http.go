@@ -13,6 +13,7 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 type appointmentView struct {
@@ -184,7 +185,7 @@ const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
 
 // TypeShowingRule is the problem type of a hold refused by a home's
 // showing rules (its most showings a day), with rule and listing_id.
-const TypeShowingRule = "urn:openhouse:problem:showing-rule"
+const TypeShowingRule = tourplan.TypeShowingRule
 
 func (b holdBody) validate() []httpapi.FieldError {
 	var errs []httpapi.FieldError

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/appointment"
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -78,9 +80,26 @@ func TestMostShowingsPerDayUnderRace(t *testing.T) {
 		if _, err := f.svc.PlaceHold(ctx, other); err != nil {
 			t.Fatalf("a home whose id holds %%: %v", err)
 		}
+		// The showings per day that slots read count as the holds do.
+		counts := func() []clients.ShowingDay {
+			t.Helper()
+			as, err := f.store.Showings(ctx, []string{"home_1", "home%1"}, day(26).From, day(29).From, "", f.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return appointment.ShowingDays(as, []string{"home_1", "home%1"}, chicago)
+		}
+		want := []clients.ShowingDay{{ListingID: "home%1", Day: "2026-11-27", Count: 1},
+			{ListingID: "home_1", Day: "2026-11-27", Count: 3}, {ListingID: "home_1", Day: "2026-11-28", Count: 1}}
+		if got := counts(); !slices.Equal(got, want) {
+			t.Fatalf("showing days %v, want %v", got, want)
+		}
 		// The holds lapse: the day has room again.
 		for _, in := range instances {
 			in.clock.Advance(time.Hour)
+		}
+		if got := counts(); len(got) != 0 {
+			t.Fatalf("showing days after the holds lapsed: %v, want none", got)
 		}
 		if _, err := f.svc.PlaceHold(ctx, hold("after-lapse", time.Date(2026, 11, 27, 16, 0, 0, 0, chicago), day(27))); err != nil {
 			t.Fatalf("after the holds lapsed: %v", err)

@@ -103,6 +103,11 @@ func (s *Service) Routes() []auth.Route {
 				Description: "A free realtor whose area covers every home is held until `expires_at` (OPENHOUSE_HOLD_TTL); the tour is booked from the hold. " +
 					"Asking again with the same `hold_id` and window answers the same hold. No realtor is named.",
 				Answers: []httpapi.Answer{{Status: http.StatusConflict, Why: "No realtor is free for that window (slot taken), or the hold id names another window.", Body: holdConflict{}}}}},
+		// Showings per day: the services that list open slots leave out a
+		// home's full days (showings.go).
+		{Pattern: "GET /appointments/showings", Rule: auth.Services("cart", "tour", "listing"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handleShowings),
+			Doc: httpapi.Doc{Summary: "Showings per day of homes (the services that list open slots)", Reply: clients.ShowingDays{}, Params: showingsQuery{},
+				Description: "How many holds (not lapsed) and bookings of each home start on each day of `time_zone`, as a hold's `limits` count them; days without any are left out. Names no realtor and no customer."}},
 		// Schedules: iam, before it saves a realtor's time off or daily cap.
 		{Pattern: "PUT /appointments/realtors/{id}/schedule", Rule: auth.Services("iam"), Owner: auth.Unowned, Handler: http.HandlerFunc(s.handlePutSchedule), Body: clients.RealtorSchedule{},
 			Doc: httpapi.Doc{Summary: "Record a realtor's time off and daily cap (iam, before it saves them)", Reply: clients.RealtorSchedule{},

@@ -83,6 +83,11 @@ type Store interface {
 	Agenda(ctx context.Context, realtorID string, from, to time.Time) ([]Appointment, error)
 	// Schedule returns a realtor's schedule; the zero Schedule if none.
 	Schedule(ctx context.Context, realtorID string) (Schedule, error)
+	// Showings returns the holds (not lapsed at now) and bookings that
+	// visit one of listingIDs and start in [from, to), those of tour
+	// exceptTour left out (a tour moving), by start: what a home's most
+	// showings a day counts, as PlaceHold does.
+	Showings(ctx context.Context, listingIDs []string, from, to time.Time, exceptTour string, now time.Time) ([]Appointment, error)
 }
 
 // Filter narrows List.

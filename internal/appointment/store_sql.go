@@ -457,12 +457,9 @@ func (s *SQLStore) checkLimits(ctx context.Context, tx *sql.Tx, a Appointment, l
 		if err := s.db.LockKey(ctx, tx, "listing-day:"+l.ListingID); err != nil {
 			return err
 		}
-		ids, _ := json.Marshal(l.ListingID) // the id as listing_ids spells it, quoted
 		var n int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE listing_ids LIKE $1 ESCAPE '\'
-			AND starts_at >= $2 AND starts_at < $3 AND tour_id <> $4
-			AND (status IN ('scheduled', 'confirmed') OR (status = 'held' AND expires_at > $5))`,
-			"%"+likeEscape(string(ids))+"%", l.From.UTC(), l.To.UTC(), a.TourID, a.CreatedAt.UTC()).Scan(&n)
+		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE `+showingOf,
+			listingPattern(l.ListingID), l.From.UTC(), l.To.UTC(), a.TourID, a.CreatedAt.UTC()).Scan(&n)
 		if err != nil {
 			return err
 		}
@@ -471,6 +468,49 @@ func (s *SQLStore) checkLimits(ctx context.Context, tx *sql.Tx, a Appointment, l
 		}
 	}
 	return nil
+}
+
+// showingOf is the condition on an appointment that counts as a showing
+// of a home on a day: it visits the home ($1, listingPattern), starts in
+// [$2, $3), is not of tour $4, and is booked or held past $5.
+const showingOf = `listing_ids LIKE $1 ESCAPE '\' AND starts_at >= $2 AND starts_at < $3 AND tour_id <> $4
+	AND (status IN ('scheduled', 'confirmed') OR (status = 'held' AND expires_at > $5))`
+
+// listingPattern is the LIKE pattern of an appointment's listing_ids that
+// holds id: the id as listing_ids spells it, quoted.
+func listingPattern(id string) string {
+	quoted, _ := json.Marshal(id)
+	return "%" + likeEscape(string(quoted)) + "%"
+}
+
+// Showings implements Store.
+func (s *SQLStore) Showings(ctx context.Context, listingIDs []string, from, to time.Time, exceptTour string, now time.Time) ([]Appointment, error) {
+	var out []Appointment
+	seen := map[string]bool{}
+	for _, id := range listingIDs {
+		rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE `+showingOf+` ORDER BY starts_at`,
+			listingPattern(id), from.UTC(), to.UTC(), exceptTour, now.UTC())
+		if err != nil {
+			return nil, fmt.Errorf("showings of listing %s: %w", id, err)
+		}
+		for rows.Next() {
+			a, err := scanAppointment(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				out = append(out, a)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(x, y Appointment) int { return x.StartsAt.Compare(y.StartsAt) })
+	return out, nil
 }
 
 // likeEscape makes LIKE's wildcards in s literal (the query's ESCAPE is a backslash).

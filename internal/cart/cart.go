@@ -57,15 +57,8 @@ type RuleError struct{ Field, Message string }
 
 func (e RuleError) Error() string { return e.Field + ": " + e.Message }
 
-// ShowingError is a tour that breaks a home's showing rules: the rule (a
-// field of the showing object, tourplan's Rule names) and the home.
-type ShowingError struct {
-	Rule, ListingID, Message string
-}
-
-func (e ShowingError) Error() string {
-	return "listing " + e.ListingID + ": showing rule " + e.Rule + ": " + e.Message
-}
+// ShowingError is a tour that breaks a home's showing rules.
+type ShowingError = tourplan.ShowingError
 
 // Total is the sum of the tour fees.
 func (c Cart) Total() (events.Money, error) {
@@ -186,6 +179,17 @@ func (c Cart) CheckShowing(route tourplan.Route, loc *time.Location, now time.Ti
 // rules: the filter of open slots.
 func (c Cart) Showable(route tourplan.Route, loc *time.Location, now time.Time) bool {
 	return c.CheckShowing(route, loc, now) == nil
+}
+
+// FullOn reports whether a home of route already has its most showings on
+// the local day of its visit, by counts.
+func (c Cart) FullOn(route tourplan.Route, counts tourplan.DayCounts, loc *time.Location) bool {
+	for _, st := range route.Stops {
+		if it, ok := c.item(st.ListingID); ok && counts.Full(it.ListingID, it.Showing, st.Arrive, loc) {
+			return true
+		}
+	}
+	return false
 }
 
 // DayLimits are the most showings a day of the route's homes that have

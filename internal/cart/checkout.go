@@ -356,7 +356,7 @@ const (
 	// TypeShowingRule: a visit breaks a home's showing rules; rule names
 	// which (a field of the listing's showing object) and listing_id the
 	// home. Nothing was held or charged.
-	TypeShowingRule = "urn:openhouse:problem:showing-rule"
+	TypeShowingRule = tourplan.TypeShowingRule
 )
 
 func problemAnswer(status int, typ, title, detail string, ext map[string]any) Answer {

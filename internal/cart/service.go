@@ -34,6 +34,10 @@ type Charger interface {
 type Holder interface {
 	PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.Hold, error)
 	ReleaseHold(ctx context.Context, holdID string) error
+	// ShowingDays counts homes' showings per local day of zone over days
+	// days from first (clients.Holds.ShowingDays), so slots leave out the
+	// days a home is full.
+	ShowingDays(ctx context.Context, listingIDs []string, zone string, first time.Time, days int, exceptTour string) (map[string]map[string]int, error)
 }
 
 // SlotFinder answers at which starts some realtor can take a tour

@@ -93,6 +93,20 @@ type desk struct {
 	released map[string]int
 	taken    bool
 	full     bool // refuse holds with day limits, as a home at its most showings
+	// days are the showings per home and local day ShowingDays answers.
+	days    map[string]map[string]int
+	dayAsks int
+}
+
+func (d *desk) ShowingDays(ctx context.Context, ids []string, zone string, first time.Time, days int, except string) (map[string]map[string]int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.dayAsks++
+	out := map[string]map[string]int{}
+	for _, id := range ids {
+		out[id] = d.days[id]
+	}
+	return out, nil
 }
 
 func (d *desk) PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.Hold, error) {

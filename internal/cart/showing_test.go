@@ -127,6 +127,25 @@ func TestCheckoutKeepsShowingRules(t *testing.T) {
 			t.Fatalf("the hold's day limits %+v", limits)
 		}
 
+		// The slots leave out the days the home has its most showings
+		// (Thursday, two already), and only those.
+		f.desk.days = map[string]map[string]int{"evanston": {"2026-11-26": 2, "2026-11-27": 1}}
+		if _, err := f.svc.Add(ctx, "cust4", "evanston"); err != nil {
+			t.Fatal(err)
+		}
+		slots, err = f.svc.Slots(ctx, "cust4", tourplan.SlotsQuery{From: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), Days: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(slots.Items) == 0 || f.desk.dayAsks == 0 {
+			t.Fatalf("a full Thursday: %d slots, %d questions, want Friday's", len(slots.Items), f.desk.dayAsks)
+		}
+		for _, s := range slots.Items {
+			if s.Start.In(chicago).Day() != 27 {
+				t.Fatalf("a full Thursday offers %s", s.Start)
+			}
+		}
+
 		// A home not shown: no slots, its message, and a checkout names
 		// the mode.
 		if _, err := f.svc.Add(ctx, "cust2", "wicker"); err != nil {

@@ -65,14 +65,40 @@ func (s *Service) open(ctx context.Context, c Cart, loc *time.Location, first ti
 		return nil, 0, fmt.Errorf("open slots: %w", err)
 	}
 	// The homes' showing rules leave out more: starts whose visits fall
-	// outside a home's windows, in its blackouts, under its notice.
+	// outside a home's windows, in its blackouts, under its notice, or on
+	// a day the home has its most showings.
+	full, err := s.fullDays(ctx, c, first, days)
+	if err != nil {
+		return nil, 0, err
+	}
 	kept := starts[:0:0]
 	for _, t := range starts {
-		if c.Showable(c.Route(t, s.cfg.Rules), loc, now) {
+		route := c.Route(t, s.cfg.Rules)
+		if c.Showable(route, loc, now) && !c.FullOn(route, full, loc) {
 			kept = append(kept, t)
 		}
 	}
 	return kept, length, nil
+}
+
+// fullDays counts the showings per local day of the cart's homes that have
+// a most per day (none asked when no home has one), over days days from
+// the date of first, plus one for a route past midnight.
+func (s *Service) fullDays(ctx context.Context, c Cart, first time.Time, days int) (tourplan.DayCounts, error) {
+	var ids []string
+	for _, it := range c.Items {
+		if it.Showing.MaxPerDay > 0 {
+			ids = append(ids, it.ListingID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	counts, err := s.holds.ShowingDays(ctx, ids, c.Items[0].TimeZone, first, min(days+1, clients.MaxShowingDays), "")
+	if err != nil {
+		return nil, fmt.Errorf("showings per day: %w", err)
+	}
+	return counts, nil
 }
 
 // Alternatives are up to MaxAlternatives open slots for the cart nearest

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
@@ -101,4 +102,56 @@ func (a *Holds) ReleaseHold(ctx context.Context, holdID string) error {
 		return fmt.Errorf("release hold %s: %w", holdID, err)
 	}
 	return nil
+}
+
+// ShowingDay is how many showings (holds and bookings) of a home start on
+// one day of the asked zone.
+type ShowingDay struct {
+	ListingID string `json:"listing_id"`
+	Day       string `json:"day" doc:"The date in the asked zone, YYYY-MM-DD." example:"2026-12-04"`
+	Count     int    `json:"count" minimum:"1" example:"2"`
+}
+
+// ShowingDays is GET /appointments/showings's answer: the days with
+// showings, by home and day; a day left out has none.
+type ShowingDays struct {
+	TimeZone string       `json:"time_zone" example:"America/Chicago"`
+	Items    []ShowingDay `json:"items"`
+}
+
+// MaxShowingDays is the most days one showings query covers.
+const MaxShowingDays = 16
+
+// ShowingDays counts the showings (holds not lapsed, bookings) of each of
+// listingIDs (1 to MaxSearchPoints) per local day of zone, over days days
+// (1 to MaxShowingDays) from the date first, leaving out tour exceptTour
+// ("" for none): what a home's most showings a day is counted over. The
+// answer maps a listing id to its days ("2006-01-02") with a count.
+func (a *Holds) ShowingDays(ctx context.Context, listingIDs []string, zone string, first time.Time, days int, exceptTour string) (map[string]map[string]int, error) {
+	if len(listingIDs) == 0 || len(listingIDs) > MaxSearchPoints {
+		return nil, fmt.Errorf("showing days: %d homes, want 1 to %d", len(listingIDs), MaxSearchPoints)
+	}
+	v := url.Values{"listing_id": listingIDs}
+	v.Set("time_zone", zone)
+	v.Set("from", first.Format(time.DateOnly))
+	v.Set("days", strconv.Itoa(days))
+	if exceptTour != "" {
+		v.Set("except_tour", exceptTour)
+	}
+	resp, err := a.c.call(ctx, http.MethodGet, "/appointments/showings?"+v.Encode(), nil, nil, true)
+	if err != nil {
+		return nil, fmt.Errorf("showing days: %w", err)
+	}
+	var out ShowingDays
+	if err := decode(resp, http.StatusOK, &out); err != nil {
+		return nil, fmt.Errorf("showing days: %w", err)
+	}
+	byHome := map[string]map[string]int{}
+	for _, d := range out.Items {
+		if byHome[d.ListingID] == nil {
+			byHome[d.ListingID] = map[string]int{}
+		}
+		byHome[d.ListingID][d.Day] += d.Count
+	}
+	return byHome, nil
 }

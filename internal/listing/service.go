@@ -25,6 +25,9 @@ type Config struct {
 	// Slots finds a home's open slots (GET /listings/{id}/slots); nil
 	// serves none.
 	Slots SlotFinder
+	// Showings counts the home's showings per day, so its slots leave out
+	// the days it has its most (clients.Holds); nil counts none.
+	Showings ShowingCounter
 	// Rules are the tour's time rules (tourplan.Default if zero).
 	Rules tourplan.Rules
 	// Sealer seals homes' access at rest (access.go); nil means a random

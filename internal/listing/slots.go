@@ -19,6 +19,12 @@ type SlotFinder interface {
 	Slots(ctx context.Context, q clients.SlotQuery) ([]time.Time, error)
 }
 
+// ShowingCounter counts homes' showings per local day of zone over days
+// days from first (clients.Holds.ShowingDays).
+type ShowingCounter interface {
+	ShowingDays(ctx context.Context, listingIDs []string, zone string, first time.Time, days int, exceptTour string) (map[string]map[string]int, error)
+}
+
 // errNoSlots: the service was built without a SlotFinder.
 var errNoSlots = errors.New("listing: open slots are not configured")
 
@@ -64,10 +70,17 @@ func (s *Service) Slots(ctx context.Context, id string, q tourplan.SlotsQuery) (
 		return tourplan.Slots{}, fmt.Errorf("open slots of listing %s: %w", l.ID, err)
 	}
 	// The home's showing rules leave out more: starts outside its
-	// windows, in its blackouts, under its notice.
+	// windows, in its blackouts, under its notice, on a day it has its
+	// most showings.
+	var full tourplan.DayCounts
+	if l.Showing.MaxPerDay > 0 && s.cfg.Showings != nil {
+		if full, err = s.cfg.Showings.ShowingDays(ctx, []string{l.ID}, l.TimeZone, q.FirstDay(loc, now), min(q.Days+1, clients.MaxShowingDays), ""); err != nil {
+			return tourplan.Slots{}, fmt.Errorf("showings per day of listing %s: %w", l.ID, err)
+		}
+	}
 	kept := starts[:0:0]
 	for _, t := range starts {
-		if tourplan.VisitBreaks(l.Showing, t, t.Add(length), loc, now) == "" {
+		if tourplan.VisitBreaks(l.Showing, t, t.Add(length), loc, now) == "" && !full.Full(l.ID, l.Showing, t, loc) {
 			kept = append(kept, t)
 		}
 	}

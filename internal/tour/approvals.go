@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
@@ -42,7 +43,7 @@ func (s *Service) Approve(ctx context.Context, tourID, listingID, actor string) 
 		return s.event(ctx, events.TypeTourStopApproved, t, func(e events.Tour) any {
 			return events.TourStopApproved{Tour: e, ListingID: listingID, ApprovedBy: actor, ApprovedAt: now.UTC()}
 		})
-	}, actor)
+	}, "tour.stop_approved", actor)
 }
 
 // Decline takes the home at listingID out of the tour on behalf of its
@@ -50,14 +51,17 @@ func (s *Service) Approve(ctx context.Context, tourID, listingID, actor string) 
 func (s *Service) Decline(ctx context.Context, tourID, listingID, actor string) (Tour, error) {
 	return s.answer(ctx, tourID, func(t *Tour, now time.Time) (Answer, error) {
 		return t.Decline(listingID, now, s.cfg.Rules)
-	}, nil, actor)
+	}, nil, "tour.stop_declined", actor)
 }
 
-// answer applies one answer and commits its news with it.
+// answer applies one answer and commits its news with it, and an admin's
+// answer (for a home's provider) with its audit entry, action.
 func (s *Service) answer(ctx context.Context, tourID string, change func(*Tour, time.Time) (Answer, error),
-	said func(Tour, time.Time) (bus.Event, error), actor string) (Tour, error) {
+	said func(Tour, time.Time) (bus.Event, error), action, actor string) (Tour, error) {
 	now := s.cfg.Clock.Now()
 	return s.store.Update(ctx, tourID, "", func(t *Tour) ([]bus.Event, error) {
+		before := *t
+		before.Stops = slices.Clone(t.Stops)
 		a, err := change(t, now)
 		if err != nil || !a.Changed {
 			return nil, err
@@ -71,7 +75,11 @@ func (s *Service) answer(ctx context.Context, tourID string, change func(*Tour, 
 			out = append(out, ev)
 		}
 		more, err := s.answered(ctx, *t, a, actor, now)
-		return append(out, more...), err
+		if err != nil {
+			return nil, err
+		}
+		audited, err := adminAudit(ctx, action, before, *t, now)
+		return append(append(out, more...), audited...), err
 	})
 }
 

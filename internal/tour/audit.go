@@ -10,7 +10,8 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-// An admin cancelling or rescheduling someone's tour is audited
+// An admin cancelling or rescheduling someone's tour, or answering for a
+// home's provider (approving or declining it), is audited
 // (openhouse.tour.audit.recorded.v1); a customer changing their own tour
 // is not an admin action, and the money side of any cancellation (the
 // refund) is audited by payment. The entry is one of the events the
@@ -25,6 +26,9 @@ type tourState struct {
 	CustomerID   string        `json:"customer_id"`
 	CancelReason string        `json:"cancel_reason,omitempty"`
 	Refund       *events.Money `json:"refund,omitempty"`
+	// Approvals are where the providers of homes that need approval
+	// stand, by listing id; a declined home has left.
+	Approvals map[string]Approval `json:"approvals,omitempty"`
 }
 
 func tourStateOf(t Tour) tourState {
@@ -33,6 +37,14 @@ func tourStateOf(t Tour) tourState {
 	if t.Refund.Amount != 0 {
 		refund := t.Refund
 		st.Refund = &refund
+	}
+	for _, s := range t.Stops {
+		if s.Approval != ApprovalNone {
+			if st.Approvals == nil {
+				st.Approvals = map[string]Approval{}
+			}
+			st.Approvals[s.ListingID] = s.Approval
+		}
 	}
 	return st
 }

@@ -77,3 +77,56 @@ func TestAdminChangesToToursAreAudited(t *testing.T) {
 		t.Errorf("cancellation after = %s", got[1].After)
 	}
 }
+
+// TestAdminAnswersAreAudited: an admin approving or declining a home for
+// its provider is recorded with where the homes stood before and after; the
+// provider answering for their own home is not an admin action, and an
+// answer that changes nothing records nothing.
+func TestAdminAnswersAreAudited(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	admin := auth.WithPrincipal(ctx, auth.Principal{ID: "admin-1", Role: auth.RoleAdmin})
+	provider := auth.WithPrincipal(ctx, auth.Principal{ID: "prov-2", Role: auth.RoleProvider})
+	if err := placeAndPay(h.svc, twoHomeOrder("o-a", tourStart, "l-1", "l-2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Approve(provider, "o-a", "l-2", "prov-2"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(auditEntries(t, h.db)); n != 0 {
+		t.Fatalf("a provider's own answer made %d audit entries", n)
+	}
+	for range 2 { // the second changes nothing
+		if _, err := h.svc.Approve(admin, "o-a", "l-1", "admin-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := placeAndPay(h.svc, twoHomeOrder("o-b", tourStart, "l-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Decline(admin, "o-b", "l-1", "admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	got := auditEntries(t, h.db)
+	if len(got) != 2 {
+		t.Fatalf("%d audit entries, want 2", len(got))
+	}
+	for i, want := range []struct{ action, tour, before, after string }{
+		{"tour.stop_approved", "o-a", `{"l-1":"pending","l-2":"approved"}`, `{"l-1":"approved","l-2":"approved"}`},
+		{"tour.stop_declined", "o-b", `{"l-1":"pending"}`, `null`},
+	} {
+		e := got[i]
+		var before, after struct {
+			Approvals json.RawMessage `json:"approvals"`
+		}
+		_ = json.Unmarshal(e.Before, &before)
+		_ = json.Unmarshal(e.After, &after)
+		if len(after.Approvals) == 0 {
+			after.Approvals = json.RawMessage("null")
+		}
+		if e.Action != want.action || e.ActorID != "admin-1" || e.ResourceID != want.tour ||
+			string(before.Approvals) != want.before || string(after.Approvals) != want.after {
+			t.Errorf("entry %d = %s of %s by %s: %s -> %s; want %+v", i, e.Action, e.ResourceID, e.ActorID, e.Before, e.After, want)
+		}
+	}
+}

@@ -50,6 +50,10 @@ type desk struct {
 	holds    map[string]clients.HoldRequest
 	released []string
 	taken    bool
+	// full refuses holds with day limits, as a home at its most showings;
+	// days are the showings per home and day ShowingDays answers.
+	full bool
+	days map[string]map[string]int
 }
 
 func (d *desk) PlaceHold(_ context.Context, req clients.HoldRequest) (clients.Hold, error) {
@@ -58,8 +62,21 @@ func (d *desk) PlaceHold(_ context.Context, req clients.HoldRequest) (clients.Ho
 	if d.taken {
 		return clients.Hold{}, clients.ErrNoRealtor
 	}
+	if d.full && len(req.Limits) > 0 {
+		return clients.Hold{}, clients.FullError{ListingID: req.Limits[0].ListingID}
+	}
 	d.holds[req.HoldID] = req
 	return clients.Hold{HoldID: req.HoldID, TourID: req.TourID, Status: "held", StartsAt: req.StartsAt, EndsAt: req.EndsAt}, nil
+}
+
+func (d *desk) ShowingDays(_ context.Context, ids []string, _ string, _ time.Time, _ int, except string) (map[string]map[string]int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := map[string]map[string]int{}
+	for _, id := range ids {
+		out[id] = d.days[id]
+	}
+	return out, nil
 }
 
 func (d *desk) ReleaseHold(_ context.Context, id string) error {
@@ -82,10 +99,32 @@ func (openBook) Slots(_ context.Context, q clients.SlotQuery) ([]time.Time, erro
 	return out, nil
 }
 
-// lockboxes is a listing service double for homes' access.
+// lockboxes is a listing service double for homes' access and showing
+// rules; a home without rules is not found (no rules).
 type lockboxes struct {
 	mu     sync.Mutex
 	byHome map[string]clients.ListingAccess
+	rules  map[string]events.Showing
+}
+
+func (l *lockboxes) Get(_ context.Context, listingID string) (clients.Listing, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r, ok := l.rules[listingID]
+	if !ok {
+		return clients.Listing{}, clients.ErrNotFound
+	}
+	return clients.Listing{ID: listingID, Showing: r}, nil
+}
+
+// setRules gives a home showing rules.
+func (l *lockboxes) setRules(listingID string, r events.Showing) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rules == nil {
+		l.rules = map[string]events.Showing{}
+	}
+	l.rules[listingID] = r
 }
 
 func (l *lockboxes) Access(_ context.Context, listingID string) (clients.ListingAccess, error) {
@@ -138,7 +177,7 @@ func (h *harness) restart() {
 	if h.store, err = tour.NewSQLStore(context.Background(), h.db, h.clock.Now); err != nil {
 		h.t.Fatal(err)
 	}
-	h.svc, err = tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access},
+	h.svc, err = tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
 		tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		h.t.Fatal(err)

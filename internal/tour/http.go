@@ -51,8 +51,10 @@ type rescheduleConflict struct {
 // rescheduleErrors are tourChangeErrors but the 409, which
 // rescheduleAnswers describes with its body.
 var rescheduleErrors = map[int]string{
-	http.StatusForbidden:           tourChangeErrors[http.StatusForbidden],
-	http.StatusUnprocessableEntity: tourChangeErrors[http.StatusUnprocessableEntity],
+	http.StatusForbidden: tourChangeErrors[http.StatusForbidden],
+	http.StatusUnprocessableEntity: tourChangeErrors[http.StatusUnprocessableEntity] + " A visit that breaks a home's showing rules as they are now " +
+		"(type `urn:openhouse:problem:showing-rule`, with `rule` naming the broken field of the listing's `showing` (mode, min_notice_minutes, windows, blackouts, max_per_day) " +
+		"and `listing_id` the home), as a checkout is refused; the tour is unchanged.",
 }
 
 // rescheduleAnswers: a move to a time nobody can do is refused with the
@@ -307,10 +309,16 @@ const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		rule  RuleError
-		taken *SlotTakenError
+		rule    RuleError
+		taken   *SlotTakenError
+		showing tourplan.ShowingError
 	)
 	switch {
+	case errors.As(err, &showing):
+		p := httpapi.Unprocessable(showing.Message)
+		p.Type, p.Title = tourplan.TypeShowingRule, "Showing rule"
+		p.Extensions = map[string]any{"rule": showing.Rule, "listing_id": showing.ListingID}
+		httpapi.WriteError(w, r, p)
 	case errors.As(err, &taken):
 		p := httpapi.Conflict("that time is not open for this tour's homes; alternatives are the nearest open times")
 		p.Type, p.Title = TypeSlotTaken, "Slot taken"

@@ -12,6 +12,7 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // eventOf is a tour as its events carry it.
@@ -69,7 +70,9 @@ func (s *Service) ApplyOrder(ctx context.Context, eventID, orderID string, learn
 	return err
 }
 
-// Reschedule moves a tour to a new start, keeping its route: a realtor is
+// Reschedule moves a tour to a new start, keeping its route and its
+// homes' showing rules as they are now (a tourplan.ShowingError naming the
+// first broken, as a checkout is refused): a realtor is
 // held for the new window first (the tour's own if free, else another),
 // so a time nobody can do is refused (*SlotTakenError, with the nearest
 // open times) and leaves the tour as it was. The appointment service books
@@ -86,7 +89,14 @@ func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (T
 	if err := moved.Reschedule(start, now, s.cfg.Rules); err != nil {
 		return Tour{}, err
 	}
-	hold, err := s.holdFor(ctx, moved)
+	rules, err := s.rulesOf(ctx, moved.ListingIDs())
+	if err != nil {
+		return Tour{}, err
+	}
+	if broken := moved.ShowingBreaks(rules, now); broken != nil {
+		return Tour{}, *broken
+	}
+	hold, err := s.holdFor(ctx, moved, rules)
 	if err != nil {
 		return Tour{}, err
 	}
@@ -114,13 +124,19 @@ func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (T
 	return t, nil
 }
 
-// holdFor holds a realtor for t's (new) window, or answers why not.
-func (s *Service) holdFor(ctx context.Context, t Tour) (string, error) {
+// holdFor holds a realtor for t's (new) window, keeping its homes' most
+// showings a day under rules, or answers why not.
+func (s *Service) holdFor(ctx context.Context, t Tour, rules HomeRules) (string, error) {
 	if s.cfg.Rules.Plan.OnGrid(t.ScheduledAt) {
 		h, err := s.holds.PlaceHold(ctx, clients.HoldRequest{HoldID: uuid.NewString(), TourID: t.ID, CustomerID: t.CustomerID,
-			ListingIDs: t.ListingIDs(), Stops: t.Points(), StartsAt: t.ScheduledAt, EndsAt: t.EndsAt})
+			ListingIDs: t.ListingIDs(), Stops: t.Points(), StartsAt: t.ScheduledAt, EndsAt: t.EndsAt, Limits: t.DayLimits(rules)})
 		if err == nil {
 			return h.HoldID, nil
+		}
+		var full clients.FullError
+		if errors.As(err, &full) {
+			return "", tourplan.ShowingError{Rule: tourplan.RuleMaxPerDay, ListingID: full.ListingID,
+				Message: tourplan.RuleMessage(tourplan.RuleMaxPerDay, rules[full.ListingID])}
 		}
 		if !errors.Is(err, clients.ErrNoRealtor) {
 			return "", fmt.Errorf("hold a realtor for tour %s: %w", t.ID, err)

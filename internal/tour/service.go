@@ -29,6 +29,10 @@ type Refunder interface {
 type Holder interface {
 	PlaceHold(ctx context.Context, req clients.HoldRequest) (clients.Hold, error)
 	ReleaseHold(ctx context.Context, holdID string) error
+	// ShowingDays counts homes' showings per local day of zone over days
+	// days from first, leaving out tour exceptTour
+	// (clients.Holds.ShowingDays).
+	ShowingDays(ctx context.Context, listingIDs []string, zone string, first time.Time, days int, exceptTour string) (map[string]map[string]int, error)
 }
 
 // SlotFinder answers at which starts some realtor can take a tour
@@ -44,6 +48,8 @@ type Peers struct {
 	Slots    SlotFinder
 	// Access reads homes' access for the assigned realtor (listing).
 	Access AccessReader
+	// Listings reads homes' showing rules as they are now (listing).
+	Listings ListingReader
 }
 
 // Config tunes the tour service.
@@ -69,13 +75,14 @@ type Service struct {
 	holds    Holder
 	slots    SlotFinder
 	access   AccessReader
+	listings ListingReader
 	cfg      Config
 	metrics  *metrics
 }
 
 // New builds the service.
 func New(st Store, peers Peers, cfg Config) (*Service, error) {
-	if st == nil || peers.Payments == nil || peers.Holds == nil || peers.Slots == nil || peers.Access == nil {
+	if st == nil || peers.Payments == nil || peers.Holds == nil || peers.Slots == nil || peers.Access == nil || peers.Listings == nil {
 		return nil, errors.New("tour: missing dependency")
 	}
 	if cfg.Rules == (Rules{}) {
@@ -96,7 +103,7 @@ func New(st Store, peers Peers, cfg Config) (*Service, error) {
 	if cfg.AccessLead == 0 {
 		cfg.AccessLead = DefaultAccessLead
 	}
-	return &Service{store: st, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, access: peers.Access, cfg: cfg,
+	return &Service{store: st, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, access: peers.Access, listings: peers.Listings, cfg: cfg,
 		metrics: newMetrics(cfg.Metrics, st, cfg.Clock, cfg.Log)}, nil
 }
 
@@ -104,7 +111,7 @@ func New(st Store, peers Peers, cfg Config) (*Service, error) {
 // caller may see or change is decided per tour (canSee, canChange).
 func (s *Service) Routes() []auth.Route {
 	// Providers see tours only through their homes' approvals
-	// (approvals_http.go); realtors see theirs but decline through
+	// (approvals_http.go) and conflicts (conflicts.go); realtors see theirs but decline through
 	// appointments rather than change them.
 	parties := auth.Users(auth.RoleCustomer, auth.RoleRealtor, auth.RoleAdmin)
 	changers := auth.Users(auth.RoleCustomer, auth.RoleAdmin)
@@ -132,6 +139,7 @@ func (s *Service) Routes() []auth.Route {
 			Doc: httpapi.Doc{Summary: "Cancel a tour", Reply: tourView{}, Errors: tourChangeErrors,
 				Description: "Releases the realtor, refunds under the cancellation rule and tells everyone. Answers the cancelled tour."}},
 		s.accessRoute(),
+		s.conflictsRoute(),
 	}, s.answerRoutes()...)
 }
 

@@ -3,6 +3,7 @@ package tour
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
@@ -81,5 +82,27 @@ func (s *Service) open(ctx context.Context, t Tour, first time.Time, days int, l
 	if err != nil {
 		return nil, fmt.Errorf("open slots: %w", err)
 	}
-	return starts, nil
+	// The homes' showing rules as they are now leave out more: visits
+	// outside a home's windows, in its blackouts, under its notice, on a
+	// day it has its most showings (the tour's own left out).
+	rules, err := s.rulesOf(ctx, t.ListingIDs())
+	if err != nil {
+		return nil, err
+	}
+	full, err := s.fullDays(ctx, t, rules, first.In(loc), days)
+	if err != nil {
+		return nil, err
+	}
+	kept := starts[:0:0]
+	for _, start := range starts {
+		moved := t
+		moved.Stops = slices.Clone(t.Stops)
+		if moved.Plan(start, s.cfg.Rules) != nil {
+			continue
+		}
+		if moved.ShowingBreaks(rules, now) == nil && !moved.FullOn(rules, full) {
+			kept = append(kept, start)
+		}
+	}
+	return kept, nil
 }

@@ -33,7 +33,7 @@ func TestAdminStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := tour.New(st, tour.Peers{Payments: &refunds{byKey: map[string]clients.RefundRequest{}}, Holds: &desk{holds: map[string]clients.HoldRequest{}}, Slots: openBook{}, Access: &lockboxes{}},
+		svc, err := tour.New(st, tour.Peers{Payments: &refunds{byKey: map[string]clients.RefundRequest{}}, Holds: &desk{holds: map[string]clients.HoldRequest{}}, Slots: openBook{}, Access: &lockboxes{}, Listings: &lockboxes{}},
 			tour.Config{Clock: c, Metrics: prometheus.NewRegistry(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)

@@ -26,6 +26,20 @@ const (
 	RuleMaxPerDay = "max_per_day"
 )
 
+// TypeShowingRule is the problem type of a visit that breaks a home's
+// showing rules (422), with `rule` and `listing_id`.
+const TypeShowingRule = "urn:openhouse:problem:showing-rule"
+
+// ShowingError is a visit that breaks a home's showing rules: the rule (a
+// field of the showing object, the Rule names) and the home.
+type ShowingError struct {
+	Rule, ListingID, Message string
+}
+
+func (e ShowingError) Error() string {
+	return "listing " + e.ListingID + ": showing rule " + e.Rule + ": " + e.Message
+}
+
 var clockPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // ParseClock reads a window bound "HH:MM" as the time after midnight;
@@ -104,6 +118,16 @@ func InWindows(windows []events.ShowingWindow, arrive, leave time.Time, loc *tim
 // has booked showings of the home breaks its most per day.
 func MaxPerDayBroken(s events.Showing, booked int) bool {
 	return s.MaxPerDay > 0 && booked >= s.MaxPerDay
+}
+
+// DayCounts are homes' showings per local day: listing id, then the day
+// ("2006-01-02", LocalDay) to how many showings start on it.
+type DayCounts map[string]map[string]int
+
+// Full reports whether a visit of the home arriving at arrive, its rules
+// s, would be one showing too many on its local day in loc.
+func (c DayCounts) Full(listingID string, s events.Showing, arrive time.Time, loc *time.Location) bool {
+	return MaxPerDayBroken(s, c[listingID][LocalDay(arrive, loc)])
 }
 
 // LocalDay is the home's date of t in loc, "2006-01-02": the day max per

@@ -295,6 +295,54 @@ func (e CheckoutConflictType) Valid() bool {
 	}
 }
 
+// Defines values for ConflictRule.
+const (
+	Blackouts ConflictRule = "blackouts"
+	MaxPerDay ConflictRule = "max_per_day"
+	Mode      ConflictRule = "mode"
+	Windows   ConflictRule = "windows"
+)
+
+// Valid indicates whether the value is a known member of the ConflictRule enum.
+func (e ConflictRule) Valid() bool {
+	switch e {
+	case Blackouts:
+		return true
+	case MaxPerDay:
+		return true
+	case Mode:
+		return true
+	case Windows:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConflictStatus.
+const (
+	ConflictStatusAwaitingApproval ConflictStatus = "awaiting_approval"
+	ConflictStatusPending          ConflictStatus = "pending"
+	ConflictStatusScheduled        ConflictStatus = "scheduled"
+	ConflictStatusUnassigned       ConflictStatus = "unassigned"
+)
+
+// Valid indicates whether the value is a known member of the ConflictStatus enum.
+func (e ConflictStatus) Valid() bool {
+	switch e {
+	case ConflictStatusAwaitingApproval:
+		return true
+	case ConflictStatusPending:
+		return true
+	case ConflictStatusScheduled:
+		return true
+	case ConflictStatusUnassigned:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeclinedReason.
 const (
 	DeclinedReasonDeclined DeclinedReason = "declined"
@@ -1532,6 +1580,39 @@ type ClientsPayment struct {
 	Status string `json:"status"`
 }
 
+// Conflict defines model for Conflict.
+type Conflict struct {
+	// Arrive When the visit of this home starts.
+	Arrive    time.Time `json:"arrive"`
+	Leave     time.Time `json:"leave"`
+	ListingId string    `json:"listing_id"`
+
+	// Message The rule in words.
+	//
+	// Examples: the visit is outside the home's showing windows
+	Message string `json:"message"`
+
+	// Rule The field of the listing's showing the visit breaks.
+	Rule ConflictRule `json:"rule"`
+
+	// ScheduledAt When the tour starts.
+	ScheduledAt time.Time      `json:"scheduled_at"`
+	Status      ConflictStatus `json:"status"`
+
+	// TimeZone Examples: America/Chicago
+	TimeZone string `json:"time_zone"`
+
+	// Title Examples: Loop loft
+	Title  string `json:"title"`
+	TourId string `json:"tour_id"`
+}
+
+// ConflictRule The field of the listing's showing the visit breaks.
+type ConflictRule string
+
+// ConflictStatus defines model for Conflict.Status.
+type ConflictStatus string
+
 // CreateRequest defines model for CreateRequest.
 type CreateRequest struct {
 	Amount     Money    `json:"amount"`
@@ -2385,6 +2466,26 @@ type Showing struct {
 // Examples: auto
 type ShowingMode string
 
+// ShowingDay defines model for ShowingDay.
+type ShowingDay struct {
+	// Count Examples: 2
+	Count int `json:"count"`
+
+	// Day The date in the asked zone, YYYY-MM-DD.
+	//
+	// Examples: 2026-12-04
+	Day       string `json:"day"`
+	ListingId string `json:"listing_id"`
+}
+
+// ShowingDays defines model for ShowingDays.
+type ShowingDays struct {
+	Items []ShowingDay `json:"items"`
+
+	// TimeZone Examples: America/Chicago
+	TimeZone string `json:"time_zone"`
+}
+
 // ShowingWindow defines model for ShowingWindow.
 type ShowingWindow struct {
 	// End HH:MM, after start; 24:00 for the end of the day.
@@ -2761,6 +2862,24 @@ type GetAppointmentsAgendaParams struct {
 	Days *int `form:"days,omitempty" json:"days,omitempty"`
 }
 
+// GetAppointmentsShowingsParams defines parameters for GetAppointmentsShowings.
+type GetAppointmentsShowingsParams struct {
+	// ListingId A home; repeat for each, 1 to 10.
+	ListingId *[]string `form:"listing_id,omitempty" json:"listing_id,omitempty"`
+
+	// TimeZone The IANA zone whose days are counted (the homes').
+	TimeZone *string `form:"time_zone,omitempty" json:"time_zone,omitempty"`
+
+	// From The first day, YYYY-MM-DD in that zone.
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// Days How many days, 1 to 16; default 7.
+	Days *int `form:"days,omitempty" json:"days,omitempty"`
+
+	// ExceptTour A tour whose own showings are left out (a tour moving).
+	ExceptTour *string `form:"except_tour,omitempty" json:"except_tour,omitempty"`
+}
+
 // GetAvailabilityParams defines parameters for GetAvailability.
 type GetAvailabilityParams struct {
 	// Lat Latitude of each point, -90 to 90.
@@ -3052,6 +3171,18 @@ type GetToursApprovalsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetToursConflictsParams defines parameters for GetToursConflicts.
+type GetToursConflictsParams struct {
+	// ListingId Only this home's tours; required for admins.
+	ListingId *string `form:"listing_id,omitempty" json:"listing_id,omitempty"`
+
+	// Limit 1 to 100; default 20.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetToursStatsParams defines parameters for GetToursStats.
 type GetToursStatsParams struct {
 	// Hours How many hours back, 24 by default.
@@ -3321,6 +3452,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
 	PutAppointmentsRealtorsByIdSchedule(ctx context.Context, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAppointmentsShowings Showings per day of homes (the services that list open slots)
+	//
+	// How many holds (not lapsed) and bookings of each home start on each day of `time_zone`, as a hold's `limits` count them; days without any are left out. Names no realtor and no customer.
+	//
+	// Allowed: the service identities `cart`, `tour`, `listing`.
+	//
+	// Corresponds with GET /appointments/showings (the `GetAppointmentsShowings` operationId).
+	GetAppointmentsShowings(ctx context.Context, params *GetAppointmentsShowingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAppointmentsById Get an appointment (admins, its realtor or its customer)
 	//
@@ -4106,6 +4246,15 @@ type ClientInterface interface {
 	// Corresponds with GET /tours/approvals (the `GetToursApprovals` operationId).
 	GetToursApprovals(ctx context.Context, params *GetToursApprovalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetToursConflicts Booked tours that break their homes' showing rules as they are now
+	//
+	// A provider's homes (one with `listing_id`; admins name the home) in active tours yet to start whose visit breaks the home's showing rules as they are now: its mode, windows or blackouts, or one showing too many on a day (the later booked). Changing the rules keeps these tours; this is where the provider sees them. By visit, one item per home; never the customer's identity.
+	//
+	// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+	//
+	// Corresponds with GET /tours/conflicts (the `GetToursConflicts` operationId).
+	GetToursConflicts(ctx context.Context, params *GetToursConflictsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetToursStats The admin overview's tour figures
 	//
 	// Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
@@ -4424,6 +4573,25 @@ func (c *Client) PutAppointmentsRealtorsByIdScheduleWithBody(ctx context.Context
 // Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
 func (c *Client) PutAppointmentsRealtorsByIdSchedule(ctx context.Context, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutAppointmentsRealtorsByIdScheduleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAppointmentsShowings Showings per day of homes (the services that list open slots)
+//
+// How many holds (not lapsed) and bookings of each home start on each day of `time_zone`, as a hold's `limits` count them; days without any are left out. Names no realtor and no customer.
+//
+// Allowed: the service identities `cart`, `tour`, `listing`.
+//
+// Corresponds with GET /appointments/showings (the `GetAppointmentsShowings` operationId).
+func (c *Client) GetAppointmentsShowings(ctx context.Context, params *GetAppointmentsShowingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAppointmentsShowingsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6078,6 +6246,25 @@ func (c *Client) GetToursApprovals(ctx context.Context, params *GetToursApproval
 	return c.Client.Do(req)
 }
 
+// GetToursConflicts Booked tours that break their homes' showing rules as they are now
+//
+// A provider's homes (one with `listing_id`; admins name the home) in active tours yet to start whose visit breaks the home's showing rules as they are now: its mode, windows or blackouts, or one showing too many on a day (the later booked). Changing the rules keeps these tours; this is where the provider sees them. By visit, one item per home; never the customer's identity.
+//
+// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+//
+// Corresponds with GET /tours/conflicts (the `GetToursConflicts` operationId).
+func (c *Client) GetToursConflicts(ctx context.Context, params *GetToursConflictsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetToursConflictsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetToursStats The admin overview's tour figures
 //
 // Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
@@ -6743,6 +6930,108 @@ func NewPutAppointmentsRealtorsByIdScheduleRequestWithBody(server string, id str
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetAppointmentsShowingsRequest constructs an http.Request for the GetAppointmentsShowings method
+func NewGetAppointmentsShowingsRequest(server string, params *GetAppointmentsShowingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/appointments/showings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ListingId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "listing_id", *params.ListingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TimeZone != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "time_zone", *params.TimeZone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Days != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "days", *params.Days, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExceptTour != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "except_tour", *params.ExceptTour, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -9998,6 +10287,84 @@ func NewGetToursApprovalsRequest(server string, params *GetToursApprovalsParams)
 	return req, nil
 }
 
+// NewGetToursConflictsRequest constructs an http.Request for the GetToursConflicts method
+func NewGetToursConflictsRequest(server string, params *GetToursConflictsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/conflicts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ListingId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "listing_id", *params.ListingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetToursStatsRequest constructs an http.Request for the GetToursStats method
 func NewGetToursStatsRequest(server string, params *GetToursStatsParams) (*http.Request, error) {
 	var err error
@@ -10568,6 +10935,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /appointments/realtors/{id}/schedule (the `PutAppointmentsRealtorsByIdSchedule` operationId).
 	PutAppointmentsRealtorsByIdScheduleWithResponse(ctx context.Context, id string, body PutAppointmentsRealtorsByIdScheduleJSONRequestBody, reqEditors ...RequestEditorFn) (*PutAppointmentsRealtorsByIdScheduleResponse, error)
+
+	// GetAppointmentsShowingsWithResponse Showings per day of homes (the services that list open slots)
+	//
+	// How many holds (not lapsed) and bookings of each home start on each day of `time_zone`, as a hold's `limits` count them; days without any are left out. Names no realtor and no customer.
+	//
+	// Allowed: the service identities `cart`, `tour`, `listing`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /appointments/showings (the `GetAppointmentsShowings` operationId).
+	GetAppointmentsShowingsWithResponse(ctx context.Context, params *GetAppointmentsShowingsParams, reqEditors ...RequestEditorFn) (*GetAppointmentsShowingsResponse, error)
 
 	// GetAppointmentsByIdWithResponse Get an appointment (admins, its realtor or its customer)
 	//
@@ -11440,6 +11818,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /tours/approvals (the `GetToursApprovals` operationId).
 	GetToursApprovalsWithResponse(ctx context.Context, params *GetToursApprovalsParams, reqEditors ...RequestEditorFn) (*GetToursApprovalsResponse, error)
+
+	// GetToursConflictsWithResponse Booked tours that break their homes' showing rules as they are now
+	//
+	// A provider's homes (one with `listing_id`; admins name the home) in active tours yet to start whose visit breaks the home's showing rules as they are now: its mode, windows or blackouts, or one showing too many on a day (the later booked). Changing the rules keeps these tours; this is where the provider sees them. By visit, one item per home; never the customer's identity.
+	//
+	// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tours/conflicts (the `GetToursConflicts` operationId).
+	GetToursConflictsWithResponse(ctx context.Context, params *GetToursConflictsParams, reqEditors ...RequestEditorFn) (*GetToursConflictsResponse, error)
 
 	// GetToursStatsWithResponse The admin overview's tour figures
 	//
@@ -12498,6 +12887,96 @@ func (r PutAppointmentsRealtorsByIdScheduleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutAppointmentsRealtorsByIdScheduleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAppointmentsShowingsResponse401Headers the declared response headers of an HTTP 401 response for GetAppointmentsShowings
+type GetAppointmentsShowingsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetAppointmentsShowingsResponse503Headers the declared response headers of an HTTP 503 response for GetAppointmentsShowings
+type GetAppointmentsShowingsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAppointmentsShowingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ShowingDays
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetAppointmentsShowingsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAppointmentsShowingsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAppointmentsShowingsResponse) GetJSON200() *ShowingDays {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAppointmentsShowingsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAppointmentsShowingsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAppointmentsShowingsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAppointmentsShowingsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAppointmentsShowingsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAppointmentsShowingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAppointmentsShowingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAppointmentsShowingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAppointmentsShowingsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18811,6 +19290,102 @@ func (r GetToursApprovalsResponse) ContentType() string {
 	return ""
 }
 
+// GetToursConflictsResponse401Headers the declared response headers of an HTTP 401 response for GetToursConflicts
+type GetToursConflictsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetToursConflictsResponse503Headers the declared response headers of an HTTP 503 response for GetToursConflicts
+type GetToursConflictsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetToursConflictsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items      []Conflict `json:"items"`
+		NextCursor *string    `json:"next_cursor,omitempty"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetToursConflictsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetToursConflictsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetToursConflictsResponse) GetJSON200() *struct {
+	Items      []Conflict `json:"items"`
+	NextCursor *string    `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetToursConflictsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetToursConflictsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetToursConflictsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetToursConflictsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetToursConflictsResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetToursConflictsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetToursConflictsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetToursConflictsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetToursConflictsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetToursStatsResponse401Headers the declared response headers of an HTTP 401 response for GetToursStats
 type GetToursStatsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -19932,6 +20507,23 @@ func (c *ClientWithResponses) PutAppointmentsRealtorsByIdScheduleWithResponse(ct
 		return nil, err
 	}
 	return ParsePutAppointmentsRealtorsByIdScheduleResponse(rsp)
+}
+
+// GetAppointmentsShowingsWithResponse Showings per day of homes (the services that list open slots)
+//
+// How many holds (not lapsed) and bookings of each home start on each day of `time_zone`, as a hold's `limits` count them; days without any are left out. Names no realtor and no customer.
+//
+// Allowed: the service identities `cart`, `tour`, `listing`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /appointments/showings (the `GetAppointmentsShowings` operationId).
+func (c *ClientWithResponses) GetAppointmentsShowingsWithResponse(ctx context.Context, params *GetAppointmentsShowingsParams, reqEditors ...RequestEditorFn) (*GetAppointmentsShowingsResponse, error) {
+	rsp, err := c.GetAppointmentsShowings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAppointmentsShowingsResponse(rsp)
 }
 
 // GetAppointmentsByIdWithResponse Get an appointment (admins, its realtor or its customer)
@@ -21322,6 +21914,23 @@ func (c *ClientWithResponses) GetToursApprovalsWithResponse(ctx context.Context,
 	return ParseGetToursApprovalsResponse(rsp)
 }
 
+// GetToursConflictsWithResponse Booked tours that break their homes' showing rules as they are now
+//
+// A provider's homes (one with `listing_id`; admins name the home) in active tours yet to start whose visit breaks the home's showing rules as they are now: its mode, windows or blackouts, or one showing too many on a day (the later booked). Changing the rules keeps these tours; this is where the provider sees them. By visit, one item per home; never the customer's identity.
+//
+// Allowed: users with role `provider`, `admin`. Acts on the caller's own data.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tours/conflicts (the `GetToursConflicts` operationId).
+func (c *ClientWithResponses) GetToursConflictsWithResponse(ctx context.Context, params *GetToursConflictsParams, reqEditors ...RequestEditorFn) (*GetToursConflictsResponse, error) {
+	rsp, err := c.GetToursConflicts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetToursConflictsResponse(rsp)
+}
+
 // GetToursStatsWithResponse The admin overview's tour figures
 //
 // Tours booked per hour over the last hours (oldest first, every hour present), the time from payment to a realtor's assignment (p50, p99, from this process's histogram) and the tours waiting for a realtor.
@@ -22383,6 +22992,90 @@ func ParsePutAppointmentsRealtorsByIdScheduleResponse(rsp *http.Response) (*PutA
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers PutAppointmentsRealtorsByIdScheduleResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAppointmentsShowingsResponse parses an HTTP response from a GetAppointmentsShowingsWithResponse call
+func ParseGetAppointmentsShowingsResponse(rsp *http.Response) (*GetAppointmentsShowingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAppointmentsShowingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ShowingDays
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetAppointmentsShowingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAppointmentsShowingsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -28297,6 +28990,93 @@ func ParseGetToursApprovalsResponse(rsp *http.Response) (*GetToursApprovalsRespo
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetToursApprovalsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetToursConflictsResponse parses an HTTP response from a GetToursConflictsWithResponse call
+func ParseGetToursConflictsResponse(rsp *http.Response) (*GetToursConflictsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetToursConflictsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items      []Conflict `json:"items"`
+			NextCursor *string    `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetToursConflictsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetToursConflictsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
