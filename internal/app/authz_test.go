@@ -530,6 +530,22 @@ func (m *matrix) fixtures() map[string]fixture {
 		"GET /tours/{id}/access": {owners: []string{"realtor"}, build: func(o *actor) request {
 			return request{method: "GET", path: "/tours/" + bookingOf(o).tour + "/access"}
 		}, ok: []int{409}},
+		// Feedback and no-shows: only the tour's customer and realtor; three
+		// days ahead the tour has neither started nor ended (409).
+		"GET /tours/{id}/feedback": {owners: []string{"customer", "realtor"}, build: func(o *actor) request {
+			return request{method: "GET", path: "/tours/" + bookingOf(o).tour + "/feedback"}
+		}},
+		"PUT /tours/{id}/feedback/{listing_id}": {owners: []string{"customer", "realtor"}, build: func(o *actor) request {
+			home := m.near[me("realtor").id][0]
+			if o.role == "realtor" {
+				home = m.near[o.id][0]
+			}
+			return request{method: "PUT", path: "/tours/" + bookingOf(o).tour + "/feedback/" + home,
+				body: map[string]any{"rating": 4, "interest": "high", "price_opinion": "right", "comment": "Bright kitchen"}}
+		}, ok: []int{409}},
+		"POST /tours/{id}/no-show": {owners: []string{"realtor"}, build: func(o *actor) request {
+			return request{method: "POST", path: "/tours/" + bookingOf(o).tour + "/no-show"}
+		}, ok: []int{409}},
 		// The tour service's read of a home's access, set first.
 		"GET /listings/{id}/access": unowned(func(*actor) request {
 			id := m.near[me("realtor").id][1]

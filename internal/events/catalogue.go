@@ -44,6 +44,9 @@ var Catalogue = []Entry{
 	{TypeTourStopDeclined, TourStopDeclined{}, "A home left the tour: declined by its provider or an admin, or not answered by the deadline; its fee is refunded and the route planned again."},
 	{TypeTourAuditRecorded, AuditRecorded{}, "An admin's change to a tour, or a realtor's read of a home's access, for the audit log."},
 	{TypeTourAccessOpened, TourAccessOpened{}, "The assigned realtor may now read the homes' access instructions (never carried in the event); once per realtor and start."},
+	{TypeFeedbackRequested, FeedbackRequested{}, "A completed tour's customer or realtor is asked for feedback on its homes; once per tour and person."},
+	{TypeFeedbackSubmitted, FeedbackSubmitted{}, "The tour's customer or realtor gave or replaced their feedback on one home (the whole feedback after the change)."},
+	{TypeNoShowMarked, NoShowMarked{}, "The tour's realtor marked the customer a no-show; the customer's feedback request is withdrawn."},
 
 	{TypeHoldPlaced, HoldPlaced{}, "A realtor is held for a window: at checkout before the charge, or for a tour's new time."},
 	{TypeHoldReleased, HoldReleased{}, "A hold ended unbooked: given back, lapsed, or its tour went to another realtor."},

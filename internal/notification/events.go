@@ -52,7 +52,8 @@ func (s *Service) Subscriptions() []bus.Subscription {
 				events.TypeTourApprovalRequested: s.onTourApprovalRequested,
 				events.TypeTourStopDeclined:      s.onTourStopDeclined,
 				// The visit's news (visits.go).
-				events.TypeTourAccessOpened: s.onTourAccessOpened,
+				events.TypeTourAccessOpened:  s.onTourAccessOpened,
+				events.TypeFeedbackRequested: s.onFeedbackRequested,
 			},
 		},
 		{
@@ -405,8 +406,8 @@ func (s *Service) notify(ctx context.Context, v view, ch *changes, kind Kind, us
 	}
 	if s.cfg.Mailer != nil && prefs.Wants(topic, channelEmail) {
 		invite := inviteFor(kind, t, now)
-		if kind == kindApprovalRequest {
-			invite = nil // not on the provider's calendar: they are asked, not booked
+		if kind == kindApprovalRequest || kind == kindFeedbackRequest {
+			invite = nil // not on a calendar: asked, not booked (or over)
 		}
 		if err := queue(channelEmail, email{Subject: msg.Subject, Text: msg.Body, Invite: invite}); err != nil {
 			return err

@@ -23,6 +23,24 @@ func (s *Service) onTourAccessOpened(ctx context.Context, ev bus.Event) error {
 	return s.tellOnce(ctx, ev, e.Tour, kindAccessOpen, e.RealtorID, roleRealtor)
 }
 
+// onFeedbackRequested asks the tour's customer or realtor named in the
+// event for feedback on its homes. The tour service sends it once per
+// tour and person; the inbox applies it once per event.
+func (s *Service) onFeedbackRequested(ctx context.Context, ev bus.Event) error {
+	e, err := decode[events.FeedbackRequested](ev)
+	if err != nil {
+		return err
+	}
+	role := roleCustomer
+	if e.Role == roleRealtor {
+		role = roleRealtor
+	}
+	if e.TourID == "" || e.UserID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s: no tour or person", ev.Type(), ev.ID()))
+	}
+	return s.tellOnce(ctx, ev, e.Tour, kindFeedbackRequest, e.UserID, role)
+}
+
 // tellOnce sends one notification of kind to user for the event, once.
 func (s *Service) tellOnce(ctx context.Context, ev bus.Event, t events.Tour, kind Kind, user, role string) error {
 	var sent []notification

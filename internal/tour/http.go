@@ -89,6 +89,7 @@ type tourView struct {
 	// left.
 	ApprovalDeadline *time.Time     `json:"approval_deadline,omitempty" doc:"awaiting_approval: homes not answered by then are declined."`
 	Declined         []declinedView `json:"declined,omitempty" doc:"Homes that left the tour, each refunded its fee."`
+	NoShowAt         *time.Time     `json:"no_show_at,omitempty" doc:"When the realtor marked the customer a no-show."`
 	Version          int            `json:"version" doc:"Grows with every change."`
 	CreatedAt        time.Time      `json:"created_at"`
 	UpdatedAt        time.Time      `json:"updated_at"`
@@ -110,6 +111,10 @@ func viewOf(t Tour) tourView {
 	if t.Status == AwaitingApproval {
 		due := t.ApprovalDue
 		v.ApprovalDeadline = &due
+	}
+	if !t.NoShowAt.IsZero() {
+		at := t.NoShowAt
+		v.NoShowAt = &at
 	}
 	for _, d := range t.Declined {
 		v.Declined = append(v.Declined, declinedView{ListingID: d.ListingID, Title: d.Title, Reason: d.Reason, At: d.At})

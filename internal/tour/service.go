@@ -140,13 +140,13 @@ func (s *Service) Routes() []auth.Route {
 				Description: "Releases the realtor, refunds under the cancellation rule and tells everyone. Answers the cancelled tour."}},
 		s.accessRoute(),
 		s.conflictsRoute(),
-	}, s.answerRoutes()...)
+	}, append(s.answerRoutes(), s.feedbackRoutes()...)...)
 }
 
 // Subscriptions: paid cart orders become tours, appointments assign them,
 // removed listings and suspended providers cancel them, realtors' profiles
 // name who is coming, and the tour service refunds its own cancellations
-// and declined homes.
+// and declined homes and ask for feedback on completed tours.
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{
 		{Consumer: "tour", Stream: "cart", Handlers: map[string]bus.Handler{events.TypeOrderPlaced: s.onOrderPlaced}},
@@ -167,6 +167,7 @@ func (s *Service) Subscriptions() []bus.Subscription {
 		{Consumer: "tour", Stream: "tour", Handlers: map[string]bus.Handler{
 			events.TypeTourCancelled:    s.onTourCancelled,
 			events.TypeTourStopDeclined: s.onTourStopDeclined,
+			events.TypeTourCompleted:    s.onTourCompleted,
 		}},
 	}
 }

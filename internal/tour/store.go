@@ -57,6 +57,23 @@ type Store interface {
 	// event and the tour's (realtor, start) was not noted yet, it notes it
 	// and stores the event, in one transaction, and reports true.
 	NoteAccessOpened(ctx context.Context, id string, now time.Time, tell func(t Tour) (*bus.Event, error)) (bool, error)
+	// RequestFeedback locks tour id and calls ask with it; each request
+	// ask returns whose (tour, person) was never asked is stored with the
+	// event tell makes of it, in one transaction, and returned. A person
+	// asked before is never asked again.
+	RequestFeedback(ctx context.Context, id string, ask func(t Tour) []FeedbackRequest,
+		tell func(t Tour, r FeedbackRequest) (bus.Event, error)) ([]FeedbackRequest, error)
+	// FeedbackRequests returns who was asked for feedback on tour id.
+	FeedbackRequests(ctx context.Context, id string) ([]FeedbackRequest, error)
+	// PutFeedback locks tour id, reads author's feedback on listingID (nil
+	// when none) and calls put; when put returns an event, the feedback
+	// it returns replaces the author's and is stored with the event, in
+	// one transaction.
+	PutFeedback(ctx context.Context, id, listingID, author string,
+		put func(t Tour, old *Feedback) (Feedback, *bus.Event, error)) (Feedback, error)
+	// Feedback returns the feedback given on tour id, by author (every
+	// author's for ""), in home and author order.
+	Feedback(ctx context.Context, id, author string) ([]Feedback, error)
 }
 
 // Filter narrows List; empty fields match everything.

@@ -48,6 +48,7 @@ type details struct {
 	Waiting       Status         `json:"waiting,omitempty"`
 	Declined      []declinedJSON `json:"declined,omitempty"`
 	StopsRefunded events.Money   `json:"stops_refunded,omitzero"`
+	NoShowAt      time.Time      `json:"no_show_at,omitzero"`
 }
 
 type declinedJSON struct {
@@ -98,6 +99,9 @@ func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
 	}
 	t.Paid, t.AssignmentAt, t.UnassignedAt, t.CancelReason, t.Refund = d.Paid, d.AssignmentAt, d.UnassignedAt, d.CancelReason, d.Refund
 	t.ApprovalDue, t.Waiting, t.StopsRefunded = d.ApprovalDue.UTC(), d.Waiting, d.StopsRefunded
+	if !d.NoShowAt.IsZero() {
+		t.NoShowAt = d.NoShowAt.UTC()
+	}
 	for _, s := range d.Stops {
 		t.Stops = append(t.Stops, Stop(s))
 	}
@@ -110,7 +114,7 @@ func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
 
 func detailsOf(t Tour) (string, error) {
 	d := details{Paid: t.Paid, AssignmentAt: t.AssignmentAt, UnassignedAt: t.UnassignedAt, CancelReason: t.CancelReason, Refund: t.Refund,
-		ApprovalDue: t.ApprovalDue, Waiting: t.Waiting, StopsRefunded: t.StopsRefunded}
+		ApprovalDue: t.ApprovalDue, Waiting: t.Waiting, StopsRefunded: t.StopsRefunded, NoShowAt: t.NoShowAt}
 	for _, s := range t.Stops {
 		d.Stops = append(d.Stops, stopJSON(s))
 	}

@@ -65,9 +65,12 @@ type Tour struct {
 	Waiting       Status
 	Declined      []DeclinedStop
 	StopsRefunded events.Money
-	Version       int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// NoShowAt is when the realtor marked the customer a no-show
+	// (feedback.go); zero if they came.
+	NoShowAt  time.Time
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Errors callers branch on.
