@@ -436,6 +436,114 @@ func (e DeliveryState) Valid() bool {
 	}
 }
 
+// Defines values for FeedbackAuthor.
+const (
+	FeedbackAuthorCustomer FeedbackAuthor = "customer"
+	FeedbackAuthorRealtor  FeedbackAuthor = "realtor"
+)
+
+// Valid indicates whether the value is a known member of the FeedbackAuthor enum.
+func (e FeedbackAuthor) Valid() bool {
+	switch e {
+	case FeedbackAuthorCustomer:
+		return true
+	case FeedbackAuthorRealtor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FeedbackInterest.
+const (
+	FeedbackInterestHigh   FeedbackInterest = "high"
+	FeedbackInterestLow    FeedbackInterest = "low"
+	FeedbackInterestMedium FeedbackInterest = "medium"
+	FeedbackInterestNone   FeedbackInterest = "none"
+)
+
+// Valid indicates whether the value is a known member of the FeedbackInterest enum.
+func (e FeedbackInterest) Valid() bool {
+	switch e {
+	case FeedbackInterestHigh:
+		return true
+	case FeedbackInterestLow:
+		return true
+	case FeedbackInterestMedium:
+		return true
+	case FeedbackInterestNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FeedbackPriceOpinion.
+const (
+	FeedbackPriceOpinionHigh  FeedbackPriceOpinion = "high"
+	FeedbackPriceOpinionLow   FeedbackPriceOpinion = "low"
+	FeedbackPriceOpinionRight FeedbackPriceOpinion = "right"
+)
+
+// Valid indicates whether the value is a known member of the FeedbackPriceOpinion enum.
+func (e FeedbackPriceOpinion) Valid() bool {
+	switch e {
+	case FeedbackPriceOpinionHigh:
+		return true
+	case FeedbackPriceOpinionLow:
+		return true
+	case FeedbackPriceOpinionRight:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FeedbackRequestInterest.
+const (
+	FeedbackRequestInterestHigh   FeedbackRequestInterest = "high"
+	FeedbackRequestInterestLow    FeedbackRequestInterest = "low"
+	FeedbackRequestInterestMedium FeedbackRequestInterest = "medium"
+	FeedbackRequestInterestNone   FeedbackRequestInterest = "none"
+)
+
+// Valid indicates whether the value is a known member of the FeedbackRequestInterest enum.
+func (e FeedbackRequestInterest) Valid() bool {
+	switch e {
+	case FeedbackRequestInterestHigh:
+		return true
+	case FeedbackRequestInterestLow:
+		return true
+	case FeedbackRequestInterestMedium:
+		return true
+	case FeedbackRequestInterestNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FeedbackRequestPriceOpinion.
+const (
+	FeedbackRequestPriceOpinionHigh  FeedbackRequestPriceOpinion = "high"
+	FeedbackRequestPriceOpinionLow   FeedbackRequestPriceOpinion = "low"
+	FeedbackRequestPriceOpinionRight FeedbackRequestPriceOpinion = "right"
+)
+
+// Valid indicates whether the value is a known member of the FeedbackRequestPriceOpinion enum.
+func (e FeedbackRequestPriceOpinion) Valid() bool {
+	switch e {
+	case FeedbackRequestPriceOpinionHigh:
+		return true
+	case FeedbackRequestPriceOpinionLow:
+		return true
+	case FeedbackRequestPriceOpinionRight:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HoldConflictStatus.
 const (
 	HoldConflictStatusN409 HoldConflictStatus = 409
@@ -541,6 +649,24 @@ func (e MeStatus) Valid() bool {
 	}
 }
 
+// Defines values for MyFeedbackAuthor.
+const (
+	MyFeedbackAuthorCustomer MyFeedbackAuthor = "customer"
+	MyFeedbackAuthorRealtor  MyFeedbackAuthor = "realtor"
+)
+
+// Valid indicates whether the value is a known member of the MyFeedbackAuthor enum.
+func (e MyFeedbackAuthor) Valid() bool {
+	switch e {
+	case MyFeedbackAuthorCustomer:
+		return true
+	case MyFeedbackAuthorRealtor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NotificationItemChannel.
 const (
 	Inbox NotificationItemChannel = "inbox"
@@ -558,40 +684,40 @@ func (e NotificationItemChannel) Valid() bool {
 
 // Defines values for NotificationItemKind.
 const (
-	AccessOpen       NotificationItemKind = "access_open"
-	ApprovalRequest  NotificationItemKind = "approval_request"
-	FeedbackRequest  NotificationItemKind = "feedback_request"
-	TourCancelled    NotificationItemKind = "tour_cancelled"
-	TourConfirmed    NotificationItemKind = "tour_confirmed"
-	TourHomeDeclined NotificationItemKind = "tour_home_declined"
-	TourReminder     NotificationItemKind = "tour_reminder"
-	TourRescheduled  NotificationItemKind = "tour_rescheduled"
-	TourScheduled    NotificationItemKind = "tour_scheduled"
-	TourUnassigned   NotificationItemKind = "tour_unassigned"
+	NotificationItemKindAccessOpen       NotificationItemKind = "access_open"
+	NotificationItemKindApprovalRequest  NotificationItemKind = "approval_request"
+	NotificationItemKindFeedbackRequest  NotificationItemKind = "feedback_request"
+	NotificationItemKindTourCancelled    NotificationItemKind = "tour_cancelled"
+	NotificationItemKindTourConfirmed    NotificationItemKind = "tour_confirmed"
+	NotificationItemKindTourHomeDeclined NotificationItemKind = "tour_home_declined"
+	NotificationItemKindTourReminder     NotificationItemKind = "tour_reminder"
+	NotificationItemKindTourRescheduled  NotificationItemKind = "tour_rescheduled"
+	NotificationItemKindTourScheduled    NotificationItemKind = "tour_scheduled"
+	NotificationItemKindTourUnassigned   NotificationItemKind = "tour_unassigned"
 )
 
 // Valid indicates whether the value is a known member of the NotificationItemKind enum.
 func (e NotificationItemKind) Valid() bool {
 	switch e {
-	case AccessOpen:
+	case NotificationItemKindAccessOpen:
 		return true
-	case ApprovalRequest:
+	case NotificationItemKindApprovalRequest:
 		return true
-	case FeedbackRequest:
+	case NotificationItemKindFeedbackRequest:
 		return true
-	case TourCancelled:
+	case NotificationItemKindTourCancelled:
 		return true
-	case TourConfirmed:
+	case NotificationItemKindTourConfirmed:
 		return true
-	case TourHomeDeclined:
+	case NotificationItemKindTourHomeDeclined:
 		return true
-	case TourReminder:
+	case NotificationItemKindTourReminder:
 		return true
-	case TourRescheduled:
+	case NotificationItemKindTourRescheduled:
 		return true
-	case TourScheduled:
+	case NotificationItemKindTourScheduled:
 		return true
-	case TourUnassigned:
+	case NotificationItemKindTourUnassigned:
 		return true
 	default:
 		return false
@@ -1703,6 +1829,52 @@ type EventsGeoPoint struct {
 	Lng float64 `json:"lng"`
 }
 
+// Feedback defines model for Feedback.
+type Feedback struct {
+	// Author The author's part in the tour.
+	Author       FeedbackAuthor        `json:"author"`
+	Comment      *string               `json:"comment,omitempty"`
+	CreatedAt    time.Time             `json:"created_at"`
+	Interest     *FeedbackInterest     `json:"interest,omitempty"`
+	ListingId    string                `json:"listing_id"`
+	PriceOpinion *FeedbackPriceOpinion `json:"price_opinion,omitempty"`
+	Rating       int                   `json:"rating"`
+	TourId       string                `json:"tour_id"`
+	UpdatedAt    time.Time             `json:"updated_at"`
+}
+
+// FeedbackAuthor The author's part in the tour.
+type FeedbackAuthor string
+
+// FeedbackInterest defines model for Feedback.Interest.
+type FeedbackInterest string
+
+// FeedbackPriceOpinion defines model for Feedback.PriceOpinion.
+type FeedbackPriceOpinion string
+
+// FeedbackRequest defines model for FeedbackRequest.
+type FeedbackRequest struct {
+	// Comment At most 2000 characters; line breaks allowed.
+	//
+	// Examples: Bright kitchen, small yard.
+	Comment *string `json:"comment,omitempty"`
+
+	// Interest How interested in the home the author is.
+	Interest *FeedbackRequestInterest `json:"interest,omitempty"`
+
+	// PriceOpinion What the author thinks of the asking price.
+	PriceOpinion *FeedbackRequestPriceOpinion `json:"price_opinion,omitempty"`
+
+	// Rating Examples: 4
+	Rating int `json:"rating"`
+}
+
+// FeedbackRequestInterest How interested in the home the author is.
+type FeedbackRequestInterest string
+
+// FeedbackRequestPriceOpinion What the author thinks of the asking price.
+type FeedbackRequestPriceOpinion string
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	Field   string `json:"field"`
@@ -1971,6 +2143,28 @@ type MoneyBody struct {
 	// Examples: USD
 	Currency string `json:"currency"`
 }
+
+// MyFeedback defines model for MyFeedback.
+type MyFeedback struct {
+	// Author The caller's part in the tour.
+	Author MyFeedbackAuthor `json:"author"`
+
+	// Items The caller's feedback, one per home they gave it on.
+	Items []Feedback `json:"items"`
+
+	// NoShow The realtor marked the customer a no-show.
+	NoShow bool `json:"no_show"`
+
+	// Open Feedback may be given now (PUT answers 200).
+	Open bool `json:"open"`
+
+	// Requested The caller is asked for feedback: the tour completed, and for the customer, they were not marked a no-show.
+	Requested bool   `json:"requested"`
+	TourId    string `json:"tour_id"`
+}
+
+// MyFeedbackAuthor The caller's part in the tour.
+type MyFeedbackAuthor string
 
 // NotificationItem defines model for NotificationItem.
 type NotificationItem struct {
@@ -2667,8 +2861,11 @@ type Tour struct {
 
 	// ListingIds The homes, in route order.
 	ListingIds []string `json:"listing_ids"`
-	OrderId    string   `json:"order_id"`
-	PaymentId  string   `json:"payment_id"`
+
+	// NoShowAt When the realtor marked the customer a no-show.
+	NoShowAt  *time.Time `json:"no_show_at,omitempty"`
+	OrderId   string     `json:"order_id"`
+	PaymentId string     `json:"payment_id"`
 
 	// RealtorId The assigned realtor; null until one is.
 	RealtorId *string `json:"realtor_id,omitempty"`
@@ -3272,6 +3469,9 @@ type PatchToursByIdJSONRequestBody = RescheduleRequest
 
 // PutToursByIdJSONRequestBody defines body for PutToursById for application/json ContentType.
 type PutToursByIdJSONRequestBody = RescheduleRequest
+
+// PutToursByIdFeedbackByListingIdJSONRequestBody defines body for PutToursByIdFeedbackByListingId for application/json ContentType.
+type PutToursByIdFeedbackByListingIdJSONRequestBody = FeedbackRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -4328,6 +4528,46 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /tours/{id}/access (the `GetToursByIdAccess` operationId).
 	GetToursByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetToursByIdFeedback The caller's feedback on a tour's homes (its customer or assigned realtor)
+	//
+	// Whether the caller is asked for feedback (once the tour completed; the customer's request is withdrawn by a no-show), and what they said of each home. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Corresponds with GET /tours/{id}/feedback (the `GetToursByIdFeedback` operationId).
+	GetToursByIdFeedback(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutToursByIdFeedbackByListingIdWithBody Give feedback on a home of a tour (its customer or assigned realtor)
+	//
+	// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+	PutToursByIdFeedbackByListingIdWithBody(ctx context.Context, id string, listingId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutToursByIdFeedbackByListingId Give feedback on a home of a tour (its customer or assigned realtor)
+	//
+	// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+	PutToursByIdFeedbackByListingId(ctx context.Context, id string, listingId string, body PutToursByIdFeedbackByListingIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostToursByIdNoShow Mark the customer a no-show (the tour's assigned realtor)
+	//
+	// From the tour's start on. The customer's feedback request is withdrawn. Marking again answers the same tour. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Corresponds with POST /tours/{id}/no-show (the `PostToursByIdNoShow` operationId).
+	PostToursByIdNoShow(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetToursByIdSlots The open times a tour could move to
 	//
@@ -6409,6 +6649,86 @@ func (c *Client) PutToursById(ctx context.Context, id string, body PutToursByIdJ
 // Corresponds with GET /tours/{id}/access (the `GetToursByIdAccess` operationId).
 func (c *Client) GetToursByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetToursByIdAccessRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetToursByIdFeedback The caller's feedback on a tour's homes (its customer or assigned realtor)
+//
+// Whether the caller is asked for feedback (once the tour completed; the customer's request is withdrawn by a no-show), and what they said of each home. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Corresponds with GET /tours/{id}/feedback (the `GetToursByIdFeedback` operationId).
+func (c *Client) GetToursByIdFeedback(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetToursByIdFeedbackRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutToursByIdFeedbackByListingIdWithBody Give feedback on a home of a tour (its customer or assigned realtor)
+//
+// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+func (c *Client) PutToursByIdFeedbackByListingIdWithBody(ctx context.Context, id string, listingId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutToursByIdFeedbackByListingIdRequestWithBody(c.Server, id, listingId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutToursByIdFeedbackByListingId Give feedback on a home of a tour (its customer or assigned realtor)
+//
+// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+func (c *Client) PutToursByIdFeedbackByListingId(ctx context.Context, id string, listingId string, body PutToursByIdFeedbackByListingIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutToursByIdFeedbackByListingIdRequest(c.Server, id, listingId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostToursByIdNoShow Mark the customer a no-show (the tour's assigned realtor)
+//
+// From the tour's start on. The customer's feedback request is withdrawn. Marking again answers the same tour. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Corresponds with POST /tours/{id}/no-show (the `PostToursByIdNoShow` operationId).
+func (c *Client) PostToursByIdNoShow(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostToursByIdNoShowRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -10615,6 +10935,128 @@ func NewGetToursByIdAccessRequest(server string, id string) (*http.Request, erro
 	return req, nil
 }
 
+// NewGetToursByIdFeedbackRequest constructs an http.Request for the GetToursByIdFeedback method
+func NewGetToursByIdFeedbackRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/%s/feedback", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutToursByIdFeedbackByListingIdRequest calls the generic PutToursByIdFeedbackByListingId builder with application/json body
+func NewPutToursByIdFeedbackByListingIdRequest(server string, id string, listingId string, body PutToursByIdFeedbackByListingIdJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutToursByIdFeedbackByListingIdRequestWithBody(server, id, listingId, "application/json", bodyReader)
+}
+
+// NewPutToursByIdFeedbackByListingIdRequestWithBody constructs an http.Request for the PutToursByIdFeedbackByListingId method, with any body, and a specified content type
+func NewPutToursByIdFeedbackByListingIdRequestWithBody(server string, id string, listingId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "listing_id", listingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/%s/feedback/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostToursByIdNoShowRequest constructs an http.Request for the PostToursByIdNoShow method
+func NewPostToursByIdNoShowRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tours/%s/no-show", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetToursByIdSlotsRequest constructs an http.Request for the GetToursByIdSlots method
 func NewGetToursByIdSlotsRequest(server string, id string, params *GetToursByIdSlotsParams) (*http.Request, error) {
 	var err error
@@ -11911,6 +12353,50 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /tours/{id}/access (the `GetToursByIdAccess` operationId).
 	GetToursByIdAccessWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetToursByIdAccessResponse, error)
+
+	// GetToursByIdFeedbackWithResponse The caller's feedback on a tour's homes (its customer or assigned realtor)
+	//
+	// Whether the caller is asked for feedback (once the tour completed; the customer's request is withdrawn by a no-show), and what they said of each home. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tours/{id}/feedback (the `GetToursByIdFeedback` operationId).
+	GetToursByIdFeedbackWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetToursByIdFeedbackResponse, error)
+
+	// PutToursByIdFeedbackByListingIdWithBodyWithResponse Give feedback on a home of a tour (its customer or assigned realtor)
+	//
+	// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+	PutToursByIdFeedbackByListingIdWithBodyWithResponse(ctx context.Context, id string, listingId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutToursByIdFeedbackByListingIdResponse, error)
+
+	// PutToursByIdFeedbackByListingIdWithResponse Give feedback on a home of a tour (its customer or assigned realtor)
+	//
+	// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+	PutToursByIdFeedbackByListingIdWithResponse(ctx context.Context, id string, listingId string, body PutToursByIdFeedbackByListingIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PutToursByIdFeedbackByListingIdResponse, error)
+
+	// PostToursByIdNoShowWithResponse Mark the customer a no-show (the tour's assigned realtor)
+	//
+	// From the tour's start on. The customer's feedback request is withdrawn. Marking again answers the same tour. Anyone else: 404.
+	//
+	// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tours/{id}/no-show (the `PostToursByIdNoShow` operationId).
+	PostToursByIdNoShowWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostToursByIdNoShowResponse, error)
 
 	// GetToursByIdSlotsWithResponse The open times a tour could move to
 	//
@@ -20024,6 +20510,318 @@ func (r GetToursByIdAccessResponse) ContentType() string {
 	return ""
 }
 
+// GetToursByIdFeedbackResponse401Headers the declared response headers of an HTTP 401 response for GetToursByIdFeedback
+type GetToursByIdFeedbackResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetToursByIdFeedbackResponse503Headers the declared response headers of an HTTP 503 response for GetToursByIdFeedback
+type GetToursByIdFeedbackResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetToursByIdFeedbackResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MyFeedback
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetToursByIdFeedbackResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetToursByIdFeedbackResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetToursByIdFeedbackResponse) GetJSON200() *MyFeedback {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetToursByIdFeedbackResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetToursByIdFeedbackResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetToursByIdFeedbackResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetToursByIdFeedbackResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetToursByIdFeedbackResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetToursByIdFeedbackResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetToursByIdFeedbackResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetToursByIdFeedbackResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetToursByIdFeedbackResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutToursByIdFeedbackByListingIdResponse401Headers the declared response headers of an HTTP 401 response for PutToursByIdFeedbackByListingId
+type PutToursByIdFeedbackByListingIdResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PutToursByIdFeedbackByListingIdResponse503Headers the declared response headers of an HTTP 503 response for PutToursByIdFeedbackByListingId
+type PutToursByIdFeedbackByListingIdResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PutToursByIdFeedbackByListingIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Feedback
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutToursByIdFeedbackByListingIdResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PutToursByIdFeedbackByListingIdResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetJSON200() *Feedback {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutToursByIdFeedbackByListingIdResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutToursByIdFeedbackByListingIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutToursByIdFeedbackByListingIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutToursByIdFeedbackByListingIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutToursByIdFeedbackByListingIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostToursByIdNoShowResponse401Headers the declared response headers of an HTTP 401 response for PostToursByIdNoShow
+type PostToursByIdNoShowResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PostToursByIdNoShowResponse503Headers the declared response headers of an HTTP 503 response for PostToursByIdNoShow
+type PostToursByIdNoShowResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostToursByIdNoShowResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Tour
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PostToursByIdNoShowResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostToursByIdNoShowResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostToursByIdNoShowResponse) GetJSON200() *Tour {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostToursByIdNoShowResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostToursByIdNoShowResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostToursByIdNoShowResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostToursByIdNoShowResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostToursByIdNoShowResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostToursByIdNoShowResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostToursByIdNoShowResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostToursByIdNoShowResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostToursByIdNoShowResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostToursByIdNoShowResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetToursByIdSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetToursByIdSlots
 type GetToursByIdSlotsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -22059,6 +22857,74 @@ func (c *ClientWithResponses) GetToursByIdAccessWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetToursByIdAccessResponse(rsp)
+}
+
+// GetToursByIdFeedbackWithResponse The caller's feedback on a tour's homes (its customer or assigned realtor)
+//
+// Whether the caller is asked for feedback (once the tour completed; the customer's request is withdrawn by a no-show), and what they said of each home. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tours/{id}/feedback (the `GetToursByIdFeedback` operationId).
+func (c *ClientWithResponses) GetToursByIdFeedbackWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetToursByIdFeedbackResponse, error) {
+	rsp, err := c.GetToursByIdFeedback(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetToursByIdFeedbackResponse(rsp)
+}
+
+// PutToursByIdFeedbackByListingIdWithBodyWithResponse Give feedback on a home of a tour (its customer or assigned realtor)
+//
+// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+func (c *ClientWithResponses) PutToursByIdFeedbackByListingIdWithBodyWithResponse(ctx context.Context, id string, listingId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutToursByIdFeedbackByListingIdResponse, error) {
+	rsp, err := c.PutToursByIdFeedbackByListingIdWithBody(ctx, id, listingId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutToursByIdFeedbackByListingIdResponse(rsp)
+}
+
+// PutToursByIdFeedbackByListingIdWithResponse Give feedback on a home of a tour (its customer or assigned realtor)
+//
+// Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /tours/{id}/feedback/{listing_id} (the `PutToursByIdFeedbackByListingId` operationId).
+func (c *ClientWithResponses) PutToursByIdFeedbackByListingIdWithResponse(ctx context.Context, id string, listingId string, body PutToursByIdFeedbackByListingIdJSONRequestBody, reqEditors ...RequestEditorFn) (*PutToursByIdFeedbackByListingIdResponse, error) {
+	rsp, err := c.PutToursByIdFeedbackByListingId(ctx, id, listingId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutToursByIdFeedbackByListingIdResponse(rsp)
+}
+
+// PostToursByIdNoShowWithResponse Mark the customer a no-show (the tour's assigned realtor)
+//
+// From the tour's start on. The customer's feedback request is withdrawn. Marking again answers the same tour. Anyone else: 404.
+//
+// Allowed: users with role `customer`, `provider`, `realtor`, `admin`. Only the owner of the resource reaches it; everyone else, admins included, gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tours/{id}/no-show (the `PostToursByIdNoShow` operationId).
+func (c *ClientWithResponses) PostToursByIdNoShowWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PostToursByIdNoShowResponse, error) {
+	rsp, err := c.PostToursByIdNoShow(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostToursByIdNoShowResponse(rsp)
 }
 
 // GetToursByIdSlotsWithResponse The open times a tour could move to
@@ -29679,6 +30545,300 @@ func ParseGetToursByIdAccessResponse(rsp *http.Response) (*GetToursByIdAccessRes
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetToursByIdAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetToursByIdFeedbackResponse parses an HTTP response from a GetToursByIdFeedbackWithResponse call
+func ParseGetToursByIdFeedbackResponse(rsp *http.Response) (*GetToursByIdFeedbackResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetToursByIdFeedbackResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MyFeedback
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetToursByIdFeedbackResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetToursByIdFeedbackResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutToursByIdFeedbackByListingIdResponse parses an HTTP response from a PutToursByIdFeedbackByListingIdWithResponse call
+func ParsePutToursByIdFeedbackByListingIdResponse(rsp *http.Response) (*PutToursByIdFeedbackByListingIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutToursByIdFeedbackByListingIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Feedback
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PutToursByIdFeedbackByListingIdResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PutToursByIdFeedbackByListingIdResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostToursByIdNoShowResponse parses an HTTP response from a PostToursByIdNoShowWithResponse call
+func ParsePostToursByIdNoShowResponse(rsp *http.Response) (*PostToursByIdNoShowResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostToursByIdNoShowResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Tour
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PostToursByIdNoShowResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostToursByIdNoShowResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
