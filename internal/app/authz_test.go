@@ -444,6 +444,9 @@ func (m *matrix) fixtures() map[string]fixture {
 		"PATCH /listings/{id}": {owners: []string{"provider"}, build: func(o *actor) request {
 			return request{method: "PATCH", path: "/listings/" + m.listing(o, 41.95, -87.65), body: map[string]string{"title": "Patched"}}
 		}},
+		"GET /listings/{id}/activity": {owners: []string{"provider"}, build: func(o *actor) request {
+			return request{method: "GET", path: "/listings/" + m.listing(o, 41.95, -87.65) + "/activity"}
+		}},
 		"DELETE /listings/{id}": {owners: []string{"provider"}, build: func(o *actor) request {
 			return request{method: "DELETE", path: "/listings/" + m.listing(o, 41.95, -87.65)}
 		}},

@@ -49,6 +49,8 @@ type Tour struct {
 	EndsAt      time.Time  `json:"ends_at"`
 	Status      string     `json:"status"`
 	RealtorID   string     `json:"realtor_id,omitempty"`
+	// NoShow: the realtor marked the customer a no-show (no_show.marked).
+	NoShow bool `json:"no_show,omitempty"`
 	// HoldID, on tour.created and tour.rescheduled, is the realtor's hold
 	// the appointment service books the tour (or its new time) from.
 	HoldID string `json:"hold_id,omitempty"`

@@ -44,7 +44,8 @@ func deletedEvent(ctx context.Context, l Listing) (bus.Event, error) {
 const Consumer = "listing"
 
 // Subscriptions lists the events listing consumes: iam's account events,
-// from which it keeps each provider's standing.
+// from which it keeps each provider's standing, and the tour service's,
+// from which it keeps the homes' activity (activity_events.go).
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{{
 		Consumer: Consumer,
@@ -54,7 +55,7 @@ func (s *Service) Subscriptions() []bus.Subscription {
 			events.TypeUserVerified:      s.onUserVerified,
 			events.TypeUserStatusChanged: s.onUserStatusChanged,
 		},
-	}}
+	}, s.activitySubscription()}
 }
 
 // roleProvider is iam's name for the role whose accounts list homes; events

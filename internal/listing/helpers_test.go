@@ -95,7 +95,7 @@ type server struct {
 	clock    *clock.Fake
 	issuer   *auth.Issuer
 	handler  http.Handler
-	handlers map[string]bus.Handler // the iam event handlers, as the bus would call them
+	handlers map[string]bus.Handler // the iam and tour event handlers, as the bus would call them
 }
 
 func newServer(t testing.TB, open storetest.Opener) *server {
@@ -130,8 +130,8 @@ func newServerWith(t testing.TB, st *listing.SQLStore, db *store.DB, clk *clock.
 		handler:  httpapi.Chain(mux, auth.Authenticate(verifier), httpapi.MuxErrors),
 		handlers: map[string]bus.Handler{}}
 	for _, sub := range svc.Subscriptions() {
-		if sub.Consumer != "listing" || sub.Stream != "iam" {
-			t.Fatalf("subscription %s on %s: want the durable listing on iam", sub.Consumer, sub.Stream)
+		if sub.Consumer != "listing" || (sub.Stream != "iam" && sub.Stream != "tour") {
+			t.Fatalf("subscription %s on %s: want the durable listing on iam and tour", sub.Consumer, sub.Stream)
 		}
 		for typ, h := range sub.Handlers {
 			s.handlers[typ] = h

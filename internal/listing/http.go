@@ -42,6 +42,7 @@ func (s *Service) Routes() []auth.Route {
 			Doc: httpapi.Doc{Summary: "Take a listing off the market (its provider)",
 				Description: "Its tours are cancelled and refunded; carts drop it."}},
 		s.accessRoute(),
+		s.activityRoute(),
 	}
 }
 

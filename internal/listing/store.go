@@ -62,4 +62,18 @@ type Store interface {
 
 	// AccessSet reports which of ids have access set.
 	AccessSet(ctx context.Context, ids []string) (map[string]bool, error)
+
+	// SaveShowings keeps each showing unless one of a newer or the same
+	// tour version is kept already (activity.go).
+	SaveShowings(ctx context.Context, showings []Showing) error
+	// SaveOpinion keeps o unless a newer (At) opinion of its author on
+	// the home in the tour is kept already.
+	SaveOpinion(ctx context.Context, o Opinion) error
+	// Showings and Opinions return a home's activity.
+	Showings(ctx context.Context, listingID string) ([]Showing, error)
+	Opinions(ctx context.Context, listingID string) ([]Opinion, error)
+	// ListingOwner returns the provider and time zone of listing id,
+	// visible or not, or ErrNotFound when there is none (or it was
+	// deleted).
+	ListingOwner(ctx context.Context, id string) (provider, timeZone string, err error)
 }

@@ -26,7 +26,7 @@ func (s *Service) feedbackRoutes() []auth.Route {
 				Description: "Whether the caller is asked for feedback (once the tour completed; the customer's request is withdrawn by a no-show), and what they said of each home. Anyone else: 404.",
 				Errors:      map[int]string{http.StatusNotFound: feedbackErrors[http.StatusNotFound]}}},
 		{Pattern: "PUT /tours/{id}/feedback/{listing_id}", Rule: auth.AnyUser(), Owner: auth.OwnerOnly, Handler: http.HandlerFunc(s.handlePutFeedback),
-			Body: feedbackRequest{},
+			Body: feedbackBody{},
 			Doc: httpapi.Doc{Summary: "Give feedback on a home of a tour (its customer or assigned realtor)", Reply: feedbackView{}, Errors: feedbackErrors,
 				Description: "Once the tour ended. One feedback per author and home: the same author again replaces it (the same body twice is one record). The home's provider sees it in the listing's activity as from `buyer` or `agent`, never who. Anyone else: 404."}},
 		{Pattern: "POST /tours/{id}/no-show", Rule: auth.AnyUser(), Owner: auth.OwnerOnly, Handler: http.HandlerFunc(s.handleNoShow),
@@ -37,15 +37,15 @@ func (s *Service) feedbackRoutes() []auth.Route {
 	}
 }
 
-// feedbackRequest is PUT /tours/{id}/feedback/{listing_id}'s body.
-type feedbackRequest struct {
+// feedbackBody is PUT /tours/{id}/feedback/{listing_id}'s body.
+type feedbackBody struct {
 	Rating       *int         `json:"rating" required:"true" minimum:"1" maximum:"5" example:"4"`
 	Interest     Interest     `json:"interest,omitempty" enum:"none,low,medium,high" doc:"How interested in the home the author is."`
 	PriceOpinion PriceOpinion `json:"price_opinion,omitempty" enum:"low,right,high" doc:"What the author thinks of the asking price."`
 	Comment      string       `json:"comment,omitempty" doc:"At most 2000 characters; line breaks allowed." example:"Bright kitchen, small yard."`
 }
 
-func (r feedbackRequest) opinion() Opinion {
+func (r feedbackBody) opinion() Opinion {
 	o := Opinion{Interest: r.Interest, PriceOpinion: r.PriceOpinion, Comment: r.Comment}
 	if r.Rating != nil {
 		o.Rating = *r.Rating
@@ -53,7 +53,7 @@ func (r feedbackRequest) opinion() Opinion {
 	return o.Normalized()
 }
 
-func (r feedbackRequest) Validate() []httpapi.FieldError {
+func (r feedbackBody) Validate() []httpapi.FieldError {
 	if r.Rating == nil {
 		return []httpapi.FieldError{{Field: "rating", Message: "is required"}}
 	}
@@ -109,7 +109,7 @@ func (s *Service) handleMyFeedback(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handlePutFeedback(w http.ResponseWriter, r *http.Request) {
-	var req feedbackRequest
+	var req feedbackBody
 	if err := httpapi.Decode(w, r, &req); err != nil {
 		httpapi.WriteError(w, r, err)
 		return

@@ -19,7 +19,7 @@ import (
 func eventOf(t Tour) events.Tour {
 	e := events.Tour{TourID: t.ID, CustomerID: t.CustomerID, PaymentID: t.PaymentID, OrderID: t.OrderID,
 		TimeZone: t.TimeZone, ScheduledAt: t.ScheduledAt, EndsAt: t.EndsAt, Status: string(t.Status),
-		RealtorID: t.RealtorID, Version: t.Version, Stops: make([]events.TourStop, len(t.Stops))}
+		RealtorID: t.RealtorID, NoShow: !t.NoShowAt.IsZero(), Version: t.Version, Stops: make([]events.TourStop, len(t.Stops))}
 	for i, st := range t.Stops {
 		e.Stops[i] = events.TourStop{ListingID: st.ListingID, ProviderID: st.ProviderID, Title: st.Title, Location: st.Location,
 			Arrive: st.Arrive, Leave: st.Leave, TourFee: st.Fee, Approval: string(st.Approval)}

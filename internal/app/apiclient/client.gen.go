@@ -499,45 +499,45 @@ func (e FeedbackPriceOpinion) Valid() bool {
 	}
 }
 
-// Defines values for FeedbackRequestInterest.
+// Defines values for FeedbackBodyInterest.
 const (
-	FeedbackRequestInterestHigh   FeedbackRequestInterest = "high"
-	FeedbackRequestInterestLow    FeedbackRequestInterest = "low"
-	FeedbackRequestInterestMedium FeedbackRequestInterest = "medium"
-	FeedbackRequestInterestNone   FeedbackRequestInterest = "none"
+	FeedbackBodyInterestHigh   FeedbackBodyInterest = "high"
+	FeedbackBodyInterestLow    FeedbackBodyInterest = "low"
+	FeedbackBodyInterestMedium FeedbackBodyInterest = "medium"
+	FeedbackBodyInterestNone   FeedbackBodyInterest = "none"
 )
 
-// Valid indicates whether the value is a known member of the FeedbackRequestInterest enum.
-func (e FeedbackRequestInterest) Valid() bool {
+// Valid indicates whether the value is a known member of the FeedbackBodyInterest enum.
+func (e FeedbackBodyInterest) Valid() bool {
 	switch e {
-	case FeedbackRequestInterestHigh:
+	case FeedbackBodyInterestHigh:
 		return true
-	case FeedbackRequestInterestLow:
+	case FeedbackBodyInterestLow:
 		return true
-	case FeedbackRequestInterestMedium:
+	case FeedbackBodyInterestMedium:
 		return true
-	case FeedbackRequestInterestNone:
+	case FeedbackBodyInterestNone:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for FeedbackRequestPriceOpinion.
+// Defines values for FeedbackBodyPriceOpinion.
 const (
-	FeedbackRequestPriceOpinionHigh  FeedbackRequestPriceOpinion = "high"
-	FeedbackRequestPriceOpinionLow   FeedbackRequestPriceOpinion = "low"
-	FeedbackRequestPriceOpinionRight FeedbackRequestPriceOpinion = "right"
+	FeedbackBodyPriceOpinionHigh  FeedbackBodyPriceOpinion = "high"
+	FeedbackBodyPriceOpinionLow   FeedbackBodyPriceOpinion = "low"
+	FeedbackBodyPriceOpinionRight FeedbackBodyPriceOpinion = "right"
 )
 
-// Valid indicates whether the value is a known member of the FeedbackRequestPriceOpinion enum.
-func (e FeedbackRequestPriceOpinion) Valid() bool {
+// Valid indicates whether the value is a known member of the FeedbackBodyPriceOpinion enum.
+func (e FeedbackBodyPriceOpinion) Valid() bool {
 	switch e {
-	case FeedbackRequestPriceOpinionHigh:
+	case FeedbackBodyPriceOpinionHigh:
 		return true
-	case FeedbackRequestPriceOpinionLow:
+	case FeedbackBodyPriceOpinionLow:
 		return true
-	case FeedbackRequestPriceOpinionRight:
+	case FeedbackBodyPriceOpinionRight:
 		return true
 	default:
 		return false
@@ -684,40 +684,40 @@ func (e NotificationItemChannel) Valid() bool {
 
 // Defines values for NotificationItemKind.
 const (
-	NotificationItemKindAccessOpen       NotificationItemKind = "access_open"
-	NotificationItemKindApprovalRequest  NotificationItemKind = "approval_request"
-	NotificationItemKindFeedbackRequest  NotificationItemKind = "feedback_request"
-	NotificationItemKindTourCancelled    NotificationItemKind = "tour_cancelled"
-	NotificationItemKindTourConfirmed    NotificationItemKind = "tour_confirmed"
-	NotificationItemKindTourHomeDeclined NotificationItemKind = "tour_home_declined"
-	NotificationItemKindTourReminder     NotificationItemKind = "tour_reminder"
-	NotificationItemKindTourRescheduled  NotificationItemKind = "tour_rescheduled"
-	NotificationItemKindTourScheduled    NotificationItemKind = "tour_scheduled"
-	NotificationItemKindTourUnassigned   NotificationItemKind = "tour_unassigned"
+	AccessOpen       NotificationItemKind = "access_open"
+	ApprovalRequest  NotificationItemKind = "approval_request"
+	FeedbackRequest  NotificationItemKind = "feedback_request"
+	TourCancelled    NotificationItemKind = "tour_cancelled"
+	TourConfirmed    NotificationItemKind = "tour_confirmed"
+	TourHomeDeclined NotificationItemKind = "tour_home_declined"
+	TourReminder     NotificationItemKind = "tour_reminder"
+	TourRescheduled  NotificationItemKind = "tour_rescheduled"
+	TourScheduled    NotificationItemKind = "tour_scheduled"
+	TourUnassigned   NotificationItemKind = "tour_unassigned"
 )
 
 // Valid indicates whether the value is a known member of the NotificationItemKind enum.
 func (e NotificationItemKind) Valid() bool {
 	switch e {
-	case NotificationItemKindAccessOpen:
+	case AccessOpen:
 		return true
-	case NotificationItemKindApprovalRequest:
+	case ApprovalRequest:
 		return true
-	case NotificationItemKindFeedbackRequest:
+	case FeedbackRequest:
 		return true
-	case NotificationItemKindTourCancelled:
+	case TourCancelled:
 		return true
-	case NotificationItemKindTourConfirmed:
+	case TourConfirmed:
 		return true
-	case NotificationItemKindTourHomeDeclined:
+	case TourHomeDeclined:
 		return true
-	case NotificationItemKindTourReminder:
+	case TourReminder:
 		return true
-	case NotificationItemKindTourRescheduled:
+	case TourRescheduled:
 		return true
-	case NotificationItemKindTourScheduled:
+	case TourScheduled:
 		return true
-	case NotificationItemKindTourUnassigned:
+	case TourUnassigned:
 		return true
 	default:
 		return false
@@ -739,6 +739,69 @@ func (e OauthProblemError) Valid() bool {
 	case InvalidRequest:
 		return true
 	case UnsupportedGrantType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OpinionAuthor.
+const (
+	Agent OpinionAuthor = "agent"
+	Buyer OpinionAuthor = "buyer"
+)
+
+// Valid indicates whether the value is a known member of the OpinionAuthor enum.
+func (e OpinionAuthor) Valid() bool {
+	switch e {
+	case Agent:
+		return true
+	case Buyer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OpinionInterest.
+const (
+	OpinionInterestHigh   OpinionInterest = "high"
+	OpinionInterestLow    OpinionInterest = "low"
+	OpinionInterestMedium OpinionInterest = "medium"
+	OpinionInterestNone   OpinionInterest = "none"
+)
+
+// Valid indicates whether the value is a known member of the OpinionInterest enum.
+func (e OpinionInterest) Valid() bool {
+	switch e {
+	case OpinionInterestHigh:
+		return true
+	case OpinionInterestLow:
+		return true
+	case OpinionInterestMedium:
+		return true
+	case OpinionInterestNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OpinionPriceOpinion.
+const (
+	OpinionPriceOpinionHigh  OpinionPriceOpinion = "high"
+	OpinionPriceOpinionLow   OpinionPriceOpinion = "low"
+	OpinionPriceOpinionRight OpinionPriceOpinion = "right"
+)
+
+// Valid indicates whether the value is a known member of the OpinionPriceOpinion enum.
+func (e OpinionPriceOpinion) Valid() bool {
+	switch e {
+	case OpinionPriceOpinionHigh:
+		return true
+	case OpinionPriceOpinionLow:
+		return true
+	case OpinionPriceOpinionRight:
 		return true
 	default:
 		return false
@@ -1111,6 +1174,30 @@ func (e TourStatus) Valid() bool {
 	}
 }
 
+// Defines values for UpcomingStatus.
+const (
+	UpcomingStatusAwaitingApproval UpcomingStatus = "awaiting_approval"
+	UpcomingStatusPending          UpcomingStatus = "pending"
+	UpcomingStatusScheduled        UpcomingStatus = "scheduled"
+	UpcomingStatusUnassigned       UpcomingStatus = "unassigned"
+)
+
+// Valid indicates whether the value is a known member of the UpcomingStatus enum.
+func (e UpcomingStatus) Valid() bool {
+	switch e {
+	case UpcomingStatusAwaitingApproval:
+		return true
+	case UpcomingStatusPending:
+		return true
+	case UpcomingStatusScheduled:
+		return true
+	case UpcomingStatusUnassigned:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UpdateMeRequestStatus.
 const (
 	UpdateMeRequestStatusAvailable   UpdateMeRequestStatus = "available"
@@ -1386,6 +1473,15 @@ type AccessNotOpenStatus int
 // AccessNotOpenType defines model for AccessNotOpen.Type.
 type AccessNotOpenType string
 
+// Activity defines model for Activity.
+type Activity struct {
+	Feedback FeedbackSummary `json:"feedback"`
+	Showings Showings        `json:"showings"`
+
+	// Upcoming Showings still to happen, soonest first (at most 50).
+	Upcoming []Upcoming `json:"upcoming"`
+}
+
 // AddRequest defines model for AddRequest.
 type AddRequest struct {
 	// ListingId Examples: 01936b2e-7c4a-7d10-9b3e-5f2a1c0d4e6f
@@ -1562,6 +1658,12 @@ type Audit struct {
 	ResourceType string                  `json:"resource_type"`
 	Service      string                  `json:"service"`
 	TraceId      *string                 `json:"trace_id,omitempty"`
+}
+
+// AuthorSummary defines model for AuthorSummary.
+type AuthorSummary struct {
+	AverageRating *float64 `json:"average_rating,omitempty"`
+	Count         int      `json:"count"`
 }
 
 // AvailabilitySlot defines model for AvailabilitySlot.
@@ -1852,28 +1954,43 @@ type FeedbackInterest string
 // FeedbackPriceOpinion defines model for Feedback.PriceOpinion.
 type FeedbackPriceOpinion string
 
-// FeedbackRequest defines model for FeedbackRequest.
-type FeedbackRequest struct {
+// FeedbackBody defines model for FeedbackBody.
+type FeedbackBody struct {
 	// Comment At most 2000 characters; line breaks allowed.
 	//
 	// Examples: Bright kitchen, small yard.
 	Comment *string `json:"comment,omitempty"`
 
 	// Interest How interested in the home the author is.
-	Interest *FeedbackRequestInterest `json:"interest,omitempty"`
+	Interest *FeedbackBodyInterest `json:"interest,omitempty"`
 
 	// PriceOpinion What the author thinks of the asking price.
-	PriceOpinion *FeedbackRequestPriceOpinion `json:"price_opinion,omitempty"`
+	PriceOpinion *FeedbackBodyPriceOpinion `json:"price_opinion,omitempty"`
 
 	// Rating Examples: 4
 	Rating int `json:"rating"`
 }
 
-// FeedbackRequestInterest How interested in the home the author is.
-type FeedbackRequestInterest string
+// FeedbackBodyInterest How interested in the home the author is.
+type FeedbackBodyInterest string
 
-// FeedbackRequestPriceOpinion What the author thinks of the asking price.
-type FeedbackRequestPriceOpinion string
+// FeedbackBodyPriceOpinion What the author thinks of the asking price.
+type FeedbackBodyPriceOpinion string
+
+// FeedbackSummary defines model for FeedbackSummary.
+type FeedbackSummary struct {
+	// AverageRating The mean rating to two decimals; null without feedback.
+	//
+	// Examples: 4.25
+	AverageRating *float64 `json:"average_rating,omitempty"`
+
+	// ByAuthor Count and average per author: buyer, agent.
+	ByAuthor map[string]AuthorSummary `json:"by_author"`
+	Count    int                      `json:"count"`
+
+	// Items Newest first (at most 100).
+	Items []Opinion `json:"items"`
+}
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -2203,6 +2320,28 @@ type OauthProblem struct {
 
 // OauthProblemError The RFC 6749 error code.
 type OauthProblemError string
+
+// Opinion defines model for Opinion.
+type Opinion struct {
+	// At When it was given (or last replaced).
+	At time.Time `json:"at"`
+
+	// Author The tour's customer (buyer) or realtor (agent); never who.
+	Author       OpinionAuthor        `json:"author"`
+	Comment      *string              `json:"comment,omitempty"`
+	Interest     *OpinionInterest     `json:"interest,omitempty"`
+	PriceOpinion *OpinionPriceOpinion `json:"price_opinion,omitempty"`
+	Rating       int                  `json:"rating"`
+}
+
+// OpinionAuthor The tour's customer (buyer) or realtor (agent); never who.
+type OpinionAuthor string
+
+// OpinionInterest defines model for Opinion.Interest.
+type OpinionInterest string
+
+// OpinionPriceOpinion defines model for Opinion.PriceOpinion.
+type OpinionPriceOpinion string
 
 // PatchBody defines model for PatchBody.
 type PatchBody struct {
@@ -2696,6 +2835,16 @@ type ShowingWindow struct {
 	Weekday int `json:"weekday"`
 }
 
+// Showings defines model for Showings.
+type Showings struct {
+	// ByStatus Showings per status: pending, awaiting_approval, scheduled, unassigned, cancelled, completed, declined (the home left the tour), no_show.
+	ByStatus map[string]int `json:"by_status"`
+
+	// ByWeek Showings per week, oldest first; weeks without showings are left out.
+	ByWeek []Week `json:"by_week"`
+	Total  int    `json:"total"`
+}
+
 // Slots defines model for Slots.
 type Slots struct {
 	// DurationMinutes How long the tour takes: the visits and the driving between the homes.
@@ -2912,6 +3061,16 @@ type Unassigned struct {
 	OldestCreatedAt *time.Time `json:"oldest_created_at,omitempty"`
 }
 
+// Upcoming defines model for Upcoming.
+type Upcoming struct {
+	End    time.Time      `json:"end"`
+	Start  time.Time      `json:"start"`
+	Status UpcomingStatus `json:"status"`
+}
+
+// UpcomingStatus defines model for Upcoming.Status.
+type UpcomingStatus string
+
 // UpdateMeRequest defines model for UpdateMeRequest.
 type UpdateMeRequest struct {
 	// CalendarUrl Realtors: the secret iCalendar (https) address of their own calendar, whose busy times block tours; "" removes it; write-only.
@@ -3003,6 +3162,17 @@ type WebhookRequest struct {
 	//
 	// Examples: https://example.com/openhouse-hook
 	Url string `json:"url"`
+}
+
+// Week defines model for Week.
+type Week struct {
+	ByStatus map[string]int `json:"by_status"`
+	Total    int            `json:"total"`
+
+	// Week The week's Monday in the home's time zone.
+	//
+	// Examples: 2026-11-23
+	Week string `json:"week"`
 }
 
 // WorkingHours defines model for WorkingHours.
@@ -3471,7 +3641,7 @@ type PatchToursByIdJSONRequestBody = RescheduleRequest
 type PutToursByIdJSONRequestBody = RescheduleRequest
 
 // PutToursByIdFeedbackByListingIdJSONRequestBody defines body for PutToursByIdFeedbackByListingId for application/json ContentType.
-type PutToursByIdFeedbackByListingIdJSONRequestBody = FeedbackRequest
+type PutToursByIdFeedbackByListingIdJSONRequestBody = FeedbackBody
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -4139,6 +4309,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /listings/{id}/access (the `GetListingsByIdAccess` operationId).
 	GetListingsByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetListingsByIdActivity A home's showings and feedback (its provider, admins)
+	//
+	// Showings by status and by week (from Monday, in the home's time zone), the upcoming ones (times and status only), and the visitors' feedback: counts, average ratings, and the items newest first, each from the `buyer` or the `agent`. Never a customer's identity or contact. Kept from the tour service's events, so a just-made change shows within moments. Another provider: 404.
+	//
+	// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	//
+	// Corresponds with GET /listings/{id}/activity (the `GetListingsByIdActivity` operationId).
+	GetListingsByIdActivity(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetListingsByIdSlots The open slots of one home
 	//
@@ -5830,6 +6009,25 @@ func (c *Client) PutListingsById(ctx context.Context, id string, body PutListing
 // Corresponds with GET /listings/{id}/access (the `GetListingsByIdAccess` operationId).
 func (c *Client) GetListingsByIdAccess(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetListingsByIdAccessRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetListingsByIdActivity A home's showings and feedback (its provider, admins)
+//
+// Showings by status and by week (from Monday, in the home's time zone), the upcoming ones (times and status only), and the visitors' feedback: counts, average ratings, and the items newest first, each from the `buyer` or the `agent`. Never a customer's identity or contact. Kept from the tour service's events, so a just-made change shows within moments. Another provider: 404.
+//
+// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+//
+// Corresponds with GET /listings/{id}/activity (the `GetListingsByIdActivity` operationId).
+func (c *Client) GetListingsByIdActivity(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetListingsByIdActivityRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -9307,6 +9505,40 @@ func NewGetListingsByIdAccessRequest(server string, id string) (*http.Request, e
 	return req, nil
 }
 
+// NewGetListingsByIdActivityRequest constructs an http.Request for the GetListingsByIdActivity method
+func NewGetListingsByIdActivityRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/listings/%s/activity", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetListingsByIdSlotsRequest constructs an http.Request for the GetListingsByIdSlots method
 func NewGetListingsByIdSlotsRequest(server string, id string, params *GetListingsByIdSlotsParams) (*http.Request, error) {
 	var err error
@@ -11918,6 +12150,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /listings/{id}/access (the `GetListingsByIdAccess` operationId).
 	GetListingsByIdAccessWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetListingsByIdAccessResponse, error)
+
+	// GetListingsByIdActivityWithResponse A home's showings and feedback (its provider, admins)
+	//
+	// Showings by status and by week (from Monday, in the home's time zone), the upcoming ones (times and status only), and the visitors' feedback: counts, average ratings, and the items newest first, each from the `buyer` or the `agent`. Never a customer's identity or contact. Kept from the tour service's events, so a just-made change shows within moments. Another provider: 404.
+	//
+	// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /listings/{id}/activity (the `GetListingsByIdActivity` operationId).
+	GetListingsByIdActivityWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetListingsByIdActivityResponse, error)
 
 	// GetListingsByIdSlotsWithResponse The open slots of one home
 	//
@@ -17295,6 +17538,96 @@ func (r GetListingsByIdAccessResponse) ContentType() string {
 	return ""
 }
 
+// GetListingsByIdActivityResponse401Headers the declared response headers of an HTTP 401 response for GetListingsByIdActivity
+type GetListingsByIdActivityResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetListingsByIdActivityResponse503Headers the declared response headers of an HTTP 503 response for GetListingsByIdActivity
+type GetListingsByIdActivityResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetListingsByIdActivityResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Activity
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetListingsByIdActivityResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetListingsByIdActivityResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetListingsByIdActivityResponse) GetJSON200() *Activity {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetListingsByIdActivityResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetListingsByIdActivityResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetListingsByIdActivityResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetListingsByIdActivityResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetListingsByIdActivityResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetListingsByIdActivityResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetListingsByIdActivityResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetListingsByIdActivityResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetListingsByIdActivityResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetListingsByIdSlotsResponse401Headers the declared response headers of an HTTP 401 response for GetListingsByIdSlots
 type GetListingsByIdSlotsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -22164,6 +22497,23 @@ func (c *ClientWithResponses) GetListingsByIdAccessWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseGetListingsByIdAccessResponse(rsp)
+}
+
+// GetListingsByIdActivityWithResponse A home's showings and feedback (its provider, admins)
+//
+// Showings by status and by week (from Monday, in the home's time zone), the upcoming ones (times and status only), and the visitors' feedback: counts, average ratings, and the items newest first, each from the `buyer` or the `agent`. Never a customer's identity or contact. Kept from the tour service's events, so a just-made change shows within moments. Another provider: 404.
+//
+// Allowed: users with role `provider`, `admin`. Others' resources answer 404, as if they did not exist (admins see every one the rule admits them to).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /listings/{id}/activity (the `GetListingsByIdActivity` operationId).
+func (c *ClientWithResponses) GetListingsByIdActivityWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetListingsByIdActivityResponse, error) {
+	rsp, err := c.GetListingsByIdActivity(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetListingsByIdActivityResponse(rsp)
 }
 
 // GetListingsByIdSlotsWithResponse The open slots of one home
@@ -27543,6 +27893,90 @@ func ParseGetListingsByIdAccessResponse(rsp *http.Response) (*GetListingsByIdAcc
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetListingsByIdAccessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetListingsByIdActivityResponse parses an HTTP response from a GetListingsByIdActivityWithResponse call
+func ParseGetListingsByIdActivityResponse(rsp *http.Response) (*GetListingsByIdActivityResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetListingsByIdActivityResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Activity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetListingsByIdActivityResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetListingsByIdActivityResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
