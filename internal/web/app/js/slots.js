@@ -41,8 +41,11 @@ export function slotPicker({ path, title, onPick, at }) {
   const next = h('button', { type: 'button', class: 'secondary' }, 'Next week');
   const week = h('div', { class: 'slot-week' });
   const none = h('p', { class: 'muted', hidden: true }, 'No open times this week; try the next one.');
+  // A home not shown now (showing mode none): its provider's message, no times.
+  const closed = h('p', { class: 'notice not-shown', role: 'status', hidden: true });
+  const nav = h('div', { class: 'slot-nav' }, prev, next);
   const el = h('section', { class: 'slots', 'aria-label': title },
-    zoneNote, range, h('div', { class: 'slot-nav' }, prev, next), box, none, week);
+    zoneNote, range, nav, box, closed, none, week);
   let first = '';
   let today = '';
   let zone = '';
@@ -91,6 +94,11 @@ export function slotPicker({ path, title, onPick, at }) {
   });
 
   function draw(s) {
+    const notShown = !!s.message && !s.items.length;
+    closed.hidden = !notShown;
+    closed.textContent = notShown ? `Not being shown now: ${s.message}` : '';
+    for (const part of [zoneNote, range, nav, week]) part.hidden = notShown;
+    if (notShown) { none.hidden = true; return; }
     const byDay = new Map();
     for (let i = 0; i < WEEK; i++) byDay.set(addDays(first, i), []);
     for (const slot of s.items) byDay.get(local(slot.start).day)?.push(slot);

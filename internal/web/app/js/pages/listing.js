@@ -1,5 +1,6 @@
 // One home (GET /listings/{id}): facts, position, its next open tour times
-// (GET /listings/{id}/slots), and for customers the cart button; a
+// (GET /listings/{id}/slots; a home not shown now gives its provider's message
+// instead), and for customers the cart button; a
 // customer's click on a time puts the home in the cart and opens checkout
 // at that time.
 
@@ -27,6 +28,7 @@ function nextTimes(l, navigate) {
     const s = await api('GET', `/listings/${encodeURIComponent(l.id)}/slots?days=14`);
     const items = s.items.slice(0, NEXT);
     const zone = h('p', { class: 'muted' }, `On the home’s clock (${s.time_zone}); a tour of this home alone takes about ${s.duration_minutes} minutes.`);
+    if (!items.length && s.message) { list.replaceChildren(h('p', { class: 'notice not-shown' }, `Not being shown now: ${s.message}`)); return; }
     if (!items.length) { list.replaceChildren(h('p', {}, 'No open times in the next two weeks.')); return; }
     const customer = session.role === 'customer';
     list.replaceChildren(...items.map((slot) => customer

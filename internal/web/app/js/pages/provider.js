@@ -1,6 +1,8 @@
 // A provider's listings: the list (ids from GET /iam/me records, details from
 // GET /listings/{id}), create (POST /listings), edit (PUT /listings/{id})
-// and delete (DELETE /listings/{id}).
+// and delete (DELETE /listings/{id}). The home's access instructions are
+// write-only: the form says whether they are set, never what they say, and
+// sends them only when typed (or removed).
 
 import { api, loadMe } from '../api.js';
 import { h, field, errorBox, busy, showError, value, badge } from '../dom.js';
@@ -74,7 +76,27 @@ function bodyOf(form) {
     bedrooms: num('bedrooms'),
     bathrooms: num('bathrooms'),
     time_zone: value(form, 'time_zone'),
+    access: accessOf(form),
   };
+}
+
+/** accessOf is the access to send: what was typed, empty to remove it, or nothing (kept). */
+function accessOf(form) {
+  if (form.elements.namedItem('access.remove')?.checked) return { instructions: '', code: '' };
+  const instructions = value(form, 'access.instructions');
+  const code = value(form, 'access.code');
+  return instructions || code ? { instructions, code } : undefined;
+}
+
+/** accessFields is the write-only access part of the listing form. */
+function accessFields(l) {
+  const set = !!l?.access_set;
+  return h('fieldset', { id: 'access' }, h('legend', {}, 'Access for the realtor'),
+    h('p', { id: 'access-state' }, 'Access instructions: ', h('strong', {}, set ? 'set' : 'not set'),
+      set ? '. They are not shown again; type new ones to replace them.' : '. The assigned realtor sees them shortly before their visit.'),
+    field('Instructions', { name: 'access.instructions', type: 'textarea', rows: 2, maxlength: 2000, autocomplete: 'off' }),
+    field('Lockbox or door code', { name: 'access.code', maxlength: 64, autocomplete: 'off' }),
+    set ? h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'access.remove' }), ' Remove the access instructions') : null);
 }
 
 export async function edit(view, { id }, { navigate }) {
@@ -105,6 +127,7 @@ export async function edit(view, { id }, { navigate }) {
         field('Latitude', { name: 'location.lat', type: 'number', step: 'any', min: -90, max: 90, value: l?.location.lat, required: true }),
         field('Longitude', { name: 'location.lng', type: 'number', step: 'any', min: -180, max: 180, value: l?.location.lng, required: true })),
       h('div', { id: 'picker' })),
+    accessFields(l),
     h('div', { class: 'row' }, submit, h('a', { href: '/app/my-listings' }, 'Back to my listings')));
   const picker = form.querySelector('#picker');
   const located = form.querySelector('#located');

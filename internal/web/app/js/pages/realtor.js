@@ -1,7 +1,9 @@
 // A realtor's pages: assignments to confirm or decline
 // (POST /appointments/{id}/confirm|decline), the agenda: their week
 // (bookings, busy times from their own calendar, time off) and the
-// scheduled tours, each tour's route on a map; and the profile: service
+// scheduled tours, each tour's route on a map and the homes' access
+// instructions inside their window (GET /tours/{id}/access; before it, when
+// it opens); and the profile: service
 // area on a map, working hours, available toggle, the most tours a day,
 // and time off (PATCH /iam/me; time off over a booked tour is refused with
 // the tours listed).
@@ -66,6 +68,33 @@ export async function assignments(view) {
   return live(load, box);
 }
 
+/**
+ * accessPanel reads a tour's access instructions when asked (each read is
+ * audited): inside the window the homes' instructions and codes, before it
+ * when the window opens (the 409's opens_at), on the realtor's clock.
+ */
+function accessPanel(t, zone) {
+  const out = h('div', { class: 'access', 'aria-live': 'polite' });
+  const box = errorBox();
+  const titles = new Map(t.stops.map((s) => [s.listing_id, s.title]));
+  const show = h('button', { type: 'button', class: 'secondary' }, 'Show access instructions');
+  show.setAttribute('aria-label', `Show access instructions for the tour at ${when(t.scheduled_at, zone)}`);
+  show.addEventListener('click', () => busy(show, box, async () => {
+    try {
+      const a = await api('GET', `/tours/${encodeURIComponent(t.id)}/access`);
+      out.replaceChildren(h('ul', {}, a.items.map((i) => h('li', { 'data-listing': i.listing_id },
+        h('strong', {}, titles.get(i.listing_id) || 'Home'),
+        i.code ? h('p', {}, 'Code: ', h('code', { class: 'access-code' }, i.code)) : null,
+        i.instructions ? h('p', { class: 'access-instructions' }, i.instructions) : null,
+        h('p', { class: 'muted' }, `Until ${when(i.closes_at, zone)}`)))));
+    } catch (err) {
+      if (err.status !== 409 || !err.problem.opens_at) throw err;
+      out.replaceChildren(h('p', { class: 'notice access-opens' }, `Access opens at ${when(err.problem.opens_at, zone)}.`));
+    }
+  }));
+  return h('div', { class: 'stack' }, h('div', { class: 'row' }, show), box, out);
+}
+
 export async function agenda(view) {
   const box = errorBox();
   const body = h('div', { id: 'agenda' });
@@ -92,6 +121,7 @@ export async function agenda(view) {
         return h('li', { class: 'card', 'data-tour': t.id },
           h('p', {}, h('strong', {}, time)),
           h('ol', {}, t.stops.map((s) => h('li', {}, `${s.title}, ${when(s.arrive, zone)}`))),
+          accessPanel(t, zone),
           mapView({ title: `Route of the tour at ${time}`,
             routes: [{ label: `Tour at ${when(t.scheduled_at, zone)}`, stops: t.stops.map((s) => ({ lat: s.location.lat, lng: s.location.lng, label: s.title })) }] }));
       })));

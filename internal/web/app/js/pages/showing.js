@@ -1,10 +1,13 @@
 // A provider's showing rules of one listing (PATCH /listings/{id} with the
 // whole `showing` object): the mode, notice, most showings a day, visit
 // length, a message for buyers, a weekly window editor (rows of a weekday
-// and the hours, on the home's clock) and blackout days.
+// and the hours, on the home's clock) and blackout days. Saving keeps the
+// tours booked already; those the new rules would refuse are listed (GET
+// /tours/conflicts) so the provider knows which to see to.
 
-import { api } from '../api.js';
-import { h, field, select, errorBox, busy, value } from '../dom.js';
+import { all, api } from '../api.js';
+import { h, field, select, errorBox, busy, value, badge } from '../dom.js';
+import { when } from '../format.js';
 import { zonedToISO, wallClock } from '../zones.js';
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -86,11 +89,23 @@ export async function render(view, { id }) {
         }),
       };
       await api('PATCH', '/listings/' + l.id, { showing });
+      const found = await all('/tours/conflicts?listing_id=' + encodeURIComponent(l.id));
       box.hidden = false;
       box.className = 'notice';
       box.setAttribute('role', 'status');
-      box.textContent = 'Showing rules saved.';
+      box.textContent = found.length
+        ? `Showing rules saved. ${found.length === 1 ? 'One booked tour breaks' : `${found.length} booked tours break`} them; booked tours go ahead as booked.`
+        : 'Showing rules saved. No booked tour breaks them.';
+      drawConflicts(found);
     }, form);
   });
-  view.append(h('h1', {}, `Showing rules: ${l.title}`), form);
+  const conflicts = h('section', { id: 'conflicts', 'aria-label': 'Booked tours that break these rules' });
+  function drawConflicts(found) {
+    conflicts.replaceChildren(...(found.length ? [h('h2', {}, 'Booked tours that break these rules'),
+      h('ul', { class: 'cards' }, found.map((c) => h('li', { class: 'card conflict', 'data-tour': c.tour_id },
+        h('p', {}, badge(c.status), ` Visit ${when(c.arrive, c.time_zone)}`),
+        h('p', {}, c.message))))] : []));
+  }
+  drawConflicts(await all('/tours/conflicts?listing_id=' + encodeURIComponent(l.id)));
+  view.append(h('h1', {}, `Showing rules: ${l.title}`), form, conflicts);
 }
