@@ -15,33 +15,33 @@ import (
 )
 
 // Status of an appointment.
-type Status string
+type status string
 
 // Appointment statuses. A held appointment is a hold: the realtor is kept
 // for the window until ExpiresAt while the customer pays (or the tour
 // moves); booking turns it scheduled. Held, scheduled and confirmed
 // appointments all block the realtor.
 const (
-	Held      Status = "held"
-	Scheduled Status = "scheduled"
-	Confirmed Status = "confirmed"
-	Released  Status = "released"
+	held      status = "held"
+	Scheduled status = "scheduled"
+	confirmed status = "confirmed"
+	Released  status = "released"
 )
 
 // Why an appointment or a hold was released.
 const (
-	ReasonCancelled   = "cancelled"
-	ReasonRescheduled = "rescheduled"
-	ReasonDeclined    = "declined"
+	reasonCancelled   = "cancelled"
+	reasonRescheduled = "rescheduled"
+	reasonDeclined    = "declined"
 	// Holds only: the card was declined (the checkout gave it back), it
 	// lapsed, or its tour was booked with another realtor.
-	ReasonHoldReleased = "released"
-	ReasonHoldExpired  = "expired"
-	ReasonReassigned   = "reassigned"
+	reasonHoldReleased = "released"
+	reasonHoldExpired  = "expired"
+	reasonReassigned   = "reassigned"
 )
 
 // Appointment is a realtor booked (or held) for a tour's time window.
-type Appointment struct {
+type appointment struct {
 	ID            string
 	TourID        string
 	RealtorID     string
@@ -49,7 +49,7 @@ type Appointment struct {
 	ListingIDs    []string
 	StartsAt      time.Time
 	EndsAt        time.Time
-	Status        Status
+	Status        status
 	ReleaseReason string
 	// ExpiresAt is when a hold lapses; zero for a booking.
 	ExpiresAt time.Time
@@ -58,30 +58,30 @@ type Appointment struct {
 }
 
 // Active reports whether the appointment still blocks the realtor.
-func (a Appointment) Active() bool { return a.Status != Released }
+func (a appointment) Active() bool { return a.Status != Released }
 
 // Booked reports whether it is a tour's booking (not a hold, not released).
-func (a Appointment) Booked() bool { return a.Status == Scheduled || a.Status == Confirmed }
+func (a appointment) Booked() bool { return a.Status == Scheduled || a.Status == confirmed }
 
 // IndexKey is what the availability index knows the appointment by: a
 // hold by its own id, a booking by its tour.
-func (a Appointment) IndexKey() string {
-	if a.Status == Held || (a.Status == Released && !a.ExpiresAt.IsZero()) {
+func (a appointment) IndexKey() string {
+	if a.Status == held || (a.Status == Released && !a.ExpiresAt.IsZero()) {
 		return a.ID
 	}
 	return a.TourID
 }
 
 // Lapsed reports whether a hold's time is up.
-func (a Appointment) Lapsed(now time.Time) bool {
-	return a.Status == Held && !now.Before(a.ExpiresAt)
+func (a appointment) Lapsed(now time.Time) bool {
+	return a.Status == held && !now.Before(a.ExpiresAt)
 }
 
 // Release ends an appointment or a hold for reason. Releasing a released
 // one is ErrReleased.
-func (a *Appointment) Release(reason string, now time.Time) error {
+func (a *appointment) Release(reason string, now time.Time) error {
 	if !a.Active() {
-		return ErrReleased
+		return errReleased
 	}
 	a.Status, a.ReleaseReason, a.UpdatedAt = Released, reason, now.UTC()
 	return nil
@@ -89,43 +89,43 @@ func (a *Appointment) Release(reason string, now time.Time) error {
 
 // Confirm records that realtorID, the assigned realtor, will come. It
 // reports false when it was confirmed already.
-func (a *Appointment) Confirm(realtorID string, now time.Time) (bool, error) {
+func (a *appointment) Confirm(realtorID string, now time.Time) (bool, error) {
 	switch {
 	case a.RealtorID != realtorID:
-		return false, ErrNotAllowed
+		return false, errNotAllowed
 	case a.Status == Released:
-		return false, ErrReleased
-	case a.Status == Held:
-		return false, ErrNotFound // a hold is nobody's appointment yet
-	case a.Status == Confirmed:
+		return false, errReleased
+	case a.Status == held:
+		return false, errNotFound // a hold is nobody's appointment yet
+	case a.Status == confirmed:
 		return false, nil
 	}
-	a.Status, a.UpdatedAt = Confirmed, now.UTC()
+	a.Status, a.UpdatedAt = confirmed, now.UTC()
 	return true, nil
 }
 
 // Decline gives a booking up on behalf of realtorID, its realtor.
-func (a *Appointment) Decline(realtorID string, now time.Time) error {
+func (a *appointment) Decline(realtorID string, now time.Time) error {
 	switch {
 	case a.RealtorID != realtorID:
-		return ErrNotAllowed
-	case a.Status == Held:
-		return ErrNotFound
+		return errNotAllowed
+	case a.Status == held:
+		return errNotFound
 	}
-	return a.Release(ReasonDeclined, now)
+	return a.Release(reasonDeclined, now)
 }
 
 // BookFor turns a hold into the booking of request r: the same window, not
 // lapsed past being released, and its realtor eligible. It reports why not
 // with ErrHoldUnusable.
-func (a *Appointment) BookFor(r Request, eligible bool, now time.Time) error {
+func (a *appointment) BookFor(r request, eligible bool, now time.Time) error {
 	switch {
-	case a.Status != Held:
-		return fmt.Errorf("%w: it is %s", ErrHoldUnusable, a.Status)
+	case a.Status != held:
+		return fmt.Errorf("%w: it is %s", errHoldUnusable, a.Status)
 	case !a.StartsAt.Equal(r.StartsAt) || !a.EndsAt.Equal(r.EndsAt):
-		return fmt.Errorf("%w: held for %s-%s, the tour is %s-%s", ErrHoldUnusable, a.StartsAt, a.EndsAt, r.StartsAt, r.EndsAt)
+		return fmt.Errorf("%w: held for %s-%s, the tour is %s-%s", errHoldUnusable, a.StartsAt, a.EndsAt, r.StartsAt, r.EndsAt)
 	case !eligible:
-		return fmt.Errorf("%w: realtor %s no longer takes tours", ErrHoldUnusable, a.RealtorID)
+		return fmt.Errorf("%w: realtor %s no longer takes tours", errHoldUnusable, a.RealtorID)
 	}
 	a.TourID, a.CustomerID, a.ListingIDs = r.TourID, r.CustomerID, append([]string(nil), r.ListingIDs...)
 	a.Status, a.ExpiresAt, a.UpdatedAt = Scheduled, time.Time{}, now.UTC()
@@ -133,19 +133,19 @@ func (a *Appointment) BookFor(r Request, eligible bool, now time.Time) error {
 }
 
 // RequestState is where a tour is in assignment.
-type RequestState string
+type requestState string
 
 // Request states.
 const (
-	Assigning RequestState = "assigning" // waiting for an assignment round
-	Assigned  RequestState = "assigned"
-	Waiting   RequestState = "waiting" // no realtor free; retried
-	Closed    RequestState = "closed"  // cancelled or over
+	assigning requestState = "assigning" // waiting for an assignment round
+	assigned  requestState = "assigned"
+	waiting   requestState = "waiting" // no realtor free; retried
+	closed    requestState = "closed"  // cancelled or over
 )
 
 // Request is a tour as the appointment service needs it: where, when, and
 // who already declined it.
-type Request struct {
+type request struct {
 	TourID     string
 	CustomerID string
 	ListingIDs []string
@@ -153,7 +153,7 @@ type Request struct {
 	StartsAt   time.Time
 	EndsAt     time.Time
 	Version    int
-	State      RequestState
+	State      requestState
 	// HoldID is the hold the request is booked from first, if any.
 	HoldID       string
 	Declined     []string
@@ -163,22 +163,22 @@ type Request struct {
 
 // Errors callers branch on.
 var (
-	ErrNotFound   = errors.New("appointment not found")
-	ErrNotAllowed = errors.New("not allowed")
-	ErrReleased   = errors.New("the appointment was released")
+	errNotFound   = errors.New("appointment not found")
+	errNotAllowed = errors.New("not allowed")
+	errReleased   = errors.New("the appointment was released")
 	// ErrDoubleBooking: the realtor already has an appointment in that
 	// window. The database refuses it whatever the availability cache said.
-	ErrDoubleBooking = errors.New("realtor already booked at that time")
+	errDoubleBooking = errors.New("realtor already booked at that time")
 	// ErrTourTaken: the tour already has an active appointment.
-	ErrTourTaken = errors.New("tour already assigned")
+	errTourTaken = errors.New("tour already assigned")
 	// ErrNoRealtor: no realtor can be held for that window.
-	ErrNoRealtor = errors.New("no realtor is free for that time")
+	errNoRealtor = errors.New("no realtor is free for that time")
 	// ErrHoldConflict: a hold with that id exists for something else.
-	ErrHoldConflict = errors.New("a hold with that id exists for another window")
+	errHoldConflict = errors.New("a hold with that id exists for another window")
 	// ErrHoldBooked: the hold became a booking; it cannot be given back.
-	ErrHoldBooked = errors.New("the hold was booked")
+	errHoldBooked = errors.New("the hold was booked")
 	// ErrHoldUnusable: a hold cannot become this booking.
-	ErrHoldUnusable = errors.New("the hold cannot be booked")
+	errHoldUnusable = errors.New("the hold cannot be booked")
 )
 
 // Candidate is a free realtor with what fairness needs to know.
@@ -194,7 +194,7 @@ type Candidate struct {
 // Common keeps the realtors free for every home of a tour, found[i] being
 // those free for home i, minus those who declined the tour. Each keeps its
 // distance to the first home; the order is found[0]'s.
-func Common(found [][]Candidate, declined []string) []Candidate {
+func common(found [][]Candidate, declined []string) []Candidate {
 	if len(found) == 0 {
 		return nil
 	}
@@ -222,20 +222,20 @@ func Common(found [][]Candidate, declined []string) []Candidate {
 // Choose is the assignment decision once the candidates are known: each
 // gets its booking history from stats (by realtor id; missing: never
 // booked), and Rank orders them. The first is tried first.
-func Choose(common []Candidate, stats map[string]Candidate) []Candidate {
+func choose(common []Candidate, stats map[string]Candidate) []Candidate {
 	out := make([]Candidate, len(common))
 	for i, c := range common {
 		st := stats[c.RealtorID]
 		c.LastBooked, c.WeekBookings = st.LastBooked, st.WeekBookings
 		out[i] = c
 	}
-	return Rank(out)
+	return rank(out)
 }
 
 // Rank orders candidates fairly: whoever was booked least recently first
 // (never booked before anyone), then whoever has the fewest tours that
 // week, then the nearest, then by id so the order is total.
-func Rank(cs []Candidate) []Candidate {
+func rank(cs []Candidate) []Candidate {
 	out := slices.Clone(cs)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -254,7 +254,7 @@ func Rank(cs []Candidate) []Candidate {
 }
 
 // WeekOf is the Monday 00:00 UTC starting the ISO week of t, and the next.
-func WeekOf(t time.Time) (time.Time, time.Time) {
+func weekOf(t time.Time) (time.Time, time.Time) {
 	t = t.UTC()
 	day := (int(t.Weekday()) + 6) % 7 // Monday = 0
 	start := time.Date(t.Year(), t.Month(), t.Day()-day, 0, 0, 0, 0, time.UTC)

@@ -1,4 +1,4 @@
-package appointment_test
+package appointment
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/appointment"
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -24,7 +23,7 @@ import (
 
 func TestRank(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	got := appointment.Rank([]appointment.Candidate{
+	got := rank([]Candidate{
 		{RealtorID: "busy-recent", LastBooked: t0.Add(48 * time.Hour), DistanceKM: 1},
 		{RealtorID: "never-far", DistanceKM: 20},
 		{RealtorID: "never-near", DistanceKM: 2},
@@ -39,7 +38,7 @@ func TestRank(t *testing.T) {
 	}
 }
 
-func ids(cs []appointment.Candidate) []string {
+func ids(cs []Candidate) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.RealtorID
@@ -48,7 +47,7 @@ func ids(cs []appointment.Candidate) []string {
 }
 
 func TestWeekOf(t *testing.T) {
-	start, end := appointment.WeekOf(time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)) // a Sunday
+	start, end := weekOf(time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)) // a Sunday
 	if start != time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) || end != start.AddDate(0, 0, 7) {
 		t.Fatalf("week = %v..%v", start, end)
 	}
@@ -78,24 +77,24 @@ func (l *liar) Release(context.Context, string, string, time.Time, time.Time) er
 }
 
 type fixture struct {
-	svc   *appointment.Service
-	store *appointment.SQLStore
+	svc   *Service
+	store *SQLStore
 	db    *store.DB
 	clock *clock.Fake
 }
 
-func newFixture(t *testing.T, db *store.DB, avail appointment.Availability) *fixture {
+func newFixture(t *testing.T, db *store.DB, avail Availability) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	if err := outbox.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	c := clock.NewFake(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	st, err := appointment.NewSQLStore(ctx, db, c.Now)
+	st, err := NewSQLStore(ctx, db, c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := appointment.New(st, avail, appointment.Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := New(st, avail, Config{Clock: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +171,7 @@ func contentionRound(t *testing.T, open storetest.Opener, round int) {
 			t.Fatal(err)
 		}
 	}
-	booked, err := a.store.List(context.Background(), appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 100)
+	booked, err := a.store.List(context.Background(), filter{Status: Scheduled}, cursor{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,15 +213,15 @@ func TestDeclineReassignsToSomeoneElse(t *testing.T) {
 	if err := f.handle(t, tourCreated(t, "t1", time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC))); err != nil {
 		t.Fatal(err)
 	}
-	list, _ := f.store.List(ctx, appointment.Filter{}, appointment.Cursor{}, 10)
+	list, _ := f.store.List(ctx, filter{}, cursor{}, 10)
 	first := list[0]
-	if _, err := f.svc.Decline(ctx, first.ID, "someone-else"); !errors.Is(err, appointment.ErrNotAllowed) {
+	if _, err := f.svc.Decline(ctx, first.ID, "someone-else"); !errors.Is(err, errNotAllowed) {
 		t.Fatalf("another realtor declining = %v", err)
 	}
 	if _, err := f.svc.Decline(ctx, first.ID, first.RealtorID); err != nil {
 		t.Fatal(err)
 	}
-	active, _ := f.store.List(ctx, appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 10)
+	active, _ := f.store.List(ctx, filter{Status: Scheduled}, cursor{}, 10)
 	if len(active) != 1 || active[0].RealtorID == first.RealtorID {
 		t.Fatalf("after decline: %+v, want one appointment with the other realtor", active)
 	}
@@ -232,10 +231,10 @@ func TestDeclineReassignsToSomeoneElse(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ := f.store.Request(ctx, "t1")
-	if r.State != appointment.Waiting || len(r.Declined) != 2 {
+	if r.State != waiting || len(r.Declined) != 2 {
 		t.Fatalf("request = %+v, want waiting with two declines", r)
 	}
-	if _, err := f.svc.Confirm(ctx, first.ID, first.RealtorID); !errors.Is(err, appointment.ErrReleased) {
+	if _, err := f.svc.Confirm(ctx, first.ID, first.RealtorID); !errors.Is(err, errReleased) {
 		t.Fatalf("confirming a released appointment = %v", err)
 	}
 }
@@ -249,14 +248,14 @@ func TestCancelFreesTheRealtorForAWaitingTour(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if r, _ := f.store.Request(ctx, "t2"); r.State != appointment.Waiting {
+	if r, _ := f.store.Request(ctx, "t2"); r.State != waiting {
 		t.Fatalf("t2 = %s, want waiting", r.State)
 	}
 	cancelled, _ := bus.NewEvent(ctx, events.TypeTourCancelled, "t1", events.TourCancelled{Tour: events.Tour{TourID: "t1", Version: 2}, Reason: "customer"}, time.Now())
 	if err := f.handle(t, cancelled); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := f.store.Request(ctx, "t2"); r.State != appointment.Assigned {
+	if r, _ := f.store.Request(ctx, "t2"); r.State != assigned {
 		t.Fatalf("after t1 was cancelled, t2 = %s, want assigned", r.State)
 	}
 	if n := countOutbox(t, f.db, events.TypeAppointmentReleased); n != 1 {

@@ -21,13 +21,13 @@ import (
 // same tour at any time.
 func (s *Service) Assign(ctx context.Context, tourID string) error {
 	r, err := s.store.Request(ctx, tourID)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if r.State != Assigning && r.State != Waiting {
+	if r.State != assigning && r.State != waiting {
 		return nil
 	}
 	if !r.StartsAt.After(s.cfg.Clock.Now()) {
@@ -74,7 +74,7 @@ func searchLimitFor(declined int) int { return min(searchLimit+declined, clients
 
 // candidates asks availability for the realtors free for every home of
 // the tour, minus those who declined it, ranked fairly.
-func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error) {
+func (s *Service) candidates(ctx context.Context, r request) ([]Candidate, error) {
 	if len(r.Stops) == 0 {
 		return nil, nil
 	}
@@ -90,17 +90,17 @@ func (s *Service) candidates(ctx context.Context, r Request) ([]Candidate, error
 			found[i][j] = Candidate{RealtorID: f.RealtorID, DistanceKM: f.DistanceKM}
 		}
 	}
-	common := Common(found, r.Declined)
+	common := common(found, r.Declined)
 	ids := make([]string, len(common))
 	for i, c := range common {
 		ids[i] = c.RealtorID
 	}
-	weekStart, weekEnd := WeekOf(r.StartsAt)
+	weekStart, weekEnd := weekOf(r.StartsAt)
 	stats, err := s.store.Stats(ctx, ids, weekStart, weekEnd)
 	if err != nil {
 		return nil, err
 	}
-	return Choose(common, stats), nil
+	return choose(common, stats), nil
 }
 
 // searchGroups splits a tour's homes into searches of at most `most` points,
@@ -123,7 +123,7 @@ func searchGroups(stops []events.GeoPoint, most int) [][]events.GeoPoint {
 // tryBook holds the realtor in availability, then books in the database;
 // if the database refuses (the cache lied, or another instance won the
 // tour), the hold is given back.
-func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, error) {
+func (s *Service) tryBook(ctx context.Context, r request, c Candidate) (bool, error) {
 	if ok, err := s.store.Eligible(ctx, c.RealtorID); err != nil || !ok {
 		return false, err // the index has not heard yet that they stopped taking tours
 	}
@@ -139,7 +139,7 @@ func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, er
 		return false, fmt.Errorf("reserve realtor %s: %w", c.RealtorID, err)
 	}
 	now := s.cfg.Clock.Now().UTC()
-	a := Appointment{ID: uuid.NewString(), TourID: r.TourID, RealtorID: c.RealtorID, CustomerID: r.CustomerID,
+	a := appointment{ID: uuid.NewString(), TourID: r.TourID, RealtorID: c.RealtorID, CustomerID: r.CustomerID,
 		ListingIDs: r.ListingIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Status: Scheduled, CreatedAt: now, UpdatedAt: now}
 	ev, err := bus.NewEvent(ctx, events.TypeAppointmentScheduled, r.TourID, events.AppointmentScheduled{
 		Appointment: eventOf(a), ScheduledAt: now}, now)
@@ -152,14 +152,14 @@ func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, er
 		s.cfg.Log.InfoContext(ctx, "realtor assigned", "tour_id", r.TourID, "realtor_id", c.RealtorID, "appointment_id", a.ID)
 		s.metrics.assigned(outcomeScheduled)
 		return true, nil
-	case errors.Is(err, ErrDoubleBooking), errors.Is(err, ErrTourTaken):
-		if errors.Is(err, ErrDoubleBooking) {
+	case errors.Is(err, errDoubleBooking), errors.Is(err, errTourTaken):
+		if errors.Is(err, errDoubleBooking) {
 			s.metrics.assigned(outcomePrevented)
 		}
 		if rerr := s.avail.Release(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt); rerr != nil {
 			s.cfg.Log.WarnContext(ctx, "release hold", "realtor_id", c.RealtorID, "err", rerr)
 		}
-		return errors.Is(err, ErrTourTaken), nil // taken: someone else finished the job
+		return errors.Is(err, errTourTaken), nil // taken: someone else finished the job
 	default:
 		_ = s.avail.Release(ctx, c.RealtorID, r.TourID, r.StartsAt, r.EndsAt)
 		return false, err
@@ -167,8 +167,8 @@ func (s *Service) tryBook(ctx context.Context, r Request, c Candidate) (bool, er
 }
 
 // wait parks the tour until a realtor frees up, announcing it once.
-func (s *Service) wait(ctx context.Context, r Request) error {
-	if r.State == Waiting {
+func (s *Service) wait(ctx context.Context, r request) error {
+	if r.State == waiting {
 		return nil
 	}
 	now := s.cfg.Clock.Now().UTC()
@@ -201,7 +201,7 @@ func (s *Service) RetryWaiting(ctx context.Context) error {
 	return first
 }
 
-func eventOf(a Appointment) events.Appointment {
+func eventOf(a appointment) events.Appointment {
 	return events.Appointment{AppointmentID: a.ID, TourID: a.TourID, RealtorID: a.RealtorID, CustomerID: a.CustomerID,
 		ListingIDs: a.ListingIDs, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: string(a.Status)}
 }

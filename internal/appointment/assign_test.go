@@ -1,4 +1,4 @@
-package appointment_test
+package appointment
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/appointment"
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
@@ -109,7 +108,7 @@ func TestAssignSearchesEveryHomeAtOnce(t *testing.T) {
 			if !slices.Equal(asked, points[1:]) {
 				t.Fatalf("the searches named %v after the first home, want %v", asked, points[1:])
 			}
-			booked, err := f.store.List(context.Background(), appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 10)
+			booked, err := f.store.List(context.Background(), filter{Status: Scheduled}, cursor{}, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +133,7 @@ func TestDeclinesWidenTheSearch(t *testing.T) {
 	ctx := context.Background()
 	declined := map[string]bool{}
 	for round := 1; round <= 2; round++ {
-		booked, err := f.store.List(ctx, appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 10)
+		booked, err := f.store.List(ctx, filter{Status: Scheduled}, cursor{}, 10)
 		if err != nil || len(booked) != 1 {
 			t.Fatalf("round %d: booked %+v (%v), want one", round, booked, err)
 		}

@@ -18,7 +18,7 @@ func data[T any](ev bus.Event) (T, error) {
 }
 
 // release ends an active appointment and says so.
-func (s *Service) release(ctx context.Context, a *Appointment, reason string, now time.Time) (bus.Event, error) {
+func (s *Service) release(ctx context.Context, a *appointment, reason string, now time.Time) (bus.Event, error) {
 	if err := a.Release(reason, now); err != nil {
 		return bus.Event{}, err
 	}
@@ -28,7 +28,7 @@ func (s *Service) release(ctx context.Context, a *Appointment, reason string, no
 
 // giveBack frees a released appointment's hold in availability at once
 // (availability would also do it on the released event).
-func (s *Service) giveBack(ctx context.Context, a *Appointment) {
+func (s *Service) giveBack(ctx context.Context, a *appointment) {
 	if a == nil {
 		return
 	}
@@ -37,9 +37,9 @@ func (s *Service) giveBack(ctx context.Context, a *Appointment) {
 	}
 }
 
-func requestOf(t events.Tour) Request {
-	r := Request{TourID: t.TourID, CustomerID: t.CustomerID, StartsAt: t.ScheduledAt.UTC(), EndsAt: t.EndsAt.UTC(),
-		Version: t.Version, State: Assigning, HoldID: t.HoldID}
+func requestOf(t events.Tour) request {
+	r := request{TourID: t.TourID, CustomerID: t.CustomerID, StartsAt: t.ScheduledAt.UTC(), EndsAt: t.EndsAt.UTC(),
+		Version: t.Version, State: assigning, HoldID: t.HoldID}
 	for _, st := range t.Stops {
 		r.ListingIDs = append(r.ListingIDs, st.ListingID)
 		r.Stops = append(r.Stops, st.Location)
@@ -53,7 +53,7 @@ func (s *Service) onTourCreated(ctx context.Context, ev bus.Event) error {
 		return err
 	}
 	now := s.cfg.Clock.Now()
-	err = s.store.ChangeRequest(ctx, ev.ID(), t.TourID, func(r *Request, _ *Appointment) ([]bus.Event, error) {
+	err = s.store.ChangeRequest(ctx, ev.ID(), t.TourID, func(r *request, _ *appointment) ([]bus.Event, error) {
 		if r.State != "" || t.Status == "cancelled" {
 			return nil, nil // known already (a later event got here first), or born cancelled
 		}
@@ -73,14 +73,14 @@ func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
 		return err
 	}
 	now := s.cfg.Clock.Now()
-	var released *Appointment
-	err = s.store.ChangeRequest(ctx, ev.ID(), t.TourID, func(r *Request, active *Appointment) ([]bus.Event, error) {
-		if r.State == Closed || (r.State != "" && r.Version >= t.Version) {
+	var released *appointment
+	err = s.store.ChangeRequest(ctx, ev.ID(), t.TourID, func(r *request, active *appointment) ([]bus.Event, error) {
+		if r.State == closed || (r.State != "" && r.Version >= t.Version) {
 			return nil, nil
 		}
 		var out []bus.Event
 		if active != nil {
-			rel, err := s.release(ctx, active, ReasonRescheduled, now)
+			rel, err := s.release(ctx, active, reasonRescheduled, now)
 			if err != nil {
 				return nil, err
 			}
@@ -105,7 +105,7 @@ func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.close(ctx, ev.ID(), t.TourID, ReasonCancelled)
+	return s.close(ctx, ev.ID(), t.TourID, reasonCancelled)
 }
 
 func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
@@ -114,9 +114,9 @@ func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
 		return err
 	}
 	now := s.cfg.Clock.Now()
-	return s.store.ChangeRequest(ctx, ev.ID(), t.TourID, func(r *Request, _ *Appointment) ([]bus.Event, error) {
+	return s.store.ChangeRequest(ctx, ev.ID(), t.TourID, func(r *request, _ *appointment) ([]bus.Event, error) {
 		if r.State != "" {
-			r.State, r.UpdatedAt = Closed, now.UTC()
+			r.State, r.UpdatedAt = closed, now.UTC()
 		}
 		return nil, nil
 	})
@@ -127,15 +127,15 @@ func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
 func (s *Service) close(ctx context.Context, eventID, tourID, reason string) error {
 	now := s.cfg.Clock.Now()
 	var (
-		released *Appointment
+		released *appointment
 		hold     string
 	)
-	err := s.store.ChangeRequest(ctx, eventID, tourID, func(r *Request, active *Appointment) ([]bus.Event, error) {
+	err := s.store.ChangeRequest(ctx, eventID, tourID, func(r *request, active *appointment) ([]bus.Event, error) {
 		hold, r.HoldID = r.HoldID, ""
 		if r.State == "" {
 			r.TourID, r.StartsAt, r.EndsAt = tourID, now.UTC(), now.UTC() // remember it, so a late "created" changes nothing
 		}
-		r.State, r.UpdatedAt = Closed, now.UTC()
+		r.State, r.UpdatedAt = closed, now.UTC()
 		if active == nil {
 			return nil, nil
 		}
@@ -148,7 +148,7 @@ func (s *Service) close(ctx context.Context, eventID, tourID, reason string) err
 	}
 	s.giveBack(ctx, released)
 	if hold != "" {
-		if err := s.ReleaseHold(ctx, hold, ReasonCancelled); err != nil && !errors.Is(err, ErrHoldBooked) {
+		if err := s.ReleaseHold(ctx, hold, reasonCancelled); err != nil && !errors.Is(err, errHoldBooked) {
 			return err
 		}
 	}
@@ -156,7 +156,7 @@ func (s *Service) close(ctx context.Context, eventID, tourID, reason string) err
 }
 
 // retryIfFreed gives waiting tours a chance at a realtor who just freed up.
-func (s *Service) retryIfFreed(ctx context.Context, released *Appointment) error {
+func (s *Service) retryIfFreed(ctx context.Context, released *appointment) error {
 	if released == nil {
 		return nil
 	}
@@ -180,7 +180,7 @@ func (s *Service) onRealtorChanged(ctx context.Context, ev bus.Event) error {
 	if err := s.store.SetRealtor(ctx, ev.ID(), p.RealtorID, eligible, at); err != nil {
 		return err
 	}
-	if err := s.store.SetSchedule(ctx, p.RealtorID, ScheduleOf(p.TimeZone, p.MaxToursPerDay, p.TimeOff, at), false, s.cfg.Clock.Now()); err != nil {
+	if err := s.store.SetSchedule(ctx, p.RealtorID, scheduleOf(p.TimeZone, p.MaxToursPerDay, p.TimeOff, at), false, s.cfg.Clock.Now()); err != nil {
 		return err
 	}
 	if !eligible {
@@ -190,9 +190,9 @@ func (s *Service) onRealtorChanged(ctx context.Context, ev bus.Event) error {
 }
 
 // Confirm records that the assigned realtor confirms the tour.
-func (s *Service) Confirm(ctx context.Context, id, realtorID string) (Appointment, error) {
+func (s *Service) Confirm(ctx context.Context, id, realtorID string) (appointment, error) {
 	now := s.cfg.Clock.Now()
-	return s.store.ChangeAppointment(ctx, id, func(a *Appointment, _ *Request) ([]bus.Event, error) {
+	return s.store.ChangeAppointment(ctx, id, func(a *appointment, _ *request) ([]bus.Event, error) {
 		changed, err := a.Confirm(realtorID, now)
 		if err != nil || !changed {
 			return nil, err
@@ -205,25 +205,25 @@ func (s *Service) Confirm(ctx context.Context, id, realtorID string) (Appointmen
 
 // Decline gives the tour up on behalf of its realtor; it is assigned to
 // someone else (never them again).
-func (s *Service) Decline(ctx context.Context, id, realtorID string) (Appointment, error) {
+func (s *Service) Decline(ctx context.Context, id, realtorID string) (appointment, error) {
 	now := s.cfg.Clock.Now()
-	a, err := s.store.ChangeAppointment(ctx, id, func(a *Appointment, r *Request) ([]bus.Event, error) {
+	a, err := s.store.ChangeAppointment(ctx, id, func(a *appointment, r *request) ([]bus.Event, error) {
 		if err := a.Decline(realtorID, now); err != nil {
 			return nil, err
 		}
 		rel, err := bus.NewEvent(ctx, events.TypeAppointmentReleased, a.TourID, events.AppointmentReleased{
-			Appointment: eventOf(*a), Reason: ReasonDeclined, ReleasedAt: now.UTC()}, now)
+			Appointment: eventOf(*a), Reason: reasonDeclined, ReleasedAt: now.UTC()}, now)
 		if err != nil {
 			return nil, err
 		}
-		if r.State != "" && r.State != Closed {
+		if r.State != "" && r.State != closed {
 			r.Declined = append(r.Declined, realtorID)
-			r.State, r.UpdatedAt = Assigning, now.UTC()
+			r.State, r.UpdatedAt = assigning, now.UTC()
 		}
 		return []bus.Event{rel}, nil
 	})
 	if err != nil {
-		return Appointment{}, err
+		return appointment{}, err
 	}
 	s.giveBack(ctx, &a)
 	if err := s.Assign(ctx, a.TourID); err != nil {
@@ -234,10 +234,10 @@ func (s *Service) Decline(ctx context.Context, id, realtorID string) (Appointmen
 
 // ScheduleOf is the schedule half of a realtor profile (time off, daily
 // cap, zone) as of at.
-func ScheduleOf(zone string, maxPerDay int, timeOff []events.TimeOff, at time.Time) Schedule {
-	s := Schedule{TimeZone: zone, MaxPerDay: maxPerDay, TimeOff: make([]Span, len(timeOff)), ScheduleAt: at.UTC()}
+func scheduleOf(zone string, maxPerDay int, timeOff []events.TimeOff, at time.Time) schedule {
+	s := schedule{TimeZone: zone, MaxPerDay: maxPerDay, TimeOff: make([]span, len(timeOff)), ScheduleAt: at.UTC()}
 	for i, t := range timeOff {
-		s.TimeOff[i] = Span{t.Start.UTC(), t.End.UTC()}
+		s.TimeOff[i] = span{t.Start.UTC(), t.End.UTC()}
 	}
 	return s
 }
@@ -254,9 +254,9 @@ func (s *Service) onBusyChanged(ctx context.Context, ev bus.Event) error {
 	if at.IsZero() {
 		at = ev.Time()
 	}
-	busy := make([]Span, len(b.Blocks))
+	busy := make([]span, len(b.Blocks))
 	for i, k := range b.Blocks {
-		busy[i] = Span{k.Start.UTC(), k.End.UTC()}
+		busy[i] = span{k.Start.UTC(), k.End.UTC()}
 	}
 	if err := s.store.SetBusy(ctx, b.RealtorID, busy, at); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package appointment_test
+package appointment
 
 import (
 	"fmt"
@@ -6,35 +6,33 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/appointment"
 )
 
 func TestCommon(t *testing.T) {
-	c := func(id string, km float64) appointment.Candidate {
-		return appointment.Candidate{RealtorID: id, DistanceKM: km}
+	c := func(id string, km float64) Candidate {
+		return Candidate{RealtorID: id, DistanceKM: km}
 	}
 	for _, tc := range []struct {
 		name     string
-		found    [][]appointment.Candidate
+		found    [][]Candidate
 		declined []string
 		want     []string
 	}{
 		{"no homes", nil, nil, nil},
-		{"one home", [][]appointment.Candidate{{c("a", 1), c("b", 2)}}, nil, []string{"a", "b"}},
-		{"free for every home only", [][]appointment.Candidate{{c("a", 1), c("b", 2), c("c", 3)}, {c("c", 9), c("a", 8)}, {c("a", 5), c("c", 1), c("d", 1)}}, nil, []string{"a", "c"}},
-		{"found twice for one home is not two homes", [][]appointment.Candidate{{c("a", 1)}, {c("b", 1), c("b", 1)}}, nil, []string{}},
-		{"listed twice counts once", [][]appointment.Candidate{{c("a", 1), c("a", 1)}, {c("a", 2)}}, nil, []string{"a"}},
-		{"declined left out", [][]appointment.Candidate{{c("a", 1), c("b", 2)}, {c("b", 1), c("a", 2)}}, []string{"a"}, []string{"b"}},
-		{"nobody for one home", [][]appointment.Candidate{{c("a", 1)}, {}}, nil, []string{}},
+		{"one home", [][]Candidate{{c("a", 1), c("b", 2)}}, nil, []string{"a", "b"}},
+		{"free for every home only", [][]Candidate{{c("a", 1), c("b", 2), c("c", 3)}, {c("c", 9), c("a", 8)}, {c("a", 5), c("c", 1), c("d", 1)}}, nil, []string{"a", "c"}},
+		{"found twice for one home is not two homes", [][]Candidate{{c("a", 1)}, {c("b", 1), c("b", 1)}}, nil, []string{}},
+		{"listed twice counts once", [][]Candidate{{c("a", 1), c("a", 1)}, {c("a", 2)}}, nil, []string{"a"}},
+		{"declined left out", [][]Candidate{{c("a", 1), c("b", 2)}, {c("b", 1), c("a", 2)}}, []string{"a"}, []string{"b"}},
+		{"nobody for one home", [][]Candidate{{c("a", 1)}, {}}, nil, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := appointment.Common(tc.found, tc.declined)
+			got := common(tc.found, tc.declined)
 			if !slices.Equal(ids(got), tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
 				t.Fatalf("Common = %v, want %v", ids(got), tc.want)
 			}
 			for _, g := range got { // the distance is to the first home
-				if i := slices.IndexFunc(tc.found[0], func(f appointment.Candidate) bool { return f.RealtorID == g.RealtorID }); tc.found[0][i].DistanceKM != g.DistanceKM {
+				if i := slices.IndexFunc(tc.found[0], func(f Candidate) bool { return f.RealtorID == g.RealtorID }); tc.found[0][i].DistanceKM != g.DistanceKM {
 					t.Fatalf("%s: distance %v, want the first home's %v", g.RealtorID, g.DistanceKM, tc.found[0][i].DistanceKM)
 				}
 			}
@@ -44,8 +42,8 @@ func TestCommon(t *testing.T) {
 
 func TestChooseUsesBookingHistory(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	common := []appointment.Candidate{{RealtorID: "near-busy", DistanceKM: 1}, {RealtorID: "far-idle", DistanceKM: 9}}
-	got := appointment.Choose(common, map[string]appointment.Candidate{"near-busy": {LastBooked: t0, WeekBookings: 3}})
+	common := []Candidate{{RealtorID: "near-busy", DistanceKM: 1}, {RealtorID: "far-idle", DistanceKM: 9}}
+	got := choose(common, map[string]Candidate{"near-busy": {LastBooked: t0, WeekBookings: 3}})
 	if want := []string{"far-idle", "near-busy"}; !slices.Equal(ids(got), want) {
 		t.Fatalf("Choose = %v, want %v", ids(got), want)
 	}
@@ -68,24 +66,24 @@ func BenchmarkAssignmentDecision(b *testing.B) {
 	for i := range pool {
 		pool[i] = fmt.Sprintf("realtor-%03d", i)
 	}
-	found := make([][]appointment.Candidate, 3)
+	found := make([][]Candidate, 3)
 	for h := range found {
 		for _, i := range rng.Perm(len(pool))[:100] {
-			found[h] = append(found[h], appointment.Candidate{RealtorID: pool[i], DistanceKM: rng.Float64() * 25})
+			found[h] = append(found[h], Candidate{RealtorID: pool[i], DistanceKM: rng.Float64() * 25})
 		}
-		slices.SortFunc(found[h], func(a, b appointment.Candidate) int { return int(a.DistanceKM*1000) - int(b.DistanceKM*1000) })
+		slices.SortFunc(found[h], func(a, b Candidate) int { return int(a.DistanceKM*1000) - int(b.DistanceKM*1000) })
 	}
-	stats := map[string]appointment.Candidate{}
+	stats := map[string]Candidate{}
 	for _, id := range pool {
 		if rng.IntN(4) > 0 {
-			stats[id] = appointment.Candidate{LastBooked: t0.Add(-time.Duration(rng.IntN(500)) * time.Hour), WeekBookings: rng.IntN(6)}
+			stats[id] = Candidate{LastBooked: t0.Add(-time.Duration(rng.IntN(500)) * time.Hour), WeekBookings: rng.IntN(6)}
 		}
 	}
 	declined := []string{pool[3], pool[7]}
 	var n int
 	b.ReportAllocs()
 	for b.Loop() {
-		n = len(appointment.Choose(appointment.Common(found, declined), stats))
+		n = len(choose(common(found, declined), stats))
 	}
 	b.ReportMetric(float64(n), "candidates")
 }

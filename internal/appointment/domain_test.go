@@ -1,11 +1,9 @@
-package appointment_test
+package appointment
 
 import (
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/appointment"
 )
 
 // TestAppointmentTransitions: every state change of an appointment (or a
@@ -13,50 +11,50 @@ import (
 func TestAppointmentTransitions(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	start := t0.Add(48 * time.Hour)
-	of := func(s appointment.Status) appointment.Appointment {
-		a := appointment.Appointment{ID: "a1", TourID: "t1", RealtorID: "r1", StartsAt: start, EndsAt: start.Add(time.Hour), Status: s}
-		if s == appointment.Held {
+	of := func(s status) appointment {
+		a := appointment{ID: "a1", TourID: "t1", RealtorID: "r1", StartsAt: start, EndsAt: start.Add(time.Hour), Status: s}
+		if s == held {
 			a.ExpiresAt = t0.Add(10 * time.Minute)
 		}
 		return a
 	}
 	cases := []struct {
 		name   string
-		from   appointment.Status
-		act    func(a *appointment.Appointment) error
-		want   appointment.Status
+		from   status
+		act    func(a *appointment) error
+		want   status
 		err    error
 		reason string
 	}{
-		{"confirm a booking", appointment.Scheduled, func(a *appointment.Appointment) error { _, err := a.Confirm("r1", t0); return err }, appointment.Confirmed, nil, ""},
-		{"confirm twice", appointment.Confirmed, func(a *appointment.Appointment) error {
+		{"confirm a booking", Scheduled, func(a *appointment) error { _, err := a.Confirm("r1", t0); return err }, confirmed, nil, ""},
+		{"confirm twice", confirmed, func(a *appointment) error {
 			changed, err := a.Confirm("r1", t0)
 			if changed {
 				return errors.New("confirming a confirmed appointment changed it")
 			}
 			return err
-		}, appointment.Confirmed, nil, ""},
-		{"confirm someone else's", appointment.Scheduled, func(a *appointment.Appointment) error { _, err := a.Confirm("r2", t0); return err }, appointment.Scheduled, appointment.ErrNotAllowed, ""},
-		{"confirm a released one", appointment.Released, func(a *appointment.Appointment) error { _, err := a.Confirm("r1", t0); return err }, appointment.Released, appointment.ErrReleased, ""},
-		{"confirm a hold", appointment.Held, func(a *appointment.Appointment) error { _, err := a.Confirm("r1", t0); return err }, appointment.Held, appointment.ErrNotFound, ""},
-		{"decline a booking", appointment.Scheduled, func(a *appointment.Appointment) error { return a.Decline("r1", t0) }, appointment.Released, nil, appointment.ReasonDeclined},
-		{"decline a confirmed one", appointment.Confirmed, func(a *appointment.Appointment) error { return a.Decline("r1", t0) }, appointment.Released, nil, appointment.ReasonDeclined},
-		{"decline someone else's", appointment.Scheduled, func(a *appointment.Appointment) error { return a.Decline("r2", t0) }, appointment.Scheduled, appointment.ErrNotAllowed, ""},
-		{"decline a hold", appointment.Held, func(a *appointment.Appointment) error { return a.Decline("r1", t0) }, appointment.Held, appointment.ErrNotFound, ""},
-		{"release a hold", appointment.Held, func(a *appointment.Appointment) error { return a.Release(appointment.ReasonHoldExpired, t0) }, appointment.Released, nil, appointment.ReasonHoldExpired},
-		{"release twice", appointment.Released, func(a *appointment.Appointment) error { return a.Release(appointment.ReasonCancelled, t0) }, appointment.Released, appointment.ErrReleased, ""},
-		{"book from a hold", appointment.Held, func(a *appointment.Appointment) error {
-			return a.BookFor(appointment.Request{TourID: "t1", CustomerID: "c1", ListingIDs: []string{"l1"}, StartsAt: start, EndsAt: start.Add(time.Hour)}, true, t0)
-		}, appointment.Scheduled, nil, ""},
-		{"book from a hold for another window", appointment.Held, func(a *appointment.Appointment) error {
-			return a.BookFor(appointment.Request{TourID: "t1", StartsAt: start.Add(time.Hour), EndsAt: start.Add(2 * time.Hour)}, true, t0)
-		}, appointment.Held, appointment.ErrHoldUnusable, ""},
-		{"book from a hold whose realtor stopped", appointment.Held, func(a *appointment.Appointment) error {
-			return a.BookFor(appointment.Request{TourID: "t1", StartsAt: start, EndsAt: start.Add(time.Hour)}, false, t0)
-		}, appointment.Held, appointment.ErrHoldUnusable, ""},
-		{"book from a booking", appointment.Scheduled, func(a *appointment.Appointment) error {
-			return a.BookFor(appointment.Request{TourID: "t1", StartsAt: start, EndsAt: start.Add(time.Hour)}, true, t0)
-		}, appointment.Scheduled, appointment.ErrHoldUnusable, ""},
+		}, confirmed, nil, ""},
+		{"confirm someone else's", Scheduled, func(a *appointment) error { _, err := a.Confirm("r2", t0); return err }, Scheduled, errNotAllowed, ""},
+		{"confirm a released one", Released, func(a *appointment) error { _, err := a.Confirm("r1", t0); return err }, Released, errReleased, ""},
+		{"confirm a hold", held, func(a *appointment) error { _, err := a.Confirm("r1", t0); return err }, held, errNotFound, ""},
+		{"decline a booking", Scheduled, func(a *appointment) error { return a.Decline("r1", t0) }, Released, nil, reasonDeclined},
+		{"decline a confirmed one", confirmed, func(a *appointment) error { return a.Decline("r1", t0) }, Released, nil, reasonDeclined},
+		{"decline someone else's", Scheduled, func(a *appointment) error { return a.Decline("r2", t0) }, Scheduled, errNotAllowed, ""},
+		{"decline a hold", held, func(a *appointment) error { return a.Decline("r1", t0) }, held, errNotFound, ""},
+		{"release a hold", held, func(a *appointment) error { return a.Release(reasonHoldExpired, t0) }, Released, nil, reasonHoldExpired},
+		{"release twice", Released, func(a *appointment) error { return a.Release(reasonCancelled, t0) }, Released, errReleased, ""},
+		{"book from a hold", held, func(a *appointment) error {
+			return a.BookFor(request{TourID: "t1", CustomerID: "c1", ListingIDs: []string{"l1"}, StartsAt: start, EndsAt: start.Add(time.Hour)}, true, t0)
+		}, Scheduled, nil, ""},
+		{"book from a hold for another window", held, func(a *appointment) error {
+			return a.BookFor(request{TourID: "t1", StartsAt: start.Add(time.Hour), EndsAt: start.Add(2 * time.Hour)}, true, t0)
+		}, held, errHoldUnusable, ""},
+		{"book from a hold whose realtor stopped", held, func(a *appointment) error {
+			return a.BookFor(request{TourID: "t1", StartsAt: start, EndsAt: start.Add(time.Hour)}, false, t0)
+		}, held, errHoldUnusable, ""},
+		{"book from a booking", Scheduled, func(a *appointment) error {
+			return a.BookFor(request{TourID: "t1", StartsAt: start, EndsAt: start.Add(time.Hour)}, true, t0)
+		}, Scheduled, errHoldUnusable, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -76,18 +74,18 @@ func TestAppointmentTransitions(t *testing.T) {
 // own id until it becomes its tour's booking; a hold lapses at its expiry.
 func TestHoldsAndBookingsInTheIndex(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	hold := appointment.Appointment{ID: "h1", TourID: "t1", Status: appointment.Held, ExpiresAt: t0.Add(10 * time.Minute)}
+	hold := appointment{ID: "h1", TourID: "t1", Status: held, ExpiresAt: t0.Add(10 * time.Minute)}
 	if hold.IndexKey() != "h1" || hold.Booked() || !hold.Active() {
 		t.Fatalf("hold: key %q booked %v active %v", hold.IndexKey(), hold.Booked(), hold.Active())
 	}
 	if hold.Lapsed(t0.Add(10*time.Minute-time.Nanosecond)) || !hold.Lapsed(t0.Add(10*time.Minute)) {
 		t.Fatal("a hold lapses exactly at its expiry")
 	}
-	_ = hold.Release(appointment.ReasonHoldExpired, t0)
+	_ = hold.Release(reasonHoldExpired, t0)
 	if hold.IndexKey() != "h1" {
 		t.Fatal("a released hold is still known by its own id")
 	}
-	booking := appointment.Appointment{ID: "a1", TourID: "t1", Status: appointment.Scheduled}
+	booking := appointment{ID: "a1", TourID: "t1", Status: Scheduled}
 	if booking.IndexKey() != "t1" || !booking.Booked() || booking.Lapsed(t0.Add(time.Hour)) {
 		t.Fatalf("booking: key %q", booking.IndexKey())
 	}

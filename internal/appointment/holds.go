@@ -13,7 +13,7 @@ import (
 
 // HoldRequest asks for a realtor held for a window: the cart's checkout
 // before it charges the card, or the tour service before a tour moves.
-type HoldRequest struct {
+type holdRequest struct {
 	// HoldID names the hold; asking again with it is answered with the
 	// same hold. A checkout uses its order id, which the tour then takes.
 	HoldID string
@@ -27,14 +27,14 @@ type HoldRequest struct {
 	EndsAt     time.Time
 	// Limits are the homes' most showings a day (their showing rules'
 	// max_per_day) that this hold must keep.
-	Limits []DayLimit
+	Limits []dayLimit
 }
 
 // DayLimit is a home's most showings on one of its local days: at most
 // Max appointments (held or booked) of ListingID starting from From up to
 // To. The store counts them under the home's lock as it places a hold, so
 // two checkouts racing for the last showing of a day cannot both win.
-type DayLimit struct {
+type dayLimit struct {
 	ListingID string
 	Max       int
 	From, To  time.Time
@@ -42,13 +42,13 @@ type DayLimit struct {
 
 // FullError is a hold refused because a home has its most showings that
 // day already.
-type FullError struct{ ListingID string }
+type fullError struct{ ListingID string }
 
-func (e FullError) Error() string {
+func (e fullError) Error() string {
 	return "listing " + e.ListingID + " has its most showings that day"
 }
 
-func (h HoldRequest) tourID() string {
+func (h holdRequest) tourID() string {
 	if h.TourID != "" {
 		return h.TourID
 	}
@@ -62,11 +62,11 @@ func (h HoldRequest) tourID() string {
 // after Config.HoldTTL unless a booking is made from it. ErrNoRealtor if
 // nobody can be held. Asking again for a hold that exists for the same
 // window answers it (also once it became a booking).
-func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (Appointment, error) {
+func (s *Service) PlaceHold(ctx context.Context, req holdRequest) (appointment, error) {
 	if a, ok, err := s.existingHold(ctx, req); ok || err != nil {
 		return a, err
 	}
-	r := Request{TourID: req.tourID(), CustomerID: req.CustomerID, ListingIDs: req.ListingIDs, Stops: req.Stops,
+	r := request{TourID: req.tourID(), CustomerID: req.CustomerID, ListingIDs: req.ListingIDs, Stops: req.Stops,
 		StartsAt: req.StartsAt.UTC(), EndsAt: req.EndsAt.UTC()}
 	if req.TourID != "" {
 		// A tour moving: its own realtor first. The index counts the
@@ -78,7 +78,7 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (Appointment, 
 	}
 	ranked, err := s.candidates(ctx, r)
 	if err != nil {
-		return Appointment{}, err
+		return appointment{}, err
 	}
 	for _, c := range ranked {
 		a, placed, err := s.tryHold(ctx, req, r, c)
@@ -87,64 +87,64 @@ func (s *Service) PlaceHold(ctx context.Context, req HoldRequest) (Appointment, 
 		}
 	}
 	s.metrics.held(outcomeNoRealtor)
-	return Appointment{}, ErrNoRealtor
+	return appointment{}, errNoRealtor
 }
 
 // holdOwnRealtor holds the realtor booked for the moving tour, if any and
 // free at the new time apart from that booking. The index keeps the old
 // window until the tour is booked at the new one (appointment.scheduled
 // moves it).
-func (s *Service) holdOwnRealtor(ctx context.Context, req HoldRequest, r Request) (Appointment, bool, error) {
+func (s *Service) holdOwnRealtor(ctx context.Context, req holdRequest, r request) (appointment, bool, error) {
 	booked, err := s.store.Booking(ctx, req.TourID)
-	if errors.Is(err, ErrNotFound) {
-		return Appointment{}, false, nil
+	if errors.Is(err, errNotFound) {
+		return appointment{}, false, nil
 	}
 	if err != nil {
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 	if ok, err := s.store.Eligible(ctx, booked.RealtorID); err != nil || !ok {
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 	now := s.cfg.Clock.Now().UTC()
-	a := Appointment{ID: req.HoldID, TourID: r.TourID, RealtorID: booked.RealtorID, CustomerID: r.CustomerID,
-		ListingIDs: r.ListingIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Status: Held,
+	a := appointment{ID: req.HoldID, TourID: r.TourID, RealtorID: booked.RealtorID, CustomerID: r.CustomerID,
+		ListingIDs: r.ListingIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Status: held,
 		ExpiresAt: now.Add(s.cfg.HoldTTL), CreatedAt: now, UpdatedAt: now}
 	ev, err := bus.NewEvent(ctx, events.TypeHoldPlaced, a.TourID, events.HoldPlaced{Hold: holdOf(a), PlacedAt: now}, now)
 	if err != nil {
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 	switch err := s.store.PlaceHold(ctx, a, s.cfg.Buffer, req.Limits, ev); {
 	case err == nil:
 		s.metrics.held(outcomeHeld)
 		s.cfg.Log.InfoContext(ctx, "realtor held for the tour's new time", "hold_id", a.ID, "tour_id", a.TourID, "realtor_id", a.RealtorID)
 		return a, true, nil
-	case errors.Is(err, ErrDoubleBooking):
-		return Appointment{}, false, nil
-	case errors.Is(err, ErrHoldConflict):
+	case errors.Is(err, errDoubleBooking):
+		return appointment{}, false, nil
+	case errors.Is(err, errHoldConflict):
 		a, ok, err := s.existingHold(ctx, req)
 		return a, ok, err
 	default:
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 }
 
 // existingHold answers a hold asked for again.
-func (s *Service) existingHold(ctx context.Context, req HoldRequest) (Appointment, bool, error) {
+func (s *Service) existingHold(ctx context.Context, req holdRequest) (appointment, bool, error) {
 	a, err := s.store.Appointment(ctx, req.HoldID)
-	if errors.Is(err, ErrNotFound) {
-		return Appointment{}, false, nil
+	if errors.Is(err, errNotFound) {
+		return appointment{}, false, nil
 	}
 	if err != nil {
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 	if a.ExpiresAt.IsZero() && a.Status == Released {
-		return Appointment{}, false, ErrHoldConflict // a booking's id
+		return appointment{}, false, errHoldConflict // a booking's id
 	}
 	if !a.Active() {
-		return Appointment{}, false, nil // lapsed or given back: hold again
+		return appointment{}, false, nil // lapsed or given back: hold again
 	}
 	if !a.StartsAt.Equal(req.StartsAt.UTC()) || !a.EndsAt.Equal(req.EndsAt.UTC()) {
-		return Appointment{}, false, ErrHoldConflict
+		return appointment{}, false, errHoldConflict
 	}
 	return a, true, nil
 }
@@ -152,25 +152,25 @@ func (s *Service) existingHold(ctx context.Context, req HoldRequest) (Appointmen
 // tryHold marks candidate c in availability, then records the hold; if
 // the database refuses (the cache lied, or another request won), the mark
 // is given back.
-func (s *Service) tryHold(ctx context.Context, req HoldRequest, r Request, c Candidate) (Appointment, bool, error) {
+func (s *Service) tryHold(ctx context.Context, req holdRequest, r request, c Candidate) (appointment, bool, error) {
 	if ok, err := s.store.Eligible(ctx, c.RealtorID); err != nil || !ok {
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 	err := s.avail.Reserve(ctx, c.RealtorID, req.HoldID, r.StartsAt, r.EndsAt)
 	if errors.Is(err, clients.ErrSlotTaken) || errors.Is(err, clients.ErrNotFound) {
 		s.metrics.held(outcomePrevented)
-		return Appointment{}, false, nil
+		return appointment{}, false, nil
 	}
 	if err != nil {
-		return Appointment{}, false, fmt.Errorf("reserve realtor %s: %w", c.RealtorID, err)
+		return appointment{}, false, fmt.Errorf("reserve realtor %s: %w", c.RealtorID, err)
 	}
 	now := s.cfg.Clock.Now().UTC()
-	a := Appointment{ID: req.HoldID, TourID: r.TourID, RealtorID: c.RealtorID, CustomerID: r.CustomerID,
-		ListingIDs: r.ListingIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Status: Held,
+	a := appointment{ID: req.HoldID, TourID: r.TourID, RealtorID: c.RealtorID, CustomerID: r.CustomerID,
+		ListingIDs: r.ListingIDs, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Status: held,
 		ExpiresAt: now.Add(s.cfg.HoldTTL), CreatedAt: now, UpdatedAt: now}
 	ev, err := bus.NewEvent(ctx, events.TypeHoldPlaced, a.TourID, events.HoldPlaced{Hold: holdOf(a), PlacedAt: now}, now)
 	if err != nil {
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 	err = s.store.PlaceHold(ctx, a, s.cfg.Buffer, req.Limits, ev)
 	switch {
@@ -178,21 +178,21 @@ func (s *Service) tryHold(ctx context.Context, req HoldRequest, r Request, c Can
 		s.cfg.Log.InfoContext(ctx, "realtor held", "hold_id", a.ID, "tour_id", a.TourID, "realtor_id", a.RealtorID, "expires_at", a.ExpiresAt)
 		s.metrics.held(outcomeHeld)
 		return a, true, nil
-	case errors.Is(err, ErrDoubleBooking):
+	case errors.Is(err, errDoubleBooking):
 		s.metrics.held(outcomePrevented)
 		s.unmark(ctx, c.RealtorID, req.HoldID, r.StartsAt, r.EndsAt)
-		return Appointment{}, false, nil
-	case errors.Is(err, ErrHoldConflict):
+		return appointment{}, false, nil
+	case errors.Is(err, errHoldConflict):
 		// The same hold placed by a concurrent request: answer that one.
 		s.unmark(ctx, c.RealtorID, req.HoldID, r.StartsAt, r.EndsAt)
 		a, ok, err := s.existingHold(ctx, req)
 		if err == nil && !ok {
-			err = ErrHoldConflict
+			err = errHoldConflict
 		}
 		return a, err == nil, err
 	default:
 		s.unmark(ctx, c.RealtorID, req.HoldID, r.StartsAt, r.EndsAt)
-		return Appointment{}, false, err
+		return appointment{}, false, err
 	}
 }
 
@@ -211,12 +211,12 @@ func (s *Service) unmark(ctx context.Context, realtorID, key string, start, end 
 func (s *Service) ReleaseHold(ctx context.Context, id, reason string) error {
 	now := s.cfg.Clock.Now()
 	released := false
-	a, err := s.store.ChangeAppointment(ctx, id, func(a *Appointment, _ *Request) ([]bus.Event, error) {
+	a, err := s.store.ChangeAppointment(ctx, id, func(a *appointment, _ *request) ([]bus.Event, error) {
 		switch {
 		case a.Status == Released:
 			return nil, nil
-		case a.Status != Held:
-			return nil, ErrHoldBooked
+		case a.Status != held:
+			return nil, errHoldBooked
 		}
 		if err := a.Release(reason, now); err != nil {
 			return nil, err
@@ -225,7 +225,7 @@ func (s *Service) ReleaseHold(ctx context.Context, id, reason string) error {
 		ev, err := holdReleased(ctx, *a, now)
 		return []bus.Event{ev}, err
 	})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -251,11 +251,11 @@ func (s *Service) ExpireHolds(ctx context.Context) error {
 		}
 		for _, h := range lapsed {
 			expired := false
-			a, err := s.store.ChangeAppointment(ctx, h.ID, func(a *Appointment, _ *Request) ([]bus.Event, error) {
+			a, err := s.store.ChangeAppointment(ctx, h.ID, func(a *appointment, _ *request) ([]bus.Event, error) {
 				if !a.Lapsed(now) {
 					return nil, nil // booked or released meanwhile
 				}
-				if err := a.Release(ReasonHoldExpired, now); err != nil {
+				if err := a.Release(reasonHoldExpired, now); err != nil {
 					return nil, err
 				}
 				expired = true
@@ -302,15 +302,15 @@ func (s *Service) expireLoop(ctx context.Context) {
 // booked (by this call or another); false means the hold could not be
 // used (its realtor no longer takes tours, it lapsed and was released):
 // the hold is given back and the caller looks for another realtor.
-func (s *Service) bookHold(ctx context.Context, r Request) (bool, error) {
+func (s *Service) bookHold(ctx context.Context, r request) (bool, error) {
 	hold, err := s.store.Appointment(ctx, r.HoldID)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	if hold.Status != Held {
+	if hold.Status != held {
 		return hold.Booked() && hold.TourID == r.TourID, nil
 	}
 	eligible, err := s.store.Eligible(ctx, hold.RealtorID)
@@ -328,16 +328,16 @@ func (s *Service) bookHold(ctx context.Context, r Request) (bool, error) {
 	now := s.cfg.Clock.Now()
 	var (
 		booked bool
-		freed  *Appointment
+		freed  *appointment
 	)
-	err = s.store.BookHold(ctx, r.TourID, r.HoldID, r.Version, func(h *Appointment, req *Request) ([]bus.Event, error) {
+	err = s.store.BookHold(ctx, r.TourID, r.HoldID, r.Version, func(h *appointment, req *request) ([]bus.Event, error) {
 		req.HoldID = "" // tried once, whatever comes of it
 		err := h.BookFor(*req, eligible, now)
-		if errors.Is(err, ErrHoldUnusable) {
-			if h.Status != Held {
+		if errors.Is(err, errHoldUnusable) {
+			if h.Status != held {
 				return nil, nil
 			}
-			if err := h.Release(ReasonReassigned, now); err != nil {
+			if err := h.Release(reasonReassigned, now); err != nil {
 				return nil, err
 			}
 			given := *h
@@ -349,13 +349,13 @@ func (s *Service) bookHold(ctx context.Context, r Request) (bool, error) {
 			return nil, err
 		}
 		booked = true
-		req.State, req.WaitingSince, req.UpdatedAt = Assigned, time.Time{}, now.UTC()
+		req.State, req.WaitingSince, req.UpdatedAt = assigned, time.Time{}, now.UTC()
 		ev, err := bus.NewEvent(ctx, events.TypeAppointmentScheduled, h.TourID, events.AppointmentScheduled{
 			Appointment: eventOf(*h), HoldID: r.HoldID, HoldRealtorID: h.RealtorID, ScheduledAt: now.UTC()}, now)
 		return []bus.Event{ev}, err
 	})
 	switch {
-	case errors.Is(err, ErrTourTaken):
+	case errors.Is(err, errTourTaken):
 		return true, nil
 	case err != nil:
 		return false, err
@@ -371,11 +371,11 @@ func (s *Service) bookHold(ctx context.Context, r Request) (bool, error) {
 	return false, nil
 }
 
-func holdOf(a Appointment) events.Hold {
+func holdOf(a appointment) events.Hold {
 	return events.Hold{HoldID: a.ID, TourID: a.TourID, RealtorID: a.RealtorID, StartsAt: a.StartsAt, EndsAt: a.EndsAt, ExpiresAt: a.ExpiresAt}
 }
 
-func holdReleased(ctx context.Context, a Appointment, now time.Time) (bus.Event, error) {
+func holdReleased(ctx context.Context, a appointment, now time.Time) (bus.Event, error) {
 	return bus.NewEvent(ctx, events.TypeHoldReleased, a.TourID, events.HoldReleased{
 		Hold: holdOf(a), Reason: a.ReleaseReason, ReleasedAt: now.UTC()}, now)
 }

@@ -1,4 +1,4 @@
-package appointment_test
+package appointment
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/appointment"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
@@ -18,14 +17,14 @@ import (
 
 var holdStart = time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
 
-func holdFor(id string, start time.Time) appointment.HoldRequest {
-	return appointment.HoldRequest{HoldID: id, CustomerID: "cust-" + id, ListingIDs: []string{"l-" + id},
+func holdFor(id string, start time.Time) holdRequest {
+	return holdRequest{HoldID: id, CustomerID: "cust-" + id, ListingIDs: []string{"l-" + id},
 		Stops: []events.GeoPoint{{Lat: 41.88, Lng: -87.63}}, StartsAt: start, EndsAt: start.Add(time.Hour)}
 }
 
 // paidTour is the tour.created the tour service publishes for a checkout's
 // order: the tour takes the order's (the hold's) id and names the hold.
-func paidTour(t *testing.T, h appointment.HoldRequest) bus.Event {
+func paidTour(t *testing.T, h holdRequest) bus.Event {
 	t.Helper()
 	ev, err := bus.NewEvent(context.Background(), events.TypeTourCreated, h.HoldID, events.TourCreated{Tour: events.Tour{
 		TourID: h.HoldID, CustomerID: h.CustomerID, ScheduledAt: h.StartsAt, EndsAt: h.EndsAt, Status: "pending", Version: 1,
@@ -72,7 +71,7 @@ func lastSlotRound(t *testing.T, open storetest.Opener, round int) {
 			switch {
 			case err == nil:
 				held++
-			case errors.Is(err, appointment.ErrNoRealtor):
+			case errors.Is(err, errNoRealtor):
 				taken++
 			default:
 				t.Errorf("hold %d: %v", i, err)
@@ -93,7 +92,7 @@ func TestHoldBecomesTheBooking(t *testing.T) {
 	ctx := context.Background()
 	req := holdFor("order-1", holdStart)
 	h, err := f.svc.PlaceHold(ctx, req)
-	if err != nil || h.Status != appointment.Held || !h.ExpiresAt.Equal(f.clock.Now().Add(10*time.Minute)) {
+	if err != nil || h.Status != held || !h.ExpiresAt.Equal(f.clock.Now().Add(10*time.Minute)) {
 		t.Fatalf("hold = %+v, %v", h, err)
 	}
 	again, err := f.svc.PlaceHold(ctx, req)
@@ -102,14 +101,14 @@ func TestHoldBecomesTheBooking(t *testing.T) {
 	}
 	other := req
 	other.StartsAt, other.EndsAt = req.StartsAt.Add(time.Hour), req.EndsAt.Add(time.Hour)
-	if _, err := f.svc.PlaceHold(ctx, other); !errors.Is(err, appointment.ErrHoldConflict) {
+	if _, err := f.svc.PlaceHold(ctx, other); !errors.Is(err, errHoldConflict) {
 		t.Fatalf("the same id for another window = %v", err)
 	}
 	if err := f.handle(t, paidTour(t, req)); err != nil {
 		t.Fatal(err)
 	}
 	a, err := f.store.Appointment(ctx, "order-1")
-	if err != nil || a.Status != appointment.Scheduled || a.RealtorID != h.RealtorID || a.TourID != "order-1" || !a.ExpiresAt.IsZero() {
+	if err != nil || a.Status != Scheduled || a.RealtorID != h.RealtorID || a.TourID != "order-1" || !a.ExpiresAt.IsZero() {
 		t.Fatalf("booking = %+v, %v", a, err)
 	}
 	scheduled := outboxtest.OfType(t, f.db, events.TypeAppointmentScheduled)
@@ -118,14 +117,14 @@ func TestHoldBecomesTheBooking(t *testing.T) {
 		t.Fatalf("scheduled = %+v", e)
 	}
 	// A booked hold cannot be given back, and stays booked past its expiry.
-	if err := f.svc.ReleaseHold(ctx, "order-1", appointment.ReasonHoldReleased); !errors.Is(err, appointment.ErrHoldBooked) {
+	if err := f.svc.ReleaseHold(ctx, "order-1", reasonHoldReleased); !errors.Is(err, errHoldBooked) {
 		t.Fatalf("releasing a booked hold = %v", err)
 	}
 	f.clock.Advance(time.Hour)
 	if err := f.svc.ExpireHolds(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := f.store.Appointment(ctx, "order-1"); a.Status != appointment.Scheduled {
+	if a, _ := f.store.Appointment(ctx, "order-1"); a.Status != Scheduled {
 		t.Fatalf("a booking expired: %+v", a)
 	}
 }
@@ -154,10 +153,10 @@ func TestUnusableHoldIsReassigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	hold, _ := f.store.Appointment(ctx, "order-1")
-	if hold.Status != appointment.Released || hold.ReleaseReason != appointment.ReasonReassigned {
+	if hold.Status != Released || hold.ReleaseReason != reasonReassigned {
 		t.Fatalf("hold = %+v, want released as reassigned", hold)
 	}
-	booked, err := f.store.List(ctx, appointment.Filter{Status: appointment.Scheduled}, appointment.Cursor{}, 10)
+	booked, err := f.store.List(ctx, filter{Status: Scheduled}, cursor{}, 10)
 	if err != nil || len(booked) != 1 || booked[0].RealtorID == h.RealtorID || booked[0].TourID != "order-1" {
 		t.Fatalf("bookings = %+v, %v; want the tour on the other realtor", booked, err)
 	}
@@ -177,7 +176,7 @@ func TestHoldLapsesOnceAfterARestart(t *testing.T) {
 	if _, err := first.svc.PlaceHold(ctx, holdFor("order-1", holdStart)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := first.svc.PlaceHold(ctx, holdFor("order-2", holdStart)); !errors.Is(err, appointment.ErrNoRealtor) {
+	if _, err := first.svc.PlaceHold(ctx, holdFor("order-2", holdStart)); !errors.Is(err, errNoRealtor) {
 		t.Fatalf("a second checkout for the held window = %v", err)
 	}
 	// The process dies; another starts on the same database, 9 minutes on:
@@ -187,7 +186,7 @@ func TestHoldLapsesOnceAfterARestart(t *testing.T) {
 	if err := second.svc.ExpireHolds(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if h, _ := second.store.Appointment(ctx, "order-1"); h.Status != appointment.Held {
+	if h, _ := second.store.Appointment(ctx, "order-1"); h.Status != held {
 		t.Fatalf("lapsed early: %+v", h)
 	}
 	second.clock.Set(first.clock.Now().Add(10 * time.Minute))
@@ -204,7 +203,7 @@ func TestHoldLapsesOnceAfterARestart(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if h, _ := second.store.Appointment(ctx, "order-1"); h.Status != appointment.Released || h.ReleaseReason != appointment.ReasonHoldExpired {
+	if h, _ := second.store.Appointment(ctx, "order-1"); h.Status != Released || h.ReleaseReason != reasonHoldExpired {
 		t.Fatalf("hold = %+v, want expired", h)
 	}
 	if n := len(outboxtest.OfType(t, db, events.TypeHoldReleased)); n != 1 {
@@ -224,11 +223,11 @@ func TestReleasedHoldFreesTheRealtor(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if err := f.svc.ReleaseHold(ctx, "order-1", appointment.ReasonHoldReleased); err != nil {
+		if err := f.svc.ReleaseHold(ctx, "order-1", reasonHoldReleased); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.svc.ReleaseHold(ctx, "never-held", appointment.ReasonHoldReleased); err != nil {
+	if err := f.svc.ReleaseHold(ctx, "never-held", reasonHoldReleased); err != nil {
 		t.Fatalf("releasing an unknown hold = %v", err)
 	}
 	if _, err := f.svc.PlaceHold(ctx, holdFor("order-2", holdStart)); err != nil {
@@ -249,14 +248,14 @@ func TestTourMovesWithinItsOwnRealtorsTime(t *testing.T) {
 	if a, err := f.store.Booking(ctx, "t1"); err != nil || a.RealtorID != "only" {
 		t.Fatalf("booking = %+v, %v", a, err)
 	}
-	later := appointment.HoldRequest{HoldID: "move-1", TourID: "t1", CustomerID: "cust-t1", ListingIDs: []string{"l-t1"},
+	later := holdRequest{HoldID: "move-1", TourID: "t1", CustomerID: "cust-t1", ListingIDs: []string{"l-t1"},
 		Stops: []events.GeoPoint{{Lat: 41.88, Lng: -87.63}}, StartsAt: holdStart.Add(30 * time.Minute), EndsAt: holdStart.Add(90 * time.Minute)}
 	h, err := f.svc.PlaceHold(ctx, later)
 	if err != nil || h.RealtorID != "only" || h.TourID != "t1" {
 		t.Fatalf("moving the tour = %+v, %v", h, err)
 	}
 	other := holdFor("order-2", holdStart.Add(30*time.Minute))
-	if _, err := f.svc.PlaceHold(ctx, other); !errors.Is(err, appointment.ErrNoRealtor) {
+	if _, err := f.svc.PlaceHold(ctx, other); !errors.Is(err, errNoRealtor) {
 		t.Fatalf("another checkout over the tour's time = %v", err)
 	}
 }

@@ -24,7 +24,7 @@ type appointmentView struct {
 	ListingIDs    []string  `json:"listing_ids"`
 	StartsAt      time.Time `json:"starts_at"`
 	EndsAt        time.Time `json:"ends_at"`
-	Status        Status    `json:"status" enum:"held,scheduled,confirmed,released" doc:"held: a hold placed at checkout or for a tour's new time, not yet booked."`
+	Status        status    `json:"status" enum:"held,scheduled,confirmed,released" doc:"held: a hold placed at checkout or for a tour's new time, not yet booked."`
 	ReleaseReason string    `json:"release_reason,omitempty" doc:"Released appointments and holds: why." enum:"cancelled,rescheduled,declined,released,expired,reassigned"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
@@ -36,7 +36,7 @@ type appointmentQuery struct {
 	Status    string `query:"status" enum:"held,scheduled,confirmed,released" doc:"Only appointments in this status."`
 }
 
-func viewOf(a Appointment) appointmentView {
+func viewOf(a appointment) appointmentView {
 	ids := a.ListingIDs
 	if ids == nil {
 		ids = []string{}
@@ -56,14 +56,14 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	var after Cursor
+	var after cursor
 	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	f := Filter{RealtorID: r.URL.Query().Get("realtor_id"), Status: Status(r.URL.Query().Get("status"))}
+	f := filter{RealtorID: r.URL.Query().Get("realtor_id"), Status: status(r.URL.Query().Get("status"))}
 	switch f.Status {
-	case "", Held, Scheduled, Confirmed, Released:
+	case "", held, Scheduled, confirmed, Released:
 	default:
 		httpapi.WriteError(w, r, httpapi.BadRequest("status must be held, scheduled, confirmed or released"))
 		return
@@ -73,7 +73,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	list, next := httpapi.Paginate(list, page.Limit, func(last Appointment) any { return Cursor{CreatedAt: last.CreatedAt, ID: last.ID} })
+	list, next := httpapi.Paginate(list, page.Limit, func(last appointment) any { return cursor{CreatedAt: last.CreatedAt, ID: last.ID} })
 	views := make([]appointmentView, len(list))
 	for i, a := range list {
 		views[i] = viewOf(a)
@@ -83,15 +83,15 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 
 // visible loads the appointment if the caller is an admin, its realtor or
 // its customer; to anyone else it does not exist.
-func (s *Service) visible(w http.ResponseWriter, r *http.Request) (Appointment, bool) {
+func (s *Service) visible(w http.ResponseWriter, r *http.Request) (appointment, bool) {
 	a, err := s.store.Appointment(r.Context(), r.PathValue("id"))
 	p := caller(r)
 	if err == nil && p.Role != auth.RoleAdmin && a.RealtorID != p.ID && a.CustomerID != p.ID {
-		err = ErrNotFound
+		err = errNotFound
 	}
 	if err != nil {
 		writeError(w, r, err)
-		return Appointment{}, false
+		return appointment{}, false
 	}
 	return a, true
 }
@@ -110,7 +110,7 @@ func (s *Service) handleDecline(w http.ResponseWriter, r *http.Request) {
 	s.realtorAction(w, r, s.Decline)
 }
 
-func (s *Service) realtorAction(w http.ResponseWriter, r *http.Request, act func(ctx context.Context, id, realtorID string) (Appointment, error)) {
+func (s *Service) realtorAction(w http.ResponseWriter, r *http.Request, act func(ctx context.Context, id, realtorID string) (appointment, error)) {
 	a, ok := s.visible(w, r)
 	if !ok {
 		return
@@ -129,11 +129,11 @@ func (s *Service) realtorAction(w http.ResponseWriter, r *http.Request, act func
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, errNotFound):
 		httpapi.WriteError(w, r, httpapi.NotFound("no such appointment"))
-	case errors.Is(err, ErrNotAllowed):
+	case errors.Is(err, errNotAllowed):
 		httpapi.WriteError(w, r, httpapi.Forbidden("only the assigned realtor can do this"))
-	case errors.Is(err, ErrReleased):
+	case errors.Is(err, errReleased):
 		httpapi.WriteError(w, r, httpapi.Conflict("the appointment was released"))
 	default:
 		httpapi.WriteError(w, r, err)
@@ -165,7 +165,7 @@ type dayLimitBody struct {
 type holdView struct {
 	HoldID    string    `json:"hold_id"`
 	TourID    string    `json:"tour_id"`
-	Status    Status    `json:"status"`
+	Status    status    `json:"status"`
 	StartsAt  time.Time `json:"starts_at"`
 	EndsAt    time.Time `json:"ends_at"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
@@ -181,11 +181,11 @@ type holdConflict struct {
 }
 
 // TypeSlotTaken is the problem type of a window nobody can be held for.
-const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
+const typeSlotTaken = "urn:openhouse:problem:slot-taken"
 
 // TypeShowingRule is the problem type of a hold refused by a home's
 // showing rules (its most showings a day), with rule and listing_id.
-const TypeShowingRule = tourplan.TypeShowingRule
+const typeShowingRule = tourplan.TypeShowingRule
 
 func (b holdBody) validate() []httpapi.FieldError {
 	var errs []httpapi.FieldError
@@ -242,24 +242,24 @@ func (s *Service) handlePlaceHold(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, httpapi.Validation(errs...))
 		return
 	}
-	req := HoldRequest{HoldID: b.HoldID, TourID: b.TourID, CustomerID: b.CustomerID,
+	req := holdRequest{HoldID: b.HoldID, TourID: b.TourID, CustomerID: b.CustomerID,
 		ListingIDs: b.ListingIDs, Stops: b.Stops, StartsAt: b.StartsAt, EndsAt: b.EndsAt}
 	for _, l := range b.Limits {
-		req.Limits = append(req.Limits, DayLimit{ListingID: l.ListingID, Max: l.Max, From: l.From, To: l.To})
+		req.Limits = append(req.Limits, dayLimit{ListingID: l.ListingID, Max: l.Max, From: l.From, To: l.To})
 	}
 	a, err := s.PlaceHold(r.Context(), req)
-	var full FullError
+	var full fullError
 	switch {
 	case errors.As(err, &full):
 		p := httpapi.Unprocessable("that home has its most showings that day")
-		p.Type, p.Title = TypeShowingRule, "Showing rule"
+		p.Type, p.Title = typeShowingRule, "Showing rule"
 		p.Extensions = map[string]any{"rule": "max_per_day", "listing_id": full.ListingID}
 		httpapi.WriteError(w, r, p)
-	case errors.Is(err, ErrNoRealtor):
+	case errors.Is(err, errNoRealtor):
 		p := httpapi.Conflict("no realtor is free for that time")
-		p.Type, p.Title = TypeSlotTaken, "Slot taken"
+		p.Type, p.Title = typeSlotTaken, "Slot taken"
 		httpapi.WriteError(w, r, p)
-	case errors.Is(err, ErrHoldConflict):
+	case errors.Is(err, errHoldConflict):
 		httpapi.WriteError(w, r, httpapi.Conflict(err.Error()))
 	case err != nil:
 		httpapi.WriteError(w, r, err)
@@ -270,8 +270,8 @@ func (s *Service) handlePlaceHold(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleReleaseHold(w http.ResponseWriter, r *http.Request) {
-	err := s.ReleaseHold(r.Context(), r.PathValue("id"), ReasonHoldReleased)
-	if errors.Is(err, ErrHoldBooked) {
+	err := s.ReleaseHold(r.Context(), r.PathValue("id"), reasonHoldReleased)
+	if errors.Is(err, errHoldBooked) {
 		httpapi.WriteError(w, r, httpapi.Conflict(err.Error()))
 		return
 	}

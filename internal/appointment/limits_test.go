@@ -1,4 +1,4 @@
-package appointment_test
+package appointment
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/appointment"
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -29,14 +28,14 @@ func TestMostShowingsPerDayUnderRace(t *testing.T) {
 		avail := &liar{realtors: realtors}
 		instances := []*fixture{newFixture(t, db, avail), newFixture(t, db, avail)}
 		chicago, _ := time.LoadLocation("America/Chicago")
-		day := func(d int) appointment.DayLimit {
-			return appointment.DayLimit{ListingID: "home_1", Max: 3,
+		day := func(d int) dayLimit {
+			return dayLimit{ListingID: "home_1", Max: 3,
 				From: time.Date(2026, 11, d, 0, 0, 0, 0, chicago), To: time.Date(2026, 11, d+1, 0, 0, 0, 0, chicago)}
 		}
-		hold := func(id string, start time.Time, limit appointment.DayLimit) appointment.HoldRequest {
+		hold := func(id string, start time.Time, limit dayLimit) holdRequest {
 			h := holdFor(id, start)
 			h.ListingIDs = []string{"home_1"}
-			h.Limits = []appointment.DayLimit{limit}
+			h.Limits = []dayLimit{limit}
 			return h
 		}
 		var (
@@ -52,7 +51,7 @@ func TestMostShowingsPerDayUnderRace(t *testing.T) {
 				_, err := instances[i%2].svc.PlaceHold(context.Background(), hold(fmt.Sprint("order-", i), start, day(27)))
 				mu.Lock()
 				defer mu.Unlock()
-				var f appointment.FullError
+				var f fullError
 				switch {
 				case err == nil:
 					held++
@@ -74,7 +73,7 @@ func TestMostShowingsPerDayUnderRace(t *testing.T) {
 		if _, err := f.svc.PlaceHold(ctx, hold("next-day", time.Date(2026, 11, 28, 10, 0, 0, 0, chicago), day(28))); err != nil {
 			t.Fatalf("another day: %v", err)
 		}
-		other := hold("other-home", time.Date(2026, 11, 27, 10, 0, 0, 0, chicago), appointment.DayLimit{ListingID: "home%1", Max: 1,
+		other := hold("other-home", time.Date(2026, 11, 27, 10, 0, 0, 0, chicago), dayLimit{ListingID: "home%1", Max: 1,
 			From: day(27).From, To: day(27).To})
 		other.ListingIDs = []string{"home%1"}
 		if _, err := f.svc.PlaceHold(ctx, other); err != nil {
@@ -87,7 +86,7 @@ func TestMostShowingsPerDayUnderRace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return appointment.ShowingDays(as, []string{"home_1", "home%1"}, chicago)
+			return showingDays(as, []string{"home_1", "home%1"}, chicago)
 		}
 		want := []clients.ShowingDay{{ListingID: "home%1", Day: "2026-11-27", Count: 1},
 			{ListingID: "home_1", Day: "2026-11-27", Count: 3}, {ListingID: "home_1", Day: "2026-11-28", Count: 1}}

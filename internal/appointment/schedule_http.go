@@ -15,7 +15,7 @@ import (
 )
 
 // TypeTimeOffConflict is the problem type of time off over booked tours.
-const TypeTimeOffConflict = clients.TypeTimeOffConflict
+const typeTimeOffConflict = clients.TypeTimeOffConflict
 
 // scheduleConflict is the 409 of PUT /appointments/realtors/{id}/schedule.
 type scheduleConflict struct {
@@ -27,7 +27,7 @@ type scheduleConflict struct {
 	Tours    []clients.BookedTour `json:"tours" doc:"The holds and bookings the time off would cover."`
 }
 
-func bookedTours(as []Appointment) []clients.BookedTour {
+func bookedTours(as []appointment) []clients.BookedTour {
 	out := make([]clients.BookedTour, len(as))
 	for i, a := range as {
 		out[i] = clients.BookedTour{TourID: a.TourID, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Status: string(a.Status)}
@@ -54,9 +54,9 @@ func (s *Service) handlePutSchedule(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, httpapi.Validation(errs...))
 		return
 	}
-	sch := Schedule{TimeZone: b.TimeZone, MaxPerDay: b.MaxToursPerDay, ScheduleAt: b.At.UTC(), TimeOff: make([]Span, len(b.TimeOff))}
+	sch := schedule{TimeZone: b.TimeZone, MaxPerDay: b.MaxToursPerDay, ScheduleAt: b.At.UTC(), TimeOff: make([]span, len(b.TimeOff))}
 	for i, t := range b.TimeOff {
-		sch.TimeOff[i] = Span{t.Start.UTC(), t.End.UTC()}
+		sch.TimeOff[i] = span{t.Start.UTC(), t.End.UTC()}
 	}
 	err := s.store.SetSchedule(r.Context(), realtorID, sch, true, s.cfg.Clock.Now())
 	var conflict *ScheduleConflict
@@ -67,7 +67,7 @@ func (s *Service) handlePutSchedule(w http.ResponseWriter, r *http.Request) {
 			detail = "the time off covers a tour the realtor is booked for"
 		}
 		p := httpapi.Conflict(detail)
-		p.Type, p.Title = TypeTimeOffConflict, "Time off over booked tours"
+		p.Type, p.Title = typeTimeOffConflict, "Time off over booked tours"
 		p.Extensions = map[string]any{"tours": bookedTours(conflict.Tours)}
 		httpapi.WriteError(w, r, p)
 	case err != nil:
@@ -113,7 +113,7 @@ type agendaItem struct {
 	Start      time.Time `json:"start" doc:"In the realtor's zone."`
 	End        time.Time `json:"end"`
 	TourID     string    `json:"tour_id,omitempty"`
-	Status     Status    `json:"status,omitempty" enum:"held,scheduled,confirmed"`
+	Status     status    `json:"status,omitempty" enum:"held,scheduled,confirmed"`
 	ListingIDs []string  `json:"listing_ids,omitempty"`
 }
 
@@ -172,12 +172,12 @@ func (s *Service) handleAgenda(w http.ResponseWriter, r *http.Request) {
 	out := agendaView{TimeZone: loc.String(), From: from, To: to, MaxToursPerDay: sch.MaxPerDay, Items: []agendaItem{}}
 	for _, a := range active {
 		kind := "booking"
-		if a.Status == Held {
+		if a.Status == held {
 			kind = "hold"
 		}
 		out.Items = append(out.Items, agendaItem{Kind: kind, Start: a.StartsAt.In(loc), End: a.EndsAt.In(loc), TourID: a.TourID, Status: a.Status, ListingIDs: a.ListingIDs})
 	}
-	for kind, spans := range map[string][]Span{"busy": sch.Busy, "time_off": sch.TimeOff} {
+	for kind, spans := range map[string][]span{"busy": sch.Busy, "time_off": sch.TimeOff} {
 		for _, sp := range spans {
 			if sp.overlaps(from, to) {
 				out.Items = append(out.Items, agendaItem{Kind: kind, Start: sp.Start.In(loc), End: sp.End.In(loc)})

@@ -17,7 +17,7 @@ type spanRow struct {
 	End   time.Time `json:"end"`
 }
 
-func spansJSON(spans []Span) (string, error) {
+func spansJSON(spans []span) (string, error) {
 	rows := make([]spanRow, len(spans))
 	for i, s := range spans {
 		rows[i] = spanRow{s.Start.UTC(), s.End.UTC()}
@@ -26,14 +26,14 @@ func spansJSON(spans []Span) (string, error) {
 	return string(b), err
 }
 
-func spansOf(raw string) ([]Span, error) {
+func spansOf(raw string) ([]span, error) {
 	var rows []spanRow
 	if err := json.Unmarshal([]byte(raw), &rows); err != nil {
 		return nil, err
 	}
-	out := make([]Span, len(rows))
+	out := make([]span, len(rows))
 	for i, r := range rows {
-		out[i] = Span{r.Start.UTC(), r.End.UTC()}
+		out[i] = span{r.Start.UTC(), r.End.UTC()}
 	}
 	return out, nil
 }
@@ -42,9 +42,9 @@ type queryRower interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func readSchedule(ctx context.Context, q queryRower, realtorID string) (Schedule, error) {
+func readSchedule(ctx context.Context, q queryRower, realtorID string) (schedule, error) {
 	var (
-		s           Schedule
+		s           schedule
 		off, busy   string
 		sAt, bAt    store.Time
 		errNotThere = sql.ErrNoRows
@@ -52,16 +52,16 @@ func readSchedule(ctx context.Context, q queryRower, realtorID string) (Schedule
 	err := q.QueryRowContext(ctx, `SELECT time_zone, max_per_day, time_off, schedule_at, busy, busy_at FROM realtor_schedules WHERE id = $1`,
 		realtorID).Scan(&s.TimeZone, &s.MaxPerDay, &off, &sAt, &busy, &bAt)
 	if errors.Is(err, errNotThere) {
-		return Schedule{}, nil
+		return schedule{}, nil
 	}
 	if err != nil {
-		return Schedule{}, fmt.Errorf("read schedule of %s: %w", realtorID, err)
+		return schedule{}, fmt.Errorf("read schedule of %s: %w", realtorID, err)
 	}
 	if s.TimeOff, err = spansOf(off); err != nil {
-		return Schedule{}, fmt.Errorf("read time off of %s: %w", realtorID, err)
+		return schedule{}, fmt.Errorf("read time off of %s: %w", realtorID, err)
 	}
 	if s.Busy, err = spansOf(busy); err != nil {
-		return Schedule{}, fmt.Errorf("read busy blocks of %s: %w", realtorID, err)
+		return schedule{}, fmt.Errorf("read busy blocks of %s: %w", realtorID, err)
 	}
 	s.ScheduleAt, s.BusyAt = sAt.Time.UTC(), bAt.Time.UTC()
 	return s, nil
@@ -90,7 +90,7 @@ func admits(ctx context.Context, tx *sql.Tx, realtorID string, start, end time.T
 }
 
 // SetSchedule implements Store.
-func (s *SQLStore) SetSchedule(ctx context.Context, realtorID string, sch Schedule, check bool, now time.Time) error {
+func (s *SQLStore) SetSchedule(ctx context.Context, realtorID string, sch schedule, check bool, now time.Time) error {
 	off, err := spansJSON(sch.TimeOff)
 	if err != nil {
 		return err
@@ -124,12 +124,12 @@ func (s *SQLStore) SetSchedule(ctx context.Context, realtorID string, sch Schedu
 }
 
 // activeOf returns the realtor's holds and bookings that end after now.
-func (s *SQLStore) activeOf(ctx context.Context, tx *sql.Tx, realtorID string, now time.Time) ([]Appointment, error) {
+func (s *SQLStore) activeOf(ctx context.Context, tx *sql.Tx, realtorID string, now time.Time) ([]appointment, error) {
 	return activeBetween(ctx, tx, realtorID, now, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // Agenda implements Store.
-func (s *SQLStore) Agenda(ctx context.Context, realtorID string, from, to time.Time) ([]Appointment, error) {
+func (s *SQLStore) Agenda(ctx context.Context, realtorID string, from, to time.Time) ([]appointment, error) {
 	return activeBetween(ctx, s.db, realtorID, from, to)
 }
 
@@ -139,14 +139,14 @@ type querier interface {
 
 // activeBetween returns the realtor's holds and bookings that overlap
 // [from, to), by start.
-func activeBetween(ctx context.Context, q querier, realtorID string, from, to time.Time) ([]Appointment, error) {
+func activeBetween(ctx context.Context, q querier, realtorID string, from, to time.Time) ([]appointment, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE realtor_id = $1 AND status <> 'released'
 		AND ends_at > $2 AND starts_at < $3 ORDER BY starts_at`, realtorID, from.UTC(), to.UTC())
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Appointment
+	var out []appointment
 	for rows.Next() {
 		a, err := scanAppointment(rows)
 		if err != nil {
@@ -158,7 +158,7 @@ func activeBetween(ctx context.Context, q querier, realtorID string, from, to ti
 }
 
 // SetBusy implements Store.
-func (s *SQLStore) SetBusy(ctx context.Context, realtorID string, busy []Span, at time.Time) error {
+func (s *SQLStore) SetBusy(ctx context.Context, realtorID string, busy []span, at time.Time) error {
 	raw, err := spansJSON(busy)
 	if err != nil {
 		return err
@@ -181,6 +181,6 @@ func (s *SQLStore) SetBusy(ctx context.Context, realtorID string, busy []Span, a
 }
 
 // Schedule implements Store.
-func (s *SQLStore) Schedule(ctx context.Context, realtorID string) (Schedule, error) {
+func (s *SQLStore) Schedule(ctx context.Context, realtorID string) (schedule, error) {
 	return readSchedule(ctx, s.db, realtorID)
 }

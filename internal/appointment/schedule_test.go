@@ -1,4 +1,4 @@
-package appointment_test
+package appointment
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/appointment"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -24,9 +23,9 @@ func TestScheduleRules(t *testing.T) {
 		}
 		return v
 	}
-	s := appointment.Schedule{TimeZone: "America/Chicago", MaxPerDay: 2,
-		TimeOff: []appointment.Span{{Start: at("2026-12-24 00:00"), End: at("2026-12-27 00:00")}},
-		Busy:    []appointment.Span{{Start: at("2026-12-01 10:00"), End: at("2026-12-01 11:00")}}}
+	s := schedule{TimeZone: "America/Chicago", MaxPerDay: 2,
+		TimeOff: []span{{Start: at("2026-12-24 00:00"), End: at("2026-12-27 00:00")}},
+		Busy:    []span{{Start: at("2026-12-01 10:00"), End: at("2026-12-01 11:00")}}}
 	for _, tc := range []struct {
 		name       string
 		start, end time.Time
@@ -44,7 +43,7 @@ func TestScheduleRules(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := s.Admits(tc.start, tc.end, tc.sameDay)
-			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, appointment.ErrDoubleBooking)) {
+			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, errDoubleBooking)) {
 				t.Fatalf("Admits = %v, want ok=%v (refusals are double bookings to callers)", err, tc.ok)
 			}
 		})
@@ -72,7 +71,7 @@ func TestScheduleIsEnforcedUnderTheRealtorsLock(t *testing.T) {
 		f := newFixture(t, open(t, "schedule"), &liar{realtors: []string{"r1", "r2"}})
 		now := f.clock.Now()
 		day := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC) // 09:00 in Chicago
-		if err := f.store.SetSchedule(ctx, "r1", appointment.Schedule{TimeZone: "America/Chicago", MaxPerDay: 1, ScheduleAt: now}, true, now); err != nil {
+		if err := f.store.SetSchedule(ctx, "r1", schedule{TimeZone: "America/Chicago", MaxPerDay: 1, ScheduleAt: now}, true, now); err != nil {
 			t.Fatal(err)
 		}
 		realtorOf := func(id string) string {
@@ -103,7 +102,7 @@ func TestScheduleIsEnforcedUnderTheRealtorsLock(t *testing.T) {
 		if err := f.handle(t, busy); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.PlaceHold(ctx, holdFor("d", day.Add(6*time.Hour+30*time.Minute))); !errors.Is(err, appointment.ErrNoRealtor) {
+		if _, err := f.svc.PlaceHold(ctx, holdFor("d", day.Add(6*time.Hour+30*time.Minute))); !errors.Is(err, errNoRealtor) {
 			t.Fatalf("hold over r2's busy block with r1 capped: %v, want ErrNoRealtor", err)
 		}
 		// The block gone (a newer sync), r2 is free there again.
@@ -115,9 +114,9 @@ func TestScheduleIsEnforcedUnderTheRealtorsLock(t *testing.T) {
 			t.Fatalf("hold after the block went: %v, want r2", err)
 		}
 		// Time off over r1's hold "a": refused, listing it; nothing kept.
-		off := appointment.Schedule{TimeZone: "America/Chicago", MaxPerDay: 1, ScheduleAt: now.Add(time.Minute),
-			TimeOff: []appointment.Span{{Start: day.Add(-time.Hour), End: day.Add(2 * time.Hour)}}}
-		var conflict *appointment.ScheduleConflict
+		off := schedule{TimeZone: "America/Chicago", MaxPerDay: 1, ScheduleAt: now.Add(time.Minute),
+			TimeOff: []span{{Start: day.Add(-time.Hour), End: day.Add(2 * time.Hour)}}}
+		var conflict *ScheduleConflict
 		if err := f.store.SetSchedule(ctx, "r1", off, true, now); !errors.As(err, &conflict) || len(conflict.Tours) != 1 || conflict.Tours[0].ID != "a" {
 			t.Fatalf("time off over a hold: %v, want a conflict listing a", err)
 		}
@@ -125,7 +124,7 @@ func TestScheduleIsEnforcedUnderTheRealtorsLock(t *testing.T) {
 			t.Fatalf("refused time off was kept: %+v", s)
 		}
 		// Elsewhere it is kept, and a booking is never made in it.
-		off.TimeOff = []appointment.Span{{Start: day.Add(48 * time.Hour), End: day.Add(72 * time.Hour)}}
+		off.TimeOff = []span{{Start: day.Add(48 * time.Hour), End: day.Add(72 * time.Hour)}}
 		if err := f.store.SetSchedule(ctx, "r1", off, true, now); err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +144,7 @@ func TestScheduleIsEnforcedUnderTheRealtorsLock(t *testing.T) {
 	})
 }
 
-func mustRebuild(t *testing.T, f *fixture) *appointment.Service {
+func mustRebuild(t *testing.T, f *fixture) *Service {
 	t.Helper()
 	return newFixture(t, f.db, &liar{realtors: []string{"r1", "r2"}}).svc
 }

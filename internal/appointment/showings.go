@@ -30,7 +30,7 @@ type showingsQuery struct {
 
 // ShowingDays counts the showings as (Store.Showings' answer) of each home
 // per local day of loc, by home and day, the days with none left out.
-func ShowingDays(as []Appointment, listingIDs []string, loc *time.Location) []clients.ShowingDay {
+func showingDays(as []appointment, listingIDs []string, loc *time.Location) []clients.ShowingDay {
 	counts := map[[2]string]int{}
 	for _, a := range as {
 		day := a.StartsAt.In(loc).Format(time.DateOnly)
@@ -50,7 +50,7 @@ func ShowingDays(as []Appointment, listingIDs []string, loc *time.Location) []cl
 }
 
 // Visits reports whether the appointment's tour visits a home.
-func (a Appointment) Visits(listingID string) bool {
+func (a appointment) Visits(listingID string) bool {
 	return slices.Contains(a.ListingIDs, listingID)
 }
 
@@ -100,5 +100,5 @@ func (s *Service) handleShowings(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, clients.ShowingDays{TimeZone: loc.String(), Items: ShowingDays(as, ids, loc)})
+	httpapi.WriteJSON(w, http.StatusOK, clients.ShowingDays{TimeZone: loc.String(), Items: showingDays(as, ids, loc)})
 }

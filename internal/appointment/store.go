@@ -15,19 +15,19 @@ type Store interface {
 	// yet) and its active appointment (nil if none) in one locked
 	// transaction, at most once per eventID, and saves both with the
 	// events change returns.
-	ChangeRequest(ctx context.Context, eventID, tourID string, change func(r *Request, active *Appointment) ([]bus.Event, error)) error
+	ChangeRequest(ctx context.Context, eventID, tourID string, change func(r *request, active *appointment) ([]bus.Event, error)) error
 	// Request returns a tour's request or ErrNotFound.
-	Request(ctx context.Context, tourID string) (Request, error)
+	Request(ctx context.Context, tourID string) (request, error)
 	// Pending returns requests waiting for a realtor, or assigning since
 	// before stuckBefore, oldest first.
-	Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]Request, error)
+	Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]request, error)
 	// Book records a (not yet stored) appointment if the realtor has no
 	// active appointment overlapping it (widened by buffer), its schedule
 	// admits it (Schedule.Admits: ErrRealtorOff, a kind of
 	// ErrDoubleBooking), its tour has none, and the request is still at
 	// version and not closed; otherwise ErrDoubleBooking or ErrTourTaken. It marks the request
 	// assigned and stores events, all in one transaction.
-	Book(ctx context.Context, a Appointment, version int, buffer time.Duration, events ...bus.Event) error
+	Book(ctx context.Context, a appointment, version int, buffer time.Duration, events ...bus.Event) error
 	// MarkWaiting moves a request at version from assigning to waiting
 	// (storing events) and reports whether it did.
 	MarkWaiting(ctx context.Context, tourID string, version int, now time.Time, events ...bus.Event) (bool, error)
@@ -35,12 +35,12 @@ type Store interface {
 	// many active appointments they have in [weekStart, weekEnd).
 	Stats(ctx context.Context, realtorIDs []string, weekStart, weekEnd time.Time) (map[string]Candidate, error)
 	// Appointment returns one or ErrNotFound.
-	Appointment(ctx context.Context, id string) (Appointment, error)
+	Appointment(ctx context.Context, id string) (appointment, error)
 	// ChangeAppointment runs change on a locked appointment and its
 	// request, saving both with the events returned.
-	ChangeAppointment(ctx context.Context, id string, change func(a *Appointment, r *Request) ([]bus.Event, error)) (Appointment, error)
+	ChangeAppointment(ctx context.Context, id string, change func(a *appointment, r *request) ([]bus.Event, error)) (appointment, error)
 	// List pages through appointments, newest first.
-	List(ctx context.Context, f Filter, after Cursor, limit int) ([]Appointment, error)
+	List(ctx context.Context, f filter, after cursor, limit int) ([]appointment, error)
 	// PlaceHold records a (not yet stored) hold a (status Held, with its
 	// expiry) if its realtor has nothing active overlapping it (widened by
 	// buffer) and their schedule admits it, storing events; otherwise
@@ -49,17 +49,17 @@ type Store interface {
 	// booking, which it is to replace. ErrHoldConflict
 	// if a.ID names an active appointment or hold, or a booking. A hold
 	// that lapsed or was given back may be placed again under its id.
-	PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, limits []DayLimit, events ...bus.Event) error
+	PlaceHold(ctx context.Context, a appointment, buffer time.Duration, limits []dayLimit, events ...bus.Event) error
 	// BookHold runs book on the hold holdID and the request of tourID (at
 	// version, assigning or waiting, with no active appointment; otherwise
 	// ErrTourTaken) in one transaction under the tour's lock, and saves
 	// both with the events book returns.
-	BookHold(ctx context.Context, tourID, holdID string, version int, book func(hold *Appointment, r *Request) ([]bus.Event, error)) error
+	BookHold(ctx context.Context, tourID, holdID string, version int, book func(hold *appointment, r *request) ([]bus.Event, error)) error
 	// Booking returns a tour's booking (scheduled or confirmed), or
 	// ErrNotFound.
-	Booking(ctx context.Context, tourID string) (Appointment, error)
+	Booking(ctx context.Context, tourID string) (appointment, error)
 	// Lapsed returns holds whose expiry is at or before now, soonest first.
-	Lapsed(ctx context.Context, now time.Time, limit int) ([]Appointment, error)
+	Lapsed(ctx context.Context, now time.Time, limit int) ([]appointment, error)
 	// NextLapse returns the earliest expiry of a hold, if any.
 	NextLapse(ctx context.Context) (time.Time, bool, error)
 	// SetRealtor records whether a realtor may take tours, once per event,
@@ -74,30 +74,30 @@ type Store interface {
 	// with a *ScheduleConflict listing them, time off over any hold or
 	// booking of theirs that ends after now; Book and PlaceHold take the
 	// same lock, so none can slip in between the check and the write.
-	SetSchedule(ctx context.Context, realtorID string, s Schedule, check bool, now time.Time) error
+	SetSchedule(ctx context.Context, realtorID string, s schedule, check bool, now time.Time) error
 	// SetBusy records the busy blocks of a realtor's own calendar, unless
 	// newer ones (by at) are held.
-	SetBusy(ctx context.Context, realtorID string, busy []Span, at time.Time) error
+	SetBusy(ctx context.Context, realtorID string, busy []span, at time.Time) error
 	// Agenda returns the realtor's holds and bookings that overlap [from,
 	// to), by start.
-	Agenda(ctx context.Context, realtorID string, from, to time.Time) ([]Appointment, error)
+	Agenda(ctx context.Context, realtorID string, from, to time.Time) ([]appointment, error)
 	// Schedule returns a realtor's schedule; the zero Schedule if none.
-	Schedule(ctx context.Context, realtorID string) (Schedule, error)
+	Schedule(ctx context.Context, realtorID string) (schedule, error)
 	// Showings returns the holds (not lapsed at now) and bookings that
 	// visit one of listingIDs and start in [from, to), those of tour
 	// exceptTour left out (a tour moving), by start: what a home's most
 	// showings a day counts, as PlaceHold does.
-	Showings(ctx context.Context, listingIDs []string, from, to time.Time, exceptTour string, now time.Time) ([]Appointment, error)
+	Showings(ctx context.Context, listingIDs []string, from, to time.Time, exceptTour string, now time.Time) ([]appointment, error)
 }
 
 // Filter narrows List.
-type Filter struct {
+type filter struct {
 	RealtorID string
-	Status    Status
+	Status    status
 }
 
 // Cursor is a position in List's order.
-type Cursor struct {
+type cursor struct {
 	CreatedAt time.Time `json:"c"`
 	ID        string    `json:"i"`
 }

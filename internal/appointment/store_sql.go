@@ -43,22 +43,22 @@ type requestDetails struct {
 
 const requestColumns = `tour_id, customer_id, starts_at, ends_at, version, state, details, waiting_since, updated_at`
 
-func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
+func scanRequest(row interface{ Scan(...any) error }) (request, error) {
 	var (
-		r       Request
+		r       request
 		raw     string
 		waiting store.Time
 		d       requestDetails
 	)
 	err := row.Scan(&r.TourID, &r.CustomerID, &r.StartsAt, &r.EndsAt, &r.Version, &r.State, &raw, &waiting, &r.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Request{}, ErrNotFound
+		return request{}, errNotFound
 	}
 	if err != nil {
-		return Request{}, fmt.Errorf("read request: %w", err)
+		return request{}, fmt.Errorf("read request: %w", err)
 	}
 	if err := json.Unmarshal([]byte(raw), &d); err != nil {
-		return Request{}, err
+		return request{}, err
 	}
 	r.ListingIDs, r.Stops, r.Declined, r.HoldID = d.ListingIDs, d.Stops, d.Declined, d.HoldID
 	if waiting.Valid {
@@ -68,7 +68,7 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	return r, nil
 }
 
-func saveRequest(ctx context.Context, tx *sql.Tx, r Request) error {
+func saveRequest(ctx context.Context, tx *sql.Tx, r request) error {
 	raw, err := json.Marshal(requestDetails{ListingIDs: r.ListingIDs, Stops: r.Stops, Declined: r.Declined, HoldID: r.HoldID})
 	if err != nil {
 		return err
@@ -89,18 +89,18 @@ func saveRequest(ctx context.Context, tx *sql.Tx, r Request) error {
 
 const apptColumns = `id, tour_id, realtor_id, customer_id, starts_at, ends_at, status, release_reason, listing_ids, created_at, updated_at, expires_at`
 
-func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
+func scanAppointment(row interface{ Scan(...any) error }) (appointment, error) {
 	var (
-		a       Appointment
+		a       appointment
 		ids     string
 		expires store.Time
 	)
 	err := row.Scan(&a.ID, &a.TourID, &a.RealtorID, &a.CustomerID, &a.StartsAt, &a.EndsAt, &a.Status, &a.ReleaseReason, &ids, &a.CreatedAt, &a.UpdatedAt, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Appointment{}, ErrNotFound
+		return appointment{}, errNotFound
 	}
 	if err != nil {
-		return Appointment{}, fmt.Errorf("read appointment: %w", err)
+		return appointment{}, fmt.Errorf("read appointment: %w", err)
 	}
 	a.StartsAt, a.EndsAt, a.CreatedAt, a.UpdatedAt = a.StartsAt.UTC(), a.EndsAt.UTC(), a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	if expires.Valid {
@@ -111,7 +111,7 @@ func scanAppointment(row interface{ Scan(...any) error }) (Appointment, error) {
 
 // saveAppointment writes back what a change may alter: the status, why it
 // was released, and for a hold booked, the tour it now belongs to.
-func saveAppointment(ctx context.Context, tx *sql.Tx, a Appointment) error {
+func saveAppointment(ctx context.Context, tx *sql.Tx, a appointment) error {
 	ids, err := json.Marshal(a.ListingIDs)
 	if err != nil {
 		return err
@@ -132,7 +132,7 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func insertAppointment(ctx context.Context, tx *sql.Tx, a Appointment) error {
+func insertAppointment(ctx context.Context, tx *sql.Tx, a appointment) error {
 	ids, err := json.Marshal(a.ListingIDs)
 	if err != nil {
 		return err
@@ -155,29 +155,29 @@ func clashes(ctx context.Context, tx *sql.Tx, realtorID string, start, end time.
 	return n > 0, err
 }
 
-func (s *SQLStore) lockTour(ctx context.Context, tx *sql.Tx, tourID string) (Request, *Appointment, error) {
+func (s *SQLStore) lockTour(ctx context.Context, tx *sql.Tx, tourID string) (request, *appointment, error) {
 	if err := s.db.LockKey(ctx, tx, "tour:"+tourID); err != nil {
-		return Request{}, nil, err
+		return request{}, nil, err
 	}
 	r, err := scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE tour_id = $1`, tourID))
-	if errors.Is(err, ErrNotFound) {
-		r, err = Request{TourID: tourID}, nil
+	if errors.Is(err, errNotFound) {
+		r, err = request{TourID: tourID}, nil
 	}
 	if err != nil {
-		return Request{}, nil, err
+		return request{}, nil, err
 	}
 	a, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE tour_id = $1 AND status IN ('scheduled', 'confirmed')`, tourID))
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return r, nil, nil
 	}
 	if err != nil {
-		return Request{}, nil, err
+		return request{}, nil, err
 	}
 	return r, &a, nil
 }
 
 // ChangeRequest implements Store.
-func (s *SQLStore) ChangeRequest(ctx context.Context, eventID, tourID string, change func(r *Request, active *Appointment) ([]bus.Event, error)) error {
+func (s *SQLStore) ChangeRequest(ctx context.Context, eventID, tourID string, change func(r *request, active *appointment) ([]bus.Event, error)) error {
 	return outbox.Once(ctx, s.db, "appointment.request", eventID, s.now, func(tx *sql.Tx) error {
 		r, active, err := s.lockTour(ctx, tx, tourID)
 		if err != nil {
@@ -202,19 +202,19 @@ func (s *SQLStore) ChangeRequest(ctx context.Context, eventID, tourID string, ch
 }
 
 // Request implements Store.
-func (s *SQLStore) Request(ctx context.Context, tourID string) (Request, error) {
+func (s *SQLStore) Request(ctx context.Context, tourID string) (request, error) {
 	return scanRequest(s.db.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE tour_id = $1`, tourID))
 }
 
 // Pending implements Store.
-func (s *SQLStore) Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]Request, error) {
+func (s *SQLStore) Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]request, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
 		WHERE state = 'waiting' OR (state = 'assigning' AND updated_at < $1) ORDER BY updated_at LIMIT $2`, stuckBefore.UTC(), limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Request
+	var out []request
 	for rows.Next() {
 		r, err := scanRequest(rows)
 		if err != nil {
@@ -228,21 +228,21 @@ func (s *SQLStore) Pending(ctx context.Context, stuckBefore time.Time, limit int
 // Book implements Store. The per-realtor lock makes "check for overlap,
 // then insert" atomic on both engines, so no interleaving of assignment
 // rounds, instances or retries can book a realtor twice.
-func (s *SQLStore) Book(ctx context.Context, a Appointment, version int, buffer time.Duration, evs ...bus.Event) error {
+func (s *SQLStore) Book(ctx context.Context, a appointment, version int, buffer time.Duration, evs ...bus.Event) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		r, active, err := s.lockTour(ctx, tx, a.TourID)
 		if err != nil {
 			return err
 		}
-		if active != nil || r.Version != version || r.State == Closed || r.State == Assigned || r.State == "" {
-			return ErrTourTaken
+		if active != nil || r.Version != version || r.State == closed || r.State == assigned || r.State == "" {
+			return errTourTaken
 		}
 		if err := s.db.LockKey(ctx, tx, "realtor:"+a.RealtorID); err != nil {
 			return err
 		}
 		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer, ""); err != nil || clash {
 			if err == nil {
-				err = ErrDoubleBooking
+				err = errDoubleBooking
 			}
 			return err
 		}
@@ -251,11 +251,11 @@ func (s *SQLStore) Book(ctx context.Context, a Appointment, version int, buffer 
 		}
 		if err := insertAppointment(ctx, tx, a); err != nil {
 			if errors.Is(s.db.Translate(err), store.ErrConflict) {
-				return ErrTourTaken
+				return errTourTaken
 			}
 			return err
 		}
-		r.State, r.WaitingSince, r.UpdatedAt = Assigned, time.Time{}, a.CreatedAt
+		r.State, r.WaitingSince, r.UpdatedAt = assigned, time.Time{}, a.CreatedAt
 		if err := saveRequest(ctx, tx, r); err != nil {
 			return err
 		}
@@ -271,10 +271,10 @@ func (s *SQLStore) MarkWaiting(ctx context.Context, tourID string, version int, 
 		if err != nil {
 			return err
 		}
-		if active != nil || r.Version != version || r.State != Assigning {
+		if active != nil || r.Version != version || r.State != assigning {
 			return nil
 		}
-		r.State, r.WaitingSince, r.UpdatedAt = Waiting, now.UTC(), now.UTC()
+		r.State, r.WaitingSince, r.UpdatedAt = waiting, now.UTC(), now.UTC()
 		if err := saveRequest(ctx, tx, r); err != nil {
 			return err
 		}
@@ -319,13 +319,13 @@ func (s *SQLStore) Stats(ctx context.Context, realtorIDs []string, weekStart, we
 }
 
 // Appointment implements Store.
-func (s *SQLStore) Appointment(ctx context.Context, id string) (Appointment, error) {
+func (s *SQLStore) Appointment(ctx context.Context, id string) (appointment, error) {
 	return scanAppointment(s.db.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, id))
 }
 
 // ChangeAppointment implements Store.
-func (s *SQLStore) ChangeAppointment(ctx context.Context, id string, change func(a *Appointment, r *Request) ([]bus.Event, error)) (Appointment, error) {
-	var out Appointment
+func (s *SQLStore) ChangeAppointment(ctx context.Context, id string, change func(a *appointment, r *request) ([]bus.Event, error)) (appointment, error) {
+	var out appointment
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		a, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, id))
 		if err != nil {
@@ -358,7 +358,7 @@ func (s *SQLStore) ChangeAppointment(ctx context.Context, id string, change func
 }
 
 // List implements Store.
-func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) ([]Appointment, error) {
+func (s *SQLStore) List(ctx context.Context, f filter, after cursor, limit int) ([]appointment, error) {
 	var (
 		where []string
 		args  []any
@@ -384,7 +384,7 @@ func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Appointment
+	var out []appointment
 	for rows.Next() {
 		a, err := scanAppointment(rows)
 		if err != nil {
@@ -396,7 +396,7 @@ func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) 
 }
 
 // PlaceHold implements Store.
-func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Duration, limits []DayLimit, evs ...bus.Event) error {
+func (s *SQLStore) PlaceHold(ctx context.Context, a appointment, buffer time.Duration, limits []dayLimit, evs ...bus.Event) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := s.db.LockKey(ctx, tx, "tour:"+a.TourID); err != nil {
 			return err
@@ -404,10 +404,10 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 		old, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, a.ID))
 		switch {
 		case err == nil && old.Active():
-			return ErrHoldConflict
+			return errHoldConflict
 		case err == nil && old.ExpiresAt.IsZero():
-			return ErrHoldConflict // a released booking's id, not a hold's
-		case err != nil && !errors.Is(err, ErrNotFound):
+			return errHoldConflict // a released booking's id, not a hold's
+		case err != nil && !errors.Is(err, errNotFound):
 			return err
 		}
 		if err := s.db.LockKey(ctx, tx, "realtor:"+a.RealtorID); err != nil {
@@ -419,7 +419,7 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 		}
 		if clash, err := clashes(ctx, tx, a.RealtorID, a.StartsAt, a.EndsAt, buffer, except); err != nil || clash {
 			if err == nil {
-				err = ErrDoubleBooking
+				err = errDoubleBooking
 			}
 			return err
 		}
@@ -447,9 +447,9 @@ func (s *SQLStore) PlaceHold(ctx context.Context, a Appointment, buffer time.Dur
 // (a tour moving). Each home's lock is taken first, in id order, after the
 // realtor's, so two holds of one home count one after the other and locks
 // are always taken in one order.
-func (s *SQLStore) checkLimits(ctx context.Context, tx *sql.Tx, a Appointment, limits []DayLimit) error {
+func (s *SQLStore) checkLimits(ctx context.Context, tx *sql.Tx, a appointment, limits []dayLimit) error {
 	sorted := slices.Clone(limits)
-	slices.SortFunc(sorted, func(x, y DayLimit) int { return strings.Compare(x.ListingID, y.ListingID) })
+	slices.SortFunc(sorted, func(x, y dayLimit) int { return strings.Compare(x.ListingID, y.ListingID) })
 	for _, l := range sorted {
 		if l.Max <= 0 {
 			continue
@@ -464,7 +464,7 @@ func (s *SQLStore) checkLimits(ctx context.Context, tx *sql.Tx, a Appointment, l
 			return err
 		}
 		if n >= l.Max {
-			return FullError{ListingID: l.ListingID}
+			return fullError{ListingID: l.ListingID}
 		}
 	}
 	return nil
@@ -484,8 +484,8 @@ func listingPattern(id string) string {
 }
 
 // Showings implements Store.
-func (s *SQLStore) Showings(ctx context.Context, listingIDs []string, from, to time.Time, exceptTour string, now time.Time) ([]Appointment, error) {
-	var out []Appointment
+func (s *SQLStore) Showings(ctx context.Context, listingIDs []string, from, to time.Time, exceptTour string, now time.Time) ([]appointment, error) {
+	var out []appointment
 	seen := map[string]bool{}
 	for _, id := range listingIDs {
 		rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE `+showingOf+` ORDER BY starts_at`,
@@ -509,7 +509,7 @@ func (s *SQLStore) Showings(ctx context.Context, listingIDs []string, from, to t
 			return nil, err
 		}
 	}
-	slices.SortFunc(out, func(x, y Appointment) int { return x.StartsAt.Compare(y.StartsAt) })
+	slices.SortFunc(out, func(x, y appointment) int { return x.StartsAt.Compare(y.StartsAt) })
 	return out, nil
 }
 
@@ -519,19 +519,19 @@ func likeEscape(s string) string {
 }
 
 // Booking implements Store.
-func (s *SQLStore) Booking(ctx context.Context, tourID string) (Appointment, error) {
+func (s *SQLStore) Booking(ctx context.Context, tourID string) (appointment, error) {
 	return scanAppointment(s.db.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE tour_id = $1 AND status IN ('scheduled', 'confirmed')`, tourID))
 }
 
 // BookHold implements Store.
-func (s *SQLStore) BookHold(ctx context.Context, tourID, holdID string, version int, book func(hold *Appointment, r *Request) ([]bus.Event, error)) error {
+func (s *SQLStore) BookHold(ctx context.Context, tourID, holdID string, version int, book func(hold *appointment, r *request) ([]bus.Event, error)) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		r, active, err := s.lockTour(ctx, tx, tourID)
 		if err != nil {
 			return err
 		}
-		if active != nil || r.Version != version || (r.State != Assigning && r.State != Waiting) {
-			return ErrTourTaken
+		if active != nil || r.Version != version || (r.State != assigning && r.State != waiting) {
+			return errTourTaken
 		}
 		hold, err := scanAppointment(tx.QueryRowContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE id = $1`, holdID))
 		if err != nil {
@@ -551,7 +551,7 @@ func (s *SQLStore) BookHold(ctx context.Context, tourID, holdID string, version 
 		}
 		if err := saveAppointment(ctx, tx, hold); err != nil {
 			if errors.Is(s.db.Translate(err), store.ErrConflict) {
-				return ErrTourTaken
+				return errTourTaken
 			}
 			return err
 		}
@@ -563,14 +563,14 @@ func (s *SQLStore) BookHold(ctx context.Context, tourID, holdID string, version 
 }
 
 // Lapsed implements Store.
-func (s *SQLStore) Lapsed(ctx context.Context, now time.Time, limit int) ([]Appointment, error) {
+func (s *SQLStore) Lapsed(ctx context.Context, now time.Time, limit int) ([]appointment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE status = 'held' AND expires_at <= $1
 		ORDER BY expires_at LIMIT $2`, now.UTC(), limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Appointment
+	var out []appointment
 	for rows.Next() {
 		a, err := scanAppointment(rows)
 		if err != nil {

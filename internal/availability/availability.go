@@ -22,7 +22,7 @@ type Status string
 // Realtor statuses.
 const (
 	StatusAvailable   Status = "available"
-	StatusUnavailable Status = "unavailable"
+	statusUnavailable Status = "unavailable"
 )
 
 // Point is a WGS 84 position in degrees.
@@ -38,17 +38,17 @@ func (p Point) valid() bool {
 // MaxIndexedLat is the largest latitude, north or south, that the index
 // places: Redis's geo sets (Web Mercator) refuse the poles, and both
 // implementations keep the same rule so they answer alike.
-const MaxIndexedLat = 85.05112878
+const maxIndexedLat = 85.05112878
 
 // MaxServiceRadiusKM bounds how far a realtor may travel; iam enforces the
 // same bound.
-const MaxServiceRadiusKM = 200
+const maxServiceRadiusKM = 200
 
 // MaxWindow is the longest window a search or a reservation may name.
-const MaxWindow = 12 * time.Hour
+const maxWindow = 12 * time.Hour
 
 // DefaultBuffer is the travel time kept free before and after every booking.
-const DefaultBuffer = 30 * time.Minute
+const defaultBuffer = 30 * time.Minute
 
 // Realtor is what the index knows of a realtor, from iam's
 // openhouse.iam.realtor.profile_changed.v1.
@@ -81,7 +81,7 @@ type Span struct {
 // MaxSpans bounds a realtor's time off, and their busy blocks, that the
 // index keeps: iam allows 50 spans of time off; 90 days of a busy
 // calendar stay well under.
-const MaxSpans = 5000
+const maxSpans = 5000
 
 // WorkingHours is one weekly window in the realtor's time zone: Weekday is
 // ISO 8601 (1 Monday ... 7 Sunday), Start and End are "HH:MM" with Start
@@ -96,7 +96,7 @@ type WorkingHours struct {
 // who is not eligible is never a search result.
 func (r Realtor) Eligible() bool {
 	return r.Verified && r.Active && r.Status == StatusAvailable &&
-		r.Location != nil && math.Abs(r.Location.Lat) <= MaxIndexedLat &&
+		r.Location != nil && math.Abs(r.Location.Lat) <= maxIndexedLat &&
 		r.ServiceRadiusKM > 0
 }
 
@@ -105,16 +105,16 @@ func (r Realtor) Eligible() bool {
 // kept by the index but never offered.
 func (r Realtor) Validate() error {
 	var errs []string
-	if r.ID == "" || len(r.ID) > MaxIDLength {
-		errs = append(errs, fmt.Sprintf("id must be 1 to %d bytes", MaxIDLength))
+	if r.ID == "" || len(r.ID) > maxIDLength {
+		errs = append(errs, fmt.Sprintf("id must be 1 to %d bytes", maxIDLength))
 	}
 	if l := r.Location; l != nil && (!(l.Lat >= -90 && l.Lat <= 90) || !(l.Lng >= -180 && l.Lng <= 180)) {
 		errs = append(errs, "location must be latitude -90 to 90 and longitude -180 to 180")
 	}
-	if !(r.ServiceRadiusKM >= 0 && r.ServiceRadiusKM <= MaxServiceRadiusKM) {
-		errs = append(errs, fmt.Sprintf("service radius must be 0 to %d km", MaxServiceRadiusKM))
+	if !(r.ServiceRadiusKM >= 0 && r.ServiceRadiusKM <= maxServiceRadiusKM) {
+		errs = append(errs, fmt.Sprintf("service radius must be 0 to %d km", maxServiceRadiusKM))
 	}
-	if r.Status != StatusAvailable && r.Status != StatusUnavailable {
+	if r.Status != StatusAvailable && r.Status != statusUnavailable {
 		errs = append(errs, "status must be available or unavailable")
 	}
 	if _, err := loadZone(r.TimeZone); err != nil {
@@ -130,13 +130,13 @@ func (r Realtor) Validate() error {
 		errs = append(errs, "max tours per day must not be negative")
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w: realtor %q: %s", ErrInvalid, r.ID, strings.Join(errs, "; "))
+		return fmt.Errorf("%w: realtor %q: %s", errInvalid, r.ID, strings.Join(errs, "; "))
 	}
 	return nil
 }
 
 // MaxIDLength bounds realtor and tour ids; they are opaque strings.
-const MaxIDLength = 200
+const maxIDLength = 200
 
 // Booking is a tour a realtor holds, [Start, End).
 type Booking struct {
@@ -155,7 +155,7 @@ func (b Booking) Blocks(start, end time.Time, buffer time.Duration) bool {
 // MaxSearchPoints is the most points one search may name (Point and Also
 // together): a tour visits at most 5 homes (the cart's rule), and each
 // point costs a distance per realtor examined.
-const MaxSearchPoints = 10
+const maxSearchPoints = 10
 
 // Query asks for the realtors who can take a tour at Point in [Start, End).
 type Query struct {
@@ -179,21 +179,21 @@ type Query struct {
 
 // Validate checks the query's shape.
 func (q Query) Validate() error {
-	if len(q.Also) >= MaxSearchPoints {
-		return fmt.Errorf("%w: at most %d points", ErrInvalid, MaxSearchPoints)
+	if len(q.Also) >= maxSearchPoints {
+		return fmt.Errorf("%w: at most %d points", errInvalid, maxSearchPoints)
 	}
 	for _, p := range q.Also {
 		if !p.valid() {
-			return fmt.Errorf("%w: every point must be latitude -90 to 90 and longitude -180 to 180", ErrInvalid)
+			return fmt.Errorf("%w: every point must be latitude -90 to 90 and longitude -180 to 180", errInvalid)
 		}
 	}
 	switch {
 	case !q.Point.valid():
-		return fmt.Errorf("%w: point must be latitude -90 to 90 and longitude -180 to 180", ErrInvalid)
+		return fmt.Errorf("%w: point must be latitude -90 to 90 and longitude -180 to 180", errInvalid)
 	case q.MaxDistanceKM < 0 || math.IsNaN(q.MaxDistanceKM):
-		return fmt.Errorf("%w: max distance must not be negative", ErrInvalid)
+		return fmt.Errorf("%w: max distance must not be negative", errInvalid)
 	case q.Start.IsZero() != q.End.IsZero():
-		return fmt.Errorf("%w: start and end go together", ErrInvalid)
+		return fmt.Errorf("%w: start and end go together", errInvalid)
 	case !q.Start.IsZero():
 		return checkWindow(q.Start, q.End)
 	}
@@ -202,7 +202,7 @@ func (q Query) Validate() error {
 
 func checkWindow(start, end time.Time) error {
 	if field, msg := windowRule(start, end); field != "" {
-		return fmt.Errorf("%w: %s %s", ErrInvalid, field, msg)
+		return fmt.Errorf("%w: %s %s", errInvalid, field, msg)
 	}
 	return nil
 }
@@ -215,8 +215,8 @@ func windowRule(start, end time.Time) (field, msg string) {
 		return "start", "must be after 1970"
 	case !end.After(start):
 		return "end", "must be after start"
-	case end.Sub(start) > MaxWindow:
-		return "end", fmt.Sprintf("must be at most %d hours after start", MaxWindow/time.Hour)
+	case end.Sub(start) > maxWindow:
+		return "end", fmt.Sprintf("must be at most %d hours after start", maxWindow/time.Hour)
 	}
 	return "", ""
 }
@@ -235,11 +235,11 @@ type Candidate struct {
 var (
 	// ErrTaken: the realtor holds another tour that overlaps the window,
 	// buffers included.
-	ErrTaken = errors.New("the realtor is already booked at that time")
+	errTaken = errors.New("the realtor is already booked at that time")
 	// ErrNotFound: the index has no such realtor.
-	ErrNotFound = errors.New("no such realtor")
+	errNotFound = errors.New("no such realtor")
 	// ErrInvalid: the arguments break a rule (a bad window, a bad profile).
-	ErrInvalid = errors.New("invalid")
+	errInvalid = errors.New("invalid")
 )
 
 // millis truncates t to the millisecond, in UTC: the index keeps times at

@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"context"
@@ -10,8 +10,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/availability"
 )
 
 // BenchmarkSearch10k measures Search over 10,000 realtors of one metro
@@ -37,20 +35,20 @@ func BenchmarkSearch10k(b *testing.B) {
 		{"tour/limit=20", 20, true, false},
 	} {
 		b.Run("memory/"+shape.name, func(b *testing.B) {
-			benchSearch(b, openMemory(b, availability.Options{}), shape.limit, shape.homes, shape.perHome)
+			benchSearch(b, openMemory(b, Options{}), shape.limit, shape.homes, shape.perHome)
 		})
 		b.Run("redis/"+shape.name, func(b *testing.B) {
 			if os.Getenv(envRedis) == "" {
 				b.Skip(envRedis + " is not set")
 			}
-			benchSearch(b, openRedis(b, availability.Options{}), shape.limit, shape.homes, shape.perHome)
+			benchSearch(b, openRedis(b, Options{}), shape.limit, shape.homes, shape.perHome)
 		})
 	}
 }
 
 // searchPerHome is the appointment service's former way: a search per
 // point, keeping the realtors found for every one, in the first's order.
-func searchPerHome(ctx context.Context, idx availability.Index, q availability.Query) ([]availability.Candidate, error) {
+func searchPerHome(ctx context.Context, idx Index, q Query) ([]Candidate, error) {
 	first := q
 	first.Also = nil
 	out, err := idx.Search(ctx, first)
@@ -65,7 +63,7 @@ func searchPerHome(ctx context.Context, idx availability.Index, q availability.Q
 			return nil, err
 		}
 		found := ids(cs)
-		out = slices.DeleteFunc(out, func(c availability.Candidate) bool { return !slices.Contains(found, c.RealtorID) })
+		out = slices.DeleteFunc(out, func(c Candidate) bool { return !slices.Contains(found, c.RealtorID) })
 	}
 	return out, nil
 }
@@ -73,12 +71,12 @@ func searchPerHome(ctx context.Context, idx availability.Index, q availability.Q
 // tours gives a third of the queries a second home and a third a second
 // and a third, each a few km from the first (normal, about 3 km standard
 // deviation each way): the homes of one tour.
-func tours(qs []availability.Query) {
+func tours(qs []Query) {
 	rng := rand.New(rand.NewPCG(9, 3))
 	for i := range qs {
 		for range i % 3 {
 			p := qs[i].Point
-			qs[i].Also = append(qs[i].Also, availability.Point{Lat: p.Lat + rng.NormFloat64()*0.027, Lng: p.Lng + rng.NormFloat64()*0.036})
+			qs[i].Also = append(qs[i].Also, Point{Lat: p.Lat + rng.NormFloat64()*0.027, Lng: p.Lng + rng.NormFloat64()*0.036})
 		}
 	}
 }
@@ -90,19 +88,19 @@ func tours(qs []availability.Query) {
 // the same area (a fifth of them anywhere in a 120 km box, the suburbs and
 // beyond) at times the cart allows (08:00-20:00 local, Monday to
 // Saturday), 1 to 2 hours long.
-func metro(tb testing.TB, idx availability.Index, n int, limit int) []availability.Query {
+func metro(tb testing.TB, idx Index, n int, limit int) []Query {
 	tb.Helper()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(2026, 12))
 	radii := []float64{10, 10, 10, 15, 15, 15, 20, 20, 25, 40}
-	week := func(days []int, from, to string) []availability.WorkingHours {
-		var hs []availability.WorkingHours
+	week := func(days []int, from, to string) []WorkingHours {
+		var hs []WorkingHours
 		for _, d := range days {
-			hs = append(hs, availability.WorkingHours{Weekday: d, Start: from, End: to})
+			hs = append(hs, WorkingHours{Weekday: d, Start: from, End: to})
 		}
 		return hs
 	}
-	schedules := [][]availability.WorkingHours{
+	schedules := [][]WorkingHours{
 		week([]int{1, 2, 3, 4, 5}, "09:00", "17:00"),
 		week([]int{1, 2, 3, 4, 5}, "09:00", "17:00"),
 		week([]int{1, 2, 3, 4, 5, 6}, "08:00", "18:00"),
@@ -113,12 +111,12 @@ func metro(tb testing.TB, idx availability.Index, n int, limit int) []availabili
 	}
 	for i := range n {
 		id := fmt.Sprintf("realtor-%05d", i)
-		p := availability.Point{Lat: downtown.Lat + rng.NormFloat64()*0.2, Lng: downtown.Lng + rng.NormFloat64()*0.27}
-		r := availability.Realtor{ID: id, Location: &p, ServiceRadiusKM: radii[rng.IntN(len(radii))], TimeZone: "America/Chicago",
-			WorkingHours: schedules[rng.IntN(len(schedules))], Status: availability.StatusAvailable, Verified: true, Active: true,
+		p := Point{Lat: downtown.Lat + rng.NormFloat64()*0.2, Lng: downtown.Lng + rng.NormFloat64()*0.27}
+		r := Realtor{ID: id, Location: &p, ServiceRadiusKM: radii[rng.IntN(len(radii))], TimeZone: "America/Chicago",
+			WorkingHours: schedules[rng.IntN(len(schedules))], Status: StatusAvailable, Verified: true, Active: true,
 			UpdatedAt: profileTime}
 		if rng.IntN(20) == 0 {
-			r.Status = availability.StatusUnavailable
+			r.Status = statusUnavailable
 		}
 		if err := idx.PutRealtor(ctx, r); err != nil {
 			tb.Fatal(err)
@@ -126,23 +124,23 @@ func metro(tb testing.TB, idx availability.Index, n int, limit int) []availabili
 		for k := range rng.IntN(4) {
 			start := day(rng.IntN(6), 9*60+30*rng.IntN(14))
 			err := idx.Reserve(ctx, id, fmt.Sprintf("tour-%05d-%d", i, k), start, start.Add(time.Duration(60+30*rng.IntN(3))*time.Minute))
-			if err != nil && !errors.Is(err, availability.ErrTaken) {
+			if err != nil && !errors.Is(err, errTaken) {
 				tb.Fatal(err)
 			}
 		}
 	}
-	qs := make([]availability.Query, 1000)
+	qs := make([]Query, 1000)
 	for i := range qs {
-		p := availability.Point{Lat: downtown.Lat + rng.NormFloat64()*0.2, Lng: downtown.Lng + rng.NormFloat64()*0.27}
+		p := Point{Lat: downtown.Lat + rng.NormFloat64()*0.2, Lng: downtown.Lng + rng.NormFloat64()*0.27}
 		if i%5 == 0 {
-			p = availability.Point{Lat: downtown.Lat + (rng.Float64()-0.5)*1.08, Lng: downtown.Lng + (rng.Float64()-0.5)*1.45}
+			p = Point{Lat: downtown.Lat + (rng.Float64()-0.5)*1.08, Lng: downtown.Lng + (rng.Float64()-0.5)*1.45}
 		}
 		start := day(rng.IntN(6), 8*60+30*rng.IntN(22))
 		length := time.Duration(60+30*rng.IntN(3)) * time.Minute
 		if end := start.Add(length); end.Hour() >= 20 && end.Minute() > 0 || end.Hour() > 20 {
 			start = start.Add(-length)
 		}
-		qs[i] = availability.Query{Point: p, Start: start, End: start.Add(length), Limit: limit}
+		qs[i] = Query{Point: p, Start: start, End: start.Add(length), Limit: limit}
 	}
 	return qs
 }
@@ -159,20 +157,20 @@ func metro(tb testing.TB, idx availability.Index, n int, limit int) []availabili
 //	OPENHOUSE_TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
 //	  go test -run '^$' -bench BenchmarkFreeStarts10k -benchtime 3000x ./internal/availability/
 func BenchmarkFreeStarts10k(b *testing.B) {
-	b.Run("memory", func(b *testing.B) { benchFreeStarts(b, openMemory(b, availability.Options{})) })
+	b.Run("memory", func(b *testing.B) { benchFreeStarts(b, openMemory(b, Options{})) })
 	b.Run("redis", func(b *testing.B) {
 		if os.Getenv(envRedis) == "" {
 			b.Skip(envRedis + " is not set")
 		}
-		benchFreeStarts(b, openRedis(b, availability.Options{}))
+		benchFreeStarts(b, openRedis(b, Options{}))
 	})
 }
 
-func benchFreeStarts(b *testing.B, idx availability.Index) {
+func benchFreeStarts(b *testing.B, idx Index) {
 	ctx := context.Background()
 	qs := metro(b, idx, 10_000, 0)
 	tours(qs)
-	sqs := make([]availability.SlotQuery, len(qs))
+	sqs := make([]SlotQuery, len(qs))
 	for i, q := range qs {
 		sqs[i] = weekOfSlots(q)
 	}
@@ -230,17 +228,17 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 // 7 December 2026 as the cart would: every day 08:00 to 20:00 Chicago time,
 // minus the tour's length, on a 15-minute grid, the tour as long as q's
 // window.
-func weekOfSlots(q availability.Query) availability.SlotQuery {
-	sq := availability.SlotQuery{Point: q.Point, Also: q.Also, Step: 15 * time.Minute, Length: q.End.Sub(q.Start)}
+func weekOfSlots(q Query) SlotQuery {
+	sq := SlotQuery{Point: q.Point, Also: q.Also, Step: 15 * time.Minute, Length: q.End.Sub(q.Start)}
 	for d := range 7 {
 		from := time.Date(2026, 12, 7+d, 8, 0, 0, 0, chicago)
-		sq.Ranges = append(sq.Ranges, availability.StartRange{From: from, To: from.Add(12*time.Hour - sq.Length)})
+		sq.Ranges = append(sq.Ranges, StartRange{From: from, To: from.Add(12*time.Hour - sq.Length)})
 	}
 	return sq
 }
 
 // countStarts is how many candidate starts sq names.
-func countStarts(sq availability.SlotQuery) int {
+func countStarts(sq SlotQuery) int {
 	n := 0
 	for _, r := range sq.Ranges {
 		n += int(r.To.Sub(r.From)/sq.Step) + 1
@@ -248,7 +246,7 @@ func countStarts(sq availability.SlotQuery) int {
 	return n
 }
 
-func benchSearch(b *testing.B, idx availability.Index, limit int, homes, perHome bool) {
+func benchSearch(b *testing.B, idx Index, limit int, homes, perHome bool) {
 	ctx := context.Background()
 	qs := metro(b, idx, 10_000, limit)
 	if homes {
@@ -256,7 +254,7 @@ func benchSearch(b *testing.B, idx availability.Index, limit int, homes, perHome
 	}
 	search := idx.Search
 	if perHome {
-		search = func(ctx context.Context, q availability.Query) ([]availability.Candidate, error) {
+		search = func(ctx context.Context, q Query) ([]Candidate, error) {
 			return searchPerHome(ctx, idx, q)
 		}
 	}

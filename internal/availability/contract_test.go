@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/availability"
 )
 
 // TestIndexContract is the one suite both indexes pass: "memory" always,
@@ -21,7 +19,7 @@ func TestIndexContract(t *testing.T) {
 
 func indexContract(t *testing.T, open opener) {
 	ctx := context.Background()
-	put := func(t *testing.T, idx availability.Index, rs ...availability.Realtor) {
+	put := func(t *testing.T, idx Index, rs ...Realtor) {
 		t.Helper()
 		for _, r := range rs {
 			if err := idx.PutRealtor(ctx, r); err != nil {
@@ -29,7 +27,7 @@ func indexContract(t *testing.T, open opener) {
 			}
 		}
 	}
-	search := func(t *testing.T, idx availability.Index, q availability.Query) []availability.Candidate {
+	search := func(t *testing.T, idx Index, q Query) []Candidate {
 		t.Helper()
 		cs, err := idx.Search(ctx, q)
 		if err != nil {
@@ -37,9 +35,9 @@ func indexContract(t *testing.T, open opener) {
 		}
 		return cs
 	}
-	found := func(t *testing.T, idx availability.Index, p availability.Point, start, end time.Time) []string {
+	found := func(t *testing.T, idx Index, p Point, start, end time.Time) []string {
 		t.Helper()
-		return ids(search(t, idx, availability.Query{Point: p, Start: start, End: end}))
+		return ids(search(t, idx, Query{Point: p, Start: start, End: end}))
 	}
 	expect := func(t *testing.T, what string, got []string, want ...string) {
 		t.Helper()
@@ -52,7 +50,7 @@ func indexContract(t *testing.T, open opener) {
 	}
 
 	t.Run("nearest first, each within its own radius", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		put(t, idx,
 			realtorAt("d", north(downtown, 8), 10),
 			realtorAt("a", north(downtown, 1), 5),
@@ -61,7 +59,7 @@ func indexContract(t *testing.T, open opener) {
 			realtorAt("e", north(downtown, 30), 25), // 30 km away, travels 25: no
 			realtorAt("f", north(downtown, 15), 15.01),
 		)
-		cs := search(t, idx, availability.Query{Point: downtown})
+		cs := search(t, idx, Query{Point: downtown})
 		expect(t, "no window", ids(cs), "a", "b", "d", "f")
 		for i, want := range []float64{1, 3, 8, 15} {
 			if math.Abs(cs[i].DistanceKM-want) > 0.005 {
@@ -69,18 +67,18 @@ func indexContract(t *testing.T, open opener) {
 			}
 		}
 		b := cs[1]
-		if b.Status != availability.StatusAvailable || b.TimeZone != "America/Chicago" || b.ServiceRadiusKM != 10 ||
+		if b.Status != StatusAvailable || b.TimeZone != "America/Chicago" || b.ServiceRadiusKM != 10 ||
 			math.Abs(b.Location.Lat-north(downtown, 3).Lat) > 1e-5 || math.Abs(b.Location.Lng-downtown.Lng) > 1e-5 {
 			t.Errorf("candidate b = %+v", b)
 		}
-		expect(t, "limit 2", ids(search(t, idx, availability.Query{Point: downtown, Limit: 2})), "a", "b")
-		expect(t, "within 5 km", ids(search(t, idx, availability.Query{Point: downtown, MaxDistanceKM: 5})), "a", "b")
+		expect(t, "limit 2", ids(search(t, idx, Query{Point: downtown, Limit: 2})), "a", "b")
+		expect(t, "within 5 km", ids(search(t, idx, Query{Point: downtown, MaxDistanceKM: 5})), "a", "b")
 		expect(t, "with a window", found(t, idx, downtown, at("10:00"), at("11:00")), "a", "b", "d", "f")
-		expect(t, "far away", ids(search(t, idx, availability.Query{Point: availability.Point{Lat: 40.7128, Lng: -74.006}})))
+		expect(t, "far away", ids(search(t, idx, Query{Point: Point{Lat: 40.7128, Lng: -74.006}})))
 	})
 
 	t.Run("rings: the nearest free realtors at any distance", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		var want []string
 		for i := 1; i <= 60; i++ {
 			id := fmt.Sprintf("r%02d", i)
@@ -93,17 +91,17 @@ func indexContract(t *testing.T, open opener) {
 				want = append(want, id)
 			}
 		}
-		expect(t, "limit 10", ids(search(t, idx, availability.Query{Point: downtown, Start: at("10:00"), End: at("11:00"), Limit: 10})), want[:10]...)
-		expect(t, "limit 30", ids(search(t, idx, availability.Query{Point: downtown, Start: at("10:00"), End: at("11:00"), Limit: 30})), want[:30]...)
+		expect(t, "limit 10", ids(search(t, idx, Query{Point: downtown, Start: at("10:00"), End: at("11:00"), Limit: 10})), want[:10]...)
+		expect(t, "limit 30", ids(search(t, idx, Query{Point: downtown, Start: at("10:00"), End: at("11:00"), Limit: 30})), want[:30]...)
 		expect(t, "no limit", found(t, idx, downtown, at("10:00"), at("11:00")), want...)
 	})
 
 	t.Run("only eligible realtors are ever returned", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		p := north(downtown, 1)
 		good := realtorAt("good", p, 10)
 		unavailable := realtorAt("unavailable", p, 10)
-		unavailable.Status = availability.StatusUnavailable
+		unavailable.Status = statusUnavailable
 		unverified := realtorAt("unverified", p, 10)
 		unverified.Verified = false
 		suspended := realtorAt("suspended", p, 10)
@@ -112,25 +110,25 @@ func indexContract(t *testing.T, open opener) {
 		nowhere.Location = nil
 		noRadius := realtorAt("no-radius", p, 0)
 		put(t, idx, good, unavailable, unverified, suspended, nowhere, noRadius)
-		expect(t, "no window", ids(search(t, idx, availability.Query{Point: downtown})), "good")
+		expect(t, "no window", ids(search(t, idx, Query{Point: downtown})), "good")
 		expect(t, "window", found(t, idx, downtown, at("10:00"), at("11:00")), "good")
 
 		later := good
 		later.Active = false
 		later.UpdatedAt = good.UpdatedAt.Add(time.Hour)
 		put(t, idx, later)
-		expect(t, "after suspension", ids(search(t, idx, availability.Query{Point: downtown})))
+		expect(t, "after suspension", ids(search(t, idx, Query{Point: downtown})))
 		back := good
 		back.UpdatedAt = later.UpdatedAt.Add(time.Hour)
 		put(t, idx, back)
-		expect(t, "after reactivation", ids(search(t, idx, availability.Query{Point: downtown})), "good")
+		expect(t, "after reactivation", ids(search(t, idx, Query{Point: downtown})), "good")
 		if r, err := idx.Realtor(ctx, "suspended"); err != nil || r.Active || r.Eligible() {
 			t.Fatalf("suspended realtor = %+v, %v", r, err)
 		}
 	})
 
 	t.Run("an older profile never overwrites a newer one", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		v1 := realtorAt("r", north(downtown, 1), 5)
 		v2 := realtorAt("r", north(downtown, 20), 25)
 		v2.UpdatedAt = v1.UpdatedAt.Add(time.Minute)
@@ -142,15 +140,15 @@ func indexContract(t *testing.T, open opener) {
 		if got.ServiceRadiusKM != 25 || !got.UpdatedAt.Equal(v2.UpdatedAt) || got.TimeZone != "America/Chicago" || len(got.WorkingHours) != 7 {
 			t.Fatalf("after v2 then v1: %+v", got)
 		}
-		cs := search(t, idx, availability.Query{Point: downtown})
+		cs := search(t, idx, Query{Point: downtown})
 		if len(cs) != 1 || math.Abs(cs[0].DistanceKM-20) > 0.005 {
 			t.Fatalf("search after v2 then v1: %+v", cs)
 		}
 		zero := v1
 		zero.UpdatedAt = time.Time{}
-		zero.Status = availability.StatusUnavailable
+		zero.Status = statusUnavailable
 		put(t, idx, zero)
-		if got, _ := idx.Realtor(ctx, "r"); got.ServiceRadiusKM != 25 || got.Status != availability.StatusAvailable {
+		if got, _ := idx.Realtor(ctx, "r"); got.ServiceRadiusKM != 25 || got.Status != StatusAvailable {
 			t.Fatalf("a profile without a time replaced a newer one: %+v", got)
 		}
 		same := v2
@@ -159,13 +157,13 @@ func indexContract(t *testing.T, open opener) {
 		if got, _ := idx.Realtor(ctx, "r"); got.ServiceRadiusKM != 21 {
 			t.Fatalf("a profile of the same time was not applied: %+v", got)
 		}
-		if _, err := idx.Realtor(ctx, "nobody"); !errors.Is(err, availability.ErrNotFound) {
+		if _, err := idx.Realtor(ctx, "nobody"); !errors.Is(err, errNotFound) {
 			t.Fatalf("unknown realtor: %v, want ErrNotFound", err)
 		}
 	})
 
 	t.Run("the buffer widens every booking on both sides", func(t *testing.T) {
-		idx := open(t, availability.Options{Buffer: 30 * time.Minute})
+		idx := open(t, Options{Buffer: 30 * time.Minute})
 		put(t, idx, realtorAt("r", north(downtown, 1), 10))
 		if err := idx.Reserve(ctx, "r", "t1", at("09:00"), at("10:00")); err != nil {
 			t.Fatal(err)
@@ -190,7 +188,7 @@ func indexContract(t *testing.T, open opener) {
 		}
 		for i, c := range cases {
 			err := idx.Reserve(ctx, "r", fmt.Sprintf("probe-%d", i), at(c.from), at(c.to))
-			if c.free != (err == nil) || (!c.free && !errors.Is(err, availability.ErrTaken)) {
+			if c.free != (err == nil) || (!c.free && !errors.Is(err, errTaken)) {
 				t.Errorf("reserve %s-%s: %v, want free=%v", c.from, c.to, err, c.free)
 			}
 			if err == nil {
@@ -206,7 +204,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("a buffer of another length", func(t *testing.T) {
-		idx := open(t, availability.Options{Buffer: 10 * time.Minute})
+		idx := open(t, Options{Buffer: 10 * time.Minute})
 		put(t, idx, realtorAt("r", north(downtown, 1), 10))
 		if err := idx.Reserve(ctx, "r", "t1", at("09:00"), at("10:00")); err != nil {
 			t.Fatal(err)
@@ -216,7 +214,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("reserve is idempotent per tour and moves a tour's hold", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		put(t, idx, realtorAt("r", north(downtown, 1), 10))
 		for range 2 {
 			if err := idx.Reserve(ctx, "r", "t", at("10:00"), at("11:00")); err != nil {
@@ -236,7 +234,7 @@ func indexContract(t *testing.T, open opener) {
 		if err := idx.Reserve(ctx, "r", "u", at("10:00"), at("11:00")); err != nil {
 			t.Fatalf("the old window was not freed: %v", err)
 		}
-		if err := idx.Reserve(ctx, "r", "t", at("10:30"), at("11:30")); !errors.Is(err, availability.ErrTaken) {
+		if err := idx.Reserve(ctx, "r", "t", at("10:30"), at("11:30")); !errors.Is(err, errTaken) {
 			t.Fatalf("move onto another tour: %v, want ErrTaken", err)
 		}
 		bs, _ = idx.Bookings(ctx, "r")
@@ -249,7 +247,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("release frees the slot", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		put(t, idx, realtorAt("r", north(downtown, 1), 10))
 		if err := idx.Reserve(ctx, "r", "t", at("10:00"), at("11:00")); err != nil {
 			t.Fatal(err)
@@ -282,7 +280,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("50 concurrent reservations of one realtor: exactly one wins", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		put(t, idx, realtorAt("r", north(downtown, 1), 10))
 		const n = 50
 		errs := make([]error, n)
@@ -302,7 +300,7 @@ func indexContract(t *testing.T, open opener) {
 			switch {
 			case err == nil:
 				won++
-			case !errors.Is(err, availability.ErrTaken):
+			case !errors.Is(err, errTaken):
 				t.Errorf("reservation %d: %v", i, err)
 			}
 		}
@@ -313,14 +311,14 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("working hours in the realtor's own time", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		r := realtorAt("r", north(downtown, 1), 10)
 		r.WorkingHours = nil
 		for d := 1; d <= 5; d++ {
-			r.WorkingHours = append(r.WorkingHours, availability.WorkingHours{Weekday: d, Start: "09:00", End: "17:00"})
+			r.WorkingHours = append(r.WorkingHours, WorkingHours{Weekday: d, Start: "09:00", End: "17:00"})
 		}
-		r.WorkingHours = append(r.WorkingHours, availability.WorkingHours{Weekday: 6, Start: "10:00", End: "12:00"},
-			availability.WorkingHours{Weekday: 6, Start: "13:00", End: "15:00"})
+		r.WorkingHours = append(r.WorkingHours, WorkingHours{Weekday: 6, Start: "10:00", End: "12:00"},
+			WorkingHours{Weekday: 6, Start: "13:00", End: "15:00"})
 		put(t, idx, r)
 		sat := func(hhmm string) time.Time { return at(hhmm).AddDate(0, 0, 4) }
 		cases := []struct {
@@ -347,13 +345,13 @@ func indexContract(t *testing.T, open opener) {
 		none.WorkingHours = nil
 		put(t, idx, none)
 		expect(t, "no working hours: never free", found(t, idx, downtown, at("10:00"), at("11:00")), "r")
-		expect(t, "no working hours: listed without a window", ids(search(t, idx, availability.Query{Point: downtown})), "r", "none")
+		expect(t, "no working hours: listed without a window", ids(search(t, idx, Query{Point: downtown})), "r", "none")
 	})
 
 	t.Run("working hours across daylight-saving changes", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		r := realtorAt("r", north(downtown, 1), 10)
-		r.WorkingHours = []availability.WorkingHours{
+		r.WorkingHours = []WorkingHours{
 			{Weekday: 1, Start: "09:00", End: "17:00"},
 			{Weekday: 7, Start: "09:00", End: "17:00"},
 		}
@@ -397,12 +395,12 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("realtors in several time zones", func(t *testing.T) {
-		idx := open(t, availability.Options{})
-		weekdays := func(r availability.Realtor, tz string) availability.Realtor {
+		idx := open(t, Options{})
+		weekdays := func(r Realtor, tz string) Realtor {
 			r.TimeZone = tz
 			r.WorkingHours = nil
 			for d := 1; d <= 5; d++ {
-				r.WorkingHours = append(r.WorkingHours, availability.WorkingHours{Weekday: d, Start: "09:00", End: "17:00"})
+				r.WorkingHours = append(r.WorkingHours, WorkingHours{Weekday: d, Start: "09:00", End: "17:00"})
 			}
 			return r
 		}
@@ -428,7 +426,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("bookings arrive before the profile", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		if err := idx.Reserve(ctx, "late", "t", at("10:00"), at("11:00")); err != nil {
 			t.Fatalf("reserve for a realtor not seen yet: %v", err)
 		}
@@ -438,7 +436,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("prune drops only bookings that ended before", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		for i, day := range []int{-3, -2, 0, 1} {
 			s := at("10:00").AddDate(0, 0, day)
 			if err := idx.Reserve(ctx, "r", fmt.Sprintf("t%d", i), s, s.Add(time.Hour)); err != nil {
@@ -462,7 +460,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("reset empties the index", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		put(t, idx, realtorAt("r", north(downtown, 1), 10), realtorAt("s", north(downtown, 2), 10))
 		if err := idx.Reserve(ctx, "r", "t", at("10:00"), at("11:00")); err != nil {
 			t.Fatal(err)
@@ -470,9 +468,9 @@ func indexContract(t *testing.T, open opener) {
 		if err := idx.Reset(ctx); err != nil {
 			t.Fatal(err)
 		}
-		expect(t, "after reset", ids(search(t, idx, availability.Query{Point: downtown})))
+		expect(t, "after reset", ids(search(t, idx, Query{Point: downtown})))
 		expect(t, "after reset, window", found(t, idx, downtown, at("10:00"), at("11:00")))
-		if _, err := idx.Realtor(ctx, "r"); !errors.Is(err, availability.ErrNotFound) {
+		if _, err := idx.Realtor(ctx, "r"); !errors.Is(err, errNotFound) {
 			t.Fatalf("realtor after reset: %v", err)
 		}
 		if bs, err := idx.Bookings(ctx, "r"); err != nil || len(bs) != 0 {
@@ -483,7 +481,7 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("a profile the index cannot use is kept but never offered", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		good := realtorAt("r", north(downtown, 1), 10)
 		put(t, idx, good)
 		expect(t, "before", found(t, idx, downtown, at("10:00"), at("11:00")), "r")
@@ -492,31 +490,31 @@ func indexContract(t *testing.T, open opener) {
 		odd := good
 		odd.TimeZone, odd.Active, odd.UpdatedAt = "Mars/Olympus", false, good.UpdatedAt.Add(time.Hour)
 		put(t, idx, odd)
-		expect(t, "after the odd suspension", ids(search(t, idx, availability.Query{Point: downtown})))
+		expect(t, "after the odd suspension", ids(search(t, idx, Query{Point: downtown})))
 		if r, err := idx.Realtor(ctx, "r"); err != nil || r.TimeZone != "Mars/Olympus" || r.Active {
 			t.Fatalf("the odd profile was not kept: %+v, %v", r, err)
 		}
-		for i, breakIt := range []func(*availability.Realtor){
-			func(r *availability.Realtor) { r.TimeZone = "Mars/Olympus" },
-			func(r *availability.Realtor) {
-				r.WorkingHours = []availability.WorkingHours{{Weekday: 8, Start: "09:00", End: "10:00"}}
+		for i, breakIt := range []func(*Realtor){
+			func(r *Realtor) { r.TimeZone = "Mars/Olympus" },
+			func(r *Realtor) {
+				r.WorkingHours = []WorkingHours{{Weekday: 8, Start: "09:00", End: "10:00"}}
 			},
-			func(r *availability.Realtor) {
-				r.WorkingHours = []availability.WorkingHours{{Weekday: 2, Start: "10:00", End: "09:00"}}
+			func(r *Realtor) {
+				r.WorkingHours = []WorkingHours{{Weekday: 2, Start: "10:00", End: "09:00"}}
 			},
-			func(r *availability.Realtor) { r.Status = "on holiday" },
-			func(r *availability.Realtor) { r.Location = &availability.Point{Lat: 95, Lng: 0} },
+			func(r *Realtor) { r.Status = "on holiday" },
+			func(r *Realtor) { r.Location = &Point{Lat: 95, Lng: 0} },
 		} {
 			r := realtorAt(fmt.Sprintf("bad-%d", i), north(downtown, 2), 10)
 			breakIt(&r)
 			put(t, idx, r)
 		}
-		expect(t, "bad profiles, no window", ids(search(t, idx, availability.Query{Point: downtown})))
+		expect(t, "bad profiles, no window", ids(search(t, idx, Query{Point: downtown})))
 		expect(t, "bad profiles, window", found(t, idx, downtown, at("10:00"), at("11:00")))
 	})
 
 	t.Run("several points: each within the realtor's own radius, nearest to the first", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		home2, south := north(downtown, 10), north(downtown, -2)
 		put(t, idx,
 			realtorAt("a", north(downtown, 5), 6),  // 5 and 5 km
@@ -529,8 +527,8 @@ func indexContract(t *testing.T, open opener) {
 		if err := idx.Reserve(ctx, "e", "tour-e", at("10:30"), at("11:30")); err != nil {
 			t.Fatal(err)
 		}
-		q := func(p availability.Point, also ...availability.Point) availability.Query {
-			return availability.Query{Point: p, Also: also, Start: at("10:00"), End: at("11:00")}
+		q := func(p Point, also ...Point) Query {
+			return Query{Point: p, Also: also, Start: at("10:00"), End: at("11:00")}
 		}
 		cs := search(t, idx, q(downtown, home2))
 		expect(t, "two homes", ids(cs), "d", "a", "c", "f")
@@ -542,8 +540,8 @@ func indexContract(t *testing.T, open opener) {
 		if math.Abs(cs[0].DistanceKM-1) > 0.005 {
 			t.Errorf("c at %.4f km, want 1 (from the first point)", cs[0].DistanceKM)
 		}
-		expect(t, "no window", ids(search(t, idx, availability.Query{Point: downtown, Also: []availability.Point{home2}})), "d", "a", "e", "c", "f")
-		expect(t, "within 5.5 km of both", ids(search(t, idx, availability.Query{Point: downtown, Also: []availability.Point{home2}, MaxDistanceKM: 5.5})), "a")
+		expect(t, "no window", ids(search(t, idx, Query{Point: downtown, Also: []Point{home2}})), "d", "a", "e", "c", "f")
+		expect(t, "within 5.5 km of both", ids(search(t, idx, Query{Point: downtown, Also: []Point{home2}, MaxDistanceKM: 5.5})), "a")
 		limited := q(downtown, home2)
 		limited.Limit = 2
 		expect(t, "limit 2", ids(search(t, idx, limited)), "d", "a")
@@ -553,10 +551,10 @@ func indexContract(t *testing.T, open opener) {
 	})
 
 	t.Run("invalid arguments", func(t *testing.T) {
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		invalid := func(what string, err error) {
 			t.Helper()
-			if !errors.Is(err, availability.ErrInvalid) {
+			if !errors.Is(err, errInvalid) {
 				t.Errorf("%s: %v, want ErrInvalid", what, err)
 			}
 		}
@@ -566,16 +564,16 @@ func indexContract(t *testing.T, open opener) {
 		invalid("no tour", idx.Reserve(ctx, "r", "", at("10:00"), at("11:00")))
 		invalid("half a release window", idx.Release(ctx, "r", "t", at("10:00"), time.Time{}))
 		invalid("no realtor id", idx.PutRealtor(ctx, realtorAt("", downtown, 10)))
-		_, err := idx.Search(ctx, availability.Query{Point: availability.Point{Lat: 91}})
+		_, err := idx.Search(ctx, Query{Point: Point{Lat: 91}})
 		invalid("latitude 91", err)
-		_, err = idx.Search(ctx, availability.Query{Point: downtown, Start: at("10:00")})
+		_, err = idx.Search(ctx, Query{Point: downtown, Start: at("10:00")})
 		invalid("start without end", err)
-		_, err = idx.Search(ctx, availability.Query{Point: downtown, Also: []availability.Point{downtown, {Lat: 41, Lng: 181}}})
+		_, err = idx.Search(ctx, Query{Point: downtown, Also: []Point{downtown, {Lat: 41, Lng: 181}}})
 		invalid("a second point at longitude 181", err)
-		_, err = idx.Search(ctx, availability.Query{Point: downtown, Also: make([]availability.Point, availability.MaxSearchPoints)})
+		_, err = idx.Search(ctx, Query{Point: downtown, Also: make([]Point, maxSearchPoints)})
 		invalid("too many points", err)
-		if _, err = idx.Search(ctx, availability.Query{Point: downtown, Also: make([]availability.Point, availability.MaxSearchPoints-1)}); err != nil {
-			t.Errorf("%d points: %v", availability.MaxSearchPoints, err)
+		if _, err = idx.Search(ctx, Query{Point: downtown, Also: make([]Point, maxSearchPoints-1)}); err != nil {
+			t.Errorf("%d points: %v", maxSearchPoints, err)
 		}
 		if bs, _ := idx.Bookings(ctx, "r"); len(bs) != 0 {
 			t.Fatalf("an invalid reservation was stored: %+v", bs)
@@ -594,8 +592,8 @@ func TestMemoryAndRedisAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 2,000 realtors twice")
 	}
-	mem := openMemory(t, availability.Options{})
-	rds := openRedis(t, availability.Options{})
+	mem := openMemory(t, Options{})
+	rds := openRedis(t, Options{})
 	qs := metro(t, mem, 2000, 0)
 	if got := metro(t, rds, 2000, 0); len(got) != len(qs) {
 		t.Fatal("the two metros differ")
@@ -609,7 +607,7 @@ func TestMemoryAndRedisAgree(t *testing.T) {
 		}
 		if i%3 == 1 { // a tour of two or three homes a few km apart
 			for k := range 1 + i%2 {
-				q.Also = append(q.Also, availability.Point{Lat: q.Point.Lat + float64((i+k)%9-4)*0.01, Lng: q.Point.Lng + float64((i*7+k)%11-5)*0.012})
+				q.Also = append(q.Also, Point{Lat: q.Point.Lat + float64((i+k)%9-4)*0.01, Lng: q.Point.Lng + float64((i*7+k)%11-5)*0.012})
 			}
 		}
 		if i%7 == 0 {
@@ -631,7 +629,7 @@ func TestMemoryAndRedisAgree(t *testing.T) {
 			if x.RealtorID != y.RealtorID {
 				// Two realtors a hair apart may swap places: Redis rounds
 				// positions to about half a metre.
-				if j := slices.IndexFunc(b, func(c availability.Candidate) bool { return c.RealtorID == x.RealtorID }); j < 0 ||
+				if j := slices.IndexFunc(b, func(c Candidate) bool { return c.RealtorID == x.RealtorID }); j < 0 ||
 					math.Abs(b[j].DistanceKM-y.DistanceKM) > 0.002 {
 					t.Fatalf("query %d %+v, place %d:\nmemory %v\nredis  %v", i, q, k, ids(a), ids(b))
 				} else {

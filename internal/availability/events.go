@@ -59,7 +59,7 @@ func (s *Service) onProfileChanged(ctx context.Context, ev bus.Event) {
 		s.cfg.Log.Warn("undecodable realtor profile skipped", "event_id", ev.ID(), "err", err)
 		return
 	}
-	r := RealtorOf(e)
+	r := realtorOf(e)
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = ev.Time()
 	}
@@ -70,7 +70,7 @@ func (s *Service) onProfileChanged(ctx context.Context, ev bus.Event) {
 }
 
 // RealtorOf is the index's view of iam's profile event.
-func RealtorOf(e events.RealtorProfileChanged) Realtor {
+func realtorOf(e events.RealtorProfileChanged) Realtor {
 	r := Realtor{
 		ID:              e.RealtorID,
 		ServiceRadiusKM: e.ServiceRadiusKM,
@@ -103,7 +103,7 @@ func (s *Service) onAppointment(ctx context.Context, ev bus.Event) {
 			return
 		}
 		err := s.index.Reserve(ctx, e.RealtorID, e.HoldID, e.StartsAt, e.EndsAt)
-		if errors.Is(err, ErrTaken) {
+		if errors.Is(err, errTaken) {
 			s.cfg.Log.Warn("hold overlaps another in the index", "event_id", ev.ID(), "hold_id", e.HoldID, "realtor_id", e.RealtorID, "err", err)
 			return
 		}
@@ -130,7 +130,7 @@ func (s *Service) onAppointment(ctx context.Context, ev bus.Event) {
 			}
 		}
 		err := s.index.Reserve(ctx, e.RealtorID, e.TourID, e.StartsAt, e.EndsAt)
-		if errors.Is(err, ErrTaken) {
+		if errors.Is(err, errTaken) {
 			// The appointment database says the realtor has this tour; the
 			// index holds another one there. Keep the index's hold: the
 			// release of the other tour, if it comes, frees the slot.
@@ -155,7 +155,7 @@ func (s *Service) onAppointment(ctx context.Context, ev bus.Event) {
 func (s *Service) report(ev bus.Event, key, id string, err error) {
 	switch {
 	case err == nil, errors.Is(err, context.Canceled): // shutting down
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, errInvalid):
 		s.cfg.Log.Warn("event refused by the availability index", "event_id", ev.ID(), "type", ev.Type(), key, id, "err", err)
 	default:
 		s.stale.Store(true)

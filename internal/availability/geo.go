@@ -7,13 +7,13 @@ import (
 )
 
 // EarthRadiusKM is the sphere every distance is measured on.
-const EarthRadiusKM = geo.EarthRadiusKM
+const earthRadiusKM = geo.EarthRadiusKM
 
 // DistanceKM is the great-circle (haversine) distance between a and b.
-func DistanceKM(a, b Point) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }
+func distanceKM(a, b Point) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }
 
 // kmPerDegreeLat is the length of one degree of latitude on that sphere.
-const kmPerDegreeLat = EarthRadiusKM * math.Pi / 180
+const kmPerDegreeLat = earthRadiusKM * math.Pi / 180
 
 // flatKM2 is the square of a flat-earth estimate of the distance from
 // (lat, lng) to p, cosLat and cosP being the cosines of their latitudes:

@@ -12,7 +12,7 @@ import (
 func TestFlatEstimateNeverSkipsANearPoint(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 200_000 {
-		a := Point{Lat: (rng.Float64()*2 - 1) * MaxIndexedLat, Lng: rng.Float64()*360 - 180}
+		a := Point{Lat: (rng.Float64()*2 - 1) * maxIndexedLat, Lng: rng.Float64()*360 - 180}
 		b := Point{Lat: a.Lat + (rng.Float64()*2-1)*2, Lng: a.Lng + (rng.Float64()*2-1)*2/math.Max(0.05, math.Cos(a.Lat*math.Pi/180))}
 		if b.Lng > 180 {
 			b.Lng -= 360
@@ -21,8 +21,8 @@ func TestFlatEstimateNeverSkipsANearPoint(t *testing.T) {
 			b.Lng += 360
 		}
 		b.Lat = math.Max(-90, math.Min(90, b.Lat))
-		d := DistanceKM(a, b)
-		if d > MaxServiceRadiusKM {
+		d := distanceKM(a, b)
+		if d > maxServiceRadiusKM {
 			continue
 		}
 		est := flatKM2(a.Lat, a.Lng, math.Cos(a.Lat*math.Pi/180), b, math.Cos(b.Lat*math.Pi/180))
@@ -41,7 +41,7 @@ func TestDistance(t *testing.T) {
 		{Point{0, 179.9}, Point{0, -179.9}, 22.2},                  // across the antimeridian
 		{Point{51.5, 0}, Point{51.5, 0}, 0},
 	} {
-		if d := DistanceKM(c.a, c.b); math.Abs(d-c.km) > c.km*0.005+0.01 {
+		if d := distanceKM(c.a, c.b); math.Abs(d-c.km) > c.km*0.005+0.01 {
 			t.Errorf("%v to %v: %.2f km, want about %v", c.a, c.b, d, c.km)
 		}
 	}

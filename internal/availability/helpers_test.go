@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/openhouse/openhouse/internal/availability"
 )
 
 // envRedis names the Redis the integration suites use (a database of its
@@ -20,7 +18,7 @@ import (
 const envRedis = "OPENHOUSE_TEST_REDIS_URL"
 
 // opener makes a fresh, empty index for a test.
-type opener func(t testing.TB, opts availability.Options) availability.Index
+type opener func(t testing.TB, opts Options) Index
 
 // eachIndex runs fn against the in-memory index and, when
 // OPENHOUSE_TEST_REDIS_URL is set, against Redis, as subtests "memory" and
@@ -31,13 +29,13 @@ func eachIndex(t *testing.T, fn func(t *testing.T, open opener)) {
 		if os.Getenv(envRedis) == "" {
 			t.Skip(envRedis + " is not set; .ci/run sets it to run this against a real Redis")
 		}
-		fn(t, func(t testing.TB, opts availability.Options) availability.Index { return openRedis(t, opts) })
+		fn(t, func(t testing.TB, opts Options) Index { return openRedis(t, opts) })
 	})
 }
 
-func openMemory(t testing.TB, opts availability.Options) availability.Index {
+func openMemory(t testing.TB, opts Options) Index {
 	t.Helper()
-	m, err := availability.NewMemory(opts)
+	m, err := NewMemory(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +44,7 @@ func openMemory(t testing.TB, opts availability.Options) availability.Index {
 
 // openRedis returns a Redis index under a fresh prefix; when the test ends
 // it deletes the prefix's keys and checks that none is left.
-func openRedis(t testing.TB, opts availability.Options) *availability.Redis {
+func openRedis(t testing.TB, opts Options) *Redis {
 	t.Helper()
 	url := os.Getenv(envRedis)
 	if url == "" {
@@ -61,13 +59,13 @@ func openRedis(t testing.TB, opts availability.Options) *availability.Redis {
 		t.Fatal(err)
 	}
 	prefix := "test:availability:" + hex.EncodeToString(b)
-	idx, err := availability.NewRedis(redis.NewClient(ro), availability.RedisConfig{Options: opts, Prefix: prefix})
+	idx, err := NewRedis(redis.NewClient(ro), RedisConfig{Options: opts, Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The cleaner has its own client: the service closes the index's
 	// client when its Run returns.
-	cleaner, err := availability.NewRedis(redis.NewClient(ro), availability.RedisConfig{Prefix: prefix})
+	cleaner, err := NewRedis(redis.NewClient(ro), RedisConfig{Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,17 +111,17 @@ func mustZone(name string) *time.Location {
 }
 
 // downtown is the Chicago Loop; north returns a point km kilometres north.
-var downtown = availability.Point{Lat: 41.8781, Lng: -87.6298}
+var downtown = Point{Lat: 41.8781, Lng: -87.6298}
 
-func north(p availability.Point, km float64) availability.Point {
-	return availability.Point{Lat: p.Lat + km/availability.EarthRadiusKM*180/3.141592653589793, Lng: p.Lng}
+func north(p Point, km float64) Point {
+	return Point{Lat: p.Lat + km/earthRadiusKM*180/3.141592653589793, Lng: p.Lng}
 }
 
 // everyDay is 08:00-18:00 on all seven days.
-func everyDay() []availability.WorkingHours {
-	var hs []availability.WorkingHours
+func everyDay() []WorkingHours {
+	var hs []WorkingHours
 	for d := 1; d <= 7; d++ {
-		hs = append(hs, availability.WorkingHours{Weekday: d, Start: "08:00", End: "18:00"})
+		hs = append(hs, WorkingHours{Weekday: d, Start: "08:00", End: "18:00"})
 	}
 	return hs
 }
@@ -131,11 +129,11 @@ func everyDay() []availability.WorkingHours {
 var profileTime = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 // realtorAt is an eligible Chicago realtor working 08:00-18:00 daily.
-func realtorAt(id string, p availability.Point, radiusKM float64) availability.Realtor {
+func realtorAt(id string, p Point, radiusKM float64) Realtor {
 	loc := p
-	return availability.Realtor{
+	return Realtor{
 		ID: id, Location: &loc, ServiceRadiusKM: radiusKM, TimeZone: "America/Chicago",
-		WorkingHours: everyDay(), Status: availability.StatusAvailable, Verified: true, Active: true,
+		WorkingHours: everyDay(), Status: StatusAvailable, Verified: true, Active: true,
 		UpdatedAt: profileTime,
 	}
 }
@@ -149,7 +147,7 @@ func at(hhmm string) time.Time {
 	return t
 }
 
-func ids(cs []availability.Candidate) []string {
+func ids(cs []Candidate) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.RealtorID

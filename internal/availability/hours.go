@@ -66,14 +66,14 @@ func (s *schedule) covers(sp span) bool {
 }
 
 // MaxWorkingWindows bounds a realtor's weekly windows, as iam does.
-const MaxWorkingWindows = 28
+const maxWorkingWindows = 28
 
 // parseSchedule reads working hours. Windows are ISO weekday 1-7 and
 // "HH:MM" with start before end.
 func parseSchedule(hours []WorkingHours) (schedule, error) {
 	var s schedule
-	if len(hours) > MaxWorkingWindows {
-		return s, fmt.Errorf("at most %d working-hours windows", MaxWorkingWindows)
+	if len(hours) > maxWorkingWindows {
+		return s, fmt.Errorf("at most %d working-hours windows", maxWorkingWindows)
 	}
 	for i, h := range hours {
 		from, ok1 := parseClock(h.Start)

@@ -14,7 +14,7 @@ import (
 )
 
 // MaxSearchRadiusKM bounds the radius_km query parameter.
-const MaxSearchRadiusKM = 1000
+const maxSearchRadiusKM = 1000
 
 // searchParams are the query parameters GET /availability understands; any
 // other is a 400, so a typo never silently widens a search.
@@ -57,8 +57,8 @@ func parseSearch(r *http.Request) (Query, error) {
 	if q.Point, q.Also, err = parsePoints(values); err != nil {
 		return Query{}, err
 	}
-	radiusMsg := fmt.Sprintf("must be a number of kilometres above 0 and at most %d", MaxSearchRadiusKM)
-	if q.MaxDistanceKM, err = num("radius_km", 0, MaxSearchRadiusKM, false, radiusMsg); err != nil {
+	radiusMsg := fmt.Sprintf("must be a number of kilometres above 0 and at most %d", maxSearchRadiusKM)
+	if q.MaxDistanceKM, err = num("radius_km", 0, maxSearchRadiusKM, false, radiusMsg); err != nil {
 		return Query{}, err
 	}
 	if values.Has("radius_km") && q.MaxDistanceKM == 0 {
@@ -111,8 +111,8 @@ func parsePoints(values url.Values) (Point, []Point, error) {
 		return Point{}, nil, badParam("lat", fmt.Sprintf("is given %d times and lng %d: one of each per point", len(lats), len(lngs)))
 	case len(lngs) > len(lats):
 		return Point{}, nil, badParam("lng", fmt.Sprintf("is given %d times and lat %d: one of each per point", len(lngs), len(lats)))
-	case len(lats) > MaxSearchPoints:
-		return Point{}, nil, badParam("lat", fmt.Sprintf("may name at most %d points", MaxSearchPoints))
+	case len(lats) > maxSearchPoints:
+		return Point{}, nil, badParam("lat", fmt.Sprintf("may name at most %d points", maxSearchPoints))
 	}
 	name := func(n string, i int) string {
 		if len(lats) == 1 {
@@ -139,7 +139,7 @@ func parsePoints(values url.Values) (Point, []Point, error) {
 var slotParams = map[string]bool{"lat": true, "lng": true, "from": true, "to": true, "step": true, "length": true}
 
 // DefaultSlotStep is the grid of GET /availability/slots without step.
-const DefaultSlotStep = 15 * time.Minute
+const defaultSlotStep = 15 * time.Minute
 
 // parseSlots reads GET /availability/slots's query: the homes as
 // GET /availability's lat and lng; the ranges of starts as from and to,
@@ -170,8 +170,8 @@ func parseSlots(r *http.Request) (SlotQuery, error) {
 		return SlotQuery{}, badParam("to", "is required: the last start, RFC 3339")
 	case len(froms) != len(tos):
 		return SlotQuery{}, badParam("to", fmt.Sprintf("is given %d times and from %d: one of each per range", len(tos), len(froms)))
-	case len(froms) > MaxSlotStarts:
-		return SlotQuery{}, badParam("from", fmt.Sprintf("may name at most %d ranges", MaxSlotStarts))
+	case len(froms) > maxSlotStarts:
+		return SlotQuery{}, badParam("from", fmt.Sprintf("may name at most %d ranges", maxSlotStarts))
 	}
 	name := func(n string, i int) string {
 		if len(froms) == 1 || i < 0 {
@@ -207,7 +207,7 @@ func parseSlots(r *http.Request) (SlotQuery, error) {
 		}
 		return d, nil
 	}
-	if q.Step, err = duration("step", DefaultSlotStep); err != nil {
+	if q.Step, err = duration("step", defaultSlotStep); err != nil {
 		return SlotQuery{}, err
 	}
 	if q.Length, err = duration("length", 0); err != nil {
@@ -307,8 +307,8 @@ func (p patchRequest) Validate() []httpapi.FieldError {
 	if p.Action != "reserve" && p.Action != "release" {
 		add("action", "must be reserve or release")
 	}
-	if !usertext.IsToken(p.TourID, MaxIDLength) {
-		add("tour_id", fmt.Sprintf("is required: an id of at most %d printable ASCII characters", MaxIDLength))
+	if !usertext.IsToken(p.TourID, maxIDLength) {
+		add("tour_id", fmt.Sprintf("is required: an id of at most %d printable ASCII characters", maxIDLength))
 	}
 	switch {
 	case p.Start == nil && p.End == nil:
@@ -435,11 +435,11 @@ func (s *Service) handleRealtor(w http.ResponseWriter, r *http.Request) {
 // writeError maps the domain's errors to problems, in one place.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, errNotFound):
 		httpapi.WriteError(w, r, httpapi.NotFound("the index has no such realtor"))
-	case errors.Is(err, ErrTaken):
+	case errors.Is(err, errTaken):
 		httpapi.WriteError(w, r, httpapi.Conflict("the realtor already holds another tour at that time (travel buffer included)"))
-	case errors.Is(err, ErrInvalid):
+	case errors.Is(err, errInvalid):
 		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
 	default:
 		httpapi.WriteError(w, r, err)

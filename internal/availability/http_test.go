@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/availability"
 	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
@@ -23,7 +22,7 @@ import (
 // api is the service behind its HTTP routes, as the app mounts them.
 type api struct {
 	t     *testing.T
-	idx   availability.Index
+	idx   Index
 	url   string
 	token func(p auth.Principal) string
 }
@@ -31,7 +30,7 @@ type api struct {
 func newAPI(t *testing.T, open opener) *api {
 	t.Helper()
 	clk := clock.NewFake(historyNow)
-	idx := open(t, availability.Options{})
+	idx := open(t, Options{})
 	svc := newService(t, idx, bustest.Embedded(t).Connect(t), clk)
 	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: clk})
 	if err != nil {
@@ -73,7 +72,7 @@ func (a *api) do(method, path, tok, contentType, body string) (int, http.Header,
 	return resp.StatusCode, resp.Header, string(raw)
 }
 
-func searchPath(p availability.Point, start, end time.Time, extra string) string {
+func searchPath(p Point, start, end time.Time, extra string) string {
 	q := url.Values{}
 	q.Set("lat", fmt.Sprint(p.Lat))
 	q.Set("lng", fmt.Sprint(p.Lng))
@@ -86,7 +85,7 @@ func searchPath(p availability.Point, start, end time.Time, extra string) string
 
 // slotsPath is GET /availability/slots for the homes ps, a tour of length
 // and the ranges from, to, from, to...
-func slotsPath(ps []availability.Point, length string, ranges ...time.Time) string {
+func slotsPath(ps []Point, length string, ranges ...time.Time) string {
 	q := url.Values{}
 	for _, p := range ps {
 		q.Add("lat", fmt.Sprint(p.Lat))
@@ -144,7 +143,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"reserve", "PATCH", "/availability/r1", patchBody("reserve", "matrix", at("10:00"), at("11:00")), allowed(200)},
 		{"release another tour", "PATCH", "/availability/r1", patchBody("release", "other", at("14:00"), at("15:00")), allowed(200)},
 		{"reserve for an unknown realtor", "PATCH", "/availability/nobody", patchBody("reserve", "x", at("10:00"), at("11:00")), allowed(404)},
-		{"open slots", "GET", slotsPath([]availability.Point{downtown}, "90m", at("09:00"), at("12:00")), "", slotsAllowed},
+		{"open slots", "GET", slotsPath([]Point{downtown}, "90m", at("09:00"), at("12:00")), "", slotsAllowed},
 	}
 	for _, c := range cases {
 		for who, tok := range callers {
@@ -178,7 +177,7 @@ func TestHTTPAnswers(t *testing.T) {
 	eachIndex(t, func(t *testing.T, open opener) {
 		a := newAPI(t, open)
 		ctx := context.Background()
-		for _, r := range []availability.Realtor{realtorAt("near", north(downtown, 1), 10), realtorAt("far", north(downtown, 6), 10)} {
+		for _, r := range []Realtor{realtorAt("near", north(downtown, 1), 10), realtorAt("far", north(downtown, 6), 10)} {
 			if err := a.idx.PutRealtor(ctx, r); err != nil {
 				t.Fatal(err)
 			}
@@ -260,18 +259,18 @@ func TestHTTPAnswers(t *testing.T) {
 			return strings.TrimSpace(body)
 		}
 		// near and far work 08:00-18:00 Chicago (14:00-00:00Z in December).
-		if got := slots(slotsPath([]availability.Point{downtown}, "1h", at("16:00"), at("18:00"))); got != `{"items":["2026-12-01T22:00:00Z","2026-12-01T22:15:00Z","2026-12-01T22:30:00Z","2026-12-01T22:45:00Z","2026-12-01T23:00:00Z"]}` {
+		if got := slots(slotsPath([]Point{downtown}, "1h", at("16:00"), at("18:00"))); got != `{"items":["2026-12-01T22:00:00Z","2026-12-01T22:15:00Z","2026-12-01T22:30:00Z","2026-12-01T22:45:00Z","2026-12-01T23:00:00Z"]}` {
 			t.Fatalf("slots 16:00-18:00 (every 15 min by default): %s", got)
 		}
-		got := slots(slotsPath([]availability.Point{downtown}, "1h", at("16:00"), at("18:00")) + "&step=30m")
+		got := slots(slotsPath([]Point{downtown}, "1h", at("16:00"), at("18:00")) + "&step=30m")
 		if got != `{"items":["2026-12-01T22:00:00Z","2026-12-01T22:30:00Z","2026-12-01T23:00:00Z"]}` {
 			t.Fatalf("slots 16:00-18:00 every 30 min: %s", got)
 		}
-		got = slots(slotsPath([]availability.Point{downtown, home2}, "45m", at("07:00"), at("08:00"), at("17:00"), at("19:00")))
+		got = slots(slotsPath([]Point{downtown, home2}, "45m", at("07:00"), at("08:00"), at("17:00"), at("19:00")))
 		if got != `{"items":["2026-12-01T14:00:00Z","2026-12-01T23:00:00Z","2026-12-01T23:15:00Z"]}` {
 			t.Fatalf("slots of two homes in two ranges: %s", got)
 		}
-		if got = slots(slotsPath([]availability.Point{north(downtown, 80)}, "1h", at("09:00"), at("10:00"))); got != `{"items":[]}` {
+		if got = slots(slotsPath([]Point{north(downtown, 80)}, "1h", at("09:00"), at("10:00"))); got != `{"items":[]}` {
 			t.Fatalf("slots where nobody goes: %s", got)
 		}
 		status, _, body = a.do("GET", "/availability/near", a.token(auth.Principal{ID: "adm", Role: auth.RoleAdmin}), "", "")
@@ -294,7 +293,7 @@ func TestBadInput(t *testing.T) {
 	}
 	admin := a.token(auth.Principal{ID: "adm", Role: auth.RoleAdmin})
 	ok := searchPath(downtown, at("10:00"), at("11:00"), "")
-	slot := slotsPath([]availability.Point{downtown}, "1h", at("09:00"), at("12:00"))
+	slot := slotsPath([]Point{downtown}, "1h", at("09:00"), at("12:00"))
 	body := func(s string) string { return s }
 	cases := []struct {
 		name, method, path, contentType, body string
@@ -338,22 +337,22 @@ func TestBadInput(t *testing.T) {
 		{"a lng without its lat", "GET", ok + "&lng=1", "", "", 400, "lng"},
 		{"second lat 91", "GET", ok + "&lat=91&lng=-87.6", "", "", 400, "lat[1]"},
 		{"third lng not a number", "GET", ok + "&lat=41.9&lng=-87.6&lat=41.9&lng=west", "", "", 400, "lng[2]"},
-		{"too many points", "GET", ok + strings.Repeat("&lat=41.9&lng=-87.6", availability.MaxSearchPoints), "", "", 400, "lat"},
+		{"too many points", "GET", ok + strings.Repeat("&lat=41.9&lng=-87.6", maxSearchPoints), "", "", 400, "lat"},
 		{"limit 0", "GET", ok + "&limit=0", "", "", 400, "limit"},
 		{"limit 101", "GET", ok + "&limit=101", "", "", 400, "limit"},
 		{"unknown realtor", "GET", "/availability/nobody", "", "", 404, ""},
 		{"slots: no lat", "GET", "/availability/slots?lng=-87.6&from=2026-12-01T15:00:00Z&to=2026-12-01T18:00:00Z&length=1h", "", "", 400, "lat"},
 		{"slots: second lng 181", "GET", slot + "&lat=41.9&lng=181", "", "", 400, "lng[1]"},
-		{"slots: no from", "GET", slotsPath([]availability.Point{downtown}, "1h"), "", "", 400, "from"},
-		{"slots: from without to", "GET", slotsPath([]availability.Point{downtown}, "1h") + "&from=2026-12-01T15:00:00Z", "", "", 400, "to"},
+		{"slots: no from", "GET", slotsPath([]Point{downtown}, "1h"), "", "", 400, "from"},
+		{"slots: from without to", "GET", slotsPath([]Point{downtown}, "1h") + "&from=2026-12-01T15:00:00Z", "", "", 400, "to"},
 		{"slots: two froms, one to", "GET", slot + "&from=2026-12-02T15:00:00Z", "", "", 400, "to"},
 		{"slots: bad from", "GET", strings.Replace(slot, "from=", "from=soon", 1), "", "", 400, "from"},
 		{"slots: bad second to", "GET", slot + "&from=2026-12-02T15:00:00Z&to=later", "", "", 400, "to[1]"},
-		{"slots: to before from", "GET", slotsPath([]availability.Point{downtown}, "1h", at("12:00"), at("11:00")), "", "", 400, "to"},
-		{"slots: ranges overlap", "GET", slotsPath([]availability.Point{downtown}, "1h", at("09:00"), at("12:00"), at("11:00"), at("13:00")), "", "", 400, "from[1]"},
-		{"slots: ranges out of order", "GET", slotsPath([]availability.Point{downtown}, "1h", at("09:00"), at("12:00"), at("07:00"), at("08:00")), "", "", 400, "from[1]"},
-		{"slots: before 1970", "GET", slotsPath([]availability.Point{downtown}, "1h", time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC), at("08:00")), "", "", 400, "from"},
-		{"slots: no length", "GET", slotsPath([]availability.Point{downtown}, "", at("09:00"), at("12:00")), "", "", 400, "length"},
+		{"slots: to before from", "GET", slotsPath([]Point{downtown}, "1h", at("12:00"), at("11:00")), "", "", 400, "to"},
+		{"slots: ranges overlap", "GET", slotsPath([]Point{downtown}, "1h", at("09:00"), at("12:00"), at("11:00"), at("13:00")), "", "", 400, "from[1]"},
+		{"slots: ranges out of order", "GET", slotsPath([]Point{downtown}, "1h", at("09:00"), at("12:00"), at("07:00"), at("08:00")), "", "", 400, "from[1]"},
+		{"slots: before 1970", "GET", slotsPath([]Point{downtown}, "1h", time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC), at("08:00")), "", "", 400, "from"},
+		{"slots: no length", "GET", slotsPath([]Point{downtown}, "", at("09:00"), at("12:00")), "", "", 400, "length"},
 		{"slots: length not a duration", "GET", strings.Replace(slot, "length=1h", "length=an+hour", 1), "", "", 400, "length"},
 		{"slots: length 0", "GET", strings.Replace(slot, "length=1h", "length=0s", 1), "", "", 400, "length"},
 		{"slots: length 13h", "GET", strings.Replace(slot, "length=1h", "length=13h", 1), "", "", 400, "length"},
@@ -361,7 +360,7 @@ func TestBadInput(t *testing.T) {
 		{"slots: negative step", "GET", slot + "&step=-15m", "", "", 400, "step"},
 		{"slots: a 30 s step", "GET", slot + "&step=30s", "", "", 400, "step"},
 		{"slots: two steps", "GET", slot + "&step=15m&step=30m", "", "", 400, "step"},
-		{"slots: 4097 starts", "GET", slotsPath([]availability.Point{downtown}, "1h", at("00:00"), at("00:00").Add(4096*time.Minute)) + "&step=1m", "", "", 400, "to"},
+		{"slots: 4097 starts", "GET", slotsPath([]Point{downtown}, "1h", at("00:00"), at("00:00").Add(4096*time.Minute)) + "&step=1m", "", "", 400, "to"},
 		{"slots: unknown parameter", "GET", slot + "&days=7", "", "", 400, "days"},
 	}
 	for _, c := range cases {

@@ -85,7 +85,7 @@ type Options struct {
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Buffer == 0 {
-		o.Buffer = DefaultBuffer
+		o.Buffer = defaultBuffer
 	}
 	if o.Buffer < 0 || o.Buffer > 24*time.Hour {
 		return o, fmt.Errorf("availability: buffer must be between 0 and 24h, got %s", o.Buffer)
@@ -109,8 +109,8 @@ func (p prepared) eligible() bool { return p.usable && p.r.Eligible() }
 // prepare puts r in the form both indexes keep: UTC times, "UTC" for an
 // empty zone, its own copies of the slices.
 func prepare(r Realtor, z *zones) (prepared, error) {
-	if r.ID == "" || len(r.ID) > MaxIDLength {
-		return prepared{}, fmt.Errorf("%w: realtor id must be 1 to %d bytes", ErrInvalid, MaxIDLength)
+	if r.ID == "" || len(r.ID) > maxIDLength {
+		return prepared{}, fmt.Errorf("%w: realtor id must be 1 to %d bytes", errInvalid, maxIDLength)
 	}
 	if r.TimeZone == "" {
 		r.TimeZone = "UTC"
@@ -141,7 +141,7 @@ func checkHold(realtorID, tourID string, start, end time.Time) (time.Time, time.
 	}
 	start, end = millis(start), millis(end)
 	if start.IsZero() || end.IsZero() {
-		return start, end, fmt.Errorf("%w: start and end are required", ErrInvalid)
+		return start, end, fmt.Errorf("%w: start and end are required", errInvalid)
 	}
 	return start, end, checkWindow(start, end)
 }
@@ -156,14 +156,14 @@ func checkRelease(realtorID, tourID string, start, end time.Time) (time.Time, ti
 	}
 	start, end = millis(start), millis(end)
 	if start.IsZero() || end.IsZero() {
-		return start, end, fmt.Errorf("%w: start and end go together", ErrInvalid)
+		return start, end, fmt.Errorf("%w: start and end go together", errInvalid)
 	}
 	return start, end, nil
 }
 
 func checkIDs(realtorID, tourID string) error {
-	if realtorID == "" || len(realtorID) > MaxIDLength || tourID == "" || len(tourID) > MaxIDLength {
-		return fmt.Errorf("%w: realtor and tour ids must be 1 to %d bytes", ErrInvalid, MaxIDLength)
+	if realtorID == "" || len(realtorID) > maxIDLength || tourID == "" || len(tourID) > maxIDLength {
+		return fmt.Errorf("%w: realtor and tour ids must be 1 to %d bytes", errInvalid, maxIDLength)
 	}
 	return nil
 }
@@ -198,11 +198,11 @@ func byDistance(a, b Candidate) int {
 // checkBusy validates PutBusy's arguments and puts the blocks in the
 // index's precision.
 func checkBusy(realtorID string, blocks []Span) ([]Span, error) {
-	if realtorID == "" || len(realtorID) > MaxIDLength {
-		return nil, fmt.Errorf("%w: realtor id must be 1 to %d bytes", ErrInvalid, MaxIDLength)
+	if realtorID == "" || len(realtorID) > maxIDLength {
+		return nil, fmt.Errorf("%w: realtor id must be 1 to %d bytes", errInvalid, maxIDLength)
 	}
 	if err := checkSpans(blocks); err != nil {
-		return nil, fmt.Errorf("%w: busy blocks: %s", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: busy blocks: %s", errInvalid, err)
 	}
 	return normalSpans(blocks), nil
 }

@@ -69,7 +69,7 @@ func entryOf(r *memRealtor) memEntry {
 func (e *memEntry) coversAll(ps []Point, cosPs []float64, reach float64) bool {
 	bound := slack(reach)
 	for i, p := range ps {
-		if flatKM2(e.lat, e.lng, e.cosLat, p, cosPs[i]) > bound*bound || DistanceKM(Point{e.lat, e.lng}, p) > reach {
+		if flatKM2(e.lat, e.lng, e.cosLat, p, cosPs[i]) > bound*bound || distanceKM(Point{e.lat, e.lng}, p) > reach {
 			return false
 		}
 	}
@@ -130,7 +130,7 @@ func (m *Memory) Realtor(ctx context.Context, id string) (Realtor, error) {
 	defer m.mu.RUnlock()
 	cur, ok := m.realtors[id]
 	if !ok {
-		return Realtor{}, ErrNotFound
+		return Realtor{}, errNotFound
 	}
 	r := cur.r
 	if r.Location != nil {
@@ -224,7 +224,7 @@ func (m *Memory) Search(ctx context.Context, q Query) ([]Candidate, error) {
 			}
 		}
 		r := e.r
-		d := DistanceKM(Point{e.lat, e.lng}, q.Point)
+		d := distanceKM(Point{e.lat, e.lng}, q.Point)
 		if d > reach || !best.wants(d, r.r.ID) || !e.coversAll(q.Also, cosAlso, reach) {
 			continue
 		}
@@ -268,7 +268,7 @@ func (m *Memory) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, erro
 		if bound := slack(e.radius); flatKM2(e.lat, e.lng, e.cosLat, q.Point, cosQ) > bound*bound {
 			continue
 		}
-		if !f.wants(e.loc, &e.hours) || DistanceKM(Point{e.lat, e.lng}, q.Point) > e.radius ||
+		if !f.wants(e.loc, &e.hours) || distanceKM(Point{e.lat, e.lng}, q.Point) > e.radius ||
 			!e.coversAll(q.Also, cosAlso, e.radius) || !f.consider(e.loc, &e.r.sched) {
 			continue
 		}
@@ -367,7 +367,7 @@ func (m *Memory) Reserve(ctx context.Context, realtorID, tourID string, start, e
 		return nil
 	}
 	if other := m.blockedLocked(realtorID, tourID, start, end); other != "" {
-		return fmt.Errorf("reserve realtor %s for tour %s: %w (tour %s)", realtorID, tourID, ErrTaken, other)
+		return fmt.Errorf("reserve realtor %s for tour %s: %w (tour %s)", realtorID, tourID, errTaken, other)
 	}
 	if tours == nil {
 		tours = map[string]Booking{}

@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/availability"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
@@ -22,7 +21,7 @@ import (
 var historyNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 // runService runs svc.Run until the test ends.
-func runService(t testing.TB, svc *availability.Service) {
+func runService(t testing.TB, svc *Service) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -35,9 +34,9 @@ func runService(t testing.TB, svc *availability.Service) {
 	})
 }
 
-func newService(t testing.TB, idx availability.Index, w availability.Watcher, clk clock.Clock) *availability.Service {
+func newService(t testing.TB, idx Index, w Watcher, clk clock.Clock) *Service {
 	t.Helper()
-	svc, err := availability.New(idx, w, availability.Config{Clock: clk, Log: quietLog()})
+	svc, err := New(idx, w, Config{Clock: clk, Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +53,7 @@ func TestRebuildFromStreams(t *testing.T) {
 		eachIndex(t, func(t *testing.T, open opener) {
 			ctx := context.Background()
 			clk := clock.NewFake(historyNow)
-			idxA := open(t, availability.Options{})
+			idxA := open(t, Options{})
 			svcA := newService(t, idxA, b, clk)
 			runService(t, svcA)
 			eventually(t, "index A fed from the streams", func() bool { return svcA.Applied() == int64(h.events) })
@@ -64,7 +63,7 @@ func TestRebuildFromStreams(t *testing.T) {
 			if err := idxA.Reset(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if r, ok := idxA.(*availability.Redis); ok {
+			if r, ok := idxA.(*Redis); ok {
 				if keys, err := r.Keys(ctx); err != nil || len(keys) != 0 {
 					t.Fatalf("keys left after the wipe: %v, %v", keys, err)
 				}
@@ -73,7 +72,7 @@ func TestRebuildFromStreams(t *testing.T) {
 				t.Fatalf("the wiped index still answers: %v", got)
 			}
 
-			idxB := open(t, availability.Options{})
+			idxB := open(t, Options{})
 			svcB := newService(t, idxB, b, clk)
 			runService(t, svcB)
 			eventually(t, "index B fed from the streams", func() bool { return svcB.Applied() == int64(h.events) })
@@ -101,11 +100,11 @@ func compareAnswers(t *testing.T, what string, want, got []string) {
 // index must make of it.
 type history struct {
 	events  int
-	points  []availability.Point
+	points  []Point
 	windows [][2]time.Time // zero: no window
 	// facts checked on the first index
 	suspended, unavailable, moved, reordered string
-	movedTo                                  availability.Point
+	movedTo                                  Point
 	held, released                           slot
 }
 
@@ -293,12 +292,12 @@ func eligibleAfter(id string, h *history) bool {
 }
 
 // answers asks the index every query of the history: one line per query.
-func answers(t *testing.T, idx availability.Index, h *history) []string {
+func answers(t *testing.T, idx Index, h *history) []string {
 	t.Helper()
 	var out []string
 	for _, p := range h.points {
 		for _, w := range h.windows {
-			cs, err := idx.Search(context.Background(), availability.Query{Point: p, Start: w[0], End: w[1]})
+			cs, err := idx.Search(context.Background(), Query{Point: p, Start: w[0], End: w[1]})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -314,7 +313,7 @@ func answers(t *testing.T, idx availability.Index, h *history) []string {
 
 // check holds the first index to what the history means, so that a replay
 // that agrees with a wrong index cannot pass.
-func (h *history) check(t *testing.T, idx availability.Index, got []string) {
+func (h *history) check(t *testing.T, idx Index, got []string) {
 	t.Helper()
 	ctx := context.Background()
 	all := strings.Join(got, " ")
@@ -343,7 +342,7 @@ func (h *history) check(t *testing.T, idx availability.Index, got []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cs, err := idx.Search(ctx, availability.Query{Point: *r.Location, Start: s.start, End: s.end})
+		cs, err := idx.Search(ctx, Query{Point: *r.Location, Start: s.start, End: s.end})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -101,7 +101,7 @@ func (x *Redis) Close() error { return x.c.Close() }
 // redisScale turns Redis's geo distances (on its sphere of 6372.797560856
 // km) into this package's (on EarthRadiusKM): both are haversine, so the
 // ratio of the radii is exact.
-const redisScale = EarthRadiusKM / 6372.797560856
+const redisScale = earthRadiusKM / 6372.797560856
 
 // PutRealtor implements Index.
 func (x *Redis) PutRealtor(ctx context.Context, r Realtor) error {
@@ -151,7 +151,7 @@ func (x *Redis) PutRealtor(ctx context.Context, r Realtor) error {
 
 // radiusBuckets are the upper bounds of the service-radius buckets, in km:
 // Search looks for a bucket's realtors only as far as its bound.
-var radiusBuckets = []int{10, 25, 50, 100, MaxServiceRadiusKM}
+var radiusBuckets = []int{10, 25, 50, 100, maxServiceRadiusKM}
 
 var radiusBucketList = func() string {
 	s := make([]string, len(radiusBuckets))
@@ -188,15 +188,15 @@ func geoSets(tz string, radiusKM float64, s *schedule) []string {
 
 // Realtor implements Index.
 func (x *Redis) Realtor(ctx context.Context, id string) (Realtor, error) {
-	if id == "" || len(id) > MaxIDLength {
-		return Realtor{}, ErrNotFound
+	if id == "" || len(id) > maxIDLength {
+		return Realtor{}, errNotFound
 	}
 	h, err := x.c.HGetAll(ctx, x.prefix+"r:"+id).Result()
 	if err != nil {
 		return Realtor{}, fmt.Errorf("read realtor %s: %w", id, err)
 	}
 	if len(h) == 0 {
-		return Realtor{}, ErrNotFound
+		return Realtor{}, errNotFound
 	}
 	r := Realtor{ID: id, TimeZone: h["tz"], Status: Status(h["status"]), Verified: h["verified"] == "1", Active: h["active"] == "1"}
 	r.ServiceRadiusKM, _ = strconv.ParseFloat(h["radius"], 64)
@@ -242,7 +242,7 @@ func (x *Redis) Search(ctx context.Context, q Query) ([]Candidate, error) {
 	}
 	for range 4 {
 		args := []any{x.prefix, ftoa(q.Point.Lng), ftoa(q.Point.Lat), ftoa(q.MaxDistanceKM), max(q.Limit, 0), "", "", x.opts.Buffer.Milliseconds(),
-			ftoa(redisScale), ftoa(x.first), radiusBucketList, ftoa(EarthRadiusKM), strings.Join(also, " ")}
+			ftoa(redisScale), ftoa(x.first), radiusBucketList, ftoa(earthRadiusKM), strings.Join(also, " ")}
 		if !q.Start.IsZero() {
 			args[5], args[6] = q.Start.UnixMilli(), q.End.UnixMilli()
 			args = x.appendSpans(args, q.Start, q.End)
@@ -343,7 +343,7 @@ func (x *Redis) Reserve(ctx context.Context, realtorID, tourID string, start, en
 	case err != nil:
 		return fmt.Errorf("reserve realtor %s for tour %s: %w", realtorID, tourID, err)
 	case len(res) == 2 && res[0] == "taken":
-		return fmt.Errorf("reserve realtor %s for tour %s: %w (tour %s)", realtorID, tourID, ErrTaken, res[1])
+		return fmt.Errorf("reserve realtor %s for tour %s: %w (tour %s)", realtorID, tourID, errTaken, res[1])
 	case len(res) == 1 && res[0] == "ok":
 		return nil
 	}

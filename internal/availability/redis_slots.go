@@ -39,7 +39,7 @@ func (x *Redis) FreeStarts(ctx context.Context, q SlotQuery) ([]time.Time, error
 	inner, outer := -1.0, x.first
 	for asked := 0; !f.done(); {
 		args := []any{x.prefix, ftoa(q.Point.Lng), ftoa(q.Point.Lat), ftoa(redisScale), ftoa(inner), ftoa(outer),
-			radiusBucketList, ftoa(EarthRadiusKM), strings.Join(also, " "), "all"}
+			radiusBucketList, ftoa(earthRadiusKM), strings.Join(also, " "), "all"}
 		args, sent := x.appendGroups(args, f, inner >= 0)
 		res, err := slotsScript.RunRO(ctx, x.c, nil, args...).StringSlice()
 		if err != nil {

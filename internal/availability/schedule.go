@@ -20,8 +20,8 @@ import (
 // checkSpans validates spans: at most MaxSpans, each after 1970 and
 // non-empty.
 func checkSpans(spans []Span) error {
-	if len(spans) > MaxSpans {
-		return fmt.Errorf("at most %d spans", MaxSpans)
+	if len(spans) > maxSpans {
+		return fmt.Errorf("at most %d spans", maxSpans)
 	}
 	for i, s := range spans {
 		if s.Start.Unix() <= 0 || !s.End.After(s.Start) {

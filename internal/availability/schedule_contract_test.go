@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/availability"
 )
 
 // TestScheduleContract: time off, busy blocks of the realtor's own
@@ -21,10 +19,10 @@ func scheduleContract(t *testing.T, open opener) {
 	ctx := context.Background()
 	// One realtor working 08:00-18:00, a one-hour tour on a 30-minute grid,
 	// 08:00 to 17:00 of the Chicago day at(), and the next day.
-	q := availability.SlotQuery{Point: downtown, Step: 30 * time.Minute, Length: time.Hour,
-		Ranges: []availability.StartRange{{From: at("08:00"), To: at("17:00")}, {From: at("08:00").AddDate(0, 0, 1), To: at("17:00").AddDate(0, 0, 1)}}}
+	q := SlotQuery{Point: downtown, Step: 30 * time.Minute, Length: time.Hour,
+		Ranges: []StartRange{{From: at("08:00"), To: at("17:00")}, {From: at("08:00").AddDate(0, 0, 1), To: at("17:00").AddDate(0, 0, 1)}}}
 	day1, day2 := grid(at("08:00"), at("17:00"), 30*time.Minute), grid(at("08:00").AddDate(0, 0, 1), at("17:00").AddDate(0, 0, 1), 30*time.Minute)
-	free := func(t *testing.T, idx availability.Index) []time.Time {
+	free := func(t *testing.T, idx Index) []time.Time {
 		t.Helper()
 		got, err := idx.FreeStarts(ctx, q)
 		if err != nil {
@@ -32,9 +30,9 @@ func scheduleContract(t *testing.T, open opener) {
 		}
 		return got
 	}
-	searching := func(t *testing.T, idx availability.Index, start time.Time) bool {
+	searching := func(t *testing.T, idx Index, start time.Time) bool {
 		t.Helper()
-		cs, err := idx.Search(ctx, availability.Query{Point: downtown, Start: start, End: start.Add(time.Hour)})
+		cs, err := idx.Search(ctx, Query{Point: downtown, Start: start, End: start.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +40,7 @@ func scheduleContract(t *testing.T, open opener) {
 	}
 	// agree checks that Search offers the realtor exactly at the starts
 	// FreeStarts answers, and that those are want.
-	agree := func(t *testing.T, idx availability.Index, what string, want []time.Time) {
+	agree := func(t *testing.T, idx Index, what string, want []time.Time) {
 		t.Helper()
 		got := free(t, idx)
 		if !slices.EqualFunc(got, want, time.Time.Equal) {
@@ -59,9 +57,9 @@ func scheduleContract(t *testing.T, open opener) {
 	}
 
 	t.Run("time off removes the starts whose tour overlaps it, not widened", func(t *testing.T) {
-		idx := open(t, availability.Options{Buffer: 30 * time.Minute})
+		idx := open(t, Options{Buffer: 30 * time.Minute})
 		r := realtorAt("r", north(downtown, 1), 10)
-		r.TimeOff = []availability.Span{{Start: at("12:00"), End: at("13:00")}}
+		r.TimeOff = []Span{{Start: at("12:00"), End: at("13:00")}}
 		if err := idx.PutRealtor(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -80,16 +78,16 @@ func scheduleContract(t *testing.T, open opener) {
 	})
 
 	t.Run("busy blocks: newest wins, the realtor need not be known yet", func(t *testing.T) {
-		idx := open(t, availability.Options{Buffer: 30 * time.Minute})
+		idx := open(t, Options{Buffer: 30 * time.Minute})
 		t0 := profileTime
-		if err := idx.PutBusy(ctx, "r", []availability.Span{{Start: at("09:00"), End: at("09:30")}}, t0); err != nil {
+		if err := idx.PutBusy(ctx, "r", []Span{{Start: at("09:00"), End: at("09:30")}}, t0); err != nil {
 			t.Fatal(err)
 		}
 		if err := idx.PutRealtor(ctx, realtorAt("r", north(downtown, 1), 10)); err != nil {
 			t.Fatal(err)
 		}
 		agree(t, idx, "busy 09:00-09:30", append(without(day1, at("08:30"), at("09:00")), day2...))
-		next := []availability.Span{{Start: at("14:00"), End: at("15:00")}, {Start: at("10:00").AddDate(0, 0, 1), End: at("10:15").AddDate(0, 0, 1)}}
+		next := []Span{{Start: at("14:00"), End: at("15:00")}, {Start: at("10:00").AddDate(0, 0, 1), End: at("10:15").AddDate(0, 0, 1)}}
 		if err := idx.PutBusy(ctx, "r", next, t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
@@ -102,13 +100,13 @@ func scheduleContract(t *testing.T, open opener) {
 			t.Fatal(err)
 		}
 		agree(t, idx, "no blocks", append(slices.Clone(day1), day2...))
-		if err := idx.PutBusy(ctx, "r", []availability.Span{{Start: at("10:00"), End: at("09:00")}}, t0.Add(3*time.Minute)); !errors.Is(err, availability.ErrInvalid) {
+		if err := idx.PutBusy(ctx, "r", []Span{{Start: at("10:00"), End: at("09:00")}}, t0.Add(3*time.Minute)); !errors.Is(err, errInvalid) {
 			t.Fatalf("backwards block: %v, want ErrInvalid", err)
 		}
 	})
 
 	t.Run("daily cap: a day with as many bookings as the cap offers no more; the next day does", func(t *testing.T) {
-		idx := open(t, availability.Options{Buffer: 30 * time.Minute})
+		idx := open(t, Options{Buffer: 30 * time.Minute})
 		r := realtorAt("r", north(downtown, 1), 10)
 		r.MaxToursPerDay = 1
 		if err := idx.PutRealtor(ctx, r); err != nil {

@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/availability"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
@@ -30,7 +29,7 @@ func publish(t testing.TB, b *bus.Bus, typ, subject string, data any) {
 	}
 }
 
-func profileEvent(id string, p availability.Point, radius float64, at time.Time) events.RealtorProfileChanged {
+func profileEvent(id string, p Point, radius float64, at time.Time) events.RealtorProfileChanged {
 	var hours []events.WorkingHours
 	for d := 1; d <= 7; d++ {
 		hours = append(hours, events.WorkingHours{Weekday: d, Start: "08:00", End: "18:00"})
@@ -70,15 +69,15 @@ func TestEventsFeedTheIndex(t *testing.T) {
 	eachIndex(t, func(t *testing.T, open opener) {
 		ctx := context.Background()
 		b := bustest.Embedded(t).Connect(t)
-		idx := open(t, availability.Options{})
+		idx := open(t, Options{})
 		logs := &syncBuffer{}
-		svc, err := availability.New(idx, b, availability.Config{Clock: clock.NewFake(historyNow), Log: slog.New(slog.NewTextHandler(logs, nil))})
+		svc, err := New(idx, b, Config{Clock: clock.NewFake(historyNow), Log: slog.New(slog.NewTextHandler(logs, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		runService(t, svc)
 		free := func(start, end time.Time) []string {
-			cs, err := idx.Search(ctx, availability.Query{Point: downtown, Start: start, End: end})
+			cs, err := idx.Search(ctx, Query{Point: downtown, Start: start, End: end})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +136,7 @@ func TestEventsFeedTheIndex(t *testing.T) {
 func TestRunPrunesOldBookings(t *testing.T) {
 	ctx := context.Background()
 	b := bustest.Embedded(t).Connect(t)
-	idx := openMemory(t, availability.Options{})
+	idx := openMemory(t, Options{})
 	clk := clock.NewFake(time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC))
 	reserve := func(tour string, start time.Time) {
 		if err := idx.Reserve(ctx, "r", tour, start, start.Add(time.Hour)); err != nil {
@@ -155,7 +154,7 @@ func TestRunPrunesOldBookings(t *testing.T) {
 	reserve("two-days-ago", clk.Now().Add(-48*time.Hour))
 	reserve("an-hour-ago", clk.Now().Add(-2*time.Hour))
 	reserve("tomorrow", clk.Now().Add(24*time.Hour))
-	svc, err := availability.New(idx, b, availability.Config{Clock: clk, Log: quietLog(), KeepBookings: 24 * time.Hour, PruneEvery: time.Hour})
+	svc, err := New(idx, b, Config{Clock: clk, Log: quietLog(), KeepBookings: 24 * time.Hour, PruneEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,11 +178,11 @@ func TestRunPrunesOldBookings(t *testing.T) {
 // flaky is an index whose PutRealtor fails while broken is set, as Redis
 // does when it is unreachable.
 type flaky struct {
-	availability.Index
+	Index
 	broken atomic.Bool
 }
 
-func (f *flaky) PutRealtor(ctx context.Context, r availability.Realtor) error {
+func (f *flaky) PutRealtor(ctx context.Context, r Realtor) error {
 	if f.broken.Load() {
 		return errors.New("connection refused")
 	}
@@ -195,14 +194,14 @@ func (f *flaky) PutRealtor(ctx context.Context, r availability.Realtor) error {
 func TestFailedEventTriggersRebuild(t *testing.T) {
 	ctx := context.Background()
 	b := bustest.Embedded(t).Connect(t)
-	idx := &flaky{Index: openMemory(t, availability.Options{})}
+	idx := &flaky{Index: openMemory(t, Options{})}
 	idx.broken.Store(true)
 	clk := clock.NewFake(historyNow)
 	svc := newService(t, idx, b, clk)
 	publish(t, b, events.TypeRealtorProfileChanged, "r1", profileEvent("r1", north(downtown, 1), 10, profileTime))
 	runService(t, svc)
 	eventually(t, "the event handled", func() bool { return svc.Applied() == 1 })
-	if _, err := idx.Realtor(ctx, "r1"); !errors.Is(err, availability.ErrNotFound) {
+	if _, err := idx.Realtor(ctx, "r1"); !errors.Is(err, errNotFound) {
 		t.Fatalf("realtor after the failure: %v", err)
 	}
 	idx.broken.Store(false)
@@ -221,7 +220,7 @@ func TestFailedEventTriggersRebuild(t *testing.T) {
 // CheckEvery and refills it from the streams.
 func TestRedisLossTriggersRebuild(t *testing.T) {
 	ctx := context.Background()
-	idx := openRedis(t, availability.Options{})
+	idx := openRedis(t, Options{})
 	b := bustest.Embedded(t).Connect(t)
 	clk := clock.NewFake(historyNow)
 	svc := newService(t, idx, b, clk)
@@ -247,7 +246,7 @@ func TestRedisLossTriggersRebuild(t *testing.T) {
 // TestRedisServerCheck: the Redis the suites use is new enough, and the
 // check reads its version.
 func TestRedisServerCheck(t *testing.T) {
-	if err := openRedis(t, availability.Options{}).CheckServer(context.Background()); err != nil {
+	if err := openRedis(t, Options{}).CheckServer(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -35,17 +35,17 @@ const (
 	// MaxSlotStarts is the most candidate starts one query may name, all
 	// ranges together: two weeks of a 5-minute grid, or six weeks of a
 	// 15-minute one, with room to spare.
-	MaxSlotStarts = 4096
-	MinSlotStep   = time.Minute
-	MaxSlotStep   = 24 * time.Hour
+	maxSlotStarts = 4096
+	minSlotStep   = time.Minute
+	maxSlotStep   = 24 * time.Hour
 )
 
 // slotRule names what is wrong with q, if anything: the part ("lat",
 // "from", "to", "step" or "length"), the range it is in (-1 when not a
 // range's), and the message. q is in the index's precision (normalSlots).
 func (q SlotQuery) slotRule() (part string, i int, msg string) {
-	if len(q.Also) >= MaxSearchPoints {
-		return "lat", -1, fmt.Sprintf("may name at most %d points", MaxSearchPoints)
+	if len(q.Also) >= maxSearchPoints {
+		return "lat", -1, fmt.Sprintf("may name at most %d points", maxSearchPoints)
 	}
 	if !q.Point.valid() {
 		return "lat", -1, "every point must be latitude -90 to 90 and longitude -180 to 180"
@@ -55,11 +55,11 @@ func (q SlotQuery) slotRule() (part string, i int, msg string) {
 			return "lat", -1, "every point must be latitude -90 to 90 and longitude -180 to 180"
 		}
 	}
-	if q.Step < MinSlotStep || q.Step > MaxSlotStep {
-		return "step", -1, fmt.Sprintf("must be from %s to %s", fmtDuration(MinSlotStep), fmtDuration(MaxSlotStep))
+	if q.Step < minSlotStep || q.Step > maxSlotStep {
+		return "step", -1, fmt.Sprintf("must be from %s to %s", fmtDuration(minSlotStep), fmtDuration(maxSlotStep))
 	}
-	if q.Length <= 0 || q.Length > MaxWindow {
-		return "length", -1, fmt.Sprintf("must be above 0 and at most %s", fmtDuration(MaxWindow))
+	if q.Length <= 0 || q.Length > maxWindow {
+		return "length", -1, fmt.Sprintf("must be above 0 and at most %s", fmtDuration(maxWindow))
 	}
 	n := 0
 	for k, r := range q.Ranges {
@@ -72,8 +72,8 @@ func (q SlotQuery) slotRule() (part string, i int, msg string) {
 			return "from", k, "must be after the previous range's to: ranges come in order and do not overlap"
 		}
 		n += int(r.To.Sub(r.From)/q.Step) + 1
-		if n > MaxSlotStarts {
-			return "to", k, fmt.Sprintf("makes more than %d starts in all", MaxSlotStarts)
+		if n > maxSlotStarts {
+			return "to", k, fmt.Sprintf("makes more than %d starts in all", maxSlotStarts)
 		}
 	}
 	return "", -1, ""
@@ -103,9 +103,9 @@ func normalSlots(q SlotQuery) (SlotQuery, error) {
 	q.Ranges = rs
 	if part, k, msg := q.slotRule(); part != "" {
 		if k >= 0 {
-			return q, fmt.Errorf("%w: range %d: %s %s", ErrInvalid, k, part, msg)
+			return q, fmt.Errorf("%w: range %d: %s %s", errInvalid, k, part, msg)
 		}
-		return q, fmt.Errorf("%w: %s %s", ErrInvalid, part, msg)
+		return q, fmt.Errorf("%w: %s %s", errInvalid, part, msg)
 	}
 	return q, nil
 }

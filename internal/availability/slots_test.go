@@ -1,4 +1,4 @@
-package availability_test
+package availability
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/availability"
 )
 
 // TestFreeStartsAgreeWithSearch checks FreeStarts against its definition,
@@ -24,7 +22,7 @@ import (
 func TestFreeStartsAgreeWithSearch(t *testing.T) {
 	eachIndex(t, func(t *testing.T, open opener) {
 		ctx := context.Background()
-		idx := open(t, availability.Options{Buffer: 20 * time.Minute})
+		idx := open(t, Options{Buffer: 20 * time.Minute})
 		rng := rand.New(rand.NewPCG(15, 2026))
 		zones := []string{"America/Chicago", "Europe/Berlin", "UTC", "Asia/Kolkata", "Australia/Lord_Howe", "America/New_York"}
 		edges := []string{"00:00", "04:00", "06:30", "08:00", "09:15", "12:00", "13:00", "17:45", "20:00", "23:45"}
@@ -36,19 +34,19 @@ func TestFreeStartsAgreeWithSearch(t *testing.T) {
 			utc("2026-12-01T00:00:00Z"),
 		}
 		for i := range 16 {
-			p := availability.Point{Lat: downtown.Lat + rng.NormFloat64()*0.04, Lng: downtown.Lng + rng.NormFloat64()*0.05}
+			p := Point{Lat: downtown.Lat + rng.NormFloat64()*0.04, Lng: downtown.Lng + rng.NormFloat64()*0.05}
 			r := realtorAt(fmt.Sprintf("r%02d", i), p, 4+rng.Float64()*12)
 			r.TimeZone, r.WorkingHours = zones[rng.IntN(len(zones))], nil
 			for wd := 1; wd <= 7; wd++ {
 				for range rng.IntN(3) {
 					a, b := rng.IntN(len(edges)-1), 0
 					b = a + 1 + rng.IntN(min(3, len(edges)-1-a))
-					r.WorkingHours = append(r.WorkingHours, availability.WorkingHours{Weekday: wd, Start: edges[a], End: edges[b]})
+					r.WorkingHours = append(r.WorkingHours, WorkingHours{Weekday: wd, Start: edges[a], End: edges[b]})
 				}
 			}
 			switch rng.IntN(10) {
 			case 0:
-				r.Status = availability.StatusUnavailable
+				r.Status = statusUnavailable
 			case 1:
 				r.Active = false
 			}
@@ -57,7 +55,7 @@ func TestFreeStartsAgreeWithSearch(t *testing.T) {
 			}
 			for k := range rng.IntN(12) {
 				s := days[rng.IntN(len(days))].Add(time.Duration(rng.IntN(4*24*4)) * 15 * time.Minute)
-				if err := idx.Reserve(ctx, r.ID, fmt.Sprintf("t%d", k), s, s.Add(time.Duration(30+15*rng.IntN(8))*time.Minute)); err != nil && !errors.Is(err, availability.ErrTaken) {
+				if err := idx.Reserve(ctx, r.ID, fmt.Sprintf("t%d", k), s, s.Add(time.Duration(30+15*rng.IntN(8))*time.Minute)); err != nil && !errors.Is(err, errTaken) {
 					t.Fatal(err)
 				}
 			}
@@ -65,14 +63,14 @@ func TestFreeStartsAgreeWithSearch(t *testing.T) {
 		compared, freeSeen := 0, 0
 		for n := range 15 {
 			from := days[n%len(days)]
-			q := availability.SlotQuery{Point: availability.Point{Lat: downtown.Lat + rng.NormFloat64()*0.03, Lng: downtown.Lng + rng.NormFloat64()*0.04},
+			q := SlotQuery{Point: Point{Lat: downtown.Lat + rng.NormFloat64()*0.03, Lng: downtown.Lng + rng.NormFloat64()*0.04},
 				Step: []time.Duration{15 * time.Minute, 30 * time.Minute, 45 * time.Minute}[n%3], Length: []time.Duration{45 * time.Minute, 90 * time.Minute, 3 * time.Hour}[n%3]}
 			for k := range n % 3 {
-				q.Also = append(q.Also, availability.Point{Lat: q.Point.Lat + float64(k+1)*0.02, Lng: q.Point.Lng - 0.02})
+				q.Also = append(q.Also, Point{Lat: q.Point.Lat + float64(k+1)*0.02, Lng: q.Point.Lng - 0.02})
 			}
 			// Three ranges over the three days: the first day whole, a gap,
 			// the rest in two pieces.
-			q.Ranges = []availability.StartRange{
+			q.Ranges = []StartRange{
 				{From: from, To: from.Add(24*time.Hour - q.Step)},
 				{From: from.Add(30 * time.Hour), To: from.Add(52 * time.Hour)},
 				{From: from.Add(52*time.Hour + q.Step), To: from.Add(72 * time.Hour)},
@@ -84,7 +82,7 @@ func TestFreeStartsAgreeWithSearch(t *testing.T) {
 			var want []time.Time
 			for _, r := range q.Ranges {
 				for s := r.From; !s.After(r.To); s = s.Add(q.Step) {
-					cs, err := idx.Search(ctx, availability.Query{Point: q.Point, Also: q.Also, Start: s, End: s.Add(q.Length), Limit: 1})
+					cs, err := idx.Search(ctx, Query{Point: q.Point, Also: q.Also, Start: s, End: s.Add(q.Length), Limit: 1})
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -62,7 +61,7 @@ func TestAccessMatrix(t *testing.T) {
 		return out
 	}
 	routes := []route{
-		{"create", "POST", "/payments", func() string { return chargeBody("order-"+randomID(), customer.ID, 100, payment.TokenVisa) }, true,
+		{"create", "POST", "/payments", func() string { return chargeBody("order-"+randomID(), customer.ID, 100, tokenVisa) }, true,
 			with(map[string]int{"cart service": 201})},
 		{"list", "GET", "/payments", nil, false, with(map[string]int{"admin": 200})},
 		{"get own", "GET", "/payments/" + own.ID, nil, false, with(map[string]int{"admin": 200, "customer": 200})},

@@ -17,7 +17,7 @@ import (
 // paymentState is a payment's before or after in an audit entry: its money
 // and status, never the payment method token.
 type paymentState struct {
-	Status        Status       `json:"status"`
+	Status        status       `json:"status"`
 	Amount        events.Money `json:"amount"`
 	Refunded      events.Money `json:"refunded"`
 	CustomerID    string       `json:"customer_id"`
@@ -26,7 +26,7 @@ type paymentState struct {
 	FailureReason string       `json:"failure_reason,omitempty"`
 }
 
-func paymentStateOf(p Payment) *paymentState {
+func paymentStateOf(p payment) *paymentState {
 	return &paymentState{Status: p.Status, Amount: p.Amount, Refunded: p.Refunded, CustomerID: p.CustomerID,
 		OrderID: p.OrderID, GatewayRef: p.GatewayRef, FailureReason: p.FailureReason}
 }
@@ -47,7 +47,7 @@ func refundStateOf(r Refund) *refundState {
 // record publishes, through tx, the audit entry of an action on a payment
 // or refund; before or after is nil when the resource did not exist on
 // that side.
-func record[T any](ctx context.Context, tx Tx, action, resourceType, id string, before, after *T, now time.Time) error {
+func record[T any](ctx context.Context, tx storeTx, action, resourceType, id string, before, after *T, now time.Time) error {
 	ev, err := audit.Record(ctx, "payment", audit.Change{Action: action, ResourceType: resourceType, ResourceID: id,
 		Before: before, After: after}, now)
 	if err != nil {

@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -80,9 +79,9 @@ func TestMoneyActionsAreAudited(t *testing.T) {
 		{"payment.succeeded", cartSvc.ID, "service", "cart", "pending", "succeeded"},
 	})
 
-	declined := h.charge("k-declined", chargeBody("o-declined", customer.ID, 700, payment.TokenDeclined))
+	declined := h.charge("k-declined", chargeBody("o-declined", customer.ID, 700, tokenDeclined))
 	readProblem(t, declined, http.StatusPaymentRequired)
-	dp := readProblem(t, h.charge("k-declined", chargeBody("o-declined", customer.ID, 700, payment.TokenDeclined)), http.StatusPaymentRequired)
+	dp := readProblem(t, h.charge("k-declined", chargeBody("o-declined", customer.ID, 700, tokenDeclined)), http.StatusPaymentRequired)
 	checkEntries(t, h.audits(dp.PaymentID), []wantEntry{ // the repeat recorded nothing more
 		{"payment.created", cartSvc.ID, "service", "cart", "", "pending"},
 		{"payment.failed", cartSvc.ID, "service", "cart", "pending", "failed"},

@@ -1,11 +1,10 @@
-package payment_test
+package payment
 
 import (
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -15,7 +14,7 @@ import (
 func TestBadInput(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
 	p := h.paid(customer.ID, 5000)
-	valid := chargeBody("order-x", customer.ID, 2500, payment.TokenVisa)
+	valid := chargeBody("order-x", customer.ID, 2500, tokenVisa)
 	replace := func(old, new string) string { return strings.Replace(valid, old, new, 1) }
 	huge := strings.Repeat("x", 100_000)
 
@@ -112,7 +111,7 @@ func TestBadInput(t *testing.T) {
 
 	t.Run("injection strings are data", func(t *testing.T) {
 		evil := `'; DROP TABLE payments; --`
-		body := strings.Replace(chargeBody("order-y", customer.ID, 2500, payment.TokenVisa), `"order-y"`, `"`+evil+`"`, 1)
+		body := strings.Replace(chargeBody("order-y", customer.ID, 2500, tokenVisa), `"order-y"`, `"`+evil+`"`, 1)
 		rec := h.charge("k-evil", body)
 		if v := decode[view](t, rec); rec.Code != http.StatusCreated || v.OrderID != evil {
 			t.Fatalf("= %d %+v", rec.Code, v)

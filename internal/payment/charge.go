@@ -14,7 +14,7 @@ import (
 // ErrGatewayUnavailable: the gateway did not give an answer (timeout, down).
 // The payment stays pending; a retry with the same Idempotency-Key resumes
 // it, and so does Run after ReconcileAfter.
-var ErrGatewayUnavailable = errors.New("the payment gateway did not answer")
+var errGatewayUnavailable = errors.New("the payment gateway did not answer")
 
 // keyRef names an idempotency record.
 type keyRef struct{ scope, key string }
@@ -25,7 +25,7 @@ type claim struct {
 	answer   *Answer
 	busy     bool
 	resource string
-	payment  Payment
+	payment  payment
 	refund   Refund
 }
 
@@ -47,12 +47,12 @@ type outcome struct {
 // the answer and the event commit in one transaction. A retry (or Run)
 // after a crash between the charge and that commit calls the gateway again
 // and records what it says.
-func (s *Service) Charge(ctx context.Context, caller, key string, in ChargeInput) (Answer, error) {
+func (s *Service) Charge(ctx context.Context, caller, key string, in chargeInput) (Answer, error) {
 	if err := in.Validate(); err != nil {
 		return Answer{}, err
 	}
 	if !idempotency.ValidKey(key) {
-		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
+		return Answer{}, validationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
 	}
 	norm := in
 	norm.ScheduledAt = in.ScheduledAt.UTC()
@@ -62,7 +62,7 @@ func (s *Service) Charge(ctx context.Context, caller, key string, in ChargeInput
 	}
 	ref := keyRef{scope: "charge:" + caller, key: key}
 	c, unlock, err := s.claimKey(ctx, ref, func() (claim, error) {
-		return s.claimCharge(ctx, ref, hash, NewPayment(uuid.NewString(), in, key, s.cfg.Clock.Now()))
+		return s.claimCharge(ctx, ref, hash, newPayment(uuid.NewString(), in, key, s.cfg.Clock.Now()))
 	})
 	if err != nil {
 		return Answer{}, err
@@ -102,10 +102,10 @@ func (s *Service) claimKey(ctx context.Context, ref keyRef, try func() (claim, e
 // claimCharge looks the key up and, in the same transaction, records fresh
 // as the pending payment of a new key, or takes over the key of a request
 // that has died, or reports the recorded answer or that the key is busy.
-func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fresh Payment) (claim, error) {
+func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fresh payment) (claim, error) {
 	now := s.cfg.Clock.Now().UTC()
 	var c claim
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx storeTx) error {
 		c = claim{}
 		rec, err := tx.Key(ref.scope, ref.key)
 		if errors.Is(err, store.ErrNotFound) {
@@ -116,7 +116,7 @@ func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fres
 				return err
 			}
 			c.resource, c.payment = fresh.ID, fresh
-			return tx.CreateKey(KeyRecord{Scope: ref.scope, Key: ref.key, RequestHash: hash, ResourceID: fresh.ID,
+			return tx.CreateKey(keyRecord{Scope: ref.scope, Key: ref.key, RequestHash: hash, ResourceID: fresh.ID,
 				LeaseUntil: now.Add(s.cfg.LeaseTTL), CreatedAt: now})
 		}
 		if err != nil {
@@ -137,7 +137,7 @@ func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fres
 		if err != nil {
 			return err
 		}
-		if p.Status != StatusPending {
+		if p.Status != statusPending {
 			// Settled meanwhile (a webhook, Run): answer from the state
 			// and never call the gateway again.
 			a := s.chargeAnswer(p)
@@ -155,7 +155,7 @@ func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fres
 // runCharge calls the gateway for pending payment p and records the
 // outcome. An unknown outcome releases the key for a retry and returns
 // ErrGatewayUnavailable.
-func (s *Service) runCharge(ctx context.Context, p Payment, ref *keyRef) (Answer, error) {
+func (s *Service) runCharge(ctx context.Context, p payment, ref *keyRef) (Answer, error) {
 	out, err := s.callCharge(ctx, p)
 	if err != nil {
 		if ref != nil {
@@ -168,7 +168,7 @@ func (s *Service) runCharge(ctx context.Context, p Payment, ref *keyRef) (Answer
 
 // callCharge sends p's charge to the gateway. It is not cut short when the
 // client goes away: finishing lets the retry get the recorded answer.
-func (s *Service) callCharge(ctx context.Context, p Payment) (outcome, error) {
+func (s *Service) callCharge(ctx context.Context, p payment) (outcome, error) {
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.GatewayTimeout)
 	defer cancel()
 	res, err := s.gw.Charge(gctx, ChargeRequest{
@@ -179,7 +179,7 @@ func (s *Service) callCharge(ctx context.Context, p Payment) (outcome, error) {
 		Reference:      p.ID,
 	})
 	switch {
-	case err == nil && res.Status == ChargeSucceeded:
+	case err == nil && res.Status == chargeSucceeded:
 		return outcome{succeeded: true, ref: res.Ref}, nil
 	case err == nil:
 		reason := res.DeclineCode
@@ -187,14 +187,14 @@ func (s *Service) callCharge(ctx context.Context, p Payment) (outcome, error) {
 			reason = "card_declined"
 		}
 		return outcome{ref: res.Ref, reason: reason}, nil
-	case errors.Is(err, ErrInvalidMethod):
-		return outcome{reason: ReasonInvalidMethod}, nil
-	case errors.Is(err, ErrRejected):
+	case errors.Is(err, errInvalidMethod):
+		return outcome{reason: reasonInvalidMethod}, nil
+	case errors.Is(err, errRejected):
 		s.cfg.Log.WarnContext(ctx, "gateway rejected a charge", "payment_id", p.ID, "err", err)
-		return outcome{reason: ReasonRejected}, nil
+		return outcome{reason: reasonRejected}, nil
 	}
 	s.cfg.Log.WarnContext(ctx, "gateway charge outcome unknown; the payment stays pending", "payment_id", p.ID, "err", err)
-	return outcome{}, ErrGatewayUnavailable
+	return outcome{}, errGatewayUnavailable
 }
 
 // settleCharge records a charge's outcome on the payment, with its event,
@@ -203,8 +203,8 @@ func (s *Service) callCharge(ctx context.Context, p Payment) (outcome, error) {
 func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcome, ref *keyRef) (Answer, error) {
 	now := s.cfg.Clock.Now().UTC()
 	var a Answer
-	err := s.store.Update(ctx, func(tx Tx) error {
-		var rec KeyRecord
+	err := s.store.Update(ctx, func(tx storeTx) error {
+		var rec keyRecord
 		if ref != nil {
 			var err error
 			if rec, err = tx.Key(ref.scope, ref.key); err != nil {
@@ -236,7 +236,7 @@ func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcom
 				return err
 			}
 			s.cfg.Log.InfoContext(ctx, "payment settled", "payment_id", p.ID, "status", p.Status, "reason", p.FailureReason)
-		case !errors.Is(err, ErrNotPending):
+		case !errors.Is(err, errNotPending):
 			return err
 		}
 		a = s.chargeAnswer(p)
@@ -255,7 +255,7 @@ func (s *Service) releaseKey(ctx context.Context, ref keyRef) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	now := s.cfg.Clock.Now().UTC()
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx storeTx) error {
 		rec, err := tx.Key(ref.scope, ref.key)
 		if err != nil || rec.Answer != nil {
 			return err

@@ -13,8 +13,8 @@ import (
 // the transaction that records the change. It consumes nothing.
 
 // settledEvent announces a payment that just left pending.
-func settledEvent(ctx context.Context, p Payment, now time.Time) (bus.Event, error) {
-	if p.Status == StatusSucceeded {
+func settledEvent(ctx context.Context, p payment, now time.Time) (bus.Event, error) {
+	if p.Status == statusSucceeded {
 		return bus.NewEvent(ctx, events.TypePaymentSucceeded, p.ID, events.PaymentSucceeded{
 			PaymentID: p.ID, OrderID: p.OrderID, CustomerID: p.CustomerID, Amount: p.Amount,
 			SucceededAt: p.UpdatedAt,
@@ -27,7 +27,7 @@ func settledEvent(ctx context.Context, p Payment, now time.Time) (bus.Event, err
 }
 
 // refundedEvent announces refund r, already applied to p.
-func refundedEvent(ctx context.Context, p Payment, r Refund, now time.Time) (bus.Event, error) {
+func refundedEvent(ctx context.Context, p payment, r Refund, now time.Time) (bus.Event, error) {
 	return bus.NewEvent(ctx, events.TypePaymentRefunded, p.ID, events.PaymentRefunded{
 		PaymentID: p.ID, RefundID: r.ID, OrderID: p.OrderID, CustomerID: p.CustomerID,
 		Amount: r.Amount, TotalRefunded: p.Refunded, Status: string(p.Status),

@@ -51,8 +51,8 @@ type ChargeStatus string
 
 // Charge outcomes.
 const (
-	ChargeSucceeded ChargeStatus = "succeeded"
-	ChargeDeclined  ChargeStatus = "declined"
+	chargeSucceeded ChargeStatus = "succeeded"
+	chargeDeclined  ChargeStatus = "declined"
 )
 
 // ChargeResult is the gateway's answer to a charge.
@@ -77,8 +77,8 @@ type RefundResult struct {
 
 // Gateway errors; see the Gateway contract.
 var (
-	ErrInvalidMethod = errors.New("payment method not accepted by the gateway")
-	ErrRejected      = errors.New("request rejected by the gateway")
+	errInvalidMethod = errors.New("payment method not accepted by the gateway")
+	errRejected      = errors.New("request rejected by the gateway")
 )
 
 // gatewayKey is the idempotency key a payment's charge (or a refund) is

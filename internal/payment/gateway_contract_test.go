@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -22,7 +21,7 @@ const EnvStripeMock = "OPENHOUSE_TEST_STRIPE_MOCK_URL"
 
 // gatewayUnderTest is one Gateway implementation for the contract suite.
 type gatewayUnderTest struct {
-	gw payment.Gateway
+	gw Gateway
 	// canned is set for stripe-mock: it validates requests against
 	// Stripe's OpenAPI spec but answers every valid request with the same
 	// fixture (status requires_payment_method, a fresh random id) and keeps
@@ -52,7 +51,7 @@ func TestGatewayContract(t *testing.T) {
 		storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 			runGatewayContract(t, func(t *testing.T) gatewayUnderTest {
 				db := open(t, "payment")
-				sb, err := payment.NewSandbox(context.Background(), db, clock.NewFake(t0))
+				sb, err := NewSandbox(context.Background(), db, clock.NewFake(t0))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -73,7 +72,7 @@ func TestGatewayContract(t *testing.T) {
 		}
 		runGatewayContract(t, func(t *testing.T) gatewayUnderTest {
 			rec := &recordingTransport{next: http.DefaultTransport}
-			gw, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_openhouse", APIBase: base,
+			gw, err := NewStripe(StripeConfig{SecretKey: "sk_test_openhouse", APIBase: base,
 				HTTPClient: &http.Client{Transport: rec}})
 			if err != nil {
 				t.Fatal(err)
@@ -85,21 +84,21 @@ func TestGatewayContract(t *testing.T) {
 
 func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) {
 	ctx := context.Background()
-	charge := func(key, method string, amount int64) payment.ChargeRequest {
-		return payment.ChargeRequest{Amount: usd(amount), Method: method, IdempotencyKey: key,
+	charge := func(key, method string, amount int64) ChargeRequest {
+		return ChargeRequest{Amount: usd(amount), Method: method, IdempotencyKey: key,
 			Description: "openhouse order o-1", Reference: "pay-" + key}
 	}
 
 	t.Run("tok_visa is charged", func(t *testing.T) {
 		g := open(t)
-		res, err := g.gw.Charge(ctx, charge("k-visa", payment.TokenVisa, 2500))
+		res, err := g.gw.Charge(ctx, charge("k-visa", tokenVisa, 2500))
 		if err != nil {
 			t.Fatalf("Charge = %v", err)
 		}
 		if res.Ref == "" {
 			t.Fatal("no gateway reference")
 		}
-		if !g.canned && (res.Status != payment.ChargeSucceeded || res.DeclineCode != "") {
+		if !g.canned && (res.Status != chargeSucceeded || res.DeclineCode != "") {
 			t.Fatalf("tok_visa = %+v, want succeeded", res)
 		}
 		if g.requests != nil {
@@ -111,7 +110,7 @@ func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) 
 			}
 			pm, pi := sent[0], sent[1]
 			if pm.Method != "POST" || pm.Path != "/v1/payment_methods" || pm.Form.Get("type") != "card" ||
-				pm.Form.Get("card[token]") != payment.TokenVisa || pm.IdempotencyKey != "k-visa-payment-method" {
+				pm.Form.Get("card[token]") != tokenVisa || pm.IdempotencyKey != "k-visa-payment-method" {
 				t.Fatalf("payment method request = %+v", pm)
 			}
 			want := map[string]string{"amount": "2500", "currency": "usd", "confirm": "true",
@@ -133,14 +132,14 @@ func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) 
 
 	t.Run("tok_chargeDeclined is declined", func(t *testing.T) {
 		g := open(t)
-		res, err := g.gw.Charge(ctx, charge("k-declined", payment.TokenDeclined, 2500))
+		res, err := g.gw.Charge(ctx, charge("k-declined", tokenDeclined, 2500))
 		if err != nil {
 			t.Fatalf("Charge = %v", err)
 		}
 		// stripe-mock answers every PaymentIntent with the fixture's
 		// requires_payment_method, which the adapter maps to declined; the
 		// decline code is the fixture's, not card_declined.
-		if res.Status != payment.ChargeDeclined || (!g.canned && res.DeclineCode != "card_declined") {
+		if res.Status != chargeDeclined || (!g.canned && res.DeclineCode != "card_declined") {
 			t.Fatalf("tok_chargeDeclined = %+v, want declined with card_declined", res)
 		}
 	})
@@ -149,14 +148,14 @@ func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) 
 		g := open(t)
 		for _, m := range []string{"not-a-token", "4242424242424242"} {
 			_, err := g.gw.Charge(ctx, charge("k-bad-"+m, m, 2500))
-			if !errors.Is(err, payment.ErrInvalidMethod) {
+			if !errors.Is(err, errInvalidMethod) {
 				t.Fatalf("Charge(%s) = %v, want ErrInvalidMethod", m, err)
 			}
 		}
 		if !g.canned {
 			// stripe-mock accepts any tok_ string; real Stripe answers
 			// resource_missing, mapped to ErrInvalidMethod (stripe_test.go).
-			if _, err := g.gw.Charge(ctx, charge("k-unknown", "tok_unknown", 2500)); !errors.Is(err, payment.ErrInvalidMethod) {
+			if _, err := g.gw.Charge(ctx, charge("k-unknown", "tok_unknown", 2500)); !errors.Is(err, errInvalidMethod) {
 				t.Fatalf("Charge(tok_unknown) = %v, want ErrInvalidMethod", err)
 			}
 		}
@@ -170,9 +169,9 @@ func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) 
 
 	t.Run("a repeated key charges once and answers the same", func(t *testing.T) {
 		g := open(t)
-		req := charge("k-repeat", payment.TokenVisa, 1200)
+		req := charge("k-repeat", tokenVisa, 1200)
 		const n = 8
-		results := make([]payment.ChargeResult, n)
+		results := make([]ChargeResult, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
@@ -209,22 +208,22 @@ func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) 
 		if g.canned {
 			t.Skip("stripe-mock keeps no idempotency state; Stripe's idempotency_error is mapped in stripe_test.go")
 		}
-		if _, err := g.gw.Charge(ctx, charge("k-reuse", payment.TokenVisa, 1000)); err != nil {
+		if _, err := g.gw.Charge(ctx, charge("k-reuse", tokenVisa, 1000)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := g.gw.Charge(ctx, charge("k-reuse", payment.TokenVisa, 1001)); !errors.Is(err, payment.ErrRejected) {
+		if _, err := g.gw.Charge(ctx, charge("k-reuse", tokenVisa, 1001)); !errors.Is(err, errRejected) {
 			t.Fatalf("reused key = %v, want ErrRejected", err)
 		}
 	})
 
 	t.Run("refunds", func(t *testing.T) {
 		g := open(t)
-		res, err := g.gw.Charge(ctx, charge("k-refund", payment.TokenVisa, 1000))
+		res, err := g.gw.Charge(ctx, charge("k-refund", tokenVisa, 1000))
 		if err != nil {
 			t.Fatal(err)
 		}
-		refund := func(key string, amount int64) (payment.RefundResult, error) {
-			return g.gw.Refund(ctx, payment.RefundRequest{Ref: res.Ref, Amount: usd(amount), IdempotencyKey: key})
+		refund := func(key string, amount int64) (RefundResult, error) {
+			return g.gw.Refund(ctx, RefundRequest{Ref: res.Ref, Amount: usd(amount), IdempotencyKey: key})
 		}
 		first, err := refund("r-1", 400)
 		if err != nil || first.Ref == "" {
@@ -245,23 +244,23 @@ func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) 
 		if err != nil || again != first {
 			t.Fatalf("repeated refund = %+v, %v; want %+v", again, err, first)
 		}
-		if _, err := refund("r-2", 601); !errors.Is(err, payment.ErrRejected) {
+		if _, err := refund("r-2", 601); !errors.Is(err, errRejected) {
 			t.Fatalf("refund over what is left = %v, want ErrRejected", err)
 		}
 		if _, err := refund("r-3", 600); err != nil {
 			t.Fatalf("refund of the rest = %v", err)
 		}
-		if _, err := refund("r-4", 1); !errors.Is(err, payment.ErrRejected) {
+		if _, err := refund("r-4", 1); !errors.Is(err, errRejected) {
 			t.Fatalf("refund of a fully refunded charge = %v, want ErrRejected", err)
 		}
-		if _, err := g.gw.Refund(ctx, payment.RefundRequest{Ref: "no-such-charge", Amount: usd(1), IdempotencyKey: "r-5"}); !errors.Is(err, payment.ErrRejected) {
+		if _, err := g.gw.Refund(ctx, RefundRequest{Ref: "no-such-charge", Amount: usd(1), IdempotencyKey: "r-5"}); !errors.Is(err, errRejected) {
 			t.Fatalf("refund of an unknown charge = %v, want ErrRejected", err)
 		}
-		declined, err := g.gw.Charge(ctx, charge("k-declined-refund", payment.TokenDeclined, 1000))
+		declined, err := g.gw.Charge(ctx, charge("k-declined-refund", tokenDeclined, 1000))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := g.gw.Refund(ctx, payment.RefundRequest{Ref: declined.Ref, Amount: usd(1), IdempotencyKey: "r-6"}); !errors.Is(err, payment.ErrRejected) {
+		if _, err := g.gw.Refund(ctx, RefundRequest{Ref: declined.Ref, Amount: usd(1), IdempotencyKey: "r-6"}); !errors.Is(err, errRejected) {
 			t.Fatalf("refund of a declined charge = %v, want ErrRejected", err)
 		}
 	})
@@ -270,8 +269,8 @@ func runGatewayContract(t *testing.T, open func(t *testing.T) gatewayUnderTest) 
 		g := open(t)
 		cancelled, cancel := context.WithCancel(ctx)
 		cancel()
-		res, err := g.gw.Charge(cancelled, charge("k-cancel", payment.TokenVisa, 1000))
-		if err == nil || errors.Is(err, payment.ErrInvalidMethod) || errors.Is(err, payment.ErrRejected) {
+		res, err := g.gw.Charge(cancelled, charge("k-cancel", tokenVisa, 1000))
+		if err == nil || errors.Is(err, errInvalidMethod) || errors.Is(err, errRejected) {
 			t.Fatalf("Charge with a cancelled context = %+v, %v; want an unknown-outcome error", res, err)
 		}
 	})

@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
@@ -49,16 +48,16 @@ type harness struct {
 	t       *testing.T
 	db      *store.DB
 	clock   *clock.Fake
-	store   *payment.SQLStore
-	sandbox *payment.Sandbox
+	store   *SQLStore
+	sandbox *Sandbox
 	gw      *hookGateway
-	svc     *payment.Service
+	svc     *Service
 	handler http.Handler
 	issuer  *auth.Issuer
-	cfg     payment.Config
+	cfg     Config
 }
 
-type harnessOption func(*payment.Config)
+type harnessOption func(*Config)
 
 func newHarness(t *testing.T, open storetest.Opener, opts ...harnessOption) *harness {
 	t.Helper()
@@ -69,17 +68,17 @@ func newHarness(t *testing.T, open storetest.Opener, opts ...harnessOption) *har
 		t.Fatal(err)
 	}
 	var err error
-	if h.store, err = payment.NewSQLStore(ctx, h.db); err != nil {
+	if h.store, err = NewSQLStore(ctx, h.db); err != nil {
 		t.Fatal(err)
 	}
-	if h.sandbox, err = payment.NewSandbox(ctx, h.db, h.clock); err != nil {
+	if h.sandbox, err = NewSandbox(ctx, h.db, h.clock); err != nil {
 		t.Fatal(err)
 	}
 	h.gw = &hookGateway{next: h.sandbox}
 	if h.issuer, err = auth.NewIssuer(ctx, auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: h.clock}); err != nil {
 		t.Fatal(err)
 	}
-	h.cfg = payment.Config{Gateway: h.gw, WebhookSecret: webhookSecret, Clock: h.clock,
+	h.cfg = Config{Gateway: h.gw, WebhookSecret: webhookSecret, Clock: h.clock,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range opts {
 		o(&h.cfg)
@@ -92,7 +91,7 @@ func newHarness(t *testing.T, open storetest.Opener, opts ...harnessOption) *har
 // calling it again is a process restart.
 func (h *harness) start() {
 	h.t.Helper()
-	svc, err := payment.New(h.store, h.cfg)
+	svc, err := New(h.store, h.cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -167,7 +166,7 @@ func chargeBody(order, cust string, amount int64, method string) string {
 // paid charges a fresh order successfully and returns the payment.
 func (h *harness) paid(cust string, amount int64) view {
 	h.t.Helper()
-	rec := h.charge("key-"+randomID(), chargeBody("order-"+randomID(), cust, amount, payment.TokenVisa))
+	rec := h.charge("key-"+randomID(), chargeBody("order-"+randomID(), cust, amount, tokenVisa))
 	if rec.Code != http.StatusCreated {
 		h.t.Fatalf("charge = %d %s", rec.Code, rec.Body)
 	}
@@ -293,19 +292,19 @@ func (h *harness) snapshot() string {
 // hookGateway passes calls to next, letting a test count them, run code
 // around them, or replace them.
 type hookGateway struct {
-	next    payment.Gateway
+	next    Gateway
 	charges atomic.Int64
 	refunds atomic.Int64
 	// Set before the calls they affect; never changed while requests run.
-	beforeCharge func(ctx context.Context, req payment.ChargeRequest)
-	afterCharge  func(res payment.ChargeResult, err error) (payment.ChargeResult, error)
-	afterRefund  func(res payment.RefundResult, err error) (payment.RefundResult, error)
+	beforeCharge func(ctx context.Context, req ChargeRequest)
+	afterCharge  func(res ChargeResult, err error) (ChargeResult, error)
+	afterRefund  func(res RefundResult, err error) (RefundResult, error)
 	// refuseRefund, when it returns an error, answers a refund in place of
 	// the gateway, which never sees it.
 	refuseRefund func() error
 }
 
-func (g *hookGateway) Charge(ctx context.Context, req payment.ChargeRequest) (payment.ChargeResult, error) {
+func (g *hookGateway) Charge(ctx context.Context, req ChargeRequest) (ChargeResult, error) {
 	g.charges.Add(1)
 	if g.beforeCharge != nil {
 		g.beforeCharge(ctx, req)
@@ -317,11 +316,11 @@ func (g *hookGateway) Charge(ctx context.Context, req payment.ChargeRequest) (pa
 	return res, err
 }
 
-func (g *hookGateway) Refund(ctx context.Context, req payment.RefundRequest) (payment.RefundResult, error) {
+func (g *hookGateway) Refund(ctx context.Context, req RefundRequest) (RefundResult, error) {
 	g.refunds.Add(1)
 	if g.refuseRefund != nil {
 		if err := g.refuseRefund(); err != nil {
-			return payment.RefundResult{}, err
+			return RefundResult{}, err
 		}
 	}
 	res, err := g.next.Refund(ctx, req)

@@ -20,7 +20,7 @@ type paymentView struct {
 	CustomerID    string       `json:"customer_id"`
 	Amount        events.Money `json:"amount"`
 	Refunded      events.Money `json:"refunded" doc:"Refunded so far."`
-	Status        Status       `json:"status" enum:"pending,succeeded,failed,refunded,partially_refunded"`
+	Status        status       `json:"status" enum:"pending,succeeded,failed,refunded,partially_refunded"`
 	PaymentMethod string       `json:"payment_method" example:"tok_visa"`
 	GatewayRef    string       `json:"gateway_ref,omitempty" doc:"The gateway's id of the charge."`
 	FailureReason string       `json:"failure_reason,omitempty" doc:"Failed payments: the decline code." example:"card_declined"`
@@ -30,7 +30,7 @@ type paymentView struct {
 	UpdatedAt     time.Time    `json:"updated_at"`
 }
 
-func viewOf(p Payment) paymentView {
+func viewOf(p payment) paymentView {
 	listings := p.ListingIDs
 	if listings == nil {
 		listings = []string{}
@@ -73,17 +73,17 @@ func problemAnswer(p paymentProblem) Answer {
 }
 
 // chargeAnswer is the answer POST /payments records for a settled payment.
-func (s *Service) chargeAnswer(p Payment) Answer {
+func (s *Service) chargeAnswer(p payment) Answer {
 	switch p.Status {
-	case StatusFailed:
+	case statusFailed:
 		pr := paymentProblem{Status: http.StatusPaymentRequired, Type: httpapi.TypePaymentRequired,
 			Title: http.StatusText(http.StatusPaymentRequired), Instance: "/payments", PaymentID: p.ID,
 			Detail: "the payment was declined", DeclineCode: p.FailureReason}
 		switch p.FailureReason {
-		case ReasonInvalidMethod:
+		case reasonInvalidMethod:
 			pr.Status, pr.Type, pr.Title, pr.DeclineCode = http.StatusUnprocessableEntity, httpapi.TypeUnprocessable, "Unprocessable Entity", ""
 			pr.Detail = "the payment method is not accepted; in the sandbox use tok_visa or tok_chargeDeclined"
-		case ReasonRejected:
+		case reasonRejected:
 			pr.Status, pr.Type, pr.Title, pr.DeclineCode = http.StatusUnprocessableEntity, httpapi.TypeUnprocessable, "Unprocessable Entity", ""
 			pr.Detail = "the payment gateway refused the charge"
 		}
@@ -93,8 +93,8 @@ func (s *Service) chargeAnswer(p Payment) Answer {
 }
 
 // refundAnswer is the answer POST /payments/{id}/refund records.
-func (s *Service) refundAnswer(p Payment, r Refund) Answer {
-	if r.Status == RefundFailed {
+func (s *Service) refundAnswer(p payment, r Refund) Answer {
+	if r.Status == refundFailed {
 		return problemAnswer(paymentProblem{Status: http.StatusUnprocessableEntity, Type: httpapi.TypeUnprocessable,
 			Title: "Unprocessable Entity", Detail: "the payment gateway refused the refund",
 			Instance: "/payments/" + p.ID + "/refund", PaymentID: p.ID, RefundID: r.ID})
@@ -115,8 +115,8 @@ type createRequest struct {
 	ScheduledAt   time.Time    `json:"scheduled_at"`
 }
 
-func (r createRequest) input() ChargeInput {
-	return ChargeInput{OrderID: r.OrderID, CustomerID: r.CustomerID, Amount: r.Amount, Method: r.PaymentMethod,
+func (r createRequest) input() chargeInput {
+	return chargeInput{OrderID: r.OrderID, CustomerID: r.CustomerID, Amount: r.Amount, Method: r.PaymentMethod,
 		ListingIDs: r.ListingIDs, ScheduledAt: r.ScheduledAt}
 }
 
@@ -156,13 +156,13 @@ type webhookAck struct {
 	Received bool `json:"received" enum:"true"`
 }
 
-func (r refundRequest) input() RefundInput { return RefundInput{Amount: r.Amount, Reason: r.Reason} }
+func (r refundRequest) input() refundInput { return refundInput{Amount: r.Amount, Reason: r.Reason} }
 
 // Validate implements httpapi.Validator.
 func (r refundRequest) Validate() []httpapi.FieldError { return fieldErrors(r.input().Validate()) }
 
 func fieldErrors(err error) []httpapi.FieldError {
-	var invalid ValidationError
+	var invalid validationError
 	if !errors.As(err, &invalid) {
 		return nil
 	}
@@ -228,7 +228,7 @@ func (s *Service) handleRefund(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !validText(id, MaxIDLen) {
+	if !validText(id, maxIDLen) {
 		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
 		return
 	}
@@ -247,7 +247,7 @@ func (s *Service) handleRefund(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	caller, _ := auth.PrincipalFrom(r.Context())
 	id := r.PathValue("id")
-	if !validText(id, MaxIDLen) {
+	if !validText(id, maxIDLen) {
 		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
 		return
 	}
@@ -272,17 +272,17 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	q := Query{Limit: page.Limit + 1, Status: Status(r.URL.Query().Get("status")), CustomerID: r.URL.Query().Get("customer_id")}
+	q := query{Limit: page.Limit + 1, Status: status(r.URL.Query().Get("status")), CustomerID: r.URL.Query().Get("customer_id")}
 	if q.Status != "" && !q.Status.Valid() {
 		httpapi.WriteError(w, r, badQuery("status", "must be pending, succeeded, failed, refunded or partially_refunded"))
 		return
 	}
-	if q.CustomerID != "" && !validText(q.CustomerID, MaxIDLen) {
+	if q.CustomerID != "" && !validText(q.CustomerID, maxIDLen) {
 		httpapi.WriteError(w, r, badQuery("customer_id", "must be 1 to 128 printable characters"))
 		return
 	}
 	if page.Cursor != "" {
-		var pos Position
+		var pos position
 		if err := httpapi.DecodeCursor(page.Cursor, &pos); err != nil {
 			httpapi.WriteError(w, r, err)
 			return
@@ -298,7 +298,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	if len(items) > page.Limit {
 		items = items[:page.Limit]
 		last := items[len(items)-1]
-		next = httpapi.EncodeCursor(Position{CreatedAt: last.CreatedAt, ID: last.ID})
+		next = httpapi.EncodeCursor(position{CreatedAt: last.CreatedAt, ID: last.ID})
 	}
 	views := make([]paymentView, len(items))
 	for i, p := range items {
@@ -317,31 +317,31 @@ func badQuery(field, msg string) *httpapi.Problem {
 // the shared mapping (ErrNotFound is 404 there).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		invalid ValidationError
-		over    *OverRefundError
+		invalid validationError
+		over    *overRefundError
 	)
 	switch {
 	case errors.As(err, &invalid):
 		httpapi.WriteError(w, r, httpapi.Validation(fieldErrors(invalid)...))
 	case errors.Is(err, errNotYours):
 		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
-	case errors.Is(err, ErrKeyReused):
+	case errors.Is(err, errKeyReused):
 		httpapi.WriteError(w, r, httpapi.Unprocessable("this Idempotency-Key was already used with a different request"))
-	case errors.Is(err, ErrKeyInFlight):
+	case errors.Is(err, errKeyInFlight):
 		p := httpapi.Conflict("a request with this Idempotency-Key is still in progress; retry later")
 		p.RetryAfter = time.Second
 		httpapi.WriteError(w, r, p)
-	case errors.Is(err, ErrGatewayUnavailable):
+	case errors.Is(err, errGatewayUnavailable):
 		p := httpapi.Unavailable("the payment gateway did not answer; retry with the same Idempotency-Key")
 		p.RetryAfter = time.Second
 		httpapi.WriteError(w, r, p)
-	case errors.Is(err, ErrNotSettled):
+	case errors.Is(err, errNotSettled):
 		httpapi.WriteError(w, r, httpapi.Conflict("the payment is still being processed"))
 	case errors.As(err, &over):
 		writeAnswer(w, problemAnswer(paymentProblem{Status: http.StatusUnprocessableEntity, Type: httpapi.TypeUnprocessable,
 			Title: "Unprocessable Entity", Detail: over.Error(), Instance: r.URL.Path, PaymentID: over.PaymentID,
 			Refunded: &over.Refunded, PendingRefunds: &over.Pending}))
-	case errors.Is(err, ErrNotRefundable), errors.Is(err, ErrOverRefund):
+	case errors.Is(err, errNotRefundable), errors.Is(err, errOverRefund):
 		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
 	default:
 		httpapi.WriteError(w, r, err)

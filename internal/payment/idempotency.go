@@ -19,7 +19,7 @@ import (
 // refund key to its payment ("refund:<payment id>").
 
 // KeyRecord is a stored idempotency key.
-type KeyRecord = idempotency.Record
+type keyRecord = idempotency.Record
 
 // Answer is an HTTP answer, recorded for replay.
 type Answer = idempotency.Answer
@@ -27,7 +27,7 @@ type Answer = idempotency.Answer
 // Errors of the idempotency rules (the shared ones).
 var (
 	// ErrKeyReused: the key was used before with another request body.
-	ErrKeyReused = idempotency.ErrKeyReused
+	errKeyReused = idempotency.ErrKeyReused
 	// ErrKeyInFlight: the first request with the key is still running.
-	ErrKeyInFlight = idempotency.ErrInFlight
+	errKeyInFlight = idempotency.ErrInFlight
 )

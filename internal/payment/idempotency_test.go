@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -65,15 +64,15 @@ func TestConcurrentRepeatsChargeOnce(t *testing.T) {
 			status    int
 			event     string
 		}{
-			{"one process, paid", 1, payment.TokenVisa, http.StatusCreated, events.TypePaymentSucceeded},
-			{"one process, declined", 1, payment.TokenDeclined, http.StatusPaymentRequired, events.TypePaymentFailed},
-			{"two processes, paid", 2, payment.TokenVisa, http.StatusCreated, events.TypePaymentSucceeded},
+			{"one process, paid", 1, tokenVisa, http.StatusCreated, events.TypePaymentSucceeded},
+			{"one process, declined", 1, tokenDeclined, http.StatusPaymentRequired, events.TypePaymentFailed},
+			{"two processes, paid", 2, tokenVisa, http.StatusCreated, events.TypePaymentSucceeded},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				// Across processes a repeat polls the database on the
 				// clock, so this one runs on the wall clock.
-				h := newHarness(t, open, func(cfg *payment.Config) {
+				h := newHarness(t, open, func(cfg *Config) {
 					cfg.Clock, cfg.PollInterval = clock.Real{}, 2*time.Millisecond
 				})
 				handlers := []http.Handler{h.handler}
@@ -120,7 +119,7 @@ func (h *harness) process() http.Handler {
 
 func TestRepeatGetsTheStoredAnswer(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	body := chargeBody("order-1", "cust-1", 2500, payment.TokenVisa)
+	body := chargeBody("order-1", "cust-1", 2500, tokenVisa)
 	first := h.charge("k-1", body)
 	if first.Code != http.StatusCreated || first.Header().Get("Location") == "" || first.Header().Get("Idempotent-Replayed") != "" {
 		t.Fatalf("first = %d %v %s", first.Code, first.Header(), first.Body)
@@ -150,14 +149,14 @@ func TestRepeatGetsTheStoredAnswer(t *testing.T) {
 
 func TestSameKeyOtherBodyIs422(t *testing.T) {
 	h := newHarness(t, storetest.OpenSQLite)
-	if rec := h.charge("k-1", chargeBody("order-1", "cust-1", 2500, payment.TokenVisa)); rec.Code != http.StatusCreated {
+	if rec := h.charge("k-1", chargeBody("order-1", "cust-1", 2500, tokenVisa)); rec.Code != http.StatusCreated {
 		t.Fatalf("first = %d %s", rec.Code, rec.Body)
 	}
 	before := h.snapshot()
 	for _, body := range []string{
-		chargeBody("order-1", "cust-1", 2501, payment.TokenVisa),
-		chargeBody("order-2", "cust-1", 2500, payment.TokenVisa),
-		chargeBody("order-1", "cust-1", 2500, payment.TokenDeclined),
+		chargeBody("order-1", "cust-1", 2501, tokenVisa),
+		chargeBody("order-2", "cust-1", 2500, tokenVisa),
+		chargeBody("order-1", "cust-1", 2500, tokenDeclined),
 	} {
 		p := readProblem(t, h.charge("k-1", body), http.StatusUnprocessableEntity)
 		if !strings.Contains(p.Detail, "Idempotency-Key") {
@@ -171,16 +170,16 @@ func TestSameKeyOtherBodyIs422(t *testing.T) {
 		t.Fatalf("gateway asked %d times, want 1", h.gw.charges.Load())
 	}
 	// A decline is an answer like any other: replayed, never re-charged.
-	declined := h.charge("k-2", chargeBody("order-3", "cust-1", 2500, payment.TokenDeclined))
+	declined := h.charge("k-2", chargeBody("order-3", "cust-1", 2500, tokenDeclined))
 	pr := readProblem(t, declined, http.StatusPaymentRequired)
 	if pr.PaymentID == "" || pr.DeclineCode != "card_declined" {
 		t.Fatalf("decline problem = %+v", pr)
 	}
-	if answerOf(h.charge("k-2", chargeBody("order-3", "cust-1", 2500, payment.TokenDeclined))) != answerOf(declined) {
+	if answerOf(h.charge("k-2", chargeBody("order-3", "cust-1", 2500, tokenDeclined))) != answerOf(declined) {
 		t.Fatal("a repeated decline answered differently")
 	}
 	failed, err := h.store.Payment(context.Background(), pr.PaymentID)
-	if err != nil || failed.Status != payment.StatusFailed || failed.FailureReason != "card_declined" {
+	if err != nil || failed.Status != statusFailed || failed.FailureReason != "card_declined" {
 		t.Fatalf("declined payment = %+v, %v", failed, err)
 	}
 }
@@ -189,16 +188,16 @@ func TestSameKeyOtherBodyIs422(t *testing.T) {
 // died before recording the outcome. The retry with the same key resumes
 // and answers the charge that was made, without a second one.
 func TestCrashBetweenChargeAndAnswer(t *testing.T) {
-	body := chargeBody("order-1", "cust-1", 2500, payment.TokenVisa)
+	body := chargeBody("order-1", "cust-1", 2500, tokenVisa)
 
 	t.Run("the gateway's answer is lost", func(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
 		var once sync.Once
-		h.gw.afterCharge = func(res payment.ChargeResult, err error) (payment.ChargeResult, error) {
+		h.gw.afterCharge = func(res ChargeResult, err error) (ChargeResult, error) {
 			lost := false
 			once.Do(func() { lost = true })
 			if lost {
-				return payment.ChargeResult{}, errors.New("read tcp: connection reset by peer")
+				return ChargeResult{}, errors.New("read tcp: connection reset by peer")
 			}
 			return res, err
 		}
@@ -221,8 +220,8 @@ func TestCrashBetweenChargeAndAnswer(t *testing.T) {
 	})
 
 	t.Run("the process dies", func(t *testing.T) {
-		h := newHarness(t, storetest.OpenSQLite, func(cfg *payment.Config) { cfg.InFlightWait = 10 * time.Minute })
-		h.gw.afterCharge = func(payment.ChargeResult, error) (payment.ChargeResult, error) {
+		h := newHarness(t, storetest.OpenSQLite, func(cfg *Config) { cfg.InFlightWait = 10 * time.Minute })
+		h.gw.afterCharge = func(ChargeResult, error) (ChargeResult, error) {
 			panic("process killed between charge and answer")
 		}
 		if rec := h.charge("k-1", body); rec.Code != http.StatusInternalServerError {
@@ -261,7 +260,7 @@ func TestCrashBetweenChargeAndAnswer(t *testing.T) {
 
 	t.Run("nobody retries: Run resumes it", func(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
-		h.gw.afterCharge = func(payment.ChargeResult, error) (payment.ChargeResult, error) {
+		h.gw.afterCharge = func(ChargeResult, error) (ChargeResult, error) {
 			panic("process killed between charge and answer")
 		}
 		if rec := h.charge("k-1", body); rec.Code != http.StatusInternalServerError {
@@ -282,7 +281,7 @@ func TestCrashBetweenChargeAndAnswer(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, _ := h.store.Payment(ctx, id)
-		if p.Status != payment.StatusSucceeded {
+		if p.Status != statusSucceeded {
 			t.Fatalf("after Reconcile the payment is %s", p.Status)
 		}
 		asked := h.gw.charges.Load()
@@ -297,7 +296,7 @@ func TestCrashBetweenChargeAndAnswer(t *testing.T) {
 
 	t.Run("too old to resume safely", func(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
-		h.gw.afterCharge = func(payment.ChargeResult, error) (payment.ChargeResult, error) { panic("killed") }
+		h.gw.afterCharge = func(ChargeResult, error) (ChargeResult, error) { panic("killed") }
 		h.charge("k-1", body)
 		h.gw.afterCharge = nil
 		h.clock.Advance(23*time.Hour + time.Minute) // past ResumeWindow
@@ -331,14 +330,14 @@ func checkOneCharge(t *testing.T, h *harness, p view) {
 // InFlightWait gets 409.
 func TestRepeatInFlight(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
-		body := chargeBody("order-1", "cust-1", 2500, payment.TokenVisa)
+		body := chargeBody("order-1", "cust-1", 2500, tokenVisa)
 		for _, processes := range []int{1, 2} {
 			name := map[int]string{1: "same process", 2: "another process"}[processes]
 			t.Run(name, func(t *testing.T) {
 				h := newHarness(t, open)
 				entered, release := make(chan struct{}), make(chan struct{})
 				var once sync.Once
-				h.gw.beforeCharge = func(context.Context, payment.ChargeRequest) {
+				h.gw.beforeCharge = func(context.Context, ChargeRequest) {
 					first := false
 					once.Do(func() { first = true })
 					if first {

@@ -16,23 +16,23 @@ import (
 )
 
 // Status is where a payment stands.
-type Status string
+type status string
 
 // Payment statuses. pending lasts from the moment the payment is recorded
 // (before the gateway is called, so a crash never loses a charge) until the
 // gateway's answer is recorded.
 const (
-	StatusPending           Status = "pending"
-	StatusSucceeded         Status = "succeeded"
-	StatusFailed            Status = "failed"
-	StatusRefunded          Status = "refunded"
-	StatusPartiallyRefunded Status = "partially_refunded"
+	statusPending           status = "pending"
+	statusSucceeded         status = "succeeded"
+	statusFailed            status = "failed"
+	statusRefunded          status = "refunded"
+	statusPartiallyRefunded status = "partially_refunded"
 )
 
 // Valid reports whether s is a known status.
-func (s Status) Valid() bool {
+func (s status) Valid() bool {
 	switch s {
-	case StatusPending, StatusSucceeded, StatusFailed, StatusRefunded, StatusPartiallyRefunded:
+	case statusPending, statusSucceeded, statusFailed, statusRefunded, statusPartiallyRefunded:
 		return true
 	}
 	return false
@@ -40,20 +40,20 @@ func (s Status) Valid() bool {
 
 // ReasonInvalidMethod is the FailureReason of a payment whose method the
 // gateway does not accept; every other reason is a decline code.
-const ReasonInvalidMethod = "invalid_payment_method"
+const reasonInvalidMethod = "invalid_payment_method"
 
 // ReasonRejected is the FailureReason of a charge the gateway refused as a
 // request (an amount below its minimum, say): nothing was charged.
-const ReasonRejected = "rejected_by_gateway"
+const reasonRejected = "rejected_by_gateway"
 
 // Payment is one charge of a checkout and what was refunded of it.
-type Payment struct {
+type payment struct {
 	ID         string
 	CustomerID string
 	OrderID    string
 	Amount     events.Money
 	Refunded   events.Money // same currency as Amount; zero until a refund
-	Status     Status
+	Status     status
 	// Method is the payment method token the cart passed on (tok_visa,
 	// pm_...). Card data never reaches openhouse.
 	Method     string
@@ -72,23 +72,23 @@ type Payment struct {
 // Errors the domain's rules return; the HTTP layer maps them to problems.
 var (
 	// ErrNotSettled: the payment's charge is still in progress.
-	ErrNotSettled = errors.New("the payment is not settled yet")
+	errNotSettled = errors.New("the payment is not settled yet")
 	// ErrNotRefundable: the payment failed, so nothing was charged.
-	ErrNotRefundable = errors.New("a failed payment cannot be refunded")
+	errNotRefundable = errors.New("a failed payment cannot be refunded")
 	// ErrOverRefund: more than charged minus already refunded. The
 	// service returns it as an *OverRefundError, which tells how much.
-	ErrOverRefund = errors.New("refund exceeds what is left of the payment")
+	errOverRefund = errors.New("refund exceeds what is left of the payment")
 	// ErrNotPending: a charge outcome arrived for a payment already settled.
-	ErrNotPending = errors.New("the payment is already settled")
+	errNotPending = errors.New("the payment is already settled")
 )
 
 // FieldError says what is wrong with one field of a request.
-type FieldError struct{ Field, Message string }
+type fieldError struct{ Field, Message string }
 
 // ValidationError lists every problem of a request at once.
-type ValidationError []FieldError
+type validationError []fieldError
 
-func (v ValidationError) Error() string {
+func (v validationError) Error() string {
 	parts := make([]string, len(v))
 	for i, f := range v {
 		parts[i] = f.Field + ": " + f.Message
@@ -98,14 +98,14 @@ func (v ValidationError) Error() string {
 
 // Limits on what a charge request may carry.
 const (
-	MaxIDLen     = 128 // order, customer and listing ids
-	MaxMethodLen = 255
-	MaxListings  = 50
-	MaxReasonLen = 500
+	maxIDLen     = 128 // order, customer and listing ids
+	maxMethodLen = 255
+	maxListings  = 50
+	maxReasonLen = 500
 )
 
 // ChargeInput is what the cart asks to be charged.
-type ChargeInput struct {
+type chargeInput struct {
 	OrderID     string
 	CustomerID  string
 	Amount      events.Money
@@ -116,36 +116,36 @@ type ChargeInput struct {
 
 // Validate checks a charge request against the rules; the result lists
 // every invalid field.
-func (in ChargeInput) Validate() error {
-	var errs ValidationError
+func (in chargeInput) Validate() error {
+	var errs validationError
 	checkID := func(field, v string) {
-		if !validText(v, MaxIDLen) {
-			errs = append(errs, FieldError{field, fmt.Sprintf("must be 1 to %d printable characters", MaxIDLen)})
+		if !validText(v, maxIDLen) {
+			errs = append(errs, fieldError{field, fmt.Sprintf("must be 1 to %d printable characters", maxIDLen)})
 		}
 	}
 	checkID("order_id", in.OrderID)
 	checkID("customer_id", in.CustomerID)
 	if err := in.Amount.Validate(); err != nil {
-		errs = append(errs, FieldError{"amount", err.Error()})
+		errs = append(errs, fieldError{"amount", err.Error()})
 	} else if in.Amount.Amount == 0 {
-		errs = append(errs, FieldError{"amount", "must be more than zero"})
+		errs = append(errs, fieldError{"amount", "must be more than zero"})
 	}
-	if !usertext.IsToken(in.Method, MaxMethodLen) {
-		errs = append(errs, FieldError{"payment_method", fmt.Sprintf("must be a token of 1 to %d printable ASCII characters", MaxMethodLen)})
+	if !usertext.IsToken(in.Method, maxMethodLen) {
+		errs = append(errs, fieldError{"payment_method", fmt.Sprintf("must be a token of 1 to %d printable ASCII characters", maxMethodLen)})
 	}
 	switch {
-	case len(in.ListingIDs) == 0 || len(in.ListingIDs) > MaxListings:
-		errs = append(errs, FieldError{"listing_ids", fmt.Sprintf("must list 1 to %d listings", MaxListings)})
+	case len(in.ListingIDs) == 0 || len(in.ListingIDs) > maxListings:
+		errs = append(errs, fieldError{"listing_ids", fmt.Sprintf("must list 1 to %d listings", maxListings)})
 	default:
 		for _, id := range in.ListingIDs {
-			if !validText(id, MaxIDLen) {
-				errs = append(errs, FieldError{"listing_ids", fmt.Sprintf("each id must be 1 to %d printable characters", MaxIDLen)})
+			if !validText(id, maxIDLen) {
+				errs = append(errs, fieldError{"listing_ids", fmt.Sprintf("each id must be 1 to %d printable characters", maxIDLen)})
 				break
 			}
 		}
 	}
 	if in.ScheduledAt.IsZero() {
-		errs = append(errs, FieldError{"scheduled_at", "is required (RFC 3339)"})
+		errs = append(errs, fieldError{"scheduled_at", "is required (RFC 3339)"})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -164,15 +164,15 @@ func validText(s string, max int) bool {
 
 // NewPayment records a valid charge request as a pending payment. Times are
 // kept to the microsecond, the precision both databases store.
-func NewPayment(id string, in ChargeInput, key string, now time.Time) Payment {
+func newPayment(id string, in chargeInput, key string, now time.Time) payment {
 	now = now.UTC().Truncate(time.Microsecond)
-	return Payment{
+	return payment{
 		ID:             id,
 		CustomerID:     in.CustomerID,
 		OrderID:        in.OrderID,
 		Amount:         in.Amount,
 		Refunded:       events.Money{Currency: in.Amount.Currency},
-		Status:         StatusPending,
+		Status:         statusPending,
 		Method:         in.Method,
 		IdempotencyKey: key,
 		ListingIDs:     append([]string(nil), in.ListingIDs...),
@@ -186,17 +186,17 @@ func NewPayment(id string, in ChargeInput, key string, now time.Time) Payment {
 // with reason. Only a pending payment settles, once; a second outcome (a
 // webhook after the answer, a resumed request) gets ErrNotPending and
 // changes nothing.
-func (p *Payment) Settle(succeeded bool, ref, reason string, now time.Time) error {
-	if p.Status != StatusPending {
-		return ErrNotPending
+func (p *payment) Settle(succeeded bool, ref, reason string, now time.Time) error {
+	if p.Status != statusPending {
+		return errNotPending
 	}
 	if ref != "" {
 		p.GatewayRef = ref
 	}
 	if succeeded {
-		p.Status = StatusSucceeded
+		p.Status = statusSucceeded
 	} else {
-		p.Status = StatusFailed
+		p.Status = statusFailed
 		if reason == "" {
 			reason = "declined"
 		}
@@ -208,12 +208,12 @@ func (p *Payment) Settle(succeeded bool, ref, reason string, now time.Time) erro
 
 // Refundable is what may still be refunded, given reserved: the amount of
 // refunds sent to the gateway whose outcome is not recorded yet.
-func (p Payment) Refundable(reserved int64) (int64, error) {
+func (p payment) Refundable(reserved int64) (int64, error) {
 	switch p.Status {
-	case StatusPending:
-		return 0, ErrNotSettled
-	case StatusFailed:
-		return 0, ErrNotRefundable
+	case statusPending:
+		return 0, errNotSettled
+	case statusFailed:
+		return 0, errNotRefundable
 	}
 	return p.Amount.Amount - p.Refunded.Amount - reserved, nil
 }
@@ -221,43 +221,43 @@ func (p Payment) Refundable(reserved int64) (int64, error) {
 // CheckRefund decides the amount of a new refund: requested, or when nil
 // everything that is left. It never allows more than charged minus refunded
 // minus reserved, nor a refund of a payment that was not charged.
-func (p Payment) CheckRefund(requested *events.Money, reserved int64) (events.Money, error) {
+func (p payment) CheckRefund(requested *events.Money, reserved int64) (events.Money, error) {
 	left, err := p.Refundable(reserved)
 	if err != nil {
 		return events.Money{}, err
 	}
 	if requested == nil {
 		if left <= 0 {
-			return events.Money{}, ErrOverRefund
+			return events.Money{}, errOverRefund
 		}
 		return events.Money{Amount: left, Currency: p.Amount.Currency}, nil
 	}
 	if err := requested.Validate(); err != nil {
-		return events.Money{}, ValidationError{{"amount", err.Error()}}
+		return events.Money{}, validationError{{"amount", err.Error()}}
 	}
 	if requested.Currency != p.Amount.Currency {
-		return events.Money{}, ValidationError{{"amount", "currency must be the payment's, " + p.Amount.Currency}}
+		return events.Money{}, validationError{{"amount", "currency must be the payment's, " + p.Amount.Currency}}
 	}
 	if requested.Amount == 0 {
-		return events.Money{}, ValidationError{{"amount", "must be more than zero"}}
+		return events.Money{}, validationError{{"amount", "must be more than zero"}}
 	}
 	if requested.Amount > left {
-		return events.Money{}, ErrOverRefund
+		return events.Money{}, errOverRefund
 	}
 	return *requested, nil
 }
 
 // ApplyRefund records amount as returned to the customer: refunded once
 // everything is back, partially_refunded before.
-func (p *Payment) ApplyRefund(amount events.Money, now time.Time) error {
+func (p *payment) ApplyRefund(amount events.Money, now time.Time) error {
 	if _, err := p.CheckRefund(&amount, 0); err != nil {
 		return err
 	}
 	p.Refunded = events.Money{Amount: p.Refunded.Amount + amount.Amount, Currency: p.Amount.Currency}
 	if p.Refunded.Amount == p.Amount.Amount {
-		p.Status = StatusRefunded
+		p.Status = statusRefunded
 	} else {
-		p.Status = StatusPartiallyRefunded
+		p.Status = statusPartiallyRefunded
 	}
 	p.UpdatedAt = now.UTC().Truncate(time.Microsecond)
 	return nil
@@ -270,9 +270,9 @@ type RefundStatus string
 
 // Refund statuses.
 const (
-	RefundPending   RefundStatus = "pending"
-	RefundSucceeded RefundStatus = "succeeded"
-	RefundFailed    RefundStatus = "failed"
+	refundPending   RefundStatus = "pending"
+	refundSucceeded RefundStatus = "succeeded"
+	refundFailed    RefundStatus = "failed"
 )
 
 // Refund is one request to return money of a payment.
@@ -289,27 +289,27 @@ type Refund struct {
 }
 
 // RefundInput is what a refund request may say.
-type RefundInput struct {
+type refundInput struct {
 	Amount *events.Money // nil: everything that is left
 	Reason string        // free text; default "requested"
 }
 
 // Validate checks the fields that do not depend on the payment.
-func (in RefundInput) Validate() error {
-	var errs ValidationError
+func (in refundInput) Validate() error {
+	var errs validationError
 	if in.Amount != nil {
 		if err := in.Amount.Validate(); err != nil {
-			errs = append(errs, FieldError{"amount", err.Error()})
+			errs = append(errs, fieldError{"amount", err.Error()})
 		} else if in.Amount.Amount == 0 {
-			errs = append(errs, FieldError{"amount", "must be more than zero"})
+			errs = append(errs, fieldError{"amount", "must be more than zero"})
 		}
 	}
 	if in.Reason != "" {
 		reason := usertext.Normalize(in.Reason, usertext.Line)
-		if n := utf8.RuneCountInString(reason); n < 1 || n > MaxReasonLen {
-			errs = append(errs, FieldError{"reason", fmt.Sprintf("must be 1 to %d characters", MaxReasonLen)})
+		if n := utf8.RuneCountInString(reason); n < 1 || n > maxReasonLen {
+			errs = append(errs, fieldError{"reason", fmt.Sprintf("must be 1 to %d characters", maxReasonLen)})
 		} else if msg := usertext.Check(reason, usertext.Line); msg != "" {
-			errs = append(errs, FieldError{"reason", msg})
+			errs = append(errs, fieldError{"reason", msg})
 		}
 	}
 	if len(errs) > 0 {
@@ -321,36 +321,36 @@ func (in RefundInput) Validate() error {
 // OverRefundError is ErrOverRefund with the payment's refunds at the time,
 // so a caller can tell a refund someone else already made (an admin's,
 // racing a cancellation) from a request for too much.
-type OverRefundError struct {
+type overRefundError struct {
 	PaymentID string
 	Refunded  events.Money // settled refunds
 	Pending   events.Money // refunds sent to the gateway whose outcome is not recorded yet
 }
 
-func (e *OverRefundError) Error() string { return ErrOverRefund.Error() }
+func (e *overRefundError) Error() string { return errOverRefund.Error() }
 
 // Is makes errors.Is(err, ErrOverRefund) hold.
-func (e *OverRefundError) Is(target error) bool { return target == ErrOverRefund }
+func (e *overRefundError) Is(target error) bool { return target == errOverRefund }
 
 // NewRefund records a refund of amount (already checked with CheckRefund)
 // as pending.
-func NewRefund(id string, p Payment, amount events.Money, reason, by string, now time.Time) Refund {
+func newRefund(id string, p payment, amount events.Money, reason, by string, now time.Time) Refund {
 	if reason = usertext.Normalize(reason, usertext.Line); reason == "" {
 		reason = "requested"
 	}
 	now = now.UTC().Truncate(time.Microsecond)
-	return Refund{ID: id, PaymentID: p.ID, Amount: amount, Status: RefundPending, Reason: reason,
+	return Refund{ID: id, PaymentID: p.ID, Amount: amount, Status: refundPending, Reason: reason,
 		RequestedBy: by, CreatedAt: now, UpdatedAt: now}
 }
 
 // Settle records the gateway's outcome of a pending refund.
 func (r *Refund) Settle(succeeded bool, ref string, now time.Time) error {
-	if r.Status != RefundPending {
-		return ErrNotPending
+	if r.Status != refundPending {
+		return errNotPending
 	}
-	r.Status = RefundFailed
+	r.Status = refundFailed
 	if succeeded {
-		r.Status = RefundSucceeded
+		r.Status = refundSucceeded
 	}
 	r.GatewayRef = ref
 	r.UpdatedAt = now.UTC().Truncate(time.Microsecond)

@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"errors"
@@ -7,38 +7,37 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/payment"
 )
 
 func usd(n int64) events.Money { return events.Money{Amount: n, Currency: "USD"} }
 
-func validInput() payment.ChargeInput {
-	return payment.ChargeInput{OrderID: "o-1", CustomerID: "c-1", Amount: usd(2500), Method: "tok_visa",
+func validInput() chargeInput {
+	return chargeInput{OrderID: "o-1", CustomerID: "c-1", Amount: usd(2500), Method: "tok_visa",
 		ListingIDs: []string{"l-1"}, ScheduledAt: t0.Add(48 * time.Hour)}
 }
 
 func TestChargeInputValidate(t *testing.T) {
 	cases := []struct {
 		name  string
-		edit  func(*payment.ChargeInput)
+		edit  func(*chargeInput)
 		field string // "" = valid
 	}{
-		{"valid", func(*payment.ChargeInput) {}, ""},
-		{"no order", func(in *payment.ChargeInput) { in.OrderID = "" }, "order_id"},
-		{"blank order", func(in *payment.ChargeInput) { in.OrderID = "   " }, "order_id"},
-		{"control character", func(in *payment.ChargeInput) { in.CustomerID = "c\x00" }, "customer_id"},
-		{"long id", func(in *payment.ChargeInput) { in.OrderID = strings.Repeat("x", 129) }, "order_id"},
-		{"zero amount", func(in *payment.ChargeInput) { in.Amount = usd(0) }, "amount"},
-		{"negative amount", func(in *payment.ChargeInput) { in.Amount = usd(-1) }, "amount"},
-		{"over max amount", func(in *payment.ChargeInput) { in.Amount = usd(events.MaxAmount + 1) }, "amount"},
-		{"bad currency", func(in *payment.ChargeInput) { in.Amount.Currency = "usd" }, "amount"},
-		{"no method", func(in *payment.ChargeInput) { in.Method = "" }, "payment_method"},
-		{"method with space", func(in *payment.ChargeInput) { in.Method = "tok visa" }, "payment_method"},
-		{"method too long", func(in *payment.ChargeInput) { in.Method = strings.Repeat("t", 256) }, "payment_method"},
-		{"no listings", func(in *payment.ChargeInput) { in.ListingIDs = nil }, "listing_ids"},
-		{"too many listings", func(in *payment.ChargeInput) { in.ListingIDs = make([]string, 51) }, "listing_ids"},
-		{"empty listing id", func(in *payment.ChargeInput) { in.ListingIDs = []string{""} }, "listing_ids"},
-		{"no time", func(in *payment.ChargeInput) { in.ScheduledAt = time.Time{} }, "scheduled_at"},
+		{"valid", func(*chargeInput) {}, ""},
+		{"no order", func(in *chargeInput) { in.OrderID = "" }, "order_id"},
+		{"blank order", func(in *chargeInput) { in.OrderID = "   " }, "order_id"},
+		{"control character", func(in *chargeInput) { in.CustomerID = "c\x00" }, "customer_id"},
+		{"long id", func(in *chargeInput) { in.OrderID = strings.Repeat("x", 129) }, "order_id"},
+		{"zero amount", func(in *chargeInput) { in.Amount = usd(0) }, "amount"},
+		{"negative amount", func(in *chargeInput) { in.Amount = usd(-1) }, "amount"},
+		{"over max amount", func(in *chargeInput) { in.Amount = usd(events.MaxAmount + 1) }, "amount"},
+		{"bad currency", func(in *chargeInput) { in.Amount.Currency = "usd" }, "amount"},
+		{"no method", func(in *chargeInput) { in.Method = "" }, "payment_method"},
+		{"method with space", func(in *chargeInput) { in.Method = "tok visa" }, "payment_method"},
+		{"method too long", func(in *chargeInput) { in.Method = strings.Repeat("t", 256) }, "payment_method"},
+		{"no listings", func(in *chargeInput) { in.ListingIDs = nil }, "listing_ids"},
+		{"too many listings", func(in *chargeInput) { in.ListingIDs = make([]string, 51) }, "listing_ids"},
+		{"empty listing id", func(in *chargeInput) { in.ListingIDs = []string{""} }, "listing_ids"},
+		{"no time", func(in *chargeInput) { in.ScheduledAt = time.Time{} }, "scheduled_at"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -51,7 +50,7 @@ func TestChargeInputValidate(t *testing.T) {
 				}
 				return
 			}
-			var v payment.ValidationError
+			var v validationError
 			if !errors.As(err, &v) || len(v) != 1 || v[0].Field != c.field {
 				t.Fatalf("Validate = %v, want one error on %s", err, c.field)
 			}
@@ -59,11 +58,11 @@ func TestChargeInputValidate(t *testing.T) {
 	}
 }
 
-func settled(t *testing.T, amount int64) payment.Payment {
+func settled(t *testing.T, amount int64) payment {
 	t.Helper()
 	in := validInput()
 	in.Amount = usd(amount)
-	p := payment.NewPayment("p-1", in, "k", t0)
+	p := newPayment("p-1", in, "k", t0)
 	if err := p.Settle(true, "ref", "", t0); err != nil {
 		t.Fatal(err)
 	}
@@ -71,20 +70,20 @@ func settled(t *testing.T, amount int64) payment.Payment {
 }
 
 func TestSettleOnlyOnce(t *testing.T) {
-	p := payment.NewPayment("p-1", validInput(), "k", t0)
-	if p.Status != payment.StatusPending {
+	p := newPayment("p-1", validInput(), "k", t0)
+	if p.Status != statusPending {
 		t.Fatalf("new payment is %s", p.Status)
 	}
 	if err := p.Settle(false, "ref-1", "card_declined", t0); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != payment.StatusFailed || p.FailureReason != "card_declined" || p.GatewayRef != "ref-1" {
+	if p.Status != statusFailed || p.FailureReason != "card_declined" || p.GatewayRef != "ref-1" {
 		t.Fatalf("after decline: %+v", p)
 	}
-	if err := p.Settle(true, "ref-2", "", t0); !errors.Is(err, payment.ErrNotPending) {
+	if err := p.Settle(true, "ref-2", "", t0); !errors.Is(err, errNotPending) {
 		t.Fatalf("second Settle = %v, want ErrNotPending", err)
 	}
-	if p.Status != payment.StatusFailed || p.GatewayRef != "ref-1" {
+	if p.Status != statusFailed || p.GatewayRef != "ref-1" {
 		t.Fatalf("second Settle changed the payment: %+v", p)
 	}
 }
@@ -93,24 +92,24 @@ func TestCheckRefund(t *testing.T) {
 	m := func(n int64) *events.Money { v := usd(n); return &v }
 	cases := []struct {
 		name      string
-		status    payment.Status
+		status    status
 		refunded  int64
 		reserved  int64
 		requested *events.Money
 		want      int64
 		err       error
 	}{
-		{"full by default", payment.StatusSucceeded, 0, 0, nil, 1000, nil},
-		{"the rest by default", payment.StatusPartiallyRefunded, 300, 0, nil, 700, nil},
-		{"the rest minus reserved", payment.StatusSucceeded, 0, 400, nil, 600, nil},
-		{"partial", payment.StatusSucceeded, 0, 0, m(250), 250, nil},
-		{"exactly what is left", payment.StatusPartiallyRefunded, 300, 200, m(500), 500, nil},
-		{"one cent over", payment.StatusPartiallyRefunded, 300, 200, m(501), 0, payment.ErrOverRefund},
-		{"over the charge", payment.StatusSucceeded, 0, 0, m(1001), 0, payment.ErrOverRefund},
-		{"nothing left", payment.StatusRefunded, 1000, 0, nil, 0, payment.ErrOverRefund},
-		{"failed payment", payment.StatusFailed, 0, 0, nil, 0, payment.ErrNotRefundable},
-		{"failed payment, amount", payment.StatusFailed, 0, 0, m(1), 0, payment.ErrNotRefundable},
-		{"pending payment", payment.StatusPending, 0, 0, nil, 0, payment.ErrNotSettled},
+		{"full by default", statusSucceeded, 0, 0, nil, 1000, nil},
+		{"the rest by default", statusPartiallyRefunded, 300, 0, nil, 700, nil},
+		{"the rest minus reserved", statusSucceeded, 0, 400, nil, 600, nil},
+		{"partial", statusSucceeded, 0, 0, m(250), 250, nil},
+		{"exactly what is left", statusPartiallyRefunded, 300, 200, m(500), 500, nil},
+		{"one cent over", statusPartiallyRefunded, 300, 200, m(501), 0, errOverRefund},
+		{"over the charge", statusSucceeded, 0, 0, m(1001), 0, errOverRefund},
+		{"nothing left", statusRefunded, 1000, 0, nil, 0, errOverRefund},
+		{"failed payment", statusFailed, 0, 0, nil, 0, errNotRefundable},
+		{"failed payment, amount", statusFailed, 0, 0, m(1), 0, errNotRefundable},
+		{"pending payment", statusPending, 0, 0, nil, 0, errNotSettled},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -125,7 +124,7 @@ func TestCheckRefund(t *testing.T) {
 	t.Run("invalid amounts", func(t *testing.T) {
 		p := settled(t, 1000)
 		for _, bad := range []events.Money{usd(0), usd(-5), {Amount: 5, Currency: "EUR"}, {Amount: 5, Currency: "us"}} {
-			var v payment.ValidationError
+			var v validationError
 			if _, err := p.CheckRefund(&bad, 0); !errors.As(err, &v) {
 				t.Errorf("CheckRefund(%v) = %v, want a validation error", bad, err)
 			}
@@ -138,23 +137,23 @@ func TestApplyRefund(t *testing.T) {
 	if err := p.ApplyRefund(usd(400), t0); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != payment.StatusPartiallyRefunded || p.Refunded != usd(400) {
+	if p.Status != statusPartiallyRefunded || p.Refunded != usd(400) {
 		t.Fatalf("after 400: %s %v", p.Status, p.Refunded)
 	}
-	if err := p.ApplyRefund(usd(601), t0); !errors.Is(err, payment.ErrOverRefund) {
+	if err := p.ApplyRefund(usd(601), t0); !errors.Is(err, errOverRefund) {
 		t.Fatalf("ApplyRefund(601) = %v, want ErrOverRefund", err)
 	}
 	if err := p.ApplyRefund(usd(600), t0); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != payment.StatusRefunded || p.Refunded != usd(1000) {
+	if p.Status != statusRefunded || p.Refunded != usd(1000) {
 		t.Fatalf("after 1000: %s %v", p.Status, p.Refunded)
 	}
 }
 
 func TestConfigValidate(t *testing.T) {
 	gw := &hookGateway{}
-	cases := map[string]payment.Config{
+	cases := map[string]Config{
 		"no gateway":                 {},
 		"keys kept under 24h":        {Gateway: gw, KeyRetention: time.Hour},
 		"lease shorter than a call":  {Gateway: gw, LeaseTTL: 10 * time.Second},
@@ -163,11 +162,11 @@ func TestConfigValidate(t *testing.T) {
 		"negative wait":              {Gateway: gw, InFlightWait: -time.Second},
 	}
 	for name, cfg := range cases {
-		if _, err := payment.New(&payment.SQLStore{}, cfg); err == nil {
+		if _, err := New(&SQLStore{}, cfg); err == nil {
 			t.Errorf("%s: New succeeded", name)
 		}
 	}
-	if _, err := payment.New(&payment.SQLStore{}, payment.Config{Gateway: gw}); err != nil {
+	if _, err := New(&SQLStore{}, Config{Gateway: gw}); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
 }

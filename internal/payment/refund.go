@@ -22,7 +22,7 @@ import (
 // concurrent refunds can never together exceed the charge and a crash
 // before the outcome is recorded is resumed (by a retry with the key, or by
 // Run) without refunding twice.
-func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in RefundInput) (Answer, error) {
+func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in refundInput) (Answer, error) {
 	if err := in.Validate(); err != nil {
 		return Answer{}, err
 	}
@@ -34,7 +34,7 @@ func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in Refu
 		return s.runRefund(ctx, c.payment, c.refund, nil)
 	}
 	if !idempotency.ValidKey(key) {
-		return Answer{}, ValidationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
+		return Answer{}, validationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
 	}
 	hash, err := idempotency.Hash(in)
 	if err != nil {
@@ -56,12 +56,12 @@ func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in Refu
 
 // claimRefund records a new pending refund (and its key), or finds the
 // refund a key already made: its answer, busy, or to resume.
-func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in RefundInput, ref *keyRef, hash string) (claim, error) {
+func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in refundInput, ref *keyRef, hash string) (claim, error) {
 	now := s.cfg.Clock.Now().UTC()
 	var c claim
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx storeTx) error {
 		c = claim{}
-		var rec KeyRecord
+		var rec keyRecord
 		found := false
 		if ref != nil {
 			var err error
@@ -95,7 +95,7 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 			if err != nil {
 				return err
 			}
-			if r.Status != RefundPending {
+			if r.Status != refundPending {
 				a := s.refundAnswer(p, r)
 				c.answer = &a
 				rec.Complete(a, now)
@@ -110,14 +110,14 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 			return err
 		}
 		amount, err := p.CheckRefund(in.Amount, reserved)
-		if errors.Is(err, ErrOverRefund) {
-			return &OverRefundError{PaymentID: p.ID, Refunded: events.Money{Amount: p.Refunded.Amount, Currency: p.Amount.Currency},
+		if errors.Is(err, errOverRefund) {
+			return &overRefundError{PaymentID: p.ID, Refunded: events.Money{Amount: p.Refunded.Amount, Currency: p.Amount.Currency},
 				Pending: events.Money{Amount: reserved, Currency: p.Amount.Currency}}
 		}
 		if err != nil {
 			return err
 		}
-		r := NewRefund(uuid.NewString(), p, amount, in.Reason, by, now)
+		r := newRefund(uuid.NewString(), p, amount, in.Reason, by, now)
 		if err := tx.CreateRefund(r); err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 		if ref == nil {
 			return nil
 		}
-		return tx.CreateKey(KeyRecord{Scope: ref.scope, Key: ref.key, RequestHash: hash, ResourceID: r.ID,
+		return tx.CreateKey(keyRecord{Scope: ref.scope, Key: ref.key, RequestHash: hash, ResourceID: r.ID,
 			LeaseUntil: now.Add(s.cfg.LeaseTTL), CreatedAt: now})
 	})
 	return c, err
@@ -138,14 +138,14 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in Refu
 // outcome; an unknown outcome releases the key and returns
 // ErrGatewayUnavailable, leaving the refund pending (and its amount
 // reserved) for a retry or Run.
-func (s *Service) runRefund(ctx context.Context, p Payment, r Refund, ref *keyRef) (Answer, error) {
+func (s *Service) runRefund(ctx context.Context, p payment, r Refund, ref *keyRef) (Answer, error) {
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.GatewayTimeout)
 	res, err := s.gw.Refund(gctx, RefundRequest{Ref: p.GatewayRef, Amount: r.Amount, IdempotencyKey: gatewayKey("refund", r.ID)})
 	cancel()
 	switch {
 	case err == nil:
 		return s.settleRefund(ctx, p.ID, r.ID, true, res.Ref, ref)
-	case errors.Is(err, ErrRejected), errors.Is(err, ErrInvalidMethod):
+	case errors.Is(err, errRejected), errors.Is(err, errInvalidMethod):
 		s.cfg.Log.WarnContext(ctx, "gateway rejected a refund", "payment_id", p.ID, "refund_id", r.ID, "err", err)
 		return s.settleRefund(ctx, p.ID, r.ID, false, "", ref)
 	}
@@ -153,7 +153,7 @@ func (s *Service) runRefund(ctx context.Context, p Payment, r Refund, ref *keyRe
 	if ref != nil {
 		s.releaseKey(ctx, *ref)
 	}
-	return Answer{}, ErrGatewayUnavailable
+	return Answer{}, errGatewayUnavailable
 }
 
 // settleRefund records a refund's outcome, applies a successful one to the
@@ -162,8 +162,8 @@ func (s *Service) runRefund(ctx context.Context, p Payment, r Refund, ref *keyRe
 func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, succeeded bool, gatewayRef string, ref *keyRef) (Answer, error) {
 	now := s.cfg.Clock.Now().UTC()
 	var a Answer
-	err := s.store.Update(ctx, func(tx Tx) error {
-		var rec KeyRecord
+	err := s.store.Update(ctx, func(tx storeTx) error {
+		var rec keyRecord
 		if ref != nil {
 			var err error
 			if rec, err = tx.Key(ref.scope, ref.key); err != nil {
@@ -211,7 +211,7 @@ func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, 
 				s.cfg.Log.InfoContext(ctx, "payment refunded", "payment_id", p.ID, "refund_id", r.ID,
 					"amount", r.Amount.Amount, "status", p.Status)
 			}
-		case !errors.Is(err, ErrNotPending):
+		case !errors.Is(err, errNotPending):
 			return err
 		}
 		a = s.refundAnswer(p, r)

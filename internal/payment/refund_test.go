@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -72,7 +71,7 @@ func TestRefunds(t *testing.T) {
 		for _, body := range []string{amountBody(3001), amountBody(events.MaxAmount)} {
 			rec := h.refund(p.ID, body)
 			pr := readProblem(t, rec, http.StatusUnprocessableEntity)
-			if pr.Detail != payment.ErrOverRefund.Error() {
+			if pr.Detail != errOverRefund.Error() {
 				t.Errorf("detail = %q", pr.Detail)
 			}
 			// The problem says what was refunded already, so the tour
@@ -125,7 +124,7 @@ func TestRefunds(t *testing.T) {
 
 	t.Run("a failed payment is not refundable", func(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
-		pr := readProblem(t, h.charge("k-1", chargeBody("o-1", customer.ID, 5000, payment.TokenDeclined)), http.StatusPaymentRequired)
+		pr := readProblem(t, h.charge("k-1", chargeBody("o-1", customer.ID, 5000, tokenDeclined)), http.StatusPaymentRequired)
 		before := h.snapshot()
 		for _, body := range []string{"", amountBody(1)} {
 			readProblem(t, h.refund(pr.PaymentID, body), http.StatusUnprocessableEntity)
@@ -137,10 +136,10 @@ func TestRefunds(t *testing.T) {
 
 	t.Run("a pending payment cannot be refunded yet", func(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
-		h.gw.afterCharge = func(payment.ChargeResult, error) (payment.ChargeResult, error) {
-			return payment.ChargeResult{}, errors.New("timeout")
+		h.gw.afterCharge = func(ChargeResult, error) (ChargeResult, error) {
+			return ChargeResult{}, errors.New("timeout")
 		}
-		h.charge("k-1", chargeBody("o-1", customer.ID, 5000, payment.TokenVisa))
+		h.charge("k-1", chargeBody("o-1", customer.ID, 5000, tokenVisa))
 		var id string
 		if err := h.db.QueryRow(`SELECT id FROM payments WHERE status = 'pending'`).Scan(&id); err != nil {
 			t.Fatal(err)
@@ -151,13 +150,13 @@ func TestRefunds(t *testing.T) {
 	t.Run("the gateway refuses", func(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
 		p := h.paid(customer.ID, 5000)
-		h.gw.refuseRefund = func() error { return fmt.Errorf("%w: charge_disputed", payment.ErrRejected) }
+		h.gw.refuseRefund = func() error { return fmt.Errorf("%w: charge_disputed", errRejected) }
 		pr := readProblem(t, h.refund(p.ID, amountBody(1000)), http.StatusUnprocessableEntity)
 		if pr.PaymentID != p.ID || pr.RefundID == "" {
 			t.Fatalf("problem = %+v", pr)
 		}
 		got, _ := h.store.Payment(context.Background(), p.ID)
-		if got.Status != payment.StatusSucceeded || got.Refunded.Amount != 0 || len(h.refundedEvents()) != 0 {
+		if got.Status != statusSucceeded || got.Refunded.Amount != 0 || len(h.refundedEvents()) != 0 {
 			t.Fatalf("after a refused refund: %+v", got)
 		}
 		h.gw.refuseRefund = nil // the refused amount is not reserved: all of it is refundable
@@ -170,11 +169,11 @@ func TestRefunds(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
 		p := h.paid(customer.ID, 5000)
 		var once sync.Once
-		h.gw.afterRefund = func(res payment.RefundResult, err error) (payment.RefundResult, error) {
+		h.gw.afterRefund = func(res RefundResult, err error) (RefundResult, error) {
 			lost := false
 			once.Do(func() { lost = true })
 			if lost {
-				return payment.RefundResult{}, errors.New("timeout")
+				return RefundResult{}, errors.New("timeout")
 			}
 			return res, err
 		}
@@ -198,7 +197,7 @@ func TestRefunds(t *testing.T) {
 	t.Run("a refund left pending is finished by Run", func(t *testing.T) {
 		h := newHarness(t, storetest.OpenSQLite)
 		p := h.paid(customer.ID, 5000)
-		h.gw.afterRefund = func(payment.RefundResult, error) (payment.RefundResult, error) { panic("killed") }
+		h.gw.afterRefund = func(RefundResult, error) (RefundResult, error) { panic("killed") }
 		if rec := h.refund(p.ID, amountBody(700)); rec.Code != http.StatusInternalServerError {
 			t.Fatalf("crashing refund = %d", rec.Code)
 		}
@@ -208,7 +207,7 @@ func TestRefunds(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := h.store.Payment(context.Background(), p.ID)
-		if got.Refunded != usd(700) || got.Status != payment.StatusPartiallyRefunded {
+		if got.Refunded != usd(700) || got.Status != statusPartiallyRefunded {
 			t.Fatalf("after Reconcile: %+v", got)
 		}
 		if n := h.count(`SELECT COUNT(*) FROM sandbox_refunds`); n != 1 || len(h.refundedEvents()) != 1 {
@@ -249,7 +248,7 @@ func TestConcurrentRefundsNeverExceedTheCharge(t *testing.T) {
 			t.Fatalf("the gateway was asked %d times; the five over the charge should have been refused before it", asked)
 		}
 		got, _ := h.store.Payment(context.Background(), p.ID)
-		if got.Refunded != usd(5000) || got.Status != payment.StatusRefunded || len(h.refundedEvents()) != 5 {
+		if got.Refunded != usd(5000) || got.Status != statusRefunded || len(h.refundedEvents()) != 5 {
 			t.Fatalf("payment %+v, %d events", got, len(h.refundedEvents()))
 		}
 	})

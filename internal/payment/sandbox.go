@@ -16,8 +16,8 @@ import (
 // Sandbox tokens: the same names Stripe's test mode uses, so a client
 // written against the sandbox works against Stripe's test mode unchanged.
 const (
-	TokenVisa     = "tok_visa"
-	TokenDeclined = "tok_chargeDeclined"
+	tokenVisa     = "tok_visa"
+	tokenDeclined = "tok_chargeDeclined"
 )
 
 //go:embed sandbox_migrations/*.sql
@@ -50,21 +50,21 @@ func NewSandbox(ctx context.Context, db *store.DB, clk clock.Clock) (*Sandbox, e
 // outcome is the sandbox's fixed answer for a token.
 func sandboxOutcome(method string) (ChargeStatus, string, error) {
 	switch method {
-	case TokenVisa:
-		return ChargeSucceeded, "", nil
-	case TokenDeclined:
-		return ChargeDeclined, "card_declined", nil
+	case tokenVisa:
+		return chargeSucceeded, "", nil
+	case tokenDeclined:
+		return chargeDeclined, "card_declined", nil
 	}
-	return "", "", fmt.Errorf("%w: the sandbox knows %s and %s", ErrInvalidMethod, TokenVisa, TokenDeclined)
+	return "", "", fmt.Errorf("%w: the sandbox knows %s and %s", errInvalidMethod, tokenVisa, tokenDeclined)
 }
 
 // Charge implements Gateway.
 func (s *Sandbox) Charge(ctx context.Context, req ChargeRequest) (ChargeResult, error) {
 	if req.IdempotencyKey == "" {
-		return ChargeResult{}, fmt.Errorf("%w: an idempotency key is required", ErrRejected)
+		return ChargeResult{}, fmt.Errorf("%w: an idempotency key is required", errRejected)
 	}
 	if req.Amount.Validate() != nil || req.Amount.Amount <= 0 {
-		return ChargeResult{}, fmt.Errorf("%w: invalid amount", ErrRejected)
+		return ChargeResult{}, fmt.Errorf("%w: invalid amount", errRejected)
 	}
 	status, code, err := sandboxOutcome(req.Method)
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Sandbox) Charge(ctx context.Context, req ChargeRequest) (ChargeResult, 
 				Scan(&res.Ref, &res.Status, &res.DeclineCode, &amount, &currency, &method)
 			if err == nil {
 				if amount != req.Amount.Amount || currency != req.Amount.Currency || method != req.Method {
-					return fmt.Errorf("%w: idempotency key reused with other parameters", ErrRejected)
+					return fmt.Errorf("%w: idempotency key reused with other parameters", errRejected)
 				}
 				return nil
 			}
@@ -110,10 +110,10 @@ func (s *Sandbox) Charge(ctx context.Context, req ChargeRequest) (ChargeResult, 
 // Refund implements Gateway.
 func (s *Sandbox) Refund(ctx context.Context, req RefundRequest) (RefundResult, error) {
 	if req.IdempotencyKey == "" {
-		return RefundResult{}, fmt.Errorf("%w: an idempotency key is required", ErrRejected)
+		return RefundResult{}, fmt.Errorf("%w: an idempotency key is required", errRejected)
 	}
 	if req.Amount.Validate() != nil || req.Amount.Amount <= 0 {
-		return RefundResult{}, fmt.Errorf("%w: invalid amount", ErrRejected)
+		return RefundResult{}, fmt.Errorf("%w: invalid amount", errRejected)
 	}
 	for attempt := 0; ; attempt++ {
 		var res RefundResult
@@ -125,7 +125,7 @@ func (s *Sandbox) Refund(ctx context.Context, req RefundRequest) (RefundResult, 
 				Scan(&res.Ref, &chargeRef, &amount, &currency)
 			if err == nil {
 				if chargeRef != req.Ref || amount != req.Amount.Amount || currency != req.Amount.Currency {
-					return fmt.Errorf("%w: idempotency key reused with other parameters", ErrRejected)
+					return fmt.Errorf("%w: idempotency key reused with other parameters", errRejected)
 				}
 				res.Status = "succeeded"
 				return nil
@@ -139,15 +139,15 @@ func (s *Sandbox) Refund(ctx context.Context, req RefundRequest) (RefundResult, 
 				WHERE ref = $1 `+s.db.Dialect.ForUpdate, req.Ref).Scan(&status, &charged, &currency, &refunded)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				return fmt.Errorf("%w: no such charge", ErrRejected)
+				return fmt.Errorf("%w: no such charge", errRejected)
 			case err != nil:
 				return err
-			case status != string(ChargeSucceeded):
-				return fmt.Errorf("%w: the charge was declined; nothing to refund", ErrRejected)
+			case status != string(chargeSucceeded):
+				return fmt.Errorf("%w: the charge was declined; nothing to refund", errRejected)
 			case currency != req.Amount.Currency:
-				return fmt.Errorf("%w: the charge is in %s", ErrRejected, currency)
+				return fmt.Errorf("%w: the charge is in %s", errRejected, currency)
 			case req.Amount.Amount > charged-refunded:
-				return fmt.Errorf("%w: refund exceeds what is left of the charge", ErrRejected)
+				return fmt.Errorf("%w: refund exceeds what is left of the charge", errRejected)
 			}
 			res = RefundResult{Ref: "sbx_re_" + uuid.NewString(), Status: "succeeded"}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sandbox_refunds
@@ -162,7 +162,7 @@ func (s *Sandbox) Refund(ctx context.Context, req RefundRequest) (RefundResult, 
 			continue
 		}
 		if err != nil {
-			if errors.Is(err, ErrRejected) {
+			if errors.Is(err, errRejected) {
 				return RefundResult{}, err
 			}
 			return RefundResult{}, fmt.Errorf("sandbox refund: %w", err)

@@ -22,18 +22,18 @@ type Store interface {
 	// otherwise; fn's error is returned (uniqueness violations wrapped in
 	// store.ErrConflict). fn must not call the network: the transaction
 	// holds locks (on SQLite, the database's single write lock).
-	Update(ctx context.Context, fn func(tx Tx) error) error
+	Update(ctx context.Context, fn func(tx storeTx) error) error
 
 	// Payment returns the payment, or an error wrapping store.ErrNotFound.
-	Payment(ctx context.Context, id string) (Payment, error)
+	Payment(ctx context.Context, id string) (payment, error)
 	// Payments lists payments newest first (created_at, then id,
 	// descending), at most q.Limit, after q.After when set.
-	Payments(ctx context.Context, q Query) ([]Payment, error)
+	Payments(ctx context.Context, q query) ([]payment, error)
 	// Refunds lists a payment's refunds, oldest first.
 	Refunds(ctx context.Context, paymentID string) ([]Refund, error)
 	// StalePayments lists up to limit pending payments last updated before
 	// before and created after notBefore, oldest first.
-	StalePayments(ctx context.Context, before, notBefore time.Time, limit int) ([]Payment, error)
+	StalePayments(ctx context.Context, before, notBefore time.Time, limit int) ([]payment, error)
 	// StaleRefunds lists up to limit pending refunds last updated before
 	// before, oldest first.
 	StaleRefunds(ctx context.Context, before time.Time, limit int) ([]Refund, error)
@@ -45,10 +45,10 @@ type Store interface {
 // Tx is one Update's view of the store. Methods use the Update's context.
 // Reads lock what they return (see Update); ErrNotFound and ErrConflict are
 // the store package's.
-type Tx interface {
-	Payment(id string) (Payment, error)
-	CreatePayment(p Payment) error
-	SavePayment(p Payment) error
+type storeTx interface {
+	Payment(id string) (payment, error)
+	CreatePayment(p payment) error
+	SavePayment(p payment) error
 
 	Refund(id string) (Refund, error)
 	CreateRefund(r Refund) error
@@ -58,10 +58,10 @@ type Tx interface {
 	PendingRefunds(paymentID string) (int64, error)
 
 	// Key returns the idempotency record or an error wrapping ErrNotFound.
-	Key(scope, key string) (KeyRecord, error)
+	Key(scope, key string) (keyRecord, error)
 	// CreateKey adds a record; ErrConflict if (scope, key) exists.
-	CreateKey(r KeyRecord) error
-	SaveKey(r KeyRecord) error
+	CreateKey(r keyRecord) error
+	SaveKey(r keyRecord) error
 
 	// Publish adds events to the outbox, to be published once the
 	// transaction commits.
@@ -69,16 +69,16 @@ type Tx interface {
 }
 
 // Query selects payments for the admin list.
-type Query struct {
-	Status     Status // "" for all
+type query struct {
+	Status     status // "" for all
 	CustomerID string // "" for all
 	Limit      int
 	// After is the position of the last payment of the previous page.
-	After *Position
+	After *position
 }
 
 // Position is a payment's place in the list order.
-type Position struct {
+type position struct {
 	CreatedAt time.Time `json:"c"`
 	ID        string    `json:"i"`
 }

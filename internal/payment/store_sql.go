@@ -45,27 +45,27 @@ const refundColumns = `id, payment_id, amount, currency, status, reason, request
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanPayment(row scanner) (Payment, error) {
-	var p Payment
+func scanPayment(row scanner) (payment, error) {
+	var p payment
 	var listings string
 	err := row.Scan(&p.ID, &p.CustomerID, &p.OrderID, &p.Amount.Amount, &p.Amount.Currency, &p.Refunded.Amount,
 		&p.Status, &p.Method, &p.GatewayRef, &p.IdempotencyKey, &p.FailureReason, &listings,
 		&p.ScheduledAt, &p.CreatedAt, &p.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Payment{}, fmt.Errorf("payment: %w", store.ErrNotFound)
+		return payment{}, fmt.Errorf("payment: %w", store.ErrNotFound)
 	}
 	if err != nil {
-		return Payment{}, fmt.Errorf("read payment: %w", err)
+		return payment{}, fmt.Errorf("read payment: %w", err)
 	}
 	if err := json.Unmarshal([]byte(listings), &p.ListingIDs); err != nil {
-		return Payment{}, fmt.Errorf("read payment %s listing ids: %w", p.ID, err)
+		return payment{}, fmt.Errorf("read payment %s listing ids: %w", p.ID, err)
 	}
 	p.Refunded.Currency = p.Amount.Currency
 	p.ScheduledAt, p.CreatedAt, p.UpdatedAt = p.ScheduledAt.UTC(), p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return p, nil
 }
 
-func paymentArgs(p Payment) ([]any, error) {
+func paymentArgs(p payment) ([]any, error) {
 	listings, err := json.Marshal(p.ListingIDs)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func placeholders(n int) string {
 }
 
 // Update implements Store.
-func (s *SQLStore) Update(ctx context.Context, fn func(tx Tx) error) error {
+func (s *SQLStore) Update(ctx context.Context, fn func(tx storeTx) error) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		return fn(&sqlTx{ctx: ctx, tx: tx, forUpdate: s.db.Dialect.ForUpdate, keys: s.keys})
 	})
@@ -120,11 +120,11 @@ type sqlTx struct {
 	keys      idempotency.Table
 }
 
-func (t *sqlTx) Payment(id string) (Payment, error) {
+func (t *sqlTx) Payment(id string) (payment, error) {
 	return scanPayment(t.tx.QueryRowContext(t.ctx, `SELECT `+paymentColumns+` FROM payments WHERE id = $1 `+t.forUpdate, id))
 }
 
-func (t *sqlTx) CreatePayment(p Payment) error {
+func (t *sqlTx) CreatePayment(p payment) error {
 	args, err := paymentArgs(p)
 	if err != nil {
 		return err
@@ -136,7 +136,7 @@ func (t *sqlTx) CreatePayment(p Payment) error {
 	return nil
 }
 
-func (t *sqlTx) SavePayment(p Payment) error {
+func (t *sqlTx) SavePayment(p payment) error {
 	args, err := paymentArgs(p)
 	if err != nil {
 		return err
@@ -176,11 +176,11 @@ func (t *sqlTx) PendingRefunds(paymentID string) (int64, error) {
 	return sum, nil
 }
 
-func (t *sqlTx) Key(scope, key string) (KeyRecord, error) { return t.keys.Get(t.ctx, t.tx, scope, key) }
+func (t *sqlTx) Key(scope, key string) (keyRecord, error) { return t.keys.Get(t.ctx, t.tx, scope, key) }
 
-func (t *sqlTx) CreateKey(k KeyRecord) error { return t.keys.Create(t.ctx, t.tx, k) }
+func (t *sqlTx) CreateKey(k keyRecord) error { return t.keys.Create(t.ctx, t.tx, k) }
 
-func (t *sqlTx) SaveKey(k KeyRecord) error { return t.keys.Save(t.ctx, t.tx, k) }
+func (t *sqlTx) SaveKey(k keyRecord) error { return t.keys.Save(t.ctx, t.tx, k) }
 
 func (t *sqlTx) Publish(evs ...bus.Event) error {
 	for _, ev := range evs {
@@ -206,12 +206,12 @@ func affectedOne(res sql.Result, err error, what string) error {
 }
 
 // Payment implements Store.
-func (s *SQLStore) Payment(ctx context.Context, id string) (Payment, error) {
+func (s *SQLStore) Payment(ctx context.Context, id string) (payment, error) {
 	return scanPayment(s.db.QueryRowContext(ctx, `SELECT `+paymentColumns+` FROM payments WHERE id = $1`, id))
 }
 
 // Payments implements Store.
-func (s *SQLStore) Payments(ctx context.Context, q Query) ([]Payment, error) {
+func (s *SQLStore) Payments(ctx context.Context, q query) ([]payment, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -236,13 +236,13 @@ func (s *SQLStore) Payments(ctx context.Context, q Query) ([]Payment, error) {
 	return s.payments(ctx, query, args...)
 }
 
-func (s *SQLStore) payments(ctx context.Context, query string, args ...any) ([]Payment, error) {
+func (s *SQLStore) payments(ctx context.Context, query string, args ...any) ([]payment, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list payments: %w", err)
 	}
 	defer rows.Close()
-	var out []Payment
+	var out []payment
 	for rows.Next() {
 		p, err := scanPayment(rows)
 		if err != nil {
@@ -276,7 +276,7 @@ func (s *SQLStore) refunds(ctx context.Context, query string, args ...any) ([]Re
 }
 
 // StalePayments implements Store.
-func (s *SQLStore) StalePayments(ctx context.Context, before, notBefore time.Time, limit int) ([]Payment, error) {
+func (s *SQLStore) StalePayments(ctx context.Context, before, notBefore time.Time, limit int) ([]payment, error) {
 	return s.payments(ctx, `SELECT `+paymentColumns+` FROM payments
 		WHERE status = 'pending' AND updated_at < $1 AND created_at > $2 ORDER BY updated_at, id LIMIT $3`,
 		before.UTC(), notBefore.UTC(), limit)

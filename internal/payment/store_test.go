@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/idempotency/idempotencytest"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
@@ -24,31 +23,31 @@ import (
 func TestStoreContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		ctx := context.Background()
-		newStore := func(t *testing.T) (*payment.SQLStore, *store.DB) {
+		newStore := func(t *testing.T) (*SQLStore, *store.DB) {
 			db := open(t, "payment")
 			if err := outbox.Migrate(ctx, db); err != nil {
 				t.Fatal(err)
 			}
-			s, err := payment.NewSQLStore(ctx, db)
+			s, err := NewSQLStore(ctx, db)
 			if err != nil {
 				t.Fatal(err)
 			}
 			// Migrating twice (a second instance starting) is harmless.
-			if _, err := payment.NewSQLStore(ctx, db); err != nil {
+			if _, err := NewSQLStore(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			return s, db
 		}
-		mkPayment := func(id, cust string, at time.Time) payment.Payment {
+		mkPayment := func(id, cust string, at time.Time) payment {
 			in := validInput()
 			in.CustomerID = cust
 			in.ListingIDs = []string{"l-1", "l-2"}
 			in.ScheduledAt = time.Date(2030, 5, 6, 7, 8, 9, 123456789, time.FixedZone("X", 3600))
-			return payment.NewPayment(id, in, "key-"+id, at)
+			return newPayment(id, in, "key-"+id, at)
 		}
-		create := func(t *testing.T, s payment.Store, ps ...payment.Payment) {
+		create := func(t *testing.T, s Store, ps ...payment) {
 			t.Helper()
-			err := s.Update(ctx, func(tx payment.Tx) error {
+			err := s.Update(ctx, func(tx storeTx) error {
 				for _, p := range ps {
 					if err := tx.CreatePayment(p); err != nil {
 						return err
@@ -72,8 +71,8 @@ func TestStoreContract(t *testing.T) {
 			if !reflect.DeepEqual(got, p) {
 				t.Fatalf("read back\n%+v\nwrote\n%+v", got, p)
 			}
-			p.Status, p.GatewayRef, p.FailureReason, p.UpdatedAt = payment.StatusFailed, "ref", "card_declined", t0.Add(time.Minute)
-			if err := s.Update(ctx, func(tx payment.Tx) error { return tx.SavePayment(p) }); err != nil {
+			p.Status, p.GatewayRef, p.FailureReason, p.UpdatedAt = statusFailed, "ref", "card_declined", t0.Add(time.Minute)
+			if err := s.Update(ctx, func(tx storeTx) error { return tx.SavePayment(p) }); err != nil {
 				t.Fatal(err)
 			}
 			if got, _ := s.Payment(ctx, "p-1"); !reflect.DeepEqual(got, p) {
@@ -88,11 +87,11 @@ func TestStoreContract(t *testing.T) {
 			}
 			p := mkPayment("p-1", "c-1", t0)
 			create(t, s, p)
-			err := s.Update(ctx, func(tx payment.Tx) error { return tx.CreatePayment(p) })
+			err := s.Update(ctx, func(tx storeTx) error { return tx.CreatePayment(p) })
 			if !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("duplicate CreatePayment = %v, want ErrConflict", err)
 			}
-			err = s.Update(ctx, func(tx payment.Tx) error {
+			err = s.Update(ctx, func(tx storeTx) error {
 				if _, err := tx.Refund("nope"); !errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("Refund(nope) = %v", err)
 				}
@@ -112,7 +111,7 @@ func TestStoreContract(t *testing.T) {
 		t.Run("an error rolls everything back", func(t *testing.T) {
 			s, db := newStore(t)
 			boom := errors.New("boom")
-			err := s.Update(ctx, func(tx payment.Tx) error {
+			err := s.Update(ctx, func(tx storeTx) error {
 				if err := tx.CreatePayment(mkPayment("p-1", "c-1", t0)); err != nil {
 					return err
 				}
@@ -123,7 +122,7 @@ func TestStoreContract(t *testing.T) {
 				if err := tx.Publish(ev); err != nil {
 					return err
 				}
-				if err := tx.CreateKey(payment.KeyRecord{Scope: "s", Key: "k", RequestHash: "h", ResourceID: "p-1", CreatedAt: t0}); err != nil {
+				if err := tx.CreateKey(keyRecord{Scope: "s", Key: "k", RequestHash: "h", ResourceID: "p-1", CreatedAt: t0}); err != nil {
 					return err
 				}
 				return boom
@@ -138,7 +137,7 @@ func TestStoreContract(t *testing.T) {
 			if n != 0 {
 				t.Fatalf("%d rows survived a rolled-back Update", n)
 			}
-			if err := s.Update(ctx, func(tx payment.Tx) error {
+			if err := s.Update(ctx, func(tx storeTx) error {
 				ev, _ := bus.NewEvent(ctx, events.TypePaymentSucceeded, "p-1", map[string]string{}, t0)
 				return tx.Publish(ev)
 			}); err != nil {
@@ -151,23 +150,23 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("idempotency records", func(t *testing.T) {
 			s, _ := newStore(t)
-			rec := payment.KeyRecord{Scope: "charge:service:cart", Key: "k-1", RequestHash: "h1", ResourceID: "p-1",
+			rec := keyRecord{Scope: "charge:service:cart", Key: "k-1", RequestHash: "h1", ResourceID: "p-1",
 				LeaseUntil: t0.Add(time.Minute), CreatedAt: t0}
-			if err := s.Update(ctx, func(tx payment.Tx) error { return tx.CreateKey(rec) }); err != nil {
+			if err := s.Update(ctx, func(tx storeTx) error { return tx.CreateKey(rec) }); err != nil {
 				t.Fatal(err)
 			}
-			err := s.Update(ctx, func(tx payment.Tx) error { return tx.CreateKey(rec) })
+			err := s.Update(ctx, func(tx storeTx) error { return tx.CreateKey(rec) })
 			if !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("duplicate CreateKey = %v, want ErrConflict", err)
 			}
 			other := rec
 			other.Scope = "charge:service:other"
-			if err := s.Update(ctx, func(tx payment.Tx) error { return tx.CreateKey(other) }); err != nil {
+			if err := s.Update(ctx, func(tx storeTx) error { return tx.CreateKey(other) }); err != nil {
 				t.Fatalf("same key in another scope: %v", err)
 			}
-			read := func() payment.KeyRecord {
-				var got payment.KeyRecord
-				if err := s.Update(ctx, func(tx payment.Tx) (err error) { got, err = tx.Key(rec.Scope, rec.Key); return }); err != nil {
+			read := func() keyRecord {
+				var got keyRecord
+				if err := s.Update(ctx, func(tx storeTx) (err error) { got, err = tx.Key(rec.Scope, rec.Key); return }); err != nil {
 					t.Fatal(err)
 				}
 				return got
@@ -176,9 +175,9 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("read\n%+v\nwant\n%+v", got, rec)
 			}
 			body := []byte("{\"id\":\"p-1\"}\n\x00\xff")
-			rec.Answer = &payment.Answer{Status: 201, ContentType: "application/json", Body: body}
+			rec.Answer = &Answer{Status: 201, ContentType: "application/json", Body: body}
 			rec.LeaseUntil, rec.CompletedAt = time.Time{}, t0.Add(time.Second)
-			if err := s.Update(ctx, func(tx payment.Tx) error { return tx.SaveKey(rec) }); err != nil {
+			if err := s.Update(ctx, func(tx storeTx) error { return tx.SaveKey(rec) }); err != nil {
 				t.Fatal(err)
 			}
 			if got := read(); !reflect.DeepEqual(got, rec) {
@@ -193,13 +192,13 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("prune keeps young and unanswered keys", func(t *testing.T) {
 			s, _ := newStore(t)
-			answer := &payment.Answer{Status: 201, ContentType: "application/json", Body: []byte("{}")}
-			recs := []payment.KeyRecord{
+			answer := &Answer{Status: 201, ContentType: "application/json", Body: []byte("{}")}
+			recs := []keyRecord{
 				{Scope: "s", Key: "old-answered", RequestHash: "h", ResourceID: "r", CreatedAt: t0, Answer: answer, CompletedAt: t0},
 				{Scope: "s", Key: "old-in-flight", RequestHash: "h", ResourceID: "r", CreatedAt: t0, LeaseUntil: t0},
 				{Scope: "s", Key: "young", RequestHash: "h", ResourceID: "r", CreatedAt: t0.Add(25 * time.Hour), Answer: answer, CompletedAt: t0},
 			}
-			if err := s.Update(ctx, func(tx payment.Tx) error {
+			if err := s.Update(ctx, func(tx storeTx) error {
 				for _, r := range recs {
 					if err := tx.CreateKey(r); err != nil {
 						return err
@@ -213,7 +212,7 @@ func TestStoreContract(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Fatalf("PruneKeys = %d, %v; want 1", n, err)
 			}
-			err = s.Update(ctx, func(tx payment.Tx) error {
+			err = s.Update(ctx, func(tx storeTx) error {
 				if _, err := tx.Key("s", "old-answered"); !errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("old answered key: %v", err)
 				}
@@ -233,17 +232,17 @@ func TestStoreContract(t *testing.T) {
 			s, _ := newStore(t)
 			p := mkPayment("p-1", "c-1", t0)
 			create(t, s, p)
-			r1 := payment.NewRefund("r-1", p, usd(100), "", "admin-1", t0)
-			r2 := payment.NewRefund("r-2", p, usd(250), "tour cancelled", "service:tour", t0.Add(time.Second))
+			r1 := newRefund("r-1", p, usd(100), "", "admin-1", t0)
+			r2 := newRefund("r-2", p, usd(250), "tour cancelled", "service:tour", t0.Add(time.Second))
 			var pending int64
-			err := s.Update(ctx, func(tx payment.Tx) error {
+			err := s.Update(ctx, func(tx storeTx) error {
 				if err := tx.CreateRefund(r1); err != nil {
 					return err
 				}
 				if err := tx.CreateRefund(r2); err != nil {
 					return err
 				}
-				r1.Status, r1.GatewayRef = payment.RefundSucceeded, "re-1"
+				r1.Status, r1.GatewayRef = refundSucceeded, "re-1"
 				if err := tx.SaveRefund(r1); err != nil {
 					return err
 				}
@@ -278,7 +277,7 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("list order, filters and pages", func(t *testing.T) {
 			s, _ := newStore(t)
-			var all []payment.Payment
+			var all []payment
 			for i := 0; i < 7; i++ {
 				cust := "c-a"
 				if i%2 == 1 {
@@ -287,12 +286,12 @@ func TestStoreContract(t *testing.T) {
 				// Two payments share each instant, so the id breaks ties.
 				all = append(all, mkPayment(fmt.Sprintf("p-%d", i), cust, t0.Add(time.Duration(i/2)*time.Second)))
 			}
-			all[3].Status = payment.StatusFailed
+			all[3].Status = statusFailed
 			create(t, s, all...)
 			var ids []string
-			var after *payment.Position
+			var after *position
 			for {
-				page, err := s.Payments(ctx, payment.Query{Limit: 3, After: after})
+				page, err := s.Payments(ctx, query{Limit: 3, After: after})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -303,15 +302,15 @@ func TestStoreContract(t *testing.T) {
 					break
 				}
 				last := page[len(page)-1]
-				after = &payment.Position{CreatedAt: last.CreatedAt, ID: last.ID}
+				after = &position{CreatedAt: last.CreatedAt, ID: last.ID}
 			}
 			want := []string{"p-6", "p-5", "p-4", "p-3", "p-2", "p-1", "p-0"}
 			if !reflect.DeepEqual(ids, want) {
 				t.Fatalf("paged ids = %v, want %v", ids, want)
 			}
-			byCustomer, _ := s.Payments(ctx, payment.Query{Limit: 10, CustomerID: "c-b"})
-			byStatus, _ := s.Payments(ctx, payment.Query{Limit: 10, Status: payment.StatusFailed})
-			both, _ := s.Payments(ctx, payment.Query{Limit: 10, Status: payment.StatusPending, CustomerID: "c-b"})
+			byCustomer, _ := s.Payments(ctx, query{Limit: 10, CustomerID: "c-b"})
+			byStatus, _ := s.Payments(ctx, query{Limit: 10, Status: statusFailed})
+			both, _ := s.Payments(ctx, query{Limit: 10, Status: statusPending, CustomerID: "c-b"})
 			if len(byCustomer) != 3 || len(byStatus) != 1 || byStatus[0].ID != "p-3" || len(both) != 2 {
 				t.Fatalf("filters: customer %d, status %d, both %d", len(byCustomer), len(byStatus), len(both))
 			}
@@ -335,7 +334,7 @@ func TestStoreContract(t *testing.T) {
 			s, _ := newStore(t)
 			p := mkPayment("p-1", "c-1", t0)
 			p.Amount = usd(1000)
-			p.Status = payment.StatusSucceeded
+			p.Status = statusSucceeded
 			create(t, s, p)
 			const workers, each = 6, 5
 			var wg sync.WaitGroup
@@ -345,7 +344,7 @@ func TestStoreContract(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := 0; i < each; i++ {
-						errs <- s.Update(ctx, func(tx payment.Tx) error {
+						errs <- s.Update(ctx, func(tx storeTx) error {
 							p, err := tx.Payment("p-1")
 							if err != nil {
 								return err

@@ -92,7 +92,7 @@ func NewStripe(cfg StripeConfig) (*Stripe, error) {
 // Charge implements Gateway.
 func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (ChargeResult, error) {
 	if req.IdempotencyKey == "" {
-		return ChargeResult{}, fmt.Errorf("%w: an idempotency key is required", ErrRejected)
+		return ChargeResult{}, fmt.Errorf("%w: an idempotency key is required", errRejected)
 	}
 	pm := req.Method
 	switch {
@@ -109,7 +109,7 @@ func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (ChargeResult, e
 		}
 		pm = created.ID
 	default:
-		return ChargeResult{}, fmt.Errorf("%w: Stripe takes tok_... or pm_... methods", ErrInvalidMethod)
+		return ChargeResult{}, fmt.Errorf("%w: Stripe takes tok_... or pm_... methods", errInvalidMethod)
 	}
 	params := &stripe.PaymentIntentCreateParams{
 		Amount:             stripe.Int64(req.Amount.Amount),
@@ -140,11 +140,11 @@ const metadataPaymentID = "openhouse_payment_id"
 func chargeResultOf(pi *stripe.PaymentIntent) (ChargeResult, error) {
 	switch pi.Status {
 	case stripe.PaymentIntentStatusSucceeded:
-		return ChargeResult{Ref: pi.ID, Status: ChargeSucceeded}, nil
+		return ChargeResult{Ref: pi.ID, Status: chargeSucceeded}, nil
 	case stripe.PaymentIntentStatusRequiresPaymentMethod, stripe.PaymentIntentStatusCanceled:
-		return ChargeResult{Ref: pi.ID, Status: ChargeDeclined, DeclineCode: declineCode(pi.LastPaymentError, "payment_failed")}, nil
+		return ChargeResult{Ref: pi.ID, Status: chargeDeclined, DeclineCode: declineCode(pi.LastPaymentError, "payment_failed")}, nil
 	case stripe.PaymentIntentStatusRequiresAction:
-		return ChargeResult{Ref: pi.ID, Status: ChargeDeclined, DeclineCode: "authentication_required"}, nil
+		return ChargeResult{Ref: pi.ID, Status: chargeDeclined, DeclineCode: "authentication_required"}, nil
 	}
 	return ChargeResult{}, fmt.Errorf("stripe: payment intent %s is %s; its outcome is not known yet", pi.ID, pi.Status)
 }
@@ -172,10 +172,10 @@ func stripeChargeError(err error) (ChargeResult, error) {
 		if se.PaymentIntent != nil {
 			ref = se.PaymentIntent.ID
 		}
-		return ChargeResult{Ref: ref, Status: ChargeDeclined, DeclineCode: declineCode(se, "card_declined")}, nil
+		return ChargeResult{Ref: ref, Status: chargeDeclined, DeclineCode: declineCode(se, "card_declined")}, nil
 	}
 	if definite(se) && (strings.HasPrefix(se.Param, "payment_method") || strings.HasPrefix(se.Param, "card")) {
-		return ChargeResult{}, fmt.Errorf("%w: %s", ErrInvalidMethod, stripeReason(se))
+		return ChargeResult{}, fmt.Errorf("%w: %s", errInvalidMethod, stripeReason(se))
 	}
 	return ChargeResult{}, classify(se)
 }
@@ -188,7 +188,7 @@ func definite(se *stripe.Error) bool {
 
 func classify(se *stripe.Error) error {
 	if definite(se) {
-		return fmt.Errorf("%w: %s", ErrRejected, stripeReason(se))
+		return fmt.Errorf("%w: %s", errRejected, stripeReason(se))
 	}
 	return fmt.Errorf("stripe: %d %s: %s", se.HTTPStatusCode, se.Type, stripeReason(se))
 }
@@ -206,7 +206,7 @@ func stripeReason(se *stripe.Error) string {
 // PaymentIntent.
 func (s *Stripe) Refund(ctx context.Context, req RefundRequest) (RefundResult, error) {
 	if req.IdempotencyKey == "" {
-		return RefundResult{}, fmt.Errorf("%w: an idempotency key is required", ErrRejected)
+		return RefundResult{}, fmt.Errorf("%w: an idempotency key is required", errRejected)
 	}
 	params := &stripe.RefundCreateParams{
 		PaymentIntent: stripe.String(req.Ref),
@@ -225,7 +225,7 @@ func (s *Stripe) Refund(ctx context.Context, req RefundRequest) (RefundResult, e
 	case stripe.RefundStatusSucceeded, stripe.RefundStatusPending:
 		return RefundResult{Ref: r.ID, Status: string(r.Status)}, nil
 	case stripe.RefundStatusFailed, stripe.RefundStatusCanceled:
-		return RefundResult{}, fmt.Errorf("%w: refund %s is %s", ErrRejected, r.ID, r.Status)
+		return RefundResult{}, fmt.Errorf("%w: refund %s is %s", errRejected, r.ID, r.Status)
 	}
 	return RefundResult{}, fmt.Errorf("stripe: refund %s is %s; its outcome is not known yet", r.ID, r.Status)
 }

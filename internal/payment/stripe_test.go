@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
-
-	"github.com/openhouse/openhouse/internal/payment"
 )
 
 // TestStripeMapsAnswers checks how the adapter reads Stripe's answers and
@@ -17,7 +15,7 @@ import (
 // with one fixture). The bodies are the shapes Stripe documents.
 func TestStripeMapsAnswers(t *testing.T) {
 	type want struct {
-		status payment.ChargeStatus
+		status ChargeStatus
 		code   string
 		ref    string
 		err    error // ErrInvalidMethod, ErrRejected, errUnknown or nil
@@ -34,28 +32,28 @@ func TestStripeMapsAnswers(t *testing.T) {
 		body   string
 		want   want
 	}{
-		{"succeeded", "pm_card_visa", 200, piBody("succeeded", ""), want{status: payment.ChargeSucceeded, ref: "pi_1", calls: 1}},
+		{"succeeded", "pm_card_visa", 200, piBody("succeeded", ""), want{status: chargeSucceeded, ref: "pi_1", calls: 1}},
 		{"requires_payment_method with a decline code", "pm_card_visa", 200,
 			piBody("requires_payment_method", `,"last_payment_error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds"}`),
-			want{status: payment.ChargeDeclined, code: "insufficient_funds", ref: "pi_1", calls: 1}},
+			want{status: chargeDeclined, code: "insufficient_funds", ref: "pi_1", calls: 1}},
 		{"requires_action", "pm_card_visa", 200, piBody("requires_action", ""),
-			want{status: payment.ChargeDeclined, code: "authentication_required", ref: "pi_1", calls: 1}},
+			want{status: chargeDeclined, code: "authentication_required", ref: "pi_1", calls: 1}},
 		{"processing is not known yet", "pm_card_visa", 200, piBody("processing", ""), want{err: errUnknown, calls: 1}},
 		{"402 card_error", "pm_card_visa", 402,
 			errBody(`"type":"card_error","code":"card_declined","decline_code":"generic_decline","message":"Your card was declined.","payment_intent":{"id":"pi_2","object":"payment_intent","status":"requires_payment_method"}`),
-			want{status: payment.ChargeDeclined, code: "generic_decline", ref: "pi_2", calls: 1}},
+			want{status: chargeDeclined, code: "generic_decline", ref: "pi_2", calls: 1}},
 		{"no such payment method", "pm_nope", 400,
 			errBody(`"type":"invalid_request_error","code":"resource_missing","param":"payment_method","message":"No such PaymentMethod: 'pm_nope'"`),
-			want{err: payment.ErrInvalidMethod, calls: 1}},
+			want{err: errInvalidMethod, calls: 1}},
 		{"no such token", "tok_nope", 400,
 			errBody(`"type":"invalid_request_error","code":"resource_missing","param":"card[token]","message":"No such token: 'tok_nope'"`),
-			want{err: payment.ErrInvalidMethod, calls: 1}},
+			want{err: errInvalidMethod, calls: 1}},
 		{"amount too small", "pm_card_visa", 400,
 			errBody(`"type":"invalid_request_error","code":"amount_too_small","param":"amount","message":"Amount must be at least $0.50 usd"`),
-			want{err: payment.ErrRejected, calls: 1}},
+			want{err: errRejected, calls: 1}},
 		{"key reused with other parameters", "pm_card_visa", 400,
 			errBody(`"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."`),
-			want{err: payment.ErrRejected, calls: 1}},
+			want{err: errRejected, calls: 1}},
 		{"key in use by a concurrent request", "pm_card_visa", 409,
 			errBody(`"type":"invalid_request_error","code":"idempotency_key_in_use","message":"There is currently another in-progress request using this Stripe-Idempotency-Key."`),
 			want{err: errUnknown, calls: 1}},
@@ -73,14 +71,14 @@ func TestStripeMapsAnswers(t *testing.T) {
 				_, _ = w.Write([]byte(c.body))
 			}))
 			defer srv.Close()
-			gw, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_x", APIBase: srv.URL})
+			gw, err := NewStripe(StripeConfig{SecretKey: "sk_test_x", APIBase: srv.URL})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := gw.Charge(context.Background(), payment.ChargeRequest{Amount: usd(2500), Method: c.method, IdempotencyKey: "k-1"})
+			res, err := gw.Charge(context.Background(), ChargeRequest{Amount: usd(2500), Method: c.method, IdempotencyKey: "k-1"})
 			switch {
 			case c.want.err == errUnknown:
-				if err == nil || errors.Is(err, payment.ErrInvalidMethod) || errors.Is(err, payment.ErrRejected) {
+				if err == nil || errors.Is(err, errInvalidMethod) || errors.Is(err, errRejected) {
 					t.Fatalf("Charge = %+v, %v; want an unknown-outcome error", res, err)
 				}
 			case c.want.err != nil:
@@ -88,7 +86,7 @@ func TestStripeMapsAnswers(t *testing.T) {
 					t.Fatalf("Charge = %+v, %v; want %v", res, err, c.want.err)
 				}
 			default:
-				want := payment.ChargeResult{Ref: c.want.ref, Status: c.want.status, DeclineCode: c.want.code}
+				want := ChargeResult{Ref: c.want.ref, Status: c.want.status, DeclineCode: c.want.code}
 				if err != nil || res != want {
 					t.Fatalf("Charge = %+v, %v; want %+v", res, err, want)
 				}
@@ -114,8 +112,8 @@ func TestStripeMapsRefundAnswers(t *testing.T) {
 	}{
 		{"succeeded", 200, `{"id":"re_1","object":"refund","status":"succeeded","amount":100}`, true, nil},
 		{"pending counts as accepted", 200, `{"id":"re_1","object":"refund","status":"pending","amount":100}`, true, nil},
-		{"failed", 200, `{"id":"re_1","object":"refund","status":"failed","amount":100}`, false, payment.ErrRejected},
-		{"already refunded", 400, `{"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"Charge has already been refunded."}}`, false, payment.ErrRejected},
+		{"failed", 200, `{"id":"re_1","object":"refund","status":"failed","amount":100}`, false, errRejected},
+		{"already refunded", 400, `{"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"Charge has already been refunded."}}`, false, errRejected},
 		{"server error", 503, `{"error":{"type":"api_error","message":"down"}}`, false, errUnknown},
 	}
 	for _, c := range cases {
@@ -129,18 +127,18 @@ func TestStripeMapsRefundAnswers(t *testing.T) {
 				_, _ = w.Write([]byte(c.body))
 			}))
 			defer srv.Close()
-			gw, err := payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_x", APIBase: srv.URL})
+			gw, err := NewStripe(StripeConfig{SecretKey: "sk_test_x", APIBase: srv.URL})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := gw.Refund(context.Background(), payment.RefundRequest{Ref: "pi_1", Amount: usd(100), IdempotencyKey: "rk"})
+			res, err := gw.Refund(context.Background(), RefundRequest{Ref: "pi_1", Amount: usd(100), IdempotencyKey: "rk"})
 			switch {
 			case c.ok:
 				if err != nil || res.Ref != "re_1" {
 					t.Fatalf("Refund = %+v, %v", res, err)
 				}
 			case c.err == errUnknown:
-				if err == nil || errors.Is(err, payment.ErrRejected) {
+				if err == nil || errors.Is(err, errRejected) {
 					t.Fatalf("Refund = %+v, %v; want an unknown-outcome error", res, err)
 				}
 			default:
@@ -160,23 +158,23 @@ func TestStripeMockRefusesBadKey(t *testing.T) {
 	if base == "" {
 		t.Skip(EnvStripeMock + " is not set")
 	}
-	gw, err := payment.NewStripe(payment.StripeConfig{SecretKey: "not-a-stripe-key", APIBase: base})
+	gw, err := NewStripe(StripeConfig{SecretKey: "not-a-stripe-key", APIBase: base})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := gw.Charge(context.Background(), payment.ChargeRequest{Amount: usd(100), Method: "pm_card_visa", IdempotencyKey: "k"})
-	if err == nil || errors.Is(err, payment.ErrInvalidMethod) || errors.Is(err, payment.ErrRejected) {
+	res, err := gw.Charge(context.Background(), ChargeRequest{Amount: usd(100), Method: "pm_card_visa", IdempotencyKey: "k"})
+	if err == nil || errors.Is(err, errInvalidMethod) || errors.Is(err, errRejected) {
 		t.Fatalf("Charge with a bad key = %+v, %v; want an unknown-outcome error", res, err)
 	}
-	_, err = gw.Refund(context.Background(), payment.RefundRequest{Ref: "pi_1", Amount: usd(100), IdempotencyKey: "rk"})
-	if err == nil || errors.Is(err, payment.ErrRejected) {
+	_, err = gw.Refund(context.Background(), RefundRequest{Ref: "pi_1", Amount: usd(100), IdempotencyKey: "rk"})
+	if err == nil || errors.Is(err, errRejected) {
 		t.Fatalf("Refund with a bad key = %v; want an unknown-outcome error", err)
 	}
 }
 
 func TestStripeConfigValidate(t *testing.T) {
-	for _, c := range []payment.StripeConfig{{}, {SecretKey: "sk", APIBase: "ftp://x"}, {SecretKey: "sk", APIBase: "localhost:1"}} {
-		if _, err := payment.NewStripe(c); err == nil {
+	for _, c := range []StripeConfig{{}, {SecretKey: "sk", APIBase: "ftp://x"}, {SecretKey: "sk", APIBase: "localhost:1"}} {
+		if _, err := NewStripe(c); err == nil {
 			t.Errorf("NewStripe(%+v) succeeded", c)
 		}
 	}

@@ -1,4 +1,4 @@
-package payment_test
+package payment
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/stripe/stripe-go/v82/webhook"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/payment"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -45,11 +44,11 @@ func (h *harness) webhook(body, signature string) *httptest.ResponseRecorder {
 // pending, and returns its id.
 func (h *harness) pendingPayment(key string) string {
 	h.t.Helper()
-	h.gw.afterCharge = func(payment.ChargeResult, error) (payment.ChargeResult, error) {
-		return payment.ChargeResult{}, errors.New("timeout")
+	h.gw.afterCharge = func(ChargeResult, error) (ChargeResult, error) {
+		return ChargeResult{}, errors.New("timeout")
 	}
 	defer func() { h.gw.afterCharge = nil }()
-	readProblem(h.t, h.charge(key, chargeBody("o-"+key, customer.ID, 2500, payment.TokenVisa)), http.StatusServiceUnavailable)
+	readProblem(h.t, h.charge(key, chargeBody("o-"+key, customer.ID, 2500, tokenVisa)), http.StatusServiceUnavailable)
 	var id string
 	if err := h.db.QueryRow(`SELECT resource_id FROM idempotency_keys WHERE idem_key = $1`, key).Scan(&id); err != nil {
 		h.t.Fatal(err)
@@ -88,7 +87,7 @@ func TestStripeWebhook(t *testing.T) {
 			t.Fatal("a refused webhook changed state")
 		}
 		p, _ := h.store.Payment(ctx, id)
-		if p.Status != payment.StatusPending {
+		if p.Status != statusPending {
 			t.Fatalf("payment is %s", p.Status)
 		}
 	})
@@ -103,7 +102,7 @@ func TestStripeWebhook(t *testing.T) {
 			}
 		}
 		p, _ := h.store.Payment(ctx, id)
-		if p.Status != payment.StatusSucceeded || p.GatewayRef != "pi_hook" {
+		if p.Status != statusSucceeded || p.GatewayRef != "pi_hook" {
 			t.Fatalf("payment = %+v", p)
 		}
 		if n := len(h.outboxEvents(events.TypePaymentSucceeded)) - before; n != 1 {
@@ -112,7 +111,7 @@ func TestStripeWebhook(t *testing.T) {
 		// The cart's retry answers from the settled payment without
 		// asking the gateway again.
 		asked := h.gw.charges.Load()
-		retry := h.charge("k-ok", chargeBody("o-k-ok", customer.ID, 2500, payment.TokenVisa))
+		retry := h.charge("k-ok", chargeBody("o-k-ok", customer.ID, 2500, tokenVisa))
 		if v := decode[view](t, retry); retry.Code != http.StatusCreated || v.ID != id || h.gw.charges.Load() != asked {
 			t.Fatalf("retry = %d %+v, gateway asked %d more times", retry.Code, v, h.gw.charges.Load()-asked)
 		}
@@ -121,7 +120,7 @@ func TestStripeWebhook(t *testing.T) {
 		if rec := h.webhook(failed, signed(failed, webhookSecret, now)); rec.Code != http.StatusOK {
 			t.Fatalf("late failure = %d", rec.Code)
 		}
-		if p, _ := h.store.Payment(ctx, id); p.Status != payment.StatusSucceeded {
+		if p, _ := h.store.Payment(ctx, id); p.Status != statusSucceeded {
 			t.Fatalf("a late failure turned the payment %s", p.Status)
 		}
 	})
@@ -134,7 +133,7 @@ func TestStripeWebhook(t *testing.T) {
 			t.Fatalf("webhook = %d %s", rec.Code, rec.Body)
 		}
 		p, _ := h.store.Payment(ctx, id)
-		if p.Status != payment.StatusFailed || p.FailureReason != "insufficient_funds" {
+		if p.Status != statusFailed || p.FailureReason != "insufficient_funds" {
 			t.Fatalf("payment = %+v", p)
 		}
 		var found bool
@@ -173,7 +172,7 @@ func TestStripeWebhook(t *testing.T) {
 }
 
 func TestWebhookNotServedWithoutSecret(t *testing.T) {
-	h := newHarness(t, storetest.OpenSQLite, func(c *payment.Config) { c.WebhookSecret = "" })
+	h := newHarness(t, storetest.OpenSQLite, func(c *Config) { c.WebhookSecret = "" })
 	body := stripeEvent("payment_intent.succeeded", "x", "succeeded", "")
 	readProblem(t, h.webhook(body, signed(body, "", time.Now())), http.StatusNotFound)
 }
