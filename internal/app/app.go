@@ -85,6 +85,10 @@ func WithCalendarFetch(roots *x509.CertPool, allow ...netip.Prefix) Option {
 	return func(a *App) { a.calendarFetch = egress.Config{RootCAs: roots, Allow: allow} }
 }
 
+// WithClock replaces the wall clock every service reads (tests jump a
+// running app past a tour's end with a clock.Shifted).
+func WithClock(c clock.Clock) Option { return func(a *App) { a.clock = c } }
+
 // Registry is the process's Prometheus registry, the one /metrics serves.
 func (a *App) Registry() *prometheus.Registry { return a.registry }
 

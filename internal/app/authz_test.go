@@ -586,7 +586,7 @@ func (m *matrix) fixtures() map[string]fixture {
 		"PUT /appointments/realtors/{id}/schedule": unowned(static("PUT", "/appointments/realtors/matrix-realtor/schedule", map[string]any{
 			"time_zone": "America/Chicago", "max_tours_per_day": 2, "at": time.Now().UTC(),
 			"time_off": []map[string]time.Time{{"start": time.Now().AddDate(0, 0, 200).UTC(), "end": time.Now().AddDate(0, 0, 201).UTC()}}})),
-		"GET /appointments/agenda": unowned(static("GET", "/appointments/agenda?days=7", nil)),
+		"GET /appointments/agenda":   unowned(static("GET", "/appointments/agenda?days=7", nil)),
 		"GET /appointments/showings": unowned(static("GET", "/appointments/showings?listing_id=matrix-listing&time_zone=America/Chicago&from=2026-12-04&days=7", nil)),
 
 		// availability

@@ -61,10 +61,12 @@ type world struct {
 	customer string
 	suffix   string
 	n        int
+	// emails are the users' addresses by token, to sign them in again.
+	emails map[string]string
 }
 
 func newWorld(t testing.TB, c client, adminEmail, adminPassword string) *world {
-	w := &world{t: t, c: c, suffix: fmt.Sprint(time.Now().UnixNano())}
+	w := &world{t: t, c: c, suffix: fmt.Sprint(time.Now().UnixNano()), emails: map[string]string{}}
 	w.admin = c.login(adminEmail, adminPassword)
 	w.provider = w.user("provider", true)
 	w.customer = w.user("customer", false)
@@ -85,7 +87,22 @@ func (w *world) user(role string, verify bool) string {
 			w.t.Fatalf("verify = %d %v", status, out)
 		}
 	}
-	return w.c.login(email, "a decent passphrase")
+	token := w.c.login(email, "a decent passphrase")
+	w.emails[token] = email
+	return token
+}
+
+// again signs the user of token in again (after the app's clock jumped
+// past their token's expiry) and returns their new token.
+func (w *world) again(token string) string {
+	w.t.Helper()
+	email, ok := w.emails[token]
+	if !ok {
+		w.t.Fatal("again: a token the world did not sign in")
+	}
+	fresh := w.c.login(email, "a decent passphrase")
+	w.emails[fresh] = email
+	return fresh
 }
 
 // listing creates a listing once the listing service has heard that the

@@ -49,7 +49,7 @@ func buildIAM(ctx context.Context, e env) (component, error) {
 	fetch.AllowHTTP = e.Config.CalendarAllowHTTP
 	svc, err := iam.New(ctx, st, iam.NewSQLKeyStore(e.DB), iam.Config{
 		ServiceSecrets: e.ServiceSecrets,
-		Tokens:         auth.IssuerConfig{TTL: e.Config.AccessTokenTTL},
+		Tokens:         auth.IssuerConfig{TTL: e.Config.AccessTokenTTL, Clock: e.Clock},
 		Refresh:        iam.RefreshLifetimes{Idle: e.Config.RefreshIdle, Max: e.Config.RefreshMax},
 		Calendar:       iam.CalendarConfig{Interval: e.Config.CalendarSyncInterval, Key: key, Fetch: fetch},
 		Records:        book,
