@@ -6,7 +6,8 @@
 // realtor opens the access instructions of today's tour from the agenda
 // (inside the window, OPENHOUSE_ACCESS_LEAD 6h here) and learns when
 // tomorrow's opens (the 409's opens_at); a customer opening a home not
-// shown now reads its provider's message instead of times.
+// shown now reads its provider's message instead of times; the provider's
+// activity page charts the home's showings per week.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -130,6 +131,19 @@ for (const [label, width] of [['phone', 375], ['desktop', 1280]]) {
     assert.match(await listed.first().textContent(), /outside the home's showing windows/);
     await prov.shot('conflicts');
     assert.equal((await call(srv.base, 'GET', '/tours/' + today.id, customer.token)).status, 'scheduled');
+
+    // The home's activity: its two showings in the chart of showings per
+    // week (its numbers in the table beside it), no feedback yet.
+    await p.goto('/app/my-listings');
+    await p.locator(`[data-listing="${home.id}"]`).getByRole('link', { name: 'Activity' }).click();
+    await p.getByRole('heading', { level: 1, name: `Activity: ${home.title}` }).waitFor();
+    const perWeek = p.locator('#showings-per-week');
+    await until('the chart to be drawn', () => perWeek.locator('canvas').evaluate((c) => c.width > 0 && c.height > 0));
+    await perWeek.getByText('Numbers').click();
+    const counts = await perWeek.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].slice(1).reduce((n, c) => n + Number(c.textContent), 0)));
+    assert.equal(counts.reduce((a, b) => a + b, 0), 2);
+    await p.locator('#feedback').getByText('No feedback yet.').waitFor();
+    await prov.shot('activity');
 
     // The realtor: today's access is open, tomorrow's opens later.
     const r = await signedIn(realtor, label, width, 'Agenda', 'Agenda');

@@ -40,36 +40,26 @@ export function barChart({ id, title, labels, series, unit = '', stacked = false
   return fig;
 }
 
-const weekday = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' });
-
-/** mondayOf is the Monday (UTC) of the week of t. */
-function mondayOf(t) {
-  const d = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()));
-  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
-  return d;
-}
+const weekday = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
 /**
  * activityCharts draws a provider's GET /listings/{id}/activity: showings
- * by status, upcoming showings per week, and the feedback's ratings
- * (1 to 5) by author. It is ready for the listing page once that route is
- * served (issue 16); it reads only the documented fields.
+ * per week (from Monday, on the home's clock), stacked by status, showings
+ * by status, and the feedback's ratings (1 to 5) by author.
  */
 export function activityCharts(activity) {
   const byStatus = activity.showings?.by_status || {};
   const statuses = Object.keys(byStatus).sort();
-  const weeks = new Map();
-  for (const s of activity.upcoming || []) {
-    const key = mondayOf(new Date(s.start)).toISOString().slice(0, 10);
-    weeks.set(key, (weeks.get(key) || 0) + 1);
-  }
-  const weekKeys = [...weeks.keys()].sort();
+  const weeks = activity.showings?.by_week || [];
+  const weekStatuses = [...new Set(weeks.flatMap((w) => Object.keys(w.by_status || {})))].sort();
   const items = activity.feedback?.items || [];
   const ratings = [1, 2, 3, 4, 5];
   const count = (author) => ratings.map((r) => items.filter((f) => f.author === author && f.rating === r).length);
   return h('div', { class: 'charts' },
-    barChart({ id: 'showings-by-status', title: `Showings: ${activity.showings?.total ?? 0} in all`, labels: statuses, series: [{ label: 'Showings', data: statuses.map((s) => byStatus[s]) }] }),
-    barChart({ id: 'showings-per-week', title: 'Upcoming showings per week', labels: weekKeys.map((k) => 'Week of ' + weekday.format(new Date(k + 'T00:00:00Z'))), series: [{ label: 'Showings', data: weekKeys.map((k) => weeks.get(k)) }] }),
+    barChart({ id: 'showings-per-week', title: 'Showings per week', stacked: true,
+      labels: weeks.map((w) => 'Week of ' + weekday.format(new Date(w.week + 'T00:00:00Z'))),
+      series: weekStatuses.map((st) => ({ label: st.replace('_', ' '), data: weeks.map((w) => (w.by_status || {})[st] || 0) })) }),
+    barChart({ id: 'showings-by-status', title: `Showings: ${activity.showings?.total ?? 0} in all`, labels: statuses.map((st) => st.replace('_', ' ')), series: [{ label: 'Showings', data: statuses.map((st) => byStatus[st]) }] }),
     barChart({ id: 'feedback-ratings', title: `Feedback: ${activity.feedback?.count ?? 0}, average ${activity.feedback?.average_rating ?? '–'}`, labels: ratings.map((r) => `${r} of 5`), stacked: true,
       series: [{ label: 'Buyers', data: count('buyer') }, { label: 'Agents', data: count('agent') }] }));
 }

@@ -13,6 +13,7 @@ import * as inbox from './pages/notifications.js';
 import * as provider from './pages/provider.js';
 import * as showing from './pages/showing.js';
 import * as approvals from './pages/approvals.js';
+import * as activity from './pages/activity.js';
 import * as realtor from './pages/realtor.js';
 import * as admin from './pages/admin.js';
 import * as adminEvents from './pages/admin-events.js';
@@ -35,6 +36,7 @@ const routes = [
   ['/app/my-listings/new', [P], provider.edit],
   ['/app/my-listings/:id/edit', [P], provider.edit],
   ['/app/my-listings/:id/showing', [P], showing.render],
+  ['/app/my-listings/:id/activity', [P], activity.render],
   ['/app/approvals', [P], approvals.render],
   ['/app/assignments', [R], realtor.assignments],
   ['/app/agenda', [R], realtor.agenda],

@@ -49,7 +49,8 @@ export async function list(view) {
         h('p', {}, badge(l.status), ` ${l.address.city} · ${money(l.price)} · tour fee ${money(l.tour_fee)}`),
         msg,
         h('div', { class: 'row' }, h('a', { href: `/app/my-listings/${l.id}/edit` }, 'Edit'),
-          h('a', { href: `/app/my-listings/${l.id}/showing` }, 'Showing rules'), del, sure));
+          h('a', { href: `/app/my-listings/${l.id}/showing` }, 'Showing rules'),
+          h('a', { href: `/app/my-listings/${l.id}/activity` }, 'Activity'), del, sure));
     }));
     if (!listings.length) items.append(h('li', {}, 'No listings yet.'));
   }

@@ -3,7 +3,9 @@
 // (bookings, busy times from their own calendar, time off) and the
 // scheduled tours, each tour's route on a map and the homes' access
 // instructions inside their window (GET /tours/{id}/access; before it, when
-// it opens); and the profile: service
+// it opens), and the tours that took place: mark a buyer who did not come
+// (POST /tours/{id}/no-show) and give feedback on each home; and the
+// profile: service
 // area on a map, working hours, available toggle, the most tours a day,
 // and time off (PATCH /iam/me; time off over a booked tour is refused with
 // the tours listed).
@@ -15,6 +17,7 @@ import { mapView } from '../map.js';
 import { placeField, findPlace } from '../places.js';
 import { follow } from '../live.js';
 import { weekView } from '../week.js';
+import { feedbackPanel } from '../feedback.js';
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
@@ -95,19 +98,45 @@ function accessPanel(t, zone) {
   return h('div', { class: 'stack' }, h('div', { class: 'row' }, show), box, out);
 }
 
+/** pastTour is a tour that started: the no-show button until marked, and the feedback once over. */
+function pastTour(t, zone, reload) {
+  const box = errorBox();
+  const card = h('li', { class: 'card past', 'data-tour': t.id },
+    h('p', {}, h('strong', {}, when(t.scheduled_at, zone)), ' ', badge(t.status)),
+    h('ol', {}, t.stops.map((s) => h('li', {}, s.title))), box);
+  if (!t.no_show_at) {
+    const mark = h('button', { type: 'button', class: 'secondary' }, 'The buyer did not come');
+    mark.setAttribute('aria-label', `Mark the buyer of the tour at ${when(t.scheduled_at, zone)} as not having come`);
+    mark.addEventListener('click', () => busy(mark, box, async () => {
+      await api('POST', `/tours/${encodeURIComponent(t.id)}/no-show`);
+      await reload();
+    }));
+    card.append(h('div', { class: 'row' }, mark));
+  }
+  if (t.status === 'completed') card.append(feedbackPanel(t));
+  return card;
+}
+
 export async function agenda(view) {
   const box = errorBox();
   const body = h('div', { id: 'agenda' });
   const week = h('section', { 'aria-labelledby': 'week-h' }, h('h2', { id: 'week-h' }, 'Your week'));
   let reasons = new Map();
   const drawWeek = weekView(week, (start) => reasons.get(new Date(start).getTime()) || '');
-  view.append(h('h1', {}, 'Agenda'), box, week, h('h2', {}, 'Scheduled tours'), body);
+  const past = h('ul', { class: 'cards', id: 'past-tours' });
+  view.append(h('h1', {}, 'Agenda'), box, week, h('h2', {}, 'Scheduled tours'), body, h('h2', {}, 'Tours that took place'), past);
   async function load() {
     const me = await loadMe();
     reasons = new Map(((me.profile && me.profile.time_off) || []).map((t) => [new Date(t.start).getTime(), t.reason]));
     await drawWeek();
     const zone = (me.profile && me.profile.time_zone) || undefined;
-    const tours = (await all('/tours?status=scheduled')).sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
+    const now = new Date().toISOString();
+    const scheduled = await all('/tours?status=scheduled');
+    const done = [...scheduled.filter((t) => new Date(t.scheduled_at).toISOString() <= now), ...await all('/tours?status=completed', 20)]
+      .sort((a, b) => b.scheduled_at.localeCompare(a.scheduled_at));
+    past.replaceChildren(...done.map((t) => pastTour(t, zone, load)));
+    if (!done.length) past.append(h('li', {}, 'None yet.'));
+    const tours = scheduled.filter((t) => new Date(t.ends_at).toISOString() > now).sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
     const days = new Map();
     for (const t of tours) {
       const day = new Intl.DateTimeFormat('en-US', { dateStyle: 'full', timeZone: zone }).format(new Date(t.scheduled_at));

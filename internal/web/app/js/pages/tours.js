@@ -1,7 +1,8 @@
 // A customer's tours (GET /tours), live: the status moves from pending to
 // scheduled (with the realtor's name) as the saga runs, without a reload.
 // Move a tour to one of its open times (GET /tours/{id}/slots, PATCH
-// /tours/{id}) and cancel it (DELETE /tours/{id}).
+// /tours/{id}) and cancel it (DELETE /tours/{id}); once it is over, give
+// feedback on each home (feedback.js).
 
 import { api, all } from '../api.js';
 import { h, errorBox, busy, badge, showError } from '../dom.js';
@@ -9,6 +10,7 @@ import { money, when } from '../format.js';
 import { slotPicker, slotName, isSlotTaken, alternativesBox } from '../slots.js';
 import { local } from '../zones.js';
 import { follow } from '../live.js';
+import { feedbackPanel } from '../feedback.js';
 
 // movers keeps each tour's move panel (its picker and choice) by tour id
 // and version, so a live reload of the list does not read the week again.
@@ -71,6 +73,7 @@ function tourCard(t, reload) {
     h('ol', {}, t.stops.map((s) => h('li', {}, `${s.title}, ${when(s.arrive, zone)}`))),
     t.status === 'cancelled' && t.refund ? h('p', { class: 'muted' }, `Refund: ${money(t.refund)}`) : null,
     box);
+  if (t.status === 'completed') card.append(feedbackPanel(t));
   if (t.status === 'cancelled' || t.status === 'completed') return card;
 
   const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel tour');
