@@ -309,41 +309,6 @@ var contract = map[string]func(t *testing.T, env bustest.Env){
 			t.Fatalf("handler called %d times, want 1", calls.Load())
 		}
 	},
-
-	"a pipe filters and transforms": func(t *testing.T, env bustest.Env) {
-		ctx := context.Background()
-		b := env.Connect(t)
-		rec := &recorder{}
-		upper := func(_ context.Context, ev bus.Event) (bus.Event, error) {
-			var d thing
-			if err := ev.DataAs(&d); err != nil {
-				return ev, err
-			}
-			out := ev.Clone()
-			if err := out.SetData("application/json", thing{Name: d.Name + "!"}); err != nil {
-				return ev, err
-			}
-			return out, nil
-		}
-		if _, err := b.Subscribe(ctx, bus.Subscription{Consumer: "theta", Stream: "demo",
-			Pipe: []bus.Middleware{
-				bus.Filter(func(ev bus.Event) bool { return ev.Subject() != "skip" }),
-				bus.Transform(upper),
-			},
-			Handlers: map[string]bus.Handler{typeCreated: rec.handle}}); err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range []string{"skip", "keep"} {
-			if err := b.Publish(ctx, newEvent(t, ctx, typeCreated, name)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		eventually(t, "kept event", func() bool { return rec.count() == 1 })
-		var d thing
-		if err := rec.events[0].DataAs(&d); err != nil || d.Name != "keep!" {
-			t.Fatalf("handled %+v (%v), want keep!", d, err)
-		}
-	},
 }
 
 // forgeries are events whose envelope does not match where they came from.

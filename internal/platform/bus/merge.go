@@ -8,7 +8,7 @@ import "fmt"
 // subscriptions with one durable name would share its events between them,
 // each seeing only some. Order is kept (a merged subscription stands where
 // its first part stood). A type handled by two parts, or a part with its
-// own delivery settings (Pipe, MaxAttempts, Backoff, HandlerTimeout,
+// own delivery settings (MaxAttempts, Backoff, HandlerTimeout,
 // Concurrency), is an error: one of them would silently lose.
 func Merge(subs ...Subscription) ([]Subscription, error) {
 	type key struct{ consumer, stream string }
@@ -27,8 +27,8 @@ func Merge(subs ...Subscription) ([]Subscription, error) {
 			out = append(out, s)
 			continue
 		}
-		if len(s.Pipe) > 0 || s.MaxAttempts != 0 || s.Backoff != nil || s.HandlerTimeout != 0 || s.Concurrency != 0 ||
-			len(out[i].Pipe) > 0 || out[i].MaxAttempts != 0 || out[i].Backoff != nil || out[i].HandlerTimeout != 0 || out[i].Concurrency != 0 {
+		if s.MaxAttempts != 0 || s.Backoff != nil || s.HandlerTimeout != 0 || s.Concurrency != 0 ||
+			out[i].MaxAttempts != 0 || out[i].Backoff != nil || out[i].HandlerTimeout != 0 || out[i].Concurrency != 0 {
 			return nil, fmt.Errorf("bus: merge %s on %s: parts with their own delivery settings cannot share a consumer", s.Consumer, s.Stream)
 		}
 		for typ, h := range s.Handlers {

@@ -24,10 +24,6 @@ import (
 // least once (outbox.Inbox makes that easy).
 type Handler func(ctx context.Context, ev Event) error
 
-// Middleware wraps a Handler: retries, filters, transforms, tracing and
-// metrics are middleware, not code inside each handler.
-type Middleware func(Handler) Handler
-
 // Permanent marks an error that no retry can cure (a malformed payload, say):
 // the event goes straight to the dead-letter stream.
 func Permanent(err error) error { return permanentError{err} }
@@ -47,9 +43,6 @@ type Subscription struct {
 	// Handlers maps each event type to receive to its handler. Only these
 	// types are delivered (they become the consumer's subject filter).
 	Handlers map[string]Handler
-	// Pipe wraps every handler, outermost first: the counterpart of an
-	// EventBridge pipe (filter, transform, enrich).
-	Pipe []Middleware
 	// MaxAttempts is how many deliveries a failing event gets before it is
 	// dead-lettered. Default 12: with the default backoff that is about
 	// 2.5 minutes of retrying, so an outage of a dependency (a database
@@ -152,9 +145,6 @@ func (b *Bus) Subscribe(ctx context.Context, sub Subscription) (*Consumer, error
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c := &Consumer{sub: sub, bus: b, ctx: runCtx, cancel: cancel, lanes: newLanes(sub.Concurrency)}
 	c.handler = dispatch(sub.Handlers)
-	for i := len(sub.Pipe) - 1; i >= 0; i-- {
-		c.handler = sub.Pipe[i](c.handler)
-	}
 
 	type target struct {
 		stream, durable string
