@@ -9,14 +9,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-func data[T any](ev bus.Event) (T, error) {
-	var v T
-	if err := ev.DataAs(&v); err != nil {
-		return v, bus.Permanent(err)
-	}
-	return v, nil
-}
-
 // release ends an active appointment and says so.
 func (s *Service) release(ctx context.Context, a *appointment, reason string, now time.Time) (bus.Event, error) {
 	if err := a.Release(reason, now); err != nil {
@@ -48,7 +40,7 @@ func requestOf(t events.Tour) request {
 }
 
 func (s *Service) onTourCreated(ctx context.Context, ev bus.Event) error {
-	t, err := data[events.TourCreated](ev)
+	t, err := bus.DataOf[events.TourCreated](ev)
 	if err != nil {
 		return err
 	}
@@ -68,7 +60,7 @@ func (s *Service) onTourCreated(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
-	t, err := data[events.TourRescheduled](ev)
+	t, err := bus.DataOf[events.TourRescheduled](ev)
 	if err != nil {
 		return err
 	}
@@ -101,7 +93,7 @@ func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
-	t, err := data[events.TourCancelled](ev)
+	t, err := bus.DataOf[events.TourCancelled](ev)
 	if err != nil {
 		return err
 	}
@@ -109,7 +101,7 @@ func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
-	t, err := data[events.TourCompleted](ev)
+	t, err := bus.DataOf[events.TourCompleted](ev)
 	if err != nil {
 		return err
 	}
@@ -168,7 +160,7 @@ func (s *Service) retryIfFreed(ctx context.Context, released *appointment) error
 // call before saving them got here first: the newest wins); a realtor who joined, came back, or changed hours or area
 // may fit waiting tours now.
 func (s *Service) onRealtorChanged(ctx context.Context, ev bus.Event) error {
-	p, err := data[events.RealtorProfileChanged](ev)
+	p, err := bus.DataOf[events.RealtorProfileChanged](ev)
 	if err != nil {
 		return err
 	}
@@ -246,7 +238,7 @@ func scheduleOf(zone string, maxPerDay int, timeOff []events.TimeOff, at time.Ti
 // Book and PlaceHold never book over. Blocks removed may free the realtor
 // for waiting tours.
 func (s *Service) onBusyChanged(ctx context.Context, ev bus.Event) error {
-	b, err := data[events.RealtorBusyChanged](ev)
+	b, err := bus.DataOf[events.RealtorBusyChanged](ev)
 	if err != nil {
 		return err
 	}

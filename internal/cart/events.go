@@ -22,9 +22,9 @@ func (s *Service) listingSubscriptions() []bus.Subscription {
 }
 
 func (s *Service) onListingUpdated(ctx context.Context, ev bus.Event) error {
-	var e events.ListingUpdated
-	if err := ev.DataAs(&e); err != nil {
-		return bus.Permanent(err)
+	e, err := bus.DataOf[events.ListingUpdated](ev)
+	if err != nil {
+		return err
 	}
 	if e.Listing.Status != "" && e.Listing.Status != "active" {
 		return s.store.DropListing(ctx, ev.ID(), e.Listing.ID)
@@ -35,9 +35,9 @@ func (s *Service) onListingUpdated(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onListingDeleted(ctx context.Context, ev bus.Event) error {
-	var e events.ListingDeleted
-	if err := ev.DataAs(&e); err != nil {
-		return bus.Permanent(err)
+	e, err := bus.DataOf[events.ListingDeleted](ev)
+	if err != nil {
+		return err
 	}
 	return s.store.DropListing(ctx, ev.ID(), e.ListingID)
 }

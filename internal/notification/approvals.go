@@ -12,7 +12,7 @@ import (
 // once per request, on every channel they chose for approval requests
 // (urgent: quiet hours do not hold it, the deadline is near).
 func (s *Service) onTourApprovalRequested(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.TourApprovalRequested](ev)
+	e, err := bus.DataOf[events.TourApprovalRequested](ev)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Service) onTourApprovalRequested(ctx context.Context, ev bus.Event) err
 // onTourStopDeclined tells the customer a home left their tour, and what
 // of its fee comes back.
 func (s *Service) onTourStopDeclined(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.TourStopDeclined](ev)
+	e, err := bus.DataOf[events.TourStopDeclined](ev)
 	if err != nil {
 		return err
 	}

@@ -68,18 +68,10 @@ func (s *Service) Subscriptions() []bus.Subscription {
 	}
 }
 
-func decode[T any](ev bus.Event) (T, error) {
-	var v T
-	if err := ev.DataAs(&v); err != nil {
-		return v, bus.Permanent(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
-	}
-	return v, nil
-}
-
 // --- the address book
 
 func (s *Service) onUserRegistered(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.UserRegistered](ev)
+	e, err := bus.DataOf[events.UserRegistered](ev)
 	if err != nil {
 		return err
 	}
@@ -87,7 +79,7 @@ func (s *Service) onUserRegistered(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onUserUpdated(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.UserUpdated](ev)
+	e, err := bus.DataOf[events.UserUpdated](ev)
 	if err != nil {
 		return err
 	}
@@ -99,7 +91,7 @@ func (s *Service) onUserUpdated(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onRealtorProfileChanged(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.RealtorProfileChanged](ev)
+	e, err := bus.DataOf[events.RealtorProfileChanged](ev)
 	if err != nil {
 		return err
 	}
@@ -123,7 +115,7 @@ func (s *Service) updateContact(ctx context.Context, ev bus.Event, u contactUpda
 // --- the calendar feeds' tokens and places
 
 func (s *Service) onCalendarTokenIssued(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.CalendarTokenIssued](ev)
+	e, err := bus.DataOf[events.CalendarTokenIssued](ev)
 	if err != nil {
 		return err
 	}
@@ -134,7 +126,7 @@ func (s *Service) onCalendarTokenIssued(ctx context.Context, ev bus.Event) error
 }
 
 func (s *Service) onListingCreated(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.ListingCreated](ev)
+	e, err := bus.DataOf[events.ListingCreated](ev)
 	if err != nil {
 		return err
 	}
@@ -142,7 +134,7 @@ func (s *Service) onListingCreated(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onListingUpdated(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.ListingUpdated](ev)
+	e, err := bus.DataOf[events.ListingUpdated](ev)
 	if err != nil {
 		return err
 	}
@@ -163,7 +155,7 @@ func (s *Service) putPlace(ctx context.Context, ev bus.Event, l events.Listing) 
 // --- assignments, for Y and N replies
 
 func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.AppointmentScheduled](ev)
+	e, err := bus.DataOf[events.AppointmentScheduled](ev)
 	if err != nil {
 		return err
 	}
@@ -175,7 +167,7 @@ func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) erro
 // once per event under its own inbox scope, so a retry of the second
 // repeats nothing of the first.
 func (s *Service) onAppointmentConfirmedBoth(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.AppointmentConfirmed](ev)
+	e, err := bus.DataOf[events.AppointmentConfirmed](ev)
 	if err != nil {
 		return err
 	}
@@ -186,7 +178,7 @@ func (s *Service) onAppointmentConfirmedBoth(ctx context.Context, ev bus.Event) 
 }
 
 func (s *Service) onAppointmentReleased(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.AppointmentReleased](ev)
+	e, err := bus.DataOf[events.AppointmentReleased](ev)
 	if err != nil {
 		return err
 	}
@@ -206,7 +198,7 @@ func (s *Service) putAssignment(ctx context.Context, ev bus.Event, a events.Appo
 // --- tours
 
 func (s *Service) onTourScheduled(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.TourScheduled](ev)
+	e, err := bus.DataOf[events.TourScheduled](ev)
 	if err != nil {
 		return err
 	}
@@ -237,7 +229,7 @@ func (s *Service) onTourScheduled(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.TourRescheduled](ev)
+	e, err := bus.DataOf[events.TourRescheduled](ev)
 	if err != nil {
 		return err
 	}
@@ -247,7 +239,7 @@ func (s *Service) onTourRescheduled(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.TourCancelled](ev)
+	e, err := bus.DataOf[events.TourCancelled](ev)
 	if err != nil {
 		return err
 	}
@@ -264,7 +256,7 @@ func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onTourUnassigned(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.TourUnassigned](ev)
+	e, err := bus.DataOf[events.TourUnassigned](ev)
 	if err != nil {
 		return err
 	}
@@ -284,7 +276,7 @@ var errTourBehind = errors.New("the tour's news has not arrived yet")
 // assignment since given up (declined, rescheduled, cancelled) or of a
 // past tour (a stream replayed to a new consumer) tells nobody.
 func (s *Service) onAppointmentConfirmed(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.AppointmentConfirmed](ev)
+	e, err := bus.DataOf[events.AppointmentConfirmed](ev)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 // start; the inbox applies it once per event. It does not replace the
 // tour's snapshot (the tour did not change).
 func (s *Service) onTourAccessOpened(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.TourAccessOpened](ev)
+	e, err := bus.DataOf[events.TourAccessOpened](ev)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (s *Service) onTourAccessOpened(ctx context.Context, ev bus.Event) error {
 // event for feedback on its homes. The tour service sends it once per
 // tour and person; the inbox applies it once per event.
 func (s *Service) onFeedbackRequested(ctx context.Context, ev bus.Event) error {
-	e, err := decode[events.FeedbackRequested](ev)
+	e, err := bus.DataOf[events.FeedbackRequested](ev)
 	if err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func (s *Service) ExpireApproval(ctx context.Context, tourID string) error {
 // onTourStopDeclined refunds a declined home's fee, once: the refund's
 // idempotency key names the tour and the home.
 func (s *Service) onTourStopDeclined(ctx context.Context, ev bus.Event) error {
-	d, err := data[events.TourStopDeclined](ev)
+	d, err := bus.DataOf[events.TourStopDeclined](ev)
 	if err != nil {
 		return err
 	}

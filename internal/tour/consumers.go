@@ -11,18 +11,10 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-func data[T any](ev bus.Event) (T, error) {
-	var v T
-	if err := ev.DataAs(&v); err != nil {
-		return v, bus.Permanent(err)
-	}
-	return v, nil
-}
-
 // onOrderPlaced, onPaymentSucceeded and onPaymentFailed follow a cart
 // order to its tour: made once the order is both placed and paid.
 func (s *Service) onOrderPlaced(ctx context.Context, ev bus.Event) error {
-	o, err := data[events.OrderPlaced](ev)
+	o, err := bus.DataOf[events.OrderPlaced](ev)
 	if err != nil {
 		return err
 	}
@@ -33,7 +25,7 @@ func (s *Service) onOrderPlaced(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onPaymentSucceeded(ctx context.Context, ev bus.Event) error {
-	p, err := data[events.PaymentSucceeded](ev)
+	p, err := bus.DataOf[events.PaymentSucceeded](ev)
 	if err != nil {
 		return err
 	}
@@ -41,7 +33,7 @@ func (s *Service) onPaymentSucceeded(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onPaymentFailed(ctx context.Context, ev bus.Event) error {
-	p, err := data[events.PaymentFailed](ev)
+	p, err := bus.DataOf[events.PaymentFailed](ev)
 	if err != nil {
 		return err
 	}
@@ -78,7 +70,7 @@ func (s *Service) applyAppointment(ctx context.Context, ev bus.Event, tourID str
 }
 
 func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) error {
-	a, err := data[events.AppointmentScheduled](ev)
+	a, err := bus.DataOf[events.AppointmentScheduled](ev)
 	if err != nil {
 		return err
 	}
@@ -107,7 +99,7 @@ func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) erro
 }
 
 func (s *Service) onAppointmentUnassigned(ctx context.Context, ev bus.Event) error {
-	a, err := data[events.AppointmentUnassigned](ev)
+	a, err := bus.DataOf[events.AppointmentUnassigned](ev)
 	if err != nil {
 		return err
 	}
@@ -123,7 +115,7 @@ func (s *Service) onAppointmentUnassigned(ctx context.Context, ev bus.Event) err
 // until the next assignment; releases after cancellation or rescheduling
 // change nothing here (the tour already moved on).
 func (s *Service) onAppointmentReleased(ctx context.Context, ev bus.Event) error {
-	a, err := data[events.AppointmentReleased](ev)
+	a, err := bus.DataOf[events.AppointmentReleased](ev)
 	if err != nil {
 		return err
 	}
@@ -137,7 +129,7 @@ func (s *Service) onAppointmentReleased(ctx context.Context, ev bus.Event) error
 }
 
 func (s *Service) onListingDeleted(ctx context.Context, ev bus.Event) error {
-	l, err := data[events.ListingDeleted](ev)
+	l, err := bus.DataOf[events.ListingDeleted](ev)
 	if err != nil {
 		return err
 	}
@@ -149,7 +141,7 @@ func (s *Service) onListingDeleted(ctx context.Context, ev bus.Event) error {
 }
 
 func (s *Service) onUserStatusChanged(ctx context.Context, ev bus.Event) error {
-	u, err := data[events.UserStatusChanged](ev)
+	u, err := bus.DataOf[events.UserStatusChanged](ev)
 	if err != nil {
 		return err
 	}
@@ -178,7 +170,7 @@ func (s *Service) cancelAll(ctx context.Context, eventID string, ids []string, r
 // onTourCancelled refunds what the cancellation rule grants. The refund's
 // idempotency key is the tour's, so redeliveries refund once.
 func (s *Service) onTourCancelled(ctx context.Context, ev bus.Event) error {
-	c, err := data[events.TourCancelled](ev)
+	c, err := bus.DataOf[events.TourCancelled](ev)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // redelivered tour.completed (or one handled again after a restart) asks
 // nobody twice.
 func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
-	c, err := data[events.TourCompleted](ev)
+	c, err := bus.DataOf[events.TourCompleted](ev)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ type Realtor struct {
 // onRealtorProfileChanged keeps the realtor's name. Late or repeated news
 // changes nothing: the store keeps the newest change.
 func (s *Service) onRealtorProfileChanged(ctx context.Context, ev bus.Event) error {
-	p, err := data[events.RealtorProfileChanged](ev)
+	p, err := bus.DataOf[events.RealtorProfileChanged](ev)
 	if err != nil {
 		return err
 	}
