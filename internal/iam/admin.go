@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"errors"
 
@@ -23,10 +25,10 @@ var errNotAllowed = errors.New("change not allowed")
 // suspend themselves (so the last admin cannot lock everyone out).
 func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adminChange) (User, error) {
 	if c.Status != nil && *c.Status != statusActive && *c.Status != statusSuspended {
-		return User{}, validationError{{"status", "must be active or suspended"}}
+		return User{}, fault.ValidationError{{Field: "status", Message: "must be active or suspended"}}
 	}
 	if c.Status != nil && *c.Status == statusSuspended && userID == adminID {
-		return User{}, validationError{{"status", "you cannot suspend yourself"}}
+		return User{}, fault.ValidationError{{Field: "status", Message: "you cannot suspend yourself"}}
 	}
 	now := s.cfg.Clock.Now()
 	var profileChanged bool
@@ -34,7 +36,7 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adm
 		var out []bus.Event
 		if c.Verified != nil && *c.Verified != u.Verified {
 			if u.Role != roleProvider && u.Role != roleRealtor {
-				return nil, validationError{{"verified", "only providers and realtors are verified by an admin"}}
+				return nil, fault.ValidationError{{Field: "verified", Message: "only providers and realtors are verified by an admin"}}
 			}
 			u.Verified = *c.Verified
 			ev, err := bus.NewEvent(ctx, events.TypeUserVerified, u.ID, events.UserVerified{

@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -107,7 +109,7 @@ func (imp calendarImport) Next(err error, hash string, interval time.Duration, n
 // only when allowHTTP, for tests), a host, no credentials, at most 2048
 // characters. Where it points is checked at every fetch, after DNS.
 func validateCalendarURL(raw string, allowHTTP bool) error {
-	invalid := func(msg string) error { return validationError{{"calendar_url", msg}} }
+	invalid := func(msg string) error { return fault.ValidationError{{Field: "calendar_url", Message: msg}} }
 	if len(raw) > 2048 {
 		return invalid("must be at most 2048 characters")
 	}

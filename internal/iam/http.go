@@ -405,17 +405,10 @@ func (s *Service) handleAdminUpdate(w http.ResponseWriter, r *http.Request) {
 // the shared mapping.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		invalid   validationError
 		throttled throttledError
 		conflict  *scheduleConflictError
 	)
 	switch {
-	case errors.As(err, &invalid):
-		fields := make([]httpapi.FieldError, len(invalid))
-		for i, f := range invalid {
-			fields[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
-		}
-		httpapi.WriteError(w, r, httpapi.Validation(fields...))
 	case errors.As(err, &conflict):
 		p := httpapi.Conflict(conflict.Error())
 		p.Type, p.Title = clients.TypeTimeOffConflict, "Time off over booked tours"

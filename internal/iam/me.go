@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,7 +82,7 @@ func (c meChange) touchesProfile() bool {
 func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (Me, error) {
 	if c.Name != nil {
 		if msg := checkName(*c.Name); msg != "" {
-			return Me{}, validationError{{"name", msg}}
+			return Me{}, fault.ValidationError{{Field: "name", Message: msg}}
 		}
 	}
 	current, err := s.store.UserByID(ctx, userID)
@@ -88,11 +90,11 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (Me, 
 		return Me{}, err
 	}
 	if c.touchesProfile() && current.Role != roleRealtor {
-		return Me{}, validationError{{"location", "only realtors have a working profile"}}
+		return Me{}, fault.ValidationError{{Field: "location", Message: "only realtors have a working profile"}}
 	}
 	if c.CalendarURL != nil {
 		if current.Role != roleRealtor {
-			return Me{}, validationError{{"calendar_url", "only realtors import a calendar"}}
+			return Me{}, fault.ValidationError{{Field: "calendar_url", Message: "only realtors import a calendar"}}
 		}
 		if *c.CalendarURL != "" {
 			if err := validateCalendarURL(*c.CalendarURL, s.cfg.Calendar.Fetch.AllowHTTP); err != nil {

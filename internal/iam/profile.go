@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"fmt"
 	"regexp"
 	"slices"
@@ -112,41 +114,41 @@ var clockTime = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // Apply validates c and applies it to p.
 func (p *realtorProfile) Apply(c profileChange, now time.Time) error {
-	var errs validationError
+	var errs fault.ValidationError
 	if c.Location != nil {
 		if c.Location.Lat < -90 || c.Location.Lat > 90 {
-			errs = append(errs, fieldError{"location.lat", "must be between -90 and 90"})
+			errs = append(errs, fault.FieldError{Field: "location.lat", Message: "must be between -90 and 90"})
 		}
 		if c.Location.Lng < -180 || c.Location.Lng > 180 {
-			errs = append(errs, fieldError{"location.lng", "must be between -180 and 180"})
+			errs = append(errs, fault.FieldError{Field: "location.lng", Message: "must be between -180 and 180"})
 		}
 	}
 	if c.ServiceRadiusKM != nil && (*c.ServiceRadiusKM <= 0 || *c.ServiceRadiusKM > maxServiceRadiusKM) {
-		errs = append(errs, fieldError{"service_radius_km", fmt.Sprintf("must be more than 0 and at most %d", maxServiceRadiusKM)})
+		errs = append(errs, fault.FieldError{Field: "service_radius_km", Message: fmt.Sprintf("must be more than 0 and at most %d", maxServiceRadiusKM)})
 	}
 	if c.TimeZone != nil {
 		if _, err := time.LoadLocation(*c.TimeZone); err != nil || *c.TimeZone == "" || *c.TimeZone == "Local" {
-			errs = append(errs, fieldError{"time_zone", "must be an IANA time zone such as America/Chicago"})
+			errs = append(errs, fault.FieldError{Field: "time_zone", Message: "must be an IANA time zone such as America/Chicago"})
 		}
 	}
 	if c.WorkingHours != nil {
 		if len(*c.WorkingHours) > 28 {
-			errs = append(errs, fieldError{"working_hours", "at most 28 windows"})
+			errs = append(errs, fault.FieldError{Field: "working_hours", Message: "at most 28 windows"})
 		}
 		for i, w := range *c.WorkingHours {
 			field := fmt.Sprintf("working_hours[%d]", i)
 			switch {
 			case w.Weekday < 1 || w.Weekday > 7:
-				errs = append(errs, fieldError{field + ".weekday", "must be 1 (Monday) to 7 (Sunday)"})
+				errs = append(errs, fault.FieldError{Field: field + ".weekday", Message: "must be 1 (Monday) to 7 (Sunday)"})
 			case !clockTime.MatchString(w.Start) || !clockTime.MatchString(w.End):
-				errs = append(errs, fieldError{field, "start and end must be HH:MM"})
+				errs = append(errs, fault.FieldError{Field: field, Message: "start and end must be HH:MM"})
 			case w.Start >= w.End:
-				errs = append(errs, fieldError{field, "start must be before end"})
+				errs = append(errs, fault.FieldError{Field: field, Message: "start must be before end"})
 			}
 		}
 	}
 	if c.Availability != nil && *c.Availability != available && *c.Availability != unavailable {
-		errs = append(errs, fieldError{"status", "must be available or unavailable"})
+		errs = append(errs, fault.FieldError{Field: "status", Message: "must be available or unavailable"})
 	}
 	var timeOff []timeOff
 	if c.TimeOff != nil {
@@ -158,12 +160,12 @@ func (p *realtorProfile) Apply(c profileChange, now time.Time) error {
 		if err != nil {
 			loc = time.UTC // reported above
 		}
-		var bad []fieldError
+		var bad []fault.FieldError
 		timeOff, bad = readTimeOff(*c.TimeOff, loc)
 		errs = append(errs, bad...)
 	}
 	if c.MaxToursPerDay != nil && (*c.MaxToursPerDay < 0 || *c.MaxToursPerDay > maxToursPerDayCap) {
-		errs = append(errs, fieldError{"max_tours_per_day", fmt.Sprintf("must be 0 (no cap) to %d", maxToursPerDayCap)})
+		errs = append(errs, fault.FieldError{Field: "max_tours_per_day", Message: fmt.Sprintf("must be 0 (no cap) to %d", maxToursPerDayCap)})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -198,11 +200,11 @@ func (p *realtorProfile) Apply(c profileChange, now time.Time) error {
 // says what is wrong with each. It returns them as they are kept: UTC to
 // the second, reasons normalised (internal/platform/usertext), sorted by
 // start.
-func readTimeOff(in []TimeOffInput, loc *time.Location) ([]timeOff, []fieldError) {
+func readTimeOff(in []TimeOffInput, loc *time.Location) ([]timeOff, []fault.FieldError) {
 	if len(in) > maxTimeOff {
-		return nil, []fieldError{{"time_off", fmt.Sprintf("at most %d spans", maxTimeOff)}}
+		return nil, []fault.FieldError{{Field: "time_off", Message: fmt.Sprintf("at most %d spans", maxTimeOff)}}
 	}
-	var errs []fieldError
+	var errs []fault.FieldError
 	out := make([]timeOff, 0, len(in))
 	for i, t := range in {
 		field := fmt.Sprintf("time_off[%d]", i)
@@ -211,19 +213,19 @@ func readTimeOff(in []TimeOffInput, loc *time.Location) ([]timeOff, []fieldError
 		start, end = start.UTC().Truncate(time.Second), end.UTC().Truncate(time.Second)
 		switch {
 		case !ok1 || start.Unix() <= 0:
-			errs = append(errs, fieldError{field + ".start", "must be an RFC 3339 time, or a local time such as 2026-12-24T09:00, after 1970"})
+			errs = append(errs, fault.FieldError{Field: field + ".start", Message: "must be an RFC 3339 time, or a local time such as 2026-12-24T09:00, after 1970"})
 		case !ok2:
-			errs = append(errs, fieldError{field + ".end", "must be an RFC 3339 time, or a local time such as 2026-12-24T17:00"})
+			errs = append(errs, fault.FieldError{Field: field + ".end", Message: "must be an RFC 3339 time, or a local time such as 2026-12-24T17:00"})
 		case !end.After(start):
-			errs = append(errs, fieldError{field + ".end", "must be after start"})
+			errs = append(errs, fault.FieldError{Field: field + ".end", Message: "must be after start"})
 		case end.Sub(start) > maxTimeOffLength:
-			errs = append(errs, fieldError{field + ".end", "must be at most 366 days after start"})
+			errs = append(errs, fault.FieldError{Field: field + ".end", Message: "must be at most 366 days after start"})
 		}
 		reason := usertext.Normalize(t.Reason, usertext.Line)
 		if n := utf8.RuneCountInString(reason); n > maxTimeOffReason {
-			errs = append(errs, fieldError{field + ".reason", fmt.Sprintf("must be at most %d characters", maxTimeOffReason)})
+			errs = append(errs, fault.FieldError{Field: field + ".reason", Message: fmt.Sprintf("must be at most %d characters", maxTimeOffReason)})
 		} else if msg := usertext.Check(reason, usertext.Line); msg != "" {
-			errs = append(errs, fieldError{field + ".reason", msg})
+			errs = append(errs, fault.FieldError{Field: field + ".reason", Message: msg})
 		}
 		out = append(out, timeOff{Start: start, End: end, Reason: reason})
 	}

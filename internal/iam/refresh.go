@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -246,7 +248,7 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 // not an error: the caller wanted it dead, and it is.
 func (s *Service) Logout(ctx context.Context, presented string) error {
 	if !wellFormedRefreshToken(presented) {
-		return validationError{{"refresh_token", "is not a refresh token"}}
+		return fault.ValidationError{{Field: "refresh_token", Message: "is not a refresh token"}}
 	}
 	now := s.cfg.Clock.Now()
 	_, err := s.store.RevokeRefreshFamilyOf(ctx, hashRefreshToken(presented), now, func(f refreshFamily) ([]bus.Event, error) {

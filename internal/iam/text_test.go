@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"strings"
 	"testing"
 
@@ -71,7 +73,7 @@ func TestNamesFollowTheTextPolicy(t *testing.T) {
 func TestRegistrationValidateNamesTheField(t *testing.T) {
 	for what, name := range badNames {
 		err := registration{Email: "eve@example.com", Password: "a passphrase for Eve", Name: name, Role: roleCustomer}.Validate()
-		v, ok := err.(validationError)
+		v, ok := err.(fault.ValidationError)
 		if !ok || len(v) != 1 || v[0].Field != "name" {
 			t.Errorf("%s: Validate() = %v, want one error naming name", what, err)
 		}

@@ -3,6 +3,8 @@
 package iam
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"errors"
 	"fmt"
 	"net/mail"
@@ -75,22 +77,6 @@ const (
 // ErrEmailTaken is returned when an email is already registered.
 var errEmailTaken = errors.New("email already registered")
 
-// FieldError says what is wrong with one field of a request.
-type fieldError struct {
-	Field, Message string
-}
-
-// ValidationError lists every problem of a request at once.
-type validationError []fieldError
-
-func (v validationError) Error() string {
-	parts := make([]string, len(v))
-	for i, f := range v {
-		parts[i] = f.Field + ": " + f.Message
-	}
-	return "invalid request: " + strings.Join(parts, "; ")
-}
-
 // Registration is what a person gives to open an account.
 type registration struct {
 	Email    string
@@ -104,31 +90,31 @@ func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // Validate checks a registration against the rules of the platform.
 func (r registration) Validate() error {
-	var errs validationError
+	var errs fault.ValidationError
 	email := normalizeEmail(r.Email)
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
-		errs = append(errs, fieldError{"email", "must be a valid email address"})
+		errs = append(errs, fault.FieldError{Field: "email", Message: "must be a valid email address"})
 	} else if msg := usertext.Check(email, usertext.Line); msg != "" {
 		// net/mail takes any UTF-8 in the local part (RFC 6532), the
 		// characters that reorder or hide text included.
-		errs = append(errs, fieldError{"email", msg})
+		errs = append(errs, fault.FieldError{Field: "email", Message: msg})
 	}
 	if n := utf8.RuneCountInString(r.Password); n < minPasswordLen || n > maxPasswordLen {
-		errs = append(errs, fieldError{"password", "must be 8 to 128 characters"})
+		errs = append(errs, fault.FieldError{Field: "password", Message: "must be 8 to 128 characters"})
 	} else if msg := usertext.Check(r.Password, usertext.Line); msg != "" {
 		// Every printable character is welcome in a password (NIST SP
 		// 800-63B); control and formatting characters cannot be typed.
-		errs = append(errs, fieldError{"password", msg})
+		errs = append(errs, fault.FieldError{Field: "password", Message: msg})
 	} else if msg := checkPasswordStrength(r.Password, r.Email, r.Name); msg != "" {
-		errs = append(errs, fieldError{"password", msg})
+		errs = append(errs, fault.FieldError{Field: "password", Message: msg})
 	}
 	if msg := checkName(r.Name); msg != "" {
-		errs = append(errs, fieldError{"name", msg})
+		errs = append(errs, fault.FieldError{Field: "name", Message: msg})
 	}
 	switch r.Role {
 	case roleCustomer, roleProvider, roleRealtor:
 	default:
-		errs = append(errs, fieldError{"role", "must be customer, provider or realtor"})
+		errs = append(errs, fault.FieldError{Field: "role", Message: "must be customer, provider or realtor"})
 	}
 	if len(errs) > 0 {
 		return errs

@@ -40,9 +40,9 @@ func (a Access) Validate() error {
 	var errs ValidationError
 	check := func(field, v string, max int, kind usertext.Kind) {
 		if utf8.RuneCountInString(v) > max {
-			errs = append(errs, FieldError{field, fmt.Sprintf("must be at most %d characters", max)})
+			errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters", max)})
 		} else if msg := usertext.Check(v, kind); msg != "" {
-			errs = append(errs, FieldError{field, msg})
+			errs = append(errs, FieldError{Field: field, Message: msg})
 		}
 	}
 	check("access.instructions", a.Instructions, MaxAccessInstructionsLen, usertext.Multiline)

@@ -93,7 +93,7 @@ func (b patchBody) access() (*Access, error) {
 		return nil, nil
 	}
 	if b.Access.null {
-		return nil, ValidationError{{"access", "must not be null; send empty instructions and code to remove it"}}
+		return nil, ValidationError{{Field: "access", Message: "must not be null; send empty instructions and code to remove it"}}
 	}
 	return checkAccess(&b.Access.value)
 }

@@ -295,14 +295,7 @@ func listingID(w http.ResponseWriter, r *http.Request) (string, bool) {
 // writeError maps the domain's errors to problems; anything else goes to
 // the shared mapping (which hides internal errors behind a request id).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid ValidationError
 	switch {
-	case errors.As(err, &invalid):
-		fields := make([]httpapi.FieldError, len(invalid))
-		for i, f := range invalid {
-			fields[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
-		}
-		httpapi.WriteError(w, r, httpapi.Validation(fields...))
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoAccess):
 		httpapi.WriteError(w, r, httpapi.NotFound("no listing with this id"))
 	case errors.Is(err, ErrNotAllowed):

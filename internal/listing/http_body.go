@@ -52,7 +52,7 @@ type required struct{ errs ValidationError }
 
 func (q *required) check(field string, present bool) {
 	if !present {
-		q.errs = append(q.errs, FieldError{field, "is required"})
+		q.errs = append(q.errs, FieldError{Field: field, Message: "is required"})
 	}
 }
 
@@ -202,7 +202,7 @@ func patchField[T any](field string, o optional[T], errs *ValidationError) *T {
 		return nil
 	}
 	if o.null {
-		*errs = append(*errs, FieldError{field, "must not be null; leave the field out to keep it"})
+		*errs = append(*errs, FieldError{Field: field, Message: "must not be null; leave the field out to keep it"})
 		return nil
 	}
 	v := o.value

@@ -1,8 +1,9 @@
 package listing
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"fmt"
-	"strings"
 	"time"
 	_ "time/tzdata" // time zones are validated the same on a host without /usr/share/zoneinfo
 	"unicode/utf8"
@@ -26,29 +27,18 @@ const (
 	MaxRooms = 100
 )
 
-// FieldError says what is wrong with one field; Field is the JSON path as
-// the API spells it ("address.city").
-type FieldError struct {
-	Field, Message string
-}
-
-// ValidationError lists every problem of a request at once, so a client
-// can fix them all in one round.
-type ValidationError []FieldError
-
-func (v ValidationError) Error() string {
-	parts := make([]string, len(v))
-	for i, f := range v {
-		parts[i] = f.Field + ": " + f.Message
-	}
-	return "invalid listing: " + strings.Join(parts, "; ")
-}
+// FieldError and ValidationError are fault's: one invalid field, and every
+// invalid field of a request at once.
+type (
+	FieldError      = fault.FieldError
+	ValidationError = fault.ValidationError
+)
 
 // Validate checks normalized details against the rules of the platform and
 // returns a ValidationError naming every bad field, or nil.
 func (d Details) Validate() error {
 	var errs ValidationError
-	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
+	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
 	text := func(field, v string, minLen, maxLen int, kind usertext.Kind) {
 		n := utf8.RuneCountInString(v)
 		switch {

@@ -1,6 +1,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -152,7 +154,7 @@ func TestValidateWebhook(t *testing.T) {
 	}
 	for _, c := range cases {
 		err := validateWebhook(c.url, c.secret, c.loopback)
-		var v validationError
+		var v fault.ValidationError
 		if len(c.fields) == 0 {
 			if err != nil {
 				t.Errorf("%s: %v", c.name, err)

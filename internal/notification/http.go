@@ -1,6 +1,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -145,7 +147,7 @@ func (s *Service) RegisterWebhook(ctx context.Context, userID, rawURL, secret st
 	msg := checkWebhookHost(lookup, s.cfg.Resolver, u.Hostname(), s.cfg.AllowLoopbackWebhooks)
 	cancel()
 	if msg != "" {
-		return webhook{}, validationError{{"url", msg}}
+		return webhook{}, fault.ValidationError{{Field: "url", Message: msg}}
 	}
 	return s.store.PutWebhook(ctx, webhook{UserID: userID, URL: rawURL, Secret: secret, UpdatedAt: s.cfg.Clock.Now()})
 }
@@ -182,14 +184,7 @@ func (s *Service) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid validationError
 	switch {
-	case errors.As(err, &invalid):
-		fields := make([]httpapi.FieldError, len(invalid))
-		for i, f := range invalid {
-			fields[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
-		}
-		httpapi.WriteError(w, r, httpapi.Validation(fields...))
 	case errors.Is(err, errNotFound):
 		httpapi.WriteError(w, r, httpapi.NotFound("no such notification"))
 	case errors.Is(err, errNoWebhook):

@@ -1,6 +1,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"errors"
 	"net/http"
 	"net/url"
@@ -80,7 +82,7 @@ func (s *Service) handleInboundSMS(w http.ResponseWriter, r *http.Request) {
 			s.Wake()
 		}
 	}
-	if err != nil && !errors.Is(err, errNoPhone) && !errors.As(err, new(validationError)) {
+	if err != nil && !errors.Is(err, errNoPhone) && !errors.As(err, new(fault.ValidationError)) {
 		httpapi.WriteError(w, r, err)
 		return
 	}

@@ -15,6 +15,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"errors"
 	"fmt"
 	"net"
@@ -300,20 +302,6 @@ const (
 	maxURLLen    = 2048
 )
 
-// fieldError names an invalid field of a request.
-type fieldError struct{ Field, Message string }
-
-// ValidationError lists every invalid field.
-type validationError []fieldError
-
-func (v validationError) Error() string {
-	parts := make([]string, len(v))
-	for i, f := range v {
-		parts[i] = f.Field + " " + f.Message
-	}
-	return "invalid: " + strings.Join(parts, "; ")
-}
-
 // ValidateWebhook checks a registration's form, without looking anything
 // up: an https URL of printable ASCII with a host and no credentials (plain
 // http only to a loopback address, and only when allowLoopback, which tests
@@ -323,18 +311,18 @@ func (v validationError) Error() string {
 // internal/platform/usertext; the secret is kept exactly as given, since
 // it is the receiver's HMAC key).
 func validateWebhook(rawURL, secret string, allowLoopback bool) error {
-	var errs validationError
+	var errs fault.ValidationError
 	if msg := checkWebhookURL(rawURL, allowLoopback); msg != "" {
-		errs = append(errs, fieldError{"url", msg})
+		errs = append(errs, fault.FieldError{Field: "url", Message: msg})
 	}
 	switch n := len(secret); {
 	case n < minSecretLen:
-		errs = append(errs, fieldError{"secret", fmt.Sprintf("must be at least %d characters", minSecretLen)})
+		errs = append(errs, fault.FieldError{Field: "secret", Message: fmt.Sprintf("must be at least %d characters", minSecretLen)})
 	case n > maxSecretLen:
-		errs = append(errs, fieldError{"secret", fmt.Sprintf("must be at most %d characters", maxSecretLen)})
+		errs = append(errs, fault.FieldError{Field: "secret", Message: fmt.Sprintf("must be at most %d characters", maxSecretLen)})
 	default:
 		if msg := usertext.Check(secret, usertext.Line); msg != "" {
-			errs = append(errs, fieldError{"secret", msg})
+			errs = append(errs, fault.FieldError{Field: "secret", Message: msg})
 		}
 	}
 	if len(errs) > 0 {

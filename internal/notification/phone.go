@@ -1,6 +1,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -45,7 +47,7 @@ var (
 // normalizePhone reads a number as a user types it and returns it in
 // E.164 ("+13125550123"). Without a leading + it is read as a US number.
 func normalizePhone(raw string) (string, error) {
-	invalid := validationError{{"number", "must be a valid mobile number, with its country code (+1 312 555 0123)"}}
+	invalid := fault.ValidationError{{Field: "number", Message: "must be a valid mobile number, with its country code (+1 312 555 0123)"}}
 	if len(raw) > 32 {
 		return "", invalid
 	}

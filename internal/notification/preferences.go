@@ -1,6 +1,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"fmt"
 	"slices"
 	"time"
@@ -98,35 +100,35 @@ func (p preferences) Wants(t topic, c channel) bool {
 // Validate checks choices as given: known topics and channels, offsets as
 // the global ones must be (at most 5), quiet hours as HH:MM in a real zone.
 func (p preferences) Validate() error {
-	var errs validationError
+	var errs fault.ValidationError
 	for t, cs := range p.Channels {
 		if !slices.Contains(topics, t) {
-			errs = append(errs, fieldError{"channels." + string(t), "is not a kind of message (booked, changed, reminder, approval_request, feedback_request)"})
+			errs = append(errs, fault.FieldError{Field: "channels." + string(t), Message: "is not a kind of message (booked, changed, reminder, approval_request, feedback_request)"})
 			continue
 		}
 		for _, c := range cs {
 			if c != channelInbox && !slices.Contains(externalChannels, c) {
-				errs = append(errs, fieldError{"channels." + string(t), fmt.Sprintf("%q is not a channel (inbox, email, sms, webhook)", c)})
+				errs = append(errs, fault.FieldError{Field: "channels." + string(t), Message: fmt.Sprintf("%q is not a channel (inbox, email, sms, webhook)", c)})
 			}
 		}
 	}
 	if p.ReminderOffsets != nil {
 		if len(p.ReminderOffsets) > 5 {
-			errs = append(errs, fieldError{"reminder_offsets_minutes", "at most 5"})
+			errs = append(errs, fault.FieldError{Field: "reminder_offsets_minutes", Message: "at most 5"})
 		} else if err := ValidateOffsets(p.ReminderOffsets); err != nil {
-			errs = append(errs, fieldError{"reminder_offsets_minutes", err.Error()})
+			errs = append(errs, fault.FieldError{Field: "reminder_offsets_minutes", Message: err.Error()})
 		} else if slices.ContainsFunc(p.ReminderOffsets, func(d time.Duration) bool { return d%time.Minute != 0 }) {
-			errs = append(errs, fieldError{"reminder_offsets_minutes", "must be whole minutes"})
+			errs = append(errs, fault.FieldError{Field: "reminder_offsets_minutes", Message: "must be whole minutes"})
 		}
 	}
 	if q := p.Quiet; q != nil {
 		if !clockTime(q.Start) || !clockTime(q.End) || q.Start == q.End {
-			errs = append(errs, fieldError{"quiet_hours", "start and end must be different HH:MM times"})
+			errs = append(errs, fault.FieldError{Field: "quiet_hours", Message: "start and end must be different HH:MM times"})
 		}
 	}
 	if p.TimeZone != "" {
 		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
-			errs = append(errs, fieldError{"time_zone", "must be an IANA time zone such as America/Chicago"})
+			errs = append(errs, fault.FieldError{Field: "time_zone", Message: "must be an IANA time zone such as America/Chicago"})
 		}
 	}
 	if len(errs) > 0 {

@@ -1,6 +1,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"errors"
 	"net/http"
@@ -78,7 +80,7 @@ func (s *Service) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 	p := preferences{UserID: callerID(r), Channels: map[topic][]channel{}, TimeZone: req.TimeZone}
 	for t, cs := range req.Channels {
 		if len(cs) > 4 {
-			writeError(w, r, validationError{{"channels." + string(t), "at most 4 channels"}})
+			writeError(w, r, fault.ValidationError{{Field: "channels." + string(t), Message: "at most 4 channels"}})
 			return
 		}
 		out := []channel{}
@@ -91,13 +93,13 @@ func (s *Service) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.ReminderOffsetsMinutes != nil {
 		if len(req.ReminderOffsetsMinutes) > 5 {
-			writeError(w, r, validationError{{"reminder_offsets_minutes", "at most 5"}})
+			writeError(w, r, fault.ValidationError{{Field: "reminder_offsets_minutes", Message: "at most 5"}})
 			return
 		}
 		p.ReminderOffsets = []time.Duration{}
 		for _, m := range req.ReminderOffsetsMinutes {
 			if m < 1 || m > int(maxReminderOffset/time.Minute) {
-				writeError(w, r, validationError{{"reminder_offsets_minutes", "each must be from 1 minute to 30 days"}})
+				writeError(w, r, fault.ValidationError{{Field: "reminder_offsets_minutes", Message: "each must be from 1 minute to 30 days"}})
 				return
 			}
 			p.ReminderOffsets = append(p.ReminderOffsets, time.Duration(m)*time.Minute)
@@ -176,7 +178,7 @@ func (s *Service) RegisterPhone(ctx context.Context, userID, raw string) (phone,
 	if _, err := s.cfg.SMS.Send(sctx, number, "openhouse: your verification code is "+code+". It expires in 10 minutes."); err != nil {
 		s.cfg.Log.WarnContext(ctx, "verification code not sent", "user_id", userID, "err", err)
 		if errors.Is(err, errSMSRejected) {
-			return phone{}, validationError{{"number", "cannot receive text messages"}}
+			return phone{}, fault.ValidationError{{Field: "number", Message: "cannot receive text messages"}}
 		}
 		return phone{}, httpapi.Unavailable("the code could not be sent; try again")
 	}
@@ -209,7 +211,7 @@ func (s *Service) handleVerifyPhone(w http.ResponseWriter, r *http.Request) {
 	}
 	if !sixDigits(req.Code) {
 		// Not a code at all: refused without counting an attempt.
-		writeError(w, r, validationError{{"code", "must be the 6 digits we texted you"}})
+		writeError(w, r, fault.ValidationError{{Field: "code", Message: "must be the 6 digits we texted you"}})
 		return
 	}
 	now := s.cfg.Clock.Now().UTC()

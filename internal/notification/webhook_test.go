@@ -1,6 +1,8 @@
 package notification
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -341,7 +343,7 @@ func TestWebhookRegistrationRefusesNonPublicHosts(t *testing.T) {
 		}
 		for _, u := range refused {
 			_, err := in.svc.RegisterWebhook(context.Background(), customer.UserID, u, hookSecret)
-			var v validationError
+			var v fault.ValidationError
 			if !errors.As(err, &v) || len(v) != 1 || v[0].Field != "url" {
 				t.Errorf("RegisterWebhook(%s) = %v, want a validation error naming url", u, err)
 			}

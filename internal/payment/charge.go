@@ -1,6 +1,8 @@
 package payment
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"errors"
 	"time"
@@ -52,7 +54,7 @@ func (s *Service) Charge(ctx context.Context, caller, key string, in chargeInput
 		return Answer{}, err
 	}
 	if !idempotency.ValidKey(key) {
-		return Answer{}, validationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
+		return Answer{}, fault.ValidationError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}
 	}
 	norm := in
 	norm.ScheduledAt = in.ScheduledAt.UTC()

@@ -1,6 +1,8 @@
 package payment
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -162,15 +164,9 @@ func (r refundRequest) input() refundInput { return refundInput{Amount: r.Amount
 func (r refundRequest) Validate() []httpapi.FieldError { return fieldErrors(r.input().Validate()) }
 
 func fieldErrors(err error) []httpapi.FieldError {
-	var invalid validationError
-	if !errors.As(err, &invalid) {
-		return nil
-	}
-	out := make([]httpapi.FieldError, len(invalid))
-	for i, f := range invalid {
-		out[i] = httpapi.FieldError{Field: f.Field, Message: f.Message}
-	}
-	return out
+	var invalid fault.ValidationError
+	errors.As(err, &invalid)
+	return invalid
 }
 
 // idempotencyKey reads the Idempotency-Key header: absent is "" (ok only
@@ -316,13 +312,8 @@ func badQuery(field, msg string) *httpapi.Problem {
 // writeError maps the service's errors to problems; anything else goes to
 // the shared mapping (ErrNotFound is 404 there).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		invalid validationError
-		over    *overRefundError
-	)
+	var over *overRefundError
 	switch {
-	case errors.As(err, &invalid):
-		httpapi.WriteError(w, r, httpapi.Validation(fieldErrors(invalid)...))
 	case errors.Is(err, errNotYours):
 		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
 	case errors.Is(err, errKeyReused):

@@ -5,9 +5,10 @@
 package payment
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -82,20 +83,6 @@ var (
 	errNotPending = errors.New("the payment is already settled")
 )
 
-// FieldError says what is wrong with one field of a request.
-type fieldError struct{ Field, Message string }
-
-// ValidationError lists every problem of a request at once.
-type validationError []fieldError
-
-func (v validationError) Error() string {
-	parts := make([]string, len(v))
-	for i, f := range v {
-		parts[i] = f.Field + ": " + f.Message
-	}
-	return "invalid request: " + strings.Join(parts, "; ")
-}
-
 // Limits on what a charge request may carry.
 const (
 	maxIDLen     = 128 // order, customer and listing ids
@@ -117,35 +104,35 @@ type chargeInput struct {
 // Validate checks a charge request against the rules; the result lists
 // every invalid field.
 func (in chargeInput) Validate() error {
-	var errs validationError
+	var errs fault.ValidationError
 	checkID := func(field, v string) {
 		if !validText(v, maxIDLen) {
-			errs = append(errs, fieldError{field, fmt.Sprintf("must be 1 to %d printable characters", maxIDLen)})
+			errs = append(errs, fault.FieldError{Field: field, Message: fmt.Sprintf("must be 1 to %d printable characters", maxIDLen)})
 		}
 	}
 	checkID("order_id", in.OrderID)
 	checkID("customer_id", in.CustomerID)
 	if err := in.Amount.Validate(); err != nil {
-		errs = append(errs, fieldError{"amount", err.Error()})
+		errs = append(errs, fault.FieldError{Field: "amount", Message: err.Error()})
 	} else if in.Amount.Amount == 0 {
-		errs = append(errs, fieldError{"amount", "must be more than zero"})
+		errs = append(errs, fault.FieldError{Field: "amount", Message: "must be more than zero"})
 	}
 	if !usertext.IsToken(in.Method, maxMethodLen) {
-		errs = append(errs, fieldError{"payment_method", fmt.Sprintf("must be a token of 1 to %d printable ASCII characters", maxMethodLen)})
+		errs = append(errs, fault.FieldError{Field: "payment_method", Message: fmt.Sprintf("must be a token of 1 to %d printable ASCII characters", maxMethodLen)})
 	}
 	switch {
 	case len(in.ListingIDs) == 0 || len(in.ListingIDs) > maxListings:
-		errs = append(errs, fieldError{"listing_ids", fmt.Sprintf("must list 1 to %d listings", maxListings)})
+		errs = append(errs, fault.FieldError{Field: "listing_ids", Message: fmt.Sprintf("must list 1 to %d listings", maxListings)})
 	default:
 		for _, id := range in.ListingIDs {
 			if !validText(id, maxIDLen) {
-				errs = append(errs, fieldError{"listing_ids", fmt.Sprintf("each id must be 1 to %d printable characters", maxIDLen)})
+				errs = append(errs, fault.FieldError{Field: "listing_ids", Message: fmt.Sprintf("each id must be 1 to %d printable characters", maxIDLen)})
 				break
 			}
 		}
 	}
 	if in.ScheduledAt.IsZero() {
-		errs = append(errs, fieldError{"scheduled_at", "is required (RFC 3339)"})
+		errs = append(errs, fault.FieldError{Field: "scheduled_at", Message: "is required (RFC 3339)"})
 	}
 	if len(errs) > 0 {
 		return errs
@@ -233,13 +220,13 @@ func (p payment) CheckRefund(requested *events.Money, reserved int64) (events.Mo
 		return events.Money{Amount: left, Currency: p.Amount.Currency}, nil
 	}
 	if err := requested.Validate(); err != nil {
-		return events.Money{}, validationError{{"amount", err.Error()}}
+		return events.Money{}, fault.ValidationError{{Field: "amount", Message: err.Error()}}
 	}
 	if requested.Currency != p.Amount.Currency {
-		return events.Money{}, validationError{{"amount", "currency must be the payment's, " + p.Amount.Currency}}
+		return events.Money{}, fault.ValidationError{{Field: "amount", Message: "currency must be the payment's, " + p.Amount.Currency}}
 	}
 	if requested.Amount == 0 {
-		return events.Money{}, validationError{{"amount", "must be more than zero"}}
+		return events.Money{}, fault.ValidationError{{Field: "amount", Message: "must be more than zero"}}
 	}
 	if requested.Amount > left {
 		return events.Money{}, errOverRefund
@@ -296,20 +283,20 @@ type refundInput struct {
 
 // Validate checks the fields that do not depend on the payment.
 func (in refundInput) Validate() error {
-	var errs validationError
+	var errs fault.ValidationError
 	if in.Amount != nil {
 		if err := in.Amount.Validate(); err != nil {
-			errs = append(errs, fieldError{"amount", err.Error()})
+			errs = append(errs, fault.FieldError{Field: "amount", Message: err.Error()})
 		} else if in.Amount.Amount == 0 {
-			errs = append(errs, fieldError{"amount", "must be more than zero"})
+			errs = append(errs, fault.FieldError{Field: "amount", Message: "must be more than zero"})
 		}
 	}
 	if in.Reason != "" {
 		reason := usertext.Normalize(in.Reason, usertext.Line)
 		if n := utf8.RuneCountInString(reason); n < 1 || n > maxReasonLen {
-			errs = append(errs, fieldError{"reason", fmt.Sprintf("must be 1 to %d characters", maxReasonLen)})
+			errs = append(errs, fault.FieldError{Field: "reason", Message: fmt.Sprintf("must be 1 to %d characters", maxReasonLen)})
 		} else if msg := usertext.Check(reason, usertext.Line); msg != "" {
-			errs = append(errs, fieldError{"reason", msg})
+			errs = append(errs, fault.FieldError{Field: "reason", Message: msg})
 		}
 	}
 	if len(errs) > 0 {

@@ -1,6 +1,8 @@
 package payment
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"errors"
 	"strings"
 	"testing"
@@ -50,7 +52,7 @@ func TestChargeInputValidate(t *testing.T) {
 				}
 				return
 			}
-			var v validationError
+			var v fault.ValidationError
 			if !errors.As(err, &v) || len(v) != 1 || v[0].Field != c.field {
 				t.Fatalf("Validate = %v, want one error on %s", err, c.field)
 			}
@@ -124,7 +126,7 @@ func TestCheckRefund(t *testing.T) {
 	t.Run("invalid amounts", func(t *testing.T) {
 		p := settled(t, 1000)
 		for _, bad := range []events.Money{usd(0), usd(-5), {Amount: 5, Currency: "EUR"}, {Amount: 5, Currency: "us"}} {
-			var v validationError
+			var v fault.ValidationError
 			if _, err := p.CheckRefund(&bad, 0); !errors.As(err, &v) {
 				t.Errorf("CheckRefund(%v) = %v, want a validation error", bad, err)
 			}

@@ -1,6 +1,8 @@
 package payment
 
 import (
+	"github.com/openhouse/openhouse/internal/platform/fault"
+
 	"context"
 	"errors"
 
@@ -34,7 +36,7 @@ func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in refu
 		return s.runRefund(ctx, c.payment, c.refund, nil)
 	}
 	if !idempotency.ValidKey(key) {
-		return Answer{}, validationError{{"Idempotency-Key", "must be 1 to 255 visible ASCII characters"}}
+		return Answer{}, fault.ValidationError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}
 	}
 	hash, err := idempotency.Hash(in)
 	if err != nil {

@@ -1,10 +1,13 @@
 // Package fault names the failures that mean the same in every layer: a
-// thing that does not exist, a write that conflicts with what is there.
-// Stores return them (wrapped), and the HTTP layer answers them (404, 409)
-// without either knowing the other.
+// thing that does not exist, a write that conflicts with what is there, a
+// request with invalid fields. Stores and domains return them (wrapped), and
+// the HTTP layer answers them (404, 409, 422) without either knowing the other.
 package fault
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 var (
 	// ErrNotFound is a thing that does not exist.
@@ -13,3 +16,23 @@ var (
 	// writer's change.
 	ErrConflict = errors.New("conflict")
 )
+
+// FieldError names one invalid field of a request and says what is wrong
+// with it, in words fit for the client.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every invalid field of a request at once, so a
+// client can fix them all in one round. The domain returns it; the HTTP
+// layer answers it 422 with the fields.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	parts := make([]string, len(v))
+	for i, f := range v {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}

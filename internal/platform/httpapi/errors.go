@@ -29,6 +29,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 func problemFor(r *http.Request, err error) *Problem {
 	var p *Problem
 	var tooLarge *http.MaxBytesError
+	var invalid fault.ValidationError
 	switch {
 	case err == nil:
 		err = errors.New("httpapi: WriteError called with a nil error")
@@ -36,6 +37,8 @@ func problemFor(r *http.Request, err error) *Problem {
 		return p
 	case errors.As(err, &tooLarge):
 		return TooLarge(fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+	case errors.As(err, &invalid):
+		return Validation(invalid...)
 	case errors.Is(err, fault.ErrNotFound):
 		return NotFound("the resource does not exist")
 	case errors.Is(err, fault.ErrConflict):

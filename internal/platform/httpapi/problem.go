@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // Problem type URIs. Clients may branch on them, so they are API: add new
@@ -31,11 +33,9 @@ const (
 const ProblemContentType = "application/problem+json"
 
 // FieldError names one invalid field of a request and says what is wrong
-// with it, in words fit for the client.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// with it, in words fit for the client (fault's, so the domain can return
+// fault.ValidationError without knowing HTTP).
+type FieldError = fault.FieldError
 
 // Problem is an RFC 9457 problem details object. It is also an error, so the
 // domain or a handler can return one and WriteError sends it unchanged.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
@@ -135,5 +136,16 @@ func TestWriteErrorWithoutMiddlewareUsesDefaultLogger(t *testing.T) {
 	p := readProblem(t, rec, 500)
 	if p.Detail != "internal error" {
 		t.Errorf("detail %q", p.Detail)
+	}
+}
+
+func TestWriteErrorValidation(t *testing.T) {
+	rec := httptest.NewRecorder()
+	err := fmt.Errorf("register: %w", fault.ValidationError{{Field: "email", Message: "is not an address"}, {Field: "name", Message: "is required"}})
+	httpapi.WriteError(rec, httptest.NewRequest(http.MethodPost, "/iam/register", nil), err)
+	p := readProblem(t, rec, 422)
+	if p.Type != httpapi.TypeValidation || len(p.Errors) != 2 || p.Errors[0] != (httpapi.FieldError{Field: "email", Message: "is not an address"}) ||
+		p.Errors[1].Field != "name" {
+		t.Errorf("problem %+v, want a validation problem naming email and name", p)
 	}
 }
