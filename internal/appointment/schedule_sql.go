@@ -142,19 +142,7 @@ type querier interface {
 func activeBetween(ctx context.Context, q querier, realtorID string, from, to time.Time) ([]appointment, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE realtor_id = $1 AND status <> 'released'
 		AND ends_at > $2 AND starts_at < $3 ORDER BY starts_at`, realtorID, from.UTC(), to.UTC())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []appointment
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.ScanAll(rows, err, scanAppointment)
 }
 
 // SetBusy implements Store.

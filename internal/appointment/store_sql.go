@@ -43,7 +43,7 @@ type requestDetails struct {
 
 const requestColumns = `tour_id, customer_id, starts_at, ends_at, version, state, details, waiting_since, updated_at`
 
-func scanRequest(row interface{ Scan(...any) error }) (request, error) {
+func scanRequest(row store.Scanner) (request, error) {
 	var (
 		r       request
 		raw     string
@@ -89,7 +89,7 @@ func saveRequest(ctx context.Context, tx *sql.Tx, r request) error {
 
 const apptColumns = `id, tour_id, realtor_id, customer_id, starts_at, ends_at, status, release_reason, listing_ids, created_at, updated_at, expires_at`
 
-func scanAppointment(row interface{ Scan(...any) error }) (appointment, error) {
+func scanAppointment(row store.Scanner) (appointment, error) {
 	var (
 		a       appointment
 		ids     string
@@ -210,19 +210,7 @@ func (s *SQLStore) Request(ctx context.Context, tourID string) (request, error) 
 func (s *SQLStore) Pending(ctx context.Context, stuckBefore time.Time, limit int) ([]request, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests
 		WHERE state = 'waiting' OR (state = 'assigning' AND updated_at < $1) ORDER BY updated_at LIMIT $2`, stuckBefore.UTC(), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.ScanAll(rows, err, scanRequest)
 }
 
 // Book implements Store. The per-realtor lock makes "check for overlap,
@@ -380,19 +368,7 @@ func (s *SQLStore) List(ctx context.Context, f filter, after cursor, limit int) 
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + arg(limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []appointment
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.ScanAll(rows, err, scanAppointment)
 }
 
 // PlaceHold implements Store.
@@ -566,19 +542,7 @@ func (s *SQLStore) BookHold(ctx context.Context, tourID, holdID string, version 
 func (s *SQLStore) Lapsed(ctx context.Context, now time.Time, limit int) ([]appointment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+apptColumns+` FROM appointments WHERE status = 'held' AND expires_at <= $1
 		ORDER BY expires_at LIMIT $2`, now.UTC(), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []appointment
-	for rows.Next() {
-		a, err := scanAppointment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.ScanAll(rows, err, scanAppointment)
 }
 
 // NextLapse implements Store.

@@ -205,7 +205,7 @@ func (s *SQLStore) DropListing(ctx context.Context, eventID, listingID string) e
 
 const checkoutColumns = `customer_id, idem_key, order_id, items, state, created_at, request, ordered_at`
 
-func scanCheckout(row interface{ Scan(...any) error }) (Checkout, error) {
+func scanCheckout(row store.Scanner) (Checkout, error) {
 	var (
 		c            Checkout
 		items, state string

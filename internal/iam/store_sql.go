@@ -33,9 +33,7 @@ func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
 
 const userColumns = `id, email, name, role, status, verified, password_hash, created_at, updated_at, tokens_valid_from`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanUser(row scanner) (User, error) {
+func scanUser(row store.Scanner) (User, error) {
 	var (
 		u         User
 		validFrom store.Time
@@ -171,7 +169,7 @@ type timeOffRow struct {
 	Reason string    `json:"reason"`
 }
 
-func scanProfile(row scanner) (realtorProfile, error) {
+func scanProfile(row store.Scanner) (realtorProfile, error) {
 	var (
 		p        realtorProfile
 		lat, lng sql.NullFloat64

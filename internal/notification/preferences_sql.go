@@ -81,7 +81,7 @@ func (s *SQLStore) PutPreferences(ctx context.Context, p preferences) error {
 
 const phoneColumns = `user_id, number, verified_at, opted_out_at, code_hash, code_expires_at, attempts, updated_at`
 
-func scanPhone(row interface{ Scan(...any) error }) (phone, error) {
+func scanPhone(row store.Scanner) (phone, error) {
 	var (
 		p                      phone
 		verified, out, expires store.Time

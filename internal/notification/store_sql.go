@@ -228,7 +228,7 @@ func (s *SQLStore) Apply(ctx context.Context, eventID, lockKey string, plan func
 
 const reminderColumns = `id, tour_id, tour_version, user_id, role, offset_seconds, due_at, state`
 
-func scanReminder(row interface{ Scan(...any) error }) (reminder, error) {
+func scanReminder(row store.Scanner) (reminder, error) {
 	var (
 		r      reminder
 		offset int64
@@ -320,7 +320,7 @@ func (s *SQLStore) Reminders(ctx context.Context, tourID string) ([]reminder, er
 
 const deliveryColumns = `id, notification_id, user_id, channel, kind, tour_id, payload, state, attempts, next_attempt_at, last_error, delivered_at, created_at, claim`
 
-func scanDelivery(row interface{ Scan(...any) error }) (delivery, error) {
+func scanDelivery(row store.Scanner) (delivery, error) {
 	var (
 		d                      delivery
 		ch, kind, state        string
@@ -447,7 +447,7 @@ func minTime(a, b time.Time) time.Time {
 
 const notificationColumns = `id, user_id, kind, tour_id, channel, subject, body, send_at, sent_at, read_at`
 
-func scanNotification(row interface{ Scan(...any) error }) (notification, error) {
+func scanNotification(row store.Scanner) (notification, error) {
 	var (
 		n        notification
 		kind, ch string

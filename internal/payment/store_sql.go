@@ -43,9 +43,7 @@ const paymentColumns = `id, customer_id, order_id, amount, currency, refunded, s
 
 const refundColumns = `id, payment_id, amount, currency, status, reason, requested_by, gateway_ref, created_at, updated_at`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanPayment(row scanner) (payment, error) {
+func scanPayment(row store.Scanner) (payment, error) {
 	var p payment
 	var listings string
 	err := row.Scan(&p.ID, &p.CustomerID, &p.OrderID, &p.Amount.Amount, &p.Amount.Currency, &p.Refunded.Amount,
@@ -78,7 +76,7 @@ func paymentArgs(p payment) ([]any, error) {
 		p.ScheduledAt.UTC(), p.CreatedAt.UTC(), p.UpdatedAt.UTC()}, nil
 }
 
-func scanRefund(row scanner) (Refund, error) {
+func scanRefund(row store.Scanner) (Refund, error) {
 	var r Refund
 	err := row.Scan(&r.ID, &r.PaymentID, &r.Amount.Amount, &r.Amount.Currency, &r.Status, &r.Reason,
 		&r.RequestedBy, &r.GatewayRef, &r.CreatedAt, &r.UpdatedAt)
