@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/cart"
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/idempotency"
 	"github.com/openhouse/openhouse/internal/platform/idempotency/idempotencytest"
@@ -146,20 +144,8 @@ func TestDeclinedCardReleasesTheHold(t *testing.T) {
 func TestCartSlots(t *testing.T) {
 	f := newFixture(t, storetest.OpenSQLite)
 	ctx := context.Background()
-	issuer, err := auth.NewIssuer(ctx, auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, f.svc.Routes()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
-	t.Cleanup(srv.Close)
-	token, _, err := issuer.Issue(auth.Principal{ID: "cust", Role: auth.RoleCustomer})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := cartServer(t, f)
+	srv, token := c.srv, c.token(t, "cust")
 	get := func(query string) (int, map[string]any) {
 		req, _ := http.NewRequest("GET", srv.URL+"/cart/slots"+query, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -212,20 +198,8 @@ func TestSlotTakenIsReplayed(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		f := newFixture(t, open)
 		ctx := context.Background()
-		issuer, err := auth.NewIssuer(ctx, auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mux := http.NewServeMux()
-		if err := auth.Mount(mux, f.svc.Routes()); err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
-		t.Cleanup(srv.Close)
-		token, _, err := issuer.Issue(auth.Principal{ID: "cust", Role: auth.RoleCustomer})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := cartServer(t, f)
+		srv, token := c.srv, c.token(t, "cust")
 		checkout := func(key, body string) (*http.Response, string) {
 			req, _ := http.NewRequest("POST", srv.URL+"/cart/checkout", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+token)

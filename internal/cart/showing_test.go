@@ -2,10 +2,6 @@ package cart_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +9,6 @@ import (
 	"github.com/openhouse/openhouse/internal/cart"
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/platform/auth"
-	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 	"github.com/openhouse/openhouse/internal/tourplan"
@@ -166,48 +160,4 @@ func TestCheckoutKeepsShowingRules(t *testing.T) {
 			t.Fatalf("after the refusals: %d holds, %d charges, want the one booking's", len(f.desk.holds), f.ledger.charged())
 		}
 	})
-}
-
-type cartHTTP struct {
-	srv    *httptest.Server
-	issuer *auth.Issuer
-}
-
-func cartServer(t *testing.T, f *fixture) cartHTTP {
-	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, f.svc.Routes()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
-	t.Cleanup(srv.Close)
-	return cartHTTP{srv: srv, issuer: issuer}
-}
-
-// checkout posts POST /cart/checkout as customer and decodes the answer.
-func (c cartHTTP) checkout(t *testing.T, customer, key string, at time.Time) (int, map[string]any) {
-	t.Helper()
-	tok, _, err := c.issuer.Issue(auth.Principal{ID: customer, Role: auth.RoleCustomer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := json.Marshal(map[string]any{"scheduled_at": at, "payment_method": "tok_visa"})
-	req, _ := http.NewRequest("POST", c.srv.URL+"/cart/checkout", strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Idempotency-Key", strings.NewReplacer(" ", "-", "(", "", ")", "", ",", "", ":", "").Replace(key))
-	resp, err := c.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("%d %s: %v", resp.StatusCode, raw, err)
-	}
-	return resp.StatusCode, out
 }
