@@ -99,6 +99,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts ...Option) (_ *
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, clock: clock.Real{}, registry: prometheus.NewRegistry()}
+	if cfg.ClockOffset != 0 {
+		shifted := clock.NewShifted()
+		shifted.Jump(cfg.ClockOffset)
+		a.clock = shifted
+		log.Warn("the services' clock is shifted from the machine's", "offset", cfg.ClockOffset.String())
+	}
 	for _, o := range opts {
 		o(a)
 	}

@@ -141,6 +141,7 @@ func TestConfigFromEnv(t *testing.T) {
 		"OPENHOUSE_REDIS_URL":        "http://x",
 		"OPENHOUSE_ADMIN_EMAIL":      "root@example.com",
 		"OPENHOUSE_PEERS":            "nosuch=http://x",
+		"OPENHOUSE_CLOCK_OFFSET":     "-1h",
 	} {
 		_, err := app.ConfigFromEnv(func(k string) string {
 			if k == key {

@@ -74,6 +74,10 @@ type Config struct {
 	// AccessLead is how long before the realtor's stop at a home its
 	// access instructions open to them (0: 30m).
 	AccessLead time.Duration // OPENHOUSE_ACCESS_LEAD
+	// ClockOffset moves every service's clock forward by this much from
+	// the machine's (0: none): for demos and end-to-end journeys that need
+	// tours to be over, never for a deployment with real customers.
+	ClockOffset time.Duration // OPENHOUSE_CLOCK_OFFSET
 	// GeocoderURL is the base URL of a Nominatim-compatible server for
 	// street addresses (OPENHOUSE_GEOCODER_URL); empty means towns and ZIP
 	// codes only, from the embedded gazetteer.
@@ -100,6 +104,9 @@ type Config struct {
 // short enough for a test to watch tokens expire, long enough that a
 // client refreshing at 80% of it is not refreshing all the time.
 const MinAccessTokenTTL = 5 * time.Second
+
+// MaxClockOffset bounds OPENHOUSE_CLOCK_OFFSET: a year.
+const MaxClockOffset = 366 * 24 * time.Hour
 
 // Setting documents one configuration variable; README's table is made from
 // the same facts.
@@ -219,6 +226,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"OPENHOUSE_APPROVAL_WAIT", &cfg.ApprovalWait},
 		{"OPENHOUSE_APPROVAL_LEAD", &cfg.ApprovalLead},
 		{"OPENHOUSE_ACCESS_LEAD", &cfg.AccessLead},
+		{"OPENHOUSE_CLOCK_OFFSET", &cfg.ClockOffset},
 	} {
 		if v := get(d.env, ""); v != "" {
 			if *d.to, err = time.ParseDuration(v); err != nil {
@@ -294,6 +302,8 @@ func (c Config) Validate() error {
 		return errors.New("OPENHOUSE_NAMESPACE must be a lower-case letter then up to 20 of a-z, 0-9 and _")
 	case c.AccessTokenTTL != 0 && (c.AccessTokenTTL < MinAccessTokenTTL || c.AccessTokenTTL > auth.MaxTTL):
 		return fmt.Errorf("OPENHOUSE_ACCESS_TOKEN_TTL is %s; it must be between %s and %s", c.AccessTokenTTL, MinAccessTokenTTL, auth.MaxTTL)
+	case c.ClockOffset < 0 || c.ClockOffset > MaxClockOffset:
+		return fmt.Errorf("OPENHOUSE_CLOCK_OFFSET is %s; it must be between 0s and %s", c.ClockOffset, MaxClockOffset)
 	case c.AccessLead < 0 || c.AccessLead > 7*24*time.Hour:
 		return fmt.Errorf("OPENHOUSE_ACCESS_LEAD is %s; it must be between 0s (the default, 30m) and 168h", c.AccessLead)
 	case c.HoldTTL != 0 && (c.HoldTTL < 10*time.Second || c.HoldTTL > 24*time.Hour):

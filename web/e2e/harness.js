@@ -4,7 +4,7 @@
 // screenshots as artefacts.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,11 +47,14 @@ export let tileOrigin = '';
 
 /**
  * startServer builds the binary (unless OPENHOUSE_E2E_BINARY names one) and
- * serves it; env adds or overrides settings of that server alone.
+ * serves it; env adds or overrides settings of that server alone. With
+ * reuse (a stopped server's dir, stopped with keep), it serves that
+ * server's data again: a restart.
  */
-export async function startServer(env = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'openhouse-e2e-'));
+export async function startServer(env = {}, reuse = '') {
+  const dir = reuse || mkdtempSync(join(tmpdir(), 'openhouse-e2e-'));
   let bin = process.env.OPENHOUSE_E2E_BINARY;
+  if (!bin && reuse && existsSync(join(dir, 'openhouse'))) bin = join(dir, 'openhouse');
   if (!bin) {
     bin = join(dir, 'openhouse');
     try {
@@ -81,10 +84,11 @@ export async function startServer(env = {}) {
   await until('openhouse to be ready', async () => (await fetch(base + '/readyz')).ok, 60000);
   return {
     base, admin, dir,
-    async stop() {
+    /** stop ends the server; keep leaves its dir for a restart. */
+    async stop(keep = false) {
       proc.kill('SIGTERM');
       await exited;
-      if (!process.env.OPENHOUSE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+      if (!keep && !process.env.OPENHOUSE_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

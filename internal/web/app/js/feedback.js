@@ -11,9 +11,23 @@ const RATINGS = [['5', '5: loved it'], ['4', '4'], ['3', '3'], ['2', '2'], ['1',
 const INTEREST = [['', 'Not saying'], ['high', 'High'], ['medium', 'Medium'], ['low', 'Low'], ['none', 'None']];
 const PRICE = [['', 'Not saying'], ['low', 'Low'], ['right', 'About right'], ['high', 'High']];
 
+// thanked are the forms (tour/listing) saved in this tab, so a live reload
+// of the page that draws them again still says so.
+const thanked = new Set();
+
+/** thank shows the saved notice in box. */
+function thank(box) {
+  box.hidden = false;
+  box.className = 'notice';
+  box.setAttribute('role', 'status');
+  box.textContent = 'Thank you: feedback saved.';
+}
+
 /** homeForm is one home's feedback form; saved is what was said before (or undefined). */
 function homeForm(t, stop, saved, who) {
   const box = errorBox();
+  const key = `${t.id}/${stop.listing_id}`;
+  if (thanked.has(key)) thank(box);
   const id = `${t.id}-${stop.listing_id}`;
   const submit = h('button', { type: 'submit' }, saved ? 'Update feedback' : 'Send feedback');
   submit.setAttribute('aria-label', `${saved ? 'Update' : 'Send'} feedback on ${stop.title}`);
@@ -32,10 +46,8 @@ function homeForm(t, stop, saved, who) {
       if (value(form, `interest-${id}`)) body.interest = value(form, `interest-${id}`);
       if (value(form, `price-${id}`)) body.price_opinion = value(form, `price-${id}`);
       await api('PUT', `/tours/${encodeURIComponent(t.id)}/feedback/${encodeURIComponent(stop.listing_id)}`, body);
-      box.hidden = false;
-      box.className = 'notice';
-      box.setAttribute('role', 'status');
-      box.textContent = 'Thank you: feedback saved.';
+      thanked.add(key);
+      thank(box);
       submit.textContent = 'Update feedback';
       submit.setAttribute('aria-label', `Update feedback on ${stop.title}`);
     }, form);
@@ -53,7 +65,7 @@ export function feedbackPanel(t) {
   (async () => {
     const mine = await api('GET', `/tours/${encodeURIComponent(t.id)}/feedback`);
     if (!mine.open) {
-      if (mine.no_show) el.append(h('p', { class: 'muted no-show' }, mine.author === 'realtor' ? 'You marked the buyer as not having come.' : 'You were marked as not having come to this tour.'));
+      if (mine.no_show && mine.author === 'customer') el.append(h('p', { class: 'muted no-show' }, 'You were marked as not having come to this tour.'));
       return;
     }
     const said = new Map(mine.items.map((f) => [f.listing_id, f]));

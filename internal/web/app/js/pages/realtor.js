@@ -104,7 +104,8 @@ function pastTour(t, zone, reload) {
   const card = h('li', { class: 'card past', 'data-tour': t.id },
     h('p', {}, h('strong', {}, when(t.scheduled_at, zone)), ' ', badge(t.status)),
     h('ol', {}, t.stops.map((s) => h('li', {}, s.title))), box);
-  if (!t.no_show_at) {
+  if (t.no_show_at) card.append(h('p', { class: 'muted no-show' }, 'You marked the buyer as not having come.'));
+  else {
     const mark = h('button', { type: 'button', class: 'secondary' }, 'The buyer did not come');
     mark.setAttribute('aria-label', `Mark the buyer of the tour at ${when(t.scheduled_at, zone)} as not having come`);
     mark.addEventListener('click', () => busy(mark, box, async () => {
