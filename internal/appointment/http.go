@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
-	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
@@ -140,25 +139,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// holdBody is POST /appointments/holds: a realtor held for a window.
-type holdBody struct {
-	HoldID     string            `json:"hold_id"`
-	TourID     string            `json:"tour_id,omitempty"`
-	CustomerID string            `json:"customer_id"`
-	ListingIDs []string          `json:"listing_ids"`
-	Stops      []events.GeoPoint `json:"stops"`
-	StartsAt   time.Time         `json:"starts_at"`
-	EndsAt     time.Time         `json:"ends_at"`
-	Limits     []dayLimitBody    `json:"limits,omitempty" doc:"The homes' most showings a day: the hold is refused (422, rule max_per_day) when one of them has that many held or booked starting in its day."`
-}
-
-// dayLimitBody is a DayLimit on the wire.
-type dayLimitBody struct {
-	ListingID string    `json:"listing_id"`
-	Max       int       `json:"max" minimum:"1" maximum:"50"`
-	From      time.Time `json:"from" doc:"The start of the home's local day."`
-	To        time.Time `json:"to" doc:"Its end."`
-}
+// holdBody is POST /appointments/holds: a realtor held for a window, the
+// body its callers send (clients.HoldRequest).
+type holdBody clients.HoldRequest
 
 // holdView is a hold as its callers see it: no realtor is named, since
 // the caller (the cart) answers customers.

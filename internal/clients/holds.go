@@ -22,7 +22,7 @@ type HoldRequest struct {
 	Stops      []events.GeoPoint `json:"stops"`
 	StartsAt   time.Time         `json:"starts_at"`
 	EndsAt     time.Time         `json:"ends_at"`
-	Limits     []DayLimit        `json:"limits,omitempty"`
+	Limits     []DayLimit        `json:"limits,omitempty" doc:"The homes' most showings a day: the hold is refused (422, rule max_per_day) when one of them has that many held or booked starting in its day."`
 }
 
 // DayLimit is a home's most showings on one of its local days, from From
@@ -30,9 +30,9 @@ type HoldRequest struct {
 // booked.
 type DayLimit struct {
 	ListingID string    `json:"listing_id"`
-	Max       int       `json:"max"`
-	From      time.Time `json:"from"`
-	To        time.Time `json:"to"`
+	Max       int       `json:"max" minimum:"1" maximum:"50"`
+	From      time.Time `json:"from" doc:"The start of the home's local day."`
+	To        time.Time `json:"to" doc:"Its end."`
 }
 
 // FullError: a home of the hold has its most showings that day.

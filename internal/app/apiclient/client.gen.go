@@ -1853,8 +1853,8 @@ type CreateRequest struct {
 	ScheduledAt   time.Time `json:"scheduled_at"`
 }
 
-// DayLimitBody defines model for DayLimitBody.
-type DayLimitBody struct {
+// DayLimit defines model for DayLimit.
+type DayLimit struct {
 	// From The start of the home's local day.
 	From      time.Time `json:"from"`
 	ListingId string    `json:"listing_id"`
@@ -2022,7 +2022,7 @@ type HoldBody struct {
 	HoldId     string    `json:"hold_id"`
 
 	// Limits The homes' most showings a day: the hold is refused (422, rule max_per_day) when one of them has that many held or booked starting in its day.
-	Limits     *[]DayLimitBody  `json:"limits,omitempty"`
+	Limits     *[]DayLimit      `json:"limits,omitempty"`
 	ListingIds []string         `json:"listing_ids"`
 	StartsAt   time.Time        `json:"starts_at"`
 	Stops      []EventsGeoPoint `json:"stops"`
