@@ -272,21 +272,24 @@ func (s *SQLStore) MarkWaiting(ctx context.Context, tourID string, version int, 
 	return moved, err
 }
 
-// Stats implements Store.
+// Stats implements Store. Each realtor is two lookups of bounded cost
+// (appointments_realtor_latest for the latest, appointments_realtor for the
+// week), whatever the length of their history.
 func (s *SQLStore) Stats(ctx context.Context, realtorIDs []string, weekStart, weekEnd time.Time) (map[string]Candidate, error) {
 	out := map[string]Candidate{}
 	if len(realtorIDs) == 0 {
 		return out, nil
 	}
 	args := []any{weekStart.UTC(), weekEnd.UTC()}
-	marks := make([]string, len(realtorIDs))
+	selects := make([]string, len(realtorIDs))
 	for i, id := range realtorIDs {
 		args = append(args, id)
-		marks[i] = fmt.Sprintf("$%d", i+3)
+		mark := fmt.Sprintf("$%d", i+3)
+		selects[i] = `SELECT CAST(` + mark + ` AS TEXT),
+			(SELECT MAX(created_at) FROM appointments WHERE realtor_id = ` + mark + ` AND status <> 'released'),
+			(SELECT COUNT(*) FROM appointments WHERE realtor_id = ` + mark + ` AND starts_at >= $1 AND starts_at < $2 AND status <> 'released')`
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT realtor_id, MAX(created_at),
-		SUM(CASE WHEN starts_at >= $1 AND starts_at < $2 THEN 1 ELSE 0 END)
-		FROM appointments WHERE status <> 'released' AND realtor_id IN (`+strings.Join(marks, ",")+`) GROUP BY realtor_id`, args...)
+	rows, err := s.db.QueryContext(ctx, strings.Join(selects, " UNION ALL "), args...)
 	if err != nil {
 		return nil, fmt.Errorf("realtor stats: %w", err)
 	}
@@ -299,6 +302,9 @@ func (s *SQLStore) Stats(ctx context.Context, realtorIDs []string, weekStart, we
 		)
 		if err := rows.Scan(&c.RealtorID, &last, &week); err != nil {
 			return nil, fmt.Errorf("realtor stats: %w", err)
+		}
+		if !last.Valid {
+			continue // never booked, or only released: no history, as before
 		}
 		c.LastBooked, c.WeekBookings = last.Time.UTC(), week
 		out[c.RealtorID] = c
