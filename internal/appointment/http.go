@@ -50,13 +50,9 @@ func caller(r *http.Request) auth.Principal {
 }
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var after cursor
-	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+	page, err := httpapi.ParsePageAfter(r, &after)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

@@ -103,13 +103,9 @@ func filterOf(r *http.Request) (Filter, error) {
 
 // handleAudit is GET /iam/audit (admins): the audit log, newest first.
 func (l *Log) handleAudit(w http.ResponseWriter, r *http.Request) {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var after Cursor
-	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+	page, err := httpapi.ParsePageAfter(r, &after)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

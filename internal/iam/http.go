@@ -329,13 +329,9 @@ func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var after userCursor
-	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+	page, err := httpapi.ParsePageAfter(r, &after)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

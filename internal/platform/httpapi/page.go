@@ -61,6 +61,19 @@ func EncodeCursor(v any) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// ParsePageAfter is ParsePage with the cursor decoded into after, which is
+// left as it is on the first page.
+func ParsePageAfter(r *http.Request, after any) (Page, error) {
+	page, err := ParsePage(r)
+	if err != nil {
+		return Page{}, err
+	}
+	if err := DecodeCursor(page.Cursor, after); err != nil {
+		return Page{}, err
+	}
+	return page, nil
+}
+
 // DecodeCursor reads a cursor made by EncodeCursor into v (a pointer). A
 // cursor that was not made by EncodeCursor for this type is a 400 naming
 // cursor. An empty s leaves v untouched and returns nil: the first page.

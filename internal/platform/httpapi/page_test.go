@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,5 +134,31 @@ func TestPaginate(t *testing.T) {
 	}
 	if page, next := httpapi.Paginate(items, 3, func(last int) any { return last }); len(page) != 3 || next != "" {
 		t.Fatalf("Paginate on the last page = %v, %q", page, next)
+	}
+}
+
+func TestParsePageAfter(t *testing.T) {
+	next := httpapi.EncodeCursor(listingKey{ID: "l-9"})
+	tests := []struct {
+		query  string
+		limit  int
+		id     string // after.ID
+		status int    // of the error's problem; 0: none
+	}{
+		{"", httpapi.DefaultLimit, "first", 0},
+		{"?limit=5&cursor=" + next, 5, "l-9", 0},
+		{"?limit=0&cursor=" + next, 0, "first", 400},
+		{"?cursor=bm90LWpzb24", 0, "first", 400},
+	}
+	for _, tc := range tests {
+		after := listingKey{ID: "first"}
+		page, err := httpapi.ParsePageAfter(httptest.NewRequest(http.MethodGet, "/listings"+tc.query, nil), &after)
+		var p *httpapi.Problem
+		if tc.status == 0 && err != nil || tc.status != 0 && (!errors.As(err, &p) || p.Status != tc.status) {
+			t.Errorf("%q: error %v, want status %d", tc.query, err, tc.status)
+		}
+		if page.Limit != tc.limit || after.ID != tc.id {
+			t.Errorf("%q: limit %d after %q, want %d and %q", tc.query, page.Limit, after.ID, tc.limit, tc.id)
+		}
 	}
 }
