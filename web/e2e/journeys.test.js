@@ -424,12 +424,13 @@ test('the realtor declines a tour; the admin finds it unassigned and cancels it 
   await ap.locator('#bookings-per-hour').getByText('Numbers').click();
   await ap.locator('#bookings-per-hour table').waitFor();
   await a.shot('overview');
-  // The provider activity charts (for GET /listings/{id}/activity, not
-  // served yet) draw the documented shape.
+  // The provider activity charts (GET /listings/{id}/activity) draw the
+  // documented shape: showings per week stacked by status.
   const activity = await ap.evaluate(async () => {
     const { activityCharts } = await import('/app/js/charts.js');
     const el = activityCharts({
-      showings: { total: 3, by_status: { scheduled: 2, completed: 1 } },
+      showings: { total: 3, by_status: { scheduled: 2, completed: 1 },
+        by_week: [{ week: '2026-03-02', total: 2, by_status: { scheduled: 1, completed: 1 } }, { week: '2026-03-09', total: 1, by_status: { scheduled: 1 } }] },
       upcoming: [{ start: '2026-03-02T15:00:00Z', status: 'scheduled' }, { start: '2026-03-04T15:00:00Z', status: 'scheduled' }, { start: '2026-03-10T15:00:00Z', status: 'scheduled' }],
       feedback: { count: 3, average_rating: 4, items: [{ author: 'buyer', rating: 5 }, { author: 'agent', rating: 4 }, { author: 'buyer', rating: 3 }] },
     });
@@ -442,7 +443,7 @@ test('the realtor declines a tour; the admin finds it unassigned and cancels it 
     return out;
   });
   assert.deepEqual(activity['showings-by-status'], { labels: ['completed', 'scheduled'], data: [[1, 2]] });
-  assert.deepEqual(activity['showings-per-week'], { labels: ['Week of Mar 2', 'Week of Mar 9'], data: [[2, 1]] });
+  assert.deepEqual(activity['showings-per-week'], { labels: ['Week of Mar 2', 'Week of Mar 9'], data: [[1, 0], [1, 1]] });
   assert.deepEqual(activity['feedback-ratings'].data, [[0, 0, 1, 0, 1], [0, 0, 0, 1, 0]]);
   await a.nav('Tours', 'Tours');
   await ap.getByLabel('Status').selectOption('unassigned');
