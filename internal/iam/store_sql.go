@@ -145,19 +145,11 @@ func (s *SQLStore) ListUsers(ctx context.Context, f userFilter, after userCursor
 	}
 	query += ` ORDER BY created_at, id LIMIT ` + arg(limit)
 	rows, err := s.db.QueryContext(ctx, query, args...)
+	out, err := store.ScanAll(rows, err, scanUser)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 const profileColumns = `user_id, lat, lng, service_radius_km, time_zone, working_hours, availability, updated_at, time_off, max_tours_per_day`

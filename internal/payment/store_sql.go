@@ -236,19 +236,11 @@ func (s *SQLStore) Payments(ctx context.Context, q query) ([]payment, error) {
 
 func (s *SQLStore) payments(ctx context.Context, query string, args ...any) ([]payment, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
+	out, err := store.ScanAll(rows, err, scanPayment)
 	if err != nil {
 		return nil, fmt.Errorf("list payments: %w", err)
 	}
-	defer rows.Close()
-	var out []payment
-	for rows.Next() {
-		p, err := scanPayment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Refunds implements Store.
@@ -258,19 +250,11 @@ func (s *SQLStore) Refunds(ctx context.Context, paymentID string) ([]Refund, err
 
 func (s *SQLStore) refunds(ctx context.Context, query string, args ...any) ([]Refund, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
+	out, err := store.ScanAll(rows, err, scanRefund)
 	if err != nil {
 		return nil, fmt.Errorf("list refunds: %w", err)
 	}
-	defer rows.Close()
-	var out []Refund
-	for rows.Next() {
-		r, err := scanRefund(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // StalePayments implements Store.
