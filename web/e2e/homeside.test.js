@@ -6,7 +6,8 @@
 // realtor opens the access instructions of today's tour from the agenda
 // (inside the window, OPENHOUSE_ACCESS_LEAD 6h here) and learns when
 // tomorrow's opens (the 409's opens_at); a customer opening a home not
-// shown now reads its provider's message instead of times; the provider's
+// shown now, or with it in the cart, reads its provider's message instead
+// of times; the provider's
 // activity page charts the home's showings per week.
 
 import { test, before, after } from 'node:test';
@@ -166,6 +167,11 @@ for (const [label, width] of [['phone', 375], ['desktop', 1280]]) {
     await c.page.getByText('Not being shown now: Back on the market in spring.').waitFor();
     assert.equal(await c.page.locator('.next-times button[data-start]').count(), 0);
     await c.shot('not-shown');
+    // In the cart too: the week of times gives way to the message.
+    await call(srv.base, 'POST', '/cart/items', customer.token, { listing_id: hidden.id }).catch(() => {}); // there already on the second width
+    await c.page.goto('/app/cart');
+    await c.page.locator('.slots .not-shown').getByText('Not being shown now: Back on the market in spring.').waitFor();
+    assert.equal(await c.page.locator('.slots button[data-start]').count(), 0);
     for (const v of [prov, r, c]) v.check();
   });
 }
