@@ -26,6 +26,7 @@ import (
 // log line, span, notification or live-stream message holds the code or
 // the instructions.
 func TestAccessNeverLeaks(t *testing.T) {
+	t.Parallel() // one of the package's longest tests: they overlap, each on a system of its own
 	const code, instructions = "ZX-4821-lockbox", "Blue lockbox behind the gate"
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))

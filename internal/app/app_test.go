@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +24,10 @@ import (
 
 // backends are the two ways to run: everything embedded, and the real
 // servers (when .ci/run provides them).
+// namespaces makes the real servers' namespaces of tests running in
+// parallel distinct even when they start in the same nanosecond.
+var namespaces atomic.Int64
+
 func backends(t testing.TB) map[string]app.Config {
 	base := app.Config{
 		HTTPAddr: "127.0.0.1:0", DataDir: t.TempDir(), Services: app.ServiceNames(),
@@ -35,7 +40,7 @@ func backends(t testing.TB) map[string]app.Config {
 		real.DatabaseURL, real.NATSURL, real.RedisURL = pg, nats, rd
 		// Each test gets its own schemas, streams and Redis keys on the
 		// shared servers.
-		real.Namespace = fmt.Sprintf("t%d", time.Now().UnixNano()%1_000_000_000_000)
+		real.Namespace = fmt.Sprintf("t%d%d", time.Now().UnixNano()%1_000_000_000_000, namespaces.Add(1))
 		t.Cleanup(func() { deleteRedisKeys(t, rd, "{openhouse:availability:"+real.Namespace+"}:*") })
 		out["real servers"] = real
 	} else {

@@ -38,6 +38,7 @@ import (
 // below fails the test, so a new route cannot skip the matrix; a route
 // without a rule cannot even be mounted (auth.Mount).
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel() // one of the package's longest tests: they overlap, each on a system of its own
 	cfg := withTwilio(t, withServiceSecrets(backends(t)["embedded"]))
 	cfg.AdminEmail, cfg.AdminPassword = "root@example.com", "the admin passphrase"
 	a, c := startApp(t, cfg)

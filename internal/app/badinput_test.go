@@ -29,6 +29,7 @@ import (
 // accepted (a title may well read "'; DROP TABLE listings; --"), and the
 // system must work as before afterwards.
 func TestBadInputEveryJSONEndpoint(t *testing.T) {
+	t.Parallel() // one of the package's longest tests: they overlap, each on a system of its own
 	cfg := withTwilio(t, withServiceSecrets(backends(t)["embedded"]))
 	cfg.AdminEmail, cfg.AdminPassword = "root@example.com", "the admin passphrase"
 	a, c := startApp(t, cfg)

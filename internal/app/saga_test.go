@@ -159,6 +159,7 @@ func TestBookingSaga(t *testing.T) {
 // processes sharing PostgreSQL, Redis and NATS (two instances of every
 // service, the appointment service's included).
 func TestRaceForTheLastSlot(t *testing.T) {
+	t.Parallel() // one of the package's longest tests: they overlap, each on a system of its own
 	for name, cfg := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			cfg.AdminEmail, cfg.AdminPassword = "root-"+fmt.Sprint(time.Now().UnixNano())+"@example.com", "the admin passphrase"
