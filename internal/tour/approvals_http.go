@@ -64,13 +64,9 @@ func canAnswer(p auth.Principal, t Tour, listingID string) bool {
 
 func (s *Service) handleApprovals(w http.ResponseWriter, r *http.Request) {
 	p := caller(r)
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var after Cursor
-	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+	page, err := httpapi.ParsePageAfter(r, &after)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

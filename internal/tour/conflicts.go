@@ -171,13 +171,9 @@ func (s *Service) handleConflicts(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var after conflictCursor
-	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+	page, err := httpapi.ParsePageAfter(r, &after)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

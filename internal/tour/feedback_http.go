@@ -1,7 +1,6 @@
 package tour
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -116,7 +115,7 @@ func (s *Service) handlePutFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.PutFeedback(r.Context(), r.PathValue("id"), r.PathValue("listing_id"), caller(r), req.opinion())
 	if err != nil {
-		writeFeedbackError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, feedbackViewOf(f))
@@ -125,21 +124,8 @@ func (s *Service) handlePutFeedback(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleNoShow(w http.ResponseWriter, r *http.Request) {
 	t, err := s.MarkNoShow(r.Context(), r.PathValue("id"), caller(r))
 	if err != nil {
-		writeFeedbackError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	s.writeTour(w, r, t)
-}
-
-func writeFeedbackError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, ErrNotEnded):
-		httpapi.WriteError(w, r, httpapi.Conflict("the tour has not ended; feedback opens when it does"))
-	case errors.Is(err, ErrNotStarted):
-		httpapi.WriteError(w, r, httpapi.Conflict("the tour has not started yet"))
-	case errors.Is(err, ErrNoShow):
-		httpapi.WriteError(w, r, httpapi.Conflict("you were marked as not having come to this tour"))
-	default:
-		writeError(w, r, err)
-	}
 }

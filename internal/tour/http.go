@@ -149,13 +149,9 @@ func canChange(p auth.Principal, t Tour) bool {
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	p := caller(r)
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var after Cursor
-	if err := httpapi.DecodeCursor(page.Cursor, &after); err != nil {
+	page, err := httpapi.ParsePageAfter(r, &after)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -343,6 +339,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, httpapi.Conflict("the home was answered the other way already"))
 	case errors.Is(err, ErrNoApproval):
 		httpapi.WriteError(w, r, httpapi.Conflict("this home needs no approval in this tour"))
+	case errors.Is(err, ErrNotEnded):
+		httpapi.WriteError(w, r, httpapi.Conflict("the tour has not ended; feedback opens when it does"))
+	case errors.Is(err, ErrNotStarted):
+		httpapi.WriteError(w, r, httpapi.Conflict("the tour has not started yet"))
+	case errors.Is(err, ErrNoShow):
+		httpapi.WriteError(w, r, httpapi.Conflict("you were marked as not having come to this tour"))
 	case errors.Is(err, ErrTooLate):
 		httpapi.WriteError(w, r, httpapi.Unprocessable("the tour starts too soon to be changed; contact an admin"))
 	default:
