@@ -2,8 +2,6 @@ package tour_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -41,23 +39,7 @@ func (h *harness) server() tourHTTP {
 // do sends method path as the customer id and decodes the JSON answer.
 func (c tourHTTP) do(t *testing.T, method, path, customer string) (int, map[string]any) {
 	t.Helper()
-	tok, _, err := c.issuer.Issue(auth.Principal{ID: customer, Role: auth.RoleCustomer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(method, c.srv.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := c.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("%s %s = %d %s: %v", method, path, resp.StatusCode, raw, err)
-	}
-	return resp.StatusCode, out
+	return c.send(t, method, path, auth.Principal{ID: customer, Role: auth.RoleCustomer}, nil)
 }
 
 // TestCancelOverHTTP: over HTTP, another customer's tour does not exist
