@@ -78,7 +78,9 @@ func TestAccessOverHTTP(t *testing.T) {
 	tr := h.tour("o-1")
 	h.assign(tr, "realtor-1")
 	realtor := as("realtor-1", auth.RoleRealtor)
-	read := func(p auth.Principal) (int, map[string]any) { return c.call(t, http.MethodGet, "/tours/o-1/access", p, nil) }
+	read := func(p auth.Principal) (int, map[string]any) {
+		return c.call(t, http.MethodGet, "/tours/o-1/access", p, nil)
+	}
 	homes := func(body map[string]any) string {
 		var out []string
 		for _, it := range itemsOf(t, body) {
