@@ -79,7 +79,7 @@ func TestAccessOverHTTP(t *testing.T) {
 	h.assign(tr, "realtor-1")
 	realtor := as("realtor-1", auth.RoleRealtor)
 	read := func(p auth.Principal) (int, map[string]any) {
-		return c.call(t, http.MethodGet, "/tours/o-1/access", p, nil)
+		return c.send(t, http.MethodGet, "/tours/o-1/access", p, nil)
 	}
 	homes := func(body map[string]any) string {
 		var out []string
@@ -104,12 +104,12 @@ func TestAccessOverHTTP(t *testing.T) {
 		homes(body) != "l-1 4821-secret 2026-11-25T17:30:00Z-2026-11-25T19:09:00Z; l-2 7730-secret 2026-11-25T18:09:00Z-2026-11-25T19:09:00Z" {
 		t.Fatalf("both windows = %d %v", status, body)
 	}
-	for _, p := range []auth.Principal{as("realtor-2", auth.RoleRealtor), cust1, prov1, admin1, as("realtor-1", auth.RoleCustomer)} {
+	for _, p := range []auth.Principal{as("realtor-2", auth.RoleRealtor), customer("cust-1"), prov1, admin, as("realtor-1", auth.RoleCustomer)} {
 		if status, body := read(p); status != http.StatusNotFound {
 			t.Errorf("%s %s read the access: %d %v", p.Role, p.ID, status, body)
 		}
 	}
-	if status, body := c.call(t, http.MethodGet, "/tours/o-9/access", realtor, nil); status != http.StatusNotFound {
+	if status, body := c.send(t, http.MethodGet, "/tours/o-9/access", realtor, nil); status != http.StatusNotFound {
 		t.Errorf("a tour that does not exist = %d %v", status, body)
 	}
 	delete(h.access.byHome, "l-1")
@@ -149,7 +149,7 @@ func TestAccessFollowsTheBooking(t *testing.T) {
 	tr := h.book("cust-1", start)
 	h.assign(tr, "realtor-1")
 	read := func(p auth.Principal) (int, map[string]any) {
-		return c.call(t, http.MethodGet, "/tours/"+tr.ID+"/access", p, nil)
+		return c.send(t, http.MethodGet, "/tours/"+tr.ID+"/access", p, nil)
 	}
 	realtor1, realtor2 := as("realtor-1", auth.RoleRealtor), as("realtor-2", auth.RoleRealtor)
 
@@ -166,7 +166,7 @@ func TestAccessFollowsTheBooking(t *testing.T) {
 	}
 
 	later := start.Add(2 * time.Hour)
-	status, moved := c.call(t, http.MethodPatch, "/tours/"+tr.ID, cust1, map[string]any{"scheduled_at": later})
+	status, moved := c.send(t, http.MethodPatch, "/tours/"+tr.ID, customer("cust-1"), map[string]any{"scheduled_at": later})
 	if status != http.StatusOK {
 		t.Fatalf("reschedule = %d %v", status, moved)
 	}
@@ -184,7 +184,7 @@ func TestAccessFollowsTheBooking(t *testing.T) {
 		t.Fatalf("at the new opening = %d %v", status, body)
 	}
 
-	if status, body := c.call(t, http.MethodDelete, "/tours/"+tr.ID, admin1, nil); status != http.StatusOK {
+	if status, body := c.send(t, http.MethodDelete, "/tours/"+tr.ID, admin, nil); status != http.StatusOK {
 		t.Fatalf("cancel = %d %v", status, body)
 	}
 	if status, body := read(realtor2); status != http.StatusNotFound {
@@ -203,7 +203,7 @@ func TestAccessWhenListingsAreDown(t *testing.T) {
 	tr := h.book("cust-1", start)
 	h.assign(tr, "realtor-1")
 	h.clock.Set(start)
-	if status, body := c.call(t, http.MethodGet, "/tours/"+tr.ID+"/access", as("realtor-1", auth.RoleRealtor), nil); status != http.StatusServiceUnavailable {
+	if status, body := c.send(t, http.MethodGet, "/tours/"+tr.ID+"/access", as("realtor-1", auth.RoleRealtor), nil); status != http.StatusServiceUnavailable {
 		t.Fatalf("listings down = %d %v, want 503", status, body)
 	}
 	if reads := accessReads(t, h); len(reads) != 0 {

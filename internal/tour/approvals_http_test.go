@@ -1,12 +1,9 @@
 package tour_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -15,47 +12,9 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
-	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/tour"
 )
-
-// call sends method path as p, with body encoded as JSON (nil: none), and
-// decodes the JSON answer: tourHTTP.do for any role and a body.
-func (c tourHTTP) call(t *testing.T, method, path string, p auth.Principal, body any) (int, map[string]any) {
-	t.Helper()
-	tok, _, err := c.issuer.Issue(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var in io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, c.srv.URL+path, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("%s %s = %d %s: %v", method, path, resp.StatusCode, raw, err)
-	}
-	return resp.StatusCode, out
-}
 
 // itemsOf are the items of a list answer.
 func itemsOf(t *testing.T, body map[string]any) []map[string]any {
@@ -82,10 +41,8 @@ func inboxKeys(t *testing.T, body map[string]any) []string {
 }
 
 var (
-	prov1  = as("prov-1", auth.RoleProvider)
-	prov2  = as("prov-2", auth.RoleProvider)
-	admin1 = as("admin-1", auth.RoleAdmin)
-	cust1  = as("cust-1", auth.RoleCustomer)
+	prov1 = as("prov-1", auth.RoleProvider)
+	prov2 = as("prov-2", auth.RoleProvider)
 )
 
 // TestApprovalsInboxOverHTTP: a provider's inbox lists their homes waiting
@@ -106,7 +63,7 @@ func TestApprovalsInboxOverHTTP(t *testing.T) {
 	}
 	inbox := func(p auth.Principal, query string) []string {
 		t.Helper()
-		status, body := c.call(t, http.MethodGet, "/tours/approvals"+query, p, nil)
+		status, body := c.send(t, http.MethodGet, "/tours/approvals"+query, p, nil)
 		if status != http.StatusOK {
 			t.Fatalf("%s's inbox = %d %v", p.ID, status, body)
 		}
@@ -120,9 +77,9 @@ func TestApprovalsInboxOverHTTP(t *testing.T) {
 	}
 	same("prov-1", inbox(prov1, ""), "o-2/l-1/pending", "o-1/l-1/pending")
 	same("prov-2", inbox(prov2, ""), "o-1/l-2/pending")
-	same("admin", inbox(admin1, ""), "o-2/l-1/pending", "o-1/l-1/pending", "o-1/l-2/pending")
+	same("admin", inbox(admin, ""), "o-2/l-1/pending", "o-1/l-1/pending", "o-1/l-2/pending")
 
-	_, body := c.call(t, http.MethodGet, "/tours/approvals", prov2, nil)
+	_, body := c.send(t, http.MethodGet, "/tours/approvals", prov2, nil)
 	item := itemsOf(t, body)[0]
 	due := h.tour("o-1").ApprovalDue
 	if item["deadline"] != due.Format(time.RFC3339) || item["scheduled_at"] != tourStart.Add(time.Hour).Format(time.RFC3339) ||
@@ -134,31 +91,31 @@ func TestApprovalsInboxOverHTTP(t *testing.T) {
 	}
 
 	// One tour a page: the cursor goes on after it.
-	status, first := c.call(t, http.MethodGet, "/tours/approvals?limit=1", prov1, nil)
+	status, first := c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov1, nil)
 	cursor, _ := first["next_cursor"].(string)
 	if status != http.StatusOK || cursor == "" {
 		t.Fatalf("first page = %d %v, want a next cursor", status, first)
 	}
 	same("prov-1, first page", inboxKeys(t, first), "o-2/l-1/pending")
-	_, second := c.call(t, http.MethodGet, "/tours/approvals?limit=1&cursor="+url.QueryEscape(cursor), prov1, nil)
+	_, second := c.send(t, http.MethodGet, "/tours/approvals?limit=1&cursor="+url.QueryEscape(cursor), prov1, nil)
 	same("prov-1, second page", inboxKeys(t, second), "o-1/l-1/pending")
 	if next, ok := second["next_cursor"]; ok {
 		t.Errorf("the last page has a next cursor %v", next)
 	}
-	if status, body := c.call(t, http.MethodGet, "/tours/approvals?cursor=not-a-cursor", prov1, nil); status != http.StatusBadRequest {
+	if status, body := c.send(t, http.MethodGet, "/tours/approvals?cursor=not-a-cursor", prov1, nil); status != http.StatusBadRequest {
 		t.Errorf("a bad cursor = %d %v, want 400", status, body)
 	}
-	if status, body := c.call(t, http.MethodGet, "/tours/approvals", cust1, nil); status != http.StatusForbidden {
+	if status, body := c.send(t, http.MethodGet, "/tours/approvals", customer("cust-1"), nil); status != http.StatusForbidden {
 		t.Errorf("a customer's inbox = %d %v, want 403", status, body)
 	}
 
 	// Answered, waiting for the other home: still listed, as approved.
-	if status, body := c.call(t, http.MethodPost, "/tours/o-1/stops/l-2/approve", prov2, nil); status != http.StatusOK {
+	if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-2/approve", prov2, nil); status != http.StatusOK {
 		t.Fatalf("approve = %d %v", status, body)
 	}
 	same("prov-2 after approving", inbox(prov2, ""), "o-1/l-2/approved")
 	// Every home approved: the tour no longer waits.
-	if status, body := c.call(t, http.MethodPost, "/tours/o-1/stops/l-1/approve", prov1, nil); status != http.StatusOK {
+	if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-1/approve", prov1, nil); status != http.StatusOK {
 		t.Fatalf("approve = %d %v", status, body)
 	}
 	same("prov-1 after approving", inbox(prov1, ""), "o-2/l-1/pending")
@@ -183,7 +140,7 @@ func TestAnswersOverHTTP(t *testing.T) {
 	h.booked("o-1", "realtor-1")
 	answer := func(p auth.Principal, tourID, listingID, verb string, want int) map[string]any {
 		t.Helper()
-		status, body := c.call(t, http.MethodPost, "/tours/"+tourID+"/stops/"+listingID+"/"+verb, p, nil)
+		status, body := c.send(t, http.MethodPost, "/tours/"+tourID+"/stops/"+listingID+"/"+verb, p, nil)
 		if status != want {
 			t.Fatalf("%s %s %s/%s = %d %v, want %d", p.ID, verb, tourID, listingID, status, body, want)
 		}
@@ -195,7 +152,7 @@ func TestAnswersOverHTTP(t *testing.T) {
 		answer(prov2, "o-1", "l-1", verb, http.StatusNotFound) // prov-1's home
 		answer(prov1, "o-1", "l-9", verb, http.StatusNotFound)
 		answer(prov1, "o-9", "l-1", verb, http.StatusNotFound)
-		answer(cust1, "o-1", "l-1", verb, http.StatusForbidden)
+		answer(customer("cust-1"), "o-1", "l-1", verb, http.StatusForbidden)
 		answer(as("realtor-1", auth.RoleRealtor), "o-1", "l-1", verb, http.StatusForbidden)
 	}
 	if after := h.tour("o-1"); after.Version != before.Version {
@@ -245,11 +202,11 @@ func TestAnswersOverHTTP(t *testing.T) {
 	}
 
 	// o-4 cancelled by its customer while waiting.
-	if status, body := c.call(t, http.MethodDelete, "/tours/o-4", cust1, nil); status != http.StatusOK {
+	if status, body := c.send(t, http.MethodDelete, "/tours/o-4", customer("cust-1"), nil); status != http.StatusOK {
 		t.Fatalf("cancel = %d %v", status, body)
 	}
 	answer(prov1, "o-4", "l-1", "approve", http.StatusConflict)
-	answer(admin1, "o-4", "l-1", "decline", http.StatusConflict)
+	answer(admin, "o-4", "l-1", "decline", http.StatusConflict)
 }
 
 // TestDeclineEveryHomeOverHTTP: two providers decline both homes of a tour:
@@ -262,11 +219,11 @@ func TestDeclineEveryHomeOverHTTP(t *testing.T) {
 	if err := placeAndPay(h.svc, twoHomeOrder("o-1", tourStart, "l-1", "l-2")); err != nil {
 		t.Fatal(err)
 	}
-	if status, body := c.call(t, http.MethodPost, "/tours/o-1/stops/l-1/decline", prov1, nil); status != http.StatusOK ||
+	if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-1/decline", prov1, nil); status != http.StatusOK ||
 		body["status"] != string(tour.AwaitingApproval) {
 		t.Fatalf("first decline = %d %v", status, body)
 	}
-	status, body := c.call(t, http.MethodPost, "/tours/o-1/stops/l-2/decline", admin1, nil)
+	status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-2/decline", admin, nil)
 	refund, _ := body["refund"].(map[string]any)
 	if status != http.StatusOK || body["status"] != string(tour.Cancelled) || body["cancel_reason"] != tour.DeclinedByProvider ||
 		refund["amount"] != 4000.0 || len(body["declined"].([]any)) != 2 || body["approval_deadline"] != nil {
@@ -281,7 +238,7 @@ func TestDeclineEveryHomeOverHTTP(t *testing.T) {
 	if h.refunds.count() != 2 || total != 8000 || h.refunds.byKey[tour.DeclineRefundKey("o-1", "l-1")].Amount.Amount != 4000 {
 		t.Fatalf("refunds %+v, want the 8000 paid back once in two parts", h.refunds.byKey)
 	}
-	if status, body := c.call(t, http.MethodGet, "/tours/o-1", cust1, nil); status != http.StatusOK || body["status"] != string(tour.Cancelled) {
+	if status, body := c.send(t, http.MethodGet, "/tours/o-1", customer("cust-1"), nil); status != http.StatusOK || body["status"] != string(tour.Cancelled) {
 		t.Fatalf("the customer's view = %d %v", status, body)
 	}
 }
@@ -328,11 +285,6 @@ func TestAllApprovedGoesOnAsAssigned(t *testing.T) {
 	}
 }
 
-// isPermanent reports whether a handler's error tells the bus not to retry.
-func isPermanent(err error) bool {
-	return err != nil && fmt.Sprintf("%T", err) == "bus.permanentError"
-}
-
 // TestDeclinedHomeRefundAnswers: the refund of a declined home's fee is
 // asked of payment only when there is money and a payment; a full refund
 // made already (by an admin) is not retried; a refusal is dead-lettered,
@@ -358,28 +310,18 @@ func TestDeclinedHomeRefundAnswers(t *testing.T) {
 		t.Errorf("refunded in full already: %v, want done", err)
 	}
 	h.refunds.refuse = &clients.APIError{Status: http.StatusUnprocessableEntity}
-	if err := declined("pay-1", 4000); !isPermanent(err) {
+	if err := declined("pay-1", 4000); !isPermanentError(err) {
 		t.Errorf("refused: %v (%T), want a permanent error", err, err)
 	}
 	h.refunds.refuse = clients.ErrUnavailable
-	if err := declined("pay-1", 4000); err == nil || isPermanent(err) {
+	if err := declined("pay-1", 4000); err == nil || isPermanentError(err) {
 		t.Errorf("payment down: %v, want an error retried", err)
 	}
 	h.refunds.refuse = nil
 	if err := declined("pay-1", 4000); err != nil || h.refunds.byKey[tour.DeclineRefundKey("o-1", "l-1")].Amount.Amount != 4000 {
 		t.Errorf("refund: %v, %+v", err, h.refunds.byKey)
 	}
-	if err := h.redeliver(mustEvent(t, events.TypeTourStopDeclined, "not an object")); err == nil {
+	if err := h.redeliver(mustEvent(t, h, events.TypeTourStopDeclined, "o-1", "not an object")); err == nil {
 		t.Errorf("a stop_declined that does not decode was accepted")
 	}
-}
-
-// mustEvent is an event of typ carrying data.
-func mustEvent(t *testing.T, typ string, data any) bus.Event {
-	t.Helper()
-	ev, err := bus.NewEvent(context.Background(), typ, "s", data, time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ev
 }
