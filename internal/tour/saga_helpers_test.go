@@ -57,6 +57,7 @@ func (c tourHTTP) send(t *testing.T, method, path string, who auth.Principal, bo
 
 func customer(id string) auth.Principal { return auth.Principal{ID: id, Role: auth.RoleCustomer} }
 func realtor(id string) auth.Principal  { return auth.Principal{ID: id, Role: auth.RoleRealtor} }
+func provider(id string) auth.Principal { return auth.Principal{ID: id, Role: auth.RoleProvider} }
 
 var admin = auth.Principal{ID: "admin-1", Role: auth.RoleAdmin}
 
