@@ -18,18 +18,24 @@ import (
 	"github.com/openhouse/openhouse/internal/tour"
 )
 
-// sealedAccess is the listing service's access reader when it is down.
+// sealedAccess is the listing service when it is down: every read of a
+// home's access or showing rules fails with err.
 type sealedAccess struct{ err error }
 
 func (s sealedAccess) Access(context.Context, string) (clients.ListingAccess, error) {
 	return clients.ListingAccess{}, s.err
 }
 
+func (s sealedAccess) Get(context.Context, string) (clients.Listing, error) {
+	return clients.Listing{}, s.err
+}
+
 // serveWith replaces the harness's service by one reading access from
-// access and logging into log (at debug level), on the same store.
-func (h *harness) serveWith(access tour.AccessReader, log *bytes.Buffer) {
+// access and listings from listings, logging into log (at debug level),
+// on the same store.
+func (h *harness) serveWith(access tour.AccessReader, listings tour.ListingReader, log *bytes.Buffer) {
 	h.t.Helper()
-	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: access, Listings: h.access},
+	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: access, Listings: listings},
 		tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		h.t.Fatal(err)
@@ -67,7 +73,7 @@ func accessReads(t *testing.T, h *harness) []string {
 func TestAccessOverHTTP(t *testing.T) {
 	h := newHarness(t)
 	var logs bytes.Buffer
-	h.serveWith(h.access, &logs)
+	h.serveWith(h.access, h.access, &logs)
 	c := h.server()
 	h.access.byHome["l-1"] = clients.ListingAccess{Instructions: "Side gate lockbox", Code: "4821-secret"}
 	h.access.byHome["l-2"] = clients.ListingAccess{Instructions: "Doorman has the key", Code: "7730-secret"}
@@ -197,7 +203,7 @@ func TestAccessFollowsTheBooking(t *testing.T) {
 func TestAccessWhenListingsAreDown(t *testing.T) {
 	h := newHarness(t)
 	var logs bytes.Buffer
-	h.serveWith(sealedAccess{err: fmt.Errorf("read access: %w", clients.ErrUnavailable)}, &logs)
+	h.serveWith(sealedAccess{err: fmt.Errorf("read access: %w", clients.ErrUnavailable)}, h.access, &logs)
 	c := h.server()
 	start := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
 	tr := h.book("cust-1", start)
