@@ -67,11 +67,18 @@ func buildIAM(ctx context.Context, e env) (component, error) {
 			return nil, err
 		}
 	}
-	subs, err := bus.Merge(append(book.Subscriptions(), log.Subscriptions()...)...)
+	subs, err := iamSubscriptions(book, log)
 	if err != nil {
 		return nil, err
 	}
 	return iamParts{Service: svc, routes: append(svc.Routes(), log.Routes()...), subs: subs}, nil
+}
+
+// iamSubscriptions are the records' and the log's consumers, one durable
+// consumer per stream: an event both read (a payment's settlement, which
+// carries its audit entry) is applied by the records, then the log.
+func iamSubscriptions(book *records.Book, log *auditlog.Log) ([]bus.Subscription, error) {
+	return bus.Merge(append(book.Subscriptions(), log.Subscriptions()...)...)
 }
 
 // iamParts is the iam process as the app runs it: the iam service (whose

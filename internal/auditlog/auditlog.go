@@ -1,6 +1,8 @@
 // Package auditlog is the audit log of every service: it consumes each
-// auditing service's openhouse.<service>.audit.recorded.v1 events, keeps
-// them as entries, and serves them to admins at GET /iam/audit.
+// auditing service's openhouse.<service>.audit.recorded.v1 events, and the
+// entries some domain events carry instead (a payment's settlement rides on
+// payment.succeeded and payment.failed), keeps them as entries, and serves
+// them to admins at GET /iam/audit.
 //
 // Producers build their entries with internal/platform/audit; this package
 // is the one reader. It runs in the iam process, in iam's database (its own

@@ -242,3 +242,76 @@ func TestMalformedAuditEventIsRefused(t *testing.T) {
 		t.Fatalf("stored %d entries (%v), want none", len(got), err)
 	}
 }
+
+// TestSettlementsCarryTheirEntries: a payment's settlement entry rides on
+// payment.succeeded or payment.failed. Each is stored once under the
+// event's id with everything the entry says, however often the event
+// arrives; an event from before the field existed stores nothing (its
+// entry came as an audit event, stored once too), on SQLite and
+// PostgreSQL.
+func TestSettlementsCarryTheirEntries(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		h := newHarness(t, open)
+		cart := auth.WithPrincipal(context.Background(), auth.ServicePrincipal("cart"))
+		cart = httpapi.WithRequestID(cart, "req-7")
+		t0 := time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)
+		usd := events.Money{Amount: 2500, Currency: "USD"}
+		entry := func(action, id string, at time.Time) *events.AuditRecorded {
+			e, err := audit.New(cart, "payment", audit.Change{Action: action, ResourceType: "payment", ResourceID: id,
+				Before: map[string]string{"status": "pending"}, After: map[string]string{"status": action[len("payment."):]}}, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recorded := events.AuditRecorded(e)
+			return &recorded
+		}
+		event := func(typ, subject string, data any, at time.Time) bus.Event {
+			ev, err := bus.NewEvent(context.Background(), typ, subject, data, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev
+		}
+		succeeded := event(events.TypePaymentSucceeded, "p-1", events.PaymentSucceeded{PaymentID: "p-1", OrderID: "o-1",
+			CustomerID: "u-carl", Amount: usd, SucceededAt: t0, Audit: entry("payment.succeeded", "p-1", t0)}, t0)
+		failed := event(events.TypePaymentFailed, "p-2", events.PaymentFailed{PaymentID: "p-2", OrderID: "o-2",
+			CustomerID: "u-carl", Amount: usd, Reason: "card_declined", FailedAt: t0.Add(time.Minute),
+			Audit: entry("payment.failed", "p-2", t0.Add(time.Minute))}, t0.Add(time.Minute))
+		// Published before settlements carried their entries: the entry is
+		// the audit event beside it.
+		oldSucceeded := event(events.TypePaymentSucceeded, "p-3", events.PaymentSucceeded{PaymentID: "p-3", OrderID: "o-3",
+			CustomerID: "u-carl", Amount: usd, SucceededAt: t0.Add(2 * time.Minute)}, t0.Add(2*time.Minute))
+		oldEntry, err := audit.Record(cart, "payment", audit.Change{Action: "payment.succeeded", ResourceType: "payment", ResourceID: "p-3",
+			Before: map[string]string{"status": "pending"}, After: map[string]string{"status": "succeeded"}}, t0.Add(2*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range []bus.Event{succeeded, succeeded, failed, oldSucceeded, oldEntry, failed, oldSucceeded, oldEntry} {
+			h.deliver(ev)
+		}
+
+		items, _ := h.entries("?resource_type=payment")
+		want := []struct{ id, action, resource, after string }{
+			{oldEntry.ID(), "payment.succeeded", "p-3", "succeeded"},
+			{failed.ID(), "payment.failed", "p-2", "failed"},
+			{succeeded.ID(), "payment.succeeded", "p-1", "succeeded"},
+		}
+		if len(items) != len(want) {
+			t.Fatalf("%d entries, want %d: %+v", len(items), len(want), items)
+		}
+		for i, w := range want {
+			it := items[i]
+			if it.ID != w.id || it.Action != w.action || it.Resource != w.resource || it.Service != "payment" || it.ActorID != "service:cart" ||
+				it.Before["status"] != "pending" || it.After["status"] != w.after {
+				t.Errorf("entry %d = %+v, want %+v from service:cart", i, it, w)
+			}
+		}
+		stored, err := h.store.Entries(context.Background(), auditlog.Filter{ResourceID: "p-1"}, auditlog.Cursor{}, 10)
+		if err != nil || len(stored) != 1 {
+			t.Fatalf("p-1: %d entries (%v), want 1", len(stored), err)
+		}
+		if e := stored[0]; e.ActorRole != "service" || e.ActorService != "cart" || e.RequestID != "req-7" || !e.At.Equal(t0) {
+			t.Errorf("p-1 entry = %+v, want the cart's service call req-7 at %v", e, t0)
+		}
+	})
+}

@@ -14,9 +14,10 @@ const (
 	// users, rotating signing keys, and replaying dead letters (the app
 	// records a replay through iam, which the gateway sends /admin to).
 	TypeIAMAuditRecorded = "openhouse.iam.audit.recorded.v1"
-	// TypePaymentAuditRecorded: charges created, succeeded and failed
-	// (whether by the charge call, a webhook or reconciliation) and refunds
-	// requested and settled.
+	// TypePaymentAuditRecorded: charges created and refunds requested and
+	// settled. A charge's settlement (succeeded or failed, whether by the
+	// charge call, a webhook or reconciliation) rides on its
+	// PaymentSucceeded or PaymentFailed (their Audit field) instead.
 	TypePaymentAuditRecorded = "openhouse.payment.audit.recorded.v1"
 	// TypeTourAuditRecorded: tours cancelled or rescheduled by an admin.
 	TypeTourAuditRecorded = "openhouse.tour.audit.recorded.v1"

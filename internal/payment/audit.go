@@ -8,11 +8,13 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/audit"
 )
 
-// Money actions are audited (openhouse.payment.audit.recorded.v1): every
-// charge created and settled, every refund requested and settled, whoever
-// acted (the cart, an admin, the tour service, Stripe's webhook, or this
-// service's own reconciliation). Each entry is published through tx, so it
-// commits with the change it describes.
+// Money actions are audited: every charge created and settled, every
+// refund requested and settled, whoever acted (the cart, an admin, the tour
+// service, Stripe's webhook, or this service's own reconciliation). Each
+// entry is published through tx, so it commits with the change it
+// describes: as an openhouse.payment.audit.recorded.v1 event, or, for a
+// charge's settlement, on the payment.succeeded or payment.failed event
+// that announces it (settledEvent), which the audit log reads too.
 
 // paymentState is a payment's before or after in an audit entry: its money
 // and status, never the payment method token.

@@ -8,27 +8,58 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
+	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
 // audits are the audit entries payment has written about resource id, in
-// order.
+// order: its audit events, and the entries its settlement events carry.
+// A settlement never has an audit event of its own as well.
 func (h *harness) audits(id string) []events.AuditRecorded {
 	h.t.Helper()
 	var out []events.AuditRecorded
-	for _, ev := range h.outboxEvents(events.TypePaymentAuditRecorded) {
-		var e events.AuditRecorded
-		if err := ev.DataAs(&e); err != nil {
-			h.t.Fatal(err)
+	for _, ev := range outboxtest.Events(h.t, h.db) {
+		var e *events.AuditRecorded
+		switch ev.Type() {
+		case events.TypePaymentAuditRecorded:
+			e = new(events.AuditRecorded)
+			if err := ev.DataAs(e); err != nil {
+				h.t.Fatal(err)
+			}
+			if e.Action == "payment.succeeded" || e.Action == "payment.failed" {
+				h.t.Fatalf("a settlement (%s) has an audit event of its own, besides the entry on %s", e.Action, e.ResourceID)
+			}
+		case events.TypePaymentSucceeded:
+			e = carried(h.t, ev, func(d events.PaymentSucceeded) *events.AuditRecorded { return d.Audit })
+		case events.TypePaymentFailed:
+			e = carried(h.t, ev, func(d events.PaymentFailed) *events.AuditRecorded { return d.Audit })
+		default:
+			continue
 		}
 		if ev.Subject() != e.ResourceID {
-			h.t.Fatalf("audit event about %s has subject %s", e.ResourceID, ev.Subject())
+			h.t.Fatalf("audit entry about %s on an event about %s", e.ResourceID, ev.Subject())
 		}
 		if e.ResourceID == id {
-			out = append(out, e)
+			out = append(out, *e)
 		}
 	}
 	return out
+}
+
+// carried is the audit entry a settlement event carries; it fails the
+// test when there is none.
+func carried[T any](t *testing.T, ev bus.Event, entry func(T) *events.AuditRecorded) *events.AuditRecorded {
+	t.Helper()
+	d, err := bus.DataOf[T](ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry(d)
+	if e == nil {
+		t.Fatalf("%s %s carries no audit entry", ev.Type(), ev.ID())
+	}
+	return e
 }
 
 // field reads one field of an entry's before or after ("" when null).
@@ -94,10 +125,10 @@ func TestMoneyActionsAreAudited(t *testing.T) {
 	if rec := h.do(&tourSvc, "POST", "/payments/"+p.ID+"/refund", `{"reason":"tour cancelled"}`, "Idempotency-Key", "tour-1"); rec.Code != 200 {
 		t.Fatalf("tour refund = %d %s", rec.Code, rec.Body)
 	}
-	before := len(h.outboxEvents(events.TypePaymentAuditRecorded))
+	before := len(outboxtest.Events(t, h.db))
 	readProblem(t, h.do(&admin, "POST", "/payments/"+p.ID+"/refund", ""), http.StatusUnprocessableEntity) // nothing left
-	if after := len(h.outboxEvents(events.TypePaymentAuditRecorded)); after != before {
-		t.Fatalf("a refused refund recorded %d entries", after-before)
+	if after := len(outboxtest.Events(t, h.db)); after != before {
+		t.Fatalf("a refused refund published %d events", after-before)
 	}
 
 	entries := h.audits(p.ID)

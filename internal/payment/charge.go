@@ -227,10 +227,7 @@ func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcom
 			if err := tx.SavePayment(p); err != nil {
 				return err
 			}
-			if err := record(ctx, tx, "payment."+string(p.Status), "payment", p.ID, before, paymentStateOf(p), now); err != nil {
-				return err
-			}
-			ev, err := settledEvent(ctx, p, now)
+			ev, err := settledEvent(ctx, p, before, now)
 			if err != nil {
 				return err
 			}

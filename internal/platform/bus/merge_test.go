@@ -2,8 +2,11 @@ package bus_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
@@ -25,12 +28,45 @@ func TestMergeJoinsPartsOfOneConsumer(t *testing.T) {
 		t.Fatalf("iam/payment handles %d types (want 2); the first part now has %d (want 1: untouched)", len(got[0].Handlers), len(a.Handlers))
 	}
 
-	for name, bad := range map[string]bus.Subscription{
-		"a type twice":       {Consumer: "iam", Stream: "payment", Handlers: map[string]bus.Handler{"openhouse.payment.succeeded.v1": h}},
-		"own retry settings": {Consumer: "iam", Stream: "payment", MaxAttempts: 3, Handlers: map[string]bus.Handler{"openhouse.payment.failed.v1": h}},
-	} {
-		if _, err := bus.Merge(a, bad); err == nil || !strings.Contains(err.Error(), "iam on payment") {
-			t.Errorf("%s: err = %v, want a refusal naming iam on payment", name, err)
-		}
+	bad := bus.Subscription{Consumer: "iam", Stream: "payment", MaxAttempts: 3, Handlers: map[string]bus.Handler{"openhouse.payment.failed.v1": h}}
+	if _, err := bus.Merge(a, bad); err == nil || !strings.Contains(err.Error(), "iam on payment") {
+		t.Errorf("own retry settings: err = %v, want a refusal naming iam on payment", err)
+	}
+}
+
+// TestMergeRunsEveryPartOfASharedType: a type two parts handle runs both
+// handlers, in the parts' order, and a failure of the first fails the
+// delivery before the second runs (the redelivery runs both again).
+func TestMergeRunsEveryPartOfASharedType(t *testing.T) {
+	const typ = "openhouse.payment.succeeded.v1"
+	var ran []string
+	failFirst := errors.New("first failed")
+	var firstErr error
+	part := func(name string, err *error) bus.Subscription {
+		return bus.Subscription{Consumer: "iam", Stream: "payment", Handlers: map[string]bus.Handler{typ: func(context.Context, bus.Event) error {
+			ran = append(ran, name)
+			if err != nil {
+				return *err
+			}
+			return nil
+		}}}
+	}
+	got, err := bus.Merge(part("records", &firstErr), part("audit log", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(got[0].Handlers) != 1 {
+		t.Fatalf("merged = %+v, want one subscription with one handler", got)
+	}
+	ev, err := bus.NewEvent(context.Background(), typ, "p-1", map[string]string{"payment_id": "p-1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got[0].Handlers[typ](context.Background(), ev); err != nil || !slices.Equal(ran, []string{"records", "audit log"}) {
+		t.Fatalf("ran %v (err %v), want records then audit log", ran, err)
+	}
+	ran, firstErr = nil, failFirst
+	if err := got[0].Handlers[typ](context.Background(), ev); !errors.Is(err, failFirst) || !slices.Equal(ran, []string{"records"}) {
+		t.Fatalf("with the first failing: ran %v, err %v; want only records and its error", ran, err)
 	}
 }
