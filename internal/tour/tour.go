@@ -55,6 +55,9 @@ type Tour struct {
 	// AssignmentAt is the time of the newest appointment news applied, so
 	// older news arriving late changes nothing.
 	AssignmentAt time.Time
+	// UnassignedAt is when the tour's current wait for a realtor began;
+	// zero once a realtor takes it, so a later wait counts from its own
+	// start.
 	UnassignedAt time.Time
 	CancelReason string
 	Refund       events.Money
@@ -241,7 +244,7 @@ func (t *Tour) Assign(realtorID string, at, now time.Time) bool {
 		return false
 	}
 	t.setAssignment(Scheduled, realtorID)
-	t.AssignmentAt = at
+	t.AssignmentAt, t.UnassignedAt = at, time.Time{}
 	t.touch(now)
 	return true
 }

@@ -239,3 +239,44 @@ func TestListOverHTTP(t *testing.T) {
 		t.Errorf("a provider's GET /tours = %d, want 403", status)
 	}
 }
+
+// TestUnassignedWaitStartsAgainAfterAnAssignment: a tour that waited for
+// a realtor, was taken, and lost its realtor later (a decline no one else
+// could take) waits UnassignedWait again from then before it is given
+// up, rather than being cancelled at once for its first wait.
+func TestUnassignedWaitStartsAgainAfterAnAssignment(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	tr := h.book("cust-1", h.clock.Now().Add(72*time.Hour))
+	unassigned := func() {
+		t.Helper()
+		if err := h.deliver(events.TypeAppointmentUnassigned, tr.ID, events.AppointmentUnassigned{TourID: tr.ID, At: h.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unassigned()
+	h.clock.Advance(time.Hour)
+	if err := h.assigned(tr.ID, "r-1", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(24 * time.Hour)
+	if err := h.released(tr.ID, "r-1", "declined", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	unassigned()
+
+	h.clock.Advance(tour.DefaultRules.UnassignedWait - time.Minute)
+	if err := h.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.tour(tr.ID); got.Status != tour.Unassigned {
+		t.Fatalf("a minute before its second wait is over the tour is %s (%s), want still unassigned", got.Status, got.CancelReason)
+	}
+	h.clock.Advance(time.Minute)
+	if err := h.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.tour(tr.ID); got.Status != tour.Cancelled || got.CancelReason != "no_realtor" {
+		t.Fatalf("after its second wait the tour is %s (%s), want cancelled for no_realtor", got.Status, got.CancelReason)
+	}
+}
