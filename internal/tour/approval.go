@@ -75,6 +75,17 @@ func (t *Tour) RequestApproval(now time.Time, r Rules) bool {
 	return true
 }
 
+// moveApprovalDeadline keeps the deadline rule for a tour awaiting approval
+// that moved: the deadline it would have if asked now, when that is
+// earlier, so it stays Rules.ApprovalLead before a start that came closer;
+// a move later never extends it. A tour not waiting has no deadline (zero)
+// and gets none.
+func (t *Tour) moveApprovalDeadline(now time.Time, r Rules) {
+	if due := r.ApprovalDeadline(now, t.ScheduledAt); due.Before(t.ApprovalDue) {
+		t.ApprovalDue = due
+	}
+}
+
 // Pending is how many homes still wait for their provider.
 func (t Tour) Pending() int {
 	n := 0

@@ -325,3 +325,49 @@ func TestDeclinedHomeRefundAnswers(t *testing.T) {
 		t.Errorf("a stop_declined that does not decode was accepted")
 	}
 }
+
+// TestMovedEarlierMovesTheDeadline: a tour awaiting approval moved closer
+// keeps the deadline rule, the earlier of 4 h after the request and 2 h
+// before the tour: its deadline comes forward with it (never back), an
+// answer after the new deadline is 409, and the worker declines the home
+// then.
+func TestMovedEarlierMovesTheDeadline(t *testing.T) {
+	h := newHarness(t) // now: 12:00 UTC
+	c := h.server()
+	if err := placeAndPay(h.svc, twoHomeOrder("o-1", tourStart, "l-1")); err != nil {
+		t.Fatal(err)
+	}
+	if due := h.tour("o-1").ApprovalDue; !due.Equal(h.clock.Now().Add(4 * time.Hour)) {
+		t.Fatalf("deadline %v, want 4 h after the request", due)
+	}
+	soon := h.clock.Now().Add(5 * time.Hour) // 17:00 UTC, 11:00 in Chicago
+	status, body := c.send(t, http.MethodPatch, "/tours/o-1", customer("cust-1"), map[string]any{"scheduled_at": soon})
+	want := soon.Add(-2 * time.Hour)
+	if status != http.StatusOK || body["status"] != string(tour.AwaitingApproval) || body["approval_deadline"] != want.Format(time.RFC3339) {
+		t.Fatalf("moved to %v = %d %v, want the deadline at %v", soon, status, body, want)
+	}
+	_, inbox := c.send(t, http.MethodGet, "/tours/approvals", prov1, nil)
+	if items := itemsOf(t, inbox); len(items) != 1 || items[0]["deadline"] != want.Format(time.RFC3339) {
+		t.Fatalf("the inbox after the move: %v", items)
+	}
+	h.clock.Set(want)
+	if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-1/approve", prov1, nil); status != http.StatusConflict {
+		t.Fatalf("an answer at the new deadline = %d %v, want 409", status, body)
+	}
+	if err := h.svc.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if tr := h.tour("o-1"); len(tr.Declined) != 1 || tr.Declined[0].Reason != tour.DeclinedNoAnswer {
+		t.Fatalf("after the new deadline: %s, declined %+v", tr.Status, tr.Declined)
+	}
+
+	// Moved later, the deadline stays where it was.
+	if err := placeAndPay(h.svc, twoHomeOrder("o-2", tourStart, "l-1")); err != nil {
+		t.Fatal(err)
+	}
+	due := h.tour("o-2").ApprovalDue
+	if status, body := c.send(t, http.MethodPatch, "/tours/o-2", customer("cust-1"), map[string]any{"scheduled_at": tourStart.Add(24 * time.Hour)}); status != http.StatusOK ||
+		body["approval_deadline"] != due.Format(time.RFC3339) {
+		t.Fatalf("moved later = %d %v, want the deadline still %v", status, body, due)
+	}
+}

@@ -191,6 +191,7 @@ func (t *Tour) Reschedule(start, now time.Time, r Rules) error {
 	if err := t.Plan(start, r); err != nil {
 		return err
 	}
+	t.moveApprovalDeadline(now, r)
 	t.setAssignment(Pending, "")
 	t.touch(now)
 	return nil
