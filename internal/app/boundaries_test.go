@@ -27,7 +27,8 @@ var serviceParts = []string{"auditlog", "records"}
 // TestPackageBoundaries keeps the architecture honest: services (and the
 // service parts) share events and HTTP contracts only, never each other's
 // code; the platform knows no business (and its HTTP layer no store); the
-// event catalogue depends on nothing; and only the command and the operator tools import app, which
+// failure kinds (platform/fault), which every domain imports, know neither
+// HTTP nor any other package; the event catalogue depends on nothing; and only the command and the operator tools import app, which
 // wires services together.
 func TestPackageBoundaries(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", "../...").Output()
@@ -64,6 +65,13 @@ func TestPackageBoundaries(t *testing.T) {
 		rel := strings.TrimPrefix(p.ImportPath, internalPrefix)
 		own := serviceOf(p.ImportPath)
 		seen[own] = true
+		if rel == "platform/fault" {
+			for _, imp := range p.Imports {
+				if imp == "net/http" || strings.HasPrefix(imp, internalPrefix) {
+					t.Errorf("fault imports %s: domains declare their failures with it, so it knows neither HTTP nor other packages", imp)
+				}
+			}
+		}
 		for _, imp := range append(p.Imports, p.TestImports...) {
 			if !strings.HasPrefix(imp, internalPrefix) {
 				continue

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // Status of an appointment.
@@ -161,11 +162,11 @@ type request struct {
 	UpdatedAt    time.Time
 }
 
-// Errors callers branch on.
+// Errors callers branch on, and clients are answered by their kind.
 var (
-	errNotFound   = errors.New("appointment not found")
-	errNotAllowed = errors.New("not allowed")
-	errReleased   = errors.New("the appointment was released")
+	errNotFound   = fault.NotFound("appointment not found").WithDetail("no such appointment")
+	errNotAllowed = fault.Forbidden("not allowed").WithDetail("only the assigned realtor can do this")
+	errReleased   = fault.Conflict("the appointment was released")
 	// ErrDoubleBooking: the realtor already has an appointment in that
 	// window. The database refuses it whatever the availability cache said.
 	errDoubleBooking = errors.New("realtor already booked at that time")

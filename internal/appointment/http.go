@@ -85,7 +85,7 @@ func (s *Service) visible(w http.ResponseWriter, r *http.Request) (appointment, 
 		err = errNotFound
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return appointment{}, false
 	}
 	return a, true
@@ -116,23 +116,10 @@ func (s *Service) realtorAction(w http.ResponseWriter, r *http.Request, act func
 	}
 	a, err := act(r.Context(), a.ID, caller(r).ID)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, viewOf(a))
-}
-
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, errNotFound):
-		httpapi.WriteError(w, r, httpapi.NotFound("no such appointment"))
-	case errors.Is(err, errNotAllowed):
-		httpapi.WriteError(w, r, httpapi.Forbidden("only the assigned realtor can do this"))
-	case errors.Is(err, errReleased):
-		httpapi.WriteError(w, r, httpapi.Conflict("the appointment was released"))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
 }
 
 // holdBody is POST /appointments/holds: a realtor held for a window, the

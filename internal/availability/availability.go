@@ -9,11 +9,12 @@
 package availability
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // Status is whether a realtor takes new tours, as they set it in iam.
@@ -231,15 +232,17 @@ type Candidate struct {
 	Location        Point
 }
 
-// Errors callers branch on.
+// Errors callers branch on, and clients are answered by their kind.
 var (
-	// ErrTaken: the realtor holds another tour that overlaps the window,
+	// errTaken: the realtor holds another tour that overlaps the window,
 	// buffers included.
-	errTaken = errors.New("the realtor is already booked at that time")
-	// ErrNotFound: the index has no such realtor.
-	errNotFound = errors.New("no such realtor")
-	// ErrInvalid: the arguments break a rule (a bad window, a bad profile).
-	errInvalid = errors.New("invalid")
+	errTaken = fault.Conflict("the realtor is already booked at that time").
+			WithDetail("the realtor already holds another tour at that time (travel buffer included)")
+	// errNotFound: the index has no such realtor.
+	errNotFound = fault.NotFound("no such realtor").WithDetail("the index has no such realtor")
+	// errInvalid: the arguments break a rule (a bad window, a bad profile).
+	// It is wrapped with the rule, in words clients are told.
+	errInvalid = fault.Unprocessable("invalid").WithWholeText()
 )
 
 // millis truncates t to the millisecond, in UTC: the index keeps times at

@@ -1,7 +1,6 @@
 package availability
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -232,7 +231,7 @@ func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
 	}
 	starts, err := s.index.FreeStarts(r.Context(), q)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(starts, ""))
@@ -274,7 +273,7 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	cands, err := s.index.Search(r.Context(), q)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	items := make([]candidateView, len(cands))
@@ -344,7 +343,7 @@ func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.index.Realtor(r.Context(), id); err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	var start, end time.Time
@@ -364,7 +363,7 @@ func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
 		v.Status = "released"
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, v)
@@ -407,12 +406,12 @@ func (s *Service) handleRealtor(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("realtor_id")
 	rt, err := s.index.Realtor(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	bs, err := s.index.Bookings(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	v := realtorView{
@@ -430,18 +429,4 @@ func (s *Service) handleRealtor(w http.ResponseWriter, r *http.Request) {
 		v.Bookings[i] = slotView(b)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, v)
-}
-
-// writeError maps the domain's errors to problems, in one place.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, errNotFound):
-		httpapi.WriteError(w, r, httpapi.NotFound("the index has no such realtor"))
-	case errors.Is(err, errTaken):
-		httpapi.WriteError(w, r, httpapi.Conflict("the realtor already holds another tour at that time (travel buffer included)"))
-	case errors.Is(err, errInvalid):
-		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
 }

@@ -3,10 +3,10 @@ package listing
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
@@ -59,8 +59,9 @@ type Sealer interface {
 	Open(owner string, sealed []byte) ([]byte, error)
 }
 
-// ErrNoAccess: the home has no access set.
-var ErrNoAccess = errors.New("no access set for this listing")
+// ErrNoAccess: the home has no access set. Clients are told what
+// ErrNotFound tells them, so they cannot learn that the listing exists.
+var ErrNoAccess = fault.NotFound("no access set for this listing").WithDetail("no listing with this id")
 
 // SetAccess sets (or, with an empty a, removes) the access of the
 // provider's own listing id.

@@ -43,7 +43,7 @@ func (s *Service) handleAccess(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.Access(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, accessView(a))

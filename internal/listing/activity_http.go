@@ -121,7 +121,7 @@ func (s *Service) handleActivity(w http.ResponseWriter, r *http.Request) {
 	p, _ := auth.PrincipalFrom(r.Context())
 	a, err := s.Activity(r.Context(), id, p)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, activityViewOf(a))

@@ -1,7 +1,6 @@
 package listing
 
 import (
-	"errors"
 	"math"
 	"net/http"
 	"time"
@@ -135,12 +134,12 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := body.details()
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	access, err := checkAccess(body.Access)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	l, err := s.Create(r.Context(), caller(r), d)
@@ -148,7 +147,7 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 		err = s.saveAccess(r.Context(), caller(r), l.ID, access)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/listings/"+l.ID)
@@ -162,7 +161,7 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := s.Get(r.Context(), id)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	s.writeListing(w, r, http.StatusOK, l)
@@ -180,12 +179,12 @@ func (s *Service) handleReplace(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := body.details()
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	access, err := checkAccess(body.Access)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	l, err := s.Replace(r.Context(), caller(r), id, d, body.Showing == nil)
@@ -193,7 +192,7 @@ func (s *Service) handleReplace(w http.ResponseWriter, r *http.Request) {
 		err = s.saveAccess(r.Context(), caller(r), id, access)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	s.writeListing(w, r, http.StatusOK, l)
@@ -211,12 +210,12 @@ func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := body.patch()
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	access, err := body.access()
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	l, err := s.Patch(r.Context(), caller(r), id, p)
@@ -224,7 +223,7 @@ func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request) {
 		err = s.saveAccess(r.Context(), caller(r), id, access)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	s.writeListing(w, r, http.StatusOK, l)
@@ -236,7 +235,7 @@ func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Delete(r.Context(), caller(r), id); err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusNoContent, nil)
@@ -250,7 +249,7 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := s.Search(r.Context(), q)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	items := make([]listingView, len(page.Hits))
@@ -286,21 +285,8 @@ const maxIDLen = 64
 func listingID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
 	if id == "" || len(id) > maxIDLen {
-		writeError(w, r, ErrNotFound)
+		httpapi.WriteError(w, r, ErrNotFound)
 		return "", false
 	}
 	return id, true
-}
-
-// writeError maps the domain's errors to problems; anything else goes to
-// the shared mapping (which hides internal errors behind a request id).
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoAccess):
-		httpapi.WriteError(w, r, httpapi.NotFound("no listing with this id"))
-	case errors.Is(err, ErrNotAllowed):
-		httpapi.WriteError(w, r, httpapi.Forbidden("only a verified, active provider may create or change listings"))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
 }

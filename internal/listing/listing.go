@@ -11,11 +11,11 @@
 package listing
 
 import (
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
@@ -74,15 +74,16 @@ type Listing struct {
 	UpdatedAt      time.Time
 }
 
-// Errors callers branch on. The HTTP layer maps them to 404 and 403.
+// Errors callers branch on, and clients are answered by their kind.
 var (
 	// ErrNotFound covers a listing that does not exist, is deleted, is
 	// hidden because its provider is suspended, or belongs to another
 	// provider: the caller must not learn which.
-	ErrNotFound = errors.New("listing not found")
+	ErrNotFound = fault.NotFound("listing not found").WithDetail("no listing with this id")
 	// ErrNotAllowed is a provider that is not (or no longer) verified and
 	// active.
-	ErrNotAllowed = errors.New("provider account is not verified and active")
+	ErrNotAllowed = fault.Forbidden("provider account is not verified and active").
+			WithDetail("only a verified, active provider may create or change listings")
 )
 
 // NewListing puts a home on the market. d must be normalized and valid.

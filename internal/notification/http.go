@@ -119,7 +119,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleRead(w http.ResponseWriter, r *http.Request) {
 	n, err := s.store.MarkRead(r.Context(), callerID(r), r.PathValue("id"), s.cfg.Clock.Now())
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, viewOf(n))
@@ -160,7 +160,7 @@ func (s *Service) handlePutWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	hook, err := s.RegisterWebhook(r.Context(), callerID(r), req.URL, req.Secret)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, webhookView{URL: hook.URL, CreatedAt: hook.CreatedAt, UpdatedAt: hook.UpdatedAt})
@@ -169,7 +169,7 @@ func (s *Service) handlePutWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleGetWebhook(w http.ResponseWriter, r *http.Request) {
 	hook, err := s.store.Webhook(r.Context(), callerID(r))
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, webhookView{URL: hook.URL, CreatedAt: hook.CreatedAt, UpdatedAt: hook.UpdatedAt})
@@ -177,29 +177,10 @@ func (s *Service) handleGetWebhook(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleDeleteWebhook(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.DeleteWebhook(r.Context(), callerID(r)); err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, errNotFound):
-		httpapi.WriteError(w, r, httpapi.NotFound("no such notification"))
-	case errors.Is(err, errNoWebhook):
-		httpapi.WriteError(w, r, httpapi.NotFound("you have no webhook registered"))
-	case errors.Is(err, errNoPhone):
-		httpapi.WriteError(w, r, httpapi.NotFound("you have no phone number registered"))
-	case errors.Is(err, errWrongCode):
-		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: "code", Message: "is wrong or has expired"}))
-	case errors.Is(err, errTooManyTries):
-		httpapi.WriteError(w, r, httpapi.TooManyRequests("too many wrong codes; ask for a new one", 0))
-	case errors.Is(err, errSMSOff):
-		httpapi.WriteError(w, r, httpapi.Conflict("text messages are not set up on this server"))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
 }
 
 // FeedToken returns the hash a feed URL's file name ("<token>.ics")

@@ -372,7 +372,7 @@ func isLoopbackHost(host string) bool {
 }
 
 // errNoWebhook is returned when a user has no webhook registered.
-var errNoWebhook = errors.New("no webhook registered")
+var errNoWebhook = fault.NotFound("no webhook registered").WithDetail("you have no webhook registered")
 
 // errNoFeed is returned for a calendar token that opens no feed (unknown,
 // or replaced by a newer one).
@@ -380,4 +380,4 @@ var errNoFeed = errors.New("no such calendar feed")
 
 // errNotFound is returned for a notification that does not exist or is not
 // the caller's.
-var errNotFound = errors.New("notification not found")
+var errNotFound = fault.NotFound("notification not found").WithDetail("no such notification")

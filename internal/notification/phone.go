@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -37,11 +36,12 @@ const (
 	maxCodeAttempts = 5
 )
 
-// Errors of phone verification.
+// Errors of phone verification, answered to clients by their kind.
 var (
-	errNoPhone      = errors.New("no phone number registered")
-	errWrongCode    = errors.New("wrong or expired code")
-	errTooManyTries = errors.New("too many wrong codes; ask for a new one")
+	errNoPhone   = fault.NotFound("no phone number registered").WithDetail("you have no phone number registered")
+	errWrongCode = fault.Invalid("wrong or expired code",
+		fault.FieldError{Field: "code", Message: "is wrong or has expired"})
+	errTooManyTries = fault.TooManyRequests("too many wrong codes; ask for a new one")
 )
 
 // normalizePhone reads a number as a user types it and returns it in

@@ -56,7 +56,7 @@ func (s *Service) preferencesViewOf(p preferences) preferencesView {
 func (s *Service) handleGetPreferences(w http.ResponseWriter, r *http.Request) {
 	p, err := s.store.Preferences(r.Context(), callerID(r))
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, s.preferencesViewOf(p))
@@ -80,7 +80,7 @@ func (s *Service) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 	p := preferences{UserID: callerID(r), Channels: map[topic][]channel{}, TimeZone: req.TimeZone}
 	for t, cs := range req.Channels {
 		if len(cs) > 4 {
-			writeError(w, r, fault.ValidationError{{Field: "channels." + string(t), Message: "at most 4 channels"}})
+			httpapi.WriteError(w, r, fault.ValidationError{{Field: "channels." + string(t), Message: "at most 4 channels"}})
 			return
 		}
 		out := []channel{}
@@ -93,13 +93,13 @@ func (s *Service) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.ReminderOffsetsMinutes != nil {
 		if len(req.ReminderOffsetsMinutes) > 5 {
-			writeError(w, r, fault.ValidationError{{Field: "reminder_offsets_minutes", Message: "at most 5"}})
+			httpapi.WriteError(w, r, fault.ValidationError{{Field: "reminder_offsets_minutes", Message: "at most 5"}})
 			return
 		}
 		p.ReminderOffsets = []time.Duration{}
 		for _, m := range req.ReminderOffsetsMinutes {
 			if m < 1 || m > int(maxReminderOffset/time.Minute) {
-				writeError(w, r, fault.ValidationError{{Field: "reminder_offsets_minutes", Message: "each must be from 1 minute to 30 days"}})
+				httpapi.WriteError(w, r, fault.ValidationError{{Field: "reminder_offsets_minutes", Message: "each must be from 1 minute to 30 days"}})
 				return
 			}
 			p.ReminderOffsets = append(p.ReminderOffsets, time.Duration(m)*time.Minute)
@@ -110,7 +110,7 @@ func (s *Service) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.SetPreferences(r.Context(), p)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, s.preferencesViewOf(p))
@@ -137,7 +137,7 @@ func (s *Service) handleGetPhone(w http.ResponseWriter, r *http.Request) {
 		p, err = phone{}, nil
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, phoneViewOf(p))
@@ -148,7 +148,7 @@ type phoneRequest struct {
 }
 
 // errSMSOff: the SMS channel is not configured here.
-var errSMSOff = errors.New("sms is not configured")
+var errSMSOff = fault.Conflict("sms is not configured").WithDetail("text messages are not set up on this server")
 
 // RegisterPhone saves a user's number, unverified, and texts it a
 // one-time code. The number receives nothing else until the code comes
@@ -193,7 +193,7 @@ func (s *Service) handlePutPhone(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.RegisterPhone(r.Context(), callerID(r), req.Number)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusAccepted, phoneViewOf(p))
@@ -211,7 +211,7 @@ func (s *Service) handleVerifyPhone(w http.ResponseWriter, r *http.Request) {
 	}
 	if !sixDigits(req.Code) {
 		// Not a code at all: refused without counting an attempt.
-		writeError(w, r, fault.ValidationError{{Field: "code", Message: "must be the 6 digits we texted you"}})
+		httpapi.WriteError(w, r, fault.ValidationError{{Field: "code", Message: "must be the 6 digits we texted you"}})
 		return
 	}
 	now := s.cfg.Clock.Now().UTC()
@@ -228,7 +228,7 @@ func (s *Service) handleVerifyPhone(w http.ResponseWriter, r *http.Request) {
 		err = verr
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, phoneViewOf(p))
@@ -236,7 +236,7 @@ func (s *Service) handleVerifyPhone(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) handleDeletePhone(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.DeletePhone(r.Context(), callerID(r)); err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -1,20 +1,18 @@
-// Package fault names the failures that mean the same in every layer: a
-// thing that does not exist, a write that conflicts with what is there, a
-// request with invalid fields. Stores and domains return them (wrapped), and
-// the HTTP layer answers them (404, 409, 422) without either knowing the other.
+// Package fault names failures by what they mean to a client: a thing that
+// does not exist, a write that conflicts with what is there, a request with
+// invalid fields. Stores and domains declare their errors with a Kind and
+// return them (wrapped), and the HTTP layer answers each kind (404, 409,
+// 422...) without either knowing the other.
 package fault
 
-import (
-	"errors"
-	"strings"
-)
+import "strings"
 
 var (
 	// ErrNotFound is a thing that does not exist.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = NotFound("not found").WithDetail("the resource does not exist")
 	// ErrConflict is a write that breaks a uniqueness rule or another
 	// writer's change.
-	ErrConflict = errors.New("conflict")
+	ErrConflict = Conflict("conflict").WithDetail("the request conflicts with the current state of the resource")
 )
 
 // FieldError names one invalid field of a request and says what is wrong
@@ -36,3 +34,6 @@ func (v ValidationError) Error() string {
 	}
 	return "invalid request: " + strings.Join(parts, "; ")
 }
+
+// Answer names the invalid fields.
+func (v ValidationError) Answer() Answer { return Answer{Kind: KindInvalid, Fields: v} }
