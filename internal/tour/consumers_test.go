@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/tour"
 )
@@ -218,5 +219,74 @@ func TestRealtorNameShownOnTheTour(t *testing.T) {
 	}
 	if err := h.deliver(events.TypeRealtorProfileChanged, "r-1", events.RealtorProfileChanged{RealtorID: "r-1"}); !isPermanentError(err) {
 		t.Fatalf("a profile without a name = %v, want a permanent error", err)
+	}
+}
+
+// failingOnce is the store failing the first write of one tour for an
+// event, as a database that drops a connection midway.
+type failingOnce struct {
+	*tour.SQLStore
+	tourID string
+	failed bool
+}
+
+func (s *failingOnce) Update(ctx context.Context, id, eventID string, change func(t *tour.Tour) ([]bus.Event, error)) (tour.Tour, error) {
+	if id == s.tourID && eventID != "" && !s.failed {
+		s.failed = true
+		return tour.Tour{}, errors.New("connection lost")
+	}
+	return s.SQLStore.Update(ctx, id, eventID, change)
+}
+
+// TestRetryFinishesARemovedHomesCancellations: when cancelling a removed
+// home's tours fails midway, the event is retried and the retry cancels
+// the rest, each tour once.
+func TestRetryFinishesARemovedHomesCancellations(t *testing.T) {
+	h := newHarness(t)
+	start := h.clock.Now().Add(72 * time.Hour)
+	first, second := h.book("cust-1", start), h.book("cust-2", start)
+	svc := h.serviceOn(&failingOnce{SQLStore: h.store, tourID: second.ID})
+	deleted := mustEvent(t, h, events.TypeListingDeleted, "l-1", events.ListingDeleted{ListingID: "l-1", ProviderID: "prov-1"})
+	if err := handleWith(t, svc, deleted); err == nil || isPermanentError(err) {
+		t.Fatalf("a failure midway = %v, want an error to retry", err)
+	}
+	if a, b := h.tour(first.ID), h.tour(second.ID); a.Status != tour.Cancelled || b.Status != tour.Pending {
+		t.Fatalf("after the failure: %s and %s, want the first cancelled only", a.Status, b.Status)
+	}
+	if err := handleWith(t, svc, deleted); err != nil {
+		t.Fatal(err)
+	}
+	cancelled := outboxtest.Data[events.TourCancelled](t, h.db, events.TypeTourCancelled)
+	if len(cancelled) != 2 || cancelled[0].TourID != first.ID || cancelled[1].TourID != second.ID {
+		t.Fatalf("cancellations %+v, want one of each tour", cancelled)
+	}
+}
+
+// TestNewRefusesAnIncompleteService: the service does not start without
+// its store or any of its peers, nor with rules that cannot plan a day.
+func TestNewRefusesAnIncompleteService(t *testing.T) {
+	h := newHarness(t)
+	full := tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access}
+	for name, peers := range map[string]tour.Peers{
+		"payments": {Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
+		"holds":    {Payments: h.refunds, Slots: openBook{}, Access: h.access, Listings: h.access},
+		"slots":    {Payments: h.refunds, Holds: h.desk, Access: h.access, Listings: h.access},
+		"access":   {Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Listings: h.access},
+		"listings": {Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access},
+	} {
+		if _, err := tour.New(h.store, peers, tour.Config{}); err == nil {
+			t.Errorf("New without %s succeeded", name)
+		}
+	}
+	if _, err := tour.New(nil, full, tour.Config{}); err == nil {
+		t.Error("New without a store succeeded")
+	}
+	upsideDown := tour.DefaultRules
+	upsideDown.Plan.DayStart, upsideDown.Plan.DayEnd = upsideDown.Plan.DayEnd, upsideDown.Plan.DayStart
+	if _, err := tour.New(h.store, full, tour.Config{Rules: upsideDown}); err == nil {
+		t.Error("New with a day ending before it starts succeeded")
+	}
+	if _, err := tour.New(h.store, full, tour.Config{}); err != nil {
+		t.Errorf("New with everything = %v", err)
 	}
 }

@@ -3,10 +3,14 @@ package tour_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
@@ -210,4 +214,45 @@ func (s *cancelledMeanwhile) Update(ctx context.Context, id, eventID string, cha
 		}
 	}
 	return s.SQLStore.Update(ctx, id, eventID, change)
+}
+
+// unreachableDesk is an appointment service that does not answer holds.
+type unreachableDesk struct{ *desk }
+
+func (unreachableDesk) PlaceHold(context.Context, clients.HoldRequest) (clients.Hold, error) {
+	return clients.Hold{}, fmt.Errorf("hold: %w", clients.ErrUnavailable)
+}
+
+// TestMovesNobodyCanHold: a move to a start off the grid of open times
+// holds nobody and is refused with the nearest open times (409
+// slot-taken); with the appointment service unreachable it is a 503; the
+// tour is unchanged either way.
+func TestMovesNobodyCanHold(t *testing.T) {
+	h := newHarness(t)
+	c := h.server()
+	tr := h.book("cust-1", time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC))
+	path := "/tours/" + tr.ID
+
+	status, body := c.send(t, http.MethodPatch, path, customer("cust-1"), map[string]any{"scheduled_at": time.Date(2026, 11, 28, 11, 7, 0, 0, chicago)})
+	alts, _ := body["alternatives"].([]any)
+	if status != http.StatusConflict || body["type"] != tour.TypeSlotTaken || len(alts) != tour.MaxAlternatives || len(h.desk.holds) != 0 {
+		t.Fatalf("an off-grid move = %d %v, holds %v; want 409 slot-taken with %d alternatives, no hold", status, body, h.desk.holds, tour.MaxAlternatives)
+	}
+	if first := alts[0].(map[string]any)["start"]; first != "2026-11-28T11:00:00-06:00" {
+		t.Fatalf("nearest alternative %v, want 11:00 that day", first)
+	}
+
+	down, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: unreachableDesk{h.desk}, Slots: openBook{}, Access: h.access, Listings: h.access},
+		tour.Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc = down
+	status, body = h.server().send(t, http.MethodPatch, path, customer("cust-1"), map[string]any{"scheduled_at": time.Date(2026, 11, 28, 11, 0, 0, 0, chicago)})
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("with appointments down = %d %v, want 503", status, body)
+	}
+	if got := h.tour(tr.ID); got.Version != tr.Version || !got.ScheduledAt.Equal(tr.ScheduledAt) {
+		t.Fatalf("refused moves changed the tour: %+v", got)
+	}
 }
