@@ -74,7 +74,7 @@ func (s *Service) handleApprovals(w http.ResponseWriter, r *http.Request) {
 	if p.Role == auth.RoleAdmin {
 		provider = ""
 	}
-	tours, err := s.store.AwaitingApproval(r.Context(), provider, after, page.Limit+1)
+	tours, err := s.inbox(r.Context(), provider, after, page.Limit+1)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -83,14 +83,45 @@ func (s *Service) handleApprovals(w http.ResponseWriter, r *http.Request) {
 	items := []approvalView{}
 	for _, t := range tours {
 		for _, st := range t.Stops {
-			if st.Approval == ApprovalNone || (provider != "" && st.ProviderID != provider) {
-				continue
+			if inInbox(st, provider) {
+				items = append(items, approvalView{TourID: t.ID, ListingID: st.ListingID, Title: st.Title, Approval: st.Approval,
+					Arrive: st.Arrive, Leave: st.Leave, ScheduledAt: t.ScheduledAt, TimeZone: t.TimeZone, Deadline: t.ApprovalDue})
 			}
-			items = append(items, approvalView{TourID: t.ID, ListingID: st.ListingID, Title: st.Title, Approval: st.Approval,
-				Arrive: st.Arrive, Leave: st.Leave, ScheduledAt: t.ScheduledAt, TimeZone: t.TimeZone, Deadline: t.ApprovalDue})
 		}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(items, next))
+}
+
+// inInbox reports whether stop st is in the inbox of provider (every
+// provider's for ""): a home that needs approval.
+func inInbox(st Stop, provider string) bool {
+	return st.Approval != ApprovalNone && (provider == "" || st.ProviderID == provider)
+}
+
+// inbox is up to limit tours after the cursor awaiting approval with a
+// home in provider's inbox. The store finds the tours with any of the
+// provider's homes, some of which need no approval; those are skipped
+// here, reading on, so that no page comes back empty ahead of the
+// provider's own homes.
+func (s *Service) inbox(ctx context.Context, provider string, after Cursor, limit int) ([]Tour, error) {
+	var out []Tour
+	for len(out) < limit {
+		batch, err := s.store.AwaitingApproval(ctx, provider, after, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range batch {
+			if slices.ContainsFunc(t.Stops, func(st Stop) bool { return inInbox(st, provider) }) {
+				out = append(out, t)
+			}
+		}
+		if len(batch) < limit {
+			break
+		}
+		last := batch[len(batch)-1]
+		after = Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID}
+	}
+	return out[:min(len(out), limit)], nil
 }
 
 func (s *Service) handleApprove(w http.ResponseWriter, r *http.Request) {

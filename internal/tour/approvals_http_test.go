@@ -371,3 +371,32 @@ func TestMovedEarlierMovesTheDeadline(t *testing.T) {
 		t.Fatalf("moved later = %d %v, want the deadline still %v", status, body, due)
 	}
 }
+
+// TestInboxPagesSkipToursWithNothingToAnswer: a provider whose home is
+// shown without approval in tours that wait for another provider does not
+// get pages without items ahead of their own pending homes.
+func TestInboxPagesSkipToursWithNothingToAnswer(t *testing.T) {
+	h := newHarness(t)
+	c := h.server()
+	// o-1 and o-2 wait for prov-1's Loft only (prov-2's House is shown
+	// without approval); o-3, later, waits for the House.
+	for _, o := range []events.OrderPlaced{twoHomeOrder("o-1", tourStart, "l-1"), twoHomeOrder("o-2", tourStart.Add(time.Hour), "l-1"),
+		twoHomeOrder("o-3", tourStart.Add(2*time.Hour), "l-2")} {
+		if err := placeAndPay(h.svc, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, body := c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov2, nil)
+	if got := inboxKeys(t, body); status != http.StatusOK || fmt.Sprint(got) != "[o-3/l-2/pending]" || body["next_cursor"] != nil {
+		t.Fatalf("prov-2's first page = %d %v, want o-3's House and no more", status, body)
+	}
+	status, body = c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov1, nil)
+	cursor, _ := body["next_cursor"].(string)
+	if got := inboxKeys(t, body); status != http.StatusOK || fmt.Sprint(got) != "[o-1/l-1/pending]" || cursor == "" {
+		t.Fatalf("prov-1's first page = %d %v", status, body)
+	}
+	_, body = c.send(t, http.MethodGet, "/tours/approvals?limit=1&cursor="+url.QueryEscape(cursor), prov1, nil)
+	if got := inboxKeys(t, body); fmt.Sprint(got) != "[o-2/l-1/pending]" || body["next_cursor"] != nil {
+		t.Fatalf("prov-1's second page = %v, want o-2's Loft and no more", body)
+	}
+}
