@@ -15,7 +15,8 @@ import (
 // nobody from that ring out can take, settling those starts without
 // reading anyone, and after the first ring it reads only those groups'
 // hour sets. Beyond, sizing that many hour sets (a ZCARD per group, hour
-// and bucket) costs more than it saves: a week's 150 groups, about 1 ms.
+// and bucket) costs more than it saves (docs/performance.md, "Open
+// slots").
 const maxGroups = 48
 
 // FreeStarts implements Index. It reads the realtors around q.Point ring

@@ -81,8 +81,9 @@ func Embedded() (*Gazetteer, error) {
 //	c  key  name  region  country  lat  lng  population
 //	z  zip  region  town  lat  lng
 //
-// Folding and sorting happen once, in Pack, so a start costs a decompression
-// and a scan (about 60 ms). A malformed or out-of-order line is an error
+// Folding and sorting happen once, in Pack, so loading at start-up is a
+// decompression and a scan (timed in docs/performance.md, "Place search").
+// A malformed or out-of-order line is an error
 // naming its number.
 func Load(r io.Reader) (*Gazetteer, error) {
 	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))

@@ -18,8 +18,8 @@ import (
 // the process's own listener is served by the same handler the listener
 // serves (every middleware, authentication and route included) without a
 // socket: no dial, no HTTP/1.1 encoding and parsing, no connection
-// goroutines. Under `openhouse bench` the loopback round trips between
-// services cost more CPU than the handlers they called. Requests for any
+// goroutines: a loopback round trip between services can cost more CPU
+// than the handler it calls. Requests for any
 // other host go to Next.
 //
 // The handler sees the request as the listener's server would show it:

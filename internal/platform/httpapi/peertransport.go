@@ -10,9 +10,9 @@ import (
 // few peers concurrently (the booking saga calls listing, payment and
 // availability from several handlers at once), so the standard library's
 // default of 2 idle connections per host closes most connections after one
-// request and dials a new one for the next: under `openhouse bench` that
-// connection churn (connect, accept, close) cost more CPU than the calls'
-// own work in some handlers.
+// request and dials a new one for the next, and that connection churn
+// (connect, accept, close) can cost more CPU than the calls' own work
+// (docs/performance.md).
 const peerIdleConns = 64
 
 // PeerTransport is http.DefaultTransport's configuration (proxy from the

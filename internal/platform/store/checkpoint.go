@@ -17,10 +17,10 @@ const checkpointEvery = 256
 // file in the background. SQLite's automatic checkpoint (turned off in
 // openSQLite: wal_autocheckpoint=0) runs inside the commit that crosses
 // 1,000 WAL pages: that commit copies every page back, fsyncs the WAL and
-// the database file, and meanwhile holds the writer, so about one write in
-// three hundred took milliseconds instead of a tenth of one, and every
-// transaction queued behind it waited too: it was the tail of
-// BenchmarkOutboxHop (docs/performance.md).
+// the database file, and meanwhile holds the writer, so that one commit
+// takes many times longer than the others and every transaction queued
+// behind it waits too: the slowest hops of BenchmarkOutboxHop
+// (docs/performance.md).
 //
 // Here a goroutine runs PRAGMA wal_checkpoint(PASSIVE) on a connection of
 // its own after every checkpointEvery commits. A passive checkpoint takes

@@ -15,8 +15,7 @@ const stmtCacheSize = 256
 // sqliteConnector opens SQLite connections that keep their prepared
 // statements. database/sql prepares, runs and finalizes a statement for
 // every QueryContext and ExecContext; with the pure-Go SQLite the parse is
-// most of the cost of a short query (a fifth of the serve process's CPU
-// under `openhouse bench`). A connection here prepares each query text once
+// most of the cost of a short query (docs/performance.md). A connection here prepares each query text once
 // and resets the statement after use, as SQLite intends.
 type sqliteConnector struct {
 	inner driver.Connector

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// writerWait bounds how long a write waits for the SQLite writer, as
-// busy_timeout did before (see openSQLite): a transaction that holds the
+// writerWait bounds how long a write waits for the SQLite writer, the same
+// bound as busy_timeout (see openSQLite): a transaction that holds the
 // writer longer than this is a bug, and the waiter gets an error instead of
 // hanging.
 const writerWait = 10 * time.Second
@@ -17,9 +17,9 @@ const writerWait = 10 * time.Second
 // the order they asked (a channel's waiters are served first in, first
 // out). Without it, writers that find the file locked fall back on SQLite's
 // busy handler, which sleeps 1, 2, 5, ... up to 100 ms between attempts
-// whether or not the lock was freed meanwhile: under load a write that
-// needs 0.2 ms waits tens of milliseconds, and the waits add up along the
-// booking saga. Queueing in Go wakes the next writer the moment the
+// whether or not the lock was freed meanwhile: a write far shorter than
+// those sleeps waits them out, and the waits add up along the booking saga
+// (docs/performance.md). Queueing in Go wakes the next writer the moment the
 // previous one commits. PostgreSQL has row locks and needs none (nil).
 //
 // It serialises the writers of one *DB. Another handle on the same file
