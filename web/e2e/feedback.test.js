@@ -9,48 +9,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, call, login, until, tourTime, Visitor, artefacts } from './harness.js';
+import { account, worksEveryDay, listHome, book } from './setup.js';
 
 let srv, browser, adminToken, when, provider, realtor, customer, home;
 const tabs = [];
 const tours = [];
 const people = [];
 
-async function account(role, name) {
-  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@e2e.openhouse.test`;
-  const password = `${role} passphrase for e2e`;
-  const u = await call(srv.base, 'POST', '/iam/register', '', { email, password, name, role });
-  if (role !== 'customer') await call(srv.base, 'PATCH', '/iam/users/' + u.id, adminToken, { verified: true });
-  const a = { ...u, email, password, token: await login(srv.base, email, password) };
-  people.push(a);
-  return a;
-}
-
 before(async () => {
   srv = await startServer();
   adminToken = await login(srv.base, srv.admin.email, srv.admin.password);
   when = tourTime();
-  provider = await account('provider', 'Opinion Homes');
-  realtor = await account('realtor', 'Vera Visit');
-  await call(srv.base, 'PATCH', '/iam/me', realtor.token, {
-    location: { lat: 41.905, lng: -87.645 }, service_radius_km: 30, time_zone: when.zone, status: 'available',
-    working_hours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '20:00' })),
+  provider = await account(srv.base, adminToken, 'provider', 'Opinion Homes');
+  realtor = await account(srv.base, adminToken, 'realtor', 'Vera Visit');
+  await worksEveryDay(srv.base, realtor, when.zone);
+  customer = await account(srv.base, adminToken, 'customer', 'Nora Nearby');
+  people.push(provider, realtor, customer);
+  home = await listHome(srv.base, provider, when.zone, {
+    title: 'Garden flat', description: 'Visitors say what they think.', location: { lat: 41.9001, lng: -87.6502 },
   });
-  customer = await account('customer', 'Nora Nearby');
-  home = await until('the provider to be allowed to list', () => call(srv.base, 'POST', '/listings', provider.token, {
-    title: 'Garden flat', description: 'Visitors say what they think.', time_zone: when.zone,
-    address: { line1: '8 Elm Row', city: 'Lakeside', region: 'IL', postal_code: '60601', country: 'US' },
-    location: { lat: 41.9001, lng: -87.6502 }, price: { amount: 36000000, currency: 'USD' }, tour_fee: { amount: 1500, currency: 'USD' },
-    bedrooms: 2, bathrooms: 1,
-  }));
   for (let i = 0; i < 4; i++) {
     const start = when.at(new Date(when.start.getTime() + i * 3600e3)).iso;
-    await call(srv.base, 'POST', '/cart/items', customer.token, { listing_id: home.id });
-    await until(`${start} to be open`, async () => (await call(srv.base, 'GET', '/cart/slots?days=1', customer.token)).items.some((s) => s.start === start));
-    const order = await call(srv.base, 'POST', '/cart/checkout', customer.token, { scheduled_at: start, payment_method: 'tok_visa' }, { 'Idempotency-Key': `feedback-${i}` });
-    tours.push(await until('the tour to be scheduled', async () => {
-      const t = await call(srv.base, 'GET', '/tours/' + order.order_id, customer.token);
-      return t.status === 'scheduled' && t;
-    }));
+    tours.push(await book(srv.base, customer, home, start, `feedback-${i}`, realtor.id));
   }
   // The same data, served with a clock past the last tour's end.
   const past = Math.ceil((new Date(tours[3].ends_at).getTime() - Date.now()) / 3600e3) + 1;
@@ -71,15 +51,8 @@ after(async () => {
 });
 
 async function signedIn(who, label, width, link, heading) {
-  const v = await Visitor.open(browser, srv.base, `feedback-${who.role}-${label}`);
+  const v = await Visitor.signedIn(browser, srv.base, `feedback-${who.role}-${label}`, who, width, link, heading);
   tabs.push(v);
-  await v.page.setViewportSize({ width, height: 900 });
-  await v.signIn(who.email, who.password);
-  if (width === 375) await v.nav(link, heading); // checks it fits the phone
-  else {
-    await v.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
-    await v.page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  }
   return v;
 }
 

@@ -13,37 +13,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, call, login, until, tourTime, Visitor, artefacts } from './harness.js';
+import { account, worksEveryDay, listHome, book } from './setup.js';
 
 let srv, browser, adminToken, when, provider, realtor, customer, hidden;
 const tabs = [];
 const homes = {}; // by width label: {home, today, tomorrow}
 
-async function account(role, name) {
-  const email = `${role}-${Math.random().toString(36).slice(2, 8)}@e2e.openhouse.test`;
-  const password = `${role} passphrase for e2e`;
-  const u = await call(srv.base, 'POST', '/iam/register', '', { email, password, name, role });
-  if (role !== 'customer') await call(srv.base, 'PATCH', '/iam/users/' + u.id, adminToken, { verified: true });
-  return { ...u, email, password, token: await login(srv.base, email, password) };
-}
-
 function listing(title, lat, lng, extra = {}) {
-  return until('the provider to be allowed to list', () => call(srv.base, 'POST', '/listings', provider.token, {
-    title, description: 'A home with a lockbox.', time_zone: when.zone,
-    address: { line1: '5 Key Street', city: 'Lakeside', region: 'IL', postal_code: '60601', country: 'US' },
-    location: { lat, lng }, price: { amount: 38000000, currency: 'USD' }, tour_fee: { amount: 2000, currency: 'USD' },
-    bedrooms: 2, bathrooms: 1, ...extra,
-  }));
-}
-
-/** book pays for a tour of home at start (as the API writes it) and waits for its realtor. */
-async function book(home, start, key) {
-  await call(srv.base, 'POST', '/cart/items', customer.token, { listing_id: home.id });
-  await until(`${start} to be open`, async () => (await call(srv.base, 'GET', '/cart/slots?days=2', customer.token)).items.some((s) => s.start === start));
-  const order = await call(srv.base, 'POST', '/cart/checkout', customer.token, { scheduled_at: start, payment_method: 'tok_visa' }, { 'Idempotency-Key': key });
-  return until('the tour to be scheduled', async () => {
-    const t = await call(srv.base, 'GET', '/tours/' + order.order_id, customer.token);
-    return t.status === 'scheduled' && t.realtor_id === realtor.id && t;
-  });
+  return listHome(srv.base, provider, when.zone, { title, description: 'A home with a lockbox.', location: { lat, lng }, ...extra });
 }
 
 before(async () => {
@@ -51,18 +28,16 @@ before(async () => {
   browser = await launch();
   adminToken = await login(srv.base, srv.admin.email, srv.admin.password);
   when = tourTime();
-  provider = await account('provider', 'Keyholder Homes');
-  realtor = await account('realtor', 'Rita Realtor');
-  await call(srv.base, 'PATCH', '/iam/me', realtor.token, {
-    location: { lat: 41.905, lng: -87.645 }, service_radius_km: 30, time_zone: when.zone, status: 'available',
-    working_hours: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '20:00' })),
-  });
-  customer = await account('customer', 'Carl Customer');
+  provider = await account(srv.base, adminToken, 'provider', 'Keyholder Homes');
+  realtor = await account(srv.base, adminToken, 'realtor', 'Rita Realtor');
+  await worksEveryDay(srv.base, realtor, when.zone);
+  customer = await account(srv.base, adminToken, 'customer', 'Carl Customer');
   const tomorrow = when.at(new Date(when.start.getTime() + 24 * 3600e3)).iso;
   const later = when.at(new Date(when.start.getTime() + 3600e3)).iso;
   for (const [label, lat, today, next] of [['phone', 41.9001, when.iso, tomorrow], ['desktop', 41.9102, later, when.at(new Date(when.start.getTime() + 25 * 3600e3)).iso]]) {
     const home = await listing(`Lockbox house ${label}`, lat, -87.6502);
-    homes[label] = { home, today: await book(home, today, `homeside-${label}-today`), tomorrow: await book(home, next, `homeside-${label}-tomorrow`) };
+    const booked = (start, key) => book(srv.base, customer, home, start, key, realtor.id);
+    homes[label] = { home, today: await booked(today, `homeside-${label}-today`), tomorrow: await booked(next, `homeside-${label}-tomorrow`) };
   }
   hidden = await listing('Renovation cottage', 41.92, -87.66, {
     showing: { mode: 'none', message: 'Back on the market in spring.', min_notice_minutes: 0, max_per_day: 0, windows: [], blackouts: [], visit_minutes: 0 },
@@ -77,17 +52,8 @@ after(async () => {
 });
 
 async function signedIn(who, label, width, link, heading) {
-  const v = await Visitor.open(browser, srv.base, `${who.role}-${label}`);
+  const v = await Visitor.signedIn(browser, srv.base, `${who.role}-${label}`, who, width, link, heading);
   tabs.push(v);
-  await v.page.setViewportSize({ width, height: 900 });
-  await v.signIn(who.email, who.password);
-  if (link) {
-    if (width === 375) await v.nav(link, heading); // checks it fits the phone
-    else {
-      await v.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
-      await v.page.getByRole('heading', { level: 1, name: heading }).waitFor();
-    }
-  }
   return v;
 }
 
