@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 	"github.com/openhouse/openhouse/internal/tour"
 )
 
@@ -32,11 +35,14 @@ func (s sealedAccess) Get(context.Context, string) (clients.Listing, error) {
 
 // serveWith replaces the harness's service by one reading access from
 // access and listings from listings, logging into log (at debug level),
-// on the same store.
-func (h *harness) serveWith(access tour.AccessReader, listings tour.ListingReader, log *bytes.Buffer) {
+// on the same store, its config changed by configure.
+func (h *harness) serveWith(access tour.AccessReader, listings tour.ListingReader, log io.Writer, configure ...func(*tour.Config)) {
 	h.t.Helper()
-	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: access, Listings: listings},
-		tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	cfg := tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: access, Listings: listings}, cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -148,54 +154,56 @@ func TestAccessOverHTTP(t *testing.T) {
 // does not exist; once booked again at the new time the window is the new
 // one; a cancelled tour has no access.
 func TestAccessFollowsTheBooking(t *testing.T) {
-	h := newHarness(t)
-	c := h.server()
-	h.access.byHome["l-1"] = clients.ListingAccess{Code: "4821-secret"}
-	start := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
-	tr := h.book("cust-1", start)
-	h.assign(tr, "realtor-1")
-	read := func(p auth.Principal) (int, map[string]any) {
-		return c.send(t, http.MethodGet, "/tours/"+tr.ID+"/access", p, nil)
-	}
-	realtor1, realtor2 := as("realtor-1", auth.RoleRealtor), as("realtor-2", auth.RoleRealtor)
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		h := newHarnessOn(t, open)
+		c := h.server()
+		h.access.byHome["l-1"] = clients.ListingAccess{Code: "4821-secret"}
+		start := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
+		tr := h.book("cust-1", start)
+		h.assign(tr, "realtor-1")
+		read := func(p auth.Principal) (int, map[string]any) {
+			return c.send(t, http.MethodGet, "/tours/"+tr.ID+"/access", p, nil)
+		}
+		realtor1, realtor2 := as("realtor-1", auth.RoleRealtor), as("realtor-2", auth.RoleRealtor)
 
-	h.clock.Set(start.Add(-3 * time.Hour))
-	if status, body := read(realtor1); status != http.StatusConflict || body["opens_at"] != "2026-11-25T17:30:00Z" {
-		t.Fatalf("booked = %d %v", status, body)
-	}
-	h.assign(tr, "realtor-2")
-	if status, body := read(realtor1); status != http.StatusNotFound {
-		t.Fatalf("the realtor the tour was taken from = %d %v, want 404", status, body)
-	}
-	if status, body := read(realtor2); status != http.StatusConflict {
-		t.Fatalf("the new realtor = %d %v, want 409", status, body)
-	}
+		h.clock.Set(start.Add(-3 * time.Hour))
+		if status, body := read(realtor1); status != http.StatusConflict || body["opens_at"] != "2026-11-25T17:30:00Z" {
+			t.Fatalf("booked = %d %v", status, body)
+		}
+		h.assign(tr, "realtor-2")
+		if status, body := read(realtor1); status != http.StatusNotFound {
+			t.Fatalf("the realtor the tour was taken from = %d %v, want 404", status, body)
+		}
+		if status, body := read(realtor2); status != http.StatusConflict {
+			t.Fatalf("the new realtor = %d %v, want 409", status, body)
+		}
 
-	later := start.Add(2 * time.Hour)
-	status, moved := c.send(t, http.MethodPatch, "/tours/"+tr.ID, customer("cust-1"), map[string]any{"scheduled_at": later})
-	if status != http.StatusOK {
-		t.Fatalf("reschedule = %d %v", status, moved)
-	}
-	if status, body := read(realtor2); status != http.StatusNotFound {
-		t.Fatalf("moved, not booked again = %d %v, want 404", status, body)
-	}
-	tr = h.tour(tr.ID)
-	h.assign(tr, "realtor-2")
-	h.clock.Set(start.Add(-30 * time.Minute)) // the old window's opening
-	if status, body := read(realtor2); status != http.StatusConflict || body["opens_at"] != "2026-11-25T19:30:00Z" {
-		t.Fatalf("at the old opening = %d %v, want 409 opening at 19:30", status, body)
-	}
-	h.clock.Set(later.Add(-30 * time.Minute))
-	if status, body := read(realtor2); status != http.StatusOK || len(itemsOf(t, body)) != 1 {
-		t.Fatalf("at the new opening = %d %v", status, body)
-	}
+		later := start.Add(2 * time.Hour)
+		status, moved := c.send(t, http.MethodPatch, "/tours/"+tr.ID, customer("cust-1"), map[string]any{"scheduled_at": later})
+		if status != http.StatusOK {
+			t.Fatalf("reschedule = %d %v", status, moved)
+		}
+		if status, body := read(realtor2); status != http.StatusNotFound {
+			t.Fatalf("moved, not booked again = %d %v, want 404", status, body)
+		}
+		tr = h.tour(tr.ID)
+		h.assign(tr, "realtor-2")
+		h.clock.Set(start.Add(-30 * time.Minute)) // the old window's opening
+		if status, body := read(realtor2); status != http.StatusConflict || body["opens_at"] != "2026-11-25T19:30:00Z" {
+			t.Fatalf("at the old opening = %d %v, want 409 opening at 19:30", status, body)
+		}
+		h.clock.Set(later.Add(-30 * time.Minute))
+		if status, body := read(realtor2); status != http.StatusOK || len(itemsOf(t, body)) != 1 {
+			t.Fatalf("at the new opening = %d %v", status, body)
+		}
 
-	if status, body := c.send(t, http.MethodDelete, "/tours/"+tr.ID, admin, nil); status != http.StatusOK {
-		t.Fatalf("cancel = %d %v", status, body)
-	}
-	if status, body := read(realtor2); status != http.StatusNotFound {
-		t.Fatalf("a cancelled tour's access = %d %v, want 404", status, body)
-	}
+		if status, body := c.send(t, http.MethodDelete, "/tours/"+tr.ID, admin, nil); status != http.StatusOK {
+			t.Fatalf("cancel = %d %v", status, body)
+		}
+		if status, body := read(realtor2); status != http.StatusNotFound {
+			t.Fatalf("a cancelled tour's access = %d %v, want 404", status, body)
+		}
+	})
 }
 
 // TestAccessWhenListingsAreDown: a read the listing service cannot answer
@@ -275,4 +283,57 @@ func TestAccessRules(t *testing.T) {
 	if tr.AccessOpenNow(start.Add(-lead-time.Second), lead) || !tr.AccessOpenNow(start.Add(-lead), lead) || tr.AccessOpenNow(o.EndsAt, lead) {
 		t.Error("the realtor is told the access opened outside its first window")
 	}
+}
+
+// TestAccessNoticeFollowsTheMove: on both engines, with the access open
+// 3 h ahead (longer than the 2 h before which a tour may still move), a
+// realtor told their tour's access opened is told again, once across
+// sweeps and restarts, when the tour moved and was booked again with
+// them, at the new opening.
+func TestAccessNoticeFollowsTheMove(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		h := newHarnessOn(t, open)
+		const lead = 3 * time.Hour
+		start := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC) // 14:00 in Chicago
+		tr := h.book("cust-1", start)
+		h.assign(tr, "realtor-1")
+		// Each sweep by a service started again on the same store.
+		sweep := func() {
+			t.Helper()
+			h.serveWith(h.access, h.access, io.Discard, func(c *tour.Config) { c.AccessLead = lead })
+			if err := h.svc.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		told := func() string {
+			var out []string
+			for _, e := range outboxtest.Data[events.TourAccessOpened](t, h.db, events.TypeTourAccessOpened) {
+				out = append(out, e.RealtorID+" "+e.OpensAt.Format("15:04"))
+			}
+			return fmt.Sprint(out)
+		}
+		h.clock.Set(start.Add(-lead))
+		sweep()
+		sweep()
+		if got := told(); got != "[realtor-1 17:00]" {
+			t.Fatalf("told %s at the opening, want once", got)
+		}
+		later := start.Add(time.Hour)
+		moved, err := h.svc.Reschedule(ctx, tr.ID, later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.assign(moved, "realtor-1")
+		sweep()
+		if got := told(); got != "[realtor-1 17:00]" {
+			t.Fatalf("told %s before the new opening", got)
+		}
+		h.clock.Set(later.Add(-lead))
+		sweep()
+		sweep()
+		if got := told(); got != "[realtor-1 17:00 realtor-1 18:00]" {
+			t.Fatalf("told %s, want again once at the new opening", got)
+		}
+	})
 }

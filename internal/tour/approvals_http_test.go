@@ -13,6 +13,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 	"github.com/openhouse/openhouse/internal/tour"
 )
 
@@ -51,75 +52,77 @@ var (
 // that no longer waits are not in it; pages follow the cursor; customers
 // have no inbox.
 func TestApprovalsInboxOverHTTP(t *testing.T) {
-	h := newHarness(t)
-	c := h.server()
-	// o-2 starts first; o-1 waits for both homes, o-2 for the Loft only,
-	// o-3 for nobody.
-	for _, o := range []events.OrderPlaced{twoHomeOrder("o-1", tourStart.Add(time.Hour), "l-1", "l-2"),
-		twoHomeOrder("o-2", tourStart, "l-1"), twoHomeOrder("o-3", tourStart.Add(-time.Hour))} {
-		if err := placeAndPay(h.svc, o); err != nil {
-			t.Fatal(err)
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		h := newHarnessOn(t, open)
+		c := h.server()
+		// o-2 starts first; o-1 waits for both homes, o-2 for the Loft only,
+		// o-3 for nobody.
+		for _, o := range []events.OrderPlaced{twoHomeOrder("o-1", tourStart.Add(time.Hour), "l-1", "l-2"),
+			twoHomeOrder("o-2", tourStart, "l-1"), twoHomeOrder("o-3", tourStart.Add(-time.Hour))} {
+			if err := placeAndPay(h.svc, o); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	inbox := func(p auth.Principal, query string) []string {
-		t.Helper()
-		status, body := c.send(t, http.MethodGet, "/tours/approvals"+query, p, nil)
-		if status != http.StatusOK {
-			t.Fatalf("%s's inbox = %d %v", p.ID, status, body)
+		inbox := func(p auth.Principal, query string) []string {
+			t.Helper()
+			status, body := c.send(t, http.MethodGet, "/tours/approvals"+query, p, nil)
+			if status != http.StatusOK {
+				t.Fatalf("%s's inbox = %d %v", p.ID, status, body)
+			}
+			return inboxKeys(t, body)
 		}
-		return inboxKeys(t, body)
-	}
-	same := func(who string, got []string, want ...string) {
-		t.Helper()
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s's inbox %v, want %v", who, got, want)
+		same := func(who string, got []string, want ...string) {
+			t.Helper()
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s's inbox %v, want %v", who, got, want)
+			}
 		}
-	}
-	same("prov-1", inbox(prov1, ""), "o-2/l-1/pending", "o-1/l-1/pending")
-	same("prov-2", inbox(prov2, ""), "o-1/l-2/pending")
-	same("admin", inbox(admin, ""), "o-2/l-1/pending", "o-1/l-1/pending", "o-1/l-2/pending")
+		same("prov-1", inbox(prov1, ""), "o-2/l-1/pending", "o-1/l-1/pending")
+		same("prov-2", inbox(prov2, ""), "o-1/l-2/pending")
+		same("admin", inbox(admin, ""), "o-2/l-1/pending", "o-1/l-1/pending", "o-1/l-2/pending")
 
-	_, body := c.send(t, http.MethodGet, "/tours/approvals", prov2, nil)
-	item := itemsOf(t, body)[0]
-	due := h.tour("o-1").ApprovalDue
-	if item["deadline"] != due.Format(time.RFC3339) || item["scheduled_at"] != tourStart.Add(time.Hour).Format(time.RFC3339) ||
-		item["title"] != "House" || item["time_zone"] != "America/Chicago" {
-		t.Errorf("inbox item %v, want the deadline %v and the tour's start", item, due)
-	}
-	if _, ok := item["customer_id"]; ok {
-		t.Errorf("the inbox names the customer: %v", item)
-	}
+		_, body := c.send(t, http.MethodGet, "/tours/approvals", prov2, nil)
+		item := itemsOf(t, body)[0]
+		due := h.tour("o-1").ApprovalDue
+		if item["deadline"] != due.Format(time.RFC3339) || item["scheduled_at"] != tourStart.Add(time.Hour).Format(time.RFC3339) ||
+			item["title"] != "House" || item["time_zone"] != "America/Chicago" {
+			t.Errorf("inbox item %v, want the deadline %v and the tour's start", item, due)
+		}
+		if _, ok := item["customer_id"]; ok {
+			t.Errorf("the inbox names the customer: %v", item)
+		}
 
-	// One tour a page: the cursor goes on after it.
-	status, first := c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov1, nil)
-	cursor, _ := first["next_cursor"].(string)
-	if status != http.StatusOK || cursor == "" {
-		t.Fatalf("first page = %d %v, want a next cursor", status, first)
-	}
-	same("prov-1, first page", inboxKeys(t, first), "o-2/l-1/pending")
-	_, second := c.send(t, http.MethodGet, "/tours/approvals?limit=1&cursor="+url.QueryEscape(cursor), prov1, nil)
-	same("prov-1, second page", inboxKeys(t, second), "o-1/l-1/pending")
-	if next, ok := second["next_cursor"]; ok {
-		t.Errorf("the last page has a next cursor %v", next)
-	}
-	if status, body := c.send(t, http.MethodGet, "/tours/approvals?cursor=not-a-cursor", prov1, nil); status != http.StatusBadRequest {
-		t.Errorf("a bad cursor = %d %v, want 400", status, body)
-	}
-	if status, body := c.send(t, http.MethodGet, "/tours/approvals", customer("cust-1"), nil); status != http.StatusForbidden {
-		t.Errorf("a customer's inbox = %d %v, want 403", status, body)
-	}
+		// One tour a page: the cursor goes on after it.
+		status, first := c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov1, nil)
+		cursor, _ := first["next_cursor"].(string)
+		if status != http.StatusOK || cursor == "" {
+			t.Fatalf("first page = %d %v, want a next cursor", status, first)
+		}
+		same("prov-1, first page", inboxKeys(t, first), "o-2/l-1/pending")
+		_, second := c.send(t, http.MethodGet, "/tours/approvals?limit=1&cursor="+url.QueryEscape(cursor), prov1, nil)
+		same("prov-1, second page", inboxKeys(t, second), "o-1/l-1/pending")
+		if next, ok := second["next_cursor"]; ok {
+			t.Errorf("the last page has a next cursor %v", next)
+		}
+		if status, body := c.send(t, http.MethodGet, "/tours/approvals?cursor=not-a-cursor", prov1, nil); status != http.StatusBadRequest {
+			t.Errorf("a bad cursor = %d %v, want 400", status, body)
+		}
+		if status, body := c.send(t, http.MethodGet, "/tours/approvals", customer("cust-1"), nil); status != http.StatusForbidden {
+			t.Errorf("a customer's inbox = %d %v, want 403", status, body)
+		}
 
-	// Answered, waiting for the other home: still listed, as approved.
-	if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-2/approve", prov2, nil); status != http.StatusOK {
-		t.Fatalf("approve = %d %v", status, body)
-	}
-	same("prov-2 after approving", inbox(prov2, ""), "o-1/l-2/approved")
-	// Every home approved: the tour no longer waits.
-	if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-1/approve", prov1, nil); status != http.StatusOK {
-		t.Fatalf("approve = %d %v", status, body)
-	}
-	same("prov-1 after approving", inbox(prov1, ""), "o-2/l-1/pending")
-	same("prov-2 after the tour went on", inbox(prov2, ""))
+		// Answered, waiting for the other home: still listed, as approved.
+		if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-2/approve", prov2, nil); status != http.StatusOK {
+			t.Fatalf("approve = %d %v", status, body)
+		}
+		same("prov-2 after approving", inbox(prov2, ""), "o-1/l-2/approved")
+		// Every home approved: the tour no longer waits.
+		if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-1/approve", prov1, nil); status != http.StatusOK {
+			t.Fatalf("approve = %d %v", status, body)
+		}
+		same("prov-1 after approving", inbox(prov1, ""), "o-2/l-1/pending")
+		same("prov-2 after the tour went on", inbox(prov2, ""))
+	})
 }
 
 // TestAnswersOverHTTP: a provider answers for their own home only (another
@@ -129,84 +132,86 @@ func TestApprovalsInboxOverHTTP(t *testing.T) {
 // needs no approval, nor one past the deadline, nor one of a cancelled
 // tour; a declined home leaves the tour and shows among its declined.
 func TestAnswersOverHTTP(t *testing.T) {
-	h := newHarness(t)
-	c := h.server()
-	for _, o := range []events.OrderPlaced{twoHomeOrder("o-1", tourStart, "l-1", "l-2"), twoHomeOrder("o-2", tourStart, "l-1"),
-		twoHomeOrder("o-3", tourStart, "l-1"), twoHomeOrder("o-4", tourStart, "l-1")} {
-		if err := placeAndPay(h.svc, o); err != nil {
-			t.Fatal(err)
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		h := newHarnessOn(t, open)
+		c := h.server()
+		for _, o := range []events.OrderPlaced{twoHomeOrder("o-1", tourStart, "l-1", "l-2"), twoHomeOrder("o-2", tourStart, "l-1"),
+			twoHomeOrder("o-3", tourStart, "l-1"), twoHomeOrder("o-4", tourStart, "l-1")} {
+			if err := placeAndPay(h.svc, o); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	h.booked("o-1", "realtor-1")
-	answer := func(p auth.Principal, tourID, listingID, verb string, want int) map[string]any {
-		t.Helper()
-		status, body := c.send(t, http.MethodPost, "/tours/"+tourID+"/stops/"+listingID+"/"+verb, p, nil)
-		if status != want {
-			t.Fatalf("%s %s %s/%s = %d %v, want %d", p.ID, verb, tourID, listingID, status, body, want)
+		h.booked("o-1", "realtor-1")
+		answer := func(p auth.Principal, tourID, listingID, verb string, want int) map[string]any {
+			t.Helper()
+			status, body := c.send(t, http.MethodPost, "/tours/"+tourID+"/stops/"+listingID+"/"+verb, p, nil)
+			if status != want {
+				t.Fatalf("%s %s %s/%s = %d %v, want %d", p.ID, verb, tourID, listingID, status, body, want)
+			}
+			return body
 		}
-		return body
-	}
 
-	before := h.tour("o-1")
-	for _, verb := range []string{"approve", "decline"} {
-		answer(prov2, "o-1", "l-1", verb, http.StatusNotFound) // prov-1's home
-		answer(prov1, "o-1", "l-9", verb, http.StatusNotFound)
-		answer(prov1, "o-9", "l-1", verb, http.StatusNotFound)
-		answer(customer("cust-1"), "o-1", "l-1", verb, http.StatusForbidden)
-		answer(as("realtor-1", auth.RoleRealtor), "o-1", "l-1", verb, http.StatusForbidden)
-	}
-	if after := h.tour("o-1"); after.Version != before.Version {
-		t.Fatalf("refused answers changed the tour: version %d -> %d", before.Version, after.Version)
-	}
+		before := h.tour("o-1")
+		for _, verb := range []string{"approve", "decline"} {
+			answer(prov2, "o-1", "l-1", verb, http.StatusNotFound) // prov-1's home
+			answer(prov1, "o-1", "l-9", verb, http.StatusNotFound)
+			answer(prov1, "o-9", "l-1", verb, http.StatusNotFound)
+			answer(customer("cust-1"), "o-1", "l-1", verb, http.StatusForbidden)
+			answer(as("realtor-1", auth.RoleRealtor), "o-1", "l-1", verb, http.StatusForbidden)
+		}
+		if after := h.tour("o-1"); after.Version != before.Version {
+			t.Fatalf("refused answers changed the tour: version %d -> %d", before.Version, after.Version)
+		}
 
-	body := answer(prov1, "o-1", "l-1", "approve", http.StatusOK)
-	stops, _ := body["stops"].([]any)
-	if body["status"] != string(tour.AwaitingApproval) || len(stops) != 2 || stops[0].(map[string]any)["approval"] != "approved" ||
-		stops[1].(map[string]any)["approval"] != "pending" || body["approval_deadline"] == nil {
-		t.Fatalf("after one approval: %v", body)
-	}
-	again := answer(prov1, "o-1", "l-1", "approve", http.StatusOK)
-	if again["version"] != body["version"] {
-		t.Fatalf("approving twice: version %v -> %v", body["version"], again["version"])
-	}
-	answer(prov1, "o-1", "l-1", "decline", http.StatusConflict)
+		body := answer(prov1, "o-1", "l-1", "approve", http.StatusOK)
+		stops, _ := body["stops"].([]any)
+		if body["status"] != string(tour.AwaitingApproval) || len(stops) != 2 || stops[0].(map[string]any)["approval"] != "approved" ||
+			stops[1].(map[string]any)["approval"] != "pending" || body["approval_deadline"] == nil {
+			t.Fatalf("after one approval: %v", body)
+		}
+		again := answer(prov1, "o-1", "l-1", "approve", http.StatusOK)
+		if again["version"] != body["version"] {
+			t.Fatalf("approving twice: version %v -> %v", body["version"], again["version"])
+		}
+		answer(prov1, "o-1", "l-1", "decline", http.StatusConflict)
 
-	body = answer(prov2, "o-1", "l-2", "decline", http.StatusOK)
-	declined, _ := body["declined"].([]any)
-	if body["status"] != string(tour.Scheduled) || fmt.Sprint(body["listing_ids"]) != "[l-1]" || len(declined) != 1 ||
-		declined[0].(map[string]any)["listing_id"] != "l-2" || declined[0].(map[string]any)["reason"] != tour.DeclinedByProvider {
-		t.Fatalf("after the other home was declined: %v", body)
-	}
-	// The provider of the home that left still gets the same answer.
-	if again := answer(prov2, "o-1", "l-2", "decline", http.StatusOK); again["version"] != body["version"] {
-		t.Fatalf("declining twice: version %v -> %v", body["version"], again["version"])
-	}
-	answer(prov2, "o-1", "l-2", "approve", http.StatusConflict)
-	if n := len(outboxtest.OfType(t, h.db, events.TypeTourStopDeclined)); n != 1 {
-		t.Fatalf("%d tour.stop_declined for one home declined twice", n)
-	}
+		body = answer(prov2, "o-1", "l-2", "decline", http.StatusOK)
+		declined, _ := body["declined"].([]any)
+		if body["status"] != string(tour.Scheduled) || fmt.Sprint(body["listing_ids"]) != "[l-1]" || len(declined) != 1 ||
+			declined[0].(map[string]any)["listing_id"] != "l-2" || declined[0].(map[string]any)["reason"] != tour.DeclinedByProvider {
+			t.Fatalf("after the other home was declined: %v", body)
+		}
+		// The provider of the home that left still gets the same answer.
+		if again := answer(prov2, "o-1", "l-2", "decline", http.StatusOK); again["version"] != body["version"] {
+			t.Fatalf("declining twice: version %v -> %v", body["version"], again["version"])
+		}
+		answer(prov2, "o-1", "l-2", "approve", http.StatusConflict)
+		if n := len(outboxtest.OfType(t, h.db, events.TypeTourStopDeclined)); n != 1 {
+			t.Fatalf("%d tour.stop_declined for one home declined twice", n)
+		}
 
-	// o-2's House is shown without approval.
-	answer(prov2, "o-2", "l-2", "approve", http.StatusConflict)
-	answer(prov2, "o-2", "l-2", "decline", http.StatusConflict)
+		// o-2's House is shown without approval.
+		answer(prov2, "o-2", "l-2", "approve", http.StatusConflict)
+		answer(prov2, "o-2", "l-2", "decline", http.StatusConflict)
 
-	// At o-3's deadline, before the worker came by: closed either way.
-	h.clock.Set(h.tour("o-3").ApprovalDue)
-	answer(prov1, "o-3", "l-1", "approve", http.StatusConflict)
-	problem := answer(prov1, "o-3", "l-1", "decline", http.StatusConflict)
-	if problem["type"] != "urn:openhouse:problem:conflict" {
-		t.Errorf("a late answer's problem %v", problem)
-	}
-	if tr := h.tour("o-3"); tr.Status != tour.AwaitingApproval || len(tr.Declined) != 0 {
-		t.Fatalf("a late answer changed the tour: %s %v", tr.Status, tr.Declined)
-	}
+		// At o-3's deadline, before the worker came by: closed either way.
+		h.clock.Set(h.tour("o-3").ApprovalDue)
+		answer(prov1, "o-3", "l-1", "approve", http.StatusConflict)
+		problem := answer(prov1, "o-3", "l-1", "decline", http.StatusConflict)
+		if problem["type"] != "urn:openhouse:problem:conflict" {
+			t.Errorf("a late answer's problem %v", problem)
+		}
+		if tr := h.tour("o-3"); tr.Status != tour.AwaitingApproval || len(tr.Declined) != 0 {
+			t.Fatalf("a late answer changed the tour: %s %v", tr.Status, tr.Declined)
+		}
 
-	// o-4 cancelled by its customer while waiting.
-	if status, body := c.send(t, http.MethodDelete, "/tours/o-4", customer("cust-1"), nil); status != http.StatusOK {
-		t.Fatalf("cancel = %d %v", status, body)
-	}
-	answer(prov1, "o-4", "l-1", "approve", http.StatusConflict)
-	answer(admin, "o-4", "l-1", "decline", http.StatusConflict)
+		// o-4 cancelled by its customer while waiting.
+		if status, body := c.send(t, http.MethodDelete, "/tours/o-4", customer("cust-1"), nil); status != http.StatusOK {
+			t.Fatalf("cancel = %d %v", status, body)
+		}
+		answer(prov1, "o-4", "l-1", "approve", http.StatusConflict)
+		answer(admin, "o-4", "l-1", "decline", http.StatusConflict)
+	})
 }
 
 // TestDeclineEveryHomeOverHTTP: two providers decline both homes of a tour:
@@ -376,27 +381,29 @@ func TestMovedEarlierMovesTheDeadline(t *testing.T) {
 // shown without approval in tours that wait for another provider does not
 // get pages without items ahead of their own pending homes.
 func TestInboxPagesSkipToursWithNothingToAnswer(t *testing.T) {
-	h := newHarness(t)
-	c := h.server()
-	// o-1 and o-2 wait for prov-1's Loft only (prov-2's House is shown
-	// without approval); o-3, later, waits for the House.
-	for _, o := range []events.OrderPlaced{twoHomeOrder("o-1", tourStart, "l-1"), twoHomeOrder("o-2", tourStart.Add(time.Hour), "l-1"),
-		twoHomeOrder("o-3", tourStart.Add(2*time.Hour), "l-2")} {
-		if err := placeAndPay(h.svc, o); err != nil {
-			t.Fatal(err)
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		h := newHarnessOn(t, open)
+		c := h.server()
+		// o-1 and o-2 wait for prov-1's Loft only (prov-2's House is shown
+		// without approval); o-3, later, waits for the House.
+		for _, o := range []events.OrderPlaced{twoHomeOrder("o-1", tourStart, "l-1"), twoHomeOrder("o-2", tourStart.Add(time.Hour), "l-1"),
+			twoHomeOrder("o-3", tourStart.Add(2*time.Hour), "l-2")} {
+			if err := placeAndPay(h.svc, o); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	status, body := c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov2, nil)
-	if got := inboxKeys(t, body); status != http.StatusOK || fmt.Sprint(got) != "[o-3/l-2/pending]" || body["next_cursor"] != nil {
-		t.Fatalf("prov-2's first page = %d %v, want o-3's House and no more", status, body)
-	}
-	status, body = c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov1, nil)
-	cursor, _ := body["next_cursor"].(string)
-	if got := inboxKeys(t, body); status != http.StatusOK || fmt.Sprint(got) != "[o-1/l-1/pending]" || cursor == "" {
-		t.Fatalf("prov-1's first page = %d %v", status, body)
-	}
-	_, body = c.send(t, http.MethodGet, "/tours/approvals?limit=1&cursor="+url.QueryEscape(cursor), prov1, nil)
-	if got := inboxKeys(t, body); fmt.Sprint(got) != "[o-2/l-1/pending]" || body["next_cursor"] != nil {
-		t.Fatalf("prov-1's second page = %v, want o-2's Loft and no more", body)
-	}
+		status, body := c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov2, nil)
+		if got := inboxKeys(t, body); status != http.StatusOK || fmt.Sprint(got) != "[o-3/l-2/pending]" || body["next_cursor"] != nil {
+			t.Fatalf("prov-2's first page = %d %v, want o-3's House and no more", status, body)
+		}
+		status, body = c.send(t, http.MethodGet, "/tours/approvals?limit=1", prov1, nil)
+		cursor, _ := body["next_cursor"].(string)
+		if got := inboxKeys(t, body); status != http.StatusOK || fmt.Sprint(got) != "[o-1/l-1/pending]" || cursor == "" {
+			t.Fatalf("prov-1's first page = %d %v", status, body)
+		}
+		_, body = c.send(t, http.MethodGet, "/tours/approvals?limit=1&cursor="+url.QueryEscape(cursor), prov1, nil)
+		if got := inboxKeys(t, body); fmt.Sprint(got) != "[o-2/l-1/pending]" || body["next_cursor"] != nil {
+			t.Fatalf("prov-1's second page = %v, want o-2's Loft and no more", body)
+		}
+	})
 }

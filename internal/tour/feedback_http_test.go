@@ -11,6 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
+	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 	"github.com/openhouse/openhouse/internal/tour"
 )
 
@@ -30,112 +31,114 @@ func fieldsOf(body map[string]any) []string {
 // route, 422 naming the field of a bad body; the same body twice is one
 // record, a new one replaces it keeping when it was first given.
 func TestFeedbackOverHTTP(t *testing.T) {
-	h := newHarness(t)
-	c := h.server()
-	start := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
-	tr := h.book("cust-1", start)
-	h.assign(tr, "realtor-1")
-	path := "/tours/" + tr.ID + "/feedback"
-	cust, realtor1 := customer("cust-1"), realtor("realtor-1")
-	mine := func(p auth.Principal) map[string]any {
-		t.Helper()
-		status, body := c.send(t, http.MethodGet, path, p, nil)
-		if status != http.StatusOK {
-			t.Fatalf("%s's feedback = %d %v", p.ID, status, body)
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		h := newHarnessOn(t, open)
+		c := h.server()
+		start := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
+		tr := h.book("cust-1", start)
+		h.assign(tr, "realtor-1")
+		path := "/tours/" + tr.ID + "/feedback"
+		cust, realtor1 := customer("cust-1"), realtor("realtor-1")
+		mine := func(p auth.Principal) map[string]any {
+			t.Helper()
+			status, body := c.send(t, http.MethodGet, path, p, nil)
+			if status != http.StatusOK {
+				t.Fatalf("%s's feedback = %d %v", p.ID, status, body)
+			}
+			return body
 		}
-		return body
-	}
-	put := func(p auth.Principal, listingID string, body any) (int, map[string]any) {
-		return c.send(t, http.MethodPut, path+"/"+listingID, p, body)
-	}
-	liked := map[string]any{"rating": 4, "interest": "high", "price_opinion": "right", "comment": "  Bright kitchen\r\nsmall yard  "}
-
-	if got := mine(cust); got["author"] != "customer" || got["requested"] != false || got["open"] != false || got["no_show"] != false ||
-		len(itemsOf(t, got)) != 0 {
-		t.Fatalf("before the tour: %v", got)
-	}
-	if status, body := put(cust, "l-1", liked); status != http.StatusConflict {
-		t.Fatalf("before the end = %d %v, want 409", status, body)
-	}
-	for _, p := range []auth.Principal{customer("cust-2"), realtor("realtor-2"), prov1, admin, as("cust-1", auth.RoleRealtor)} {
-		if status, body := c.send(t, http.MethodGet, path, p, nil); status != http.StatusNotFound {
-			t.Errorf("%s %s read the feedback: %d %v", p.Role, p.ID, status, body)
+		put := func(p auth.Principal, listingID string, body any) (int, map[string]any) {
+			return c.send(t, http.MethodPut, path+"/"+listingID, p, body)
 		}
-	}
+		liked := map[string]any{"rating": 4, "interest": "high", "price_opinion": "right", "comment": "  Bright kitchen\r\nsmall yard  "}
 
-	h.complete(tr)
-	h.redeliverCompleted()
-	if got := mine(cust); got["requested"] != true || got["open"] != true {
-		t.Fatalf("after the tour: %v, want asked and open", got)
-	}
-	for _, p := range []auth.Principal{customer("cust-2"), realtor("realtor-2"), prov1, admin} {
-		if status, body := put(p, "l-1", liked); status != http.StatusNotFound {
-			t.Errorf("%s %s gave feedback: %d %v", p.Role, p.ID, status, body)
+		if got := mine(cust); got["author"] != "customer" || got["requested"] != false || got["open"] != false || got["no_show"] != false ||
+			len(itemsOf(t, got)) != 0 {
+			t.Fatalf("before the tour: %v", got)
 		}
-	}
-	if status, body := put(cust, "l-9", liked); status != http.StatusNotFound {
-		t.Errorf("a home not on the route = %d %v, want 404", status, body)
-	}
-	for _, bad := range []struct {
-		body  any
-		field string
-	}{
-		{map[string]any{"interest": "high"}, "rating"},
-		{map[string]any{"rating": 0}, "rating"},
-		{map[string]any{"rating": 6}, "rating"},
-		{map[string]any{"rating": 3, "interest": "huge"}, "interest"},
-		{map[string]any{"rating": 3, "price_opinion": "cheap"}, "price_opinion"},
-		{map[string]any{"rating": 3, "comment": strings.Repeat("é", tour.MaxCommentLen+1)}, "comment"},
-	} {
-		status, body := put(cust, "l-1", bad.body)
-		if status != http.StatusUnprocessableEntity || fmt.Sprint(fieldsOf(body)) != "["+bad.field+"]" {
-			t.Errorf("%v = %d %v, want 422 naming %s", bad.body, status, body, bad.field)
+		if status, body := put(cust, "l-1", liked); status != http.StatusConflict {
+			t.Fatalf("before the end = %d %v, want 409", status, body)
 		}
-	}
-	if status, body := put(cust, "l-1", `{"rating": 3, "stars": 5}`); status != http.StatusBadRequest {
-		t.Errorf("an unknown field = %d %v, want 400", status, body)
-	}
+		for _, p := range []auth.Principal{customer("cust-2"), realtor("realtor-2"), prov1, admin, as("cust-1", auth.RoleRealtor)} {
+			if status, body := c.send(t, http.MethodGet, path, p, nil); status != http.StatusNotFound {
+				t.Errorf("%s %s read the feedback: %d %v", p.Role, p.ID, status, body)
+			}
+		}
 
-	status, first := put(cust, "l-1", liked)
-	if status != http.StatusOK || first["author"] != "customer" || first["rating"] != 4.0 || first["comment"] != "Bright kitchen\nsmall yard" ||
-		first["created_at"] != first["updated_at"] {
-		t.Fatalf("first feedback = %d %v", status, first)
-	}
-	h.clock.Advance(time.Minute)
-	if status, again := put(cust, "l-1", liked); status != http.StatusOK || again["updated_at"] != first["updated_at"] {
-		t.Fatalf("the same body again = %d %v, want the first unchanged", status, again)
-	}
-	status, changed := put(cust, "l-1", map[string]any{"rating": 2})
-	if status != http.StatusOK || changed["created_at"] != first["created_at"] || changed["updated_at"] == first["updated_at"] ||
-		changed["comment"] != nil || changed["interest"] != nil {
-		t.Fatalf("a new body = %d %v, want it replacing the first", status, changed)
-	}
-	if status, body := put(realtor1, "l-1", map[string]any{"rating": 5, "comment": "Buyers keen"}); status != http.StatusOK || body["author"] != "realtor" {
-		t.Fatalf("the realtor's feedback = %d %v", status, body)
-	}
+		h.complete(tr)
+		h.redeliverCompleted()
+		if got := mine(cust); got["requested"] != true || got["open"] != true {
+			t.Fatalf("after the tour: %v, want asked and open", got)
+		}
+		for _, p := range []auth.Principal{customer("cust-2"), realtor("realtor-2"), prov1, admin} {
+			if status, body := put(p, "l-1", liked); status != http.StatusNotFound {
+				t.Errorf("%s %s gave feedback: %d %v", p.Role, p.ID, status, body)
+			}
+		}
+		if status, body := put(cust, "l-9", liked); status != http.StatusNotFound {
+			t.Errorf("a home not on the route = %d %v, want 404", status, body)
+		}
+		for _, bad := range []struct {
+			body  any
+			field string
+		}{
+			{map[string]any{"interest": "high"}, "rating"},
+			{map[string]any{"rating": 0}, "rating"},
+			{map[string]any{"rating": 6}, "rating"},
+			{map[string]any{"rating": 3, "interest": "huge"}, "interest"},
+			{map[string]any{"rating": 3, "price_opinion": "cheap"}, "price_opinion"},
+			{map[string]any{"rating": 3, "comment": strings.Repeat("é", tour.MaxCommentLen+1)}, "comment"},
+		} {
+			status, body := put(cust, "l-1", bad.body)
+			if status != http.StatusUnprocessableEntity || fmt.Sprint(fieldsOf(body)) != "["+bad.field+"]" {
+				t.Errorf("%v = %d %v, want 422 naming %s", bad.body, status, body, bad.field)
+			}
+		}
+		if status, body := put(cust, "l-1", `{"rating": 3, "stars": 5}`); status != http.StatusBadRequest {
+			t.Errorf("an unknown field = %d %v, want 400", status, body)
+		}
 
-	items := itemsOf(t, mine(cust))
-	if len(items) != 1 || items[0]["rating"] != 2.0 || items[0]["author"] != "customer" {
-		t.Fatalf("the customer's feedback %v, want their one record", items)
-	}
-	if items := itemsOf(t, mine(realtor1)); len(items) != 1 || items[0]["comment"] != "Buyers keen" {
-		t.Fatalf("the realtor's feedback %v", items)
-	}
-	if n := len(outboxtest.OfType(t, h.db, events.TypeFeedbackSubmitted)); n != 3 {
-		t.Fatalf("%d feedback.submitted, want 3 (the same body twice is one)", n)
-	}
+		status, first := put(cust, "l-1", liked)
+		if status != http.StatusOK || first["author"] != "customer" || first["rating"] != 4.0 || first["comment"] != "Bright kitchen\nsmall yard" ||
+			first["created_at"] != first["updated_at"] {
+			t.Fatalf("first feedback = %d %v", status, first)
+		}
+		h.clock.Advance(time.Minute)
+		if status, again := put(cust, "l-1", liked); status != http.StatusOK || again["updated_at"] != first["updated_at"] {
+			t.Fatalf("the same body again = %d %v, want the first unchanged", status, again)
+		}
+		status, changed := put(cust, "l-1", map[string]any{"rating": 2})
+		if status != http.StatusOK || changed["created_at"] != first["created_at"] || changed["updated_at"] == first["updated_at"] ||
+			changed["comment"] != nil || changed["interest"] != nil {
+			t.Fatalf("a new body = %d %v, want it replacing the first", status, changed)
+		}
+		if status, body := put(realtor1, "l-1", map[string]any{"rating": 5, "comment": "Buyers keen"}); status != http.StatusOK || body["author"] != "realtor" {
+			t.Fatalf("the realtor's feedback = %d %v", status, body)
+		}
 
-	// Marked a no-show after the customer was asked: the request is
-	// withdrawn, what they said stays.
-	if status, body := c.send(t, http.MethodPost, "/tours/"+tr.ID+"/no-show", realtor1, nil); status != http.StatusOK {
-		t.Fatalf("no-show = %d %v", status, body)
-	}
-	if got := mine(cust); got["requested"] != false || got["open"] != false || got["no_show"] != true || len(itemsOf(t, got)) != 1 {
-		t.Fatalf("the customer marked a no-show after being asked: %v", got)
-	}
-	if got := mine(realtor1); got["requested"] != true || got["open"] != true {
-		t.Fatalf("the realtor after the no-show: %v", got)
-	}
+		items := itemsOf(t, mine(cust))
+		if len(items) != 1 || items[0]["rating"] != 2.0 || items[0]["author"] != "customer" {
+			t.Fatalf("the customer's feedback %v, want their one record", items)
+		}
+		if items := itemsOf(t, mine(realtor1)); len(items) != 1 || items[0]["comment"] != "Buyers keen" {
+			t.Fatalf("the realtor's feedback %v", items)
+		}
+		if n := len(outboxtest.OfType(t, h.db, events.TypeFeedbackSubmitted)); n != 3 {
+			t.Fatalf("%d feedback.submitted, want 3 (the same body twice is one)", n)
+		}
+
+		// Marked a no-show after the customer was asked: the request is
+		// withdrawn, what they said stays.
+		if status, body := c.send(t, http.MethodPost, "/tours/"+tr.ID+"/no-show", realtor1, nil); status != http.StatusOK {
+			t.Fatalf("no-show = %d %v", status, body)
+		}
+		if got := mine(cust); got["requested"] != false || got["open"] != false || got["no_show"] != true || len(itemsOf(t, got)) != 1 {
+			t.Fatalf("the customer marked a no-show after being asked: %v", got)
+		}
+		if got := mine(realtor1); got["requested"] != true || got["open"] != true {
+			t.Fatalf("the realtor after the no-show: %v", got)
+		}
+	})
 }
 
 // TestNoShowOverHTTP: only the assigned realtor marks the customer a
