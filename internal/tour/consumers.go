@@ -77,10 +77,10 @@ func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) erro
 	var waited time.Duration
 	first := false
 	err = s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
-		// The first assignment of the tour: straight from payment, or
-		// after waiting unassigned (not a re-assignment after a decline
-		// or a reschedule, which release an earlier one).
-		first = (t.Status == Pending && t.AssignmentAt.IsZero()) || t.Status == Unassigned
+		// The first assignment of the tour, straight from payment or
+		// after waiting unassigned; not a re-assignment after a decline
+		// or a reschedule, however long it waited in between.
+		first = t.FirstAssignedAt.IsZero()
 		if !t.Assign(a.RealtorID, a.ScheduledAt, now) {
 			first = false
 			return "", nil

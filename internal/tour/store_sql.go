@@ -44,11 +44,12 @@ type details struct {
 	Refund       events.Money `json:"refund"`
 	// Approval (approval.go); the deadline is also the approval_due
 	// column, which the worker sweeps.
-	ApprovalDue   time.Time      `json:"approval_due,omitzero"`
-	Waiting       Status         `json:"waiting,omitempty"`
-	Declined      []declinedJSON `json:"declined,omitempty"`
-	StopsRefunded events.Money   `json:"stops_refunded,omitzero"`
-	NoShowAt      time.Time      `json:"no_show_at,omitzero"`
+	ApprovalDue     time.Time      `json:"approval_due,omitzero"`
+	Waiting         Status         `json:"waiting,omitempty"`
+	Declined        []declinedJSON `json:"declined,omitempty"`
+	StopsRefunded   events.Money   `json:"stops_refunded,omitzero"`
+	NoShowAt        time.Time      `json:"no_show_at,omitzero"`
+	FirstAssignedAt time.Time      `json:"first_assigned_at,omitzero"`
 }
 
 type declinedJSON struct {
@@ -102,6 +103,9 @@ func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
 	if !d.NoShowAt.IsZero() {
 		t.NoShowAt = d.NoShowAt.UTC()
 	}
+	if !d.FirstAssignedAt.IsZero() {
+		t.FirstAssignedAt = d.FirstAssignedAt.UTC()
+	}
 	for _, s := range d.Stops {
 		t.Stops = append(t.Stops, Stop(s))
 	}
@@ -114,7 +118,8 @@ func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
 
 func detailsOf(t Tour) (string, error) {
 	d := details{Paid: t.Paid, AssignmentAt: t.AssignmentAt, UnassignedAt: t.UnassignedAt, CancelReason: t.CancelReason, Refund: t.Refund,
-		ApprovalDue: t.ApprovalDue, Waiting: t.Waiting, StopsRefunded: t.StopsRefunded, NoShowAt: t.NoShowAt}
+		ApprovalDue: t.ApprovalDue, Waiting: t.Waiting, StopsRefunded: t.StopsRefunded, NoShowAt: t.NoShowAt,
+		FirstAssignedAt: t.FirstAssignedAt}
 	for _, s := range t.Stops {
 		d.Stops = append(d.Stops, stopJSON(s))
 	}

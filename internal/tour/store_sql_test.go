@@ -71,7 +71,7 @@ func TestStoreKeepsToursWithTheirEvents(t *testing.T) {
 			return ev
 		}
 		a := storedTour("a", "cust-1", now.Add(48*time.Hour), tour.Unassigned, "l-1", "prov-1", "l-2", "prov-1")
-		a.UnassignedAt, a.AssignmentAt, a.Refund, a.StopsRefunded = now, now.Add(-time.Minute), usd(0), usd(1000)
+		a.UnassignedAt, a.AssignmentAt, a.Refund, a.StopsRefunded, a.FirstAssignedAt = now, now.Add(-time.Minute), usd(0), usd(1000), now.Add(-time.Hour)
 		if err := st.Create(ctx, a, event(events.TypeTourCreated, "a")); err != nil {
 			t.Fatal(err)
 		}

@@ -59,8 +59,11 @@ type Tour struct {
 	// zero once a realtor takes it, so a later wait counts from its own
 	// start.
 	UnassignedAt time.Time
-	CancelReason string
-	Refund       events.Money
+	// FirstAssignedAt is when a realtor first took the tour (zero until
+	// one does): the end of the time to schedule.
+	FirstAssignedAt time.Time
+	CancelReason    string
+	Refund          events.Money
 	// Approval of homes whose showing mode is confirm (approval.go): the
 	// deadline of the answers, the status the assignment gives the tour
 	// once they are in, the homes that left, and what their fees refunded.
@@ -246,6 +249,9 @@ func (t *Tour) Assign(realtorID string, at, now time.Time) bool {
 	}
 	t.setAssignment(Scheduled, realtorID)
 	t.AssignmentAt, t.UnassignedAt = at, time.Time{}
+	if t.FirstAssignedAt.IsZero() {
+		t.FirstAssignedAt = at.UTC()
+	}
 	t.touch(now)
 	return true
 }

@@ -3,6 +3,8 @@ package tour_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -279,4 +281,48 @@ func TestUnassignedWaitStartsAgainAfterAnAssignment(t *testing.T) {
 	if got := h.tour(tr.ID); got.Status != tour.Cancelled || got.CancelReason != "no_realtor" {
 		t.Fatalf("after its second wait the tour is %s (%s), want cancelled for no_realtor", got.Status, got.CancelReason)
 	}
+}
+
+// TestTimeToScheduleMeasuresTheFirstAssignmentOnly: the time from payment
+// to a realtor is observed when a realtor first takes the tour, not again
+// when another takes it after the first declined and no one was free.
+func TestTimeToScheduleMeasuresTheFirstAssignmentOnly(t *testing.T) {
+	h := newHarness(t)
+	reg := prometheus.NewRegistry()
+	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
+		tour.Config{Clock: h.clock, Metrics: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc = svc
+	tr := h.book("cust-1", h.clock.Now().Add(72*time.Hour))
+	t0 := h.clock.Now()
+	if err := h.assigned(tr.ID, "r-1", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.released(tr.ID, "r-1", "declined", t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.deliver(events.TypeAppointmentUnassigned, tr.ID, events.AppointmentUnassigned{TourID: tr.ID, At: t0.Add(3 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.assigned(tr.ID, "r-2", t0.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.tour(tr.ID); got.RealtorID != "r-2" || !got.FirstAssignedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("the tour's realtor is %q, first assigned at %v; want r-2, first r-1's at %v", got.RealtorID, got.FirstAssignedAt, t0.Add(time.Minute))
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "openhouse_tour_time_to_schedule_seconds" {
+			if hist := f.GetMetric()[0].GetHistogram(); hist.GetSampleCount() != 1 || hist.GetSampleSum() != 60 {
+				t.Fatalf("time to schedule: %d samples summing %v s; want the first assignment's 60 s only", hist.GetSampleCount(), hist.GetSampleSum())
+			}
+			return
+		}
+	}
+	t.Fatal("no openhouse_tour_time_to_schedule_seconds")
 }
