@@ -398,8 +398,8 @@ func fingerprint(t *testing.T, dataDir string) string {
 // SQLite databases since it last looked: PRAGMA data_version, read on one
 // held connection per file, changes whenever another connection commits.
 // Hashing every row of every table (fingerprint) after each of hundreds of
-// bodies took minutes under the race detector; now it runs only after a
-// commit, and a commit that changed no row still compares equal.
+// bodies is slow under the race detector, so it runs only after a commit;
+// a commit that changed no row still compares equal.
 type writeWatch struct {
 	conns    []*sql.Conn
 	versions []int64
