@@ -10,6 +10,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -46,16 +47,29 @@ const (
 	MaxSpreadKM = 30.0
 )
 
-// Domain errors.
+// Domain errors, answered to clients by their kind.
 var (
-	ErrNotInCart = errors.New("listing is not in the cart")
-	ErrEmpty     = errors.New("the cart is empty")
+	ErrNotInCart = fault.NotFound("listing is not in the cart").WithDetail("that listing is not in your cart")
+	ErrEmpty     = fault.Invalid("the cart is empty", fault.FieldError{Field: "items", Message: "the cart is empty"})
+	// errPeersUnavailable: a service the cart needs did not answer
+	// (clients.ErrUnavailable); the client may retry.
+	errPeersUnavailable = fault.Unavailable("a service the cart needs is unavailable").
+				WithDetail("a service the cart needs is unavailable; try again shortly")
 )
+
+// peerFailure is err, told to clients as errPeersUnavailable when a peer
+// did not answer.
+func peerFailure(err error) error { return clients.WhenUnavailable(err, errPeersUnavailable) }
 
 // RuleError is a request that breaks a rule, naming the field.
 type RuleError struct{ Field, Message string }
 
 func (e RuleError) Error() string { return e.Field + ": " + e.Message }
+
+// Answer names the field.
+func (e RuleError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindInvalid, Fields: []fault.FieldError{{Field: e.Field, Message: e.Message}}}
+}
 
 // ShowingError is a tour that breaks a home's showing rules.
 type ShowingError = tourplan.ShowingError

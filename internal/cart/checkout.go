@@ -237,7 +237,7 @@ func (s *Service) pay(ctx context.Context, c Checkout, req CheckoutRequest) (Ans
 		// may not have happened. Give the key back so the customer's retry
 		// resumes at once; the payment's idempotency sorts out the rest.
 		s.giveKeyBack(ctx, c)
-		return Answer{}, fmt.Errorf("charge order %s: %w", c.OrderID, err)
+		return Answer{}, fmt.Errorf("charge order %s: %w", c.OrderID, peerFailure(err))
 	}
 	return s.complete(ctx, c, answer, paid)
 }
@@ -267,7 +267,7 @@ func (s *Service) hold(ctx context.Context, c Checkout, cart Cart, route tourpla
 				map[string]any{"rule": tourplan.RuleMaxPerDay, "listing_id": full.ListingID}), clients.Hold{}, nil
 		}
 		if !errors.Is(err, clients.ErrNoRealtor) {
-			return Answer{}, clients.Hold{}, fmt.Errorf("hold a realtor for order %s: %w", c.OrderID, err)
+			return Answer{}, clients.Hold{}, fmt.Errorf("hold a realtor for order %s: %w", c.OrderID, peerFailure(err))
 		}
 	}
 	alternatives, err := s.Alternatives(ctx, cart, route.Start)

@@ -1,11 +1,9 @@
 package cart
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
@@ -52,12 +50,12 @@ func customerID(r *http.Request) string {
 
 func (s *Service) writeCart(w http.ResponseWriter, r *http.Request, c Cart, err error) {
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	v, err := viewOf(c, false)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, v)
@@ -95,7 +93,7 @@ func (s *Service) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	}
 	answer, err := s.Checkout(r.Context(), customerID(r), r.Header.Get("Idempotency-Key"), req)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	idempotency.Write(w, answer)
@@ -126,36 +124,6 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, httpapi.NewList(views, next))
 }
 
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		rule    RuleError
-		showing ShowingError
-	)
-	switch {
-	case errors.As(err, &showing):
-		p := httpapi.Unprocessable(showing.Message)
-		p.Type, p.Title = TypeShowingRule, "Showing rule"
-		p.Extensions = map[string]any{"rule": showing.Rule, "listing_id": showing.ListingID}
-		httpapi.WriteError(w, r, p)
-	case errors.As(err, &rule):
-		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: rule.Field, Message: rule.Message}))
-	case errors.Is(err, ErrEmpty):
-		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: "items", Message: "the cart is empty"}))
-	case errors.Is(err, ErrNotInCart):
-		httpapi.WriteError(w, r, httpapi.NotFound("that listing is not in your cart"))
-	case errors.Is(err, ErrBadKey):
-		httpapi.WriteError(w, r, httpapi.BadRequest(err.Error()))
-	case errors.Is(err, ErrKeyReused):
-		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
-	case errors.Is(err, ErrInProgress):
-		httpapi.WriteError(w, r, httpapi.Conflict(err.Error()))
-	case errors.Is(err, clients.ErrUnavailable):
-		httpapi.WriteError(w, r, httpapi.Unavailable("a service the cart needs is unavailable; try again shortly"))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
-}
-
 func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
 	q, field, err := tourplan.ParseSlotsQuery(r.URL.Query())
 	if err != nil {
@@ -164,7 +132,7 @@ func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
 	}
 	slots, err := s.Slots(r.Context(), customerID(r), q)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, slots)

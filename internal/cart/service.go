@@ -170,7 +170,7 @@ func (s *Service) Add(ctx context.Context, customerID, listingID string) (Cart, 
 		return Cart{}, RuleError{"listing_id", "no such listing"}
 	}
 	if err != nil {
-		return Cart{}, fmt.Errorf("read listing %s: %w", listingID, err)
+		return Cart{}, fmt.Errorf("read listing %s: %w", listingID, peerFailure(err))
 	}
 	if l.Status != "" && l.Status != "active" {
 		return Cart{}, RuleError{"listing_id", "this listing is not on the market"}

@@ -62,7 +62,7 @@ func (s *Service) open(ctx context.Context, c Cart, loc *time.Location, first ti
 	}
 	starts, err := s.slots.Slots(ctx, q)
 	if err != nil {
-		return nil, 0, fmt.Errorf("open slots: %w", err)
+		return nil, 0, fmt.Errorf("open slots: %w", peerFailure(err))
 	}
 	// The homes' showing rules leave out more: starts whose visits fall
 	// outside a home's windows, in its blackouts, under its notice, or on
@@ -96,7 +96,7 @@ func (s *Service) fullDays(ctx context.Context, c Cart, first time.Time, days in
 	}
 	counts, err := s.holds.ShowingDays(ctx, ids, c.Items[0].TimeZone, first, min(days+1, clients.MaxShowingDays), "")
 	if err != nil {
-		return nil, fmt.Errorf("showings per day: %w", err)
+		return nil, fmt.Errorf("showings per day: %w", peerFailure(err))
 	}
 	return counts, nil
 }

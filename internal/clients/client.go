@@ -226,3 +226,14 @@ func decode(resp *response, want int, v any) error {
 		return e
 	}
 }
+
+// WhenUnavailable returns err wrapped in failure as well when err is a
+// peer's ErrUnavailable, so the caller's own client is told failure (a
+// fault.Unavailable in the caller's words) and errors.Is still finds
+// ErrUnavailable; any other err is returned as it is.
+func WhenUnavailable(err, failure error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%w: %w", failure, err)
+	}
+	return err
+}

@@ -3,6 +3,8 @@ package tour
 import (
 	"fmt"
 	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // DefaultAccessLead is how long before the realtor's stop at a home its
@@ -21,6 +23,16 @@ func (e AccessNotOpenError) Error() string {
 		return "the tour is over; its homes' access is closed"
 	}
 	return fmt.Sprintf("the homes' access opens at %s", e.OpensAt.Format(time.RFC3339))
+}
+
+// Answer is a conflict saying when the access opens (opens_at), or that
+// the tour is over.
+func (e AccessNotOpenError) Answer() fault.Answer {
+	a := fault.Answer{Kind: fault.KindConflict, Detail: e.Error()}
+	if !e.Ended {
+		a.Extensions = map[string]any{"opens_at": e.OpensAt.UTC()}
+	}
+	return a
 }
 
 // AccessFor reports whether realtorID may read the tour's homes' access

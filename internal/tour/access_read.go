@@ -57,7 +57,7 @@ func (s *Service) Access(ctx context.Context, id string, p auth.Principal) ([]Ac
 			continue // no access set for this home
 		}
 		if err != nil {
-			return nil, err
+			return nil, peerFailure(err)
 		}
 		opens, closes, _ := t.AccessWindow(st.ListingID, s.cfg.AccessLead)
 		items = append(items, AccessItem{ListingID: st.ListingID, Title: st.Title, Instructions: a.Instructions, Code: a.Code,
@@ -106,19 +106,11 @@ func (s *Service) accessRoute() auth.Route {
 
 func (s *Service) handleAccess(w http.ResponseWriter, r *http.Request) {
 	items, err := s.Access(r.Context(), r.PathValue("id"), caller(r))
-	var closed AccessNotOpenError
-	switch {
-	case errors.As(err, &closed):
-		p := httpapi.Conflict(closed.Error())
-		if !closed.Ended {
-			p.Extensions = map[string]any{"opens_at": closed.OpensAt.UTC()}
-		}
-		httpapi.WriteError(w, r, p)
-	case err != nil:
-		writeError(w, r, err)
-	default:
-		httpapi.WriteJSON(w, http.StatusOK, accessList{Items: items})
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
+	httpapi.WriteJSON(w, http.StatusOK, accessList{Items: items})
 }
 
 // tellAccessOpened tells each realtor once, per tour and start, that the

@@ -1,10 +1,10 @@
 package tour
 
 import (
-	"errors"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -33,11 +33,14 @@ const AwaitingApproval Status = "awaiting_approval"
 var (
 	// ErrApprovalClosed: the deadline passed; the home was (or is about
 	// to be) declined for want of an answer.
-	ErrApprovalClosed = errors.New("the approval deadline has passed")
+	ErrApprovalClosed = fault.Conflict("the approval deadline has passed").
+				WithDetail("the deadline for an answer has passed; the home was declined")
 	// ErrAnswered: the home was answered the other way already.
-	ErrAnswered = errors.New("the home was answered already")
+	ErrAnswered = fault.Conflict("the home was answered already").
+			WithDetail("the home was answered the other way already")
 	// ErrNoApproval: the home needs no approval in this tour.
-	ErrNoApproval = errors.New("this home needs no approval")
+	ErrNoApproval = fault.Conflict("this home needs no approval").
+			WithDetail("this home needs no approval in this tour")
 )
 
 // DeclinedStop is a home that left the tour, and why.

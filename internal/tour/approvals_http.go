@@ -142,7 +142,7 @@ func (s *Service) handleAnswer(w http.ResponseWriter, r *http.Request, answer fu
 		t, err = answer(r.Context(), t.ID, listingID, caller(r).ID)
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	s.writeTour(w, r, t)

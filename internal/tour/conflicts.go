@@ -188,7 +188,7 @@ func (s *Service) handleConflicts(w http.ResponseWriter, r *http.Request) {
 	}
 	found, err := s.Conflicts(r.Context(), provider, listingID)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	if page.Cursor != "" {

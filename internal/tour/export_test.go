@@ -3,9 +3,11 @@ package tour
 import (
 	"net/http"
 	"net/http/httptest"
+
+	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
 
 // WriteError renders err as the tour API answers it.
 func WriteError(w http.ResponseWriter, err error) {
-	writeError(w, httptest.NewRequest(http.MethodPatch, "/tours/x", nil), err)
+	httpapi.WriteError(w, httptest.NewRequest(http.MethodPatch, "/tours/x", nil), err)
 }

@@ -1,12 +1,12 @@
 package tour
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 	"unicode/utf8"
 
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
@@ -96,9 +96,11 @@ type Feedback struct {
 
 // Errors of feedback and no-shows callers branch on.
 var (
-	ErrNotEnded   = errors.New("the tour has not ended yet")
-	ErrNotStarted = errors.New("the tour has not started yet")
-	ErrNoShow     = errors.New("the customer was marked a no-show")
+	ErrNotEnded = fault.Conflict("the tour has not ended yet").
+			WithDetail("the tour has not ended; feedback opens when it does")
+	ErrNotStarted = fault.Conflict("the tour has not started yet")
+	ErrNoShow     = fault.Conflict("the customer was marked a no-show").
+			WithDetail("you were marked as not having come to this tour")
 )
 
 // PartyOf is userID's part in the tour, as the role they act in: the

@@ -95,7 +95,7 @@ func (s *Service) handleMyFeedback(w http.ResponseWriter, r *http.Request) {
 	p := caller(r)
 	t, asked, mine, err := s.MyFeedback(r.Context(), r.PathValue("id"), p)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	party := partyOf(p, t)
@@ -115,7 +115,7 @@ func (s *Service) handlePutFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.PutFeedback(r.Context(), r.PathValue("id"), r.PathValue("listing_id"), caller(r), req.opinion())
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, feedbackViewOf(f))
@@ -124,7 +124,7 @@ func (s *Service) handlePutFeedback(w http.ResponseWriter, r *http.Request) {
 func (s *Service) handleNoShow(w http.ResponseWriter, r *http.Request) {
 	t, err := s.MarkNoShow(r.Context(), r.PathValue("id"), caller(r))
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	s.writeTour(w, r, t)

@@ -200,7 +200,7 @@ func (s *Service) visible(w http.ResponseWriter, r *http.Request) (Tour, bool) {
 		err = ErrNotFound
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return Tour{}, false
 	}
 	return t, true
@@ -234,7 +234,7 @@ func (s *Service) handleSlots(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, slots)
@@ -267,7 +267,7 @@ func (s *Service) handleReschedule(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := s.Reschedule(r.Context(), t.ID, *req.ScheduledAt)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	s.writeTour(w, r, t)
@@ -289,7 +289,7 @@ func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := s.Cancel(r.Context(), t.ID, by, p.ID)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	s.writeTour(w, r, t)
@@ -303,51 +303,4 @@ func (s *Service) writeTour(w http.ResponseWriter, r *http.Request, t Tour) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, v)
-}
-
-// TypeSlotTaken is the problem type of a time that is not open.
-const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
-
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		rule    RuleError
-		taken   *SlotTakenError
-		showing tourplan.ShowingError
-	)
-	switch {
-	case errors.As(err, &showing):
-		p := httpapi.Unprocessable(showing.Message)
-		p.Type, p.Title = tourplan.TypeShowingRule, "Showing rule"
-		p.Extensions = map[string]any{"rule": showing.Rule, "listing_id": showing.ListingID}
-		httpapi.WriteError(w, r, p)
-	case errors.As(err, &taken):
-		p := httpapi.Conflict("that time is not open for this tour's homes; alternatives are the nearest open times")
-		p.Type, p.Title = TypeSlotTaken, "Slot taken"
-		p.Extensions = map[string]any{"alternatives": taken.Alternatives}
-		httpapi.WriteError(w, r, p)
-	case errors.Is(err, clients.ErrUnavailable):
-		httpapi.WriteError(w, r, httpapi.Unavailable("a service the tour needs is unavailable; try again shortly"))
-	case errors.As(err, &rule):
-		httpapi.WriteError(w, r, httpapi.Validation(httpapi.FieldError{Field: rule.Field, Message: rule.Message}))
-	case errors.Is(err, ErrNotFound):
-		httpapi.WriteError(w, r, httpapi.NotFound("no such tour"))
-	case errors.Is(err, ErrFinished):
-		httpapi.WriteError(w, r, httpapi.Conflict("the tour is already cancelled or completed"))
-	case errors.Is(err, ErrApprovalClosed):
-		httpapi.WriteError(w, r, httpapi.Conflict("the deadline for an answer has passed; the home was declined"))
-	case errors.Is(err, ErrAnswered):
-		httpapi.WriteError(w, r, httpapi.Conflict("the home was answered the other way already"))
-	case errors.Is(err, ErrNoApproval):
-		httpapi.WriteError(w, r, httpapi.Conflict("this home needs no approval in this tour"))
-	case errors.Is(err, ErrNotEnded):
-		httpapi.WriteError(w, r, httpapi.Conflict("the tour has not ended; feedback opens when it does"))
-	case errors.Is(err, ErrNotStarted):
-		httpapi.WriteError(w, r, httpapi.Conflict("the tour has not started yet"))
-	case errors.Is(err, ErrNoShow):
-		httpapi.WriteError(w, r, httpapi.Conflict("you were marked as not having come to this tour"))
-	case errors.Is(err, ErrTooLate):
-		httpapi.WriteError(w, r, httpapi.Unprocessable("the tour starts too soon to be changed; contact an admin"))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
 }

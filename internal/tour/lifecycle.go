@@ -139,7 +139,7 @@ func (s *Service) holdFor(ctx context.Context, t Tour, rules HomeRules) (string,
 				Message: tourplan.RuleMessage(tourplan.RuleMaxPerDay, rules[full.ListingID])}
 		}
 		if !errors.Is(err, clients.ErrNoRealtor) {
-			return "", fmt.Errorf("hold a realtor for tour %s: %w", t.ID, err)
+			return "", fmt.Errorf("hold a realtor for tour %s: %w", t.ID, peerFailure(err))
 		}
 	}
 	alts, err := s.alternatives(ctx, t)

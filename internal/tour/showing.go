@@ -35,7 +35,7 @@ func (s *Service) rulesOf(ctx context.Context, listingIDs []string) (HomeRules, 
 		case errors.Is(err, clients.ErrNotFound):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("showing rules of listing %s: %w", id, err)
+			return nil, fmt.Errorf("showing rules of listing %s: %w", id, peerFailure(err))
 		}
 		out[id] = l.Showing
 	}
@@ -110,7 +110,7 @@ func (s *Service) fullDays(ctx context.Context, t Tour, rules HomeRules, first t
 	}
 	counts, err := s.holds.ShowingDays(ctx, ids, t.TimeZone, first, min(days+1, clients.MaxShowingDays), t.ID)
 	if err != nil {
-		return nil, fmt.Errorf("showings per day: %w", err)
+		return nil, fmt.Errorf("showings per day: %w", peerFailure(err))
 	}
 	return counts, nil
 }

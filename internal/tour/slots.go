@@ -7,11 +7,15 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // MaxAlternatives is how many open times a refused reschedule offers.
 const MaxAlternatives = tourplan.MaxAlternatives
+
+// TypeSlotTaken is the problem type of a time that is not open.
+const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
 
 // SlotTakenError refuses a time that is not open for the tour's homes,
 // with the nearest open times.
@@ -19,6 +23,13 @@ type SlotTakenError struct{ Alternatives []tourplan.Slot }
 
 func (e *SlotTakenError) Error() string {
 	return fmt.Sprintf("that time is not open; %d alternatives", len(e.Alternatives))
+}
+
+// Answer is a conflict of type TypeSlotTaken with the alternatives.
+func (e *SlotTakenError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindConflict, Type: TypeSlotTaken, Title: "Slot taken",
+		Detail:     "that time is not open for this tour's homes; alternatives are the nearest open times",
+		Extensions: map[string]any{"alternatives": e.Alternatives}}
 }
 
 // Slots lists the open starts for t's route, the same homes in the same
@@ -80,7 +91,7 @@ func (s *Service) open(ctx context.Context, t Tour, first time.Time, days int, l
 	}
 	starts, err := s.slots.Slots(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("open slots: %w", err)
+		return nil, fmt.Errorf("open slots: %w", peerFailure(err))
 	}
 	// The homes' showing rules as they are now leave out more: visits
 	// outside a home's windows, in its blackouts, under its notice, on a

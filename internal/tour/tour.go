@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -79,19 +81,34 @@ type Tour struct {
 	UpdatedAt time.Time
 }
 
-// Errors callers branch on.
+// Errors callers branch on, and clients are answered by their kind.
 var (
-	ErrNotFound      = errors.New("tour not found")
-	ErrFinished      = errors.New("the tour is cancelled or completed")
-	ErrTooLate       = errors.New("too close to the tour's start to change it")
+	ErrNotFound = fault.NotFound("tour not found").WithDetail("no such tour")
+	ErrFinished = fault.Conflict("the tour is cancelled or completed").
+			WithDetail("the tour is already cancelled or completed")
+	ErrTooLate = fault.Unprocessable("too close to the tour's start to change it").
+			WithDetail("the tour starts too soon to be changed; contact an admin")
 	ErrNotAllowed    = errors.New("not allowed")
 	ErrAlreadyExists = errors.New("a tour for this payment exists")
+	// errPeersUnavailable: a service the tour needs did not answer
+	// (clients.ErrUnavailable); the client may retry.
+	errPeersUnavailable = fault.Unavailable("a service the tour needs is unavailable").
+				WithDetail("a service the tour needs is unavailable; try again shortly")
 )
+
+// peerFailure is err, told to clients as errPeersUnavailable when a peer
+// did not answer.
+func peerFailure(err error) error { return clients.WhenUnavailable(err, errPeersUnavailable) }
 
 // RuleError is a request that breaks a rule, naming the field.
 type RuleError struct{ Field, Message string }
 
 func (e RuleError) Error() string { return e.Field + ": " + e.Message }
+
+// Answer names the field.
+func (e RuleError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindInvalid, Fields: []fault.FieldError{{Field: e.Field, Message: e.Message}}}
+}
 
 // Rules are the tunable rules of tours. DefaultRules documents the values.
 type Rules struct {

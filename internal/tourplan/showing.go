@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // This file applies a home's showing rules (events.Showing, its
@@ -38,6 +39,12 @@ type ShowingError struct {
 
 func (e ShowingError) Error() string {
 	return "listing " + e.ListingID + ": showing rule " + e.Rule + ": " + e.Message
+}
+
+// Answer is a 422 of type TypeShowingRule naming the rule and the home.
+func (e ShowingError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindUnprocessable, Type: TypeShowingRule, Title: "Showing rule", Detail: e.Message,
+		Extensions: map[string]any{"rule": e.Rule, "listing_id": e.ListingID}}
 }
 
 var clockPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

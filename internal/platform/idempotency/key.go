@@ -4,7 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
+
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // MaxKeyLen is the longest Idempotency-Key accepted.
@@ -28,12 +29,13 @@ func ValidKey(k string) bool {
 	return true
 }
 
-// Errors of the contract. Services answer ErrBadKey with 400,
-// ErrKeyReused with 422 and ErrInFlight with 409.
+// Errors of the contract, answered 400, 422 and 409 with the error's text
+// (a service may tell its clients in words of its own by wrapping them in
+// its own fault).
 var (
-	ErrBadKey    = errors.New("an Idempotency-Key of 1 to 255 visible ASCII characters is required")
-	ErrKeyReused = errors.New("this Idempotency-Key was used with a different request")
-	ErrInFlight  = errors.New("a request with this Idempotency-Key is still in progress")
+	ErrBadKey    = fault.BadRequest("an Idempotency-Key of 1 to 255 visible ASCII characters is required").WithWholeText()
+	ErrKeyReused = fault.Unprocessable("this Idempotency-Key was used with a different request").WithWholeText()
+	ErrInFlight  = fault.Conflict("a request with this Idempotency-Key is still in progress").WithWholeText()
 )
 
 // Hash is the hash of a request's meaning: v (the decoded, normalised
