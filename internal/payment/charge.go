@@ -16,7 +16,8 @@ import (
 // ErrGatewayUnavailable: the gateway did not give an answer (timeout, down).
 // The payment stays pending; a retry with the same Idempotency-Key resumes
 // it, and so does Run after ReconcileAfter.
-var errGatewayUnavailable = errors.New("the payment gateway did not answer")
+var errGatewayUnavailable = fault.Unavailable("the payment gateway did not answer").
+	WithDetail("the payment gateway did not answer; retry with the same Idempotency-Key").WithRetryAfter(time.Second)
 
 // keyRef names an idempotency record.
 type keyRef struct{ scope, key string }
@@ -96,7 +97,7 @@ func (s *Service) claimKey(ctx context.Context, ref keyRef, try func() (claim, e
 		return c.busy, err
 	})
 	if err != nil {
-		return claim{}, nil, err
+		return claim{}, nil, keyFailure(err)
 	}
 	return c, unlock, nil
 }

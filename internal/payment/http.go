@@ -202,7 +202,7 @@ func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) {
 	caller, _ := auth.PrincipalFrom(r.Context())
 	a, err := s.Charge(r.Context(), caller.ID, key, req.input())
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	writeAnswer(w, a)
@@ -231,7 +231,7 @@ func (s *Service) handleRefund(w http.ResponseWriter, r *http.Request) {
 	caller, _ := auth.PrincipalFrom(r.Context())
 	a, err := s.Refund(r.Context(), id, caller.ID, key, req.input())
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	writeAnswer(w, a)
@@ -252,13 +252,13 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) {
 		err = errNotYours
 	}
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, viewOf(p))
 }
 
-var errNotYours = errors.New("another customer's payment")
+var errNotYours = fault.NotFound("another customer's payment").WithDetail("the resource does not exist")
 
 // handleList serves admins every payment, newest first, optionally by
 // status and customer_id.
@@ -307,34 +307,4 @@ func badQuery(field, msg string) *httpapi.Problem {
 	p := httpapi.BadRequest("query parameter " + field + " " + msg)
 	p.Errors = []httpapi.FieldError{{Field: field, Message: msg}}
 	return p
-}
-
-// writeError maps the service's errors to problems; anything else goes to
-// the shared mapping (ErrNotFound is 404 there).
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var over *overRefundError
-	switch {
-	case errors.Is(err, errNotYours):
-		httpapi.WriteError(w, r, httpapi.NotFound("the resource does not exist"))
-	case errors.Is(err, errKeyReused):
-		httpapi.WriteError(w, r, httpapi.Unprocessable("this Idempotency-Key was already used with a different request"))
-	case errors.Is(err, errKeyInFlight):
-		p := httpapi.Conflict("a request with this Idempotency-Key is still in progress; retry later")
-		p.RetryAfter = time.Second
-		httpapi.WriteError(w, r, p)
-	case errors.Is(err, errGatewayUnavailable):
-		p := httpapi.Unavailable("the payment gateway did not answer; retry with the same Idempotency-Key")
-		p.RetryAfter = time.Second
-		httpapi.WriteError(w, r, p)
-	case errors.Is(err, errNotSettled):
-		httpapi.WriteError(w, r, httpapi.Conflict("the payment is still being processed"))
-	case errors.As(err, &over):
-		writeAnswer(w, problemAnswer(paymentProblem{Status: http.StatusUnprocessableEntity, Type: httpapi.TypeUnprocessable,
-			Title: "Unprocessable Entity", Detail: over.Error(), Instance: r.URL.Path, PaymentID: over.PaymentID,
-			Refunded: &over.Refunded, PendingRefunds: &over.Pending}))
-	case errors.Is(err, errNotRefundable), errors.Is(err, errOverRefund):
-		httpapi.WriteError(w, r, httpapi.Unprocessable(err.Error()))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
 }

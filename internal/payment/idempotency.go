@@ -1,6 +1,11 @@
 package payment
 
 import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/platform/idempotency"
 )
 
@@ -24,10 +29,24 @@ type keyRecord = idempotency.Record
 // Answer is an HTTP answer, recorded for replay.
 type Answer = idempotency.Answer
 
-// Errors of the idempotency rules (the shared ones).
+// Errors of the idempotency rules: the shared ones, told to clients in the
+// payment API's words (keyFailure).
 var (
-	// ErrKeyReused: the key was used before with another request body.
-	errKeyReused = idempotency.ErrKeyReused
-	// ErrKeyInFlight: the first request with the key is still running.
-	errKeyInFlight = idempotency.ErrInFlight
+	// errKeyReused: the key was used before with another request body.
+	errKeyReused = fault.Unprocessable("this Idempotency-Key was already used with a different request")
+	// errKeyInFlight: the first request with the key is still running.
+	errKeyInFlight = fault.Conflict("a request with this Idempotency-Key is still in progress; retry later").
+			WithRetryAfter(time.Second)
 )
+
+// keyFailure is err wrapped in the payment API's own error as well when it
+// is one of the shared mechanism's refusals.
+func keyFailure(err error) error {
+	switch {
+	case errors.Is(err, idempotency.ErrKeyReused):
+		return fmt.Errorf("%w: %w", errKeyReused, err)
+	case errors.Is(err, idempotency.ErrInFlight):
+		return fmt.Errorf("%w: %w", errKeyInFlight, err)
+	}
+	return err
+}

@@ -70,15 +70,15 @@ type payment struct {
 	UpdatedAt   time.Time
 }
 
-// Errors the domain's rules return; the HTTP layer maps them to problems.
+// Errors the domain's rules return, answered to clients by their kind.
 var (
 	// ErrNotSettled: the payment's charge is still in progress.
-	errNotSettled = errors.New("the payment is not settled yet")
+	errNotSettled = fault.Conflict("the payment is not settled yet").WithDetail("the payment is still being processed")
 	// ErrNotRefundable: the payment failed, so nothing was charged.
-	errNotRefundable = errors.New("a failed payment cannot be refunded")
+	errNotRefundable = fault.Unprocessable("a failed payment cannot be refunded").WithWholeText()
 	// ErrOverRefund: more than charged minus already refunded. The
 	// service returns it as an *OverRefundError, which tells how much.
-	errOverRefund = errors.New("refund exceeds what is left of the payment")
+	errOverRefund = fault.Unprocessable("refund exceeds what is left of the payment").WithWholeText()
 	// ErrNotPending: a charge outcome arrived for a payment already settled.
 	errNotPending = errors.New("the payment is already settled")
 )
@@ -318,6 +318,13 @@ func (e *overRefundError) Error() string { return errOverRefund.Error() }
 
 // Is makes errors.Is(err, ErrOverRefund) hold.
 func (e *overRefundError) Is(target error) bool { return target == errOverRefund }
+
+// Answer is a 422 with the payment's refunds (payment_id, refunded,
+// pending_refunds).
+func (e *overRefundError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindUnprocessable, Detail: e.Error(), Extensions: map[string]any{
+		"payment_id": e.PaymentID, "refunded": e.Refunded, "pending_refunds": e.Pending}}
+}
 
 // NewRefund records a refund of amount (already checked with CheckRefund)
 // as pending.
