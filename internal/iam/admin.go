@@ -8,7 +8,6 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
-	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
 // AdminChange is what an admin may change on a user; nil stays as is.
@@ -106,7 +105,7 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adm
 // else is told it does not exist.
 func (s *Service) GetUser(ctx context.Context, callerID string, callerIsAdmin bool, id string) (User, error) {
 	if !callerIsAdmin && callerID != id {
-		return User{}, store.ErrNotFound
+		return User{}, noSuchUser("user " + id)
 	}
 	return s.store.UserByID(ctx, id)
 }

@@ -44,7 +44,7 @@ type calendarTokenView struct {
 func (s *Service) handleCalendarToken(w http.ResponseWriter, r *http.Request) {
 	token, err := s.IssueCalendarToken(r.Context(), caller(r).ID)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	scheme := "http"

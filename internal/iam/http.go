@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
-	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
 // userView is a user as the API shows it; never the password hash.
@@ -44,7 +42,7 @@ func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.Register(r.Context(), registration(req))
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/iam/users/"+u.ID)
@@ -77,7 +75,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.Login(r.Context(), req.Email, req.Password, clientAddress(r))
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -276,7 +274,7 @@ func caller(r *http.Request) auth.Principal {
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) {
 	me, err := s.Me(r.Context(), caller(r).ID)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, meViewOf(me))
@@ -322,7 +320,7 @@ func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
 	}
 	me, err := s.UpdateMe(r.Context(), caller(r).ID, c)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, meViewOf(me))
@@ -372,7 +370,7 @@ func (s *Service) handleGetUser(w http.ResponseWriter, r *http.Request) {
 	p := caller(r)
 	u, err := s.GetUser(r.Context(), p.ID, p.Role == auth.RoleAdmin, r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, viewOf(u))
@@ -391,41 +389,8 @@ func (s *Service) handleAdminUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.AdminUpdate(r.Context(), caller(r).ID, r.PathValue("id"), adminChange(req))
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, viewOf(u))
-}
-
-// writeError maps the domain's errors to problems; anything else goes to
-// the shared mapping.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		throttled throttledError
-		conflict  *scheduleConflictError
-	)
-	switch {
-	case errors.As(err, &conflict):
-		p := httpapi.Conflict(conflict.Error())
-		p.Type, p.Title = clients.TypeTimeOffConflict, "Time off over booked tours"
-		p.Extensions = map[string]any{"tours": conflict.Tours}
-		httpapi.WriteError(w, r, p)
-	case errors.Is(err, errScheduleUnavailable):
-		httpapi.WriteError(w, r, httpapi.Unavailable(err.Error()))
-	case errors.Is(err, errEmailTaken):
-		httpapi.WriteError(w, r, httpapi.Conflict("this email is already registered"))
-	case errors.Is(err, errBadCredentials):
-		httpapi.WriteError(w, r, httpapi.Unauthorized("wrong email or password"))
-	case errors.Is(err, errRefreshInvalid), errors.Is(err, errRefreshReused):
-		// One answer for every refusal: it tells nobody which tokens exist.
-		httpapi.WriteError(w, r, httpapi.Unauthorized("this refresh token is not valid; sign in again"))
-	case errors.Is(err, errSuspended):
-		httpapi.WriteError(w, r, httpapi.Forbidden("this account is suspended"))
-	case errors.As(err, &throttled):
-		httpapi.WriteError(w, r, httpapi.TooManyRequests("too many failed sign-ins; try again later", throttled.RetryAfter))
-	case errors.Is(err, store.ErrNotFound):
-		httpapi.WriteError(w, r, httpapi.NotFound("no such user"))
-	default:
-		httpapi.WriteError(w, r, err)
-	}
 }

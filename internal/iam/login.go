@@ -11,6 +11,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/clock"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 	"github.com/openhouse/openhouse/internal/platform/ratelimit"
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
@@ -19,9 +20,9 @@ import (
 var (
 	// ErrBadCredentials is the one answer for an unknown email or a wrong
 	// password, so that login tells nobody which accounts exist.
-	errBadCredentials = errors.New("wrong email or password")
+	errBadCredentials = fault.Unauthorized("wrong email or password")
 	// ErrSuspended refuses a correct login to a suspended account.
-	errSuspended = errors.New("account suspended")
+	errSuspended = fault.Forbidden("account suspended").WithDetail("this account is suspended")
 )
 
 // ThrottledError says a login was refused before its password was checked.
@@ -29,6 +30,11 @@ type throttledError struct{ RetryAfter time.Duration }
 
 func (e throttledError) Error() string {
 	return fmt.Sprintf("too many failed sign-ins; retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// Answer is a 429 telling when to try again.
+func (e throttledError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindTooManyRequests, Detail: "too many failed sign-ins; try again later", RetryAfter: e.RetryAfter}
 }
 
 // Token is a signed access token and, for users, the refresh token that

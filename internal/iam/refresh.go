@@ -44,9 +44,13 @@ import (
 var (
 	// ErrRefreshInvalid refuses an unknown, malformed, expired or revoked
 	// refresh token, or one of a suspended user.
-	errRefreshInvalid = errors.New("refresh token is not valid")
+	// Both are told to clients in one answer: it tells nobody which tokens
+	// exist.
+	errRefreshInvalid = fault.Unauthorized("refresh token is not valid").
+				WithDetail("this refresh token is not valid; sign in again")
 	// ErrRefreshReused refuses a used-up token; its family is now revoked.
-	errRefreshReused = errors.New("refresh token was already used; its family is revoked")
+	errRefreshReused = fault.Unauthorized("refresh token was already used; its family is revoked").
+				WithDetail("this refresh token is not valid; sign in again")
 )
 
 // RefreshLifetimes bound refresh tokens. Zero fields take the defaults.

@@ -21,7 +21,7 @@ func (s *Service) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.Refresh(r.Context(), req.RefreshToken)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -37,7 +37,7 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Logout(r.Context(), req.RefreshToken); err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -2,11 +2,11 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/openhouse/openhouse/internal/clients"
+	"github.com/openhouse/openhouse/internal/platform/fault"
 )
 
 // ScheduleGate is where double booking is prevented (the appointment
@@ -34,9 +34,15 @@ func (e *scheduleConflictError) Error() string {
 	return fmt.Sprintf("the time off covers %d tours you are booked for", len(e.Tours))
 }
 
+// Answer is a conflict of type clients.TypeTimeOffConflict naming the tours.
+func (e *scheduleConflictError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindConflict, Detail: e.Error(), Type: clients.TypeTimeOffConflict,
+		Title: "Time off over booked tours", Extensions: map[string]any{"tours": e.Tours}}
+}
+
 // ErrScheduleUnavailable: the appointment service could not be asked, so
 // the time off or cap was not saved; try again.
-var errScheduleUnavailable = errors.New("the booking service could not check the time off; try again")
+var errScheduleUnavailable = fault.Unavailable("the booking service could not check the time off; try again").WithWholeText()
 
 // touchesSchedule: the change sets time off or the daily cap.
 func (c profileChange) touchesSchedule() bool { return c.TimeOff != nil || c.MaxToursPerDay != nil }

@@ -40,7 +40,7 @@ func scanUser(row store.Scanner) (User, error) {
 	)
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Verified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &validFrom)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("user: %w", store.ErrNotFound)
+		return User{}, noSuchUser("user")
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("read user: %w", err)
@@ -170,7 +170,7 @@ func scanProfile(row store.Scanner) (realtorProfile, error) {
 	)
 	err := row.Scan(&p.UserID, &lat, &lng, &p.ServiceRadiusKM, &p.TimeZone, &hours, &p.Availability, &p.UpdatedAt, &off, &p.MaxToursPerDay)
 	if errors.Is(err, sql.ErrNoRows) {
-		return realtorProfile{}, fmt.Errorf("realtor profile: %w", store.ErrNotFound)
+		return realtorProfile{}, noSuchUser("realtor profile")
 	}
 	if err != nil {
 		return realtorProfile{}, fmt.Errorf("read realtor profile: %w", err)

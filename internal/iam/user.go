@@ -4,8 +4,8 @@ package iam
 
 import (
 	"github.com/openhouse/openhouse/internal/platform/fault"
+	"github.com/openhouse/openhouse/internal/platform/store"
 
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -75,7 +75,17 @@ const (
 )
 
 // ErrEmailTaken is returned when an email is already registered.
-var errEmailTaken = errors.New("email already registered")
+var errEmailTaken = fault.Conflict("email already registered").WithDetail("this email is already registered")
+
+// errNoSuchUser is what clients are told of a user, or a realtor's
+// profile, that does not exist or that the caller must not learn of.
+var errNoSuchUser = fault.NotFound("no such user")
+
+// noSuchUser is the not-found error of what: store.ErrNotFound to callers
+// (errors.Is), errNoSuchUser to clients.
+func noSuchUser(what string) error {
+	return fmt.Errorf("%s: %w: %w", what, errNoSuchUser, store.ErrNotFound)
+}
 
 // Registration is what a person gives to open an account.
 type registration struct {
