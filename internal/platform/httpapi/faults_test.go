@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -69,12 +67,7 @@ func TestWriteErrorAnswersFaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			logger, logs := newLogger()
-			r := httptest.NewRequest(http.MethodGet, "/tours/t1", nil)
-			r.Header.Set("X-Request-Id", "req-1")
-			rec := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				httpapi.WriteError(w, r, tc.err)
-			}), r, httpapi.RequestID, httpapi.Logging(logger))
+			rec, logs := writeErrorFor(tc.err)
 
 			if rec.Code != tc.status {
 				t.Fatalf("status = %d, want %d; body %s", rec.Code, tc.status, rec.Body)

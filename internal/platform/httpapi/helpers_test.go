@@ -105,3 +105,16 @@ func serve(h http.Handler, r *http.Request, mws ...httpapi.Middleware) *httptest
 	httpapi.Chain(h, mws...).ServeHTTP(rec, r)
 	return rec
 }
+
+// writeErrorFor answers err with WriteError for GET /tours/t1 (request id
+// req-1) behind RequestID and Logging, as services do, and returns the
+// answer and the logs.
+func writeErrorFor(err error) (*httptest.ResponseRecorder, *logBuffer) {
+	logger, logs := newLogger()
+	r := httptest.NewRequest(http.MethodGet, "/tours/t1", nil)
+	r.Header.Set("X-Request-Id", "req-1")
+	rec := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, r, err)
+	}), r, httpapi.RequestID, httpapi.Logging(logger))
+	return rec, logs
+}

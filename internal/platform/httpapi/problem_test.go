@@ -97,12 +97,7 @@ func TestWriteError(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			logger, logs := newLogger()
-			r := httptest.NewRequest(http.MethodGet, "/tours/t1", nil)
-			r.Header.Set("X-Request-Id", "req-1")
-			rec := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				httpapi.WriteError(w, r, tc.err)
-			}), r, httpapi.RequestID, httpapi.Logging(logger))
+			rec, logs := writeErrorFor(tc.err)
 
 			p := readProblem(t, rec, tc.status)
 			if !strings.Contains(p.Detail, tc.detail) {
