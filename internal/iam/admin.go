@@ -22,16 +22,16 @@ var errNotAllowed = errors.New("change not allowed")
 // AdminUpdate verifies or un-verifies a provider or realtor, and suspends
 // or reactivates an account, announcing each change. Admins cannot
 // suspend themselves (so the last admin cannot lock everyone out).
-func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adminChange) (User, error) {
+func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adminChange) (userAccount, error) {
 	if c.Status != nil && *c.Status != statusActive && *c.Status != statusSuspended {
-		return User{}, fault.ValidationError{{Field: "status", Message: "must be active or suspended"}}
+		return userAccount{}, fault.ValidationError{{Field: "status", Message: "must be active or suspended"}}
 	}
 	if c.Status != nil && *c.Status == statusSuspended && userID == adminID {
-		return User{}, fault.ValidationError{{Field: "status", Message: "you cannot suspend yourself"}}
+		return userAccount{}, fault.ValidationError{{Field: "status", Message: "you cannot suspend yourself"}}
 	}
 	now := s.cfg.Clock.Now()
 	var profileChanged bool
-	u, err := s.store.UpdateUser(ctx, userID, func(u *User) ([]bus.Event, error) {
+	u, err := s.store.UpdateUser(ctx, userID, func(u *userAccount) ([]bus.Event, error) {
 		var out []bus.Event
 		if c.Verified != nil && *c.Verified != u.Verified {
 			if u.Role != roleProvider && u.Role != roleRealtor {
@@ -94,7 +94,7 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adm
 	}
 	// A realtor's verification and status are part of what availability
 	// indexes: announce the whole profile too.
-	u, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *realtorProfile) ([]bus.Event, error) {
+	u, _, err = s.store.UpdateProfile(ctx, userID, func(u *userAccount, p *realtorProfile) ([]bus.Event, error) {
 		ev, err := profileEvent(ctx, *u, *p, now)
 		return []bus.Event{ev}, err
 	})
@@ -103,15 +103,15 @@ func (s *Service) AdminUpdate(ctx context.Context, adminID, userID string, c adm
 
 // GetUser returns a user to an admin, or a user to themselves; anyone
 // else is told it does not exist.
-func (s *Service) GetUser(ctx context.Context, callerID string, callerIsAdmin bool, id string) (User, error) {
+func (s *Service) GetUser(ctx context.Context, callerID string, callerIsAdmin bool, id string) (userAccount, error) {
 	if !callerIsAdmin && callerID != id {
-		return User{}, noSuchUser("user " + id)
+		return userAccount{}, noSuchUser("user " + id)
 	}
 	return s.store.UserByID(ctx, id)
 }
 
 // ListUsers pages through users for admins.
-func (s *Service) ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]User, error) {
+func (s *Service) ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]userAccount, error) {
 	return s.store.ListUsers(ctx, f, after, limit)
 }
 

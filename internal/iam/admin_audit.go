@@ -21,7 +21,7 @@ type (
 
 // auditUser is the audit event of an admin action on user u, to be stored
 // with the change (UpdateUser's events commit with the user row).
-func auditUser(ctx context.Context, action string, u User, before, after any, now time.Time) (bus.Event, error) {
+func auditUser(ctx context.Context, action string, u userAccount, before, after any, now time.Time) (bus.Event, error) {
 	return audit.Record(ctx, "iam", audit.Change{
 		Action: action, ResourceType: "user", ResourceID: u.ID, Before: before, After: after,
 	}, now)
@@ -37,7 +37,7 @@ type adminState struct {
 // auditAdminCreated is the audit event of a new admin account: the most
 // powerful grant there is, made at start-up (OPENHOUSE_ADMIN_EMAIL) or by
 // `openhouse admin create`, so with no caller: iam itself is the actor.
-func auditAdminCreated(ctx context.Context, u User, now time.Time) (bus.Event, error) {
+func auditAdminCreated(ctx context.Context, u userAccount, now time.Time) (bus.Event, error) {
 	return audit.Record(ctx, "iam", audit.Change{Action: "user.created", ResourceType: "user", ResourceID: u.ID,
 		After: adminState{Email: u.Email, Role: u.Role, Status: u.Status}}, now)
 }

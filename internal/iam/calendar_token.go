@@ -24,7 +24,7 @@ func (s *Service) IssueCalendarToken(ctx context.Context, userID string) (string
 		return "", err
 	}
 	now := s.cfg.Clock.Now().UTC()
-	err = s.store.PutCalendarToken(ctx, userID, hash, now, func(u User, generation int) (bus.Event, error) {
+	err = s.store.PutCalendarToken(ctx, userID, hash, now, func(u userAccount, generation int) (bus.Event, error) {
 		return bus.NewEvent(ctx, events.TypeCalendarTokenIssued, u.ID, events.CalendarTokenIssued{
 			UserID: u.ID, Role: string(u.Role), TokenHash: hash, Generation: generation, At: now}, now)
 	})

@@ -25,22 +25,22 @@ var errNotDelegable = errors.New("not allowed to act for that user")
 // the user limited to scope, carrying the service as its actor (RFC 8693's
 // act claim). Only an active user whose role the scope allows can be acted
 // for, and only by a service Delegators lists for the scope.
-func (s *Service) DelegatedToken(ctx context.Context, clientID, secret, subject, scope string) (Token, error) {
+func (s *Service) DelegatedToken(ctx context.Context, clientID, secret, subject, scope string) (tokens, error) {
 	if _, err := s.ServiceToken(clientID, secret); err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
 	if !slices.Contains(delegators[clientID], scope) {
-		return Token{}, errNotDelegable
+		return tokens{}, errNotDelegable
 	}
 	u, err := s.store.UserByID(ctx, subject)
 	if err != nil || u.Status != statusActive || !auth.ScopeFor(scope, auth.Role(u.Role)) {
-		return Token{}, errNotDelegable
+		return tokens{}, errNotDelegable
 	}
 	p := auth.Principal{ID: u.ID, Role: auth.Role(u.Role), Scope: scope, Actor: auth.ServicePrincipal(clientID).ID}
 	tok, ttl, err := s.issuer.IssueDelegated(p, u.TokensValidFrom, delegatedTTL)
 	if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
 	s.cfg.Log.InfoContext(ctx, "delegated token issued", "user_id", u.ID, "actor", clientID, "scope", scope)
-	return Token{AccessToken: tok, ExpiresIn: ttl}, nil
+	return tokens{AccessToken: tok, ExpiresIn: ttl}, nil
 }

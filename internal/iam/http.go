@@ -23,7 +23,7 @@ type userView struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func viewOf(u User) userView {
+func viewOf(u userAccount) userView {
 	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Status: u.Status, Verified: u.Verified, CreatedAt: u.CreatedAt}
 }
 
@@ -62,7 +62,7 @@ type tokenResponse struct {
 	RefreshExpiresIn int    `json:"refresh_expires_in,omitempty" doc:"Seconds the refresh token stays valid unused." example:"604800"`
 }
 
-func tokenView(t Token) tokenResponse {
+func tokenView(t tokens) tokenResponse {
 	return tokenResponse{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int(t.ExpiresIn / time.Second),
 		RefreshToken: t.RefreshToken, RefreshExpiresIn: int(t.RefreshExpiresIn / time.Second)}
 }
@@ -129,7 +129,7 @@ func (s *Service) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var (
-		tok Token
+		tok tokens
 		err error
 	)
 	if grant == auth.GrantTokenExchange {
@@ -223,7 +223,7 @@ type meView struct {
 	Records      recordsView       `json:"records"`
 }
 
-func meViewOf(me Me) meView {
+func meViewOf(me selfView) meView {
 	v := meView{userView: viewOf(me.User), Records: recordsView{
 		Listings: []json.RawMessage{}, Payments: []json.RawMessage{},
 		Appointments: []json.RawMessage{}, Notifications: []json.RawMessage{},
@@ -302,9 +302,9 @@ func (s *Service) handleUpdateMe(w http.ResponseWriter, r *http.Request) {
 	c := meChange{Name: req.Name, CalendarURL: req.CalendarURL, Profile: profileChange{
 		ServiceRadiusKM: req.ServiceRadiusKM, TimeZone: req.TimeZone, Availability: req.Status, MaxToursPerDay: req.MaxToursPerDay}}
 	if req.TimeOff != nil {
-		off := make([]TimeOffInput, len(*req.TimeOff))
+		off := make([]writtenTimeOff, len(*req.TimeOff))
 		for i, t := range *req.TimeOff {
-			off[i] = TimeOffInput(t)
+			off[i] = writtenTimeOff(t)
 		}
 		c.Profile.TimeOff = &off
 	}
@@ -358,7 +358,7 @@ func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	users, next := httpapi.Paginate(users, page.Limit, func(last User) any { return userCursor{CreatedAt: last.CreatedAt, ID: last.ID} })
+	users, next := httpapi.Paginate(users, page.Limit, func(last userAccount) any { return userCursor{CreatedAt: last.CreatedAt, ID: last.ID} })
 	views := make([]userView, len(users))
 	for i, u := range users {
 		views[i] = viewOf(u)

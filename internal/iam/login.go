@@ -37,9 +37,9 @@ func (e throttledError) Answer() fault.Answer {
 	return fault.Answer{Kind: fault.KindTooManyRequests, Detail: "too many failed sign-ins; try again later", RetryAfter: e.RetryAfter}
 }
 
-// Token is a signed access token and, for users, the refresh token that
+// tokens is a signed access token and, for users, the refresh token that
 // gets the next one (empty for service identities).
-type Token struct {
+type tokens struct {
 	AccessToken      string
 	ExpiresIn        time.Duration
 	RefreshToken     string
@@ -48,59 +48,59 @@ type Token struct {
 
 // Login checks an email and password from a client address and returns an
 // access token and the first refresh token of a new family.
-func (s *Service) Login(ctx context.Context, email, password, client string) (Token, error) {
+func (s *Service) Login(ctx context.Context, email, password, client string) (tokens, error) {
 	email = normalizeEmail(email)
 	if wait, ok := s.guard.admit(email, client); !ok {
-		return Token{}, throttledError{RetryAfter: wait}
+		return tokens{}, throttledError{RetryAfter: wait}
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	hash := u.PasswordHash
 	if errors.Is(err, store.ErrNotFound) {
 		hash = s.dummyHash // same work as a real check
 	} else if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
 	ok, checkErr := checkPassword(hash, password)
 	if err != nil || checkErr != nil || !ok {
 		s.guard.failed(email, client)
-		return Token{}, errBadCredentials
+		return tokens{}, errBadCredentials
 	}
 	s.guard.succeeded(email, client)
 	if u.Status == statusSuspended {
-		return Token{}, errSuspended
+		return tokens{}, errSuspended
 	}
 	session := uuid.NewString() // the refresh family, and the sid of its access tokens
 	tok, ttl, err := s.issuer.IssueAfter(u.principal(session), u.TokensValidFrom)
 	if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
 	refresh, refreshTTL, err := s.startRefresh(ctx, u.ID, session, s.cfg.Clock.Now())
 	if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
-	return Token{AccessToken: tok, ExpiresIn: ttl, RefreshToken: refresh, RefreshExpiresIn: refreshTTL}, nil
+	return tokens{AccessToken: tok, ExpiresIn: ttl, RefreshToken: refresh, RefreshExpiresIn: refreshTTL}, nil
 }
 
 // principal is who u's access tokens of session say is calling.
-func (u User) principal(session string) auth.Principal {
+func (u userAccount) principal(session string) auth.Principal {
 	return auth.Principal{ID: u.ID, Role: auth.Role(u.Role), Session: session}
 }
 
 // ServiceToken issues a service identity's token for valid client
 // credentials (OAuth 2.0 client credentials grant).
-func (s *Service) ServiceToken(clientID, secret string) (Token, error) {
+func (s *Service) ServiceToken(clientID, secret string) (tokens, error) {
 	want, known := s.cfg.ServiceSecrets[clientID]
 	if !known {
 		want = s.dummyHash // compare anyway: same time for unknown clients
 	}
 	if !auth.CheckSecret(want, secret) || !known {
-		return Token{}, errBadCredentials
+		return tokens{}, errBadCredentials
 	}
 	tok, ttl, err := s.issuer.Issue(auth.ServicePrincipal(clientID))
 	if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
-	return Token{AccessToken: tok, ExpiresIn: ttl}, nil
+	return tokens{AccessToken: tok, ExpiresIn: ttl}, nil
 }
 
 // loginGuard applies LoginLimits. It is per process (see docs/security.md).

@@ -13,9 +13,9 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
-// Me is what a user sees of themselves.
-type Me struct {
-	User    User
+// selfView is what a user sees of themselves.
+type selfView struct {
+	User    userAccount
 	Profile *realtorProfile // realtors only
 	// Calendar is the state of a realtor's calendar import (never its URL).
 	Calendar *calendarSyncState
@@ -35,29 +35,29 @@ type RecordSource interface {
 const recordsShown = 50
 
 // Me returns the caller's account, profile and records.
-func (s *Service) Me(ctx context.Context, userID string) (Me, error) {
+func (s *Service) Me(ctx context.Context, userID string) (selfView, error) {
 	u, err := s.store.UserByID(ctx, userID)
 	if err != nil {
-		return Me{}, err
+		return selfView{}, err
 	}
-	me := Me{User: u}
+	me := selfView{User: u}
 	if u.Role == roleRealtor {
 		p, err := s.store.Profile(ctx, userID)
 		if errors.Is(err, store.ErrNotFound) {
 			p = newRealtorProfile(userID, u.CreatedAt)
 		} else if err != nil {
-			return Me{}, err
+			return selfView{}, err
 		}
 		me.Profile = &p
 		cs, err := s.store.CalendarSync(ctx, userID)
 		if err != nil {
-			return Me{}, err
+			return selfView{}, err
 		}
 		me.Calendar = &cs
 	}
 	if s.cfg.Records != nil {
 		if me.Records, err = s.cfg.Records.Summaries(ctx, userID, recordsShown); err != nil {
-			return Me{}, err
+			return selfView{}, err
 		}
 	}
 	return me, nil
@@ -79,26 +79,26 @@ func (c meChange) touchesProfile() bool {
 
 // UpdateMe applies a user's change to their own account; realtors also
 // set their working profile here.
-func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (Me, error) {
+func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (selfView, error) {
 	if c.Name != nil {
 		if msg := checkName(*c.Name); msg != "" {
-			return Me{}, fault.ValidationError{{Field: "name", Message: msg}}
+			return selfView{}, fault.ValidationError{{Field: "name", Message: msg}}
 		}
 	}
 	current, err := s.store.UserByID(ctx, userID)
 	if err != nil {
-		return Me{}, err
+		return selfView{}, err
 	}
 	if c.touchesProfile() && current.Role != roleRealtor {
-		return Me{}, fault.ValidationError{{Field: "location", Message: "only realtors have a working profile"}}
+		return selfView{}, fault.ValidationError{{Field: "location", Message: "only realtors have a working profile"}}
 	}
 	if c.CalendarURL != nil {
 		if current.Role != roleRealtor {
-			return Me{}, fault.ValidationError{{Field: "calendar_url", Message: "only realtors import a calendar"}}
+			return selfView{}, fault.ValidationError{{Field: "calendar_url", Message: "only realtors import a calendar"}}
 		}
 		if *c.CalendarURL != "" {
 			if err := validateCalendarURL(*c.CalendarURL, s.cfg.Calendar.Fetch.AllowHTTP); err != nil {
-				return Me{}, err
+				return selfView{}, err
 			}
 		}
 	}
@@ -108,13 +108,13 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (Me, 
 		if errors.Is(err, store.ErrNotFound) {
 			p = newRealtorProfile(userID, current.CreatedAt)
 		} else if err != nil {
-			return Me{}, err
+			return selfView{}, err
 		}
 		if err := s.gateSchedule(ctx, p, c.Profile, now); err != nil {
-			return Me{}, err
+			return selfView{}, err
 		}
 	}
-	rename := func(ctx context.Context, u *User) ([]bus.Event, error) {
+	rename := func(ctx context.Context, u *userAccount) ([]bus.Event, error) {
 		if c.Name == nil || normalizeName(*c.Name) == u.Name {
 			return nil, nil
 		}
@@ -125,9 +125,9 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (Me, 
 		return []bus.Event{ev}, err
 	}
 	if current.Role != roleRealtor {
-		_, err = s.store.UpdateUser(ctx, userID, func(u *User) ([]bus.Event, error) { return rename(ctx, u) })
+		_, err = s.store.UpdateUser(ctx, userID, func(u *userAccount) ([]bus.Event, error) { return rename(ctx, u) })
 	} else {
-		_, _, err = s.store.UpdateProfile(ctx, userID, func(u *User, p *realtorProfile) ([]bus.Event, error) {
+		_, _, err = s.store.UpdateProfile(ctx, userID, func(u *userAccount, p *realtorProfile) ([]bus.Event, error) {
 			out, err := rename(ctx, u)
 			if err != nil {
 				return nil, err
@@ -143,18 +143,18 @@ func (s *Service) UpdateMe(ctx context.Context, userID string, c meChange) (Me, 
 		})
 	}
 	if err != nil {
-		return Me{}, err
+		return selfView{}, err
 	}
 	if c.CalendarURL != nil {
 		if err := s.SetCalendarURL(ctx, userID, *c.CalendarURL); err != nil {
-			return Me{}, err
+			return selfView{}, err
 		}
 	}
 	return s.Me(ctx, userID)
 }
 
 // profileEvent is a realtor's whole profile as availability needs it.
-func profileEvent(ctx context.Context, u User, p realtorProfile, now time.Time) (bus.Event, error) {
+func profileEvent(ctx context.Context, u userAccount, p realtorProfile, now time.Time) (bus.Event, error) {
 	e := events.RealtorProfileChanged{
 		RealtorID:       u.ID,
 		Name:            u.Name,

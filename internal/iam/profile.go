@@ -79,15 +79,15 @@ type profileChange struct {
 	TimeZone        *string
 	WorkingHours    *[]workingHours
 	Availability    *availability
-	TimeOff         *[]TimeOffInput
+	TimeOff         *[]writtenTimeOff
 	MaxToursPerDay  *int
 }
 
-// TimeOffInput is a span of time off as a realtor writes it: start and end
+// writtenTimeOff is a span of time off as a realtor writes it: start and end
 // in RFC 3339, or as their wall clock ("2026-12-24T00:00", seconds
 // optional), read in the profile's time zone (the new one, when the same
 // change sets it).
-type TimeOffInput struct {
+type writtenTimeOff struct {
 	Start, End, Reason string
 }
 
@@ -196,11 +196,11 @@ func (p *realtorProfile) Apply(c profileChange, now time.Time) error {
 	return nil
 }
 
-// readTimeOff reads spans of time off written in loc (TimeOffInput) and
+// readTimeOff reads spans of time off written in loc (writtenTimeOff) and
 // says what is wrong with each. It returns them as they are kept: UTC to
 // the second, reasons normalised (internal/platform/usertext), sorted by
 // start.
-func readTimeOff(in []TimeOffInput, loc *time.Location) ([]timeOff, []fault.FieldError) {
+func readTimeOff(in []writtenTimeOff, loc *time.Location) ([]timeOff, []fault.FieldError) {
 	if len(in) > maxTimeOff {
 		return nil, []fault.FieldError{{Field: "time_off", Message: fmt.Sprintf("at most %d spans", maxTimeOff)}}
 	}

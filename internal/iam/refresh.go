@@ -194,22 +194,22 @@ func (s *Service) startRefresh(ctx context.Context, userID, familyID string, now
 // Refresh exchanges a refresh token for a new access token and the next
 // refresh token of its family. Two concurrent refreshes of one token do not
 // both succeed: the store queues them, and the second is a reuse.
-func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) {
+func (s *Service) Refresh(ctx context.Context, presented string) (tokens, error) {
 	if !wellFormedRefreshToken(presented) {
-		return Token{}, errRefreshInvalid
+		return tokens{}, errRefreshInvalid
 	}
 	token, nextHash, err := newRefreshToken()
 	if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
 	now := s.cfg.Clock.Now()
 	var (
 		refused error
-		user    User
+		user    userAccount
 		next    refreshToken
 		family  refreshFamily
 	)
-	err = s.store.UseRefreshToken(ctx, hashRefreshToken(presented), func(u User, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error) {
+	err = s.store.UseRefreshToken(ctx, hashRefreshToken(presented), func(u userAccount, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error) {
 		if u.Status == statusSuspended {
 			return nil, nil, errRefreshInvalid
 		}
@@ -227,23 +227,23 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Token, error) 
 		return &next, nil, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return Token{}, errRefreshInvalid
+		return tokens{}, errRefreshInvalid
 	}
 	if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
 	if refused != nil {
 		// Either an attacker or the real client presented a copy; we cannot
 		// tell which, so both lose the family and sign in again.
 		s.cfg.Log.WarnContext(ctx, "refresh token reused: family revoked", "user_id", family.UserID, "family_id", family.ID)
-		return Token{}, refused
+		return tokens{}, refused
 	}
 	access, ttl, err := s.issuer.IssueAfter(user.principal(family.ID), user.TokensValidFrom)
 	if err != nil {
-		return Token{}, err
+		return tokens{}, err
 	}
 	s.prune(ctx, now)
-	return Token{AccessToken: access, ExpiresIn: ttl, RefreshToken: token, RefreshExpiresIn: next.ExpiresAt.Sub(now)}, nil
+	return tokens{AccessToken: access, ExpiresIn: ttl, RefreshToken: token, RefreshExpiresIn: next.ExpiresAt.Sub(now)}, nil
 }
 
 // Logout revokes the family of a refresh token (signing out everywhere

@@ -36,7 +36,7 @@ func (s *SQLStore) StartRefreshFamily(ctx context.Context, f refreshFamily, firs
 // UseRefreshToken implements RefreshStore. It locks the token, then its
 // family; the revocations lock families only, so no two transactions here
 // wait on each other in a cycle.
-func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u User, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error)) error {
+func (s *SQLStore) UseRefreshToken(ctx context.Context, hash string, use func(u userAccount, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error)) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var (
 			t    refreshToken

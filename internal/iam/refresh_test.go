@@ -206,7 +206,7 @@ func TestRefreshSuspended(t *testing.T) {
 	// A suspension whose revocation has not happened (another instance's
 	// write in flight) is still refused: refresh reads the user's status.
 	s3 := h.signIn(ann)
-	if _, err := h.store.UpdateUser(context.Background(), ann.id, func(u *User) ([]bus.Event, error) { u.Status = statusSuspended; return nil, nil }); err != nil {
+	if _, err := h.store.UpdateUser(context.Background(), ann.id, func(u *userAccount) ([]bus.Event, error) { u.Status = statusSuspended; return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	h.refused("suspended, family still live", s3.refresh)
@@ -230,7 +230,7 @@ func TestRefreshConcurrentUse(t *testing.T) {
 			var (
 				wg      sync.WaitGroup
 				start   = make(chan struct{})
-				results [2]Token
+				results [2]tokens
 				errs    [2]error
 			)
 			for i := range 2 {

@@ -211,17 +211,17 @@ type rotateView struct {
 }
 
 // Register opens an account and announces it.
-func (s *Service) Register(ctx context.Context, r registration) (User, error) {
+func (s *Service) Register(ctx context.Context, r registration) (userAccount, error) {
 	if err := r.Validate(); err != nil {
-		return User{}, err
+		return userAccount{}, err
 	}
 	return s.create(ctx, r)
 }
 
-func (s *Service) create(ctx context.Context, r registration) (User, error) {
+func (s *Service) create(ctx context.Context, r registration) (userAccount, error) {
 	hash, err := hashPassword(r.Password, s.cfg.Passwords)
 	if err != nil {
-		return User{}, err
+		return userAccount{}, err
 	}
 	now := s.cfg.Clock.Now()
 	u := newUser(uuid.NewString(), r, hash, now)
@@ -230,18 +230,18 @@ func (s *Service) create(ctx context.Context, r registration) (User, error) {
 		Status: string(u.Status), Verified: u.Verified, RegisteredAt: u.CreatedAt,
 	}, now)
 	if err != nil {
-		return User{}, err
+		return userAccount{}, err
 	}
 	evs := []bus.Event{ev}
 	if u.Role == roleAdmin {
 		entry, err := auditAdminCreated(ctx, u, now)
 		if err != nil {
-			return User{}, err
+			return userAccount{}, err
 		}
 		evs = append(evs, entry)
 	}
 	if err := s.store.CreateUser(ctx, u, evs...); err != nil {
-		return User{}, err
+		return userAccount{}, err
 	}
 	s.cfg.Log.InfoContext(ctx, "user registered", "user_id", u.ID, "role", u.Role)
 	return u, nil

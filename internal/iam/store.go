@@ -13,29 +13,29 @@ import (
 // concurrent use; not-found errors wrap store.ErrNotFound.
 type Store interface {
 	// CreateUser adds u; ErrEmailTaken if the email is registered.
-	CreateUser(ctx context.Context, u User, events ...bus.Event) error
+	CreateUser(ctx context.Context, u userAccount, events ...bus.Event) error
 	// UserByID returns the user.
-	UserByID(ctx context.Context, id string) (User, error)
+	UserByID(ctx context.Context, id string) (userAccount, error)
 	// UserByEmail returns the user with that (normalised) email.
-	UserByEmail(ctx context.Context, email string) (User, error)
+	UserByEmail(ctx context.Context, email string) (userAccount, error)
 	// UpdateUser runs change on the user inside a transaction that locks
 	// it, then saves the user and the events change returns. An error from
 	// change aborts everything.
-	UpdateUser(ctx context.Context, id string, change func(u *User) ([]bus.Event, error)) (User, error)
+	UpdateUser(ctx context.Context, id string, change func(u *userAccount) ([]bus.Event, error)) (userAccount, error)
 	// ListUsers returns up to limit users matching f, oldest first, after
 	// the cursor position (zero Cursor: from the start).
-	ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]User, error)
+	ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]userAccount, error)
 
 	// Profile returns a realtor's profile; not found if never set.
 	Profile(ctx context.Context, userID string) (realtorProfile, error)
 	// UpdateProfile runs change on the user and their profile (a new one if
 	// none) in one locked transaction and saves both with its events.
-	UpdateProfile(ctx context.Context, userID string, change func(u *User, p *realtorProfile) ([]bus.Event, error)) (User, realtorProfile, error)
+	UpdateProfile(ctx context.Context, userID string, change func(u *userAccount, p *realtorProfile) ([]bus.Event, error)) (userAccount, realtorProfile, error)
 
 	// PutCalendarToken replaces a user's calendar feed token hash, in one
 	// transaction that locks the user, with the event announce returns for
 	// the token's generation (1 for the first, one more each time).
-	PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u User, generation int) (bus.Event, error)) error
+	PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u userAccount, generation int) (bus.Event, error)) error
 
 	// AddAudit puts audit events of actions that changed nothing in this
 	// store into its outbox, to reach the audit log (internal/auditlog)
@@ -81,7 +81,7 @@ type refreshStore interface {
 	// left them, adds the token use returns (nil: none) and the events it
 	// returns. An error from use aborts everything. An unknown hash is not
 	// found (store.ErrNotFound).
-	UseRefreshToken(ctx context.Context, hash string, use func(u User, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error)) error
+	UseRefreshToken(ctx context.Context, hash string, use func(u userAccount, f *refreshFamily, t *refreshToken) (*refreshToken, []bus.Event, error)) error
 	// RevokeRefreshFamilyOf revokes, at at, the family of the token with
 	// this hash, unless it is revoked already, and then stores the events
 	// announce returns for the family in the same transaction (so a family

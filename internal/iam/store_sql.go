@@ -33,24 +33,24 @@ func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
 
 const userColumns = `id, email, name, role, status, verified, password_hash, created_at, updated_at, tokens_valid_from`
 
-func scanUser(row store.Scanner) (User, error) {
+func scanUser(row store.Scanner) (userAccount, error) {
 	var (
-		u         User
+		u         userAccount
 		validFrom store.Time
 	)
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &u.Verified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &validFrom)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, noSuchUser("user")
+		return userAccount{}, noSuchUser("user")
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("read user: %w", err)
+		return userAccount{}, fmt.Errorf("read user: %w", err)
 	}
 	u.CreatedAt, u.UpdatedAt, u.TokensValidFrom = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), validFrom.UTC()
 	return u, nil
 }
 
 // CreateUser implements Store.
-func (s *SQLStore) CreateUser(ctx context.Context, u User, events ...bus.Event) error {
+func (s *SQLStore) CreateUser(ctx context.Context, u userAccount, events ...bus.Event) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			u.ID, u.Email, u.Name, u.Role, u.Status, u.Verified, u.PasswordHash, u.CreatedAt, u.UpdatedAt, store.NullTime(u.TokensValidFrom))
@@ -69,18 +69,18 @@ func (s *SQLStore) CreateUser(ctx context.Context, u User, events ...bus.Event) 
 }
 
 // UserByID implements Store.
-func (s *SQLStore) UserByID(ctx context.Context, id string) (User, error) {
+func (s *SQLStore) UserByID(ctx context.Context, id string) (userAccount, error) {
 	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
 // UserByEmail implements Store.
-func (s *SQLStore) UserByEmail(ctx context.Context, email string) (User, error) {
+func (s *SQLStore) UserByEmail(ctx context.Context, email string) (userAccount, error) {
 	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, normalizeEmail(email)))
 }
 
 // UpdateUser implements Store.
-func (s *SQLStore) UpdateUser(ctx context.Context, id string, change func(u *User) ([]bus.Event, error)) (User, error) {
-	var out User
+func (s *SQLStore) UpdateUser(ctx context.Context, id string, change func(u *userAccount) ([]bus.Event, error)) (userAccount, error) {
+	var out userAccount
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		u, err := s.lockUser(ctx, tx, id)
 		if err != nil {
@@ -97,16 +97,16 @@ func (s *SQLStore) UpdateUser(ctx context.Context, id string, change func(u *Use
 		return outbox.AddAll(ctx, tx, events)
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return User{}, errEmailTaken
+		return userAccount{}, errEmailTaken
 	}
 	return out, err
 }
 
-func (s *SQLStore) lockUser(ctx context.Context, tx *sql.Tx, id string) (User, error) {
+func (s *SQLStore) lockUser(ctx context.Context, tx *sql.Tx, id string) (userAccount, error) {
 	return scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 `+s.db.Dialect.ForUpdate, id))
 }
 
-func saveUser(ctx context.Context, tx *sql.Tx, u User) error {
+func saveUser(ctx context.Context, tx *sql.Tx, u userAccount) error {
 	_, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, status = $3, verified = $4, password_hash = $5, updated_at = $6,
 		tokens_valid_from = $7 WHERE id = $8`,
 		u.Email, u.Name, u.Status, u.Verified, u.PasswordHash, u.UpdatedAt.UTC(), store.NullTime(u.TokensValidFrom), u.ID)
@@ -117,7 +117,7 @@ func saveUser(ctx context.Context, tx *sql.Tx, u User) error {
 }
 
 // ListUsers implements Store.
-func (s *SQLStore) ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]User, error) {
+func (s *SQLStore) ListUsers(ctx context.Context, f userFilter, after userCursor, limit int) ([]userAccount, error) {
 	var (
 		where []string
 		args  []any
@@ -198,9 +198,9 @@ func (s *SQLStore) Profile(ctx context.Context, userID string) (realtorProfile, 
 }
 
 // UpdateProfile implements Store.
-func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func(u *User, p *realtorProfile) ([]bus.Event, error)) (User, realtorProfile, error) {
+func (s *SQLStore) UpdateProfile(ctx context.Context, userID string, change func(u *userAccount, p *realtorProfile) ([]bus.Event, error)) (userAccount, realtorProfile, error) {
 	var (
-		outU User
+		outU userAccount
 		outP realtorProfile
 	)
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -262,7 +262,7 @@ func saveProfile(ctx context.Context, tx *sql.Tx, p realtorProfile) error {
 }
 
 // PutCalendarToken implements Store.
-func (s *SQLStore) PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u User, generation int) (bus.Event, error)) error {
+func (s *SQLStore) PutCalendarToken(ctx context.Context, userID, hash string, at time.Time, announce func(u userAccount, generation int) (bus.Event, error)) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		u, err := s.lockUser(ctx, tx, userID)
 		if err != nil {

@@ -35,8 +35,8 @@ const (
 	statusSuspended status = "suspended"
 )
 
-// User is an account.
-type User struct {
+// userAccount is an account.
+type userAccount struct {
 	ID           string
 	Email        string // lower-cased, unique
 	Name         string
@@ -59,7 +59,7 @@ type User struct {
 // suspension dies with them). It reports whether the status changed. The
 // instant is kept to the microsecond, as PostgreSQL stores it, so that the
 // event verifiers read and the row iam dates new tokens by agree.
-func (u *User) SetStatus(s status, now time.Time) bool {
+func (u *userAccount) SetStatus(s status, now time.Time) bool {
 	if s == u.Status {
 		return false
 	}
@@ -150,8 +150,8 @@ func checkName(s string) string {
 
 // NewUser opens an account from a valid registration. Customers start
 // verified; providers and realtors wait for an admin.
-func newUser(id string, r registration, passwordHash string, now time.Time) User {
-	return User{
+func newUser(id string, r registration, passwordHash string, now time.Time) userAccount {
+	return userAccount{
 		ID:           id,
 		Email:        normalizeEmail(r.Email),
 		Name:         normalizeName(r.Name),

@@ -25,7 +25,7 @@ type keyRef struct{ scope, key string }
 // claim is what a request may do with its key: replay an answer, wait for
 // the request in flight, or go on with the resource it holds.
 type claim struct {
-	answer   *Answer
+	answer   *recordedAnswer
 	busy     bool
 	resource string
 	payment  payment
@@ -50,31 +50,31 @@ type outcome struct {
 // the answer and the event commit in one transaction. A retry (or Run)
 // after a crash between the charge and that commit calls the gateway again
 // and records what it says.
-func (s *Service) Charge(ctx context.Context, caller, key string, in chargeInput) (Answer, error) {
+func (s *Service) Charge(ctx context.Context, caller, key string, in chargeInput) (recordedAnswer, error) {
 	if err := in.Validate(); err != nil {
-		return Answer{}, err
+		return recordedAnswer{}, err
 	}
 	if !idempotency.ValidKey(key) {
-		return Answer{}, fault.ValidationError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}
+		return recordedAnswer{}, fault.ValidationError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}
 	}
 	norm := in
 	norm.ScheduledAt = in.ScheduledAt.UTC()
 	hash, err := idempotency.Hash(norm)
 	if err != nil {
-		return Answer{}, err
+		return recordedAnswer{}, err
 	}
 	ref := keyRef{scope: "charge:" + caller, key: key}
 	c, unlock, err := s.claimKey(ctx, ref, func() (claim, error) {
 		return s.claimCharge(ctx, ref, hash, newPayment(uuid.NewString(), in, key, s.cfg.Clock.Now()))
 	})
 	if err != nil {
-		return Answer{}, err
+		return recordedAnswer{}, err
 	}
 	defer unlock()
 	if c.answer == nil {
 		a, err := s.runCharge(ctx, c.payment, &ref)
 		if err != nil {
-			return Answer{}, err
+			return recordedAnswer{}, err
 		}
 		c.answer = &a
 	}
@@ -158,13 +158,13 @@ func (s *Service) claimCharge(ctx context.Context, ref keyRef, hash string, fres
 // runCharge calls the gateway for pending payment p and records the
 // outcome. An unknown outcome releases the key for a retry and returns
 // ErrGatewayUnavailable.
-func (s *Service) runCharge(ctx context.Context, p payment, ref *keyRef) (Answer, error) {
+func (s *Service) runCharge(ctx context.Context, p payment, ref *keyRef) (recordedAnswer, error) {
 	out, err := s.callCharge(ctx, p)
 	if err != nil {
 		if ref != nil {
 			s.releaseKey(ctx, *ref)
 		}
-		return Answer{}, err
+		return recordedAnswer{}, err
 	}
 	return s.settleCharge(ctx, p.ID, out, ref)
 }
@@ -203,9 +203,9 @@ func (s *Service) callCharge(ctx context.Context, p payment) (outcome, error) {
 // settleCharge records a charge's outcome on the payment, with its event,
 // and the answer on the key (when ref is set), in one transaction. A payment
 // already settled keeps its state; the answer then reflects that state.
-func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcome, ref *keyRef) (Answer, error) {
+func (s *Service) settleCharge(ctx context.Context, paymentID string, out outcome, ref *keyRef) (recordedAnswer, error) {
 	now := s.cfg.Clock.Now().UTC()
-	var a Answer
+	var a recordedAnswer
 	err := s.store.Update(ctx, func(tx storeTx) error {
 		var rec keyRecord
 		if ref != nil {

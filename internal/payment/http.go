@@ -59,23 +59,23 @@ type paymentProblem struct {
 	PendingRefunds *events.Money `json:"pending_refunds,omitempty" doc:"An over-refund: what is on its way back."`
 }
 
-func jsonAnswer(status int, v any) Answer {
+func jsonAnswer(status int, v any) recordedAnswer {
 	body, err := json.Marshal(v)
 	if err != nil {
 		// Views hold only strings, numbers and times.
 		panic("payment: encode answer: " + err.Error())
 	}
-	return Answer{Status: status, ContentType: "application/json", Body: append(body, '\n')}
+	return recordedAnswer{Status: status, ContentType: "application/json", Body: append(body, '\n')}
 }
 
-func problemAnswer(p paymentProblem) Answer {
+func problemAnswer(p paymentProblem) recordedAnswer {
 	a := jsonAnswer(p.Status, p)
 	a.ContentType = httpapi.ProblemContentType
 	return a
 }
 
 // chargeAnswer is the answer POST /payments records for a settled payment.
-func (s *Service) chargeAnswer(p payment) Answer {
+func (s *Service) chargeAnswer(p payment) recordedAnswer {
 	switch p.Status {
 	case statusFailed:
 		pr := paymentProblem{Status: http.StatusPaymentRequired, Type: httpapi.TypePaymentRequired,
@@ -95,7 +95,7 @@ func (s *Service) chargeAnswer(p payment) Answer {
 }
 
 // refundAnswer is the answer POST /payments/{id}/refund records.
-func (s *Service) refundAnswer(p payment, r Refund) Answer {
+func (s *Service) refundAnswer(p payment, r Refund) recordedAnswer {
 	if r.Status == refundFailed {
 		return problemAnswer(paymentProblem{Status: http.StatusUnprocessableEntity, Type: httpapi.TypeUnprocessable,
 			Title: "Unprocessable Entity", Detail: "the payment gateway refused the refund",
@@ -105,7 +105,7 @@ func (s *Service) refundAnswer(p payment, r Refund) Answer {
 }
 
 // writeAnswer sends a recorded (or replayed) answer with its headers.
-func writeAnswer(w http.ResponseWriter, a Answer) { idempotency.Write(w, a) }
+func writeAnswer(w http.ResponseWriter, a recordedAnswer) { idempotency.Write(w, a) }
 
 // createRequest is the body of POST /payments.
 type createRequest struct {

@@ -26,8 +26,8 @@ import (
 // KeyRecord is a stored idempotency key.
 type keyRecord = idempotency.Record
 
-// Answer is an HTTP answer, recorded for replay.
-type Answer = idempotency.Answer
+// recordedAnswer is an HTTP answer, recorded for replay.
+type recordedAnswer = idempotency.Answer
 
 // Errors of the idempotency rules: the shared ones, told to clients in the
 // payment API's words (keyFailure).

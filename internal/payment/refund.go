@@ -24,30 +24,30 @@ import (
 // concurrent refunds can never together exceed the charge and a crash
 // before the outcome is recorded is resumed (by a retry with the key, or by
 // Run) without refunding twice.
-func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in refundInput) (Answer, error) {
+func (s *Service) Refund(ctx context.Context, paymentID, by, key string, in refundInput) (recordedAnswer, error) {
 	if err := in.Validate(); err != nil {
-		return Answer{}, err
+		return recordedAnswer{}, err
 	}
 	if key == "" {
 		c, err := s.claimRefund(ctx, paymentID, by, in, nil, "")
 		if err != nil {
-			return Answer{}, err
+			return recordedAnswer{}, err
 		}
 		return s.runRefund(ctx, c.payment, c.refund, nil)
 	}
 	if !idempotency.ValidKey(key) {
-		return Answer{}, fault.ValidationError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}
+		return recordedAnswer{}, fault.ValidationError{{Field: "Idempotency-Key", Message: "must be 1 to 255 visible ASCII characters"}}
 	}
 	hash, err := idempotency.Hash(in)
 	if err != nil {
-		return Answer{}, err
+		return recordedAnswer{}, err
 	}
 	ref := keyRef{scope: "refund:" + paymentID, key: key}
 	c, unlock, err := s.claimKey(ctx, ref, func() (claim, error) {
 		return s.claimRefund(ctx, paymentID, by, in, &ref, hash)
 	})
 	if err != nil {
-		return Answer{}, err
+		return recordedAnswer{}, err
 	}
 	defer unlock()
 	if c.answer != nil {
@@ -140,7 +140,7 @@ func (s *Service) claimRefund(ctx context.Context, paymentID, by string, in refu
 // outcome; an unknown outcome releases the key and returns
 // ErrGatewayUnavailable, leaving the refund pending (and its amount
 // reserved) for a retry or Run.
-func (s *Service) runRefund(ctx context.Context, p payment, r Refund, ref *keyRef) (Answer, error) {
+func (s *Service) runRefund(ctx context.Context, p payment, r Refund, ref *keyRef) (recordedAnswer, error) {
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.GatewayTimeout)
 	res, err := s.gw.Refund(gctx, RefundRequest{Ref: p.GatewayRef, Amount: r.Amount, IdempotencyKey: gatewayKey("refund", r.ID)})
 	cancel()
@@ -155,15 +155,15 @@ func (s *Service) runRefund(ctx context.Context, p payment, r Refund, ref *keyRe
 	if ref != nil {
 		s.releaseKey(ctx, *ref)
 	}
-	return Answer{}, errGatewayUnavailable
+	return recordedAnswer{}, errGatewayUnavailable
 }
 
 // settleRefund records a refund's outcome, applies a successful one to the
 // payment with its event, and records the answer on the key, in one
 // transaction.
-func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, succeeded bool, gatewayRef string, ref *keyRef) (Answer, error) {
+func (s *Service) settleRefund(ctx context.Context, paymentID, refundID string, succeeded bool, gatewayRef string, ref *keyRef) (recordedAnswer, error) {
 	now := s.cfg.Clock.Now().UTC()
-	var a Answer
+	var a recordedAnswer
 	err := s.store.Update(ctx, func(tx storeTx) error {
 		var rec keyRecord
 		if ref != nil {

@@ -175,7 +175,7 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("read\n%+v\nwant\n%+v", got, rec)
 			}
 			body := []byte("{\"id\":\"p-1\"}\n\x00\xff")
-			rec.Answer = &Answer{Status: 201, ContentType: "application/json", Body: body}
+			rec.Answer = &recordedAnswer{Status: 201, ContentType: "application/json", Body: body}
 			rec.LeaseUntil, rec.CompletedAt = time.Time{}, t0.Add(time.Second)
 			if err := s.Update(ctx, func(tx storeTx) error { return tx.SaveKey(rec) }); err != nil {
 				t.Fatal(err)
@@ -192,7 +192,7 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("prune keeps young and unanswered keys", func(t *testing.T) {
 			s, _ := newStore(t)
-			answer := &Answer{Status: 201, ContentType: "application/json", Body: []byte("{}")}
+			answer := &recordedAnswer{Status: 201, ContentType: "application/json", Body: []byte("{}")}
 			recs := []keyRecord{
 				{Scope: "s", Key: "old-answered", RequestHash: "h", ResourceID: "r", CreatedAt: t0, Answer: answer, CompletedAt: t0},
 				{Scope: "s", Key: "old-in-flight", RequestHash: "h", ResourceID: "r", CreatedAt: t0, LeaseUntil: t0},
