@@ -16,8 +16,8 @@ type accessBody struct {
 	Code         *string `json:"code" doc:"The lockbox or door code, up to 64 characters (never shown back)." example:"4821"`
 }
 
-func (b *accessBody) access() Access {
-	return Access{Instructions: str(b.Instructions), Code: str(b.Code)}
+func (b *accessBody) access() access {
+	return access{Instructions: str(b.Instructions), Code: str(b.Code)}
 }
 
 // accessView is GET /listings/{id}/access: the tour service's read of a
@@ -51,7 +51,7 @@ func (s *Service) handleAccess(w http.ResponseWriter, r *http.Request) {
 
 // saveAccess sets the access the body carried, if any, once the listing
 // itself is written.
-func (s *Service) saveAccess(ctx context.Context, providerID, id string, a *Access) error {
+func (s *Service) saveAccess(ctx context.Context, providerID, id string, a *access) error {
 	if a == nil {
 		return nil
 	}
@@ -60,7 +60,7 @@ func (s *Service) saveAccess(ctx context.Context, providerID, id string, a *Acce
 
 // checkAccess validates the body's access before anything is written, so
 // a bad one changes nothing.
-func checkAccess(b *accessBody) (*Access, error) {
+func checkAccess(b *accessBody) (*access, error) {
 	if b == nil {
 		return nil, nil
 	}
@@ -88,12 +88,12 @@ func (s *Service) showAccess(r *http.Request, v *listingView) error {
 }
 
 // access is the PATCH body's access, checked; nil when left out.
-func (b patchBody) access() (*Access, error) {
+func (b patchBody) access() (*access, error) {
 	if !b.Access.set {
 		return nil, nil
 	}
 	if b.Access.null {
-		return nil, ValidationError{{Field: "access", Message: "must not be null; send empty instructions and code to remove it"}}
+		return nil, validationError{{Field: "access", Message: "must not be null; send empty instructions and code to remove it"}}
 	}
 	return checkAccess(&b.Access.value)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // PutAccess implements Store.
-func (s *SQLStore) PutAccess(ctx context.Context, providerID, id string, sealed []byte, at time.Time, check func(Provider, Listing) error) error {
+func (s *SQLStore) PutAccess(ctx context.Context, providerID, id string, sealed []byte, at time.Time, check func(provider, listing) error) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		p, err := s.lockProvider(ctx, tx, providerID)
 		if err != nil {
@@ -43,7 +43,7 @@ func (s *SQLStore) Access(ctx context.Context, id string) ([]byte, error) {
 	var sealed []byte
 	err := s.db.QueryRowContext(ctx, `SELECT sealed FROM listing_access WHERE listing_id = $1`, id).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoAccess
+		return nil, errNoAccess
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read access of listing %s: %w", id, err)

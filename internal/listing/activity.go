@@ -13,10 +13,10 @@ import (
 // listing service keeps it from the tour service's events (activity_events.go),
 // so answering never calls the tour service.
 
-// Showing is one visit of a home in a tour, as the tour's newest event
+// showing is one visit of a home in a tour, as the tour's newest event
 // known says. Version is that event's tour version: older news changes
 // nothing.
-type Showing struct {
+type showing struct {
 	TourID    string
 	ListingID string
 	Status    string
@@ -28,50 +28,50 @@ type Showing struct {
 // Showing statuses beyond the tour's own: a home declined out of the
 // tour, and a tour whose customer did not come.
 const (
-	ShowingDeclined = "declined"
-	ShowingNoShow   = "no_show"
+	showingDeclined = "declined"
+	showingNoShow   = "no_show"
 )
 
 // showingActive are the statuses of a showing still to happen.
 var showingActive = []string{"pending", "awaiting_approval", "scheduled", "unassigned"}
 
-// ShowingsOf are the showings a tour event says its homes have.
-func ShowingsOf(t events.Tour) []Showing {
+// showingsOf are the showings a tour event says its homes have.
+func showingsOf(t events.Tour) []showing {
 	status := t.Status
 	if t.NoShow {
-		status = ShowingNoShow
+		status = showingNoShow
 	}
-	out := make([]Showing, 0, len(t.Stops))
+	out := make([]showing, 0, len(t.Stops))
 	for _, st := range t.Stops {
-		out = append(out, Showing{TourID: t.TourID, ListingID: st.ListingID, Status: status, Start: st.Arrive.UTC(), End: st.Leave.UTC(), Version: t.Version})
+		out = append(out, showing{TourID: t.TourID, ListingID: st.ListingID, Status: status, Start: st.Arrive.UTC(), End: st.Leave.UTC(), Version: t.Version})
 	}
 	return out
 }
 
-// Author is how a provider sees who gave feedback: the buyer (the tour's
+// author is how a provider sees who gave feedback: the buyer (the tour's
 // customer) or the agent (its realtor), never who.
-type Author string
+type author string
 
 // The authors.
 const (
-	AuthorBuyer Author = "buyer"
-	AuthorAgent Author = "agent"
+	authorBuyer author = "buyer"
+	authorAgent author = "agent"
 )
 
-// AuthorOf maps the tour's party to what the provider sees.
-func AuthorOf(party string) Author {
+// authorOf maps the tour's party to what the provider sees.
+func authorOf(party string) author {
 	if party == "realtor" {
-		return AuthorAgent
+		return authorAgent
 	}
-	return AuthorBuyer
+	return authorBuyer
 }
 
-// Opinion is one visitor's feedback on the home, anonymised. At orders
+// opinion is one visitor's feedback on the home, anonymised. At orders
 // replacements: the newest wins.
-type Opinion struct {
+type opinion struct {
 	TourID       string
 	ListingID    string
-	Author       Author
+	Author       author
 	Rating       int
 	Interest     string
 	PriceOpinion string
@@ -79,56 +79,56 @@ type Opinion struct {
 	At           time.Time
 }
 
-// Activity is a home's showings and feedback, as its provider reads them.
-type Activity struct {
+// activityReport is a home's showings and feedback, as its provider reads them.
+type activityReport struct {
 	Total    int
 	ByStatus map[string]int
-	ByWeek   []WeekCount
-	Upcoming []Showing
-	Feedback FeedbackSummary
+	ByWeek   []weekCount
+	Upcoming []showing
+	Feedback feedbackSummary
 }
 
-// WeekCount is the showings of one week (from Monday, in the home's time
+// weekCount is the showings of one week (from Monday, in the home's time
 // zone) by status.
-type WeekCount struct {
+type weekCount struct {
 	Week     time.Time // Monday 00:00 in the home's zone
 	Total    int
 	ByStatus map[string]int
 }
 
-// FeedbackSummary is the feedback count, averages and items, newest
+// feedbackSummary is the feedback count, averages and items, newest
 // first.
-type FeedbackSummary struct {
+type feedbackSummary struct {
 	Count    int
 	Average  *float64
-	ByAuthor map[Author]AuthorSummary
-	Items    []Opinion
+	ByAuthor map[author]authorSummary
+	Items    []opinion
 }
 
-// AuthorSummary is one kind of author's count and average rating.
-type AuthorSummary struct {
+// authorSummary is one kind of author's count and average rating.
+type authorSummary struct {
 	Count   int
 	Average *float64
 }
 
-// MaxUpcoming and MaxFeedbackItems bound the activity's lists.
+// maxUpcoming and maxFeedbackItems bound the activity's lists.
 const (
-	MaxUpcoming      = 50
-	MaxFeedbackItems = 100
+	maxUpcoming      = 50
+	maxFeedbackItems = 100
 )
 
-// BuildActivity summarises a home's showings and feedback at now; weeks
+// buildActivity summarises a home's showings and feedback at now; weeks
 // start on Monday in loc.
-func BuildActivity(showings []Showing, opinions []Opinion, now time.Time, loc *time.Location) Activity {
-	a := Activity{ByStatus: map[string]int{}, Upcoming: []Showing{}}
-	weeks := map[time.Time]*WeekCount{}
+func buildActivity(showings []showing, opinions []opinion, now time.Time, loc *time.Location) activityReport {
+	a := activityReport{ByStatus: map[string]int{}, Upcoming: []showing{}}
+	weeks := map[time.Time]*weekCount{}
 	for _, s := range showings {
 		a.Total++
 		a.ByStatus[s.Status]++
 		wk := weekOf(s.Start, loc)
 		w, ok := weeks[wk]
 		if !ok {
-			w = &WeekCount{Week: wk, ByStatus: map[string]int{}}
+			w = &weekCount{Week: wk, ByStatus: map[string]int{}}
 			weeks[wk] = w
 		}
 		w.Total++
@@ -140,18 +140,18 @@ func BuildActivity(showings []Showing, opinions []Opinion, now time.Time, loc *t
 	for _, w := range weeks {
 		a.ByWeek = append(a.ByWeek, *w)
 	}
-	slices.SortFunc(a.ByWeek, func(x, y WeekCount) int { return x.Week.Compare(y.Week) })
-	slices.SortFunc(a.Upcoming, func(x, y Showing) int { return x.Start.Compare(y.Start) })
-	if len(a.Upcoming) > MaxUpcoming {
-		a.Upcoming = a.Upcoming[:MaxUpcoming]
+	slices.SortFunc(a.ByWeek, func(x, y weekCount) int { return x.Week.Compare(y.Week) })
+	slices.SortFunc(a.Upcoming, func(x, y showing) int { return x.Start.Compare(y.Start) })
+	if len(a.Upcoming) > maxUpcoming {
+		a.Upcoming = a.Upcoming[:maxUpcoming]
 	}
 	a.Feedback = summarise(opinions)
 	return a
 }
 
-func summarise(opinions []Opinion) FeedbackSummary {
-	f := FeedbackSummary{ByAuthor: map[Author]AuthorSummary{}, Items: slices.Clone(opinions)}
-	sum, sums := 0, map[Author]int{}
+func summarise(opinions []opinion) feedbackSummary {
+	f := feedbackSummary{ByAuthor: map[author]authorSummary{}, Items: slices.Clone(opinions)}
+	sum, sums := 0, map[author]int{}
 	for _, o := range opinions {
 		f.Count++
 		sum += o.Rating
@@ -165,9 +165,9 @@ func summarise(opinions []Opinion) FeedbackSummary {
 		s.Average = average(sums[a], s.Count)
 		f.ByAuthor[a] = s
 	}
-	slices.SortFunc(f.Items, func(x, y Opinion) int { return y.At.Compare(x.At) })
-	if len(f.Items) > MaxFeedbackItems {
-		f.Items = f.Items[:MaxFeedbackItems]
+	slices.SortFunc(f.Items, func(x, y opinion) int { return y.At.Compare(x.At) })
+	if len(f.Items) > maxFeedbackItems {
+		f.Items = f.Items[:maxFeedbackItems]
 	}
 	return f
 }

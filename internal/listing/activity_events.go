@@ -15,7 +15,7 @@ import (
 // it existed.
 func (s *Service) activitySubscription() bus.Subscription {
 	return bus.Subscription{
-		Consumer: Consumer,
+		Consumer: consumer,
 		Stream:   "tour",
 		Handlers: map[string]bus.Handler{
 			events.TypeTourCreated:           s.onTourNews,
@@ -42,7 +42,7 @@ func (s *Service) onTourNews(ctx context.Context, ev bus.Event) error {
 	if t.TourID == "" {
 		return malformed(ev, errors.New("no tour_id"))
 	}
-	return s.store.SaveShowings(ctx, ShowingsOf(t))
+	return s.store.SaveShowings(ctx, showingsOf(t))
 }
 
 // onTourStopDeclined: the declined home's showing is declined; the homes
@@ -55,8 +55,8 @@ func (s *Service) onTourStopDeclined(ctx context.Context, ev bus.Event) error {
 	if e.TourID == "" || e.ListingID == "" {
 		return malformed(ev, errors.New("no tour_id or listing_id"))
 	}
-	showings := ShowingsOf(e.Tour)
-	showings = append(showings, Showing{TourID: e.TourID, ListingID: e.ListingID, Status: ShowingDeclined,
+	showings := showingsOf(e.Tour)
+	showings = append(showings, showing{TourID: e.TourID, ListingID: e.ListingID, Status: showingDeclined,
 		Start: e.ScheduledAt.UTC(), End: e.EndsAt.UTC(), Version: e.Version})
 	return s.store.SaveShowings(ctx, showings)
 }
@@ -70,6 +70,6 @@ func (s *Service) onFeedbackSubmitted(ctx context.Context, ev bus.Event) error {
 	if e.TourID == "" || e.ListingID == "" {
 		return malformed(ev, errors.New("no tour_id or listing_id"))
 	}
-	return s.store.SaveOpinion(ctx, Opinion{TourID: e.TourID, ListingID: e.ListingID, Author: AuthorOf(e.AuthorRole), Rating: e.Rating,
+	return s.store.SaveOpinion(ctx, opinion{TourID: e.TourID, ListingID: e.ListingID, Author: authorOf(e.AuthorRole), Rating: e.Rating,
 		Interest: e.Interest, PriceOpinion: e.PriceOpinion, Comment: e.Comment, At: e.UpdatedAt.UTC()})
 }

@@ -10,14 +10,14 @@ import (
 )
 
 // Activity is listing id's activity for p: its provider or an admin; for
-// anyone else, as for a listing that does not exist, ErrNotFound.
-func (s *Service) Activity(ctx context.Context, id string, p auth.Principal) (Activity, error) {
+// anyone else, as for a listing that does not exist, errNotFound.
+func (s *Service) Activity(ctx context.Context, id string, p auth.Principal) (activityReport, error) {
 	provider, zone, err := s.store.ListingOwner(ctx, id)
 	if err != nil {
-		return Activity{}, err
+		return activityReport{}, err
 	}
 	if p.Role != auth.RoleAdmin && (p.Role != auth.RoleProvider || p.ID != provider) {
-		return Activity{}, ErrNotFound
+		return activityReport{}, errNotFound
 	}
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
@@ -25,13 +25,13 @@ func (s *Service) Activity(ctx context.Context, id string, p auth.Principal) (Ac
 	}
 	showings, err := s.store.Showings(ctx, id)
 	if err != nil {
-		return Activity{}, err
+		return activityReport{}, err
 	}
 	opinions, err := s.store.Opinions(ctx, id)
 	if err != nil {
-		return Activity{}, err
+		return activityReport{}, err
 	}
-	return BuildActivity(showings, opinions, s.cfg.Clock.Now(), loc), nil
+	return buildActivity(showings, opinions, s.cfg.Clock.Now(), loc), nil
 }
 
 // activityRoute is the home's side of its tours: what its provider may
@@ -82,7 +82,7 @@ type authorSummaryView struct {
 }
 
 type opinionView struct {
-	Author       Author    `json:"author" enum:"buyer,agent" doc:"The tour's customer (buyer) or realtor (agent); never who."`
+	Author       author    `json:"author" enum:"buyer,agent" doc:"The tour's customer (buyer) or realtor (agent); never who."`
 	Rating       int       `json:"rating" minimum:"1" maximum:"5"`
 	Interest     string    `json:"interest,omitempty" enum:"none,low,medium,high"`
 	PriceOpinion string    `json:"price_opinion,omitempty" enum:"low,right,high"`
@@ -90,7 +90,7 @@ type opinionView struct {
 	At           time.Time `json:"at" doc:"When it was given (or last replaced)."`
 }
 
-func activityViewOf(a Activity) activityView {
+func activityViewOf(a activityReport) activityView {
 	v := activityView{
 		Showings: showingsView{Total: a.Total, ByStatus: a.ByStatus, ByWeek: []weekView{}},
 		Upcoming: []upcomingView{},

@@ -1,4 +1,4 @@
-package listing_test
+package listing
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openhouse/openhouse/internal/listing"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
@@ -21,16 +20,16 @@ var metro = struct{ minLat, maxLat, minLng, maxLng float64 }{47.1, 48.1, -122.8,
 // generate100k makes n listings from a fixed seed: 80% spread evenly over
 // the metro area (about 10 per km²), 20% over the contiguous United States.
 // Prices, rooms and cities vary so that filters have something to do.
-func generateListings(n int, seed uint64) []listing.Listing {
+func generateListings(n int, seed uint64) []listing {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	cities := []string{"Seattle", "Bellevue", "Redmond", "Tacoma", "Everett", "Kirkland", "Renton", "Bothell"}
-	ls := make([]listing.Listing, n)
+	ls := make([]listing, n)
 	for i := range ls {
 		d := seattle()
 		if i%5 == 4 {
-			d.Location = listing.Location{Lat: 25 + rng.Float64()*24, Lng: -124 + rng.Float64()*57}
+			d.Location = location{Lat: 25 + rng.Float64()*24, Lng: -124 + rng.Float64()*57}
 		} else {
-			d.Location = listing.Location{
+			d.Location = location{
 				Lat: metro.minLat + rng.Float64()*(metro.maxLat-metro.minLat),
 				Lng: metro.minLng + rng.Float64()*(metro.maxLng-metro.minLng),
 			}
@@ -42,7 +41,7 @@ func generateListings(n int, seed uint64) []listing.Listing {
 		d.Bedrooms = rng.IntN(6)
 		d.Bathrooms = 1 + rng.IntN(3)
 		id := fmt.Sprintf("%08d-0000-7000-8000-000000000000", i)
-		ls[i] = listing.NewListing(id, fmt.Sprintf("provider-%d", i%500), d, t0.Add(time.Duration(i)*time.Second))
+		ls[i] = newListing(id, fmt.Sprintf("provider-%d", i%500), d, t0.Add(time.Duration(i)*time.Second))
 	}
 	return ls
 }
@@ -78,7 +77,7 @@ func BenchmarkSearchRadius100k(b *testing.B) {
 			ctx := context.Background()
 			st, db := openStore(b, e.open, nil)
 			start := time.Now()
-			if err := listing.BulkInsert(ctx, st, data); err != nil {
+			if err := bulkInsert(ctx, st, data); err != nil {
 				b.Fatal(err)
 			}
 			if db.Dialect.Name == "postgres" {
@@ -90,24 +89,24 @@ func BenchmarkSearchRadius100k(b *testing.B) {
 				}
 			}
 			b.Logf("%s: loaded %d listings in %s", e.name, n, time.Since(start).Round(time.Millisecond))
-			svc, err := listing.New(st, listing.Config{Log: quiet()})
+			svc, err := New(st, Config{Log: quiet()})
 			if err != nil {
 				b.Fatal(err)
 			}
 			min := int64(50_000_000)
 			for _, bc := range []struct {
 				name string
-				q    listing.Query
+				q    query
 			}{
-				{"radius=5km", listing.Query{RadiusKM: 5}},
-				{"radius=10km", listing.Query{RadiusKM: 10}},
-				{"radius=25km", listing.Query{RadiusKM: 25}},
-				{"radius=25km+filters", listing.Query{RadiusKM: 25, MinBedrooms: 3, MinPrice: &min}},
-				{"radius=25km+q", listing.Query{RadiusKM: 25, Text: "home 12"}},
+				{"radius=5km", query{RadiusKM: 5}},
+				{"radius=10km", query{RadiusKM: 10}},
+				{"radius=25km", query{RadiusKM: 25}},
+				{"radius=25km+filters", query{RadiusKM: 25, MinBedrooms: 3, MinPrice: &min}},
+				{"radius=25km+q", query{RadiusKM: 25, Text: "home 12"}},
 				// Without near: newest first, the default list.
-				{"newest", listing.Query{}},
-				{"newest+city", listing.Query{City: "Redmond"}},
-				{"newest+q", listing.Query{Text: "home 12"}},
+				{"newest", query{}},
+				{"newest+city", query{City: "Redmond"}},
+				{"newest+q", query{Text: "home 12"}},
 			} {
 				b.Run(bc.name, func(b *testing.B) {
 					rng := rand.New(rand.NewPCG(7, 7))
@@ -116,7 +115,7 @@ func BenchmarkSearchRadius100k(b *testing.B) {
 					for b.Loop() {
 						q := bc.q
 						if q.RadiusKM > 0 {
-							q.Near = &listing.Location{
+							q.Near = &location{
 								Lat: metro.minLat + 0.1 + rng.Float64()*(metro.maxLat-metro.minLat-0.2),
 								Lng: metro.minLng + 0.1 + rng.Float64()*(metro.maxLng-metro.minLng-0.2),
 							}

@@ -44,9 +44,9 @@ var countrySet = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// IsCountryCode reports whether s is an assigned ISO 3166-1 alpha-2 code,
+// isCountryCode reports whether s is an assigned ISO 3166-1 alpha-2 code,
 // in upper case.
-func IsCountryCode(s string) bool {
+func isCountryCode(s string) bool {
 	_, ok := countrySet()[s]
 	return ok
 }

@@ -12,7 +12,7 @@ import (
 // This file is what listing publishes and what it consumes.
 
 // snapshot is l as events carry it.
-func snapshot(l Listing) events.Listing {
+func snapshot(l listing) events.Listing {
 	return events.Listing{
 		ID: l.ID, ProviderID: l.ProviderID, Title: l.Title, Description: l.Description,
 		Address: events.ListingAddress{
@@ -25,30 +25,30 @@ func snapshot(l Listing) events.Listing {
 	}
 }
 
-func createdEvent(ctx context.Context, l Listing) (bus.Event, error) {
+func createdEvent(ctx context.Context, l listing) (bus.Event, error) {
 	return bus.NewEvent(ctx, events.TypeListingCreated, l.ID, events.ListingCreated{Listing: snapshot(l)}, l.UpdatedAt)
 }
 
-func updatedEvent(ctx context.Context, l Listing, mode string, changed []string) (bus.Event, error) {
+func updatedEvent(ctx context.Context, l listing, mode string, changed []string) (bus.Event, error) {
 	return bus.NewEvent(ctx, events.TypeListingUpdated, l.ID,
 		events.ListingUpdated{Mode: mode, Changed: changed, Listing: snapshot(l)}, l.UpdatedAt)
 }
 
-func deletedEvent(ctx context.Context, l Listing) (bus.Event, error) {
+func deletedEvent(ctx context.Context, l listing) (bus.Event, error) {
 	return bus.NewEvent(ctx, events.TypeListingDeleted, l.ID,
 		events.ListingDeleted{ListingID: l.ID, ProviderID: l.ProviderID, DeletedAt: l.UpdatedAt}, l.UpdatedAt)
 }
 
-// Consumer is listing's durable consumer name on every stream it reads. It
+// consumer is listing's durable consumer name on every stream it reads. It
 // is API: renaming it replays the streams from the start.
-const Consumer = "listing"
+const consumer = "listing"
 
 // Subscriptions lists the events listing consumes: iam's account events,
 // from which it keeps each provider's standing, and the tour service's,
 // from which it keeps the homes' activity (activity_events.go).
 func (s *Service) Subscriptions() []bus.Subscription {
 	return []bus.Subscription{{
-		Consumer: Consumer,
+		Consumer: consumer,
 		Stream:   "iam",
 		Handlers: map[string]bus.Handler{
 			events.TypeUserRegistered:    s.onUserRegistered,
@@ -70,8 +70,8 @@ func (s *Service) onUserRegistered(ctx context.Context, ev bus.Event) error {
 	if e.Role != roleProvider {
 		return nil
 	}
-	return s.updateProvider(ctx, ev, e.UserID, func(p *Provider) error {
-		return p.Registered(e.Verified, ProviderStatus(e.Status), e.RegisteredAt)
+	return s.updateProvider(ctx, ev, e.UserID, func(p *provider) error {
+		return p.Registered(e.Verified, providerStatus(e.Status), e.RegisteredAt)
 	})
 }
 
@@ -83,7 +83,7 @@ func (s *Service) onUserVerified(ctx context.Context, ev bus.Event) error {
 	if e.Role != roleProvider {
 		return nil
 	}
-	return s.updateProvider(ctx, ev, e.UserID, func(p *Provider) error {
+	return s.updateProvider(ctx, ev, e.UserID, func(p *provider) error {
 		p.SetVerified(e.Verified, e.At)
 		return nil
 	})
@@ -97,21 +97,21 @@ func (s *Service) onUserStatusChanged(ctx context.Context, ev bus.Event) error {
 	if e.Role != roleProvider {
 		return nil
 	}
-	return s.updateProvider(ctx, ev, e.UserID, func(p *Provider) error {
-		return p.SetStatus(ProviderStatus(e.Status), e.At)
+	return s.updateProvider(ctx, ev, e.UserID, func(p *provider) error {
+		return p.SetStatus(providerStatus(e.Status), e.At)
 	})
 }
 
 // updateProvider applies one event to a provider and logs what it now is.
 // A payload no retry can fix (no user id, an unknown status) is a permanent
 // error: the event goes to the dead letters for an operator.
-func (s *Service) updateProvider(ctx context.Context, ev bus.Event, id string, apply func(*Provider) error) error {
+func (s *Service) updateProvider(ctx context.Context, ev bus.Event, id string, apply func(*provider) error) error {
 	if id == "" {
 		return malformed(ev, errors.New("no user_id"))
 	}
-	var after Provider
+	var after provider
 	var invalid error
-	err := s.store.UpdateProvider(ctx, ev, id, func(p *Provider) error {
+	err := s.store.UpdateProvider(ctx, ev, id, func(p *provider) error {
 		if err := apply(p); err != nil {
 			invalid = err
 			return err

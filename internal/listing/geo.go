@@ -6,20 +6,20 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/geo"
 )
 
-// EarthRadiusKM is the sphere every distance is measured on.
-const EarthRadiusKM = geo.EarthRadiusKM
+// earthRadiusKM is the sphere every distance is measured on.
+const earthRadiusKM = geo.EarthRadiusKM
 
-// DistanceKM is the great-circle (haversine) distance between a and b.
+// distanceKM is the great-circle (haversine) distance between a and b.
 //
 // Search computes it in Go, not SQL: SQLite has no trigonometric functions
 // by default, and one formula in one place ranks the same on both engines.
-func DistanceKM(a, b Location) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }
+func distanceKM(a, b location) float64 { return geo.DistanceKM(a.Lat, a.Lng, b.Lat, b.Lng) }
 
-// Box is a latitude/longitude rectangle that holds a circle: the prefilter
+// box is a latitude/longitude rectangle that holds a circle: the prefilter
 // an index on (lat, lng) can answer. When WrapsAntimeridian is set the
 // longitudes run from MinLng east across ±180° to MaxLng, so MinLng >
 // MaxLng and a point is inside when lng >= MinLng OR lng <= MaxLng.
-type Box struct {
+type box struct {
 	MinLat, MaxLat    float64
 	MinLng, MaxLng    float64
 	WrapsAntimeridian bool
@@ -29,21 +29,21 @@ type Box struct {
 // circle is never lost to rounding; the exact distance decides.
 const boxSlack = 1e-8
 
-// BoundingBox returns the smallest latitude/longitude box that holds every
+// boundingBox returns the smallest latitude/longitude box that holds every
 // point within radiusKM of c (Jan Matuschek, "Finding Points Within a
 // Distance of a Latitude/Longitude Using Bounding Coordinates"). Near a
 // pole, where the circle covers every longitude, the box spans -180..180;
-// across the antimeridian it wraps (see Box).
-func BoundingBox(c Location, radiusKM float64) Box {
+// across the antimeridian it wraps (see box).
+func boundingBox(c location, radiusKM float64) box {
 	const deg = 180 / math.Pi
-	r := radiusKM / EarthRadiusKM * deg // angular radius in degrees
-	b := Box{MinLat: c.Lat - r - boxSlack, MaxLat: c.Lat + r + boxSlack}
+	r := radiusKM / earthRadiusKM * deg // angular radius in degrees
+	b := box{MinLat: c.Lat - r - boxSlack, MaxLat: c.Lat + r + boxSlack}
 	if b.MinLat <= -90 || b.MaxLat >= 90 {
 		b.MinLat, b.MaxLat = max(b.MinLat, -90), min(b.MaxLat, 90)
 		b.MinLng, b.MaxLng = -180, 180
 		return b
 	}
-	rr := radiusKM / EarthRadiusKM
+	rr := radiusKM / earthRadiusKM
 	dLng := math.Asin(math.Min(1, math.Sin(rr)/math.Cos(c.Lat/deg)))*deg + boxSlack
 	if dLng >= 180 {
 		b.MinLng, b.MaxLng = -180, 180
@@ -62,7 +62,7 @@ func BoundingBox(c Location, radiusKM float64) Box {
 }
 
 // Contains reports whether p is inside the box.
-func (b Box) Contains(p Location) bool {
+func (b box) Contains(p location) bool {
 	if p.Lat < b.MinLat || p.Lat > b.MaxLat {
 		return false
 	}

@@ -1,4 +1,4 @@
-package listing_test
+package listing
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/listing"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
@@ -32,13 +31,13 @@ func usd(amount int64) events.Money { return events.Money{Amount: amount, Curren
 
 // seattle is a valid listing in downtown Seattle; tests change one thing
 // at a time.
-func seattle() listing.Details {
-	return listing.Details{
+func seattle() details {
+	return details{
 		Title:       "Sunny loft near Pike Place",
 		Description: "Two bedrooms, one bath, view of the Sound.",
-		Address: listing.Address{Line1: "85 Pike St", City: "Seattle", Region: "WA",
+		Address: address{Line1: "85 Pike St", City: "Seattle", Region: "WA",
 			PostalCode: "98101", Country: "US"},
-		Location:  listing.Location{Lat: 47.6097, Lng: -122.3422},
+		Location:  location{Lat: 47.6097, Lng: -122.3422},
 		Price:     usd(85_000_000),
 		Bedrooms:  2,
 		Bathrooms: 1,
@@ -74,10 +73,10 @@ func statusChanged(t testing.TB, id, status string, at time.Time) bus.Event {
 }
 
 // openStore opens a migrated listing store on a fresh database.
-func openStore(t testing.TB, open storetest.Opener, clk clock.Clock) (*listing.SQLStore, *store.DB) {
+func openStore(t testing.TB, open storetest.Opener, clk clock.Clock) (*SQLStore, *store.DB) {
 	t.Helper()
 	db := open(t, "listing")
-	st, err := listing.NewSQLStore(context.Background(), db, clk)
+	st, err := NewSQLStore(context.Background(), db, clk)
 	if err != nil {
 		t.Fatalf("NewSQLStore: %v", err)
 	}
@@ -89,8 +88,8 @@ func openStore(t testing.TB, open storetest.Opener, clk clock.Clock) (*listing.S
 // an issuer to mint tokens for any caller.
 type server struct {
 	t        testing.TB
-	svc      *listing.Service
-	store    *listing.SQLStore
+	svc      *Service
+	store    *SQLStore
 	db       *store.DB
 	clock    *clock.Fake
 	issuer   *auth.Issuer
@@ -106,14 +105,14 @@ func newServer(t testing.TB, open storetest.Opener) *server {
 }
 
 // newServerOn serves an existing store (the benchmark's loaded one).
-func newServerOn(t testing.TB, st *listing.SQLStore) *server {
+func newServerOn(t testing.TB, st *SQLStore) *server {
 	return newServerWith(t, st, nil, clock.NewFake(t0))
 }
 
-func newServerWith(t testing.TB, st *listing.SQLStore, db *store.DB, clk *clock.Fake) *server {
+func newServerWith(t testing.TB, st *SQLStore, db *store.DB, clk *clock.Fake) *server {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := listing.New(st, listing.Config{Clock: clk, Log: quiet()})
+	svc, err := New(st, Config{Clock: clk, Log: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,8 +222,6 @@ func (s *server) as(t testing.TB) *server {
 	c.t = t
 	return &c
 }
-
-type fieldError = httpapi.FieldError
 
 // snapshotState sums up everything a request could change: every listing
 // row, every provider and the number of events in the outbox.
@@ -340,7 +337,7 @@ type page struct {
 }
 
 // body is d as a POST or PUT body.
-func body(d listing.Details) map[string]any {
+func body(d details) map[string]any {
 	return map[string]any{
 		"title": d.Title, "description": d.Description,
 		"address": addressJSON{Line1: d.Address.Line1, City: d.Address.City, Region: d.Address.Region,
@@ -355,7 +352,7 @@ func body(d listing.Details) map[string]any {
 }
 
 // create posts d as provider p and returns the new listing.
-func (s *server) create(p auth.Principal, d listing.Details) view {
+func (s *server) create(p auth.Principal, d details) view {
 	s.t.Helper()
 	var v view
 	s.do(&p, "POST", "/listings", body(d)).want(http.StatusCreated).decode(&v)

@@ -58,7 +58,7 @@ type listingView struct {
 	Bathrooms   int            `json:"bathrooms" example:"1"`
 	TourFee     events.Money   `json:"tour_fee"`
 	TimeZone    string         `json:"time_zone" doc:"IANA time zone; tours of the home are scheduled in it." example:"America/Chicago"`
-	Status      Status         `json:"status" enum:"active"`
+	Status      listingStatus  `json:"status" enum:"active"`
 	Showing     events.Showing `json:"showing"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
@@ -95,7 +95,7 @@ type searchQuery struct {
 	Q        string  `query:"q" doc:"Words that must all appear in the title, description or address." example:"loft river"`
 }
 
-func viewOf(l Listing) listingView {
+func viewOf(l listing) listingView {
 	a := l.Address
 	return listingView{
 		ID: l.ID, ProviderID: l.ProviderID, Title: l.Title, Description: l.Description,
@@ -268,7 +268,7 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeListing answers one listing, with access_set for its provider.
-func (s *Service) writeListing(w http.ResponseWriter, r *http.Request, status int, l Listing) {
+func (s *Service) writeListing(w http.ResponseWriter, r *http.Request, status int, l listing) {
 	v := viewOf(l)
 	if err := s.showAccess(r, &v); err != nil {
 		httpapi.WriteError(w, r, err)
@@ -285,7 +285,7 @@ const maxIDLen = 64
 func listingID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
 	if id == "" || len(id) > maxIDLen {
-		httpapi.WriteError(w, r, ErrNotFound)
+		httpapi.WriteError(w, r, errNotFound)
 		return "", false
 	}
 	return id, true

@@ -48,11 +48,11 @@ type moneyBody struct {
 }
 
 // required collects "is required" errors for absent fields.
-type required struct{ errs ValidationError }
+type required struct{ errs validationError }
 
 func (q *required) check(field string, present bool) {
 	if !present {
-		q.errs = append(q.errs, FieldError{Field: field, Message: "is required"})
+		q.errs = append(q.errs, fieldError{Field: field, Message: "is required"})
 	}
 }
 
@@ -91,26 +91,26 @@ func (m *moneyBody) money(field string, req *required) events.Money {
 	return events.Money{Amount: num(m.Amount), Currency: str(m.Currency)}
 }
 
-func (l *locationBody) location(req *required) Location {
+func (l *locationBody) location(req *required) location {
 	req.check("location", l != nil)
 	if l == nil {
-		return Location{}
+		return location{}
 	}
 	req.check("location.lat", l.Lat != nil)
 	req.check("location.lng", l.Lng != nil)
-	return Location{Lat: num(l.Lat), Lng: num(l.Lng)}
+	return location{Lat: num(l.Lat), Lng: num(l.Lng)}
 }
 
-// details turns the body into Details, reporting every missing field and
-// every broken rule in one ValidationError.
-func (b listingBody) details() (Details, error) {
+// details turns the body into details, reporting every missing field and
+// every broken rule in one validationError.
+func (b listingBody) details() (details, error) {
 	var req required
 	req.check("title", b.Title != nil)
 	req.check("address", b.Address != nil)
 	req.check("bedrooms", b.Bedrooms != nil)
 	req.check("bathrooms", b.Bathrooms != nil)
 	req.check("time_zone", b.TimeZone != nil)
-	d := Details{
+	d := details{
 		Title:       str(b.Title),
 		Description: str(b.Description),
 		Location:    b.Location.location(&req),
@@ -127,20 +127,20 @@ func (b listingBody) details() (Details, error) {
 		req.check("address.line1", a.Line1 != nil)
 		req.check("address.city", a.City != nil)
 		req.check("address.country", a.Country != nil)
-		d.Address = Address{Line1: str(a.Line1), City: str(a.City), Region: str(a.Region),
+		d.Address = address{Line1: str(a.Line1), City: str(a.City), Region: str(a.Region),
 			PostalCode: str(a.PostalCode), Country: str(a.Country)}
 	}
 	d = d.Normalized()
 	errs := req.errs
 	if err := d.Validate(); err != nil {
-		for _, e := range err.(ValidationError) {
+		for _, e := range err.(validationError) {
 			if !req.covers(e.Field) {
 				errs = append(errs, e)
 			}
 		}
 	}
 	if len(errs) > 0 {
-		return Details{}, errs
+		return details{}, errs
 	}
 	return d, nil
 }
@@ -195,26 +195,26 @@ type addressPatchBody struct {
 	Country    optional[string] `json:"country"`
 }
 
-// patchField turns an optional into the Patch's pointer; null is an error,
+// patchField turns an optional into the patch's pointer; null is an error,
 // since every field of a listing has a value (send "" to clear a text).
-func patchField[T any](field string, o optional[T], errs *ValidationError) *T {
+func patchField[T any](field string, o optional[T], errs *validationError) *T {
 	if !o.set {
 		return nil
 	}
 	if o.null {
-		*errs = append(*errs, FieldError{Field: field, Message: "must not be null; leave the field out to keep it"})
+		*errs = append(*errs, fieldError{Field: field, Message: "must not be null; leave the field out to keep it"})
 		return nil
 	}
 	v := o.value
 	return &v
 }
 
-// patch turns the body into a Patch. Missing halves of a location or an
+// patch turns the body into a patch. Missing halves of a location or an
 // amount are errors; the rules on the resulting listing are checked by the
 // domain.
-func (b patchBody) patch() (Patch, error) {
-	var errs ValidationError
-	p := Patch{
+func (b patchBody) patch() (patch, error) {
+	var errs validationError
+	p := patch{
 		Title:       patchField("title", b.Title, &errs),
 		Description: patchField("description", b.Description, &errs),
 		Bedrooms:    patchField("bedrooms", b.Bedrooms, &errs),
@@ -224,7 +224,7 @@ func (b patchBody) patch() (Patch, error) {
 	}
 	var req required
 	if a := patchField("address", b.Address, &errs); a != nil {
-		p.Address = &AddressPatch{
+		p.Address = &addressPatch{
 			Line1:      patchField("address.line1", a.Line1, &errs),
 			City:       patchField("address.city", a.City, &errs),
 			Region:     patchField("address.region", a.Region, &errs),
@@ -246,7 +246,7 @@ func (b patchBody) patch() (Patch, error) {
 	}
 	errs = append(errs, req.errs...)
 	if len(errs) > 0 {
-		return Patch{}, errs
+		return patch{}, errs
 	}
 	return p, nil
 }

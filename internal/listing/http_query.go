@@ -33,38 +33,38 @@ func badParam(name, msg string) *httpapi.Problem {
 
 // parseSearch reads and checks GET /listings's query. Every failure is a
 // 400 problem naming the parameter.
-func parseSearch(r *http.Request) (Query, error) {
+func parseSearch(r *http.Request) (query, error) {
 	values := r.URL.Query()
 	for name, vs := range values {
 		if !searchParams[name] {
-			return Query{}, badParam(name, "is not a parameter of this list")
+			return query{}, badParam(name, "is not a parameter of this list")
 		}
 		if len(vs) > 1 {
-			return Query{}, badParam(name, "may be given once")
+			return query{}, badParam(name, "may be given once")
 		}
 	}
 	page, err := httpapi.ParsePage(r)
 	if err != nil {
-		return Query{}, err
+		return query{}, err
 	}
-	q := Query{Limit: page.Limit}
+	q := query{Limit: page.Limit}
 	get := values.Get
 
 	if s := get("near"); s != "" {
 		loc, ok := parseNear(s)
 		if !ok {
-			return Query{}, badParam("near", "must be LAT,LNG in degrees, latitude -90 to 90 and longitude -180 to 180")
+			return query{}, badParam("near", "must be LAT,LNG in degrees, latitude -90 to 90 and longitude -180 to 180")
 		}
 		q.Near = &loc
-		q.RadiusKM = DefaultRadiusKM
+		q.RadiusKM = defaultRadiusKM
 	}
 	if s := get("radius_km"); s != "" {
 		if q.Near == nil {
-			return Query{}, badParam("radius_km", "needs near")
+			return query{}, badParam("radius_km", "needs near")
 		}
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(v > 0 && v <= MaxRadiusKM) { // also refuses NaN
-			return Query{}, badParam("radius_km", fmt.Sprintf("must be a number of kilometres above 0 and at most %d", MaxRadiusKM))
+		if err != nil || !(v > 0 && v <= maxRadiusKM) { // also refuses NaN
+			return query{}, badParam("radius_km", fmt.Sprintf("must be a number of kilometres above 0 and at most %d", maxRadiusKM))
 		}
 		q.RadiusKM = v
 	}
@@ -80,40 +80,40 @@ func parseSearch(r *http.Request) (Query, error) {
 		return &v, nil
 	}
 	if q.MinPrice, err = amount("min_price"); err != nil {
-		return Query{}, err
+		return query{}, err
 	}
 	if q.MaxPrice, err = amount("max_price"); err != nil {
-		return Query{}, err
+		return query{}, err
 	}
 	if q.MinPrice != nil && q.MaxPrice != nil && *q.MinPrice > *q.MaxPrice {
-		return Query{}, badParam("max_price", "must not be below min_price")
+		return query{}, badParam("max_price", "must not be below min_price")
 	}
 	if s := get("currency"); s != "" {
 		if !currencyCode.MatchString(s) {
-			return Query{}, badParam("currency", "must be an ISO 4217 code such as USD")
+			return query{}, badParam("currency", "must be an ISO 4217 code such as USD")
 		}
 		q.Currency = s
 	}
 	if s := get("bedrooms"); s != "" {
 		v, err := strconv.Atoi(s)
-		if err != nil || v < 0 || v > MaxRooms {
-			return Query{}, badParam("bedrooms", fmt.Sprintf("must be a whole number from 0 to %d (the fewest bedrooms)", MaxRooms))
+		if err != nil || v < 0 || v > maxRooms {
+			return query{}, badParam("bedrooms", fmt.Sprintf("must be a whole number from 0 to %d (the fewest bedrooms)", maxRooms))
 		}
 		q.MinBedrooms = v
 	}
-	if q.City, err = textParam(get, "city", MaxCityLen); err != nil {
-		return Query{}, err
+	if q.City, err = textParam(get, "city", maxCityLen); err != nil {
+		return query{}, err
 	}
-	if q.Text, err = textParam(get, "q", MaxQueryLen); err != nil {
-		return Query{}, err
+	if q.Text, err = textParam(get, "q", maxQueryLen); err != nil {
+		return query{}, err
 	}
 	if page.Cursor != "" {
-		var c Cursor
+		var c cursor
 		if err := httpapi.DecodeCursor(page.Cursor, &c); err != nil {
-			return Query{}, err
+			return query{}, err
 		}
 		if !q.CheckCursor(c) {
-			return Query{}, badParam("cursor", "belongs to another search; start again without it")
+			return query{}, badParam("cursor", "belongs to another search; start again without it")
 		}
 		q.After = &c
 	}
@@ -121,25 +121,25 @@ func parseSearch(r *http.Request) (Query, error) {
 }
 
 // parseNear reads "LAT,LNG".
-func parseNear(s string) (Location, bool) {
+func parseNear(s string) (location, bool) {
 	latS, lngS, ok := strings.Cut(s, ",")
 	if !ok {
-		return Location{}, false
+		return location{}, false
 	}
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(latS), 64)
 	lng, err2 := strconv.ParseFloat(strings.TrimSpace(lngS), 64)
 	if err1 != nil || err2 != nil || !(lat >= -90 && lat <= 90) || !(lng >= -180 && lng <= 180) ||
 		math.IsNaN(lat) || math.IsNaN(lng) {
-		return Location{}, false
+		return location{}, false
 	}
-	return Location{Lat: lat, Lng: lng}, true
+	return location{Lat: lat, Lng: lng}, true
 }
 
 // textParam reads a free-text parameter: valid UTF-8, at most maxLen
 // characters, and one line of the platform's text policy
 // (internal/platform/usertext), normalised as listings' text is stored so
 // that it matches it. No line breaks also keeps q from spanning the fields
-// of SearchText.
+// of searchText.
 func textParam(get func(string) string, name string, maxLen int) (string, error) {
 	raw := get(name)
 	if !utf8.ValidString(raw) {

@@ -1,4 +1,4 @@
-package listing_test
+package listing
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/listing"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -221,7 +220,7 @@ func TestSuspendedProviderDisappears(t *testing.T) {
 
 	// Events about other roles are ignored.
 	s.deliver(newEvent(t, events.TypeUserStatusChanged, "c9", events.UserStatusChanged{UserID: "c9", Role: "customer", Status: "suspended", At: t0}))
-	if pr, err := s.store.Provider(context.Background(), "c9"); err != nil || pr != (listing.Provider{ID: "c9"}) {
+	if pr, err := s.store.Provider(context.Background(), "c9"); err != nil || pr != (provider{ID: "c9"}) {
 		t.Fatalf("a customer's suspension made a provider record: %+v, %v", pr, err)
 	}
 }
@@ -244,7 +243,7 @@ func TestMalformedEventsArePermanent(t *testing.T) {
 			t.Errorf("%s %v: error %v, want a permanent one", b.typ, b.data, err)
 		}
 	}
-	if pr, _ := s.store.Provider(context.Background(), "p1"); pr != (listing.Provider{ID: "p1"}) {
+	if pr, _ := s.store.Provider(context.Background(), "p1"); pr != (provider{ID: "p1"}) {
 		t.Fatalf("a malformed event changed the provider: %+v", pr)
 	}
 }
@@ -388,7 +387,7 @@ func TestSearchOverHTTP(t *testing.T) {
 	s := newServer(t, storetest.OpenSQLite)
 	p := s.provider("p1", true)
 	customer := auth.Principal{ID: "c1", Role: auth.RoleCustomer}
-	centre := listing.Location{Lat: 47.6097, Lng: -122.3422}
+	centre := location{Lat: 47.6097, Lng: -122.3422}
 	// Homes every 500 m due east, the farthest first, and one far away.
 	var ids []string
 	for i := 9; i >= 0; i-- {
@@ -400,7 +399,7 @@ func TestSearchOverHTTP(t *testing.T) {
 		ids = append([]string{s.create(p, d).ID}, ids...)
 	}
 	far := seattle()
-	far.Location = listing.Location{Lat: 45.5152, Lng: -122.6784} // Portland
+	far.Location = location{Lat: 45.5152, Lng: -122.6784} // Portland
 	s.create(p, far)
 
 	var pg page

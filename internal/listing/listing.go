@@ -19,18 +19,18 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/usertext"
 )
 
-// Status says whether a listing is on the market.
-type Status string
+// listingStatus says whether a listing is on the market.
+type listingStatus string
 
 // Listing statuses. A deleted listing is kept (history, events already
 // sent) but never served again.
 const (
-	StatusActive  Status = "active"
-	StatusDeleted Status = "deleted"
+	statusActive  listingStatus = "active"
+	statusDeleted listingStatus = "deleted"
 )
 
-// Address is where the home is. Country is an ISO 3166-1 alpha-2 code.
-type Address struct {
+// address is where the home is. Country is an ISO 3166-1 alpha-2 code.
+type address struct {
 	Line1      string
 	City       string
 	Region     string
@@ -38,18 +38,18 @@ type Address struct {
 	Country    string
 }
 
-// Location is a WGS 84 position in degrees.
-type Location struct {
+// location is a WGS 84 position in degrees.
+type location struct {
 	Lat, Lng float64
 }
 
-// Details are the fields a provider edits: everything but identity,
+// details are the fields a provider edits: everything but identity,
 // status and timestamps. PUT replaces all of them; PATCH some.
-type Details struct {
+type details struct {
 	Title       string
 	Description string
-	Address     Address
-	Location    Location
+	Address     address
+	Location    location
 	Price       events.Money
 	Bedrooms    int
 	Bathrooms   int
@@ -60,12 +60,12 @@ type Details struct {
 	Showing events.Showing
 }
 
-// Listing is a home on the market.
-type Listing struct {
+// listing is a home on the market.
+type listing struct {
 	ID         string
 	ProviderID string
-	Details
-	Status Status
+	details
+	Status listingStatus
 	// ProviderActive is false while the provider is suspended; the store
 	// keeps it equal to the provider's standing so that search can leave
 	// such listings out without a join.
@@ -76,46 +76,46 @@ type Listing struct {
 
 // Errors callers branch on, and clients are answered by their kind.
 var (
-	// ErrNotFound covers a listing that does not exist, is deleted, is
+	// errNotFound covers a listing that does not exist, is deleted, is
 	// hidden because its provider is suspended, or belongs to another
 	// provider: the caller must not learn which.
-	ErrNotFound = fault.NotFound("listing not found").WithDetail("no listing with this id")
-	// ErrNotAllowed is a provider that is not (or no longer) verified and
+	errNotFound = fault.NotFound("listing not found").WithDetail("no listing with this id")
+	// errNotAllowed is a provider that is not (or no longer) verified and
 	// active.
-	ErrNotAllowed = fault.Forbidden("provider account is not verified and active").
+	errNotAllowed = fault.Forbidden("provider account is not verified and active").
 			WithDetail("only a verified, active provider may create or change listings")
 )
 
-// NewListing puts a home on the market. d must be normalized and valid.
+// newListing puts a home on the market. d must be normalized and valid.
 // Times are kept to the microsecond, the precision PostgreSQL stores, so a
 // listing reads back equal to what was written on both engines.
-func NewListing(id, providerID string, d Details, now time.Time) Listing {
-	now = Instant(now)
+func newListing(id, providerID string, d details, now time.Time) listing {
+	now = instant(now)
 	d.Showing = normalizedShowing(d.Showing)
-	return Listing{
-		ID: id, ProviderID: providerID, Details: d,
-		Status: StatusActive, ProviderActive: true,
+	return listing{
+		ID: id, ProviderID: providerID, details: d,
+		Status: statusActive, ProviderActive: true,
 		CreatedAt: now, UpdatedAt: now,
 	}
 }
 
-// Instant is how the listing service records a moment: UTC, whole
+// instant is how the listing service records a moment: UTC, whole
 // microseconds.
-func Instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+func instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Visible reports whether the listing is served to anyone: active, and its
 // provider not suspended.
-func (l Listing) Visible() bool { return l.Status == StatusActive && l.ProviderActive }
+func (l listing) Visible() bool { return l.Status == statusActive && l.ProviderActive }
 
 // Normalized puts the free-text fields in the platform's stored form
 // (internal/platform/usertext: NFC, trimmed, CR LF as LF in the
 // description) and upper-cases the country code, so that "  Seattle " and
 // "Seattle" are the same city.
-func (d Details) Normalized() Details {
+func (d details) Normalized() details {
 	line := func(s string) string { return usertext.Normalize(s, usertext.Line) }
 	d.Title = line(d.Title)
 	d.Description = usertext.Normalize(d.Description, usertext.Multiline)
-	d.Address = Address{
+	d.Address = address{
 		Line1:      line(d.Address.Line1),
 		City:       line(d.Address.City),
 		Region:     line(d.Address.Region),
@@ -127,39 +127,39 @@ func (d Details) Normalized() Details {
 	return d
 }
 
-// CheckWrite says whether provider p may change l (nil l: create a new
-// listing). An unverified or suspended provider gets ErrNotAllowed whatever
+// checkWrite says whether provider p may change l (nil l: create a new
+// listing). An unverified or suspended provider gets errNotAllowed whatever
 // the listing; another provider's listing, or a deleted one, is
-// ErrNotFound, so a provider cannot probe which ids exist.
-func CheckWrite(p Provider, l *Listing) error {
+// errNotFound, so a provider cannot probe which ids exist.
+func checkWrite(p provider, l *listing) error {
 	if !p.MayList() {
-		return ErrNotAllowed
+		return errNotAllowed
 	}
-	if l != nil && (l.ProviderID != p.ID || l.Status != StatusActive) {
-		return ErrNotFound
+	if l != nil && (l.ProviderID != p.ID || l.Status != statusActive) {
+		return errNotFound
 	}
 	return nil
 }
 
 // Replace sets all of l's details (PUT) and returns the names of the fields
 // that changed; with none, l is left as it was.
-func (l *Listing) Replace(d Details, now time.Time) []string {
-	changed := diff(l.Details, d)
+func (l *listing) Replace(d details, now time.Time) []string {
+	changed := diff(l.details, d)
 	if len(changed) > 0 {
-		l.Details = d
-		l.UpdatedAt = Instant(now)
+		l.details = d
+		l.UpdatedAt = instant(now)
 	}
 	return changed
 }
 
 // Delete takes l off the market.
-func (l *Listing) Delete(now time.Time) {
-	l.Status = StatusDeleted
-	l.UpdatedAt = Instant(now)
+func (l *listing) Delete(now time.Time) {
+	l.Status = statusDeleted
+	l.UpdatedAt = instant(now)
 }
 
 // diff names the top-level fields (as the API spells them) that differ.
-func diff(a, b Details) []string {
+func diff(a, b details) []string {
 	var out []string
 	add := func(name string, differs bool) {
 		if differs {

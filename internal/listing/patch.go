@@ -6,14 +6,14 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 )
 
-// Patch is a partial change (PATCH): a nil field is left as it is. Every
+// patch is a partial change (PATCH): a nil field is left as it is. Every
 // field of a listing is required, so there is no "set to null"; the HTTP
-// layer rejects a JSON null before a Patch is made.
-type Patch struct {
+// layer rejects a JSON null before a patch is made.
+type patch struct {
 	Title       *string
 	Description *string
-	Address     *AddressPatch
-	Location    *Location // both coordinates together: half a position means nothing
+	Address     *addressPatch
+	Location    *location // both coordinates together: half a position means nothing
 	Price       *events.Money
 	Bedrooms    *int
 	Bathrooms   *int
@@ -24,9 +24,9 @@ type Patch struct {
 	Showing *events.Showing
 }
 
-// AddressPatch changes some address fields, so a provider can fix a postal
+// addressPatch changes some address fields, so a provider can fix a postal
 // code without resending the street.
-type AddressPatch struct {
+type addressPatch struct {
 	Line1      *string
 	City       *string
 	Region     *string
@@ -35,7 +35,7 @@ type AddressPatch struct {
 }
 
 // Apply returns d with p's fields set, normalized.
-func (p Patch) Apply(d Details) Details {
+func (p patch) Apply(d details) details {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -74,9 +74,9 @@ func (p Patch) Apply(d Details) Details {
 
 // ApplyPatch changes l by p if the result is valid, and returns the names of
 // the fields that changed (none: l is left as it was). An invalid result is
-// a ValidationError and l is untouched.
-func (l *Listing) ApplyPatch(p Patch, now time.Time) ([]string, error) {
-	d := p.Apply(l.Details)
+// a validationError and l is untouched.
+func (l *listing) ApplyPatch(p patch, now time.Time) ([]string, error) {
+	d := p.Apply(l.details)
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}

@@ -1,25 +1,23 @@
-package listing_test
+package listing
 
 import (
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/listing"
 )
 
 // TestProviderLastWriterWins: each attribute follows the newest event that
 // set it, in whatever order the events arrive.
 func TestProviderLastWriterWins(t *testing.T) {
 	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
-	type step func(p *listing.Provider) error
-	reg := func(v bool, s listing.ProviderStatus, m int) step {
-		return func(p *listing.Provider) error { return p.Registered(v, s, at(m)) }
+	type step func(p *provider) error
+	reg := func(v bool, s providerStatus, m int) step {
+		return func(p *provider) error { return p.Registered(v, s, at(m)) }
 	}
 	ver := func(v bool, m int) step {
-		return func(p *listing.Provider) error { p.SetVerified(v, at(m)); return nil }
+		return func(p *provider) error { p.SetVerified(v, at(m)); return nil }
 	}
-	status := func(s listing.ProviderStatus, m int) step {
-		return func(p *listing.Provider) error { return p.SetStatus(s, at(m)) }
+	status := func(s providerStatus, m int) step {
+		return func(p *provider) error { return p.SetStatus(s, at(m)) }
 	}
 	tests := []struct {
 		name                  string
@@ -27,18 +25,18 @@ func TestProviderLastWriterWins(t *testing.T) {
 		verified, active, may bool
 	}{
 		{"never heard of", nil, false, true, false},
-		{"registered", []step{reg(false, listing.ProviderActive, 0)}, false, true, false},
-		{"registered then verified", []step{reg(false, listing.ProviderActive, 0), ver(true, 1)}, true, true, true},
-		{"verified before registration arrives", []step{ver(true, 1), reg(false, listing.ProviderActive, 0)}, true, true, true},
-		{"suspended", []step{reg(false, listing.ProviderActive, 0), ver(true, 1), status(listing.ProviderSuspended, 2)}, true, false, false},
-		{"suspension and reactivation out of order", []step{ver(true, 1), status(listing.ProviderActive, 3), status(listing.ProviderSuspended, 2)}, true, true, true},
-		{"reactivation and suspension out of order", []step{ver(true, 1), status(listing.ProviderSuspended, 3), status(listing.ProviderActive, 2)}, true, false, false},
+		{"registered", []step{reg(false, providerActive, 0)}, false, true, false},
+		{"registered then verified", []step{reg(false, providerActive, 0), ver(true, 1)}, true, true, true},
+		{"verified before registration arrives", []step{ver(true, 1), reg(false, providerActive, 0)}, true, true, true},
+		{"suspended", []step{reg(false, providerActive, 0), ver(true, 1), status(providerSuspended, 2)}, true, false, false},
+		{"suspension and reactivation out of order", []step{ver(true, 1), status(providerActive, 3), status(providerSuspended, 2)}, true, true, true},
+		{"reactivation and suspension out of order", []step{ver(true, 1), status(providerSuspended, 3), status(providerActive, 2)}, true, false, false},
 		{"unverified later", []step{ver(true, 1), ver(false, 2)}, false, true, false},
 		{"old verification after an unverification", []step{ver(false, 2), ver(true, 1)}, false, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := listing.Provider{ID: "p1"}
+			p := provider{ID: "p1"}
 			for _, s := range tt.steps {
 				if err := s(&p); err != nil {
 					t.Fatal(err)
@@ -53,7 +51,7 @@ func TestProviderLastWriterWins(t *testing.T) {
 }
 
 func TestProviderRejectsUnknownStatus(t *testing.T) {
-	p := listing.Provider{ID: "p1"}
+	p := provider{ID: "p1"}
 	if err := p.SetStatus("banned", t0); err == nil {
 		t.Fatal("SetStatus(banned) succeeded")
 	}

@@ -26,12 +26,12 @@ import (
 // Without Near, the newest-first order is answered by listings_recent (or
 // listings_city) with a keyset condition on (created_at, id), so every page
 // costs the same however deep.
-func (s *SQLStore) Search(ctx context.Context, q Query) ([]Hit, error) {
+func (s *SQLStore) Search(ctx context.Context, q query) ([]hit, error) {
 	if q.Limit <= 0 {
 		return nil, nil
 	}
 	var (
-		hits []Hit
+		hits []hit
 		err  error
 	)
 	if q.Near != nil {
@@ -49,13 +49,13 @@ func (s *SQLStore) Search(ctx context.Context, q Query) ([]Hit, error) {
 // a 1 km circle holds a page of twenty.
 const nearStartKM = 1.0
 
-func (s *SQLStore) searchNear(ctx context.Context, q Query) ([]Hit, error) {
+func (s *SQLStore) searchNear(ctx context.Context, q query) ([]hit, error) {
 	from := 0.0
 	if q.After != nil {
 		from = q.After.DistanceKM
 	}
 	width := nearStartKM
-	var ranked []Candidate
+	var ranked []candidate
 	for {
 		ring := q
 		ring.RadiusKM = min(q.RadiusKM, from+width)
@@ -63,7 +63,7 @@ func (s *SQLStore) searchNear(ctx context.Context, q Query) ([]Hit, error) {
 		if err != nil {
 			return nil, err
 		}
-		ranked = RankNearby(cands, ring)
+		ranked = rankNearby(cands, ring)
 		if len(ranked) >= q.Limit || ring.RadiusKM >= q.RadiusKM {
 			break
 		}
@@ -79,12 +79,12 @@ func (s *SQLStore) searchNear(ctx context.Context, q Query) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	hits := make([]Hit, 0, len(ranked))
+	hits := make([]hit, 0, len(ranked))
 	for _, c := range ranked {
 		// A listing deleted or hidden between the two reads is left out
 		// (and the page is one short).
 		if l, ok := byID[c.ID]; ok {
-			hits = append(hits, Hit{Listing: l, DistanceKM: c.DistanceKM})
+			hits = append(hits, hit{Listing: l, DistanceKM: c.DistanceKM})
 		}
 	}
 	return hits, nil
@@ -92,10 +92,10 @@ func (s *SQLStore) searchNear(ctx context.Context, q Query) ([]Hit, error) {
 
 // candidates reads the id and position of every visible listing that
 // passes q's filters inside the bounding box of q's circle.
-func (s *SQLStore) candidates(ctx context.Context, q Query) ([]Candidate, error) {
+func (s *SQLStore) candidates(ctx context.Context, q query) ([]candidate, error) {
 	var w where
 	w.filters(q)
-	box := BoundingBox(*q.Near, q.RadiusKM)
+	box := boundingBox(*q.Near, q.RadiusKM)
 	w.add("lat BETWEEN " + w.arg(box.MinLat) + " AND " + w.arg(box.MaxLat))
 	switch {
 	case box.MinLng <= -180 && box.MaxLng >= 180:
@@ -110,9 +110,9 @@ func (s *SQLStore) candidates(ctx context.Context, q Query) ([]Candidate, error)
 		return nil, err
 	}
 	defer rows.Close()
-	var cands []Candidate
+	var cands []candidate
 	for rows.Next() {
-		var c Candidate
+		var c candidate
 		if err := rows.Scan(&c.ID, &c.Location.Lat, &c.Location.Lng); err != nil {
 			return nil, err
 		}
@@ -122,7 +122,7 @@ func (s *SQLStore) candidates(ctx context.Context, q Query) ([]Candidate, error)
 }
 
 // visibleByID reads the visible listings among the candidates.
-func (s *SQLStore) visibleByID(ctx context.Context, cands []Candidate) (map[string]Listing, error) {
+func (s *SQLStore) visibleByID(ctx context.Context, cands []candidate) (map[string]listing, error) {
 	var w where
 	ids := make([]string, len(cands))
 	for i, c := range cands {
@@ -134,7 +134,7 @@ func (s *SQLStore) visibleByID(ctx context.Context, cands []Candidate) (map[stri
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[string]Listing, len(cands))
+	out := make(map[string]listing, len(cands))
 	for rows.Next() {
 		l, err := scanListing(rows)
 		if err != nil {
@@ -145,7 +145,7 @@ func (s *SQLStore) visibleByID(ctx context.Context, cands []Candidate) (map[stri
 	return out, rows.Err()
 }
 
-func (s *SQLStore) searchRecent(ctx context.Context, q Query) ([]Hit, error) {
+func (s *SQLStore) searchRecent(ctx context.Context, q query) ([]hit, error) {
 	var w where
 	w.filters(q)
 	if a := q.After; a != nil {
@@ -157,13 +157,13 @@ func (s *SQLStore) searchRecent(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var hits []Hit
+	var hits []hit
 	for rows.Next() {
 		l, err := scanListing(rows)
 		if err != nil {
 			return nil, err
 		}
-		hits = append(hits, Hit{Listing: l})
+		hits = append(hits, hit{Listing: l})
 	}
 	return hits, rows.Err()
 }
@@ -186,7 +186,7 @@ func (w *where) add(clause string) { w.clauses = append(w.clauses, clause) }
 func (w *where) sql() string { return strings.Join(w.clauses, " AND ") }
 
 // filters adds visibility and q's filters other than position and cursor.
-func (w *where) filters(q Query) {
+func (w *where) filters(q query) {
 	w.add(visibleSQL)
 	if q.MinPrice != nil {
 		w.add("price_amount >= " + w.arg(*q.MinPrice))
@@ -200,10 +200,10 @@ func (w *where) filters(q Query) {
 	if q.MinBedrooms > 0 {
 		w.add("bedrooms >= " + w.arg(q.MinBedrooms))
 	}
-	if city := CityKey(q.City); city != "" {
+	if city := cityKey(q.City); city != "" {
 		w.add("city_key = " + w.arg(city))
 	}
-	if text := SearchKey(q.Text); text != "" {
+	if text := searchKey(q.Text); text != "" {
 		w.add(`search_text LIKE ` + w.arg("%"+escapeLike(text)+"%") + ` ESCAPE '\'`)
 	}
 }

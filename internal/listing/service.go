@@ -20,7 +20,7 @@ type Config struct {
 	Clock clock.Clock // default clock.Real
 	Log   *slog.Logger
 	// ReaderServices are the service identities allowed to read listings
-	// (cart snapshots titles and fees). Default DefaultReaderServices.
+	// (cart snapshots titles and fees). Default defaultReaderServices.
 	ReaderServices []string
 	// Slots finds a home's open slots (GET /listings/{id}/slots); nil
 	// serves none.
@@ -35,8 +35,8 @@ type Config struct {
 	Sealer Sealer
 }
 
-// DefaultReaderServices are the services that read listings over HTTP.
-var DefaultReaderServices = []string{"cart", "tour", "appointment", "notification"}
+// defaultReaderServices are the services that read listings over HTTP.
+var defaultReaderServices = []string{"cart", "tour", "appointment", "notification"}
 
 // Service is the listing application: it runs the domain's rules against
 // the store and announces what changed.
@@ -57,7 +57,7 @@ func New(st Store, cfg Config) (*Service, error) {
 		cfg.Log = slog.Default()
 	}
 	if cfg.ReaderServices == nil {
-		cfg.ReaderServices = DefaultReaderServices
+		cfg.ReaderServices = defaultReaderServices
 	}
 	if cfg.Sealer == nil {
 		box, err := seal.New(nil)
@@ -86,43 +86,43 @@ func newID() (string, error) {
 }
 
 // Create puts a new listing of provider providerID on the market. The
-// provider must be verified and active (ErrNotAllowed); invalid details are
-// a ValidationError.
-func (s *Service) Create(ctx context.Context, providerID string, d Details) (Listing, error) {
+// provider must be verified and active (errNotAllowed); invalid details are
+// a validationError.
+func (s *Service) Create(ctx context.Context, providerID string, d details) (listing, error) {
 	d = d.Normalized()
 	if err := d.Validate(); err != nil {
-		return Listing{}, err
+		return listing{}, err
 	}
 	id, err := newID()
 	if err != nil {
-		return Listing{}, err
+		return listing{}, err
 	}
-	l := NewListing(id, providerID, d, s.cfg.Clock.Now())
+	l := newListing(id, providerID, d, s.cfg.Clock.Now())
 	ev, err := createdEvent(ctx, l)
 	if err != nil {
-		return Listing{}, err
+		return listing{}, err
 	}
-	err = s.store.CreateListing(ctx, l, func(p Provider) error { return CheckWrite(p, nil) }, ev)
+	err = s.store.CreateListing(ctx, l, func(p provider) error { return checkWrite(p, nil) }, ev)
 	if err != nil {
-		return Listing{}, err
+		return listing{}, err
 	}
 	s.cfg.Log.InfoContext(ctx, "listing created", "listing_id", l.ID, "provider_id", providerID)
 	return l, nil
 }
 
-// Get returns a visible listing, or ErrNotFound.
-func (s *Service) Get(ctx context.Context, id string) (Listing, error) {
+// Get returns a visible listing, or errNotFound.
+func (s *Service) Get(ctx context.Context, id string) (listing, error) {
 	return s.store.VisibleListing(ctx, id)
 }
 
 // Replace sets every detail of the provider's own listing id (PUT);
 // keepShowing keeps its showing rules (the request left them out).
-func (s *Service) Replace(ctx context.Context, providerID, id string, d Details, keepShowing bool) (Listing, error) {
+func (s *Service) Replace(ctx context.Context, providerID, id string, d details, keepShowing bool) (listing, error) {
 	d = d.Normalized()
 	if err := d.Validate(); err != nil {
-		return Listing{}, err
+		return listing{}, err
 	}
-	return s.update(ctx, providerID, id, events.UpdateReplace, func(l *Listing) ([]string, error) {
+	return s.update(ctx, providerID, id, events.UpdateReplace, func(l *listing) ([]string, error) {
 		if keepShowing {
 			d.Showing = l.Showing
 		}
@@ -131,8 +131,8 @@ func (s *Service) Replace(ctx context.Context, providerID, id string, d Details,
 }
 
 // Patch changes some details of the provider's own listing id (PATCH).
-func (s *Service) Patch(ctx context.Context, providerID, id string, p Patch) (Listing, error) {
-	return s.update(ctx, providerID, id, events.UpdatePatch, func(l *Listing) ([]string, error) {
+func (s *Service) Patch(ctx context.Context, providerID, id string, p patch) (listing, error) {
+	return s.update(ctx, providerID, id, events.UpdatePatch, func(l *listing) ([]string, error) {
 		return l.ApplyPatch(p, s.cfg.Clock.Now())
 	})
 }
@@ -140,13 +140,13 @@ func (s *Service) Patch(ctx context.Context, providerID, id string, p Patch) (Li
 // update runs change on the provider's own listing under the store's locks
 // and announces it when something changed. A change to nothing writes no
 // event and leaves updated_at alone, so a retried PUT is harmless.
-func (s *Service) update(ctx context.Context, providerID, id, mode string, change func(*Listing) ([]string, error)) (Listing, error) {
+func (s *Service) update(ctx context.Context, providerID, id, mode string, change func(*listing) ([]string, error)) (listing, error) {
 	var (
-		out     Listing
+		out     listing
 		changed []string
 	)
-	err := s.store.UpdateListing(ctx, providerID, id, func(p Provider, l *Listing) ([]bus.Event, error) {
-		if err := CheckWrite(p, l); err != nil {
+	err := s.store.UpdateListing(ctx, providerID, id, func(p provider, l *listing) ([]bus.Event, error) {
+		if err := checkWrite(p, l); err != nil {
 			return nil, err
 		}
 		var err error
@@ -164,7 +164,7 @@ func (s *Service) update(ctx context.Context, providerID, id, mode string, chang
 		return []bus.Event{ev}, nil
 	})
 	if err != nil {
-		return Listing{}, err
+		return listing{}, err
 	}
 	if len(changed) > 0 {
 		s.cfg.Log.InfoContext(ctx, "listing updated", "listing_id", id, "provider_id", providerID,
@@ -175,8 +175,8 @@ func (s *Service) update(ctx context.Context, providerID, id, mode string, chang
 
 // Delete takes the provider's own listing id off the market.
 func (s *Service) Delete(ctx context.Context, providerID, id string) error {
-	err := s.store.UpdateListing(ctx, providerID, id, func(p Provider, l *Listing) ([]bus.Event, error) {
-		if err := CheckWrite(p, l); err != nil {
+	err := s.store.UpdateListing(ctx, providerID, id, func(p provider, l *listing) ([]bus.Event, error) {
+		if err := checkWrite(p, l); err != nil {
 			return nil, err
 		}
 		l.Delete(s.cfg.Clock.Now())
@@ -193,24 +193,24 @@ func (s *Service) Delete(ctx context.Context, providerID, id string) error {
 	return nil
 }
 
-// Page is one page of search results; Next is nil on the last page.
-type Page struct {
-	Hits []Hit
-	Next *Cursor
+// searchPage is one page of search results; Next is nil on the last page.
+type searchPage struct {
+	Hits []hit
+	Next *cursor
 }
 
 // Search runs q, which the caller has checked (radius, limit, cursor).
-func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
+func (s *Service) Search(ctx context.Context, q query) (searchPage, error) {
 	if q.Limit <= 0 {
-		return Page{}, fmt.Errorf("listing search: limit %d", q.Limit)
+		return searchPage{}, fmt.Errorf("listing search: limit %d", q.Limit)
 	}
 	want := q.Limit
 	q.Limit++ // one more tells whether another page follows
 	hits, err := s.store.Search(ctx, q)
 	if err != nil {
-		return Page{}, err
+		return searchPage{}, err
 	}
-	page := Page{Hits: hits}
+	page := searchPage{Hits: hits}
 	if len(hits) > want {
 		page.Hits = hits[:want]
 		next := q.CursorAfter(page.Hits[want-1])

@@ -15,13 +15,13 @@ import (
 
 // Bounds on showing rules.
 const (
-	MaxNoticeMinutes  = 30 * 24 * 60 // a month
-	MaxShowingsPerDay = 50
-	MaxWindows        = 28 // four a day
-	MaxBlackouts      = 50
-	MaxVisitMinutes   = 240
-	MinVisitMinutes   = 5
-	MaxMessageLen     = 500
+	maxNoticeMinutes  = 30 * 24 * 60 // a month
+	maxShowingsPerDay = 50
+	maxWindows        = 28 // four a day
+	maxBlackouts      = 50
+	maxVisitMinutes   = 240
+	minVisitMinutes   = 5
+	maxMessageLen     = 500
 )
 
 // normalizedShowing is s in its stored form: mode auto when unset, the
@@ -42,36 +42,36 @@ func normalizedShowing(s events.Showing) events.Showing {
 	} else {
 		out := make([]events.TimeRange, len(s.Blackouts))
 		for i, b := range s.Blackouts {
-			out[i] = events.TimeRange{Start: Instant(b.Start), End: Instant(b.End)}
+			out[i] = events.TimeRange{Start: instant(b.Start), End: instant(b.End)}
 		}
 		s.Blackouts = out
 	}
 	return s
 }
 
-// validateShowing adds a FieldError for every broken rule of s to add.
+// validateShowing adds a fieldError for every broken rule of s to add.
 func validateShowing(s events.Showing, add func(field, msg string)) {
 	switch s.Mode {
 	case "", events.ShowingAuto, events.ShowingConfirm, events.ShowingNone: // "" is auto
 	default:
 		add("showing.mode", "must be auto, confirm or none")
 	}
-	if s.MinNoticeMinutes < 0 || s.MinNoticeMinutes > MaxNoticeMinutes {
-		add("showing.min_notice_minutes", fmt.Sprintf("must be 0 to %d minutes", MaxNoticeMinutes))
+	if s.MinNoticeMinutes < 0 || s.MinNoticeMinutes > maxNoticeMinutes {
+		add("showing.min_notice_minutes", fmt.Sprintf("must be 0 to %d minutes", maxNoticeMinutes))
 	}
-	if s.MaxPerDay < 0 || s.MaxPerDay > MaxShowingsPerDay {
-		add("showing.max_per_day", fmt.Sprintf("must be 0 (no limit) to %d", MaxShowingsPerDay))
+	if s.MaxPerDay < 0 || s.MaxPerDay > maxShowingsPerDay {
+		add("showing.max_per_day", fmt.Sprintf("must be 0 (no limit) to %d", maxShowingsPerDay))
 	}
-	if s.VisitMinutes != 0 && (s.VisitMinutes < MinVisitMinutes || s.VisitMinutes > MaxVisitMinutes) {
-		add("showing.visit_minutes", fmt.Sprintf("must be 0 (the platform's default) or %d to %d minutes", MinVisitMinutes, MaxVisitMinutes))
+	if s.VisitMinutes != 0 && (s.VisitMinutes < minVisitMinutes || s.VisitMinutes > maxVisitMinutes) {
+		add("showing.visit_minutes", fmt.Sprintf("must be 0 (the platform's default) or %d to %d minutes", minVisitMinutes, maxVisitMinutes))
 	}
-	if n := utf8.RuneCountInString(s.Message); n > MaxMessageLen {
-		add("showing.message", fmt.Sprintf("must be at most %d characters", MaxMessageLen))
+	if n := utf8.RuneCountInString(s.Message); n > maxMessageLen {
+		add("showing.message", fmt.Sprintf("must be at most %d characters", maxMessageLen))
 	} else if msg := usertext.Check(s.Message, usertext.Line); msg != "" {
 		add("showing.message", msg)
 	}
-	if len(s.Windows) > MaxWindows {
-		add("showing.windows", fmt.Sprintf("at most %d windows", MaxWindows))
+	if len(s.Windows) > maxWindows {
+		add("showing.windows", fmt.Sprintf("at most %d windows", maxWindows))
 	} else {
 		for i, w := range s.Windows {
 			field := fmt.Sprintf("showing.windows[%d]", i)
@@ -89,8 +89,8 @@ func validateShowing(s events.Showing, add func(field, msg string)) {
 			}
 		}
 	}
-	if len(s.Blackouts) > MaxBlackouts {
-		add("showing.blackouts", fmt.Sprintf("at most %d blackouts", MaxBlackouts))
+	if len(s.Blackouts) > maxBlackouts {
+		add("showing.blackouts", fmt.Sprintf("at most %d blackouts", maxBlackouts))
 	} else {
 		for i, b := range s.Blackouts {
 			field := fmt.Sprintf("showing.blackouts[%d]", i)

@@ -1,4 +1,4 @@
-package listing_test
+package listing
 
 import (
 	"context"
@@ -9,14 +9,13 @@ import (
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/listing"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
-type showingView struct {
+type showingResponse struct {
 	Showing events.Showing `json:"showing"`
 }
 
@@ -31,7 +30,7 @@ func TestShowingRules(t *testing.T) {
 
 		// Absent: auto, no limits, empty lists (not null).
 		plain := s.create(p, seattle())
-		var v showingView
+		var v showingResponse
 		s.do(&p, "GET", "/listings/"+plain.ID, nil).want(200).decode(&v)
 		if v.Showing.Mode != "auto" || v.Showing.Windows == nil || v.Showing.Blackouts == nil || v.Showing.MaxPerDay != 0 {
 			t.Fatalf("default showing %+v", v.Showing)
@@ -45,7 +44,7 @@ func TestShowingRules(t *testing.T) {
 		}
 		b := body(seattle())
 		b["showing"] = rules
-		var created showingView
+		var created showingResponse
 		resp := s.do(&p, "POST", "/listings", b).want(201)
 		resp.decode(&created)
 		var id struct{ ID string }
@@ -54,7 +53,7 @@ func TestShowingRules(t *testing.T) {
 			Windows:   []events.ShowingWindow{{Weekday: 6, Start: "10:00", End: "14:00"}, {Weekday: 7, Start: "12:00", End: "24:00"}},
 			Blackouts: []events.TimeRange{{Start: time.Date(2030, 12, 24, 8, 0, 0, 0, time.UTC), End: time.Date(2030, 12, 27, 8, 0, 0, 0, time.UTC)}},
 			Message:   "Call ahead."}
-		var got showingView
+		var got showingResponse
 		s.do(&p, "GET", "/listings/"+id.ID, nil).want(200).decode(&got)
 		if !sameShowing(got.Showing, want) || !sameShowing(created.Showing, want) {
 			t.Fatalf("read back\n%+v\nwant\n%+v", got.Showing, want)
@@ -155,7 +154,7 @@ func TestSlotsKeepShowingRules(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewFake(t0) // Saturday 1 June 2030, 05:00 in Seattle
 	st, _ := openStore(t, storetest.OpenSQLite, clk)
-	svc, err := listing.New(st, listing.Config{Clock: clk, Log: quiet(), Slots: everyStart{}})
+	svc, err := New(st, Config{Clock: clk, Log: quiet(), Slots: everyStart{}})
 	if err != nil {
 		t.Fatal(err)
 	}

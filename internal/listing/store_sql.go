@@ -53,7 +53,7 @@ const listingColumns = `id, provider_id, title, description, line1, city, region
 	time_zone, status, provider_active, created_at, updated_at, showing`
 
 // CreateListing implements Store.
-func (s *SQLStore) CreateListing(ctx context.Context, l Listing, check func(Provider) error, events ...bus.Event) error {
+func (s *SQLStore) CreateListing(ctx context.Context, l listing, check func(provider) error, events ...bus.Event) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		p, err := s.lockProvider(ctx, tx, l.ProviderID)
 		if err != nil {
@@ -63,7 +63,7 @@ func (s *SQLStore) CreateListing(ctx context.Context, l Listing, check func(Prov
 			return err
 		}
 		l.ProviderActive = p.Active()
-		if err := insertListings(ctx, tx, []Listing{l}); err != nil {
+		if err := insertListings(ctx, tx, []listing{l}); err != nil {
 			return err
 		}
 		return outbox.AddAll(ctx, tx, events)
@@ -75,7 +75,7 @@ func (s *SQLStore) CreateListing(ctx context.Context, l Listing, check func(Prov
 }
 
 // insertListings writes ls with one statement.
-func insertListings(ctx context.Context, tx *sql.Tx, ls []Listing) error {
+func insertListings(ctx context.Context, tx *sql.Tx, ls []listing) error {
 	_, err := tx.ExecContext(ctx, insertSQL(len(ls)), insertArgs(ls)...)
 	return err
 }
@@ -105,20 +105,20 @@ func insertSQL(n int) string {
 }
 
 // insertArgs are the parameters of insertSQL(len(ls)).
-func insertArgs(ls []Listing) []any {
+func insertArgs(ls []listing) []any {
 	args := make([]any, 0, insertColumns*len(ls))
 	for _, l := range ls {
 		args = append(args, l.ID, l.ProviderID, l.Title, l.Description,
 			l.Address.Line1, l.Address.City, l.Address.Region, l.Address.PostalCode, l.Address.Country,
 			l.Location.Lat, l.Location.Lng, l.Price.Amount, l.Price.Currency, l.Bedrooms, l.Bathrooms,
 			l.TourFee.Amount, l.TourFee.Currency, l.TimeZone, string(l.Status), l.ProviderActive,
-			l.CreatedAt.UTC(), l.UpdatedAt.UTC(), showingColumn(l.Showing), CityKey(l.Address.City), SearchText(l.Details))
+			l.CreatedAt.UTC(), l.UpdatedAt.UTC(), showingColumn(l.Showing), cityKey(l.Address.City), searchText(l.details))
 	}
 	return args
 }
 
 // UpdateListing implements Store.
-func (s *SQLStore) UpdateListing(ctx context.Context, providerID, id string, update func(p Provider, l *Listing) ([]bus.Event, error)) error {
+func (s *SQLStore) UpdateListing(ctx context.Context, providerID, id string, update func(p provider, l *listing) ([]bus.Event, error)) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		p, err := s.lockProvider(ctx, tx, providerID)
 		if err != nil {
@@ -142,7 +142,7 @@ func (s *SQLStore) UpdateListing(ctx context.Context, providerID, id string, upd
 			id, l.Title, l.Description, l.Address.Line1, l.Address.City, l.Address.Region, l.Address.PostalCode,
 			l.Address.Country, l.Location.Lat, l.Location.Lng, l.Price.Amount, l.Price.Currency, l.Bedrooms,
 			l.Bathrooms, l.TourFee.Amount, l.TourFee.Currency, l.TimeZone, string(l.Status), l.UpdatedAt.UTC(),
-			CityKey(l.Address.City), SearchText(l.Details), showingColumn(l.Showing))
+			cityKey(l.Address.City), searchText(l.details), showingColumn(l.Showing))
 		if err != nil {
 			return err
 		}
@@ -155,11 +155,11 @@ func (s *SQLStore) UpdateListing(ctx context.Context, providerID, id string, upd
 }
 
 // VisibleListing implements Store.
-func (s *SQLStore) VisibleListing(ctx context.Context, id string) (Listing, error) {
+func (s *SQLStore) VisibleListing(ctx context.Context, id string) (listing, error) {
 	l, err := scanListing(s.db.QueryRowContext(ctx,
 		`SELECT `+listingColumns+` FROM listings WHERE id = $1 AND `+visibleSQL, id))
 	if err != nil {
-		return Listing{}, fmt.Errorf("read listing %s: %w", id, err)
+		return listing{}, fmt.Errorf("read listing %s: %w", id, err)
 	}
 	return l, nil
 }
@@ -170,7 +170,7 @@ func (s *SQLStore) VisibleListing(ctx context.Context, id string) (Listing, erro
 const inboxHandler = "listing.providers"
 
 // UpdateProvider implements Store.
-func (s *SQLStore) UpdateProvider(ctx context.Context, ev bus.Event, id string, update func(p *Provider) error) error {
+func (s *SQLStore) UpdateProvider(ctx context.Context, ev bus.Event, id string, update func(p *provider) error) error {
 	apply := outbox.Inbox(s.db, inboxHandler, s.clock.Now, func(ctx context.Context, tx *sql.Tx, _ bus.Event) error {
 		// Make sure the row exists, so two first events for one provider
 		// on two instances queue on its lock instead of racing to insert.
@@ -200,10 +200,10 @@ func (s *SQLStore) UpdateProvider(ctx context.Context, ev bus.Event, id string, 
 }
 
 // Provider implements Store.
-func (s *SQLStore) Provider(ctx context.Context, id string) (Provider, error) {
+func (s *SQLStore) Provider(ctx context.Context, id string) (provider, error) {
 	p, err := scanProvider(id, s.db.QueryRowContext(ctx, providerSelect, id))
 	if err != nil {
-		return Provider{}, fmt.Errorf("read provider %s: %w", id, err)
+		return provider{}, fmt.Errorf("read provider %s: %w", id, err)
 	}
 	return p, nil
 }
@@ -213,21 +213,21 @@ const providerSelect = `SELECT verified, verified_at, status, status_at FROM pro
 // lockProvider reads provider id and, on PostgreSQL, locks its row until
 // the transaction ends (SQLite transactions here already hold the write
 // lock).
-func (s *SQLStore) lockProvider(ctx context.Context, tx *sql.Tx, id string) (Provider, error) {
+func (s *SQLStore) lockProvider(ctx context.Context, tx *sql.Tx, id string) (provider, error) {
 	return scanProvider(id, tx.QueryRowContext(ctx, providerSelect+` `+s.db.Dialect.ForUpdate, id))
 }
 
-func scanProvider(id string, row *sql.Row) (Provider, error) {
-	p := Provider{ID: id}
+func scanProvider(id string, row *sql.Row) (provider, error) {
+	p := provider{ID: id}
 	var status string
 	err := row.Scan(&p.Verified, &p.VerifiedAt, &status, &p.StatusAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Provider{ID: id}, nil
+		return provider{ID: id}, nil
 	}
 	if err != nil {
-		return Provider{}, err
+		return provider{}, err
 	}
-	p.Status = ProviderStatus(status)
+	p.Status = providerStatus(status)
 	p.VerifiedAt, p.StatusAt = p.VerifiedAt.UTC(), p.StatusAt.UTC()
 	return p, nil
 }
@@ -237,25 +237,25 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
-// scanListing reads the listingColumns of one row; no row is ErrNotFound.
-func scanListing(row rowScanner) (Listing, error) {
-	var l Listing
+// scanListing reads the listingColumns of one row; no row is errNotFound.
+func scanListing(row rowScanner) (listing, error) {
+	var l listing
 	var status, showing string
 	err := row.Scan(&l.ID, &l.ProviderID, &l.Title, &l.Description,
 		&l.Address.Line1, &l.Address.City, &l.Address.Region, &l.Address.PostalCode, &l.Address.Country,
 		&l.Location.Lat, &l.Location.Lng, &l.Price.Amount, &l.Price.Currency, &l.Bedrooms, &l.Bathrooms,
 		&l.TourFee.Amount, &l.TourFee.Currency, &l.TimeZone, &status, &l.ProviderActive, &l.CreatedAt, &l.UpdatedAt, &showing)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Listing{}, ErrNotFound
+		return listing{}, errNotFound
 	}
 	if err != nil {
-		return Listing{}, err
+		return listing{}, err
 	}
-	l.Status = Status(status)
+	l.Status = listingStatus(status)
 	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
 	if showing != "" {
 		if err := json.Unmarshal([]byte(showing), &l.Showing); err != nil {
-			return Listing{}, fmt.Errorf("listing %s: showing rules: %w", l.ID, err)
+			return listing{}, fmt.Errorf("listing %s: showing rules: %w", l.ID, err)
 		}
 	}
 	l.Showing = normalizedShowing(l.Showing)

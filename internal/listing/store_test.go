@@ -1,4 +1,4 @@
-package listing_test
+package listing
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/listing"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
@@ -22,17 +21,17 @@ import (
 )
 
 // allow is a CreateListing check that lets any provider through.
-func allow(listing.Provider) error { return nil }
+func allow(provider) error { return nil }
 
 // verifiedProvider makes id a verified, active provider in st.
-func verifiedProvider(t *testing.T, st *listing.SQLStore, id string) {
+func verifiedProvider(t *testing.T, st *SQLStore, id string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, ev := range []bus.Event{registered(t, id, false, t0), verified(t, id, true, t0.Add(time.Minute))} {
-		err := st.UpdateProvider(ctx, ev, id, func(p *listing.Provider) error {
+		err := st.UpdateProvider(ctx, ev, id, func(p *provider) error {
 			switch ev.Type() {
 			case events.TypeUserRegistered:
-				return p.Registered(false, listing.ProviderActive, t0)
+				return p.Registered(false, providerActive, t0)
 			default:
 				p.SetVerified(true, t0.Add(time.Minute))
 				return nil
@@ -44,10 +43,10 @@ func verifiedProvider(t *testing.T, st *listing.SQLStore, id string) {
 	}
 }
 
-func setStatus(t *testing.T, st *listing.SQLStore, id string, status listing.ProviderStatus, at time.Time) {
+func setStatus(t *testing.T, st *SQLStore, id string, status providerStatus, at time.Time) {
 	t.Helper()
 	ev := statusChanged(t, id, string(status), at)
-	if err := st.UpdateProvider(context.Background(), ev, id, func(p *listing.Provider) error {
+	if err := st.UpdateProvider(context.Background(), ev, id, func(p *provider) error {
 		return p.SetStatus(status, at)
 	}); err != nil {
 		t.Fatal(err)
@@ -65,11 +64,11 @@ func TestStoreContract(t *testing.T) {
 			verifiedProvider(t, st, "p1")
 			d := seattle()
 			d.Title = "Zürich-style loft, 100% light"
-			d.Location = listing.Location{Lat: 47.609712345678, Lng: -122.342298765432}
-			l := listing.NewListing("l1", "p1", d, t0.Add(123456789*time.Nanosecond))
+			d.Location = location{Lat: 47.609712345678, Lng: -122.342298765432}
+			l := newListing("l1", "p1", d, t0.Add(123456789*time.Nanosecond))
 			ev := newEvent(t, events.TypeListingCreated, l.ID, map[string]string{"x": "y"})
-			var seen listing.Provider
-			if err := st.CreateListing(ctx, l, func(p listing.Provider) error { seen = p; return nil }, ev); err != nil {
+			var seen provider
+			if err := st.CreateListing(ctx, l, func(p provider) error { seen = p; return nil }, ev); err != nil {
 				t.Fatal(err)
 			}
 			if seen.ID != "p1" || !seen.MayList() {
@@ -85,25 +84,25 @@ func TestStoreContract(t *testing.T) {
 			if types := outboxtest.Types(t, db); !slices.Equal(types, []string{events.TypeListingCreated}) {
 				t.Fatalf("outbox %v", types)
 			}
-			if _, err := st.VisibleListing(ctx, "nope"); !errors.Is(err, listing.ErrNotFound) {
-				t.Fatalf("unknown id: %v, want ErrNotFound", err)
+			if _, err := st.VisibleListing(ctx, "nope"); !errors.Is(err, errNotFound) {
+				t.Fatalf("unknown id: %v, want errNotFound", err)
 			}
 		})
 
 		t.Run("a refused check writes nothing", func(t *testing.T) {
 			st, db := openStore(t, open, nil)
-			var seen listing.Provider
-			err := st.CreateListing(ctx, listing.NewListing("l1", "ghost", seattle(), t0), func(p listing.Provider) error {
+			var seen provider
+			err := st.CreateListing(ctx, newListing("l1", "ghost", seattle(), t0), func(p provider) error {
 				seen = p
-				return listing.CheckWrite(p, nil)
+				return checkWrite(p, nil)
 			}, newEvent(t, events.TypeListingCreated, "l1", nil))
-			if !errors.Is(err, listing.ErrNotAllowed) {
-				t.Fatalf("create by an unknown provider: %v, want ErrNotAllowed", err)
+			if !errors.Is(err, errNotAllowed) {
+				t.Fatalf("create by an unknown provider: %v, want errNotAllowed", err)
 			}
-			if seen != (listing.Provider{ID: "ghost"}) {
+			if seen != (provider{ID: "ghost"}) {
 				t.Fatalf("check saw %+v, want the zero provider with its id", seen)
 			}
-			if _, err := st.VisibleListing(ctx, "l1"); !errors.Is(err, listing.ErrNotFound) {
+			if _, err := st.VisibleListing(ctx, "l1"); !errors.Is(err, errNotFound) {
 				t.Fatalf("refused listing exists: %v", err)
 			}
 			if types := outboxtest.Types(t, db); len(types) != 0 {
@@ -113,7 +112,7 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("a duplicate id is a conflict", func(t *testing.T) {
 			st, _ := openStore(t, open, nil)
-			l := listing.NewListing("l1", "p1", seattle(), t0)
+			l := newListing("l1", "p1", seattle(), t0)
 			if err := st.CreateListing(ctx, l, allow); err != nil {
 				t.Fatal(err)
 			}
@@ -125,12 +124,12 @@ func TestStoreContract(t *testing.T) {
 		t.Run("an update writes with its events; a failed one writes nothing", func(t *testing.T) {
 			st, db := openStore(t, open, nil)
 			verifiedProvider(t, st, "p1")
-			l := listing.NewListing("l1", "p1", seattle(), t0)
+			l := newListing("l1", "p1", seattle(), t0)
 			if err := st.CreateListing(ctx, l, allow); err != nil {
 				t.Fatal(err)
 			}
 			later := t0.Add(time.Hour)
-			err := st.UpdateListing(ctx, "p1", "l1", func(p listing.Provider, l *listing.Listing) ([]bus.Event, error) {
+			err := st.UpdateListing(ctx, "p1", "l1", func(p provider, l *listing) ([]bus.Event, error) {
 				if p.ID != "p1" || !p.MayList() {
 					t.Errorf("update saw provider %+v", p)
 				}
@@ -141,7 +140,7 @@ func TestStoreContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			boom := errors.New("boom")
-			err = st.UpdateListing(ctx, "p1", "l1", func(_ listing.Provider, l *listing.Listing) ([]bus.Event, error) {
+			err = st.UpdateListing(ctx, "p1", "l1", func(_ provider, l *listing) ([]bus.Event, error) {
 				l.Title = "Lost"
 				return []bus.Event{newEvent(t, events.TypeListingUpdated, "l1", nil)}, boom
 			})
@@ -159,21 +158,21 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("outbox %v, want one update", types)
 			}
 			// The search columns follow the update.
-			hits, err := st.Search(ctx, listing.Query{City: "tacoma", Text: "renamed", Limit: 10})
+			hits, err := st.Search(ctx, query{City: "tacoma", Text: "renamed", Limit: 10})
 			if err != nil || len(hits) != 1 {
 				t.Fatalf("search by the new city and title: %d hits, %v", len(hits), err)
 			}
 		})
 
-		t.Run("updating a missing listing is ErrNotFound", func(t *testing.T) {
+		t.Run("updating a missing listing is errNotFound", func(t *testing.T) {
 			st, _ := openStore(t, open, nil)
 			called := false
-			err := st.UpdateListing(ctx, "p1", "nope", func(listing.Provider, *listing.Listing) ([]bus.Event, error) {
+			err := st.UpdateListing(ctx, "p1", "nope", func(provider, *listing) ([]bus.Event, error) {
 				called = true
 				return nil, nil
 			})
-			if !errors.Is(err, listing.ErrNotFound) || called {
-				t.Fatalf("err %v, update called %v; want ErrNotFound without a call", err, called)
+			if !errors.Is(err, errNotFound) || called {
+				t.Fatalf("err %v, update called %v; want errNotFound without a call", err, called)
 			}
 		})
 
@@ -183,7 +182,7 @@ func TestStoreContract(t *testing.T) {
 			verifiedProvider(t, st, "p2")
 			d := seattle()
 			d.Bedrooms = 0
-			if err := st.CreateListing(ctx, listing.NewListing("l1", "p1", d, t0), allow); err != nil {
+			if err := st.CreateListing(ctx, newListing("l1", "p1", d, t0), allow); err != nil {
 				t.Fatal(err)
 			}
 			const workers, each = 4, 10
@@ -195,7 +194,7 @@ func TestStoreContract(t *testing.T) {
 					defer wg.Done()
 					caller := []string{"p1", "p2"}[w%2] // the store locks the caller, not the owner
 					for range each {
-						errs <- st.UpdateListing(ctx, caller, "l1", func(_ listing.Provider, l *listing.Listing) ([]bus.Event, error) {
+						errs <- st.UpdateListing(ctx, caller, "l1", func(_ provider, l *listing) ([]bus.Event, error) {
 							l.Bedrooms++
 							return nil, nil
 						})
@@ -223,7 +222,7 @@ func TestStoreContract(t *testing.T) {
 			ev := verified(t, "p1", true, t0)
 			calls := 0
 			for range 3 {
-				if err := st.UpdateProvider(ctx, ev, "p1", func(p *listing.Provider) error {
+				if err := st.UpdateProvider(ctx, ev, "p1", func(p *provider) error {
 					calls++
 					p.SetVerified(true, t0)
 					return nil
@@ -242,17 +241,17 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("provider %+v", p)
 			}
 			unknown, err := st.Provider(ctx, "nobody")
-			if err != nil || unknown != (listing.Provider{ID: "nobody"}) {
+			if err != nil || unknown != (provider{ID: "nobody"}) {
 				t.Fatalf("unknown provider: %+v, %v", unknown, err)
 			}
 			// A failing update records nothing: the redelivery applies it.
 			ev2 := statusChanged(t, "p1", "suspended", t0.Add(time.Hour))
 			boom := errors.New("boom")
-			if err := st.UpdateProvider(ctx, ev2, "p1", func(*listing.Provider) error { return boom }); !errors.Is(err, boom) {
+			if err := st.UpdateProvider(ctx, ev2, "p1", func(*provider) error { return boom }); !errors.Is(err, boom) {
 				t.Fatalf("failing update: %v", err)
 			}
-			if err := st.UpdateProvider(ctx, ev2, "p1", func(p *listing.Provider) error {
-				return p.SetStatus(listing.ProviderSuspended, t0.Add(time.Hour))
+			if err := st.UpdateProvider(ctx, ev2, "p1", func(p *provider) error {
+				return p.SetStatus(providerSuspended, t0.Add(time.Hour))
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -265,10 +264,10 @@ func TestStoreContract(t *testing.T) {
 			st, _ := openStore(t, open, nil)
 			verifiedProvider(t, st, "p1")
 			verifiedProvider(t, st, "p2")
-			for _, l := range []listing.Listing{
-				listing.NewListing("a1", "p1", seattle(), t0),
-				listing.NewListing("a2", "p1", seattle(), t0),
-				listing.NewListing("b1", "p2", seattle(), t0),
+			for _, l := range []listing{
+				newListing("a1", "p1", seattle(), t0),
+				newListing("a2", "p1", seattle(), t0),
+				newListing("b1", "p2", seattle(), t0),
 			} {
 				if err := st.CreateListing(ctx, l, allow); err != nil {
 					t.Fatal(err)
@@ -278,7 +277,7 @@ func TestStoreContract(t *testing.T) {
 				t.Helper()
 				var ids []string
 				here := seattle().Location
-				for _, q := range []listing.Query{{Limit: 10}, {Near: &here, RadiusKM: 1, Limit: 10}} {
+				for _, q := range []query{{Limit: 10}, {Near: &here, RadiusKM: 1, Limit: 10}} {
 					hits, err := st.Search(ctx, q)
 					if err != nil {
 						t.Fatal(err)
@@ -304,19 +303,19 @@ func TestStoreContract(t *testing.T) {
 			if got := visible(); !slices.Equal(got, []string{"a1", "a2", "b1"}) {
 				t.Fatalf("before: %v", got)
 			}
-			setStatus(t, st, "p1", listing.ProviderSuspended, t0.Add(time.Hour))
+			setStatus(t, st, "p1", providerSuspended, t0.Add(time.Hour))
 			if got := visible(); !slices.Equal(got, []string{"b1"}) {
 				t.Fatalf("suspended: %v, want only b1", got)
 			}
 			// A listing created by a suspended provider (were a check to
 			// allow it) is hidden from the start.
-			if err := st.CreateListing(ctx, listing.NewListing("a3", "p1", seattle(), t0), allow); err != nil {
+			if err := st.CreateListing(ctx, newListing("a3", "p1", seattle(), t0), allow); err != nil {
 				t.Fatal(err)
 			}
 			if got := visible(); !slices.Equal(got, []string{"b1"}) {
 				t.Fatalf("after a create while suspended: %v, want only b1", got)
 			}
-			setStatus(t, st, "p1", listing.ProviderActive, t0.Add(2*time.Hour))
+			setStatus(t, st, "p1", providerActive, t0.Add(2*time.Hour))
 			if got := visible(); !slices.Equal(got, []string{"a1", "a2", "a3", "b1"}) {
 				t.Fatalf("reactivated: %v", got)
 			}
@@ -325,19 +324,19 @@ func TestStoreContract(t *testing.T) {
 		t.Run("radius search matches brute force", func(t *testing.T) {
 			st, _ := openStore(t, open, nil)
 			all := generate(t, st, 600, 7)
-			centre := listing.Location{Lat: 47.6, Lng: -122.3}
+			centre := location{Lat: 47.6, Lng: -122.3}
 			one, three := int64(300_000_00), int64(900_000_00)
-			queries := []listing.Query{
+			queries := []query{
 				{Near: &centre, RadiusKM: 5},
 				{Near: &centre, RadiusKM: 25},
 				{Near: &centre, RadiusKM: 200},
-				{Near: &listing.Location{Lat: 47.7, Lng: -122.1}, RadiusKM: 10},
+				{Near: &location{Lat: 47.7, Lng: -122.1}, RadiusKM: 10},
 				{Near: &centre, RadiusKM: 25, MinPrice: &one, MaxPrice: &three},
 				{Near: &centre, RadiusKM: 25, MinBedrooms: 3},
 				{Near: &centre, RadiusKM: 25, City: "BELLEVUE"},
 				{Near: &centre, RadiusKM: 25, Text: "VIEW"},
 				{Near: &centre, RadiusKM: 25, Currency: "CAD"},
-				{Near: &listing.Location{Lat: 10, Lng: 10}, RadiusKM: 50},
+				{Near: &location{Lat: 10, Lng: 10}, RadiusKM: 50},
 			}
 			for i, q := range queries {
 				t.Run(fmt.Sprint(i), func(t *testing.T) {
@@ -355,7 +354,7 @@ func TestStoreContract(t *testing.T) {
 			st, _ := openStore(t, open, nil)
 			all := generate(t, st, 300, 11)
 			min := int64(500_000_00)
-			for i, q := range []listing.Query{
+			for i, q := range []query{
 				{}, {City: "seattle"}, {MinPrice: &min, MinBedrooms: 2}, {Text: "garden"}, {Text: "nothing like this"},
 			} {
 				t.Run(fmt.Sprint(i), func(t *testing.T) {
@@ -369,9 +368,9 @@ func TestStoreContract(t *testing.T) {
 				t.Run(fmt.Sprintf("near=%v", near), func(t *testing.T) {
 					st, _ := openStore(t, open, nil)
 					all := generate(t, st, 200, 3)
-					q := listing.Query{}
+					q := query{}
 					if near {
-						q = listing.Query{Near: &listing.Location{Lat: 47.6, Lng: -122.3}, RadiusKM: 200}
+						q = query{Near: &location{Lat: 47.6, Lng: -122.3}, RadiusKM: 200}
 					}
 					want := bruteForce(all, q)
 					rng := rand.New(rand.NewPCG(5, 5))
@@ -382,8 +381,8 @@ func TestStoreContract(t *testing.T) {
 						for range 3 {
 							n++
 							d := seattle()
-							d.Location = listing.Location{Lat: 47.6 + rng.NormFloat64()*0.05, Lng: -122.3 + rng.NormFloat64()*0.05}
-							l := listing.NewListing(fmt.Sprintf("new-%03d", n), "p1", d, t0.Add(time.Duration(n)*time.Hour))
+							d.Location = location{Lat: 47.6 + rng.NormFloat64()*0.05, Lng: -122.3 + rng.NormFloat64()*0.05}
+							l := newListing(fmt.Sprintf("new-%03d", n), "p1", d, t0.Add(time.Duration(n)*time.Hour))
 							if err := st.CreateListing(context.Background(), l, allow); err != nil {
 								t.Fatal(err)
 							}
@@ -416,7 +415,7 @@ func TestStoreContract(t *testing.T) {
 			for id, title := range titles {
 				d := seattle()
 				d.Title, d.Description = title, ""
-				if err := st.CreateListing(ctx, listing.NewListing(id, "p1", d, t0), allow); err != nil {
+				if err := st.CreateListing(ctx, newListing(id, "p1", d, t0), allow); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -425,7 +424,7 @@ func TestStoreContract(t *testing.T) {
 				`\`: {"back"}, `%' OR 1=1 --`: nil, `' OR '1'='1`: nil, "'; DROP TABLE listings; --": nil,
 				"PLAIN": {"plain"}, "h%se": nil, "h_use": nil,
 			} {
-				hits, err := st.Search(ctx, listing.Query{Text: q, Limit: 10})
+				hits, err := st.Search(ctx, query{Text: q, Limit: 10})
 				if err != nil {
 					t.Fatalf("q=%q: %v", q, err)
 				}
@@ -437,7 +436,7 @@ func TestStoreContract(t *testing.T) {
 					t.Errorf("q=%q found %v, want %v", q, got, want)
 				}
 			}
-			hits, err := st.Search(ctx, listing.Query{Limit: 10})
+			hits, err := st.Search(ctx, query{Limit: 10})
 			if err != nil || len(hits) != len(titles) {
 				t.Fatalf("after the injection attempts: %d listings, %v", len(hits), err)
 			}
@@ -447,10 +446,10 @@ func TestStoreContract(t *testing.T) {
 			st, _ := openStore(t, open, nil)
 			d := seattle()
 			d.Title, d.Address.City, d.Address.Country, d.TimeZone = "Ölberg Villa", "Zürich", "CH", "Europe/Zurich"
-			if err := st.CreateListing(ctx, listing.NewListing("z", "p1", d, t0), allow); err != nil {
+			if err := st.CreateListing(ctx, newListing("z", "p1", d, t0), allow); err != nil {
 				t.Fatal(err)
 			}
-			for _, q := range []listing.Query{{City: "ZÜRICH"}, {City: " zürich "}, {Text: "ölberg"}, {Text: "ÖLBERG"}, {Text: "ZÜR"}} {
+			for _, q := range []query{{City: "ZÜRICH"}, {City: " zürich "}, {Text: "ölberg"}, {Text: "ÖLBERG"}, {Text: "ZÜR"}} {
 				q.Limit = 5
 				if hits, err := st.Search(ctx, q); err != nil || len(hits) != 1 {
 					t.Errorf("%+v: %d hits, %v", q, len(hits), err)
@@ -460,26 +459,26 @@ func TestStoreContract(t *testing.T) {
 
 		t.Run("radius search across the antimeridian and at a pole", func(t *testing.T) {
 			st, _ := openStore(t, open, nil)
-			places := map[string]listing.Location{
+			places := map[string]location{
 				"east": {Lat: -16.5, Lng: 179.95}, "west": {Lat: -16.5, Lng: -179.95}, "far": {Lat: -16.5, Lng: 170},
 				"pole1": {Lat: 89.99, Lng: 0}, "pole2": {Lat: 89.99, Lng: 180}, "pole3": {Lat: 89.99, Lng: -90},
 			}
 			for id, loc := range places {
 				d := seattle()
 				d.Location = loc
-				if err := st.CreateListing(ctx, listing.NewListing(id, "p1", d, t0), allow); err != nil {
+				if err := st.CreateListing(ctx, newListing(id, "p1", d, t0), allow); err != nil {
 					t.Fatal(err)
 				}
 			}
 			for _, tt := range []struct {
-				centre listing.Location
+				centre location
 				want   []string
 			}{
-				{listing.Location{Lat: -16.5, Lng: 179.99}, []string{"east", "west"}},
-				{listing.Location{Lat: -16.5, Lng: -179.99}, []string{"west", "east"}},
-				{listing.Location{Lat: 90, Lng: 0}, []string{"pole1", "pole2", "pole3"}},
+				{location{Lat: -16.5, Lng: 179.99}, []string{"east", "west"}},
+				{location{Lat: -16.5, Lng: -179.99}, []string{"west", "east"}},
+				{location{Lat: 90, Lng: 0}, []string{"pole1", "pole2", "pole3"}},
 			} {
-				hits, err := st.Search(ctx, listing.Query{Near: &tt.centre, RadiusKM: 20, Limit: 10})
+				hits, err := st.Search(ctx, query{Near: &tt.centre, RadiusKM: 20, Limit: 10})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -502,17 +501,17 @@ func TestStoreContract(t *testing.T) {
 // away, with varied prices, rooms, cities and currencies; some are deleted
 // and some belong to a suspended provider (p9). Creation times repeat, so
 // ties on created_at are exercised.
-func generate(t *testing.T, st *listing.SQLStore, n int, seed uint64) []listing.Listing {
+func generate(t *testing.T, st *SQLStore, n int, seed uint64) []listing {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, seed))
 	cities := []string{"Seattle", "Bellevue", "Redmond", "Tacoma", "Kirkland"}
 	words := []string{"view", "garden", "loft", "garage", "quiet"}
-	all := make([]listing.Listing, n)
+	all := make([]listing, n)
 	for i := range all {
 		d := seattle()
-		d.Location = listing.Location{Lat: 47.6 + rng.NormFloat64()*0.15, Lng: -122.3 + rng.NormFloat64()*0.2}
+		d.Location = location{Lat: 47.6 + rng.NormFloat64()*0.15, Lng: -122.3 + rng.NormFloat64()*0.2}
 		if i%20 == 0 {
-			d.Location = listing.Location{Lat: rng.Float64()*140 - 70, Lng: rng.Float64()*360 - 180}
+			d.Location = location{Lat: rng.Float64()*140 - 70, Lng: rng.Float64()*360 - 180}
 		}
 		d.Address.City = cities[rng.IntN(len(cities))]
 		d.Title = fmt.Sprintf("Home %d with %s", i, words[rng.IntN(len(words))])
@@ -523,14 +522,14 @@ func generate(t *testing.T, st *listing.SQLStore, n int, seed uint64) []listing.
 		}
 		d.Bedrooms = rng.IntN(6)
 		provider := fmt.Sprintf("p%d", rng.IntN(10))
-		l := listing.NewListing(fmt.Sprintf("g%04d", i), provider, d, t0.Add(time.Duration(i/3)*time.Second))
+		l := newListing(fmt.Sprintf("g%04d", i), provider, d, t0.Add(time.Duration(i/3)*time.Second))
 		if i%11 == 0 {
 			l.Delete(t0)
 		}
 		l.ProviderActive = provider != "p9"
 		all[i] = l
 	}
-	if err := listing.BulkInsert(context.Background(), st, all); err != nil {
+	if err := bulkInsert(context.Background(), st, all); err != nil {
 		t.Fatal(err)
 	}
 	return all
@@ -538,8 +537,8 @@ func generate(t *testing.T, st *listing.SQLStore, n int, seed uint64) []listing.
 
 // bruteForce is the search's specification: every visible listing that
 // passes every filter, in the query's order.
-func bruteForce(all []listing.Listing, q listing.Query) []listing.Hit {
-	var out []listing.Hit
+func bruteForce(all []listing, q query) []hit {
+	var out []hit
 	for _, l := range all {
 		if !l.Visible() ||
 			(q.MinPrice != nil && l.Price.Amount < *q.MinPrice) ||
@@ -550,16 +549,16 @@ func bruteForce(all []listing.Listing, q listing.Query) []listing.Hit {
 			(q.Text != "" && !strings.Contains(strings.ToLower(l.Title+"\n"+l.Description+"\n"+l.Address.City), strings.ToLower(q.Text))) {
 			continue
 		}
-		h := listing.Hit{Listing: l}
+		h := hit{Listing: l}
 		if q.Near != nil {
-			h.DistanceKM = listing.DistanceKM(*q.Near, l.Location)
+			h.DistanceKM = distanceKM(*q.Near, l.Location)
 			if h.DistanceKM > q.RadiusKM {
 				continue
 			}
 		}
 		out = append(out, h)
 	}
-	slices.SortFunc(out, func(a, b listing.Hit) int {
+	slices.SortFunc(out, func(a, b hit) int {
 		if q.Near != nil {
 			if a.DistanceKM != b.DistanceKM {
 				if a.DistanceKM < b.DistanceKM {
@@ -579,14 +578,14 @@ func bruteForce(all []listing.Listing, q listing.Query) []listing.Hit {
 
 // walk reads every page of q, pageSize at a time, through the service's
 // paging, calling between (if set) after each page.
-func walk(t *testing.T, st listing.Store, q listing.Query, pageSize int, between func()) []listing.Hit {
+func walk(t *testing.T, st Store, q query, pageSize int, between func()) []hit {
 	t.Helper()
-	svc, err := listing.New(st, listing.Config{Log: quiet()})
+	svc, err := New(st, Config{Log: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	q.Limit = pageSize
-	var all []listing.Hit
+	var all []hit
 	for pages := 0; ; pages++ {
 		if pages > 1000 {
 			t.Fatal("pagination does not end")
@@ -612,9 +611,9 @@ func walk(t *testing.T, st listing.Store, q listing.Query, pageSize int, between
 	}
 }
 
-func compareHits(t *testing.T, got, want []listing.Hit) {
+func compareHits(t *testing.T, got, want []hit) {
 	t.Helper()
-	ids := func(hs []listing.Hit) []string {
+	ids := func(hs []hit) []string {
 		out := make([]string, len(hs))
 		for i, h := range hs {
 			out[i] = h.Listing.ID

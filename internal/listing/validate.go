@@ -15,30 +15,30 @@ import (
 // Bounds on what a listing may hold. Strings are counted in characters
 // (runes), after trimming.
 const (
-	MaxTitleLen       = 200
-	MaxDescriptionLen = 5000
-	MaxLine1Len       = 200
-	MaxCityLen        = 100
-	MaxRegionLen      = 100
-	MaxPostalCodeLen  = 20
-	MaxTimeZoneLen    = 64
-	// MaxRooms bounds bedrooms and bathrooms: no home has more, and a
+	maxTitleLen       = 200
+	maxDescriptionLen = 5000
+	maxLine1Len       = 200
+	maxCityLen        = 100
+	maxRegionLen      = 100
+	maxPostalCodeLen  = 20
+	maxTimeZoneLen    = 64
+	// maxRooms bounds bedrooms and bathrooms: no home has more, and a
 	// typo of 1000 is caught.
-	MaxRooms = 100
+	maxRooms = 100
 )
 
-// FieldError and ValidationError are fault's: one invalid field, and every
+// fieldError and validationError are fault's: one invalid field, and every
 // invalid field of a request at once.
 type (
-	FieldError      = fault.FieldError
-	ValidationError = fault.ValidationError
+	fieldError      = fault.FieldError
+	validationError = fault.ValidationError
 )
 
 // Validate checks normalized details against the rules of the platform and
-// returns a ValidationError naming every bad field, or nil.
-func (d Details) Validate() error {
-	var errs ValidationError
-	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
+// returns a validationError naming every bad field, or nil.
+func (d details) Validate() error {
+	var errs validationError
+	add := func(field, msg string) { errs = append(errs, fieldError{Field: field, Message: msg}) }
 	text := func(field, v string, minLen, maxLen int, kind usertext.Kind) {
 		n := utf8.RuneCountInString(v)
 		switch {
@@ -54,13 +54,13 @@ func (d Details) Validate() error {
 			}
 		}
 	}
-	text("title", d.Title, 1, MaxTitleLen, usertext.Line)
-	text("description", d.Description, 0, MaxDescriptionLen, usertext.Multiline)
-	text("address.line1", d.Address.Line1, 1, MaxLine1Len, usertext.Line)
-	text("address.city", d.Address.City, 1, MaxCityLen, usertext.Line)
-	text("address.region", d.Address.Region, 0, MaxRegionLen, usertext.Line)
-	text("address.postal_code", d.Address.PostalCode, 0, MaxPostalCodeLen, usertext.Line)
-	if !IsCountryCode(d.Address.Country) {
+	text("title", d.Title, 1, maxTitleLen, usertext.Line)
+	text("description", d.Description, 0, maxDescriptionLen, usertext.Multiline)
+	text("address.line1", d.Address.Line1, 1, maxLine1Len, usertext.Line)
+	text("address.city", d.Address.City, 1, maxCityLen, usertext.Line)
+	text("address.region", d.Address.Region, 0, maxRegionLen, usertext.Line)
+	text("address.postal_code", d.Address.PostalCode, 0, maxPostalCodeLen, usertext.Line)
+	if !isCountryCode(d.Address.Country) {
 		add("address.country", "must be an ISO 3166-1 alpha-2 country code such as US")
 	}
 	if !(d.Location.Lat >= -90 && d.Location.Lat <= 90) { // also false for NaN
@@ -78,11 +78,11 @@ func (d Details) Validate() error {
 	}
 	money("price", d.Price, true)
 	money("tour_fee", d.TourFee, false)
-	if d.Bedrooms < 0 || d.Bedrooms > MaxRooms {
-		add("bedrooms", fmt.Sprintf("must be 0 to %d", MaxRooms))
+	if d.Bedrooms < 0 || d.Bedrooms > maxRooms {
+		add("bedrooms", fmt.Sprintf("must be 0 to %d", maxRooms))
 	}
-	if d.Bathrooms < 0 || d.Bathrooms > MaxRooms {
-		add("bathrooms", fmt.Sprintf("must be 0 to %d", MaxRooms))
+	if d.Bathrooms < 0 || d.Bathrooms > maxRooms {
+		add("bathrooms", fmt.Sprintf("must be 0 to %d", maxRooms))
 	}
 	if !validTimeZone(d.TimeZone) {
 		add("time_zone", "must be an IANA time zone name such as America/New_York")
@@ -97,7 +97,7 @@ func (d Details) Validate() error {
 // validTimeZone accepts the names time.LoadLocation knows, except "" and
 // "Local", which it also accepts but which mean "whatever the server is".
 func validTimeZone(name string) bool {
-	if name == "" || name == "Local" || len(name) > MaxTimeZoneLen {
+	if name == "" || name == "Local" || len(name) > maxTimeZoneLen {
 		return false
 	}
 	_, err := time.LoadLocation(name)
