@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"bytes"
@@ -18,7 +18,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // sealedAccess is the listing service when it is down: every read of a
@@ -36,13 +35,13 @@ func (s sealedAccess) Get(context.Context, string) (clients.Listing, error) {
 // serveWith replaces the harness's service by one reading access from
 // access and listings from listings, logging into log (at debug level),
 // on the same store, its config changed by configure.
-func (h *harness) serveWith(access tour.AccessReader, listings tour.ListingReader, log io.Writer, configure ...func(*tour.Config)) {
+func (h *harness) serveWith(access AccessReader, listings ListingReader, log io.Writer, configure ...func(*Config)) {
 	h.t.Helper()
-	cfg := tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	cfg := Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, c := range configure {
 		c(&cfg)
 	}
-	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: access, Listings: listings}, cfg)
+	svc, err := New(h.store, Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: access, Listings: listings}, cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -229,11 +228,11 @@ func TestAccessWhenListingsAreDown(t *testing.T) {
 func TestAccessRules(t *testing.T) {
 	start := time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)
 	o := twoHomeOrder("t", start)
-	tr := tour.Tour{ID: "t", Status: tour.Scheduled, RealtorID: "r1", ScheduledAt: start, EndsAt: o.EndsAt}
+	tr := tour{ID: "t", Status: statusScheduled, RealtorID: "r1", ScheduledAt: start, EndsAt: o.EndsAt}
 	for _, s := range o.Stops {
-		tr.Stops = append(tr.Stops, tour.Stop{ListingID: s.ListingID, Arrive: s.Arrive, Leave: s.Leave})
+		tr.Stops = append(tr.Stops, stop{ListingID: s.ListingID, Arrive: s.Arrive, Leave: s.Leave})
 	}
-	lead := tour.DefaultAccessLead
+	lead := defaultAccessLead
 	if opens, closes, ok := tr.AccessWindow("l-2", lead); !ok || !opens.Equal(start.Add(9*time.Minute)) || !closes.Equal(o.EndsAt) {
 		t.Errorf("the House's window %v-%v %v", opens, closes, ok)
 	}
@@ -254,7 +253,7 @@ func TestAccessRules(t *testing.T) {
 		{"at the end", o.EndsAt, 0, time.Time{}, true},
 	} {
 		open, err := tr.OpenAccess(c.at, lead)
-		var closed tour.AccessNotOpenError
+		var closed accessNotOpenError
 		isClosed := errors.As(err, &closed)
 		switch {
 		case len(open) != c.open:
@@ -265,16 +264,16 @@ func TestAccessRules(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		t    func(tour.Tour) tour.Tour
+		t    func(tour) tour
 		who  string
 		want bool
 	}{
-		{"its realtor", func(t tour.Tour) tour.Tour { return t }, "r1", true},
-		{"another realtor", func(t tour.Tour) tour.Tour { return t }, "r2", false},
-		{"nobody", func(t tour.Tour) tour.Tour { t.RealtorID = ""; return t }, "", false},
-		{"a pending tour", func(t tour.Tour) tour.Tour { t.Status = tour.Pending; return t }, "r1", false},
-		{"a tour awaiting approval", func(t tour.Tour) tour.Tour { t.Status = tour.AwaitingApproval; return t }, "r1", false},
-		{"a completed tour", func(t tour.Tour) tour.Tour { t.Status = tour.Completed; return t }, "r1", false},
+		{"its realtor", func(t tour) tour { return t }, "r1", true},
+		{"another realtor", func(t tour) tour { return t }, "r2", false},
+		{"nobody", func(t tour) tour { t.RealtorID = ""; return t }, "", false},
+		{"a pending tour", func(t tour) tour { t.Status = statusPending; return t }, "r1", false},
+		{"a tour awaiting approval", func(t tour) tour { t.Status = statusAwaitingApproval; return t }, "r1", false},
+		{"a completed tour", func(t tour) tour { t.Status = statusCompleted; return t }, "r1", false},
 	} {
 		if got := c.t(tr).AccessFor(c.who); got != c.want {
 			t.Errorf("%s: access for %q = %v, want %v", c.name, c.who, got, c.want)
@@ -301,7 +300,7 @@ func TestAccessNoticeFollowsTheMove(t *testing.T) {
 		// Each sweep by a service started again on the same store.
 		sweep := func() {
 			t.Helper()
-			h.serveWith(h.access, h.access, io.Discard, func(c *tour.Config) { c.AccessLead = lead })
+			h.serveWith(h.access, h.access, io.Discard, func(c *Config) { c.AccessLead = lead })
 			if err := h.svc.Sweep(ctx); err != nil {
 				t.Fatal(err)
 			}

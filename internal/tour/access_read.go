@@ -15,14 +15,14 @@ import (
 )
 
 // AccessReader reads a home's access instructions from the listing
-// service, which keeps them sealed (clients.Listings). ErrNotFound: none
+// service, which keeps them sealed (clients.Listings). errNotFound: none
 // set.
 type AccessReader interface {
 	Access(ctx context.Context, listingID string) (clients.ListingAccess, error)
 }
 
-// AccessItem is one home's access, open to the realtor now.
-type AccessItem struct {
+// accessItem is one home's access, open to the realtor now.
+type accessItem struct {
 	ListingID    string    `json:"listing_id"`
 	Title        string    `json:"title" example:"Loop loft"`
 	Instructions string    `json:"instructions" example:"Lockbox on the side gate."`
@@ -33,23 +33,23 @@ type AccessItem struct {
 
 // Access answers the assigned realtor the access of the tour's homes whose
 // window is open now (AccessNotOpenError otherwise). Anyone else, and a
-// realtor the tour was taken from, gets ErrNotFound. Each answer is
+// realtor the tour was taken from, gets errNotFound. Each answer is
 // recorded in the audit log (which homes, never what they say); a read
 // that cannot be recorded is refused.
-func (s *Service) Access(ctx context.Context, id string, p auth.Principal) ([]AccessItem, error) {
+func (s *Service) Access(ctx context.Context, id string, p auth.Principal) ([]accessItem, error) {
 	t, err := s.store.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if p.Role != auth.RoleRealtor || !t.AccessFor(p.ID) {
-		return nil, ErrNotFound
+		return nil, errNotFound
 	}
 	now := s.cfg.Clock.Now()
 	open, err := t.OpenAccess(now, s.cfg.AccessLead)
 	if err != nil {
 		return nil, err
 	}
-	items := []AccessItem{}
+	items := []accessItem{}
 	read := []string{}
 	for _, st := range open {
 		a, err := s.access.Access(ctx, st.ListingID)
@@ -60,7 +60,7 @@ func (s *Service) Access(ctx context.Context, id string, p auth.Principal) ([]Ac
 			return nil, peerFailure(err)
 		}
 		opens, closes, _ := t.AccessWindow(st.ListingID, s.cfg.AccessLead)
-		items = append(items, AccessItem{ListingID: st.ListingID, Title: st.Title, Instructions: a.Instructions, Code: a.Code,
+		items = append(items, accessItem{ListingID: st.ListingID, Title: st.Title, Instructions: a.Instructions, Code: a.Code,
 			OpensAt: opens.UTC(), ClosesAt: closes.UTC()})
 		read = append(read, st.ListingID)
 	}
@@ -83,7 +83,7 @@ type accessRead struct {
 
 // accessList is GET /tours/{id}/access's answer.
 type accessList struct {
-	Items []AccessItem `json:"items"`
+	Items []accessItem `json:"items"`
 }
 
 // accessNotOpen is the 409 of a read outside the window.
@@ -123,7 +123,7 @@ func (s *Service) tellAccessOpened(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for _, d := range due {
-		_, err := s.store.NoteAccessOpened(ctx, d.ID, now, func(t Tour) (*bus.Event, error) {
+		_, err := s.store.NoteAccessOpened(ctx, d.ID, now, func(t tour) (*bus.Event, error) {
 			if !t.AccessOpenNow(now, s.cfg.AccessLead) {
 				return nil, nil
 			}

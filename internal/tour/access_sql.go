@@ -17,7 +17,7 @@ func (s *SQLStore) Append(ctx context.Context, evs ...bus.Event) error {
 
 // AccessDue implements Store. The first home's window opens lead before
 // the tour's start (the first stop is at the start).
-func (s *SQLStore) AccessDue(ctx context.Context, now time.Time, lead time.Duration, limit int) ([]Tour, error) {
+func (s *SQLStore) AccessDue(ctx context.Context, now time.Time, lead time.Duration, limit int) ([]tour, error) {
 	return s.query(ctx, `SELECT `+columns+` FROM tours t WHERE status = 'scheduled' AND realtor_id <> ''
 		AND scheduled_at <= $1 AND ends_at > $2
 		AND NOT EXISTS (SELECT 1 FROM access_notices n WHERE n.tour_id = t.id AND n.realtor_id = t.realtor_id AND n.scheduled_at = t.scheduled_at)
@@ -25,7 +25,7 @@ func (s *SQLStore) AccessDue(ctx context.Context, now time.Time, lead time.Durat
 }
 
 // NoteAccessOpened implements Store.
-func (s *SQLStore) NoteAccessOpened(ctx context.Context, id string, now time.Time, tell func(t Tour) (*bus.Event, error)) (bool, error) {
+func (s *SQLStore) NoteAccessOpened(ctx context.Context, id string, now time.Time, tell func(t tour) (*bus.Event, error)) (bool, error) {
 	told := false
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		t, err := scanTour(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM tours WHERE id = $1 `+s.db.Dialect.ForUpdate, id))

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -12,11 +12,10 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // deliver hands svc one event of type typ as its subscription would.
-func deliver(t *testing.T, svc *tour.Service, typ string, data any, at time.Time) {
+func deliver(t *testing.T, svc *Service, typ string, data any, at time.Time) {
 	t.Helper()
 	ev, err := bus.NewEvent(context.Background(), typ, "s", data, at)
 	if err != nil {
@@ -34,7 +33,7 @@ func deliver(t *testing.T, svc *tour.Service, typ string, data any, at time.Time
 }
 
 // assign books realtor on the tour as the appointment service announces it.
-func (h *harness) assign(tr tour.Tour, realtor string) {
+func (h *harness) assign(tr tour, realtor string) {
 	h.t.Helper()
 	now := h.clock.Now()
 	deliver(h.t, h.svc, events.TypeAppointmentScheduled, events.AppointmentScheduled{
@@ -57,7 +56,7 @@ func TestAccessWindow(t *testing.T) {
 	tr := h.book("cust-1", start)
 	h.assign(tr, "realtor-1")
 	realtor := as("realtor-1", auth.RoleRealtor)
-	read := func(p auth.Principal) ([]tour.AccessItem, error) { return h.svc.Access(ctx, tr.ID, p) }
+	read := func(p auth.Principal) ([]accessItem, error) { return h.svc.Access(ctx, tr.ID, p) }
 
 	// Another tour, booked for 14:00 and moved to 15:00 before its window.
 	other := h.book("cust-2", start.Add(2*time.Hour))
@@ -69,7 +68,7 @@ func TestAccessWindow(t *testing.T) {
 	h.assign(moved, "realtor-3")
 
 	h.clock.Set(start.Add(-30*time.Minute - time.Second))
-	var closed tour.AccessNotOpenError
+	var closed accessNotOpenError
 	if _, err := read(realtor); !errors.As(err, &closed) || !closed.OpensAt.Equal(start.Add(-30*time.Minute)) {
 		t.Fatalf("a second before the window: %v", err)
 	}
@@ -81,7 +80,7 @@ func TestAccessWindow(t *testing.T) {
 	}
 	for _, p := range []auth.Principal{as("realtor-2", auth.RoleRealtor), as("cust-1", auth.RoleCustomer), as("prov-1", auth.RoleProvider),
 		as("prov-2", auth.RoleProvider), as("admin-1", auth.RoleAdmin), as("realtor-1", auth.RoleCustomer)} {
-		if _, err := read(p); !errors.Is(err, tour.ErrNotFound) {
+		if _, err := read(p); !errors.Is(err, errNotFound) {
 			t.Errorf("%s %s read the access: %v", p.Role, p.ID, err)
 		}
 	}
@@ -89,7 +88,7 @@ func TestAccessWindow(t *testing.T) {
 	// Taken from realtor-1 (another realtor booked): at once, no access.
 	h.clock.Set(start.Add(-10 * time.Minute))
 	h.assign(tr, "realtor-2")
-	if _, err := read(realtor); !errors.Is(err, tour.ErrNotFound) {
+	if _, err := read(realtor); !errors.Is(err, errNotFound) {
 		t.Fatalf("the realtor the tour was taken from: %v", err)
 	}
 	realtor = as("realtor-2", auth.RoleRealtor)

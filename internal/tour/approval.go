@@ -8,44 +8,44 @@ import (
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
-// Approval is where a home's provider stands on showing it in a tour.
-type Approval string
+// approval is where a home's provider stands on showing it in a tour.
+type approval string
 
 // Approvals of a stop. A home whose showing mode is auto needs none (the
 // empty value); a declined home leaves the tour (Tour.Declined).
 const (
-	ApprovalNone     Approval = ""
-	ApprovalPending  Approval = "pending"
-	ApprovalApproved Approval = "approved"
+	approvalNone     approval = ""
+	approvalPending  approval = "pending"
+	approvalApproved approval = "approved"
 )
 
 // Why a home left a tour before it happened.
 const (
-	DeclinedByProvider = "declined"  // its provider (or an admin) said no
-	DeclinedNoAnswer   = "no_answer" // nobody answered by the deadline
+	declinedByProvider = "declined"  // its provider (or an admin) said no
+	declinedNoAnswer   = "no_answer" // nobody answered by the deadline
 )
 
-// AwaitingApproval: paid, its realtor held, waiting for the providers of
+// statusAwaitingApproval: paid, its realtor held, waiting for the providers of
 // homes whose showing mode is confirm.
-const AwaitingApproval Status = "awaiting_approval"
+const statusAwaitingApproval status = "awaiting_approval"
 
 // Errors of an answer to an approval request.
 var (
-	// ErrApprovalClosed: the deadline passed; the home was (or is about
+	// errApprovalClosed: the deadline passed; the home was (or is about
 	// to be) declined for want of an answer.
-	ErrApprovalClosed = fault.Conflict("the approval deadline has passed").
+	errApprovalClosed = fault.Conflict("the approval deadline has passed").
 				WithDetail("the deadline for an answer has passed; the home was declined")
-	// ErrAnswered: the home was answered the other way already.
-	ErrAnswered = fault.Conflict("the home was answered already").
+	// errAnswered: the home was answered the other way already.
+	errAnswered = fault.Conflict("the home was answered already").
 			WithDetail("the home was answered the other way already")
-	// ErrNoApproval: the home needs no approval in this tour.
-	ErrNoApproval = fault.Conflict("this home needs no approval").
+	// errNoApproval: the home needs no approval in this tour.
+	errNoApproval = fault.Conflict("this home needs no approval").
 			WithDetail("this home needs no approval in this tour")
 )
 
-// DeclinedStop is a home that left the tour, and why.
-type DeclinedStop struct {
-	Stop
+// declinedStop is a home that left the tour, and why.
+type declinedStop struct {
+	stop
 	Reason string
 	At     time.Time
 }
@@ -69,11 +69,11 @@ func (r Rules) ApprovalDeadline(requested, start time.Time) time.Time {
 // pending) in AwaitingApproval with its deadline; it reports whether any
 // home does. The assignment status the tour would have is kept in
 // Waiting.
-func (t *Tour) RequestApproval(now time.Time, r Rules) bool {
+func (t *tour) RequestApproval(now time.Time, r Rules) bool {
 	if t.Pending() == 0 {
 		return false
 	}
-	t.Waiting, t.Status = t.Status, AwaitingApproval
+	t.Waiting, t.Status = t.Status, statusAwaitingApproval
 	t.ApprovalDue = r.ApprovalDeadline(now, t.ScheduledAt)
 	return true
 }
@@ -83,30 +83,30 @@ func (t *Tour) RequestApproval(now time.Time, r Rules) bool {
 // earlier, so it stays Rules.ApprovalLead before a start that came closer;
 // a move later never extends it. A tour not waiting has no deadline (zero)
 // and gets none.
-func (t *Tour) moveApprovalDeadline(now time.Time, r Rules) {
+func (t *tour) moveApprovalDeadline(now time.Time, r Rules) {
 	if due := r.ApprovalDeadline(now, t.ScheduledAt); due.Before(t.ApprovalDue) {
 		t.ApprovalDue = due
 	}
 }
 
 // Pending is how many homes still wait for their provider.
-func (t Tour) Pending() int {
+func (t tour) Pending() int {
 	n := 0
 	for _, s := range t.Stops {
-		if s.Approval == ApprovalPending {
+		if s.Approval == approvalPending {
 			n++
 		}
 	}
 	return n
 }
 
-// Answer is what became of an answer to a tour's approval request.
-type Answer struct {
+// answer is what became of an answer to a tour's approval request.
+type answer struct {
 	// Changed is false for an answer given already (the same state).
 	Changed bool
 	// Declined is the home that left the tour, with its refund (zero when
 	// Cancelled, whose refund covers it).
-	Declined *DeclinedStop
+	Declined *declinedStop
 	Refund   events.Money
 	// Cancelled: no home is left; the tour is cancelled (reason declined)
 	// and refunded in full.
@@ -117,63 +117,63 @@ type Answer struct {
 }
 
 // Approve records a provider's yes for a home. Approving again is the same
-// state; after the deadline it is ErrApprovalClosed.
-func (t *Tour) Approve(listingID string, now time.Time, r Rules) (Answer, error) {
+// state; after the deadline it is errApprovalClosed.
+func (t *tour) Approve(listingID string, now time.Time, r Rules) (answer, error) {
 	i, err := t.answerable(listingID, true, now)
 	if err != nil || i < 0 {
-		return Answer{}, err
+		return answer{}, err
 	}
-	t.Stops[i].Approval = ApprovalApproved
-	a := Answer{Changed: true, Decided: t.decideIfDone()}
+	t.Stops[i].Approval = approvalApproved
+	a := answer{Changed: true, Decided: t.decideIfDone()}
 	t.touch(now)
 	return a, nil
 }
 
 // Decline takes a home out of the tour on its provider's behalf (or an
 // admin's). Declining again is the same state; after the deadline it is
-// ErrApprovalClosed.
-func (t *Tour) Decline(listingID string, now time.Time, r Rules) (Answer, error) {
+// errApprovalClosed.
+func (t *tour) Decline(listingID string, now time.Time, r Rules) (answer, error) {
 	i, err := t.answerable(listingID, false, now)
 	if err != nil || i < 0 {
-		return Answer{}, err
+		return answer{}, err
 	}
-	return t.declineStop(i, DeclinedByProvider, now, r)
+	return t.declineStop(i, declinedByProvider, now, r)
 }
 
 // ExpireApproval declines, for want of an answer, the first home still
 // pending once the deadline has passed; ok is false when there is none.
-func (t *Tour) ExpireApproval(now time.Time, r Rules) (Answer, bool, error) {
-	if t.Status != AwaitingApproval || now.Before(t.ApprovalDue) {
-		return Answer{}, false, nil
+func (t *tour) ExpireApproval(now time.Time, r Rules) (answer, bool, error) {
+	if t.Status != statusAwaitingApproval || now.Before(t.ApprovalDue) {
+		return answer{}, false, nil
 	}
 	for i, s := range t.Stops {
-		if s.Approval == ApprovalPending {
-			a, err := t.declineStop(i, DeclinedNoAnswer, now, r)
+		if s.Approval == approvalPending {
+			a, err := t.declineStop(i, declinedNoAnswer, now, r)
 			return a, err == nil, err
 		}
 	}
-	return Answer{}, false, nil
+	return answer{}, false, nil
 }
 
 // declineStop takes stop i out of the tour: its fee is refunded and the
 // route planned again from the same start; with no home left the tour is
 // cancelled (reason declined) and refunded in full.
-func (t *Tour) declineStop(i int, reason string, now time.Time, r Rules) (Answer, error) {
-	gone := DeclinedStop{Stop: t.Stops[i], Reason: reason, At: now.UTC()}
-	gone.Approval = ApprovalNone
+func (t *tour) declineStop(i int, reason string, now time.Time, r Rules) (answer, error) {
+	gone := declinedStop{stop: t.Stops[i], Reason: reason, At: now.UTC()}
+	gone.Approval = approvalNone
 	t.Stops = append(t.Stops[:i:i], t.Stops[i+1:]...)
 	t.Declined = append(t.Declined, gone)
-	a := Answer{Changed: true, Declined: &gone}
+	a := answer{Changed: true, Declined: &gone}
 	if len(t.Stops) == 0 {
-		if err := t.Cancel(BySystem, DeclinedByProvider, now, r); err != nil {
-			return Answer{}, err
+		if err := t.Cancel(cancelBySystem, declinedByProvider, now, r); err != nil {
+			return answer{}, err
 		}
 		t.Waiting, t.ApprovalDue = "", time.Time{}
 		a.Cancelled = true
 		return a, nil
 	}
 	if err := t.replan(r); err != nil {
-		return Answer{}, err
+		return answer{}, err
 	}
 	a.Refund = gone.Fee
 	t.StopsRefunded = events.Money{Amount: t.StopsRefunded.Amount + gone.Fee.Amount, Currency: gone.Fee.Currency}
@@ -184,16 +184,16 @@ func (t *Tour) declineStop(i int, reason string, now time.Time, r Rules) (Answer
 
 // answerable finds the stop an answer is about: its index, or -1 with no
 // error for an answer that repeats the home's state.
-func (t *Tour) answerable(listingID string, approve bool, now time.Time) (int, error) {
+func (t *tour) answerable(listingID string, approve bool, now time.Time) (int, error) {
 	for _, d := range t.Declined {
 		if d.ListingID != listingID {
 			continue
 		}
 		switch {
-		case d.Reason == DeclinedNoAnswer:
-			return -1, ErrApprovalClosed
+		case d.Reason == declinedNoAnswer:
+			return -1, errApprovalClosed
 		case approve:
-			return -1, ErrAnswered
+			return -1, errAnswered
 		}
 		return -1, nil
 	}
@@ -205,38 +205,38 @@ func (t *Tour) answerable(listingID string, approve bool, now time.Time) (int, e
 	}
 	switch {
 	case i < 0:
-		return -1, ErrNotFound
-	case t.Stops[i].Approval == ApprovalNone:
-		return -1, ErrNoApproval
-	case t.Stops[i].Approval == ApprovalApproved && approve:
+		return -1, errNotFound
+	case t.Stops[i].Approval == approvalNone:
+		return -1, errNoApproval
+	case t.Stops[i].Approval == approvalApproved && approve:
 		return -1, nil
-	case t.Stops[i].Approval == ApprovalApproved:
-		return -1, ErrAnswered
+	case t.Stops[i].Approval == approvalApproved:
+		return -1, errAnswered
 	case !t.Active():
-		return -1, ErrFinished
+		return -1, errFinished
 	case !now.Before(t.ApprovalDue):
-		return -1, ErrApprovalClosed
+		return -1, errApprovalClosed
 	}
 	return i, nil
 }
 
 // decideIfDone ends the wait once no home is pending: the tour takes the
 // status its assignment gave it meanwhile.
-func (t *Tour) decideIfDone() bool {
-	if t.Status != AwaitingApproval || t.Pending() > 0 {
+func (t *tour) decideIfDone() bool {
+	if t.Status != statusAwaitingApproval || t.Pending() > 0 {
 		return false
 	}
 	t.Status, t.Waiting, t.ApprovalDue = t.Waiting, "", time.Time{}
 	if t.Status == "" {
-		t.Status = Pending
+		t.Status = statusPending
 	}
 	return true
 }
 
 // replan orders the homes left into the shortest route from the first and
 // times it from the same start.
-func (t *Tour) replan(r Rules) error {
-	byID := make(map[string]Stop, len(t.Stops))
+func (t *tour) replan(r Rules) error {
+	byID := make(map[string]stop, len(t.Stops))
 	for _, s := range t.Stops {
 		byID[s.ListingID] = s
 	}

@@ -1,10 +1,8 @@
-package tour_test
+package tour
 
 import (
 	"testing"
 	"time"
-
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // TestMoveKeepsTheApprovalDeadline: a tour awaiting approval that moves
@@ -25,21 +23,21 @@ func TestMoveKeepsTheApprovalDeadline(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tr := awaiting(t, asked)
-			if err := tr.Reschedule(asked.Add(c.start), asked.Add(c.moveAt), tour.DefaultRules); err != nil {
+			if err := tr.Reschedule(asked.Add(c.start), asked.Add(c.moveAt), DefaultRules); err != nil {
 				t.Fatal(err)
 			}
-			if tr.Status != tour.AwaitingApproval || !tr.ApprovalDue.Equal(asked.Add(c.wantAfter)) {
+			if tr.Status != statusAwaitingApproval || !tr.ApprovalDue.Equal(asked.Add(c.wantAfter)) {
 				t.Fatalf("moved: %s, deadline %v, want %v", tr.Status, tr.ApprovalDue, asked.Add(c.wantAfter))
 			}
 		})
 	}
 	tr := awaiting(t, asked)
 	for _, l := range []string{"a", "b"} {
-		if _, err := tr.Approve(l, asked, tour.DefaultRules); err != nil {
+		if _, err := tr.Approve(l, asked, DefaultRules); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := tr.Reschedule(asked.Add(3*time.Hour), asked, tour.DefaultRules); err != nil || !tr.ApprovalDue.IsZero() {
+	if err := tr.Reschedule(asked.Add(3*time.Hour), asked, DefaultRules); err != nil || !tr.ApprovalDue.IsZero() {
 		t.Fatalf("an approved tour moved: deadline %v, %v", tr.ApprovalDue, err)
 	}
 }

@@ -21,10 +21,10 @@ import (
 // "booked") until every home is approved.
 
 // approvalRequested is the event that asks t's providers.
-func (s *Service) approvalRequested(ctx context.Context, t Tour, now time.Time) (bus.Event, error) {
+func (s *Service) approvalRequested(ctx context.Context, t tour, now time.Time) (bus.Event, error) {
 	var reqs []events.ApprovalRequest
 	for _, st := range t.Stops {
-		if st.Approval == ApprovalPending {
+		if st.Approval == approvalPending {
 			reqs = append(reqs, events.ApprovalRequest{ListingID: st.ListingID, ProviderID: st.ProviderID, Title: st.Title,
 				Arrive: st.Arrive, Leave: st.Leave})
 		}
@@ -36,10 +36,10 @@ func (s *Service) approvalRequested(ctx context.Context, t Tour, now time.Time) 
 
 // Approve records the yes of a home's provider (or an admin, actor) for
 // the tour's stop at listingID. The caller has checked who may answer.
-func (s *Service) Approve(ctx context.Context, tourID, listingID, actor string) (Tour, error) {
-	return s.answer(ctx, tourID, func(t *Tour, now time.Time) (Answer, error) {
+func (s *Service) Approve(ctx context.Context, tourID, listingID, actor string) (tour, error) {
+	return s.answer(ctx, tourID, func(t *tour, now time.Time) (answer, error) {
 		return t.Approve(listingID, now, s.cfg.Rules)
-	}, func(t Tour, now time.Time) (bus.Event, error) {
+	}, func(t tour, now time.Time) (bus.Event, error) {
 		return s.event(ctx, events.TypeTourStopApproved, t, func(e events.Tour) any {
 			return events.TourStopApproved{Tour: e, ListingID: listingID, ApprovedBy: actor, ApprovedAt: now.UTC()}
 		})
@@ -48,18 +48,18 @@ func (s *Service) Approve(ctx context.Context, tourID, listingID, actor string) 
 
 // Decline takes the home at listingID out of the tour on behalf of its
 // provider (or an admin, actor).
-func (s *Service) Decline(ctx context.Context, tourID, listingID, actor string) (Tour, error) {
-	return s.answer(ctx, tourID, func(t *Tour, now time.Time) (Answer, error) {
+func (s *Service) Decline(ctx context.Context, tourID, listingID, actor string) (tour, error) {
+	return s.answer(ctx, tourID, func(t *tour, now time.Time) (answer, error) {
 		return t.Decline(listingID, now, s.cfg.Rules)
 	}, nil, "tour.stop_declined", actor)
 }
 
 // answer applies one answer and commits its news with it, and an admin's
 // answer (for a home's provider) with its audit entry, action.
-func (s *Service) answer(ctx context.Context, tourID string, change func(*Tour, time.Time) (Answer, error),
-	said func(Tour, time.Time) (bus.Event, error), action, actor string) (Tour, error) {
+func (s *Service) answer(ctx context.Context, tourID string, change func(*tour, time.Time) (answer, error),
+	said func(tour, time.Time) (bus.Event, error), action, actor string) (tour, error) {
 	now := s.cfg.Clock.Now()
-	return s.store.Update(ctx, tourID, "", func(t *Tour) ([]bus.Event, error) {
+	return s.store.Update(ctx, tourID, "", func(t *tour) ([]bus.Event, error) {
 		before := *t
 		before.Stops = slices.Clone(t.Stops)
 		a, err := change(t, now)
@@ -86,7 +86,7 @@ func (s *Service) answer(ctx context.Context, tourID string, change func(*Tour, 
 // answered is the news of an answer that changed the tour: the home that
 // left (its refund), the cancellation when none is left, and once no home
 // waits, the tour's assignment as if it had just been made.
-func (s *Service) answered(ctx context.Context, t Tour, a Answer, actor string, now time.Time) ([]bus.Event, error) {
+func (s *Service) answered(ctx context.Context, t tour, a answer, actor string, now time.Time) ([]bus.Event, error) {
 	var out []bus.Event
 	if d := a.Declined; d != nil {
 		ev, err := s.event(ctx, events.TypeTourStopDeclined, t, func(e events.Tour) any {
@@ -110,11 +110,11 @@ func (s *Service) answered(ctx context.Context, t Tour, a Answer, actor string, 
 		})
 	case !a.Decided:
 		return out, nil
-	case t.Status == Scheduled:
+	case t.Status == statusScheduled:
 		ev, err = s.event(ctx, events.TypeTourScheduled, t, func(e events.Tour) any {
 			return events.TourScheduled{Tour: e, At: now.UTC()}
 		})
-	case t.Status == Unassigned:
+	case t.Status == statusUnassigned:
 		ev, err = s.event(ctx, events.TypeTourUnassigned, t, func(e events.Tour) any {
 			return events.TourUnassigned{Tour: e, At: now.UTC()}
 		})
@@ -133,7 +133,7 @@ func (s *Service) answered(ctx context.Context, t Tour, a Answer, actor string, 
 // answer with the events.
 func (s *Service) ExpireApproval(ctx context.Context, tourID string) error {
 	now := s.cfg.Clock.Now()
-	_, err := s.store.Update(ctx, tourID, "", func(t *Tour) ([]bus.Event, error) {
+	_, err := s.store.Update(ctx, tourID, "", func(t *tour) ([]bus.Event, error) {
 		var out []bus.Event
 		for {
 			a, ok, err := t.ExpireApproval(now, s.cfg.Rules)
@@ -161,7 +161,7 @@ func (s *Service) onTourStopDeclined(ctx context.Context, ev bus.Event) error {
 		return nil
 	}
 	amount := d.Refund
-	_, err = s.payments.Refund(ctx, d.PaymentID, DeclineRefundKey(d.TourID, d.ListingID),
+	_, err = s.payments.Refund(ctx, d.PaymentID, declineRefundKey(d.TourID, d.ListingID),
 		clients.RefundRequest{Amount: &amount, Reason: fmt.Sprintf("home %s declined (%s)", d.ListingID, d.Reason)})
 	var over *clients.OverRefund
 	if errors.As(err, &over) {
@@ -177,8 +177,8 @@ func (s *Service) onTourStopDeclined(ctx context.Context, ev bus.Event) error {
 	return err
 }
 
-// DeclineRefundKey is the idempotency key of a declined home's refund.
-func DeclineRefundKey(tourID, listingID string) string {
+// declineRefundKey is the idempotency key of a declined home's refund.
+func declineRefundKey(tourID, listingID string) string {
 	return "tour-decline:" + tourID + ":" + listingID
 }
 

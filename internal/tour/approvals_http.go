@@ -38,7 +38,7 @@ type approvalView struct {
 	TourID      string    `json:"tour_id"`
 	ListingID   string    `json:"listing_id"`
 	Title       string    `json:"title" example:"Loop loft"`
-	Approval    Approval  `json:"approval" enum:"pending,approved" doc:"pending: waiting for an answer; approved: answered, the tour waits for other homes."`
+	Approval    approval  `json:"approval" enum:"pending,approved" doc:"pending: waiting for an answer; approved: answered, the tour waits for other homes."`
 	Arrive      time.Time `json:"arrive" doc:"When the visit of this home starts."`
 	Leave       time.Time `json:"leave"`
 	ScheduledAt time.Time `json:"scheduled_at" doc:"When the tour starts."`
@@ -48,23 +48,23 @@ type approvalView struct {
 
 // canAnswer: an admin answers for any home, a provider for theirs; false
 // means the tour or home is not the caller's to see (404).
-func canAnswer(p auth.Principal, t Tour, listingID string) bool {
+func canAnswer(p auth.Principal, t tour, listingID string) bool {
 	if p.Role == auth.RoleAdmin {
 		return true
 	}
 	if p.Role != auth.RoleProvider {
 		return false
 	}
-	mine := func(s Stop) bool { return s.ListingID == listingID && s.ProviderID == p.ID }
+	mine := func(s stop) bool { return s.ListingID == listingID && s.ProviderID == p.ID }
 	if slices.ContainsFunc(t.Stops, mine) {
 		return true
 	}
-	return slices.ContainsFunc(t.Declined, func(d DeclinedStop) bool { return mine(d.Stop) })
+	return slices.ContainsFunc(t.Declined, func(d declinedStop) bool { return mine(d.stop) })
 }
 
 func (s *Service) handleApprovals(w http.ResponseWriter, r *http.Request) {
 	p := caller(r)
-	var after Cursor
+	var after cursor
 	page, err := httpapi.ParsePageAfter(r, &after)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -79,7 +79,7 @@ func (s *Service) handleApprovals(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	tours, next := httpapi.Paginate(tours, page.Limit, func(last Tour) any { return Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID} })
+	tours, next := httpapi.Paginate(tours, page.Limit, func(last tour) any { return cursor{ScheduledAt: last.ScheduledAt, ID: last.ID} })
 	items := []approvalView{}
 	for _, t := range tours {
 		for _, st := range t.Stops {
@@ -94,8 +94,8 @@ func (s *Service) handleApprovals(w http.ResponseWriter, r *http.Request) {
 
 // inInbox reports whether stop st is in the inbox of provider (every
 // provider's for ""): a home that needs approval.
-func inInbox(st Stop, provider string) bool {
-	return st.Approval != ApprovalNone && (provider == "" || st.ProviderID == provider)
+func inInbox(st stop, provider string) bool {
+	return st.Approval != approvalNone && (provider == "" || st.ProviderID == provider)
 }
 
 // inbox is up to limit tours after the cursor awaiting approval with a
@@ -103,15 +103,15 @@ func inInbox(st Stop, provider string) bool {
 // provider's homes, some of which need no approval; those are skipped
 // here, reading on, so that no page comes back empty ahead of the
 // provider's own homes.
-func (s *Service) inbox(ctx context.Context, provider string, after Cursor, limit int) ([]Tour, error) {
-	var out []Tour
+func (s *Service) inbox(ctx context.Context, provider string, after cursor, limit int) ([]tour, error) {
+	var out []tour
 	for len(out) < limit {
 		batch, err := s.store.AwaitingApproval(ctx, provider, after, limit)
 		if err != nil {
 			return nil, err
 		}
 		for _, t := range batch {
-			if slices.ContainsFunc(t.Stops, func(st Stop) bool { return inInbox(st, provider) }) {
+			if slices.ContainsFunc(t.Stops, func(st stop) bool { return inInbox(st, provider) }) {
 				out = append(out, t)
 			}
 		}
@@ -119,7 +119,7 @@ func (s *Service) inbox(ctx context.Context, provider string, after Cursor, limi
 			break
 		}
 		last := batch[len(batch)-1]
-		after = Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID}
+		after = cursor{ScheduledAt: last.ScheduledAt, ID: last.ID}
 	}
 	return out[:min(len(out), limit)], nil
 }
@@ -132,11 +132,11 @@ func (s *Service) handleDecline(w http.ResponseWriter, r *http.Request) {
 	s.handleAnswer(w, r, s.Decline)
 }
 
-func (s *Service) handleAnswer(w http.ResponseWriter, r *http.Request, answer func(ctx context.Context, tourID, listingID, actor string) (Tour, error)) {
+func (s *Service) handleAnswer(w http.ResponseWriter, r *http.Request, answer func(ctx context.Context, tourID, listingID, actor string) (tour, error)) {
 	listingID := r.PathValue("listing_id")
 	t, err := s.store.Get(r.Context(), r.PathValue("id"))
 	if err == nil && !canAnswer(caller(r), t, listingID) {
-		err = ErrNotFound
+		err = errNotFound
 	}
 	if err == nil {
 		t, err = answer(r.Context(), t.ID, listingID, caller(r).ID)

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // itemsOf are the items of a list answer.
@@ -165,7 +164,7 @@ func TestAnswersOverHTTP(t *testing.T) {
 
 		body := answer(prov1, "o-1", "l-1", "approve", http.StatusOK)
 		stops, _ := body["stops"].([]any)
-		if body["status"] != string(tour.AwaitingApproval) || len(stops) != 2 || stops[0].(map[string]any)["approval"] != "approved" ||
+		if body["status"] != string(statusAwaitingApproval) || len(stops) != 2 || stops[0].(map[string]any)["approval"] != "approved" ||
 			stops[1].(map[string]any)["approval"] != "pending" || body["approval_deadline"] == nil {
 			t.Fatalf("after one approval: %v", body)
 		}
@@ -177,8 +176,8 @@ func TestAnswersOverHTTP(t *testing.T) {
 
 		body = answer(prov2, "o-1", "l-2", "decline", http.StatusOK)
 		declined, _ := body["declined"].([]any)
-		if body["status"] != string(tour.Scheduled) || fmt.Sprint(body["listing_ids"]) != "[l-1]" || len(declined) != 1 ||
-			declined[0].(map[string]any)["listing_id"] != "l-2" || declined[0].(map[string]any)["reason"] != tour.DeclinedByProvider {
+		if body["status"] != string(statusScheduled) || fmt.Sprint(body["listing_ids"]) != "[l-1]" || len(declined) != 1 ||
+			declined[0].(map[string]any)["listing_id"] != "l-2" || declined[0].(map[string]any)["reason"] != declinedByProvider {
 			t.Fatalf("after the other home was declined: %v", body)
 		}
 		// The provider of the home that left still gets the same answer.
@@ -201,7 +200,7 @@ func TestAnswersOverHTTP(t *testing.T) {
 		if problem["type"] != "urn:openhouse:problem:conflict" {
 			t.Errorf("a late answer's problem %v", problem)
 		}
-		if tr := h.tour("o-3"); tr.Status != tour.AwaitingApproval || len(tr.Declined) != 0 {
+		if tr := h.tour("o-3"); tr.Status != statusAwaitingApproval || len(tr.Declined) != 0 {
 			t.Fatalf("a late answer changed the tour: %s %v", tr.Status, tr.Declined)
 		}
 
@@ -225,12 +224,12 @@ func TestDeclineEveryHomeOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	if status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-1/decline", prov1, nil); status != http.StatusOK ||
-		body["status"] != string(tour.AwaitingApproval) {
+		body["status"] != string(statusAwaitingApproval) {
 		t.Fatalf("first decline = %d %v", status, body)
 	}
 	status, body := c.send(t, http.MethodPost, "/tours/o-1/stops/l-2/decline", admin, nil)
 	refund, _ := body["refund"].(map[string]any)
-	if status != http.StatusOK || body["status"] != string(tour.Cancelled) || body["cancel_reason"] != tour.DeclinedByProvider ||
+	if status != http.StatusOK || body["status"] != string(statusCancelled) || body["cancel_reason"] != declinedByProvider ||
 		refund["amount"] != 4000.0 || len(body["declined"].([]any)) != 2 || body["approval_deadline"] != nil {
 		t.Fatalf("last decline = %d %v, want cancelled, declined, the other 4000 refunded", status, body)
 	}
@@ -240,10 +239,10 @@ func TestDeclineEveryHomeOverHTTP(t *testing.T) {
 	for _, r := range h.refunds.byKey {
 		total += r.Amount.Amount
 	}
-	if h.refunds.count() != 2 || total != 8000 || h.refunds.byKey[tour.DeclineRefundKey("o-1", "l-1")].Amount.Amount != 4000 {
+	if h.refunds.count() != 2 || total != 8000 || h.refunds.byKey[declineRefundKey("o-1", "l-1")].Amount.Amount != 4000 {
 		t.Fatalf("refunds %+v, want the 8000 paid back once in two parts", h.refunds.byKey)
 	}
-	if status, body := c.send(t, http.MethodGet, "/tours/o-1", customer("cust-1"), nil); status != http.StatusOK || body["status"] != string(tour.Cancelled) {
+	if status, body := c.send(t, http.MethodGet, "/tours/o-1", customer("cust-1"), nil); status != http.StatusOK || body["status"] != string(statusCancelled) {
 		t.Fatalf("the customer's view = %d %v", status, body)
 	}
 }
@@ -264,7 +263,7 @@ func TestAllApprovedGoesOnAsAssigned(t *testing.T) {
 		Reason: "no_realtor", At: h.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if tr := h.tour("o-1"); tr.Status != tour.AwaitingApproval || tr.Waiting != tour.Unassigned {
+	if tr := h.tour("o-1"); tr.Status != statusAwaitingApproval || tr.Waiting != statusUnassigned {
 		t.Fatalf("unassigned while waiting: %s (then %s)", tr.Status, tr.Waiting)
 	}
 	if n := len(outboxtest.OfType(t, h.db, events.TypeTourUnassigned)); n != 0 {
@@ -275,10 +274,10 @@ func TestAllApprovedGoesOnAsAssigned(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if tr := h.tour("o-1"); tr.Status != tour.Unassigned {
+	if tr := h.tour("o-1"); tr.Status != statusUnassigned {
 		t.Fatalf("o-1 approved: %s, want unassigned", tr.Status)
 	}
-	if tr := h.tour("o-2"); tr.Status != tour.Pending {
+	if tr := h.tour("o-2"); tr.Status != statusPending {
 		t.Fatalf("o-2 approved: %s, want pending", tr.Status)
 	}
 	un := outboxtest.Data[events.TourUnassigned](t, h.db, events.TypeTourUnassigned)
@@ -299,7 +298,7 @@ func TestDeclinedHomeRefundAnswers(t *testing.T) {
 	declined := func(paymentID string, amount int64) error {
 		return h.deliver(events.TypeTourStopDeclined, "o-1", events.TourStopDeclined{
 			Tour:      events.Tour{TourID: "o-1", CustomerID: "cust-1", PaymentID: paymentID},
-			ListingID: "l-1", ProviderID: "prov-1", Reason: tour.DeclinedByProvider, Refund: usd(amount)})
+			ListingID: "l-1", ProviderID: "prov-1", Reason: declinedByProvider, Refund: usd(amount)})
 	}
 	h.refunds.refuse = errors.New("payment called for nothing")
 	for _, c := range []struct {
@@ -323,7 +322,7 @@ func TestDeclinedHomeRefundAnswers(t *testing.T) {
 		t.Errorf("payment down: %v, want an error retried", err)
 	}
 	h.refunds.refuse = nil
-	if err := declined("pay-1", 4000); err != nil || h.refunds.byKey[tour.DeclineRefundKey("o-1", "l-1")].Amount.Amount != 4000 {
+	if err := declined("pay-1", 4000); err != nil || h.refunds.byKey[declineRefundKey("o-1", "l-1")].Amount.Amount != 4000 {
 		t.Errorf("refund: %v, %+v", err, h.refunds.byKey)
 	}
 	if err := h.redeliver(mustEvent(t, h, events.TypeTourStopDeclined, "o-1", "not an object")); err == nil {
@@ -348,7 +347,7 @@ func TestMovedEarlierMovesTheDeadline(t *testing.T) {
 	soon := h.clock.Now().Add(5 * time.Hour) // 17:00 UTC, 11:00 in Chicago
 	status, body := c.send(t, http.MethodPatch, "/tours/o-1", customer("cust-1"), map[string]any{"scheduled_at": soon})
 	want := soon.Add(-2 * time.Hour)
-	if status != http.StatusOK || body["status"] != string(tour.AwaitingApproval) || body["approval_deadline"] != want.Format(time.RFC3339) {
+	if status != http.StatusOK || body["status"] != string(statusAwaitingApproval) || body["approval_deadline"] != want.Format(time.RFC3339) {
 		t.Fatalf("moved to %v = %d %v, want the deadline at %v", soon, status, body, want)
 	}
 	_, inbox := c.send(t, http.MethodGet, "/tours/approvals", prov1, nil)
@@ -362,7 +361,7 @@ func TestMovedEarlierMovesTheDeadline(t *testing.T) {
 	if err := h.svc.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if tr := h.tour("o-1"); len(tr.Declined) != 1 || tr.Declined[0].Reason != tour.DeclinedNoAnswer {
+	if tr := h.tour("o-1"); len(tr.Declined) != 1 || tr.Declined[0].Reason != declinedNoAnswer {
 		t.Fatalf("after the new deadline: %s, declined %+v", tr.Status, tr.Declined)
 	}
 

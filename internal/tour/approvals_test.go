@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // twoHomeOrder is a cart order for the Loop loft (prov-1) then the Wicker
@@ -34,7 +33,7 @@ func twoHomeOrder(id string, start time.Time, confirm ...string) events.OrderPla
 // tourStart is 10:00 in Chicago two days after the harness's clock.
 var tourStart = time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
 
-func (h *harness) tour(id string) tour.Tour {
+func (h *harness) tour(id string) tour {
 	h.t.Helper()
 	tr, err := h.store.Get(context.Background(), id)
 	if err != nil {
@@ -80,7 +79,7 @@ func TestApprovalWaitsThenGoesOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := h.tour("o-1")
-	if tr.Status != tour.AwaitingApproval || !tr.ApprovalDue.Equal(h.clock.Now().Add(4*time.Hour)) {
+	if tr.Status != statusAwaitingApproval || !tr.ApprovalDue.Equal(h.clock.Now().Add(4*time.Hour)) {
 		t.Fatalf("paid tour: status %s, deadline %v", tr.Status, tr.ApprovalDue)
 	}
 	asked := outboxtest.Data[events.TourApprovalRequested](t, h.db, events.TypeTourApprovalRequested)
@@ -88,7 +87,7 @@ func TestApprovalWaitsThenGoesOn(t *testing.T) {
 		t.Fatalf("approval requests = %+v", asked)
 	}
 	h.booked("o-1", "realtor-1")
-	if tr := h.tour("o-1"); tr.Status != tour.AwaitingApproval || tr.RealtorID != "realtor-1" {
+	if tr := h.tour("o-1"); tr.Status != statusAwaitingApproval || tr.RealtorID != "realtor-1" {
 		t.Fatalf("booked while waiting: %s %q", tr.Status, tr.RealtorID)
 	}
 	if n := len(outboxtest.OfType(t, h.db, events.TypeTourScheduled)); n != 0 {
@@ -99,7 +98,7 @@ func TestApprovalWaitsThenGoesOn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if tr := h.tour("o-1"); tr.Status != tour.Scheduled || tr.RealtorID != "realtor-1" {
+	if tr := h.tour("o-1"); tr.Status != statusScheduled || tr.RealtorID != "realtor-1" {
 		t.Fatalf("approved: %s %q", tr.Status, tr.RealtorID)
 	}
 	if n := len(outboxtest.OfType(t, h.db, events.TypeTourStopApproved)); n != 2 {
@@ -126,17 +125,17 @@ func TestDeclineOneOfTwo(t *testing.T) {
 		}
 	}
 	tr := h.tour("o-2")
-	if tr.Status != tour.Scheduled || !slices.Equal(tr.ListingIDs(), []string{"l-2"}) || !tr.ScheduledAt.Equal(tourStart) ||
+	if tr.Status != statusScheduled || !slices.Equal(tr.ListingIDs(), []string{"l-2"}) || !tr.ScheduledAt.Equal(tourStart) ||
 		tr.EndsAt.Sub(tr.ScheduledAt) != 30*time.Minute || !tr.Stops[0].Arrive.Equal(tourStart) {
 		t.Fatalf("after the decline: %s %v %v-%v", tr.Status, tr.ListingIDs(), tr.ScheduledAt, tr.EndsAt)
 	}
 	declined := outboxtest.Data[events.TourStopDeclined](t, h.db, events.TypeTourStopDeclined)
 	if len(declined) != 1 || declined[0].ListingID != "l-1" || declined[0].Refund != usd(4000) || declined[0].CustomerID != "cust-1" ||
-		declined[0].Reason != tour.DeclinedByProvider || len(declined[0].Stops) != 1 {
+		declined[0].Reason != declinedByProvider || len(declined[0].Stops) != 1 {
 		t.Fatalf("stop_declined = %+v", declined)
 	}
 	h.refundOwnEvents(events.TypeTourStopDeclined)
-	if h.refunds.count() != 1 || h.refunds.byKey[tour.DeclineRefundKey("o-2", "l-1")].Amount.Amount != 4000 {
+	if h.refunds.count() != 1 || h.refunds.byKey[declineRefundKey("o-2", "l-1")].Amount.Amount != 4000 {
 		t.Fatalf("refunds = %+v", h.refunds.byKey)
 	}
 	// The other home needed no approval: the tour went on, told once.
@@ -168,12 +167,12 @@ func TestNoAnswerDeclinedAtDeadline(t *testing.T) {
 		if err := h.svc.Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if tr := h.tour("o-3"); tr.Status != tour.AwaitingApproval || len(tr.Stops) != 2 {
+		if tr := h.tour("o-3"); tr.Status != statusAwaitingApproval || len(tr.Stops) != 2 {
 			t.Fatalf("a second before the deadline: %s %v", tr.Status, tr.ListingIDs())
 		}
 		h.restart()
 		h.clock.Set(due)
-		if _, err := h.svc.Approve(ctx, "o-3", "l-1", "prov-1"); !errors.Is(err, tour.ErrApprovalClosed) {
+		if _, err := h.svc.Approve(ctx, "o-3", "l-1", "prov-1"); !errors.Is(err, errApprovalClosed) {
 			t.Fatalf("an answer at the deadline = %v", err)
 		}
 		for range 2 {
@@ -182,14 +181,14 @@ func TestNoAnswerDeclinedAtDeadline(t *testing.T) {
 			}
 			h.restart()
 		}
-		if tr := h.tour("o-3"); tr.Status != tour.Pending || !slices.Equal(tr.ListingIDs(), []string{"l-2"}) {
+		if tr := h.tour("o-3"); tr.Status != statusPending || !slices.Equal(tr.ListingIDs(), []string{"l-2"}) {
 			t.Fatalf("two homes after the deadline: %s %v", tr.Status, tr.ListingIDs())
 		}
-		if tr := h.tour("o-4"); tr.Status != tour.Cancelled || tr.CancelReason != "declined" || tr.Refund != usd(4000) {
+		if tr := h.tour("o-4"); tr.Status != statusCancelled || tr.CancelReason != "declined" || tr.Refund != usd(4000) {
 			t.Fatalf("one home after the deadline: %s %q %v", tr.Status, tr.CancelReason, tr.Refund)
 		}
 		declined := outboxtest.Data[events.TourStopDeclined](t, h.db, events.TypeTourStopDeclined)
-		if len(declined) != 2 || declined[0].Reason != tour.DeclinedNoAnswer || declined[0].DeclinedBy != "system" {
+		if len(declined) != 2 || declined[0].Reason != declinedNoAnswer || declined[0].DeclinedBy != "system" {
 			t.Fatalf("stop_declined = %+v", declined)
 		}
 		cancelled := outboxtest.Data[events.TourCancelled](t, h.db, events.TypeTourCancelled)
@@ -198,7 +197,7 @@ func TestNoAnswerDeclinedAtDeadline(t *testing.T) {
 		}
 		h.refundOwnEvents(events.TypeTourStopDeclined)
 		h.refundOwnEvents(events.TypeTourCancelled)
-		if h.refunds.count() != 2 || h.refunds.byKey[tour.DeclineRefundKey("o-3", "l-1")].Amount.Amount != 4000 ||
+		if h.refunds.count() != 2 || h.refunds.byKey[declineRefundKey("o-3", "l-1")].Amount.Amount != 4000 ||
 			h.refunds.byKey["tour-cancel:o-4"].Amount.Amount != 4000 {
 			t.Fatalf("refunds = %+v", h.refunds.byKey)
 		}
@@ -229,7 +228,7 @@ func TestWorkerWakesAtTheDeadline(t *testing.T) {
 	}
 	h.clock.Set(h.tour("o-5").ApprovalDue)
 	deadline := time.Now().Add(10 * time.Second)
-	for h.tour("o-5").Status != tour.Cancelled {
+	for h.tour("o-5").Status != statusCancelled {
 		if time.Now().After(deadline) {
 			t.Fatalf("not declined at the deadline: %s", h.tour("o-5").Status)
 		}

@@ -19,7 +19,7 @@ import (
 
 // tourState is a tour's before or after in an audit entry.
 type tourState struct {
-	Status       Status        `json:"status"`
+	Status       status        `json:"status"`
 	ScheduledAt  time.Time     `json:"scheduled_at"`
 	EndsAt       time.Time     `json:"ends_at"`
 	RealtorID    string        `json:"realtor_id,omitempty"`
@@ -28,10 +28,10 @@ type tourState struct {
 	Refund       *events.Money `json:"refund,omitempty"`
 	// Approvals are where the providers of homes that need approval
 	// stand, by listing id; a declined home has left.
-	Approvals map[string]Approval `json:"approvals,omitempty"`
+	Approvals map[string]approval `json:"approvals,omitempty"`
 }
 
-func tourStateOf(t Tour) tourState {
+func tourStateOf(t tour) tourState {
 	st := tourState{Status: t.Status, ScheduledAt: t.ScheduledAt.UTC(), EndsAt: t.EndsAt.UTC(), RealtorID: t.RealtorID,
 		CustomerID: t.CustomerID, CancelReason: t.CancelReason}
 	if t.Refund.Amount != 0 {
@@ -39,9 +39,9 @@ func tourStateOf(t Tour) tourState {
 		st.Refund = &refund
 	}
 	for _, s := range t.Stops {
-		if s.Approval != ApprovalNone {
+		if s.Approval != approvalNone {
 			if st.Approvals == nil {
-				st.Approvals = map[string]Approval{}
+				st.Approvals = map[string]approval{}
 			}
 			st.Approvals[s.ListingID] = s.Approval
 		}
@@ -57,7 +57,7 @@ func byAdmin(ctx context.Context) bool {
 
 // adminAudit is the audit event of an admin's action on a tour, or nothing
 // when the caller is not an admin.
-func adminAudit(ctx context.Context, action string, before, after Tour, now time.Time) ([]bus.Event, error) {
+func adminAudit(ctx context.Context, action string, before, after tour, now time.Time) ([]bus.Event, error) {
 	if !byAdmin(ctx) {
 		return nil, nil
 	}

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 func auditEntries(t *testing.T, db *store.DB) []events.AuditRecorded {
@@ -25,7 +24,7 @@ func TestAdminChangesToToursAreAudited(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	db, svc := h.db, h.svc
-	book := func() tour.Tour { return h.book("cust-1", time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)) }
+	book := func() tour { return h.book("cust-1", time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)) }
 	admin := auth.WithPrincipal(ctx, auth.Principal{ID: "admin-1", Role: auth.RoleAdmin})
 	customer := auth.WithPrincipal(ctx, auth.Principal{ID: "cust-1", Role: auth.RoleCustomer})
 
@@ -34,7 +33,7 @@ func TestAdminChangesToToursAreAudited(t *testing.T) {
 	if _, err := svc.Reschedule(customer, mine.ID, later); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Cancel(customer, mine.ID, tour.ByCustomer, "cust-1"); err != nil {
+	if _, err := svc.Cancel(customer, mine.ID, cancelByCustomer, "cust-1"); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(auditEntries(t, db)); n != 0 {
@@ -44,10 +43,10 @@ func TestAdminChangesToToursAreAudited(t *testing.T) {
 	if _, err := svc.Reschedule(admin, theirs.ID, later); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Cancel(admin, theirs.ID, tour.ByAdmin, "admin-1"); err != nil {
+	if _, err := svc.Cancel(admin, theirs.ID, cancelByAdmin, "admin-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Cancel(admin, theirs.ID, tour.ByAdmin, "admin-1"); !errors.Is(err, tour.ErrFinished) {
+	if _, err := svc.Cancel(admin, theirs.ID, cancelByAdmin, "admin-1"); !errors.Is(err, errFinished) {
 		t.Fatalf("cancelling twice = %v", err)
 	}
 	got := auditEntries(t, db)

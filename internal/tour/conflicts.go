@@ -19,26 +19,26 @@ import (
 // them. The minimum notice is about when a visit is booked, so a booked
 // visit never breaks it.
 
-// Conflict is a booked visit of a home that breaks its showing rules as
+// conflict is a booked visit of a home that breaks its showing rules as
 // they are now.
-type Conflict struct {
-	Tour Tour
-	Stop Stop
+type conflict struct {
+	Tour tour
+	Stop stop
 	// Rule names the first rule broken (tourplan's Rule names), Message
 	// says it in words.
 	Rule, Message string
 }
 
-// FindConflicts are the visits of the homes accepted by home, among tours,
+// findConflicts are the visits of the homes accepted by home, among tours,
 // that break rules: a rule of the visit itself (mode, windows, blackouts),
 // or, on a day with more showings of the home than its most, the visits
 // booked after the first that many. By arrival.
-func FindConflicts(tours []Tour, rules HomeRules, home func(Stop) bool) []Conflict {
+func findConflicts(tours []tour, rules homeRules, home func(stop) bool) []conflict {
 	type visit struct {
-		t  Tour
-		st Stop
+		t  tour
+		st stop
 	}
-	var out []Conflict
+	var out []conflict
 	perDay := map[[2]string][]visit{}
 	for _, t := range tours {
 		loc, err := time.LoadLocation(t.TimeZone)
@@ -51,7 +51,7 @@ func FindConflicts(tours []Tour, rules HomeRules, home func(Stop) bool) []Confli
 				continue
 			}
 			if rule := tourplan.VisitBreaks(r, st.Arrive, st.Leave, loc, time.Time{}); rule != "" {
-				out = append(out, Conflict{Tour: t, Stop: st, Rule: rule, Message: tourplan.RuleMessage(rule, r)})
+				out = append(out, conflict{Tour: t, Stop: st, Rule: rule, Message: tourplan.RuleMessage(rule, r)})
 				continue
 			}
 			if r.MaxPerDay > 0 {
@@ -69,10 +69,10 @@ func FindConflicts(tours []Tour, rules HomeRules, home func(Stop) bool) []Confli
 			return cmp.Or(a.t.CreatedAt.Compare(b.t.CreatedAt), strings.Compare(a.t.ID, b.t.ID))
 		})
 		for _, v := range vs[r.MaxPerDay:] {
-			out = append(out, Conflict{Tour: v.t, Stop: v.st, Rule: tourplan.RuleMaxPerDay, Message: tourplan.RuleMessage(tourplan.RuleMaxPerDay, r)})
+			out = append(out, conflict{Tour: v.t, Stop: v.st, Rule: tourplan.RuleMaxPerDay, Message: tourplan.RuleMessage(tourplan.RuleMaxPerDay, r)})
 		}
 	}
-	slices.SortFunc(out, func(a, b Conflict) int {
+	slices.SortFunc(out, func(a, b conflict) int {
 		return cmp.Or(a.Stop.Arrive.Compare(b.Stop.Arrive), strings.Compare(a.Tour.ID, b.Tour.ID), strings.Compare(a.Stop.ListingID, b.Stop.ListingID))
 	})
 	return out
@@ -82,7 +82,7 @@ func FindConflicts(tours []Tour, rules HomeRules, home func(Stop) bool) []Confli
 // homes (or the one home listingID, of that provider; any provider's for
 // ""), whose visits of those homes break the homes' showing rules as the
 // listing service holds them now.
-func (s *Service) Conflicts(ctx context.Context, providerID, listingID string) ([]Conflict, error) {
+func (s *Service) Conflicts(ctx context.Context, providerID, listingID string) ([]conflict, error) {
 	now := s.cfg.Clock.Now()
 	var (
 		ids []string
@@ -96,11 +96,11 @@ func (s *Service) Conflicts(ctx context.Context, providerID, listingID string) (
 	if err != nil {
 		return nil, err
 	}
-	home := func(st Stop) bool {
+	home := func(st stop) bool {
 		return (listingID == "" || st.ListingID == listingID) && (providerID == "" || st.ProviderID == providerID)
 	}
 	var (
-		tours  []Tour
+		tours  []tour
 		listed []string
 	)
 	for _, id := range ids {
@@ -119,7 +119,7 @@ func (s *Service) Conflicts(ctx context.Context, providerID, listingID string) (
 	if err != nil {
 		return nil, err
 	}
-	return FindConflicts(tours, rules, home), nil
+	return findConflicts(tours, rules, home), nil
 }
 
 // conflictsQuery is GET /tours/conflicts's parameters.
@@ -135,7 +135,7 @@ type conflictView struct {
 	TourID      string    `json:"tour_id"`
 	ListingID   string    `json:"listing_id"`
 	Title       string    `json:"title" example:"Loop loft"`
-	Status      Status    `json:"status" enum:"pending,awaiting_approval,scheduled,unassigned"`
+	Status      status    `json:"status" enum:"pending,awaiting_approval,scheduled,unassigned"`
 	Arrive      time.Time `json:"arrive" doc:"When the visit of this home starts."`
 	Leave       time.Time `json:"leave"`
 	ScheduledAt time.Time `json:"scheduled_at" doc:"When the tour starts."`
@@ -151,7 +151,7 @@ type conflictCursor struct {
 	ListingID string    `json:"l"`
 }
 
-func (c conflictCursor) before(x Conflict) bool {
+func (c conflictCursor) before(x conflict) bool {
 	return cmp.Or(c.Arrive.Compare(x.Stop.Arrive), strings.Compare(c.TourID, x.Tour.ID), strings.Compare(c.ListingID, x.Stop.ListingID)) < 0
 }
 
@@ -192,9 +192,9 @@ func (s *Service) handleConflicts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if page.Cursor != "" {
-		found = slices.DeleteFunc(found, func(c Conflict) bool { return !after.before(c) })
+		found = slices.DeleteFunc(found, func(c conflict) bool { return !after.before(c) })
 	}
-	found, next := httpapi.Paginate(found, page.Limit, func(last Conflict) any {
+	found, next := httpapi.Paginate(found, page.Limit, func(last conflict) any {
 		return conflictCursor{Arrive: last.Stop.Arrive, TourID: last.Tour.ID, ListingID: last.Stop.ListingID}
 	})
 	items := make([]conflictView, len(found))

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
-	"github.com/openhouse/openhouse/internal/tour"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -55,7 +54,7 @@ func TestConflictsOverHTTP(t *testing.T) {
 	}
 	_, body := list(prov1, "")
 	first := itemsOf(t, body)[0]
-	if first["title"] != "Loft" || first["status"] != string(tour.Pending) || first["time_zone"] != "America/Chicago" ||
+	if first["title"] != "Loft" || first["status"] != string(statusPending) || first["time_zone"] != "America/Chicago" ||
 		first["arrive"] != friday(10).UTC().Format(time.RFC3339) || first["message"] == "" {
 		t.Errorf("conflict %v", first)
 	}
@@ -107,19 +106,19 @@ func TestFindConflicts(t *testing.T) {
 	chicago, _ := time.LoadLocation("America/Chicago")
 	friday := func(hour int) time.Time { return time.Date(2026, 11, 27, hour, 0, 0, 0, chicago) }
 	created := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	visit := func(id, listing, provider string, hour int, age time.Duration) tour.Tour {
-		return tour.Tour{ID: id, Status: tour.Scheduled, TimeZone: "America/Chicago", CreatedAt: created.Add(-age), ScheduledAt: friday(hour),
-			Stops: []tour.Stop{{ListingID: listing, ProviderID: provider, Arrive: friday(hour), Leave: friday(hour).Add(30 * time.Minute)}}}
+	visit := func(id, listing, provider string, hour int, age time.Duration) tour {
+		return tour{ID: id, Status: statusScheduled, TimeZone: "America/Chicago", CreatedAt: created.Add(-age), ScheduledAt: friday(hour),
+			Stops: []stop{{ListingID: listing, ProviderID: provider, Arrive: friday(hour), Leave: friday(hour).Add(30 * time.Minute)}}}
 	}
-	rules := tour.HomeRules{
+	rules := homeRules{
 		"l-1": {MaxPerDay: 2},
 		"l-2": {Mode: events.ShowingNone},
 	}
 	cancelled := visit("t-x", "l-2", "prov-2", 9, 0)
-	cancelled.Status = tour.Cancelled
+	cancelled.Status = statusCancelled
 	nowhere := visit("t-z", "l-2", "prov-2", 9, 0)
 	nowhere.TimeZone = "Mars/Olympus_Mons"
-	tours := []tour.Tour{
+	tours := []tour{
 		// Three visits of l-1 on Friday, at most two a day: the one booked
 		// last (t-c) is too many, whatever its time; t-a and t-b booked
 		// at once go by id.
@@ -128,25 +127,25 @@ func TestFindConflicts(t *testing.T) {
 		visit("t-e", "l-3", "prov-3", 12, 0), // no rules
 		cancelled, nowhere,
 	}
-	got := func(home func(tour.Stop) bool) string {
+	got := func(home func(stop) bool) string {
 		var out []string
-		for _, c := range tour.FindConflicts(tours, rules, home) {
+		for _, c := range findConflicts(tours, rules, home) {
 			out = append(out, c.Tour.ID+"/"+c.Rule)
 		}
 		return fmt.Sprint(out)
 	}
-	every := func(tour.Stop) bool { return true }
+	every := func(stop) bool { return true }
 	if g, w := got(every), "[t-c/max_per_day t-d/mode]"; g != w {
 		t.Errorf("conflicts %s, want %s", g, w)
 	}
-	if g, w := got(func(s tour.Stop) bool { return s.ProviderID == "prov-2" }), "[t-d/mode]"; g != w {
+	if g, w := got(func(s stop) bool { return s.ProviderID == "prov-2" }), "[t-d/mode]"; g != w {
 		t.Errorf("prov-2's conflicts %s, want %s", g, w)
 	}
 	rules["l-1"] = events.Showing{MaxPerDay: 3}
 	if g, w := got(every), "[t-d/mode]"; g != w {
 		t.Errorf("three a day allowed: %s, want %s", g, w)
 	}
-	if c := tour.FindConflicts(tours, rules, every); len(c) != 1 || c[0].Message != tourplan.RuleMessage(tourplan.RuleMode, rules["l-2"]) {
+	if c := findConflicts(tours, rules, every); len(c) != 1 || c[0].Message != tourplan.RuleMessage(tourplan.RuleMode, rules["l-2"]) {
 		t.Errorf("the conflict's message: %+v", c)
 	}
 }

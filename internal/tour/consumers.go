@@ -21,7 +21,7 @@ func (s *Service) onOrderPlaced(ctx context.Context, ev bus.Event) error {
 	if len(o.Stops) == 0 {
 		return bus.Permanent(errors.New("an order without homes"))
 	}
-	return s.applyOrder(ctx, ev.ID(), o.OrderID, func(ord *Order, now time.Time) { ord.Place(o, now) })
+	return s.applyOrder(ctx, ev.ID(), o.OrderID, func(ord *order, now time.Time) { ord.Place(o, now) })
 }
 
 func (s *Service) onPaymentSucceeded(ctx context.Context, ev bus.Event) error {
@@ -29,7 +29,7 @@ func (s *Service) onPaymentSucceeded(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.applyOrder(ctx, ev.ID(), p.OrderID, func(ord *Order, now time.Time) { ord.Pay(p.PaymentID, p.Amount, now) })
+	return s.applyOrder(ctx, ev.ID(), p.OrderID, func(ord *order, now time.Time) { ord.Pay(p.PaymentID, p.Amount, now) })
 }
 
 func (s *Service) onPaymentFailed(ctx context.Context, ev bus.Event) error {
@@ -37,12 +37,12 @@ func (s *Service) onPaymentFailed(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return err
 	}
-	return s.applyOrder(ctx, ev.ID(), p.OrderID, func(ord *Order, now time.Time) { ord.Fail(now) })
+	return s.applyOrder(ctx, ev.ID(), p.OrderID, func(ord *order, now time.Time) { ord.Fail(now) })
 }
 
-func (s *Service) applyOrder(ctx context.Context, eventID, orderID string, learn func(o *Order, now time.Time)) error {
+func (s *Service) applyOrder(ctx context.Context, eventID, orderID string, learn func(o *order, now time.Time)) error {
 	err := s.ApplyOrder(ctx, eventID, orderID, learn)
-	if errors.Is(err, ErrAlreadyExists) {
+	if errors.Is(err, errAlreadyExists) {
 		// A tour for this payment exists under another order: a payment
 		// pays for one order; nothing more to make.
 		s.cfg.Log.WarnContext(ctx, "order's payment already has a tour", "order_id", orderID)
@@ -53,8 +53,8 @@ func (s *Service) applyOrder(ctx context.Context, eventID, orderID string, learn
 
 // applyAppointment updates the tour an appointment event is about, once
 // per event, ignoring news older than what the tour has applied.
-func (s *Service) applyAppointment(ctx context.Context, ev bus.Event, tourID string, change func(t *Tour, now time.Time) (string, any)) error {
-	_, err := s.store.Update(ctx, tourID, ev.ID(), func(t *Tour) ([]bus.Event, error) {
+func (s *Service) applyAppointment(ctx context.Context, ev bus.Event, tourID string, change func(t *tour, now time.Time) (string, any)) error {
+	_, err := s.store.Update(ctx, tourID, ev.ID(), func(t *tour) ([]bus.Event, error) {
 		now := s.cfg.Clock.Now()
 		typ, payload := change(t, now)
 		if typ == "" {
@@ -63,7 +63,7 @@ func (s *Service) applyAppointment(ctx context.Context, ev bus.Event, tourID str
 		out, err := s.event(ctx, typ, *t, func(e events.Tour) any { return payload })
 		return []bus.Event{out}, err
 	})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return bus.Permanent(err)
 	}
 	return err
@@ -76,7 +76,7 @@ func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) erro
 	}
 	var waited time.Duration
 	first := false
-	err = s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
+	err = s.applyAppointment(ctx, ev, a.TourID, func(t *tour, now time.Time) (string, any) {
 		// The first assignment of the tour, straight from payment or
 		// after waiting unassigned; not a re-assignment after a decline
 		// or a reschedule, however long it waited in between.
@@ -86,7 +86,7 @@ func (s *Service) onAppointmentScheduled(ctx context.Context, ev bus.Event) erro
 			return "", nil
 		}
 		waited = a.ScheduledAt.Sub(t.CreatedAt)
-		if t.Status == AwaitingApproval {
+		if t.Status == statusAwaitingApproval {
 			// Booked, but told once the providers approve (approvals.go).
 			return "", nil
 		}
@@ -103,8 +103,8 @@ func (s *Service) onAppointmentUnassigned(ctx context.Context, ev bus.Event) err
 	if err != nil {
 		return err
 	}
-	return s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
-		if !t.Unassign(a.At, now) || t.Status == AwaitingApproval {
+	return s.applyAppointment(ctx, ev, a.TourID, func(t *tour, now time.Time) (string, any) {
+		if !t.Unassign(a.At, now) || t.Status == statusAwaitingApproval {
 			return "", nil
 		}
 		return events.TypeTourUnassigned, events.TourUnassigned{Tour: eventOf(*t), At: now.UTC()}
@@ -122,7 +122,7 @@ func (s *Service) onAppointmentReleased(ctx context.Context, ev bus.Event) error
 	if a.Reason != "declined" {
 		return nil
 	}
-	return s.applyAppointment(ctx, ev, a.TourID, func(t *Tour, now time.Time) (string, any) {
+	return s.applyAppointment(ctx, ev, a.TourID, func(t *tour, now time.Time) (string, any) {
 		t.Release(a.RealtorID, a.ReleasedAt, now)
 		return "", nil
 	})
@@ -160,7 +160,7 @@ func (s *Service) onUserStatusChanged(ctx context.Context, ev bus.Event) error {
 // a partial failure finishes the rest.
 func (s *Service) cancelAll(ctx context.Context, eventID string, ids []string, reason string) error {
 	for _, id := range ids {
-		if _, err := s.cancel(ctx, id, eventID+":"+id, BySystem, reason, "system"); err != nil {
+		if _, err := s.cancel(ctx, id, eventID+":"+id, cancelBySystem, reason, "system"); err != nil {
 			return err
 		}
 	}

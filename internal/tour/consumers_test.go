@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // TestPaymentFailureMakesNoTour: an order whose payment failed never
@@ -31,7 +30,7 @@ func TestPaymentFailureMakesNoTour(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.store.Get(context.Background(), o.OrderID); !errors.Is(err, tour.ErrNotFound) {
+	if _, err := h.store.Get(context.Background(), o.OrderID); !errors.Is(err, errNotFound) {
 		t.Fatalf("a tour for a failed payment: %v", err)
 	}
 	if n := len(outboxtest.OfType(t, h.db, events.TypeTourCreated)); n != 0 {
@@ -42,7 +41,7 @@ func TestPaymentFailureMakesNoTour(t *testing.T) {
 	if err := h.deliver(events.TypePaymentFailed, paid.ID, events.PaymentFailed{OrderID: paid.ID, Reason: "late news"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(paid.ID); got.Status != tour.Pending || got.Version != paid.Version {
+	if got := h.tour(paid.ID); got.Status != statusPending || got.Version != paid.Version {
 		t.Fatalf("a late failure changed the paid tour: %s v%d, was v%d", got.Status, got.Version, paid.Version)
 	}
 }
@@ -67,7 +66,7 @@ func TestOnePaymentPaysForOneTour(t *testing.T) {
 	if n := len(outboxtest.OfType(t, h.db, events.TypeTourCreated)); n != 1 {
 		t.Fatalf("%d tours for one payment, want 1", n)
 	}
-	if _, err := h.store.Get(context.Background(), second.OrderID); !errors.Is(err, tour.ErrNotFound) {
+	if _, err := h.store.Get(context.Background(), second.OrderID); !errors.Is(err, errNotFound) {
 		t.Fatalf("the second order has a tour: %v", err)
 	}
 
@@ -97,7 +96,7 @@ func TestAssignmentNewsAppliedOnceInOrder(t *testing.T) {
 		}
 	}
 	got := h.tour(tr.ID)
-	if got.Status != tour.Scheduled || got.RealtorID != "r-1" || got.Version != tr.Version+1 || scheduled() != 1 {
+	if got.Status != statusScheduled || got.RealtorID != "r-1" || got.Version != tr.Version+1 || scheduled() != 1 {
 		t.Fatalf("after one assignment delivered thrice: %s %q v%d (was v%d), %d tour.scheduled", got.Status, got.RealtorID, got.Version, tr.Version, scheduled())
 	}
 
@@ -111,20 +110,20 @@ func TestAssignmentNewsAppliedOnceInOrder(t *testing.T) {
 	if err := h.released(tr.ID, "r-1", "cancelled", t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(tr.ID); got.Status != tour.Scheduled || got.RealtorID != "r-1" || len(outboxtest.OfType(t, h.db, events.TypeTourUnassigned)) != 0 {
+	if got := h.tour(tr.ID); got.Status != statusScheduled || got.RealtorID != "r-1" || len(outboxtest.OfType(t, h.db, events.TypeTourUnassigned)) != 0 {
 		t.Fatalf("older news or another's release changed the tour: %s %q", got.Status, got.RealtorID)
 	}
 
 	if err := h.released(tr.ID, "r-1", "declined", t0.Add(3*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(tr.ID); got.Status != tour.Pending || got.RealtorID != "" {
+	if got := h.tour(tr.ID); got.Status != statusPending || got.RealtorID != "" {
 		t.Fatalf("after its realtor declined: %s %q, want pending without a realtor", got.Status, got.RealtorID)
 	}
 	if err := h.assigned(tr.ID, "r-2", t0.Add(4*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(tr.ID); got.Status != tour.Scheduled || got.RealtorID != "r-2" || scheduled() != 2 {
+	if got := h.tour(tr.ID); got.Status != statusScheduled || got.RealtorID != "r-2" || scheduled() != 2 {
 		t.Fatalf("after the next assignment: %s %q, %d tour.scheduled", got.Status, got.RealtorID, scheduled())
 	}
 
@@ -144,7 +143,7 @@ func TestRemovedHomesCancelTheirComingTours(t *testing.T) {
 	start := h.clock.Now().Add(72 * time.Hour)
 	coming := h.book("cust-1", start)
 	over := h.book("cust-2", start)
-	if _, err := h.svc.Cancel(ctx, over.ID, tour.ByCustomer, "cust-2"); err != nil {
+	if _, err := h.svc.Cancel(ctx, over.ID, cancelByCustomer, "cust-2"); err != nil {
 		t.Fatal(err)
 	}
 	elsewhere := h.order("cust-3", start)
@@ -176,7 +175,7 @@ func TestRemovedHomesCancelTheirComingTours(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := h.tour(elsewhere.OrderID); got.Status != tour.Pending {
+	if got := h.tour(elsewhere.OrderID); got.Status != statusPending {
 		t.Fatalf("news of no suspended provider changed %s: %s", got.ID, got.Status)
 	}
 	suspended := mustEvent(t, h, events.TypeUserStatusChanged, "prov-2", events.UserStatusChanged{UserID: "prov-2", Role: "provider", Status: "suspended"})
@@ -185,7 +184,7 @@ func TestRemovedHomesCancelTheirComingTours(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := h.tour(elsewhere.OrderID); got.Status != tour.Cancelled || got.CancelReason != "provider_suspended" || got.Refund.Amount != 4000 {
+	if got := h.tour(elsewhere.OrderID); got.Status != statusCancelled || got.CancelReason != "provider_suspended" || got.Refund.Amount != 4000 {
 		t.Fatalf("the suspended provider's tour: %s %q %v", got.Status, got.CancelReason, got.Refund)
 	}
 	if n := len(outboxtest.OfType(t, h.db, events.TypeTourCancelled)); n != 3 {
@@ -225,15 +224,15 @@ func TestRealtorNameShownOnTheTour(t *testing.T) {
 // failingOnce is the store failing the first write of one tour for an
 // event, as a database that drops a connection midway.
 type failingOnce struct {
-	*tour.SQLStore
+	*SQLStore
 	tourID string
 	failed bool
 }
 
-func (s *failingOnce) Update(ctx context.Context, id, eventID string, change func(t *tour.Tour) ([]bus.Event, error)) (tour.Tour, error) {
+func (s *failingOnce) Update(ctx context.Context, id, eventID string, change func(t *tour) ([]bus.Event, error)) (tour, error) {
 	if id == s.tourID && eventID != "" && !s.failed {
 		s.failed = true
-		return tour.Tour{}, errors.New("connection lost")
+		return tour{}, errors.New("connection lost")
 	}
 	return s.SQLStore.Update(ctx, id, eventID, change)
 }
@@ -250,7 +249,7 @@ func TestRetryFinishesARemovedHomesCancellations(t *testing.T) {
 	if err := handleWith(t, svc, deleted); err == nil || isPermanentError(err) {
 		t.Fatalf("a failure midway = %v, want an error to retry", err)
 	}
-	if a, b := h.tour(first.ID), h.tour(second.ID); a.Status != tour.Cancelled || b.Status != tour.Pending {
+	if a, b := h.tour(first.ID), h.tour(second.ID); a.Status != statusCancelled || b.Status != statusPending {
 		t.Fatalf("after the failure: %s and %s, want the first cancelled only", a.Status, b.Status)
 	}
 	if err := handleWith(t, svc, deleted); err != nil {
@@ -266,27 +265,27 @@ func TestRetryFinishesARemovedHomesCancellations(t *testing.T) {
 // its store or any of its peers, nor with rules that cannot plan a day.
 func TestNewRefusesAnIncompleteService(t *testing.T) {
 	h := newHarness(t)
-	full := tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access}
-	for name, peers := range map[string]tour.Peers{
+	full := Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access}
+	for name, peers := range map[string]Peers{
 		"payments": {Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
 		"holds":    {Payments: h.refunds, Slots: openBook{}, Access: h.access, Listings: h.access},
 		"slots":    {Payments: h.refunds, Holds: h.desk, Access: h.access, Listings: h.access},
 		"access":   {Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Listings: h.access},
 		"listings": {Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access},
 	} {
-		if _, err := tour.New(h.store, peers, tour.Config{}); err == nil {
+		if _, err := New(h.store, peers, Config{}); err == nil {
 			t.Errorf("New without %s succeeded", name)
 		}
 	}
-	if _, err := tour.New(nil, full, tour.Config{}); err == nil {
+	if _, err := New(nil, full, Config{}); err == nil {
 		t.Error("New without a store succeeded")
 	}
-	upsideDown := tour.DefaultRules
+	upsideDown := DefaultRules
 	upsideDown.Plan.DayStart, upsideDown.Plan.DayEnd = upsideDown.Plan.DayEnd, upsideDown.Plan.DayStart
-	if _, err := tour.New(h.store, full, tour.Config{Rules: upsideDown}); err == nil {
+	if _, err := New(h.store, full, Config{Rules: upsideDown}); err == nil {
 		t.Error("New with a day ending before it starts succeeded")
 	}
-	if _, err := tour.New(h.store, full, tour.Config{}); err != nil {
+	if _, err := New(h.store, full, Config{}); err != nil {
 		t.Errorf("New with everything = %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // TestEventsCarryTheTourAsItIs: every event the tour service writes about
@@ -37,7 +36,7 @@ func TestEventsCarryTheTourAsItIs(t *testing.T) {
 	if err := h.assigned(id, "r-1", h.clock.Now().Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.svc.Cancel(ctx, id, tour.ByCustomer, "cust-1"); err != nil {
+	if _, err := h.svc.Cancel(ctx, id, cancelByCustomer, "cust-1"); err != nil {
 		t.Fatal(err)
 	}
 

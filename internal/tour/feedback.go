@@ -15,154 +15,154 @@ import (
 // holds the rules; feedback_service.go applies them, feedback_sql.go keeps
 // them, feedback_http.go serves them.
 
-// Party is someone's part in a tour.
-type Party string
+// party is someone's part in a tour.
+type party string
 
 // The parties asked for feedback.
 const (
-	PartyCustomer Party = "customer"
-	PartyRealtor  Party = "realtor"
+	partyCustomer party = "customer"
+	partyRealtor  party = "realtor"
 )
 
-// FeedbackRequest asks one party of a tour for feedback on its homes.
-type FeedbackRequest struct {
+// feedbackRequest asks one party of a tour for feedback on its homes.
+type feedbackRequest struct {
 	TourID      string
 	UserID      string
-	Party       Party
+	Party       party
 	RequestedAt time.Time
 }
 
-// Interest is how interested in the home the author is.
-type Interest string
+// interest is how interested in the home the author is.
+type interest string
 
-// PriceOpinion is what the author thinks of the home's price.
-type PriceOpinion string
+// priceOpinion is what the author thinks of the home's price.
+type priceOpinion string
 
 // The answers the contract allows ("" when not given).
 var (
-	Interests     = []Interest{"none", "low", "medium", "high"}
-	PriceOpinions = []PriceOpinion{"low", "right", "high"}
+	interests     = []interest{"none", "low", "medium", "high"}
+	priceOpinions = []priceOpinion{"low", "right", "high"}
 )
 
-// MaxCommentLen bounds a feedback comment, in characters.
-const MaxCommentLen = 2000
+// maxCommentLen bounds a feedback comment, in characters.
+const maxCommentLen = 2000
 
-// Opinion is what an author says of one home.
-type Opinion struct {
+// opinion is what an author says of one home.
+type opinion struct {
 	Rating       int
-	Interest     Interest
-	PriceOpinion PriceOpinion
+	Interest     interest
+	PriceOpinion priceOpinion
 	Comment      string
 }
 
 // Normalized returns o with its comment in stored form (usertext).
-func (o Opinion) Normalized() Opinion {
+func (o opinion) Normalized() opinion {
 	o.Comment = usertext.Normalize(o.Comment, usertext.Multiline)
 	return o
 }
 
 // Validate checks a normalized opinion, naming each field that breaks a
 // rule.
-func (o Opinion) Validate() []RuleError {
-	var errs []RuleError
+func (o opinion) Validate() []ruleError {
+	var errs []ruleError
 	if o.Rating < 1 || o.Rating > 5 {
-		errs = append(errs, RuleError{"rating", "must be from 1 to 5"})
+		errs = append(errs, ruleError{"rating", "must be from 1 to 5"})
 	}
-	if o.Interest != "" && !slices.Contains(Interests, o.Interest) {
-		errs = append(errs, RuleError{"interest", "must be none, low, medium or high"})
+	if o.Interest != "" && !slices.Contains(interests, o.Interest) {
+		errs = append(errs, ruleError{"interest", "must be none, low, medium or high"})
 	}
-	if o.PriceOpinion != "" && !slices.Contains(PriceOpinions, o.PriceOpinion) {
-		errs = append(errs, RuleError{"price_opinion", "must be low, right or high"})
+	if o.PriceOpinion != "" && !slices.Contains(priceOpinions, o.PriceOpinion) {
+		errs = append(errs, ruleError{"price_opinion", "must be low, right or high"})
 	}
-	if utf8.RuneCountInString(o.Comment) > MaxCommentLen {
-		errs = append(errs, RuleError{"comment", fmt.Sprintf("must be at most %d characters", MaxCommentLen)})
+	if utf8.RuneCountInString(o.Comment) > maxCommentLen {
+		errs = append(errs, ruleError{"comment", fmt.Sprintf("must be at most %d characters", maxCommentLen)})
 	} else if msg := usertext.Check(o.Comment, usertext.Multiline); msg != "" {
-		errs = append(errs, RuleError{"comment", msg})
+		errs = append(errs, ruleError{"comment", msg})
 	}
 	return errs
 }
 
-// Feedback is one author's opinion of one home of a tour. An author has at
+// feedback is one author's opinion of one home of a tour. An author has at
 // most one per home: giving it again replaces it.
-type Feedback struct {
+type feedback struct {
 	TourID    string
 	ListingID string
 	AuthorID  string
-	Party     Party
-	Opinion
+	Party     party
+	opinion
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
 // Errors of feedback and no-shows callers branch on.
 var (
-	ErrNotEnded = fault.Conflict("the tour has not ended yet").
+	errNotEnded = fault.Conflict("the tour has not ended yet").
 			WithDetail("the tour has not ended; feedback opens when it does")
-	ErrNotStarted = fault.Conflict("the tour has not started yet")
-	ErrNoShow     = fault.Conflict("the customer was marked a no-show").
+	errNotStarted = fault.Conflict("the tour has not started yet")
+	errNoShow     = fault.Conflict("the customer was marked a no-show").
 			WithDetail("you were marked as not having come to this tour")
 )
 
 // PartyOf is userID's part in the tour, as the role they act in: the
 // customer, or the realtor assigned; "" for anyone else.
-func (t Tour) PartyOf(userID string, role Party) Party {
+func (t tour) PartyOf(userID string, role party) party {
 	switch {
 	case userID == "":
 		return ""
-	case role == PartyCustomer && t.CustomerID == userID:
-		return PartyCustomer
-	case role == PartyRealtor && t.RealtorID == userID:
-		return PartyRealtor
+	case role == partyCustomer && t.CustomerID == userID:
+		return partyCustomer
+	case role == partyRealtor && t.RealtorID == userID:
+		return partyRealtor
 	}
 	return ""
 }
 
 // Ended reports whether the tour took place and is over: completed, or
 // scheduled with its end passed (the worker completes it shortly).
-func (t Tour) Ended(now time.Time) bool {
-	return t.Status == Completed || (t.Status == Scheduled && !now.Before(t.EndsAt))
+func (t tour) Ended(now time.Time) bool {
+	return t.Status == statusCompleted || (t.Status == statusScheduled && !now.Before(t.EndsAt))
 }
 
 // HasStop reports whether the home listingID is on the tour's route.
-func (t Tour) HasStop(listingID string) bool {
-	return slices.ContainsFunc(t.Stops, func(s Stop) bool { return s.ListingID == listingID })
+func (t tour) HasStop(listingID string) bool {
+	return slices.ContainsFunc(t.Stops, func(s stop) bool { return s.ListingID == listingID })
 }
 
 // FeedbackAsks are the requests a completed tour makes: its realtor, and
 // its customer unless marked a no-show. None for a tour not completed.
-func (t Tour) FeedbackAsks(now time.Time) []FeedbackRequest {
-	if t.Status != Completed || t.RealtorID == "" {
+func (t tour) FeedbackAsks(now time.Time) []feedbackRequest {
+	if t.Status != statusCompleted || t.RealtorID == "" {
 		return nil
 	}
-	var out []FeedbackRequest
+	var out []feedbackRequest
 	if t.NoShowAt.IsZero() {
-		out = append(out, FeedbackRequest{TourID: t.ID, UserID: t.CustomerID, Party: PartyCustomer, RequestedAt: now.UTC()})
+		out = append(out, feedbackRequest{TourID: t.ID, UserID: t.CustomerID, Party: partyCustomer, RequestedAt: now.UTC()})
 	}
-	return append(out, FeedbackRequest{TourID: t.ID, UserID: t.RealtorID, Party: PartyRealtor, RequestedAt: now.UTC()})
+	return append(out, feedbackRequest{TourID: t.ID, UserID: t.RealtorID, Party: partyRealtor, RequestedAt: now.UTC()})
 }
 
 // MayGiveFeedback says whether party may give feedback on the tour's home
 // listingID now: once the tour ended, on a home of its route, and for the
 // customer only when they came.
-func (t Tour) MayGiveFeedback(party Party, listingID string, now time.Time) error {
+func (t tour) MayGiveFeedback(party party, listingID string, now time.Time) error {
 	switch {
 	case party == "" || !t.HasStop(listingID):
-		return ErrNotFound
+		return errNotFound
 	case !t.Ended(now):
-		return ErrNotEnded
-	case party == PartyCustomer && !t.NoShowAt.IsZero():
-		return ErrNoShow
+		return errNotEnded
+	case party == partyCustomer && !t.NoShowAt.IsZero():
+		return errNoShow
 	}
 	return nil
 }
 
-// Give is the feedback o of author (in party) on listingID, replacing old
+// give is the feedback o of author (in party) on listingID, replacing old
 // (nil: the first). changed is false when o says what old said.
-func Give(old *Feedback, tourID, listingID, author string, party Party, o Opinion, now time.Time) (f Feedback, changed bool) {
-	if old != nil && old.Opinion == o {
+func give(old *feedback, tourID, listingID, author string, party party, o opinion, now time.Time) (f feedback, changed bool) {
+	if old != nil && old.opinion == o {
 		return *old, false
 	}
-	f = Feedback{TourID: tourID, ListingID: listingID, AuthorID: author, Party: party, Opinion: o, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	f = feedback{TourID: tourID, ListingID: listingID, AuthorID: author, Party: party, opinion: o, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	if old != nil {
 		f.CreatedAt = old.CreatedAt
 	}
@@ -172,12 +172,12 @@ func Give(old *Feedback, tourID, listingID, author string, party Party, o Opinio
 // MarkNoShow records that the customer did not come, on behalf of the
 // assigned realtor, once the tour started. Marking again changes nothing
 // (false).
-func (t *Tour) MarkNoShow(realtorID string, now time.Time) (bool, error) {
-	if realtorID == "" || t.RealtorID != realtorID || (t.Status != Scheduled && t.Status != Completed) {
-		return false, ErrNotFound
+func (t *tour) MarkNoShow(realtorID string, now time.Time) (bool, error) {
+	if realtorID == "" || t.RealtorID != realtorID || (t.Status != statusScheduled && t.Status != statusCompleted) {
+		return false, errNotFound
 	}
 	if now.Before(t.ScheduledAt) {
-		return false, ErrNotStarted
+		return false, errNotStarted
 	}
 	if !t.NoShowAt.IsZero() {
 		return false, nil

@@ -39,13 +39,13 @@ func (s *Service) feedbackRoutes() []auth.Route {
 // feedbackBody is PUT /tours/{id}/feedback/{listing_id}'s body.
 type feedbackBody struct {
 	Rating       *int         `json:"rating" required:"true" minimum:"1" maximum:"5" example:"4"`
-	Interest     Interest     `json:"interest,omitempty" enum:"none,low,medium,high" doc:"How interested in the home the author is."`
-	PriceOpinion PriceOpinion `json:"price_opinion,omitempty" enum:"low,right,high" doc:"What the author thinks of the asking price."`
+	Interest     interest     `json:"interest,omitempty" enum:"none,low,medium,high" doc:"How interested in the home the author is."`
+	PriceOpinion priceOpinion `json:"price_opinion,omitempty" enum:"low,right,high" doc:"What the author thinks of the asking price."`
 	Comment      string       `json:"comment,omitempty" doc:"At most 2000 characters; line breaks allowed." example:"Bright kitchen, small yard."`
 }
 
-func (r feedbackBody) opinion() Opinion {
-	o := Opinion{Interest: r.Interest, PriceOpinion: r.PriceOpinion, Comment: r.Comment}
+func (r feedbackBody) opinion() opinion {
+	o := opinion{Interest: r.Interest, PriceOpinion: r.PriceOpinion, Comment: r.Comment}
 	if r.Rating != nil {
 		o.Rating = *r.Rating
 	}
@@ -67,16 +67,16 @@ func (r feedbackBody) Validate() []httpapi.FieldError {
 type feedbackView struct {
 	TourID       string       `json:"tour_id"`
 	ListingID    string       `json:"listing_id"`
-	Author       Party        `json:"author" enum:"customer,realtor" doc:"The author's part in the tour."`
+	Author       party        `json:"author" enum:"customer,realtor" doc:"The author's part in the tour."`
 	Rating       int          `json:"rating" minimum:"1" maximum:"5"`
-	Interest     Interest     `json:"interest,omitempty" enum:"none,low,medium,high"`
-	PriceOpinion PriceOpinion `json:"price_opinion,omitempty" enum:"low,right,high"`
+	Interest     interest     `json:"interest,omitempty" enum:"none,low,medium,high"`
+	PriceOpinion priceOpinion `json:"price_opinion,omitempty" enum:"low,right,high"`
 	Comment      string       `json:"comment,omitempty"`
 	CreatedAt    time.Time    `json:"created_at"`
 	UpdatedAt    time.Time    `json:"updated_at"`
 }
 
-func feedbackViewOf(f Feedback) feedbackView {
+func feedbackViewOf(f feedback) feedbackView {
 	return feedbackView{TourID: f.TourID, ListingID: f.ListingID, Author: f.Party, Rating: f.Rating, Interest: f.Interest,
 		PriceOpinion: f.PriceOpinion, Comment: f.Comment, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 }
@@ -84,7 +84,7 @@ func feedbackViewOf(f Feedback) feedbackView {
 // myFeedbackView is GET /tours/{id}/feedback's answer.
 type myFeedbackView struct {
 	TourID    string         `json:"tour_id"`
-	Author    Party          `json:"author" enum:"customer,realtor" doc:"The caller's part in the tour."`
+	Author    party          `json:"author" enum:"customer,realtor" doc:"The caller's part in the tour."`
 	Requested bool           `json:"requested" doc:"The caller is asked for feedback: the tour completed, and for the customer, they were not marked a no-show."`
 	Open      bool           `json:"open" doc:"Feedback may be given now (PUT answers 200)."`
 	NoShow    bool           `json:"no_show" doc:"The realtor marked the customer a no-show."`

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // fieldsOf are the fields a validation problem names.
@@ -87,7 +86,7 @@ func TestFeedbackOverHTTP(t *testing.T) {
 			{map[string]any{"rating": 6}, "rating"},
 			{map[string]any{"rating": 3, "interest": "huge"}, "interest"},
 			{map[string]any{"rating": 3, "price_opinion": "cheap"}, "price_opinion"},
-			{map[string]any{"rating": 3, "comment": strings.Repeat("é", tour.MaxCommentLen+1)}, "comment"},
+			{map[string]any{"rating": 3, "comment": strings.Repeat("é", maxCommentLen+1)}, "comment"},
 		} {
 			status, body := put(cust, "l-1", bad.body)
 			if status != http.StatusUnprocessableEntity || fmt.Sprint(fieldsOf(body)) != "["+bad.field+"]" {
@@ -194,8 +193,8 @@ func TestNoShowOverHTTP(t *testing.T) {
 // TestFeedbackAsks: who a tour asks for feedback, and when.
 func TestFeedbackAsks(t *testing.T) {
 	now := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
-	done := tour.Tour{ID: "t", CustomerID: "c1", RealtorID: "r1", Status: tour.Completed, EndsAt: now.Add(-time.Hour)}
-	who := func(tr tour.Tour) string {
+	done := tour{ID: "t", CustomerID: "c1", RealtorID: "r1", Status: statusCompleted, EndsAt: now.Add(-time.Hour)}
+	who := func(tr tour) string {
 		var out []string
 		for _, r := range tr.FeedbackAsks(now) {
 			out = append(out, r.UserID+"/"+string(r.Party))
@@ -204,14 +203,14 @@ func TestFeedbackAsks(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		t    func(tour.Tour) tour.Tour
+		t    func(tour) tour
 		want string
 	}{
-		{"completed", func(t tour.Tour) tour.Tour { return t }, "c1/customer r1/realtor"},
-		{"a no-show", func(t tour.Tour) tour.Tour { t.NoShowAt = now.Add(-2 * time.Hour); return t }, "r1/realtor"},
-		{"no realtor", func(t tour.Tour) tour.Tour { t.RealtorID = ""; return t }, ""},
-		{"scheduled, past its end", func(t tour.Tour) tour.Tour { t.Status = tour.Scheduled; return t }, ""},
-		{"cancelled", func(t tour.Tour) tour.Tour { t.Status = tour.Cancelled; return t }, ""},
+		{"completed", func(t tour) tour { return t }, "c1/customer r1/realtor"},
+		{"a no-show", func(t tour) tour { t.NoShowAt = now.Add(-2 * time.Hour); return t }, "r1/realtor"},
+		{"no realtor", func(t tour) tour { t.RealtorID = ""; return t }, ""},
+		{"scheduled, past its end", func(t tour) tour { t.Status = statusScheduled; return t }, ""},
+		{"cancelled", func(t tour) tour { t.Status = statusCancelled; return t }, ""},
 	} {
 		if got := who(c.t(done)); got != c.want {
 			t.Errorf("%s: asks %q, want %q", c.name, got, c.want)
@@ -219,22 +218,22 @@ func TestFeedbackAsks(t *testing.T) {
 	}
 	for _, c := range []struct {
 		user  string
-		role  tour.Party
-		party tour.Party
+		role  party
+		party party
 	}{
-		{"c1", tour.PartyCustomer, tour.PartyCustomer}, {"r1", tour.PartyRealtor, tour.PartyRealtor},
-		{"c1", tour.PartyRealtor, ""}, {"r1", tour.PartyCustomer, ""}, {"", tour.PartyCustomer, ""}, {"x", tour.PartyCustomer, ""},
+		{"c1", partyCustomer, partyCustomer}, {"r1", partyRealtor, partyRealtor},
+		{"c1", partyRealtor, ""}, {"r1", partyCustomer, ""}, {"", partyCustomer, ""}, {"x", partyCustomer, ""},
 	} {
 		if got := done.PartyOf(c.user, c.role); got != c.party {
 			t.Errorf("%q as %s: party %q, want %q", c.user, c.role, got, c.party)
 		}
 	}
 	ended := done
-	ended.Status = tour.Scheduled
+	ended.Status = statusScheduled
 	if !ended.Ended(ended.EndsAt) || ended.Ended(ended.EndsAt.Add(-time.Second)) {
 		t.Error("a scheduled tour ends at its end")
 	}
-	ended.Status = tour.Unassigned
+	ended.Status = statusUnassigned
 	if ended.Ended(now) {
 		t.Error("a tour that never took place ended")
 	}

@@ -19,7 +19,7 @@ func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
 		return err
 	}
 	_, err = s.RequestFeedback(ctx, c.TourID)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return bus.Permanent(err)
 	}
 	return err
@@ -28,10 +28,10 @@ func (s *Service) onTourCompleted(ctx context.Context, ev bus.Event) error {
 // RequestFeedback asks the parties of completed tour id who were not asked
 // yet for feedback on its homes (one feedback.requested each) and returns
 // the requests made now.
-func (s *Service) RequestFeedback(ctx context.Context, id string) ([]FeedbackRequest, error) {
+func (s *Service) RequestFeedback(ctx context.Context, id string) ([]feedbackRequest, error) {
 	now := s.cfg.Clock.Now()
-	made, err := s.store.RequestFeedback(ctx, id, func(t Tour) []FeedbackRequest { return t.FeedbackAsks(now) },
-		func(t Tour, r FeedbackRequest) (bus.Event, error) {
+	made, err := s.store.RequestFeedback(ctx, id, func(t tour) []feedbackRequest { return t.FeedbackAsks(now) },
+		func(t tour, r feedbackRequest) (bus.Event, error) {
 			return s.event(ctx, events.TypeFeedbackRequested, t, func(e events.Tour) any {
 				return events.FeedbackRequested{Tour: e, UserID: r.UserID, Role: string(r.Party), RequestedAt: r.RequestedAt}
 			})
@@ -44,29 +44,29 @@ func (s *Service) RequestFeedback(ctx context.Context, id string) ([]FeedbackReq
 
 // partyOf is the caller's part in t: customers and realtors act as
 // themselves; anyone else (admins, providers) has none.
-func partyOf(p auth.Principal, t Tour) Party {
+func partyOf(p auth.Principal, t tour) party {
 	switch p.Role {
 	case auth.RoleCustomer:
-		return t.PartyOf(p.ID, PartyCustomer)
+		return t.PartyOf(p.ID, partyCustomer)
 	case auth.RoleRealtor:
-		return t.PartyOf(p.ID, PartyRealtor)
+		return t.PartyOf(p.ID, partyRealtor)
 	}
 	return ""
 }
 
 // PutFeedback keeps the caller's opinion o of the tour's home listingID,
 // replacing theirs if any: the tour's customer or assigned realtor, once
-// the tour ended (ErrNotEnded before; ErrNoShow for a customer who did not
-// come; ErrNotFound for anyone else or a home not on the route). Saying
+// the tour ended (errNotEnded before; errNoShow for a customer who did not
+// come; errNotFound for anyone else or a home not on the route). Saying
 // the same again changes nothing and publishes nothing.
-func (s *Service) PutFeedback(ctx context.Context, id, listingID string, p auth.Principal, o Opinion) (Feedback, error) {
+func (s *Service) PutFeedback(ctx context.Context, id, listingID string, p auth.Principal, o opinion) (feedback, error) {
 	now := s.cfg.Clock.Now()
-	return s.store.PutFeedback(ctx, id, listingID, p.ID, func(t Tour, old *Feedback) (Feedback, *bus.Event, error) {
+	return s.store.PutFeedback(ctx, id, listingID, p.ID, func(t tour, old *feedback) (feedback, *bus.Event, error) {
 		party := partyOf(p, t)
 		if err := t.MayGiveFeedback(party, listingID, now); err != nil {
-			return Feedback{}, nil, err
+			return feedback{}, nil, err
 		}
-		f, changed := Give(old, t.ID, listingID, p.ID, party, o, now)
+		f, changed := give(old, t.ID, listingID, p.ID, party, o, now)
 		if !changed {
 			return f, nil, nil
 		}
@@ -87,23 +87,23 @@ func (s *Service) PutFeedback(ctx context.Context, id, listingID string, p auth.
 
 // MyFeedback is what the caller was asked and has said about tour id:
 // whether they are asked now (false once withdrawn by a no-show) and their
-// feedback per home. ErrNotFound unless they are its customer or realtor.
-func (s *Service) MyFeedback(ctx context.Context, id string, p auth.Principal) (Tour, bool, []Feedback, error) {
+// feedback per home. errNotFound unless they are its customer or realtor.
+func (s *Service) MyFeedback(ctx context.Context, id string, p auth.Principal) (tour, bool, []feedback, error) {
 	t, err := s.store.Get(ctx, id)
 	if err != nil {
-		return Tour{}, false, nil, err
+		return tour{}, false, nil, err
 	}
 	party := partyOf(p, t)
 	if party == "" {
-		return Tour{}, false, nil, ErrNotFound
+		return tour{}, false, nil, errNotFound
 	}
 	reqs, err := s.store.FeedbackRequests(ctx, id)
 	if err != nil {
-		return Tour{}, false, nil, err
+		return tour{}, false, nil, err
 	}
 	asked := false
 	for _, r := range reqs {
-		if r.UserID == p.ID && !(r.Party == PartyCustomer && !t.NoShowAt.IsZero()) {
+		if r.UserID == p.ID && !(r.Party == partyCustomer && !t.NoShowAt.IsZero()) {
 			asked = true
 		}
 	}
@@ -112,12 +112,12 @@ func (s *Service) MyFeedback(ctx context.Context, id string, p auth.Principal) (
 }
 
 // MarkNoShow records, for the tour's assigned realtor, that the customer
-// did not come, once the tour started (ErrNotStarted before): the
+// did not come, once the tour started (errNotStarted before): the
 // customer's feedback request is withdrawn (no_show.marked). Anyone else:
-// ErrNotFound. Marking again answers the same tour.
-func (s *Service) MarkNoShow(ctx context.Context, id string, p auth.Principal) (Tour, error) {
+// errNotFound. Marking again answers the same tour.
+func (s *Service) MarkNoShow(ctx context.Context, id string, p auth.Principal) (tour, error) {
 	now := s.cfg.Clock.Now()
-	return s.store.Update(ctx, id, "", func(t *Tour) ([]bus.Event, error) {
+	return s.store.Update(ctx, id, "", func(t *tour) ([]bus.Event, error) {
 		realtor := ""
 		if p.Role == auth.RoleRealtor {
 			realtor = p.ID

@@ -12,9 +12,9 @@ import (
 
 // RequestFeedback implements Store: the primary key (tour_id, user_id)
 // makes each request once.
-func (s *SQLStore) RequestFeedback(ctx context.Context, id string, ask func(t Tour) []FeedbackRequest,
-	tell func(t Tour, r FeedbackRequest) (bus.Event, error)) ([]FeedbackRequest, error) {
-	var made []FeedbackRequest
+func (s *SQLStore) RequestFeedback(ctx context.Context, id string, ask func(t tour) []feedbackRequest,
+	tell func(t tour, r feedbackRequest) (bus.Event, error)) ([]feedbackRequest, error) {
+	var made []feedbackRequest
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		made = nil
 		t, err := scanTour(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM tours WHERE id = $1 `+s.db.Dialect.ForUpdate, id))
@@ -51,15 +51,15 @@ func (s *SQLStore) RequestFeedback(ctx context.Context, id string, ask func(t To
 }
 
 // FeedbackRequests implements Store.
-func (s *SQLStore) FeedbackRequests(ctx context.Context, id string) ([]FeedbackRequest, error) {
+func (s *SQLStore) FeedbackRequests(ctx context.Context, id string) ([]feedbackRequest, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT tour_id, user_id, party, requested_at FROM feedback_requests WHERE tour_id = $1 ORDER BY party, user_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read feedback requests of tour %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []FeedbackRequest
+	var out []feedbackRequest
 	for rows.Next() {
-		var r FeedbackRequest
+		var r feedbackRequest
 		if err := rows.Scan(&r.TourID, &r.UserID, &r.Party, &r.RequestedAt); err != nil {
 			return nil, err
 		}
@@ -71,8 +71,8 @@ func (s *SQLStore) FeedbackRequests(ctx context.Context, id string) ([]FeedbackR
 
 const feedbackColumns = `tour_id, listing_id, author_id, party, rating, interest, price_opinion, comment, created_at, updated_at`
 
-func scanFeedback(row interface{ Scan(...any) error }) (Feedback, error) {
-	var f Feedback
+func scanFeedback(row interface{ Scan(...any) error }) (feedback, error) {
+	var f feedback
 	err := row.Scan(&f.TourID, &f.ListingID, &f.AuthorID, &f.Party, &f.Rating, &f.Interest, &f.PriceOpinion, &f.Comment, &f.CreatedAt, &f.UpdatedAt)
 	f.CreatedAt, f.UpdatedAt = f.CreatedAt.UTC(), f.UpdatedAt.UTC()
 	return f, err
@@ -80,14 +80,14 @@ func scanFeedback(row interface{ Scan(...any) error }) (Feedback, error) {
 
 // PutFeedback implements Store.
 func (s *SQLStore) PutFeedback(ctx context.Context, id, listingID, author string,
-	put func(t Tour, old *Feedback) (Feedback, *bus.Event, error)) (Feedback, error) {
-	var out Feedback
+	put func(t tour, old *feedback) (feedback, *bus.Event, error)) (feedback, error) {
+	var out feedback
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		t, err := scanTour(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM tours WHERE id = $1 `+s.db.Dialect.ForUpdate, id))
 		if err != nil {
 			return err
 		}
-		var old *Feedback
+		var old *feedback
 		f, err := scanFeedback(tx.QueryRowContext(ctx, `SELECT `+feedbackColumns+` FROM feedback WHERE tour_id = $1 AND listing_id = $2 AND author_id = $3`,
 			id, listingID, author))
 		switch {
@@ -118,7 +118,7 @@ func (s *SQLStore) PutFeedback(ctx context.Context, id, listingID, author string
 }
 
 // Feedback implements Store.
-func (s *SQLStore) Feedback(ctx context.Context, id, author string) ([]Feedback, error) {
+func (s *SQLStore) Feedback(ctx context.Context, id, author string) ([]feedback, error) {
 	q, args := `SELECT `+feedbackColumns+` FROM feedback WHERE tour_id = $1`, []any{id}
 	if author != "" {
 		q, args = q+` AND author_id = $2`, append(args, author)
@@ -128,7 +128,7 @@ func (s *SQLStore) Feedback(ctx context.Context, id, author string) ([]Feedback,
 		return nil, fmt.Errorf("read feedback of tour %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []Feedback
+	var out []feedback
 	for rows.Next() {
 		f, err := scanFeedback(rows)
 		if err != nil {

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -10,18 +10,17 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // complete moves the clock to the tour's end and lets the worker complete
 // it, returning the tour.completed it published.
-func (h *harness) complete(tr tour.Tour) {
+func (h *harness) complete(tr tour) {
 	h.t.Helper()
 	h.clock.Set(tr.EndsAt)
 	if err := h.svc.Sweep(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}
-	if got, err := h.store.Get(context.Background(), tr.ID); err != nil || got.Status != tour.Completed {
+	if got, err := h.store.Get(context.Background(), tr.ID); err != nil || got.Status != statusCompleted {
 		h.t.Fatalf("tour %s after its end: %s %v", tr.ID, got.Status, err)
 	}
 }
@@ -51,12 +50,12 @@ func TestFeedbackRequestedOncePerPerson(t *testing.T) {
 		absent := h.book("cust-2", start)
 		h.assign(absent, "realtor-2")
 
-		if _, err := h.svc.MarkNoShow(ctx, absent.ID, as("realtor-2", auth.RoleRealtor)); !errors.Is(err, tour.ErrNotStarted) {
+		if _, err := h.svc.MarkNoShow(ctx, absent.ID, as("realtor-2", auth.RoleRealtor)); !errors.Is(err, errNotStarted) {
 			t.Fatalf("a no-show before the start = %v", err)
 		}
 		h.clock.Set(start.Add(10 * time.Minute))
 		for _, p := range []auth.Principal{as("realtor-1", auth.RoleRealtor), as("cust-2", auth.RoleCustomer), as("realtor-2", auth.RoleCustomer)} {
-			if _, err := h.svc.MarkNoShow(ctx, absent.ID, p); !errors.Is(err, tour.ErrNotFound) {
+			if _, err := h.svc.MarkNoShow(ctx, absent.ID, p); !errors.Is(err, errNotFound) {
 				t.Fatalf("%s %s marked a no-show: %v", p.Role, p.ID, err)
 			}
 		}
@@ -111,7 +110,7 @@ func TestFeedbackRequestedOncePerPerson(t *testing.T) {
 // TestFeedbackPutTwiceOneRecord: the tour's customer and realtor each keep
 // one feedback per home, once the tour ended: the same body twice is one
 // record and one event, a new body replaces it; before the end 409
-// (ErrNotEnded), anyone else or a home not on the route 404 (ErrNotFound),
+// (errNotEnded), anyone else or a home not on the route 404 (errNotFound),
 // and the customer marked a no-show is refused.
 func TestFeedbackPutTwiceOneRecord(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
@@ -121,24 +120,24 @@ func TestFeedbackPutTwiceOneRecord(t *testing.T) {
 		tr := h.book("cust-1", start)
 		h.assign(tr, "realtor-1")
 		customer, realtor := as("cust-1", auth.RoleCustomer), as("realtor-1", auth.RoleRealtor)
-		liked := tour.Opinion{Rating: 4, Interest: "high", PriceOpinion: "right", Comment: "  Bright kitchen\r\nsmall yard  "}
+		liked := opinion{Rating: 4, Interest: "high", PriceOpinion: "right", Comment: "  Bright kitchen\r\nsmall yard  "}
 
 		h.clock.Set(tr.EndsAt.Add(-time.Second))
-		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", customer, liked.Normalized()); !errors.Is(err, tour.ErrNotEnded) {
+		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", customer, liked.Normalized()); !errors.Is(err, errNotEnded) {
 			t.Fatalf("before the end = %v", err)
 		}
 		h.complete(tr)
 		for _, p := range []auth.Principal{as("cust-2", auth.RoleCustomer), as("realtor-2", auth.RoleRealtor), as("prov-1", auth.RoleProvider),
 			as("admin-1", auth.RoleAdmin), as("cust-1", auth.RoleRealtor)} {
-			if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", p, liked.Normalized()); !errors.Is(err, tour.ErrNotFound) {
+			if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", p, liked.Normalized()); !errors.Is(err, errNotFound) {
 				t.Errorf("%s %s gave feedback: %v", p.Role, p.ID, err)
 			}
 		}
-		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-9", customer, liked.Normalized()); !errors.Is(err, tour.ErrNotFound) {
+		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-9", customer, liked.Normalized()); !errors.Is(err, errNotFound) {
 			t.Errorf("a home not on the route: %v", err)
 		}
 
-		var first tour.Feedback
+		var first feedback
 		for i := range 2 {
 			f, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", customer, liked.Normalized())
 			if err != nil {
@@ -149,7 +148,7 @@ func TestFeedbackPutTwiceOneRecord(t *testing.T) {
 			}
 			h.clock.Advance(time.Minute)
 		}
-		if first.Comment != "Bright kitchen\nsmall yard" || first.Party != tour.PartyCustomer {
+		if first.Comment != "Bright kitchen\nsmall yard" || first.Party != partyCustomer {
 			t.Fatalf("stored %+v", first)
 		}
 		mine, err := h.store.Feedback(ctx, tr.ID, "cust-1")
@@ -160,11 +159,11 @@ func TestFeedbackPutTwiceOneRecord(t *testing.T) {
 			t.Fatalf("%d feedback.submitted for the same body twice", n)
 		}
 
-		changed := tour.Opinion{Rating: 2, Interest: "low", PriceOpinion: "high"}
+		changed := opinion{Rating: 2, Interest: "low", PriceOpinion: "high"}
 		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", customer, changed); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", realtor, tour.Opinion{Rating: 5, Comment: "Buyers keen"}); err != nil {
+		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", realtor, opinion{Rating: 5, Comment: "Buyers keen"}); err != nil {
 			t.Fatal(err)
 		}
 		all, err := h.store.Feedback(ctx, tr.ID, "")
@@ -172,7 +171,7 @@ func TestFeedbackPutTwiceOneRecord(t *testing.T) {
 			t.Fatalf("feedback %+v %v", all, err)
 		}
 		for _, f := range all {
-			if f.AuthorID == "cust-1" && (f.Opinion != changed || !f.CreatedAt.Equal(first.CreatedAt) || !f.UpdatedAt.After(first.UpdatedAt)) {
+			if f.AuthorID == "cust-1" && (f.opinion != changed || !f.CreatedAt.Equal(first.CreatedAt) || !f.UpdatedAt.After(first.UpdatedAt)) {
 				t.Errorf("the customer's replaced feedback: %+v", f)
 			}
 		}
@@ -186,7 +185,7 @@ func TestFeedbackPutTwiceOneRecord(t *testing.T) {
 		if _, err := h.svc.MarkNoShow(ctx, tr.ID, realtor); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", customer, liked.Normalized()); !errors.Is(err, tour.ErrNoShow) {
+		if _, err := h.svc.PutFeedback(ctx, tr.ID, "l-1", customer, liked.Normalized()); !errors.Is(err, errNoShow) {
 			t.Fatalf("a no-show customer's feedback = %v", err)
 		}
 	})
@@ -195,17 +194,17 @@ func TestFeedbackPutTwiceOneRecord(t *testing.T) {
 // TestOpinionRules: the contract's bounds, field by field.
 func TestOpinionRules(t *testing.T) {
 	for _, tc := range []struct {
-		o     tour.Opinion
+		o     opinion
 		field string
 	}{
-		{tour.Opinion{Rating: 1}, ""},
-		{tour.Opinion{Rating: 5, Interest: "none", PriceOpinion: "low", Comment: "ok"}, ""},
-		{tour.Opinion{Rating: 0}, "rating"},
-		{tour.Opinion{Rating: 6}, "rating"},
-		{tour.Opinion{Rating: 3, Interest: "huge"}, "interest"},
-		{tour.Opinion{Rating: 3, PriceOpinion: "cheap"}, "price_opinion"},
-		{tour.Opinion{Rating: 3, Comment: "a\u202Eb"}, "comment"},
-		{tour.Opinion{Rating: 3, Comment: string(make([]byte, tour.MaxCommentLen+1))}, "comment"},
+		{opinion{Rating: 1}, ""},
+		{opinion{Rating: 5, Interest: "none", PriceOpinion: "low", Comment: "ok"}, ""},
+		{opinion{Rating: 0}, "rating"},
+		{opinion{Rating: 6}, "rating"},
+		{opinion{Rating: 3, Interest: "huge"}, "interest"},
+		{opinion{Rating: 3, PriceOpinion: "cheap"}, "price_opinion"},
+		{opinion{Rating: 3, Comment: "a\u202Eb"}, "comment"},
+		{opinion{Rating: 3, Comment: string(make([]byte, maxCommentLen+1))}, "comment"},
 	} {
 		errs := tc.o.Normalized().Validate()
 		switch {

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // TestSweepGivesUpAnUnassignedTour: a paid tour no realtor takes is left
@@ -24,7 +23,7 @@ func TestSweepGivesUpAnUnassignedTour(t *testing.T) {
 		events.AppointmentUnassigned{TourID: tr.ID, CustomerID: "cust", Reason: "no_realtor", At: h.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	status := func() tour.Tour {
+	status := func() tour {
 		t.Helper()
 		got, err := h.store.Get(ctx, tr.ID)
 		if err != nil {
@@ -32,15 +31,15 @@ func TestSweepGivesUpAnUnassignedTour(t *testing.T) {
 		}
 		return got
 	}
-	if got := status(); got.Status != tour.Unassigned {
+	if got := status(); got.Status != statusUnassigned {
 		t.Fatalf("after the unassignment: %s, want unassigned", got.Status)
 	}
 
-	h.clock.Advance(tour.DefaultRules.UnassignedWait - time.Minute)
+	h.clock.Advance(DefaultRules.UnassignedWait - time.Minute)
 	if err := h.svc.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := status(); got.Status != tour.Unassigned || len(outboxtest.OfType(t, h.db, events.TypeTourCancelled)) != 0 {
+	if got := status(); got.Status != statusUnassigned || len(outboxtest.OfType(t, h.db, events.TypeTourCancelled)) != 0 {
 		t.Fatalf("a minute before the wait is over: %s, %d cancellations; want it still waiting", got.Status,
 			len(outboxtest.OfType(t, h.db, events.TypeTourCancelled)))
 	}
@@ -53,10 +52,10 @@ func TestSweepGivesUpAnUnassignedTour(t *testing.T) {
 	}
 	got := status()
 	cancelled := outboxtest.Data[events.TourCancelled](t, h.db, events.TypeTourCancelled)
-	if got.Status != tour.Cancelled || got.CancelReason != "no_realtor" || len(cancelled) != 1 {
+	if got.Status != statusCancelled || got.CancelReason != "no_realtor" || len(cancelled) != 1 {
 		t.Fatalf("after the wait: %s (%q), %d cancellations; want one, no_realtor", got.Status, got.CancelReason, len(cancelled))
 	}
-	if c := cancelled[0]; c.CancelledBy != string(tour.BySystem) || c.Refund.Amount != 4000 || c.PaymentID == "" {
+	if c := cancelled[0]; c.CancelledBy != string(cancelBySystem) || c.Refund.Amount != 4000 || c.PaymentID == "" {
 		t.Fatalf("cancellation %+v, want by the system with the whole 4000 to refund", c)
 	}
 

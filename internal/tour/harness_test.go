@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -16,7 +16,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // refunds is a payment service double: it refunds once per idempotency key,
@@ -142,8 +141,8 @@ func (l *lockboxes) Access(_ context.Context, listingID string) (clients.Listing
 type harness struct {
 	t       *testing.T
 	db      *store.DB
-	store   *tour.SQLStore
-	svc     *tour.Service
+	store   *SQLStore
+	svc     *Service
 	clock   *clock.Fake
 	refunds *refunds
 	desk    *desk
@@ -174,11 +173,11 @@ func newHarnessOn(t *testing.T, open storetest.Opener) *harness {
 func (h *harness) restart() {
 	h.t.Helper()
 	var err error
-	if h.store, err = tour.NewSQLStore(context.Background(), h.db, h.clock.Now); err != nil {
+	if h.store, err = NewSQLStore(context.Background(), h.db, h.clock.Now); err != nil {
 		h.t.Fatal(err)
 	}
-	h.svc, err = tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
-		tour.Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h.svc, err = New(h.store, Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
+		Config{Clock: h.clock, Sweep: h.sweep, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -226,18 +225,18 @@ func (h *harness) place(o events.OrderPlaced) error { return place(h.svc, o) }
 
 func (h *harness) pay(o events.OrderPlaced) error { return pay(h.svc, o) }
 
-func place(svc *tour.Service, o events.OrderPlaced) error {
-	return svc.ApplyOrder(context.Background(), "placed-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) { ord.Place(o, now) })
+func place(svc *Service, o events.OrderPlaced) error {
+	return svc.ApplyOrder(context.Background(), "placed-"+o.OrderID, o.OrderID, func(ord *order, now time.Time) { ord.Place(o, now) })
 }
 
-func pay(svc *tour.Service, o events.OrderPlaced) error {
-	return svc.ApplyOrder(context.Background(), "paid-"+o.OrderID, o.OrderID, func(ord *tour.Order, now time.Time) {
+func pay(svc *Service, o events.OrderPlaced) error {
+	return svc.ApplyOrder(context.Background(), "paid-"+o.OrderID, o.OrderID, func(ord *order, now time.Time) {
 		ord.Pay("pay-"+o.OrderID, o.Total, now)
 	})
 }
 
 // placeAndPay makes the order's tour.
-func placeAndPay(svc *tour.Service, o events.OrderPlaced) error {
+func placeAndPay(svc *Service, o events.OrderPlaced) error {
 	if err := place(svc, o); err != nil {
 		return err
 	}
@@ -245,7 +244,7 @@ func placeAndPay(svc *tour.Service, o events.OrderPlaced) error {
 }
 
 // book makes a paid tour for customer at start.
-func (h *harness) book(customer string, start time.Time) tour.Tour {
+func (h *harness) book(customer string, start time.Time) tour {
 	h.t.Helper()
 	o := h.order(customer, start)
 	if err := h.place(o); err != nil {

@@ -18,7 +18,7 @@ type stopView struct {
 	Location  events.GeoPoint `json:"location"`
 	Arrive    time.Time       `json:"arrive" doc:"When the realtor arrives at this home."`
 	Leave     time.Time       `json:"leave"`
-	Approval  Approval        `json:"approval,omitempty" enum:"pending,approved" doc:"Homes whose provider approves each showing: pending or approved."`
+	Approval  approval        `json:"approval,omitempty" enum:"pending,approved" doc:"Homes whose provider approves each showing: pending or approved."`
 }
 
 // declinedView is a home that left the tour before it happened.
@@ -76,7 +76,7 @@ type tourView struct {
 	ListingIDs   []string      `json:"listing_ids" doc:"The homes, in route order."`
 	ScheduledAt  time.Time     `json:"scheduled_at"`
 	EndsAt       time.Time     `json:"ends_at"`
-	Status       Status        `json:"status" enum:"pending,awaiting_approval,scheduled,unassigned,cancelled,completed"`
+	Status       status        `json:"status" enum:"pending,awaiting_approval,scheduled,unassigned,cancelled,completed"`
 	RealtorID    *string       `json:"realtor_id" doc:"The assigned realtor; null until one is."`
 	RealtorName  *string       `json:"realtor_name,omitempty" doc:"The assigned realtor's name."`
 	PaymentID    string        `json:"payment_id"`
@@ -95,20 +95,20 @@ type tourView struct {
 	UpdatedAt        time.Time      `json:"updated_at"`
 }
 
-func viewOf(t Tour) tourView {
+func viewOf(t tour) tourView {
 	v := tourView{ID: t.ID, CustomerID: t.CustomerID, ListingIDs: t.ListingIDs(), ScheduledAt: t.ScheduledAt, EndsAt: t.EndsAt,
 		Status: t.Status, PaymentID: t.PaymentID, OrderID: t.OrderID, TimeZone: t.TimeZone, CancelReason: t.CancelReason,
 		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Stops: make([]stopView, len(t.Stops))}
 	if t.RealtorID != "" {
 		v.RealtorID = &t.RealtorID
 	}
-	if t.Status == Cancelled {
+	if t.Status == statusCancelled {
 		v.Refund = &t.Refund
 	}
 	for i, s := range t.Stops {
 		v.Stops[i] = stopView{ListingID: s.ListingID, Title: s.Title, Location: s.Location, Arrive: s.Arrive, Leave: s.Leave, Approval: s.Approval}
 	}
-	if t.Status == AwaitingApproval {
+	if t.Status == statusAwaitingApproval {
 		due := t.ApprovalDue
 		v.ApprovalDeadline = &due
 	}
@@ -129,7 +129,7 @@ func caller(r *http.Request) auth.Principal {
 
 // canSee: admins see every tour, customers their own, realtors the ones
 // assigned to them. Everyone else is told the tour does not exist.
-func canSee(p auth.Principal, t Tour) bool {
+func canSee(p auth.Principal, t tour) bool {
 	switch p.Role {
 	case auth.RoleAdmin:
 		return true
@@ -143,13 +143,13 @@ func canSee(p auth.Principal, t Tour) bool {
 
 // canChange: admins and the tour's customer reschedule and cancel; the
 // assigned realtor sees the tour but declines through appointments.
-func canChange(p auth.Principal, t Tour) bool {
+func canChange(p auth.Principal, t tour) bool {
 	return p.Role == auth.RoleAdmin || (p.Role == auth.RoleCustomer && t.CustomerID == p.ID)
 }
 
 func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	p := caller(r)
-	var after Cursor
+	var after cursor
 	page, err := httpapi.ParsePageAfter(r, &after)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -157,13 +157,13 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	// order_id narrows the caller's own scope below; it never widens it.
-	f := Filter{Status: Status(q.Get("status")), OrderID: q.Get("order_id")}
+	f := filter{Status: status(q.Get("status")), OrderID: q.Get("order_id")}
 	if len(f.OrderID) > 255 {
 		httpapi.WriteError(w, r, httpapi.BadRequest("order_id must be at most 255 characters"))
 		return
 	}
 	switch f.Status {
-	case "", Pending, AwaitingApproval, Scheduled, Unassigned, Cancelled, Completed:
+	case "", statusPending, statusAwaitingApproval, statusScheduled, statusUnassigned, statusCancelled, statusCompleted:
 	default:
 		httpapi.WriteError(w, r, httpapi.BadRequest("status must be pending, awaiting_approval, scheduled, unassigned, cancelled or completed"))
 		return
@@ -184,7 +184,7 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	tours, next := httpapi.Paginate(tours, page.Limit, func(last Tour) any { return Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID} })
+	tours, next := httpapi.Paginate(tours, page.Limit, func(last tour) any { return cursor{ScheduledAt: last.ScheduledAt, ID: last.ID} })
 	views, err := s.views(r.Context(), tours)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -194,14 +194,14 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) {
 }
 
 // visible loads the tour the path names if the caller may see it.
-func (s *Service) visible(w http.ResponseWriter, r *http.Request) (Tour, bool) {
+func (s *Service) visible(w http.ResponseWriter, r *http.Request) (tour, bool) {
 	t, err := s.store.Get(r.Context(), r.PathValue("id"))
 	if err == nil && !canSee(caller(r), t) {
-		err = ErrNotFound
+		err = errNotFound
 	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)
-		return Tour{}, false
+		return tour{}, false
 	}
 	return t, true
 }
@@ -283,9 +283,9 @@ func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, httpapi.Forbidden("only the customer or an admin can cancel a tour"))
 		return
 	}
-	by := ByCustomer
+	by := cancelByCustomer
 	if p.Role == auth.RoleAdmin {
-		by = ByAdmin
+		by = cancelByAdmin
 	}
 	t, err := s.Cancel(r.Context(), t.ID, by, p.ID)
 	if err != nil {
@@ -296,7 +296,7 @@ func (s *Service) handleCancel(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeTour answers 200 with one tour, its realtor's name included.
-func (s *Service) writeTour(w http.ResponseWriter, r *http.Request, t Tour) {
+func (s *Service) writeTour(w http.ResponseWriter, r *http.Request, t tour) {
 	v, err := s.view(r.Context(), t)
 	if err != nil {
 		httpapi.WriteError(w, r, err)

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // tourHTTP is the harness's service behind its routes and the bearer-token
@@ -65,7 +64,7 @@ func TestCancelOverHTTP(t *testing.T) {
 	}
 
 	status, body := c.do(t, http.MethodDelete, path, "cust-1")
-	if status != http.StatusOK || body["status"] != string(tour.Cancelled) {
+	if status != http.StatusOK || body["status"] != string(statusCancelled) {
 		t.Fatalf("DELETE by its customer = %d %v, want 200 cancelled", status, body)
 	}
 	cancelled := outboxtest.OfType(t, h.db, events.TypeTourCancelled)

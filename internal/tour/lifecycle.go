@@ -16,7 +16,7 @@ import (
 )
 
 // eventOf is a tour as its events carry it.
-func eventOf(t Tour) events.Tour {
+func eventOf(t tour) events.Tour {
 	e := events.Tour{TourID: t.ID, CustomerID: t.CustomerID, PaymentID: t.PaymentID, OrderID: t.OrderID,
 		TimeZone: t.TimeZone, ScheduledAt: t.ScheduledAt, EndsAt: t.EndsAt, Status: string(t.Status),
 		RealtorID: t.RealtorID, NoShow: !t.NoShowAt.IsZero(), Version: t.Version, Stops: make([]events.TourStop, len(t.Stops))}
@@ -27,7 +27,7 @@ func eventOf(t Tour) events.Tour {
 	return e
 }
 
-func (s *Service) event(ctx context.Context, typ string, t Tour, wrap func(events.Tour) any) (bus.Event, error) {
+func (s *Service) event(ctx context.Context, typ string, t tour, wrap func(events.Tour) any) (bus.Event, error) {
 	return bus.NewEvent(ctx, typ, t.ID, wrap(eventOf(t)), s.cfg.Clock.Now())
 }
 
@@ -35,10 +35,10 @@ func (s *Service) event(ctx context.Context, typ string, t Tour, wrap func(event
 // was paid) once per event, and makes the order's tour when both halves
 // are known, exactly once whichever arrives first. learn changes the
 // order.
-func (s *Service) ApplyOrder(ctx context.Context, eventID, orderID string, learn func(o *Order, now time.Time)) error {
+func (s *Service) ApplyOrder(ctx context.Context, eventID, orderID string, learn func(o *order, now time.Time)) error {
 	now := s.cfg.Clock.Now()
-	var made *Tour
-	err := s.store.ChangeOrder(ctx, eventID, orderID, func(o *Order) (*Tour, []bus.Event, error) {
+	var made *tour
+	err := s.store.ChangeOrder(ctx, eventID, orderID, func(o *order) (*tour, []bus.Event, error) {
 		learn(o, now)
 		if !o.Ready() {
 			return nil, nil, nil
@@ -78,29 +78,29 @@ func (s *Service) ApplyOrder(ctx context.Context, eventID, orderID string, learn
 // open times) and leaves the tour as it was. The appointment service books
 // the tour's new time from that hold when the tour.rescheduled event
 // reaches it.
-func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (Tour, error) {
+func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (tour, error) {
 	now := s.cfg.Clock.Now()
 	current, err := s.store.Get(ctx, id)
 	if err != nil {
-		return Tour{}, err
+		return tour{}, err
 	}
 	moved := current
 	moved.Stops = slices.Clone(current.Stops)
 	if err := moved.Reschedule(start, now, s.cfg.Rules); err != nil {
-		return Tour{}, err
+		return tour{}, err
 	}
 	rules, err := s.rulesOf(ctx, moved.ListingIDs())
 	if err != nil {
-		return Tour{}, err
+		return tour{}, err
 	}
 	if broken := moved.ShowingBreaks(rules, now); broken != nil {
-		return Tour{}, *broken
+		return tour{}, *broken
 	}
 	hold, err := s.holdFor(ctx, moved, rules)
 	if err != nil {
-		return Tour{}, err
+		return tour{}, err
 	}
-	t, err := s.store.Update(ctx, id, "", func(t *Tour) ([]bus.Event, error) {
+	t, err := s.store.Update(ctx, id, "", func(t *tour) ([]bus.Event, error) {
 		previous, before := t.ScheduledAt, *t
 		if err := t.Reschedule(start, now, s.cfg.Rules); err != nil {
 			return nil, err
@@ -119,14 +119,14 @@ func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (T
 		if rerr := s.holds.ReleaseHold(context.WithoutCancel(ctx), hold); rerr != nil {
 			s.cfg.Log.WarnContext(ctx, "release reschedule hold; it will lapse", "hold_id", hold, "err", rerr)
 		}
-		return Tour{}, err
+		return tour{}, err
 	}
 	return t, nil
 }
 
 // holdFor holds a realtor for t's (new) window, keeping its homes' most
 // showings a day under rules, or answers why not.
-func (s *Service) holdFor(ctx context.Context, t Tour, rules HomeRules) (string, error) {
+func (s *Service) holdFor(ctx context.Context, t tour, rules homeRules) (string, error) {
 	if s.cfg.Rules.Plan.OnGrid(t.ScheduledAt) {
 		h, err := s.holds.PlaceHold(ctx, clients.HoldRequest{HoldID: uuid.NewString(), TourID: t.ID, CustomerID: t.CustomerID,
 			ListingIDs: t.ListingIDs(), Stops: t.Points(), StartsAt: t.ScheduledAt, EndsAt: t.EndsAt, Limits: t.DayLimits(rules)})
@@ -146,20 +146,20 @@ func (s *Service) holdFor(ctx context.Context, t Tour, rules HomeRules) (string,
 	if err != nil {
 		return "", err
 	}
-	return "", &SlotTakenError{Alternatives: alts}
+	return "", &slotTakenError{Alternatives: alts}
 }
 
 // Cancel cancels a tour on behalf of a customer or an admin.
-func (s *Service) Cancel(ctx context.Context, id string, by CancelBy, actor string) (Tour, error) {
+func (s *Service) Cancel(ctx context.Context, id string, by cancelBy, actor string) (tour, error) {
 	return s.cancel(ctx, id, "", by, string(by), actor)
 }
 
-func (s *Service) cancel(ctx context.Context, id, eventID string, by CancelBy, reason, actor string) (Tour, error) {
+func (s *Service) cancel(ctx context.Context, id, eventID string, by cancelBy, reason, actor string) (tour, error) {
 	now := s.cfg.Clock.Now()
-	return s.store.Update(ctx, id, eventID, func(t *Tour) ([]bus.Event, error) {
+	return s.store.Update(ctx, id, eventID, func(t *tour) ([]bus.Event, error) {
 		before := *t
 		if err := t.Cancel(by, reason, now, s.cfg.Rules); err != nil {
-			if errors.Is(err, ErrFinished) && by == BySystem {
+			if errors.Is(err, errFinished) && by == cancelBySystem {
 				return nil, nil // already over: nothing to do
 			}
 			return nil, err
@@ -171,7 +171,7 @@ func (s *Service) cancel(ctx context.Context, id, eventID string, by CancelBy, r
 			return nil, err
 		}
 		var audited []bus.Event
-		if by == ByAdmin {
+		if by == cancelByAdmin {
 			audited, err = adminAudit(ctx, "tour.cancelled", before, *t, now)
 		}
 		return append([]bus.Event{ev}, audited...), err

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -30,7 +29,7 @@ func TestPaidOrderBecomesOneTour(t *testing.T) {
 		if err := first(o); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.store.Get(context.Background(), o.OrderID); !errors.Is(err, tour.ErrNotFound) {
+		if _, err := h.store.Get(context.Background(), o.OrderID); !errors.Is(err, errNotFound) {
 			t.Fatalf("paidFirst=%v: a tour exists with half an order (%v)", paidFirst, err)
 		}
 		for range 3 { // redelivered
@@ -42,7 +41,7 @@ func TestPaidOrderBecomesOneTour(t *testing.T) {
 			}
 		}
 		tr, err := h.store.Get(context.Background(), o.OrderID)
-		if err != nil || tr.PaymentID != "pay-"+o.OrderID || tr.Paid != usd(4000) || tr.Status != tour.Pending ||
+		if err != nil || tr.PaymentID != "pay-"+o.OrderID || tr.Paid != usd(4000) || tr.Status != statusPending ||
 			!tr.ScheduledAt.Equal(start) || len(tr.Stops) != 1 || tr.Stops[0].ProviderID != "prov-1" {
 			t.Fatalf("tour = %+v, %v", tr, err)
 		}
@@ -65,7 +64,7 @@ func TestUnpaidOrderMakesNoTour(t *testing.T) {
 	if err := h.place(o); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.svc.ApplyOrder(context.Background(), "failed", o.OrderID, func(ord *tour.Order, now time.Time) { ord.Fail(now) }); err != nil {
+	if err := h.svc.ApplyOrder(context.Background(), "failed", o.OrderID, func(ord *order, now time.Time) { ord.Fail(now) }); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(outboxtest.OfType(t, h.db, events.TypeTourCreated)); n != 0 {
@@ -94,8 +93,8 @@ func TestRescheduleHoldsTheNewTimeFirst(t *testing.T) {
 
 	h.desk.taken = true
 	_, err = h.svc.Reschedule(ctx, tr.ID, next.Add(24*time.Hour))
-	var taken *tour.SlotTakenError
-	if !errors.As(err, &taken) || len(taken.Alternatives) != tour.MaxAlternatives {
+	var taken *slotTakenError
+	if !errors.As(err, &taken) || len(taken.Alternatives) != maxAlternatives {
 		t.Fatalf("a taken time = %v", err)
 	}
 	if got, _ := h.store.Get(ctx, tr.ID); !got.ScheduledAt.Equal(next) || got.Version != moved.Version {
@@ -103,7 +102,7 @@ func TestRescheduleHoldsTheNewTimeFirst(t *testing.T) {
 	}
 	// The problem a client sees names the alternatives.
 	rec := problemOf(t, err)
-	if rec["type"] != tour.TypeSlotTaken || rec["status"] != float64(http.StatusConflict) || len(rec["alternatives"].([]any)) != tour.MaxAlternatives {
+	if rec["type"] != typeSlotTaken || rec["status"] != float64(http.StatusConflict) || len(rec["alternatives"].([]any)) != maxAlternatives {
 		t.Fatalf("problem = %v", rec)
 	}
 }
@@ -112,7 +111,7 @@ func TestRescheduleHoldsTheNewTimeFirst(t *testing.T) {
 func problemOf(t *testing.T, err error) map[string]any {
 	t.Helper()
 	w := httptest.NewRecorder()
-	tour.WriteError(w, err)
+	WriteError(w, err)
 	var out map[string]any
 	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
 		t.Fatal(err)

@@ -9,12 +9,12 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/bus"
 )
 
-// Realtor is what the tour service keeps of a realtor: the name a
+// realtorName is what the tour service keeps of a realtor: the name a
 // customer sees on their tour. It comes from iam's realtor.profile_changed
 // events, which every assignable realtor has sent (verification sends one,
 // and no realtor is assigned unverified) and which every rename sends, so
 // the tour service needs no call to iam while answering.
-type Realtor struct {
+type realtorName struct {
 	ID        string
 	Name      string
 	ChangedAt time.Time
@@ -34,12 +34,12 @@ func (s *Service) onRealtorProfileChanged(ctx context.Context, ev bus.Event) err
 	if at.IsZero() {
 		at = ev.Time()
 	}
-	return s.store.SaveRealtor(ctx, Realtor{ID: p.RealtorID, Name: p.Name, ChangedAt: at})
+	return s.store.SaveRealtor(ctx, realtorName{ID: p.RealtorID, Name: p.Name, ChangedAt: at})
 }
 
 // views turns tours into their HTTP form, with their realtors' names read
 // in one query.
-func (s *Service) views(ctx context.Context, tours []Tour) ([]tourView, error) {
+func (s *Service) views(ctx context.Context, tours []tour) ([]tourView, error) {
 	var ids []string
 	for _, t := range tours {
 		if t.RealtorID != "" {
@@ -61,8 +61,8 @@ func (s *Service) views(ctx context.Context, tours []Tour) ([]tourView, error) {
 }
 
 // view is views for one tour.
-func (s *Service) view(ctx context.Context, t Tour) (tourView, error) {
-	v, err := s.views(ctx, []Tour{t})
+func (s *Service) view(ctx context.Context, t tour) (tourView, error) {
+	v, err := s.views(ctx, []tour{t})
 	if err != nil {
 		return tourView{}, err
 	}

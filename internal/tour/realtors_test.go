@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // The tour service keeps the newest name of each realtor, whatever order
@@ -15,12 +14,12 @@ import (
 func TestRealtorNamesKeepTheNewestChange(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		ctx := context.Background()
-		st, err := tour.NewSQLStore(ctx, open(t, "tour"), time.Now)
+		st, err := NewSQLStore(ctx, open(t, "tour"), time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
 		at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-		for _, r := range []tour.Realtor{
+		for _, r := range []realtorName{
 			{ID: "r-1", Name: "Rita", ChangedAt: at},
 			{ID: "r-1", Name: "Rita Moreno", ChangedAt: at.Add(time.Minute)},
 			{ID: "r-1", Name: "Rita (late, older news)", ChangedAt: at.Add(30 * time.Second)},

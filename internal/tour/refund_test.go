@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // till is a payment service double for one payment of total: it refunds
@@ -80,8 +79,8 @@ func TestCancellationRefundsWhatIsOwed(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t)
 			payments := &till{total: 4000, refunded: c.refunded, pending: c.pending, reject: c.reject}
-			svc, err := tour.New(h.store, tour.Peers{Payments: payments, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
-				tour.Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			svc, err := New(h.store, Peers{Payments: payments, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
+				Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +115,7 @@ func TestCancellationRefundsWhatIsOwed(t *testing.T) {
 }
 
 // handleWith hands ev to svc's handler of its type.
-func handleWith(t *testing.T, svc *tour.Service, ev bus.Event) error {
+func handleWith(t *testing.T, svc *Service, ev bus.Event) error {
 	t.Helper()
 	for _, sub := range svc.Subscriptions() {
 		if handle, ok := sub.Handlers[ev.Type()]; ok {

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -73,7 +72,7 @@ func TestRescheduleOverHTTP(t *testing.T) {
 	}
 
 	status, body := c.send(t, http.MethodPatch, path, customer("cust-1"), map[string]any{"scheduled_at": next})
-	if status != http.StatusOK || body["status"] != string(tour.Pending) || body["realtor_id"] != nil || body["scheduled_at"] != next.UTC().Format(time.RFC3339) {
+	if status != http.StatusOK || body["status"] != string(statusPending) || body["realtor_id"] != nil || body["scheduled_at"] != next.UTC().Format(time.RFC3339) {
 		t.Fatalf("move = %d %v, want 200 pending without a realtor at %v", status, body, next)
 	}
 	moved := outboxtest.Data[events.TourRescheduled](t, h.db, events.TypeTourRescheduled)
@@ -92,7 +91,7 @@ func TestRescheduleOverHTTP(t *testing.T) {
 	if err := h.released(tr.ID, "r-1", "declined", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(tr.ID); got.Status != tour.Scheduled || got.RealtorID != "r-1" || !got.ScheduledAt.Equal(next) {
+	if got := h.tour(tr.ID); got.Status != statusScheduled || got.RealtorID != "r-1" || !got.ScheduledAt.Equal(next) {
 		t.Fatalf("after the new booking and the old one's news: %s %q %v", got.Status, got.RealtorID, got.ScheduledAt)
 	}
 
@@ -125,7 +124,7 @@ func TestLateChangesGoToAnAdmin(t *testing.T) {
 	c := h.server()
 	start := h.clock.Now().Add(48 * time.Hour)
 	late, early := h.book("cust-1", start), h.book("cust-1", start)
-	for _, tr := range []tour.Tour{late, early} {
+	for _, tr := range []tour{late, early} {
 		if err := h.assigned(tr.ID, "r-1", h.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -137,14 +136,14 @@ func TestLateChangesGoToAnAdmin(t *testing.T) {
 		t.Fatalf("customer's DELETE 5 h before = %d %v, want cancelled with nothing back", status, body)
 	}
 
-	h.clock.Set(start.Add(-tour.DefaultRules.ChangeBefore + time.Minute))
+	h.clock.Set(start.Add(-DefaultRules.ChangeBefore + time.Minute))
 	for _, method := range []string{http.MethodPatch, http.MethodDelete} {
 		status, body := c.send(t, method, "/tours/"+late.ID, customer("cust-1"), map[string]any{"scheduled_at": start.Add(24 * time.Hour)})
 		if status != http.StatusUnprocessableEntity {
 			t.Fatalf("%s inside ChangeBefore = %d %v, want 422", method, status, body)
 		}
 	}
-	if got := h.tour(late.ID); got.Status != tour.Scheduled {
+	if got := h.tour(late.ID); got.Status != statusScheduled {
 		t.Fatalf("the late refusals changed the tour: %s", got.Status)
 	}
 	status, body = c.send(t, http.MethodDelete, "/tours/"+late.ID, admin, nil)
@@ -186,13 +185,13 @@ func TestMoveRefusedByTheHomesGivesNoHold(t *testing.T) {
 	racing := &cancelledMeanwhile{SQLStore: h.store}
 	svc := h.serviceOn(racing)
 	racing.arm = true
-	if _, err := svc.Reschedule(ctx, tr.ID, next); !errors.Is(err, tour.ErrFinished) {
+	if _, err := svc.Reschedule(ctx, tr.ID, next); !errors.Is(err, errFinished) {
 		t.Fatalf("a move of a tour cancelled meanwhile = %v, want ErrFinished", err)
 	}
 	if len(h.desk.holds) != 1 || len(h.desk.released) != 1 || h.desk.holds[h.desk.released[0]].TourID != tr.ID {
 		t.Fatalf("holds %v, released %v: want the move's hold given back", h.desk.holds, h.desk.released)
 	}
-	if got := h.tour(tr.ID); got.Status != tour.Cancelled || len(outboxtest.OfType(t, h.db, events.TypeTourRescheduled)) != 0 {
+	if got := h.tour(tr.ID); got.Status != statusCancelled || len(outboxtest.OfType(t, h.db, events.TypeTourRescheduled)) != 0 {
 		t.Fatalf("the tour is %s with a reschedule recorded", got.Status)
 	}
 }
@@ -200,17 +199,17 @@ func TestMoveRefusedByTheHomesGivesNoHold(t *testing.T) {
 // cancelledMeanwhile is the store with an admin's cancellation landing
 // between a move's hold and its write, once armed.
 type cancelledMeanwhile struct {
-	*tour.SQLStore
+	*SQLStore
 	arm bool
 }
 
-func (s *cancelledMeanwhile) Update(ctx context.Context, id, eventID string, change func(t *tour.Tour) ([]bus.Event, error)) (tour.Tour, error) {
+func (s *cancelledMeanwhile) Update(ctx context.Context, id, eventID string, change func(t *tour) ([]bus.Event, error)) (tour, error) {
 	if s.arm {
 		s.arm = false
-		if _, err := s.SQLStore.Update(ctx, id, "", func(t *tour.Tour) ([]bus.Event, error) {
-			return nil, t.Cancel(tour.ByAdmin, "admin", t.UpdatedAt, tour.DefaultRules)
+		if _, err := s.SQLStore.Update(ctx, id, "", func(t *tour) ([]bus.Event, error) {
+			return nil, t.Cancel(cancelByAdmin, "admin", t.UpdatedAt, DefaultRules)
 		}); err != nil {
-			return tour.Tour{}, err
+			return tour{}, err
 		}
 	}
 	return s.SQLStore.Update(ctx, id, eventID, change)
@@ -235,15 +234,15 @@ func TestMovesNobodyCanHold(t *testing.T) {
 
 	status, body := c.send(t, http.MethodPatch, path, customer("cust-1"), map[string]any{"scheduled_at": time.Date(2026, 11, 28, 11, 7, 0, 0, chicago)})
 	alts, _ := body["alternatives"].([]any)
-	if status != http.StatusConflict || body["type"] != tour.TypeSlotTaken || len(alts) != tour.MaxAlternatives || len(h.desk.holds) != 0 {
-		t.Fatalf("an off-grid move = %d %v, holds %v; want 409 slot-taken with %d alternatives, no hold", status, body, h.desk.holds, tour.MaxAlternatives)
+	if status != http.StatusConflict || body["type"] != typeSlotTaken || len(alts) != maxAlternatives || len(h.desk.holds) != 0 {
+		t.Fatalf("an off-grid move = %d %v, holds %v; want 409 slot-taken with %d alternatives, no hold", status, body, h.desk.holds, maxAlternatives)
 	}
 	if first := alts[0].(map[string]any)["start"]; first != "2026-11-28T11:00:00-06:00" {
 		t.Fatalf("nearest alternative %v, want 11:00 that day", first)
 	}
 
-	down, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: unreachableDesk{h.desk}, Slots: openBook{}, Access: h.access, Listings: h.access},
-		tour.Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	down, err := New(h.store, Peers{Payments: h.refunds, Holds: unreachableDesk{h.desk}, Slots: openBook{}, Access: h.access, Listings: h.access},
+		Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // TestOrderBecomesATourOnce: an order is ready for its tour only once it
@@ -26,36 +25,36 @@ func TestOrderBecomesATourOnce(t *testing.T) {
 		Showing: events.Showing{Mode: events.ShowingConfirm}, TourFee: usd(1000)})
 	for _, c := range []struct {
 		name  string
-		steps func(o *tour.Order)
+		steps func(o *order)
 		ready bool
 	}{
-		{"placed only", func(o *tour.Order) { o.Place(placed, now) }, false},
-		{"paid only", func(o *tour.Order) { o.Pay("pay-1", usd(5000), now) }, false},
-		{"placed and paid", func(o *tour.Order) { o.Pay("pay-1", usd(5000), now); o.Place(placed, now) }, true},
-		{"failed, then both", func(o *tour.Order) { o.Fail(now); o.Place(placed, now); o.Pay("pay-1", usd(5000), now) }, false},
+		{"placed only", func(o *order) { o.Place(placed, now) }, false},
+		{"paid only", func(o *order) { o.Pay("pay-1", usd(5000), now) }, false},
+		{"placed and paid", func(o *order) { o.Pay("pay-1", usd(5000), now); o.Place(placed, now) }, true},
+		{"failed, then both", func(o *order) { o.Fail(now); o.Place(placed, now); o.Pay("pay-1", usd(5000), now) }, false},
 	} {
-		o := tour.Order{ID: "o-1"}
+		o := order{ID: "o-1"}
 		c.steps(&o)
 		if o.Ready() != c.ready {
 			t.Errorf("%s: ready %v, want %v", c.name, o.Ready(), c.ready)
 		}
 	}
 
-	o := tour.Order{ID: "o-1"}
+	o := order{ID: "o-1"}
 	o.Place(placed, now)
 	o.Pay("pay-1", usd(5000), now)
 	tr := o.Tour(now)
-	if o.Ready() || o.State != tour.OrderToured {
+	if o.Ready() || o.State != orderToured {
 		t.Fatalf("after its tour the order is %s, ready %v", o.State, o.Ready())
 	}
-	if o.Fail(now); o.State != tour.OrderToured {
+	if o.Fail(now); o.State != orderToured {
 		t.Fatalf("a late failure made the toured order %s", o.State)
 	}
-	if tr.ID != "o-1" || tr.PaymentID != "pay-1" || tr.Paid != usd(5000) || tr.Status != tour.Pending || tr.Version != 1 ||
+	if tr.ID != "o-1" || tr.PaymentID != "pay-1" || tr.Paid != usd(5000) || tr.Status != statusPending || tr.Version != 1 ||
 		tr.ScheduledAt.Location() != time.UTC || !tr.ScheduledAt.Equal(placed.ScheduledAt) || len(tr.Stops) != 2 {
 		t.Fatalf("tour = %+v", tr)
 	}
-	if tr.Stops[0].Approval != tour.ApprovalNone || tr.Stops[1].Approval != tour.ApprovalPending || tr.Stops[1].Fee != usd(1000) {
+	if tr.Stops[0].Approval != approvalNone || tr.Stops[1].Approval != approvalPending || tr.Stops[1].Fee != usd(1000) {
 		t.Fatalf("stops = %+v, want only the confirming home pending approval", tr.Stops)
 	}
 }
@@ -65,37 +64,37 @@ func TestOrderBecomesATourOnce(t *testing.T) {
 // second unassignment while waiting does not restart the wait.
 func TestGiveUpOnlyAWaitThatIsOver(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	r := tour.DefaultRules
+	r := DefaultRules
 	for _, c := range []struct {
 		name   string
-		status tour.Status
+		status status
 		waited time.Duration
 		starts time.Duration
 		want   bool
 	}{
-		{"unassigned, just now", tour.Unassigned, 0, 48 * time.Hour, false},
-		{"unassigned, a minute short", tour.Unassigned, r.UnassignedWait - time.Minute, 48 * time.Hour, false},
-		{"unassigned, the whole wait", tour.Unassigned, r.UnassignedWait, 48 * time.Hour, true},
-		{"unassigned, starting within ChangeBefore", tour.Unassigned, 0, r.ChangeBefore, true},
-		{"pending, long ago", tour.Pending, 48 * time.Hour, time.Hour, false},
-		{"scheduled, starting soon", tour.Scheduled, 48 * time.Hour, time.Hour, false},
+		{"unassigned, just now", statusUnassigned, 0, 48 * time.Hour, false},
+		{"unassigned, a minute short", statusUnassigned, r.UnassignedWait - time.Minute, 48 * time.Hour, false},
+		{"unassigned, the whole wait", statusUnassigned, r.UnassignedWait, 48 * time.Hour, true},
+		{"unassigned, starting within ChangeBefore", statusUnassigned, 0, r.ChangeBefore, true},
+		{"pending, long ago", statusPending, 48 * time.Hour, time.Hour, false},
+		{"scheduled, starting soon", statusScheduled, 48 * time.Hour, time.Hour, false},
 	} {
-		tr := tour.Tour{Status: c.status, UnassignedAt: now.Add(-c.waited), ScheduledAt: now.Add(c.starts)}
+		tr := tour{Status: c.status, UnassignedAt: now.Add(-c.waited), ScheduledAt: now.Add(c.starts)}
 		if got := tr.GiveUp(now, r); got != c.want {
 			t.Errorf("%s: GiveUp = %v, want %v", c.name, got, c.want)
 		}
 	}
 
-	tr := tour.Tour{Status: tour.Pending, ScheduledAt: now.Add(48 * time.Hour)}
-	if !tr.Unassign(now, now) || tr.Status != tour.Unassigned || !tr.UnassignedAt.Equal(now) {
+	tr := tour{Status: statusPending, ScheduledAt: now.Add(48 * time.Hour)}
+	if !tr.Unassign(now, now) || tr.Status != statusUnassigned || !tr.UnassignedAt.Equal(now) {
 		t.Fatalf("first unassignment: %s since %v", tr.Status, tr.UnassignedAt)
 	}
 	version := tr.Version
 	if tr.Unassign(now.Add(time.Hour), now.Add(time.Hour)) || tr.Version != version || !tr.UnassignedAt.Equal(now) {
 		t.Fatalf("a second unassignment while waiting changed the tour: v%d since %v", tr.Version, tr.UnassignedAt)
 	}
-	for _, s := range []tour.Status{tour.Cancelled, tour.Completed} {
-		done := tour.Tour{Status: s}
+	for _, s := range []status{statusCancelled, statusCompleted} {
+		done := tour{Status: s}
 		if done.Active() || done.Assign("r-1", now, now) || done.Unassign(now, now) {
 			t.Errorf("a %s tour took appointment news", s)
 		}
@@ -107,18 +106,18 @@ func TestGiveUpOnlyAWaitThatIsOver(t *testing.T) {
 // at checkout), not the platform's default.
 func TestPlanKeepsEachHomesVisitLength(t *testing.T) {
 	old := time.Date(2026, 11, 26, 10, 0, 0, 0, chicago)
-	tr := tour.Tour{TimeZone: "America/Chicago", Stops: []tour.Stop{
+	tr := tour{TimeZone: "America/Chicago", Stops: []stop{
 		{ListingID: "a", Location: loop, Arrive: old, Leave: old.Add(45 * time.Minute)},
 		{ListingID: "b", Location: loop, Arrive: old.Add(45 * time.Minute), Leave: old.Add(75 * time.Minute)},
 	}}
 	start := old.Add(24 * time.Hour)
-	if err := tr.Plan(start, tour.DefaultRules); err != nil {
+	if err := tr.Plan(start, DefaultRules); err != nil {
 		t.Fatal(err)
 	}
 	if !tr.Stops[0].Leave.Equal(start.Add(45*time.Minute)) || tr.EndsAt.Sub(start) != 75*time.Minute {
 		t.Fatalf("first stop leaves at %v, tour lasts %v; want 45 min and 75 min", tr.Stops[0].Leave, tr.EndsAt.Sub(start))
 	}
-	if err := (&tour.Tour{TimeZone: "Mars/Olympus", Stops: tr.Stops}).Plan(start, tour.DefaultRules); err == nil {
+	if err := (&tour{TimeZone: "Mars/Olympus", Stops: tr.Stops}).Plan(start, DefaultRules); err == nil {
 		t.Fatal("a tour in an unknown time zone was planned")
 	}
 }
@@ -160,8 +159,8 @@ func TestSlotsOverHTTP(t *testing.T) {
 		t.Errorf("its realtor's = %d, want 403", status)
 	}
 
-	down, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: closedBook{}, Access: h.access, Listings: h.access},
-		tour.Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	down, err := New(h.store, Peers{Payments: h.refunds, Holds: h.desk, Slots: closedBook{}, Access: h.access, Listings: h.access},
+		Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
 	"github.com/openhouse/openhouse/internal/platform/bus"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // send sends method path with body (JSON, or raw when it is a string) as
@@ -96,10 +95,10 @@ func mustEvent(t *testing.T, h *harness, typ, subject string, data any) bus.Even
 
 // serviceOn is the harness's service on another store (one that wraps
 // the harness's to interleave a change).
-func (h *harness) serviceOn(st tour.Store) *tour.Service {
+func (h *harness) serviceOn(st Store) *Service {
 	h.t.Helper()
-	svc, err := tour.New(st, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
-		tour.Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := New(st, Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
+		Config{Clock: h.clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ type Config struct {
 	// on unassigned ones. Default 1 minute.
 	Sweep time.Duration
 	// AccessLead is how long before the realtor's stop at a home its
-	// access opens to them. Default DefaultAccessLead.
+	// access opens to them. Default defaultAccessLead.
 	AccessLead time.Duration
 	// Metrics, when set, receives the time-to-schedule histogram and the
 	// unassigned tours gauges (metrics.go). Nil exports none.
@@ -101,7 +101,7 @@ func New(st Store, peers Peers, cfg Config) (*Service, error) {
 		cfg.Sweep = time.Minute
 	}
 	if cfg.AccessLead == 0 {
-		cfg.AccessLead = DefaultAccessLead
+		cfg.AccessLead = defaultAccessLead
 	}
 	return &Service{store: st, payments: peers.Payments, holds: peers.Holds, slots: peers.Slots, access: peers.Access, listings: peers.Listings, cfg: cfg,
 		metrics: newMetrics(cfg.Metrics, st, cfg.Clock, cfg.Log)}, nil
@@ -198,8 +198,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	for _, t := range due {
 		switch {
-		case t.Status == Scheduled:
-			_, err = s.store.Update(ctx, t.ID, "", func(t *Tour) ([]bus.Event, error) {
+		case t.Status == statusScheduled:
+			_, err = s.store.Update(ctx, t.ID, "", func(t *tour) ([]bus.Event, error) {
 				if !t.Complete(now) {
 					return nil, nil
 				}
@@ -208,10 +208,10 @@ func (s *Service) Sweep(ctx context.Context) error {
 				})
 				return []bus.Event{ev}, err
 			})
-		case t.Status == AwaitingApproval:
+		case t.Status == statusAwaitingApproval:
 			err = s.ExpireApproval(ctx, t.ID)
 		case t.GiveUp(now, s.cfg.Rules):
-			_, err = s.cancel(ctx, t.ID, "", BySystem, "no_realtor", "system")
+			_, err = s.cancel(ctx, t.ID, "", cancelBySystem, "no_realtor", "system")
 		}
 		if err != nil {
 			return err

@@ -21,14 +21,14 @@ type ListingReader interface {
 	Get(ctx context.Context, id string) (clients.Listing, error)
 }
 
-// HomeRules are the showing rules of homes by listing id; a home without
+// homeRules are the showing rules of homes by listing id; a home without
 // an entry has none (its listing is gone, and its tours are cancelled
 // with it).
-type HomeRules map[string]events.Showing
+type homeRules map[string]events.Showing
 
 // rulesOf reads the current showing rules of the homes.
-func (s *Service) rulesOf(ctx context.Context, listingIDs []string) (HomeRules, error) {
-	out := HomeRules{}
+func (s *Service) rulesOf(ctx context.Context, listingIDs []string) (homeRules, error) {
+	out := homeRules{}
 	for _, id := range listingIDs {
 		l, err := s.listings.Get(ctx, id)
 		switch {
@@ -45,7 +45,7 @@ func (s *Service) rulesOf(ctx context.Context, listingIDs []string) (HomeRules, 
 // ShowingBreaks is the first showing rule a visit of the tour breaks
 // under rules, booked at now (all but the most per day, which holds
 // count): nil when it keeps them all.
-func (t Tour) ShowingBreaks(rules HomeRules, now time.Time) *tourplan.ShowingError {
+func (t tour) ShowingBreaks(rules homeRules, now time.Time) *tourplan.ShowingError {
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
 		return nil
@@ -64,7 +64,7 @@ func (t Tour) ShowingBreaks(rules HomeRules, now time.Time) *tourplan.ShowingErr
 
 // FullOn reports whether a home of the tour already has its most showings
 // on the local day of its visit, by counts.
-func (t Tour) FullOn(rules HomeRules, counts tourplan.DayCounts) bool {
+func (t tour) FullOn(rules homeRules, counts tourplan.DayCounts) bool {
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
 		return false
@@ -79,7 +79,7 @@ func (t Tour) FullOn(rules HomeRules, counts tourplan.DayCounts) bool {
 
 // DayLimits are the most showings a day of the tour's homes that have one,
 // over each home's local day of its visit, for the hold of a move.
-func (t Tour) DayLimits(rules HomeRules) []clients.DayLimit {
+func (t tour) DayLimits(rules homeRules) []clients.DayLimit {
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
 		return nil
@@ -98,7 +98,7 @@ func (t Tour) DayLimits(rules HomeRules) []clients.DayLimit {
 // fullDays counts the showings per local day of the tour's homes that
 // have a most per day, its own left out, over days days from the date of
 // first (plus one, for a route past midnight).
-func (s *Service) fullDays(ctx context.Context, t Tour, rules HomeRules, first time.Time, days int) (tourplan.DayCounts, error) {
+func (s *Service) fullDays(ctx context.Context, t tour, rules homeRules, first time.Time, days int) (tourplan.DayCounts, error) {
 	var ids []string
 	for _, st := range t.Stops {
 		if rules[st.ListingID].MaxPerDay > 0 {

@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"fmt"
@@ -6,17 +6,16 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/tour"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
 // showingTour is a two-home tour in Chicago arriving at the Loft (l-1) at
 // arrive and at the House (l-2) 39 minutes later.
-func showingTour(arrive time.Time) tour.Tour {
+func showingTour(arrive time.Time) tour {
 	o := twoHomeOrder("t", arrive)
-	tr := tour.Tour{ID: "t", Status: tour.Scheduled, TimeZone: "America/Chicago", ScheduledAt: arrive, EndsAt: o.EndsAt}
+	tr := tour{ID: "t", Status: statusScheduled, TimeZone: "America/Chicago", ScheduledAt: arrive, EndsAt: o.EndsAt}
 	for _, s := range o.Stops {
-		tr.Stops = append(tr.Stops, tour.Stop{ListingID: s.ListingID, ProviderID: s.ProviderID, Arrive: s.Arrive, Leave: s.Leave})
+		tr.Stops = append(tr.Stops, stop{ListingID: s.ListingID, ProviderID: s.ProviderID, Arrive: s.Arrive, Leave: s.Leave})
 	}
 	return tr
 }
@@ -26,7 +25,7 @@ func showingTour(arrive time.Time) tour.Tour {
 // day clocks go back.
 func TestDayLimits(t *testing.T) {
 	chicago, _ := time.LoadLocation("America/Chicago")
-	rules := tour.HomeRules{"l-1": {MaxPerDay: 2}, "l-2": {Mode: events.ShowingConfirm}}
+	rules := homeRules{"l-1": {MaxPerDay: 2}, "l-2": {Mode: events.ShowingConfirm}}
 	for _, c := range []struct {
 		name     string
 		arrive   time.Time
@@ -55,7 +54,7 @@ func TestFullOn(t *testing.T) {
 	chicago, _ := time.LoadLocation("America/Chicago")
 	// 23:00 on Friday in Chicago is Saturday in UTC: the home's day counts.
 	tr := showingTour(time.Date(2026, 11, 27, 23, 0, 0, 0, chicago))
-	rules := tour.HomeRules{"l-1": {MaxPerDay: 2}}
+	rules := homeRules{"l-1": {MaxPerDay: 2}}
 	for _, c := range []struct {
 		counts tourplan.DayCounts
 		full   bool
@@ -81,15 +80,15 @@ func TestShowingBreaks(t *testing.T) {
 	friday := []events.ShowingWindow{{Weekday: 5, Start: "10:30", End: "17:00"}}
 	for _, c := range []struct {
 		name  string
-		rules tour.HomeRules
+		rules homeRules
 		want  string
 	}{
-		{"no rules", tour.HomeRules{}, "<nil>"},
-		{"kept", tour.HomeRules{"l-1": {Windows: []events.ShowingWindow{{Weekday: 5, Start: "09:00", End: "17:00"}}}}, "<nil>"},
-		{"the House's window", tour.HomeRules{"l-2": {Windows: friday}}, "<nil>"},
-		{"the Loft's window", tour.HomeRules{"l-1": {Windows: friday}}, "l-1 windows"},
-		{"the House's notice", tour.HomeRules{"l-2": {MinNoticeMinutes: 3 * 24 * 60}}, "l-2 min_notice_minutes"},
-		{"the House not shown", tour.HomeRules{"l-2": {Mode: events.ShowingNone}}, "l-2 mode"},
+		{"no rules", homeRules{}, "<nil>"},
+		{"kept", homeRules{"l-1": {Windows: []events.ShowingWindow{{Weekday: 5, Start: "09:00", End: "17:00"}}}}, "<nil>"},
+		{"the House's window", homeRules{"l-2": {Windows: friday}}, "<nil>"},
+		{"the Loft's window", homeRules{"l-1": {Windows: friday}}, "l-1 windows"},
+		{"the House's notice", homeRules{"l-2": {MinNoticeMinutes: 3 * 24 * 60}}, "l-2 min_notice_minutes"},
+		{"the House not shown", homeRules{"l-2": {Mode: events.ShowingNone}}, "l-2 mode"},
 	} {
 		got := "<nil>"
 		if e := tr.ShowingBreaks(c.rules, now); e != nil {
@@ -103,7 +102,7 @@ func TestShowingBreaks(t *testing.T) {
 		}
 	}
 	tr.TimeZone = "Mars/Olympus_Mons"
-	if e := tr.ShowingBreaks(tour.HomeRules{"l-1": {Mode: events.ShowingNone}}, now); e != nil {
+	if e := tr.ShowingBreaks(homeRules{"l-1": {Mode: events.ShowingNone}}, now); e != nil {
 		t.Errorf("a tour in no known zone: %+v", e)
 	}
 }

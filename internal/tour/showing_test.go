@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/openhouse/openhouse/internal/events"
-	"github.com/openhouse/openhouse/internal/tour"
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
@@ -97,7 +96,7 @@ func TestProviderSeesToursBreakingNewRules(t *testing.T) {
 		booked = append(booked, h.book("cust-1", friday(hour)).ID)
 		h.clock.Advance(time.Minute)
 	}
-	if _, err := h.svc.Cancel(ctx, booked[3], tour.ByCustomer, "cust-1"); err != nil {
+	if _, err := h.svc.Cancel(ctx, booked[3], cancelByCustomer, "cust-1"); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := h.svc.Conflicts(ctx, "prov-1", ""); err != nil || len(got) != 0 {

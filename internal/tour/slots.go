@@ -11,23 +11,23 @@ import (
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
-// MaxAlternatives is how many open times a refused reschedule offers.
-const MaxAlternatives = tourplan.MaxAlternatives
+// maxAlternatives is how many open times a refused reschedule offers.
+const maxAlternatives = tourplan.MaxAlternatives
 
-// TypeSlotTaken is the problem type of a time that is not open.
-const TypeSlotTaken = "urn:openhouse:problem:slot-taken"
+// typeSlotTaken is the problem type of a time that is not open.
+const typeSlotTaken = "urn:openhouse:problem:slot-taken"
 
-// SlotTakenError refuses a time that is not open for the tour's homes,
+// slotTakenError refuses a time that is not open for the tour's homes,
 // with the nearest open times.
-type SlotTakenError struct{ Alternatives []tourplan.Slot }
+type slotTakenError struct{ Alternatives []tourplan.Slot }
 
-func (e *SlotTakenError) Error() string {
+func (e *slotTakenError) Error() string {
 	return fmt.Sprintf("that time is not open; %d alternatives", len(e.Alternatives))
 }
 
 // Answer is a conflict of type TypeSlotTaken with the alternatives.
-func (e *SlotTakenError) Answer() fault.Answer {
-	return fault.Answer{Kind: fault.KindConflict, Type: TypeSlotTaken, Title: "Slot taken",
+func (e *slotTakenError) Answer() fault.Answer {
+	return fault.Answer{Kind: fault.KindConflict, Type: typeSlotTaken, Title: "Slot taken",
 		Detail:     "that time is not open for this tour's homes; alternatives are the nearest open times",
 		Extensions: map[string]any{"alternatives": e.Alternatives}}
 }
@@ -40,7 +40,7 @@ func (e *SlotTakenError) Answer() fault.Answer {
 // the tour's own booking as busy: times overlapping it (buffer included)
 // are left out although a move there keeps its realtor. It names no
 // realtor.
-func (s *Service) Slots(ctx context.Context, t Tour, q tourplan.SlotsQuery) (tourplan.Slots, error) {
+func (s *Service) Slots(ctx context.Context, t tour, q tourplan.SlotsQuery) (tourplan.Slots, error) {
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
 		return tourplan.Slots{}, err
@@ -57,7 +57,7 @@ func (s *Service) Slots(ctx context.Context, t Tour, q tourplan.SlotsQuery) (tou
 // alternatives are the open starts for t's route nearest to its (asked)
 // start, up to MaxAlternatives, looked for tourplan.AlternativeDays either
 // side of it.
-func (s *Service) alternatives(ctx context.Context, t Tour) ([]tourplan.Slot, error) {
+func (s *Service) alternatives(ctx context.Context, t tour) ([]tourplan.Slot, error) {
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
 		return nil, err
@@ -71,12 +71,12 @@ func (s *Service) alternatives(ctx context.Context, t Tour) ([]tourplan.Slot, er
 	if err != nil {
 		return nil, err
 	}
-	return tourplan.SlotsOf(tourplan.Nearest(starts, t.ScheduledAt, MaxAlternatives), t.EndsAt.Sub(t.ScheduledAt), loc).Items, nil
+	return tourplan.SlotsOf(tourplan.Nearest(starts, t.ScheduledAt, maxAlternatives), t.EndsAt.Sub(t.ScheduledAt), loc).Items, nil
 }
 
 // open asks availability for the starts of t's route over days local days
 // from the date of first, under a reschedule's lead.
-func (s *Service) open(ctx context.Context, t Tour, first time.Time, days int, loc *time.Location, now time.Time) ([]time.Time, error) {
+func (s *Service) open(ctx context.Context, t tour, first time.Time, days int, loc *time.Location, now time.Time) ([]time.Time, error) {
 	length := t.EndsAt.Sub(t.ScheduledAt)
 	plan := s.cfg.Rules.Plan
 	// A reschedule closes ChangeBefore ahead, later than a new tour's lead.

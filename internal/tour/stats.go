@@ -14,8 +14,8 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/store"
 )
 
-// MaxStatsHours bounds the window of GET /tours/stats (a week).
-const MaxStatsHours = 168
+// maxStatsHours bounds the window of GET /tours/stats (a week).
+const maxStatsHours = 168
 
 // statsReader is a store that can answer the admin overview (SQLStore).
 type statsReader interface {
@@ -92,8 +92,8 @@ func (s *Service) handleStats(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := r.URL.Query().Get("hours"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxStatsHours {
-			httpapi.WriteError(w, r, statsParam("hours", fmt.Sprintf("must be an integer from 1 to %d", MaxStatsHours)))
+		if err != nil || n < 1 || n > maxStatsHours {
+			httpapi.WriteError(w, r, statsParam("hours", fmt.Sprintf("must be an integer from 1 to %d", maxStatsHours)))
 			return
 		}
 		hours = n

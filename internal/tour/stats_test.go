@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // TestAdminStats: GET /tours/stats counts the tours booked in each of the
@@ -29,12 +28,12 @@ func TestAdminStats(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := clock.NewFake(time.Date(2026, 11, 24, 9, 10, 0, 0, time.UTC)) // the fake clock only moves forward
-		st, err := tour.NewSQLStore(ctx, db, c.Now)
+		st, err := NewSQLStore(ctx, db, c.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := tour.New(st, tour.Peers{Payments: &refunds{byKey: map[string]clients.RefundRequest{}}, Holds: &desk{holds: map[string]clients.HoldRequest{}}, Slots: openBook{}, Access: &lockboxes{}, Listings: &lockboxes{}},
-			tour.Config{Clock: c, Metrics: prometheus.NewRegistry(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		svc, err := New(st, Peers{Payments: &refunds{byKey: map[string]clients.RefundRequest{}}, Holds: &desk{holds: map[string]clients.HoldRequest{}}, Slots: openBook{}, Access: &lockboxes{}, Listings: &lockboxes{}},
+			Config{Clock: c, Metrics: prometheus.NewRegistry(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,7 +45,7 @@ type details struct {
 	// Approval (approval.go); the deadline is also the approval_due
 	// column, which the worker sweeps.
 	ApprovalDue     time.Time      `json:"approval_due,omitzero"`
-	Waiting         Status         `json:"waiting,omitempty"`
+	Waiting         status         `json:"waiting,omitempty"`
 	Declined        []declinedJSON `json:"declined,omitempty"`
 	StopsRefunded   events.Money   `json:"stops_refunded,omitzero"`
 	NoShowAt        time.Time      `json:"no_show_at,omitzero"`
@@ -66,7 +66,7 @@ type stopJSON struct {
 	Arrive     time.Time       `json:"arrive"`
 	Leave      time.Time       `json:"leave"`
 	Fee        events.Money    `json:"fee,omitzero"`
-	Approval   Approval        `json:"approval,omitempty"`
+	Approval   approval        `json:"approval,omitempty"`
 }
 
 const columns = `id, customer_id, payment_id, order_id, status, realtor_id, scheduled_at, ends_at, time_zone, details, version, created_at, updated_at`
@@ -74,29 +74,29 @@ const columns = `id, customer_id, payment_id, order_id, status, realtor_id, sche
 // approvalDue is the approval_due column of t: its deadline while it
 // awaits approval, NULL otherwise, so the worker's index holds only the
 // tours waiting.
-func approvalDue(t Tour) any {
-	if t.Status != AwaitingApproval || t.ApprovalDue.IsZero() {
+func approvalDue(t tour) any {
+	if t.Status != statusAwaitingApproval || t.ApprovalDue.IsZero() {
 		return nil
 	}
 	return t.ApprovalDue.UTC()
 }
 
-func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
+func scanTour(row interface{ Scan(...any) error }) (tour, error) {
 	var (
-		t   Tour
+		t   tour
 		raw string
 		d   details
 	)
 	err := row.Scan(&t.ID, &t.CustomerID, &t.PaymentID, &t.OrderID, &t.Status, &t.RealtorID, &t.ScheduledAt, &t.EndsAt,
 		&t.TimeZone, &raw, &t.Version, &t.CreatedAt, &t.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Tour{}, ErrNotFound
+		return tour{}, errNotFound
 	}
 	if err != nil {
-		return Tour{}, fmt.Errorf("read tour: %w", err)
+		return tour{}, fmt.Errorf("read tour: %w", err)
 	}
 	if err := json.Unmarshal([]byte(raw), &d); err != nil {
-		return Tour{}, fmt.Errorf("read tour %s: %w", t.ID, err)
+		return tour{}, fmt.Errorf("read tour %s: %w", t.ID, err)
 	}
 	t.Paid, t.AssignmentAt, t.UnassignedAt, t.CancelReason, t.Refund = d.Paid, d.AssignmentAt, d.UnassignedAt, d.CancelReason, d.Refund
 	t.ApprovalDue, t.Waiting, t.StopsRefunded = d.ApprovalDue.UTC(), d.Waiting, d.StopsRefunded
@@ -107,16 +107,16 @@ func scanTour(row interface{ Scan(...any) error }) (Tour, error) {
 		t.FirstAssignedAt = d.FirstAssignedAt.UTC()
 	}
 	for _, s := range d.Stops {
-		t.Stops = append(t.Stops, Stop(s))
+		t.Stops = append(t.Stops, stop(s))
 	}
 	for _, s := range d.Declined {
-		t.Declined = append(t.Declined, DeclinedStop{Stop: Stop(s.stopJSON), Reason: s.Reason, At: s.At.UTC()})
+		t.Declined = append(t.Declined, declinedStop{stop: stop(s.stopJSON), Reason: s.Reason, At: s.At.UTC()})
 	}
 	t.ScheduledAt, t.EndsAt, t.CreatedAt, t.UpdatedAt = t.ScheduledAt.UTC(), t.EndsAt.UTC(), t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return t, nil
 }
 
-func detailsOf(t Tour) (string, error) {
+func detailsOf(t tour) (string, error) {
 	d := details{Paid: t.Paid, AssignmentAt: t.AssignmentAt, UnassignedAt: t.UnassignedAt, CancelReason: t.CancelReason, Refund: t.Refund,
 		ApprovalDue: t.ApprovalDue, Waiting: t.Waiting, StopsRefunded: t.StopsRefunded, NoShowAt: t.NoShowAt,
 		FirstAssignedAt: t.FirstAssignedAt}
@@ -124,14 +124,14 @@ func detailsOf(t Tour) (string, error) {
 		d.Stops = append(d.Stops, stopJSON(s))
 	}
 	for _, s := range t.Declined {
-		d.Declined = append(d.Declined, declinedJSON{stopJSON: stopJSON(s.Stop), Reason: s.Reason, At: s.At})
+		d.Declined = append(d.Declined, declinedJSON{stopJSON: stopJSON(s.stop), Reason: s.Reason, At: s.At})
 	}
 	raw, err := json.Marshal(d)
 	return string(raw), err
 }
 
 // Create implements Store.
-func (s *SQLStore) Create(ctx context.Context, t Tour, evs ...bus.Event) error {
+func (s *SQLStore) Create(ctx context.Context, t tour, evs ...bus.Event) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := insertTour(ctx, tx, t); err != nil {
 			return err
@@ -139,12 +139,12 @@ func (s *SQLStore) Create(ctx context.Context, t Tour, evs ...bus.Event) error {
 		return outbox.AddAll(ctx, tx, evs)
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return ErrAlreadyExists
+		return errAlreadyExists
 	}
 	return err
 }
 
-func insertTour(ctx context.Context, tx *sql.Tx, t Tour) error {
+func insertTour(ctx context.Context, tx *sql.Tx, t tour) error {
 	raw, err := detailsOf(t)
 	if err != nil {
 		return err
@@ -167,13 +167,13 @@ func insertTour(ctx context.Context, tx *sql.Tx, t Tour) error {
 const orderColumns = `id, placed, payment_id, paid_amount, paid_currency, state, updated_at`
 
 // ChangeOrder implements Store.
-func (s *SQLStore) ChangeOrder(ctx context.Context, eventID, orderID string, change func(o *Order) (*Tour, []bus.Event, error)) error {
+func (s *SQLStore) ChangeOrder(ctx context.Context, eventID, orderID string, change func(o *order) (*tour, []bus.Event, error)) error {
 	err := outbox.Once(ctx, s.db, "tour.order", eventID, s.now, func(tx *sql.Tx) error {
 		if err := s.db.LockKey(ctx, tx, "order:"+orderID); err != nil {
 			return err
 		}
 		var (
-			o      = Order{ID: orderID}
+			o      = order{ID: orderID}
 			placed string
 			known  = true
 		)
@@ -223,19 +223,19 @@ func (s *SQLStore) ChangeOrder(ctx context.Context, eventID, orderID string, cha
 		return outbox.AddAll(ctx, tx, evs)
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return ErrAlreadyExists
+		return errAlreadyExists
 	}
 	return err
 }
 
 // Get implements Store.
-func (s *SQLStore) Get(ctx context.Context, id string) (Tour, error) {
+func (s *SQLStore) Get(ctx context.Context, id string) (tour, error) {
 	return scanTour(s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM tours WHERE id = $1`, id))
 }
 
 // Update implements Store.
-func (s *SQLStore) Update(ctx context.Context, id, eventID string, change func(t *Tour) ([]bus.Event, error)) (Tour, error) {
-	var out Tour
+func (s *SQLStore) Update(ctx context.Context, id, eventID string, change func(t *tour) ([]bus.Event, error)) (tour, error) {
+	var out tour
 	apply := func(tx *sql.Tx) error {
 		t, err := scanTour(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM tours WHERE id = $1 `+s.db.Dialect.ForUpdate, id))
 		if err != nil {
@@ -271,7 +271,7 @@ func (s *SQLStore) Update(ctx context.Context, id, eventID string, change func(t
 }
 
 // List implements Store.
-func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) ([]Tour, error) {
+func (s *SQLStore) List(ctx context.Context, f filter, after cursor, limit int) ([]tour, error) {
 	var (
 		where []string
 		args  []any
@@ -301,13 +301,13 @@ func (s *SQLStore) List(ctx context.Context, f Filter, after Cursor, limit int) 
 	return s.query(ctx, q, args...)
 }
 
-func (s *SQLStore) query(ctx context.Context, q string, args ...any) ([]Tour, error) {
+func (s *SQLStore) query(ctx context.Context, q string, args ...any) ([]tour, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tours: %w", err)
 	}
 	defer rows.Close()
-	var out []Tour
+	var out []tour
 	for rows.Next() {
 		t, err := scanTour(rows)
 		if err != nil {
@@ -338,7 +338,7 @@ func (s *SQLStore) ids(ctx context.Context, q string, args ...any) ([]string, er
 // dropLeftStops forgets the homes that left the tour (declined by their
 // providers), so a removed listing or a suspended provider no longer
 // finds it.
-func dropLeftStops(ctx context.Context, tx *sql.Tx, before []string, t Tour) error {
+func dropLeftStops(ctx context.Context, tx *sql.Tx, before []string, t tour) error {
 	for _, id := range before {
 		if slices.Contains(t.ListingIDs(), id) {
 			continue
@@ -365,7 +365,7 @@ func (s *SQLStore) ActiveWithProvider(ctx context.Context, providerID string, no
 }
 
 // Due implements Store.
-func (s *SQLStore) Due(ctx context.Context, now time.Time, limit int) ([]Tour, error) {
+func (s *SQLStore) Due(ctx context.Context, now time.Time, limit int) ([]tour, error) {
 	return s.query(ctx, `SELECT `+columns+` FROM tours WHERE (status = 'scheduled' AND ends_at <= $1) OR status = 'unassigned'
 		OR approval_due <= $1 ORDER BY ends_at LIMIT $2`, now.UTC(), limit)
 }
@@ -380,7 +380,7 @@ func (s *SQLStore) NextApprovalDue(ctx context.Context) (time.Time, bool, error)
 }
 
 // AwaitingApproval implements Store.
-func (s *SQLStore) AwaitingApproval(ctx context.Context, providerID string, after Cursor, limit int) ([]Tour, error) {
+func (s *SQLStore) AwaitingApproval(ctx context.Context, providerID string, after cursor, limit int) ([]tour, error) {
 	args := []any{after.ScheduledAt.UTC(), after.ID, limit}
 	q := `SELECT ` + columns + ` FROM tours t WHERE t.status = 'awaiting_approval'
 		AND (t.scheduled_at > $1 OR (t.scheduled_at = $1 AND t.id > $2))`
@@ -409,7 +409,7 @@ func (s *SQLStore) Unassigned(ctx context.Context) (int, time.Time, error) {
 }
 
 // SaveRealtor implements Store.
-func (s *SQLStore) SaveRealtor(ctx context.Context, r Realtor) error {
+func (s *SQLStore) SaveRealtor(ctx context.Context, r realtorName) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if err := s.db.LockKey(ctx, tx, "realtor:"+r.ID); err != nil {
 			return err

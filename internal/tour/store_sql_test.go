@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -14,12 +14,11 @@ import (
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // storeAt is an SQLStore on a fresh database of open's engine, with its
 // outbox, and the time it was opened at.
-func storeAt(t *testing.T, open storetest.Opener) (*tour.SQLStore, *store.DB, time.Time) {
+func storeAt(t *testing.T, open storetest.Opener) (*SQLStore, *store.DB, time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	db := open(t, "tour")
@@ -27,7 +26,7 @@ func storeAt(t *testing.T, open storetest.Opener) (*tour.SQLStore, *store.DB, ti
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	st, err := tour.NewSQLStore(ctx, db, func() time.Time { return now })
+	st, err := NewSQLStore(ctx, db, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,18 +35,18 @@ func storeAt(t *testing.T, open storetest.Opener) (*tour.SQLStore, *store.DB, ti
 
 // storedTour is a tour of customer's visiting the homes (listing and
 // provider ids, in pairs) from start, in status.
-func storedTour(id, customer string, start time.Time, status tour.Status, homes ...string) tour.Tour {
-	tr := tour.Tour{ID: id, CustomerID: customer, PaymentID: "pay-" + id, OrderID: "ord-" + id, Paid: usd(4000), TimeZone: "America/Chicago",
+func storedTour(id, customer string, start time.Time, status status, homes ...string) tour {
+	tr := tour{ID: id, CustomerID: customer, PaymentID: "pay-" + id, OrderID: "ord-" + id, Paid: usd(4000), TimeZone: "America/Chicago",
 		ScheduledAt: start, EndsAt: start.Add(time.Hour), Status: status, Version: 1,
 		CreatedAt: start.Add(-96 * time.Hour), UpdatedAt: start.Add(-96 * time.Hour)}
 	for i := 0; i+1 < len(homes); i += 2 {
-		tr.Stops = append(tr.Stops, tour.Stop{ListingID: homes[i], ProviderID: homes[i+1], Title: "Home " + homes[i],
+		tr.Stops = append(tr.Stops, stop{ListingID: homes[i], ProviderID: homes[i+1], Title: "Home " + homes[i],
 			Location: loop, Arrive: start, Leave: start.Add(30 * time.Minute), Fee: usd(2000)})
 	}
 	return tr
 }
 
-func idsOf(tours []tour.Tour) []string {
+func idsOf(tours []tour) []string {
 	out := make([]string, len(tours))
 	for i, t := range tours {
 		out[i] = t.ID
@@ -70,14 +69,14 @@ func TestStoreKeepsToursWithTheirEvents(t *testing.T) {
 			}
 			return ev
 		}
-		a := storedTour("a", "cust-1", now.Add(48*time.Hour), tour.Unassigned, "l-1", "prov-1", "l-2", "prov-1")
+		a := storedTour("a", "cust-1", now.Add(48*time.Hour), statusUnassigned, "l-1", "prov-1", "l-2", "prov-1")
 		a.UnassignedAt, a.AssignmentAt, a.Refund, a.StopsRefunded, a.FirstAssignedAt = now, now.Add(-time.Minute), usd(0), usd(1000), now.Add(-time.Hour)
 		if err := st.Create(ctx, a, event(events.TypeTourCreated, "a")); err != nil {
 			t.Fatal(err)
 		}
-		twin := storedTour("twin", "cust-1", now.Add(48*time.Hour), tour.Pending, "l-1", "prov-1")
+		twin := storedTour("twin", "cust-1", now.Add(48*time.Hour), statusPending, "l-1", "prov-1")
 		twin.PaymentID = a.PaymentID
-		if err := st.Create(ctx, twin, event(events.TypeTourCreated, "twin")); !errors.Is(err, tour.ErrAlreadyExists) {
+		if err := st.Create(ctx, twin, event(events.TypeTourCreated, "twin")); !errors.Is(err, errAlreadyExists) {
 			t.Fatalf("a second tour for one payment = %v", err)
 		}
 		if got, err := st.Get(ctx, "a"); err != nil || !reflect.DeepEqual(got, a) {
@@ -87,18 +86,18 @@ func TestStoreKeepsToursWithTheirEvents(t *testing.T) {
 			t.Fatalf("%d tour.created, want the first tour's only", n)
 		}
 		for _, id := range []string{"twin", "nobody"} {
-			if _, err := st.Get(ctx, id); !errors.Is(err, tour.ErrNotFound) {
+			if _, err := st.Get(ctx, id); !errors.Is(err, errNotFound) {
 				t.Fatalf("Get(%s) = %v", id, err)
 			}
 		}
-		if _, err := st.Update(ctx, "nobody", "", func(*tour.Tour) ([]bus.Event, error) { return nil, nil }); !errors.Is(err, tour.ErrNotFound) {
+		if _, err := st.Update(ctx, "nobody", "", func(*tour) ([]bus.Event, error) { return nil, nil }); !errors.Is(err, errNotFound) {
 			t.Fatalf("Update of no tour = %v", err)
 		}
 
 		calls := 0
-		assign := func(tr *tour.Tour) ([]bus.Event, error) {
+		assign := func(tr *tour) ([]bus.Event, error) {
 			calls++
-			tr.Status, tr.RealtorID = tour.Scheduled, "r-1"
+			tr.Status, tr.RealtorID = statusScheduled, "r-1"
 			tr.Version++
 			return []bus.Event{event(events.TypeTourScheduled, tr.ID)}, nil
 		}
@@ -114,14 +113,14 @@ func TestStoreKeepsToursWithTheirEvents(t *testing.T) {
 		}
 
 		refused := errors.New("refused")
-		if _, err := st.Update(ctx, "a", "appt-2", func(tr *tour.Tour) ([]bus.Event, error) {
-			tr.Status = tour.Cancelled
+		if _, err := st.Update(ctx, "a", "appt-2", func(tr *tour) ([]bus.Event, error) {
+			tr.Status = statusCancelled
 			tr.Version++
 			return []bus.Event{event(events.TypeTourCancelled, "a")}, refused
 		}); !errors.Is(err, refused) {
 			t.Fatalf("a failing change = %v", err)
 		}
-		if got, _ := st.Get(ctx, "a"); got.Status != tour.Scheduled || len(outboxtest.OfType(t, db, events.TypeTourCancelled)) != 0 {
+		if got, _ := st.Get(ctx, "a"); got.Status != statusScheduled || len(outboxtest.OfType(t, db, events.TypeTourCancelled)) != 0 {
 			t.Fatalf("a failed change was kept: %s", got.Status)
 		}
 		// The failed event is not marked taken: it applies when retried.
@@ -141,17 +140,17 @@ func TestStoreFindsToursForTheWorkerAndConsumers(t *testing.T) {
 		ctx := context.Background()
 		st, _, now := storeAt(t, open)
 		day := 24 * time.Hour
-		ended := storedTour("ended", "cust-1", now.Add(-2*time.Hour), tour.Scheduled, "l-1", "prov-1")
+		ended := storedTour("ended", "cust-1", now.Add(-2*time.Hour), statusScheduled, "l-1", "prov-1")
 		ended.RealtorID = "r-1"
-		coming := storedTour("coming", "cust-1", now.Add(day), tour.Scheduled, "l-1", "prov-1", "l-2", "prov-1")
+		coming := storedTour("coming", "cust-1", now.Add(day), statusScheduled, "l-1", "prov-1", "l-2", "prov-1")
 		coming.RealtorID = "r-1"
-		waiting := storedTour("waiting", "cust-2", now.Add(2*day), tour.Unassigned, "l-2", "prov-1")
+		waiting := storedTour("waiting", "cust-2", now.Add(2*day), statusUnassigned, "l-2", "prov-1")
 		waiting.CreatedAt = now.Add(-3 * time.Hour)
-		newer := storedTour("newer", "cust-2", now.Add(2*day), tour.Unassigned, "l-3", "prov-2")
+		newer := storedTour("newer", "cust-2", now.Add(2*day), statusUnassigned, "l-3", "prov-2")
 		newer.CreatedAt = now.Add(-time.Hour)
-		gone := storedTour("gone", "cust-1", now.Add(3*day), tour.Cancelled, "l-1", "prov-1")
-		pending := storedTour("pending", "cust-3", now.Add(3*day), tour.Pending, "l-3", "prov-2")
-		for _, tr := range []tour.Tour{ended, coming, waiting, newer, gone, pending} {
+		gone := storedTour("gone", "cust-1", now.Add(3*day), statusCancelled, "l-1", "prov-1")
+		pending := storedTour("pending", "cust-3", now.Add(3*day), statusPending, "l-3", "prov-2")
+		for _, tr := range []tour{ended, coming, waiting, newer, gone, pending} {
 			if err := st.Create(ctx, tr); err != nil {
 				t.Fatal(err)
 			}
@@ -159,24 +158,24 @@ func TestStoreFindsToursForTheWorkerAndConsumers(t *testing.T) {
 
 		for _, c := range []struct {
 			name string
-			f    tour.Filter
+			f    filter
 			want []string
 		}{
-			{"everything, by start", tour.Filter{}, []string{"ended", "coming", "newer", "waiting", "gone", "pending"}},
-			{"a customer's", tour.Filter{CustomerID: "cust-1"}, []string{"ended", "coming", "gone"}},
-			{"a realtor's", tour.Filter{RealtorID: "r-1"}, []string{"ended", "coming"}},
-			{"unassigned", tour.Filter{Status: tour.Unassigned}, []string{"newer", "waiting"}},
-			{"an order's", tour.Filter{CustomerID: "cust-1", OrderID: "ord-coming"}, []string{"coming"}},
-			{"another's order", tour.Filter{CustomerID: "cust-2", OrderID: "ord-coming"}, []string{}},
+			{"everything, by start", filter{}, []string{"ended", "coming", "newer", "waiting", "gone", "pending"}},
+			{"a customer's", filter{CustomerID: "cust-1"}, []string{"ended", "coming", "gone"}},
+			{"a realtor's", filter{RealtorID: "r-1"}, []string{"ended", "coming"}},
+			{"unassigned", filter{Status: statusUnassigned}, []string{"newer", "waiting"}},
+			{"an order's", filter{CustomerID: "cust-1", OrderID: "ord-coming"}, []string{"coming"}},
+			{"another's order", filter{CustomerID: "cust-2", OrderID: "ord-coming"}, []string{}},
 		} {
-			got, err := st.List(ctx, c.f, tour.Cursor{}, 10)
+			got, err := st.List(ctx, c.f, cursor{}, 10)
 			if err != nil || !slices.Equal(idsOf(got), c.want) {
 				t.Errorf("List %s = %v, %v; want %v", c.name, idsOf(got), err, c.want)
 			}
 		}
 		var paged []string
-		for after := (tour.Cursor{}); ; {
-			page, err := st.List(ctx, tour.Filter{}, after, 4)
+		for after := (cursor{}); ; {
+			page, err := st.List(ctx, filter{}, after, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +184,7 @@ func TestStoreFindsToursForTheWorkerAndConsumers(t *testing.T) {
 				break
 			}
 			last := page[len(page)-1]
-			after = tour.Cursor{ScheduledAt: last.ScheduledAt, ID: last.ID}
+			after = cursor{ScheduledAt: last.ScheduledAt, ID: last.ID}
 		}
 		if want := []string{"ended", "coming", "newer", "waiting", "gone", "pending"}; !slices.Equal(paged, want) {
 			t.Errorf("pages of 4 = %v, want %v", paged, want)
@@ -220,8 +219,8 @@ func TestStoreMakesAnOrdersTourOnce(t *testing.T) {
 		st, db, now := storeAt(t, open)
 		o := oneHomeOrder("ord-1", "cust-1", now.Add(48*time.Hour))
 		learnt := 0
-		learn := func(learnOrder func(*tour.Order)) func(*tour.Order) (*tour.Tour, []bus.Event, error) {
-			return func(ord *tour.Order) (*tour.Tour, []bus.Event, error) {
+		learn := func(learnOrder func(*order)) func(*order) (*tour, []bus.Event, error) {
+			return func(ord *order) (*tour, []bus.Event, error) {
 				learnt++
 				learnOrder(ord)
 				if !ord.Ready() {
@@ -232,7 +231,7 @@ func TestStoreMakesAnOrdersTourOnce(t *testing.T) {
 				return &tr, []bus.Event{ev}, err
 			}
 		}
-		place := learn(func(ord *tour.Order) { ord.Place(o, now) })
+		place := learn(func(ord *order) { ord.Place(o, now) })
 		for range 2 {
 			if err := st.ChangeOrder(ctx, "placed", o.OrderID, place); err != nil {
 				t.Fatal(err)
@@ -242,13 +241,13 @@ func TestStoreMakesAnOrdersTourOnce(t *testing.T) {
 			t.Fatalf("the order learnt one event %d times", learnt)
 		}
 		broken := errors.New("broken")
-		if err := st.ChangeOrder(ctx, "paid", o.OrderID, func(ord *tour.Order) (*tour.Tour, []bus.Event, error) {
+		if err := st.ChangeOrder(ctx, "paid", o.OrderID, func(ord *order) (*tour, []bus.Event, error) {
 			ord.Pay("pay-1", o.Total, now)
 			return nil, nil, broken
 		}); !errors.Is(err, broken) {
 			t.Fatalf("a failing change = %v", err)
 		}
-		if err := st.ChangeOrder(ctx, "paid", o.OrderID, learn(func(ord *tour.Order) { ord.Pay("pay-1", o.Total, now) })); err != nil {
+		if err := st.ChangeOrder(ctx, "paid", o.OrderID, learn(func(ord *order) { ord.Pay("pay-1", o.Total, now) })); err != nil {
 			t.Fatal(err)
 		}
 		tr, err := st.Get(ctx, o.OrderID)

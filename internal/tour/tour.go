@@ -15,20 +15,20 @@ import (
 	"github.com/openhouse/openhouse/internal/tourplan"
 )
 
-// Status is where a tour is in its life.
-type Status string
+// status is where a tour is in its life.
+type status string
 
 // Tour statuses, as in the HTTP contract.
 const (
-	Pending    Status = "pending"    // paid, waiting for a realtor (AwaitingApproval: for providers, approval.go)
-	Scheduled  Status = "scheduled"  // a realtor is assigned
-	Unassigned Status = "unassigned" // no realtor free for now; retried
-	Cancelled  Status = "cancelled"
-	Completed  Status = "completed"
+	statusPending    status = "pending"    // paid, waiting for a realtor (AwaitingApproval: for providers, approval.go)
+	statusScheduled  status = "scheduled"  // a realtor is assigned
+	statusUnassigned status = "unassigned" // no realtor free for now; retried
+	statusCancelled  status = "cancelled"
+	statusCompleted  status = "completed"
 )
 
-// Stop is one home of the route.
-type Stop struct {
+// stop is one home of the route.
+type stop struct {
 	ListingID  string
 	ProviderID string
 	Title      string
@@ -38,21 +38,21 @@ type Stop struct {
 	// Fee is what the customer paid for this home (refunded if declined).
 	Fee events.Money
 	// Approval is where its provider stands (approval.go).
-	Approval Approval
+	Approval approval
 }
 
-// Tour is a customer's paid visit of one or more homes.
-type Tour struct {
+// tour is a customer's paid visit of one or more homes.
+type tour struct {
 	ID          string
 	CustomerID  string
 	PaymentID   string
 	OrderID     string
 	Paid        events.Money
-	Stops       []Stop // route order
+	Stops       []stop // route order
 	TimeZone    string
 	ScheduledAt time.Time
 	EndsAt      time.Time
-	Status      Status
+	Status      status
 	RealtorID   string
 	// AssignmentAt is the time of the newest appointment news applied, so
 	// older news arriving late changes nothing.
@@ -70,8 +70,8 @@ type Tour struct {
 	// deadline of the answers, the status the assignment gives the tour
 	// once they are in, the homes that left, and what their fees refunded.
 	ApprovalDue   time.Time
-	Waiting       Status
-	Declined      []DeclinedStop
+	Waiting       status
+	Declined      []declinedStop
 	StopsRefunded events.Money
 	// NoShowAt is when the realtor marked the customer a no-show
 	// (feedback.go); zero if they came.
@@ -83,13 +83,13 @@ type Tour struct {
 
 // Errors callers branch on, and clients are answered by their kind.
 var (
-	ErrNotFound = fault.NotFound("tour not found").WithDetail("no such tour")
-	ErrFinished = fault.Conflict("the tour is cancelled or completed").
+	errNotFound = fault.NotFound("tour not found").WithDetail("no such tour")
+	errFinished = fault.Conflict("the tour is cancelled or completed").
 			WithDetail("the tour is already cancelled or completed")
-	ErrTooLate = fault.Unprocessable("too close to the tour's start to change it").
+	errTooLate = fault.Unprocessable("too close to the tour's start to change it").
 			WithDetail("the tour starts too soon to be changed; contact an admin")
-	ErrNotAllowed    = errors.New("not allowed")
-	ErrAlreadyExists = errors.New("a tour for this payment exists")
+	errNotAllowed    = errors.New("not allowed")
+	errAlreadyExists = errors.New("a tour for this payment exists")
 	// errPeersUnavailable: a service the tour needs did not answer
 	// (clients.ErrUnavailable); the client may retry.
 	errPeersUnavailable = fault.Unavailable("a service the tour needs is unavailable").
@@ -100,13 +100,13 @@ var (
 // did not answer.
 func peerFailure(err error) error { return clients.WhenUnavailable(err, errPeersUnavailable) }
 
-// RuleError is a request that breaks a rule, naming the field.
-type RuleError struct{ Field, Message string }
+// ruleError is a request that breaks a rule, naming the field.
+type ruleError struct{ Field, Message string }
 
-func (e RuleError) Error() string { return e.Field + ": " + e.Message }
+func (e ruleError) Error() string { return e.Field + ": " + e.Message }
 
 // Answer names the field.
-func (e RuleError) Answer() fault.Answer {
+func (e ruleError) Answer() fault.Answer {
 	return fault.Answer{Kind: fault.KindInvalid, Fields: []fault.FieldError{{Field: e.Field, Message: e.Message}}}
 }
 
@@ -139,10 +139,10 @@ var DefaultRules = Rules{
 }
 
 // Active reports whether the tour may still happen.
-func (t Tour) Active() bool { return t.Status != Cancelled && t.Status != Completed }
+func (t tour) Active() bool { return t.Status != statusCancelled && t.Status != statusCompleted }
 
 // ListingIDs are the homes in route order.
-func (t Tour) ListingIDs() []string {
+func (t tour) ListingIDs() []string {
 	ids := make([]string, len(t.Stops))
 	for i, s := range t.Stops {
 		ids[i] = s.ListingID
@@ -151,7 +151,7 @@ func (t Tour) ListingIDs() []string {
 }
 
 // Points are the homes' locations in route order.
-func (t Tour) Points() []events.GeoPoint {
+func (t tour) Points() []events.GeoPoint {
 	out := make([]events.GeoPoint, len(t.Stops))
 	for i, s := range t.Stops {
 		out[i] = s.Location
@@ -161,7 +161,7 @@ func (t Tour) Points() []events.GeoPoint {
 
 // homes are the stops as tourplan plans them, each keeping the visit
 // length it was planned with (a home's own, from its showing rules).
-func (t Tour) homes() []tourplan.Home {
+func (t tour) homes() []tourplan.Home {
 	out := make([]tourplan.Home, len(t.Stops))
 	for i, s := range t.Stops {
 		out[i] = tourplan.Home{ListingID: s.ListingID, Location: s.Location, Visit: max(s.Leave.Sub(s.Arrive), 0)}
@@ -172,14 +172,14 @@ func (t Tour) homes() []tourplan.Home {
 // Plan times every stop from start in the route's order and checks that
 // the tour lies within the homes' day. It sets ScheduledAt, EndsAt and the
 // stops' times.
-func (t *Tour) Plan(start time.Time, r Rules) error {
+func (t *tour) Plan(start time.Time, r Rules) error {
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil || t.TimeZone == "" {
-		return RuleError{"scheduled_at", "the homes' time zone is unknown"}
+		return ruleError{"scheduled_at", "the homes' time zone is unknown"}
 	}
 	route := tourplan.Time(t.homes(), start, r.Plan)
 	if !r.Plan.InDay(route.Start, route.Length(), loc) {
-		return RuleError{"scheduled_at", fmt.Sprintf("the tour (%s) must start and end between %s and %s %s time",
+		return ruleError{"scheduled_at", fmt.Sprintf("the tour (%s) must start and end between %s and %s %s time",
 			route.Length().Round(time.Minute), clockOf(r.Plan.DayStart), clockOf(r.Plan.DayEnd), t.TimeZone)}
 	}
 	for i, st := range route.Stops {
@@ -195,24 +195,24 @@ func clockOf(d time.Duration) string {
 
 // Reschedule moves an active tour to start, keeping its route; any
 // realtor is released.
-func (t *Tour) Reschedule(start, now time.Time, r Rules) error {
+func (t *tour) Reschedule(start, now time.Time, r Rules) error {
 	if !t.Active() {
-		return ErrFinished
+		return errFinished
 	}
 	if now.Add(r.ChangeBefore).After(t.ScheduledAt) {
-		return ErrTooLate
+		return errTooLate
 	}
 	if !start.After(now.Add(r.ChangeBefore)) {
-		return RuleError{"scheduled_at", fmt.Sprintf("must be at least %s from now", r.ChangeBefore)}
+		return ruleError{"scheduled_at", fmt.Sprintf("must be at least %s from now", r.ChangeBefore)}
 	}
 	if start.After(now.Add(r.Plan.MaxLead)) {
-		return RuleError{"scheduled_at", "must be within 90 days"}
+		return ruleError{"scheduled_at", "must be within 90 days"}
 	}
 	if err := t.Plan(start, r); err != nil {
 		return err
 	}
 	t.moveApprovalDeadline(now, r)
-	t.setAssignment(Pending, "")
+	t.setAssignment(statusPending, "")
 	t.touch(now)
 	return nil
 }
@@ -220,51 +220,51 @@ func (t *Tour) Reschedule(start, now time.Time, r Rules) error {
 // setAssignment records what the appointment service says of the tour's
 // realtor: as its status, or, while its homes await approval, as the
 // status it takes once they are approved.
-func (t *Tour) setAssignment(s Status, realtorID string) {
+func (t *tour) setAssignment(s status, realtorID string) {
 	t.RealtorID = realtorID
-	if t.Status == AwaitingApproval {
+	if t.Status == statusAwaitingApproval {
 		t.Waiting = s
 		return
 	}
 	t.Status = s
 }
 
-// CancelBy says who cancels, which decides the refund.
-type CancelBy string
+// cancelBy says who cancels, which decides the refund.
+type cancelBy string
 
 // Who cancels.
 const (
-	ByCustomer CancelBy = "customer"
-	ByAdmin    CancelBy = "admin"
-	BySystem   CancelBy = "system"
+	cancelByCustomer cancelBy = "customer"
+	cancelByAdmin    cancelBy = "admin"
+	cancelBySystem   cancelBy = "system"
 )
 
 // Cancel ends an active tour and sets the refund: in full when an admin or
 // the platform cancels, when no realtor was ever assigned, or when the
 // customer cancels at least RefundCutoff before the start; otherwise none.
 // In full is what was paid less what declined homes refunded already.
-func (t *Tour) Cancel(by CancelBy, reason string, now time.Time, r Rules) error {
+func (t *tour) Cancel(by cancelBy, reason string, now time.Time, r Rules) error {
 	if !t.Active() {
-		return ErrFinished
+		return errFinished
 	}
-	if by == ByCustomer && now.Add(r.ChangeBefore).After(t.ScheduledAt) {
-		return ErrTooLate
+	if by == cancelByCustomer && now.Add(r.ChangeBefore).After(t.ScheduledAt) {
+		return errTooLate
 	}
 	t.Refund = events.Money{Currency: t.Paid.Currency}
-	if by != ByCustomer || t.Status != Scheduled || !now.Add(r.RefundCutoff).After(t.ScheduledAt) {
+	if by != cancelByCustomer || t.Status != statusScheduled || !now.Add(r.RefundCutoff).After(t.ScheduledAt) {
 		t.Refund = events.Money{Amount: t.Paid.Amount - t.StopsRefunded.Amount, Currency: t.Paid.Currency}
 	}
-	t.Status, t.CancelReason = Cancelled, reason
+	t.Status, t.CancelReason = statusCancelled, reason
 	t.touch(now)
 	return nil
 }
 
 // Assign records a realtor, unless newer appointment news was applied.
-func (t *Tour) Assign(realtorID string, at, now time.Time) bool {
+func (t *tour) Assign(realtorID string, at, now time.Time) bool {
 	if !t.Active() || at.Before(t.AssignmentAt) {
 		return false
 	}
-	t.setAssignment(Scheduled, realtorID)
+	t.setAssignment(statusScheduled, realtorID)
 	t.AssignmentAt, t.UnassignedAt = at, time.Time{}
 	if t.FirstAssignedAt.IsZero() {
 		t.FirstAssignedAt = at.UTC()
@@ -274,11 +274,11 @@ func (t *Tour) Assign(realtorID string, at, now time.Time) bool {
 }
 
 // Unassign records that no realtor is free for now.
-func (t *Tour) Unassign(at, now time.Time) bool {
-	if !t.Active() || at.Before(t.AssignmentAt) || t.Status == Unassigned || t.Waiting == Unassigned {
+func (t *tour) Unassign(at, now time.Time) bool {
+	if !t.Active() || at.Before(t.AssignmentAt) || t.Status == statusUnassigned || t.Waiting == statusUnassigned {
 		return false
 	}
-	t.setAssignment(Unassigned, "")
+	t.setAssignment(statusUnassigned, "")
 	t.AssignmentAt = at
 	if t.UnassignedAt.IsZero() {
 		t.UnassignedAt = now.UTC()
@@ -289,35 +289,35 @@ func (t *Tour) Unassign(at, now time.Time) bool {
 
 // Release records that the realtor gave the tour up (declined); the tour
 // waits for the next assignment.
-func (t *Tour) Release(realtorID string, at, now time.Time) bool {
+func (t *tour) Release(realtorID string, at, now time.Time) bool {
 	if !t.Active() || t.RealtorID != realtorID || at.Before(t.AssignmentAt) {
 		return false
 	}
-	t.setAssignment(Pending, "")
+	t.setAssignment(statusPending, "")
 	t.AssignmentAt = at
 	t.touch(now)
 	return true
 }
 
 // Complete ends a scheduled tour whose time is over.
-func (t *Tour) Complete(now time.Time) bool {
-	if t.Status != Scheduled || now.Before(t.EndsAt) {
+func (t *tour) Complete(now time.Time) bool {
+	if t.Status != statusScheduled || now.Before(t.EndsAt) {
 		return false
 	}
-	t.Status = Completed
+	t.Status = statusCompleted
 	t.touch(now)
 	return true
 }
 
 // GiveUp reports whether an unassigned tour has waited too long.
-func (t Tour) GiveUp(now time.Time, r Rules) bool {
-	if t.Status != Unassigned {
+func (t tour) GiveUp(now time.Time, r Rules) bool {
+	if t.Status != statusUnassigned {
 		return false
 	}
 	return now.Sub(t.UnassignedAt) >= r.UnassignedWait || !t.ScheduledAt.After(now.Add(r.ChangeBefore))
 }
 
-func (t *Tour) touch(now time.Time) {
+func (t *tour) touch(now time.Time) {
 	t.Version++
 	t.UpdatedAt = now.UTC()
 }

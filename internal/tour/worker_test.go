@@ -1,4 +1,4 @@
-package tour_test
+package tour
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
-	"github.com/openhouse/openhouse/internal/tour"
 )
 
 // TestWorkerCompletesToursWhenTheyEnd: the worker, on the service's clock,
@@ -53,21 +52,21 @@ func TestWorkerCompletesToursWhenTheyEnd(t *testing.T) {
 	if err := h.deliver(events.TypeAppointmentUnassigned, soon.ID, events.AppointmentUnassigned{TourID: soon.ID, At: h.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(soon.ID); got.Status != tour.Unassigned {
+	if got := h.tour(soon.ID); got.Status != statusUnassigned {
 		t.Fatalf("soon is %s, want unassigned", got.Status)
 	}
 	h.clock.Advance(time.Minute) // the next round
-	waitUntil(t, func() bool { return h.tour(soon.ID).Status == tour.Cancelled })
+	waitUntil(t, func() bool { return h.tour(soon.ID).Status == statusCancelled })
 	if got := h.tour(soon.ID); got.CancelReason != "no_realtor" || got.Refund.Amount != 4000 {
 		t.Fatalf("soon given up as %q refunding %v", got.CancelReason, got.Refund)
 	}
 
 	waitForWorker()
-	if got := h.tour(tr.ID); got.Status != tour.Scheduled {
+	if got := h.tour(tr.ID); got.Status != statusScheduled {
 		t.Fatalf("before its end the tour is %s", got.Status)
 	}
 	h.clock.Set(tr.EndsAt)
-	waitUntil(t, func() bool { return h.tour(tr.ID).Status == tour.Completed })
+	waitUntil(t, func() bool { return h.tour(tr.ID).Status == statusCompleted })
 	for range 2 {
 		waitForWorker()
 		h.clock.Advance(time.Minute)
@@ -97,8 +96,8 @@ func waitUntil(t *testing.T, cond func() bool) {
 func TestUnassignedGaugesAndTimeToSchedule(t *testing.T) {
 	h := newHarness(t)
 	reg := prometheus.NewRegistry()
-	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
-		tour.Config{Clock: h.clock, Metrics: reg})
+	svc, err := New(h.store, Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
+		Config{Clock: h.clock, Metrics: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +124,7 @@ func TestUnassignedGaugesAndTimeToSchedule(t *testing.T) {
 	first := h.book("cust-1", h.clock.Now().Add(72*time.Hour))
 	h.clock.Advance(10 * time.Minute)
 	second := h.book("cust-2", h.clock.Now().Add(72*time.Hour))
-	for _, tr := range []tour.Tour{first, second} {
+	for _, tr := range []tour{first, second} {
 		ev := mustEvent(t, h, events.TypeAppointmentUnassigned, tr.ID, events.AppointmentUnassigned{TourID: tr.ID, At: h.clock.Now()})
 		if err := handleWith(t, svc, ev); err != nil {
 			t.Fatal(err)
@@ -267,18 +266,18 @@ func TestUnassignedWaitStartsAgainAfterAnAssignment(t *testing.T) {
 	}
 	unassigned()
 
-	h.clock.Advance(tour.DefaultRules.UnassignedWait - time.Minute)
+	h.clock.Advance(DefaultRules.UnassignedWait - time.Minute)
 	if err := h.svc.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(tr.ID); got.Status != tour.Unassigned {
+	if got := h.tour(tr.ID); got.Status != statusUnassigned {
 		t.Fatalf("a minute before its second wait is over the tour is %s (%s), want still unassigned", got.Status, got.CancelReason)
 	}
 	h.clock.Advance(time.Minute)
 	if err := h.svc.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.tour(tr.ID); got.Status != tour.Cancelled || got.CancelReason != "no_realtor" {
+	if got := h.tour(tr.ID); got.Status != statusCancelled || got.CancelReason != "no_realtor" {
 		t.Fatalf("after its second wait the tour is %s (%s), want cancelled for no_realtor", got.Status, got.CancelReason)
 	}
 }
@@ -289,8 +288,8 @@ func TestUnassignedWaitStartsAgainAfterAnAssignment(t *testing.T) {
 func TestTimeToScheduleMeasuresTheFirstAssignmentOnly(t *testing.T) {
 	h := newHarness(t)
 	reg := prometheus.NewRegistry()
-	svc, err := tour.New(h.store, tour.Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
-		tour.Config{Clock: h.clock, Metrics: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := New(h.store, Peers{Payments: h.refunds, Holds: h.desk, Slots: openBook{}, Access: h.access, Listings: h.access},
+		Config{Clock: h.clock, Metrics: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
