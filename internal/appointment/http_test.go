@@ -2,16 +2,14 @@ package appointment
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/platform/auth"
-	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -21,16 +19,7 @@ import (
 // tour at that time is 409 slot-taken, and DELETE frees the realtor for it.
 func TestHoldsOverHTTP(t *testing.T) {
 	f := newFixture(t, storetest.OpenSQLite(t, "appointment"), &liar{realtors: []string{"only"}})
-	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, f.svc.Routes()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
-	t.Cleanup(srv.Close)
+	srv, issuer := authtest.Serve(t, f.svc.Routes(), f.clock)
 	send := func(method, path string, as auth.Principal, body any) (int, map[string]any) {
 		t.Helper()
 		tok, _, err := issuer.Issue(as)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/bus/bustest"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
@@ -32,16 +32,7 @@ func newAPI(t *testing.T, open opener) *api {
 	clk := clock.NewFake(historyNow)
 	idx := open(t, Options{})
 	svc := newService(t, idx, bustest.Embedded(t).Connect(t), clk)
-	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, svc.Routes()); err != nil {
-		panic(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: clk})), httpapi.MuxErrors))
-	t.Cleanup(srv.Close)
+	srv, issuer := authtest.Serve(t, svc.Routes(), clk)
 	return &api{t: t, idx: idx, url: srv.URL, token: func(p auth.Principal) string {
 		tok, _, err := issuer.Issue(p)
 		if err != nil {

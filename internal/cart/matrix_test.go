@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/cart"
 	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
-	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
 )
 
@@ -21,16 +20,7 @@ import (
 func TestAccessMatrix(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
 		f := newFixture(t, open)
-		issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mux := http.NewServeMux()
-		if err := auth.Mount(mux, f.svc.Routes()); err != nil {
-			panic(err)
-		}
-		srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
-		defer srv.Close()
+		srv, issuer := authtest.Serve(t, f.svc.Routes(), f.clock)
 		token := func(p auth.Principal) string {
 			tok, _, err := issuer.Issue(p)
 			if err != nil {

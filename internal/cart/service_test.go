@@ -19,8 +19,8 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/clock"
-	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/outbox"
 	"github.com/openhouse/openhouse/internal/platform/store"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -623,16 +623,7 @@ type cartHTTP struct {
 }
 
 func cartServer(t *testing.T, f *fixture) cartHTTP {
-	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: f.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, f.svc.Routes()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: f.clock})), httpapi.MuxErrors))
-	t.Cleanup(srv.Close)
+	srv, issuer := authtest.Serve(t, f.svc.Routes(), f.clock)
 	return cartHTTP{srv: srv, issuer: issuer}
 }
 

@@ -3,8 +3,6 @@ package clients_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/openhouse/openhouse/internal/clients"
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/bus"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 )
@@ -43,16 +42,7 @@ func availabilityAPI(t *testing.T) (string, availability.Index, func(auth.Princi
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer, err := auth.NewIssuer(t.Context(), auth.NewMemoryKeyStore(), auth.IssuerConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, svc.Routes()); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{})), httpapi.MuxErrors))
-	t.Cleanup(srv.Close)
+	srv, issuer := authtest.Serve(t, svc.Routes(), nil)
 	return srv.URL, idx, func(p auth.Principal) serviceToken {
 		tok, _, err := issuer.Issue(p)
 		if err != nil {

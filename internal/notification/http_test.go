@@ -13,6 +13,7 @@ import (
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/apidoc/apidoctest"
 	"github.com/openhouse/openhouse/internal/platform/auth"
+	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/clock"
 	"github.com/openhouse/openhouse/internal/platform/httpapi"
 	"github.com/openhouse/openhouse/internal/platform/store/storetest"
@@ -33,17 +34,7 @@ func newAPI(t *testing.T, open storetest.Opener, clk *clock.Fake, configure ...f
 		f(&cfg)
 	}
 	in := newInstance(t, openDB(t, open), clk, cfg)
-	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, in.svc.Routes()); err != nil {
-		panic(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, httpapi.Recover,
-		auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: clk})), httpapi.MuxErrors))
-	t.Cleanup(srv.Close)
+	srv, issuer := authtest.Serve(t, in.svc.Routes(), clk)
 	return &api{t: t, in: in, srv: srv, issuer: issuer}
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/openhouse/openhouse/internal/events"
 	"github.com/openhouse/openhouse/internal/platform/auth"
-	"github.com/openhouse/openhouse/internal/platform/httpapi"
+	"github.com/openhouse/openhouse/internal/platform/auth/authtest"
 	"github.com/openhouse/openhouse/internal/platform/outbox/outboxtest"
 )
 
@@ -22,16 +22,7 @@ type tourHTTP struct {
 
 func (h *harness) server() tourHTTP {
 	h.t.Helper()
-	issuer, err := auth.NewIssuer(context.Background(), auth.NewMemoryKeyStore(), auth.IssuerConfig{Clock: h.clock})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	if err := auth.Mount(mux, h.svc.Routes()); err != nil {
-		h.t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.Chain(mux, auth.Authenticate(auth.NewVerifier(issuer, auth.VerifierConfig{Clock: h.clock})), httpapi.MuxErrors))
-	h.t.Cleanup(srv.Close)
+	srv, issuer := authtest.Serve(h.t, h.svc.Routes(), h.clock)
 	return tourHTTP{srv: srv, issuer: issuer}
 }
 

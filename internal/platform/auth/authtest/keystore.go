@@ -1,6 +1,7 @@
-// Package authtest holds the contract suite every auth.KeyStore must pass:
-// the MemoryKeyStore runs it in package auth, and iam runs it against its SQL
-// store on SQLite and PostgreSQL.
+// Package authtest holds what tests of auth's users share: the contract
+// suite every auth.KeyStore must pass (the MemoryKeyStore runs it in package
+// auth, and iam runs it against its SQL store on SQLite and PostgreSQL), and
+// a test server that serves a service's routes behind the bearer check.
 package authtest
 
 import (
